@@ -96,7 +96,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     },
     op("AttachClassicLinkVpc", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(44)),
+        input: Some(m::ShapeId(45)),
         implemented: true,
         ..op("AttachInternetGateway", "POST", "/")
     },
@@ -106,14 +106,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AttachVpnGateway", "POST", "/"),
     op("AuthorizeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(51)),
-        output: Some(m::ShapeId(52)),
+        input: Some(m::ShapeId(52)),
+        output: Some(m::ShapeId(53)),
         implemented: true,
         ..op("AuthorizeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(53)),
-        output: Some(m::ShapeId(54)),
+        input: Some(m::ShapeId(54)),
+        output: Some(m::ShapeId(55)),
         implemented: true,
         ..op("AuthorizeSecurityGroupIngress", "POST", "/")
     },
@@ -132,8 +132,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ConfirmProductInstance", "POST", "/"),
     op("CopyFpgaImage", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(103)),
-        output: Some(m::ShapeId(104)),
+        input: Some(m::ShapeId(108)),
+        output: Some(m::ShapeId(109)),
         implemented: true,
         ..op("CopyImage", "POST", "/")
     },
@@ -151,15 +151,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateCustomerGateway", "POST", "/"),
     op("CreateDefaultSubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(113)),
-        output: Some(m::ShapeId(114)),
+        input: Some(m::ShapeId(120)),
+        output: Some(m::ShapeId(121)),
         implemented: true,
         ..op("CreateDefaultVpc", "POST", "/")
     },
     op("CreateDelegateMacVolumeOwnershipTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(115)),
-        output: Some(m::ShapeId(116)),
+        input: Some(m::ShapeId(122)),
+        output: Some(m::ShapeId(123)),
         implemented: true,
         ..op("CreateDhcpOptions", "POST", "/")
     },
@@ -173,8 +173,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateInstanceEventWindow", "POST", "/"),
     op("CreateInstanceExportTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(117)),
-        output: Some(m::ShapeId(118)),
+        input: Some(m::ShapeId(124)),
+        output: Some(m::ShapeId(125)),
         implemented: true,
         ..op("CreateInternetGateway", "POST", "/")
     },
@@ -192,20 +192,20 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateIpamResourceDiscovery", "POST", "/"),
     op("CreateIpamScope", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(119)),
-        output: Some(m::ShapeId(399)),
+        input: Some(m::ShapeId(126)),
+        output: Some(m::ShapeId(512)),
         implemented: true,
         ..op("CreateKeyPair", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(120)),
-        output: Some(m::ShapeId(121)),
+        input: Some(m::ShapeId(127)),
+        output: Some(m::ShapeId(128)),
         implemented: true,
         ..op("CreateLaunchTemplate", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(122)),
-        output: Some(m::ShapeId(123)),
+        input: Some(m::ShapeId(129)),
+        output: Some(m::ShapeId(130)),
         implemented: true,
         ..op("CreateLaunchTemplateVersion", "POST", "/")
     },
@@ -225,28 +225,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
         "/",
     ),
     m::Operation {
-        input: Some(m::ShapeId(124)),
-        output: Some(m::ShapeId(125)),
+        input: Some(m::ShapeId(131)),
+        output: Some(m::ShapeId(132)),
         implemented: true,
         ..op("CreateManagedPrefixList", "POST", "/")
     },
     op("CreateNatGateway", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(127)),
-        output: Some(m::ShapeId(128)),
+        input: Some(m::ShapeId(134)),
+        output: Some(m::ShapeId(135)),
         implemented: true,
         ..op("CreateNetworkAcl", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(126)),
+        input: Some(m::ShapeId(133)),
         implemented: true,
         ..op("CreateNetworkAclEntry", "POST", "/")
     },
     op("CreateNetworkInsightsAccessScope", "POST", "/"),
     op("CreateNetworkInsightsPath", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(129)),
-        output: Some(m::ShapeId(130)),
+        input: Some(m::ShapeId(136)),
+        output: Some(m::ShapeId(137)),
         implemented: true,
         ..op("CreateNetworkInterface", "POST", "/")
     },
@@ -257,8 +257,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateReservedInstancesListing", "POST", "/"),
     op("CreateRestoreImageTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(131)),
-        output: Some(m::ShapeId(132)),
+        input: Some(m::ShapeId(138)),
+        output: Some(m::ShapeId(139)),
         implemented: true,
         ..op("CreateRoute", "POST", "/")
     },
@@ -266,16 +266,16 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateRouteServerEndpoint", "POST", "/"),
     op("CreateRouteServerPeer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(133)),
-        output: Some(m::ShapeId(134)),
+        input: Some(m::ShapeId(140)),
+        output: Some(m::ShapeId(141)),
         implemented: true,
         ..op("CreateRouteTable", "POST", "/")
     },
     op("CreateSecondaryNetwork", "POST", "/"),
     op("CreateSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(135)),
-        output: Some(m::ShapeId(136)),
+        input: Some(m::ShapeId(142)),
+        output: Some(m::ShapeId(143)),
         implemented: true,
         ..op("CreateSecurityGroup", "POST", "/")
     },
@@ -284,14 +284,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateSpotDatafeedSubscription", "POST", "/"),
     op("CreateStoreImageTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(137)),
-        output: Some(m::ShapeId(138)),
+        input: Some(m::ShapeId(144)),
+        output: Some(m::ShapeId(145)),
         implemented: true,
         ..op("CreateSubnet", "POST", "/")
     },
     op("CreateSubnetCidrReservation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(139)),
+        input: Some(m::ShapeId(146)),
         implemented: true,
         ..op("CreateTags", "POST", "/")
     },
@@ -318,8 +318,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateVerifiedAccessTrustProvider", "POST", "/"),
     op("CreateVolume", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(140)),
-        output: Some(m::ShapeId(141)),
+        input: Some(m::ShapeId(147)),
+        output: Some(m::ShapeId(148)),
         implemented: true,
         ..op("CreateVpc", "POST", "/")
     },
@@ -341,7 +341,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteCoipPool", "POST", "/"),
     op("DeleteCustomerGateway", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(157)),
+        input: Some(m::ShapeId(164)),
         implemented: true,
         ..op("DeleteDhcpOptions", "POST", "/")
     },
@@ -353,7 +353,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteInstanceConnectEndpoint", "POST", "/"),
     op("DeleteInstanceEventWindow", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(158)),
+        input: Some(m::ShapeId(165)),
         implemented: true,
         ..op("DeleteInternetGateway", "POST", "/")
     },
@@ -366,20 +366,20 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteIpamResourceDiscovery", "POST", "/"),
     op("DeleteIpamScope", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(159)),
-        output: Some(m::ShapeId(160)),
+        input: Some(m::ShapeId(166)),
+        output: Some(m::ShapeId(167)),
         implemented: true,
         ..op("DeleteKeyPair", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(161)),
-        output: Some(m::ShapeId(162)),
+        input: Some(m::ShapeId(168)),
+        output: Some(m::ShapeId(169)),
         implemented: true,
         ..op("DeleteLaunchTemplate", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(163)),
-        output: Some(m::ShapeId(168)),
+        input: Some(m::ShapeId(170)),
+        output: Some(m::ShapeId(175)),
         implemented: true,
         ..op("DeleteLaunchTemplateVersions", "POST", "/")
     },
@@ -394,19 +394,19 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteLocalGatewayVirtualInterface", "POST", "/"),
     op("DeleteLocalGatewayVirtualInterfaceGroup", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(169)),
-        output: Some(m::ShapeId(170)),
+        input: Some(m::ShapeId(176)),
+        output: Some(m::ShapeId(177)),
         implemented: true,
         ..op("DeleteManagedPrefixList", "POST", "/")
     },
     op("DeleteNatGateway", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(172)),
+        input: Some(m::ShapeId(179)),
         implemented: true,
         ..op("DeleteNetworkAcl", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(171)),
+        input: Some(m::ShapeId(178)),
         implemented: true,
         ..op("DeleteNetworkAclEntry", "POST", "/")
     },
@@ -415,7 +415,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteNetworkInsightsAnalysis", "POST", "/"),
     op("DeleteNetworkInsightsPath", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(173)),
+        input: Some(m::ShapeId(180)),
         implemented: true,
         ..op("DeleteNetworkInterface", "POST", "/")
     },
@@ -424,7 +424,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeletePublicIpv4Pool", "POST", "/"),
     op("DeleteQueuedReservedInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(174)),
+        input: Some(m::ShapeId(181)),
         implemented: true,
         ..op("DeleteRoute", "POST", "/")
     },
@@ -432,28 +432,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteRouteServerEndpoint", "POST", "/"),
     op("DeleteRouteServerPeer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(175)),
+        input: Some(m::ShapeId(182)),
         implemented: true,
         ..op("DeleteRouteTable", "POST", "/")
     },
     op("DeleteSecondaryNetwork", "POST", "/"),
     op("DeleteSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(176)),
-        output: Some(m::ShapeId(177)),
+        input: Some(m::ShapeId(183)),
+        output: Some(m::ShapeId(184)),
         implemented: true,
         ..op("DeleteSecurityGroup", "POST", "/")
     },
     op("DeleteSnapshot", "POST", "/"),
     op("DeleteSpotDatafeedSubscription", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(180)),
+        input: Some(m::ShapeId(187)),
         implemented: true,
         ..op("DeleteSubnet", "POST", "/")
     },
     op("DeleteSubnetCidrReservation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(181)),
+        input: Some(m::ShapeId(188)),
         implemented: true,
         ..op("DeleteTags", "POST", "/")
     },
@@ -481,7 +481,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteVerifiedAccessTrustProvider", "POST", "/"),
     op("DeleteVolume", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(182)),
+        input: Some(m::ShapeId(189)),
         implemented: true,
         ..op("DeleteVpc", "POST", "/")
     },
@@ -500,8 +500,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeprovisionIpamPoolCidr", "POST", "/"),
     op("DeprovisionPublicIpv4PoolCidr", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(183)),
-        output: Some(m::ShapeId(184)),
+        input: Some(m::ShapeId(190)),
+        output: Some(m::ShapeId(191)),
         implemented: true,
         ..op("DeregisterImage", "POST", "/")
     },
@@ -509,28 +509,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeregisterTransitGatewayMulticastGroupMembers", "POST", "/"),
     op("DeregisterTransitGatewayMulticastGroupSources", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(185)),
-        output: Some(m::ShapeId(186)),
+        input: Some(m::ShapeId(192)),
+        output: Some(m::ShapeId(193)),
         implemented: true,
         ..op("DescribeAccountAttributes", "POST", "/")
     },
     op("DescribeAddressTransfers", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(189)),
-        output: Some(m::ShapeId(190)),
+        input: Some(m::ShapeId(196)),
+        output: Some(m::ShapeId(197)),
         implemented: true,
         ..op("DescribeAddresses", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(187)),
-        output: Some(m::ShapeId(188)),
+        input: Some(m::ShapeId(194)),
+        output: Some(m::ShapeId(195)),
         implemented: true,
         ..op("DescribeAddressesAttribute", "POST", "/")
     },
     op("DescribeAggregateIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(191)),
-        output: Some(m::ShapeId(192)),
+        input: Some(m::ShapeId(198)),
+        output: Some(m::ShapeId(199)),
         implemented: true,
         ..op("DescribeAvailabilityZones", "POST", "/")
     },
@@ -563,8 +563,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeCustomerGateways", "POST", "/"),
     op("DescribeDeclarativePoliciesReports", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(194)),
-        output: Some(m::ShapeId(195)),
+        input: Some(m::ShapeId(201)),
+        output: Some(m::ShapeId(202)),
         implemented: true,
         ..op("DescribeDhcpOptions", "POST", "/")
     },
@@ -583,12 +583,17 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeHostReservationOfferings", "POST", "/"),
     op("DescribeHostReservations", "POST", "/"),
     op("DescribeHosts", "POST", "/"),
-    op("DescribeIamInstanceProfileAssociations", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(204)),
+        output: Some(m::ShapeId(205)),
+        implemented: true,
+        ..op("DescribeIamInstanceProfileAssociations", "POST", "/")
+    },
     op("DescribeIdFormat", "POST", "/"),
     op("DescribeIdentityIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(196)),
-        output: Some(m::ShapeId(322)),
+        input: Some(m::ShapeId(206)),
+        output: Some(m::ShapeId(372)),
         implemented: true,
         ..op("DescribeImageAttribute", "POST", "/")
     },
@@ -596,39 +601,59 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeImageUsageReportEntries", "POST", "/"),
     op("DescribeImageUsageReports", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(197)),
-        output: Some(m::ShapeId(198)),
+        input: Some(m::ShapeId(207)),
+        output: Some(m::ShapeId(208)),
         implemented: true,
         ..op("DescribeImages", "POST", "/")
     },
     op("DescribeImportImageTasks", "POST", "/"),
     op("DescribeImportSnapshotTasks", "POST", "/"),
-    op("DescribeInstanceAttribute", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(209)),
+        output: Some(m::ShapeId(397)),
+        implemented: true,
+        ..op("DescribeInstanceAttribute", "POST", "/")
+    },
     op("DescribeInstanceConnectEndpoints", "POST", "/"),
-    op("DescribeInstanceCreditSpecifications", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(211)),
+        output: Some(m::ShapeId(212)),
+        implemented: true,
+        ..op("DescribeInstanceCreditSpecifications", "POST", "/")
+    },
     op("DescribeInstanceEventNotificationAttributes", "POST", "/"),
     op("DescribeInstanceEventWindows", "POST", "/"),
     op("DescribeInstanceImageMetadata", "POST", "/"),
     op("DescribeInstanceSqlHaHistoryStates", "POST", "/"),
     op("DescribeInstanceSqlHaStates", "POST", "/"),
-    op("DescribeInstanceStatus", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(213)),
+        output: Some(m::ShapeId(214)),
+        implemented: true,
+        ..op("DescribeInstanceStatus", "POST", "/")
+    },
     op("DescribeInstanceTopology", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(199)),
-        output: Some(m::ShapeId(200)),
+        input: Some(m::ShapeId(215)),
+        output: Some(m::ShapeId(216)),
         implemented: true,
         ..op("DescribeInstanceTypeOfferings", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(201)),
-        output: Some(m::ShapeId(202)),
+        input: Some(m::ShapeId(217)),
+        output: Some(m::ShapeId(218)),
         implemented: true,
         ..op("DescribeInstanceTypes", "POST", "/")
     },
-    op("DescribeInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(204)),
-        output: Some(m::ShapeId(205)),
+        input: Some(m::ShapeId(219)),
+        output: Some(m::ShapeId(220)),
+        implemented: true,
+        ..op("DescribeInstances", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(222)),
+        output: Some(m::ShapeId(223)),
         implemented: true,
         ..op("DescribeInternetGateways", "POST", "/")
     },
@@ -649,20 +674,20 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeIpams", "POST", "/"),
     op("DescribeIpv6Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(206)),
-        output: Some(m::ShapeId(207)),
+        input: Some(m::ShapeId(224)),
+        output: Some(m::ShapeId(225)),
         implemented: true,
         ..op("DescribeKeyPairs", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(208)),
-        output: Some(m::ShapeId(209)),
+        input: Some(m::ShapeId(226)),
+        output: Some(m::ShapeId(227)),
         implemented: true,
         ..op("DescribeLaunchTemplateVersions", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(211)),
-        output: Some(m::ShapeId(212)),
+        input: Some(m::ShapeId(229)),
+        output: Some(m::ShapeId(230)),
         implemented: true,
         ..op("DescribeLaunchTemplates", "POST", "/")
     },
@@ -680,16 +705,16 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeMacHosts", "POST", "/"),
     op("DescribeMacModificationTasks", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(213)),
-        output: Some(m::ShapeId(214)),
+        input: Some(m::ShapeId(231)),
+        output: Some(m::ShapeId(232)),
         implemented: true,
         ..op("DescribeManagedPrefixLists", "POST", "/")
     },
     op("DescribeMovingAddresses", "POST", "/"),
     op("DescribeNatGateways", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(216)),
-        output: Some(m::ShapeId(217)),
+        input: Some(m::ShapeId(234)),
+        output: Some(m::ShapeId(235)),
         implemented: true,
         ..op("DescribeNetworkAcls", "POST", "/")
     },
@@ -700,8 +725,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeNetworkInterfaceAttribute", "POST", "/"),
     op("DescribeNetworkInterfacePermissions", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(219)),
-        output: Some(m::ShapeId(220)),
+        input: Some(m::ShapeId(237)),
+        output: Some(m::ShapeId(238)),
         implemented: true,
         ..op("DescribeNetworkInterfaces", "POST", "/")
     },
@@ -711,8 +736,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribePrincipalIdFormat", "POST", "/"),
     op("DescribePublicIpv4Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(221)),
-        output: Some(m::ShapeId(222)),
+        input: Some(m::ShapeId(239)),
+        output: Some(m::ShapeId(240)),
         implemented: true,
         ..op("DescribeRegions", "POST", "/")
     },
@@ -725,8 +750,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeRouteServerPeers", "POST", "/"),
     op("DescribeRouteServers", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(224)),
-        output: Some(m::ShapeId(225)),
+        input: Some(m::ShapeId(242)),
+        output: Some(m::ShapeId(243)),
         implemented: true,
         ..op("DescribeRouteTables", "POST", "/")
     },
@@ -737,15 +762,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeSecondarySubnets", "POST", "/"),
     op("DescribeSecurityGroupReferences", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(227)),
-        output: Some(m::ShapeId(228)),
+        input: Some(m::ShapeId(245)),
+        output: Some(m::ShapeId(246)),
         implemented: true,
         ..op("DescribeSecurityGroupRules", "POST", "/")
     },
     op("DescribeSecurityGroupVpcAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(230)),
-        output: Some(m::ShapeId(231)),
+        input: Some(m::ShapeId(248)),
+        output: Some(m::ShapeId(249)),
         implemented: true,
         ..op("DescribeSecurityGroups", "POST", "/")
     },
@@ -762,14 +787,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeStaleSecurityGroups", "POST", "/"),
     op("DescribeStoreImageTasks", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(233)),
-        output: Some(m::ShapeId(234)),
+        input: Some(m::ShapeId(251)),
+        output: Some(m::ShapeId(252)),
         implemented: true,
         ..op("DescribeSubnets", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(235)),
-        output: Some(m::ShapeId(236)),
+        input: Some(m::ShapeId(253)),
+        output: Some(m::ShapeId(254)),
         implemented: true,
         ..op("DescribeTags", "POST", "/")
     },
@@ -800,11 +825,16 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVerifiedAccessTrustProviders", "POST", "/"),
     op("DescribeVolumeAttribute", "POST", "/"),
     op("DescribeVolumeStatus", "POST", "/"),
-    op("DescribeVolumes", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(255)),
+        output: Some(m::ShapeId(256)),
+        implemented: true,
+        ..op("DescribeVolumes", "POST", "/")
+    },
     op("DescribeVolumesModifications", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(237)),
-        output: Some(m::ShapeId(238)),
+        input: Some(m::ShapeId(257)),
+        output: Some(m::ShapeId(258)),
         implemented: true,
         ..op("DescribeVpcAttribute", "POST", "/")
     },
@@ -822,8 +852,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpcEndpoints", "POST", "/"),
     op("DescribeVpcPeeringConnections", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(240)),
-        output: Some(m::ShapeId(241)),
+        input: Some(m::ShapeId(260)),
+        output: Some(m::ShapeId(261)),
         implemented: true,
         ..op("DescribeVpcs", "POST", "/")
     },
@@ -832,7 +862,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpnGateways", "POST", "/"),
     op("DetachClassicLinkVpc", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(242)),
+        input: Some(m::ShapeId(262)),
         implemented: true,
         ..op("DetachInternetGateway", "POST", "/")
     },
@@ -866,7 +896,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisableVpcClassicLink", "POST", "/"),
     op("DisableVpcClassicLinkDnsSupport", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(251)),
+        input: Some(m::ShapeId(271)),
         implemented: true,
         ..op("DisassociateAddress", "POST", "/")
     },
@@ -880,7 +910,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateNatGatewayAddress", "POST", "/"),
     op("DisassociateRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(252)),
+        input: Some(m::ShapeId(272)),
         implemented: true,
         ..op("DisassociateRouteTable", "POST", "/")
     },
@@ -891,8 +921,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateTransitGatewayRouteTable", "POST", "/"),
     op("DisassociateTrunkInterface", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(253)),
-        output: Some(m::ShapeId(254)),
+        input: Some(m::ShapeId(273)),
+        output: Some(m::ShapeId(274)),
         implemented: true,
         ..op("DisassociateVpcCidrBlock", "POST", "/")
     },
@@ -943,7 +973,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("GetCapacityManagerMonitoredTagKeys", "POST", "/"),
     op("GetCapacityReservationUsage", "POST", "/"),
     op("GetCoipPoolUsage", "POST", "/"),
-    op("GetConsoleOutput", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(339)),
+        output: Some(m::ShapeId(340)),
+        implemented: true,
+        ..op("GetConsoleOutput", "POST", "/")
+    },
     op("GetConsoleScreenshot", "POST", "/"),
     op("GetDeclarativePoliciesReportSummary", "POST", "/"),
     op("GetDefaultCreditSpecification", "POST", "/"),
@@ -971,11 +1006,16 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("GetIpamPrefixListResolverVersionEntries", "POST", "/"),
     op("GetIpamPrefixListResolverVersions", "POST", "/"),
     op("GetIpamResourceCidrs", "POST", "/"),
-    op("GetLaunchTemplateData", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(341)),
+        output: Some(m::ShapeId(342)),
+        implemented: true,
+        ..op("GetLaunchTemplateData", "POST", "/")
+    },
     op("GetManagedPrefixListAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(302)),
-        output: Some(m::ShapeId(303)),
+        input: Some(m::ShapeId(343)),
+        output: Some(m::ShapeId(344)),
         implemented: true,
         ..op("GetManagedPrefixListEntries", "POST", "/")
     },
@@ -1015,8 +1055,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ImportImage", "POST", "/"),
     op("ImportInstance", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(333)),
-        output: Some(m::ShapeId(334)),
+        input: Some(m::ShapeId(383)),
+        output: Some(m::ShapeId(384)),
         implemented: true,
         ..op("ImportKeyPair", "POST", "/")
     },
@@ -1039,11 +1079,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyIdFormat", "POST", "/"),
     op("ModifyIdentityIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(520)),
+        input: Some(m::ShapeId(638)),
         implemented: true,
         ..op("ModifyImageAttribute", "POST", "/")
     },
-    op("ModifyInstanceAttribute", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(639)),
+        implemented: true,
+        ..op("ModifyInstanceAttribute", "POST", "/")
+    },
     op("ModifyInstanceCapacityReservationAttributes", "POST", "/"),
     op("ModifyInstanceConnectEndpoint", "POST", "/"),
     op("ModifyInstanceCpuOptions", "POST", "/"),
@@ -1052,7 +1096,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyInstanceEventWindow", "POST", "/"),
     op("ModifyInstanceMaintenanceOptions", "POST", "/"),
     op("ModifyInstanceMetadataDefaults", "POST", "/"),
-    op("ModifyInstanceMetadataOptions", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(641)),
+        output: Some(m::ShapeId(642)),
+        implemented: true,
+        ..op("ModifyInstanceMetadataOptions", "POST", "/")
+    },
     op("ModifyInstanceNetworkPerformanceOptions", "POST", "/"),
     op("ModifyInstancePlacement", "POST", "/"),
     op("ModifyIpam", "POST", "/"),
@@ -1065,15 +1114,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyIpamResourceDiscovery", "POST", "/"),
     op("ModifyIpamScope", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(521)),
-        output: Some(m::ShapeId(522)),
+        input: Some(m::ShapeId(643)),
+        output: Some(m::ShapeId(644)),
         implemented: true,
         ..op("ModifyLaunchTemplate", "POST", "/")
     },
     op("ModifyLocalGatewayRoute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(523)),
-        output: Some(m::ShapeId(524)),
+        input: Some(m::ShapeId(645)),
+        output: Some(m::ShapeId(646)),
         implemented: true,
         ..op("ModifyManagedPrefixList", "POST", "/")
     },
@@ -1084,8 +1133,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyReservedInstances", "POST", "/"),
     op("ModifyRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(525)),
-        output: Some(m::ShapeId(526)),
+        input: Some(m::ShapeId(647)),
+        output: Some(m::ShapeId(648)),
         implemented: true,
         ..op("ModifySecurityGroupRules", "POST", "/")
     },
@@ -1093,7 +1142,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifySnapshotTier", "POST", "/"),
     op("ModifySpotFleetRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(527)),
+        input: Some(m::ShapeId(649)),
         implemented: true,
         ..op("ModifySubnetAttribute", "POST", "/")
     },
@@ -1118,7 +1167,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyVolume", "POST", "/"),
     op("ModifyVolumeAttribute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(528)),
+        input: Some(m::ShapeId(650)),
         implemented: true,
         ..op("ModifyVpcAttribute", "POST", "/")
     },
@@ -1136,7 +1185,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyVpnConnectionOptions", "POST", "/"),
     op("ModifyVpnTunnelCertificate", "POST", "/"),
     op("ModifyVpnTunnelOptions", "POST", "/"),
-    op("MonitorInstances", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(651)),
+        output: Some(m::ShapeId(652)),
+        implemented: true,
+        ..op("MonitorInstances", "POST", "/")
+    },
     op("MoveAddressToVpc", "POST", "/"),
     op("MoveByoipCidrToIpam", "POST", "/"),
     op("MoveCapacityReservationInstances", "POST", "/"),
@@ -1149,10 +1203,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("PurchaseHostReservation", "POST", "/"),
     op("PurchaseReservedInstancesOffering", "POST", "/"),
     op("PurchaseScheduledInstances", "POST", "/"),
-    op("RebootInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(632)),
-        output: Some(m::ShapeId(633)),
+        input: Some(m::ShapeId(754)),
+        implemented: true,
+        ..op("RebootInstances", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(762)),
+        output: Some(m::ShapeId(763)),
         implemented: true,
         ..op("RegisterImage", "POST", "/")
     },
@@ -1171,7 +1229,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RejectVpcEndpointConnections", "POST", "/"),
     op("RejectVpcPeeringConnection", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(634)),
+        input: Some(m::ShapeId(764)),
         implemented: true,
         ..op("ReleaseAddress", "POST", "/")
     },
@@ -1180,24 +1238,24 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ReplaceIamInstanceProfileAssociation", "POST", "/"),
     op("ReplaceImageCriteriaInAllowedImagesSettings", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(637)),
-        output: Some(m::ShapeId(638)),
+        input: Some(m::ShapeId(767)),
+        output: Some(m::ShapeId(768)),
         implemented: true,
         ..op("ReplaceNetworkAclAssociation", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(639)),
+        input: Some(m::ShapeId(769)),
         implemented: true,
         ..op("ReplaceNetworkAclEntry", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(640)),
+        input: Some(m::ShapeId(770)),
         implemented: true,
         ..op("ReplaceRoute", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(641)),
-        output: Some(m::ShapeId(642)),
+        input: Some(m::ShapeId(771)),
+        output: Some(m::ShapeId(772)),
         implemented: true,
         ..op("ReplaceRouteTableAssociation", "POST", "/")
     },
@@ -1210,7 +1268,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ResetEbsDefaultKmsKeyId", "POST", "/"),
     op("ResetFpgaImageAttribute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(646)),
+        input: Some(m::ShapeId(778)),
         implemented: true,
         ..op("ResetImageAttribute", "POST", "/")
     },
@@ -1225,36 +1283,61 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RestoreVolumeFromRecycleBin", "POST", "/"),
     op("RevokeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(652)),
-        output: Some(m::ShapeId(653)),
+        input: Some(m::ShapeId(784)),
+        output: Some(m::ShapeId(785)),
         implemented: true,
         ..op("RevokeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(654)),
-        output: Some(m::ShapeId(655)),
+        input: Some(m::ShapeId(786)),
+        output: Some(m::ShapeId(787)),
         implemented: true,
         ..op("RevokeSecurityGroupIngress", "POST", "/")
     },
-    op("RunInstances", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(808)),
+        output: Some(m::ShapeId(775)),
+        implemented: true,
+        ..op("RunInstances", "POST", "/")
+    },
     op("RunScheduledInstances", "POST", "/"),
     op("SearchLocalGatewayRoutes", "POST", "/"),
     op("SearchTransitGatewayMulticastGroups", "POST", "/"),
     op("SearchTransitGatewayRoutes", "POST", "/"),
     op("SendDiagnosticInterrupt", "POST", "/"),
     op("StartDeclarativePoliciesReport", "POST", "/"),
-    op("StartInstances", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(841)),
+        output: Some(m::ShapeId(842)),
+        implemented: true,
+        ..op("StartInstances", "POST", "/")
+    },
     op("StartNetworkInsightsAccessScopeAnalysis", "POST", "/"),
     op("StartNetworkInsightsAnalysis", "POST", "/"),
     op("StartVpcEndpointServicePrivateDnsVerification", "POST", "/"),
-    op("StopInstances", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(846)),
+        output: Some(m::ShapeId(847)),
+        implemented: true,
+        ..op("StopInstances", "POST", "/")
+    },
     op("TerminateClientVpnConnections", "POST", "/"),
-    op("TerminateInstances", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(871)),
+        output: Some(m::ShapeId(872)),
+        implemented: true,
+        ..op("TerminateInstances", "POST", "/")
+    },
     op("UnassignIpv6Addresses", "POST", "/"),
     op("UnassignPrivateIpAddresses", "POST", "/"),
     op("UnassignPrivateNatGatewayAddress", "POST", "/"),
     op("UnlockSnapshot", "POST", "/"),
-    op("UnmonitorInstances", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(881)),
+        output: Some(m::ShapeId(882)),
+        implemented: true,
+        ..op("UnmonitorInstances", "POST", "/")
+    },
     op("UpdateCapacityManagerMonitoredTagKeys", "POST", "/"),
     op("UpdateCapacityManagerOrganizationsAccess", "POST", "/"),
     op(
@@ -1268,23 +1351,23 @@ pub static OPERATIONS: [m::Operation; 765] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 781] = [
+pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "AcceleratorCount",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 364)
+                ..member("Min", 477)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 364)
+                ..member("Max", 477)
             },
         ])),
     },
     m::Shape {
         name: "AcceleratorCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 364), member("Max", 364)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 477), member("Max", 477)])),
     },
     m::Shape {
         name: "AcceleratorManufacturer",
@@ -1339,17 +1422,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 364)
+                ..member("Min", 477)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 364)
+                ..member("Max", 477)
             },
         ])),
     },
     m::Shape {
         name: "AcceleratorTotalMemoryMiBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 364), member("Max", 364)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 477), member("Max", 477)])),
     },
     m::Shape {
         name: "AcceleratorType",
@@ -1370,7 +1453,7 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attributeName"),
-                ..member("AttributeName", 702)
+                ..member("AttributeName", 848)
             },
             m::Member {
                 location_name: Some("attributeValueSet"),
@@ -1404,7 +1487,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "AccountAttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("attributeValue"),
-            ..member("AttributeValue", 702)
+            ..member("AttributeValue", 848)
         }])),
     },
     m::Shape {
@@ -1428,9 +1511,9 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Cidr", 702)
+                ..member("Cidr", 848)
             },
-            member("Description", 702),
+            member("Description", 848),
         ])),
     },
     m::Shape {
@@ -1442,67 +1525,67 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 702)
+                ..member("AllocationId", 848)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 702)
+                ..member("AssociationId", 848)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 260)
+                ..member("Domain", 280)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 702)
+                ..member("NetworkInterfaceId", 848)
             },
             m::Member {
                 location_name: Some("networkInterfaceOwnerId"),
-                ..member("NetworkInterfaceOwnerId", 702)
+                ..member("NetworkInterfaceOwnerId", 848)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 702)
+                ..member("PrivateIpAddress", 848)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 866)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 702)
+                ..member("PublicIpv4Pool", 848)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 702)
+                ..member("NetworkBorderGroup", 848)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 702)
+                ..member("CustomerOwnedIp", 848)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 702)
+                ..member("CustomerOwnedIpv4Pool", 848)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 702)
+                ..member("CarrierIp", 848)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 702)
+                ..member("SubnetId", 848)
             },
             m::Member {
                 location_name: Some("serviceManaged"),
-                ..member("ServiceManaged", 696)
+                ..member("ServiceManaged", 835)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 702)
+                ..member("InstanceId", 848)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 702)
+                ..member("PublicIp", 848)
             },
         ])),
     },
@@ -1511,7 +1594,7 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 621)
+                ..member("PublicIp", 750)
             },
             m::Member {
                 location_name: Some("allocationId"),
@@ -1519,11 +1602,11 @@ pub static SHAPES: [m::Shape; 781] = [
             },
             m::Member {
                 location_name: Some("ptrRecord"),
-                ..member("PtrRecord", 702)
+                ..member("PtrRecord", 848)
             },
             m::Member {
                 location_name: Some("ptrRecordUpdate"),
-                ..member("PtrRecordUpdate", 620)
+                ..member("PtrRecordUpdate", 749)
             },
         ])),
     },
@@ -1556,19 +1639,19 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "AllocateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Domain", 260),
-            member("Address", 621),
-            member("PublicIpv4Pool", 378),
-            member("NetworkBorderGroup", 702),
-            member("CustomerOwnedIpv4Pool", 702),
+            member("Domain", 280),
+            member("Address", 750),
+            member("PublicIpv4Pool", 491),
+            member("NetworkBorderGroup", 848),
+            member("CustomerOwnedIpv4Pool", 848),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 868)
             },
-            member("IpamPoolId", 376),
+            member("IpamPoolId", 489),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
@@ -1577,35 +1660,35 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 702)
+                ..member("AllocationId", 848)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 702)
+                ..member("PublicIpv4Pool", 848)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 702)
+                ..member("NetworkBorderGroup", 848)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 260)
+                ..member("Domain", 280)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 702)
+                ..member("CustomerOwnedIp", 848)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 702)
+                ..member("CustomerOwnedIpv4Pool", 848)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 702)
+                ..member("CarrierIp", 848)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 702)
+                ..member("PublicIp", 848)
             },
         ])),
     },
@@ -1671,23 +1754,23 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "AssociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("AllocationId", 27),
-            member("InstanceId", 347),
-            member("PublicIp", 274),
+            member("InstanceId", 411),
+            member("PublicIp", 299),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 553)
+                ..member("NetworkInterfaceId", 679)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 702)
+                ..member("PrivateIpAddress", 848)
             },
             m::Member {
                 location_name: Some("allowReassociation"),
-                ..member("AllowReassociation", 86)
+                ..member("AllowReassociation", 88)
             },
         ])),
     },
@@ -1695,7 +1778,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "AssociateAddressResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
-            ..member("AssociationId", 702)
+            ..member("AssociationId", 848)
         }])),
     },
     m::Shape {
@@ -1703,35 +1786,35 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("DhcpOptionsId", 156)
+                ..member("DhcpOptionsId", 163)
             },
             m::Member {
                 required: true,
-                ..member("VpcId", 767)
+                ..member("VpcId", 926)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
     m::Shape {
         name: "AssociateRouteTableRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GatewayId", 661),
-            member("PublicIpv4Pool", 378),
+            member("GatewayId", 793),
+            member("PublicIpv4Pool", 491),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 707)
+                ..member("SubnetId", 853)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 671)
+                ..member("RouteTableId", 803)
             },
         ])),
     },
@@ -1740,33 +1823,33 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 702)
+                ..member("AssociationId", 848)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 669)
+                ..member("AssociationState", 801)
             },
         ])),
     },
     m::Shape {
         name: "AssociateVpcCidrBlockRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 702),
-            member("Ipv6CidrBlockNetworkBorderGroup", 702),
-            member("Ipv6Pool", 387),
-            member("Ipv6CidrBlock", 702),
-            member("Ipv4IpamPoolId", 376),
-            member("Ipv4NetmaskLength", 531),
-            member("Ipv6IpamPoolId", 376),
-            member("Ipv6NetmaskLength", 531),
+            member("CidrBlock", 848),
+            member("Ipv6CidrBlockNetworkBorderGroup", 848),
+            member("Ipv6Pool", 500),
+            member("Ipv6CidrBlock", 848),
+            member("Ipv4IpamPoolId", 489),
+            member("Ipv4NetmaskLength", 657),
+            member("Ipv6IpamPoolId", 489),
+            member("Ipv6NetmaskLength", 657),
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 767)
+                ..member("VpcId", 926)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
-                ..member("AmazonProvidedIpv6CidrBlock", 86)
+                ..member("AmazonProvidedIpv6CidrBlock", 88)
             },
         ])),
     },
@@ -1775,23 +1858,31 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 769)
+                ..member("Ipv6CidrBlockAssociation", 928)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 753)
+                ..member("CidrBlockAssociation", 912)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 848)
             },
         ])),
     },
     m::Shape {
         name: "AssociatedSubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(707),
+            member: m::ShapeId(853),
             member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AssociationIdList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(366),
+            member_location_name: Some("AssociationId"),
             flattened: false,
         }),
     },
@@ -1800,17 +1891,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 368)
+                ..member("InternetGatewayId", 481)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 767)
+                ..member("VpcId", 926)
             },
         ])),
     },
@@ -1819,11 +1910,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("enaSrdEnabled"),
-                ..member("EnaSrdEnabled", 86)
+                ..member("EnaSrdEnabled", 88)
             },
             m::Member {
                 location_name: Some("enaSrdUdpSpecification"),
-                ..member("EnaSrdUdpSpecification", 46)
+                ..member("EnaSrdUdpSpecification", 47)
             },
         ])),
     },
@@ -1831,7 +1922,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "AttachmentEnaSrdUdpSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("enaSrdUdpEnabled"),
-            ..member("EnaSrdUdpEnabled", 86)
+            ..member("EnaSrdUdpEnabled", 88)
         }])),
     },
     m::Shape {
@@ -1850,14 +1941,14 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "AttributeBooleanValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("value"),
-            ..member("Value", 86)
+            ..member("Value", 88)
         }])),
     },
     m::Shape {
         name: "AttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("value"),
-            ..member("Value", 702)
+            ..member("Value", 848)
         }])),
     },
     m::Shape {
@@ -1865,44 +1956,44 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 868)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 683)
+                ..member("GroupId", 822)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 702)
+                ..member("SourceSecurityGroupName", 848)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 702)
+                ..member("SourceSecurityGroupOwnerId", 848)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 702)
+                ..member("IpProtocol", 848)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 364)
+                ..member("FromPort", 477)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 364)
+                ..member("ToPort", 477)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 702)
+                ..member("CidrIp", 848)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 372)
+                ..member("IpPermissions", 485)
             },
         ])),
     },
@@ -1911,33 +2002,33 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 86)
+                ..member("Return", 88)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 690)
+                ..member("SecurityGroupRules", 829)
             },
         ])),
     },
     m::Shape {
         name: "AuthorizeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 702),
-            member("FromPort", 364),
-            member("GroupId", 683),
-            member("GroupName", 686),
-            member("IpPermissions", 372),
-            member("IpProtocol", 702),
-            member("SourceSecurityGroupName", 702),
-            member("SourceSecurityGroupOwnerId", 702),
-            member("ToPort", 364),
+            member("CidrIp", 848),
+            member("FromPort", 477),
+            member("GroupId", 822),
+            member("GroupName", 825),
+            member("IpPermissions", 485),
+            member("IpProtocol", 848),
+            member("SourceSecurityGroupName", 848),
+            member("SourceSecurityGroupOwnerId", 848),
+            member("ToPort", 477),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 868)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
@@ -1946,11 +2037,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 86)
+                ..member("Return", 88)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 690)
+                ..member("SecurityGroupRules", 829)
             },
         ])),
     },
@@ -1963,59 +2054,59 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 63)
+                ..member("OptInStatus", 64)
             },
             m::Member {
                 location_name: Some("messageSet"),
-                ..member("Messages", 62)
+                ..member("Messages", 63)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 702)
+                ..member("RegionName", 848)
             },
             m::Member {
                 location_name: Some("zoneName"),
-                ..member("ZoneName", 702)
+                ..member("ZoneName", 848)
             },
             m::Member {
                 location_name: Some("zoneId"),
-                ..member("ZoneId", 702)
+                ..member("ZoneId", 848)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 702)
+                ..member("GroupName", 848)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 702)
+                ..member("NetworkBorderGroup", 848)
             },
             m::Member {
                 location_name: Some("zoneType"),
-                ..member("ZoneType", 702)
+                ..member("ZoneType", 848)
             },
             m::Member {
                 location_name: Some("parentZoneName"),
-                ..member("ParentZoneName", 702)
+                ..member("ParentZoneName", 848)
             },
             m::Member {
                 location_name: Some("parentZoneId"),
-                ..member("ParentZoneId", 702)
+                ..member("ParentZoneId", 848)
             },
             m::Member {
                 location_name: Some("groupLongName"),
-                ..member("GroupLongName", 702)
+                ..member("GroupLongName", 848)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 58)
+                ..member("Geography", 59)
             },
             m::Member {
                 location_name: Some("subGeographySet"),
-                ..member("SubGeography", 66)
+                ..member("SubGeography", 67)
             },
             m::Member {
                 location_name: Some("zoneState"),
-                ..member("State", 64)
+                ..member("State", 65)
             },
         ])),
     },
@@ -2023,13 +2114,13 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "AvailabilityZoneGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 702)
+            ..member("Name", 848)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(57),
+            member: m::ShapeId(58),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2041,7 +2132,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "AvailabilityZoneList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(56),
+            member: m::ShapeId(57),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2050,13 +2141,13 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "AvailabilityZoneMessage",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("message"),
-            ..member("Message", 702)
+            ..member("Message", 848)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneMessageList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(61),
+            member: m::ShapeId(62),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2083,13 +2174,13 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "AvailabilityZoneSubGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 702)
+            ..member("Name", 848)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneSubGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(65),
+            member: m::ShapeId(66),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2103,7 +2194,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "BandwidthWeightingTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(67),
+            member: m::ShapeId(68),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2131,17 +2222,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 364)
+                ..member("Min", 477)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 364)
+                ..member("Max", 477)
             },
         ])),
     },
     m::Shape {
         name: "BaselineEbsBandwidthMbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 364), member("Max", 364)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 477), member("Max", 477)])),
     },
     m::Shape {
         name: "BaselineIops",
@@ -2151,12 +2242,12 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "BaselinePerformanceFactors",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("cpu"),
-            ..member("Cpu", 111)
+            ..member("Cpu", 118)
         }])),
     },
     m::Shape {
         name: "BaselinePerformanceFactorsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Cpu", 112)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Cpu", 119)])),
     },
     m::Shape {
         name: "BaselineThroughputInMBps",
@@ -2165,7 +2256,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "BillingProductList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(848),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2175,30 +2266,37 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Blob { streaming: false },
     },
     m::Shape {
+        name: "BlobAttributeValue",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("value"),
+            ..member("Value", 81)
+        }])),
+    },
+    m::Shape {
         name: "BlockDeviceMapping",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ebs"),
-                ..member("Ebs", 262)
+                ..member("Ebs", 282)
             },
             m::Member {
                 location_name: Some("noDevice"),
-                ..member("NoDevice", 702)
+                ..member("NoDevice", 848)
             },
             m::Member {
                 location_name: Some("deviceName"),
-                ..member("DeviceName", 702)
+                ..member("DeviceName", 848)
             },
             m::Member {
                 location_name: Some("virtualName"),
-                ..member("VirtualName", 702)
+                ..member("VirtualName", 848)
             },
         ])),
     },
     m::Shape {
         name: "BlockDeviceMappingList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(81),
+            member: m::ShapeId(83),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2206,7 +2304,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "BlockDeviceMappingRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(81),
+            member: m::ShapeId(83),
             member_location_name: Some("BlockDeviceMapping"),
             flattened: false,
         }),
@@ -2221,7 +2319,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "BlockPublicAccessStates",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGatewayBlockMode"),
-            ..member("InternetGatewayBlockMode", 84)
+            ..member("InternetGatewayBlockMode", 86)
         }])),
     },
     m::Shape {
@@ -2237,7 +2335,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "BootModeTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(87),
+            member: m::ShapeId(89),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2273,10 +2371,30 @@ pub static SHAPES: [m::Shape; 781] = [
         },
     },
     m::Shape {
+        name: "CapacityReservationSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("CapacityReservationPreference", 96),
+            member("CapacityReservationTarget", 99),
+        ])),
+    },
+    m::Shape {
+        name: "CapacityReservationSpecificationResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("capacityReservationPreference"),
+                ..member("CapacityReservationPreference", 96)
+            },
+            m::Member {
+                location_name: Some("capacityReservationTarget"),
+                ..member("CapacityReservationTarget", 100)
+            },
+        ])),
+    },
+    m::Shape {
         name: "CapacityReservationTarget",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CapacityReservationId", 93),
-            member("CapacityReservationResourceGroupArn", 702),
+            member("CapacityReservationId", 95),
+            member("CapacityReservationResourceGroupArn", 848),
         ])),
     },
     m::Shape {
@@ -2284,11 +2402,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("capacityReservationId"),
-                ..member("CapacityReservationId", 702)
+                ..member("CapacityReservationId", 848)
             },
             m::Member {
                 location_name: Some("capacityReservationResourceGroupArn"),
-                ..member("CapacityReservationResourceGroupArn", 702)
+                ..member("CapacityReservationResourceGroupArn", 848)
             },
         ])),
     },
@@ -2305,15 +2423,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("tcpEstablishedTimeout"),
-                ..member("TcpEstablishedTimeout", 364)
+                ..member("TcpEstablishedTimeout", 477)
             },
             m::Member {
                 location_name: Some("udpStreamTimeout"),
-                ..member("UdpStreamTimeout", 364)
+                ..member("UdpStreamTimeout", 477)
             },
             m::Member {
                 location_name: Some("udpTimeout"),
-                ..member("UdpTimeout", 364)
+                ..member("UdpTimeout", 477)
             },
         ])),
     },
@@ -2322,24 +2440,41 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("tcpEstablishedTimeout"),
-                ..member("TcpEstablishedTimeout", 364)
+                ..member("TcpEstablishedTimeout", 477)
             },
             m::Member {
                 location_name: Some("udpTimeout"),
-                ..member("UdpTimeout", 364)
+                ..member("UdpTimeout", 477)
             },
             m::Member {
                 location_name: Some("udpStreamTimeout"),
-                ..member("UdpStreamTimeout", 364)
+                ..member("UdpStreamTimeout", 477)
             },
         ])),
     },
     m::Shape {
         name: "ConnectionTrackingSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("TcpEstablishedTimeout", 364),
-            member("UdpStreamTimeout", 364),
-            member("UdpTimeout", 364),
+            member("TcpEstablishedTimeout", 477),
+            member("UdpStreamTimeout", 477),
+            member("UdpTimeout", 477),
+        ])),
+    },
+    m::Shape {
+        name: "ConnectionTrackingSpecificationResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("tcpEstablishedTimeout"),
+                ..member("TcpEstablishedTimeout", 477)
+            },
+            m::Member {
+                location_name: Some("udpStreamTimeout"),
+                ..member("UdpStreamTimeout", 477)
+            },
+            m::Member {
+                location_name: Some("udpTimeout"),
+                ..member("UdpTimeout", 477)
+            },
         ])),
     },
     m::Shape {
@@ -2351,41 +2486,41 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 102)
+                ..member("ClientToken", 107)
             },
-            member("Description", 324),
+            member("Description", 374),
             m::Member {
                 location_name: Some("encrypted"),
-                ..member("Encrypted", 86)
+                ..member("Encrypted", 88)
             },
             m::Member {
                 location_name: Some("kmsKeyId"),
-                ..member("KmsKeyId", 407)
+                ..member("KmsKeyId", 520)
             },
             m::Member {
                 required: true,
-                ..member("Name", 328)
+                ..member("Name", 378)
             },
             m::Member {
                 required: true,
-                ..member("SourceImageId", 702)
+                ..member("SourceImageId", 848)
             },
             m::Member {
                 required: true,
-                ..member("SourceRegion", 702)
+                ..member("SourceRegion", 848)
             },
-            member("DestinationOutpostArn", 702),
-            member("CopyImageTags", 86),
+            member("DestinationOutpostArn", 848),
+            member("CopyImageTags", 88),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 868)
             },
-            member("SnapshotCopyCompletionDurationMinutes", 488),
-            member("DestinationAvailabilityZone", 702),
-            member("DestinationAvailabilityZoneId", 702),
+            member("SnapshotCopyCompletionDurationMinutes", 606),
+            member("DestinationAvailabilityZone", 848),
+            member("DestinationAvailabilityZoneId", 848),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
@@ -2393,7 +2528,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "CopyImageResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("imageId"),
-            ..member("ImageId", 702)
+            ..member("ImageId", 848)
         }])),
     },
     m::Shape {
@@ -2403,7 +2538,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "CoreCountList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(105),
+            member: m::ShapeId(110),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2425,34 +2560,64 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "CpuManufacturerSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(108),
+            member: m::ShapeId(113),
             member_location_name: Some("item"),
             flattened: false,
         }),
     },
     m::Shape {
+        name: "CpuOptions",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("coreCount"),
+                ..member("CoreCount", 477)
+            },
+            m::Member {
+                location_name: Some("threadsPerCore"),
+                ..member("ThreadsPerCore", 477)
+            },
+            m::Member {
+                location_name: Some("amdSevSnp"),
+                ..member("AmdSevSnp", 32)
+            },
+            m::Member {
+                location_name: Some("nestedVirtualization"),
+                ..member("NestedVirtualization", 656)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CpuOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("CoreCount", 477),
+            member("ThreadsPerCore", 477),
+            member("AmdSevSnp", 32),
+            member("NestedVirtualization", 656),
+        ])),
+    },
+    m::Shape {
         name: "CpuPerformanceFactor",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("referenceSet"),
-            ..member("References", 591)
+            ..member("References", 717)
         }])),
     },
     m::Shape {
         name: "CpuPerformanceFactorRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("Reference"),
-            ..member("References", 592)
+            ..member("References", 718)
         }])),
     },
     m::Shape {
         name: "CreateDefaultVpcRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("DryRun", 86)])),
+        kind: m::ShapeKind::Structure(structure(&[member("DryRun", 88)])),
     },
     m::Shape {
         name: "CreateDefaultVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 750)
+            ..member("Vpc", 909)
         }])),
     },
     m::Shape {
@@ -2461,15 +2626,15 @@ pub static SHAPES: [m::Shape; 781] = [
             m::Member {
                 location_name: Some("dhcpConfiguration"),
                 required: true,
-                ..member("DhcpConfigurations", 574)
+                ..member("DhcpConfigurations", 700)
             },
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 868)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
@@ -2477,7 +2642,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "CreateDhcpOptionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("dhcpOptions"),
-            ..member("DhcpOptions", 247)
+            ..member("DhcpOptions", 267)
         }])),
     },
     m::Shape {
@@ -2485,11 +2650,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 868)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
@@ -2497,7 +2662,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "CreateInternetGatewayResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGateway"),
-            ..member("InternetGateway", 365)
+            ..member("InternetGateway", 478)
         }])),
     },
     m::Shape {
@@ -2505,41 +2670,41 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("KeyName", 702)
+                ..member("KeyName", 848)
             },
-            member("KeyType", 406),
+            member("KeyType", 519),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 868)
             },
-            member("KeyFormat", 397),
+            member("KeyFormat", 510),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
     m::Shape {
         name: "CreateLaunchTemplateRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
+            member("DryRun", 88),
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 702)
+                ..member("ClientToken", 848)
             },
             m::Member {
                 required: true,
-                ..member("LaunchTemplateName", 462)
+                ..member("LaunchTemplateName", 575)
             },
-            member("VersionDescription", 745),
+            member("VersionDescription", 896),
             m::Member {
                 required: true,
-                ..member("LaunchTemplateData", 644)
+                ..member("LaunchTemplateData", 774)
             },
-            member("Operator", 583),
+            member("Operator", 709),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 868)
             },
         ])),
     },
@@ -2548,31 +2713,31 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplate"),
-                ..member("LaunchTemplate", 411)
+                ..member("LaunchTemplate", 524)
             },
             m::Member {
                 location_name: Some("warning"),
-                ..member("Warning", 743)
+                ..member("Warning", 894)
             },
         ])),
     },
     m::Shape {
         name: "CreateLaunchTemplateVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
+            member("DryRun", 88),
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 702)
+                ..member("ClientToken", 848)
             },
-            member("LaunchTemplateId", 438),
-            member("LaunchTemplateName", 462),
-            member("SourceVersion", 702),
-            member("VersionDescription", 745),
+            member("LaunchTemplateId", 551),
+            member("LaunchTemplateName", 575),
+            member("SourceVersion", 848),
+            member("VersionDescription", 896),
             m::Member {
                 required: true,
-                ..member("LaunchTemplateData", 644)
+                ..member("LaunchTemplateData", 774)
             },
-            member("ResolveAlias", 86),
+            member("ResolveAlias", 88),
         ])),
     },
     m::Shape {
@@ -2580,21 +2745,21 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateVersion"),
-                ..member("LaunchTemplateVersion", 477)
+                ..member("LaunchTemplateVersion", 591)
             },
             m::Member {
                 location_name: Some("warning"),
-                ..member("Warning", 743)
+                ..member("Warning", 894)
             },
         ])),
     },
     m::Shape {
         name: "CreateManagedPrefixListRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
+            member("DryRun", 88),
             m::Member {
                 required: true,
-                ..member("PrefixListName", 702)
+                ..member("PrefixListName", 848)
             },
             m::Member {
                 location_name: Some("Entry"),
@@ -2602,19 +2767,19 @@ pub static SHAPES: [m::Shape; 781] = [
             },
             m::Member {
                 required: true,
-                ..member("MaxEntries", 364)
+                ..member("MaxEntries", 477)
             },
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 868)
             },
             m::Member {
                 required: true,
-                ..member("AddressFamily", 702)
+                ..member("AddressFamily", 848)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 702)
+                ..member("ClientToken", 848)
             },
         ])),
     },
@@ -2622,7 +2787,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "CreateManagedPrefixListResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("prefixList"),
-            ..member("PrefixList", 489)
+            ..member("PrefixList", 607)
         }])),
     },
     m::Shape {
@@ -2630,48 +2795,48 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 538)
+                ..member("NetworkAclId", 664)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
                 required: true,
-                ..member("RuleNumber", 364)
+                ..member("RuleNumber", 477)
             },
             m::Member {
                 location_name: Some("protocol"),
                 required: true,
-                ..member("Protocol", 702)
+                ..member("Protocol", 848)
             },
             m::Member {
                 location_name: Some("ruleAction"),
                 required: true,
-                ..member("RuleAction", 674)
+                ..member("RuleAction", 806)
             },
             m::Member {
                 location_name: Some("egress"),
                 required: true,
-                ..member("Egress", 86)
+                ..member("Egress", 88)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 702)
+                ..member("CidrBlock", 848)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 702)
+                ..member("Ipv6CidrBlock", 848)
             },
             m::Member {
                 location_name: Some("Icmp"),
-                ..member("IcmpTypeCode", 320)
+                ..member("IcmpTypeCode", 370)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 601)
+                ..member("PortRange", 728)
             },
         ])),
     },
@@ -2680,20 +2845,20 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 868)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 702)
+                ..member("ClientToken", 848)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 767)
+                ..member("VpcId", 926)
             },
         ])),
     },
@@ -2702,11 +2867,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAcl"),
-                ..member("NetworkAcl", 532)
+                ..member("NetworkAcl", 658)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 702)
+                ..member("ClientToken", 848)
             },
         ])),
     },
@@ -2715,62 +2880,62 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Ipv4Prefix"),
-                ..member("Ipv4Prefixes", 379)
+                ..member("Ipv4Prefixes", 492)
             },
-            member("Ipv4PrefixCount", 364),
+            member("Ipv4PrefixCount", 477),
             m::Member {
                 location_name: Some("Ipv6Prefix"),
-                ..member("Ipv6Prefixes", 388)
+                ..member("Ipv6Prefixes", 501)
             },
-            member("Ipv6PrefixCount", 364),
-            member("InterfaceType", 552),
+            member("Ipv6PrefixCount", 477),
+            member("InterfaceType", 678),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 868)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 702)
+                ..member("ClientToken", 848)
             },
-            member("EnablePrimaryIpv6", 86),
-            member("ConnectionTrackingSpecification", 101),
-            member("Operator", 583),
+            member("EnablePrimaryIpv6", 88),
+            member("ConnectionTrackingSpecification", 105),
+            member("Operator", 709),
             m::Member {
                 location_name: Some("subnetId"),
                 required: true,
-                ..member("SubnetId", 707)
+                ..member("SubnetId", 853)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 702)
+                ..member("Description", 848)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 702)
+                ..member("PrivateIpAddress", 848)
             },
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("Groups", 684)
+                ..member("Groups", 823)
             },
             m::Member {
                 location_name: Some("privateIpAddresses"),
-                ..member("PrivateIpAddresses", 611)
+                ..member("PrivateIpAddresses", 740)
             },
             m::Member {
                 location_name: Some("secondaryPrivateIpAddressCount"),
-                ..member("SecondaryPrivateIpAddressCount", 364)
+                ..member("SecondaryPrivateIpAddressCount", 477)
             },
             m::Member {
                 location_name: Some("ipv6Addresses"),
-                ..member("Ipv6Addresses", 350)
+                ..member("Ipv6Addresses", 417)
             },
             m::Member {
                 location_name: Some("ipv6AddressCount"),
-                ..member("Ipv6AddressCount", 364)
+                ..member("Ipv6AddressCount", 477)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
@@ -2779,64 +2944,64 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkInterface"),
-                ..member("NetworkInterface", 547)
+                ..member("NetworkInterface", 673)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 702)
+                ..member("ClientToken", 848)
             },
         ])),
     },
     m::Shape {
         name: "CreateRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 607),
-            member("VpcEndpointId", 766),
-            member("TransitGatewayId", 731),
-            member("LocalGatewayId", 481),
-            member("CarrierGatewayId", 97),
-            member("CoreNetworkArn", 107),
-            member("OdbNetworkArn", 581),
+            member("DestinationPrefixListId", 734),
+            member("VpcEndpointId", 925),
+            member("TransitGatewayId", 880),
+            member("LocalGatewayId", 599),
+            member("CarrierGatewayId", 101),
+            member("CoreNetworkArn", 112),
+            member("OdbNetworkArn", 707),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 671)
+                ..member("RouteTableId", 803)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 702)
+                ..member("DestinationCidrBlock", 848)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 661)
+                ..member("GatewayId", 793)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 702)
+                ..member("DestinationIpv6CidrBlock", 848)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 273)
+                ..member("EgressOnlyInternetGatewayId", 298)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 347)
+                ..member("InstanceId", 411)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 553)
+                ..member("NetworkInterfaceId", 679)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 772)
+                ..member("VpcPeeringConnectionId", 931)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 529)
+                ..member("NatGatewayId", 655)
             },
         ])),
     },
@@ -2844,7 +3009,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "CreateRouteResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("return"),
-            ..member("Return", 86)
+            ..member("Return", 88)
         }])),
     },
     m::Shape {
@@ -2852,20 +3017,20 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 868)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 702)
+                ..member("ClientToken", 848)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 767)
+                ..member("VpcId", 926)
             },
         ])),
     },
@@ -2874,11 +3039,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTable"),
-                ..member("RouteTable", 665)
+                ..member("RouteTable", 797)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 702)
+                ..member("ClientToken", 848)
             },
         ])),
     },
@@ -2888,20 +3053,20 @@ pub static SHAPES: [m::Shape; 781] = [
             m::Member {
                 location_name: Some("GroupDescription"),
                 required: true,
-                ..member("Description", 702)
+                ..member("Description", 848)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 702)
+                ..member("GroupName", 848)
             },
-            member("VpcId", 767),
+            member("VpcId", 926),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 868)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
@@ -2910,15 +3075,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 702)
+                ..member("GroupId", 848)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 866)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 702)
+                ..member("SecurityGroupArn", 848)
             },
         ])),
     },
@@ -2927,25 +3092,25 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 868)
             },
-            member("AvailabilityZone", 702),
-            member("AvailabilityZoneId", 702),
-            member("CidrBlock", 702),
-            member("Ipv6CidrBlock", 702),
-            member("OutpostArn", 702),
+            member("AvailabilityZone", 848),
+            member("AvailabilityZoneId", 848),
+            member("CidrBlock", 848),
+            member("Ipv6CidrBlock", 848),
+            member("OutpostArn", 848),
             m::Member {
                 required: true,
-                ..member("VpcId", 767)
+                ..member("VpcId", 926)
             },
-            member("Ipv6Native", 86),
-            member("Ipv4IpamPoolId", 376),
-            member("Ipv4NetmaskLength", 531),
-            member("Ipv6IpamPoolId", 376),
-            member("Ipv6NetmaskLength", 531),
+            member("Ipv6Native", 88),
+            member("Ipv4IpamPoolId", 489),
+            member("Ipv4NetmaskLength", 657),
+            member("Ipv6IpamPoolId", 489),
+            member("Ipv6NetmaskLength", 657),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
@@ -2953,7 +3118,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "CreateSubnetResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("subnet"),
-            ..member("Subnet", 703)
+            ..member("Subnet", 849)
         }])),
     },
     m::Shape {
@@ -2961,47 +3126,47 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("ResourceId"),
                 required: true,
-                ..member("Resources", 648)
+                ..member("Resources", 780)
             },
             m::Member {
                 location_name: Some("Tag"),
                 required: true,
-                ..member("Tags", 719)
+                ..member("Tags", 866)
             },
         ])),
     },
     m::Shape {
         name: "CreateVpcRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 702),
-            member("Ipv6Pool", 387),
-            member("Ipv6CidrBlock", 702),
-            member("Ipv4IpamPoolId", 376),
-            member("Ipv4NetmaskLength", 531),
-            member("Ipv6IpamPoolId", 376),
-            member("Ipv6NetmaskLength", 531),
-            member("Ipv6CidrBlockNetworkBorderGroup", 702),
-            member("VpcEncryptionControl", 758),
+            member("CidrBlock", 848),
+            member("Ipv6Pool", 500),
+            member("Ipv6CidrBlock", 848),
+            member("Ipv4IpamPoolId", 489),
+            member("Ipv4NetmaskLength", 657),
+            member("Ipv6IpamPoolId", 489),
+            member("Ipv6NetmaskLength", 657),
+            member("Ipv6CidrBlockNetworkBorderGroup", 848),
+            member("VpcEncryptionControl", 917),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 868)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 723)
+                ..member("InstanceTenancy", 870)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
-                ..member("AmazonProvidedIpv6CidrBlock", 86)
+                ..member("AmazonProvidedIpv6CidrBlock", 88)
             },
         ])),
     },
@@ -3009,21 +3174,21 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "CreateVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 750)
+            ..member("Vpc", 909)
         }])),
     },
     m::Shape {
         name: "CreditSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("cpuCredits"),
-            ..member("CpuCredits", 702)
+            ..member("CpuCredits", 848)
         }])),
     },
     m::Shape {
         name: "CreditSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("CpuCredits", 702)
+            ..member("CpuCredits", 848)
         }])),
     },
     m::Shape {
@@ -3055,15 +3220,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("defaultTcpEstablishedTimeout"),
-                ..member("DefaultTcpEstablishedTimeout", 153)
+                ..member("DefaultTcpEstablishedTimeout", 160)
             },
             m::Member {
                 location_name: Some("defaultUdpTimeout"),
-                ..member("DefaultUdpTimeout", 155)
+                ..member("DefaultUdpTimeout", 162)
             },
             m::Member {
                 location_name: Some("defaultUdpStreamTimeout"),
-                ..member("DefaultUdpStreamTimeout", 154)
+                ..member("DefaultUdpStreamTimeout", 161)
             },
         ])),
     },
@@ -3096,11 +3261,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("DhcpOptionsId", 248)
+                ..member("DhcpOptionsId", 268)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
@@ -3109,23 +3274,23 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 368)
+                ..member("InternetGatewayId", 481)
             },
         ])),
     },
     m::Shape {
         name: "DeleteKeyPairRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("KeyName", 405),
-            member("KeyPairId", 400),
+            member("KeyName", 518),
+            member("KeyPairId", 513),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
@@ -3134,39 +3299,39 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 86)
+                ..member("Return", 88)
             },
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 702)
+                ..member("KeyPairId", 848)
             },
         ])),
     },
     m::Shape {
         name: "DeleteLaunchTemplateRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
-            member("LaunchTemplateId", 438),
-            member("LaunchTemplateName", 462),
+            member("DryRun", 88),
+            member("LaunchTemplateId", 551),
+            member("LaunchTemplateName", 575),
         ])),
     },
     m::Shape {
         name: "DeleteLaunchTemplateResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("launchTemplate"),
-            ..member("LaunchTemplate", 411)
+            ..member("LaunchTemplate", 524)
         }])),
     },
     m::Shape {
         name: "DeleteLaunchTemplateVersionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
-            member("LaunchTemplateId", 438),
-            member("LaunchTemplateName", 462),
+            member("DryRun", 88),
+            member("LaunchTemplateId", 551),
+            member("LaunchTemplateName", 575),
             m::Member {
                 location_name: Some("LaunchTemplateVersion"),
                 required: true,
-                ..member("Versions", 746)
+                ..member("Versions", 897)
             },
         ])),
     },
@@ -3175,26 +3340,26 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateId"),
-                ..member("LaunchTemplateId", 702)
+                ..member("LaunchTemplateId", 848)
             },
             m::Member {
                 location_name: Some("launchTemplateName"),
-                ..member("LaunchTemplateName", 702)
+                ..member("LaunchTemplateName", 848)
             },
             m::Member {
                 location_name: Some("versionNumber"),
-                ..member("VersionNumber", 488)
+                ..member("VersionNumber", 606)
             },
             m::Member {
                 location_name: Some("responseError"),
-                ..member("ResponseError", 650)
+                ..member("ResponseError", 782)
             },
         ])),
     },
     m::Shape {
         name: "DeleteLaunchTemplateVersionsResponseErrorSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(164),
+            member: m::ShapeId(171),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3204,22 +3369,22 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateId"),
-                ..member("LaunchTemplateId", 702)
+                ..member("LaunchTemplateId", 848)
             },
             m::Member {
                 location_name: Some("launchTemplateName"),
-                ..member("LaunchTemplateName", 702)
+                ..member("LaunchTemplateName", 848)
             },
             m::Member {
                 location_name: Some("versionNumber"),
-                ..member("VersionNumber", 488)
+                ..member("VersionNumber", 606)
             },
         ])),
     },
     m::Shape {
         name: "DeleteLaunchTemplateVersionsResponseSuccessSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(166),
+            member: m::ShapeId(173),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3229,21 +3394,21 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("successfullyDeletedLaunchTemplateVersionSet"),
-                ..member("SuccessfullyDeletedLaunchTemplateVersions", 167)
+                ..member("SuccessfullyDeletedLaunchTemplateVersions", 174)
             },
             m::Member {
                 location_name: Some("unsuccessfullyDeletedLaunchTemplateVersionSet"),
-                ..member("UnsuccessfullyDeletedLaunchTemplateVersions", 165)
+                ..member("UnsuccessfullyDeletedLaunchTemplateVersions", 172)
             },
         ])),
     },
     m::Shape {
         name: "DeleteManagedPrefixListRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
+            member("DryRun", 88),
             m::Member {
                 required: true,
-                ..member("PrefixListId", 607)
+                ..member("PrefixListId", 734)
             },
         ])),
     },
@@ -3251,7 +3416,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "DeleteManagedPrefixListResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("prefixList"),
-            ..member("PrefixList", 489)
+            ..member("PrefixList", 607)
         }])),
     },
     m::Shape {
@@ -3259,22 +3424,22 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 538)
+                ..member("NetworkAclId", 664)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
                 required: true,
-                ..member("RuleNumber", 364)
+                ..member("RuleNumber", 477)
             },
             m::Member {
                 location_name: Some("egress"),
                 required: true,
-                ..member("Egress", 86)
+                ..member("Egress", 88)
             },
         ])),
     },
@@ -3283,12 +3448,12 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 538)
+                ..member("NetworkAclId", 664)
             },
         ])),
     },
@@ -3297,35 +3462,35 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
                 required: true,
-                ..member("NetworkInterfaceId", 553)
+                ..member("NetworkInterfaceId", 679)
             },
         ])),
     },
     m::Shape {
         name: "DeleteRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 607),
+            member("DestinationPrefixListId", 734),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 671)
+                ..member("RouteTableId", 803)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 702)
+                ..member("DestinationCidrBlock", 848)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 702)
+                ..member("DestinationIpv6CidrBlock", 848)
             },
         ])),
     },
@@ -3334,23 +3499,23 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 671)
+                ..member("RouteTableId", 803)
             },
         ])),
     },
     m::Shape {
         name: "DeleteSecurityGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupId", 683),
-            member("GroupName", 686),
+            member("GroupId", 822),
+            member("GroupName", 825),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
@@ -3359,18 +3524,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 86)
+                ..member("Return", 88)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 683)
+                ..member("GroupId", 822)
             },
         ])),
     },
     m::Shape {
         name: "DeleteSnapshotResultSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(179),
+            member: m::ShapeId(186),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3380,11 +3545,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("snapshotId"),
-                ..member("SnapshotId", 698)
+                ..member("SnapshotId", 837)
             },
             m::Member {
                 location_name: Some("returnCode"),
-                ..member("ReturnCode", 699)
+                ..member("ReturnCode", 838)
             },
         ])),
     },
@@ -3393,11 +3558,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SubnetId", 707)
+                ..member("SubnetId", 853)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
@@ -3406,16 +3571,16 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("resourceId"),
                 required: true,
-                ..member("Resources", 648)
+                ..member("Resources", 780)
             },
             m::Member {
                 location_name: Some("tag"),
-                ..member("Tags", 719)
+                ..member("Tags", 866)
             },
         ])),
     },
@@ -3424,11 +3589,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VpcId", 767)
+                ..member("VpcId", 926)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
@@ -3437,12 +3602,12 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ImageId", 325)
+                ..member("ImageId", 375)
             },
-            member("DeleteAssociatedSnapshots", 86),
+            member("DeleteAssociatedSnapshots", 88),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
@@ -3451,11 +3616,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 86)
+                ..member("Return", 88)
             },
             m::Member {
                 location_name: Some("deleteSnapshotResultSet"),
-                ..member("DeleteSnapshotResults", 178)
+                ..member("DeleteSnapshotResults", 185)
             },
         ])),
     },
@@ -3464,7 +3629,7 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("attributeName"),
@@ -3487,9 +3652,9 @@ pub static SHAPES: [m::Shape; 781] = [
                 ..member("AllocationIds", 29)
             },
             member("Attribute", 21),
-            member("NextToken", 575),
+            member("NextToken", 701),
             member("MaxResults", 23),
-            member("DryRun", 86),
+            member("DryRun", 88),
         ])),
     },
     m::Shape {
@@ -3501,7 +3666,7 @@ pub static SHAPES: [m::Shape; 781] = [
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 575)
+                ..member("NextToken", 701)
             },
         ])),
     },
@@ -3510,15 +3675,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("PublicIp"),
-                ..member("PublicIps", 623)
+                ..member("PublicIps", 752)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 328)
             },
             m::Member {
                 location_name: Some("AllocationId"),
@@ -3538,20 +3703,20 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ZoneName"),
-                ..member("ZoneNames", 777)
+                ..member("ZoneNames", 936)
             },
             m::Member {
                 location_name: Some("ZoneId"),
-                ..member("ZoneIds", 776)
+                ..member("ZoneIds", 935)
             },
-            member("AllAvailabilityZones", 86),
+            member("AllAvailabilityZones", 88),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 328)
             },
         ])),
     },
@@ -3559,7 +3724,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "DescribeAvailabilityZonesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("availabilityZoneInfo"),
-            ..member("AvailabilityZones", 60)
+            ..member("AvailabilityZones", 61)
         }])),
     },
     m::Shape {
@@ -3571,17 +3736,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("DhcpOptionsId"),
-                ..member("DhcpOptionsIds", 249)
+                ..member("DhcpOptionsIds", 269)
             },
-            member("NextToken", 702),
-            member("MaxResults", 193),
+            member("NextToken", 848),
+            member("MaxResults", 200),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 328)
             },
         ])),
     },
@@ -3590,11 +3755,43 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 848)
             },
             m::Member {
                 location_name: Some("dhcpOptionsSet"),
-                ..member("DhcpOptions", 250)
+                ..member("DhcpOptions", 270)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeIamInstanceProfileAssociationsMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DescribeIamInstanceProfileAssociationsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("AssociationId"),
+                ..member("AssociationIds", 44)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 328)
+            },
+            member("MaxResults", 203),
+            member("NextToken", 701),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeIamInstanceProfileAssociationsResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("iamInstanceProfileAssociationSet"),
+                ..member("IamInstanceProfileAssociations", 367)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 701)
             },
         ])),
     },
@@ -3603,15 +3800,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 323)
+                ..member("Attribute", 373)
             },
             m::Member {
                 required: true,
-                ..member("ImageId", 325)
+                ..member("ImageId", 375)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
@@ -3620,27 +3817,27 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ExecutableBy"),
-                ..member("ExecutableUsers", 289)
+                ..member("ExecutableUsers", 326)
             },
             m::Member {
                 location_name: Some("ImageId"),
-                ..member("ImageIds", 326)
+                ..member("ImageIds", 376)
             },
             m::Member {
                 location_name: Some("Owner"),
-                ..member("Owners", 587)
+                ..member("Owners", 713)
             },
-            member("IncludeDeprecated", 86),
-            member("IncludeDisabled", 86),
-            member("MaxResults", 364),
-            member("NextToken", 702),
+            member("IncludeDeprecated", 88),
+            member("IncludeDisabled", 88),
+            member("MaxResults", 477),
+            member("NextToken", 848),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 328)
             },
         ])),
     },
@@ -3649,25 +3846,114 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 848)
             },
             m::Member {
                 location_name: Some("imagesSet"),
-                ..member("Images", 327)
+                ..member("Images", 377)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInstanceAttributeRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 88)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                required: true,
+                ..member("InstanceId", 411)
+            },
+            m::Member {
+                location_name: Some("attribute"),
+                required: true,
+                ..member("Attribute", 398)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInstanceCreditSpecificationsMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DescribeInstanceCreditSpecificationsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 88),
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 328)
+            },
+            m::Member {
+                location_name: Some("InstanceId"),
+                ..member("InstanceIds", 412)
+            },
+            member("MaxResults", 210),
+            member("NextToken", 848),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInstanceCreditSpecificationsResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceCreditSpecificationSet"),
+                ..member("InstanceCreditSpecifications", 407)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 848)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInstanceStatusRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("InstanceId"),
+                ..member("InstanceIds", 412)
+            },
+            member("MaxResults", 477),
+            member("NextToken", 848),
+            member("IncludeManagedResources", 88),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 88)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 328)
+            },
+            m::Member {
+                location_name: Some("includeAllInstances"),
+                ..member("IncludeAllInstances", 88)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInstanceStatusResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceStatusSet"),
+                ..member("InstanceStatuses", 466)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 848)
             },
         ])),
     },
     m::Shape {
         name: "DescribeInstanceTypeOfferingsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
-            member("LocationType", 486),
+            member("DryRun", 88),
+            member("LocationType", 604),
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 328)
             },
-            member("MaxResults", 146),
-            member("NextToken", 575),
+            member("MaxResults", 153),
+            member("NextToken", 701),
         ])),
     },
     m::Shape {
@@ -3675,29 +3961,29 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceTypeOfferingSet"),
-                ..member("InstanceTypeOfferings", 363)
+                ..member("InstanceTypeOfferings", 476)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 575)
+                ..member("NextToken", 701)
             },
         ])),
     },
     m::Shape {
         name: "DescribeInstanceTypesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
+            member("DryRun", 88),
             m::Member {
                 location_name: Some("InstanceType"),
-                ..member("InstanceTypes", 643)
+                ..member("InstanceTypes", 773)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 328)
             },
-            member("MaxResults", 145),
-            member("NextToken", 575),
-            member("IncludeUnsupportedInRegion", 335),
+            member("MaxResults", 152),
+            member("NextToken", 701),
+            member("IncludeUnsupportedInRegion", 385),
         ])),
     },
     m::Shape {
@@ -3705,11 +3991,50 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceTypeSet"),
-                ..member("InstanceTypes", 361)
+                ..member("InstanceTypes", 474)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 575)
+                ..member("NextToken", 701)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInstancesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("InstanceId"),
+                ..member("InstanceIds", 412)
+            },
+            member("IncludeManagedResources", 88),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 88)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 328)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 848)
+            },
+            m::Member {
+                location_name: Some("maxResults"),
+                ..member("MaxResults", 477)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInstancesResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 848)
+            },
+            m::Member {
+                location_name: Some("reservationSet"),
+                ..member("Reservations", 776)
             },
         ])),
     },
@@ -3720,19 +4045,19 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "DescribeInternetGatewaysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 702),
-            member("MaxResults", 203),
+            member("NextToken", 848),
+            member("MaxResults", 221),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayIds", 369)
+                ..member("InternetGatewayIds", 482)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 328)
             },
         ])),
     },
@@ -3741,11 +4066,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGatewaySet"),
-                ..member("InternetGateways", 370)
+                ..member("InternetGateways", 483)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 848)
             },
         ])),
     },
@@ -3754,20 +4079,20 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("KeyName"),
-                ..member("KeyNames", 398)
+                ..member("KeyNames", 511)
             },
             m::Member {
                 location_name: Some("KeyPairId"),
-                ..member("KeyPairIds", 401)
+                ..member("KeyPairIds", 514)
             },
-            member("IncludePublicKey", 86),
+            member("IncludePublicKey", 88),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 328)
             },
         ])),
     },
@@ -3775,29 +4100,29 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "DescribeKeyPairsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("keySet"),
-            ..member("KeyPairs", 403)
+            ..member("KeyPairs", 516)
         }])),
     },
     m::Shape {
         name: "DescribeLaunchTemplateVersionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
-            member("LaunchTemplateId", 438),
-            member("LaunchTemplateName", 462),
+            member("DryRun", 88),
+            member("LaunchTemplateId", 551),
+            member("LaunchTemplateName", 575),
             m::Member {
                 location_name: Some("LaunchTemplateVersion"),
-                ..member("Versions", 746)
+                ..member("Versions", 897)
             },
-            member("MinVersion", 702),
-            member("MaxVersion", 702),
-            member("NextToken", 702),
-            member("MaxResults", 364),
+            member("MinVersion", 848),
+            member("MaxVersion", 848),
+            member("NextToken", 848),
+            member("MaxResults", 477),
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 328)
             },
-            member("ResolveAlias", 86),
-            member("IncludeManagedResources", 86),
+            member("ResolveAlias", 88),
+            member("IncludeManagedResources", 88),
         ])),
     },
     m::Shape {
@@ -3805,11 +4130,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateVersionSet"),
-                ..member("LaunchTemplateVersions", 478)
+                ..member("LaunchTemplateVersions", 592)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 848)
             },
         ])),
     },
@@ -3820,22 +4145,22 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "DescribeLaunchTemplatesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
+            member("DryRun", 88),
             m::Member {
                 location_name: Some("LaunchTemplateId"),
-                ..member("LaunchTemplateIds", 439)
+                ..member("LaunchTemplateIds", 552)
             },
             m::Member {
                 location_name: Some("LaunchTemplateName"),
-                ..member("LaunchTemplateNames", 463)
+                ..member("LaunchTemplateNames", 576)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 328)
             },
-            member("NextToken", 702),
-            member("MaxResults", 210),
-            member("IncludeManagedResources", 86),
+            member("NextToken", 848),
+            member("MaxResults", 228),
+            member("IncludeManagedResources", 88),
         ])),
     },
     m::Shape {
@@ -3843,27 +4168,27 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplates"),
-                ..member("LaunchTemplates", 470)
+                ..member("LaunchTemplates", 583)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 848)
             },
         ])),
     },
     m::Shape {
         name: "DescribeManagedPrefixListsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
+            member("DryRun", 88),
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 328)
             },
-            member("MaxResults", 606),
-            member("NextToken", 575),
+            member("MaxResults", 733),
+            member("NextToken", 701),
             m::Member {
                 location_name: Some("PrefixListId"),
-                ..member("PrefixListIds", 744)
+                ..member("PrefixListIds", 895)
             },
         ])),
     },
@@ -3872,11 +4197,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 575)
+                ..member("NextToken", 701)
             },
             m::Member {
                 location_name: Some("prefixListSet"),
-                ..member("PrefixLists", 490)
+                ..member("PrefixLists", 608)
             },
         ])),
     },
@@ -3887,19 +4212,19 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "DescribeNetworkAclsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 702),
-            member("MaxResults", 215),
+            member("NextToken", 848),
+            member("MaxResults", 233),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("NetworkAclId"),
-                ..member("NetworkAclIds", 539)
+                ..member("NetworkAclIds", 665)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 328)
             },
         ])),
     },
@@ -3908,11 +4233,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclSet"),
-                ..member("NetworkAcls", 540)
+                ..member("NetworkAcls", 666)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 848)
             },
         ])),
     },
@@ -3923,20 +4248,20 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "DescribeNetworkInterfacesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 702),
-            member("MaxResults", 218),
-            member("IncludeManagedResources", 86),
+            member("NextToken", 848),
+            member("MaxResults", 236),
+            member("IncludeManagedResources", 88),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("NetworkInterfaceId"),
-                ..member("NetworkInterfaceIds", 554)
+                ..member("NetworkInterfaceIds", 680)
             },
             m::Member {
                 location_name: Some("filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 328)
             },
         ])),
     },
@@ -3945,11 +4270,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkInterfaceSet"),
-                ..member("NetworkInterfaces", 557)
+                ..member("NetworkInterfaces", 683)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 848)
             },
         ])),
     },
@@ -3958,16 +4283,16 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("RegionName"),
-                ..member("RegionNames", 631)
+                ..member("RegionNames", 761)
             },
-            member("AllRegions", 86),
+            member("AllRegions", 88),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 328)
             },
         ])),
     },
@@ -3975,7 +4300,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "DescribeRegionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("regionInfo"),
-            ..member("Regions", 630)
+            ..member("Regions", 760)
         }])),
     },
     m::Shape {
@@ -3985,19 +4310,19 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "DescribeRouteTablesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 702),
-            member("MaxResults", 223),
+            member("NextToken", 848),
+            member("MaxResults", 241),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("RouteTableId"),
-                ..member("RouteTableIds", 672)
+                ..member("RouteTableIds", 804)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 328)
             },
         ])),
     },
@@ -4006,11 +4331,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTableSet"),
-                ..member("RouteTables", 673)
+                ..member("RouteTables", 805)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 848)
             },
         ])),
     },
@@ -4023,15 +4348,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 328)
             },
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 689)
+                ..member("SecurityGroupRuleIds", 828)
             },
-            member("DryRun", 86),
-            member("NextToken", 702),
-            member("MaxResults", 226),
+            member("DryRun", 88),
+            member("NextToken", 848),
+            member("MaxResults", 244),
         ])),
     },
     m::Shape {
@@ -4039,11 +4364,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 690)
+                ..member("SecurityGroupRules", 829)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 848)
             },
         ])),
     },
@@ -4056,21 +4381,21 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("GroupId"),
-                ..member("GroupIds", 313)
+                ..member("GroupIds", 354)
             },
             m::Member {
                 location_name: Some("GroupName"),
-                ..member("GroupNames", 316)
+                ..member("GroupNames", 357)
             },
-            member("NextToken", 702),
-            member("MaxResults", 229),
+            member("NextToken", 848),
+            member("MaxResults", 247),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 328)
             },
         ])),
     },
@@ -4079,11 +4404,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 848)
             },
             m::Member {
                 location_name: Some("securityGroupInfo"),
-                ..member("SecurityGroups", 685)
+                ..member("SecurityGroups", 824)
             },
         ])),
     },
@@ -4096,17 +4421,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 328)
             },
             m::Member {
                 location_name: Some("SubnetId"),
-                ..member("SubnetIds", 708)
+                ..member("SubnetIds", 854)
             },
-            member("NextToken", 702),
-            member("MaxResults", 232),
+            member("NextToken", 848),
+            member("MaxResults", 250),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
@@ -4115,11 +4440,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 848)
             },
             m::Member {
                 location_name: Some("subnetSet"),
-                ..member("Subnets", 711)
+                ..member("Subnets", 857)
             },
         ])),
     },
@@ -4128,19 +4453,19 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 328)
             },
             m::Member {
                 location_name: Some("maxResults"),
-                ..member("MaxResults", 364)
+                ..member("MaxResults", 477)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 848)
             },
         ])),
     },
@@ -4149,11 +4474,50 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 848)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 718)
+                ..member("Tags", 865)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeVolumesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("VolumeId"),
+                ..member("VolumeIds", 905)
+            },
+            member("IncludeManagedResources", 88),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 88)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 328)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 848)
+            },
+            m::Member {
+                location_name: Some("maxResults"),
+                ..member("MaxResults", 477)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeVolumesResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 848)
+            },
+            m::Member {
+                location_name: Some("volumeSet"),
+                ..member("Volumes", 906)
             },
         ])),
     },
@@ -4162,15 +4526,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 751)
+                ..member("Attribute", 910)
             },
             m::Member {
                 required: true,
-                ..member("VpcId", 767)
+                ..member("VpcId", 926)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
@@ -4179,19 +4543,19 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("enableDnsHostnames"),
-                ..member("EnableDnsHostnames", 49)
+                ..member("EnableDnsHostnames", 50)
             },
             m::Member {
                 location_name: Some("enableDnsSupport"),
-                ..member("EnableDnsSupport", 49)
+                ..member("EnableDnsSupport", 50)
             },
             m::Member {
                 location_name: Some("enableNetworkAddressUsageMetrics"),
-                ..member("EnableNetworkAddressUsageMetrics", 49)
+                ..member("EnableNetworkAddressUsageMetrics", 50)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 848)
             },
         ])),
     },
@@ -4204,17 +4568,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 328)
             },
             m::Member {
                 location_name: Some("VpcId"),
-                ..member("VpcIds", 768)
+                ..member("VpcIds", 927)
             },
-            member("NextToken", 702),
-            member("MaxResults", 239),
+            member("NextToken", 848),
+            member("MaxResults", 259),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
@@ -4223,11 +4587,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 848)
             },
             m::Member {
                 location_name: Some("vpcSet"),
-                ..member("Vpcs", 771)
+                ..member("Vpcs", 930)
             },
         ])),
     },
@@ -4236,17 +4600,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 368)
+                ..member("InternetGatewayId", 481)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 767)
+                ..member("VpcId", 926)
             },
         ])),
     },
@@ -4261,18 +4625,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 702)
+                ..member("Key", 848)
             },
             m::Member {
                 location_name: Some("valueSet"),
-                ..member("Values", 246)
+                ..member("Values", 266)
             },
         ])),
     },
     m::Shape {
         name: "DhcpConfigurationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(244),
+            member: m::ShapeId(264),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4280,7 +4644,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "DhcpConfigurationValueList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(50),
+            member: m::ShapeId(51),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4290,19 +4654,19 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 702)
+                ..member("OwnerId", 848)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 866)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 702)
+                ..member("DhcpOptionsId", 848)
             },
             m::Member {
                 location_name: Some("dhcpConfigurationSet"),
-                ..member("DhcpConfigurations", 245)
+                ..member("DhcpConfigurations", 265)
             },
         ])),
     },
@@ -4313,7 +4677,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "DhcpOptionsIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(248),
+            member: m::ShapeId(268),
             member_location_name: Some("DhcpOptionsId"),
             flattened: false,
         }),
@@ -4321,7 +4685,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "DhcpOptionsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(247),
+            member: m::ShapeId(267),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4329,11 +4693,11 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "DisassociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssociationId", 279),
-            member("PublicIp", 274),
+            member("AssociationId", 313),
+            member("PublicIp", 299),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
@@ -4342,12 +4706,12 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 667)
+                ..member("AssociationId", 799)
             },
         ])),
     },
@@ -4356,7 +4720,7 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
             required: true,
-            ..member("AssociationId", 752)
+            ..member("AssociationId", 911)
         }])),
     },
     m::Shape {
@@ -4364,15 +4728,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 769)
+                ..member("Ipv6CidrBlockAssociation", 928)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 753)
+                ..member("CidrBlockAssociation", 912)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 848)
             },
         ])),
     },
@@ -4385,22 +4749,22 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("sizeInGB"),
-                ..member("SizeInGB", 258)
+                ..member("SizeInGB", 278)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 255)
+                ..member("Count", 275)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 259)
+                ..member("Type", 279)
             },
         ])),
     },
     m::Shape {
         name: "DiskInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(256),
+            member: m::ShapeId(276),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4430,47 +4794,47 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 86)
+                ..member("DeleteOnTermination", 88)
             },
             m::Member {
                 location_name: Some("iops"),
-                ..member("Iops", 364)
+                ..member("Iops", 477)
             },
             m::Member {
                 location_name: Some("snapshotId"),
-                ..member("SnapshotId", 698)
+                ..member("SnapshotId", 837)
             },
             m::Member {
                 location_name: Some("volumeSize"),
-                ..member("VolumeSize", 364)
+                ..member("VolumeSize", 477)
             },
             m::Member {
                 location_name: Some("volumeType"),
-                ..member("VolumeType", 749)
+                ..member("VolumeType", 908)
             },
             m::Member {
                 location_name: Some("kmsKeyId"),
-                ..member("KmsKeyId", 702)
+                ..member("KmsKeyId", 848)
             },
             m::Member {
                 location_name: Some("throughput"),
-                ..member("Throughput", 364)
+                ..member("Throughput", 477)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 702)
+                ..member("OutpostArn", 848)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 702)
+                ..member("AvailabilityZone", 848)
             },
             m::Member {
                 location_name: Some("encrypted"),
-                ..member("Encrypted", 86)
+                ..member("Encrypted", 88)
             },
-            member("VolumeInitializationRate", 364),
-            member("AvailabilityZoneId", 702),
-            member("EbsCardIndex", 364),
+            member("VolumeInitializationRate", 477),
+            member("AvailabilityZoneId", 848),
+            member("EbsCardIndex", 477),
         ])),
     },
     m::Shape {
@@ -4482,38 +4846,38 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ebsCardIndex"),
-                ..member("EbsCardIndex", 263)
+                ..member("EbsCardIndex", 283)
             },
             m::Member {
                 location_name: Some("baselineBandwidthInMbps"),
-                ..member("BaselineBandwidthInMbps", 72)
+                ..member("BaselineBandwidthInMbps", 73)
             },
             m::Member {
                 location_name: Some("baselineThroughputInMBps"),
-                ..member("BaselineThroughputInMBps", 78)
+                ..member("BaselineThroughputInMBps", 79)
             },
             m::Member {
                 location_name: Some("baselineIops"),
-                ..member("BaselineIops", 75)
+                ..member("BaselineIops", 76)
             },
             m::Member {
                 location_name: Some("maximumBandwidthInMbps"),
-                ..member("MaximumBandwidthInMbps", 495)
+                ..member("MaximumBandwidthInMbps", 613)
             },
             m::Member {
                 location_name: Some("maximumThroughputInMBps"),
-                ..member("MaximumThroughputInMBps", 504)
+                ..member("MaximumThroughputInMBps", 622)
             },
             m::Member {
                 location_name: Some("maximumIops"),
-                ..member("MaximumIops", 501)
+                ..member("MaximumIops", 619)
             },
         ])),
     },
     m::Shape {
         name: "EbsCardInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(264),
+            member: m::ShapeId(284),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4529,35 +4893,85 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ebsOptimizedSupport"),
-                ..member("EbsOptimizedSupport", 270)
+                ..member("EbsOptimizedSupport", 292)
             },
             m::Member {
                 location_name: Some("encryptionSupport"),
-                ..member("EncryptionSupport", 266)
+                ..member("EncryptionSupport", 286)
             },
             m::Member {
                 location_name: Some("ebsOptimizedInfo"),
-                ..member("EbsOptimizedInfo", 269)
+                ..member("EbsOptimizedInfo", 291)
             },
             m::Member {
                 location_name: Some("nvmeSupport"),
-                ..member("NvmeSupport", 268)
+                ..member("NvmeSupport", 290)
             },
             m::Member {
                 location_name: Some("maximumEbsAttachments"),
-                ..member("MaximumEbsAttachments", 496)
+                ..member("MaximumEbsAttachments", 614)
             },
             m::Member {
                 location_name: Some("attachmentLimitType"),
-                ..member("AttachmentLimitType", 47)
+                ..member("AttachmentLimitType", 48)
             },
             m::Member {
                 location_name: Some("maximumEbsCards"),
-                ..member("MaximumEbsCards", 497)
+                ..member("MaximumEbsCards", 615)
             },
             m::Member {
                 location_name: Some("ebsCardSet"),
-                ..member("EbsCards", 265)
+                ..member("EbsCards", 285)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "EbsInstanceBlockDevice",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("attachTime"),
+                ..member("AttachTime", 154)
+            },
+            m::Member {
+                location_name: Some("deleteOnTermination"),
+                ..member("DeleteOnTermination", 88)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 49)
+            },
+            m::Member {
+                location_name: Some("volumeId"),
+                ..member("VolumeId", 848)
+            },
+            m::Member {
+                location_name: Some("associatedResource"),
+                ..member("AssociatedResource", 848)
+            },
+            m::Member {
+                location_name: Some("volumeOwnerId"),
+                ..member("VolumeOwnerId", 848)
+            },
+            m::Member {
+                location_name: Some("operator"),
+                ..member("Operator", 710)
+            },
+            m::Member {
+                location_name: Some("ebsCardIndex"),
+                ..member("EbsCardIndex", 477)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "EbsInstanceBlockDeviceSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("volumeId"),
+                ..member("VolumeId", 904)
+            },
+            m::Member {
+                location_name: Some("deleteOnTermination"),
+                ..member("DeleteOnTermination", 88)
             },
         ])),
     },
@@ -4572,27 +4986,27 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("baselineBandwidthInMbps"),
-                ..member("BaselineBandwidthInMbps", 72)
+                ..member("BaselineBandwidthInMbps", 73)
             },
             m::Member {
                 location_name: Some("baselineThroughputInMBps"),
-                ..member("BaselineThroughputInMBps", 78)
+                ..member("BaselineThroughputInMBps", 79)
             },
             m::Member {
                 location_name: Some("baselineIops"),
-                ..member("BaselineIops", 75)
+                ..member("BaselineIops", 76)
             },
             m::Member {
                 location_name: Some("maximumBandwidthInMbps"),
-                ..member("MaximumBandwidthInMbps", 495)
+                ..member("MaximumBandwidthInMbps", 613)
             },
             m::Member {
                 location_name: Some("maximumThroughputInMBps"),
-                ..member("MaximumThroughputInMBps", 504)
+                ..member("MaximumThroughputInMBps", 622)
             },
             m::Member {
                 location_name: Some("maximumIops"),
-                ..member("MaximumIops", 501)
+                ..member("MaximumIops", 619)
             },
         ])),
     },
@@ -4603,10 +5017,48 @@ pub static SHAPES: [m::Shape; 781] = [
         },
     },
     m::Shape {
+        name: "EbsStatusDetails",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("impairedSince"),
+                ..member("ImpairedSince", 637)
+            },
+            m::Member {
+                location_name: Some("name"),
+                ..member("Name", 844)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 845)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "EbsStatusDetailsList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(293),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "EbsStatusSummary",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("details"),
+                ..member("Details", 294)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 859)
+            },
+        ])),
+    },
+    m::Shape {
         name: "EfaInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("maximumEfaInterfaces"),
-            ..member("MaximumEfaInterfaces", 498)
+            ..member("MaximumEfaInterfaces", 616)
         }])),
     },
     m::Shape {
@@ -4622,16 +5074,49 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "ElasticGpuAssociation",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("elasticGpuId"),
+                ..member("ElasticGpuId", 302)
+            },
+            m::Member {
+                location_name: Some("elasticGpuAssociationId"),
+                ..member("ElasticGpuAssociationId", 848)
+            },
+            m::Member {
+                location_name: Some("elasticGpuAssociationState"),
+                ..member("ElasticGpuAssociationState", 848)
+            },
+            m::Member {
+                location_name: Some("elasticGpuAssociationTime"),
+                ..member("ElasticGpuAssociationTime", 848)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ElasticGpuAssociationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(300),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ElasticGpuId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "ElasticGpuSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Type", 702)
+            ..member("Type", 848)
         }])),
     },
     m::Shape {
         name: "ElasticGpuSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(275),
+            member: m::ShapeId(303),
             member_location_name: Some("ElasticGpuSpecification"),
             flattened: false,
         }),
@@ -4640,13 +5125,72 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "ElasticGpuSpecificationResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("type"),
-            ..member("Type", 702)
+            ..member("Type", 848)
         }])),
     },
     m::Shape {
         name: "ElasticGpuSpecificationResponseList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(277),
+            member: m::ShapeId(305),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ElasticGpuSpecifications",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(303),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ElasticInferenceAccelerator",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Type", 848)
+            },
+            member("Count", 311),
+        ])),
+    },
+    m::Shape {
+        name: "ElasticInferenceAcceleratorAssociation",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("elasticInferenceAcceleratorArn"),
+                ..member("ElasticInferenceAcceleratorArn", 848)
+            },
+            m::Member {
+                location_name: Some("elasticInferenceAcceleratorAssociationId"),
+                ..member("ElasticInferenceAcceleratorAssociationId", 848)
+            },
+            m::Member {
+                location_name: Some("elasticInferenceAcceleratorAssociationState"),
+                ..member("ElasticInferenceAcceleratorAssociationState", 848)
+            },
+            m::Member {
+                location_name: Some("elasticInferenceAcceleratorAssociationTime"),
+                ..member("ElasticInferenceAcceleratorAssociationTime", 154)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ElasticInferenceAcceleratorAssociationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(309),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ElasticInferenceAcceleratorCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "ElasticInferenceAccelerators",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(308),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4658,8 +5202,8 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "EnaSrdSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("EnaSrdEnabled", 86),
-            member("EnaSrdUdpSpecification", 282),
+            member("EnaSrdEnabled", 88),
+            member("EnaSrdUdpSpecification", 316),
         ])),
     },
     m::Shape {
@@ -4668,13 +5212,24 @@ pub static SHAPES: [m::Shape; 781] = [
     },
     m::Shape {
         name: "EnaSrdUdpSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("EnaSrdUdpEnabled", 86)])),
+        kind: m::ShapeKind::Structure(structure(&[member("EnaSrdUdpEnabled", 88)])),
     },
     m::Shape {
         name: "EnaSupport",
         kind: m::ShapeKind::String {
             enum_values: &["unsupported", "supported", "required"],
         },
+    },
+    m::Shape {
+        name: "EnclaveOptions",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("enabled"),
+            ..member("Enabled", 88)
+        }])),
+    },
+    m::Shape {
+        name: "EnclaveOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 88)])),
     },
     m::Shape {
         name: "EncryptionInTransitSupported",
@@ -4689,10 +5244,22 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "ErrorSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(742),
+            member: m::ShapeId(893),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "EventCode",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "instance-reboot",
+                "system-reboot",
+                "system-maintenance",
+                "instance-retirement",
+                "instance-stop",
+            ],
+        },
     },
     m::Shape {
         name: "ExcludedInstanceType",
@@ -4701,7 +5268,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "ExcludedInstanceTypeSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(287),
+            member: m::ShapeId(324),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4709,7 +5276,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "ExecutableByStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(848),
             member_location_name: Some("ExecutableBy"),
             flattened: false,
         }),
@@ -4717,17 +5284,17 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "Filter",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Name", 702),
+            member("Name", 848),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 744)
+                ..member("Values", 895)
             },
         ])),
     },
     m::Shape {
         name: "FilterList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(290),
+            member: m::ShapeId(327),
             member_location_name: Some("Filter"),
             flattened: false,
         }),
@@ -4747,26 +5314,26 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 299)
+                ..member("Name", 336)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 296)
+                ..member("Manufacturer", 333)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 293)
+                ..member("Count", 330)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 297)
+                ..member("MemoryInfo", 334)
             },
         ])),
     },
     m::Shape {
         name: "FpgaDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(294),
+            member: m::ShapeId(331),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4779,7 +5346,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "FpgaDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 298)
+            ..member("SizeInMiB", 335)
         }])),
     },
     m::Shape {
@@ -4795,11 +5362,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("fpgas"),
-                ..member("Fpgas", 295)
+                ..member("Fpgas", 332)
             },
             m::Member {
                 location_name: Some("totalFpgaMemoryInMiB"),
-                ..member("TotalFpgaMemoryInMiB", 778)
+                ..member("TotalFpgaMemoryInMiB", 937)
             },
         ])),
     },
@@ -4808,16 +5375,64 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Boolean,
     },
     m::Shape {
-        name: "GetManagedPrefixListEntriesRequest",
+        name: "GetConsoleOutputRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
             m::Member {
                 required: true,
-                ..member("PrefixListId", 607)
+                ..member("InstanceId", 411)
             },
-            member("TargetVersion", 488),
-            member("MaxResults", 606),
-            member("NextToken", 575),
+            member("Latest", 88),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 88)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "GetConsoleOutputResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 848)
+            },
+            m::Member {
+                location_name: Some("timestamp"),
+                ..member("Timestamp", 154)
+            },
+            m::Member {
+                location_name: Some("output"),
+                ..member("Output", 848)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "GetLaunchTemplateDataRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 88),
+            m::Member {
+                required: true,
+                ..member("InstanceId", 411)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "GetLaunchTemplateDataResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("launchTemplateData"),
+            ..member("LaunchTemplateData", 783)
+        }])),
+    },
+    m::Shape {
+        name: "GetManagedPrefixListEntriesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 88),
+            m::Member {
+                required: true,
+                ..member("PrefixListId", 734)
+            },
+            member("TargetVersion", 606),
+            member("MaxResults", 733),
+            member("NextToken", 701),
         ])),
     },
     m::Shape {
@@ -4825,11 +5440,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("entrySet"),
-                ..member("Entries", 603)
+                ..member("Entries", 730)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 575)
+                ..member("NextToken", 701)
             },
         ])),
     },
@@ -4842,38 +5457,38 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 310)
+                ..member("Name", 351)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 307)
+                ..member("Manufacturer", 348)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 304)
+                ..member("Count", 345)
             },
             m::Member {
                 location_name: Some("logicalGpuCount"),
-                ..member("LogicalGpuCount", 487)
+                ..member("LogicalGpuCount", 605)
             },
             m::Member {
                 location_name: Some("gpuPartitionSize"),
-                ..member("GpuPartitionSize", 312)
+                ..member("GpuPartitionSize", 353)
             },
             m::Member {
                 location_name: Some("workloadSet"),
-                ..member("Workloads", 775)
+                ..member("Workloads", 934)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 308)
+                ..member("MemoryInfo", 349)
             },
         ])),
     },
     m::Shape {
         name: "GpuDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(305),
+            member: m::ShapeId(346),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4886,7 +5501,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "GpuDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 309)
+            ..member("SizeInMiB", 350)
         }])),
     },
     m::Shape {
@@ -4902,11 +5517,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("gpus"),
-                ..member("Gpus", 306)
+                ..member("Gpus", 347)
             },
             m::Member {
                 location_name: Some("totalGpuMemoryInMiB"),
-                ..member("TotalGpuMemoryInMiB", 779)
+                ..member("TotalGpuMemoryInMiB", 938)
             },
         ])),
     },
@@ -4917,7 +5532,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "GroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(683),
+            member: m::ShapeId(822),
             member_location_name: Some("groupId"),
             flattened: false,
         }),
@@ -4927,18 +5542,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 702)
+                ..member("GroupId", 848)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 702)
+                ..member("GroupName", 848)
             },
         ])),
     },
     m::Shape {
         name: "GroupIdentifierList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(314),
+            member: m::ShapeId(355),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4946,7 +5561,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "GroupNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(686),
+            member: m::ShapeId(825),
             member_location_name: Some("GroupName"),
             flattened: false,
         }),
@@ -4956,9 +5571,26 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Boolean,
     },
     m::Shape {
+        name: "HibernationOptions",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("configured"),
+            ..member("Configured", 88)
+        }])),
+    },
+    m::Shape {
+        name: "HibernationOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Configured", 88)])),
+    },
+    m::Shape {
         name: "HostnameType",
         kind: m::ShapeKind::String {
             enum_values: &["ip-name", "resource-name"],
+        },
+    },
+    m::Shape {
+        name: "HttpTokensState",
+        kind: m::ShapeKind::String {
+            enum_values: &["optional", "required"],
         },
     },
     m::Shape {
@@ -4968,15 +5600,89 @@ pub static SHAPES: [m::Shape; 781] = [
         },
     },
     m::Shape {
+        name: "IamInstanceProfile",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("arn"),
+                ..member("Arn", 848)
+            },
+            m::Member {
+                location_name: Some("id"),
+                ..member("Id", 848)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "IamInstanceProfileAssociation",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("associationId"),
+                ..member("AssociationId", 848)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 848)
+            },
+            m::Member {
+                location_name: Some("iamInstanceProfile"),
+                ..member("IamInstanceProfile", 364)
+            },
+            m::Member {
+                location_name: Some("state"),
+                ..member("State", 368)
+            },
+            m::Member {
+                location_name: Some("timestamp"),
+                ..member("Timestamp", 154)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "IamInstanceProfileAssociationId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "IamInstanceProfileAssociationSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(365),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "IamInstanceProfileAssociationState",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "associating",
+                "associated",
+                "disassociating",
+                "disassociated",
+            ],
+        },
+    },
+    m::Shape {
+        name: "IamInstanceProfileSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("arn"),
+                ..member("Arn", 848)
+            },
+            m::Member {
+                location_name: Some("name"),
+                ..member("Name", 848)
+            },
+        ])),
+    },
+    m::Shape {
         name: "IcmpTypeCode",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 364)
+                ..member("Code", 477)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 364)
+                ..member("Type", 477)
             },
         ])),
     },
@@ -4985,131 +5691,131 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("platformDetails"),
-                ..member("PlatformDetails", 702)
+                ..member("PlatformDetails", 848)
             },
             m::Member {
                 location_name: Some("usageOperation"),
-                ..member("UsageOperation", 702)
+                ..member("UsageOperation", 848)
             },
             m::Member {
                 location_name: Some("blockDeviceMapping"),
-                ..member("BlockDeviceMappings", 82)
+                ..member("BlockDeviceMappings", 84)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 702)
+                ..member("Description", 848)
             },
             m::Member {
                 location_name: Some("enaSupport"),
-                ..member("EnaSupport", 86)
+                ..member("EnaSupport", 88)
             },
             m::Member {
                 location_name: Some("hypervisor"),
-                ..member("Hypervisor", 319)
+                ..member("Hypervisor", 363)
             },
             m::Member {
                 location_name: Some("imageOwnerAlias"),
-                ..member("ImageOwnerAlias", 702)
+                ..member("ImageOwnerAlias", 848)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 702)
+                ..member("Name", 848)
             },
             m::Member {
                 location_name: Some("rootDeviceName"),
-                ..member("RootDeviceName", 702)
+                ..member("RootDeviceName", 848)
             },
             m::Member {
                 location_name: Some("rootDeviceType"),
-                ..member("RootDeviceType", 243)
+                ..member("RootDeviceType", 263)
             },
             m::Member {
                 location_name: Some("sriovNetSupport"),
-                ..member("SriovNetSupport", 702)
+                ..member("SriovNetSupport", 848)
             },
             m::Member {
                 location_name: Some("stateReason"),
-                ..member("StateReason", 701)
+                ..member("StateReason", 843)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 866)
             },
             m::Member {
                 location_name: Some("virtualizationType"),
-                ..member("VirtualizationType", 747)
+                ..member("VirtualizationType", 898)
             },
             m::Member {
                 location_name: Some("bootMode"),
-                ..member("BootMode", 89)
+                ..member("BootMode", 91)
             },
             m::Member {
                 location_name: Some("tpmSupport"),
-                ..member("TpmSupport", 730)
+                ..member("TpmSupport", 879)
             },
             m::Member {
                 location_name: Some("deprecationTime"),
-                ..member("DeprecationTime", 702)
+                ..member("DeprecationTime", 848)
             },
             m::Member {
                 location_name: Some("imdsSupport"),
-                ..member("ImdsSupport", 332)
+                ..member("ImdsSupport", 382)
             },
             m::Member {
                 location_name: Some("sourceInstanceId"),
-                ..member("SourceInstanceId", 702)
+                ..member("SourceInstanceId", 848)
             },
             m::Member {
                 location_name: Some("deregistrationProtection"),
-                ..member("DeregistrationProtection", 702)
+                ..member("DeregistrationProtection", 848)
             },
             m::Member {
                 location_name: Some("lastLaunchedTime"),
-                ..member("LastLaunchedTime", 702)
+                ..member("LastLaunchedTime", 848)
             },
             m::Member {
                 location_name: Some("imageAllowed"),
-                ..member("ImageAllowed", 86)
+                ..member("ImageAllowed", 88)
             },
             m::Member {
                 location_name: Some("sourceImageId"),
-                ..member("SourceImageId", 702)
+                ..member("SourceImageId", 848)
             },
             m::Member {
                 location_name: Some("sourceImageRegion"),
-                ..member("SourceImageRegion", 702)
+                ..member("SourceImageRegion", 848)
             },
             m::Member {
                 location_name: Some("freeTierEligible"),
-                ..member("FreeTierEligible", 86)
+                ..member("FreeTierEligible", 88)
             },
             m::Member {
                 location_name: Some("imageId"),
-                ..member("ImageId", 702)
+                ..member("ImageId", 848)
             },
             m::Member {
                 location_name: Some("imageLocation"),
-                ..member("ImageLocation", 702)
+                ..member("ImageLocation", 848)
             },
             m::Member {
                 location_name: Some("imageState"),
-                ..member("State", 329)
+                ..member("State", 379)
             },
             m::Member {
                 location_name: Some("imageOwnerId"),
-                ..member("OwnerId", 702)
+                ..member("OwnerId", 848)
             },
             m::Member {
                 location_name: Some("creationDate"),
-                ..member("CreationDate", 702)
+                ..member("CreationDate", 848)
             },
             m::Member {
                 location_name: Some("isPublic"),
-                ..member("Public", 86)
+                ..member("Public", 88)
             },
             m::Member {
                 location_name: Some("productCodes"),
-                ..member("ProductCodes", 615)
+                ..member("ProductCodes", 744)
             },
             m::Member {
                 location_name: Some("architecture"),
@@ -5117,19 +5823,19 @@ pub static SHAPES: [m::Shape; 781] = [
             },
             m::Member {
                 location_name: Some("imageType"),
-                ..member("ImageType", 330)
+                ..member("ImageType", 380)
             },
             m::Member {
                 location_name: Some("kernelId"),
-                ..member("KernelId", 702)
+                ..member("KernelId", 848)
             },
             m::Member {
                 location_name: Some("ramdiskId"),
-                ..member("RamdiskId", 702)
+                ..member("RamdiskId", 848)
             },
             m::Member {
                 location_name: Some("platform"),
-                ..member("Platform", 600)
+                ..member("Platform", 727)
             },
         ])),
     },
@@ -5138,59 +5844,59 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 50)
+                ..member("Description", 51)
             },
             m::Member {
                 location_name: Some("kernel"),
-                ..member("KernelId", 50)
+                ..member("KernelId", 51)
             },
             m::Member {
                 location_name: Some("ramdisk"),
-                ..member("RamdiskId", 50)
+                ..member("RamdiskId", 51)
             },
             m::Member {
                 location_name: Some("sriovNetSupport"),
-                ..member("SriovNetSupport", 50)
+                ..member("SriovNetSupport", 51)
             },
             m::Member {
                 location_name: Some("bootMode"),
-                ..member("BootMode", 50)
+                ..member("BootMode", 51)
             },
             m::Member {
                 location_name: Some("tpmSupport"),
-                ..member("TpmSupport", 50)
+                ..member("TpmSupport", 51)
             },
             m::Member {
                 location_name: Some("uefiData"),
-                ..member("UefiData", 50)
+                ..member("UefiData", 51)
             },
             m::Member {
                 location_name: Some("lastLaunchedTime"),
-                ..member("LastLaunchedTime", 50)
+                ..member("LastLaunchedTime", 51)
             },
             m::Member {
                 location_name: Some("imdsSupport"),
-                ..member("ImdsSupport", 50)
+                ..member("ImdsSupport", 51)
             },
             m::Member {
                 location_name: Some("deregistrationProtection"),
-                ..member("DeregistrationProtection", 50)
+                ..member("DeregistrationProtection", 51)
             },
             m::Member {
                 location_name: Some("imageId"),
-                ..member("ImageId", 702)
+                ..member("ImageId", 848)
             },
             m::Member {
                 location_name: Some("launchPermission"),
-                ..member("LaunchPermissions", 409)
+                ..member("LaunchPermissions", 522)
             },
             m::Member {
                 location_name: Some("productCodes"),
-                ..member("ProductCodes", 615)
+                ..member("ProductCodes", 744)
             },
             m::Member {
                 location_name: Some("blockDeviceMapping"),
-                ..member("BlockDeviceMappings", 82)
+                ..member("BlockDeviceMappings", 84)
             },
         ])),
     },
@@ -5225,7 +5931,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "ImageIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(325),
+            member: m::ShapeId(375),
             member_location_name: Some("ImageId"),
             flattened: false,
         }),
@@ -5233,7 +5939,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "ImageList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(321),
+            member: m::ShapeId(371),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5278,21 +5984,21 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 868)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("keyName"),
                 required: true,
-                ..member("KeyName", 702)
+                ..member("KeyName", 848)
             },
             m::Member {
                 location_name: Some("publicKeyMaterial"),
                 required: true,
-                ..member("PublicKeyMaterial", 80)
+                ..member("PublicKeyMaterial", 81)
             },
         ])),
     },
@@ -5301,19 +6007,19 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 702)
+                ..member("KeyFingerprint", 848)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 702)
+                ..member("KeyName", 848)
             },
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 702)
+                ..member("KeyPairId", 848)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 866)
             },
         ])),
     },
@@ -5326,11 +6032,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("accelerators"),
-                ..member("Accelerators", 339)
+                ..member("Accelerators", 389)
             },
             m::Member {
                 location_name: Some("totalInferenceMemoryInMiB"),
-                ..member("TotalInferenceMemoryInMiB", 780)
+                ..member("TotalInferenceMemoryInMiB", 939)
             },
         ])),
     },
@@ -5343,26 +6049,26 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 337)
+                ..member("Count", 387)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 343)
+                ..member("Name", 393)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 340)
+                ..member("Manufacturer", 390)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 341)
+                ..member("MemoryInfo", 391)
             },
         ])),
     },
     m::Shape {
         name: "InferenceDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(338),
+            member: m::ShapeId(388),
             member_location_name: None,
             flattened: false,
         }),
@@ -5375,7 +6081,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "InferenceDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 342)
+            ..member("SizeInMiB", 392)
         }])),
     },
     m::Shape {
@@ -5387,10 +6093,462 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "Instance",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("architecture"),
+                ..member("Architecture", 35)
+            },
+            m::Member {
+                location_name: Some("blockDeviceMapping"),
+                ..member("BlockDeviceMappings", 402)
+            },
+            m::Member {
+                location_name: Some("clientToken"),
+                ..member("ClientToken", 848)
+            },
+            m::Member {
+                location_name: Some("ebsOptimized"),
+                ..member("EbsOptimized", 88)
+            },
+            m::Member {
+                location_name: Some("enaSupport"),
+                ..member("EnaSupport", 88)
+            },
+            m::Member {
+                location_name: Some("hypervisor"),
+                ..member("Hypervisor", 363)
+            },
+            m::Member {
+                location_name: Some("iamInstanceProfile"),
+                ..member("IamInstanceProfile", 364)
+            },
+            m::Member {
+                location_name: Some("instanceLifecycle"),
+                ..member("InstanceLifecycle", 422)
+            },
+            m::Member {
+                location_name: Some("elasticGpuAssociationSet"),
+                ..member("ElasticGpuAssociations", 301)
+            },
+            m::Member {
+                location_name: Some("elasticInferenceAcceleratorAssociationSet"),
+                ..member("ElasticInferenceAcceleratorAssociations", 310)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceSet"),
+                ..member("NetworkInterfaces", 438)
+            },
+            m::Member {
+                location_name: Some("outpostArn"),
+                ..member("OutpostArn", 848)
+            },
+            m::Member {
+                location_name: Some("rootDeviceName"),
+                ..member("RootDeviceName", 848)
+            },
+            m::Member {
+                location_name: Some("rootDeviceType"),
+                ..member("RootDeviceType", 263)
+            },
+            m::Member {
+                location_name: Some("groupSet"),
+                ..member("SecurityGroups", 356)
+            },
+            m::Member {
+                location_name: Some("sourceDestCheck"),
+                ..member("SourceDestCheck", 88)
+            },
+            m::Member {
+                location_name: Some("spotInstanceRequestId"),
+                ..member("SpotInstanceRequestId", 848)
+            },
+            m::Member {
+                location_name: Some("sriovNetSupport"),
+                ..member("SriovNetSupport", 848)
+            },
+            m::Member {
+                location_name: Some("stateReason"),
+                ..member("StateReason", 843)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 866)
+            },
+            m::Member {
+                location_name: Some("virtualizationType"),
+                ..member("VirtualizationType", 898)
+            },
+            m::Member {
+                location_name: Some("cpuOptions"),
+                ..member("CpuOptions", 116)
+            },
+            m::Member {
+                location_name: Some("capacityBlockId"),
+                ..member("CapacityBlockId", 848)
+            },
+            m::Member {
+                location_name: Some("capacityReservationId"),
+                ..member("CapacityReservationId", 848)
+            },
+            m::Member {
+                location_name: Some("capacityReservationSpecification"),
+                ..member("CapacityReservationSpecification", 98)
+            },
+            m::Member {
+                location_name: Some("hibernationOptions"),
+                ..member("HibernationOptions", 359)
+            },
+            m::Member {
+                location_name: Some("licenseSet"),
+                ..member("Licenses", 597)
+            },
+            m::Member {
+                location_name: Some("metadataOptions"),
+                ..member("MetadataOptions", 429)
+            },
+            m::Member {
+                location_name: Some("enclaveOptions"),
+                ..member("EnclaveOptions", 318)
+            },
+            m::Member {
+                location_name: Some("bootMode"),
+                ..member("BootMode", 91)
+            },
+            m::Member {
+                location_name: Some("platformDetails"),
+                ..member("PlatformDetails", 848)
+            },
+            m::Member {
+                location_name: Some("usageOperation"),
+                ..member("UsageOperation", 848)
+            },
+            m::Member {
+                location_name: Some("usageOperationUpdateTime"),
+                ..member("UsageOperationUpdateTime", 637)
+            },
+            m::Member {
+                location_name: Some("privateDnsNameOptions"),
+                ..member("PrivateDnsNameOptions", 738)
+            },
+            m::Member {
+                location_name: Some("ipv6Address"),
+                ..member("Ipv6Address", 848)
+            },
+            m::Member {
+                location_name: Some("tpmSupport"),
+                ..member("TpmSupport", 848)
+            },
+            m::Member {
+                location_name: Some("maintenanceOptions"),
+                ..member("MaintenanceOptions", 424)
+            },
+            m::Member {
+                location_name: Some("currentInstanceBootMode"),
+                ..member("CurrentInstanceBootMode", 405)
+            },
+            m::Member {
+                location_name: Some("networkPerformanceOptions"),
+                ..member("NetworkPerformanceOptions", 441)
+            },
+            m::Member {
+                location_name: Some("operator"),
+                ..member("Operator", 710)
+            },
+            m::Member {
+                location_name: Some("secondaryInterfaceSet"),
+                ..member("SecondaryInterfaces", 450)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 848)
+            },
+            m::Member {
+                location_name: Some("imageId"),
+                ..member("ImageId", 848)
+            },
+            m::Member {
+                location_name: Some("instanceState"),
+                ..member("State", 457)
+            },
+            m::Member {
+                location_name: Some("privateDnsName"),
+                ..member("PrivateDnsName", 848)
+            },
+            m::Member {
+                location_name: Some("dnsName"),
+                ..member("PublicDnsName", 848)
+            },
+            m::Member {
+                location_name: Some("reason"),
+                ..member("StateTransitionReason", 848)
+            },
+            m::Member {
+                location_name: Some("keyName"),
+                ..member("KeyName", 848)
+            },
+            m::Member {
+                location_name: Some("amiLaunchIndex"),
+                ..member("AmiLaunchIndex", 477)
+            },
+            m::Member {
+                location_name: Some("productCodes"),
+                ..member("ProductCodes", 744)
+            },
+            m::Member {
+                location_name: Some("instanceType"),
+                ..member("InstanceType", 471)
+            },
+            m::Member {
+                location_name: Some("launchTime"),
+                ..member("LaunchTime", 154)
+            },
+            m::Member {
+                location_name: Some("placement"),
+                ..member("Placement", 721)
+            },
+            m::Member {
+                location_name: Some("kernelId"),
+                ..member("KernelId", 848)
+            },
+            m::Member {
+                location_name: Some("ramdiskId"),
+                ..member("RamdiskId", 848)
+            },
+            m::Member {
+                location_name: Some("platform"),
+                ..member("Platform", 727)
+            },
+            m::Member {
+                location_name: Some("monitoring"),
+                ..member("Monitoring", 653)
+            },
+            m::Member {
+                location_name: Some("subnetId"),
+                ..member("SubnetId", 848)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                ..member("VpcId", 848)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 848)
+            },
+            m::Member {
+                location_name: Some("ipAddress"),
+                ..member("PublicIpAddress", 848)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceAttachmentEnaSrdSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("enaSrdEnabled"),
+                ..member("EnaSrdEnabled", 88)
+            },
+            m::Member {
+                location_name: Some("enaSrdUdpSpecification"),
+                ..member("EnaSrdUdpSpecification", 396)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceAttachmentEnaSrdUdpSpecification",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("enaSrdUdpEnabled"),
+            ..member("EnaSrdUdpEnabled", 88)
+        }])),
+    },
+    m::Shape {
+        name: "InstanceAttribute",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("blockDeviceMapping"),
+                ..member("BlockDeviceMappings", 402)
+            },
+            m::Member {
+                location_name: Some("disableApiTermination"),
+                ..member("DisableApiTermination", 50)
+            },
+            m::Member {
+                location_name: Some("enaSupport"),
+                ..member("EnaSupport", 50)
+            },
+            m::Member {
+                location_name: Some("enclaveOptions"),
+                ..member("EnclaveOptions", 318)
+            },
+            m::Member {
+                location_name: Some("ebsOptimized"),
+                ..member("EbsOptimized", 50)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 848)
+            },
+            m::Member {
+                location_name: Some("instanceInitiatedShutdownBehavior"),
+                ..member("InstanceInitiatedShutdownBehavior", 51)
+            },
+            m::Member {
+                location_name: Some("instanceType"),
+                ..member("InstanceType", 51)
+            },
+            m::Member {
+                location_name: Some("kernel"),
+                ..member("KernelId", 51)
+            },
+            m::Member {
+                location_name: Some("productCodes"),
+                ..member("ProductCodes", 744)
+            },
+            m::Member {
+                location_name: Some("ramdisk"),
+                ..member("RamdiskId", 51)
+            },
+            m::Member {
+                location_name: Some("rootDeviceName"),
+                ..member("RootDeviceName", 51)
+            },
+            m::Member {
+                location_name: Some("sourceDestCheck"),
+                ..member("SourceDestCheck", 50)
+            },
+            m::Member {
+                location_name: Some("sriovNetSupport"),
+                ..member("SriovNetSupport", 51)
+            },
+            m::Member {
+                location_name: Some("userData"),
+                ..member("UserData", 51)
+            },
+            m::Member {
+                location_name: Some("disableApiStop"),
+                ..member("DisableApiStop", 50)
+            },
+            m::Member {
+                location_name: Some("groupSet"),
+                ..member("Groups", 356)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceAttributeName",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "instanceType",
+                "kernel",
+                "ramdisk",
+                "userData",
+                "disableApiTermination",
+                "instanceInitiatedShutdownBehavior",
+                "rootDeviceName",
+                "blockDeviceMapping",
+                "productCodes",
+                "sourceDestCheck",
+                "groupSet",
+                "ebsOptimized",
+                "sriovNetSupport",
+                "enaSupport",
+                "enclaveOptions",
+                "disableApiStop",
+            ],
+        },
+    },
+    m::Shape {
+        name: "InstanceAutoRecoveryState",
+        kind: m::ShapeKind::String {
+            enum_values: &["disabled", "default"],
+        },
+    },
+    m::Shape {
         name: "InstanceBandwidthWeighting",
         kind: m::ShapeKind::String {
             enum_values: &["default", "vpc-1", "ebs-1"],
         },
+    },
+    m::Shape {
+        name: "InstanceBlockDeviceMapping",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("deviceName"),
+                ..member("DeviceName", 848)
+            },
+            m::Member {
+                location_name: Some("ebs"),
+                ..member("Ebs", 288)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceBlockDeviceMappingList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(401),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceBlockDeviceMappingSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("deviceName"),
+                ..member("DeviceName", 848)
+            },
+            m::Member {
+                location_name: Some("ebs"),
+                ..member("Ebs", 289)
+            },
+            m::Member {
+                location_name: Some("virtualName"),
+                ..member("VirtualName", 848)
+            },
+            m::Member {
+                location_name: Some("noDevice"),
+                ..member("NoDevice", 848)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceBlockDeviceMappingSpecificationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(403),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceBootModeValues",
+        kind: m::ShapeKind::String {
+            enum_values: &["legacy-bios", "uefi"],
+        },
+    },
+    m::Shape {
+        name: "InstanceCreditSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 848)
+            },
+            m::Member {
+                location_name: Some("cpuCredits"),
+                ..member("CpuCredits", 848)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceCreditSpecificationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(406),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceEventId",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "InstanceGeneration",
@@ -5401,7 +6559,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "InstanceGenerationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(345),
+            member: m::ShapeId(409),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5411,28 +6569,51 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "InstanceIdStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(411),
+            member_location_name: Some("InstanceId"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "InstanceInterruptionBehavior",
         kind: m::ShapeKind::String {
             enum_values: &["hibernate", "stop", "terminate"],
         },
     },
     m::Shape {
+        name: "InstanceIpv4Prefix",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("ipv4Prefix"),
+            ..member("Ipv4Prefix", 848)
+        }])),
+    },
+    m::Shape {
+        name: "InstanceIpv4PrefixList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(414),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "InstanceIpv6Address",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 702)
+                ..member("Ipv6Address", 848)
             },
             m::Member {
                 location_name: Some("isPrimaryIpv6"),
-                ..member("IsPrimaryIpv6", 86)
+                ..member("IsPrimaryIpv6", 88)
             },
         ])),
     },
     m::Shape {
         name: "InstanceIpv6AddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(349),
+            member: m::ShapeId(416),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5440,81 +6621,504 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "InstanceIpv6AddressListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(352),
+            member: m::ShapeId(419),
             member_location_name: Some("InstanceIpv6Address"),
             flattened: false,
         }),
     },
     m::Shape {
         name: "InstanceIpv6AddressRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Address", 702)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Address", 848)])),
+    },
+    m::Shape {
+        name: "InstanceIpv6Prefix",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("ipv6Prefix"),
+            ..member("Ipv6Prefix", 848)
+        }])),
+    },
+    m::Shape {
+        name: "InstanceIpv6PrefixList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(420),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceLifecycleType",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "spot",
+                "scheduled",
+                "capacity-block",
+                "interruptible-capacity-reservation",
+            ],
+        },
+    },
+    m::Shape {
+        name: "InstanceList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(394),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceMaintenanceOptions",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("autoRecovery"),
+                ..member("AutoRecovery", 399)
+            },
+            m::Member {
+                location_name: Some("rebootMigration"),
+                ..member("RebootMigration", 445)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceMaintenanceOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("AutoRecovery", 399)])),
+    },
+    m::Shape {
+        name: "InstanceMarketOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("MarketType", 609),
+            member("SpotOptions", 840),
+        ])),
+    },
+    m::Shape {
+        name: "InstanceMetadataEndpointState",
+        kind: m::ShapeKind::String {
+            enum_values: &["disabled", "enabled"],
+        },
+    },
+    m::Shape {
+        name: "InstanceMetadataOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("HttpTokens", 362),
+            member("HttpPutResponseHopLimit", 477),
+            member("HttpEndpoint", 427),
+            member("HttpProtocolIpv6", 431),
+            member("InstanceMetadataTags", 432),
+        ])),
+    },
+    m::Shape {
+        name: "InstanceMetadataOptionsResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("state"),
+                ..member("State", 430)
+            },
+            m::Member {
+                location_name: Some("httpTokens"),
+                ..member("HttpTokens", 362)
+            },
+            m::Member {
+                location_name: Some("httpPutResponseHopLimit"),
+                ..member("HttpPutResponseHopLimit", 477)
+            },
+            m::Member {
+                location_name: Some("httpEndpoint"),
+                ..member("HttpEndpoint", 427)
+            },
+            m::Member {
+                location_name: Some("httpProtocolIpv6"),
+                ..member("HttpProtocolIpv6", 431)
+            },
+            m::Member {
+                location_name: Some("instanceMetadataTags"),
+                ..member("InstanceMetadataTags", 432)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceMetadataOptionsState",
+        kind: m::ShapeKind::String {
+            enum_values: &["pending", "applied"],
+        },
+    },
+    m::Shape {
+        name: "InstanceMetadataProtocolState",
+        kind: m::ShapeKind::String {
+            enum_values: &["disabled", "enabled"],
+        },
+    },
+    m::Shape {
+        name: "InstanceMetadataTagsState",
+        kind: m::ShapeKind::String {
+            enum_values: &["disabled", "enabled"],
+        },
+    },
+    m::Shape {
+        name: "InstanceMonitoring",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 848)
+            },
+            m::Member {
+                location_name: Some("monitoring"),
+                ..member("Monitoring", 653)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceMonitoringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(433),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceNetworkInterface",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("association"),
+                ..member("Association", 436)
+            },
+            m::Member {
+                location_name: Some("attachment"),
+                ..member("Attachment", 437)
+            },
+            m::Member {
+                location_name: Some("description"),
+                ..member("Description", 848)
+            },
+            m::Member {
+                location_name: Some("groupSet"),
+                ..member("Groups", 356)
+            },
+            m::Member {
+                location_name: Some("ipv6AddressesSet"),
+                ..member("Ipv6Addresses", 417)
+            },
+            m::Member {
+                location_name: Some("macAddress"),
+                ..member("MacAddress", 848)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceId"),
+                ..member("NetworkInterfaceId", 848)
+            },
+            m::Member {
+                location_name: Some("ownerId"),
+                ..member("OwnerId", 848)
+            },
+            m::Member {
+                location_name: Some("privateDnsName"),
+                ..member("PrivateDnsName", 848)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 848)
+            },
+            m::Member {
+                location_name: Some("privateIpAddressesSet"),
+                ..member("PrivateIpAddresses", 444)
+            },
+            m::Member {
+                location_name: Some("sourceDestCheck"),
+                ..member("SourceDestCheck", 88)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 686)
+            },
+            m::Member {
+                location_name: Some("subnetId"),
+                ..member("SubnetId", 848)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                ..member("VpcId", 848)
+            },
+            m::Member {
+                location_name: Some("interfaceType"),
+                ..member("InterfaceType", 848)
+            },
+            m::Member {
+                location_name: Some("ipv4PrefixSet"),
+                ..member("Ipv4Prefixes", 415)
+            },
+            m::Member {
+                location_name: Some("ipv6PrefixSet"),
+                ..member("Ipv6Prefixes", 421)
+            },
+            m::Member {
+                location_name: Some("connectionTrackingConfiguration"),
+                ..member("ConnectionTrackingConfiguration", 106)
+            },
+            m::Member {
+                location_name: Some("operator"),
+                ..member("Operator", 710)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceNetworkInterfaceAssociation",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("carrierIp"),
+                ..member("CarrierIp", 848)
+            },
+            m::Member {
+                location_name: Some("customerOwnedIp"),
+                ..member("CustomerOwnedIp", 848)
+            },
+            m::Member {
+                location_name: Some("ipOwnerId"),
+                ..member("IpOwnerId", 848)
+            },
+            m::Member {
+                location_name: Some("publicDnsName"),
+                ..member("PublicDnsName", 848)
+            },
+            m::Member {
+                location_name: Some("publicIp"),
+                ..member("PublicIp", 848)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceNetworkInterfaceAttachment",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("attachTime"),
+                ..member("AttachTime", 154)
+            },
+            m::Member {
+                location_name: Some("attachmentId"),
+                ..member("AttachmentId", 848)
+            },
+            m::Member {
+                location_name: Some("deleteOnTermination"),
+                ..member("DeleteOnTermination", 88)
+            },
+            m::Member {
+                location_name: Some("deviceIndex"),
+                ..member("DeviceIndex", 477)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 49)
+            },
+            m::Member {
+                location_name: Some("networkCardIndex"),
+                ..member("NetworkCardIndex", 477)
+            },
+            m::Member {
+                location_name: Some("enaSrdSpecification"),
+                ..member("EnaSrdSpecification", 395)
+            },
+            m::Member {
+                location_name: Some("enaQueueCount"),
+                ..member("EnaQueueCount", 477)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceNetworkInterfaceList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(435),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceNetworkInterfaceSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("associatePublicIpAddress"),
+                ..member("AssociatePublicIpAddress", 88)
+            },
+            m::Member {
+                location_name: Some("deleteOnTermination"),
+                ..member("DeleteOnTermination", 88)
+            },
+            m::Member {
+                location_name: Some("description"),
+                ..member("Description", 848)
+            },
+            m::Member {
+                location_name: Some("deviceIndex"),
+                ..member("DeviceIndex", 477)
+            },
+            m::Member {
+                location_name: Some("SecurityGroupId"),
+                ..member("Groups", 823)
+            },
+            m::Member {
+                location_name: Some("ipv6AddressCount"),
+                ..member("Ipv6AddressCount", 477)
+            },
+            m::Member {
+                location_name: Some("ipv6AddressesSet"),
+                query_name: Some("Ipv6Addresses"),
+                ..member("Ipv6Addresses", 417)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceId"),
+                ..member("NetworkInterfaceId", 679)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 848)
+            },
+            m::Member {
+                location_name: Some("privateIpAddressesSet"),
+                query_name: Some("PrivateIpAddresses"),
+                ..member("PrivateIpAddresses", 740)
+            },
+            m::Member {
+                location_name: Some("secondaryPrivateIpAddressCount"),
+                ..member("SecondaryPrivateIpAddressCount", 477)
+            },
+            m::Member {
+                location_name: Some("subnetId"),
+                ..member("SubnetId", 848)
+            },
+            member("AssociateCarrierIpAddress", 88),
+            member("InterfaceType", 848),
+            member("NetworkCardIndex", 477),
+            m::Member {
+                location_name: Some("Ipv4Prefix"),
+                ..member("Ipv4Prefixes", 492)
+            },
+            member("Ipv4PrefixCount", 477),
+            m::Member {
+                location_name: Some("Ipv6Prefix"),
+                ..member("Ipv6Prefixes", 501)
+            },
+            member("Ipv6PrefixCount", 477),
+            member("PrimaryIpv6", 88),
+            member("EnaSrdSpecification", 314),
+            member("ConnectionTrackingSpecification", 105),
+            member("EnaQueueCount", 477),
+        ])),
+    },
+    m::Shape {
+        name: "InstanceNetworkInterfaceSpecificationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(439),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceNetworkPerformanceOptions",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("bandwidthWeighting"),
+            ..member("BandwidthWeighting", 400)
+        }])),
+    },
+    m::Shape {
+        name: "InstanceNetworkPerformanceOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("BandwidthWeighting", 400)])),
+    },
+    m::Shape {
+        name: "InstancePrivateIpAddress",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("association"),
+                ..member("Association", 436)
+            },
+            m::Member {
+                location_name: Some("primary"),
+                ..member("Primary", 88)
+            },
+            m::Member {
+                location_name: Some("privateDnsName"),
+                ..member("PrivateDnsName", 848)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 848)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstancePrivateIpAddressList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(443),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceRebootMigrationState",
+        kind: m::ShapeKind::String {
+            enum_values: &["disabled", "default"],
+        },
     },
     m::Shape {
         name: "InstanceRequirements",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vCpuCount"),
-                ..member("VCpuCount", 739)
+                ..member("VCpuCount", 890)
             },
             m::Member {
                 location_name: Some("memoryMiB"),
-                ..member("MemoryMiB", 516)
+                ..member("MemoryMiB", 634)
             },
             m::Member {
                 location_name: Some("cpuManufacturerSet"),
-                ..member("CpuManufacturers", 110)
+                ..member("CpuManufacturers", 115)
             },
             m::Member {
                 location_name: Some("memoryGiBPerVCpu"),
-                ..member("MemoryGiBPerVCpu", 513)
+                ..member("MemoryGiBPerVCpu", 631)
             },
             m::Member {
                 location_name: Some("excludedInstanceTypeSet"),
-                ..member("ExcludedInstanceTypes", 288)
+                ..member("ExcludedInstanceTypes", 325)
             },
             m::Member {
                 location_name: Some("instanceGenerationSet"),
-                ..member("InstanceGenerations", 346)
+                ..member("InstanceGenerations", 410)
             },
             m::Member {
                 location_name: Some("spotMaxPricePercentageOverLowestPrice"),
-                ..member("SpotMaxPricePercentageOverLowestPrice", 364)
+                ..member("SpotMaxPricePercentageOverLowestPrice", 477)
             },
             m::Member {
                 location_name: Some("onDemandMaxPricePercentageOverLowestPrice"),
-                ..member("OnDemandMaxPricePercentageOverLowestPrice", 364)
+                ..member("OnDemandMaxPricePercentageOverLowestPrice", 477)
             },
             m::Member {
                 location_name: Some("bareMetal"),
-                ..member("BareMetal", 69)
+                ..member("BareMetal", 70)
             },
             m::Member {
                 location_name: Some("burstablePerformance"),
-                ..member("BurstablePerformance", 91)
+                ..member("BurstablePerformance", 93)
             },
             m::Member {
                 location_name: Some("requireHibernateSupport"),
-                ..member("RequireHibernateSupport", 86)
+                ..member("RequireHibernateSupport", 88)
             },
             m::Member {
                 location_name: Some("networkInterfaceCount"),
-                ..member("NetworkInterfaceCount", 550)
+                ..member("NetworkInterfaceCount", 676)
             },
             m::Member {
                 location_name: Some("localStorage"),
-                ..member("LocalStorage", 482)
+                ..member("LocalStorage", 600)
             },
             m::Member {
                 location_name: Some("localStorageTypeSet"),
-                ..member("LocalStorageTypes", 484)
+                ..member("LocalStorageTypes", 602)
             },
             m::Member {
                 location_name: Some("totalLocalStorageGB"),
-                ..member("TotalLocalStorageGB", 726)
+                ..member("TotalLocalStorageGB", 875)
             },
             m::Member {
                 location_name: Some("baselineEbsBandwidthMbps"),
-                ..member("BaselineEbsBandwidthMbps", 73)
+                ..member("BaselineEbsBandwidthMbps", 74)
             },
             m::Member {
                 location_name: Some("acceleratorTypeSet"),
@@ -5538,7 +7142,7 @@ pub static SHAPES: [m::Shape; 781] = [
             },
             m::Member {
                 location_name: Some("networkBandwidthGbps"),
-                ..member("NetworkBandwidthGbps", 541)
+                ..member("NetworkBandwidthGbps", 667)
             },
             m::Member {
                 location_name: Some("allowedInstanceTypeSet"),
@@ -5546,15 +7150,15 @@ pub static SHAPES: [m::Shape; 781] = [
             },
             m::Member {
                 location_name: Some("maxSpotPriceAsPercentageOfOptimalOnDemandPrice"),
-                ..member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 364)
+                ..member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 477)
             },
             m::Member {
                 location_name: Some("baselinePerformanceFactors"),
-                ..member("BaselinePerformanceFactors", 76)
+                ..member("BaselinePerformanceFactors", 77)
             },
             m::Member {
                 location_name: Some("requireEncryptionInTransit"),
-                ..member("RequireEncryptionInTransit", 86)
+                ..member("RequireEncryptionInTransit", 88)
             },
         ])),
     },
@@ -5563,38 +7167,38 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VCpuCount", 740)
+                ..member("VCpuCount", 891)
             },
             m::Member {
                 required: true,
-                ..member("MemoryMiB", 517)
+                ..member("MemoryMiB", 635)
             },
             m::Member {
                 location_name: Some("CpuManufacturer"),
-                ..member("CpuManufacturers", 110)
+                ..member("CpuManufacturers", 115)
             },
-            member("MemoryGiBPerVCpu", 514),
+            member("MemoryGiBPerVCpu", 632),
             m::Member {
                 location_name: Some("ExcludedInstanceType"),
-                ..member("ExcludedInstanceTypes", 288)
+                ..member("ExcludedInstanceTypes", 325)
             },
             m::Member {
                 location_name: Some("InstanceGeneration"),
-                ..member("InstanceGenerations", 346)
+                ..member("InstanceGenerations", 410)
             },
-            member("SpotMaxPricePercentageOverLowestPrice", 364),
-            member("OnDemandMaxPricePercentageOverLowestPrice", 364),
-            member("BareMetal", 69),
-            member("BurstablePerformance", 91),
-            member("RequireHibernateSupport", 86),
-            member("NetworkInterfaceCount", 551),
-            member("LocalStorage", 482),
+            member("SpotMaxPricePercentageOverLowestPrice", 477),
+            member("OnDemandMaxPricePercentageOverLowestPrice", 477),
+            member("BareMetal", 70),
+            member("BurstablePerformance", 93),
+            member("RequireHibernateSupport", 88),
+            member("NetworkInterfaceCount", 677),
+            member("LocalStorage", 600),
             m::Member {
                 location_name: Some("LocalStorageType"),
-                ..member("LocalStorageTypes", 484)
+                ..member("LocalStorageTypes", 602)
             },
-            member("TotalLocalStorageGB", 727),
-            member("BaselineEbsBandwidthMbps", 74),
+            member("TotalLocalStorageGB", 876),
+            member("BaselineEbsBandwidthMbps", 75),
             m::Member {
                 location_name: Some("AcceleratorType"),
                 ..member("AcceleratorTypes", 9)
@@ -5609,14 +7213,328 @@ pub static SHAPES: [m::Shape; 781] = [
                 ..member("AcceleratorNames", 5)
             },
             member("AcceleratorTotalMemoryMiB", 7),
-            member("NetworkBandwidthGbps", 542),
+            member("NetworkBandwidthGbps", 668),
             m::Member {
                 location_name: Some("AllowedInstanceType"),
                 ..member("AllowedInstanceTypes", 31)
             },
-            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 364),
-            member("BaselinePerformanceFactors", 77),
-            member("RequireEncryptionInTransit", 86),
+            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 477),
+            member("BaselinePerformanceFactors", 78),
+            member("RequireEncryptionInTransit", 88),
+        ])),
+    },
+    m::Shape {
+        name: "InstanceSecondaryInterface",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("attachment"),
+                ..member("Attachment", 449)
+            },
+            m::Member {
+                location_name: Some("macAddress"),
+                ..member("MacAddress", 848)
+            },
+            m::Member {
+                location_name: Some("secondaryInterfaceId"),
+                ..member("SecondaryInterfaceId", 811)
+            },
+            m::Member {
+                location_name: Some("ownerId"),
+                ..member("OwnerId", 848)
+            },
+            m::Member {
+                location_name: Some("privateIpAddressSet"),
+                ..member("PrivateIpAddresses", 452)
+            },
+            m::Member {
+                location_name: Some("sourceDestCheck"),
+                ..member("SourceDestCheck", 88)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 816)
+            },
+            m::Member {
+                location_name: Some("secondarySubnetId"),
+                ..member("SecondarySubnetId", 820)
+            },
+            m::Member {
+                location_name: Some("secondaryNetworkId"),
+                ..member("SecondaryNetworkId", 818)
+            },
+            m::Member {
+                location_name: Some("interfaceType"),
+                ..member("InterfaceType", 817)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceSecondaryInterfaceAttachment",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("attachTime"),
+                ..member("AttachTime", 637)
+            },
+            m::Member {
+                location_name: Some("attachmentId"),
+                ..member("AttachmentId", 848)
+            },
+            m::Member {
+                location_name: Some("deleteOnTermination"),
+                ..member("DeleteOnTermination", 88)
+            },
+            m::Member {
+                location_name: Some("deviceIndex"),
+                ..member("DeviceIndex", 477)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 49)
+            },
+            m::Member {
+                location_name: Some("networkCardIndex"),
+                ..member("NetworkCardIndex", 477)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceSecondaryInterfaceList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(448),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceSecondaryInterfacePrivateIpAddress",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("privateIpAddress"),
+            ..member("PrivateIpAddress", 848)
+        }])),
+    },
+    m::Shape {
+        name: "InstanceSecondaryInterfacePrivateIpAddressList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(451),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceSecondaryInterfacePrivateIpAddressListRequest",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(454),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceSecondaryInterfacePrivateIpAddressRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("PrivateIpAddress", 848)
+        }])),
+    },
+    m::Shape {
+        name: "InstanceSecondaryInterfaceSpecificationListRequest",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(456),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceSecondaryInterfaceSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DeleteOnTermination", 88),
+            member("DeviceIndex", 477),
+            m::Member {
+                location_name: Some("PrivateIpAddress"),
+                ..member("PrivateIpAddresses", 453)
+            },
+            member("PrivateIpAddressCount", 477),
+            member("SecondarySubnetId", 820),
+            member("InterfaceType", 817),
+            member("NetworkCardIndex", 477),
+        ])),
+    },
+    m::Shape {
+        name: "InstanceState",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("code"),
+                ..member("Code", 477)
+            },
+            m::Member {
+                location_name: Some("name"),
+                ..member("Name", 460)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceStateChange",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 848)
+            },
+            m::Member {
+                location_name: Some("currentState"),
+                ..member("CurrentState", 457)
+            },
+            m::Member {
+                location_name: Some("previousState"),
+                ..member("PreviousState", 457)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceStateChangeList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(458),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceStateName",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "pending",
+                "running",
+                "shutting-down",
+                "terminated",
+                "stopping",
+                "stopped",
+            ],
+        },
+    },
+    m::Shape {
+        name: "InstanceStatus",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("availabilityZone"),
+                ..member("AvailabilityZone", 848)
+            },
+            m::Member {
+                location_name: Some("availabilityZoneId"),
+                ..member("AvailabilityZoneId", 60)
+            },
+            m::Member {
+                location_name: Some("outpostArn"),
+                ..member("OutpostArn", 848)
+            },
+            m::Member {
+                location_name: Some("operator"),
+                ..member("Operator", 710)
+            },
+            m::Member {
+                location_name: Some("eventsSet"),
+                ..member("Events", 465)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 848)
+            },
+            m::Member {
+                location_name: Some("instanceState"),
+                ..member("InstanceState", 457)
+            },
+            m::Member {
+                location_name: Some("instanceStatus"),
+                ..member("InstanceStatus", 467)
+            },
+            m::Member {
+                location_name: Some("systemStatus"),
+                ..member("SystemStatus", 467)
+            },
+            m::Member {
+                location_name: Some("attachedEbsStatus"),
+                ..member("AttachedEbsStatus", 295)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceStatusDetails",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("impairedSince"),
+                ..member("ImpairedSince", 154)
+            },
+            m::Member {
+                location_name: Some("name"),
+                ..member("Name", 844)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 845)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceStatusDetailsList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(462),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceStatusEvent",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceEventId"),
+                ..member("InstanceEventId", 408)
+            },
+            m::Member {
+                location_name: Some("code"),
+                ..member("Code", 323)
+            },
+            m::Member {
+                location_name: Some("description"),
+                ..member("Description", 848)
+            },
+            m::Member {
+                location_name: Some("notAfter"),
+                ..member("NotAfter", 154)
+            },
+            m::Member {
+                location_name: Some("notBefore"),
+                ..member("NotBefore", 154)
+            },
+            m::Member {
+                location_name: Some("notBeforeDeadline"),
+                ..member("NotBeforeDeadline", 154)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceStatusEventList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(464),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceStatusList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(461),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceStatusSummary",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("details"),
+                ..member("Details", 463)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 859)
+            },
         ])),
     },
     m::Shape {
@@ -5634,19 +7552,19 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("totalSizeInGB"),
-                ..member("TotalSizeInGB", 258)
+                ..member("TotalSizeInGB", 278)
             },
             m::Member {
                 location_name: Some("disks"),
-                ..member("Disks", 257)
+                ..member("Disks", 277)
             },
             m::Member {
                 location_name: Some("nvmeSupport"),
-                ..member("NvmeSupport", 285)
+                ..member("NvmeSupport", 321)
             },
             m::Member {
                 location_name: Some("encryptionSupport"),
-                ..member("EncryptionSupport", 355)
+                ..member("EncryptionSupport", 468)
             },
         ])),
     },
@@ -6880,138 +8798,138 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 358)
+                ..member("InstanceType", 471)
             },
             m::Member {
                 location_name: Some("currentGeneration"),
-                ..member("CurrentGeneration", 144)
+                ..member("CurrentGeneration", 151)
             },
             m::Member {
                 location_name: Some("freeTierEligible"),
-                ..member("FreeTierEligible", 301)
+                ..member("FreeTierEligible", 338)
             },
             m::Member {
                 location_name: Some("supportedUsageClasses"),
-                ..member("SupportedUsageClasses", 733)
+                ..member("SupportedUsageClasses", 884)
             },
             m::Member {
                 location_name: Some("supportedRootDeviceTypes"),
-                ..member("SupportedRootDeviceTypes", 659)
+                ..member("SupportedRootDeviceTypes", 791)
             },
             m::Member {
                 location_name: Some("supportedVirtualizationTypes"),
-                ..member("SupportedVirtualizationTypes", 748)
+                ..member("SupportedVirtualizationTypes", 899)
             },
             m::Member {
                 location_name: Some("bareMetal"),
-                ..member("BareMetal", 70)
+                ..member("BareMetal", 71)
             },
             m::Member {
                 location_name: Some("hypervisor"),
-                ..member("Hypervisor", 359)
+                ..member("Hypervisor", 472)
             },
             m::Member {
                 location_name: Some("processorInfo"),
-                ..member("ProcessorInfo", 612)
+                ..member("ProcessorInfo", 741)
             },
             m::Member {
                 location_name: Some("vCpuInfo"),
-                ..member("VCpuInfo", 741)
+                ..member("VCpuInfo", 892)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 515)
+                ..member("MemoryInfo", 633)
             },
             m::Member {
                 location_name: Some("instanceStorageSupported"),
-                ..member("InstanceStorageSupported", 356)
+                ..member("InstanceStorageSupported", 469)
             },
             m::Member {
                 location_name: Some("instanceStorageInfo"),
-                ..member("InstanceStorageInfo", 357)
+                ..member("InstanceStorageInfo", 470)
             },
             m::Member {
                 location_name: Some("ebsInfo"),
-                ..member("EbsInfo", 267)
+                ..member("EbsInfo", 287)
             },
             m::Member {
                 location_name: Some("networkInfo"),
-                ..member("NetworkInfo", 546)
+                ..member("NetworkInfo", 672)
             },
             m::Member {
                 location_name: Some("gpuInfo"),
-                ..member("GpuInfo", 311)
+                ..member("GpuInfo", 352)
             },
             m::Member {
                 location_name: Some("fpgaInfo"),
-                ..member("FpgaInfo", 300)
+                ..member("FpgaInfo", 337)
             },
             m::Member {
                 location_name: Some("placementGroupInfo"),
-                ..member("PlacementGroupInfo", 596)
+                ..member("PlacementGroupInfo", 723)
             },
             m::Member {
                 location_name: Some("inferenceAcceleratorInfo"),
-                ..member("InferenceAcceleratorInfo", 336)
+                ..member("InferenceAcceleratorInfo", 386)
             },
             m::Member {
                 location_name: Some("hibernationSupported"),
-                ..member("HibernationSupported", 317)
+                ..member("HibernationSupported", 358)
             },
             m::Member {
                 location_name: Some("burstablePerformanceSupported"),
-                ..member("BurstablePerformanceSupported", 92)
+                ..member("BurstablePerformanceSupported", 94)
             },
             m::Member {
                 location_name: Some("dedicatedHostsSupported"),
-                ..member("DedicatedHostsSupported", 148)
+                ..member("DedicatedHostsSupported", 155)
             },
             m::Member {
                 location_name: Some("autoRecoverySupported"),
-                ..member("AutoRecoverySupported", 55)
+                ..member("AutoRecoverySupported", 56)
             },
             m::Member {
                 location_name: Some("supportedBootModes"),
-                ..member("SupportedBootModes", 88)
+                ..member("SupportedBootModes", 90)
             },
             m::Member {
                 location_name: Some("nitroEnclavesSupport"),
-                ..member("NitroEnclavesSupport", 576)
+                ..member("NitroEnclavesSupport", 702)
             },
             m::Member {
                 location_name: Some("nitroTpmSupport"),
-                ..member("NitroTpmSupport", 578)
+                ..member("NitroTpmSupport", 704)
             },
             m::Member {
                 location_name: Some("nitroTpmInfo"),
-                ..member("NitroTpmInfo", 577)
+                ..member("NitroTpmInfo", 703)
             },
             m::Member {
                 location_name: Some("mediaAcceleratorInfo"),
-                ..member("MediaAcceleratorInfo", 505)
+                ..member("MediaAcceleratorInfo", 623)
             },
             m::Member {
                 location_name: Some("neuronInfo"),
-                ..member("NeuronInfo", 572)
+                ..member("NeuronInfo", 698)
             },
             m::Member {
                 location_name: Some("phcSupport"),
-                ..member("PhcSupport", 594)
+                ..member("PhcSupport", 720)
             },
             m::Member {
                 location_name: Some("rebootMigrationSupport"),
-                ..member("RebootMigrationSupport", 625)
+                ..member("RebootMigrationSupport", 755)
             },
             m::Member {
                 location_name: Some("supportedInRegion"),
-                ..member("SupportedInRegion", 715)
+                ..member("SupportedInRegion", 862)
             },
         ])),
     },
     m::Shape {
         name: "InstanceTypeInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(360),
+            member: m::ShapeId(473),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7021,22 +8939,22 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 358)
+                ..member("InstanceType", 471)
             },
             m::Member {
                 location_name: Some("locationType"),
-                ..member("LocationType", 486)
+                ..member("LocationType", 604)
             },
             m::Member {
                 location_name: Some("location"),
-                ..member("Location", 485)
+                ..member("Location", 603)
             },
         ])),
     },
     m::Shape {
         name: "InstanceTypeOfferingsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(362),
+            member: m::ShapeId(475),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7050,19 +8968,19 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachmentSet"),
-                ..member("Attachments", 367)
+                ..member("Attachments", 480)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayId", 702)
+                ..member("InternetGatewayId", 848)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 702)
+                ..member("OwnerId", 848)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 866)
             },
         ])),
     },
@@ -7071,18 +8989,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 48)
+                ..member("State", 49)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 848)
             },
         ])),
     },
     m::Shape {
         name: "InternetGatewayAttachmentList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(366),
+            member: m::ShapeId(479),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7094,7 +9012,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "InternetGatewayIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(368),
+            member: m::ShapeId(481),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7102,7 +9020,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "InternetGatewayList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(365),
+            member: m::ShapeId(478),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7112,38 +9030,38 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 702)
+                ..member("IpProtocol", 848)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 364)
+                ..member("FromPort", 477)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 364)
+                ..member("ToPort", 477)
             },
             m::Member {
                 location_name: Some("groups"),
-                ..member("UserIdGroupPairs", 736)
+                ..member("UserIdGroupPairs", 887)
             },
             m::Member {
                 location_name: Some("ipRanges"),
-                ..member("IpRanges", 374)
+                ..member("IpRanges", 487)
             },
             m::Member {
                 location_name: Some("ipv6Ranges"),
-                ..member("Ipv6Ranges", 395)
+                ..member("Ipv6Ranges", 508)
             },
             m::Member {
                 location_name: Some("prefixListIds"),
-                ..member("PrefixListIds", 605)
+                ..member("PrefixListIds", 732)
             },
         ])),
     },
     m::Shape {
         name: "IpPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(371),
+            member: m::ShapeId(484),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7153,18 +9071,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 702)
+                ..member("Description", 848)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 702)
+                ..member("CidrIp", 848)
             },
         ])),
     },
     m::Shape {
         name: "IpRangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(373),
+            member: m::ShapeId(486),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7190,7 +9108,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "Ipv4PrefixList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(382),
+            member: m::ShapeId(495),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7198,7 +9116,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "Ipv4PrefixListResponse",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(383),
+            member: m::ShapeId(496),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7207,24 +9125,24 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "Ipv4PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv4Prefix"),
-            ..member("Ipv4Prefix", 702)
+            ..member("Ipv4Prefix", 848)
         }])),
     },
     m::Shape {
         name: "Ipv4PrefixSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Ipv4Prefix", 702)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv4Prefix", 848)])),
     },
     m::Shape {
         name: "Ipv4PrefixSpecificationResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv4Prefix"),
-            ..member("Ipv4Prefix", 702)
+            ..member("Ipv4Prefix", 848)
         }])),
     },
     m::Shape {
         name: "Ipv4PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(381),
+            member: m::ShapeId(494),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7246,7 +9164,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "Ipv6PrefixList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(391),
+            member: m::ShapeId(504),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7254,7 +9172,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "Ipv6PrefixListResponse",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(392),
+            member: m::ShapeId(505),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7263,24 +9181,24 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "Ipv6PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv6Prefix"),
-            ..member("Ipv6Prefix", 702)
+            ..member("Ipv6Prefix", 848)
         }])),
     },
     m::Shape {
         name: "Ipv6PrefixSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Prefix", 702)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Prefix", 848)])),
     },
     m::Shape {
         name: "Ipv6PrefixSpecificationResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv6Prefix"),
-            ..member("Ipv6Prefix", 702)
+            ..member("Ipv6Prefix", 848)
         }])),
     },
     m::Shape {
         name: "Ipv6PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(390),
+            member: m::ShapeId(503),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7290,18 +9208,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 702)
+                ..member("Description", 848)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 702)
+                ..member("CidrIpv6", 848)
             },
         ])),
     },
     m::Shape {
         name: "Ipv6RangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(394),
+            member: m::ShapeId(507),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7319,7 +9237,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "KeyNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(404),
+            member: m::ShapeId(517),
             member_location_name: Some("KeyName"),
             flattened: false,
         }),
@@ -7329,23 +9247,23 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 702)
+                ..member("KeyPairId", 848)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 866)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 702)
+                ..member("KeyName", 848)
             },
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 702)
+                ..member("KeyFingerprint", 848)
             },
             m::Member {
                 location_name: Some("keyMaterial"),
-                ..member("KeyMaterial", 695)
+                ..member("KeyMaterial", 834)
             },
         ])),
     },
@@ -7356,7 +9274,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "KeyPairIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(400),
+            member: m::ShapeId(513),
             member_location_name: Some("KeyPairId"),
             flattened: false,
         }),
@@ -7366,38 +9284,38 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 702)
+                ..member("KeyPairId", 848)
             },
             m::Member {
                 location_name: Some("keyType"),
-                ..member("KeyType", 406)
+                ..member("KeyType", 519)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 866)
             },
             m::Member {
                 location_name: Some("publicKey"),
-                ..member("PublicKey", 702)
+                ..member("PublicKey", 848)
             },
             m::Member {
                 location_name: Some("createTime"),
-                ..member("CreateTime", 519)
+                ..member("CreateTime", 637)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 702)
+                ..member("KeyName", 848)
             },
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 702)
+                ..member("KeyFingerprint", 848)
             },
         ])),
     },
     m::Shape {
         name: "KeyPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(402),
+            member: m::ShapeId(515),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7425,68 +9343,68 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("organizationArn"),
-                ..member("OrganizationArn", 702)
+                ..member("OrganizationArn", 848)
             },
             m::Member {
                 location_name: Some("organizationalUnitArn"),
-                ..member("OrganizationalUnitArn", 702)
+                ..member("OrganizationalUnitArn", 848)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 702)
+                ..member("UserId", 848)
             },
             m::Member {
                 location_name: Some("group"),
-                ..member("Group", 593)
+                ..member("Group", 719)
             },
         ])),
     },
     m::Shape {
         name: "LaunchPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(408),
+            member: m::ShapeId(521),
             member_location_name: Some("item"),
             flattened: false,
         }),
     },
     m::Shape {
         name: "LaunchPermissionModifications",
-        kind: m::ShapeKind::Structure(structure(&[member("Add", 409), member("Remove", 409)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Add", 522), member("Remove", 522)])),
     },
     m::Shape {
         name: "LaunchTemplate",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateId"),
-                ..member("LaunchTemplateId", 702)
+                ..member("LaunchTemplateId", 848)
             },
             m::Member {
                 location_name: Some("launchTemplateName"),
-                ..member("LaunchTemplateName", 462)
+                ..member("LaunchTemplateName", 575)
             },
             m::Member {
                 location_name: Some("createTime"),
-                ..member("CreateTime", 147)
+                ..member("CreateTime", 154)
             },
             m::Member {
                 location_name: Some("createdBy"),
-                ..member("CreatedBy", 702)
+                ..member("CreatedBy", 848)
             },
             m::Member {
                 location_name: Some("defaultVersionNumber"),
-                ..member("DefaultVersionNumber", 488)
+                ..member("DefaultVersionNumber", 606)
             },
             m::Member {
                 location_name: Some("latestVersionNumber"),
-                ..member("LatestVersionNumber", 488)
+                ..member("LatestVersionNumber", 606)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 866)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 584)
+                ..member("Operator", 710)
             },
         ])),
     },
@@ -7501,26 +9419,26 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("deviceName"),
-                ..member("DeviceName", 702)
+                ..member("DeviceName", 848)
             },
             m::Member {
                 location_name: Some("virtualName"),
-                ..member("VirtualName", 702)
+                ..member("VirtualName", 848)
             },
             m::Member {
                 location_name: Some("ebs"),
-                ..member("Ebs", 421)
+                ..member("Ebs", 534)
             },
             m::Member {
                 location_name: Some("noDevice"),
-                ..member("NoDevice", 702)
+                ..member("NoDevice", 848)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateBlockDeviceMappingList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(413),
+            member: m::ShapeId(526),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7528,16 +9446,16 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "LaunchTemplateBlockDeviceMappingRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DeviceName", 702),
-            member("VirtualName", 702),
-            member("Ebs", 422),
-            member("NoDevice", 702),
+            member("DeviceName", 848),
+            member("VirtualName", 848),
+            member("Ebs", 535),
+            member("NoDevice", 848),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateBlockDeviceMappingRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(415),
+            member: m::ShapeId(528),
             member_location_name: Some("BlockDeviceMapping"),
             flattened: false,
         }),
@@ -7545,8 +9463,8 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "LaunchTemplateCapacityReservationSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CapacityReservationPreference", 94),
-            member("CapacityReservationTarget", 95),
+            member("CapacityReservationPreference", 96),
+            member("CapacityReservationTarget", 99),
         ])),
     },
     m::Shape {
@@ -7554,11 +9472,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("capacityReservationPreference"),
-                ..member("CapacityReservationPreference", 94)
+                ..member("CapacityReservationPreference", 96)
             },
             m::Member {
                 location_name: Some("capacityReservationTarget"),
-                ..member("CapacityReservationTarget", 96)
+                ..member("CapacityReservationTarget", 100)
             },
         ])),
     },
@@ -7567,11 +9485,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("coreCount"),
-                ..member("CoreCount", 364)
+                ..member("CoreCount", 477)
             },
             m::Member {
                 location_name: Some("threadsPerCore"),
-                ..member("ThreadsPerCore", 364)
+                ..member("ThreadsPerCore", 477)
             },
             m::Member {
                 location_name: Some("amdSevSnp"),
@@ -7579,17 +9497,17 @@ pub static SHAPES: [m::Shape; 781] = [
             },
             m::Member {
                 location_name: Some("nestedVirtualization"),
-                ..member("NestedVirtualization", 530)
+                ..member("NestedVirtualization", 656)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateCpuOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CoreCount", 364),
-            member("ThreadsPerCore", 364),
+            member("CoreCount", 477),
+            member("ThreadsPerCore", 477),
             member("AmdSevSnp", 32),
-            member("NestedVirtualization", 530),
+            member("NestedVirtualization", 656),
         ])),
     },
     m::Shape {
@@ -7597,59 +9515,59 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("encrypted"),
-                ..member("Encrypted", 86)
+                ..member("Encrypted", 88)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 86)
+                ..member("DeleteOnTermination", 88)
             },
             m::Member {
                 location_name: Some("iops"),
-                ..member("Iops", 364)
+                ..member("Iops", 477)
             },
             m::Member {
                 location_name: Some("kmsKeyId"),
-                ..member("KmsKeyId", 407)
+                ..member("KmsKeyId", 520)
             },
             m::Member {
                 location_name: Some("snapshotId"),
-                ..member("SnapshotId", 698)
+                ..member("SnapshotId", 837)
             },
             m::Member {
                 location_name: Some("volumeSize"),
-                ..member("VolumeSize", 364)
+                ..member("VolumeSize", 477)
             },
             m::Member {
                 location_name: Some("volumeType"),
-                ..member("VolumeType", 749)
+                ..member("VolumeType", 908)
             },
             m::Member {
                 location_name: Some("throughput"),
-                ..member("Throughput", 364)
+                ..member("Throughput", 477)
             },
             m::Member {
                 location_name: Some("volumeInitializationRate"),
-                ..member("VolumeInitializationRate", 364)
+                ..member("VolumeInitializationRate", 477)
             },
             m::Member {
                 location_name: Some("ebsCardIndex"),
-                ..member("EbsCardIndex", 364)
+                ..member("EbsCardIndex", 477)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateEbsBlockDeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Encrypted", 86),
-            member("DeleteOnTermination", 86),
-            member("Iops", 364),
-            member("KmsKeyId", 407),
-            member("SnapshotId", 698),
-            member("VolumeSize", 364),
-            member("VolumeType", 749),
-            member("Throughput", 364),
-            member("VolumeInitializationRate", 364),
-            member("EbsCardIndex", 364),
+            member("Encrypted", 88),
+            member("DeleteOnTermination", 88),
+            member("Iops", 477),
+            member("KmsKeyId", 520),
+            member("SnapshotId", 837),
+            member("VolumeSize", 477),
+            member("VolumeType", 908),
+            member("Throughput", 477),
+            member("VolumeInitializationRate", 477),
+            member("EbsCardIndex", 477),
         ])),
     },
     m::Shape {
@@ -7657,9 +9575,9 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Type", 702)
+                ..member("Type", 848)
             },
-            member("Count", 424),
+            member("Count", 537),
         ])),
     },
     m::Shape {
@@ -7669,7 +9587,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "LaunchTemplateElasticInferenceAcceleratorList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(423),
+            member: m::ShapeId(536),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7679,18 +9597,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 702)
+                ..member("Type", 848)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 364)
+                ..member("Count", 477)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateElasticInferenceAcceleratorResponseList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(426),
+            member: m::ShapeId(539),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7700,11 +9618,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("enaSrdEnabled"),
-                ..member("EnaSrdEnabled", 86)
+                ..member("EnaSrdEnabled", 88)
             },
             m::Member {
                 location_name: Some("enaSrdUdpSpecification"),
-                ..member("EnaSrdUdpSpecification", 429)
+                ..member("EnaSrdUdpSpecification", 542)
             },
         ])),
     },
@@ -7712,19 +9630,19 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "LaunchTemplateEnaSrdUdpSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("enaSrdUdpEnabled"),
-            ..member("EnaSrdUdpEnabled", 86)
+            ..member("EnaSrdUdpEnabled", 88)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateEnclaveOptions",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("enabled"),
-            ..member("Enabled", 86)
+            ..member("Enabled", 88)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateEnclaveOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 86)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 88)])),
     },
     m::Shape {
         name: "LaunchTemplateErrorCode",
@@ -7743,12 +9661,12 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "LaunchTemplateHibernationOptions",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("configured"),
-            ..member("Configured", 86)
+            ..member("Configured", 88)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateHibernationOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Configured", 86)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Configured", 88)])),
     },
     m::Shape {
         name: "LaunchTemplateHttpTokensState",
@@ -7761,17 +9679,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("arn"),
-                ..member("Arn", 702)
+                ..member("Arn", 848)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 702)
+                ..member("Name", 848)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateIamInstanceProfileSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Arn", 702), member("Name", 702)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Arn", 848), member("Name", 848)])),
     },
     m::Shape {
         name: "LaunchTemplateId",
@@ -7780,7 +9698,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "LaunchTemplateIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(438),
+            member: m::ShapeId(551),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7789,31 +9707,31 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "LaunchTemplateInstanceMaintenanceOptions",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("autoRecovery"),
-            ..member("AutoRecovery", 412)
+            ..member("AutoRecovery", 525)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceMaintenanceOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("AutoRecovery", 412)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AutoRecovery", 525)])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceMarketOptions",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("marketType"),
-                ..member("MarketType", 491)
+                ..member("MarketType", 609)
             },
             m::Member {
                 location_name: Some("spotOptions"),
-                ..member("SpotOptions", 471)
+                ..member("SpotOptions", 585)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceMarketOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MarketType", 491),
-            member("SpotOptions", 472),
+            member("MarketType", 609),
+            member("SpotOptions", 586),
         ])),
     },
     m::Shape {
@@ -7827,38 +9745,38 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 447)
+                ..member("State", 560)
             },
             m::Member {
                 location_name: Some("httpTokens"),
-                ..member("HttpTokens", 435)
+                ..member("HttpTokens", 548)
             },
             m::Member {
                 location_name: Some("httpPutResponseHopLimit"),
-                ..member("HttpPutResponseHopLimit", 364)
+                ..member("HttpPutResponseHopLimit", 477)
             },
             m::Member {
                 location_name: Some("httpEndpoint"),
-                ..member("HttpEndpoint", 444)
+                ..member("HttpEndpoint", 557)
             },
             m::Member {
                 location_name: Some("httpProtocolIpv6"),
-                ..member("HttpProtocolIpv6", 448)
+                ..member("HttpProtocolIpv6", 561)
             },
             m::Member {
                 location_name: Some("instanceMetadataTags"),
-                ..member("InstanceMetadataTags", 449)
+                ..member("InstanceMetadataTags", 562)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceMetadataOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HttpTokens", 435),
-            member("HttpPutResponseHopLimit", 364),
-            member("HttpEndpoint", 444),
-            member("HttpProtocolIpv6", 448),
-            member("InstanceMetadataTags", 449),
+            member("HttpTokens", 548),
+            member("HttpPutResponseHopLimit", 477),
+            member("HttpEndpoint", 557),
+            member("HttpProtocolIpv6", 561),
+            member("InstanceMetadataTags", 562),
         ])),
     },
     m::Shape {
@@ -7884,102 +9802,102 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associateCarrierIpAddress"),
-                ..member("AssociateCarrierIpAddress", 86)
+                ..member("AssociateCarrierIpAddress", 88)
             },
             m::Member {
                 location_name: Some("associatePublicIpAddress"),
-                ..member("AssociatePublicIpAddress", 86)
+                ..member("AssociatePublicIpAddress", 88)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 86)
+                ..member("DeleteOnTermination", 88)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 702)
+                ..member("Description", 848)
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 364)
+                ..member("DeviceIndex", 477)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 313)
+                ..member("Groups", 354)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 702)
+                ..member("InterfaceType", 848)
             },
             m::Member {
                 location_name: Some("ipv6AddressCount"),
-                ..member("Ipv6AddressCount", 364)
+                ..member("Ipv6AddressCount", 477)
             },
             m::Member {
                 location_name: Some("ipv6AddressesSet"),
-                ..member("Ipv6Addresses", 350)
+                ..member("Ipv6Addresses", 417)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 553)
+                ..member("NetworkInterfaceId", 679)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 702)
+                ..member("PrivateIpAddress", 848)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 611)
+                ..member("PrivateIpAddresses", 740)
             },
             m::Member {
                 location_name: Some("secondaryPrivateIpAddressCount"),
-                ..member("SecondaryPrivateIpAddressCount", 364)
+                ..member("SecondaryPrivateIpAddressCount", 477)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 707)
+                ..member("SubnetId", 853)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 364)
+                ..member("NetworkCardIndex", 477)
             },
             m::Member {
                 location_name: Some("ipv4PrefixSet"),
-                ..member("Ipv4Prefixes", 380)
+                ..member("Ipv4Prefixes", 493)
             },
             m::Member {
                 location_name: Some("ipv4PrefixCount"),
-                ..member("Ipv4PrefixCount", 364)
+                ..member("Ipv4PrefixCount", 477)
             },
             m::Member {
                 location_name: Some("ipv6PrefixSet"),
-                ..member("Ipv6Prefixes", 389)
+                ..member("Ipv6Prefixes", 502)
             },
             m::Member {
                 location_name: Some("ipv6PrefixCount"),
-                ..member("Ipv6PrefixCount", 364)
+                ..member("Ipv6PrefixCount", 477)
             },
             m::Member {
                 location_name: Some("primaryIpv6"),
-                ..member("PrimaryIpv6", 86)
+                ..member("PrimaryIpv6", 88)
             },
             m::Member {
                 location_name: Some("enaSrdSpecification"),
-                ..member("EnaSrdSpecification", 428)
+                ..member("EnaSrdSpecification", 541)
             },
             m::Member {
                 location_name: Some("connectionTrackingSpecification"),
-                ..member("ConnectionTrackingSpecification", 100)
+                ..member("ConnectionTrackingSpecification", 104)
             },
             m::Member {
                 location_name: Some("enaQueueCount"),
-                ..member("EnaQueueCount", 364)
+                ..member("EnaQueueCount", 477)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceNetworkInterfaceSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(450),
+            member: m::ShapeId(563),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7987,44 +9905,44 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "LaunchTemplateInstanceNetworkInterfaceSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssociateCarrierIpAddress", 86),
-            member("AssociatePublicIpAddress", 86),
-            member("DeleteOnTermination", 86),
-            member("Description", 702),
-            member("DeviceIndex", 364),
+            member("AssociateCarrierIpAddress", 88),
+            member("AssociatePublicIpAddress", 88),
+            member("DeleteOnTermination", 88),
+            member("Description", 848),
+            member("DeviceIndex", 477),
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("Groups", 684)
+                ..member("Groups", 823)
             },
-            member("InterfaceType", 702),
-            member("Ipv6AddressCount", 364),
-            member("Ipv6Addresses", 351),
-            member("NetworkInterfaceId", 553),
-            member("PrivateIpAddress", 702),
-            member("PrivateIpAddresses", 611),
-            member("SecondaryPrivateIpAddressCount", 364),
-            member("SubnetId", 707),
-            member("NetworkCardIndex", 364),
+            member("InterfaceType", 848),
+            member("Ipv6AddressCount", 477),
+            member("Ipv6Addresses", 418),
+            member("NetworkInterfaceId", 679),
+            member("PrivateIpAddress", 848),
+            member("PrivateIpAddresses", 740),
+            member("SecondaryPrivateIpAddressCount", 477),
+            member("SubnetId", 853),
+            member("NetworkCardIndex", 477),
             m::Member {
                 location_name: Some("Ipv4Prefix"),
-                ..member("Ipv4Prefixes", 379)
+                ..member("Ipv4Prefixes", 492)
             },
-            member("Ipv4PrefixCount", 364),
+            member("Ipv4PrefixCount", 477),
             m::Member {
                 location_name: Some("Ipv6Prefix"),
-                ..member("Ipv6Prefixes", 388)
+                ..member("Ipv6Prefixes", 501)
             },
-            member("Ipv6PrefixCount", 364),
-            member("PrimaryIpv6", 86),
-            member("EnaSrdSpecification", 280),
-            member("ConnectionTrackingSpecification", 101),
-            member("EnaQueueCount", 364),
+            member("Ipv6PrefixCount", 477),
+            member("PrimaryIpv6", 88),
+            member("EnaSrdSpecification", 314),
+            member("ConnectionTrackingSpecification", 105),
+            member("EnaQueueCount", 477),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceNetworkInterfaceSpecificationRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(452),
+            member: m::ShapeId(565),
             member_location_name: Some("InstanceNetworkInterfaceSpecification"),
             flattened: false,
         }),
@@ -8034,38 +9952,38 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 86)
+                ..member("DeleteOnTermination", 88)
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 364)
+                ..member("DeviceIndex", 477)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 676)
+                ..member("PrivateIpAddresses", 813)
             },
             m::Member {
                 location_name: Some("privateIpAddressCount"),
-                ..member("PrivateIpAddressCount", 364)
+                ..member("PrivateIpAddressCount", 477)
             },
             m::Member {
                 location_name: Some("secondarySubnetId"),
-                ..member("SecondarySubnetId", 681)
+                ..member("SecondarySubnetId", 820)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 679)
+                ..member("InterfaceType", 817)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 364)
+                ..member("NetworkCardIndex", 477)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceSecondaryInterfaceSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(454),
+            member: m::ShapeId(567),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8073,22 +9991,22 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DeleteOnTermination", 86),
-            member("DeviceIndex", 364),
+            member("DeleteOnTermination", 88),
+            member("DeviceIndex", 477),
             m::Member {
                 location_name: Some("PrivateIpAddress"),
-                ..member("PrivateIpAddresses", 677)
+                ..member("PrivateIpAddresses", 814)
             },
-            member("PrivateIpAddressCount", 364),
-            member("SecondarySubnetId", 681),
-            member("InterfaceType", 679),
-            member("NetworkCardIndex", 364),
+            member("PrivateIpAddressCount", 477),
+            member("SecondarySubnetId", 820),
+            member("InterfaceType", 817),
+            member("NetworkCardIndex", 477),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceSecondaryInterfaceSpecificationRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(456),
+            member: m::ShapeId(569),
             member_location_name: Some("InstanceSecondaryInterfaceSpecification"),
             flattened: false,
         }),
@@ -8097,17 +10015,17 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "LaunchTemplateLicenseConfiguration",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("licenseConfigurationArn"),
-            ..member("LicenseConfigurationArn", 702)
+            ..member("LicenseConfigurationArn", 848)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateLicenseConfigurationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("LicenseConfigurationArn", 702)])),
+        kind: m::ShapeKind::Structure(structure(&[member("LicenseConfigurationArn", 848)])),
     },
     m::Shape {
         name: "LaunchTemplateLicenseList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(458),
+            member: m::ShapeId(571),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8115,7 +10033,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "LaunchTemplateLicenseSpecificationListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(459),
+            member: m::ShapeId(572),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8127,7 +10045,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "LaunchTemplateNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(462),
+            member: m::ShapeId(575),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8136,71 +10054,71 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "LaunchTemplateNetworkPerformanceOptions",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("bandwidthWeighting"),
-            ..member("BandwidthWeighting", 344)
+            ..member("BandwidthWeighting", 400)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateNetworkPerformanceOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("BandwidthWeighting", 344)])),
+        kind: m::ShapeKind::Structure(structure(&[member("BandwidthWeighting", 400)])),
     },
     m::Shape {
         name: "LaunchTemplatePlacement",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 702)
+                ..member("AvailabilityZone", 848)
             },
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 59)
+                ..member("AvailabilityZoneId", 60)
             },
             m::Member {
                 location_name: Some("affinity"),
-                ..member("Affinity", 702)
+                ..member("Affinity", 848)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 702)
+                ..member("GroupName", 848)
             },
             m::Member {
                 location_name: Some("hostId"),
-                ..member("HostId", 702)
+                ..member("HostId", 848)
             },
             m::Member {
                 location_name: Some("tenancy"),
-                ..member("Tenancy", 723)
+                ..member("Tenancy", 870)
             },
             m::Member {
                 location_name: Some("spreadDomain"),
-                ..member("SpreadDomain", 702)
+                ..member("SpreadDomain", 848)
             },
             m::Member {
                 location_name: Some("hostResourceGroupArn"),
-                ..member("HostResourceGroupArn", 702)
+                ..member("HostResourceGroupArn", 848)
             },
             m::Member {
                 location_name: Some("partitionNumber"),
-                ..member("PartitionNumber", 364)
+                ..member("PartitionNumber", 477)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 595)
+                ..member("GroupId", 722)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplatePlacementRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AvailabilityZone", 702),
-            member("AvailabilityZoneId", 59),
-            member("Affinity", 702),
-            member("GroupName", 597),
-            member("HostId", 149),
-            member("Tenancy", 723),
-            member("SpreadDomain", 702),
-            member("HostResourceGroupArn", 702),
-            member("PartitionNumber", 364),
-            member("GroupId", 595),
+            member("AvailabilityZone", 848),
+            member("AvailabilityZoneId", 60),
+            member("Affinity", 848),
+            member("GroupName", 724),
+            member("HostId", 156),
+            member("Tenancy", 870),
+            member("SpreadDomain", 848),
+            member("HostResourceGroupArn", 848),
+            member("PartitionNumber", 477),
+            member("GroupId", 722),
         ])),
     },
     m::Shape {
@@ -8208,67 +10126,75 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("hostnameType"),
-                ..member("HostnameType", 318)
+                ..member("HostnameType", 361)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsARecord"),
-                ..member("EnableResourceNameDnsARecord", 86)
+                ..member("EnableResourceNameDnsARecord", 88)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsAAAARecord"),
-                ..member("EnableResourceNameDnsAAAARecord", 86)
+                ..member("EnableResourceNameDnsAAAARecord", 88)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplatePrivateDnsNameOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HostnameType", 318),
-            member("EnableResourceNameDnsARecord", 86),
-            member("EnableResourceNameDnsAAAARecord", 86),
+            member("HostnameType", 361),
+            member("EnableResourceNameDnsARecord", 88),
+            member("EnableResourceNameDnsAAAARecord", 88),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(411),
+            member: m::ShapeId(524),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "LaunchTemplateSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("LaunchTemplateId", 551),
+            member("LaunchTemplateName", 848),
+            member("Version", 848),
+        ])),
     },
     m::Shape {
         name: "LaunchTemplateSpotMarketOptions",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("maxPrice"),
-                ..member("MaxPrice", 702)
+                ..member("MaxPrice", 848)
             },
             m::Member {
                 location_name: Some("spotInstanceType"),
-                ..member("SpotInstanceType", 700)
+                ..member("SpotInstanceType", 839)
             },
             m::Member {
                 location_name: Some("blockDurationMinutes"),
-                ..member("BlockDurationMinutes", 364)
+                ..member("BlockDurationMinutes", 477)
             },
             m::Member {
                 location_name: Some("validUntil"),
-                ..member("ValidUntil", 147)
+                ..member("ValidUntil", 154)
             },
             m::Member {
                 location_name: Some("instanceInterruptionBehavior"),
-                ..member("InstanceInterruptionBehavior", 348)
+                ..member("InstanceInterruptionBehavior", 413)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateSpotMarketOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MaxPrice", 702),
-            member("SpotInstanceType", 700),
-            member("BlockDurationMinutes", 364),
-            member("ValidUntil", 147),
-            member("InstanceInterruptionBehavior", 348),
+            member("MaxPrice", 848),
+            member("SpotInstanceType", 839),
+            member("BlockDurationMinutes", 477),
+            member("ValidUntil", 154),
+            member("InstanceInterruptionBehavior", 413),
         ])),
     },
     m::Shape {
@@ -8276,18 +10202,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 649)
+                ..member("ResourceType", 781)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 866)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateTagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(473),
+            member: m::ShapeId(587),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8295,17 +10221,17 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "LaunchTemplateTagSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ResourceType", 649),
+            member("ResourceType", 781),
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 719)
+                ..member("Tags", 866)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateTagSpecificationRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(475),
+            member: m::ShapeId(589),
             member_location_name: Some("LaunchTemplateTagSpecificationRequest"),
             flattened: false,
         }),
@@ -8315,46 +10241,46 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateId"),
-                ..member("LaunchTemplateId", 702)
+                ..member("LaunchTemplateId", 848)
             },
             m::Member {
                 location_name: Some("launchTemplateName"),
-                ..member("LaunchTemplateName", 462)
+                ..member("LaunchTemplateName", 575)
             },
             m::Member {
                 location_name: Some("versionNumber"),
-                ..member("VersionNumber", 488)
+                ..member("VersionNumber", 606)
             },
             m::Member {
                 location_name: Some("versionDescription"),
-                ..member("VersionDescription", 745)
+                ..member("VersionDescription", 896)
             },
             m::Member {
                 location_name: Some("createTime"),
-                ..member("CreateTime", 147)
+                ..member("CreateTime", 154)
             },
             m::Member {
                 location_name: Some("createdBy"),
-                ..member("CreatedBy", 702)
+                ..member("CreatedBy", 848)
             },
             m::Member {
                 location_name: Some("defaultVersion"),
-                ..member("DefaultVersion", 86)
+                ..member("DefaultVersion", 88)
             },
             m::Member {
                 location_name: Some("launchTemplateData"),
-                ..member("LaunchTemplateData", 651)
+                ..member("LaunchTemplateData", 783)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 584)
+                ..member("Operator", 710)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateVersionSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(477),
+            member: m::ShapeId(591),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8363,12 +10289,39 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "LaunchTemplatesMonitoring",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("enabled"),
-            ..member("Enabled", 86)
+            ..member("Enabled", 88)
         }])),
     },
     m::Shape {
         name: "LaunchTemplatesMonitoringRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 86)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 88)])),
+    },
+    m::Shape {
+        name: "LicenseConfiguration",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("licenseConfigurationArn"),
+            ..member("LicenseConfigurationArn", 848)
+        }])),
+    },
+    m::Shape {
+        name: "LicenseConfigurationRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("LicenseConfigurationArn", 848)])),
+    },
+    m::Shape {
+        name: "LicenseList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(595),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LicenseSpecificationListRequest",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(596),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "LocalGatewayId",
@@ -8389,7 +10342,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "LocalStorageTypeSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(483),
+            member: m::ShapeId(601),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8422,58 +10375,58 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 607)
+                ..member("PrefixListId", 734)
             },
             m::Member {
                 location_name: Some("addressFamily"),
-                ..member("AddressFamily", 702)
+                ..member("AddressFamily", 848)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 608)
+                ..member("State", 735)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 702)
+                ..member("StateMessage", 848)
             },
             m::Member {
                 location_name: Some("prefixListArn"),
-                ..member("PrefixListArn", 647)
+                ..member("PrefixListArn", 779)
             },
             m::Member {
                 location_name: Some("prefixListName"),
-                ..member("PrefixListName", 702)
+                ..member("PrefixListName", 848)
             },
             m::Member {
                 location_name: Some("maxEntries"),
-                ..member("MaxEntries", 364)
+                ..member("MaxEntries", 477)
             },
             m::Member {
                 location_name: Some("version"),
-                ..member("Version", 488)
+                ..member("Version", 606)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 866)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 702)
+                ..member("OwnerId", 848)
             },
             m::Member {
                 location_name: Some("ipamPrefixListResolverTargetId"),
-                ..member("IpamPrefixListResolverTargetId", 702)
+                ..member("IpamPrefixListResolverTargetId", 848)
             },
             m::Member {
                 location_name: Some("ipamPrefixListResolverSyncEnabled"),
-                ..member("IpamPrefixListResolverSyncEnabled", 86)
+                ..member("IpamPrefixListResolverSyncEnabled", 88)
             },
         ])),
     },
     m::Shape {
         name: "ManagedPrefixListSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(489),
+            member: m::ShapeId(607),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8545,11 +10498,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("accelerators"),
-                ..member("Accelerators", 508)
+                ..member("Accelerators", 626)
             },
             m::Member {
                 location_name: Some("totalMediaMemoryInMiB"),
-                ..member("TotalMediaMemoryInMiB", 728)
+                ..member("TotalMediaMemoryInMiB", 877)
             },
         ])),
     },
@@ -8562,26 +10515,26 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 506)
+                ..member("Count", 624)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 512)
+                ..member("Name", 630)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 509)
+                ..member("Manufacturer", 627)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 510)
+                ..member("MemoryInfo", 628)
             },
         ])),
     },
     m::Shape {
         name: "MediaDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(507),
+            member: m::ShapeId(625),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8594,7 +10547,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "MediaDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 511)
+            ..member("SizeInMiB", 629)
         }])),
     },
     m::Shape {
@@ -8610,23 +10563,23 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 261)
+                ..member("Min", 281)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 261)
+                ..member("Max", 281)
             },
         ])),
     },
     m::Shape {
         name: "MemoryGiBPerVCpuRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 261), member("Max", 261)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 281), member("Max", 281)])),
     },
     m::Shape {
         name: "MemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 518)
+            ..member("SizeInMiB", 636)
         }])),
     },
     m::Shape {
@@ -8634,11 +10587,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 364)
+                ..member("Min", 477)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 364)
+                ..member("Max", 477)
             },
         ])),
     },
@@ -8647,9 +10600,9 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 364)
+                ..member("Min", 477)
             },
-            member("Max", 364),
+            member("Max", 477),
         ])),
     },
     m::Shape {
@@ -8663,55 +10616,155 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "ModifyImageAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Attribute", 702),
-            member("Description", 50),
+            member("Attribute", 848),
+            member("Description", 51),
             m::Member {
                 required: true,
-                ..member("ImageId", 325)
+                ..member("ImageId", 375)
             },
-            member("LaunchPermission", 410),
-            member("OperationType", 582),
+            member("LaunchPermission", 523),
+            member("OperationType", 708),
             m::Member {
                 location_name: Some("ProductCode"),
-                ..member("ProductCodes", 616)
+                ..member("ProductCodes", 745)
             },
             m::Member {
                 location_name: Some("UserGroup"),
-                ..member("UserGroups", 734)
+                ..member("UserGroups", 885)
             },
             m::Member {
                 location_name: Some("UserId"),
-                ..member("UserIds", 737)
+                ..member("UserIds", 888)
             },
-            member("Value", 702),
+            member("Value", 848),
             m::Member {
                 location_name: Some("OrganizationArn"),
-                ..member("OrganizationArns", 585)
+                ..member("OrganizationArns", 711)
             },
             m::Member {
                 location_name: Some("OrganizationalUnitArn"),
-                ..member("OrganizationalUnitArns", 586)
+                ..member("OrganizationalUnitArns", 712)
             },
-            member("ImdsSupport", 50),
+            member("ImdsSupport", 51),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ModifyInstanceAttributeRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("SourceDestCheck", 50),
+            member("DisableApiStop", 50),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 88)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                required: true,
+                ..member("InstanceId", 411)
+            },
+            m::Member {
+                location_name: Some("attribute"),
+                ..member("Attribute", 398)
+            },
+            m::Member {
+                location_name: Some("value"),
+                ..member("Value", 640)
+            },
+            m::Member {
+                location_name: Some("blockDeviceMapping"),
+                ..member("BlockDeviceMappings", 404)
+            },
+            m::Member {
+                location_name: Some("disableApiTermination"),
+                ..member("DisableApiTermination", 50)
+            },
+            m::Member {
+                location_name: Some("instanceType"),
+                ..member("InstanceType", 51)
+            },
+            m::Member {
+                location_name: Some("kernel"),
+                ..member("Kernel", 51)
+            },
+            m::Member {
+                location_name: Some("ramdisk"),
+                ..member("Ramdisk", 51)
+            },
+            m::Member {
+                location_name: Some("userData"),
+                ..member("UserData", 82)
+            },
+            m::Member {
+                location_name: Some("instanceInitiatedShutdownBehavior"),
+                ..member("InstanceInitiatedShutdownBehavior", 51)
+            },
+            m::Member {
+                location_name: Some("GroupId"),
+                ..member("Groups", 354)
+            },
+            m::Member {
+                location_name: Some("ebsOptimized"),
+                ..member("EbsOptimized", 50)
+            },
+            m::Member {
+                location_name: Some("sriovNetSupport"),
+                ..member("SriovNetSupport", 51)
+            },
+            m::Member {
+                location_name: Some("enaSupport"),
+                ..member("EnaSupport", 50)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ModifyInstanceAttributeValue",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ModifyInstanceMetadataOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("InstanceId", 411)
+            },
+            member("HttpTokens", 362),
+            member("HttpPutResponseHopLimit", 477),
+            member("HttpEndpoint", 427),
+            member("DryRun", 88),
+            member("HttpProtocolIpv6", 431),
+            member("InstanceMetadataTags", 432),
+        ])),
+    },
+    m::Shape {
+        name: "ModifyInstanceMetadataOptionsResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 848)
+            },
+            m::Member {
+                location_name: Some("instanceMetadataOptions"),
+                ..member("InstanceMetadataOptions", 429)
             },
         ])),
     },
     m::Shape {
         name: "ModifyLaunchTemplateRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
+            member("DryRun", 88),
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 702)
+                ..member("ClientToken", 848)
             },
-            member("LaunchTemplateId", 438),
-            member("LaunchTemplateName", 462),
+            member("LaunchTemplateId", 551),
+            member("LaunchTemplateName", 575),
             m::Member {
                 location_name: Some("SetDefaultVersion"),
-                ..member("DefaultVersion", 702)
+                ..member("DefaultVersion", 848)
             },
         ])),
     },
@@ -8719,36 +10772,36 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "ModifyLaunchTemplateResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("launchTemplate"),
-            ..member("LaunchTemplate", 411)
+            ..member("LaunchTemplate", 524)
         }])),
     },
     m::Shape {
         name: "ModifyManagedPrefixListRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
+            member("DryRun", 88),
             m::Member {
                 required: true,
-                ..member("PrefixListId", 607)
+                ..member("PrefixListId", 734)
             },
-            member("CurrentVersion", 488),
-            member("PrefixListName", 702),
+            member("CurrentVersion", 606),
+            member("PrefixListName", 848),
             m::Member {
                 location_name: Some("AddEntry"),
                 ..member("AddEntries", 16)
             },
             m::Member {
                 location_name: Some("RemoveEntry"),
-                ..member("RemoveEntries", 635)
+                ..member("RemoveEntries", 765)
             },
-            member("MaxEntries", 364),
-            member("IpamPrefixListResolverSyncEnabled", 90),
+            member("MaxEntries", 477),
+            member("IpamPrefixListResolverSyncEnabled", 92),
         ])),
     },
     m::Shape {
         name: "ModifyManagedPrefixListResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("prefixList"),
-            ..member("PrefixList", 489)
+            ..member("PrefixList", 607)
         }])),
     },
     m::Shape {
@@ -8756,55 +10809,89 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupId", 683)
+                ..member("GroupId", 822)
             },
             m::Member {
                 location_name: Some("SecurityGroupRule"),
                 required: true,
-                ..member("SecurityGroupRules", 693)
+                ..member("SecurityGroupRules", 832)
             },
-            member("DryRun", 86),
+            member("DryRun", 88),
         ])),
     },
     m::Shape {
         name: "ModifySecurityGroupRulesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("return"),
-            ..member("Return", 86)
+            ..member("Return", 88)
         }])),
     },
     m::Shape {
         name: "ModifySubnetAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssignIpv6AddressOnCreation", 49),
-            member("MapPublicIpOnLaunch", 49),
+            member("AssignIpv6AddressOnCreation", 50),
+            member("MapPublicIpOnLaunch", 50),
             m::Member {
                 location_name: Some("subnetId"),
                 required: true,
-                ..member("SubnetId", 707)
+                ..member("SubnetId", 853)
             },
-            member("MapCustomerOwnedIpOnLaunch", 49),
-            member("CustomerOwnedIpv4Pool", 98),
-            member("EnableDns64", 49),
-            member("PrivateDnsHostnameTypeOnLaunch", 318),
-            member("EnableResourceNameDnsARecordOnLaunch", 49),
-            member("EnableResourceNameDnsAAAARecordOnLaunch", 49),
-            member("EnableLniAtDeviceIndex", 364),
-            member("DisableLniAtDeviceIndex", 49),
+            member("MapCustomerOwnedIpOnLaunch", 50),
+            member("CustomerOwnedIpv4Pool", 102),
+            member("EnableDns64", 50),
+            member("PrivateDnsHostnameTypeOnLaunch", 361),
+            member("EnableResourceNameDnsARecordOnLaunch", 50),
+            member("EnableResourceNameDnsAAAARecordOnLaunch", 50),
+            member("EnableLniAtDeviceIndex", 477),
+            member("DisableLniAtDeviceIndex", 50),
         ])),
     },
     m::Shape {
         name: "ModifyVpcAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("EnableDnsHostnames", 49),
-            member("EnableDnsSupport", 49),
+            member("EnableDnsHostnames", 50),
+            member("EnableDnsSupport", 50),
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 767)
+                ..member("VpcId", 926)
             },
-            member("EnableNetworkAddressUsageMetrics", 49),
+            member("EnableNetworkAddressUsageMetrics", 50),
         ])),
+    },
+    m::Shape {
+        name: "MonitorInstancesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("InstanceId"),
+                required: true,
+                ..member("InstanceIds", 412)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 88)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "MonitorInstancesResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("instancesSet"),
+            ..member("InstanceMonitorings", 434)
+        }])),
+    },
+    m::Shape {
+        name: "Monitoring",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("state"),
+            ..member("State", 654)
+        }])),
+    },
+    m::Shape {
+        name: "MonitoringState",
+        kind: m::ShapeKind::String {
+            enum_values: &["disabled", "disabling", "enabled", "pending"],
+        },
     },
     m::Shape {
         name: "NatGatewayId",
@@ -8825,31 +10912,31 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 535)
+                ..member("Associations", 661)
             },
             m::Member {
                 location_name: Some("entrySet"),
-                ..member("Entries", 537)
+                ..member("Entries", 663)
             },
             m::Member {
                 location_name: Some("default"),
-                ..member("IsDefault", 86)
+                ..member("IsDefault", 88)
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 702)
+                ..member("NetworkAclId", 848)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 866)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 848)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 702)
+                ..member("OwnerId", 848)
             },
         ])),
     },
@@ -8858,15 +10945,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclAssociationId"),
-                ..member("NetworkAclAssociationId", 702)
+                ..member("NetworkAclAssociationId", 848)
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 702)
+                ..member("NetworkAclId", 848)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 702)
+                ..member("SubnetId", 848)
             },
         ])),
     },
@@ -8877,7 +10964,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "NetworkAclAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(533),
+            member: m::ShapeId(659),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8887,42 +10974,42 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 702)
+                ..member("CidrBlock", 848)
             },
             m::Member {
                 location_name: Some("egress"),
-                ..member("Egress", 86)
+                ..member("Egress", 88)
             },
             m::Member {
                 location_name: Some("icmpTypeCode"),
-                ..member("IcmpTypeCode", 320)
+                ..member("IcmpTypeCode", 370)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 702)
+                ..member("Ipv6CidrBlock", 848)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 601)
+                ..member("PortRange", 728)
             },
             m::Member {
                 location_name: Some("protocol"),
-                ..member("Protocol", 702)
+                ..member("Protocol", 848)
             },
             m::Member {
                 location_name: Some("ruleAction"),
-                ..member("RuleAction", 674)
+                ..member("RuleAction", 806)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
-                ..member("RuleNumber", 364)
+                ..member("RuleNumber", 477)
             },
         ])),
     },
     m::Shape {
         name: "NetworkAclEntryList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(536),
+            member: m::ShapeId(662),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8934,7 +11021,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "NetworkAclIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(538),
+            member: m::ShapeId(664),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8942,7 +11029,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "NetworkAclList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(532),
+            member: m::ShapeId(658),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8952,17 +11039,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 261)
+                ..member("Min", 281)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 261)
+                ..member("Max", 281)
             },
         ])),
     },
     m::Shape {
         name: "NetworkBandwidthGbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 261), member("Max", 261)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 281), member("Max", 281)])),
     },
     m::Shape {
         name: "NetworkCardIndex",
@@ -8973,15 +11060,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 543)
+                ..member("NetworkCardIndex", 669)
             },
             m::Member {
                 location_name: Some("networkPerformance"),
-                ..member("NetworkPerformance", 562)
+                ..member("NetworkPerformance", 688)
             },
             m::Member {
                 location_name: Some("maximumNetworkInterfaces"),
-                ..member("MaximumNetworkInterfaces", 494)
+                ..member("MaximumNetworkInterfaces", 612)
             },
             m::Member {
                 location_name: Some("additionalFlexibleNetworkInterfaces"),
@@ -8989,30 +11076,30 @@ pub static SHAPES: [m::Shape; 781] = [
             },
             m::Member {
                 location_name: Some("baselineBandwidthInGbps"),
-                ..member("BaselineBandwidthInGbps", 71)
+                ..member("BaselineBandwidthInGbps", 72)
             },
             m::Member {
                 location_name: Some("peakBandwidthInGbps"),
-                ..member("PeakBandwidthInGbps", 588)
+                ..member("PeakBandwidthInGbps", 714)
             },
             m::Member {
                 location_name: Some("defaultEnaQueueCountPerInterface"),
-                ..member("DefaultEnaQueueCountPerInterface", 151)
+                ..member("DefaultEnaQueueCountPerInterface", 158)
             },
             m::Member {
                 location_name: Some("maximumEnaQueueCount"),
-                ..member("MaximumEnaQueueCount", 499)
+                ..member("MaximumEnaQueueCount", 617)
             },
             m::Member {
                 location_name: Some("maximumEnaQueueCountPerInterface"),
-                ..member("MaximumEnaQueueCountPerInterface", 500)
+                ..member("MaximumEnaQueueCountPerInterface", 618)
             },
         ])),
     },
     m::Shape {
         name: "NetworkCardInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(544),
+            member: m::ShapeId(670),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9022,79 +11109,79 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkPerformance"),
-                ..member("NetworkPerformance", 562)
+                ..member("NetworkPerformance", 688)
             },
             m::Member {
                 location_name: Some("maximumNetworkInterfaces"),
-                ..member("MaximumNetworkInterfaces", 494)
+                ..member("MaximumNetworkInterfaces", 612)
             },
             m::Member {
                 location_name: Some("maximumNetworkCards"),
-                ..member("MaximumNetworkCards", 502)
+                ..member("MaximumNetworkCards", 620)
             },
             m::Member {
                 location_name: Some("defaultNetworkCardIndex"),
-                ..member("DefaultNetworkCardIndex", 152)
+                ..member("DefaultNetworkCardIndex", 159)
             },
             m::Member {
                 location_name: Some("networkCards"),
-                ..member("NetworkCards", 545)
+                ..member("NetworkCards", 671)
             },
             m::Member {
                 location_name: Some("ipv4AddressesPerInterface"),
-                ..member("Ipv4AddressesPerInterface", 492)
+                ..member("Ipv4AddressesPerInterface", 610)
             },
             m::Member {
                 location_name: Some("ipv6AddressesPerInterface"),
-                ..member("Ipv6AddressesPerInterface", 493)
+                ..member("Ipv6AddressesPerInterface", 611)
             },
             m::Member {
                 location_name: Some("ipv6Supported"),
-                ..member("Ipv6Supported", 386)
+                ..member("Ipv6Supported", 499)
             },
             m::Member {
                 location_name: Some("enaSupport"),
-                ..member("EnaSupport", 283)
+                ..member("EnaSupport", 317)
             },
             m::Member {
                 location_name: Some("efaSupported"),
-                ..member("EfaSupported", 272)
+                ..member("EfaSupported", 297)
             },
             m::Member {
                 location_name: Some("efaInfo"),
-                ..member("EfaInfo", 271)
+                ..member("EfaInfo", 296)
             },
             m::Member {
                 location_name: Some("encryptionInTransitSupported"),
-                ..member("EncryptionInTransitSupported", 284)
+                ..member("EncryptionInTransitSupported", 320)
             },
             m::Member {
                 location_name: Some("enaSrdSupported"),
-                ..member("EnaSrdSupported", 281)
+                ..member("EnaSrdSupported", 315)
             },
             m::Member {
                 location_name: Some("bandwidthWeightings"),
-                ..member("BandwidthWeightings", 68)
+                ..member("BandwidthWeightings", 69)
             },
             m::Member {
                 location_name: Some("flexibleEnaQueuesSupport"),
-                ..member("FlexibleEnaQueuesSupport", 292)
+                ..member("FlexibleEnaQueuesSupport", 329)
             },
             m::Member {
                 location_name: Some("connectionTrackingConfiguration"),
-                ..member("ConnectionTrackingConfiguration", 150)
+                ..member("ConnectionTrackingConfiguration", 157)
             },
             m::Member {
                 location_name: Some("secondaryNetworkSupported"),
-                ..member("SecondaryNetworkSupported", 680)
+                ..member("SecondaryNetworkSupported", 819)
             },
             m::Member {
                 location_name: Some("maximumSecondaryNetworkInterfaces"),
-                ..member("MaximumSecondaryNetworkInterfaces", 503)
+                ..member("MaximumSecondaryNetworkInterfaces", 621)
             },
             m::Member {
                 location_name: Some("ipv4AddressesPerSecondaryInterface"),
-                ..member("Ipv4AddressesPerSecondaryInterface", 377)
+                ..member("Ipv4AddressesPerSecondaryInterface", 490)
             },
         ])),
     },
@@ -9103,123 +11190,123 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 548)
+                ..member("Association", 674)
             },
             m::Member {
                 location_name: Some("attachment"),
-                ..member("Attachment", 549)
+                ..member("Attachment", 675)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 702)
+                ..member("AvailabilityZone", 848)
             },
             m::Member {
                 location_name: Some("connectionTrackingConfiguration"),
-                ..member("ConnectionTrackingConfiguration", 99)
+                ..member("ConnectionTrackingConfiguration", 103)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 702)
+                ..member("Description", 848)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 315)
+                ..member("Groups", 356)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 561)
+                ..member("InterfaceType", 687)
             },
             m::Member {
                 location_name: Some("ipv6AddressesSet"),
-                ..member("Ipv6Addresses", 556)
+                ..member("Ipv6Addresses", 682)
             },
             m::Member {
                 location_name: Some("macAddress"),
-                ..member("MacAddress", 702)
+                ..member("MacAddress", 848)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 702)
+                ..member("NetworkInterfaceId", 848)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 702)
+                ..member("OutpostArn", 848)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 702)
+                ..member("OwnerId", 848)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 702)
+                ..member("PrivateDnsName", 848)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 702)
+                ..member("PublicDnsName", 848)
             },
             m::Member {
                 location_name: Some("publicIpDnsNameOptions"),
-                ..member("PublicIpDnsNameOptions", 622)
+                ..member("PublicIpDnsNameOptions", 751)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 702)
+                ..member("PrivateIpAddress", 848)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 559)
+                ..member("PrivateIpAddresses", 685)
             },
             m::Member {
                 location_name: Some("ipv4PrefixSet"),
-                ..member("Ipv4Prefixes", 384)
+                ..member("Ipv4Prefixes", 497)
             },
             m::Member {
                 location_name: Some("ipv6PrefixSet"),
-                ..member("Ipv6Prefixes", 393)
+                ..member("Ipv6Prefixes", 506)
             },
             m::Member {
                 location_name: Some("requesterId"),
-                ..member("RequesterId", 702)
+                ..member("RequesterId", 848)
             },
             m::Member {
                 location_name: Some("requesterManaged"),
-                ..member("RequesterManaged", 86)
+                ..member("RequesterManaged", 88)
             },
             m::Member {
                 location_name: Some("sourceDestCheck"),
-                ..member("SourceDestCheck", 86)
+                ..member("SourceDestCheck", 88)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 560)
+                ..member("Status", 686)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 702)
+                ..member("SubnetId", 848)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("TagSet", 719)
+                ..member("TagSet", 866)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 848)
             },
             m::Member {
                 location_name: Some("denyAllIgwTraffic"),
-                ..member("DenyAllIgwTraffic", 86)
+                ..member("DenyAllIgwTraffic", 88)
             },
             m::Member {
                 location_name: Some("ipv6Native"),
-                ..member("Ipv6Native", 86)
+                ..member("Ipv6Native", 88)
             },
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 702)
+                ..member("Ipv6Address", 848)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 584)
+                ..member("Operator", 710)
             },
             m::Member {
                 location_name: Some("associatedSubnetSet"),
@@ -9227,7 +11314,7 @@ pub static SHAPES: [m::Shape; 781] = [
             },
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 702)
+                ..member("AvailabilityZoneId", 848)
             },
         ])),
     },
@@ -9236,31 +11323,31 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 702)
+                ..member("AllocationId", 848)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 702)
+                ..member("AssociationId", 848)
             },
             m::Member {
                 location_name: Some("ipOwnerId"),
-                ..member("IpOwnerId", 702)
+                ..member("IpOwnerId", 848)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 702)
+                ..member("PublicDnsName", 848)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 702)
+                ..member("PublicIp", 848)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 702)
+                ..member("CustomerOwnedIp", 848)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 702)
+                ..member("CarrierIp", 848)
             },
         ])),
     },
@@ -9269,43 +11356,43 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachTime"),
-                ..member("AttachTime", 147)
+                ..member("AttachTime", 154)
             },
             m::Member {
                 location_name: Some("attachmentId"),
-                ..member("AttachmentId", 702)
+                ..member("AttachmentId", 848)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 86)
+                ..member("DeleteOnTermination", 88)
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 364)
+                ..member("DeviceIndex", 477)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 364)
+                ..member("NetworkCardIndex", 477)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 702)
+                ..member("InstanceId", 848)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 702)
+                ..member("InstanceOwnerId", 848)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 48)
+                ..member("Status", 49)
             },
             m::Member {
                 location_name: Some("enaSrdSpecification"),
-                ..member("EnaSrdSpecification", 45)
+                ..member("EnaSrdSpecification", 46)
             },
             m::Member {
                 location_name: Some("enaQueueCount"),
-                ..member("EnaQueueCount", 364)
+                ..member("EnaQueueCount", 477)
             },
         ])),
     },
@@ -9314,17 +11401,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 364)
+                ..member("Min", 477)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 364)
+                ..member("Max", 477)
             },
         ])),
     },
     m::Shape {
         name: "NetworkInterfaceCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 364), member("Max", 364)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 477), member("Max", 477)])),
     },
     m::Shape {
         name: "NetworkInterfaceCreationType",
@@ -9339,7 +11426,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "NetworkInterfaceIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(553),
+            member: m::ShapeId(679),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9349,22 +11436,22 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 702)
+                ..member("Ipv6Address", 848)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 702)
+                ..member("PublicIpv6DnsName", 848)
             },
             m::Member {
                 location_name: Some("isPrimaryIpv6"),
-                ..member("IsPrimaryIpv6", 86)
+                ..member("IsPrimaryIpv6", 88)
             },
         ])),
     },
     m::Shape {
         name: "NetworkInterfaceIpv6AddressesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(555),
+            member: m::ShapeId(681),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9372,7 +11459,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "NetworkInterfaceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(547),
+            member: m::ShapeId(673),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9382,26 +11469,26 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 548)
+                ..member("Association", 674)
             },
             m::Member {
                 location_name: Some("primary"),
-                ..member("Primary", 86)
+                ..member("Primary", 88)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 702)
+                ..member("PrivateDnsName", 848)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 702)
+                ..member("PrivateIpAddress", 848)
             },
         ])),
     },
     m::Shape {
         name: "NetworkInterfacePrivateIpAddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(558),
+            member: m::ShapeId(684),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9456,11 +11543,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 563)
+                ..member("Count", 689)
             },
             m::Member {
                 location_name: Some("version"),
-                ..member("Version", 565)
+                ..member("Version", 691)
             },
         ])),
     },
@@ -9477,26 +11564,26 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 566)
+                ..member("Count", 692)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 571)
+                ..member("Name", 697)
             },
             m::Member {
                 location_name: Some("coreInfo"),
-                ..member("CoreInfo", 564)
+                ..member("CoreInfo", 690)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 569)
+                ..member("MemoryInfo", 695)
             },
         ])),
     },
     m::Shape {
         name: "NeuronDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(567),
+            member: m::ShapeId(693),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9505,7 +11592,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "NeuronDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 570)
+            ..member("SizeInMiB", 696)
         }])),
     },
     m::Shape {
@@ -9521,28 +11608,28 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("neuronDevices"),
-                ..member("NeuronDevices", 568)
+                ..member("NeuronDevices", 694)
             },
             m::Member {
                 location_name: Some("totalNeuronDeviceMemoryInMiB"),
-                ..member("TotalNeuronDeviceMemoryInMiB", 729)
+                ..member("TotalNeuronDeviceMemoryInMiB", 878)
             },
         ])),
     },
     m::Shape {
         name: "NewDhcpConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Key", 702),
+            member("Key", 848),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 744)
+                ..member("Values", 895)
             },
         ])),
     },
     m::Shape {
         name: "NewDhcpConfigurationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(573),
+            member: m::ShapeId(699),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9561,7 +11648,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "NitroTpmInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("supportedVersions"),
-            ..member("SupportedVersions", 580)
+            ..member("SupportedVersions", 706)
         }])),
     },
     m::Shape {
@@ -9577,7 +11664,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "NitroTpmSupportedVersionsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(579),
+            member: m::ShapeId(705),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9594,29 +11681,29 @@ pub static SHAPES: [m::Shape; 781] = [
     },
     m::Shape {
         name: "OperatorRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Principal", 702)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Principal", 848)])),
     },
     m::Shape {
         name: "OperatorResponse",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("managed"),
-                ..member("Managed", 86)
+                ..member("Managed", 88)
             },
             m::Member {
                 location_name: Some("principal"),
-                ..member("Principal", 702)
+                ..member("Principal", 848)
             },
             m::Member {
                 location_name: Some("hiddenByDefault"),
-                ..member("HiddenByDefault", 86)
+                ..member("HiddenByDefault", 88)
             },
         ])),
     },
     m::Shape {
         name: "OrganizationArnStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(848),
             member_location_name: Some("OrganizationArn"),
             flattened: false,
         }),
@@ -9624,7 +11711,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "OrganizationalUnitArnStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(848),
             member_location_name: Some("OrganizationalUnitArn"),
             flattened: false,
         }),
@@ -9632,7 +11719,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "OwnerStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(848),
             member_location_name: Some("Owner"),
             flattened: false,
         }),
@@ -9645,17 +11732,17 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "PerformanceFactorReference",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("instanceFamily"),
-            ..member("InstanceFamily", 702)
+            ..member("InstanceFamily", 848)
         }])),
     },
     m::Shape {
         name: "PerformanceFactorReferenceRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 702)])),
+        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 848)])),
     },
     m::Shape {
         name: "PerformanceFactorReferenceSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(589),
+            member: m::ShapeId(715),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9663,7 +11750,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "PerformanceFactorReferenceSetRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(590),
+            member: m::ShapeId(716),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9681,6 +11768,51 @@ pub static SHAPES: [m::Shape; 781] = [
         },
     },
     m::Shape {
+        name: "Placement",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("availabilityZoneId"),
+                ..member("AvailabilityZoneId", 60)
+            },
+            m::Member {
+                location_name: Some("affinity"),
+                ..member("Affinity", 848)
+            },
+            m::Member {
+                location_name: Some("groupName"),
+                ..member("GroupName", 724)
+            },
+            m::Member {
+                location_name: Some("partitionNumber"),
+                ..member("PartitionNumber", 477)
+            },
+            m::Member {
+                location_name: Some("hostId"),
+                ..member("HostId", 848)
+            },
+            m::Member {
+                location_name: Some("tenancy"),
+                ..member("Tenancy", 870)
+            },
+            m::Member {
+                location_name: Some("spreadDomain"),
+                ..member("SpreadDomain", 848)
+            },
+            m::Member {
+                location_name: Some("hostResourceGroupArn"),
+                ..member("HostResourceGroupArn", 848)
+            },
+            m::Member {
+                location_name: Some("groupId"),
+                ..member("GroupId", 722)
+            },
+            m::Member {
+                location_name: Some("availabilityZone"),
+                ..member("AvailabilityZone", 848)
+            },
+        ])),
+    },
+    m::Shape {
         name: "PlacementGroupId",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
@@ -9688,7 +11820,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "PlacementGroupInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("supportedStrategies"),
-            ..member("SupportedStrategies", 599)
+            ..member("SupportedStrategies", 726)
         }])),
     },
     m::Shape {
@@ -9704,7 +11836,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "PlacementGroupStrategyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(598),
+            member: m::ShapeId(725),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9720,11 +11852,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("from"),
-                ..member("From", 364)
+                ..member("From", 477)
             },
             m::Member {
                 location_name: Some("to"),
-                ..member("To", 364)
+                ..member("To", 477)
             },
         ])),
     },
@@ -9733,18 +11865,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("cidr"),
-                ..member("Cidr", 702)
+                ..member("Cidr", 848)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 702)
+                ..member("Description", 848)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListEntrySet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(602),
+            member: m::ShapeId(729),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9754,18 +11886,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 702)
+                ..member("Description", 848)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 702)
+                ..member("PrefixListId", 848)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(604),
+            member: m::ShapeId(731),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9802,15 +11934,40 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("hostnameType"),
-                ..member("HostnameType", 318)
+                ..member("HostnameType", 361)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsARecord"),
-                ..member("EnableResourceNameDnsARecord", 86)
+                ..member("EnableResourceNameDnsARecord", 88)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsAAAARecord"),
-                ..member("EnableResourceNameDnsAAAARecord", 86)
+                ..member("EnableResourceNameDnsAAAARecord", 88)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "PrivateDnsNameOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("HostnameType", 361),
+            member("EnableResourceNameDnsARecord", 88),
+            member("EnableResourceNameDnsAAAARecord", 88),
+        ])),
+    },
+    m::Shape {
+        name: "PrivateDnsNameOptionsResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("hostnameType"),
+                ..member("HostnameType", 361)
+            },
+            m::Member {
+                location_name: Some("enableResourceNameDnsARecord"),
+                ..member("EnableResourceNameDnsARecord", 88)
+            },
+            m::Member {
+                location_name: Some("enableResourceNameDnsAAAARecord"),
+                ..member("EnableResourceNameDnsAAAARecord", 88)
             },
         ])),
     },
@@ -9819,18 +11976,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("primary"),
-                ..member("Primary", 86)
+                ..member("Primary", 88)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 702)
+                ..member("PrivateIpAddress", 848)
             },
         ])),
     },
     m::Shape {
         name: "PrivateIpAddressSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(610),
+            member: m::ShapeId(739),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9844,15 +12001,15 @@ pub static SHAPES: [m::Shape; 781] = [
             },
             m::Member {
                 location_name: Some("sustainedClockSpeedInGhz"),
-                ..member("SustainedClockSpeedInGhz", 613)
+                ..member("SustainedClockSpeedInGhz", 742)
             },
             m::Member {
                 location_name: Some("supportedFeatures"),
-                ..member("SupportedFeatures", 714)
+                ..member("SupportedFeatures", 861)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 109)
+                ..member("Manufacturer", 114)
             },
         ])),
     },
@@ -9865,18 +12022,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("productCode"),
-                ..member("ProductCodeId", 702)
+                ..member("ProductCodeId", 848)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("ProductCodeType", 617)
+                ..member("ProductCodeType", 746)
             },
         ])),
     },
     m::Shape {
         name: "ProductCodeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(614),
+            member: m::ShapeId(743),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9884,7 +12041,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "ProductCodeStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(848),
             member_location_name: Some("ProductCode"),
             flattened: false,
         }),
@@ -9899,13 +12056,13 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "PropagatingVgw",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("gatewayId"),
-            ..member("GatewayId", 702)
+            ..member("GatewayId", 848)
         }])),
     },
     m::Shape {
         name: "PropagatingVgwList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(618),
+            member: m::ShapeId(747),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9915,15 +12072,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 702)
+                ..member("Value", 848)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 702)
+                ..member("Status", 848)
             },
             m::Member {
                 location_name: Some("reason"),
-                ..member("Reason", 702)
+                ..member("Reason", 848)
             },
         ])),
     },
@@ -9936,26 +12093,26 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dnsHostnameType"),
-                ..member("DnsHostnameType", 702)
+                ..member("DnsHostnameType", 848)
             },
             m::Member {
                 location_name: Some("publicIpv4DnsName"),
-                ..member("PublicIpv4DnsName", 702)
+                ..member("PublicIpv4DnsName", 848)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 702)
+                ..member("PublicIpv6DnsName", 848)
             },
             m::Member {
                 location_name: Some("publicDualStackDnsName"),
-                ..member("PublicDualStackDnsName", 702)
+                ..member("PublicDualStackDnsName", 848)
             },
         ])),
     },
     m::Shape {
         name: "PublicIpStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(848),
             member_location_name: Some("PublicIp"),
             flattened: false,
         }),
@@ -9963,6 +12120,20 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "RamdiskId",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "RebootInstancesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("InstanceId"),
+                required: true,
+                ..member("InstanceIds", 412)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 88)
+            },
+        ])),
     },
     m::Shape {
         name: "RebootMigrationSupport",
@@ -9975,23 +12146,23 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 702)
+                ..member("GroupId", 848)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 702)
+                ..member("PeeringStatus", 848)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 702)
+                ..member("UserId", 848)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 848)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 702)
+                ..member("VpcPeeringConnectionId", 848)
             },
         ])),
     },
@@ -10000,19 +12171,19 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 702)
+                ..member("OptInStatus", 848)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 629)
+                ..member("Geography", 759)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 702)
+                ..member("RegionName", 848)
             },
             m::Member {
                 location_name: Some("regionEndpoint"),
-                ..member("Endpoint", 702)
+                ..member("Endpoint", 848)
             },
         ])),
     },
@@ -10020,13 +12191,13 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "RegionGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 702)
+            ..member("Name", 848)
         }])),
     },
     m::Shape {
         name: "RegionGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(628),
+            member: m::ShapeId(758),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10034,7 +12205,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "RegionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(627),
+            member: m::ShapeId(757),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10042,7 +12213,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "RegionNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(848),
             member_location_name: Some("RegionName"),
             flattened: false,
         }),
@@ -10050,31 +12221,31 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "RegisterImageRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ImageLocation", 702),
+            member("ImageLocation", 848),
             m::Member {
                 location_name: Some("BillingProduct"),
-                ..member("BillingProducts", 79)
+                ..member("BillingProducts", 80)
             },
-            member("BootMode", 89),
-            member("TpmSupport", 730),
-            member("UefiData", 331),
-            member("ImdsSupport", 332),
+            member("BootMode", 91),
+            member("TpmSupport", 879),
+            member("UefiData", 381),
+            member("ImdsSupport", 382),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 868)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("name"),
                 required: true,
-                ..member("Name", 328)
+                ..member("Name", 378)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 324)
+                ..member("Description", 374)
             },
             m::Member {
                 location_name: Some("architecture"),
@@ -10082,31 +12253,31 @@ pub static SHAPES: [m::Shape; 781] = [
             },
             m::Member {
                 location_name: Some("kernelId"),
-                ..member("KernelId", 396)
+                ..member("KernelId", 509)
             },
             m::Member {
                 location_name: Some("ramdiskId"),
-                ..member("RamdiskId", 624)
+                ..member("RamdiskId", 753)
             },
             m::Member {
                 location_name: Some("rootDeviceName"),
-                ..member("RootDeviceName", 702)
+                ..member("RootDeviceName", 848)
             },
             m::Member {
                 location_name: Some("BlockDeviceMapping"),
-                ..member("BlockDeviceMappings", 83)
+                ..member("BlockDeviceMappings", 85)
             },
             m::Member {
                 location_name: Some("virtualizationType"),
-                ..member("VirtualizationType", 702)
+                ..member("VirtualizationType", 848)
             },
             m::Member {
                 location_name: Some("sriovNetSupport"),
-                ..member("SriovNetSupport", 702)
+                ..member("SriovNetSupport", 848)
             },
             m::Member {
                 location_name: Some("enaSupport"),
-                ..member("EnaSupport", 86)
+                ..member("EnaSupport", 88)
             },
         ])),
     },
@@ -10114,25 +12285,25 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "RegisterImageResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("imageId"),
-            ..member("ImageId", 702)
+            ..member("ImageId", 848)
         }])),
     },
     m::Shape {
         name: "ReleaseAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("AllocationId", 27),
-            member("PublicIp", 702),
-            member("NetworkBorderGroup", 702),
+            member("PublicIp", 848),
+            member("NetworkBorderGroup", 848),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
     m::Shape {
         name: "RemovePrefixListEntries",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(636),
+            member: m::ShapeId(766),
             member_location_name: None,
             flattened: false,
         }),
@@ -10141,7 +12312,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "RemovePrefixListEntry",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Cidr", 702)
+            ..member("Cidr", 848)
         }])),
     },
     m::Shape {
@@ -10149,17 +12320,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 534)
+                ..member("AssociationId", 660)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 538)
+                ..member("NetworkAclId", 664)
             },
         ])),
     },
@@ -10167,7 +12338,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "ReplaceNetworkAclAssociationResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("newAssociationId"),
-            ..member("NewAssociationId", 702)
+            ..member("NewAssociationId", 848)
         }])),
     },
     m::Shape {
@@ -10175,102 +12346,102 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 538)
+                ..member("NetworkAclId", 664)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
                 required: true,
-                ..member("RuleNumber", 364)
+                ..member("RuleNumber", 477)
             },
             m::Member {
                 location_name: Some("protocol"),
                 required: true,
-                ..member("Protocol", 702)
+                ..member("Protocol", 848)
             },
             m::Member {
                 location_name: Some("ruleAction"),
                 required: true,
-                ..member("RuleAction", 674)
+                ..member("RuleAction", 806)
             },
             m::Member {
                 location_name: Some("egress"),
                 required: true,
-                ..member("Egress", 86)
+                ..member("Egress", 88)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 702)
+                ..member("CidrBlock", 848)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 702)
+                ..member("Ipv6CidrBlock", 848)
             },
             m::Member {
                 location_name: Some("Icmp"),
-                ..member("IcmpTypeCode", 320)
+                ..member("IcmpTypeCode", 370)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 601)
+                ..member("PortRange", 728)
             },
         ])),
     },
     m::Shape {
         name: "ReplaceRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 607),
-            member("VpcEndpointId", 766),
-            member("LocalTarget", 86),
-            member("TransitGatewayId", 731),
-            member("LocalGatewayId", 481),
-            member("CarrierGatewayId", 97),
-            member("CoreNetworkArn", 107),
-            member("OdbNetworkArn", 581),
+            member("DestinationPrefixListId", 734),
+            member("VpcEndpointId", 925),
+            member("LocalTarget", 88),
+            member("TransitGatewayId", 880),
+            member("LocalGatewayId", 599),
+            member("CarrierGatewayId", 101),
+            member("CoreNetworkArn", 112),
+            member("OdbNetworkArn", 707),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 671)
+                ..member("RouteTableId", 803)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 702)
+                ..member("DestinationCidrBlock", 848)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 661)
+                ..member("GatewayId", 793)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 702)
+                ..member("DestinationIpv6CidrBlock", 848)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 273)
+                ..member("EgressOnlyInternetGatewayId", 298)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 347)
+                ..member("InstanceId", 411)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 553)
+                ..member("NetworkInterfaceId", 679)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 772)
+                ..member("VpcPeeringConnectionId", 931)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 529)
+                ..member("NatGatewayId", 655)
             },
         ])),
     },
@@ -10279,17 +12450,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 667)
+                ..member("AssociationId", 799)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 671)
+                ..member("RouteTableId", 803)
             },
         ])),
     },
@@ -10298,18 +12469,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("newAssociationId"),
-                ..member("NewAssociationId", 702)
+                ..member("NewAssociationId", 848)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 669)
+                ..member("AssociationState", 801)
             },
         ])),
     },
     m::Shape {
         name: "RequestInstanceTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(358),
+            member: m::ShapeId(471),
             member_location_name: None,
             flattened: false,
         }),
@@ -10317,68 +12488,101 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "RequestLaunchTemplateData",
         kind: m::ShapeKind::Structure(structure(&[
-            member("KernelId", 396),
-            member("EbsOptimized", 86),
-            member("IamInstanceProfile", 437),
+            member("KernelId", 509),
+            member("EbsOptimized", 88),
+            member("IamInstanceProfile", 550),
             m::Member {
                 location_name: Some("BlockDeviceMapping"),
-                ..member("BlockDeviceMappings", 416)
+                ..member("BlockDeviceMappings", 529)
             },
             m::Member {
                 location_name: Some("NetworkInterface"),
-                ..member("NetworkInterfaces", 453)
+                ..member("NetworkInterfaces", 566)
             },
-            member("ImageId", 325),
-            member("InstanceType", 358),
-            member("KeyName", 404),
-            member("Monitoring", 480),
-            member("Placement", 467),
-            member("RamDiskId", 624),
-            member("DisableApiTermination", 86),
-            member("InstanceInitiatedShutdownBehavior", 697),
-            member("UserData", 695),
+            member("ImageId", 375),
+            member("InstanceType", 471),
+            member("KeyName", 517),
+            member("Monitoring", 594),
+            member("Placement", 580),
+            member("RamDiskId", 753),
+            member("DisableApiTermination", 88),
+            member("InstanceInitiatedShutdownBehavior", 836),
+            member("UserData", 834),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 476)
+                ..member("TagSpecifications", 590)
             },
             m::Member {
                 location_name: Some("ElasticGpuSpecification"),
-                ..member("ElasticGpuSpecifications", 276)
+                ..member("ElasticGpuSpecifications", 304)
             },
             m::Member {
                 location_name: Some("ElasticInferenceAccelerator"),
-                ..member("ElasticInferenceAccelerators", 425)
+                ..member("ElasticInferenceAccelerators", 538)
             },
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("SecurityGroupIds", 684)
+                ..member("SecurityGroupIds", 823)
             },
             m::Member {
                 location_name: Some("SecurityGroup"),
-                ..member("SecurityGroups", 694)
+                ..member("SecurityGroups", 833)
             },
-            member("InstanceMarketOptions", 443),
-            member("CreditSpecification", 143),
-            member("CpuOptions", 420),
-            member("CapacityReservationSpecification", 417),
+            member("InstanceMarketOptions", 556),
+            member("CreditSpecification", 150),
+            member("CpuOptions", 533),
+            member("CapacityReservationSpecification", 530),
             m::Member {
                 location_name: Some("LicenseSpecification"),
-                ..member("LicenseSpecifications", 461)
+                ..member("LicenseSpecifications", 574)
             },
-            member("HibernationOptions", 434),
-            member("MetadataOptions", 446),
-            member("EnclaveOptions", 431),
-            member("InstanceRequirements", 354),
-            member("PrivateDnsNameOptions", 469),
-            member("MaintenanceOptions", 441),
-            member("DisableApiStop", 86),
-            member("Operator", 583),
-            member("NetworkPerformanceOptions", 465),
+            member("HibernationOptions", 547),
+            member("MetadataOptions", 559),
+            member("EnclaveOptions", 544),
+            member("InstanceRequirements", 447),
+            member("PrivateDnsNameOptions", 582),
+            member("MaintenanceOptions", 554),
+            member("DisableApiStop", 88),
+            member("Operator", 709),
+            member("NetworkPerformanceOptions", 578),
             m::Member {
                 location_name: Some("SecondaryInterface"),
-                ..member("SecondaryInterfaces", 457)
+                ..member("SecondaryInterfaces", 570)
             },
         ])),
+    },
+    m::Shape {
+        name: "Reservation",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("reservationId"),
+                ..member("ReservationId", 848)
+            },
+            m::Member {
+                location_name: Some("ownerId"),
+                ..member("OwnerId", 848)
+            },
+            m::Member {
+                location_name: Some("requesterId"),
+                ..member("RequesterId", 848)
+            },
+            m::Member {
+                location_name: Some("groupSet"),
+                ..member("Groups", 356)
+            },
+            m::Member {
+                location_name: Some("instancesSet"),
+                ..member("Instances", 423)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ReservationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(775),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "ResetImageAttributeName",
@@ -10391,15 +12595,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 645)
+                ..member("Attribute", 777)
             },
             m::Member {
                 required: true,
-                ..member("ImageId", 325)
+                ..member("ImageId", 375)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
@@ -10410,7 +12614,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "ResourceIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(722),
+            member: m::ShapeId(869),
             member_location_name: None,
             flattened: false,
         }),
@@ -10535,11 +12739,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 432)
+                ..member("Code", 545)
             },
             m::Member {
                 location_name: Some("message"),
-                ..member("Message", 702)
+                ..member("Message", 848)
             },
         ])),
     },
@@ -10548,139 +12752,139 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("kernelId"),
-                ..member("KernelId", 702)
+                ..member("KernelId", 848)
             },
             m::Member {
                 location_name: Some("ebsOptimized"),
-                ..member("EbsOptimized", 86)
+                ..member("EbsOptimized", 88)
             },
             m::Member {
                 location_name: Some("iamInstanceProfile"),
-                ..member("IamInstanceProfile", 436)
+                ..member("IamInstanceProfile", 549)
             },
             m::Member {
                 location_name: Some("blockDeviceMappingSet"),
-                ..member("BlockDeviceMappings", 414)
+                ..member("BlockDeviceMappings", 527)
             },
             m::Member {
                 location_name: Some("networkInterfaceSet"),
-                ..member("NetworkInterfaces", 451)
+                ..member("NetworkInterfaces", 564)
             },
             m::Member {
                 location_name: Some("imageId"),
-                ..member("ImageId", 702)
+                ..member("ImageId", 848)
             },
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 358)
+                ..member("InstanceType", 471)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 702)
+                ..member("KeyName", 848)
             },
             m::Member {
                 location_name: Some("monitoring"),
-                ..member("Monitoring", 479)
+                ..member("Monitoring", 593)
             },
             m::Member {
                 location_name: Some("placement"),
-                ..member("Placement", 466)
+                ..member("Placement", 579)
             },
             m::Member {
                 location_name: Some("ramDiskId"),
-                ..member("RamDiskId", 702)
+                ..member("RamDiskId", 848)
             },
             m::Member {
                 location_name: Some("disableApiTermination"),
-                ..member("DisableApiTermination", 86)
+                ..member("DisableApiTermination", 88)
             },
             m::Member {
                 location_name: Some("instanceInitiatedShutdownBehavior"),
-                ..member("InstanceInitiatedShutdownBehavior", 697)
+                ..member("InstanceInitiatedShutdownBehavior", 836)
             },
             m::Member {
                 location_name: Some("userData"),
-                ..member("UserData", 695)
+                ..member("UserData", 834)
             },
             m::Member {
                 location_name: Some("tagSpecificationSet"),
-                ..member("TagSpecifications", 474)
+                ..member("TagSpecifications", 588)
             },
             m::Member {
                 location_name: Some("elasticGpuSpecificationSet"),
-                ..member("ElasticGpuSpecifications", 278)
+                ..member("ElasticGpuSpecifications", 306)
             },
             m::Member {
                 location_name: Some("elasticInferenceAcceleratorSet"),
-                ..member("ElasticInferenceAccelerators", 427)
+                ..member("ElasticInferenceAccelerators", 540)
             },
             m::Member {
                 location_name: Some("securityGroupIdSet"),
-                ..member("SecurityGroupIds", 744)
+                ..member("SecurityGroupIds", 895)
             },
             m::Member {
                 location_name: Some("securityGroupSet"),
-                ..member("SecurityGroups", 744)
+                ..member("SecurityGroups", 895)
             },
             m::Member {
                 location_name: Some("instanceMarketOptions"),
-                ..member("InstanceMarketOptions", 442)
+                ..member("InstanceMarketOptions", 555)
             },
             m::Member {
                 location_name: Some("creditSpecification"),
-                ..member("CreditSpecification", 142)
+                ..member("CreditSpecification", 149)
             },
             m::Member {
                 location_name: Some("cpuOptions"),
-                ..member("CpuOptions", 419)
+                ..member("CpuOptions", 532)
             },
             m::Member {
                 location_name: Some("capacityReservationSpecification"),
-                ..member("CapacityReservationSpecification", 418)
+                ..member("CapacityReservationSpecification", 531)
             },
             m::Member {
                 location_name: Some("licenseSet"),
-                ..member("LicenseSpecifications", 460)
+                ..member("LicenseSpecifications", 573)
             },
             m::Member {
                 location_name: Some("hibernationOptions"),
-                ..member("HibernationOptions", 433)
+                ..member("HibernationOptions", 546)
             },
             m::Member {
                 location_name: Some("metadataOptions"),
-                ..member("MetadataOptions", 445)
+                ..member("MetadataOptions", 558)
             },
             m::Member {
                 location_name: Some("enclaveOptions"),
-                ..member("EnclaveOptions", 430)
+                ..member("EnclaveOptions", 543)
             },
             m::Member {
                 location_name: Some("instanceRequirements"),
-                ..member("InstanceRequirements", 353)
+                ..member("InstanceRequirements", 446)
             },
             m::Member {
                 location_name: Some("privateDnsNameOptions"),
-                ..member("PrivateDnsNameOptions", 468)
+                ..member("PrivateDnsNameOptions", 581)
             },
             m::Member {
                 location_name: Some("maintenanceOptions"),
-                ..member("MaintenanceOptions", 440)
+                ..member("MaintenanceOptions", 553)
             },
             m::Member {
                 location_name: Some("disableApiStop"),
-                ..member("DisableApiStop", 86)
+                ..member("DisableApiStop", 88)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 584)
+                ..member("Operator", 710)
             },
             m::Member {
                 location_name: Some("networkPerformanceOptions"),
-                ..member("NetworkPerformanceOptions", 464)
+                ..member("NetworkPerformanceOptions", 577)
             },
             m::Member {
                 location_name: Some("secondaryInterfaceSet"),
-                ..member("SecondaryInterfaces", 455)
+                ..member("SecondaryInterfaces", 568)
             },
         ])),
     },
@@ -10689,44 +12893,44 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 689)
+                ..member("SecurityGroupRuleIds", 828)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 683)
+                ..member("GroupId", 822)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 702)
+                ..member("SourceSecurityGroupName", 848)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 702)
+                ..member("SourceSecurityGroupOwnerId", 848)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 702)
+                ..member("IpProtocol", 848)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 364)
+                ..member("FromPort", 477)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 364)
+                ..member("ToPort", 477)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 702)
+                ..member("CidrIp", 848)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 372)
+                ..member("IpPermissions", 485)
             },
         ])),
     },
@@ -10735,37 +12939,37 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 86)
+                ..member("Return", 88)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 372)
+                ..member("UnknownIpPermissions", 485)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 657)
+                ..member("RevokedSecurityGroupRules", 789)
             },
         ])),
     },
     m::Shape {
         name: "RevokeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 702),
-            member("FromPort", 364),
-            member("GroupId", 683),
-            member("GroupName", 686),
-            member("IpPermissions", 372),
-            member("IpProtocol", 702),
-            member("SourceSecurityGroupName", 702),
-            member("SourceSecurityGroupOwnerId", 702),
-            member("ToPort", 364),
+            member("CidrIp", 848),
+            member("FromPort", 477),
+            member("GroupId", 822),
+            member("GroupName", 825),
+            member("IpPermissions", 485),
+            member("IpProtocol", 848),
+            member("SourceSecurityGroupName", 848),
+            member("SourceSecurityGroupOwnerId", 848),
+            member("ToPort", 477),
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 689)
+                ..member("SecurityGroupRuleIds", 828)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 88)
             },
         ])),
     },
@@ -10774,15 +12978,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 86)
+                ..member("Return", 88)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 372)
+                ..member("UnknownIpPermissions", 485)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 657)
+                ..member("RevokedSecurityGroupRules", 789)
             },
         ])),
     },
@@ -10791,54 +12995,54 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 688)
+                ..member("SecurityGroupRuleId", 827)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 683)
+                ..member("GroupId", 822)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 86)
+                ..member("IsEgress", 88)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 702)
+                ..member("IpProtocol", 848)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 364)
+                ..member("FromPort", 477)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 364)
+                ..member("ToPort", 477)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 702)
+                ..member("CidrIpv4", 848)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 702)
+                ..member("CidrIpv6", 848)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 607)
+                ..member("PrefixListId", 734)
             },
             m::Member {
                 location_name: Some("referencedGroupId"),
-                ..member("ReferencedGroupId", 683)
+                ..member("ReferencedGroupId", 822)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 702)
+                ..member("Description", 848)
             },
         ])),
     },
     m::Shape {
         name: "RevokedSecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(656),
+            member: m::ShapeId(788),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10852,7 +13056,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "RootDeviceTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(658),
+            member: m::ShapeId(790),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10862,75 +13066,75 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 702)
+                ..member("DestinationCidrBlock", 848)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 702)
+                ..member("DestinationIpv6CidrBlock", 848)
             },
             m::Member {
                 location_name: Some("destinationPrefixListId"),
-                ..member("DestinationPrefixListId", 702)
+                ..member("DestinationPrefixListId", 848)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 702)
+                ..member("EgressOnlyInternetGatewayId", 848)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 702)
+                ..member("GatewayId", 848)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 702)
+                ..member("InstanceId", 848)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 702)
+                ..member("InstanceOwnerId", 848)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 702)
+                ..member("NatGatewayId", 848)
             },
             m::Member {
                 location_name: Some("transitGatewayId"),
-                ..member("TransitGatewayId", 702)
+                ..member("TransitGatewayId", 848)
             },
             m::Member {
                 location_name: Some("localGatewayId"),
-                ..member("LocalGatewayId", 702)
+                ..member("LocalGatewayId", 848)
             },
             m::Member {
                 location_name: Some("carrierGatewayId"),
-                ..member("CarrierGatewayId", 97)
+                ..member("CarrierGatewayId", 101)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 702)
+                ..member("NetworkInterfaceId", 848)
             },
             m::Member {
                 location_name: Some("origin"),
-                ..member("Origin", 663)
+                ..member("Origin", 795)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 664)
+                ..member("State", 796)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 702)
+                ..member("VpcPeeringConnectionId", 848)
             },
             m::Member {
                 location_name: Some("coreNetworkArn"),
-                ..member("CoreNetworkArn", 107)
+                ..member("CoreNetworkArn", 112)
             },
             m::Member {
                 location_name: Some("odbNetworkArn"),
-                ..member("OdbNetworkArn", 581)
+                ..member("OdbNetworkArn", 707)
             },
             m::Member {
                 location_name: Some("ipAddress"),
-                ..member("IpAddress", 702)
+                ..member("IpAddress", 848)
             },
         ])),
     },
@@ -10941,7 +13145,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "RouteList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(660),
+            member: m::ShapeId(792),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10968,31 +13172,31 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 668)
+                ..member("Associations", 800)
             },
             m::Member {
                 location_name: Some("propagatingVgwSet"),
-                ..member("PropagatingVgws", 619)
+                ..member("PropagatingVgws", 748)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 702)
+                ..member("RouteTableId", 848)
             },
             m::Member {
                 location_name: Some("routeSet"),
-                ..member("Routes", 662)
+                ..member("Routes", 794)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 866)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 848)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 702)
+                ..member("OwnerId", 848)
             },
         ])),
     },
@@ -11001,31 +13205,31 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("main"),
-                ..member("Main", 86)
+                ..member("Main", 88)
             },
             m::Member {
                 location_name: Some("routeTableAssociationId"),
-                ..member("RouteTableAssociationId", 702)
+                ..member("RouteTableAssociationId", 848)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 702)
+                ..member("RouteTableId", 848)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 702)
+                ..member("SubnetId", 848)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 702)
+                ..member("GatewayId", 848)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 702)
+                ..member("PublicIpv4Pool", 848)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 669)
+                ..member("AssociationState", 801)
             },
         ])),
     },
@@ -11036,7 +13240,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "RouteTableAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(666),
+            member: m::ShapeId(798),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11046,11 +13250,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 670)
+                ..member("State", 802)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 702)
+                ..member("StatusMessage", 848)
             },
         ])),
     },
@@ -11073,7 +13277,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "RouteTableIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(671),
+            member: m::ShapeId(803),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11081,7 +13285,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "RouteTableList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(665),
+            member: m::ShapeId(797),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11093,16 +13297,145 @@ pub static SHAPES: [m::Shape; 781] = [
         },
     },
     m::Shape {
+        name: "RunInstancesMonitoringEnabled",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("enabled"),
+            required: true,
+            ..member("Enabled", 88)
+        }])),
+    },
+    m::Shape {
+        name: "RunInstancesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("BlockDeviceMapping"),
+                ..member("BlockDeviceMappings", 85)
+            },
+            member("ImageId", 375),
+            member("InstanceType", 471),
+            member("Ipv6AddressCount", 477),
+            m::Member {
+                location_name: Some("Ipv6Address"),
+                ..member("Ipv6Addresses", 417)
+            },
+            member("KernelId", 509),
+            member("KeyName", 517),
+            m::Member {
+                required: true,
+                ..member("MaxCount", 477)
+            },
+            m::Member {
+                required: true,
+                ..member("MinCount", 477)
+            },
+            member("Monitoring", 807),
+            member("Placement", 721),
+            member("RamdiskId", 753),
+            m::Member {
+                location_name: Some("SecurityGroupId"),
+                ..member("SecurityGroupIds", 823)
+            },
+            m::Member {
+                location_name: Some("SecurityGroup"),
+                ..member("SecurityGroups", 833)
+            },
+            member("SubnetId", 853),
+            member("UserData", 809),
+            member("ElasticGpuSpecification", 307),
+            m::Member {
+                location_name: Some("ElasticInferenceAccelerator"),
+                ..member("ElasticInferenceAccelerators", 312)
+            },
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 868)
+            },
+            member("LaunchTemplate", 584),
+            member("InstanceMarketOptions", 426),
+            member("CreditSpecification", 150),
+            member("CpuOptions", 117),
+            member("CapacityReservationSpecification", 97),
+            member("HibernationOptions", 360),
+            m::Member {
+                location_name: Some("LicenseSpecification"),
+                ..member("LicenseSpecifications", 598)
+            },
+            member("MetadataOptions", 428),
+            member("EnclaveOptions", 319),
+            member("PrivateDnsNameOptions", 737),
+            member("MaintenanceOptions", 425),
+            member("DisableApiStop", 88),
+            member("EnablePrimaryIpv6", 88),
+            member("NetworkPerformanceOptions", 442),
+            member("Operator", 709),
+            m::Member {
+                location_name: Some("SecondaryInterface"),
+                ..member("SecondaryInterfaces", 455)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 88)
+            },
+            m::Member {
+                location_name: Some("disableApiTermination"),
+                ..member("DisableApiTermination", 88)
+            },
+            m::Member {
+                location_name: Some("instanceInitiatedShutdownBehavior"),
+                ..member("InstanceInitiatedShutdownBehavior", 836)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 848)
+            },
+            m::Member {
+                location_name: Some("clientToken"),
+                idempotency_token: true,
+                ..member("ClientToken", 848)
+            },
+            m::Member {
+                location_name: Some("additionalInfo"),
+                ..member("AdditionalInfo", 848)
+            },
+            m::Member {
+                location_name: Some("networkInterface"),
+                ..member("NetworkInterfaces", 440)
+            },
+            m::Member {
+                location_name: Some("iamInstanceProfile"),
+                ..member("IamInstanceProfile", 369)
+            },
+            m::Member {
+                location_name: Some("ebsOptimized"),
+                ..member("EbsOptimized", 88)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "RunInstancesUserData",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "SSEType",
+        kind: m::ShapeKind::String {
+            enum_values: &["sse-ebs", "sse-kms", "none"],
+        },
+    },
+    m::Shape {
+        name: "SecondaryInterfaceId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "SecondaryInterfacePrivateIpAddressSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("privateIpAddress"),
-            ..member("PrivateIpAddress", 702)
+            ..member("PrivateIpAddress", 848)
         }])),
     },
     m::Shape {
         name: "SecondaryInterfacePrivateIpAddressSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(675),
+            member: m::ShapeId(812),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11110,20 +13443,30 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "SecondaryInterfacePrivateIpAddressSpecificationListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(678),
+            member: m::ShapeId(815),
             member_location_name: Some("SecondaryInterfacePrivateIpAddressSpecification"),
             flattened: false,
         }),
     },
     m::Shape {
         name: "SecondaryInterfacePrivateIpAddressSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("PrivateIpAddress", 702)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PrivateIpAddress", 848)])),
+    },
+    m::Shape {
+        name: "SecondaryInterfaceStatus",
+        kind: m::ShapeKind::String {
+            enum_values: &["available", "in-use"],
+        },
     },
     m::Shape {
         name: "SecondaryInterfaceType",
         kind: m::ShapeKind::String {
             enum_values: &["secondary"],
         },
+    },
+    m::Shape {
+        name: "SecondaryNetworkId",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "SecondaryNetworkSupportedFlag",
@@ -11138,39 +13481,39 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 702)
+                ..member("GroupId", 848)
             },
             m::Member {
                 location_name: Some("ipPermissionsEgress"),
-                ..member("IpPermissionsEgress", 372)
+                ..member("IpPermissionsEgress", 485)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 866)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 848)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 702)
+                ..member("SecurityGroupArn", 848)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 702)
+                ..member("OwnerId", 848)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 702)
+                ..member("GroupName", 848)
             },
             m::Member {
                 location_name: Some("groupDescription"),
-                ..member("Description", 702)
+                ..member("Description", 848)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 372)
+                ..member("IpPermissions", 485)
             },
         ])),
     },
@@ -11181,7 +13524,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "SecurityGroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(683),
+            member: m::ShapeId(822),
             member_location_name: Some("SecurityGroupId"),
             flattened: false,
         }),
@@ -11189,7 +13532,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "SecurityGroupList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(682),
+            member: m::ShapeId(821),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11203,59 +13546,59 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 688)
+                ..member("SecurityGroupRuleId", 827)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 683)
+                ..member("GroupId", 822)
             },
             m::Member {
                 location_name: Some("groupOwnerId"),
-                ..member("GroupOwnerId", 702)
+                ..member("GroupOwnerId", 848)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 86)
+                ..member("IsEgress", 88)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 702)
+                ..member("IpProtocol", 848)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 364)
+                ..member("FromPort", 477)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 364)
+                ..member("ToPort", 477)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 702)
+                ..member("CidrIpv4", 848)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 702)
+                ..member("CidrIpv6", 848)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 607)
+                ..member("PrefixListId", 734)
             },
             m::Member {
                 location_name: Some("referencedGroupInfo"),
-                ..member("ReferencedGroupInfo", 626)
+                ..member("ReferencedGroupInfo", 756)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 702)
+                ..member("Description", 848)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 866)
             },
             m::Member {
                 location_name: Some("securityGroupRuleArn"),
-                ..member("SecurityGroupRuleArn", 702)
+                ..member("SecurityGroupRuleArn", 848)
             },
         ])),
     },
@@ -11266,7 +13609,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "SecurityGroupRuleIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(848),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11274,7 +13617,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "SecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(687),
+            member: m::ShapeId(826),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11282,14 +13625,14 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "SecurityGroupRuleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("IpProtocol", 702),
-            member("FromPort", 364),
-            member("ToPort", 364),
-            member("CidrIpv4", 702),
-            member("CidrIpv6", 702),
-            member("PrefixListId", 607),
-            member("ReferencedGroupId", 683),
-            member("Description", 702),
+            member("IpProtocol", 848),
+            member("FromPort", 477),
+            member("ToPort", 477),
+            member("CidrIpv4", 848),
+            member("CidrIpv6", 848),
+            member("PrefixListId", 734),
+            member("ReferencedGroupId", 822),
+            member("Description", 848),
         ])),
     },
     m::Shape {
@@ -11297,15 +13640,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SecurityGroupRuleId", 688)
+                ..member("SecurityGroupRuleId", 827)
             },
-            member("SecurityGroupRule", 691),
+            member("SecurityGroupRule", 830),
         ])),
     },
     m::Shape {
         name: "SecurityGroupRuleUpdateList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(692),
+            member: m::ShapeId(831),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11313,7 +13656,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "SecurityGroupStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(686),
+            member: m::ShapeId(825),
             member_location_name: Some("SecurityGroup"),
             flattened: false,
         }),
@@ -11357,17 +13700,91 @@ pub static SHAPES: [m::Shape; 781] = [
         },
     },
     m::Shape {
+        name: "SpotMarketOptions",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("MaxPrice", 848),
+            member("SpotInstanceType", 839),
+            member("BlockDurationMinutes", 477),
+            member("ValidUntil", 154),
+            member("InstanceInterruptionBehavior", 413),
+        ])),
+    },
+    m::Shape {
+        name: "StartInstancesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("InstanceId"),
+                required: true,
+                ..member("InstanceIds", 412)
+            },
+            m::Member {
+                location_name: Some("additionalInfo"),
+                ..member("AdditionalInfo", 848)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 88)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "StartInstancesResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("instancesSet"),
+            ..member("StartingInstances", 459)
+        }])),
+    },
+    m::Shape {
         name: "StateReason",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 702)
+                ..member("Code", 848)
             },
             m::Member {
                 location_name: Some("message"),
-                ..member("Message", 702)
+                ..member("Message", 848)
             },
         ])),
+    },
+    m::Shape {
+        name: "StatusName",
+        kind: m::ShapeKind::String {
+            enum_values: &["reachability"],
+        },
+    },
+    m::Shape {
+        name: "StatusType",
+        kind: m::ShapeKind::String {
+            enum_values: &["passed", "failed", "insufficient-data", "initializing"],
+        },
+    },
+    m::Shape {
+        name: "StopInstancesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("InstanceId"),
+                required: true,
+                ..member("InstanceIds", 412)
+            },
+            member("Hibernate", 88),
+            member("SkipOsShutdown", 88),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 88)
+            },
+            m::Member {
+                location_name: Some("force"),
+                ..member("Force", 88)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "StopInstancesResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("instancesSet"),
+            ..member("StoppingInstances", 459)
+        }])),
     },
     m::Shape {
         name: "String",
@@ -11378,95 +13795,95 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 702)
+                ..member("AvailabilityZoneId", 848)
             },
             m::Member {
                 location_name: Some("enableLniAtDeviceIndex"),
-                ..member("EnableLniAtDeviceIndex", 364)
+                ..member("EnableLniAtDeviceIndex", 477)
             },
             m::Member {
                 location_name: Some("mapCustomerOwnedIpOnLaunch"),
-                ..member("MapCustomerOwnedIpOnLaunch", 86)
+                ..member("MapCustomerOwnedIpOnLaunch", 88)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 98)
+                ..member("CustomerOwnedIpv4Pool", 102)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 702)
+                ..member("OwnerId", 848)
             },
             m::Member {
                 location_name: Some("assignIpv6AddressOnCreation"),
-                ..member("AssignIpv6AddressOnCreation", 86)
+                ..member("AssignIpv6AddressOnCreation", 88)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 710)
+                ..member("Ipv6CidrBlockAssociationSet", 856)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 866)
             },
             m::Member {
                 location_name: Some("subnetArn"),
-                ..member("SubnetArn", 702)
+                ..member("SubnetArn", 848)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 702)
+                ..member("OutpostArn", 848)
             },
             m::Member {
                 location_name: Some("enableDns64"),
-                ..member("EnableDns64", 86)
+                ..member("EnableDns64", 88)
             },
             m::Member {
                 location_name: Some("ipv6Native"),
-                ..member("Ipv6Native", 86)
+                ..member("Ipv6Native", 88)
             },
             m::Member {
                 location_name: Some("privateDnsNameOptionsOnLaunch"),
-                ..member("PrivateDnsNameOptionsOnLaunch", 609)
+                ..member("PrivateDnsNameOptionsOnLaunch", 736)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
-                ..member("BlockPublicAccessStates", 85)
+                ..member("BlockPublicAccessStates", 87)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 702)
+                ..member("Type", 848)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 702)
+                ..member("SubnetId", 848)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 712)
+                ..member("State", 858)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 848)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 702)
+                ..member("CidrBlock", 848)
             },
             m::Member {
                 location_name: Some("availableIpAddressCount"),
-                ..member("AvailableIpAddressCount", 364)
+                ..member("AvailableIpAddressCount", 477)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 702)
+                ..member("AvailabilityZone", 848)
             },
             m::Member {
                 location_name: Some("defaultForAz"),
-                ..member("DefaultForAz", 86)
+                ..member("DefaultForAz", 88)
             },
             m::Member {
                 location_name: Some("mapPublicIpOnLaunch"),
-                ..member("MapPublicIpOnLaunch", 86)
+                ..member("MapPublicIpOnLaunch", 88)
             },
         ])),
     },
@@ -11479,11 +13896,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 706)
+                ..member("State", 852)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 702)
+                ..member("StatusMessage", 848)
             },
         ])),
     },
@@ -11507,7 +13924,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "SubnetIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(707),
+            member: m::ShapeId(853),
             member_location_name: Some("SubnetId"),
             flattened: false,
         }),
@@ -11517,30 +13934,30 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 704)
+                ..member("AssociationId", 850)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 702)
+                ..member("Ipv6CidrBlock", 848)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 705)
+                ..member("Ipv6CidrBlockState", 851)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 385)
+                ..member("Ipv6AddressAttribute", 498)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 375)
+                ..member("IpSource", 488)
             },
         ])),
     },
     m::Shape {
         name: "SubnetIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(709),
+            member: m::ShapeId(855),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11548,7 +13965,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "SubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(703),
+            member: m::ShapeId(849),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11566,6 +13983,18 @@ pub static SHAPES: [m::Shape; 781] = [
         },
     },
     m::Shape {
+        name: "SummaryStatus",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "ok",
+                "impaired",
+                "insufficient-data",
+                "not-applicable",
+                "initializing",
+            ],
+        },
+    },
+    m::Shape {
         name: "SupportedAdditionalProcessorFeature",
         kind: m::ShapeKind::String {
             enum_values: &["amd-sev-snp", "nested-virtualization"],
@@ -11574,7 +14003,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "SupportedAdditionalProcessorFeatureList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(713),
+            member: m::ShapeId(860),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11588,11 +14017,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 702)
+                ..member("Key", 848)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 702)
+                ..member("Value", 848)
             },
         ])),
     },
@@ -11601,26 +14030,26 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 702)
+                ..member("Key", 848)
             },
             m::Member {
                 location_name: Some("resourceId"),
-                ..member("ResourceId", 702)
+                ..member("ResourceId", 848)
             },
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 649)
+                ..member("ResourceType", 781)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 702)
+                ..member("Value", 848)
             },
         ])),
     },
     m::Shape {
         name: "TagDescriptionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(717),
+            member: m::ShapeId(864),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11628,7 +14057,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(716),
+            member: m::ShapeId(863),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11638,18 +14067,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 649)
+                ..member("ResourceType", 781)
             },
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 719)
+                ..member("Tags", 866)
             },
         ])),
     },
     m::Shape {
         name: "TagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(720),
+            member: m::ShapeId(867),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11665,13 +14094,36 @@ pub static SHAPES: [m::Shape; 781] = [
         },
     },
     m::Shape {
+        name: "TerminateInstancesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("InstanceId"),
+                required: true,
+                ..member("InstanceIds", 412)
+            },
+            member("Force", 88),
+            member("SkipOsShutdown", 88),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 88)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "TerminateInstancesResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("instancesSet"),
+            ..member("TerminatingInstances", 459)
+        }])),
+    },
+    m::Shape {
         name: "ThreadsPerCore",
         kind: m::ShapeKind::Integer,
     },
     m::Shape {
         name: "ThreadsPerCoreList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(724),
+            member: m::ShapeId(873),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11681,17 +14133,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 261)
+                ..member("Min", 281)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 261)
+                ..member("Max", 281)
             },
         ])),
     },
     m::Shape {
         name: "TotalLocalStorageGBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 261), member("Max", 261)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 281), member("Max", 281)])),
     },
     m::Shape {
         name: "TotalMediaMemory",
@@ -11712,6 +14164,27 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "UnmonitorInstancesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("InstanceId"),
+                required: true,
+                ..member("InstanceIds", 412)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 88)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "UnmonitorInstancesResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("instancesSet"),
+            ..member("InstanceMonitorings", 434)
+        }])),
+    },
+    m::Shape {
         name: "UsageClassType",
         kind: m::ShapeKind::String {
             enum_values: &["spot", "on-demand", "capacity-block"],
@@ -11720,7 +14193,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "UsageClassTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(732),
+            member: m::ShapeId(883),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11728,7 +14201,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "UserGroupStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(848),
             member_location_name: Some("UserGroup"),
             flattened: false,
         }),
@@ -11738,38 +14211,38 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 702)
+                ..member("Description", 848)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 702)
+                ..member("UserId", 848)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 702)
+                ..member("GroupName", 848)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 702)
+                ..member("GroupId", 848)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 848)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 702)
+                ..member("VpcPeeringConnectionId", 848)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 702)
+                ..member("PeeringStatus", 848)
             },
         ])),
     },
     m::Shape {
         name: "UserIdGroupPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(735),
+            member: m::ShapeId(886),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11777,7 +14250,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "UserIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(848),
             member_location_name: Some("UserId"),
             flattened: false,
         }),
@@ -11791,11 +14264,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 364)
+                ..member("Min", 477)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 364)
+                ..member("Max", 477)
             },
         ])),
     },
@@ -11804,9 +14277,9 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 364)
+                ..member("Min", 477)
             },
-            member("Max", 364),
+            member("Max", 477),
         ])),
     },
     m::Shape {
@@ -11814,23 +14287,23 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("defaultVCpus"),
-                ..member("DefaultVCpus", 738)
+                ..member("DefaultVCpus", 889)
             },
             m::Member {
                 location_name: Some("defaultCores"),
-                ..member("DefaultCores", 105)
+                ..member("DefaultCores", 110)
             },
             m::Member {
                 location_name: Some("defaultThreadsPerCore"),
-                ..member("DefaultThreadsPerCore", 724)
+                ..member("DefaultThreadsPerCore", 873)
             },
             m::Member {
                 location_name: Some("validCores"),
-                ..member("ValidCores", 106)
+                ..member("ValidCores", 111)
             },
             m::Member {
                 location_name: Some("validThreadsPerCore"),
-                ..member("ValidThreadsPerCore", 725)
+                ..member("ValidThreadsPerCore", 874)
             },
         ])),
     },
@@ -11839,11 +14312,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 702)
+                ..member("Code", 848)
             },
             m::Member {
                 location_name: Some("message"),
-                ..member("Message", 702)
+                ..member("Message", 848)
             },
         ])),
     },
@@ -11851,13 +14324,13 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "ValidationWarning",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("errorSet"),
-            ..member("Errors", 286)
+            ..member("Errors", 322)
         }])),
     },
     m::Shape {
         name: "ValueStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(848),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11869,7 +14342,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "VersionStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(848),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11883,10 +14356,187 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "VirtualizationTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(747),
+            member: m::ShapeId(898),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "Volume",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("availabilityZoneId"),
+                ..member("AvailabilityZoneId", 848)
+            },
+            m::Member {
+                location_name: Some("outpostArn"),
+                ..member("OutpostArn", 848)
+            },
+            m::Member {
+                location_name: Some("sourceVolumeId"),
+                ..member("SourceVolumeId", 848)
+            },
+            m::Member {
+                location_name: Some("iops"),
+                ..member("Iops", 477)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 866)
+            },
+            m::Member {
+                location_name: Some("volumeType"),
+                ..member("VolumeType", 908)
+            },
+            m::Member {
+                location_name: Some("fastRestored"),
+                ..member("FastRestored", 88)
+            },
+            m::Member {
+                location_name: Some("multiAttachEnabled"),
+                ..member("MultiAttachEnabled", 88)
+            },
+            m::Member {
+                location_name: Some("throughput"),
+                ..member("Throughput", 477)
+            },
+            m::Member {
+                location_name: Some("sseType"),
+                ..member("SseType", 810)
+            },
+            m::Member {
+                location_name: Some("operator"),
+                ..member("Operator", 710)
+            },
+            m::Member {
+                location_name: Some("volumeInitializationRate"),
+                ..member("VolumeInitializationRate", 477)
+            },
+            m::Member {
+                location_name: Some("volumeId"),
+                ..member("VolumeId", 848)
+            },
+            m::Member {
+                location_name: Some("size"),
+                ..member("Size", 477)
+            },
+            m::Member {
+                location_name: Some("snapshotId"),
+                ..member("SnapshotId", 848)
+            },
+            m::Member {
+                location_name: Some("availabilityZone"),
+                ..member("AvailabilityZone", 848)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("State", 907)
+            },
+            m::Member {
+                location_name: Some("createTime"),
+                ..member("CreateTime", 154)
+            },
+            m::Member {
+                location_name: Some("attachmentSet"),
+                ..member("Attachments", 902)
+            },
+            m::Member {
+                location_name: Some("encrypted"),
+                ..member("Encrypted", 88)
+            },
+            m::Member {
+                location_name: Some("kmsKeyId"),
+                ..member("KmsKeyId", 848)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "VolumeAttachment",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("deleteOnTermination"),
+                ..member("DeleteOnTermination", 88)
+            },
+            m::Member {
+                location_name: Some("associatedResource"),
+                ..member("AssociatedResource", 848)
+            },
+            m::Member {
+                location_name: Some("instanceOwningService"),
+                ..member("InstanceOwningService", 848)
+            },
+            m::Member {
+                location_name: Some("ebsCardIndex"),
+                ..member("EbsCardIndex", 477)
+            },
+            m::Member {
+                location_name: Some("volumeId"),
+                ..member("VolumeId", 848)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 848)
+            },
+            m::Member {
+                location_name: Some("device"),
+                ..member("Device", 848)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("State", 903)
+            },
+            m::Member {
+                location_name: Some("attachTime"),
+                ..member("AttachTime", 154)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "VolumeAttachmentList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(901),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "VolumeAttachmentState",
+        kind: m::ShapeKind::String {
+            enum_values: &["attaching", "attached", "detaching", "detached", "busy"],
+        },
+    },
+    m::Shape {
+        name: "VolumeId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "VolumeIdStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(904),
+            member_location_name: Some("VolumeId"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "VolumeList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(900),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "VolumeState",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "creating",
+                "available",
+                "in-use",
+                "deleting",
+                "deleted",
+                "error",
+            ],
+        },
     },
     m::Shape {
         name: "VolumeType",
@@ -11899,51 +14549,51 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 702)
+                ..member("OwnerId", 848)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 723)
+                ..member("InstanceTenancy", 870)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 770)
+                ..member("Ipv6CidrBlockAssociationSet", 929)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociationSet"),
-                ..member("CidrBlockAssociationSet", 754)
+                ..member("CidrBlockAssociationSet", 913)
             },
             m::Member {
                 location_name: Some("isDefault"),
-                ..member("IsDefault", 86)
+                ..member("IsDefault", 88)
             },
             m::Member {
                 location_name: Some("encryptionControl"),
-                ..member("EncryptionControl", 757)
+                ..member("EncryptionControl", 916)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 866)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
-                ..member("BlockPublicAccessStates", 85)
+                ..member("BlockPublicAccessStates", 87)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 848)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 773)
+                ..member("State", 932)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 702)
+                ..member("CidrBlock", 848)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 702)
+                ..member("DhcpOptionsId", 848)
             },
         ])),
     },
@@ -11966,22 +14616,22 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 702)
+                ..member("AssociationId", 848)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 702)
+                ..member("CidrBlock", 848)
             },
             m::Member {
                 location_name: Some("cidrBlockState"),
-                ..member("CidrBlockState", 755)
+                ..member("CidrBlockState", 914)
             },
         ])),
     },
     m::Shape {
         name: "VpcCidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(753),
+            member: m::ShapeId(912),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11991,11 +14641,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 756)
+                ..member("State", 915)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 702)
+                ..member("StatusMessage", 848)
             },
         ])),
     },
@@ -12017,31 +14667,31 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 767)
+                ..member("VpcId", 926)
             },
             m::Member {
                 location_name: Some("vpcEncryptionControlId"),
-                ..member("VpcEncryptionControlId", 763)
+                ..member("VpcEncryptionControlId", 922)
             },
             m::Member {
                 location_name: Some("mode"),
-                ..member("Mode", 764)
+                ..member("Mode", 923)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 765)
+                ..member("State", 924)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 702)
+                ..member("StateMessage", 848)
             },
             m::Member {
                 location_name: Some("resourceExclusions"),
-                ..member("ResourceExclusions", 762)
+                ..member("ResourceExclusions", 921)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 866)
             },
         ])),
     },
@@ -12050,16 +14700,16 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Mode", 764)
+                ..member("Mode", 923)
             },
-            member("InternetGatewayExclusion", 761),
-            member("EgressOnlyInternetGatewayExclusion", 761),
-            member("NatGatewayExclusion", 761),
-            member("VirtualPrivateGatewayExclusion", 761),
-            member("VpcPeeringExclusion", 761),
-            member("LambdaExclusion", 761),
-            member("VpcLatticeExclusion", 761),
-            member("ElasticFileSystemExclusion", 761),
+            member("InternetGatewayExclusion", 920),
+            member("EgressOnlyInternetGatewayExclusion", 920),
+            member("NatGatewayExclusion", 920),
+            member("VirtualPrivateGatewayExclusion", 920),
+            member("VpcPeeringExclusion", 920),
+            member("LambdaExclusion", 920),
+            member("VpcLatticeExclusion", 920),
+            member("ElasticFileSystemExclusion", 920),
         ])),
     },
     m::Shape {
@@ -12067,11 +14717,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 760)
+                ..member("State", 919)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 702)
+                ..member("StateMessage", 848)
             },
         ])),
     },
@@ -12092,35 +14742,35 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGateway"),
-                ..member("InternetGateway", 759)
+                ..member("InternetGateway", 918)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGateway"),
-                ..member("EgressOnlyInternetGateway", 759)
+                ..member("EgressOnlyInternetGateway", 918)
             },
             m::Member {
                 location_name: Some("natGateway"),
-                ..member("NatGateway", 759)
+                ..member("NatGateway", 918)
             },
             m::Member {
                 location_name: Some("virtualPrivateGateway"),
-                ..member("VirtualPrivateGateway", 759)
+                ..member("VirtualPrivateGateway", 918)
             },
             m::Member {
                 location_name: Some("vpcPeering"),
-                ..member("VpcPeering", 759)
+                ..member("VpcPeering", 918)
             },
             m::Member {
                 location_name: Some("lambda"),
-                ..member("Lambda", 759)
+                ..member("Lambda", 918)
             },
             m::Member {
                 location_name: Some("vpcLattice"),
-                ..member("VpcLattice", 759)
+                ..member("VpcLattice", 918)
             },
             m::Member {
                 location_name: Some("elasticFileSystem"),
-                ..member("ElasticFileSystem", 759)
+                ..member("ElasticFileSystem", 918)
             },
         ])),
     },
@@ -12161,7 +14811,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "VpcIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(767),
+            member: m::ShapeId(926),
             member_location_name: Some("VpcId"),
             flattened: false,
         }),
@@ -12171,38 +14821,38 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 702)
+                ..member("AssociationId", 848)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 702)
+                ..member("Ipv6CidrBlock", 848)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 755)
+                ..member("Ipv6CidrBlockState", 914)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 702)
+                ..member("NetworkBorderGroup", 848)
             },
             m::Member {
                 location_name: Some("ipv6Pool"),
-                ..member("Ipv6Pool", 702)
+                ..member("Ipv6Pool", 848)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 385)
+                ..member("Ipv6AddressAttribute", 498)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 375)
+                ..member("IpSource", 488)
             },
         ])),
     },
     m::Shape {
         name: "VpcIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(769),
+            member: m::ShapeId(928),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12210,7 +14860,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "VpcList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(750),
+            member: m::ShapeId(909),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12232,7 +14882,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "WorkloadsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(774),
+            member: m::ShapeId(933),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12240,7 +14890,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "ZoneIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(848),
             member_location_name: Some("ZoneId"),
             flattened: false,
         }),
@@ -12248,7 +14898,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "ZoneNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(848),
             member_location_name: Some("ZoneName"),
             flattened: false,
         }),
@@ -12317,10 +14967,15 @@ pub const IMPLEMENTED: &[&str] = &[
     "DescribeAddressesAttribute",
     "DescribeAvailabilityZones",
     "DescribeDhcpOptions",
+    "DescribeIamInstanceProfileAssociations",
     "DescribeImageAttribute",
     "DescribeImages",
+    "DescribeInstanceAttribute",
+    "DescribeInstanceCreditSpecifications",
+    "DescribeInstanceStatus",
     "DescribeInstanceTypeOfferings",
     "DescribeInstanceTypes",
+    "DescribeInstances",
     "DescribeInternetGateways",
     "DescribeKeyPairs",
     "DescribeLaunchTemplateVersions",
@@ -12334,20 +14989,27 @@ pub const IMPLEMENTED: &[&str] = &[
     "DescribeSecurityGroups",
     "DescribeSubnets",
     "DescribeTags",
+    "DescribeVolumes",
     "DescribeVpcAttribute",
     "DescribeVpcs",
     "DetachInternetGateway",
     "DisassociateAddress",
     "DisassociateRouteTable",
     "DisassociateVpcCidrBlock",
+    "GetConsoleOutput",
+    "GetLaunchTemplateData",
     "GetManagedPrefixListEntries",
     "ImportKeyPair",
     "ModifyImageAttribute",
+    "ModifyInstanceAttribute",
+    "ModifyInstanceMetadataOptions",
     "ModifyLaunchTemplate",
     "ModifyManagedPrefixList",
     "ModifySecurityGroupRules",
     "ModifySubnetAttribute",
     "ModifyVpcAttribute",
+    "MonitorInstances",
+    "RebootInstances",
     "RegisterImage",
     "ReleaseAddress",
     "ReplaceNetworkAclAssociation",
@@ -12357,6 +15019,11 @@ pub const IMPLEMENTED: &[&str] = &[
     "ResetImageAttribute",
     "RevokeSecurityGroupEgress",
     "RevokeSecurityGroupIngress",
+    "RunInstances",
+    "StartInstances",
+    "StopInstances",
+    "TerminateInstances",
+    "UnmonitorInstances",
 ];
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -13421,6 +16088,26 @@ impl IntoValue for BaselinePerformanceFactorsRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct BlobAttributeValue {
+    pub value: Option<Bytes>,
+}
+
+impl FromValue for BlobAttributeValue {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            value: opt(&mut s, 0, "Value")?,
+        })
+    }
+}
+
+impl IntoValue for BlobAttributeValue {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.value.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct BlockDeviceMapping {
     pub ebs: Option<EbsBlockDevice>,
     pub no_device: Option<String>,
@@ -13470,6 +16157,58 @@ impl IntoValue for BlockPublicAccessStates {
         Value::Struct(vec![self
             .internet_gateway_block_mode
             .map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CapacityReservationSpecification {
+    pub capacity_reservation_preference: Option<String>,
+    pub capacity_reservation_target: Option<CapacityReservationTarget>,
+}
+
+impl FromValue for CapacityReservationSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            capacity_reservation_preference: opt(&mut s, 0, "CapacityReservationPreference")?,
+            capacity_reservation_target: opt(&mut s, 1, "CapacityReservationTarget")?,
+        })
+    }
+}
+
+impl IntoValue for CapacityReservationSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.capacity_reservation_preference
+                .map(IntoValue::into_value),
+            self.capacity_reservation_target.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CapacityReservationSpecificationResponse {
+    pub capacity_reservation_preference: Option<String>,
+    pub capacity_reservation_target: Option<CapacityReservationTargetResponse>,
+}
+
+impl FromValue for CapacityReservationSpecificationResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            capacity_reservation_preference: opt(&mut s, 0, "CapacityReservationPreference")?,
+            capacity_reservation_target: opt(&mut s, 1, "CapacityReservationTarget")?,
+        })
+    }
+}
+
+impl IntoValue for CapacityReservationSpecificationResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.capacity_reservation_preference
+                .map(IntoValue::into_value),
+            self.capacity_reservation_target.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -13618,6 +16357,34 @@ impl IntoValue for ConnectionTrackingSpecificationRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConnectionTrackingSpecificationResponse {
+    pub tcp_established_timeout: Option<i32>,
+    pub udp_stream_timeout: Option<i32>,
+    pub udp_timeout: Option<i32>,
+}
+
+impl FromValue for ConnectionTrackingSpecificationResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            tcp_established_timeout: opt(&mut s, 0, "TcpEstablishedTimeout")?,
+            udp_stream_timeout: opt(&mut s, 1, "UdpStreamTimeout")?,
+            udp_timeout: opt(&mut s, 2, "UdpTimeout")?,
+        })
+    }
+}
+
+impl IntoValue for ConnectionTrackingSpecificationResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.tcp_established_timeout.map(IntoValue::into_value),
+            self.udp_stream_timeout.map(IntoValue::into_value),
+            self.udp_timeout.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CopyImageRequest {
     pub client_token: Option<String>,
     pub description: Option<String>,
@@ -13702,6 +16469,68 @@ impl FromValue for CopyImageResult {
 impl IntoValue for CopyImageResult {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.image_id.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CpuOptions {
+    pub core_count: Option<i32>,
+    pub threads_per_core: Option<i32>,
+    pub amd_sev_snp: Option<String>,
+    pub nested_virtualization: Option<String>,
+}
+
+impl FromValue for CpuOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            core_count: opt(&mut s, 0, "CoreCount")?,
+            threads_per_core: opt(&mut s, 1, "ThreadsPerCore")?,
+            amd_sev_snp: opt(&mut s, 2, "AmdSevSnp")?,
+            nested_virtualization: opt(&mut s, 3, "NestedVirtualization")?,
+        })
+    }
+}
+
+impl IntoValue for CpuOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.core_count.map(IntoValue::into_value),
+            self.threads_per_core.map(IntoValue::into_value),
+            self.amd_sev_snp.map(IntoValue::into_value),
+            self.nested_virtualization.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CpuOptionsRequest {
+    pub core_count: Option<i32>,
+    pub threads_per_core: Option<i32>,
+    pub amd_sev_snp: Option<String>,
+    pub nested_virtualization: Option<String>,
+}
+
+impl FromValue for CpuOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            core_count: opt(&mut s, 0, "CoreCount")?,
+            threads_per_core: opt(&mut s, 1, "ThreadsPerCore")?,
+            amd_sev_snp: opt(&mut s, 2, "AmdSevSnp")?,
+            nested_virtualization: opt(&mut s, 3, "NestedVirtualization")?,
+        })
+    }
+}
+
+impl IntoValue for CpuOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.core_count.map(IntoValue::into_value),
+            self.threads_per_core.map(IntoValue::into_value),
+            self.amd_sev_snp.map(IntoValue::into_value),
+            self.nested_virtualization.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -15722,6 +18551,63 @@ impl IntoValue for DescribeDhcpOptionsResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeIamInstanceProfileAssociationsRequest {
+    pub association_ids: Option<Vec<String>>,
+    pub filters: Option<Vec<Filter>>,
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeIamInstanceProfileAssociationsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            association_ids: opt(&mut s, 0, "AssociationIds")?,
+            filters: opt(&mut s, 1, "Filters")?,
+            max_results: opt(&mut s, 2, "MaxResults")?,
+            next_token: opt(&mut s, 3, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeIamInstanceProfileAssociationsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.association_ids.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeIamInstanceProfileAssociationsResult {
+    pub iam_instance_profile_associations: Option<Vec<IamInstanceProfileAssociation>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeIamInstanceProfileAssociationsResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            iam_instance_profile_associations: opt(&mut s, 0, "IamInstanceProfileAssociations")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeIamInstanceProfileAssociationsResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.iam_instance_profile_associations
+                .map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DescribeImageAttributeRequest {
     pub attribute: String,
     pub image_id: String,
@@ -15816,6 +18702,159 @@ impl IntoValue for DescribeImagesResult {
         Value::Struct(vec![
             self.next_token.map(IntoValue::into_value),
             self.images.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInstanceAttributeRequest {
+    pub dry_run: Option<bool>,
+    pub instance_id: String,
+    pub attribute: String,
+}
+
+impl FromValue for DescribeInstanceAttributeRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            instance_id: req(&mut s, 1, "InstanceId")?,
+            attribute: req(&mut s, 2, "Attribute")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInstanceAttributeRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.instance_id.into_value()),
+            Some(self.attribute.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInstanceCreditSpecificationsRequest {
+    pub dry_run: Option<bool>,
+    pub filters: Option<Vec<Filter>>,
+    pub instance_ids: Option<Vec<String>>,
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeInstanceCreditSpecificationsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            filters: opt(&mut s, 1, "Filters")?,
+            instance_ids: opt(&mut s, 2, "InstanceIds")?,
+            max_results: opt(&mut s, 3, "MaxResults")?,
+            next_token: opt(&mut s, 4, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInstanceCreditSpecificationsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+            self.instance_ids.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInstanceCreditSpecificationsResult {
+    pub instance_credit_specifications: Option<Vec<InstanceCreditSpecification>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeInstanceCreditSpecificationsResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_credit_specifications: opt(&mut s, 0, "InstanceCreditSpecifications")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInstanceCreditSpecificationsResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_credit_specifications
+                .map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInstanceStatusRequest {
+    pub instance_ids: Option<Vec<String>>,
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+    pub include_managed_resources: Option<bool>,
+    pub dry_run: Option<bool>,
+    pub filters: Option<Vec<Filter>>,
+    pub include_all_instances: Option<bool>,
+}
+
+impl FromValue for DescribeInstanceStatusRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            instance_ids: opt(&mut s, 0, "InstanceIds")?,
+            max_results: opt(&mut s, 1, "MaxResults")?,
+            next_token: opt(&mut s, 2, "NextToken")?,
+            include_managed_resources: opt(&mut s, 3, "IncludeManagedResources")?,
+            dry_run: opt(&mut s, 4, "DryRun")?,
+            filters: opt(&mut s, 5, "Filters")?,
+            include_all_instances: opt(&mut s, 6, "IncludeAllInstances")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInstanceStatusRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_ids.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.include_managed_resources.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+            self.include_all_instances.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInstanceStatusResult {
+    pub instance_statuses: Option<Vec<InstanceStatus>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeInstanceStatusResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_statuses: opt(&mut s, 0, "InstanceStatuses")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInstanceStatusResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_statuses.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
         ])
     }
 }
@@ -15938,6 +18977,68 @@ impl IntoValue for DescribeInstanceTypesResult {
         Value::Struct(vec![
             self.instance_types.map(IntoValue::into_value),
             self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInstancesRequest {
+    pub instance_ids: Option<Vec<String>>,
+    pub include_managed_resources: Option<bool>,
+    pub dry_run: Option<bool>,
+    pub filters: Option<Vec<Filter>>,
+    pub next_token: Option<String>,
+    pub max_results: Option<i32>,
+}
+
+impl FromValue for DescribeInstancesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            instance_ids: opt(&mut s, 0, "InstanceIds")?,
+            include_managed_resources: opt(&mut s, 1, "IncludeManagedResources")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+            filters: opt(&mut s, 3, "Filters")?,
+            next_token: opt(&mut s, 4, "NextToken")?,
+            max_results: opt(&mut s, 5, "MaxResults")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInstancesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_ids.map(IntoValue::into_value),
+            self.include_managed_resources.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInstancesResult {
+    pub next_token: Option<String>,
+    pub reservations: Option<Vec<Reservation>>,
+}
+
+impl FromValue for DescribeInstancesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            next_token: opt(&mut s, 0, "NextToken")?,
+            reservations: opt(&mut s, 1, "Reservations")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInstancesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.next_token.map(IntoValue::into_value),
+            self.reservations.map(IntoValue::into_value),
         ])
     }
 }
@@ -16724,6 +19825,68 @@ impl IntoValue for DescribeTagsResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeVolumesRequest {
+    pub volume_ids: Option<Vec<String>>,
+    pub include_managed_resources: Option<bool>,
+    pub dry_run: Option<bool>,
+    pub filters: Option<Vec<Filter>>,
+    pub next_token: Option<String>,
+    pub max_results: Option<i32>,
+}
+
+impl FromValue for DescribeVolumesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            volume_ids: opt(&mut s, 0, "VolumeIds")?,
+            include_managed_resources: opt(&mut s, 1, "IncludeManagedResources")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+            filters: opt(&mut s, 3, "Filters")?,
+            next_token: opt(&mut s, 4, "NextToken")?,
+            max_results: opt(&mut s, 5, "MaxResults")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeVolumesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.volume_ids.map(IntoValue::into_value),
+            self.include_managed_resources.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeVolumesResult {
+    pub next_token: Option<String>,
+    pub volumes: Option<Vec<Volume>>,
+}
+
+impl FromValue for DescribeVolumesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            next_token: opt(&mut s, 0, "NextToken")?,
+            volumes: opt(&mut s, 1, "Volumes")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeVolumesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.next_token.map(IntoValue::into_value),
+            self.volumes.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DescribeVpcAttributeRequest {
     pub attribute: String,
     pub vpc_id: String,
@@ -17201,6 +20364,74 @@ impl IntoValue for EbsInfo {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct EbsInstanceBlockDevice {
+    pub attach_time: Option<Timestamp>,
+    pub delete_on_termination: Option<bool>,
+    pub status: Option<String>,
+    pub volume_id: Option<String>,
+    pub associated_resource: Option<String>,
+    pub volume_owner_id: Option<String>,
+    pub operator: Option<OperatorResponse>,
+    pub ebs_card_index: Option<i32>,
+}
+
+impl FromValue for EbsInstanceBlockDevice {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            attach_time: opt(&mut s, 0, "AttachTime")?,
+            delete_on_termination: opt(&mut s, 1, "DeleteOnTermination")?,
+            status: opt(&mut s, 2, "Status")?,
+            volume_id: opt(&mut s, 3, "VolumeId")?,
+            associated_resource: opt(&mut s, 4, "AssociatedResource")?,
+            volume_owner_id: opt(&mut s, 5, "VolumeOwnerId")?,
+            operator: opt(&mut s, 6, "Operator")?,
+            ebs_card_index: opt(&mut s, 7, "EbsCardIndex")?,
+        })
+    }
+}
+
+impl IntoValue for EbsInstanceBlockDevice {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.attach_time.map(IntoValue::into_value),
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
+            self.volume_id.map(IntoValue::into_value),
+            self.associated_resource.map(IntoValue::into_value),
+            self.volume_owner_id.map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+            self.ebs_card_index.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EbsInstanceBlockDeviceSpecification {
+    pub volume_id: Option<String>,
+    pub delete_on_termination: Option<bool>,
+}
+
+impl FromValue for EbsInstanceBlockDeviceSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            volume_id: opt(&mut s, 0, "VolumeId")?,
+            delete_on_termination: opt(&mut s, 1, "DeleteOnTermination")?,
+        })
+    }
+}
+
+impl IntoValue for EbsInstanceBlockDeviceSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.volume_id.map(IntoValue::into_value),
+            self.delete_on_termination.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EbsOptimizedInfo {
     pub baseline_bandwidth_in_mbps: Option<i32>,
     pub baseline_throughput_in_m_bps: Option<f64>,
@@ -17238,6 +20469,59 @@ impl IntoValue for EbsOptimizedInfo {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct EbsStatusDetails {
+    pub impaired_since: Option<Timestamp>,
+    pub name: Option<String>,
+    pub status: Option<String>,
+}
+
+impl FromValue for EbsStatusDetails {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            impaired_since: opt(&mut s, 0, "ImpairedSince")?,
+            name: opt(&mut s, 1, "Name")?,
+            status: opt(&mut s, 2, "Status")?,
+        })
+    }
+}
+
+impl IntoValue for EbsStatusDetails {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.impaired_since.map(IntoValue::into_value),
+            self.name.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EbsStatusSummary {
+    pub details: Option<Vec<EbsStatusDetails>>,
+    pub status: Option<String>,
+}
+
+impl FromValue for EbsStatusSummary {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            details: opt(&mut s, 0, "Details")?,
+            status: opt(&mut s, 1, "Status")?,
+        })
+    }
+}
+
+impl IntoValue for EbsStatusSummary {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.details.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EfaInfo {
     pub maximum_efa_interfaces: Option<i32>,
 }
@@ -17254,6 +20538,38 @@ impl FromValue for EfaInfo {
 impl IntoValue for EfaInfo {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.maximum_efa_interfaces.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ElasticGpuAssociation {
+    pub elastic_gpu_id: Option<String>,
+    pub elastic_gpu_association_id: Option<String>,
+    pub elastic_gpu_association_state: Option<String>,
+    pub elastic_gpu_association_time: Option<String>,
+}
+
+impl FromValue for ElasticGpuAssociation {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            elastic_gpu_id: opt(&mut s, 0, "ElasticGpuId")?,
+            elastic_gpu_association_id: opt(&mut s, 1, "ElasticGpuAssociationId")?,
+            elastic_gpu_association_state: opt(&mut s, 2, "ElasticGpuAssociationState")?,
+            elastic_gpu_association_time: opt(&mut s, 3, "ElasticGpuAssociationTime")?,
+        })
+    }
+}
+
+impl IntoValue for ElasticGpuAssociation {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.elastic_gpu_id.map(IntoValue::into_value),
+            self.elastic_gpu_association_id.map(IntoValue::into_value),
+            self.elastic_gpu_association_state
+                .map(IntoValue::into_value),
+            self.elastic_gpu_association_time.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -17294,6 +20610,78 @@ impl FromValue for ElasticGpuSpecificationResponse {
 impl IntoValue for ElasticGpuSpecificationResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.r#type.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ElasticInferenceAccelerator {
+    pub r#type: String,
+    pub count: Option<i32>,
+}
+
+impl FromValue for ElasticInferenceAccelerator {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            r#type: req(&mut s, 0, "Type")?,
+            count: opt(&mut s, 1, "Count")?,
+        })
+    }
+}
+
+impl IntoValue for ElasticInferenceAccelerator {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.r#type.into_value()),
+            self.count.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ElasticInferenceAcceleratorAssociation {
+    pub elastic_inference_accelerator_arn: Option<String>,
+    pub elastic_inference_accelerator_association_id: Option<String>,
+    pub elastic_inference_accelerator_association_state: Option<String>,
+    pub elastic_inference_accelerator_association_time: Option<Timestamp>,
+}
+
+impl FromValue for ElasticInferenceAcceleratorAssociation {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            elastic_inference_accelerator_arn: opt(&mut s, 0, "ElasticInferenceAcceleratorArn")?,
+            elastic_inference_accelerator_association_id: opt(
+                &mut s,
+                1,
+                "ElasticInferenceAcceleratorAssociationId",
+            )?,
+            elastic_inference_accelerator_association_state: opt(
+                &mut s,
+                2,
+                "ElasticInferenceAcceleratorAssociationState",
+            )?,
+            elastic_inference_accelerator_association_time: opt(
+                &mut s,
+                3,
+                "ElasticInferenceAcceleratorAssociationTime",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for ElasticInferenceAcceleratorAssociation {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.elastic_inference_accelerator_arn
+                .map(IntoValue::into_value),
+            self.elastic_inference_accelerator_association_id
+                .map(IntoValue::into_value),
+            self.elastic_inference_accelerator_association_state
+                .map(IntoValue::into_value),
+            self.elastic_inference_accelerator_association_time
+                .map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -17339,6 +20727,46 @@ impl FromValue for EnaSrdUdpSpecificationRequest {
 impl IntoValue for EnaSrdUdpSpecificationRequest {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.ena_srd_udp_enabled.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EnclaveOptions {
+    pub enabled: Option<bool>,
+}
+
+impl FromValue for EnclaveOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            enabled: opt(&mut s, 0, "Enabled")?,
+        })
+    }
+}
+
+impl IntoValue for EnclaveOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.enabled.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EnclaveOptionsRequest {
+    pub enabled: Option<bool>,
+}
+
+impl FromValue for EnclaveOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            enabled: opt(&mut s, 0, "Enabled")?,
+        })
+    }
+}
+
+impl IntoValue for EnclaveOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.enabled.map(IntoValue::into_value)])
     }
 }
 
@@ -17440,6 +20868,107 @@ impl IntoValue for FpgaInfo {
             self.fpgas.map(IntoValue::into_value),
             self.total_fpga_memory_in_mi_b.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetConsoleOutputRequest {
+    pub instance_id: String,
+    pub latest: Option<bool>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for GetConsoleOutputRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            instance_id: req(&mut s, 0, "InstanceId")?,
+            latest: opt(&mut s, 1, "Latest")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for GetConsoleOutputRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_id.into_value()),
+            self.latest.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetConsoleOutputResult {
+    pub instance_id: Option<String>,
+    pub timestamp: Option<Timestamp>,
+    pub output: Option<String>,
+}
+
+impl FromValue for GetConsoleOutputResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            instance_id: opt(&mut s, 0, "InstanceId")?,
+            timestamp: opt(&mut s, 1, "Timestamp")?,
+            output: opt(&mut s, 2, "Output")?,
+        })
+    }
+}
+
+impl IntoValue for GetConsoleOutputResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_id.map(IntoValue::into_value),
+            self.timestamp.map(IntoValue::into_value),
+            self.output.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetLaunchTemplateDataRequest {
+    pub dry_run: Option<bool>,
+    pub instance_id: String,
+}
+
+impl FromValue for GetLaunchTemplateDataRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            instance_id: req(&mut s, 1, "InstanceId")?,
+        })
+    }
+}
+
+impl IntoValue for GetLaunchTemplateDataRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.instance_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetLaunchTemplateDataResult {
+    pub launch_template_data: Option<ResponseLaunchTemplateData>,
+}
+
+impl FromValue for GetLaunchTemplateDataResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            launch_template_data: opt(&mut s, 0, "LaunchTemplateData")?,
+        })
+    }
+}
+
+impl IntoValue for GetLaunchTemplateDataResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.launch_template_data.map(IntoValue::into_value)])
     }
 }
 
@@ -17608,6 +21137,130 @@ impl IntoValue for GroupIdentifier {
         Value::Struct(vec![
             self.group_id.map(IntoValue::into_value),
             self.group_name.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HibernationOptions {
+    pub configured: Option<bool>,
+}
+
+impl FromValue for HibernationOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            configured: opt(&mut s, 0, "Configured")?,
+        })
+    }
+}
+
+impl IntoValue for HibernationOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.configured.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HibernationOptionsRequest {
+    pub configured: Option<bool>,
+}
+
+impl FromValue for HibernationOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            configured: opt(&mut s, 0, "Configured")?,
+        })
+    }
+}
+
+impl IntoValue for HibernationOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.configured.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IamInstanceProfile {
+    pub arn: Option<String>,
+    pub id: Option<String>,
+}
+
+impl FromValue for IamInstanceProfile {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            arn: opt(&mut s, 0, "Arn")?,
+            id: opt(&mut s, 1, "Id")?,
+        })
+    }
+}
+
+impl IntoValue for IamInstanceProfile {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.arn.map(IntoValue::into_value),
+            self.id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IamInstanceProfileAssociation {
+    pub association_id: Option<String>,
+    pub instance_id: Option<String>,
+    pub iam_instance_profile: Option<IamInstanceProfile>,
+    pub state: Option<String>,
+    pub timestamp: Option<Timestamp>,
+}
+
+impl FromValue for IamInstanceProfileAssociation {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            association_id: opt(&mut s, 0, "AssociationId")?,
+            instance_id: opt(&mut s, 1, "InstanceId")?,
+            iam_instance_profile: opt(&mut s, 2, "IamInstanceProfile")?,
+            state: opt(&mut s, 3, "State")?,
+            timestamp: opt(&mut s, 4, "Timestamp")?,
+        })
+    }
+}
+
+impl IntoValue for IamInstanceProfileAssociation {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.association_id.map(IntoValue::into_value),
+            self.instance_id.map(IntoValue::into_value),
+            self.iam_instance_profile.map(IntoValue::into_value),
+            self.state.map(IntoValue::into_value),
+            self.timestamp.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IamInstanceProfileSpecification {
+    pub arn: Option<String>,
+    pub name: Option<String>,
+}
+
+impl FromValue for IamInstanceProfileSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            arn: opt(&mut s, 0, "Arn")?,
+            name: opt(&mut s, 1, "Name")?,
+        })
+    }
+}
+
+impl IntoValue for IamInstanceProfileSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.arn.map(IntoValue::into_value),
+            self.name.map(IntoValue::into_value),
         ])
     }
 }
@@ -17968,6 +21621,440 @@ impl IntoValue for InferenceDeviceMemoryInfo {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct Instance {
+    pub architecture: Option<String>,
+    pub block_device_mappings: Option<Vec<InstanceBlockDeviceMapping>>,
+    pub client_token: Option<String>,
+    pub ebs_optimized: Option<bool>,
+    pub ena_support: Option<bool>,
+    pub hypervisor: Option<String>,
+    pub iam_instance_profile: Option<IamInstanceProfile>,
+    pub instance_lifecycle: Option<String>,
+    pub elastic_gpu_associations: Option<Vec<ElasticGpuAssociation>>,
+    pub elastic_inference_accelerator_associations:
+        Option<Vec<ElasticInferenceAcceleratorAssociation>>,
+    pub network_interfaces: Option<Vec<InstanceNetworkInterface>>,
+    pub outpost_arn: Option<String>,
+    pub root_device_name: Option<String>,
+    pub root_device_type: Option<String>,
+    pub security_groups: Option<Vec<GroupIdentifier>>,
+    pub source_dest_check: Option<bool>,
+    pub spot_instance_request_id: Option<String>,
+    pub sriov_net_support: Option<String>,
+    pub state_reason: Option<StateReason>,
+    pub tags: Option<Vec<Tag>>,
+    pub virtualization_type: Option<String>,
+    pub cpu_options: Option<CpuOptions>,
+    pub capacity_block_id: Option<String>,
+    pub capacity_reservation_id: Option<String>,
+    pub capacity_reservation_specification: Option<CapacityReservationSpecificationResponse>,
+    pub hibernation_options: Option<HibernationOptions>,
+    pub licenses: Option<Vec<LicenseConfiguration>>,
+    pub metadata_options: Option<InstanceMetadataOptionsResponse>,
+    pub enclave_options: Option<EnclaveOptions>,
+    pub boot_mode: Option<String>,
+    pub platform_details: Option<String>,
+    pub usage_operation: Option<String>,
+    pub usage_operation_update_time: Option<Timestamp>,
+    pub private_dns_name_options: Option<PrivateDnsNameOptionsResponse>,
+    pub ipv6_address: Option<String>,
+    pub tpm_support: Option<String>,
+    pub maintenance_options: Option<InstanceMaintenanceOptions>,
+    pub current_instance_boot_mode: Option<String>,
+    pub network_performance_options: Option<InstanceNetworkPerformanceOptions>,
+    pub operator: Option<OperatorResponse>,
+    pub secondary_interfaces: Option<Vec<InstanceSecondaryInterface>>,
+    pub instance_id: Option<String>,
+    pub image_id: Option<String>,
+    pub state: Option<InstanceState>,
+    pub private_dns_name: Option<String>,
+    pub public_dns_name: Option<String>,
+    pub state_transition_reason: Option<String>,
+    pub key_name: Option<String>,
+    pub ami_launch_index: Option<i32>,
+    pub product_codes: Option<Vec<ProductCode>>,
+    pub instance_type: Option<String>,
+    pub launch_time: Option<Timestamp>,
+    pub placement: Option<Placement>,
+    pub kernel_id: Option<String>,
+    pub ramdisk_id: Option<String>,
+    pub platform: Option<String>,
+    pub monitoring: Option<Monitoring>,
+    pub subnet_id: Option<String>,
+    pub vpc_id: Option<String>,
+    pub private_ip_address: Option<String>,
+    pub public_ip_address: Option<String>,
+}
+
+impl FromValue for Instance {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 61, path)?;
+        Ok(Self {
+            architecture: opt(&mut s, 0, "Architecture")?,
+            block_device_mappings: opt(&mut s, 1, "BlockDeviceMappings")?,
+            client_token: opt(&mut s, 2, "ClientToken")?,
+            ebs_optimized: opt(&mut s, 3, "EbsOptimized")?,
+            ena_support: opt(&mut s, 4, "EnaSupport")?,
+            hypervisor: opt(&mut s, 5, "Hypervisor")?,
+            iam_instance_profile: opt(&mut s, 6, "IamInstanceProfile")?,
+            instance_lifecycle: opt(&mut s, 7, "InstanceLifecycle")?,
+            elastic_gpu_associations: opt(&mut s, 8, "ElasticGpuAssociations")?,
+            elastic_inference_accelerator_associations: opt(
+                &mut s,
+                9,
+                "ElasticInferenceAcceleratorAssociations",
+            )?,
+            network_interfaces: opt(&mut s, 10, "NetworkInterfaces")?,
+            outpost_arn: opt(&mut s, 11, "OutpostArn")?,
+            root_device_name: opt(&mut s, 12, "RootDeviceName")?,
+            root_device_type: opt(&mut s, 13, "RootDeviceType")?,
+            security_groups: opt(&mut s, 14, "SecurityGroups")?,
+            source_dest_check: opt(&mut s, 15, "SourceDestCheck")?,
+            spot_instance_request_id: opt(&mut s, 16, "SpotInstanceRequestId")?,
+            sriov_net_support: opt(&mut s, 17, "SriovNetSupport")?,
+            state_reason: opt(&mut s, 18, "StateReason")?,
+            tags: opt(&mut s, 19, "Tags")?,
+            virtualization_type: opt(&mut s, 20, "VirtualizationType")?,
+            cpu_options: opt(&mut s, 21, "CpuOptions")?,
+            capacity_block_id: opt(&mut s, 22, "CapacityBlockId")?,
+            capacity_reservation_id: opt(&mut s, 23, "CapacityReservationId")?,
+            capacity_reservation_specification: opt(
+                &mut s,
+                24,
+                "CapacityReservationSpecification",
+            )?,
+            hibernation_options: opt(&mut s, 25, "HibernationOptions")?,
+            licenses: opt(&mut s, 26, "Licenses")?,
+            metadata_options: opt(&mut s, 27, "MetadataOptions")?,
+            enclave_options: opt(&mut s, 28, "EnclaveOptions")?,
+            boot_mode: opt(&mut s, 29, "BootMode")?,
+            platform_details: opt(&mut s, 30, "PlatformDetails")?,
+            usage_operation: opt(&mut s, 31, "UsageOperation")?,
+            usage_operation_update_time: opt(&mut s, 32, "UsageOperationUpdateTime")?,
+            private_dns_name_options: opt(&mut s, 33, "PrivateDnsNameOptions")?,
+            ipv6_address: opt(&mut s, 34, "Ipv6Address")?,
+            tpm_support: opt(&mut s, 35, "TpmSupport")?,
+            maintenance_options: opt(&mut s, 36, "MaintenanceOptions")?,
+            current_instance_boot_mode: opt(&mut s, 37, "CurrentInstanceBootMode")?,
+            network_performance_options: opt(&mut s, 38, "NetworkPerformanceOptions")?,
+            operator: opt(&mut s, 39, "Operator")?,
+            secondary_interfaces: opt(&mut s, 40, "SecondaryInterfaces")?,
+            instance_id: opt(&mut s, 41, "InstanceId")?,
+            image_id: opt(&mut s, 42, "ImageId")?,
+            state: opt(&mut s, 43, "State")?,
+            private_dns_name: opt(&mut s, 44, "PrivateDnsName")?,
+            public_dns_name: opt(&mut s, 45, "PublicDnsName")?,
+            state_transition_reason: opt(&mut s, 46, "StateTransitionReason")?,
+            key_name: opt(&mut s, 47, "KeyName")?,
+            ami_launch_index: opt(&mut s, 48, "AmiLaunchIndex")?,
+            product_codes: opt(&mut s, 49, "ProductCodes")?,
+            instance_type: opt(&mut s, 50, "InstanceType")?,
+            launch_time: opt(&mut s, 51, "LaunchTime")?,
+            placement: opt(&mut s, 52, "Placement")?,
+            kernel_id: opt(&mut s, 53, "KernelId")?,
+            ramdisk_id: opt(&mut s, 54, "RamdiskId")?,
+            platform: opt(&mut s, 55, "Platform")?,
+            monitoring: opt(&mut s, 56, "Monitoring")?,
+            subnet_id: opt(&mut s, 57, "SubnetId")?,
+            vpc_id: opt(&mut s, 58, "VpcId")?,
+            private_ip_address: opt(&mut s, 59, "PrivateIpAddress")?,
+            public_ip_address: opt(&mut s, 60, "PublicIpAddress")?,
+        })
+    }
+}
+
+impl IntoValue for Instance {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.architecture.map(IntoValue::into_value),
+            self.block_device_mappings.map(IntoValue::into_value),
+            self.client_token.map(IntoValue::into_value),
+            self.ebs_optimized.map(IntoValue::into_value),
+            self.ena_support.map(IntoValue::into_value),
+            self.hypervisor.map(IntoValue::into_value),
+            self.iam_instance_profile.map(IntoValue::into_value),
+            self.instance_lifecycle.map(IntoValue::into_value),
+            self.elastic_gpu_associations.map(IntoValue::into_value),
+            self.elastic_inference_accelerator_associations
+                .map(IntoValue::into_value),
+            self.network_interfaces.map(IntoValue::into_value),
+            self.outpost_arn.map(IntoValue::into_value),
+            self.root_device_name.map(IntoValue::into_value),
+            self.root_device_type.map(IntoValue::into_value),
+            self.security_groups.map(IntoValue::into_value),
+            self.source_dest_check.map(IntoValue::into_value),
+            self.spot_instance_request_id.map(IntoValue::into_value),
+            self.sriov_net_support.map(IntoValue::into_value),
+            self.state_reason.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.virtualization_type.map(IntoValue::into_value),
+            self.cpu_options.map(IntoValue::into_value),
+            self.capacity_block_id.map(IntoValue::into_value),
+            self.capacity_reservation_id.map(IntoValue::into_value),
+            self.capacity_reservation_specification
+                .map(IntoValue::into_value),
+            self.hibernation_options.map(IntoValue::into_value),
+            self.licenses.map(IntoValue::into_value),
+            self.metadata_options.map(IntoValue::into_value),
+            self.enclave_options.map(IntoValue::into_value),
+            self.boot_mode.map(IntoValue::into_value),
+            self.platform_details.map(IntoValue::into_value),
+            self.usage_operation.map(IntoValue::into_value),
+            self.usage_operation_update_time.map(IntoValue::into_value),
+            self.private_dns_name_options.map(IntoValue::into_value),
+            self.ipv6_address.map(IntoValue::into_value),
+            self.tpm_support.map(IntoValue::into_value),
+            self.maintenance_options.map(IntoValue::into_value),
+            self.current_instance_boot_mode.map(IntoValue::into_value),
+            self.network_performance_options.map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+            self.secondary_interfaces.map(IntoValue::into_value),
+            self.instance_id.map(IntoValue::into_value),
+            self.image_id.map(IntoValue::into_value),
+            self.state.map(IntoValue::into_value),
+            self.private_dns_name.map(IntoValue::into_value),
+            self.public_dns_name.map(IntoValue::into_value),
+            self.state_transition_reason.map(IntoValue::into_value),
+            self.key_name.map(IntoValue::into_value),
+            self.ami_launch_index.map(IntoValue::into_value),
+            self.product_codes.map(IntoValue::into_value),
+            self.instance_type.map(IntoValue::into_value),
+            self.launch_time.map(IntoValue::into_value),
+            self.placement.map(IntoValue::into_value),
+            self.kernel_id.map(IntoValue::into_value),
+            self.ramdisk_id.map(IntoValue::into_value),
+            self.platform.map(IntoValue::into_value),
+            self.monitoring.map(IntoValue::into_value),
+            self.subnet_id.map(IntoValue::into_value),
+            self.vpc_id.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+            self.public_ip_address.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceAttachmentEnaSrdSpecification {
+    pub ena_srd_enabled: Option<bool>,
+    pub ena_srd_udp_specification: Option<InstanceAttachmentEnaSrdUdpSpecification>,
+}
+
+impl FromValue for InstanceAttachmentEnaSrdSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            ena_srd_enabled: opt(&mut s, 0, "EnaSrdEnabled")?,
+            ena_srd_udp_specification: opt(&mut s, 1, "EnaSrdUdpSpecification")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceAttachmentEnaSrdSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ena_srd_enabled.map(IntoValue::into_value),
+            self.ena_srd_udp_specification.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceAttachmentEnaSrdUdpSpecification {
+    pub ena_srd_udp_enabled: Option<bool>,
+}
+
+impl FromValue for InstanceAttachmentEnaSrdUdpSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ena_srd_udp_enabled: opt(&mut s, 0, "EnaSrdUdpEnabled")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceAttachmentEnaSrdUdpSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ena_srd_udp_enabled.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceAttribute {
+    pub block_device_mappings: Option<Vec<InstanceBlockDeviceMapping>>,
+    pub disable_api_termination: Option<AttributeBooleanValue>,
+    pub ena_support: Option<AttributeBooleanValue>,
+    pub enclave_options: Option<EnclaveOptions>,
+    pub ebs_optimized: Option<AttributeBooleanValue>,
+    pub instance_id: Option<String>,
+    pub instance_initiated_shutdown_behavior: Option<AttributeValue>,
+    pub instance_type: Option<AttributeValue>,
+    pub kernel_id: Option<AttributeValue>,
+    pub product_codes: Option<Vec<ProductCode>>,
+    pub ramdisk_id: Option<AttributeValue>,
+    pub root_device_name: Option<AttributeValue>,
+    pub source_dest_check: Option<AttributeBooleanValue>,
+    pub sriov_net_support: Option<AttributeValue>,
+    pub user_data: Option<AttributeValue>,
+    pub disable_api_stop: Option<AttributeBooleanValue>,
+    pub groups: Option<Vec<GroupIdentifier>>,
+}
+
+impl FromValue for InstanceAttribute {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 17, path)?;
+        Ok(Self {
+            block_device_mappings: opt(&mut s, 0, "BlockDeviceMappings")?,
+            disable_api_termination: opt(&mut s, 1, "DisableApiTermination")?,
+            ena_support: opt(&mut s, 2, "EnaSupport")?,
+            enclave_options: opt(&mut s, 3, "EnclaveOptions")?,
+            ebs_optimized: opt(&mut s, 4, "EbsOptimized")?,
+            instance_id: opt(&mut s, 5, "InstanceId")?,
+            instance_initiated_shutdown_behavior: opt(
+                &mut s,
+                6,
+                "InstanceInitiatedShutdownBehavior",
+            )?,
+            instance_type: opt(&mut s, 7, "InstanceType")?,
+            kernel_id: opt(&mut s, 8, "KernelId")?,
+            product_codes: opt(&mut s, 9, "ProductCodes")?,
+            ramdisk_id: opt(&mut s, 10, "RamdiskId")?,
+            root_device_name: opt(&mut s, 11, "RootDeviceName")?,
+            source_dest_check: opt(&mut s, 12, "SourceDestCheck")?,
+            sriov_net_support: opt(&mut s, 13, "SriovNetSupport")?,
+            user_data: opt(&mut s, 14, "UserData")?,
+            disable_api_stop: opt(&mut s, 15, "DisableApiStop")?,
+            groups: opt(&mut s, 16, "Groups")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceAttribute {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.block_device_mappings.map(IntoValue::into_value),
+            self.disable_api_termination.map(IntoValue::into_value),
+            self.ena_support.map(IntoValue::into_value),
+            self.enclave_options.map(IntoValue::into_value),
+            self.ebs_optimized.map(IntoValue::into_value),
+            self.instance_id.map(IntoValue::into_value),
+            self.instance_initiated_shutdown_behavior
+                .map(IntoValue::into_value),
+            self.instance_type.map(IntoValue::into_value),
+            self.kernel_id.map(IntoValue::into_value),
+            self.product_codes.map(IntoValue::into_value),
+            self.ramdisk_id.map(IntoValue::into_value),
+            self.root_device_name.map(IntoValue::into_value),
+            self.source_dest_check.map(IntoValue::into_value),
+            self.sriov_net_support.map(IntoValue::into_value),
+            self.user_data.map(IntoValue::into_value),
+            self.disable_api_stop.map(IntoValue::into_value),
+            self.groups.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceBlockDeviceMapping {
+    pub device_name: Option<String>,
+    pub ebs: Option<EbsInstanceBlockDevice>,
+}
+
+impl FromValue for InstanceBlockDeviceMapping {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            device_name: opt(&mut s, 0, "DeviceName")?,
+            ebs: opt(&mut s, 1, "Ebs")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceBlockDeviceMapping {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.device_name.map(IntoValue::into_value),
+            self.ebs.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceBlockDeviceMappingSpecification {
+    pub device_name: Option<String>,
+    pub ebs: Option<EbsInstanceBlockDeviceSpecification>,
+    pub virtual_name: Option<String>,
+    pub no_device: Option<String>,
+}
+
+impl FromValue for InstanceBlockDeviceMappingSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            device_name: opt(&mut s, 0, "DeviceName")?,
+            ebs: opt(&mut s, 1, "Ebs")?,
+            virtual_name: opt(&mut s, 2, "VirtualName")?,
+            no_device: opt(&mut s, 3, "NoDevice")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceBlockDeviceMappingSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.device_name.map(IntoValue::into_value),
+            self.ebs.map(IntoValue::into_value),
+            self.virtual_name.map(IntoValue::into_value),
+            self.no_device.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceCreditSpecification {
+    pub instance_id: Option<String>,
+    pub cpu_credits: Option<String>,
+}
+
+impl FromValue for InstanceCreditSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_id: opt(&mut s, 0, "InstanceId")?,
+            cpu_credits: opt(&mut s, 1, "CpuCredits")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceCreditSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_id.map(IntoValue::into_value),
+            self.cpu_credits.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceIpv4Prefix {
+    pub ipv4_prefix: Option<String>,
+}
+
+impl FromValue for InstanceIpv4Prefix {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ipv4_prefix: opt(&mut s, 0, "Ipv4Prefix")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceIpv4Prefix {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ipv4_prefix.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceIpv6Address {
     pub ipv6_address: Option<String>,
     pub is_primary_ipv6: Option<bool>,
@@ -18009,6 +22096,510 @@ impl FromValue for InstanceIpv6AddressRequest {
 impl IntoValue for InstanceIpv6AddressRequest {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.ipv6_address.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceIpv6Prefix {
+    pub ipv6_prefix: Option<String>,
+}
+
+impl FromValue for InstanceIpv6Prefix {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ipv6_prefix: opt(&mut s, 0, "Ipv6Prefix")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceIpv6Prefix {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ipv6_prefix.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceMaintenanceOptions {
+    pub auto_recovery: Option<String>,
+    pub reboot_migration: Option<String>,
+}
+
+impl FromValue for InstanceMaintenanceOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            auto_recovery: opt(&mut s, 0, "AutoRecovery")?,
+            reboot_migration: opt(&mut s, 1, "RebootMigration")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceMaintenanceOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.auto_recovery.map(IntoValue::into_value),
+            self.reboot_migration.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceMaintenanceOptionsRequest {
+    pub auto_recovery: Option<String>,
+}
+
+impl FromValue for InstanceMaintenanceOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            auto_recovery: opt(&mut s, 0, "AutoRecovery")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceMaintenanceOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.auto_recovery.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceMarketOptionsRequest {
+    pub market_type: Option<String>,
+    pub spot_options: Option<SpotMarketOptions>,
+}
+
+impl FromValue for InstanceMarketOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            market_type: opt(&mut s, 0, "MarketType")?,
+            spot_options: opt(&mut s, 1, "SpotOptions")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceMarketOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.market_type.map(IntoValue::into_value),
+            self.spot_options.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceMetadataOptionsRequest {
+    pub http_tokens: Option<String>,
+    pub http_put_response_hop_limit: Option<i32>,
+    pub http_endpoint: Option<String>,
+    pub http_protocol_ipv6: Option<String>,
+    pub instance_metadata_tags: Option<String>,
+}
+
+impl FromValue for InstanceMetadataOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            http_tokens: opt(&mut s, 0, "HttpTokens")?,
+            http_put_response_hop_limit: opt(&mut s, 1, "HttpPutResponseHopLimit")?,
+            http_endpoint: opt(&mut s, 2, "HttpEndpoint")?,
+            http_protocol_ipv6: opt(&mut s, 3, "HttpProtocolIpv6")?,
+            instance_metadata_tags: opt(&mut s, 4, "InstanceMetadataTags")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceMetadataOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.http_tokens.map(IntoValue::into_value),
+            self.http_put_response_hop_limit.map(IntoValue::into_value),
+            self.http_endpoint.map(IntoValue::into_value),
+            self.http_protocol_ipv6.map(IntoValue::into_value),
+            self.instance_metadata_tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceMetadataOptionsResponse {
+    pub state: Option<String>,
+    pub http_tokens: Option<String>,
+    pub http_put_response_hop_limit: Option<i32>,
+    pub http_endpoint: Option<String>,
+    pub http_protocol_ipv6: Option<String>,
+    pub instance_metadata_tags: Option<String>,
+}
+
+impl FromValue for InstanceMetadataOptionsResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            state: opt(&mut s, 0, "State")?,
+            http_tokens: opt(&mut s, 1, "HttpTokens")?,
+            http_put_response_hop_limit: opt(&mut s, 2, "HttpPutResponseHopLimit")?,
+            http_endpoint: opt(&mut s, 3, "HttpEndpoint")?,
+            http_protocol_ipv6: opt(&mut s, 4, "HttpProtocolIpv6")?,
+            instance_metadata_tags: opt(&mut s, 5, "InstanceMetadataTags")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceMetadataOptionsResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.state.map(IntoValue::into_value),
+            self.http_tokens.map(IntoValue::into_value),
+            self.http_put_response_hop_limit.map(IntoValue::into_value),
+            self.http_endpoint.map(IntoValue::into_value),
+            self.http_protocol_ipv6.map(IntoValue::into_value),
+            self.instance_metadata_tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceMonitoring {
+    pub instance_id: Option<String>,
+    pub monitoring: Option<Monitoring>,
+}
+
+impl FromValue for InstanceMonitoring {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_id: opt(&mut s, 0, "InstanceId")?,
+            monitoring: opt(&mut s, 1, "Monitoring")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceMonitoring {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_id.map(IntoValue::into_value),
+            self.monitoring.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceNetworkInterface {
+    pub association: Option<InstanceNetworkInterfaceAssociation>,
+    pub attachment: Option<InstanceNetworkInterfaceAttachment>,
+    pub description: Option<String>,
+    pub groups: Option<Vec<GroupIdentifier>>,
+    pub ipv6_addresses: Option<Vec<InstanceIpv6Address>>,
+    pub mac_address: Option<String>,
+    pub network_interface_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub private_dns_name: Option<String>,
+    pub private_ip_address: Option<String>,
+    pub private_ip_addresses: Option<Vec<InstancePrivateIpAddress>>,
+    pub source_dest_check: Option<bool>,
+    pub status: Option<String>,
+    pub subnet_id: Option<String>,
+    pub vpc_id: Option<String>,
+    pub interface_type: Option<String>,
+    pub ipv4_prefixes: Option<Vec<InstanceIpv4Prefix>>,
+    pub ipv6_prefixes: Option<Vec<InstanceIpv6Prefix>>,
+    pub connection_tracking_configuration: Option<ConnectionTrackingSpecificationResponse>,
+    pub operator: Option<OperatorResponse>,
+}
+
+impl FromValue for InstanceNetworkInterface {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 20, path)?;
+        Ok(Self {
+            association: opt(&mut s, 0, "Association")?,
+            attachment: opt(&mut s, 1, "Attachment")?,
+            description: opt(&mut s, 2, "Description")?,
+            groups: opt(&mut s, 3, "Groups")?,
+            ipv6_addresses: opt(&mut s, 4, "Ipv6Addresses")?,
+            mac_address: opt(&mut s, 5, "MacAddress")?,
+            network_interface_id: opt(&mut s, 6, "NetworkInterfaceId")?,
+            owner_id: opt(&mut s, 7, "OwnerId")?,
+            private_dns_name: opt(&mut s, 8, "PrivateDnsName")?,
+            private_ip_address: opt(&mut s, 9, "PrivateIpAddress")?,
+            private_ip_addresses: opt(&mut s, 10, "PrivateIpAddresses")?,
+            source_dest_check: opt(&mut s, 11, "SourceDestCheck")?,
+            status: opt(&mut s, 12, "Status")?,
+            subnet_id: opt(&mut s, 13, "SubnetId")?,
+            vpc_id: opt(&mut s, 14, "VpcId")?,
+            interface_type: opt(&mut s, 15, "InterfaceType")?,
+            ipv4_prefixes: opt(&mut s, 16, "Ipv4Prefixes")?,
+            ipv6_prefixes: opt(&mut s, 17, "Ipv6Prefixes")?,
+            connection_tracking_configuration: opt(&mut s, 18, "ConnectionTrackingConfiguration")?,
+            operator: opt(&mut s, 19, "Operator")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceNetworkInterface {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.association.map(IntoValue::into_value),
+            self.attachment.map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+            self.groups.map(IntoValue::into_value),
+            self.ipv6_addresses.map(IntoValue::into_value),
+            self.mac_address.map(IntoValue::into_value),
+            self.network_interface_id.map(IntoValue::into_value),
+            self.owner_id.map(IntoValue::into_value),
+            self.private_dns_name.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+            self.private_ip_addresses.map(IntoValue::into_value),
+            self.source_dest_check.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
+            self.subnet_id.map(IntoValue::into_value),
+            self.vpc_id.map(IntoValue::into_value),
+            self.interface_type.map(IntoValue::into_value),
+            self.ipv4_prefixes.map(IntoValue::into_value),
+            self.ipv6_prefixes.map(IntoValue::into_value),
+            self.connection_tracking_configuration
+                .map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceNetworkInterfaceAssociation {
+    pub carrier_ip: Option<String>,
+    pub customer_owned_ip: Option<String>,
+    pub ip_owner_id: Option<String>,
+    pub public_dns_name: Option<String>,
+    pub public_ip: Option<String>,
+}
+
+impl FromValue for InstanceNetworkInterfaceAssociation {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            carrier_ip: opt(&mut s, 0, "CarrierIp")?,
+            customer_owned_ip: opt(&mut s, 1, "CustomerOwnedIp")?,
+            ip_owner_id: opt(&mut s, 2, "IpOwnerId")?,
+            public_dns_name: opt(&mut s, 3, "PublicDnsName")?,
+            public_ip: opt(&mut s, 4, "PublicIp")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceNetworkInterfaceAssociation {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.carrier_ip.map(IntoValue::into_value),
+            self.customer_owned_ip.map(IntoValue::into_value),
+            self.ip_owner_id.map(IntoValue::into_value),
+            self.public_dns_name.map(IntoValue::into_value),
+            self.public_ip.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceNetworkInterfaceAttachment {
+    pub attach_time: Option<Timestamp>,
+    pub attachment_id: Option<String>,
+    pub delete_on_termination: Option<bool>,
+    pub device_index: Option<i32>,
+    pub status: Option<String>,
+    pub network_card_index: Option<i32>,
+    pub ena_srd_specification: Option<InstanceAttachmentEnaSrdSpecification>,
+    pub ena_queue_count: Option<i32>,
+}
+
+impl FromValue for InstanceNetworkInterfaceAttachment {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            attach_time: opt(&mut s, 0, "AttachTime")?,
+            attachment_id: opt(&mut s, 1, "AttachmentId")?,
+            delete_on_termination: opt(&mut s, 2, "DeleteOnTermination")?,
+            device_index: opt(&mut s, 3, "DeviceIndex")?,
+            status: opt(&mut s, 4, "Status")?,
+            network_card_index: opt(&mut s, 5, "NetworkCardIndex")?,
+            ena_srd_specification: opt(&mut s, 6, "EnaSrdSpecification")?,
+            ena_queue_count: opt(&mut s, 7, "EnaQueueCount")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceNetworkInterfaceAttachment {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.attach_time.map(IntoValue::into_value),
+            self.attachment_id.map(IntoValue::into_value),
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.device_index.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
+            self.network_card_index.map(IntoValue::into_value),
+            self.ena_srd_specification.map(IntoValue::into_value),
+            self.ena_queue_count.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceNetworkInterfaceSpecification {
+    pub associate_public_ip_address: Option<bool>,
+    pub delete_on_termination: Option<bool>,
+    pub description: Option<String>,
+    pub device_index: Option<i32>,
+    pub groups: Option<Vec<String>>,
+    pub ipv6_address_count: Option<i32>,
+    pub ipv6_addresses: Option<Vec<InstanceIpv6Address>>,
+    pub network_interface_id: Option<String>,
+    pub private_ip_address: Option<String>,
+    pub private_ip_addresses: Option<Vec<PrivateIpAddressSpecification>>,
+    pub secondary_private_ip_address_count: Option<i32>,
+    pub subnet_id: Option<String>,
+    pub associate_carrier_ip_address: Option<bool>,
+    pub interface_type: Option<String>,
+    pub network_card_index: Option<i32>,
+    pub ipv4_prefixes: Option<Vec<Ipv4PrefixSpecificationRequest>>,
+    pub ipv4_prefix_count: Option<i32>,
+    pub ipv6_prefixes: Option<Vec<Ipv6PrefixSpecificationRequest>>,
+    pub ipv6_prefix_count: Option<i32>,
+    pub primary_ipv6: Option<bool>,
+    pub ena_srd_specification: Option<EnaSrdSpecificationRequest>,
+    pub connection_tracking_specification: Option<ConnectionTrackingSpecificationRequest>,
+    pub ena_queue_count: Option<i32>,
+}
+
+impl FromValue for InstanceNetworkInterfaceSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 23, path)?;
+        Ok(Self {
+            associate_public_ip_address: opt(&mut s, 0, "AssociatePublicIpAddress")?,
+            delete_on_termination: opt(&mut s, 1, "DeleteOnTermination")?,
+            description: opt(&mut s, 2, "Description")?,
+            device_index: opt(&mut s, 3, "DeviceIndex")?,
+            groups: opt(&mut s, 4, "Groups")?,
+            ipv6_address_count: opt(&mut s, 5, "Ipv6AddressCount")?,
+            ipv6_addresses: opt(&mut s, 6, "Ipv6Addresses")?,
+            network_interface_id: opt(&mut s, 7, "NetworkInterfaceId")?,
+            private_ip_address: opt(&mut s, 8, "PrivateIpAddress")?,
+            private_ip_addresses: opt(&mut s, 9, "PrivateIpAddresses")?,
+            secondary_private_ip_address_count: opt(&mut s, 10, "SecondaryPrivateIpAddressCount")?,
+            subnet_id: opt(&mut s, 11, "SubnetId")?,
+            associate_carrier_ip_address: opt(&mut s, 12, "AssociateCarrierIpAddress")?,
+            interface_type: opt(&mut s, 13, "InterfaceType")?,
+            network_card_index: opt(&mut s, 14, "NetworkCardIndex")?,
+            ipv4_prefixes: opt(&mut s, 15, "Ipv4Prefixes")?,
+            ipv4_prefix_count: opt(&mut s, 16, "Ipv4PrefixCount")?,
+            ipv6_prefixes: opt(&mut s, 17, "Ipv6Prefixes")?,
+            ipv6_prefix_count: opt(&mut s, 18, "Ipv6PrefixCount")?,
+            primary_ipv6: opt(&mut s, 19, "PrimaryIpv6")?,
+            ena_srd_specification: opt(&mut s, 20, "EnaSrdSpecification")?,
+            connection_tracking_specification: opt(&mut s, 21, "ConnectionTrackingSpecification")?,
+            ena_queue_count: opt(&mut s, 22, "EnaQueueCount")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceNetworkInterfaceSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.associate_public_ip_address.map(IntoValue::into_value),
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+            self.device_index.map(IntoValue::into_value),
+            self.groups.map(IntoValue::into_value),
+            self.ipv6_address_count.map(IntoValue::into_value),
+            self.ipv6_addresses.map(IntoValue::into_value),
+            self.network_interface_id.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+            self.private_ip_addresses.map(IntoValue::into_value),
+            self.secondary_private_ip_address_count
+                .map(IntoValue::into_value),
+            self.subnet_id.map(IntoValue::into_value),
+            self.associate_carrier_ip_address.map(IntoValue::into_value),
+            self.interface_type.map(IntoValue::into_value),
+            self.network_card_index.map(IntoValue::into_value),
+            self.ipv4_prefixes.map(IntoValue::into_value),
+            self.ipv4_prefix_count.map(IntoValue::into_value),
+            self.ipv6_prefixes.map(IntoValue::into_value),
+            self.ipv6_prefix_count.map(IntoValue::into_value),
+            self.primary_ipv6.map(IntoValue::into_value),
+            self.ena_srd_specification.map(IntoValue::into_value),
+            self.connection_tracking_specification
+                .map(IntoValue::into_value),
+            self.ena_queue_count.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceNetworkPerformanceOptions {
+    pub bandwidth_weighting: Option<String>,
+}
+
+impl FromValue for InstanceNetworkPerformanceOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            bandwidth_weighting: opt(&mut s, 0, "BandwidthWeighting")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceNetworkPerformanceOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.bandwidth_weighting.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceNetworkPerformanceOptionsRequest {
+    pub bandwidth_weighting: Option<String>,
+}
+
+impl FromValue for InstanceNetworkPerformanceOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            bandwidth_weighting: opt(&mut s, 0, "BandwidthWeighting")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceNetworkPerformanceOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.bandwidth_weighting.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstancePrivateIpAddress {
+    pub association: Option<InstanceNetworkInterfaceAssociation>,
+    pub primary: Option<bool>,
+    pub private_dns_name: Option<String>,
+    pub private_ip_address: Option<String>,
+}
+
+impl FromValue for InstancePrivateIpAddress {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            association: opt(&mut s, 0, "Association")?,
+            primary: opt(&mut s, 1, "Primary")?,
+            private_dns_name: opt(&mut s, 2, "PrivateDnsName")?,
+            private_ip_address: opt(&mut s, 3, "PrivateIpAddress")?,
+        })
+    }
+}
+
+impl IntoValue for InstancePrivateIpAddress {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.association.map(IntoValue::into_value),
+            self.primary.map(IntoValue::into_value),
+            self.private_dns_name.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -18236,6 +22827,364 @@ impl IntoValue for InstanceRequirementsRequest {
             self.baseline_performance_factors.map(IntoValue::into_value),
             self.require_encryption_in_transit
                 .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceSecondaryInterface {
+    pub attachment: Option<InstanceSecondaryInterfaceAttachment>,
+    pub mac_address: Option<String>,
+    pub secondary_interface_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub private_ip_addresses: Option<Vec<InstanceSecondaryInterfacePrivateIpAddress>>,
+    pub source_dest_check: Option<bool>,
+    pub status: Option<String>,
+    pub secondary_subnet_id: Option<String>,
+    pub secondary_network_id: Option<String>,
+    pub interface_type: Option<String>,
+}
+
+impl FromValue for InstanceSecondaryInterface {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            attachment: opt(&mut s, 0, "Attachment")?,
+            mac_address: opt(&mut s, 1, "MacAddress")?,
+            secondary_interface_id: opt(&mut s, 2, "SecondaryInterfaceId")?,
+            owner_id: opt(&mut s, 3, "OwnerId")?,
+            private_ip_addresses: opt(&mut s, 4, "PrivateIpAddresses")?,
+            source_dest_check: opt(&mut s, 5, "SourceDestCheck")?,
+            status: opt(&mut s, 6, "Status")?,
+            secondary_subnet_id: opt(&mut s, 7, "SecondarySubnetId")?,
+            secondary_network_id: opt(&mut s, 8, "SecondaryNetworkId")?,
+            interface_type: opt(&mut s, 9, "InterfaceType")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceSecondaryInterface {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.attachment.map(IntoValue::into_value),
+            self.mac_address.map(IntoValue::into_value),
+            self.secondary_interface_id.map(IntoValue::into_value),
+            self.owner_id.map(IntoValue::into_value),
+            self.private_ip_addresses.map(IntoValue::into_value),
+            self.source_dest_check.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
+            self.secondary_subnet_id.map(IntoValue::into_value),
+            self.secondary_network_id.map(IntoValue::into_value),
+            self.interface_type.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceSecondaryInterfaceAttachment {
+    pub attach_time: Option<Timestamp>,
+    pub attachment_id: Option<String>,
+    pub delete_on_termination: Option<bool>,
+    pub device_index: Option<i32>,
+    pub status: Option<String>,
+    pub network_card_index: Option<i32>,
+}
+
+impl FromValue for InstanceSecondaryInterfaceAttachment {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            attach_time: opt(&mut s, 0, "AttachTime")?,
+            attachment_id: opt(&mut s, 1, "AttachmentId")?,
+            delete_on_termination: opt(&mut s, 2, "DeleteOnTermination")?,
+            device_index: opt(&mut s, 3, "DeviceIndex")?,
+            status: opt(&mut s, 4, "Status")?,
+            network_card_index: opt(&mut s, 5, "NetworkCardIndex")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceSecondaryInterfaceAttachment {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.attach_time.map(IntoValue::into_value),
+            self.attachment_id.map(IntoValue::into_value),
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.device_index.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
+            self.network_card_index.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceSecondaryInterfacePrivateIpAddress {
+    pub private_ip_address: Option<String>,
+}
+
+impl FromValue for InstanceSecondaryInterfacePrivateIpAddress {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            private_ip_address: opt(&mut s, 0, "PrivateIpAddress")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceSecondaryInterfacePrivateIpAddress {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.private_ip_address.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceSecondaryInterfacePrivateIpAddressRequest {
+    pub private_ip_address: String,
+}
+
+impl FromValue for InstanceSecondaryInterfacePrivateIpAddressRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            private_ip_address: req(&mut s, 0, "PrivateIpAddress")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceSecondaryInterfacePrivateIpAddressRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.private_ip_address.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceSecondaryInterfaceSpecificationRequest {
+    pub delete_on_termination: Option<bool>,
+    pub device_index: Option<i32>,
+    pub private_ip_addresses: Option<Vec<InstanceSecondaryInterfacePrivateIpAddressRequest>>,
+    pub private_ip_address_count: Option<i32>,
+    pub secondary_subnet_id: Option<String>,
+    pub interface_type: Option<String>,
+    pub network_card_index: Option<i32>,
+}
+
+impl FromValue for InstanceSecondaryInterfaceSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            delete_on_termination: opt(&mut s, 0, "DeleteOnTermination")?,
+            device_index: opt(&mut s, 1, "DeviceIndex")?,
+            private_ip_addresses: opt(&mut s, 2, "PrivateIpAddresses")?,
+            private_ip_address_count: opt(&mut s, 3, "PrivateIpAddressCount")?,
+            secondary_subnet_id: opt(&mut s, 4, "SecondarySubnetId")?,
+            interface_type: opt(&mut s, 5, "InterfaceType")?,
+            network_card_index: opt(&mut s, 6, "NetworkCardIndex")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceSecondaryInterfaceSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.device_index.map(IntoValue::into_value),
+            self.private_ip_addresses.map(IntoValue::into_value),
+            self.private_ip_address_count.map(IntoValue::into_value),
+            self.secondary_subnet_id.map(IntoValue::into_value),
+            self.interface_type.map(IntoValue::into_value),
+            self.network_card_index.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceState {
+    pub code: Option<i32>,
+    pub name: Option<String>,
+}
+
+impl FromValue for InstanceState {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            code: opt(&mut s, 0, "Code")?,
+            name: opt(&mut s, 1, "Name")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceState {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.code.map(IntoValue::into_value),
+            self.name.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceStateChange {
+    pub instance_id: Option<String>,
+    pub current_state: Option<InstanceState>,
+    pub previous_state: Option<InstanceState>,
+}
+
+impl FromValue for InstanceStateChange {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            instance_id: opt(&mut s, 0, "InstanceId")?,
+            current_state: opt(&mut s, 1, "CurrentState")?,
+            previous_state: opt(&mut s, 2, "PreviousState")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceStateChange {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_id.map(IntoValue::into_value),
+            self.current_state.map(IntoValue::into_value),
+            self.previous_state.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceStatus {
+    pub availability_zone: Option<String>,
+    pub availability_zone_id: Option<String>,
+    pub outpost_arn: Option<String>,
+    pub operator: Option<OperatorResponse>,
+    pub events: Option<Vec<InstanceStatusEvent>>,
+    pub instance_id: Option<String>,
+    pub instance_state: Option<InstanceState>,
+    pub instance_status: Option<InstanceStatusSummary>,
+    pub system_status: Option<InstanceStatusSummary>,
+    pub attached_ebs_status: Option<EbsStatusSummary>,
+}
+
+impl FromValue for InstanceStatus {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            availability_zone: opt(&mut s, 0, "AvailabilityZone")?,
+            availability_zone_id: opt(&mut s, 1, "AvailabilityZoneId")?,
+            outpost_arn: opt(&mut s, 2, "OutpostArn")?,
+            operator: opt(&mut s, 3, "Operator")?,
+            events: opt(&mut s, 4, "Events")?,
+            instance_id: opt(&mut s, 5, "InstanceId")?,
+            instance_state: opt(&mut s, 6, "InstanceState")?,
+            instance_status: opt(&mut s, 7, "InstanceStatus")?,
+            system_status: opt(&mut s, 8, "SystemStatus")?,
+            attached_ebs_status: opt(&mut s, 9, "AttachedEbsStatus")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceStatus {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.availability_zone.map(IntoValue::into_value),
+            self.availability_zone_id.map(IntoValue::into_value),
+            self.outpost_arn.map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+            self.events.map(IntoValue::into_value),
+            self.instance_id.map(IntoValue::into_value),
+            self.instance_state.map(IntoValue::into_value),
+            self.instance_status.map(IntoValue::into_value),
+            self.system_status.map(IntoValue::into_value),
+            self.attached_ebs_status.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceStatusDetails {
+    pub impaired_since: Option<Timestamp>,
+    pub name: Option<String>,
+    pub status: Option<String>,
+}
+
+impl FromValue for InstanceStatusDetails {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            impaired_since: opt(&mut s, 0, "ImpairedSince")?,
+            name: opt(&mut s, 1, "Name")?,
+            status: opt(&mut s, 2, "Status")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceStatusDetails {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.impaired_since.map(IntoValue::into_value),
+            self.name.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceStatusEvent {
+    pub instance_event_id: Option<String>,
+    pub code: Option<String>,
+    pub description: Option<String>,
+    pub not_after: Option<Timestamp>,
+    pub not_before: Option<Timestamp>,
+    pub not_before_deadline: Option<Timestamp>,
+}
+
+impl FromValue for InstanceStatusEvent {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            instance_event_id: opt(&mut s, 0, "InstanceEventId")?,
+            code: opt(&mut s, 1, "Code")?,
+            description: opt(&mut s, 2, "Description")?,
+            not_after: opt(&mut s, 3, "NotAfter")?,
+            not_before: opt(&mut s, 4, "NotBefore")?,
+            not_before_deadline: opt(&mut s, 5, "NotBeforeDeadline")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceStatusEvent {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_event_id.map(IntoValue::into_value),
+            self.code.map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+            self.not_after.map(IntoValue::into_value),
+            self.not_before.map(IntoValue::into_value),
+            self.not_before_deadline.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceStatusSummary {
+    pub details: Option<Vec<InstanceStatusDetails>>,
+    pub status: Option<String>,
+}
+
+impl FromValue for InstanceStatusSummary {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            details: opt(&mut s, 0, "Details")?,
+            status: opt(&mut s, 1, "Status")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceStatusSummary {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.details.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
         ])
     }
 }
@@ -20026,6 +24975,34 @@ impl IntoValue for LaunchTemplatePrivateDnsNameOptionsRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateSpecification {
+    pub launch_template_id: Option<String>,
+    pub launch_template_name: Option<String>,
+    pub version: Option<String>,
+}
+
+impl FromValue for LaunchTemplateSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            launch_template_id: opt(&mut s, 0, "LaunchTemplateId")?,
+            launch_template_name: opt(&mut s, 1, "LaunchTemplateName")?,
+            version: opt(&mut s, 2, "Version")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.launch_template_id.map(IntoValue::into_value),
+            self.launch_template_name.map(IntoValue::into_value),
+            self.version.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LaunchTemplateSpotMarketOptions {
     pub max_price: Option<String>,
     pub spot_instance_type: Option<String>,
@@ -20228,6 +25205,50 @@ impl FromValue for LaunchTemplatesMonitoringRequest {
 impl IntoValue for LaunchTemplatesMonitoringRequest {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.enabled.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LicenseConfiguration {
+    pub license_configuration_arn: Option<String>,
+}
+
+impl FromValue for LicenseConfiguration {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            license_configuration_arn: opt(&mut s, 0, "LicenseConfigurationArn")?,
+        })
+    }
+}
+
+impl IntoValue for LicenseConfiguration {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self
+            .license_configuration_arn
+            .map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LicenseConfigurationRequest {
+    pub license_configuration_arn: Option<String>,
+}
+
+impl FromValue for LicenseConfigurationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            license_configuration_arn: opt(&mut s, 0, "LicenseConfigurationArn")?,
+        })
+    }
+}
+
+impl IntoValue for LicenseConfigurationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self
+            .license_configuration_arn
+            .map(IntoValue::into_value)])
     }
 }
 
@@ -20547,6 +25568,146 @@ impl IntoValue for ModifyImageAttributeRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModifyInstanceAttributeRequest {
+    pub source_dest_check: Option<AttributeBooleanValue>,
+    pub disable_api_stop: Option<AttributeBooleanValue>,
+    pub dry_run: Option<bool>,
+    pub instance_id: String,
+    pub attribute: Option<String>,
+    pub value: Option<String>,
+    pub block_device_mappings: Option<Vec<InstanceBlockDeviceMappingSpecification>>,
+    pub disable_api_termination: Option<AttributeBooleanValue>,
+    pub instance_type: Option<AttributeValue>,
+    pub kernel: Option<AttributeValue>,
+    pub ramdisk: Option<AttributeValue>,
+    pub user_data: Option<BlobAttributeValue>,
+    pub instance_initiated_shutdown_behavior: Option<AttributeValue>,
+    pub groups: Option<Vec<String>>,
+    pub ebs_optimized: Option<AttributeBooleanValue>,
+    pub sriov_net_support: Option<AttributeValue>,
+    pub ena_support: Option<AttributeBooleanValue>,
+}
+
+impl FromValue for ModifyInstanceAttributeRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 17, path)?;
+        Ok(Self {
+            source_dest_check: opt(&mut s, 0, "SourceDestCheck")?,
+            disable_api_stop: opt(&mut s, 1, "DisableApiStop")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+            instance_id: req(&mut s, 3, "InstanceId")?,
+            attribute: opt(&mut s, 4, "Attribute")?,
+            value: opt(&mut s, 5, "Value")?,
+            block_device_mappings: opt(&mut s, 6, "BlockDeviceMappings")?,
+            disable_api_termination: opt(&mut s, 7, "DisableApiTermination")?,
+            instance_type: opt(&mut s, 8, "InstanceType")?,
+            kernel: opt(&mut s, 9, "Kernel")?,
+            ramdisk: opt(&mut s, 10, "Ramdisk")?,
+            user_data: opt(&mut s, 11, "UserData")?,
+            instance_initiated_shutdown_behavior: opt(
+                &mut s,
+                12,
+                "InstanceInitiatedShutdownBehavior",
+            )?,
+            groups: opt(&mut s, 13, "Groups")?,
+            ebs_optimized: opt(&mut s, 14, "EbsOptimized")?,
+            sriov_net_support: opt(&mut s, 15, "SriovNetSupport")?,
+            ena_support: opt(&mut s, 16, "EnaSupport")?,
+        })
+    }
+}
+
+impl IntoValue for ModifyInstanceAttributeRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.source_dest_check.map(IntoValue::into_value),
+            self.disable_api_stop.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.instance_id.into_value()),
+            self.attribute.map(IntoValue::into_value),
+            self.value.map(IntoValue::into_value),
+            self.block_device_mappings.map(IntoValue::into_value),
+            self.disable_api_termination.map(IntoValue::into_value),
+            self.instance_type.map(IntoValue::into_value),
+            self.kernel.map(IntoValue::into_value),
+            self.ramdisk.map(IntoValue::into_value),
+            self.user_data.map(IntoValue::into_value),
+            self.instance_initiated_shutdown_behavior
+                .map(IntoValue::into_value),
+            self.groups.map(IntoValue::into_value),
+            self.ebs_optimized.map(IntoValue::into_value),
+            self.sriov_net_support.map(IntoValue::into_value),
+            self.ena_support.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModifyInstanceMetadataOptionsRequest {
+    pub instance_id: String,
+    pub http_tokens: Option<String>,
+    pub http_put_response_hop_limit: Option<i32>,
+    pub http_endpoint: Option<String>,
+    pub dry_run: Option<bool>,
+    pub http_protocol_ipv6: Option<String>,
+    pub instance_metadata_tags: Option<String>,
+}
+
+impl FromValue for ModifyInstanceMetadataOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            instance_id: req(&mut s, 0, "InstanceId")?,
+            http_tokens: opt(&mut s, 1, "HttpTokens")?,
+            http_put_response_hop_limit: opt(&mut s, 2, "HttpPutResponseHopLimit")?,
+            http_endpoint: opt(&mut s, 3, "HttpEndpoint")?,
+            dry_run: opt(&mut s, 4, "DryRun")?,
+            http_protocol_ipv6: opt(&mut s, 5, "HttpProtocolIpv6")?,
+            instance_metadata_tags: opt(&mut s, 6, "InstanceMetadataTags")?,
+        })
+    }
+}
+
+impl IntoValue for ModifyInstanceMetadataOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_id.into_value()),
+            self.http_tokens.map(IntoValue::into_value),
+            self.http_put_response_hop_limit.map(IntoValue::into_value),
+            self.http_endpoint.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.http_protocol_ipv6.map(IntoValue::into_value),
+            self.instance_metadata_tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModifyInstanceMetadataOptionsResult {
+    pub instance_id: Option<String>,
+    pub instance_metadata_options: Option<InstanceMetadataOptionsResponse>,
+}
+
+impl FromValue for ModifyInstanceMetadataOptionsResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_id: opt(&mut s, 0, "InstanceId")?,
+            instance_metadata_options: opt(&mut s, 1, "InstanceMetadataOptions")?,
+        })
+    }
+}
+
+impl IntoValue for ModifyInstanceMetadataOptionsResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_id.map(IntoValue::into_value),
+            self.instance_metadata_options.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ModifyLaunchTemplateRequest {
     pub dry_run: Option<bool>,
     pub client_token: Option<String>,
@@ -20814,6 +25975,71 @@ impl IntoValue for ModifyVpcAttributeRequest {
             self.enable_network_address_usage_metrics
                 .map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MonitorInstancesRequest {
+    pub instance_ids: Vec<String>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for MonitorInstancesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_ids: req(&mut s, 0, "InstanceIds")?,
+            dry_run: opt(&mut s, 1, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for MonitorInstancesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_ids.into_value()),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MonitorInstancesResult {
+    pub instance_monitorings: Option<Vec<InstanceMonitoring>>,
+}
+
+impl FromValue for MonitorInstancesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            instance_monitorings: opt(&mut s, 0, "InstanceMonitorings")?,
+        })
+    }
+}
+
+impl IntoValue for MonitorInstancesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.instance_monitorings.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Monitoring {
+    pub state: Option<String>,
+}
+
+impl FromValue for Monitoring {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            state: opt(&mut s, 0, "State")?,
+        })
+    }
+}
+
+impl IntoValue for Monitoring {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.state.map(IntoValue::into_value)])
     }
 }
 
@@ -21677,6 +26903,55 @@ impl IntoValue for PerformanceFactorReferenceRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct Placement {
+    pub availability_zone_id: Option<String>,
+    pub affinity: Option<String>,
+    pub group_name: Option<String>,
+    pub partition_number: Option<i32>,
+    pub host_id: Option<String>,
+    pub tenancy: Option<String>,
+    pub spread_domain: Option<String>,
+    pub host_resource_group_arn: Option<String>,
+    pub group_id: Option<String>,
+    pub availability_zone: Option<String>,
+}
+
+impl FromValue for Placement {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            availability_zone_id: opt(&mut s, 0, "AvailabilityZoneId")?,
+            affinity: opt(&mut s, 1, "Affinity")?,
+            group_name: opt(&mut s, 2, "GroupName")?,
+            partition_number: opt(&mut s, 3, "PartitionNumber")?,
+            host_id: opt(&mut s, 4, "HostId")?,
+            tenancy: opt(&mut s, 5, "Tenancy")?,
+            spread_domain: opt(&mut s, 6, "SpreadDomain")?,
+            host_resource_group_arn: opt(&mut s, 7, "HostResourceGroupArn")?,
+            group_id: opt(&mut s, 8, "GroupId")?,
+            availability_zone: opt(&mut s, 9, "AvailabilityZone")?,
+        })
+    }
+}
+
+impl IntoValue for Placement {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.availability_zone_id.map(IntoValue::into_value),
+            self.affinity.map(IntoValue::into_value),
+            self.group_name.map(IntoValue::into_value),
+            self.partition_number.map(IntoValue::into_value),
+            self.host_id.map(IntoValue::into_value),
+            self.tenancy.map(IntoValue::into_value),
+            self.spread_domain.map(IntoValue::into_value),
+            self.host_resource_group_arn.map(IntoValue::into_value),
+            self.group_id.map(IntoValue::into_value),
+            self.availability_zone.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PlacementGroupInfo {
     pub supported_strategies: Option<Vec<String>>,
 }
@@ -21794,6 +27069,74 @@ impl FromValue for PrivateDnsNameOptionsOnLaunch {
 }
 
 impl IntoValue for PrivateDnsNameOptionsOnLaunch {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.hostname_type.map(IntoValue::into_value),
+            self.enable_resource_name_dns_a_record
+                .map(IntoValue::into_value),
+            self.enable_resource_name_dns_aaaa_record
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PrivateDnsNameOptionsRequest {
+    pub hostname_type: Option<String>,
+    pub enable_resource_name_dns_a_record: Option<bool>,
+    pub enable_resource_name_dns_aaaa_record: Option<bool>,
+}
+
+impl FromValue for PrivateDnsNameOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            hostname_type: opt(&mut s, 0, "HostnameType")?,
+            enable_resource_name_dns_a_record: opt(&mut s, 1, "EnableResourceNameDnsARecord")?,
+            enable_resource_name_dns_aaaa_record: opt(
+                &mut s,
+                2,
+                "EnableResourceNameDnsAAAARecord",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for PrivateDnsNameOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.hostname_type.map(IntoValue::into_value),
+            self.enable_resource_name_dns_a_record
+                .map(IntoValue::into_value),
+            self.enable_resource_name_dns_aaaa_record
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PrivateDnsNameOptionsResponse {
+    pub hostname_type: Option<String>,
+    pub enable_resource_name_dns_a_record: Option<bool>,
+    pub enable_resource_name_dns_aaaa_record: Option<bool>,
+}
+
+impl FromValue for PrivateDnsNameOptionsResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            hostname_type: opt(&mut s, 0, "HostnameType")?,
+            enable_resource_name_dns_a_record: opt(&mut s, 1, "EnableResourceNameDnsARecord")?,
+            enable_resource_name_dns_aaaa_record: opt(
+                &mut s,
+                2,
+                "EnableResourceNameDnsAAAARecord",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for PrivateDnsNameOptionsResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![
             self.hostname_type.map(IntoValue::into_value),
@@ -21961,6 +27304,31 @@ impl IntoValue for PublicIpDnsNameOptions {
             self.public_ipv4_dns_name.map(IntoValue::into_value),
             self.public_ipv6_dns_name.map(IntoValue::into_value),
             self.public_dual_stack_dns_name.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RebootInstancesRequest {
+    pub instance_ids: Vec<String>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for RebootInstancesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_ids: req(&mut s, 0, "InstanceIds")?,
+            dry_run: opt(&mut s, 1, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for RebootInstancesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_ids.into_value()),
+            self.dry_run.map(IntoValue::into_value),
         ])
     }
 }
@@ -22553,6 +27921,40 @@ impl IntoValue for RequestLaunchTemplateData {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct Reservation {
+    pub reservation_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub requester_id: Option<String>,
+    pub groups: Option<Vec<GroupIdentifier>>,
+    pub instances: Option<Vec<Instance>>,
+}
+
+impl FromValue for Reservation {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            reservation_id: opt(&mut s, 0, "ReservationId")?,
+            owner_id: opt(&mut s, 1, "OwnerId")?,
+            requester_id: opt(&mut s, 2, "RequesterId")?,
+            groups: opt(&mut s, 3, "Groups")?,
+            instances: opt(&mut s, 4, "Instances")?,
+        })
+    }
+}
+
+impl IntoValue for Reservation {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.reservation_id.map(IntoValue::into_value),
+            self.owner_id.map(IntoValue::into_value),
+            self.requester_id.map(IntoValue::into_value),
+            self.groups.map(IntoValue::into_value),
+            self.instances.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResetImageAttributeRequest {
     pub attribute: String,
     pub image_id: String,
@@ -23130,6 +28532,188 @@ impl IntoValue for RouteTableAssociationState {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunInstancesMonitoringEnabled {
+    pub enabled: bool,
+}
+
+impl FromValue for RunInstancesMonitoringEnabled {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            enabled: req(&mut s, 0, "Enabled")?,
+        })
+    }
+}
+
+impl IntoValue for RunInstancesMonitoringEnabled {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.enabled.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunInstancesRequest {
+    pub block_device_mappings: Option<Vec<BlockDeviceMapping>>,
+    pub image_id: Option<String>,
+    pub instance_type: Option<String>,
+    pub ipv6_address_count: Option<i32>,
+    pub ipv6_addresses: Option<Vec<InstanceIpv6Address>>,
+    pub kernel_id: Option<String>,
+    pub key_name: Option<String>,
+    pub max_count: i32,
+    pub min_count: i32,
+    pub monitoring: Option<RunInstancesMonitoringEnabled>,
+    pub placement: Option<Placement>,
+    pub ramdisk_id: Option<String>,
+    pub security_group_ids: Option<Vec<String>>,
+    pub security_groups: Option<Vec<String>>,
+    pub subnet_id: Option<String>,
+    pub user_data: Option<String>,
+    pub elastic_gpu_specification: Option<Vec<ElasticGpuSpecification>>,
+    pub elastic_inference_accelerators: Option<Vec<ElasticInferenceAccelerator>>,
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub launch_template: Option<LaunchTemplateSpecification>,
+    pub instance_market_options: Option<InstanceMarketOptionsRequest>,
+    pub credit_specification: Option<CreditSpecificationRequest>,
+    pub cpu_options: Option<CpuOptionsRequest>,
+    pub capacity_reservation_specification: Option<CapacityReservationSpecification>,
+    pub hibernation_options: Option<HibernationOptionsRequest>,
+    pub license_specifications: Option<Vec<LicenseConfigurationRequest>>,
+    pub metadata_options: Option<InstanceMetadataOptionsRequest>,
+    pub enclave_options: Option<EnclaveOptionsRequest>,
+    pub private_dns_name_options: Option<PrivateDnsNameOptionsRequest>,
+    pub maintenance_options: Option<InstanceMaintenanceOptionsRequest>,
+    pub disable_api_stop: Option<bool>,
+    pub enable_primary_ipv6: Option<bool>,
+    pub network_performance_options: Option<InstanceNetworkPerformanceOptionsRequest>,
+    pub operator: Option<OperatorRequest>,
+    pub secondary_interfaces: Option<Vec<InstanceSecondaryInterfaceSpecificationRequest>>,
+    pub dry_run: Option<bool>,
+    pub disable_api_termination: Option<bool>,
+    pub instance_initiated_shutdown_behavior: Option<String>,
+    pub private_ip_address: Option<String>,
+    pub client_token: Option<String>,
+    pub additional_info: Option<String>,
+    pub network_interfaces: Option<Vec<InstanceNetworkInterfaceSpecification>>,
+    pub iam_instance_profile: Option<IamInstanceProfileSpecification>,
+    pub ebs_optimized: Option<bool>,
+}
+
+impl FromValue for RunInstancesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 44, path)?;
+        Ok(Self {
+            block_device_mappings: opt(&mut s, 0, "BlockDeviceMappings")?,
+            image_id: opt(&mut s, 1, "ImageId")?,
+            instance_type: opt(&mut s, 2, "InstanceType")?,
+            ipv6_address_count: opt(&mut s, 3, "Ipv6AddressCount")?,
+            ipv6_addresses: opt(&mut s, 4, "Ipv6Addresses")?,
+            kernel_id: opt(&mut s, 5, "KernelId")?,
+            key_name: opt(&mut s, 6, "KeyName")?,
+            max_count: req(&mut s, 7, "MaxCount")?,
+            min_count: req(&mut s, 8, "MinCount")?,
+            monitoring: opt(&mut s, 9, "Monitoring")?,
+            placement: opt(&mut s, 10, "Placement")?,
+            ramdisk_id: opt(&mut s, 11, "RamdiskId")?,
+            security_group_ids: opt(&mut s, 12, "SecurityGroupIds")?,
+            security_groups: opt(&mut s, 13, "SecurityGroups")?,
+            subnet_id: opt(&mut s, 14, "SubnetId")?,
+            user_data: opt(&mut s, 15, "UserData")?,
+            elastic_gpu_specification: opt(&mut s, 16, "ElasticGpuSpecification")?,
+            elastic_inference_accelerators: opt(&mut s, 17, "ElasticInferenceAccelerators")?,
+            tag_specifications: opt(&mut s, 18, "TagSpecifications")?,
+            launch_template: opt(&mut s, 19, "LaunchTemplate")?,
+            instance_market_options: opt(&mut s, 20, "InstanceMarketOptions")?,
+            credit_specification: opt(&mut s, 21, "CreditSpecification")?,
+            cpu_options: opt(&mut s, 22, "CpuOptions")?,
+            capacity_reservation_specification: opt(
+                &mut s,
+                23,
+                "CapacityReservationSpecification",
+            )?,
+            hibernation_options: opt(&mut s, 24, "HibernationOptions")?,
+            license_specifications: opt(&mut s, 25, "LicenseSpecifications")?,
+            metadata_options: opt(&mut s, 26, "MetadataOptions")?,
+            enclave_options: opt(&mut s, 27, "EnclaveOptions")?,
+            private_dns_name_options: opt(&mut s, 28, "PrivateDnsNameOptions")?,
+            maintenance_options: opt(&mut s, 29, "MaintenanceOptions")?,
+            disable_api_stop: opt(&mut s, 30, "DisableApiStop")?,
+            enable_primary_ipv6: opt(&mut s, 31, "EnablePrimaryIpv6")?,
+            network_performance_options: opt(&mut s, 32, "NetworkPerformanceOptions")?,
+            operator: opt(&mut s, 33, "Operator")?,
+            secondary_interfaces: opt(&mut s, 34, "SecondaryInterfaces")?,
+            dry_run: opt(&mut s, 35, "DryRun")?,
+            disable_api_termination: opt(&mut s, 36, "DisableApiTermination")?,
+            instance_initiated_shutdown_behavior: opt(
+                &mut s,
+                37,
+                "InstanceInitiatedShutdownBehavior",
+            )?,
+            private_ip_address: opt(&mut s, 38, "PrivateIpAddress")?,
+            client_token: opt(&mut s, 39, "ClientToken")?,
+            additional_info: opt(&mut s, 40, "AdditionalInfo")?,
+            network_interfaces: opt(&mut s, 41, "NetworkInterfaces")?,
+            iam_instance_profile: opt(&mut s, 42, "IamInstanceProfile")?,
+            ebs_optimized: opt(&mut s, 43, "EbsOptimized")?,
+        })
+    }
+}
+
+impl IntoValue for RunInstancesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.block_device_mappings.map(IntoValue::into_value),
+            self.image_id.map(IntoValue::into_value),
+            self.instance_type.map(IntoValue::into_value),
+            self.ipv6_address_count.map(IntoValue::into_value),
+            self.ipv6_addresses.map(IntoValue::into_value),
+            self.kernel_id.map(IntoValue::into_value),
+            self.key_name.map(IntoValue::into_value),
+            Some(self.max_count.into_value()),
+            Some(self.min_count.into_value()),
+            self.monitoring.map(IntoValue::into_value),
+            self.placement.map(IntoValue::into_value),
+            self.ramdisk_id.map(IntoValue::into_value),
+            self.security_group_ids.map(IntoValue::into_value),
+            self.security_groups.map(IntoValue::into_value),
+            self.subnet_id.map(IntoValue::into_value),
+            self.user_data.map(IntoValue::into_value),
+            self.elastic_gpu_specification.map(IntoValue::into_value),
+            self.elastic_inference_accelerators
+                .map(IntoValue::into_value),
+            self.tag_specifications.map(IntoValue::into_value),
+            self.launch_template.map(IntoValue::into_value),
+            self.instance_market_options.map(IntoValue::into_value),
+            self.credit_specification.map(IntoValue::into_value),
+            self.cpu_options.map(IntoValue::into_value),
+            self.capacity_reservation_specification
+                .map(IntoValue::into_value),
+            self.hibernation_options.map(IntoValue::into_value),
+            self.license_specifications.map(IntoValue::into_value),
+            self.metadata_options.map(IntoValue::into_value),
+            self.enclave_options.map(IntoValue::into_value),
+            self.private_dns_name_options.map(IntoValue::into_value),
+            self.maintenance_options.map(IntoValue::into_value),
+            self.disable_api_stop.map(IntoValue::into_value),
+            self.enable_primary_ipv6.map(IntoValue::into_value),
+            self.network_performance_options.map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+            self.secondary_interfaces.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.disable_api_termination.map(IntoValue::into_value),
+            self.instance_initiated_shutdown_behavior
+                .map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+            self.client_token.map(IntoValue::into_value),
+            self.additional_info.map(IntoValue::into_value),
+            self.network_interfaces.map(IntoValue::into_value),
+            self.iam_instance_profile.map(IntoValue::into_value),
+            self.ebs_optimized.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SecondaryInterfacePrivateIpAddressSpecification {
     pub private_ip_address: Option<String>,
 }
@@ -23345,6 +28929,89 @@ impl IntoValue for SecurityGroupRuleUpdate {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct SpotMarketOptions {
+    pub max_price: Option<String>,
+    pub spot_instance_type: Option<String>,
+    pub block_duration_minutes: Option<i32>,
+    pub valid_until: Option<Timestamp>,
+    pub instance_interruption_behavior: Option<String>,
+}
+
+impl FromValue for SpotMarketOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            max_price: opt(&mut s, 0, "MaxPrice")?,
+            spot_instance_type: opt(&mut s, 1, "SpotInstanceType")?,
+            block_duration_minutes: opt(&mut s, 2, "BlockDurationMinutes")?,
+            valid_until: opt(&mut s, 3, "ValidUntil")?,
+            instance_interruption_behavior: opt(&mut s, 4, "InstanceInterruptionBehavior")?,
+        })
+    }
+}
+
+impl IntoValue for SpotMarketOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.max_price.map(IntoValue::into_value),
+            self.spot_instance_type.map(IntoValue::into_value),
+            self.block_duration_minutes.map(IntoValue::into_value),
+            self.valid_until.map(IntoValue::into_value),
+            self.instance_interruption_behavior
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StartInstancesRequest {
+    pub instance_ids: Vec<String>,
+    pub additional_info: Option<String>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for StartInstancesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            instance_ids: req(&mut s, 0, "InstanceIds")?,
+            additional_info: opt(&mut s, 1, "AdditionalInfo")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for StartInstancesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_ids.into_value()),
+            self.additional_info.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StartInstancesResult {
+    pub starting_instances: Option<Vec<InstanceStateChange>>,
+}
+
+impl FromValue for StartInstancesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            starting_instances: opt(&mut s, 0, "StartingInstances")?,
+        })
+    }
+}
+
+impl IntoValue for StartInstancesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.starting_instances.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StateReason {
     pub code: Option<String>,
     pub message: Option<String>,
@@ -23366,6 +29033,60 @@ impl IntoValue for StateReason {
             self.code.map(IntoValue::into_value),
             self.message.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StopInstancesRequest {
+    pub instance_ids: Vec<String>,
+    pub hibernate: Option<bool>,
+    pub skip_os_shutdown: Option<bool>,
+    pub dry_run: Option<bool>,
+    pub force: Option<bool>,
+}
+
+impl FromValue for StopInstancesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            instance_ids: req(&mut s, 0, "InstanceIds")?,
+            hibernate: opt(&mut s, 1, "Hibernate")?,
+            skip_os_shutdown: opt(&mut s, 2, "SkipOsShutdown")?,
+            dry_run: opt(&mut s, 3, "DryRun")?,
+            force: opt(&mut s, 4, "Force")?,
+        })
+    }
+}
+
+impl IntoValue for StopInstancesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_ids.into_value()),
+            self.hibernate.map(IntoValue::into_value),
+            self.skip_os_shutdown.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.force.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StopInstancesResult {
+    pub stopping_instances: Option<Vec<InstanceStateChange>>,
+}
+
+impl FromValue for StopInstancesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            stopping_instances: opt(&mut s, 0, "StoppingInstances")?,
+        })
+    }
+}
+
+impl IntoValue for StopInstancesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.stopping_instances.map(IntoValue::into_value)])
     }
 }
 
@@ -23602,6 +29323,57 @@ impl IntoValue for TagSpecification {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct TerminateInstancesRequest {
+    pub instance_ids: Vec<String>,
+    pub force: Option<bool>,
+    pub skip_os_shutdown: Option<bool>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for TerminateInstancesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            instance_ids: req(&mut s, 0, "InstanceIds")?,
+            force: opt(&mut s, 1, "Force")?,
+            skip_os_shutdown: opt(&mut s, 2, "SkipOsShutdown")?,
+            dry_run: opt(&mut s, 3, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for TerminateInstancesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_ids.into_value()),
+            self.force.map(IntoValue::into_value),
+            self.skip_os_shutdown.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TerminateInstancesResult {
+    pub terminating_instances: Option<Vec<InstanceStateChange>>,
+}
+
+impl FromValue for TerminateInstancesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            terminating_instances: opt(&mut s, 0, "TerminatingInstances")?,
+        })
+    }
+}
+
+impl IntoValue for TerminateInstancesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.terminating_instances.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TotalLocalStorageGB {
     pub min: Option<f64>,
     pub max: Option<f64>,
@@ -23648,6 +29420,51 @@ impl IntoValue for TotalLocalStorageGBRequest {
             self.min.map(IntoValue::into_value),
             self.max.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UnmonitorInstancesRequest {
+    pub instance_ids: Vec<String>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for UnmonitorInstancesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_ids: req(&mut s, 0, "InstanceIds")?,
+            dry_run: opt(&mut s, 1, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for UnmonitorInstancesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_ids.into_value()),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UnmonitorInstancesResult {
+    pub instance_monitorings: Option<Vec<InstanceMonitoring>>,
+}
+
+impl FromValue for UnmonitorInstancesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            instance_monitorings: opt(&mut s, 0, "InstanceMonitorings")?,
+        })
+    }
+}
+
+impl IntoValue for UnmonitorInstancesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.instance_monitorings.map(IntoValue::into_value)])
     }
 }
 
@@ -23817,6 +29634,134 @@ impl FromValue for ValidationWarning {
 impl IntoValue for ValidationWarning {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.errors.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Volume {
+    pub availability_zone_id: Option<String>,
+    pub outpost_arn: Option<String>,
+    pub source_volume_id: Option<String>,
+    pub iops: Option<i32>,
+    pub tags: Option<Vec<Tag>>,
+    pub volume_type: Option<String>,
+    pub fast_restored: Option<bool>,
+    pub multi_attach_enabled: Option<bool>,
+    pub throughput: Option<i32>,
+    pub sse_type: Option<String>,
+    pub operator: Option<OperatorResponse>,
+    pub volume_initialization_rate: Option<i32>,
+    pub volume_id: Option<String>,
+    pub size: Option<i32>,
+    pub snapshot_id: Option<String>,
+    pub availability_zone: Option<String>,
+    pub state: Option<String>,
+    pub create_time: Option<Timestamp>,
+    pub attachments: Option<Vec<VolumeAttachment>>,
+    pub encrypted: Option<bool>,
+    pub kms_key_id: Option<String>,
+}
+
+impl FromValue for Volume {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 21, path)?;
+        Ok(Self {
+            availability_zone_id: opt(&mut s, 0, "AvailabilityZoneId")?,
+            outpost_arn: opt(&mut s, 1, "OutpostArn")?,
+            source_volume_id: opt(&mut s, 2, "SourceVolumeId")?,
+            iops: opt(&mut s, 3, "Iops")?,
+            tags: opt(&mut s, 4, "Tags")?,
+            volume_type: opt(&mut s, 5, "VolumeType")?,
+            fast_restored: opt(&mut s, 6, "FastRestored")?,
+            multi_attach_enabled: opt(&mut s, 7, "MultiAttachEnabled")?,
+            throughput: opt(&mut s, 8, "Throughput")?,
+            sse_type: opt(&mut s, 9, "SseType")?,
+            operator: opt(&mut s, 10, "Operator")?,
+            volume_initialization_rate: opt(&mut s, 11, "VolumeInitializationRate")?,
+            volume_id: opt(&mut s, 12, "VolumeId")?,
+            size: opt(&mut s, 13, "Size")?,
+            snapshot_id: opt(&mut s, 14, "SnapshotId")?,
+            availability_zone: opt(&mut s, 15, "AvailabilityZone")?,
+            state: opt(&mut s, 16, "State")?,
+            create_time: opt(&mut s, 17, "CreateTime")?,
+            attachments: opt(&mut s, 18, "Attachments")?,
+            encrypted: opt(&mut s, 19, "Encrypted")?,
+            kms_key_id: opt(&mut s, 20, "KmsKeyId")?,
+        })
+    }
+}
+
+impl IntoValue for Volume {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.availability_zone_id.map(IntoValue::into_value),
+            self.outpost_arn.map(IntoValue::into_value),
+            self.source_volume_id.map(IntoValue::into_value),
+            self.iops.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.volume_type.map(IntoValue::into_value),
+            self.fast_restored.map(IntoValue::into_value),
+            self.multi_attach_enabled.map(IntoValue::into_value),
+            self.throughput.map(IntoValue::into_value),
+            self.sse_type.map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+            self.volume_initialization_rate.map(IntoValue::into_value),
+            self.volume_id.map(IntoValue::into_value),
+            self.size.map(IntoValue::into_value),
+            self.snapshot_id.map(IntoValue::into_value),
+            self.availability_zone.map(IntoValue::into_value),
+            self.state.map(IntoValue::into_value),
+            self.create_time.map(IntoValue::into_value),
+            self.attachments.map(IntoValue::into_value),
+            self.encrypted.map(IntoValue::into_value),
+            self.kms_key_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VolumeAttachment {
+    pub delete_on_termination: Option<bool>,
+    pub associated_resource: Option<String>,
+    pub instance_owning_service: Option<String>,
+    pub ebs_card_index: Option<i32>,
+    pub volume_id: Option<String>,
+    pub instance_id: Option<String>,
+    pub device: Option<String>,
+    pub state: Option<String>,
+    pub attach_time: Option<Timestamp>,
+}
+
+impl FromValue for VolumeAttachment {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 9, path)?;
+        Ok(Self {
+            delete_on_termination: opt(&mut s, 0, "DeleteOnTermination")?,
+            associated_resource: opt(&mut s, 1, "AssociatedResource")?,
+            instance_owning_service: opt(&mut s, 2, "InstanceOwningService")?,
+            ebs_card_index: opt(&mut s, 3, "EbsCardIndex")?,
+            volume_id: opt(&mut s, 4, "VolumeId")?,
+            instance_id: opt(&mut s, 5, "InstanceId")?,
+            device: opt(&mut s, 6, "Device")?,
+            state: opt(&mut s, 7, "State")?,
+            attach_time: opt(&mut s, 8, "AttachTime")?,
+        })
+    }
+}
+
+impl IntoValue for VolumeAttachment {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.associated_resource.map(IntoValue::into_value),
+            self.instance_owning_service.map(IntoValue::into_value),
+            self.ebs_card_index.map(IntoValue::into_value),
+            self.volume_id.map(IntoValue::into_value),
+            self.instance_id.map(IntoValue::into_value),
+            self.device.map(IntoValue::into_value),
+            self.state.map(IntoValue::into_value),
+            self.attach_time.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -24457,6 +30402,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: DescribeDhcpOptionsRequest,
     ) -> impl Future<Output = Result<DescribeDhcpOptionsResult, AwsError>> + Send;
 
+    /// `DescribeIamInstanceProfileAssociations`.
+    fn describe_iam_instance_profile_associations(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeIamInstanceProfileAssociationsRequest,
+    ) -> impl Future<Output = Result<DescribeIamInstanceProfileAssociationsResult, AwsError>> + Send;
+
     /// `DescribeImageAttribute`.
     fn describe_image_attribute(
         &self,
@@ -24471,6 +30423,27 @@ pub trait Handlers: Send + Sync + 'static {
         input: DescribeImagesRequest,
     ) -> impl Future<Output = Result<DescribeImagesResult, AwsError>> + Send;
 
+    /// `DescribeInstanceAttribute`.
+    fn describe_instance_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceAttributeRequest,
+    ) -> impl Future<Output = Result<InstanceAttribute, AwsError>> + Send;
+
+    /// `DescribeInstanceCreditSpecifications`.
+    fn describe_instance_credit_specifications(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceCreditSpecificationsRequest,
+    ) -> impl Future<Output = Result<DescribeInstanceCreditSpecificationsResult, AwsError>> + Send;
+
+    /// `DescribeInstanceStatus`.
+    fn describe_instance_status(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceStatusRequest,
+    ) -> impl Future<Output = Result<DescribeInstanceStatusResult, AwsError>> + Send;
+
     /// `DescribeInstanceTypeOfferings`.
     fn describe_instance_type_offerings(
         &self,
@@ -24484,6 +30457,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: DescribeInstanceTypesRequest,
     ) -> impl Future<Output = Result<DescribeInstanceTypesResult, AwsError>> + Send;
+
+    /// `DescribeInstances`.
+    fn describe_instances(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstancesRequest,
+    ) -> impl Future<Output = Result<DescribeInstancesResult, AwsError>> + Send;
 
     /// `DescribeInternetGateways`.
     fn describe_internet_gateways(
@@ -24576,6 +30556,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: DescribeTagsRequest,
     ) -> impl Future<Output = Result<DescribeTagsResult, AwsError>> + Send;
 
+    /// `DescribeVolumes`.
+    fn describe_volumes(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeVolumesRequest,
+    ) -> impl Future<Output = Result<DescribeVolumesResult, AwsError>> + Send;
+
     /// `DescribeVpcAttribute`.
     fn describe_vpc_attribute(
         &self,
@@ -24618,6 +30605,20 @@ pub trait Handlers: Send + Sync + 'static {
         input: DisassociateVpcCidrBlockRequest,
     ) -> impl Future<Output = Result<DisassociateVpcCidrBlockResult, AwsError>> + Send;
 
+    /// `GetConsoleOutput`.
+    fn get_console_output(
+        &self,
+        ctx: &RequestContext,
+        input: GetConsoleOutputRequest,
+    ) -> impl Future<Output = Result<GetConsoleOutputResult, AwsError>> + Send;
+
+    /// `GetLaunchTemplateData`.
+    fn get_launch_template_data(
+        &self,
+        ctx: &RequestContext,
+        input: GetLaunchTemplateDataRequest,
+    ) -> impl Future<Output = Result<GetLaunchTemplateDataResult, AwsError>> + Send;
+
     /// `GetManagedPrefixListEntries`.
     fn get_managed_prefix_list_entries(
         &self,
@@ -24638,6 +30639,20 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: ModifyImageAttributeRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `ModifyInstanceAttribute`.
+    fn modify_instance_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyInstanceAttributeRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `ModifyInstanceMetadataOptions`.
+    fn modify_instance_metadata_options(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyInstanceMetadataOptionsRequest,
+    ) -> impl Future<Output = Result<ModifyInstanceMetadataOptionsResult, AwsError>> + Send;
 
     /// `ModifyLaunchTemplate`.
     fn modify_launch_template(
@@ -24672,6 +30687,20 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ModifyVpcAttributeRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `MonitorInstances`.
+    fn monitor_instances(
+        &self,
+        ctx: &RequestContext,
+        input: MonitorInstancesRequest,
+    ) -> impl Future<Output = Result<MonitorInstancesResult, AwsError>> + Send;
+
+    /// `RebootInstances`.
+    fn reboot_instances(
+        &self,
+        ctx: &RequestContext,
+        input: RebootInstancesRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `RegisterImage`.
@@ -24736,6 +30765,41 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: RevokeSecurityGroupIngressRequest,
     ) -> impl Future<Output = Result<RevokeSecurityGroupIngressResult, AwsError>> + Send;
+
+    /// `RunInstances`.
+    fn run_instances(
+        &self,
+        ctx: &RequestContext,
+        input: RunInstancesRequest,
+    ) -> impl Future<Output = Result<Reservation, AwsError>> + Send;
+
+    /// `StartInstances`.
+    fn start_instances(
+        &self,
+        ctx: &RequestContext,
+        input: StartInstancesRequest,
+    ) -> impl Future<Output = Result<StartInstancesResult, AwsError>> + Send;
+
+    /// `StopInstances`.
+    fn stop_instances(
+        &self,
+        ctx: &RequestContext,
+        input: StopInstancesRequest,
+    ) -> impl Future<Output = Result<StopInstancesResult, AwsError>> + Send;
+
+    /// `TerminateInstances`.
+    fn terminate_instances(
+        &self,
+        ctx: &RequestContext,
+        input: TerminateInstancesRequest,
+    ) -> impl Future<Output = Result<TerminateInstancesResult, AwsError>> + Send;
+
+    /// `UnmonitorInstances`.
+    fn unmonitor_instances(
+        &self,
+        ctx: &RequestContext,
+        input: UnmonitorInstancesRequest,
+    ) -> impl Future<Output = Result<UnmonitorInstancesResult, AwsError>> + Send;
 
     /// Wipes all state (`POST /_nimbus/reset`) together with `then`; see [`nimbus_wire::Service::reset`] for what a service with state must do. The default (no state) just runs `then`.
     fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
@@ -27062,6 +33126,23 @@ pub mod access {
         }]
     }
 
+    /// `DescribeIamInstanceProfileAssociations`: `ec2:DescribeIamInstanceProfileAssociations`.
+    pub fn describe_iam_instance_profile_associations(
+        _ctx: &RequestContext,
+        _input: &DescribeIamInstanceProfileAssociationsRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeIamInstanceProfileAssociations",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeImageAttribute`: `ec2:DescribeImageAttribute`.
     pub fn describe_image_attribute(
         ctx: &RequestContext,
@@ -27104,6 +33185,57 @@ pub mod access {
         }]
     }
 
+    /// `DescribeInstanceAttribute`: `ec2:DescribeInstanceAttribute`.
+    pub fn describe_instance_attribute(
+        _ctx: &RequestContext,
+        _input: &DescribeInstanceAttributeRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeInstanceAttribute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeInstanceCreditSpecifications`: `ec2:DescribeInstanceCreditSpecifications`.
+    pub fn describe_instance_credit_specifications(
+        _ctx: &RequestContext,
+        _input: &DescribeInstanceCreditSpecificationsRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeInstanceCreditSpecifications",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeInstanceStatus`: `ec2:DescribeInstanceStatus`.
+    pub fn describe_instance_status(
+        _ctx: &RequestContext,
+        _input: &DescribeInstanceStatusRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeInstanceStatus",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeInstanceTypeOfferings`: `ec2:DescribeInstanceTypeOfferings`.
     pub fn describe_instance_type_offerings(
         _ctx: &RequestContext,
@@ -27132,6 +33264,23 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "ec2:DescribeInstanceTypes",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeInstances`: `ec2:DescribeInstances`.
+    pub fn describe_instances(
+        _ctx: &RequestContext,
+        _input: &DescribeInstancesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeInstances",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -27350,6 +33499,20 @@ pub mod access {
         }]
     }
 
+    /// `DescribeVolumes`: `ec2:DescribeVolumes`.
+    pub fn describe_volumes(_ctx: &RequestContext, _input: &DescribeVolumesRequest) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeVolumes",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeVpcAttribute`: `ec2:DescribeVpcAttribute`.
     pub fn describe_vpc_attribute(
         _ctx: &RequestContext,
@@ -27525,6 +33688,66 @@ pub mod access {
         }]
     }
 
+    /// `GetConsoleOutput`: `ec2:GetConsoleOutput`.
+    pub fn get_console_output(
+        ctx: &RequestContext,
+        input: &GetConsoleOutputRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:GetConsoleOutput",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetLaunchTemplateData`: `ec2:GetLaunchTemplateData`.
+    pub fn get_launch_template_data(
+        ctx: &RequestContext,
+        input: &GetLaunchTemplateDataRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:GetLaunchTemplateData",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `GetManagedPrefixListEntries`: `ec2:GetManagedPrefixListEntries`.
     pub fn get_managed_prefix_list_entries(
         ctx: &RequestContext,
@@ -27685,6 +33908,66 @@ pub mod access {
         }]
     }
 
+    /// `ModifyInstanceAttribute`: `ec2:ModifyInstanceAttribute`.
+    pub fn modify_instance_attribute(
+        ctx: &RequestContext,
+        input: &ModifyInstanceAttributeRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:ModifyInstanceAttribute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ModifyInstanceMetadataOptions`: `ec2:ModifyInstanceMetadataOptions`.
+    pub fn modify_instance_metadata_options(
+        ctx: &RequestContext,
+        input: &ModifyInstanceMetadataOptionsRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:ModifyInstanceMetadataOptions",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `ModifyLaunchTemplate`: `ec2:ModifyLaunchTemplate`.
     pub fn modify_launch_template(
         ctx: &RequestContext,
@@ -27830,6 +34113,60 @@ pub mod access {
             condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
             Access {
                 action: "ec2:ModifyVpcAttribute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `MonitorInstances`: `ec2:MonitorInstances`.
+    pub fn monitor_instances(ctx: &RequestContext, input: &MonitorInstancesRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_ids.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:MonitorInstances",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `RebootInstances`: `ec2:RebootInstances`.
+    pub fn reboot_instances(ctx: &RequestContext, input: &RebootInstancesRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_ids.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:RebootInstances",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -28149,6 +34486,326 @@ pub mod access {
             condition(&mut c, "ec2:SecurityGroupID", &[Each(&v0)]);
             Access {
                 action: "ec2:RevokeSecurityGroupIngress",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `RunInstances`: `ec2:RunInstances`, `ec2:CreateTags` (when `TagSpecifications` is set), `iam:PassRole` (when `IamInstanceProfile` is set).
+    pub fn run_instances(ctx: &RequestContext, input: &RunInstancesRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.image_id.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.instance_type.push_values(&mut v1);
+        let mut v2: Vec<String> = Vec::new();
+        input.key_name.push_values(&mut v2);
+        let mut v3: Vec<String> = Vec::new();
+        if let Some(x0) = &input.launch_template {
+            x0.launch_template_id.push_values(&mut v3);
+        }
+        let mut v4: Vec<String> = Vec::new();
+        input.security_group_ids.push_values(&mut v4);
+        let mut v5: Vec<String> = Vec::new();
+        input.subnet_id.push_values(&mut v5);
+        let mut v6: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v6);
+                    }
+                }
+            }
+        }
+        let p0 = input.iam_instance_profile.is_some();
+        let p1 = input
+            .tag_specifications
+            .as_ref()
+            .is_some_and(|v| !v.is_empty());
+        let mut a = Vec::new();
+        {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/*"),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit("::image/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":network-interface/*"),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":security-group/"),
+                    Each(&v4),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":subnet/"),
+                    Each(&v5),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":volume/*"),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":key-pair/"),
+                    Each(&v2),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":launch-template/"),
+                    Each(&v3),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:InstanceType", &[Each(&v1)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v6)]);
+            a.push(Access {
+                action: "ec2:RunInstances",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        if p1 {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/*"),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":volume/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:CreateAction", &[Lit("RunInstances")]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v6)]);
+            a.push(Access {
+                action: "ec2:CreateTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            a.push(Access {
+                action: "iam:PassRole",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
+    }
+
+    /// `StartInstances`: `ec2:StartInstances`.
+    pub fn start_instances(ctx: &RequestContext, input: &StartInstancesRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_ids.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:StartInstances",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `StopInstances`: `ec2:StopInstances`.
+    pub fn stop_instances(ctx: &RequestContext, input: &StopInstancesRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_ids.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:StopInstances",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `TerminateInstances`: `ec2:TerminateInstances`.
+    pub fn terminate_instances(
+        ctx: &RequestContext,
+        input: &TerminateInstancesRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_ids.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:TerminateInstances",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UnmonitorInstances`: `ec2:UnmonitorInstances`.
+    pub fn unmonitor_instances(
+        ctx: &RequestContext,
+        input: &UnmonitorInstancesRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_ids.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:UnmonitorInstances",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -28726,6 +35383,24 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.describe_dhcp_options(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "DescribeIamInstanceProfileAssociations" => {
+                    let input = DescribeIamInstanceProfileAssociationsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "DescribeIamInstanceProfileAssociationsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(
+                            ctx,
+                            &access::describe_iam_instance_profile_associations(ctx, &input),
+                        )
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self
+                        .0
+                        .describe_iam_instance_profile_associations(ctx, input)
+                        .await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DescribeImageAttribute" => {
                     let input = DescribeImageAttributeRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -28750,6 +35425,48 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.describe_images(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "DescribeInstanceAttribute" => {
+                    let input = DescribeInstanceAttributeRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "DescribeInstanceAttributeRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_instance_attribute(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_instance_attribute(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeInstanceCreditSpecifications" => {
+                    let input = DescribeInstanceCreditSpecificationsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "DescribeInstanceCreditSpecificationsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(
+                            ctx,
+                            &access::describe_instance_credit_specifications(ctx, &input),
+                        )
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self
+                        .0
+                        .describe_instance_credit_specifications(ctx, input)
+                        .await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeInstanceStatus" => {
+                    let input = DescribeInstanceStatusRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(7)),
+                        "DescribeInstanceStatusRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_instance_status(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_instance_status(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DescribeInstanceTypeOfferings" => {
                     let input = DescribeInstanceTypeOfferingsRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(5)),
@@ -28772,6 +35489,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::describe_instance_types(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.describe_instance_types(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeInstances" => {
+                    let input = DescribeInstancesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(6)),
+                        "DescribeInstancesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_instances(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_instances(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "DescribeInternetGateways" => {
@@ -28930,6 +35659,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.describe_tags(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "DescribeVolumes" => {
+                    let input = DescribeVolumesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(6)),
+                        "DescribeVolumesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_volumes(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_volumes(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DescribeVpcAttribute" => {
                     let input = DescribeVpcAttributeRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -29002,6 +35743,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.disassociate_vpc_cidr_block(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "GetConsoleOutput" => {
+                    let input = GetConsoleOutputRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "GetConsoleOutputRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_console_output(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_console_output(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetLaunchTemplateData" => {
+                    let input = GetLaunchTemplateDataRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "GetLaunchTemplateDataRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_launch_template_data(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_launch_template_data(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "GetManagedPrefixListEntries" => {
                     let input = GetManagedPrefixListEntriesRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(5)),
@@ -29037,6 +35802,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.modify_image_attribute(ctx, input).await?;
                     Ok(None)
+                }
+                "ModifyInstanceAttribute" => {
+                    let input = ModifyInstanceAttributeRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(17)),
+                        "ModifyInstanceAttributeRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::modify_instance_attribute(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.modify_instance_attribute(ctx, input).await?;
+                    Ok(None)
+                }
+                "ModifyInstanceMetadataOptions" => {
+                    let input = ModifyInstanceMetadataOptionsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(7)),
+                        "ModifyInstanceMetadataOptionsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::modify_instance_metadata_options(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.modify_instance_metadata_options(ctx, input).await?;
+                    Ok(Some(out.into_value()))
                 }
                 "ModifyLaunchTemplate" => {
                     let input = ModifyLaunchTemplateRequest::from_value(
@@ -29096,6 +35885,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::modify_vpc_attribute(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.modify_vpc_attribute(ctx, input).await?;
+                    Ok(None)
+                }
+                "MonitorInstances" => {
+                    let input = MonitorInstancesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "MonitorInstancesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::monitor_instances(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.monitor_instances(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "RebootInstances" => {
+                    let input = RebootInstancesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "RebootInstancesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::reboot_instances(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.reboot_instances(ctx, input).await?;
                     Ok(None)
                 }
                 "RegisterImage" => {
@@ -29204,6 +36017,66 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::revoke_security_group_ingress(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.revoke_security_group_ingress(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "RunInstances" => {
+                    let input = RunInstancesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(44)),
+                        "RunInstancesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::run_instances(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.run_instances(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "StartInstances" => {
+                    let input = StartInstancesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "StartInstancesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::start_instances(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.start_instances(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "StopInstances" => {
+                    let input = StopInstancesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "StopInstancesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::stop_instances(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.stop_instances(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "TerminateInstances" => {
+                    let input = TerminateInstancesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "TerminateInstancesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::terminate_instances(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.terminate_instances(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "UnmonitorInstances" => {
+                    let input = UnmonitorInstancesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "UnmonitorInstancesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::unmonitor_instances(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.unmonitor_instances(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 other => Err(AwsError::not_implemented(MODEL.service_id, other)),

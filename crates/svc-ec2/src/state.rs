@@ -200,6 +200,8 @@ pub struct Inner {
     writer: tokio::sync::Mutex<()>,
     /// Key pairs, images and launch templates (`defs`), with their own lock and writer.
     pub(crate) defs: crate::defs::Defs,
+    /// The host that runs instances, the clock, per-instance locks (`instances`).
+    pub(crate) instances: crate::instances::Instances,
 }
 
 impl std::ops::Deref for Ec2 {
@@ -232,6 +234,7 @@ impl Ec2 {
         Ok(Ec2 {
             inner: Arc::new(Inner {
                 defs: crate::defs::Defs::load(store.clone())?,
+                instances: Default::default(),
                 store,
                 ids,
                 state: RwLock::new(state),

@@ -1,7 +1,7 @@
 //! The generated `Handlers` trait implemented for [`Ec2`]: one thin method per operation,
 //! delegating to the module that owns the resource (security groups, their rules, VPCs,
 //! subnets, gateways, route tables, ACLs and DHCP options, addresses, interfaces, zones
-//! and regions), plus the id checks and group lookups those modules share. Nothing here validates
+//! and regions, instances), plus the id checks and group lookups those modules share. Nothing here validates
 //! or stores anything itself.
 
 mod acls_dhcp;
@@ -9,6 +9,10 @@ mod addresses;
 mod gateways;
 mod group_rules;
 mod images;
+mod inst_lifecycle;
+pub(crate) mod inst_render;
+mod instance_attrs;
+pub(crate) mod instances;
 mod instance_types;
 mod interfaces;
 mod key_pairs;
@@ -716,6 +720,88 @@ impl Handlers for Ec2 {
         input: ResetImageAttributeRequest,
     ) -> Result<(), AwsError> {
         images::reset_attribute(self, ctx, input).await
+    }
+
+    async fn run_instances(&self, ctx: &RequestContext, input: RunInstancesRequest) -> Result<Reservation, AwsError> {
+        instances::run(self, ctx, input).await
+    }
+
+    async fn describe_instances(&self, ctx: &RequestContext, input: DescribeInstancesRequest) -> Result<DescribeInstancesResult, AwsError> {
+        inst_lifecycle::describe(self, ctx, input).await
+    }
+
+    async fn describe_instance_status(&self, ctx: &RequestContext, input: DescribeInstanceStatusRequest) -> Result<DescribeInstanceStatusResult, AwsError> {
+        inst_lifecycle::status(self, ctx, input).await
+    }
+
+    async fn start_instances(&self, ctx: &RequestContext, input: StartInstancesRequest) -> Result<StartInstancesResult, AwsError> {
+        inst_lifecycle::start(self, ctx, input).await
+    }
+
+    async fn stop_instances(&self, ctx: &RequestContext, input: StopInstancesRequest) -> Result<StopInstancesResult, AwsError> {
+        inst_lifecycle::stop(self, ctx, input).await
+    }
+
+    async fn reboot_instances(&self, ctx: &RequestContext, input: RebootInstancesRequest) -> Result<(), AwsError> {
+        inst_lifecycle::reboot(self, ctx, input).await
+    }
+
+    async fn terminate_instances(&self, ctx: &RequestContext, input: TerminateInstancesRequest) -> Result<TerminateInstancesResult, AwsError> {
+        inst_lifecycle::terminate(self, ctx, input).await
+    }
+
+    async fn describe_instance_attribute(&self, ctx: &RequestContext, input: DescribeInstanceAttributeRequest) -> Result<InstanceAttribute, AwsError> {
+        instance_attrs::describe_attribute(self, ctx, input).await
+    }
+
+    async fn modify_instance_attribute(&self, ctx: &RequestContext, input: ModifyInstanceAttributeRequest) -> Result<(), AwsError> {
+        instance_attrs::modify_attribute(self, ctx, input).await
+    }
+
+    async fn get_console_output(&self, ctx: &RequestContext, input: GetConsoleOutputRequest) -> Result<GetConsoleOutputResult, AwsError> {
+        instance_attrs::console_output(self, ctx, input).await
+    }
+
+    async fn describe_volumes(&self, ctx: &RequestContext, input: DescribeVolumesRequest) -> Result<DescribeVolumesResult, AwsError> {
+        instance_attrs::describe_volumes(self, ctx, input).await
+    }
+
+    async fn modify_instance_metadata_options(&self, ctx: &RequestContext, input: ModifyInstanceMetadataOptionsRequest) -> Result<ModifyInstanceMetadataOptionsResult, AwsError> {
+        instance_attrs::modify_metadata_options(self, ctx, input).await
+    }
+
+    async fn describe_instance_credit_specifications(&self, ctx: &RequestContext, input: DescribeInstanceCreditSpecificationsRequest) -> Result<DescribeInstanceCreditSpecificationsResult, AwsError> {
+        instance_attrs::credit_specifications(self, ctx, input).await
+    }
+
+    async fn describe_iam_instance_profile_associations(&self, ctx: &RequestContext, input: DescribeIamInstanceProfileAssociationsRequest) -> Result<DescribeIamInstanceProfileAssociationsResult, AwsError> {
+        instance_attrs::profile_associations(self, ctx, input).await
+    }
+
+    async fn get_launch_template_data(&self, ctx: &RequestContext, input: GetLaunchTemplateDataRequest) -> Result<GetLaunchTemplateDataResult, AwsError> {
+        instance_attrs::launch_template_data(self, ctx, input).await
+    }
+
+    async fn monitor_instances(
+        &self,
+        ctx: &RequestContext,
+        input: MonitorInstancesRequest,
+    ) -> Result<MonitorInstancesResult, AwsError> {
+        let m = instance_attrs::set_monitoring(self, ctx, input.instance_ids, input.dry_run, true);
+        Ok(MonitorInstancesResult {
+            instance_monitorings: Some(m.await?),
+        })
+    }
+
+    async fn unmonitor_instances(
+        &self,
+        ctx: &RequestContext,
+        input: UnmonitorInstancesRequest,
+    ) -> Result<UnmonitorInstancesResult, AwsError> {
+        let m = instance_attrs::set_monitoring(self, ctx, input.instance_ids, input.dry_run, false);
+        Ok(UnmonitorInstancesResult {
+            instance_monitorings: Some(m.await?),
+        })
     }
 
     fn reset<'a>(&'a self, then: nimbus_wire::ResetStep<'a>) -> nimbus_wire::ResetStep<'a> {
