@@ -11,3 +11,4 @@ pub mod alarm_actions;
 pub mod app;
 pub mod autoscaling_wiring;
 pub mod hooks;
+pub mod instances_wiring;

@@ -148,6 +148,15 @@ pub struct InstanceRec {
 }
 
 impl InstanceRec {
+    /// The user data, decoded.
+    pub fn user_data_bytes(&self) -> Option<Vec<u8>> {
+        use base64::Engine;
+        let u = self.user_data.as_ref()?;
+        base64::engine::general_purpose::STANDARD
+            .decode(u.trim())
+            .ok()
+    }
+
     pub fn is_terminated(&self) -> bool {
         self.state == TERMINATED
     }

@@ -17,7 +17,6 @@ use crate::inst_errors;
 use crate::inst_records::*;
 use crate::model::Peer;
 use crate::Ec2;
-use base64::Engine;
 use nimbus_core::{AwsError, Clock, Timestamp};
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
@@ -213,11 +212,7 @@ impl Ec2 {
             personality: rec.personality.clone(),
             vcpus: t.map_or(1, |t| t.vcpus.max(1) as u32),
             memory_mib: t.map_or(1024, |t| t.memory_mib.max(16) as u64),
-            user_data: rec.user_data.as_ref().and_then(|u| {
-                base64::engine::general_purpose::STANDARD
-                    .decode(u.trim())
-                    .ok()
-            }),
+            user_data: rec.user_data_bytes(),
             vpc_id: rec.vpc_id.clone(),
             vpc_cidr: rec.vpc_cidr.clone(),
             private_ip: rec.private_ip.parse().unwrap_or(Ipv4Addr::UNSPECIFIED),
