@@ -317,6 +317,8 @@ impl Ec2 {
                                     true
                                 })
                                 .await;
+                            // Shutting down next: clean up what the launch left.
+                            continue;
                         }
                     }
                 }
