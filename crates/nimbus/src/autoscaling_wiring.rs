@@ -114,7 +114,11 @@ impl Fleet for Ec2Fleet {
                 launch_template_name: if t.id.is_some() { None } else { t.name.clone() },
                 version: t.version.clone(),
             }),
-            image_id: if req.template.is_some() { None } else { req.image_id.clone() },
+            image_id: if req.template.is_some() {
+                None
+            } else {
+                req.image_id.clone()
+            },
             instance_type: if req.template.is_some() {
                 None
             } else {
@@ -138,8 +142,16 @@ impl Fleet for Ec2Fleet {
                 })
                 .collect(),
         };
-        let out = block(self.ec2.launch_instances(&req.account, &req.region, input, opts))?
-            .map_err(|e| format!("{}. Launching EC2 instance failed.", e.message.trim_end_matches('.')))?;
+        let out = block(
+            self.ec2
+                .launch_instances(&req.account, &req.region, input, opts),
+        )?
+        .map_err(|e| {
+            format!(
+                "{}. Launching EC2 instance failed.",
+                e.message.trim_end_matches('.')
+            )
+        })?;
         let first = out
             .into_iter()
             .next()
@@ -152,8 +164,7 @@ impl Fleet for Ec2Fleet {
     }
 
     fn terminate(&self, account: &str, region: &str, instance_id: &str) -> Result<(), String> {
-        block(self.ec2.terminate_instance(account, region, instance_id))?
-            .map_err(|e| e.message)
+        block(self.ec2.terminate_instance(account, region, instance_id))?.map_err(|e| e.message)
     }
 
     fn observe(&self, account: &str, region: &str, instance_id: &str) -> Observed {

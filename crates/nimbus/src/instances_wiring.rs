@@ -263,7 +263,9 @@ impl InstanceHost for RuntimeHost {
         for port in ports(&rules) {
             match handle.block_on(self.runtime.expose(id, ip, port)) {
                 Ok(x) => opened.push(x),
-                Err(e) => tracing::warn!(target: "nimbus", instance = %id, "forwarding {ip}:{port}: {e}"),
+                Err(e) => {
+                    tracing::warn!(target: "nimbus", instance = %id, "forwarding {ip}:{port}: {e}")
+                }
             }
         }
         self.exposures
@@ -300,7 +302,10 @@ impl MetadataSource for Ec2Metadata {
         let host = i.private_dns();
         let m = "meta-data/";
         put(&format!("{m}ami-id"), i.image_id.clone());
-        put(&format!("{m}ami-launch-index"), i.ami_launch_index.to_string());
+        put(
+            &format!("{m}ami-launch-index"),
+            i.ami_launch_index.to_string(),
+        );
         put(&format!("{m}ami-manifest-path"), "(unknown)".into());
         put(&format!("{m}instance-id"), i.instance_id.clone());
         put(&format!("{m}instance-type"), i.instance_type.clone());
@@ -332,8 +337,14 @@ impl MetadataSource for Ec2Metadata {
         });
         put(&format!("{m}security-groups"), groups.join("\n"));
         if let Some(root) = i.volumes.first() {
-            put(&format!("{m}block-device-mapping/ami"), root.device_name.clone());
-            put(&format!("{m}block-device-mapping/root"), root.device_name.clone());
+            put(
+                &format!("{m}block-device-mapping/ami"),
+                root.device_name.clone(),
+            );
+            put(
+                &format!("{m}block-device-mapping/root"),
+                root.device_name.clone(),
+            );
         }
         for (n, v) in i.volumes.iter().enumerate().skip(1) {
             put(
@@ -356,14 +367,26 @@ impl MetadataSource for Ec2Metadata {
         put(&format!("{mac}vpc-ipv4-cidr-blocks"), i.vpc_cidr.clone());
         if let Some(ip) = i.shown_public_ip() {
             put(&format!("{m}public-ipv4"), ip.to_string());
-            put(&format!("{m}public-hostname"), i.public_dns().unwrap_or_default());
+            put(
+                &format!("{m}public-hostname"),
+                i.public_dns().unwrap_or_default(),
+            );
             put(&format!("{mac}public-ipv4s"), ip.to_string());
-            put(&format!("{mac}public-hostname"), i.public_dns().unwrap_or_default());
-            put(&format!("{mac}ipv4-associations/{ip}"), i.private_ip.clone());
+            put(
+                &format!("{mac}public-hostname"),
+                i.public_dns().unwrap_or_default(),
+            );
+            put(
+                &format!("{mac}ipv4-associations/{ip}"),
+                i.private_ip.clone(),
+            );
         }
         if let Some(k) = &i.key_name {
             if let Some(pk) = self.ec2.key_pair_public_key(&i.account, &i.region, k) {
-                put(&format!("{m}public-keys/0/openssh-key"), format!("{pk} {k}"));
+                put(
+                    &format!("{m}public-keys/0/openssh-key"),
+                    format!("{pk} {k}"),
+                );
             }
         }
         if i.metadata.tags == "enabled" {
@@ -472,7 +495,10 @@ mod tests {
             cidr: "0.0.0.0/0".into(),
         };
         assert_eq!(ports(&[r(80, 80)]), vec![80]);
-        assert_eq!(ports(&[r(8000, 8002), r(22, 22)]), vec![22, 8000, 8001, 8002]);
+        assert_eq!(
+            ports(&[r(8000, 8002), r(22, 22)]),
+            vec![22, 8000, 8001, 8002]
+        );
         assert_eq!(
             ports(&[r(0, 65535)]),
             vec![22, 80, 443, 3000, 3306, 5000, 5432, 6379, 8000, 8080, 8443, 8888, 9000]

@@ -169,7 +169,8 @@ impl InstanceRec {
 
     /// The public DNS name while the instance has a public address.
     pub fn public_dns(&self) -> Option<String> {
-        self.shown_public_ip().map(|ip| public_dns(&self.region, ip))
+        self.shown_public_ip()
+            .map(|ip| public_dns(&self.region, ip))
     }
 
     /// The public address as AWS shows it: only while pending or running.

@@ -95,12 +95,8 @@ impl Ec2 {
     /// The instance `id`, whatever its account and region (for the metadata service, which
     /// knows only the id).
     pub fn instance_by_id(&self, id: &str) -> Option<Arc<InstanceRec>> {
-        self.defs.read(|st| {
-            st.instances
-                .values()
-                .find_map(|m| m.get(id))
-                .cloned()
-        })
+        self.defs
+            .read(|st| st.instances.values().find_map(|m| m.get(id)).cloned())
     }
 
     /// The instance `id` of (account, region).
@@ -241,13 +237,7 @@ impl Ec2 {
                 .values()
                 .flat_map(|m| m.values())
                 .filter(|i| i.state != STOPPED)
-                .map(|i| {
-                    (
-                        i.account.clone(),
-                        i.region.clone(),
-                        i.instance_id.clone(),
-                    )
-                })
+                .map(|i| (i.account.clone(), i.region.clone(), i.instance_id.clone()))
                 .collect()
         });
         for key in keys {
@@ -263,7 +253,9 @@ impl Ec2 {
         f: impl FnOnce(&dyn InstanceHost) -> T + Send + 'static,
     ) -> Option<T> {
         let h = host.clone();
-        tokio::task::spawn_blocking(move || f(h.as_ref())).await.ok()
+        tokio::task::spawn_blocking(move || f(h.as_ref()))
+            .await
+            .ok()
     }
 
     /// Brings the instance in line with its record; the caller holds its lock. Loops while
@@ -369,8 +361,7 @@ impl Ec2 {
                             self.mark_impaired(account, region, id, now).await;
                         }
                         Some(HostState::Running) | Some(HostState::Pending) => {
-                            self.refresh_access(&host, account, region, id, false)
-                                .await;
+                            self.refresh_access(&host, account, region, id, false).await;
                         }
                     }
                 }
@@ -484,7 +475,11 @@ impl Ec2 {
         };
         let want = (ip, rules.clone());
         {
-            let cache = self.instances.access.lock().unwrap_or_else(|e| e.into_inner());
+            let cache = self
+                .instances
+                .access
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
             if !force && cache.get(id) == Some(&want) {
                 return;
             }

@@ -27,11 +27,11 @@ mod filters;
 pub mod generated;
 mod handlers;
 pub mod host;
+pub mod images;
 pub mod inst_errors;
 pub mod inst_records;
-pub mod instances;
-pub mod images;
 pub mod instance_types;
+pub mod instances;
 mod keypairs;
 pub mod launch_templates;
 mod model;
@@ -47,9 +47,9 @@ mod state;
 mod tagging;
 mod tags;
 
-pub use model::TagRec;
 pub use handlers::instances::{LaunchOptions, LaunchedInstance};
 pub use host::{HostSpec, HostState, InstanceHost, TcpIngress};
+pub use model::TagRec;
 pub use public::{InterfaceInfo, NewInterface, SubnetInfo, AUTO_PUBLIC_IP_RANGE};
 pub use state::Ec2;
 

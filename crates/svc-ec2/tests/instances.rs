@@ -33,7 +33,10 @@ impl FakeHost {
 
 impl InstanceHost for FakeHost {
     fn launch(&self, spec: &HostSpec) -> Result<(), String> {
-        self.calls.lock().unwrap().push(format!("launch {}", spec.instance_id));
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("launch {}", spec.instance_id));
         self.specs.lock().unwrap().push(spec.clone());
         if self.fail_launch {
             return Err("no room".into());
@@ -127,7 +130,11 @@ async fn wait_state(ec2: &Ec2, id: &str, want: &str) {
 }
 
 async fn launch(ec2: &Ec2, req: RunInstancesRequest) -> Vec<Instance> {
-    ec2.run_instances(&ctx(), req).await.unwrap().instances.unwrap()
+    ec2.run_instances(&ctx(), req)
+        .await
+        .unwrap()
+        .instances
+        .unwrap()
 }
 
 #[tokio::test]
@@ -183,8 +190,14 @@ async fn the_lifecycle_drives_the_host() {
         .await
         .unwrap();
     let change = &out.stopping_instances.unwrap()[0];
-    assert_eq!(change.current_state.as_ref().unwrap().name.as_deref(), Some("stopping"));
-    assert_eq!(change.previous_state.as_ref().unwrap().name.as_deref(), Some("running"));
+    assert_eq!(
+        change.current_state.as_ref().unwrap().name.as_deref(),
+        Some("stopping")
+    );
+    assert_eq!(
+        change.previous_state.as_ref().unwrap().name.as_deref(),
+        Some("running")
+    );
     wait_state(&ec2, &id, "stopped").await;
     assert!(host.calls().contains(&format!("stop {id}")));
     // Type changes need a stopped instance.
@@ -241,11 +254,11 @@ async fn the_lifecycle_drives_the_host() {
         .describe_network_interfaces(&ctx(), DescribeNetworkInterfacesRequest::default())
         .await
         .unwrap();
-    assert!(enis
-        .network_interfaces
-        .unwrap()
-        .iter()
-        .all(|e| e.attachment.as_ref().and_then(|a| a.instance_id.as_deref()) != Some(&id)));
+    assert!(enis.network_interfaces.unwrap().iter().all(|e| e
+        .attachment
+        .as_ref()
+        .and_then(|a| a.instance_id.as_deref())
+        != Some(&id)));
     let err = ec2
         .start_instances(
             &ctx(),
@@ -261,7 +274,10 @@ async fn the_lifecycle_drives_the_host() {
 #[tokio::test]
 async fn the_guests_own_shutdown_follows_the_shutdown_behavior() {
     let (ec2, host) = with_host(false);
-    let a = launch(&ec2, run_req(1)).await[0].instance_id.clone().unwrap();
+    let a = launch(&ec2, run_req(1)).await[0]
+        .instance_id
+        .clone()
+        .unwrap();
     let mut req = run_req(1);
     req.instance_initiated_shutdown_behavior = Some("terminate".into());
     let b = launch(&ec2, req).await[0].instance_id.clone().unwrap();
@@ -289,7 +305,10 @@ async fn the_guests_own_shutdown_follows_the_shutdown_behavior() {
         Some("Client.InstanceInitiatedShutdown")
     );
     // An init that died: status checks impaired.
-    let c = launch(&ec2, run_req(1)).await[0].instance_id.clone().unwrap();
+    let c = launch(&ec2, run_req(1)).await[0]
+        .instance_id
+        .clone()
+        .unwrap();
     wait_state(&ec2, &c, "running").await;
     host.set(&c, HostState::Failed(1));
     ec2.sync_instances().await;
@@ -313,7 +332,10 @@ async fn the_guests_own_shutdown_follows_the_shutdown_behavior() {
 #[tokio::test]
 async fn a_failed_launch_terminates_with_a_server_error() {
     let (ec2, _host) = with_host(true);
-    let id = launch(&ec2, run_req(1)).await[0].instance_id.clone().unwrap();
+    let id = launch(&ec2, run_req(1)).await[0]
+        .instance_id
+        .clone()
+        .unwrap();
     wait_state(&ec2, &id, "terminated").await;
 }
 

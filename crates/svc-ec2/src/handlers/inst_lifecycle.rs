@@ -235,12 +235,14 @@ pub(super) async fn status(
             ("initializing", "initializing")
         };
         let code = state_code(&i.state).to_string();
-        let reach = |s: &str| match s {
-            "ok" => "passed",
-            "impaired" => "failed",
-            other => other,
-        }
-        .to_string();
+        let reach = |s: &str| {
+            match s {
+                "ok" => "passed",
+                "impaired" => "failed",
+                other => other,
+            }
+            .to_string()
+        };
         let keep = fs.iter().all(|f| match f.name.as_str() {
             "availability-zone" => f.matches(&i.az),
             "instance-state-name" => f.matches(&i.state),
@@ -315,7 +317,11 @@ async fn transition(
             }
             Op::Terminate => {
                 if r.disable_api_termination && !r.is_terminated() {
-                    return Err(inst_errors::protected(id, "terminated", "disableApiTermination"));
+                    return Err(inst_errors::protected(
+                        id,
+                        "terminated",
+                        "disableApiTermination",
+                    ));
                 }
             }
         }

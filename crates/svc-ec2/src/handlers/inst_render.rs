@@ -24,9 +24,7 @@ pub fn groups(ec2: &Ec2, rec: &InstanceRec) -> Vec<GroupIdentifier> {
             .iter()
             .map(|g| GroupIdentifier {
                 group_id: Some(g.clone()),
-                group_name: scope
-                    .and_then(|s| s.group(g))
-                    .map(|x| x.group_name.clone()),
+                group_name: scope.and_then(|s| s.group(g)).map(|x| x.group_name.clone()),
             })
             .collect()
     })
@@ -40,7 +38,14 @@ pub fn block_devices(rec: &InstanceRec) -> Vec<InstanceBlockDeviceMapping> {
             ebs: Some(EbsInstanceBlockDevice {
                 attach_time: Some(v.create_time),
                 delete_on_termination: Some(v.delete_on_termination),
-                status: Some(if rec.is_terminated() { "detached" } else { "attached" }.into()),
+                status: Some(
+                    if rec.is_terminated() {
+                        "detached"
+                    } else {
+                        "attached"
+                    }
+                    .into(),
+                ),
                 volume_id: Some(v.volume_id.clone()),
                 ..Default::default()
             }),
@@ -54,12 +59,14 @@ pub fn instance(ec2: &Ec2, rec: &InstanceRec) -> Instance {
     let public_ip = rec.shown_public_ip().map(str::to_string);
     let public_dns = rec.public_dns();
     let eni = (!terminated).then(|| InstanceNetworkInterface {
-        association: public_ip.as_ref().map(|ip| InstanceNetworkInterfaceAssociation {
-            ip_owner_id: Some("amazon".into()),
-            public_dns_name: public_dns.clone(),
-            public_ip: Some(ip.clone()),
-            ..Default::default()
-        }),
+        association: public_ip
+            .as_ref()
+            .map(|ip| InstanceNetworkInterfaceAssociation {
+                ip_owner_id: Some("amazon".into()),
+                public_dns_name: public_dns.clone(),
+                public_ip: Some(ip.clone()),
+                ..Default::default()
+            }),
         attachment: Some(InstanceNetworkInterfaceAttachment {
             attach_time: Some(rec.launch_time),
             attachment_id: Some(rec.eni_attachment_id.clone()),
@@ -78,12 +85,14 @@ pub fn instance(ec2: &Ec2, rec: &InstanceRec) -> Instance {
         private_dns_name: Some(rec.private_dns()),
         private_ip_address: Some(rec.private_ip.clone()),
         private_ip_addresses: Some(vec![InstancePrivateIpAddress {
-            association: public_ip.as_ref().map(|ip| InstanceNetworkInterfaceAssociation {
-                ip_owner_id: Some("amazon".into()),
-                public_dns_name: public_dns.clone(),
-                public_ip: Some(ip.clone()),
-                ..Default::default()
-            }),
+            association: public_ip
+                .as_ref()
+                .map(|ip| InstanceNetworkInterfaceAssociation {
+                    ip_owner_id: Some("amazon".into()),
+                    public_dns_name: public_dns.clone(),
+                    public_ip: Some(ip.clone()),
+                    ..Default::default()
+                }),
             primary: Some(true),
             private_dns_name: Some(rec.private_dns()),
             private_ip_address: Some(rec.private_ip.clone()),
@@ -100,7 +109,11 @@ pub fn instance(ec2: &Ec2, rec: &InstanceRec) -> Instance {
         instance_id: Some(rec.instance_id.clone()),
         image_id: Some(rec.image_id.clone()),
         state: Some(state(&rec.state)),
-        private_dns_name: Some(if terminated { String::new() } else { rec.private_dns() }),
+        private_dns_name: Some(if terminated {
+            String::new()
+        } else {
+            rec.private_dns()
+        }),
         public_dns_name: Some(public_dns.unwrap_or_default()),
         state_transition_reason: Some(rec.state_transition_reason.clone()),
         key_name: rec.key_name.clone(),
@@ -115,7 +128,14 @@ pub fn instance(ec2: &Ec2, rec: &InstanceRec) -> Instance {
             ..Default::default()
         }),
         monitoring: Some(Monitoring {
-            state: Some(if rec.monitoring { "enabled" } else { "disabled" }.into()),
+            state: Some(
+                if rec.monitoring {
+                    "enabled"
+                } else {
+                    "disabled"
+                }
+                .into(),
+            ),
         }),
         subnet_id: (!terminated).then(|| rec.subnet_id.clone()),
         vpc_id: (!terminated).then(|| rec.vpc_id.clone()),
@@ -200,9 +220,7 @@ pub fn reservations(ec2: &Ec2, recs: &[Arc<InstanceRec>]) -> Vec<Reservation> {
             None => out.push((r.reservation_id.clone(), vec![r.clone()])),
         }
     }
-    out.into_iter()
-        .map(|(_, v)| reservation(ec2, &v))
-        .collect()
+    out.into_iter().map(|(_, v)| reservation(ec2, &v)).collect()
 }
 
 /// One reservation of instances (all of the same reservation).

@@ -72,7 +72,11 @@ pub(super) async fn describe_attribute(
         "ebsOptimized" => out.ebs_optimized = boolean(i.ebs_optimized),
         "sriovNetSupport" => out.sriov_net_support = text("simple"),
         "enaSupport" => out.ena_support = boolean(true),
-        "enclaveOptions" => out.enclave_options = Some(EnclaveOptions { enabled: Some(false) }),
+        "enclaveOptions" => {
+            out.enclave_options = Some(EnclaveOptions {
+                enabled: Some(false),
+            })
+        }
         other => {
             return Err(errors::invalid_parameter_value(format!(
                 "Value ({other}) for parameter attribute is invalid. Unknown attribute."
@@ -346,9 +350,21 @@ pub(super) async fn modify_metadata_options(
         }
     };
     check("HttpTokens", &input.http_tokens, &["optional", "required"])?;
-    check("HttpEndpoint", &input.http_endpoint, &["enabled", "disabled"])?;
-    check("HttpProtocolIpv6", &input.http_protocol_ipv6, &["enabled", "disabled"])?;
-    check("InstanceMetadataTags", &input.instance_metadata_tags, &["enabled", "disabled"])?;
+    check(
+        "HttpEndpoint",
+        &input.http_endpoint,
+        &["enabled", "disabled"],
+    )?;
+    check(
+        "HttpProtocolIpv6",
+        &input.http_protocol_ipv6,
+        &["enabled", "disabled"],
+    )?;
+    check(
+        "InstanceMetadataTags",
+        &input.instance_metadata_tags,
+        &["enabled", "disabled"],
+    )?;
     if let Some(h) = input.http_put_response_hop_limit {
         if !(1..=64).contains(&h) {
             return Err(errors::invalid_parameter_value(format!(

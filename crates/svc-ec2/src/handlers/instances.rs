@@ -138,7 +138,11 @@ fn overlay(req: &RunInstancesRequest, lt: LaunchData) -> Result<LaunchData, AwsE
     if let Some(u) = &req.user_data {
         d.user_data = Some(u.clone());
     }
-    if let Some(c) = req.credit_specification.as_ref().map(|c| c.cpu_credits.clone()) {
+    if let Some(c) = req
+        .credit_specification
+        .as_ref()
+        .map(|c| c.cpu_credits.clone())
+    {
         d.cpu_credits = Some(c);
     }
     if let Some(m) = req.monitoring.as_ref() {
@@ -156,7 +160,11 @@ fn overlay(req: &RunInstancesRequest, lt: LaunchData) -> Result<LaunchData, AwsE
     if let Some(v) = req.ebs_optimized {
         d.ebs_optimized = Some(v);
     }
-    if let Some(z) = req.placement.as_ref().and_then(|p| p.availability_zone.clone()) {
+    if let Some(z) = req
+        .placement
+        .as_ref()
+        .and_then(|p| p.availability_zone.clone())
+    {
         d.availability_zone = Some(z);
     }
     Ok(d)
@@ -238,12 +246,18 @@ impl Ec2 {
                 req.ipv6_address_count.unwrap_or(0) > 0
                     || req.ipv6_addresses.as_ref().is_some_and(|v| !v.is_empty()),
             ),
-            ("ElasticGpuSpecification", req.elastic_gpu_specification.is_some()),
+            (
+                "ElasticGpuSpecification",
+                req.elastic_gpu_specification.is_some(),
+            ),
             (
                 "ElasticInferenceAccelerators",
                 req.elastic_inference_accelerators.is_some(),
             ),
-            ("InstanceMarketOptions", req.instance_market_options.is_some()),
+            (
+                "InstanceMarketOptions",
+                req.instance_market_options.is_some(),
+            ),
             ("CpuOptions", req.cpu_options.is_some()),
             (
                 "CapacityReservationSpecification",
@@ -255,14 +269,20 @@ impl Ec2 {
                     .as_ref()
                     .is_some_and(|h| h.configured == Some(true)),
             ),
-            ("LicenseSpecifications", req.license_specifications.is_some()),
+            (
+                "LicenseSpecifications",
+                req.license_specifications.is_some(),
+            ),
             (
                 "EnclaveOptions",
                 req.enclave_options
                     .as_ref()
                     .is_some_and(|e| e.enabled == Some(true)),
             ),
-            ("KernelId", req.kernel_id.is_some() || req.ramdisk_id.is_some()),
+            (
+                "KernelId",
+                req.kernel_id.is_some() || req.ramdisk_id.is_some(),
+            ),
             ("SecondaryInterfaces", req.secondary_interfaces.is_some()),
         ];
         if let Some((name, _)) = unsupported.iter().find(|(_, set)| *set) {
@@ -422,7 +442,9 @@ impl Ec2 {
         if let Some(u) = &d.user_data {
             let raw = base64::engine::general_purpose::STANDARD
                 .decode(u.trim())
-                .map_err(|_| errors::invalid_parameter_value("Invalid BASE64 encoding of user data."))?;
+                .map_err(|_| {
+                    errors::invalid_parameter_value("Invalid BASE64 encoding of user data.")
+                })?;
             if raw.len() > 16 * 1024 {
                 return Err(errors::invalid_parameter_value(
                     "User data is limited to 16384 bytes",
@@ -508,7 +530,11 @@ impl Ec2 {
         }
         wanted_groups.dedup();
         group_ids.append(&mut wanted_groups);
-        let private_ip = match req.private_ip_address.clone().or(ni.private_ip_address.clone()) {
+        let private_ip = match req
+            .private_ip_address
+            .clone()
+            .or(ni.private_ip_address.clone())
+        {
             Some(ip) => {
                 if req.max_count > 1 {
                     return Err(errors::invalid_parameter_combination(
@@ -587,7 +613,9 @@ impl Ec2 {
                 Err(e) => {
                     for r in &recs {
                         let r: &InstanceRec = r;
-                        let _ = self.remove_network_interface(account, region, &r.eni_id).await;
+                        let _ = self
+                            .remove_network_interface(account, region, &r.eni_id)
+                            .await;
                     }
                     return Err(e);
                 }
@@ -680,7 +708,9 @@ impl Ec2 {
             .await;
         if let Err(e) = stored {
             for r in &recs {
-                let _ = self.remove_network_interface(account, region, &r.eni_id).await;
+                let _ = self
+                    .remove_network_interface(account, region, &r.eni_id)
+                    .await;
             }
             return Err(e);
         }

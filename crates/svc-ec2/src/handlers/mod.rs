@@ -12,8 +12,8 @@ mod images;
 mod inst_lifecycle;
 pub(crate) mod inst_render;
 mod instance_attrs;
-pub(crate) mod instances;
 mod instance_types;
+pub(crate) mod instances;
 mod interfaces;
 mod key_pairs;
 mod launch_templates;
@@ -722,63 +722,123 @@ impl Handlers for Ec2 {
         images::reset_attribute(self, ctx, input).await
     }
 
-    async fn run_instances(&self, ctx: &RequestContext, input: RunInstancesRequest) -> Result<Reservation, AwsError> {
+    async fn run_instances(
+        &self,
+        ctx: &RequestContext,
+        input: RunInstancesRequest,
+    ) -> Result<Reservation, AwsError> {
         instances::run(self, ctx, input).await
     }
 
-    async fn describe_instances(&self, ctx: &RequestContext, input: DescribeInstancesRequest) -> Result<DescribeInstancesResult, AwsError> {
+    async fn describe_instances(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstancesRequest,
+    ) -> Result<DescribeInstancesResult, AwsError> {
         inst_lifecycle::describe(self, ctx, input).await
     }
 
-    async fn describe_instance_status(&self, ctx: &RequestContext, input: DescribeInstanceStatusRequest) -> Result<DescribeInstanceStatusResult, AwsError> {
+    async fn describe_instance_status(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceStatusRequest,
+    ) -> Result<DescribeInstanceStatusResult, AwsError> {
         inst_lifecycle::status(self, ctx, input).await
     }
 
-    async fn start_instances(&self, ctx: &RequestContext, input: StartInstancesRequest) -> Result<StartInstancesResult, AwsError> {
+    async fn start_instances(
+        &self,
+        ctx: &RequestContext,
+        input: StartInstancesRequest,
+    ) -> Result<StartInstancesResult, AwsError> {
         inst_lifecycle::start(self, ctx, input).await
     }
 
-    async fn stop_instances(&self, ctx: &RequestContext, input: StopInstancesRequest) -> Result<StopInstancesResult, AwsError> {
+    async fn stop_instances(
+        &self,
+        ctx: &RequestContext,
+        input: StopInstancesRequest,
+    ) -> Result<StopInstancesResult, AwsError> {
         inst_lifecycle::stop(self, ctx, input).await
     }
 
-    async fn reboot_instances(&self, ctx: &RequestContext, input: RebootInstancesRequest) -> Result<(), AwsError> {
+    async fn reboot_instances(
+        &self,
+        ctx: &RequestContext,
+        input: RebootInstancesRequest,
+    ) -> Result<(), AwsError> {
         inst_lifecycle::reboot(self, ctx, input).await
     }
 
-    async fn terminate_instances(&self, ctx: &RequestContext, input: TerminateInstancesRequest) -> Result<TerminateInstancesResult, AwsError> {
+    async fn terminate_instances(
+        &self,
+        ctx: &RequestContext,
+        input: TerminateInstancesRequest,
+    ) -> Result<TerminateInstancesResult, AwsError> {
         inst_lifecycle::terminate(self, ctx, input).await
     }
 
-    async fn describe_instance_attribute(&self, ctx: &RequestContext, input: DescribeInstanceAttributeRequest) -> Result<InstanceAttribute, AwsError> {
+    async fn describe_instance_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceAttributeRequest,
+    ) -> Result<InstanceAttribute, AwsError> {
         instance_attrs::describe_attribute(self, ctx, input).await
     }
 
-    async fn modify_instance_attribute(&self, ctx: &RequestContext, input: ModifyInstanceAttributeRequest) -> Result<(), AwsError> {
+    async fn modify_instance_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyInstanceAttributeRequest,
+    ) -> Result<(), AwsError> {
         instance_attrs::modify_attribute(self, ctx, input).await
     }
 
-    async fn get_console_output(&self, ctx: &RequestContext, input: GetConsoleOutputRequest) -> Result<GetConsoleOutputResult, AwsError> {
+    async fn get_console_output(
+        &self,
+        ctx: &RequestContext,
+        input: GetConsoleOutputRequest,
+    ) -> Result<GetConsoleOutputResult, AwsError> {
         instance_attrs::console_output(self, ctx, input).await
     }
 
-    async fn describe_volumes(&self, ctx: &RequestContext, input: DescribeVolumesRequest) -> Result<DescribeVolumesResult, AwsError> {
+    async fn describe_volumes(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeVolumesRequest,
+    ) -> Result<DescribeVolumesResult, AwsError> {
         instance_attrs::describe_volumes(self, ctx, input).await
     }
 
-    async fn modify_instance_metadata_options(&self, ctx: &RequestContext, input: ModifyInstanceMetadataOptionsRequest) -> Result<ModifyInstanceMetadataOptionsResult, AwsError> {
+    async fn modify_instance_metadata_options(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyInstanceMetadataOptionsRequest,
+    ) -> Result<ModifyInstanceMetadataOptionsResult, AwsError> {
         instance_attrs::modify_metadata_options(self, ctx, input).await
     }
 
-    async fn describe_instance_credit_specifications(&self, ctx: &RequestContext, input: DescribeInstanceCreditSpecificationsRequest) -> Result<DescribeInstanceCreditSpecificationsResult, AwsError> {
+    async fn describe_instance_credit_specifications(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceCreditSpecificationsRequest,
+    ) -> Result<DescribeInstanceCreditSpecificationsResult, AwsError> {
         instance_attrs::credit_specifications(self, ctx, input).await
     }
 
-    async fn describe_iam_instance_profile_associations(&self, ctx: &RequestContext, input: DescribeIamInstanceProfileAssociationsRequest) -> Result<DescribeIamInstanceProfileAssociationsResult, AwsError> {
+    async fn describe_iam_instance_profile_associations(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeIamInstanceProfileAssociationsRequest,
+    ) -> Result<DescribeIamInstanceProfileAssociationsResult, AwsError> {
         instance_attrs::profile_associations(self, ctx, input).await
     }
 
-    async fn get_launch_template_data(&self, ctx: &RequestContext, input: GetLaunchTemplateDataRequest) -> Result<GetLaunchTemplateDataResult, AwsError> {
+    async fn get_launch_template_data(
+        &self,
+        ctx: &RequestContext,
+        input: GetLaunchTemplateDataRequest,
+    ) -> Result<GetLaunchTemplateDataResult, AwsError> {
         instance_attrs::launch_template_data(self, ctx, input).await
     }
 
