@@ -319,3 +319,30 @@ def test_an_auto_scaling_group_launches_a_real_instance(inst):
     n.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", name, "--force-delete")
     n.aws("ec2", "wait", "instance-terminated", "--instance-ids", member["InstanceId"])
     assert footprint(n, member["InstanceId"]) == {"processes": 0, "mounts": 0, "cgroups": 0}
+
+
+def test_running_instances_boot_again_when_nimbus_restarts(make_nimbus, tmp_path):
+    data = tmp_path / "data"
+    n = make_nimbus(data_dir=data)
+    n.data = str(data)
+    skip_unless_supported(n)
+    sg = web_group(n, unique("web"))
+    lt = seed_template(n, sg)
+    [i] = n.aws("ec2", "run-instances", "--launch-template", f"LaunchTemplateId={lt}")["Instances"]
+    iid = i["InstanceId"]
+    n.aws("ec2", "wait", "instance-running", "--instance-ids", iid)
+    ip = describe(n, iid)["PublicIpAddress"]
+    page = http_get(ip)
+    n.stop()
+    assert footprint(n, iid) == {"processes": 0, "mounts": 0, "cgroups": 0}
+    with pytest.raises(OSError):
+        socket.create_connection((ip, 80), timeout=2)
+    again = make_nimbus(data_dir=data)
+    again.data = str(data)
+    i = describe(again, iid)
+    assert i["State"]["Name"] == "running" and i["PublicIpAddress"] == ip
+    # Booted again from its root volume (user data does not run twice; httpd is enabled).
+    assert http_get(ip) == page
+    again.aws("ec2", "terminate-instances", "--instance-ids", iid)
+    again.aws("ec2", "wait", "instance-terminated", "--instance-ids", iid)
+    assert footprint(again, iid) == {"processes": 0, "mounts": 0, "cgroups": 0}

@@ -26,6 +26,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// served by the runtime's forwarder).
 pub const PUBLIC_IP_BLOCK: (u8, u8) = (127, 88);
 
+/// A public address and the ports open on it.
+type Access = (Option<Ipv4Addr>, Vec<TcpIngress>);
+
 /// What the service keeps about running instances besides their records.
 #[derive(Default)]
 pub struct Instances {
@@ -35,7 +38,7 @@ pub struct Instances {
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// The access last given to the host per instance, so a sync pass changes only what
     /// changed.
-    access: Mutex<HashMap<String, (Option<Ipv4Addr>, Vec<TcpIngress>)>>,
+    access: Mutex<HashMap<String, Access>>,
 }
 
 impl Instances {
