@@ -273,10 +273,20 @@ def test_instance_api_errors_are_aws_shaped(inst):
     err = error(n, "ec2", "run-instances", "--image-id", amzn2(n), "--instance-type", "t2.micro",
                 "--key-name", "nope")
     assert "(InvalidKeyPair.NotFound)" in err
+    err = error(n, "ec2", "run-instances", "--image-id", amzn2(n), "--instance-type", "t2.micro",
+                "--iam-instance-profile", "Name=nope")
+    assert "(InvalidParameterValue)" in err and "Invalid IAM Instance Profile name" in err
+    n.aws("iam", "create-instance-profile", "--instance-profile-name", "web-profile")
     [i] = n.aws("ec2", "run-instances", "--image-id", amzn2(n), "--instance-type", "t2.micro",
-                "--disable-api-termination")["Instances"]
+                "--disable-api-termination", "--iam-instance-profile", "Name=web-profile")["Instances"]
     iid = i["InstanceId"]
     n.aws("ec2", "wait", "instance-running", "--instance-ids", iid)
+    ec2 = n.client("ec2")
+    arn = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["IamInstanceProfile"]["Arn"]
+    assert arn == "arn:aws:iam::000000000000:instance-profile/web-profile"
+    [assoc] = ec2.describe_iam_instance_profile_associations()["IamInstanceProfileAssociations"]
+    assert assoc["InstanceId"] == iid and assoc["State"] == "associated"
+    assert assoc["IamInstanceProfile"]["Arn"] == arn
     err = error(n, "ec2", "terminate-instances", "--instance-ids", iid)
     assert "(OperationNotPermitted)" in err and "disableApiTermination" in err
     err = error(n, "ec2", "modify-instance-attribute", "--instance-id", iid, "--instance-type", "Value=t3.small")

@@ -221,6 +221,9 @@ fn services(
         svc_ec2::build(store.clone(), clock.clone(), ids.clone()).context("loading EC2 state")?;
     ec2_net.clone().with_parameters(Arc::new(lookup));
     // Instances run as sandboxes on this host where it can give them.
+    ec2_net.set_instance_profiles(Arc::new(crate::instances_wiring::IamProfiles(
+        directory.clone(),
+    )));
     let instances = crate::instances_wiring::start(&ec2_net, data_dir, guest_binary);
     workers.add(Arc::new(crate::instances_wiring::InstanceSync {
         ec2: ec2_net.clone(),

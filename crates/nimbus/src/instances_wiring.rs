@@ -53,6 +53,15 @@ impl InstanceRoleCredentials for NoRoleCredentials {
     }
 }
 
+/// IAM's instance profiles for `RunInstances`' check.
+pub struct IamProfiles(pub svc_iam::Directory);
+
+impl svc_ec2::InstanceProfiles for IamProfiles {
+    fn find(&self, account: &str, name_or_arn: &str) -> Option<String> {
+        self.0.instance_profile(account, name_or_arn).map(|(arn, _)| arn)
+    }
+}
+
 /// The running instance machinery of one Nimbus.
 pub struct Instances {
     runtime: Runtime,

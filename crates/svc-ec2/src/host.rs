@@ -53,6 +53,12 @@ pub struct TcpIngress {
     pub cidr: String,
 }
 
+/// IAM's instance profiles, as `RunInstances` checks the one it is given: the profile's
+/// ARN (by name or ARN, in the caller's account), `None` when there is no such profile.
+pub trait InstanceProfiles: Send + Sync + 'static {
+    fn find(&self, account: &str, name_or_arn: &str) -> Option<String>;
+}
+
 /// The machinery that runs instances. Errors are the reason, in words.
 pub trait InstanceHost: Send + Sync + 'static {
     /// Boots `spec`: a new root volume runs its user data once; an existing one (a start

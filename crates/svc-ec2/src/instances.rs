@@ -34,6 +34,7 @@ type Access = (Option<Ipv4Addr>, Vec<TcpIngress>);
 pub struct Instances {
     host: OnceLock<Arc<dyn InstanceHost>>,
     unavailable: OnceLock<String>,
+    profiles: OnceLock<Arc<dyn crate::host::InstanceProfiles>>,
     clock: OnceLock<Arc<dyn Clock>>,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// The access last given to the host per instance, so a sync pass changes only what
@@ -63,6 +64,37 @@ impl Ec2 {
     /// Says why there is no host (shown in `RunInstances`' `Unsupported` error).
     pub fn set_instance_host_unavailable(&self, reason: impl Into<String>) {
         let _ = self.instances.unavailable.set(reason.into());
+    }
+
+    /// Wires IAM's instance profiles (checked by `RunInstances`; unchecked without).
+    pub fn set_instance_profiles(&self, profiles: Arc<dyn crate::host::InstanceProfiles>) {
+        let _ = self.instances.profiles.set(profiles);
+    }
+
+    /// The ARN of the instance profile `name_or_arn` names, or AWS's refusal.
+    pub(crate) fn check_profile(
+        &self,
+        account: &str,
+        arn: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<Option<String>, AwsError> {
+        let (given, param, what) = match (arn, name) {
+            (Some(a), _) => (a, "iamInstanceProfile.arn", "ARN"),
+            (None, Some(n)) => (n, "iamInstanceProfile.name", "name"),
+            (None, None) => return Ok(None),
+        };
+        match self.instances.profiles.get() {
+            None => Ok(Some(if arn.is_some() {
+                given.to_string()
+            } else {
+                format!("arn:aws:iam::{account}:instance-profile/{given}")
+            })),
+            Some(p) => p.find(account, given).map(Some).ok_or_else(|| {
+                crate::errors::invalid_parameter_value(format!(
+                    "Value ({given}) for parameter {param} is invalid. Invalid IAM Instance Profile {what}"
+                ))
+            }),
+        }
     }
 
     pub(crate) fn set_clock(&self, clock: Arc<dyn Clock>) {

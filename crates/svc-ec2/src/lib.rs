@@ -48,7 +48,7 @@ mod tagging;
 mod tags;
 
 pub use handlers::instances::{LaunchOptions, LaunchedInstance};
-pub use host::{HostSpec, HostState, InstanceHost, TcpIngress};
+pub use host::{HostSpec, HostState, InstanceHost, InstanceProfiles, TcpIngress};
 pub use model::TagRec;
 pub use public::{InterfaceInfo, NewInterface, SubnetInfo, AUTO_PUBLIC_IP_RANGE};
 pub use state::Ec2;

@@ -451,11 +451,11 @@ impl Ec2 {
                 ));
             }
         }
-        let profile = match (&d.iam_instance_profile_arn, &d.iam_instance_profile_name) {
-            (Some(arn), _) => Some(arn.clone()),
-            (None, Some(name)) => Some(format!("arn:aws:iam::{account}:instance-profile/{name}")),
-            (None, None) => None,
-        };
+        let profile = self.check_profile(
+            account,
+            d.iam_instance_profile_arn.as_deref(),
+            d.iam_instance_profile_name.as_deref(),
+        )?;
 
         // Network placement.
         if d.network_interfaces.len() > 1 {
