@@ -253,9 +253,12 @@ def test_security_groups_decide_what_answers_on_the_public_address(inst):
     n.aws("ec2", "authorize-security-group-ingress", "--group-id", sg, "--protocol", "tcp",
           "--port", "80", "--cidr", "127.0.0.0/8")
     assert "Hello World from ip-" in http_get(ip)
-    # Nimbus's shutdown stops the sandbox, leaving nothing running.
-    n.stop()
+    # A reset removes the instance with everything else: nothing of its sandbox remains.
+    n.admin("POST", "/_nimbus/reset")
     assert footprint(n, iid) == {"processes": 0, "mounts": 0, "cgroups": 0}
+    assert n.client("ec2").describe_instances()["Reservations"] == []
+    with pytest.raises(OSError):
+        socket.create_connection((ip, 80), timeout=2)
 
 
 def test_instance_api_errors_are_aws_shaped(inst):

@@ -173,6 +173,38 @@ impl Ec2 {
         ))
     }
 
+    /// Every recorded instance id.
+    pub(crate) fn instance_ids(&self) -> Vec<String> {
+        self.defs.read(|st| {
+            st.instances
+                .values()
+                .flat_map(|m| m.keys().cloned())
+                .collect()
+        })
+    }
+
+    /// Removes `ids` from the host (after a reset wiped their records).
+    pub(crate) async fn terminate_on_host(&self, ids: Vec<String>) {
+        let Some(host) = self.instances.host.get().cloned() else {
+            return;
+        };
+        for id in ids {
+            self.instances
+                .access
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&id);
+            let out = Self::on_host(&host, move |h| {
+                let _ = h.set_access(&id, None, Vec::new());
+                h.terminate(&id)
+            })
+            .await;
+            if let Some(Err(e)) = out {
+                tracing::warn!(target: "nimbus::ec2", "removing an instance after a reset: {e}");
+            }
+        }
+    }
+
     /// Changes the record of `id` with `f` (which returns false to leave it), durably.
     pub(crate) async fn update_instance(
         &self,

@@ -253,7 +253,10 @@ impl Ec2 {
             let _d = self.defs.writer.lock().await;
             then.await?;
             *self.state.write().unwrap_or_else(|e| e.into_inner()) = State::default();
+            let ids = self.instance_ids();
             self.defs.clear();
+            // What ran for the wiped records goes too.
+            self.terminate_on_host(ids).await;
             Ok(())
         })
     }
