@@ -216,6 +216,16 @@ def test_the_seed_lab_instance_serves_its_page_and_cleans_up(inst):
     assert footprint(n, iid)["processes"] == 0
     err = error(n, "ec2", "get-console-output", "--instance-id", "i-00000000000000000")
     assert "(InvalidInstanceID.NotFound)" in err
+    # An image of the stopped instance boots with the captured files: its httpd (enabled) serves
+    # the page the first instance's user data wrote.
+    ami = n.aws("ec2", "create-image", "--instance-id", iid, "--name", unique("lab-image"))["ImageId"]
+    n.aws("ec2", "wait", "image-available", "--image-ids", ami)
+    [c] = n.aws("ec2", "run-instances", "--image-id", ami, "--instance-type", "t2.micro",
+                "--security-group-ids", sg)["Instances"]
+    n.aws("ec2", "wait", "instance-running", "--instance-ids", c["InstanceId"])
+    copy = describe(n, c["InstanceId"])
+    assert http_get(copy["PublicIpAddress"]).strip() == f"<h1>Hello World from {dns}</h1>"
+    n.aws("ec2", "terminate-instances", "--instance-ids", c["InstanceId"])
     n.aws("ec2", "modify-instance-attribute", "--instance-id", iid, "--instance-type", "Value=t3.micro")
     n.aws("ec2", "start-instances", "--instance-ids", iid)
     n.aws("ec2", "wait", "instance-running", "--instance-ids", iid)

@@ -58,7 +58,9 @@ pub struct IamProfiles(pub svc_iam::Directory);
 
 impl svc_ec2::InstanceProfiles for IamProfiles {
     fn find(&self, account: &str, name_or_arn: &str) -> Option<String> {
-        self.0.instance_profile(account, name_or_arn).map(|(arn, _)| arn)
+        self.0
+            .instance_profile(account, name_or_arn)
+            .map(|(arn, _)| arn)
     }
 }
 
@@ -194,7 +196,11 @@ impl InstanceHost for RuntimeHost {
                 vcpus: spec.vcpus,
                 memory_mib: spec.memory_mib,
                 user_data: spec.user_data.clone(),
-                image: None,
+                image: spec
+                    .image
+                    .as_deref()
+                    .map(|i| self.image_dir(i))
+                    .filter(|d| d.exists()),
                 network: NetworkSpec {
                     vpc_id: spec.vpc_id.clone(),
                     vpc_cidr,
@@ -221,6 +227,21 @@ impl InstanceHost for RuntimeHost {
     fn terminate(&self, id: &str) -> Result<(), String> {
         self.close(id);
         self.runtime.terminate(id).map_err(words)
+    }
+
+    fn capture_image(&self, id: &str, image_id: &str) -> Result<(), String> {
+        if image_id.is_empty()
+            || !image_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return Err(format!("image id {image_id:?}"));
+        }
+        let dir = self.image_dir(image_id);
+        if let Some(parent) = dir.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+        self.runtime.capture_image(id, &dir).map_err(words)
     }
 
     fn state(&self, id: &str) -> Option<HostState> {
@@ -286,6 +307,11 @@ impl InstanceHost for RuntimeHost {
 }
 
 impl RuntimeHost {
+    /// Where a captured image's volume lies.
+    fn image_dir(&self, image_id: &str) -> PathBuf {
+        self.runtime.root().join("images").join(image_id)
+    }
+
     /// Closes the instance's listeners.
     fn close(&self, id: &str) {
         self.exposures

@@ -167,14 +167,19 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateFleet", "POST", "/"),
     op("CreateFlowLogs", "POST", "/"),
     op("CreateFpgaImage", "POST", "/"),
-    op("CreateImage", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(124)),
+        output: Some(m::ShapeId(125)),
+        implemented: true,
+        ..op("CreateImage", "POST", "/")
+    },
     op("CreateImageUsageReport", "POST", "/"),
     op("CreateInstanceConnectEndpoint", "POST", "/"),
     op("CreateInstanceEventWindow", "POST", "/"),
     op("CreateInstanceExportTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(124)),
-        output: Some(m::ShapeId(125)),
+        input: Some(m::ShapeId(126)),
+        output: Some(m::ShapeId(127)),
         implemented: true,
         ..op("CreateInternetGateway", "POST", "/")
     },
@@ -192,20 +197,20 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateIpamResourceDiscovery", "POST", "/"),
     op("CreateIpamScope", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(126)),
-        output: Some(m::ShapeId(512)),
+        input: Some(m::ShapeId(128)),
+        output: Some(m::ShapeId(514)),
         implemented: true,
         ..op("CreateKeyPair", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(127)),
-        output: Some(m::ShapeId(128)),
+        input: Some(m::ShapeId(129)),
+        output: Some(m::ShapeId(130)),
         implemented: true,
         ..op("CreateLaunchTemplate", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(129)),
-        output: Some(m::ShapeId(130)),
+        input: Some(m::ShapeId(131)),
+        output: Some(m::ShapeId(132)),
         implemented: true,
         ..op("CreateLaunchTemplateVersion", "POST", "/")
     },
@@ -225,28 +230,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
         "/",
     ),
     m::Operation {
-        input: Some(m::ShapeId(131)),
-        output: Some(m::ShapeId(132)),
+        input: Some(m::ShapeId(133)),
+        output: Some(m::ShapeId(134)),
         implemented: true,
         ..op("CreateManagedPrefixList", "POST", "/")
     },
     op("CreateNatGateway", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(134)),
-        output: Some(m::ShapeId(135)),
+        input: Some(m::ShapeId(136)),
+        output: Some(m::ShapeId(137)),
         implemented: true,
         ..op("CreateNetworkAcl", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(133)),
+        input: Some(m::ShapeId(135)),
         implemented: true,
         ..op("CreateNetworkAclEntry", "POST", "/")
     },
     op("CreateNetworkInsightsAccessScope", "POST", "/"),
     op("CreateNetworkInsightsPath", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(136)),
-        output: Some(m::ShapeId(137)),
+        input: Some(m::ShapeId(138)),
+        output: Some(m::ShapeId(139)),
         implemented: true,
         ..op("CreateNetworkInterface", "POST", "/")
     },
@@ -257,8 +262,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateReservedInstancesListing", "POST", "/"),
     op("CreateRestoreImageTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(138)),
-        output: Some(m::ShapeId(139)),
+        input: Some(m::ShapeId(140)),
+        output: Some(m::ShapeId(141)),
         implemented: true,
         ..op("CreateRoute", "POST", "/")
     },
@@ -266,16 +271,16 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateRouteServerEndpoint", "POST", "/"),
     op("CreateRouteServerPeer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(140)),
-        output: Some(m::ShapeId(141)),
+        input: Some(m::ShapeId(142)),
+        output: Some(m::ShapeId(143)),
         implemented: true,
         ..op("CreateRouteTable", "POST", "/")
     },
     op("CreateSecondaryNetwork", "POST", "/"),
     op("CreateSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(142)),
-        output: Some(m::ShapeId(143)),
+        input: Some(m::ShapeId(144)),
+        output: Some(m::ShapeId(145)),
         implemented: true,
         ..op("CreateSecurityGroup", "POST", "/")
     },
@@ -284,14 +289,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateSpotDatafeedSubscription", "POST", "/"),
     op("CreateStoreImageTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(144)),
-        output: Some(m::ShapeId(145)),
+        input: Some(m::ShapeId(146)),
+        output: Some(m::ShapeId(147)),
         implemented: true,
         ..op("CreateSubnet", "POST", "/")
     },
     op("CreateSubnetCidrReservation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(146)),
+        input: Some(m::ShapeId(148)),
         implemented: true,
         ..op("CreateTags", "POST", "/")
     },
@@ -318,8 +323,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateVerifiedAccessTrustProvider", "POST", "/"),
     op("CreateVolume", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(147)),
-        output: Some(m::ShapeId(148)),
+        input: Some(m::ShapeId(149)),
+        output: Some(m::ShapeId(150)),
         implemented: true,
         ..op("CreateVpc", "POST", "/")
     },
@@ -341,7 +346,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteCoipPool", "POST", "/"),
     op("DeleteCustomerGateway", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(164)),
+        input: Some(m::ShapeId(166)),
         implemented: true,
         ..op("DeleteDhcpOptions", "POST", "/")
     },
@@ -353,7 +358,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteInstanceConnectEndpoint", "POST", "/"),
     op("DeleteInstanceEventWindow", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(165)),
+        input: Some(m::ShapeId(167)),
         implemented: true,
         ..op("DeleteInternetGateway", "POST", "/")
     },
@@ -366,20 +371,20 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteIpamResourceDiscovery", "POST", "/"),
     op("DeleteIpamScope", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(166)),
-        output: Some(m::ShapeId(167)),
+        input: Some(m::ShapeId(168)),
+        output: Some(m::ShapeId(169)),
         implemented: true,
         ..op("DeleteKeyPair", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(168)),
-        output: Some(m::ShapeId(169)),
+        input: Some(m::ShapeId(170)),
+        output: Some(m::ShapeId(171)),
         implemented: true,
         ..op("DeleteLaunchTemplate", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(170)),
-        output: Some(m::ShapeId(175)),
+        input: Some(m::ShapeId(172)),
+        output: Some(m::ShapeId(177)),
         implemented: true,
         ..op("DeleteLaunchTemplateVersions", "POST", "/")
     },
@@ -394,19 +399,19 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteLocalGatewayVirtualInterface", "POST", "/"),
     op("DeleteLocalGatewayVirtualInterfaceGroup", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(176)),
-        output: Some(m::ShapeId(177)),
+        input: Some(m::ShapeId(178)),
+        output: Some(m::ShapeId(179)),
         implemented: true,
         ..op("DeleteManagedPrefixList", "POST", "/")
     },
     op("DeleteNatGateway", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(179)),
+        input: Some(m::ShapeId(181)),
         implemented: true,
         ..op("DeleteNetworkAcl", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(178)),
+        input: Some(m::ShapeId(180)),
         implemented: true,
         ..op("DeleteNetworkAclEntry", "POST", "/")
     },
@@ -415,7 +420,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteNetworkInsightsAnalysis", "POST", "/"),
     op("DeleteNetworkInsightsPath", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(180)),
+        input: Some(m::ShapeId(182)),
         implemented: true,
         ..op("DeleteNetworkInterface", "POST", "/")
     },
@@ -424,7 +429,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeletePublicIpv4Pool", "POST", "/"),
     op("DeleteQueuedReservedInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(181)),
+        input: Some(m::ShapeId(183)),
         implemented: true,
         ..op("DeleteRoute", "POST", "/")
     },
@@ -432,28 +437,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteRouteServerEndpoint", "POST", "/"),
     op("DeleteRouteServerPeer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(182)),
+        input: Some(m::ShapeId(184)),
         implemented: true,
         ..op("DeleteRouteTable", "POST", "/")
     },
     op("DeleteSecondaryNetwork", "POST", "/"),
     op("DeleteSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(183)),
-        output: Some(m::ShapeId(184)),
+        input: Some(m::ShapeId(185)),
+        output: Some(m::ShapeId(186)),
         implemented: true,
         ..op("DeleteSecurityGroup", "POST", "/")
     },
     op("DeleteSnapshot", "POST", "/"),
     op("DeleteSpotDatafeedSubscription", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(187)),
+        input: Some(m::ShapeId(189)),
         implemented: true,
         ..op("DeleteSubnet", "POST", "/")
     },
     op("DeleteSubnetCidrReservation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(188)),
+        input: Some(m::ShapeId(190)),
         implemented: true,
         ..op("DeleteTags", "POST", "/")
     },
@@ -481,7 +486,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteVerifiedAccessTrustProvider", "POST", "/"),
     op("DeleteVolume", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(189)),
+        input: Some(m::ShapeId(191)),
         implemented: true,
         ..op("DeleteVpc", "POST", "/")
     },
@@ -500,8 +505,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeprovisionIpamPoolCidr", "POST", "/"),
     op("DeprovisionPublicIpv4PoolCidr", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(190)),
-        output: Some(m::ShapeId(191)),
+        input: Some(m::ShapeId(192)),
+        output: Some(m::ShapeId(193)),
         implemented: true,
         ..op("DeregisterImage", "POST", "/")
     },
@@ -509,28 +514,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeregisterTransitGatewayMulticastGroupMembers", "POST", "/"),
     op("DeregisterTransitGatewayMulticastGroupSources", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(192)),
-        output: Some(m::ShapeId(193)),
+        input: Some(m::ShapeId(194)),
+        output: Some(m::ShapeId(195)),
         implemented: true,
         ..op("DescribeAccountAttributes", "POST", "/")
     },
     op("DescribeAddressTransfers", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(196)),
-        output: Some(m::ShapeId(197)),
+        input: Some(m::ShapeId(198)),
+        output: Some(m::ShapeId(199)),
         implemented: true,
         ..op("DescribeAddresses", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(194)),
-        output: Some(m::ShapeId(195)),
+        input: Some(m::ShapeId(196)),
+        output: Some(m::ShapeId(197)),
         implemented: true,
         ..op("DescribeAddressesAttribute", "POST", "/")
     },
     op("DescribeAggregateIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(198)),
-        output: Some(m::ShapeId(199)),
+        input: Some(m::ShapeId(200)),
+        output: Some(m::ShapeId(201)),
         implemented: true,
         ..op("DescribeAvailabilityZones", "POST", "/")
     },
@@ -563,8 +568,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeCustomerGateways", "POST", "/"),
     op("DescribeDeclarativePoliciesReports", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(201)),
-        output: Some(m::ShapeId(202)),
+        input: Some(m::ShapeId(203)),
+        output: Some(m::ShapeId(204)),
         implemented: true,
         ..op("DescribeDhcpOptions", "POST", "/")
     },
@@ -584,16 +589,16 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeHostReservations", "POST", "/"),
     op("DescribeHosts", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(204)),
-        output: Some(m::ShapeId(205)),
+        input: Some(m::ShapeId(206)),
+        output: Some(m::ShapeId(207)),
         implemented: true,
         ..op("DescribeIamInstanceProfileAssociations", "POST", "/")
     },
     op("DescribeIdFormat", "POST", "/"),
     op("DescribeIdentityIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(206)),
-        output: Some(m::ShapeId(372)),
+        input: Some(m::ShapeId(208)),
+        output: Some(m::ShapeId(374)),
         implemented: true,
         ..op("DescribeImageAttribute", "POST", "/")
     },
@@ -601,23 +606,23 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeImageUsageReportEntries", "POST", "/"),
     op("DescribeImageUsageReports", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(207)),
-        output: Some(m::ShapeId(208)),
+        input: Some(m::ShapeId(209)),
+        output: Some(m::ShapeId(210)),
         implemented: true,
         ..op("DescribeImages", "POST", "/")
     },
     op("DescribeImportImageTasks", "POST", "/"),
     op("DescribeImportSnapshotTasks", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(209)),
-        output: Some(m::ShapeId(397)),
+        input: Some(m::ShapeId(211)),
+        output: Some(m::ShapeId(399)),
         implemented: true,
         ..op("DescribeInstanceAttribute", "POST", "/")
     },
     op("DescribeInstanceConnectEndpoints", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(211)),
-        output: Some(m::ShapeId(212)),
+        input: Some(m::ShapeId(213)),
+        output: Some(m::ShapeId(214)),
         implemented: true,
         ..op("DescribeInstanceCreditSpecifications", "POST", "/")
     },
@@ -627,33 +632,33 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeInstanceSqlHaHistoryStates", "POST", "/"),
     op("DescribeInstanceSqlHaStates", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(213)),
-        output: Some(m::ShapeId(214)),
+        input: Some(m::ShapeId(215)),
+        output: Some(m::ShapeId(216)),
         implemented: true,
         ..op("DescribeInstanceStatus", "POST", "/")
     },
     op("DescribeInstanceTopology", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(215)),
-        output: Some(m::ShapeId(216)),
-        implemented: true,
-        ..op("DescribeInstanceTypeOfferings", "POST", "/")
-    },
-    m::Operation {
         input: Some(m::ShapeId(217)),
         output: Some(m::ShapeId(218)),
         implemented: true,
-        ..op("DescribeInstanceTypes", "POST", "/")
+        ..op("DescribeInstanceTypeOfferings", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(219)),
         output: Some(m::ShapeId(220)),
         implemented: true,
+        ..op("DescribeInstanceTypes", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(221)),
+        output: Some(m::ShapeId(222)),
+        implemented: true,
         ..op("DescribeInstances", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(222)),
-        output: Some(m::ShapeId(223)),
+        input: Some(m::ShapeId(224)),
+        output: Some(m::ShapeId(225)),
         implemented: true,
         ..op("DescribeInternetGateways", "POST", "/")
     },
@@ -674,20 +679,20 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeIpams", "POST", "/"),
     op("DescribeIpv6Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(224)),
-        output: Some(m::ShapeId(225)),
+        input: Some(m::ShapeId(226)),
+        output: Some(m::ShapeId(227)),
         implemented: true,
         ..op("DescribeKeyPairs", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(226)),
-        output: Some(m::ShapeId(227)),
+        input: Some(m::ShapeId(228)),
+        output: Some(m::ShapeId(229)),
         implemented: true,
         ..op("DescribeLaunchTemplateVersions", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(229)),
-        output: Some(m::ShapeId(230)),
+        input: Some(m::ShapeId(231)),
+        output: Some(m::ShapeId(232)),
         implemented: true,
         ..op("DescribeLaunchTemplates", "POST", "/")
     },
@@ -705,16 +710,16 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeMacHosts", "POST", "/"),
     op("DescribeMacModificationTasks", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(231)),
-        output: Some(m::ShapeId(232)),
+        input: Some(m::ShapeId(233)),
+        output: Some(m::ShapeId(234)),
         implemented: true,
         ..op("DescribeManagedPrefixLists", "POST", "/")
     },
     op("DescribeMovingAddresses", "POST", "/"),
     op("DescribeNatGateways", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(234)),
-        output: Some(m::ShapeId(235)),
+        input: Some(m::ShapeId(236)),
+        output: Some(m::ShapeId(237)),
         implemented: true,
         ..op("DescribeNetworkAcls", "POST", "/")
     },
@@ -725,8 +730,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeNetworkInterfaceAttribute", "POST", "/"),
     op("DescribeNetworkInterfacePermissions", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(237)),
-        output: Some(m::ShapeId(238)),
+        input: Some(m::ShapeId(239)),
+        output: Some(m::ShapeId(240)),
         implemented: true,
         ..op("DescribeNetworkInterfaces", "POST", "/")
     },
@@ -736,8 +741,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribePrincipalIdFormat", "POST", "/"),
     op("DescribePublicIpv4Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(239)),
-        output: Some(m::ShapeId(240)),
+        input: Some(m::ShapeId(241)),
+        output: Some(m::ShapeId(242)),
         implemented: true,
         ..op("DescribeRegions", "POST", "/")
     },
@@ -750,8 +755,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeRouteServerPeers", "POST", "/"),
     op("DescribeRouteServers", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(242)),
-        output: Some(m::ShapeId(243)),
+        input: Some(m::ShapeId(244)),
+        output: Some(m::ShapeId(245)),
         implemented: true,
         ..op("DescribeRouteTables", "POST", "/")
     },
@@ -762,15 +767,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeSecondarySubnets", "POST", "/"),
     op("DescribeSecurityGroupReferences", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(245)),
-        output: Some(m::ShapeId(246)),
+        input: Some(m::ShapeId(247)),
+        output: Some(m::ShapeId(248)),
         implemented: true,
         ..op("DescribeSecurityGroupRules", "POST", "/")
     },
     op("DescribeSecurityGroupVpcAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(248)),
-        output: Some(m::ShapeId(249)),
+        input: Some(m::ShapeId(250)),
+        output: Some(m::ShapeId(251)),
         implemented: true,
         ..op("DescribeSecurityGroups", "POST", "/")
     },
@@ -787,14 +792,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeStaleSecurityGroups", "POST", "/"),
     op("DescribeStoreImageTasks", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(251)),
-        output: Some(m::ShapeId(252)),
+        input: Some(m::ShapeId(253)),
+        output: Some(m::ShapeId(254)),
         implemented: true,
         ..op("DescribeSubnets", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(253)),
-        output: Some(m::ShapeId(254)),
+        input: Some(m::ShapeId(255)),
+        output: Some(m::ShapeId(256)),
         implemented: true,
         ..op("DescribeTags", "POST", "/")
     },
@@ -826,15 +831,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVolumeAttribute", "POST", "/"),
     op("DescribeVolumeStatus", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(255)),
-        output: Some(m::ShapeId(256)),
+        input: Some(m::ShapeId(257)),
+        output: Some(m::ShapeId(258)),
         implemented: true,
         ..op("DescribeVolumes", "POST", "/")
     },
     op("DescribeVolumesModifications", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(257)),
-        output: Some(m::ShapeId(258)),
+        input: Some(m::ShapeId(259)),
+        output: Some(m::ShapeId(260)),
         implemented: true,
         ..op("DescribeVpcAttribute", "POST", "/")
     },
@@ -852,8 +857,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpcEndpoints", "POST", "/"),
     op("DescribeVpcPeeringConnections", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(260)),
-        output: Some(m::ShapeId(261)),
+        input: Some(m::ShapeId(262)),
+        output: Some(m::ShapeId(263)),
         implemented: true,
         ..op("DescribeVpcs", "POST", "/")
     },
@@ -862,7 +867,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpnGateways", "POST", "/"),
     op("DetachClassicLinkVpc", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(262)),
+        input: Some(m::ShapeId(264)),
         implemented: true,
         ..op("DetachInternetGateway", "POST", "/")
     },
@@ -896,7 +901,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisableVpcClassicLink", "POST", "/"),
     op("DisableVpcClassicLinkDnsSupport", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(271)),
+        input: Some(m::ShapeId(273)),
         implemented: true,
         ..op("DisassociateAddress", "POST", "/")
     },
@@ -910,7 +915,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateNatGatewayAddress", "POST", "/"),
     op("DisassociateRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(272)),
+        input: Some(m::ShapeId(274)),
         implemented: true,
         ..op("DisassociateRouteTable", "POST", "/")
     },
@@ -921,8 +926,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateTransitGatewayRouteTable", "POST", "/"),
     op("DisassociateTrunkInterface", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(273)),
-        output: Some(m::ShapeId(274)),
+        input: Some(m::ShapeId(275)),
+        output: Some(m::ShapeId(276)),
         implemented: true,
         ..op("DisassociateVpcCidrBlock", "POST", "/")
     },
@@ -974,8 +979,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("GetCapacityReservationUsage", "POST", "/"),
     op("GetCoipPoolUsage", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(339)),
-        output: Some(m::ShapeId(340)),
+        input: Some(m::ShapeId(341)),
+        output: Some(m::ShapeId(342)),
         implemented: true,
         ..op("GetConsoleOutput", "POST", "/")
     },
@@ -1007,15 +1012,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("GetIpamPrefixListResolverVersions", "POST", "/"),
     op("GetIpamResourceCidrs", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(341)),
-        output: Some(m::ShapeId(342)),
+        input: Some(m::ShapeId(343)),
+        output: Some(m::ShapeId(344)),
         implemented: true,
         ..op("GetLaunchTemplateData", "POST", "/")
     },
     op("GetManagedPrefixListAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(343)),
-        output: Some(m::ShapeId(344)),
+        input: Some(m::ShapeId(345)),
+        output: Some(m::ShapeId(346)),
         implemented: true,
         ..op("GetManagedPrefixListEntries", "POST", "/")
     },
@@ -1055,8 +1060,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ImportImage", "POST", "/"),
     op("ImportInstance", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(383)),
-        output: Some(m::ShapeId(384)),
+        input: Some(m::ShapeId(385)),
+        output: Some(m::ShapeId(386)),
         implemented: true,
         ..op("ImportKeyPair", "POST", "/")
     },
@@ -1079,12 +1084,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyIdFormat", "POST", "/"),
     op("ModifyIdentityIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(638)),
+        input: Some(m::ShapeId(640)),
         implemented: true,
         ..op("ModifyImageAttribute", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(639)),
+        input: Some(m::ShapeId(641)),
         implemented: true,
         ..op("ModifyInstanceAttribute", "POST", "/")
     },
@@ -1097,8 +1102,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyInstanceMaintenanceOptions", "POST", "/"),
     op("ModifyInstanceMetadataDefaults", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(641)),
-        output: Some(m::ShapeId(642)),
+        input: Some(m::ShapeId(643)),
+        output: Some(m::ShapeId(644)),
         implemented: true,
         ..op("ModifyInstanceMetadataOptions", "POST", "/")
     },
@@ -1114,15 +1119,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyIpamResourceDiscovery", "POST", "/"),
     op("ModifyIpamScope", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(643)),
-        output: Some(m::ShapeId(644)),
+        input: Some(m::ShapeId(645)),
+        output: Some(m::ShapeId(646)),
         implemented: true,
         ..op("ModifyLaunchTemplate", "POST", "/")
     },
     op("ModifyLocalGatewayRoute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(645)),
-        output: Some(m::ShapeId(646)),
+        input: Some(m::ShapeId(647)),
+        output: Some(m::ShapeId(648)),
         implemented: true,
         ..op("ModifyManagedPrefixList", "POST", "/")
     },
@@ -1133,8 +1138,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyReservedInstances", "POST", "/"),
     op("ModifyRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(647)),
-        output: Some(m::ShapeId(648)),
+        input: Some(m::ShapeId(649)),
+        output: Some(m::ShapeId(650)),
         implemented: true,
         ..op("ModifySecurityGroupRules", "POST", "/")
     },
@@ -1142,7 +1147,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifySnapshotTier", "POST", "/"),
     op("ModifySpotFleetRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(649)),
+        input: Some(m::ShapeId(651)),
         implemented: true,
         ..op("ModifySubnetAttribute", "POST", "/")
     },
@@ -1167,7 +1172,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyVolume", "POST", "/"),
     op("ModifyVolumeAttribute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(650)),
+        input: Some(m::ShapeId(652)),
         implemented: true,
         ..op("ModifyVpcAttribute", "POST", "/")
     },
@@ -1186,8 +1191,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyVpnTunnelCertificate", "POST", "/"),
     op("ModifyVpnTunnelOptions", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(651)),
-        output: Some(m::ShapeId(652)),
+        input: Some(m::ShapeId(653)),
+        output: Some(m::ShapeId(654)),
         implemented: true,
         ..op("MonitorInstances", "POST", "/")
     },
@@ -1204,13 +1209,13 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("PurchaseReservedInstancesOffering", "POST", "/"),
     op("PurchaseScheduledInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(754)),
+        input: Some(m::ShapeId(756)),
         implemented: true,
         ..op("RebootInstances", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(762)),
-        output: Some(m::ShapeId(763)),
+        input: Some(m::ShapeId(764)),
+        output: Some(m::ShapeId(765)),
         implemented: true,
         ..op("RegisterImage", "POST", "/")
     },
@@ -1229,7 +1234,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RejectVpcEndpointConnections", "POST", "/"),
     op("RejectVpcPeeringConnection", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(764)),
+        input: Some(m::ShapeId(766)),
         implemented: true,
         ..op("ReleaseAddress", "POST", "/")
     },
@@ -1238,24 +1243,24 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ReplaceIamInstanceProfileAssociation", "POST", "/"),
     op("ReplaceImageCriteriaInAllowedImagesSettings", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(767)),
-        output: Some(m::ShapeId(768)),
+        input: Some(m::ShapeId(769)),
+        output: Some(m::ShapeId(770)),
         implemented: true,
         ..op("ReplaceNetworkAclAssociation", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(769)),
+        input: Some(m::ShapeId(771)),
         implemented: true,
         ..op("ReplaceNetworkAclEntry", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(770)),
+        input: Some(m::ShapeId(772)),
         implemented: true,
         ..op("ReplaceRoute", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(771)),
-        output: Some(m::ShapeId(772)),
+        input: Some(m::ShapeId(773)),
+        output: Some(m::ShapeId(774)),
         implemented: true,
         ..op("ReplaceRouteTableAssociation", "POST", "/")
     },
@@ -1268,7 +1273,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ResetEbsDefaultKmsKeyId", "POST", "/"),
     op("ResetFpgaImageAttribute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(778)),
+        input: Some(m::ShapeId(780)),
         implemented: true,
         ..op("ResetImageAttribute", "POST", "/")
     },
@@ -1283,20 +1288,20 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RestoreVolumeFromRecycleBin", "POST", "/"),
     op("RevokeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(784)),
-        output: Some(m::ShapeId(785)),
+        input: Some(m::ShapeId(786)),
+        output: Some(m::ShapeId(787)),
         implemented: true,
         ..op("RevokeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(786)),
-        output: Some(m::ShapeId(787)),
+        input: Some(m::ShapeId(788)),
+        output: Some(m::ShapeId(789)),
         implemented: true,
         ..op("RevokeSecurityGroupIngress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(808)),
-        output: Some(m::ShapeId(775)),
+        input: Some(m::ShapeId(810)),
+        output: Some(m::ShapeId(777)),
         implemented: true,
         ..op("RunInstances", "POST", "/")
     },
@@ -1307,8 +1312,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("SendDiagnosticInterrupt", "POST", "/"),
     op("StartDeclarativePoliciesReport", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(841)),
-        output: Some(m::ShapeId(842)),
+        input: Some(m::ShapeId(844)),
+        output: Some(m::ShapeId(845)),
         implemented: true,
         ..op("StartInstances", "POST", "/")
     },
@@ -1316,15 +1321,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("StartNetworkInsightsAnalysis", "POST", "/"),
     op("StartVpcEndpointServicePrivateDnsVerification", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(846)),
-        output: Some(m::ShapeId(847)),
+        input: Some(m::ShapeId(849)),
+        output: Some(m::ShapeId(850)),
         implemented: true,
         ..op("StopInstances", "POST", "/")
     },
     op("TerminateClientVpnConnections", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(871)),
-        output: Some(m::ShapeId(872)),
+        input: Some(m::ShapeId(874)),
+        output: Some(m::ShapeId(875)),
         implemented: true,
         ..op("TerminateInstances", "POST", "/")
     },
@@ -1333,8 +1338,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("UnassignPrivateNatGatewayAddress", "POST", "/"),
     op("UnlockSnapshot", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(881)),
-        output: Some(m::ShapeId(882)),
+        input: Some(m::ShapeId(884)),
+        output: Some(m::ShapeId(885)),
         implemented: true,
         ..op("UnmonitorInstances", "POST", "/")
     },
@@ -1351,23 +1356,23 @@ pub static OPERATIONS: [m::Operation; 765] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 940] = [
+pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "AcceleratorCount",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 477)
+                ..member("Min", 479)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 477)
+                ..member("Max", 479)
             },
         ])),
     },
     m::Shape {
         name: "AcceleratorCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 477), member("Max", 477)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 479), member("Max", 479)])),
     },
     m::Shape {
         name: "AcceleratorManufacturer",
@@ -1422,17 +1427,17 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 477)
+                ..member("Min", 479)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 477)
+                ..member("Max", 479)
             },
         ])),
     },
     m::Shape {
         name: "AcceleratorTotalMemoryMiBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 477), member("Max", 477)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 479), member("Max", 479)])),
     },
     m::Shape {
         name: "AcceleratorType",
@@ -1453,7 +1458,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attributeName"),
-                ..member("AttributeName", 848)
+                ..member("AttributeName", 851)
             },
             m::Member {
                 location_name: Some("attributeValueSet"),
@@ -1487,7 +1492,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "AccountAttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("attributeValue"),
-            ..member("AttributeValue", 848)
+            ..member("AttributeValue", 851)
         }])),
     },
     m::Shape {
@@ -1511,9 +1516,9 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Cidr", 848)
+                ..member("Cidr", 851)
             },
-            member("Description", 848),
+            member("Description", 851),
         ])),
     },
     m::Shape {
@@ -1525,67 +1530,67 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 848)
+                ..member("AllocationId", 851)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 848)
+                ..member("AssociationId", 851)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 280)
+                ..member("Domain", 282)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 848)
+                ..member("NetworkInterfaceId", 851)
             },
             m::Member {
                 location_name: Some("networkInterfaceOwnerId"),
-                ..member("NetworkInterfaceOwnerId", 848)
+                ..member("NetworkInterfaceOwnerId", 851)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 848)
+                ..member("PrivateIpAddress", 851)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 848)
+                ..member("PublicIpv4Pool", 851)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 848)
+                ..member("NetworkBorderGroup", 851)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 848)
+                ..member("CustomerOwnedIp", 851)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 848)
+                ..member("CustomerOwnedIpv4Pool", 851)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 848)
+                ..member("CarrierIp", 851)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 848)
+                ..member("SubnetId", 851)
             },
             m::Member {
                 location_name: Some("serviceManaged"),
-                ..member("ServiceManaged", 835)
+                ..member("ServiceManaged", 837)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 848)
+                ..member("InstanceId", 851)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 848)
+                ..member("PublicIp", 851)
             },
         ])),
     },
@@ -1594,7 +1599,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 750)
+                ..member("PublicIp", 752)
             },
             m::Member {
                 location_name: Some("allocationId"),
@@ -1602,11 +1607,11 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("ptrRecord"),
-                ..member("PtrRecord", 848)
+                ..member("PtrRecord", 851)
             },
             m::Member {
                 location_name: Some("ptrRecordUpdate"),
-                ..member("PtrRecordUpdate", 749)
+                ..member("PtrRecordUpdate", 751)
             },
         ])),
     },
@@ -1639,16 +1644,16 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "AllocateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Domain", 280),
-            member("Address", 750),
-            member("PublicIpv4Pool", 491),
-            member("NetworkBorderGroup", 848),
-            member("CustomerOwnedIpv4Pool", 848),
+            member("Domain", 282),
+            member("Address", 752),
+            member("PublicIpv4Pool", 493),
+            member("NetworkBorderGroup", 851),
+            member("CustomerOwnedIpv4Pool", 851),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 868)
+                ..member("TagSpecifications", 871)
             },
-            member("IpamPoolId", 489),
+            member("IpamPoolId", 491),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 88)
@@ -1660,35 +1665,35 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 848)
+                ..member("AllocationId", 851)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 848)
+                ..member("PublicIpv4Pool", 851)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 848)
+                ..member("NetworkBorderGroup", 851)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 280)
+                ..member("Domain", 282)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 848)
+                ..member("CustomerOwnedIp", 851)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 848)
+                ..member("CustomerOwnedIpv4Pool", 851)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 848)
+                ..member("CarrierIp", 851)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 848)
+                ..member("PublicIp", 851)
             },
         ])),
     },
@@ -1754,19 +1759,19 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "AssociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("AllocationId", 27),
-            member("InstanceId", 411),
-            member("PublicIp", 299),
+            member("InstanceId", 413),
+            member("PublicIp", 301),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 679)
+                ..member("NetworkInterfaceId", 681)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 848)
+                ..member("PrivateIpAddress", 851)
             },
             m::Member {
                 location_name: Some("allowReassociation"),
@@ -1778,7 +1783,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "AssociateAddressResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
-            ..member("AssociationId", 848)
+            ..member("AssociationId", 851)
         }])),
     },
     m::Shape {
@@ -1786,11 +1791,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("DhcpOptionsId", 163)
+                ..member("DhcpOptionsId", 165)
             },
             m::Member {
                 required: true,
-                ..member("VpcId", 926)
+                ..member("VpcId", 929)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1801,20 +1806,20 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "AssociateRouteTableRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GatewayId", 793),
-            member("PublicIpv4Pool", 491),
+            member("GatewayId", 795),
+            member("PublicIpv4Pool", 493),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 853)
+                ..member("SubnetId", 856)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 803)
+                ..member("RouteTableId", 805)
             },
         ])),
     },
@@ -1823,29 +1828,29 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 848)
+                ..member("AssociationId", 851)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 801)
+                ..member("AssociationState", 803)
             },
         ])),
     },
     m::Shape {
         name: "AssociateVpcCidrBlockRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 848),
-            member("Ipv6CidrBlockNetworkBorderGroup", 848),
-            member("Ipv6Pool", 500),
-            member("Ipv6CidrBlock", 848),
-            member("Ipv4IpamPoolId", 489),
-            member("Ipv4NetmaskLength", 657),
-            member("Ipv6IpamPoolId", 489),
-            member("Ipv6NetmaskLength", 657),
+            member("CidrBlock", 851),
+            member("Ipv6CidrBlockNetworkBorderGroup", 851),
+            member("Ipv6Pool", 502),
+            member("Ipv6CidrBlock", 851),
+            member("Ipv4IpamPoolId", 491),
+            member("Ipv4NetmaskLength", 659),
+            member("Ipv6IpamPoolId", 491),
+            member("Ipv6NetmaskLength", 659),
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 926)
+                ..member("VpcId", 929)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
@@ -1858,22 +1863,22 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 928)
+                ..member("Ipv6CidrBlockAssociation", 931)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 912)
+                ..member("CidrBlockAssociation", 915)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 848)
+                ..member("VpcId", 851)
             },
         ])),
     },
     m::Shape {
         name: "AssociatedSubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(853),
+            member: m::ShapeId(856),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1881,7 +1886,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "AssociationIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(366),
+            member: m::ShapeId(368),
             member_location_name: Some("AssociationId"),
             flattened: false,
         }),
@@ -1896,12 +1901,12 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 481)
+                ..member("InternetGatewayId", 483)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 926)
+                ..member("VpcId", 929)
             },
         ])),
     },
@@ -1948,7 +1953,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "AttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("value"),
-            ..member("Value", 848)
+            ..member("Value", 851)
         }])),
     },
     m::Shape {
@@ -1956,7 +1961,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 868)
+                ..member("TagSpecifications", 871)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1965,35 +1970,35 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 822)
+                ..member("GroupId", 824)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 848)
+                ..member("SourceSecurityGroupName", 851)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 848)
+                ..member("SourceSecurityGroupOwnerId", 851)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 848)
+                ..member("IpProtocol", 851)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 477)
+                ..member("FromPort", 479)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 477)
+                ..member("ToPort", 479)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 848)
+                ..member("CidrIp", 851)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 485)
+                ..member("IpPermissions", 487)
             },
         ])),
     },
@@ -2006,25 +2011,25 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 829)
+                ..member("SecurityGroupRules", 831)
             },
         ])),
     },
     m::Shape {
         name: "AuthorizeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 848),
-            member("FromPort", 477),
-            member("GroupId", 822),
-            member("GroupName", 825),
-            member("IpPermissions", 485),
-            member("IpProtocol", 848),
-            member("SourceSecurityGroupName", 848),
-            member("SourceSecurityGroupOwnerId", 848),
-            member("ToPort", 477),
+            member("CidrIp", 851),
+            member("FromPort", 479),
+            member("GroupId", 824),
+            member("GroupName", 827),
+            member("IpPermissions", 487),
+            member("IpProtocol", 851),
+            member("SourceSecurityGroupName", 851),
+            member("SourceSecurityGroupOwnerId", 851),
+            member("ToPort", 479),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 868)
+                ..member("TagSpecifications", 871)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2041,7 +2046,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 829)
+                ..member("SecurityGroupRules", 831)
             },
         ])),
     },
@@ -2062,39 +2067,39 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 848)
+                ..member("RegionName", 851)
             },
             m::Member {
                 location_name: Some("zoneName"),
-                ..member("ZoneName", 848)
+                ..member("ZoneName", 851)
             },
             m::Member {
                 location_name: Some("zoneId"),
-                ..member("ZoneId", 848)
+                ..member("ZoneId", 851)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 848)
+                ..member("GroupName", 851)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 848)
+                ..member("NetworkBorderGroup", 851)
             },
             m::Member {
                 location_name: Some("zoneType"),
-                ..member("ZoneType", 848)
+                ..member("ZoneType", 851)
             },
             m::Member {
                 location_name: Some("parentZoneName"),
-                ..member("ParentZoneName", 848)
+                ..member("ParentZoneName", 851)
             },
             m::Member {
                 location_name: Some("parentZoneId"),
-                ..member("ParentZoneId", 848)
+                ..member("ParentZoneId", 851)
             },
             m::Member {
                 location_name: Some("groupLongName"),
-                ..member("GroupLongName", 848)
+                ..member("GroupLongName", 851)
             },
             m::Member {
                 location_name: Some("geographySet"),
@@ -2114,7 +2119,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "AvailabilityZoneGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 848)
+            ..member("Name", 851)
         }])),
     },
     m::Shape {
@@ -2141,7 +2146,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "AvailabilityZoneMessage",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("message"),
-            ..member("Message", 848)
+            ..member("Message", 851)
         }])),
     },
     m::Shape {
@@ -2174,7 +2179,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "AvailabilityZoneSubGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 848)
+            ..member("Name", 851)
         }])),
     },
     m::Shape {
@@ -2222,17 +2227,17 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 477)
+                ..member("Min", 479)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 477)
+                ..member("Max", 479)
             },
         ])),
     },
     m::Shape {
         name: "BaselineEbsBandwidthMbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 477), member("Max", 477)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 479), member("Max", 479)])),
     },
     m::Shape {
         name: "BaselineIops",
@@ -2256,7 +2261,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "BillingProductList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(848),
+            member: m::ShapeId(851),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2277,19 +2282,19 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ebs"),
-                ..member("Ebs", 282)
+                ..member("Ebs", 284)
             },
             m::Member {
                 location_name: Some("noDevice"),
-                ..member("NoDevice", 848)
+                ..member("NoDevice", 851)
             },
             m::Member {
                 location_name: Some("deviceName"),
-                ..member("DeviceName", 848)
+                ..member("DeviceName", 851)
             },
             m::Member {
                 location_name: Some("virtualName"),
-                ..member("VirtualName", 848)
+                ..member("VirtualName", 851)
             },
         ])),
     },
@@ -2394,7 +2399,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "CapacityReservationTarget",
         kind: m::ShapeKind::Structure(structure(&[
             member("CapacityReservationId", 95),
-            member("CapacityReservationResourceGroupArn", 848),
+            member("CapacityReservationResourceGroupArn", 851),
         ])),
     },
     m::Shape {
@@ -2402,11 +2407,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("capacityReservationId"),
-                ..member("CapacityReservationId", 848)
+                ..member("CapacityReservationId", 851)
             },
             m::Member {
                 location_name: Some("capacityReservationResourceGroupArn"),
-                ..member("CapacityReservationResourceGroupArn", 848)
+                ..member("CapacityReservationResourceGroupArn", 851)
             },
         ])),
     },
@@ -2423,15 +2428,15 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("tcpEstablishedTimeout"),
-                ..member("TcpEstablishedTimeout", 477)
+                ..member("TcpEstablishedTimeout", 479)
             },
             m::Member {
                 location_name: Some("udpStreamTimeout"),
-                ..member("UdpStreamTimeout", 477)
+                ..member("UdpStreamTimeout", 479)
             },
             m::Member {
                 location_name: Some("udpTimeout"),
-                ..member("UdpTimeout", 477)
+                ..member("UdpTimeout", 479)
             },
         ])),
     },
@@ -2440,24 +2445,24 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("tcpEstablishedTimeout"),
-                ..member("TcpEstablishedTimeout", 477)
+                ..member("TcpEstablishedTimeout", 479)
             },
             m::Member {
                 location_name: Some("udpTimeout"),
-                ..member("UdpTimeout", 477)
+                ..member("UdpTimeout", 479)
             },
             m::Member {
                 location_name: Some("udpStreamTimeout"),
-                ..member("UdpStreamTimeout", 477)
+                ..member("UdpStreamTimeout", 479)
             },
         ])),
     },
     m::Shape {
         name: "ConnectionTrackingSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("TcpEstablishedTimeout", 477),
-            member("UdpStreamTimeout", 477),
-            member("UdpTimeout", 477),
+            member("TcpEstablishedTimeout", 479),
+            member("UdpStreamTimeout", 479),
+            member("UdpTimeout", 479),
         ])),
     },
     m::Shape {
@@ -2465,15 +2470,15 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("tcpEstablishedTimeout"),
-                ..member("TcpEstablishedTimeout", 477)
+                ..member("TcpEstablishedTimeout", 479)
             },
             m::Member {
                 location_name: Some("udpStreamTimeout"),
-                ..member("UdpStreamTimeout", 477)
+                ..member("UdpStreamTimeout", 479)
             },
             m::Member {
                 location_name: Some("udpTimeout"),
-                ..member("UdpTimeout", 477)
+                ..member("UdpTimeout", 479)
             },
         ])),
     },
@@ -2488,36 +2493,36 @@ pub static SHAPES: [m::Shape; 940] = [
                 idempotency_token: true,
                 ..member("ClientToken", 107)
             },
-            member("Description", 374),
+            member("Description", 376),
             m::Member {
                 location_name: Some("encrypted"),
                 ..member("Encrypted", 88)
             },
             m::Member {
                 location_name: Some("kmsKeyId"),
-                ..member("KmsKeyId", 520)
+                ..member("KmsKeyId", 522)
             },
             m::Member {
                 required: true,
-                ..member("Name", 378)
+                ..member("Name", 380)
             },
             m::Member {
                 required: true,
-                ..member("SourceImageId", 848)
+                ..member("SourceImageId", 851)
             },
             m::Member {
                 required: true,
-                ..member("SourceRegion", 848)
+                ..member("SourceRegion", 851)
             },
-            member("DestinationOutpostArn", 848),
+            member("DestinationOutpostArn", 851),
             member("CopyImageTags", 88),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 868)
+                ..member("TagSpecifications", 871)
             },
-            member("SnapshotCopyCompletionDurationMinutes", 606),
-            member("DestinationAvailabilityZone", 848),
-            member("DestinationAvailabilityZoneId", 848),
+            member("SnapshotCopyCompletionDurationMinutes", 608),
+            member("DestinationAvailabilityZone", 851),
+            member("DestinationAvailabilityZoneId", 851),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 88)
@@ -2528,7 +2533,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "CopyImageResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("imageId"),
-            ..member("ImageId", 848)
+            ..member("ImageId", 851)
         }])),
     },
     m::Shape {
@@ -2570,11 +2575,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("coreCount"),
-                ..member("CoreCount", 477)
+                ..member("CoreCount", 479)
             },
             m::Member {
                 location_name: Some("threadsPerCore"),
-                ..member("ThreadsPerCore", 477)
+                ..member("ThreadsPerCore", 479)
             },
             m::Member {
                 location_name: Some("amdSevSnp"),
@@ -2582,31 +2587,31 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("nestedVirtualization"),
-                ..member("NestedVirtualization", 656)
+                ..member("NestedVirtualization", 658)
             },
         ])),
     },
     m::Shape {
         name: "CpuOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CoreCount", 477),
-            member("ThreadsPerCore", 477),
+            member("CoreCount", 479),
+            member("ThreadsPerCore", 479),
             member("AmdSevSnp", 32),
-            member("NestedVirtualization", 656),
+            member("NestedVirtualization", 658),
         ])),
     },
     m::Shape {
         name: "CpuPerformanceFactor",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("referenceSet"),
-            ..member("References", 717)
+            ..member("References", 719)
         }])),
     },
     m::Shape {
         name: "CpuPerformanceFactorRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("Reference"),
-            ..member("References", 718)
+            ..member("References", 720)
         }])),
     },
     m::Shape {
@@ -2617,7 +2622,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "CreateDefaultVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 909)
+            ..member("Vpc", 912)
         }])),
     },
     m::Shape {
@@ -2626,11 +2631,11 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("dhcpConfiguration"),
                 required: true,
-                ..member("DhcpConfigurations", 700)
+                ..member("DhcpConfigurations", 702)
             },
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 868)
+                ..member("TagSpecifications", 871)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2642,7 +2647,50 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "CreateDhcpOptionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("dhcpOptions"),
-            ..member("DhcpOptions", 267)
+            ..member("DhcpOptions", 269)
+        }])),
+    },
+    m::Shape {
+        name: "CreateImageRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 871)
+            },
+            member("SnapshotLocation", 840),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 88)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                required: true,
+                ..member("InstanceId", 413)
+            },
+            m::Member {
+                location_name: Some("name"),
+                required: true,
+                ..member("Name", 380)
+            },
+            m::Member {
+                location_name: Some("description"),
+                ..member("Description", 376)
+            },
+            m::Member {
+                location_name: Some("noReboot"),
+                ..member("NoReboot", 88)
+            },
+            m::Member {
+                location_name: Some("blockDeviceMapping"),
+                ..member("BlockDeviceMappings", 85)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateImageResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("imageId"),
+            ..member("ImageId", 851)
         }])),
     },
     m::Shape {
@@ -2650,7 +2698,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 868)
+                ..member("TagSpecifications", 871)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2662,7 +2710,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "CreateInternetGatewayResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGateway"),
-            ..member("InternetGateway", 478)
+            ..member("InternetGateway", 480)
         }])),
     },
     m::Shape {
@@ -2670,14 +2718,14 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("KeyName", 848)
+                ..member("KeyName", 851)
             },
-            member("KeyType", 519),
+            member("KeyType", 521),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 868)
+                ..member("TagSpecifications", 871)
             },
-            member("KeyFormat", 510),
+            member("KeyFormat", 512),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 88)
@@ -2690,21 +2738,21 @@ pub static SHAPES: [m::Shape; 940] = [
             member("DryRun", 88),
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 848)
+                ..member("ClientToken", 851)
             },
             m::Member {
                 required: true,
-                ..member("LaunchTemplateName", 575)
+                ..member("LaunchTemplateName", 577)
             },
-            member("VersionDescription", 896),
+            member("VersionDescription", 899),
             m::Member {
                 required: true,
-                ..member("LaunchTemplateData", 774)
+                ..member("LaunchTemplateData", 776)
             },
-            member("Operator", 709),
+            member("Operator", 711),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 868)
+                ..member("TagSpecifications", 871)
             },
         ])),
     },
@@ -2713,11 +2761,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplate"),
-                ..member("LaunchTemplate", 524)
+                ..member("LaunchTemplate", 526)
             },
             m::Member {
                 location_name: Some("warning"),
-                ..member("Warning", 894)
+                ..member("Warning", 897)
             },
         ])),
     },
@@ -2727,15 +2775,15 @@ pub static SHAPES: [m::Shape; 940] = [
             member("DryRun", 88),
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 848)
+                ..member("ClientToken", 851)
             },
-            member("LaunchTemplateId", 551),
-            member("LaunchTemplateName", 575),
-            member("SourceVersion", 848),
-            member("VersionDescription", 896),
+            member("LaunchTemplateId", 553),
+            member("LaunchTemplateName", 577),
+            member("SourceVersion", 851),
+            member("VersionDescription", 899),
             m::Member {
                 required: true,
-                ..member("LaunchTemplateData", 774)
+                ..member("LaunchTemplateData", 776)
             },
             member("ResolveAlias", 88),
         ])),
@@ -2745,11 +2793,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateVersion"),
-                ..member("LaunchTemplateVersion", 591)
+                ..member("LaunchTemplateVersion", 593)
             },
             m::Member {
                 location_name: Some("warning"),
-                ..member("Warning", 894)
+                ..member("Warning", 897)
             },
         ])),
     },
@@ -2759,7 +2807,7 @@ pub static SHAPES: [m::Shape; 940] = [
             member("DryRun", 88),
             m::Member {
                 required: true,
-                ..member("PrefixListName", 848)
+                ..member("PrefixListName", 851)
             },
             m::Member {
                 location_name: Some("Entry"),
@@ -2767,19 +2815,19 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 required: true,
-                ..member("MaxEntries", 477)
+                ..member("MaxEntries", 479)
             },
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 868)
+                ..member("TagSpecifications", 871)
             },
             m::Member {
                 required: true,
-                ..member("AddressFamily", 848)
+                ..member("AddressFamily", 851)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 848)
+                ..member("ClientToken", 851)
             },
         ])),
     },
@@ -2787,7 +2835,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "CreateManagedPrefixListResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("prefixList"),
-            ..member("PrefixList", 607)
+            ..member("PrefixList", 609)
         }])),
     },
     m::Shape {
@@ -2800,22 +2848,22 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 664)
+                ..member("NetworkAclId", 666)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
                 required: true,
-                ..member("RuleNumber", 477)
+                ..member("RuleNumber", 479)
             },
             m::Member {
                 location_name: Some("protocol"),
                 required: true,
-                ..member("Protocol", 848)
+                ..member("Protocol", 851)
             },
             m::Member {
                 location_name: Some("ruleAction"),
                 required: true,
-                ..member("RuleAction", 806)
+                ..member("RuleAction", 808)
             },
             m::Member {
                 location_name: Some("egress"),
@@ -2824,19 +2872,19 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 848)
+                ..member("CidrBlock", 851)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 848)
+                ..member("Ipv6CidrBlock", 851)
             },
             m::Member {
                 location_name: Some("Icmp"),
-                ..member("IcmpTypeCode", 370)
+                ..member("IcmpTypeCode", 372)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 728)
+                ..member("PortRange", 730)
             },
         ])),
     },
@@ -2845,11 +2893,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 868)
+                ..member("TagSpecifications", 871)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 848)
+                ..member("ClientToken", 851)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2858,7 +2906,7 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 926)
+                ..member("VpcId", 929)
             },
         ])),
     },
@@ -2867,11 +2915,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAcl"),
-                ..member("NetworkAcl", 658)
+                ..member("NetworkAcl", 660)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 848)
+                ..member("ClientToken", 851)
             },
         ])),
     },
@@ -2880,58 +2928,58 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Ipv4Prefix"),
-                ..member("Ipv4Prefixes", 492)
+                ..member("Ipv4Prefixes", 494)
             },
-            member("Ipv4PrefixCount", 477),
+            member("Ipv4PrefixCount", 479),
             m::Member {
                 location_name: Some("Ipv6Prefix"),
-                ..member("Ipv6Prefixes", 501)
+                ..member("Ipv6Prefixes", 503)
             },
-            member("Ipv6PrefixCount", 477),
-            member("InterfaceType", 678),
+            member("Ipv6PrefixCount", 479),
+            member("InterfaceType", 680),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 868)
+                ..member("TagSpecifications", 871)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 848)
+                ..member("ClientToken", 851)
             },
             member("EnablePrimaryIpv6", 88),
             member("ConnectionTrackingSpecification", 105),
-            member("Operator", 709),
+            member("Operator", 711),
             m::Member {
                 location_name: Some("subnetId"),
                 required: true,
-                ..member("SubnetId", 853)
+                ..member("SubnetId", 856)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 848)
+                ..member("Description", 851)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 848)
+                ..member("PrivateIpAddress", 851)
             },
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("Groups", 823)
+                ..member("Groups", 825)
             },
             m::Member {
                 location_name: Some("privateIpAddresses"),
-                ..member("PrivateIpAddresses", 740)
+                ..member("PrivateIpAddresses", 742)
             },
             m::Member {
                 location_name: Some("secondaryPrivateIpAddressCount"),
-                ..member("SecondaryPrivateIpAddressCount", 477)
+                ..member("SecondaryPrivateIpAddressCount", 479)
             },
             m::Member {
                 location_name: Some("ipv6Addresses"),
-                ..member("Ipv6Addresses", 417)
+                ..member("Ipv6Addresses", 419)
             },
             m::Member {
                 location_name: Some("ipv6AddressCount"),
-                ..member("Ipv6AddressCount", 477)
+                ..member("Ipv6AddressCount", 479)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2944,24 +2992,24 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkInterface"),
-                ..member("NetworkInterface", 673)
+                ..member("NetworkInterface", 675)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 848)
+                ..member("ClientToken", 851)
             },
         ])),
     },
     m::Shape {
         name: "CreateRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 734),
-            member("VpcEndpointId", 925),
-            member("TransitGatewayId", 880),
-            member("LocalGatewayId", 599),
+            member("DestinationPrefixListId", 736),
+            member("VpcEndpointId", 928),
+            member("TransitGatewayId", 883),
+            member("LocalGatewayId", 601),
             member("CarrierGatewayId", 101),
             member("CoreNetworkArn", 112),
-            member("OdbNetworkArn", 707),
+            member("OdbNetworkArn", 709),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 88)
@@ -2969,39 +3017,39 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 803)
+                ..member("RouteTableId", 805)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 848)
+                ..member("DestinationCidrBlock", 851)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 793)
+                ..member("GatewayId", 795)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 848)
+                ..member("DestinationIpv6CidrBlock", 851)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 298)
+                ..member("EgressOnlyInternetGatewayId", 300)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 411)
+                ..member("InstanceId", 413)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 679)
+                ..member("NetworkInterfaceId", 681)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 931)
+                ..member("VpcPeeringConnectionId", 934)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 655)
+                ..member("NatGatewayId", 657)
             },
         ])),
     },
@@ -3017,11 +3065,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 868)
+                ..member("TagSpecifications", 871)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 848)
+                ..member("ClientToken", 851)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -3030,7 +3078,7 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 926)
+                ..member("VpcId", 929)
             },
         ])),
     },
@@ -3039,11 +3087,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTable"),
-                ..member("RouteTable", 797)
+                ..member("RouteTable", 799)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 848)
+                ..member("ClientToken", 851)
             },
         ])),
     },
@@ -3053,16 +3101,16 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("GroupDescription"),
                 required: true,
-                ..member("Description", 848)
+                ..member("Description", 851)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 848)
+                ..member("GroupName", 851)
             },
-            member("VpcId", 926),
+            member("VpcId", 929),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 868)
+                ..member("TagSpecifications", 871)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -3075,15 +3123,15 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 848)
+                ..member("GroupId", 851)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 848)
+                ..member("SecurityGroupArn", 851)
             },
         ])),
     },
@@ -3092,22 +3140,22 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 868)
+                ..member("TagSpecifications", 871)
             },
-            member("AvailabilityZone", 848),
-            member("AvailabilityZoneId", 848),
-            member("CidrBlock", 848),
-            member("Ipv6CidrBlock", 848),
-            member("OutpostArn", 848),
+            member("AvailabilityZone", 851),
+            member("AvailabilityZoneId", 851),
+            member("CidrBlock", 851),
+            member("Ipv6CidrBlock", 851),
+            member("OutpostArn", 851),
             m::Member {
                 required: true,
-                ..member("VpcId", 926)
+                ..member("VpcId", 929)
             },
             member("Ipv6Native", 88),
-            member("Ipv4IpamPoolId", 489),
-            member("Ipv4NetmaskLength", 657),
-            member("Ipv6IpamPoolId", 489),
-            member("Ipv6NetmaskLength", 657),
+            member("Ipv4IpamPoolId", 491),
+            member("Ipv4NetmaskLength", 659),
+            member("Ipv6IpamPoolId", 491),
+            member("Ipv6NetmaskLength", 659),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 88)
@@ -3118,7 +3166,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "CreateSubnetResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("subnet"),
-            ..member("Subnet", 849)
+            ..member("Subnet", 852)
         }])),
     },
     m::Shape {
@@ -3131,30 +3179,30 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("ResourceId"),
                 required: true,
-                ..member("Resources", 780)
+                ..member("Resources", 782)
             },
             m::Member {
                 location_name: Some("Tag"),
                 required: true,
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
         ])),
     },
     m::Shape {
         name: "CreateVpcRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 848),
-            member("Ipv6Pool", 500),
-            member("Ipv6CidrBlock", 848),
-            member("Ipv4IpamPoolId", 489),
-            member("Ipv4NetmaskLength", 657),
-            member("Ipv6IpamPoolId", 489),
-            member("Ipv6NetmaskLength", 657),
-            member("Ipv6CidrBlockNetworkBorderGroup", 848),
-            member("VpcEncryptionControl", 917),
+            member("CidrBlock", 851),
+            member("Ipv6Pool", 502),
+            member("Ipv6CidrBlock", 851),
+            member("Ipv4IpamPoolId", 491),
+            member("Ipv4NetmaskLength", 659),
+            member("Ipv6IpamPoolId", 491),
+            member("Ipv6NetmaskLength", 659),
+            member("Ipv6CidrBlockNetworkBorderGroup", 851),
+            member("VpcEncryptionControl", 920),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 868)
+                ..member("TagSpecifications", 871)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -3162,7 +3210,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 870)
+                ..member("InstanceTenancy", 873)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
@@ -3174,21 +3222,21 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "CreateVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 909)
+            ..member("Vpc", 912)
         }])),
     },
     m::Shape {
         name: "CreditSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("cpuCredits"),
-            ..member("CpuCredits", 848)
+            ..member("CpuCredits", 851)
         }])),
     },
     m::Shape {
         name: "CreditSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("CpuCredits", 848)
+            ..member("CpuCredits", 851)
         }])),
     },
     m::Shape {
@@ -3220,15 +3268,15 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("defaultTcpEstablishedTimeout"),
-                ..member("DefaultTcpEstablishedTimeout", 160)
+                ..member("DefaultTcpEstablishedTimeout", 162)
             },
             m::Member {
                 location_name: Some("defaultUdpTimeout"),
-                ..member("DefaultUdpTimeout", 162)
+                ..member("DefaultUdpTimeout", 164)
             },
             m::Member {
                 location_name: Some("defaultUdpStreamTimeout"),
-                ..member("DefaultUdpStreamTimeout", 161)
+                ..member("DefaultUdpStreamTimeout", 163)
             },
         ])),
     },
@@ -3261,7 +3309,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("DhcpOptionsId", 268)
+                ..member("DhcpOptionsId", 270)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -3279,15 +3327,15 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 481)
+                ..member("InternetGatewayId", 483)
             },
         ])),
     },
     m::Shape {
         name: "DeleteKeyPairRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("KeyName", 518),
-            member("KeyPairId", 513),
+            member("KeyName", 520),
+            member("KeyPairId", 515),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 88)
@@ -3303,7 +3351,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 848)
+                ..member("KeyPairId", 851)
             },
         ])),
     },
@@ -3311,27 +3359,27 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "DeleteLaunchTemplateRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("DryRun", 88),
-            member("LaunchTemplateId", 551),
-            member("LaunchTemplateName", 575),
+            member("LaunchTemplateId", 553),
+            member("LaunchTemplateName", 577),
         ])),
     },
     m::Shape {
         name: "DeleteLaunchTemplateResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("launchTemplate"),
-            ..member("LaunchTemplate", 524)
+            ..member("LaunchTemplate", 526)
         }])),
     },
     m::Shape {
         name: "DeleteLaunchTemplateVersionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("DryRun", 88),
-            member("LaunchTemplateId", 551),
-            member("LaunchTemplateName", 575),
+            member("LaunchTemplateId", 553),
+            member("LaunchTemplateName", 577),
             m::Member {
                 location_name: Some("LaunchTemplateVersion"),
                 required: true,
-                ..member("Versions", 897)
+                ..member("Versions", 900)
             },
         ])),
     },
@@ -3340,26 +3388,26 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateId"),
-                ..member("LaunchTemplateId", 848)
+                ..member("LaunchTemplateId", 851)
             },
             m::Member {
                 location_name: Some("launchTemplateName"),
-                ..member("LaunchTemplateName", 848)
+                ..member("LaunchTemplateName", 851)
             },
             m::Member {
                 location_name: Some("versionNumber"),
-                ..member("VersionNumber", 606)
+                ..member("VersionNumber", 608)
             },
             m::Member {
                 location_name: Some("responseError"),
-                ..member("ResponseError", 782)
+                ..member("ResponseError", 784)
             },
         ])),
     },
     m::Shape {
         name: "DeleteLaunchTemplateVersionsResponseErrorSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(171),
+            member: m::ShapeId(173),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3369,22 +3417,22 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateId"),
-                ..member("LaunchTemplateId", 848)
+                ..member("LaunchTemplateId", 851)
             },
             m::Member {
                 location_name: Some("launchTemplateName"),
-                ..member("LaunchTemplateName", 848)
+                ..member("LaunchTemplateName", 851)
             },
             m::Member {
                 location_name: Some("versionNumber"),
-                ..member("VersionNumber", 606)
+                ..member("VersionNumber", 608)
             },
         ])),
     },
     m::Shape {
         name: "DeleteLaunchTemplateVersionsResponseSuccessSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(173),
+            member: m::ShapeId(175),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3394,11 +3442,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("successfullyDeletedLaunchTemplateVersionSet"),
-                ..member("SuccessfullyDeletedLaunchTemplateVersions", 174)
+                ..member("SuccessfullyDeletedLaunchTemplateVersions", 176)
             },
             m::Member {
                 location_name: Some("unsuccessfullyDeletedLaunchTemplateVersionSet"),
-                ..member("UnsuccessfullyDeletedLaunchTemplateVersions", 172)
+                ..member("UnsuccessfullyDeletedLaunchTemplateVersions", 174)
             },
         ])),
     },
@@ -3408,7 +3456,7 @@ pub static SHAPES: [m::Shape; 940] = [
             member("DryRun", 88),
             m::Member {
                 required: true,
-                ..member("PrefixListId", 734)
+                ..member("PrefixListId", 736)
             },
         ])),
     },
@@ -3416,7 +3464,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "DeleteManagedPrefixListResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("prefixList"),
-            ..member("PrefixList", 607)
+            ..member("PrefixList", 609)
         }])),
     },
     m::Shape {
@@ -3429,12 +3477,12 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 664)
+                ..member("NetworkAclId", 666)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
                 required: true,
-                ..member("RuleNumber", 477)
+                ..member("RuleNumber", 479)
             },
             m::Member {
                 location_name: Some("egress"),
@@ -3453,7 +3501,7 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 664)
+                ..member("NetworkAclId", 666)
             },
         ])),
     },
@@ -3467,14 +3515,14 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("networkInterfaceId"),
                 required: true,
-                ..member("NetworkInterfaceId", 679)
+                ..member("NetworkInterfaceId", 681)
             },
         ])),
     },
     m::Shape {
         name: "DeleteRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 734),
+            member("DestinationPrefixListId", 736),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 88)
@@ -3482,15 +3530,15 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 803)
+                ..member("RouteTableId", 805)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 848)
+                ..member("DestinationCidrBlock", 851)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 848)
+                ..member("DestinationIpv6CidrBlock", 851)
             },
         ])),
     },
@@ -3504,15 +3552,15 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 803)
+                ..member("RouteTableId", 805)
             },
         ])),
     },
     m::Shape {
         name: "DeleteSecurityGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupId", 822),
-            member("GroupName", 825),
+            member("GroupId", 824),
+            member("GroupName", 827),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 88)
@@ -3528,14 +3576,14 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 822)
+                ..member("GroupId", 824)
             },
         ])),
     },
     m::Shape {
         name: "DeleteSnapshotResultSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(186),
+            member: m::ShapeId(188),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3545,11 +3593,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("snapshotId"),
-                ..member("SnapshotId", 837)
+                ..member("SnapshotId", 839)
             },
             m::Member {
                 location_name: Some("returnCode"),
-                ..member("ReturnCode", 838)
+                ..member("ReturnCode", 841)
             },
         ])),
     },
@@ -3558,7 +3606,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SubnetId", 853)
+                ..member("SubnetId", 856)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -3576,11 +3624,11 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("resourceId"),
                 required: true,
-                ..member("Resources", 780)
+                ..member("Resources", 782)
             },
             m::Member {
                 location_name: Some("tag"),
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
         ])),
     },
@@ -3589,7 +3637,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VpcId", 926)
+                ..member("VpcId", 929)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -3602,7 +3650,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ImageId", 375)
+                ..member("ImageId", 377)
             },
             member("DeleteAssociatedSnapshots", 88),
             m::Member {
@@ -3620,7 +3668,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("deleteSnapshotResultSet"),
-                ..member("DeleteSnapshotResults", 185)
+                ..member("DeleteSnapshotResults", 187)
             },
         ])),
     },
@@ -3652,7 +3700,7 @@ pub static SHAPES: [m::Shape; 940] = [
                 ..member("AllocationIds", 29)
             },
             member("Attribute", 21),
-            member("NextToken", 701),
+            member("NextToken", 703),
             member("MaxResults", 23),
             member("DryRun", 88),
         ])),
@@ -3666,7 +3714,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 701)
+                ..member("NextToken", 703)
             },
         ])),
     },
@@ -3675,7 +3723,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("PublicIp"),
-                ..member("PublicIps", 752)
+                ..member("PublicIps", 754)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -3683,7 +3731,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
             m::Member {
                 location_name: Some("AllocationId"),
@@ -3703,11 +3751,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ZoneName"),
-                ..member("ZoneNames", 936)
+                ..member("ZoneNames", 939)
             },
             m::Member {
                 location_name: Some("ZoneId"),
-                ..member("ZoneIds", 935)
+                ..member("ZoneIds", 938)
             },
             member("AllAvailabilityZones", 88),
             m::Member {
@@ -3716,7 +3764,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
         ])),
     },
@@ -3736,17 +3784,17 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("DhcpOptionsId"),
-                ..member("DhcpOptionsIds", 269)
+                ..member("DhcpOptionsIds", 271)
             },
-            member("NextToken", 848),
-            member("MaxResults", 200),
+            member("NextToken", 851),
+            member("MaxResults", 202),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
         ])),
     },
@@ -3755,11 +3803,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 848)
+                ..member("NextToken", 851)
             },
             m::Member {
                 location_name: Some("dhcpOptionsSet"),
-                ..member("DhcpOptions", 270)
+                ..member("DhcpOptions", 272)
             },
         ])),
     },
@@ -3776,10 +3824,10 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
-            member("MaxResults", 203),
-            member("NextToken", 701),
+            member("MaxResults", 205),
+            member("NextToken", 703),
         ])),
     },
     m::Shape {
@@ -3787,11 +3835,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("iamInstanceProfileAssociationSet"),
-                ..member("IamInstanceProfileAssociations", 367)
+                ..member("IamInstanceProfileAssociations", 369)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 701)
+                ..member("NextToken", 703)
             },
         ])),
     },
@@ -3800,11 +3848,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 373)
+                ..member("Attribute", 375)
             },
             m::Member {
                 required: true,
-                ..member("ImageId", 375)
+                ..member("ImageId", 377)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -3817,27 +3865,27 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ExecutableBy"),
-                ..member("ExecutableUsers", 326)
+                ..member("ExecutableUsers", 328)
             },
             m::Member {
                 location_name: Some("ImageId"),
-                ..member("ImageIds", 376)
+                ..member("ImageIds", 378)
             },
             m::Member {
                 location_name: Some("Owner"),
-                ..member("Owners", 713)
+                ..member("Owners", 715)
             },
             member("IncludeDeprecated", 88),
             member("IncludeDisabled", 88),
-            member("MaxResults", 477),
-            member("NextToken", 848),
+            member("MaxResults", 479),
+            member("NextToken", 851),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
         ])),
     },
@@ -3846,11 +3894,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 848)
+                ..member("NextToken", 851)
             },
             m::Member {
                 location_name: Some("imagesSet"),
-                ..member("Images", 377)
+                ..member("Images", 379)
             },
         ])),
     },
@@ -3864,12 +3912,12 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("instanceId"),
                 required: true,
-                ..member("InstanceId", 411)
+                ..member("InstanceId", 413)
             },
             m::Member {
                 location_name: Some("attribute"),
                 required: true,
-                ..member("Attribute", 398)
+                ..member("Attribute", 400)
             },
         ])),
     },
@@ -3883,14 +3931,14 @@ pub static SHAPES: [m::Shape; 940] = [
             member("DryRun", 88),
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
             m::Member {
                 location_name: Some("InstanceId"),
-                ..member("InstanceIds", 412)
+                ..member("InstanceIds", 414)
             },
-            member("MaxResults", 210),
-            member("NextToken", 848),
+            member("MaxResults", 212),
+            member("NextToken", 851),
         ])),
     },
     m::Shape {
@@ -3898,11 +3946,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceCreditSpecificationSet"),
-                ..member("InstanceCreditSpecifications", 407)
+                ..member("InstanceCreditSpecifications", 409)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 848)
+                ..member("NextToken", 851)
             },
         ])),
     },
@@ -3911,10 +3959,10 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("InstanceId"),
-                ..member("InstanceIds", 412)
+                ..member("InstanceIds", 414)
             },
-            member("MaxResults", 477),
-            member("NextToken", 848),
+            member("MaxResults", 479),
+            member("NextToken", 851),
             member("IncludeManagedResources", 88),
             m::Member {
                 location_name: Some("dryRun"),
@@ -3922,7 +3970,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
             m::Member {
                 location_name: Some("includeAllInstances"),
@@ -3935,11 +3983,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceStatusSet"),
-                ..member("InstanceStatuses", 466)
+                ..member("InstanceStatuses", 468)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 848)
+                ..member("NextToken", 851)
             },
         ])),
     },
@@ -3947,13 +3995,13 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "DescribeInstanceTypeOfferingsRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("DryRun", 88),
-            member("LocationType", 604),
+            member("LocationType", 606),
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
-            member("MaxResults", 153),
-            member("NextToken", 701),
+            member("MaxResults", 155),
+            member("NextToken", 703),
         ])),
     },
     m::Shape {
@@ -3961,11 +4009,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceTypeOfferingSet"),
-                ..member("InstanceTypeOfferings", 476)
+                ..member("InstanceTypeOfferings", 478)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 701)
+                ..member("NextToken", 703)
             },
         ])),
     },
@@ -3975,15 +4023,15 @@ pub static SHAPES: [m::Shape; 940] = [
             member("DryRun", 88),
             m::Member {
                 location_name: Some("InstanceType"),
-                ..member("InstanceTypes", 773)
+                ..member("InstanceTypes", 775)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
-            member("MaxResults", 152),
-            member("NextToken", 701),
-            member("IncludeUnsupportedInRegion", 385),
+            member("MaxResults", 154),
+            member("NextToken", 703),
+            member("IncludeUnsupportedInRegion", 387),
         ])),
     },
     m::Shape {
@@ -3991,11 +4039,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceTypeSet"),
-                ..member("InstanceTypes", 474)
+                ..member("InstanceTypes", 476)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 701)
+                ..member("NextToken", 703)
             },
         ])),
     },
@@ -4004,7 +4052,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("InstanceId"),
-                ..member("InstanceIds", 412)
+                ..member("InstanceIds", 414)
             },
             member("IncludeManagedResources", 88),
             m::Member {
@@ -4013,15 +4061,15 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 848)
+                ..member("NextToken", 851)
             },
             m::Member {
                 location_name: Some("maxResults"),
-                ..member("MaxResults", 477)
+                ..member("MaxResults", 479)
             },
         ])),
     },
@@ -4030,11 +4078,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 848)
+                ..member("NextToken", 851)
             },
             m::Member {
                 location_name: Some("reservationSet"),
-                ..member("Reservations", 776)
+                ..member("Reservations", 778)
             },
         ])),
     },
@@ -4045,19 +4093,19 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "DescribeInternetGatewaysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 848),
-            member("MaxResults", 221),
+            member("NextToken", 851),
+            member("MaxResults", 223),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayIds", 482)
+                ..member("InternetGatewayIds", 484)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
         ])),
     },
@@ -4066,11 +4114,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGatewaySet"),
-                ..member("InternetGateways", 483)
+                ..member("InternetGateways", 485)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 848)
+                ..member("NextToken", 851)
             },
         ])),
     },
@@ -4079,11 +4127,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("KeyName"),
-                ..member("KeyNames", 511)
+                ..member("KeyNames", 513)
             },
             m::Member {
                 location_name: Some("KeyPairId"),
-                ..member("KeyPairIds", 514)
+                ..member("KeyPairIds", 516)
             },
             member("IncludePublicKey", 88),
             m::Member {
@@ -4092,7 +4140,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
         ])),
     },
@@ -4100,26 +4148,26 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "DescribeKeyPairsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("keySet"),
-            ..member("KeyPairs", 516)
+            ..member("KeyPairs", 518)
         }])),
     },
     m::Shape {
         name: "DescribeLaunchTemplateVersionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("DryRun", 88),
-            member("LaunchTemplateId", 551),
-            member("LaunchTemplateName", 575),
+            member("LaunchTemplateId", 553),
+            member("LaunchTemplateName", 577),
             m::Member {
                 location_name: Some("LaunchTemplateVersion"),
-                ..member("Versions", 897)
+                ..member("Versions", 900)
             },
-            member("MinVersion", 848),
-            member("MaxVersion", 848),
-            member("NextToken", 848),
-            member("MaxResults", 477),
+            member("MinVersion", 851),
+            member("MaxVersion", 851),
+            member("NextToken", 851),
+            member("MaxResults", 479),
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
             member("ResolveAlias", 88),
             member("IncludeManagedResources", 88),
@@ -4130,11 +4178,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateVersionSet"),
-                ..member("LaunchTemplateVersions", 592)
+                ..member("LaunchTemplateVersions", 594)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 848)
+                ..member("NextToken", 851)
             },
         ])),
     },
@@ -4148,18 +4196,18 @@ pub static SHAPES: [m::Shape; 940] = [
             member("DryRun", 88),
             m::Member {
                 location_name: Some("LaunchTemplateId"),
-                ..member("LaunchTemplateIds", 552)
+                ..member("LaunchTemplateIds", 554)
             },
             m::Member {
                 location_name: Some("LaunchTemplateName"),
-                ..member("LaunchTemplateNames", 576)
+                ..member("LaunchTemplateNames", 578)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
-            member("NextToken", 848),
-            member("MaxResults", 228),
+            member("NextToken", 851),
+            member("MaxResults", 230),
             member("IncludeManagedResources", 88),
         ])),
     },
@@ -4168,11 +4216,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplates"),
-                ..member("LaunchTemplates", 583)
+                ..member("LaunchTemplates", 585)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 848)
+                ..member("NextToken", 851)
             },
         ])),
     },
@@ -4182,13 +4230,13 @@ pub static SHAPES: [m::Shape; 940] = [
             member("DryRun", 88),
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
-            member("MaxResults", 733),
-            member("NextToken", 701),
+            member("MaxResults", 735),
+            member("NextToken", 703),
             m::Member {
                 location_name: Some("PrefixListId"),
-                ..member("PrefixListIds", 895)
+                ..member("PrefixListIds", 898)
             },
         ])),
     },
@@ -4197,11 +4245,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 701)
+                ..member("NextToken", 703)
             },
             m::Member {
                 location_name: Some("prefixListSet"),
-                ..member("PrefixLists", 608)
+                ..member("PrefixLists", 610)
             },
         ])),
     },
@@ -4212,19 +4260,19 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "DescribeNetworkAclsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 848),
-            member("MaxResults", 233),
+            member("NextToken", 851),
+            member("MaxResults", 235),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("NetworkAclId"),
-                ..member("NetworkAclIds", 665)
+                ..member("NetworkAclIds", 667)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
         ])),
     },
@@ -4233,11 +4281,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclSet"),
-                ..member("NetworkAcls", 666)
+                ..member("NetworkAcls", 668)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 848)
+                ..member("NextToken", 851)
             },
         ])),
     },
@@ -4248,8 +4296,8 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "DescribeNetworkInterfacesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 848),
-            member("MaxResults", 236),
+            member("NextToken", 851),
+            member("MaxResults", 238),
             member("IncludeManagedResources", 88),
             m::Member {
                 location_name: Some("dryRun"),
@@ -4257,11 +4305,11 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("NetworkInterfaceId"),
-                ..member("NetworkInterfaceIds", 680)
+                ..member("NetworkInterfaceIds", 682)
             },
             m::Member {
                 location_name: Some("filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
         ])),
     },
@@ -4270,11 +4318,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkInterfaceSet"),
-                ..member("NetworkInterfaces", 683)
+                ..member("NetworkInterfaces", 685)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 848)
+                ..member("NextToken", 851)
             },
         ])),
     },
@@ -4283,7 +4331,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("RegionName"),
-                ..member("RegionNames", 761)
+                ..member("RegionNames", 763)
             },
             member("AllRegions", 88),
             m::Member {
@@ -4292,7 +4340,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
         ])),
     },
@@ -4300,7 +4348,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "DescribeRegionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("regionInfo"),
-            ..member("Regions", 760)
+            ..member("Regions", 762)
         }])),
     },
     m::Shape {
@@ -4310,19 +4358,19 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "DescribeRouteTablesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 848),
-            member("MaxResults", 241),
+            member("NextToken", 851),
+            member("MaxResults", 243),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("RouteTableId"),
-                ..member("RouteTableIds", 804)
+                ..member("RouteTableIds", 806)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
         ])),
     },
@@ -4331,11 +4379,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTableSet"),
-                ..member("RouteTables", 805)
+                ..member("RouteTables", 807)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 848)
+                ..member("NextToken", 851)
             },
         ])),
     },
@@ -4348,15 +4396,15 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 828)
+                ..member("SecurityGroupRuleIds", 830)
             },
             member("DryRun", 88),
-            member("NextToken", 848),
-            member("MaxResults", 244),
+            member("NextToken", 851),
+            member("MaxResults", 246),
         ])),
     },
     m::Shape {
@@ -4364,11 +4412,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 829)
+                ..member("SecurityGroupRules", 831)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 848)
+                ..member("NextToken", 851)
             },
         ])),
     },
@@ -4381,21 +4429,21 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("GroupId"),
-                ..member("GroupIds", 354)
+                ..member("GroupIds", 356)
             },
             m::Member {
                 location_name: Some("GroupName"),
-                ..member("GroupNames", 357)
+                ..member("GroupNames", 359)
             },
-            member("NextToken", 848),
-            member("MaxResults", 247),
+            member("NextToken", 851),
+            member("MaxResults", 249),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 88)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
         ])),
     },
@@ -4404,11 +4452,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 848)
+                ..member("NextToken", 851)
             },
             m::Member {
                 location_name: Some("securityGroupInfo"),
-                ..member("SecurityGroups", 824)
+                ..member("SecurityGroups", 826)
             },
         ])),
     },
@@ -4421,14 +4469,14 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
             m::Member {
                 location_name: Some("SubnetId"),
-                ..member("SubnetIds", 854)
+                ..member("SubnetIds", 857)
             },
-            member("NextToken", 848),
-            member("MaxResults", 250),
+            member("NextToken", 851),
+            member("MaxResults", 252),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 88)
@@ -4440,11 +4488,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 848)
+                ..member("NextToken", 851)
             },
             m::Member {
                 location_name: Some("subnetSet"),
-                ..member("Subnets", 857)
+                ..member("Subnets", 860)
             },
         ])),
     },
@@ -4457,15 +4505,15 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
             m::Member {
                 location_name: Some("maxResults"),
-                ..member("MaxResults", 477)
+                ..member("MaxResults", 479)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 848)
+                ..member("NextToken", 851)
             },
         ])),
     },
@@ -4474,11 +4522,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 848)
+                ..member("NextToken", 851)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 865)
+                ..member("Tags", 868)
             },
         ])),
     },
@@ -4487,7 +4535,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("VolumeId"),
-                ..member("VolumeIds", 905)
+                ..member("VolumeIds", 908)
             },
             member("IncludeManagedResources", 88),
             m::Member {
@@ -4496,15 +4544,15 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 848)
+                ..member("NextToken", 851)
             },
             m::Member {
                 location_name: Some("maxResults"),
-                ..member("MaxResults", 477)
+                ..member("MaxResults", 479)
             },
         ])),
     },
@@ -4513,11 +4561,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 848)
+                ..member("NextToken", 851)
             },
             m::Member {
                 location_name: Some("volumeSet"),
-                ..member("Volumes", 906)
+                ..member("Volumes", 909)
             },
         ])),
     },
@@ -4526,11 +4574,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 910)
+                ..member("Attribute", 913)
             },
             m::Member {
                 required: true,
-                ..member("VpcId", 926)
+                ..member("VpcId", 929)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -4555,7 +4603,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 848)
+                ..member("VpcId", 851)
             },
         ])),
     },
@@ -4568,14 +4616,14 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 328)
+                ..member("Filters", 330)
             },
             m::Member {
                 location_name: Some("VpcId"),
-                ..member("VpcIds", 927)
+                ..member("VpcIds", 930)
             },
-            member("NextToken", 848),
-            member("MaxResults", 259),
+            member("NextToken", 851),
+            member("MaxResults", 261),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 88)
@@ -4587,11 +4635,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 848)
+                ..member("NextToken", 851)
             },
             m::Member {
                 location_name: Some("vpcSet"),
-                ..member("Vpcs", 930)
+                ..member("Vpcs", 933)
             },
         ])),
     },
@@ -4605,12 +4653,12 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 481)
+                ..member("InternetGatewayId", 483)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 926)
+                ..member("VpcId", 929)
             },
         ])),
     },
@@ -4625,18 +4673,18 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 848)
+                ..member("Key", 851)
             },
             m::Member {
                 location_name: Some("valueSet"),
-                ..member("Values", 266)
+                ..member("Values", 268)
             },
         ])),
     },
     m::Shape {
         name: "DhcpConfigurationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(264),
+            member: m::ShapeId(266),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4654,19 +4702,19 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 848)
+                ..member("OwnerId", 851)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 848)
+                ..member("DhcpOptionsId", 851)
             },
             m::Member {
                 location_name: Some("dhcpConfigurationSet"),
-                ..member("DhcpConfigurations", 265)
+                ..member("DhcpConfigurations", 267)
             },
         ])),
     },
@@ -4677,7 +4725,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "DhcpOptionsIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(268),
+            member: m::ShapeId(270),
             member_location_name: Some("DhcpOptionsId"),
             flattened: false,
         }),
@@ -4685,7 +4733,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "DhcpOptionsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(267),
+            member: m::ShapeId(269),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4693,8 +4741,8 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "DisassociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssociationId", 313),
-            member("PublicIp", 299),
+            member("AssociationId", 315),
+            member("PublicIp", 301),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 88)
@@ -4711,7 +4759,7 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 799)
+                ..member("AssociationId", 801)
             },
         ])),
     },
@@ -4720,7 +4768,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
             required: true,
-            ..member("AssociationId", 911)
+            ..member("AssociationId", 914)
         }])),
     },
     m::Shape {
@@ -4728,15 +4776,15 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 928)
+                ..member("Ipv6CidrBlockAssociation", 931)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 912)
+                ..member("CidrBlockAssociation", 915)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 848)
+                ..member("VpcId", 851)
             },
         ])),
     },
@@ -4749,22 +4797,22 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("sizeInGB"),
-                ..member("SizeInGB", 278)
+                ..member("SizeInGB", 280)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 275)
+                ..member("Count", 277)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 279)
+                ..member("Type", 281)
             },
         ])),
     },
     m::Shape {
         name: "DiskInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(276),
+            member: m::ShapeId(278),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4798,43 +4846,43 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("iops"),
-                ..member("Iops", 477)
+                ..member("Iops", 479)
             },
             m::Member {
                 location_name: Some("snapshotId"),
-                ..member("SnapshotId", 837)
+                ..member("SnapshotId", 839)
             },
             m::Member {
                 location_name: Some("volumeSize"),
-                ..member("VolumeSize", 477)
+                ..member("VolumeSize", 479)
             },
             m::Member {
                 location_name: Some("volumeType"),
-                ..member("VolumeType", 908)
+                ..member("VolumeType", 911)
             },
             m::Member {
                 location_name: Some("kmsKeyId"),
-                ..member("KmsKeyId", 848)
+                ..member("KmsKeyId", 851)
             },
             m::Member {
                 location_name: Some("throughput"),
-                ..member("Throughput", 477)
+                ..member("Throughput", 479)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 848)
+                ..member("OutpostArn", 851)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 848)
+                ..member("AvailabilityZone", 851)
             },
             m::Member {
                 location_name: Some("encrypted"),
                 ..member("Encrypted", 88)
             },
-            member("VolumeInitializationRate", 477),
-            member("AvailabilityZoneId", 848),
-            member("EbsCardIndex", 477),
+            member("VolumeInitializationRate", 479),
+            member("AvailabilityZoneId", 851),
+            member("EbsCardIndex", 479),
         ])),
     },
     m::Shape {
@@ -4846,7 +4894,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ebsCardIndex"),
-                ..member("EbsCardIndex", 283)
+                ..member("EbsCardIndex", 285)
             },
             m::Member {
                 location_name: Some("baselineBandwidthInMbps"),
@@ -4862,22 +4910,22 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("maximumBandwidthInMbps"),
-                ..member("MaximumBandwidthInMbps", 613)
+                ..member("MaximumBandwidthInMbps", 615)
             },
             m::Member {
                 location_name: Some("maximumThroughputInMBps"),
-                ..member("MaximumThroughputInMBps", 622)
+                ..member("MaximumThroughputInMBps", 624)
             },
             m::Member {
                 location_name: Some("maximumIops"),
-                ..member("MaximumIops", 619)
+                ..member("MaximumIops", 621)
             },
         ])),
     },
     m::Shape {
         name: "EbsCardInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(284),
+            member: m::ShapeId(286),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4893,23 +4941,23 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ebsOptimizedSupport"),
-                ..member("EbsOptimizedSupport", 292)
+                ..member("EbsOptimizedSupport", 294)
             },
             m::Member {
                 location_name: Some("encryptionSupport"),
-                ..member("EncryptionSupport", 286)
+                ..member("EncryptionSupport", 288)
             },
             m::Member {
                 location_name: Some("ebsOptimizedInfo"),
-                ..member("EbsOptimizedInfo", 291)
+                ..member("EbsOptimizedInfo", 293)
             },
             m::Member {
                 location_name: Some("nvmeSupport"),
-                ..member("NvmeSupport", 290)
+                ..member("NvmeSupport", 292)
             },
             m::Member {
                 location_name: Some("maximumEbsAttachments"),
-                ..member("MaximumEbsAttachments", 614)
+                ..member("MaximumEbsAttachments", 616)
             },
             m::Member {
                 location_name: Some("attachmentLimitType"),
@@ -4917,11 +4965,11 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("maximumEbsCards"),
-                ..member("MaximumEbsCards", 615)
+                ..member("MaximumEbsCards", 617)
             },
             m::Member {
                 location_name: Some("ebsCardSet"),
-                ..member("EbsCards", 285)
+                ..member("EbsCards", 287)
             },
         ])),
     },
@@ -4930,7 +4978,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachTime"),
-                ..member("AttachTime", 154)
+                ..member("AttachTime", 156)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
@@ -4942,23 +4990,23 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("volumeId"),
-                ..member("VolumeId", 848)
+                ..member("VolumeId", 851)
             },
             m::Member {
                 location_name: Some("associatedResource"),
-                ..member("AssociatedResource", 848)
+                ..member("AssociatedResource", 851)
             },
             m::Member {
                 location_name: Some("volumeOwnerId"),
-                ..member("VolumeOwnerId", 848)
+                ..member("VolumeOwnerId", 851)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 710)
+                ..member("Operator", 712)
             },
             m::Member {
                 location_name: Some("ebsCardIndex"),
-                ..member("EbsCardIndex", 477)
+                ..member("EbsCardIndex", 479)
             },
         ])),
     },
@@ -4967,7 +5015,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("volumeId"),
-                ..member("VolumeId", 904)
+                ..member("VolumeId", 907)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
@@ -4998,15 +5046,15 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("maximumBandwidthInMbps"),
-                ..member("MaximumBandwidthInMbps", 613)
+                ..member("MaximumBandwidthInMbps", 615)
             },
             m::Member {
                 location_name: Some("maximumThroughputInMBps"),
-                ..member("MaximumThroughputInMBps", 622)
+                ..member("MaximumThroughputInMBps", 624)
             },
             m::Member {
                 location_name: Some("maximumIops"),
-                ..member("MaximumIops", 619)
+                ..member("MaximumIops", 621)
             },
         ])),
     },
@@ -5021,22 +5069,22 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("impairedSince"),
-                ..member("ImpairedSince", 637)
+                ..member("ImpairedSince", 639)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 844)
+                ..member("Name", 847)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 845)
+                ..member("Status", 848)
             },
         ])),
     },
     m::Shape {
         name: "EbsStatusDetailsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(293),
+            member: m::ShapeId(295),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5046,11 +5094,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("details"),
-                ..member("Details", 294)
+                ..member("Details", 296)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 859)
+                ..member("Status", 862)
             },
         ])),
     },
@@ -5058,7 +5106,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "EfaInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("maximumEfaInterfaces"),
-            ..member("MaximumEfaInterfaces", 616)
+            ..member("MaximumEfaInterfaces", 618)
         }])),
     },
     m::Shape {
@@ -5078,26 +5126,26 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("elasticGpuId"),
-                ..member("ElasticGpuId", 302)
+                ..member("ElasticGpuId", 304)
             },
             m::Member {
                 location_name: Some("elasticGpuAssociationId"),
-                ..member("ElasticGpuAssociationId", 848)
+                ..member("ElasticGpuAssociationId", 851)
             },
             m::Member {
                 location_name: Some("elasticGpuAssociationState"),
-                ..member("ElasticGpuAssociationState", 848)
+                ..member("ElasticGpuAssociationState", 851)
             },
             m::Member {
                 location_name: Some("elasticGpuAssociationTime"),
-                ..member("ElasticGpuAssociationTime", 848)
+                ..member("ElasticGpuAssociationTime", 851)
             },
         ])),
     },
     m::Shape {
         name: "ElasticGpuAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(300),
+            member: m::ShapeId(302),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5110,13 +5158,13 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "ElasticGpuSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Type", 848)
+            ..member("Type", 851)
         }])),
     },
     m::Shape {
         name: "ElasticGpuSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(303),
+            member: m::ShapeId(305),
             member_location_name: Some("ElasticGpuSpecification"),
             flattened: false,
         }),
@@ -5125,13 +5173,13 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "ElasticGpuSpecificationResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("type"),
-            ..member("Type", 848)
+            ..member("Type", 851)
         }])),
     },
     m::Shape {
         name: "ElasticGpuSpecificationResponseList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(305),
+            member: m::ShapeId(307),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5139,7 +5187,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "ElasticGpuSpecifications",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(303),
+            member: m::ShapeId(305),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5149,9 +5197,9 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Type", 848)
+                ..member("Type", 851)
             },
-            member("Count", 311),
+            member("Count", 313),
         ])),
     },
     m::Shape {
@@ -5159,26 +5207,26 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("elasticInferenceAcceleratorArn"),
-                ..member("ElasticInferenceAcceleratorArn", 848)
+                ..member("ElasticInferenceAcceleratorArn", 851)
             },
             m::Member {
                 location_name: Some("elasticInferenceAcceleratorAssociationId"),
-                ..member("ElasticInferenceAcceleratorAssociationId", 848)
+                ..member("ElasticInferenceAcceleratorAssociationId", 851)
             },
             m::Member {
                 location_name: Some("elasticInferenceAcceleratorAssociationState"),
-                ..member("ElasticInferenceAcceleratorAssociationState", 848)
+                ..member("ElasticInferenceAcceleratorAssociationState", 851)
             },
             m::Member {
                 location_name: Some("elasticInferenceAcceleratorAssociationTime"),
-                ..member("ElasticInferenceAcceleratorAssociationTime", 154)
+                ..member("ElasticInferenceAcceleratorAssociationTime", 156)
             },
         ])),
     },
     m::Shape {
         name: "ElasticInferenceAcceleratorAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(309),
+            member: m::ShapeId(311),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5190,7 +5238,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "ElasticInferenceAccelerators",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(308),
+            member: m::ShapeId(310),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5203,7 +5251,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "EnaSrdSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("EnaSrdEnabled", 88),
-            member("EnaSrdUdpSpecification", 316),
+            member("EnaSrdUdpSpecification", 318),
         ])),
     },
     m::Shape {
@@ -5244,7 +5292,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "ErrorSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(893),
+            member: m::ShapeId(896),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5268,7 +5316,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "ExcludedInstanceTypeSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(324),
+            member: m::ShapeId(326),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5276,7 +5324,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "ExecutableByStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(848),
+            member: m::ShapeId(851),
             member_location_name: Some("ExecutableBy"),
             flattened: false,
         }),
@@ -5284,17 +5332,17 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "Filter",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Name", 848),
+            member("Name", 851),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 895)
+                ..member("Values", 898)
             },
         ])),
     },
     m::Shape {
         name: "FilterList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(327),
+            member: m::ShapeId(329),
             member_location_name: Some("Filter"),
             flattened: false,
         }),
@@ -5314,26 +5362,26 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 336)
+                ..member("Name", 338)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 333)
+                ..member("Manufacturer", 335)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 330)
+                ..member("Count", 332)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 334)
+                ..member("MemoryInfo", 336)
             },
         ])),
     },
     m::Shape {
         name: "FpgaDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(331),
+            member: m::ShapeId(333),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5346,7 +5394,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "FpgaDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 335)
+            ..member("SizeInMiB", 337)
         }])),
     },
     m::Shape {
@@ -5362,11 +5410,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("fpgas"),
-                ..member("Fpgas", 332)
+                ..member("Fpgas", 334)
             },
             m::Member {
                 location_name: Some("totalFpgaMemoryInMiB"),
-                ..member("TotalFpgaMemoryInMiB", 937)
+                ..member("TotalFpgaMemoryInMiB", 940)
             },
         ])),
     },
@@ -5379,7 +5427,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 411)
+                ..member("InstanceId", 413)
             },
             member("Latest", 88),
             m::Member {
@@ -5393,15 +5441,15 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 848)
+                ..member("InstanceId", 851)
             },
             m::Member {
                 location_name: Some("timestamp"),
-                ..member("Timestamp", 154)
+                ..member("Timestamp", 156)
             },
             m::Member {
                 location_name: Some("output"),
-                ..member("Output", 848)
+                ..member("Output", 851)
             },
         ])),
     },
@@ -5411,7 +5459,7 @@ pub static SHAPES: [m::Shape; 940] = [
             member("DryRun", 88),
             m::Member {
                 required: true,
-                ..member("InstanceId", 411)
+                ..member("InstanceId", 413)
             },
         ])),
     },
@@ -5419,7 +5467,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "GetLaunchTemplateDataResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("launchTemplateData"),
-            ..member("LaunchTemplateData", 783)
+            ..member("LaunchTemplateData", 785)
         }])),
     },
     m::Shape {
@@ -5428,11 +5476,11 @@ pub static SHAPES: [m::Shape; 940] = [
             member("DryRun", 88),
             m::Member {
                 required: true,
-                ..member("PrefixListId", 734)
+                ..member("PrefixListId", 736)
             },
-            member("TargetVersion", 606),
-            member("MaxResults", 733),
-            member("NextToken", 701),
+            member("TargetVersion", 608),
+            member("MaxResults", 735),
+            member("NextToken", 703),
         ])),
     },
     m::Shape {
@@ -5440,11 +5488,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("entrySet"),
-                ..member("Entries", 730)
+                ..member("Entries", 732)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 701)
+                ..member("NextToken", 703)
             },
         ])),
     },
@@ -5457,38 +5505,38 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 351)
+                ..member("Name", 353)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 348)
+                ..member("Manufacturer", 350)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 345)
+                ..member("Count", 347)
             },
             m::Member {
                 location_name: Some("logicalGpuCount"),
-                ..member("LogicalGpuCount", 605)
+                ..member("LogicalGpuCount", 607)
             },
             m::Member {
                 location_name: Some("gpuPartitionSize"),
-                ..member("GpuPartitionSize", 353)
+                ..member("GpuPartitionSize", 355)
             },
             m::Member {
                 location_name: Some("workloadSet"),
-                ..member("Workloads", 934)
+                ..member("Workloads", 937)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 349)
+                ..member("MemoryInfo", 351)
             },
         ])),
     },
     m::Shape {
         name: "GpuDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(346),
+            member: m::ShapeId(348),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5501,7 +5549,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "GpuDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 350)
+            ..member("SizeInMiB", 352)
         }])),
     },
     m::Shape {
@@ -5517,11 +5565,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("gpus"),
-                ..member("Gpus", 347)
+                ..member("Gpus", 349)
             },
             m::Member {
                 location_name: Some("totalGpuMemoryInMiB"),
-                ..member("TotalGpuMemoryInMiB", 938)
+                ..member("TotalGpuMemoryInMiB", 941)
             },
         ])),
     },
@@ -5532,7 +5580,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "GroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(822),
+            member: m::ShapeId(824),
             member_location_name: Some("groupId"),
             flattened: false,
         }),
@@ -5542,18 +5590,18 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 848)
+                ..member("GroupId", 851)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 848)
+                ..member("GroupName", 851)
             },
         ])),
     },
     m::Shape {
         name: "GroupIdentifierList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(355),
+            member: m::ShapeId(357),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5561,7 +5609,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "GroupNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(825),
+            member: m::ShapeId(827),
             member_location_name: Some("GroupName"),
             flattened: false,
         }),
@@ -5604,11 +5652,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("arn"),
-                ..member("Arn", 848)
+                ..member("Arn", 851)
             },
             m::Member {
                 location_name: Some("id"),
-                ..member("Id", 848)
+                ..member("Id", 851)
             },
         ])),
     },
@@ -5617,23 +5665,23 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 848)
+                ..member("AssociationId", 851)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 848)
+                ..member("InstanceId", 851)
             },
             m::Member {
                 location_name: Some("iamInstanceProfile"),
-                ..member("IamInstanceProfile", 364)
+                ..member("IamInstanceProfile", 366)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 368)
+                ..member("State", 370)
             },
             m::Member {
                 location_name: Some("timestamp"),
-                ..member("Timestamp", 154)
+                ..member("Timestamp", 156)
             },
         ])),
     },
@@ -5644,7 +5692,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "IamInstanceProfileAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(365),
+            member: m::ShapeId(367),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5665,11 +5713,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("arn"),
-                ..member("Arn", 848)
+                ..member("Arn", 851)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 848)
+                ..member("Name", 851)
             },
         ])),
     },
@@ -5678,11 +5726,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 477)
+                ..member("Code", 479)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 477)
+                ..member("Type", 479)
             },
         ])),
     },
@@ -5691,11 +5739,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("platformDetails"),
-                ..member("PlatformDetails", 848)
+                ..member("PlatformDetails", 851)
             },
             m::Member {
                 location_name: Some("usageOperation"),
-                ..member("UsageOperation", 848)
+                ..member("UsageOperation", 851)
             },
             m::Member {
                 location_name: Some("blockDeviceMapping"),
@@ -5703,7 +5751,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 848)
+                ..member("Description", 851)
             },
             m::Member {
                 location_name: Some("enaSupport"),
@@ -5711,39 +5759,39 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("hypervisor"),
-                ..member("Hypervisor", 363)
+                ..member("Hypervisor", 365)
             },
             m::Member {
                 location_name: Some("imageOwnerAlias"),
-                ..member("ImageOwnerAlias", 848)
+                ..member("ImageOwnerAlias", 851)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 848)
+                ..member("Name", 851)
             },
             m::Member {
                 location_name: Some("rootDeviceName"),
-                ..member("RootDeviceName", 848)
+                ..member("RootDeviceName", 851)
             },
             m::Member {
                 location_name: Some("rootDeviceType"),
-                ..member("RootDeviceType", 263)
+                ..member("RootDeviceType", 265)
             },
             m::Member {
                 location_name: Some("sriovNetSupport"),
-                ..member("SriovNetSupport", 848)
+                ..member("SriovNetSupport", 851)
             },
             m::Member {
                 location_name: Some("stateReason"),
-                ..member("StateReason", 843)
+                ..member("StateReason", 846)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
             m::Member {
                 location_name: Some("virtualizationType"),
-                ..member("VirtualizationType", 898)
+                ..member("VirtualizationType", 901)
             },
             m::Member {
                 location_name: Some("bootMode"),
@@ -5751,27 +5799,27 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("tpmSupport"),
-                ..member("TpmSupport", 879)
+                ..member("TpmSupport", 882)
             },
             m::Member {
                 location_name: Some("deprecationTime"),
-                ..member("DeprecationTime", 848)
+                ..member("DeprecationTime", 851)
             },
             m::Member {
                 location_name: Some("imdsSupport"),
-                ..member("ImdsSupport", 382)
+                ..member("ImdsSupport", 384)
             },
             m::Member {
                 location_name: Some("sourceInstanceId"),
-                ..member("SourceInstanceId", 848)
+                ..member("SourceInstanceId", 851)
             },
             m::Member {
                 location_name: Some("deregistrationProtection"),
-                ..member("DeregistrationProtection", 848)
+                ..member("DeregistrationProtection", 851)
             },
             m::Member {
                 location_name: Some("lastLaunchedTime"),
-                ..member("LastLaunchedTime", 848)
+                ..member("LastLaunchedTime", 851)
             },
             m::Member {
                 location_name: Some("imageAllowed"),
@@ -5779,11 +5827,11 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("sourceImageId"),
-                ..member("SourceImageId", 848)
+                ..member("SourceImageId", 851)
             },
             m::Member {
                 location_name: Some("sourceImageRegion"),
-                ..member("SourceImageRegion", 848)
+                ..member("SourceImageRegion", 851)
             },
             m::Member {
                 location_name: Some("freeTierEligible"),
@@ -5791,23 +5839,23 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("imageId"),
-                ..member("ImageId", 848)
+                ..member("ImageId", 851)
             },
             m::Member {
                 location_name: Some("imageLocation"),
-                ..member("ImageLocation", 848)
+                ..member("ImageLocation", 851)
             },
             m::Member {
                 location_name: Some("imageState"),
-                ..member("State", 379)
+                ..member("State", 381)
             },
             m::Member {
                 location_name: Some("imageOwnerId"),
-                ..member("OwnerId", 848)
+                ..member("OwnerId", 851)
             },
             m::Member {
                 location_name: Some("creationDate"),
-                ..member("CreationDate", 848)
+                ..member("CreationDate", 851)
             },
             m::Member {
                 location_name: Some("isPublic"),
@@ -5815,7 +5863,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("productCodes"),
-                ..member("ProductCodes", 744)
+                ..member("ProductCodes", 746)
             },
             m::Member {
                 location_name: Some("architecture"),
@@ -5823,19 +5871,19 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("imageType"),
-                ..member("ImageType", 380)
+                ..member("ImageType", 382)
             },
             m::Member {
                 location_name: Some("kernelId"),
-                ..member("KernelId", 848)
+                ..member("KernelId", 851)
             },
             m::Member {
                 location_name: Some("ramdiskId"),
-                ..member("RamdiskId", 848)
+                ..member("RamdiskId", 851)
             },
             m::Member {
                 location_name: Some("platform"),
-                ..member("Platform", 727)
+                ..member("Platform", 729)
             },
         ])),
     },
@@ -5884,15 +5932,15 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("imageId"),
-                ..member("ImageId", 848)
+                ..member("ImageId", 851)
             },
             m::Member {
                 location_name: Some("launchPermission"),
-                ..member("LaunchPermissions", 522)
+                ..member("LaunchPermissions", 524)
             },
             m::Member {
                 location_name: Some("productCodes"),
-                ..member("ProductCodes", 744)
+                ..member("ProductCodes", 746)
             },
             m::Member {
                 location_name: Some("blockDeviceMapping"),
@@ -5931,7 +5979,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "ImageIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(375),
+            member: m::ShapeId(377),
             member_location_name: Some("ImageId"),
             flattened: false,
         }),
@@ -5939,7 +5987,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "ImageList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(371),
+            member: m::ShapeId(373),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5984,7 +6032,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 868)
+                ..member("TagSpecifications", 871)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -5993,7 +6041,7 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("keyName"),
                 required: true,
-                ..member("KeyName", 848)
+                ..member("KeyName", 851)
             },
             m::Member {
                 location_name: Some("publicKeyMaterial"),
@@ -6007,19 +6055,19 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 848)
+                ..member("KeyFingerprint", 851)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 848)
+                ..member("KeyName", 851)
             },
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 848)
+                ..member("KeyPairId", 851)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
         ])),
     },
@@ -6032,11 +6080,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("accelerators"),
-                ..member("Accelerators", 389)
+                ..member("Accelerators", 391)
             },
             m::Member {
                 location_name: Some("totalInferenceMemoryInMiB"),
-                ..member("TotalInferenceMemoryInMiB", 939)
+                ..member("TotalInferenceMemoryInMiB", 942)
             },
         ])),
     },
@@ -6049,26 +6097,26 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 387)
+                ..member("Count", 389)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 393)
+                ..member("Name", 395)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 390)
+                ..member("Manufacturer", 392)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 391)
+                ..member("MemoryInfo", 393)
             },
         ])),
     },
     m::Shape {
         name: "InferenceDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(388),
+            member: m::ShapeId(390),
             member_location_name: None,
             flattened: false,
         }),
@@ -6081,7 +6129,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "InferenceDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 392)
+            ..member("SizeInMiB", 394)
         }])),
     },
     m::Shape {
@@ -6101,11 +6149,11 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("blockDeviceMapping"),
-                ..member("BlockDeviceMappings", 402)
+                ..member("BlockDeviceMappings", 404)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 848)
+                ..member("ClientToken", 851)
             },
             m::Member {
                 location_name: Some("ebsOptimized"),
@@ -6117,43 +6165,43 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("hypervisor"),
-                ..member("Hypervisor", 363)
+                ..member("Hypervisor", 365)
             },
             m::Member {
                 location_name: Some("iamInstanceProfile"),
-                ..member("IamInstanceProfile", 364)
+                ..member("IamInstanceProfile", 366)
             },
             m::Member {
                 location_name: Some("instanceLifecycle"),
-                ..member("InstanceLifecycle", 422)
+                ..member("InstanceLifecycle", 424)
             },
             m::Member {
                 location_name: Some("elasticGpuAssociationSet"),
-                ..member("ElasticGpuAssociations", 301)
+                ..member("ElasticGpuAssociations", 303)
             },
             m::Member {
                 location_name: Some("elasticInferenceAcceleratorAssociationSet"),
-                ..member("ElasticInferenceAcceleratorAssociations", 310)
+                ..member("ElasticInferenceAcceleratorAssociations", 312)
             },
             m::Member {
                 location_name: Some("networkInterfaceSet"),
-                ..member("NetworkInterfaces", 438)
+                ..member("NetworkInterfaces", 440)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 848)
+                ..member("OutpostArn", 851)
             },
             m::Member {
                 location_name: Some("rootDeviceName"),
-                ..member("RootDeviceName", 848)
+                ..member("RootDeviceName", 851)
             },
             m::Member {
                 location_name: Some("rootDeviceType"),
-                ..member("RootDeviceType", 263)
+                ..member("RootDeviceType", 265)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("SecurityGroups", 356)
+                ..member("SecurityGroups", 358)
             },
             m::Member {
                 location_name: Some("sourceDestCheck"),
@@ -6161,23 +6209,23 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("spotInstanceRequestId"),
-                ..member("SpotInstanceRequestId", 848)
+                ..member("SpotInstanceRequestId", 851)
             },
             m::Member {
                 location_name: Some("sriovNetSupport"),
-                ..member("SriovNetSupport", 848)
+                ..member("SriovNetSupport", 851)
             },
             m::Member {
                 location_name: Some("stateReason"),
-                ..member("StateReason", 843)
+                ..member("StateReason", 846)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
             m::Member {
                 location_name: Some("virtualizationType"),
-                ..member("VirtualizationType", 898)
+                ..member("VirtualizationType", 901)
             },
             m::Member {
                 location_name: Some("cpuOptions"),
@@ -6185,11 +6233,11 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("capacityBlockId"),
-                ..member("CapacityBlockId", 848)
+                ..member("CapacityBlockId", 851)
             },
             m::Member {
                 location_name: Some("capacityReservationId"),
-                ..member("CapacityReservationId", 848)
+                ..member("CapacityReservationId", 851)
             },
             m::Member {
                 location_name: Some("capacityReservationSpecification"),
@@ -6197,19 +6245,19 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("hibernationOptions"),
-                ..member("HibernationOptions", 359)
+                ..member("HibernationOptions", 361)
             },
             m::Member {
                 location_name: Some("licenseSet"),
-                ..member("Licenses", 597)
+                ..member("Licenses", 599)
             },
             m::Member {
                 location_name: Some("metadataOptions"),
-                ..member("MetadataOptions", 429)
+                ..member("MetadataOptions", 431)
             },
             m::Member {
                 location_name: Some("enclaveOptions"),
-                ..member("EnclaveOptions", 318)
+                ..member("EnclaveOptions", 320)
             },
             m::Member {
                 location_name: Some("bootMode"),
@@ -6217,127 +6265,127 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("platformDetails"),
-                ..member("PlatformDetails", 848)
+                ..member("PlatformDetails", 851)
             },
             m::Member {
                 location_name: Some("usageOperation"),
-                ..member("UsageOperation", 848)
+                ..member("UsageOperation", 851)
             },
             m::Member {
                 location_name: Some("usageOperationUpdateTime"),
-                ..member("UsageOperationUpdateTime", 637)
+                ..member("UsageOperationUpdateTime", 639)
             },
             m::Member {
                 location_name: Some("privateDnsNameOptions"),
-                ..member("PrivateDnsNameOptions", 738)
+                ..member("PrivateDnsNameOptions", 740)
             },
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 848)
+                ..member("Ipv6Address", 851)
             },
             m::Member {
                 location_name: Some("tpmSupport"),
-                ..member("TpmSupport", 848)
+                ..member("TpmSupport", 851)
             },
             m::Member {
                 location_name: Some("maintenanceOptions"),
-                ..member("MaintenanceOptions", 424)
+                ..member("MaintenanceOptions", 426)
             },
             m::Member {
                 location_name: Some("currentInstanceBootMode"),
-                ..member("CurrentInstanceBootMode", 405)
+                ..member("CurrentInstanceBootMode", 407)
             },
             m::Member {
                 location_name: Some("networkPerformanceOptions"),
-                ..member("NetworkPerformanceOptions", 441)
+                ..member("NetworkPerformanceOptions", 443)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 710)
+                ..member("Operator", 712)
             },
             m::Member {
                 location_name: Some("secondaryInterfaceSet"),
-                ..member("SecondaryInterfaces", 450)
+                ..member("SecondaryInterfaces", 452)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 848)
+                ..member("InstanceId", 851)
             },
             m::Member {
                 location_name: Some("imageId"),
-                ..member("ImageId", 848)
+                ..member("ImageId", 851)
             },
             m::Member {
                 location_name: Some("instanceState"),
-                ..member("State", 457)
+                ..member("State", 459)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 848)
+                ..member("PrivateDnsName", 851)
             },
             m::Member {
                 location_name: Some("dnsName"),
-                ..member("PublicDnsName", 848)
+                ..member("PublicDnsName", 851)
             },
             m::Member {
                 location_name: Some("reason"),
-                ..member("StateTransitionReason", 848)
+                ..member("StateTransitionReason", 851)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 848)
+                ..member("KeyName", 851)
             },
             m::Member {
                 location_name: Some("amiLaunchIndex"),
-                ..member("AmiLaunchIndex", 477)
+                ..member("AmiLaunchIndex", 479)
             },
             m::Member {
                 location_name: Some("productCodes"),
-                ..member("ProductCodes", 744)
+                ..member("ProductCodes", 746)
             },
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 471)
+                ..member("InstanceType", 473)
             },
             m::Member {
                 location_name: Some("launchTime"),
-                ..member("LaunchTime", 154)
+                ..member("LaunchTime", 156)
             },
             m::Member {
                 location_name: Some("placement"),
-                ..member("Placement", 721)
+                ..member("Placement", 723)
             },
             m::Member {
                 location_name: Some("kernelId"),
-                ..member("KernelId", 848)
+                ..member("KernelId", 851)
             },
             m::Member {
                 location_name: Some("ramdiskId"),
-                ..member("RamdiskId", 848)
+                ..member("RamdiskId", 851)
             },
             m::Member {
                 location_name: Some("platform"),
-                ..member("Platform", 727)
+                ..member("Platform", 729)
             },
             m::Member {
                 location_name: Some("monitoring"),
-                ..member("Monitoring", 653)
+                ..member("Monitoring", 655)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 848)
+                ..member("SubnetId", 851)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 848)
+                ..member("VpcId", 851)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 848)
+                ..member("PrivateIpAddress", 851)
             },
             m::Member {
                 location_name: Some("ipAddress"),
-                ..member("PublicIpAddress", 848)
+                ..member("PublicIpAddress", 851)
             },
         ])),
     },
@@ -6350,7 +6398,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("enaSrdUdpSpecification"),
-                ..member("EnaSrdUdpSpecification", 396)
+                ..member("EnaSrdUdpSpecification", 398)
             },
         ])),
     },
@@ -6366,7 +6414,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("blockDeviceMapping"),
-                ..member("BlockDeviceMappings", 402)
+                ..member("BlockDeviceMappings", 404)
             },
             m::Member {
                 location_name: Some("disableApiTermination"),
@@ -6378,7 +6426,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("enclaveOptions"),
-                ..member("EnclaveOptions", 318)
+                ..member("EnclaveOptions", 320)
             },
             m::Member {
                 location_name: Some("ebsOptimized"),
@@ -6386,7 +6434,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 848)
+                ..member("InstanceId", 851)
             },
             m::Member {
                 location_name: Some("instanceInitiatedShutdownBehavior"),
@@ -6402,7 +6450,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("productCodes"),
-                ..member("ProductCodes", 744)
+                ..member("ProductCodes", 746)
             },
             m::Member {
                 location_name: Some("ramdisk"),
@@ -6430,7 +6478,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 356)
+                ..member("Groups", 358)
             },
         ])),
     },
@@ -6474,18 +6522,18 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("deviceName"),
-                ..member("DeviceName", 848)
+                ..member("DeviceName", 851)
             },
             m::Member {
                 location_name: Some("ebs"),
-                ..member("Ebs", 288)
+                ..member("Ebs", 290)
             },
         ])),
     },
     m::Shape {
         name: "InstanceBlockDeviceMappingList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(401),
+            member: m::ShapeId(403),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6495,26 +6543,26 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("deviceName"),
-                ..member("DeviceName", 848)
+                ..member("DeviceName", 851)
             },
             m::Member {
                 location_name: Some("ebs"),
-                ..member("Ebs", 289)
+                ..member("Ebs", 291)
             },
             m::Member {
                 location_name: Some("virtualName"),
-                ..member("VirtualName", 848)
+                ..member("VirtualName", 851)
             },
             m::Member {
                 location_name: Some("noDevice"),
-                ..member("NoDevice", 848)
+                ..member("NoDevice", 851)
             },
         ])),
     },
     m::Shape {
         name: "InstanceBlockDeviceMappingSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(403),
+            member: m::ShapeId(405),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6530,18 +6578,18 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 848)
+                ..member("InstanceId", 851)
             },
             m::Member {
                 location_name: Some("cpuCredits"),
-                ..member("CpuCredits", 848)
+                ..member("CpuCredits", 851)
             },
         ])),
     },
     m::Shape {
         name: "InstanceCreditSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(406),
+            member: m::ShapeId(408),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6559,7 +6607,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "InstanceGenerationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(409),
+            member: m::ShapeId(411),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6571,7 +6619,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "InstanceIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(411),
+            member: m::ShapeId(413),
             member_location_name: Some("InstanceId"),
             flattened: false,
         }),
@@ -6586,13 +6634,13 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "InstanceIpv4Prefix",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv4Prefix"),
-            ..member("Ipv4Prefix", 848)
+            ..member("Ipv4Prefix", 851)
         }])),
     },
     m::Shape {
         name: "InstanceIpv4PrefixList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(414),
+            member: m::ShapeId(416),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6602,7 +6650,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 848)
+                ..member("Ipv6Address", 851)
             },
             m::Member {
                 location_name: Some("isPrimaryIpv6"),
@@ -6613,7 +6661,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "InstanceIpv6AddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(416),
+            member: m::ShapeId(418),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6621,26 +6669,26 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "InstanceIpv6AddressListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(419),
+            member: m::ShapeId(421),
             member_location_name: Some("InstanceIpv6Address"),
             flattened: false,
         }),
     },
     m::Shape {
         name: "InstanceIpv6AddressRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Address", 848)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Address", 851)])),
     },
     m::Shape {
         name: "InstanceIpv6Prefix",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv6Prefix"),
-            ..member("Ipv6Prefix", 848)
+            ..member("Ipv6Prefix", 851)
         }])),
     },
     m::Shape {
         name: "InstanceIpv6PrefixList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(420),
+            member: m::ShapeId(422),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6659,7 +6707,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "InstanceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(394),
+            member: m::ShapeId(396),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6669,23 +6717,23 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("autoRecovery"),
-                ..member("AutoRecovery", 399)
+                ..member("AutoRecovery", 401)
             },
             m::Member {
                 location_name: Some("rebootMigration"),
-                ..member("RebootMigration", 445)
+                ..member("RebootMigration", 447)
             },
         ])),
     },
     m::Shape {
         name: "InstanceMaintenanceOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("AutoRecovery", 399)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AutoRecovery", 401)])),
     },
     m::Shape {
         name: "InstanceMarketOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MarketType", 609),
-            member("SpotOptions", 840),
+            member("MarketType", 611),
+            member("SpotOptions", 843),
         ])),
     },
     m::Shape {
@@ -6697,11 +6745,11 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "InstanceMetadataOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HttpTokens", 362),
-            member("HttpPutResponseHopLimit", 477),
-            member("HttpEndpoint", 427),
-            member("HttpProtocolIpv6", 431),
-            member("InstanceMetadataTags", 432),
+            member("HttpTokens", 364),
+            member("HttpPutResponseHopLimit", 479),
+            member("HttpEndpoint", 429),
+            member("HttpProtocolIpv6", 433),
+            member("InstanceMetadataTags", 434),
         ])),
     },
     m::Shape {
@@ -6709,27 +6757,27 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 430)
+                ..member("State", 432)
             },
             m::Member {
                 location_name: Some("httpTokens"),
-                ..member("HttpTokens", 362)
+                ..member("HttpTokens", 364)
             },
             m::Member {
                 location_name: Some("httpPutResponseHopLimit"),
-                ..member("HttpPutResponseHopLimit", 477)
+                ..member("HttpPutResponseHopLimit", 479)
             },
             m::Member {
                 location_name: Some("httpEndpoint"),
-                ..member("HttpEndpoint", 427)
+                ..member("HttpEndpoint", 429)
             },
             m::Member {
                 location_name: Some("httpProtocolIpv6"),
-                ..member("HttpProtocolIpv6", 431)
+                ..member("HttpProtocolIpv6", 433)
             },
             m::Member {
                 location_name: Some("instanceMetadataTags"),
-                ..member("InstanceMetadataTags", 432)
+                ..member("InstanceMetadataTags", 434)
             },
         ])),
     },
@@ -6756,18 +6804,18 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 848)
+                ..member("InstanceId", 851)
             },
             m::Member {
                 location_name: Some("monitoring"),
-                ..member("Monitoring", 653)
+                ..member("Monitoring", 655)
             },
         ])),
     },
     m::Shape {
         name: "InstanceMonitoringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(433),
+            member: m::ShapeId(435),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6777,47 +6825,47 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 436)
+                ..member("Association", 438)
             },
             m::Member {
                 location_name: Some("attachment"),
-                ..member("Attachment", 437)
+                ..member("Attachment", 439)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 848)
+                ..member("Description", 851)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 356)
+                ..member("Groups", 358)
             },
             m::Member {
                 location_name: Some("ipv6AddressesSet"),
-                ..member("Ipv6Addresses", 417)
+                ..member("Ipv6Addresses", 419)
             },
             m::Member {
                 location_name: Some("macAddress"),
-                ..member("MacAddress", 848)
+                ..member("MacAddress", 851)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 848)
+                ..member("NetworkInterfaceId", 851)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 848)
+                ..member("OwnerId", 851)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 848)
+                ..member("PrivateDnsName", 851)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 848)
+                ..member("PrivateIpAddress", 851)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 444)
+                ..member("PrivateIpAddresses", 446)
             },
             m::Member {
                 location_name: Some("sourceDestCheck"),
@@ -6825,27 +6873,27 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 686)
+                ..member("Status", 688)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 848)
+                ..member("SubnetId", 851)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 848)
+                ..member("VpcId", 851)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 848)
+                ..member("InterfaceType", 851)
             },
             m::Member {
                 location_name: Some("ipv4PrefixSet"),
-                ..member("Ipv4Prefixes", 415)
+                ..member("Ipv4Prefixes", 417)
             },
             m::Member {
                 location_name: Some("ipv6PrefixSet"),
-                ..member("Ipv6Prefixes", 421)
+                ..member("Ipv6Prefixes", 423)
             },
             m::Member {
                 location_name: Some("connectionTrackingConfiguration"),
@@ -6853,7 +6901,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 710)
+                ..member("Operator", 712)
             },
         ])),
     },
@@ -6862,23 +6910,23 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 848)
+                ..member("CarrierIp", 851)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 848)
+                ..member("CustomerOwnedIp", 851)
             },
             m::Member {
                 location_name: Some("ipOwnerId"),
-                ..member("IpOwnerId", 848)
+                ..member("IpOwnerId", 851)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 848)
+                ..member("PublicDnsName", 851)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 848)
+                ..member("PublicIp", 851)
             },
         ])),
     },
@@ -6887,11 +6935,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachTime"),
-                ..member("AttachTime", 154)
+                ..member("AttachTime", 156)
             },
             m::Member {
                 location_name: Some("attachmentId"),
-                ..member("AttachmentId", 848)
+                ..member("AttachmentId", 851)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
@@ -6899,7 +6947,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 477)
+                ..member("DeviceIndex", 479)
             },
             m::Member {
                 location_name: Some("status"),
@@ -6907,22 +6955,22 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 477)
+                ..member("NetworkCardIndex", 479)
             },
             m::Member {
                 location_name: Some("enaSrdSpecification"),
-                ..member("EnaSrdSpecification", 395)
+                ..member("EnaSrdSpecification", 397)
             },
             m::Member {
                 location_name: Some("enaQueueCount"),
-                ..member("EnaQueueCount", 477)
+                ..member("EnaQueueCount", 479)
             },
         ])),
     },
     m::Shape {
         name: "InstanceNetworkInterfaceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(435),
+            member: m::ShapeId(437),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6940,69 +6988,69 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 848)
+                ..member("Description", 851)
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 477)
+                ..member("DeviceIndex", 479)
             },
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("Groups", 823)
+                ..member("Groups", 825)
             },
             m::Member {
                 location_name: Some("ipv6AddressCount"),
-                ..member("Ipv6AddressCount", 477)
+                ..member("Ipv6AddressCount", 479)
             },
             m::Member {
                 location_name: Some("ipv6AddressesSet"),
                 query_name: Some("Ipv6Addresses"),
-                ..member("Ipv6Addresses", 417)
+                ..member("Ipv6Addresses", 419)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 679)
+                ..member("NetworkInterfaceId", 681)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 848)
+                ..member("PrivateIpAddress", 851)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
                 query_name: Some("PrivateIpAddresses"),
-                ..member("PrivateIpAddresses", 740)
+                ..member("PrivateIpAddresses", 742)
             },
             m::Member {
                 location_name: Some("secondaryPrivateIpAddressCount"),
-                ..member("SecondaryPrivateIpAddressCount", 477)
+                ..member("SecondaryPrivateIpAddressCount", 479)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 848)
+                ..member("SubnetId", 851)
             },
             member("AssociateCarrierIpAddress", 88),
-            member("InterfaceType", 848),
-            member("NetworkCardIndex", 477),
+            member("InterfaceType", 851),
+            member("NetworkCardIndex", 479),
             m::Member {
                 location_name: Some("Ipv4Prefix"),
-                ..member("Ipv4Prefixes", 492)
+                ..member("Ipv4Prefixes", 494)
             },
-            member("Ipv4PrefixCount", 477),
+            member("Ipv4PrefixCount", 479),
             m::Member {
                 location_name: Some("Ipv6Prefix"),
-                ..member("Ipv6Prefixes", 501)
+                ..member("Ipv6Prefixes", 503)
             },
-            member("Ipv6PrefixCount", 477),
+            member("Ipv6PrefixCount", 479),
             member("PrimaryIpv6", 88),
-            member("EnaSrdSpecification", 314),
+            member("EnaSrdSpecification", 316),
             member("ConnectionTrackingSpecification", 105),
-            member("EnaQueueCount", 477),
+            member("EnaQueueCount", 479),
         ])),
     },
     m::Shape {
         name: "InstanceNetworkInterfaceSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(439),
+            member: m::ShapeId(441),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7011,19 +7059,19 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "InstanceNetworkPerformanceOptions",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("bandwidthWeighting"),
-            ..member("BandwidthWeighting", 400)
+            ..member("BandwidthWeighting", 402)
         }])),
     },
     m::Shape {
         name: "InstanceNetworkPerformanceOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("BandwidthWeighting", 400)])),
+        kind: m::ShapeKind::Structure(structure(&[member("BandwidthWeighting", 402)])),
     },
     m::Shape {
         name: "InstancePrivateIpAddress",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 436)
+                ..member("Association", 438)
             },
             m::Member {
                 location_name: Some("primary"),
@@ -7031,18 +7079,18 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 848)
+                ..member("PrivateDnsName", 851)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 848)
+                ..member("PrivateIpAddress", 851)
             },
         ])),
     },
     m::Shape {
         name: "InstancePrivateIpAddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(443),
+            member: m::ShapeId(445),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7058,11 +7106,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vCpuCount"),
-                ..member("VCpuCount", 890)
+                ..member("VCpuCount", 893)
             },
             m::Member {
                 location_name: Some("memoryMiB"),
-                ..member("MemoryMiB", 634)
+                ..member("MemoryMiB", 636)
             },
             m::Member {
                 location_name: Some("cpuManufacturerSet"),
@@ -7070,23 +7118,23 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("memoryGiBPerVCpu"),
-                ..member("MemoryGiBPerVCpu", 631)
+                ..member("MemoryGiBPerVCpu", 633)
             },
             m::Member {
                 location_name: Some("excludedInstanceTypeSet"),
-                ..member("ExcludedInstanceTypes", 325)
+                ..member("ExcludedInstanceTypes", 327)
             },
             m::Member {
                 location_name: Some("instanceGenerationSet"),
-                ..member("InstanceGenerations", 410)
+                ..member("InstanceGenerations", 412)
             },
             m::Member {
                 location_name: Some("spotMaxPricePercentageOverLowestPrice"),
-                ..member("SpotMaxPricePercentageOverLowestPrice", 477)
+                ..member("SpotMaxPricePercentageOverLowestPrice", 479)
             },
             m::Member {
                 location_name: Some("onDemandMaxPricePercentageOverLowestPrice"),
-                ..member("OnDemandMaxPricePercentageOverLowestPrice", 477)
+                ..member("OnDemandMaxPricePercentageOverLowestPrice", 479)
             },
             m::Member {
                 location_name: Some("bareMetal"),
@@ -7102,19 +7150,19 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("networkInterfaceCount"),
-                ..member("NetworkInterfaceCount", 676)
+                ..member("NetworkInterfaceCount", 678)
             },
             m::Member {
                 location_name: Some("localStorage"),
-                ..member("LocalStorage", 600)
+                ..member("LocalStorage", 602)
             },
             m::Member {
                 location_name: Some("localStorageTypeSet"),
-                ..member("LocalStorageTypes", 602)
+                ..member("LocalStorageTypes", 604)
             },
             m::Member {
                 location_name: Some("totalLocalStorageGB"),
-                ..member("TotalLocalStorageGB", 875)
+                ..member("TotalLocalStorageGB", 878)
             },
             m::Member {
                 location_name: Some("baselineEbsBandwidthMbps"),
@@ -7142,7 +7190,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("networkBandwidthGbps"),
-                ..member("NetworkBandwidthGbps", 667)
+                ..member("NetworkBandwidthGbps", 669)
             },
             m::Member {
                 location_name: Some("allowedInstanceTypeSet"),
@@ -7150,7 +7198,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("maxSpotPriceAsPercentageOfOptimalOnDemandPrice"),
-                ..member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 477)
+                ..member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 479)
             },
             m::Member {
                 location_name: Some("baselinePerformanceFactors"),
@@ -7167,37 +7215,37 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VCpuCount", 891)
+                ..member("VCpuCount", 894)
             },
             m::Member {
                 required: true,
-                ..member("MemoryMiB", 635)
+                ..member("MemoryMiB", 637)
             },
             m::Member {
                 location_name: Some("CpuManufacturer"),
                 ..member("CpuManufacturers", 115)
             },
-            member("MemoryGiBPerVCpu", 632),
+            member("MemoryGiBPerVCpu", 634),
             m::Member {
                 location_name: Some("ExcludedInstanceType"),
-                ..member("ExcludedInstanceTypes", 325)
+                ..member("ExcludedInstanceTypes", 327)
             },
             m::Member {
                 location_name: Some("InstanceGeneration"),
-                ..member("InstanceGenerations", 410)
+                ..member("InstanceGenerations", 412)
             },
-            member("SpotMaxPricePercentageOverLowestPrice", 477),
-            member("OnDemandMaxPricePercentageOverLowestPrice", 477),
+            member("SpotMaxPricePercentageOverLowestPrice", 479),
+            member("OnDemandMaxPricePercentageOverLowestPrice", 479),
             member("BareMetal", 70),
             member("BurstablePerformance", 93),
             member("RequireHibernateSupport", 88),
-            member("NetworkInterfaceCount", 677),
-            member("LocalStorage", 600),
+            member("NetworkInterfaceCount", 679),
+            member("LocalStorage", 602),
             m::Member {
                 location_name: Some("LocalStorageType"),
-                ..member("LocalStorageTypes", 602)
+                ..member("LocalStorageTypes", 604)
             },
-            member("TotalLocalStorageGB", 876),
+            member("TotalLocalStorageGB", 879),
             member("BaselineEbsBandwidthMbps", 75),
             m::Member {
                 location_name: Some("AcceleratorType"),
@@ -7213,12 +7261,12 @@ pub static SHAPES: [m::Shape; 940] = [
                 ..member("AcceleratorNames", 5)
             },
             member("AcceleratorTotalMemoryMiB", 7),
-            member("NetworkBandwidthGbps", 668),
+            member("NetworkBandwidthGbps", 670),
             m::Member {
                 location_name: Some("AllowedInstanceType"),
                 ..member("AllowedInstanceTypes", 31)
             },
-            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 477),
+            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 479),
             member("BaselinePerformanceFactors", 78),
             member("RequireEncryptionInTransit", 88),
         ])),
@@ -7228,23 +7276,23 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachment"),
-                ..member("Attachment", 449)
+                ..member("Attachment", 451)
             },
             m::Member {
                 location_name: Some("macAddress"),
-                ..member("MacAddress", 848)
+                ..member("MacAddress", 851)
             },
             m::Member {
                 location_name: Some("secondaryInterfaceId"),
-                ..member("SecondaryInterfaceId", 811)
+                ..member("SecondaryInterfaceId", 813)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 848)
+                ..member("OwnerId", 851)
             },
             m::Member {
                 location_name: Some("privateIpAddressSet"),
-                ..member("PrivateIpAddresses", 452)
+                ..member("PrivateIpAddresses", 454)
             },
             m::Member {
                 location_name: Some("sourceDestCheck"),
@@ -7252,19 +7300,19 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 816)
+                ..member("Status", 818)
             },
             m::Member {
                 location_name: Some("secondarySubnetId"),
-                ..member("SecondarySubnetId", 820)
+                ..member("SecondarySubnetId", 822)
             },
             m::Member {
                 location_name: Some("secondaryNetworkId"),
-                ..member("SecondaryNetworkId", 818)
+                ..member("SecondaryNetworkId", 820)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 817)
+                ..member("InterfaceType", 819)
             },
         ])),
     },
@@ -7273,11 +7321,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachTime"),
-                ..member("AttachTime", 637)
+                ..member("AttachTime", 639)
             },
             m::Member {
                 location_name: Some("attachmentId"),
-                ..member("AttachmentId", 848)
+                ..member("AttachmentId", 851)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
@@ -7285,7 +7333,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 477)
+                ..member("DeviceIndex", 479)
             },
             m::Member {
                 location_name: Some("status"),
@@ -7293,14 +7341,14 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 477)
+                ..member("NetworkCardIndex", 479)
             },
         ])),
     },
     m::Shape {
         name: "InstanceSecondaryInterfaceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(448),
+            member: m::ShapeId(450),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7309,13 +7357,13 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "InstanceSecondaryInterfacePrivateIpAddress",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("privateIpAddress"),
-            ..member("PrivateIpAddress", 848)
+            ..member("PrivateIpAddress", 851)
         }])),
     },
     m::Shape {
         name: "InstanceSecondaryInterfacePrivateIpAddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(451),
+            member: m::ShapeId(453),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7323,7 +7371,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "InstanceSecondaryInterfacePrivateIpAddressListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(454),
+            member: m::ShapeId(456),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7332,13 +7380,13 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "InstanceSecondaryInterfacePrivateIpAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PrivateIpAddress", 848)
+            ..member("PrivateIpAddress", 851)
         }])),
     },
     m::Shape {
         name: "InstanceSecondaryInterfaceSpecificationListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(456),
+            member: m::ShapeId(458),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7347,15 +7395,15 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "InstanceSecondaryInterfaceSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("DeleteOnTermination", 88),
-            member("DeviceIndex", 477),
+            member("DeviceIndex", 479),
             m::Member {
                 location_name: Some("PrivateIpAddress"),
-                ..member("PrivateIpAddresses", 453)
+                ..member("PrivateIpAddresses", 455)
             },
-            member("PrivateIpAddressCount", 477),
-            member("SecondarySubnetId", 820),
-            member("InterfaceType", 817),
-            member("NetworkCardIndex", 477),
+            member("PrivateIpAddressCount", 479),
+            member("SecondarySubnetId", 822),
+            member("InterfaceType", 819),
+            member("NetworkCardIndex", 479),
         ])),
     },
     m::Shape {
@@ -7363,11 +7411,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 477)
+                ..member("Code", 479)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 460)
+                ..member("Name", 462)
             },
         ])),
     },
@@ -7376,22 +7424,22 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 848)
+                ..member("InstanceId", 851)
             },
             m::Member {
                 location_name: Some("currentState"),
-                ..member("CurrentState", 457)
+                ..member("CurrentState", 459)
             },
             m::Member {
                 location_name: Some("previousState"),
-                ..member("PreviousState", 457)
+                ..member("PreviousState", 459)
             },
         ])),
     },
     m::Shape {
         name: "InstanceStateChangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(458),
+            member: m::ShapeId(460),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7414,7 +7462,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 848)
+                ..member("AvailabilityZone", 851)
             },
             m::Member {
                 location_name: Some("availabilityZoneId"),
@@ -7422,35 +7470,35 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 848)
+                ..member("OutpostArn", 851)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 710)
+                ..member("Operator", 712)
             },
             m::Member {
                 location_name: Some("eventsSet"),
-                ..member("Events", 465)
+                ..member("Events", 467)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 848)
+                ..member("InstanceId", 851)
             },
             m::Member {
                 location_name: Some("instanceState"),
-                ..member("InstanceState", 457)
+                ..member("InstanceState", 459)
             },
             m::Member {
                 location_name: Some("instanceStatus"),
-                ..member("InstanceStatus", 467)
+                ..member("InstanceStatus", 469)
             },
             m::Member {
                 location_name: Some("systemStatus"),
-                ..member("SystemStatus", 467)
+                ..member("SystemStatus", 469)
             },
             m::Member {
                 location_name: Some("attachedEbsStatus"),
-                ..member("AttachedEbsStatus", 295)
+                ..member("AttachedEbsStatus", 297)
             },
         ])),
     },
@@ -7459,22 +7507,22 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("impairedSince"),
-                ..member("ImpairedSince", 154)
+                ..member("ImpairedSince", 156)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 844)
+                ..member("Name", 847)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 845)
+                ..member("Status", 848)
             },
         ])),
     },
     m::Shape {
         name: "InstanceStatusDetailsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(462),
+            member: m::ShapeId(464),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7484,34 +7532,34 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceEventId"),
-                ..member("InstanceEventId", 408)
+                ..member("InstanceEventId", 410)
             },
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 323)
+                ..member("Code", 325)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 848)
+                ..member("Description", 851)
             },
             m::Member {
                 location_name: Some("notAfter"),
-                ..member("NotAfter", 154)
+                ..member("NotAfter", 156)
             },
             m::Member {
                 location_name: Some("notBefore"),
-                ..member("NotBefore", 154)
+                ..member("NotBefore", 156)
             },
             m::Member {
                 location_name: Some("notBeforeDeadline"),
-                ..member("NotBeforeDeadline", 154)
+                ..member("NotBeforeDeadline", 156)
             },
         ])),
     },
     m::Shape {
         name: "InstanceStatusEventList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(464),
+            member: m::ShapeId(466),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7519,7 +7567,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "InstanceStatusList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(461),
+            member: m::ShapeId(463),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7529,11 +7577,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("details"),
-                ..member("Details", 463)
+                ..member("Details", 465)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 859)
+                ..member("Status", 862)
             },
         ])),
     },
@@ -7552,19 +7600,19 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("totalSizeInGB"),
-                ..member("TotalSizeInGB", 278)
+                ..member("TotalSizeInGB", 280)
             },
             m::Member {
                 location_name: Some("disks"),
-                ..member("Disks", 277)
+                ..member("Disks", 279)
             },
             m::Member {
                 location_name: Some("nvmeSupport"),
-                ..member("NvmeSupport", 321)
+                ..member("NvmeSupport", 323)
             },
             m::Member {
                 location_name: Some("encryptionSupport"),
-                ..member("EncryptionSupport", 468)
+                ..member("EncryptionSupport", 470)
             },
         ])),
     },
@@ -8798,27 +8846,27 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 471)
+                ..member("InstanceType", 473)
             },
             m::Member {
                 location_name: Some("currentGeneration"),
-                ..member("CurrentGeneration", 151)
+                ..member("CurrentGeneration", 153)
             },
             m::Member {
                 location_name: Some("freeTierEligible"),
-                ..member("FreeTierEligible", 338)
+                ..member("FreeTierEligible", 340)
             },
             m::Member {
                 location_name: Some("supportedUsageClasses"),
-                ..member("SupportedUsageClasses", 884)
+                ..member("SupportedUsageClasses", 887)
             },
             m::Member {
                 location_name: Some("supportedRootDeviceTypes"),
-                ..member("SupportedRootDeviceTypes", 791)
+                ..member("SupportedRootDeviceTypes", 793)
             },
             m::Member {
                 location_name: Some("supportedVirtualizationTypes"),
-                ..member("SupportedVirtualizationTypes", 899)
+                ..member("SupportedVirtualizationTypes", 902)
             },
             m::Member {
                 location_name: Some("bareMetal"),
@@ -8826,55 +8874,55 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("hypervisor"),
-                ..member("Hypervisor", 472)
+                ..member("Hypervisor", 474)
             },
             m::Member {
                 location_name: Some("processorInfo"),
-                ..member("ProcessorInfo", 741)
+                ..member("ProcessorInfo", 743)
             },
             m::Member {
                 location_name: Some("vCpuInfo"),
-                ..member("VCpuInfo", 892)
+                ..member("VCpuInfo", 895)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 633)
+                ..member("MemoryInfo", 635)
             },
             m::Member {
                 location_name: Some("instanceStorageSupported"),
-                ..member("InstanceStorageSupported", 469)
+                ..member("InstanceStorageSupported", 471)
             },
             m::Member {
                 location_name: Some("instanceStorageInfo"),
-                ..member("InstanceStorageInfo", 470)
+                ..member("InstanceStorageInfo", 472)
             },
             m::Member {
                 location_name: Some("ebsInfo"),
-                ..member("EbsInfo", 287)
+                ..member("EbsInfo", 289)
             },
             m::Member {
                 location_name: Some("networkInfo"),
-                ..member("NetworkInfo", 672)
+                ..member("NetworkInfo", 674)
             },
             m::Member {
                 location_name: Some("gpuInfo"),
-                ..member("GpuInfo", 352)
+                ..member("GpuInfo", 354)
             },
             m::Member {
                 location_name: Some("fpgaInfo"),
-                ..member("FpgaInfo", 337)
+                ..member("FpgaInfo", 339)
             },
             m::Member {
                 location_name: Some("placementGroupInfo"),
-                ..member("PlacementGroupInfo", 723)
+                ..member("PlacementGroupInfo", 725)
             },
             m::Member {
                 location_name: Some("inferenceAcceleratorInfo"),
-                ..member("InferenceAcceleratorInfo", 386)
+                ..member("InferenceAcceleratorInfo", 388)
             },
             m::Member {
                 location_name: Some("hibernationSupported"),
-                ..member("HibernationSupported", 358)
+                ..member("HibernationSupported", 360)
             },
             m::Member {
                 location_name: Some("burstablePerformanceSupported"),
@@ -8882,7 +8930,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("dedicatedHostsSupported"),
-                ..member("DedicatedHostsSupported", 155)
+                ..member("DedicatedHostsSupported", 157)
             },
             m::Member {
                 location_name: Some("autoRecoverySupported"),
@@ -8894,42 +8942,42 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("nitroEnclavesSupport"),
-                ..member("NitroEnclavesSupport", 702)
+                ..member("NitroEnclavesSupport", 704)
             },
             m::Member {
                 location_name: Some("nitroTpmSupport"),
-                ..member("NitroTpmSupport", 704)
+                ..member("NitroTpmSupport", 706)
             },
             m::Member {
                 location_name: Some("nitroTpmInfo"),
-                ..member("NitroTpmInfo", 703)
+                ..member("NitroTpmInfo", 705)
             },
             m::Member {
                 location_name: Some("mediaAcceleratorInfo"),
-                ..member("MediaAcceleratorInfo", 623)
+                ..member("MediaAcceleratorInfo", 625)
             },
             m::Member {
                 location_name: Some("neuronInfo"),
-                ..member("NeuronInfo", 698)
+                ..member("NeuronInfo", 700)
             },
             m::Member {
                 location_name: Some("phcSupport"),
-                ..member("PhcSupport", 720)
+                ..member("PhcSupport", 722)
             },
             m::Member {
                 location_name: Some("rebootMigrationSupport"),
-                ..member("RebootMigrationSupport", 755)
+                ..member("RebootMigrationSupport", 757)
             },
             m::Member {
                 location_name: Some("supportedInRegion"),
-                ..member("SupportedInRegion", 862)
+                ..member("SupportedInRegion", 865)
             },
         ])),
     },
     m::Shape {
         name: "InstanceTypeInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(473),
+            member: m::ShapeId(475),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8939,22 +8987,22 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 471)
+                ..member("InstanceType", 473)
             },
             m::Member {
                 location_name: Some("locationType"),
-                ..member("LocationType", 604)
+                ..member("LocationType", 606)
             },
             m::Member {
                 location_name: Some("location"),
-                ..member("Location", 603)
+                ..member("Location", 605)
             },
         ])),
     },
     m::Shape {
         name: "InstanceTypeOfferingsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(475),
+            member: m::ShapeId(477),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8968,19 +9016,19 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachmentSet"),
-                ..member("Attachments", 480)
+                ..member("Attachments", 482)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayId", 848)
+                ..member("InternetGatewayId", 851)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 848)
+                ..member("OwnerId", 851)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
         ])),
     },
@@ -8993,14 +9041,14 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 848)
+                ..member("VpcId", 851)
             },
         ])),
     },
     m::Shape {
         name: "InternetGatewayAttachmentList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(479),
+            member: m::ShapeId(481),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9012,7 +9060,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "InternetGatewayIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(481),
+            member: m::ShapeId(483),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9020,7 +9068,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "InternetGatewayList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(478),
+            member: m::ShapeId(480),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9030,38 +9078,38 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 848)
+                ..member("IpProtocol", 851)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 477)
+                ..member("FromPort", 479)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 477)
+                ..member("ToPort", 479)
             },
             m::Member {
                 location_name: Some("groups"),
-                ..member("UserIdGroupPairs", 887)
+                ..member("UserIdGroupPairs", 890)
             },
             m::Member {
                 location_name: Some("ipRanges"),
-                ..member("IpRanges", 487)
+                ..member("IpRanges", 489)
             },
             m::Member {
                 location_name: Some("ipv6Ranges"),
-                ..member("Ipv6Ranges", 508)
+                ..member("Ipv6Ranges", 510)
             },
             m::Member {
                 location_name: Some("prefixListIds"),
-                ..member("PrefixListIds", 732)
+                ..member("PrefixListIds", 734)
             },
         ])),
     },
     m::Shape {
         name: "IpPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(484),
+            member: m::ShapeId(486),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9071,18 +9119,18 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 848)
+                ..member("Description", 851)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 848)
+                ..member("CidrIp", 851)
             },
         ])),
     },
     m::Shape {
         name: "IpRangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(486),
+            member: m::ShapeId(488),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9108,7 +9156,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "Ipv4PrefixList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(495),
+            member: m::ShapeId(497),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9116,7 +9164,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "Ipv4PrefixListResponse",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(496),
+            member: m::ShapeId(498),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9125,24 +9173,24 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "Ipv4PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv4Prefix"),
-            ..member("Ipv4Prefix", 848)
+            ..member("Ipv4Prefix", 851)
         }])),
     },
     m::Shape {
         name: "Ipv4PrefixSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Ipv4Prefix", 848)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv4Prefix", 851)])),
     },
     m::Shape {
         name: "Ipv4PrefixSpecificationResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv4Prefix"),
-            ..member("Ipv4Prefix", 848)
+            ..member("Ipv4Prefix", 851)
         }])),
     },
     m::Shape {
         name: "Ipv4PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(494),
+            member: m::ShapeId(496),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9164,7 +9212,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "Ipv6PrefixList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(504),
+            member: m::ShapeId(506),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9172,7 +9220,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "Ipv6PrefixListResponse",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(505),
+            member: m::ShapeId(507),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9181,24 +9229,24 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "Ipv6PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv6Prefix"),
-            ..member("Ipv6Prefix", 848)
+            ..member("Ipv6Prefix", 851)
         }])),
     },
     m::Shape {
         name: "Ipv6PrefixSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Prefix", 848)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Prefix", 851)])),
     },
     m::Shape {
         name: "Ipv6PrefixSpecificationResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv6Prefix"),
-            ..member("Ipv6Prefix", 848)
+            ..member("Ipv6Prefix", 851)
         }])),
     },
     m::Shape {
         name: "Ipv6PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(503),
+            member: m::ShapeId(505),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9208,18 +9256,18 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 848)
+                ..member("Description", 851)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 848)
+                ..member("CidrIpv6", 851)
             },
         ])),
     },
     m::Shape {
         name: "Ipv6RangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(507),
+            member: m::ShapeId(509),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9237,7 +9285,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "KeyNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(517),
+            member: m::ShapeId(519),
             member_location_name: Some("KeyName"),
             flattened: false,
         }),
@@ -9247,23 +9295,23 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 848)
+                ..member("KeyPairId", 851)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 848)
+                ..member("KeyName", 851)
             },
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 848)
+                ..member("KeyFingerprint", 851)
             },
             m::Member {
                 location_name: Some("keyMaterial"),
-                ..member("KeyMaterial", 834)
+                ..member("KeyMaterial", 836)
             },
         ])),
     },
@@ -9274,7 +9322,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "KeyPairIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(513),
+            member: m::ShapeId(515),
             member_location_name: Some("KeyPairId"),
             flattened: false,
         }),
@@ -9284,38 +9332,38 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 848)
+                ..member("KeyPairId", 851)
             },
             m::Member {
                 location_name: Some("keyType"),
-                ..member("KeyType", 519)
+                ..member("KeyType", 521)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
             m::Member {
                 location_name: Some("publicKey"),
-                ..member("PublicKey", 848)
+                ..member("PublicKey", 851)
             },
             m::Member {
                 location_name: Some("createTime"),
-                ..member("CreateTime", 637)
+                ..member("CreateTime", 639)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 848)
+                ..member("KeyName", 851)
             },
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 848)
+                ..member("KeyFingerprint", 851)
             },
         ])),
     },
     m::Shape {
         name: "KeyPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(515),
+            member: m::ShapeId(517),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9343,68 +9391,68 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("organizationArn"),
-                ..member("OrganizationArn", 848)
+                ..member("OrganizationArn", 851)
             },
             m::Member {
                 location_name: Some("organizationalUnitArn"),
-                ..member("OrganizationalUnitArn", 848)
+                ..member("OrganizationalUnitArn", 851)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 848)
+                ..member("UserId", 851)
             },
             m::Member {
                 location_name: Some("group"),
-                ..member("Group", 719)
+                ..member("Group", 721)
             },
         ])),
     },
     m::Shape {
         name: "LaunchPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(521),
+            member: m::ShapeId(523),
             member_location_name: Some("item"),
             flattened: false,
         }),
     },
     m::Shape {
         name: "LaunchPermissionModifications",
-        kind: m::ShapeKind::Structure(structure(&[member("Add", 522), member("Remove", 522)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Add", 524), member("Remove", 524)])),
     },
     m::Shape {
         name: "LaunchTemplate",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateId"),
-                ..member("LaunchTemplateId", 848)
+                ..member("LaunchTemplateId", 851)
             },
             m::Member {
                 location_name: Some("launchTemplateName"),
-                ..member("LaunchTemplateName", 575)
+                ..member("LaunchTemplateName", 577)
             },
             m::Member {
                 location_name: Some("createTime"),
-                ..member("CreateTime", 154)
+                ..member("CreateTime", 156)
             },
             m::Member {
                 location_name: Some("createdBy"),
-                ..member("CreatedBy", 848)
+                ..member("CreatedBy", 851)
             },
             m::Member {
                 location_name: Some("defaultVersionNumber"),
-                ..member("DefaultVersionNumber", 606)
+                ..member("DefaultVersionNumber", 608)
             },
             m::Member {
                 location_name: Some("latestVersionNumber"),
-                ..member("LatestVersionNumber", 606)
+                ..member("LatestVersionNumber", 608)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 710)
+                ..member("Operator", 712)
             },
         ])),
     },
@@ -9419,26 +9467,26 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("deviceName"),
-                ..member("DeviceName", 848)
+                ..member("DeviceName", 851)
             },
             m::Member {
                 location_name: Some("virtualName"),
-                ..member("VirtualName", 848)
+                ..member("VirtualName", 851)
             },
             m::Member {
                 location_name: Some("ebs"),
-                ..member("Ebs", 534)
+                ..member("Ebs", 536)
             },
             m::Member {
                 location_name: Some("noDevice"),
-                ..member("NoDevice", 848)
+                ..member("NoDevice", 851)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateBlockDeviceMappingList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(526),
+            member: m::ShapeId(528),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9446,16 +9494,16 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "LaunchTemplateBlockDeviceMappingRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DeviceName", 848),
-            member("VirtualName", 848),
-            member("Ebs", 535),
-            member("NoDevice", 848),
+            member("DeviceName", 851),
+            member("VirtualName", 851),
+            member("Ebs", 537),
+            member("NoDevice", 851),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateBlockDeviceMappingRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(528),
+            member: m::ShapeId(530),
             member_location_name: Some("BlockDeviceMapping"),
             flattened: false,
         }),
@@ -9485,11 +9533,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("coreCount"),
-                ..member("CoreCount", 477)
+                ..member("CoreCount", 479)
             },
             m::Member {
                 location_name: Some("threadsPerCore"),
-                ..member("ThreadsPerCore", 477)
+                ..member("ThreadsPerCore", 479)
             },
             m::Member {
                 location_name: Some("amdSevSnp"),
@@ -9497,17 +9545,17 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("nestedVirtualization"),
-                ..member("NestedVirtualization", 656)
+                ..member("NestedVirtualization", 658)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateCpuOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CoreCount", 477),
-            member("ThreadsPerCore", 477),
+            member("CoreCount", 479),
+            member("ThreadsPerCore", 479),
             member("AmdSevSnp", 32),
-            member("NestedVirtualization", 656),
+            member("NestedVirtualization", 658),
         ])),
     },
     m::Shape {
@@ -9523,35 +9571,35 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("iops"),
-                ..member("Iops", 477)
+                ..member("Iops", 479)
             },
             m::Member {
                 location_name: Some("kmsKeyId"),
-                ..member("KmsKeyId", 520)
+                ..member("KmsKeyId", 522)
             },
             m::Member {
                 location_name: Some("snapshotId"),
-                ..member("SnapshotId", 837)
+                ..member("SnapshotId", 839)
             },
             m::Member {
                 location_name: Some("volumeSize"),
-                ..member("VolumeSize", 477)
+                ..member("VolumeSize", 479)
             },
             m::Member {
                 location_name: Some("volumeType"),
-                ..member("VolumeType", 908)
+                ..member("VolumeType", 911)
             },
             m::Member {
                 location_name: Some("throughput"),
-                ..member("Throughput", 477)
+                ..member("Throughput", 479)
             },
             m::Member {
                 location_name: Some("volumeInitializationRate"),
-                ..member("VolumeInitializationRate", 477)
+                ..member("VolumeInitializationRate", 479)
             },
             m::Member {
                 location_name: Some("ebsCardIndex"),
-                ..member("EbsCardIndex", 477)
+                ..member("EbsCardIndex", 479)
             },
         ])),
     },
@@ -9560,14 +9608,14 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             member("Encrypted", 88),
             member("DeleteOnTermination", 88),
-            member("Iops", 477),
-            member("KmsKeyId", 520),
-            member("SnapshotId", 837),
-            member("VolumeSize", 477),
-            member("VolumeType", 908),
-            member("Throughput", 477),
-            member("VolumeInitializationRate", 477),
-            member("EbsCardIndex", 477),
+            member("Iops", 479),
+            member("KmsKeyId", 522),
+            member("SnapshotId", 839),
+            member("VolumeSize", 479),
+            member("VolumeType", 911),
+            member("Throughput", 479),
+            member("VolumeInitializationRate", 479),
+            member("EbsCardIndex", 479),
         ])),
     },
     m::Shape {
@@ -9575,9 +9623,9 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Type", 848)
+                ..member("Type", 851)
             },
-            member("Count", 537),
+            member("Count", 539),
         ])),
     },
     m::Shape {
@@ -9587,7 +9635,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "LaunchTemplateElasticInferenceAcceleratorList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(536),
+            member: m::ShapeId(538),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9597,18 +9645,18 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 848)
+                ..member("Type", 851)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 477)
+                ..member("Count", 479)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateElasticInferenceAcceleratorResponseList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(539),
+            member: m::ShapeId(541),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9622,7 +9670,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("enaSrdUdpSpecification"),
-                ..member("EnaSrdUdpSpecification", 542)
+                ..member("EnaSrdUdpSpecification", 544)
             },
         ])),
     },
@@ -9679,17 +9727,17 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("arn"),
-                ..member("Arn", 848)
+                ..member("Arn", 851)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 848)
+                ..member("Name", 851)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateIamInstanceProfileSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Arn", 848), member("Name", 848)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Arn", 851), member("Name", 851)])),
     },
     m::Shape {
         name: "LaunchTemplateId",
@@ -9698,7 +9746,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "LaunchTemplateIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(551),
+            member: m::ShapeId(553),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9707,31 +9755,31 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "LaunchTemplateInstanceMaintenanceOptions",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("autoRecovery"),
-            ..member("AutoRecovery", 525)
+            ..member("AutoRecovery", 527)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceMaintenanceOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("AutoRecovery", 525)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AutoRecovery", 527)])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceMarketOptions",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("marketType"),
-                ..member("MarketType", 609)
+                ..member("MarketType", 611)
             },
             m::Member {
                 location_name: Some("spotOptions"),
-                ..member("SpotOptions", 585)
+                ..member("SpotOptions", 587)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceMarketOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MarketType", 609),
-            member("SpotOptions", 586),
+            member("MarketType", 611),
+            member("SpotOptions", 588),
         ])),
     },
     m::Shape {
@@ -9745,38 +9793,38 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 560)
+                ..member("State", 562)
             },
             m::Member {
                 location_name: Some("httpTokens"),
-                ..member("HttpTokens", 548)
+                ..member("HttpTokens", 550)
             },
             m::Member {
                 location_name: Some("httpPutResponseHopLimit"),
-                ..member("HttpPutResponseHopLimit", 477)
+                ..member("HttpPutResponseHopLimit", 479)
             },
             m::Member {
                 location_name: Some("httpEndpoint"),
-                ..member("HttpEndpoint", 557)
+                ..member("HttpEndpoint", 559)
             },
             m::Member {
                 location_name: Some("httpProtocolIpv6"),
-                ..member("HttpProtocolIpv6", 561)
+                ..member("HttpProtocolIpv6", 563)
             },
             m::Member {
                 location_name: Some("instanceMetadataTags"),
-                ..member("InstanceMetadataTags", 562)
+                ..member("InstanceMetadataTags", 564)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceMetadataOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HttpTokens", 548),
-            member("HttpPutResponseHopLimit", 477),
-            member("HttpEndpoint", 557),
-            member("HttpProtocolIpv6", 561),
-            member("InstanceMetadataTags", 562),
+            member("HttpTokens", 550),
+            member("HttpPutResponseHopLimit", 479),
+            member("HttpEndpoint", 559),
+            member("HttpProtocolIpv6", 563),
+            member("InstanceMetadataTags", 564),
         ])),
     },
     m::Shape {
@@ -9814,67 +9862,67 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 848)
+                ..member("Description", 851)
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 477)
+                ..member("DeviceIndex", 479)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 354)
+                ..member("Groups", 356)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 848)
+                ..member("InterfaceType", 851)
             },
             m::Member {
                 location_name: Some("ipv6AddressCount"),
-                ..member("Ipv6AddressCount", 477)
+                ..member("Ipv6AddressCount", 479)
             },
             m::Member {
                 location_name: Some("ipv6AddressesSet"),
-                ..member("Ipv6Addresses", 417)
+                ..member("Ipv6Addresses", 419)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 679)
+                ..member("NetworkInterfaceId", 681)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 848)
+                ..member("PrivateIpAddress", 851)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 740)
+                ..member("PrivateIpAddresses", 742)
             },
             m::Member {
                 location_name: Some("secondaryPrivateIpAddressCount"),
-                ..member("SecondaryPrivateIpAddressCount", 477)
+                ..member("SecondaryPrivateIpAddressCount", 479)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 853)
+                ..member("SubnetId", 856)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 477)
+                ..member("NetworkCardIndex", 479)
             },
             m::Member {
                 location_name: Some("ipv4PrefixSet"),
-                ..member("Ipv4Prefixes", 493)
+                ..member("Ipv4Prefixes", 495)
             },
             m::Member {
                 location_name: Some("ipv4PrefixCount"),
-                ..member("Ipv4PrefixCount", 477)
+                ..member("Ipv4PrefixCount", 479)
             },
             m::Member {
                 location_name: Some("ipv6PrefixSet"),
-                ..member("Ipv6Prefixes", 502)
+                ..member("Ipv6Prefixes", 504)
             },
             m::Member {
                 location_name: Some("ipv6PrefixCount"),
-                ..member("Ipv6PrefixCount", 477)
+                ..member("Ipv6PrefixCount", 479)
             },
             m::Member {
                 location_name: Some("primaryIpv6"),
@@ -9882,7 +9930,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("enaSrdSpecification"),
-                ..member("EnaSrdSpecification", 541)
+                ..member("EnaSrdSpecification", 543)
             },
             m::Member {
                 location_name: Some("connectionTrackingSpecification"),
@@ -9890,14 +9938,14 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("enaQueueCount"),
-                ..member("EnaQueueCount", 477)
+                ..member("EnaQueueCount", 479)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceNetworkInterfaceSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(563),
+            member: m::ShapeId(565),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9908,41 +9956,41 @@ pub static SHAPES: [m::Shape; 940] = [
             member("AssociateCarrierIpAddress", 88),
             member("AssociatePublicIpAddress", 88),
             member("DeleteOnTermination", 88),
-            member("Description", 848),
-            member("DeviceIndex", 477),
+            member("Description", 851),
+            member("DeviceIndex", 479),
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("Groups", 823)
+                ..member("Groups", 825)
             },
-            member("InterfaceType", 848),
-            member("Ipv6AddressCount", 477),
-            member("Ipv6Addresses", 418),
-            member("NetworkInterfaceId", 679),
-            member("PrivateIpAddress", 848),
-            member("PrivateIpAddresses", 740),
-            member("SecondaryPrivateIpAddressCount", 477),
-            member("SubnetId", 853),
-            member("NetworkCardIndex", 477),
+            member("InterfaceType", 851),
+            member("Ipv6AddressCount", 479),
+            member("Ipv6Addresses", 420),
+            member("NetworkInterfaceId", 681),
+            member("PrivateIpAddress", 851),
+            member("PrivateIpAddresses", 742),
+            member("SecondaryPrivateIpAddressCount", 479),
+            member("SubnetId", 856),
+            member("NetworkCardIndex", 479),
             m::Member {
                 location_name: Some("Ipv4Prefix"),
-                ..member("Ipv4Prefixes", 492)
+                ..member("Ipv4Prefixes", 494)
             },
-            member("Ipv4PrefixCount", 477),
+            member("Ipv4PrefixCount", 479),
             m::Member {
                 location_name: Some("Ipv6Prefix"),
-                ..member("Ipv6Prefixes", 501)
+                ..member("Ipv6Prefixes", 503)
             },
-            member("Ipv6PrefixCount", 477),
+            member("Ipv6PrefixCount", 479),
             member("PrimaryIpv6", 88),
-            member("EnaSrdSpecification", 314),
+            member("EnaSrdSpecification", 316),
             member("ConnectionTrackingSpecification", 105),
-            member("EnaQueueCount", 477),
+            member("EnaQueueCount", 479),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceNetworkInterfaceSpecificationRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(565),
+            member: m::ShapeId(567),
             member_location_name: Some("InstanceNetworkInterfaceSpecification"),
             flattened: false,
         }),
@@ -9956,34 +10004,34 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 477)
+                ..member("DeviceIndex", 479)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 813)
+                ..member("PrivateIpAddresses", 815)
             },
             m::Member {
                 location_name: Some("privateIpAddressCount"),
-                ..member("PrivateIpAddressCount", 477)
+                ..member("PrivateIpAddressCount", 479)
             },
             m::Member {
                 location_name: Some("secondarySubnetId"),
-                ..member("SecondarySubnetId", 820)
+                ..member("SecondarySubnetId", 822)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 817)
+                ..member("InterfaceType", 819)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 477)
+                ..member("NetworkCardIndex", 479)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceSecondaryInterfaceSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(567),
+            member: m::ShapeId(569),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9992,21 +10040,21 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("DeleteOnTermination", 88),
-            member("DeviceIndex", 477),
+            member("DeviceIndex", 479),
             m::Member {
                 location_name: Some("PrivateIpAddress"),
-                ..member("PrivateIpAddresses", 814)
+                ..member("PrivateIpAddresses", 816)
             },
-            member("PrivateIpAddressCount", 477),
-            member("SecondarySubnetId", 820),
-            member("InterfaceType", 817),
-            member("NetworkCardIndex", 477),
+            member("PrivateIpAddressCount", 479),
+            member("SecondarySubnetId", 822),
+            member("InterfaceType", 819),
+            member("NetworkCardIndex", 479),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceSecondaryInterfaceSpecificationRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(569),
+            member: m::ShapeId(571),
             member_location_name: Some("InstanceSecondaryInterfaceSpecification"),
             flattened: false,
         }),
@@ -10015,17 +10063,17 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "LaunchTemplateLicenseConfiguration",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("licenseConfigurationArn"),
-            ..member("LicenseConfigurationArn", 848)
+            ..member("LicenseConfigurationArn", 851)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateLicenseConfigurationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("LicenseConfigurationArn", 848)])),
+        kind: m::ShapeKind::Structure(structure(&[member("LicenseConfigurationArn", 851)])),
     },
     m::Shape {
         name: "LaunchTemplateLicenseList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(571),
+            member: m::ShapeId(573),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10033,7 +10081,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "LaunchTemplateLicenseSpecificationListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(572),
+            member: m::ShapeId(574),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10045,7 +10093,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "LaunchTemplateNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(575),
+            member: m::ShapeId(577),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10054,19 +10102,19 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "LaunchTemplateNetworkPerformanceOptions",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("bandwidthWeighting"),
-            ..member("BandwidthWeighting", 400)
+            ..member("BandwidthWeighting", 402)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateNetworkPerformanceOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("BandwidthWeighting", 400)])),
+        kind: m::ShapeKind::Structure(structure(&[member("BandwidthWeighting", 402)])),
     },
     m::Shape {
         name: "LaunchTemplatePlacement",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 848)
+                ..member("AvailabilityZone", 851)
             },
             m::Member {
                 location_name: Some("availabilityZoneId"),
@@ -10074,51 +10122,51 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("affinity"),
-                ..member("Affinity", 848)
+                ..member("Affinity", 851)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 848)
+                ..member("GroupName", 851)
             },
             m::Member {
                 location_name: Some("hostId"),
-                ..member("HostId", 848)
+                ..member("HostId", 851)
             },
             m::Member {
                 location_name: Some("tenancy"),
-                ..member("Tenancy", 870)
+                ..member("Tenancy", 873)
             },
             m::Member {
                 location_name: Some("spreadDomain"),
-                ..member("SpreadDomain", 848)
+                ..member("SpreadDomain", 851)
             },
             m::Member {
                 location_name: Some("hostResourceGroupArn"),
-                ..member("HostResourceGroupArn", 848)
+                ..member("HostResourceGroupArn", 851)
             },
             m::Member {
                 location_name: Some("partitionNumber"),
-                ..member("PartitionNumber", 477)
+                ..member("PartitionNumber", 479)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 722)
+                ..member("GroupId", 724)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplatePlacementRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AvailabilityZone", 848),
+            member("AvailabilityZone", 851),
             member("AvailabilityZoneId", 60),
-            member("Affinity", 848),
-            member("GroupName", 724),
-            member("HostId", 156),
-            member("Tenancy", 870),
-            member("SpreadDomain", 848),
-            member("HostResourceGroupArn", 848),
-            member("PartitionNumber", 477),
-            member("GroupId", 722),
+            member("Affinity", 851),
+            member("GroupName", 726),
+            member("HostId", 158),
+            member("Tenancy", 873),
+            member("SpreadDomain", 851),
+            member("HostResourceGroupArn", 851),
+            member("PartitionNumber", 479),
+            member("GroupId", 724),
         ])),
     },
     m::Shape {
@@ -10126,7 +10174,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("hostnameType"),
-                ..member("HostnameType", 361)
+                ..member("HostnameType", 363)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsARecord"),
@@ -10141,7 +10189,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "LaunchTemplatePrivateDnsNameOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HostnameType", 361),
+            member("HostnameType", 363),
             member("EnableResourceNameDnsARecord", 88),
             member("EnableResourceNameDnsAAAARecord", 88),
         ])),
@@ -10149,7 +10197,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "LaunchTemplateSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(524),
+            member: m::ShapeId(526),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10157,9 +10205,9 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "LaunchTemplateSpecification",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplateId", 551),
-            member("LaunchTemplateName", 848),
-            member("Version", 848),
+            member("LaunchTemplateId", 553),
+            member("LaunchTemplateName", 851),
+            member("Version", 851),
         ])),
     },
     m::Shape {
@@ -10167,34 +10215,34 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("maxPrice"),
-                ..member("MaxPrice", 848)
+                ..member("MaxPrice", 851)
             },
             m::Member {
                 location_name: Some("spotInstanceType"),
-                ..member("SpotInstanceType", 839)
+                ..member("SpotInstanceType", 842)
             },
             m::Member {
                 location_name: Some("blockDurationMinutes"),
-                ..member("BlockDurationMinutes", 477)
+                ..member("BlockDurationMinutes", 479)
             },
             m::Member {
                 location_name: Some("validUntil"),
-                ..member("ValidUntil", 154)
+                ..member("ValidUntil", 156)
             },
             m::Member {
                 location_name: Some("instanceInterruptionBehavior"),
-                ..member("InstanceInterruptionBehavior", 413)
+                ..member("InstanceInterruptionBehavior", 415)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateSpotMarketOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MaxPrice", 848),
-            member("SpotInstanceType", 839),
-            member("BlockDurationMinutes", 477),
-            member("ValidUntil", 154),
-            member("InstanceInterruptionBehavior", 413),
+            member("MaxPrice", 851),
+            member("SpotInstanceType", 842),
+            member("BlockDurationMinutes", 479),
+            member("ValidUntil", 156),
+            member("InstanceInterruptionBehavior", 415),
         ])),
     },
     m::Shape {
@@ -10202,18 +10250,18 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 781)
+                ..member("ResourceType", 783)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateTagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(587),
+            member: m::ShapeId(589),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10221,17 +10269,17 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "LaunchTemplateTagSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ResourceType", 781),
+            member("ResourceType", 783),
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateTagSpecificationRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(589),
+            member: m::ShapeId(591),
             member_location_name: Some("LaunchTemplateTagSpecificationRequest"),
             flattened: false,
         }),
@@ -10241,27 +10289,27 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateId"),
-                ..member("LaunchTemplateId", 848)
+                ..member("LaunchTemplateId", 851)
             },
             m::Member {
                 location_name: Some("launchTemplateName"),
-                ..member("LaunchTemplateName", 575)
+                ..member("LaunchTemplateName", 577)
             },
             m::Member {
                 location_name: Some("versionNumber"),
-                ..member("VersionNumber", 606)
+                ..member("VersionNumber", 608)
             },
             m::Member {
                 location_name: Some("versionDescription"),
-                ..member("VersionDescription", 896)
+                ..member("VersionDescription", 899)
             },
             m::Member {
                 location_name: Some("createTime"),
-                ..member("CreateTime", 154)
+                ..member("CreateTime", 156)
             },
             m::Member {
                 location_name: Some("createdBy"),
-                ..member("CreatedBy", 848)
+                ..member("CreatedBy", 851)
             },
             m::Member {
                 location_name: Some("defaultVersion"),
@@ -10269,18 +10317,18 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("launchTemplateData"),
-                ..member("LaunchTemplateData", 783)
+                ..member("LaunchTemplateData", 785)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 710)
+                ..member("Operator", 712)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateVersionSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(591),
+            member: m::ShapeId(593),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10300,17 +10348,17 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "LicenseConfiguration",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("licenseConfigurationArn"),
-            ..member("LicenseConfigurationArn", 848)
+            ..member("LicenseConfigurationArn", 851)
         }])),
     },
     m::Shape {
         name: "LicenseConfigurationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("LicenseConfigurationArn", 848)])),
+        kind: m::ShapeKind::Structure(structure(&[member("LicenseConfigurationArn", 851)])),
     },
     m::Shape {
         name: "LicenseList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(595),
+            member: m::ShapeId(597),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10318,7 +10366,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "LicenseSpecificationListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(596),
+            member: m::ShapeId(598),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10342,7 +10390,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "LocalStorageTypeSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(601),
+            member: m::ShapeId(603),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10375,47 +10423,47 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 734)
+                ..member("PrefixListId", 736)
             },
             m::Member {
                 location_name: Some("addressFamily"),
-                ..member("AddressFamily", 848)
+                ..member("AddressFamily", 851)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 735)
+                ..member("State", 737)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 848)
+                ..member("StateMessage", 851)
             },
             m::Member {
                 location_name: Some("prefixListArn"),
-                ..member("PrefixListArn", 779)
+                ..member("PrefixListArn", 781)
             },
             m::Member {
                 location_name: Some("prefixListName"),
-                ..member("PrefixListName", 848)
+                ..member("PrefixListName", 851)
             },
             m::Member {
                 location_name: Some("maxEntries"),
-                ..member("MaxEntries", 477)
+                ..member("MaxEntries", 479)
             },
             m::Member {
                 location_name: Some("version"),
-                ..member("Version", 606)
+                ..member("Version", 608)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 848)
+                ..member("OwnerId", 851)
             },
             m::Member {
                 location_name: Some("ipamPrefixListResolverTargetId"),
-                ..member("IpamPrefixListResolverTargetId", 848)
+                ..member("IpamPrefixListResolverTargetId", 851)
             },
             m::Member {
                 location_name: Some("ipamPrefixListResolverSyncEnabled"),
@@ -10426,7 +10474,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "ManagedPrefixListSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(607),
+            member: m::ShapeId(609),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10498,11 +10546,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("accelerators"),
-                ..member("Accelerators", 626)
+                ..member("Accelerators", 628)
             },
             m::Member {
                 location_name: Some("totalMediaMemoryInMiB"),
-                ..member("TotalMediaMemoryInMiB", 877)
+                ..member("TotalMediaMemoryInMiB", 880)
             },
         ])),
     },
@@ -10515,26 +10563,26 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 624)
+                ..member("Count", 626)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 630)
+                ..member("Name", 632)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 627)
+                ..member("Manufacturer", 629)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 628)
+                ..member("MemoryInfo", 630)
             },
         ])),
     },
     m::Shape {
         name: "MediaDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(625),
+            member: m::ShapeId(627),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10547,7 +10595,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "MediaDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 629)
+            ..member("SizeInMiB", 631)
         }])),
     },
     m::Shape {
@@ -10563,23 +10611,23 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 281)
+                ..member("Min", 283)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 281)
+                ..member("Max", 283)
             },
         ])),
     },
     m::Shape {
         name: "MemoryGiBPerVCpuRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 281), member("Max", 281)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 283), member("Max", 283)])),
     },
     m::Shape {
         name: "MemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 636)
+            ..member("SizeInMiB", 638)
         }])),
     },
     m::Shape {
@@ -10587,11 +10635,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 477)
+                ..member("Min", 479)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 477)
+                ..member("Max", 479)
             },
         ])),
     },
@@ -10600,9 +10648,9 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 477)
+                ..member("Min", 479)
             },
-            member("Max", 477),
+            member("Max", 479),
         ])),
     },
     m::Shape {
@@ -10616,34 +10664,34 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "ModifyImageAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Attribute", 848),
+            member("Attribute", 851),
             member("Description", 51),
             m::Member {
                 required: true,
-                ..member("ImageId", 375)
+                ..member("ImageId", 377)
             },
-            member("LaunchPermission", 523),
-            member("OperationType", 708),
+            member("LaunchPermission", 525),
+            member("OperationType", 710),
             m::Member {
                 location_name: Some("ProductCode"),
-                ..member("ProductCodes", 745)
+                ..member("ProductCodes", 747)
             },
             m::Member {
                 location_name: Some("UserGroup"),
-                ..member("UserGroups", 885)
+                ..member("UserGroups", 888)
             },
             m::Member {
                 location_name: Some("UserId"),
-                ..member("UserIds", 888)
+                ..member("UserIds", 891)
             },
-            member("Value", 848),
+            member("Value", 851),
             m::Member {
                 location_name: Some("OrganizationArn"),
-                ..member("OrganizationArns", 711)
+                ..member("OrganizationArns", 713)
             },
             m::Member {
                 location_name: Some("OrganizationalUnitArn"),
-                ..member("OrganizationalUnitArns", 712)
+                ..member("OrganizationalUnitArns", 714)
             },
             member("ImdsSupport", 51),
             m::Member {
@@ -10664,19 +10712,19 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("instanceId"),
                 required: true,
-                ..member("InstanceId", 411)
+                ..member("InstanceId", 413)
             },
             m::Member {
                 location_name: Some("attribute"),
-                ..member("Attribute", 398)
+                ..member("Attribute", 400)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 640)
+                ..member("Value", 642)
             },
             m::Member {
                 location_name: Some("blockDeviceMapping"),
-                ..member("BlockDeviceMappings", 404)
+                ..member("BlockDeviceMappings", 406)
             },
             m::Member {
                 location_name: Some("disableApiTermination"),
@@ -10704,7 +10752,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("GroupId"),
-                ..member("Groups", 354)
+                ..member("Groups", 356)
             },
             m::Member {
                 location_name: Some("ebsOptimized"),
@@ -10729,14 +10777,14 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 411)
+                ..member("InstanceId", 413)
             },
-            member("HttpTokens", 362),
-            member("HttpPutResponseHopLimit", 477),
-            member("HttpEndpoint", 427),
+            member("HttpTokens", 364),
+            member("HttpPutResponseHopLimit", 479),
+            member("HttpEndpoint", 429),
             member("DryRun", 88),
-            member("HttpProtocolIpv6", 431),
-            member("InstanceMetadataTags", 432),
+            member("HttpProtocolIpv6", 433),
+            member("InstanceMetadataTags", 434),
         ])),
     },
     m::Shape {
@@ -10744,11 +10792,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 848)
+                ..member("InstanceId", 851)
             },
             m::Member {
                 location_name: Some("instanceMetadataOptions"),
-                ..member("InstanceMetadataOptions", 429)
+                ..member("InstanceMetadataOptions", 431)
             },
         ])),
     },
@@ -10758,13 +10806,13 @@ pub static SHAPES: [m::Shape; 940] = [
             member("DryRun", 88),
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 848)
+                ..member("ClientToken", 851)
             },
-            member("LaunchTemplateId", 551),
-            member("LaunchTemplateName", 575),
+            member("LaunchTemplateId", 553),
+            member("LaunchTemplateName", 577),
             m::Member {
                 location_name: Some("SetDefaultVersion"),
-                ..member("DefaultVersion", 848)
+                ..member("DefaultVersion", 851)
             },
         ])),
     },
@@ -10772,7 +10820,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "ModifyLaunchTemplateResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("launchTemplate"),
-            ..member("LaunchTemplate", 524)
+            ..member("LaunchTemplate", 526)
         }])),
     },
     m::Shape {
@@ -10781,19 +10829,19 @@ pub static SHAPES: [m::Shape; 940] = [
             member("DryRun", 88),
             m::Member {
                 required: true,
-                ..member("PrefixListId", 734)
+                ..member("PrefixListId", 736)
             },
-            member("CurrentVersion", 606),
-            member("PrefixListName", 848),
+            member("CurrentVersion", 608),
+            member("PrefixListName", 851),
             m::Member {
                 location_name: Some("AddEntry"),
                 ..member("AddEntries", 16)
             },
             m::Member {
                 location_name: Some("RemoveEntry"),
-                ..member("RemoveEntries", 765)
+                ..member("RemoveEntries", 767)
             },
-            member("MaxEntries", 477),
+            member("MaxEntries", 479),
             member("IpamPrefixListResolverSyncEnabled", 92),
         ])),
     },
@@ -10801,7 +10849,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "ModifyManagedPrefixListResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("prefixList"),
-            ..member("PrefixList", 607)
+            ..member("PrefixList", 609)
         }])),
     },
     m::Shape {
@@ -10809,12 +10857,12 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupId", 822)
+                ..member("GroupId", 824)
             },
             m::Member {
                 location_name: Some("SecurityGroupRule"),
                 required: true,
-                ..member("SecurityGroupRules", 832)
+                ..member("SecurityGroupRules", 834)
             },
             member("DryRun", 88),
         ])),
@@ -10834,15 +10882,15 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("subnetId"),
                 required: true,
-                ..member("SubnetId", 853)
+                ..member("SubnetId", 856)
             },
             member("MapCustomerOwnedIpOnLaunch", 50),
             member("CustomerOwnedIpv4Pool", 102),
             member("EnableDns64", 50),
-            member("PrivateDnsHostnameTypeOnLaunch", 361),
+            member("PrivateDnsHostnameTypeOnLaunch", 363),
             member("EnableResourceNameDnsARecordOnLaunch", 50),
             member("EnableResourceNameDnsAAAARecordOnLaunch", 50),
-            member("EnableLniAtDeviceIndex", 477),
+            member("EnableLniAtDeviceIndex", 479),
             member("DisableLniAtDeviceIndex", 50),
         ])),
     },
@@ -10854,7 +10902,7 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 926)
+                ..member("VpcId", 929)
             },
             member("EnableNetworkAddressUsageMetrics", 50),
         ])),
@@ -10865,7 +10913,7 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("InstanceId"),
                 required: true,
-                ..member("InstanceIds", 412)
+                ..member("InstanceIds", 414)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -10877,14 +10925,14 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "MonitorInstancesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("instancesSet"),
-            ..member("InstanceMonitorings", 434)
+            ..member("InstanceMonitorings", 436)
         }])),
     },
     m::Shape {
         name: "Monitoring",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("state"),
-            ..member("State", 654)
+            ..member("State", 656)
         }])),
     },
     m::Shape {
@@ -10912,11 +10960,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 661)
+                ..member("Associations", 663)
             },
             m::Member {
                 location_name: Some("entrySet"),
-                ..member("Entries", 663)
+                ..member("Entries", 665)
             },
             m::Member {
                 location_name: Some("default"),
@@ -10924,19 +10972,19 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 848)
+                ..member("NetworkAclId", 851)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 848)
+                ..member("VpcId", 851)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 848)
+                ..member("OwnerId", 851)
             },
         ])),
     },
@@ -10945,15 +10993,15 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclAssociationId"),
-                ..member("NetworkAclAssociationId", 848)
+                ..member("NetworkAclAssociationId", 851)
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 848)
+                ..member("NetworkAclId", 851)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 848)
+                ..member("SubnetId", 851)
             },
         ])),
     },
@@ -10964,7 +11012,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "NetworkAclAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(659),
+            member: m::ShapeId(661),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10974,7 +11022,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 848)
+                ..member("CidrBlock", 851)
             },
             m::Member {
                 location_name: Some("egress"),
@@ -10982,34 +11030,34 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("icmpTypeCode"),
-                ..member("IcmpTypeCode", 370)
+                ..member("IcmpTypeCode", 372)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 848)
+                ..member("Ipv6CidrBlock", 851)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 728)
+                ..member("PortRange", 730)
             },
             m::Member {
                 location_name: Some("protocol"),
-                ..member("Protocol", 848)
+                ..member("Protocol", 851)
             },
             m::Member {
                 location_name: Some("ruleAction"),
-                ..member("RuleAction", 806)
+                ..member("RuleAction", 808)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
-                ..member("RuleNumber", 477)
+                ..member("RuleNumber", 479)
             },
         ])),
     },
     m::Shape {
         name: "NetworkAclEntryList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(662),
+            member: m::ShapeId(664),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11021,7 +11069,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "NetworkAclIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(664),
+            member: m::ShapeId(666),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11029,7 +11077,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "NetworkAclList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(658),
+            member: m::ShapeId(660),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11039,17 +11087,17 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 281)
+                ..member("Min", 283)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 281)
+                ..member("Max", 283)
             },
         ])),
     },
     m::Shape {
         name: "NetworkBandwidthGbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 281), member("Max", 281)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 283), member("Max", 283)])),
     },
     m::Shape {
         name: "NetworkCardIndex",
@@ -11060,15 +11108,15 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 669)
+                ..member("NetworkCardIndex", 671)
             },
             m::Member {
                 location_name: Some("networkPerformance"),
-                ..member("NetworkPerformance", 688)
+                ..member("NetworkPerformance", 690)
             },
             m::Member {
                 location_name: Some("maximumNetworkInterfaces"),
-                ..member("MaximumNetworkInterfaces", 612)
+                ..member("MaximumNetworkInterfaces", 614)
             },
             m::Member {
                 location_name: Some("additionalFlexibleNetworkInterfaces"),
@@ -11080,26 +11128,26 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("peakBandwidthInGbps"),
-                ..member("PeakBandwidthInGbps", 714)
+                ..member("PeakBandwidthInGbps", 716)
             },
             m::Member {
                 location_name: Some("defaultEnaQueueCountPerInterface"),
-                ..member("DefaultEnaQueueCountPerInterface", 158)
+                ..member("DefaultEnaQueueCountPerInterface", 160)
             },
             m::Member {
                 location_name: Some("maximumEnaQueueCount"),
-                ..member("MaximumEnaQueueCount", 617)
+                ..member("MaximumEnaQueueCount", 619)
             },
             m::Member {
                 location_name: Some("maximumEnaQueueCountPerInterface"),
-                ..member("MaximumEnaQueueCountPerInterface", 618)
+                ..member("MaximumEnaQueueCountPerInterface", 620)
             },
         ])),
     },
     m::Shape {
         name: "NetworkCardInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(670),
+            member: m::ShapeId(672),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11109,55 +11157,55 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkPerformance"),
-                ..member("NetworkPerformance", 688)
+                ..member("NetworkPerformance", 690)
             },
             m::Member {
                 location_name: Some("maximumNetworkInterfaces"),
-                ..member("MaximumNetworkInterfaces", 612)
+                ..member("MaximumNetworkInterfaces", 614)
             },
             m::Member {
                 location_name: Some("maximumNetworkCards"),
-                ..member("MaximumNetworkCards", 620)
+                ..member("MaximumNetworkCards", 622)
             },
             m::Member {
                 location_name: Some("defaultNetworkCardIndex"),
-                ..member("DefaultNetworkCardIndex", 159)
+                ..member("DefaultNetworkCardIndex", 161)
             },
             m::Member {
                 location_name: Some("networkCards"),
-                ..member("NetworkCards", 671)
+                ..member("NetworkCards", 673)
             },
             m::Member {
                 location_name: Some("ipv4AddressesPerInterface"),
-                ..member("Ipv4AddressesPerInterface", 610)
+                ..member("Ipv4AddressesPerInterface", 612)
             },
             m::Member {
                 location_name: Some("ipv6AddressesPerInterface"),
-                ..member("Ipv6AddressesPerInterface", 611)
+                ..member("Ipv6AddressesPerInterface", 613)
             },
             m::Member {
                 location_name: Some("ipv6Supported"),
-                ..member("Ipv6Supported", 499)
+                ..member("Ipv6Supported", 501)
             },
             m::Member {
                 location_name: Some("enaSupport"),
-                ..member("EnaSupport", 317)
+                ..member("EnaSupport", 319)
             },
             m::Member {
                 location_name: Some("efaSupported"),
-                ..member("EfaSupported", 297)
+                ..member("EfaSupported", 299)
             },
             m::Member {
                 location_name: Some("efaInfo"),
-                ..member("EfaInfo", 296)
+                ..member("EfaInfo", 298)
             },
             m::Member {
                 location_name: Some("encryptionInTransitSupported"),
-                ..member("EncryptionInTransitSupported", 320)
+                ..member("EncryptionInTransitSupported", 322)
             },
             m::Member {
                 location_name: Some("enaSrdSupported"),
-                ..member("EnaSrdSupported", 315)
+                ..member("EnaSrdSupported", 317)
             },
             m::Member {
                 location_name: Some("bandwidthWeightings"),
@@ -11165,23 +11213,23 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("flexibleEnaQueuesSupport"),
-                ..member("FlexibleEnaQueuesSupport", 329)
+                ..member("FlexibleEnaQueuesSupport", 331)
             },
             m::Member {
                 location_name: Some("connectionTrackingConfiguration"),
-                ..member("ConnectionTrackingConfiguration", 157)
+                ..member("ConnectionTrackingConfiguration", 159)
             },
             m::Member {
                 location_name: Some("secondaryNetworkSupported"),
-                ..member("SecondaryNetworkSupported", 819)
+                ..member("SecondaryNetworkSupported", 821)
             },
             m::Member {
                 location_name: Some("maximumSecondaryNetworkInterfaces"),
-                ..member("MaximumSecondaryNetworkInterfaces", 621)
+                ..member("MaximumSecondaryNetworkInterfaces", 623)
             },
             m::Member {
                 location_name: Some("ipv4AddressesPerSecondaryInterface"),
-                ..member("Ipv4AddressesPerSecondaryInterface", 490)
+                ..member("Ipv4AddressesPerSecondaryInterface", 492)
             },
         ])),
     },
@@ -11190,15 +11238,15 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 674)
+                ..member("Association", 676)
             },
             m::Member {
                 location_name: Some("attachment"),
-                ..member("Attachment", 675)
+                ..member("Attachment", 677)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 848)
+                ..member("AvailabilityZone", 851)
             },
             m::Member {
                 location_name: Some("connectionTrackingConfiguration"),
@@ -11206,67 +11254,67 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 848)
+                ..member("Description", 851)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 356)
+                ..member("Groups", 358)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 687)
+                ..member("InterfaceType", 689)
             },
             m::Member {
                 location_name: Some("ipv6AddressesSet"),
-                ..member("Ipv6Addresses", 682)
+                ..member("Ipv6Addresses", 684)
             },
             m::Member {
                 location_name: Some("macAddress"),
-                ..member("MacAddress", 848)
+                ..member("MacAddress", 851)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 848)
+                ..member("NetworkInterfaceId", 851)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 848)
+                ..member("OutpostArn", 851)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 848)
+                ..member("OwnerId", 851)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 848)
+                ..member("PrivateDnsName", 851)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 848)
+                ..member("PublicDnsName", 851)
             },
             m::Member {
                 location_name: Some("publicIpDnsNameOptions"),
-                ..member("PublicIpDnsNameOptions", 751)
+                ..member("PublicIpDnsNameOptions", 753)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 848)
+                ..member("PrivateIpAddress", 851)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 685)
+                ..member("PrivateIpAddresses", 687)
             },
             m::Member {
                 location_name: Some("ipv4PrefixSet"),
-                ..member("Ipv4Prefixes", 497)
+                ..member("Ipv4Prefixes", 499)
             },
             m::Member {
                 location_name: Some("ipv6PrefixSet"),
-                ..member("Ipv6Prefixes", 506)
+                ..member("Ipv6Prefixes", 508)
             },
             m::Member {
                 location_name: Some("requesterId"),
-                ..member("RequesterId", 848)
+                ..member("RequesterId", 851)
             },
             m::Member {
                 location_name: Some("requesterManaged"),
@@ -11278,19 +11326,19 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 686)
+                ..member("Status", 688)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 848)
+                ..member("SubnetId", 851)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("TagSet", 866)
+                ..member("TagSet", 869)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 848)
+                ..member("VpcId", 851)
             },
             m::Member {
                 location_name: Some("denyAllIgwTraffic"),
@@ -11302,11 +11350,11 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 848)
+                ..member("Ipv6Address", 851)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 710)
+                ..member("Operator", 712)
             },
             m::Member {
                 location_name: Some("associatedSubnetSet"),
@@ -11314,7 +11362,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 848)
+                ..member("AvailabilityZoneId", 851)
             },
         ])),
     },
@@ -11323,31 +11371,31 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 848)
+                ..member("AllocationId", 851)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 848)
+                ..member("AssociationId", 851)
             },
             m::Member {
                 location_name: Some("ipOwnerId"),
-                ..member("IpOwnerId", 848)
+                ..member("IpOwnerId", 851)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 848)
+                ..member("PublicDnsName", 851)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 848)
+                ..member("PublicIp", 851)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 848)
+                ..member("CustomerOwnedIp", 851)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 848)
+                ..member("CarrierIp", 851)
             },
         ])),
     },
@@ -11356,11 +11404,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachTime"),
-                ..member("AttachTime", 154)
+                ..member("AttachTime", 156)
             },
             m::Member {
                 location_name: Some("attachmentId"),
-                ..member("AttachmentId", 848)
+                ..member("AttachmentId", 851)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
@@ -11368,19 +11416,19 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 477)
+                ..member("DeviceIndex", 479)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 477)
+                ..member("NetworkCardIndex", 479)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 848)
+                ..member("InstanceId", 851)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 848)
+                ..member("InstanceOwnerId", 851)
             },
             m::Member {
                 location_name: Some("status"),
@@ -11392,7 +11440,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("enaQueueCount"),
-                ..member("EnaQueueCount", 477)
+                ..member("EnaQueueCount", 479)
             },
         ])),
     },
@@ -11401,17 +11449,17 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 477)
+                ..member("Min", 479)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 477)
+                ..member("Max", 479)
             },
         ])),
     },
     m::Shape {
         name: "NetworkInterfaceCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 477), member("Max", 477)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 479), member("Max", 479)])),
     },
     m::Shape {
         name: "NetworkInterfaceCreationType",
@@ -11426,7 +11474,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "NetworkInterfaceIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(679),
+            member: m::ShapeId(681),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11436,11 +11484,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 848)
+                ..member("Ipv6Address", 851)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 848)
+                ..member("PublicIpv6DnsName", 851)
             },
             m::Member {
                 location_name: Some("isPrimaryIpv6"),
@@ -11451,7 +11499,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "NetworkInterfaceIpv6AddressesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(681),
+            member: m::ShapeId(683),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11459,7 +11507,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "NetworkInterfaceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(673),
+            member: m::ShapeId(675),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11469,7 +11517,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 674)
+                ..member("Association", 676)
             },
             m::Member {
                 location_name: Some("primary"),
@@ -11477,18 +11525,18 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 848)
+                ..member("PrivateDnsName", 851)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 848)
+                ..member("PrivateIpAddress", 851)
             },
         ])),
     },
     m::Shape {
         name: "NetworkInterfacePrivateIpAddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(684),
+            member: m::ShapeId(686),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11543,11 +11591,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 689)
+                ..member("Count", 691)
             },
             m::Member {
                 location_name: Some("version"),
-                ..member("Version", 691)
+                ..member("Version", 693)
             },
         ])),
     },
@@ -11564,26 +11612,26 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 692)
+                ..member("Count", 694)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 697)
+                ..member("Name", 699)
             },
             m::Member {
                 location_name: Some("coreInfo"),
-                ..member("CoreInfo", 690)
+                ..member("CoreInfo", 692)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 695)
+                ..member("MemoryInfo", 697)
             },
         ])),
     },
     m::Shape {
         name: "NeuronDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(693),
+            member: m::ShapeId(695),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11592,7 +11640,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "NeuronDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 696)
+            ..member("SizeInMiB", 698)
         }])),
     },
     m::Shape {
@@ -11608,28 +11656,28 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("neuronDevices"),
-                ..member("NeuronDevices", 694)
+                ..member("NeuronDevices", 696)
             },
             m::Member {
                 location_name: Some("totalNeuronDeviceMemoryInMiB"),
-                ..member("TotalNeuronDeviceMemoryInMiB", 878)
+                ..member("TotalNeuronDeviceMemoryInMiB", 881)
             },
         ])),
     },
     m::Shape {
         name: "NewDhcpConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Key", 848),
+            member("Key", 851),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 895)
+                ..member("Values", 898)
             },
         ])),
     },
     m::Shape {
         name: "NewDhcpConfigurationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(699),
+            member: m::ShapeId(701),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11648,7 +11696,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "NitroTpmInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("supportedVersions"),
-            ..member("SupportedVersions", 706)
+            ..member("SupportedVersions", 708)
         }])),
     },
     m::Shape {
@@ -11664,7 +11712,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "NitroTpmSupportedVersionsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(705),
+            member: m::ShapeId(707),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11681,7 +11729,7 @@ pub static SHAPES: [m::Shape; 940] = [
     },
     m::Shape {
         name: "OperatorRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Principal", 848)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Principal", 851)])),
     },
     m::Shape {
         name: "OperatorResponse",
@@ -11692,7 +11740,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("principal"),
-                ..member("Principal", 848)
+                ..member("Principal", 851)
             },
             m::Member {
                 location_name: Some("hiddenByDefault"),
@@ -11703,7 +11751,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "OrganizationArnStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(848),
+            member: m::ShapeId(851),
             member_location_name: Some("OrganizationArn"),
             flattened: false,
         }),
@@ -11711,7 +11759,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "OrganizationalUnitArnStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(848),
+            member: m::ShapeId(851),
             member_location_name: Some("OrganizationalUnitArn"),
             flattened: false,
         }),
@@ -11719,7 +11767,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "OwnerStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(848),
+            member: m::ShapeId(851),
             member_location_name: Some("Owner"),
             flattened: false,
         }),
@@ -11732,17 +11780,17 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "PerformanceFactorReference",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("instanceFamily"),
-            ..member("InstanceFamily", 848)
+            ..member("InstanceFamily", 851)
         }])),
     },
     m::Shape {
         name: "PerformanceFactorReferenceRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 848)])),
+        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 851)])),
     },
     m::Shape {
         name: "PerformanceFactorReferenceSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(715),
+            member: m::ShapeId(717),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11750,7 +11798,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "PerformanceFactorReferenceSetRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(716),
+            member: m::ShapeId(718),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11776,39 +11824,39 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("affinity"),
-                ..member("Affinity", 848)
+                ..member("Affinity", 851)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 724)
+                ..member("GroupName", 726)
             },
             m::Member {
                 location_name: Some("partitionNumber"),
-                ..member("PartitionNumber", 477)
+                ..member("PartitionNumber", 479)
             },
             m::Member {
                 location_name: Some("hostId"),
-                ..member("HostId", 848)
+                ..member("HostId", 851)
             },
             m::Member {
                 location_name: Some("tenancy"),
-                ..member("Tenancy", 870)
+                ..member("Tenancy", 873)
             },
             m::Member {
                 location_name: Some("spreadDomain"),
-                ..member("SpreadDomain", 848)
+                ..member("SpreadDomain", 851)
             },
             m::Member {
                 location_name: Some("hostResourceGroupArn"),
-                ..member("HostResourceGroupArn", 848)
+                ..member("HostResourceGroupArn", 851)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 722)
+                ..member("GroupId", 724)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 848)
+                ..member("AvailabilityZone", 851)
             },
         ])),
     },
@@ -11820,7 +11868,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "PlacementGroupInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("supportedStrategies"),
-            ..member("SupportedStrategies", 726)
+            ..member("SupportedStrategies", 728)
         }])),
     },
     m::Shape {
@@ -11836,7 +11884,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "PlacementGroupStrategyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(725),
+            member: m::ShapeId(727),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11852,11 +11900,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("from"),
-                ..member("From", 477)
+                ..member("From", 479)
             },
             m::Member {
                 location_name: Some("to"),
-                ..member("To", 477)
+                ..member("To", 479)
             },
         ])),
     },
@@ -11865,18 +11913,18 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("cidr"),
-                ..member("Cidr", 848)
+                ..member("Cidr", 851)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 848)
+                ..member("Description", 851)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListEntrySet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(729),
+            member: m::ShapeId(731),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11886,18 +11934,18 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 848)
+                ..member("Description", 851)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 848)
+                ..member("PrefixListId", 851)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(731),
+            member: m::ShapeId(733),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11934,7 +11982,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("hostnameType"),
-                ..member("HostnameType", 361)
+                ..member("HostnameType", 363)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsARecord"),
@@ -11949,7 +11997,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "PrivateDnsNameOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HostnameType", 361),
+            member("HostnameType", 363),
             member("EnableResourceNameDnsARecord", 88),
             member("EnableResourceNameDnsAAAARecord", 88),
         ])),
@@ -11959,7 +12007,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("hostnameType"),
-                ..member("HostnameType", 361)
+                ..member("HostnameType", 363)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsARecord"),
@@ -11980,14 +12028,14 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 848)
+                ..member("PrivateIpAddress", 851)
             },
         ])),
     },
     m::Shape {
         name: "PrivateIpAddressSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(739),
+            member: m::ShapeId(741),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12001,11 +12049,11 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("sustainedClockSpeedInGhz"),
-                ..member("SustainedClockSpeedInGhz", 742)
+                ..member("SustainedClockSpeedInGhz", 744)
             },
             m::Member {
                 location_name: Some("supportedFeatures"),
-                ..member("SupportedFeatures", 861)
+                ..member("SupportedFeatures", 864)
             },
             m::Member {
                 location_name: Some("manufacturer"),
@@ -12022,18 +12070,18 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("productCode"),
-                ..member("ProductCodeId", 848)
+                ..member("ProductCodeId", 851)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("ProductCodeType", 746)
+                ..member("ProductCodeType", 748)
             },
         ])),
     },
     m::Shape {
         name: "ProductCodeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(743),
+            member: m::ShapeId(745),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12041,7 +12089,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "ProductCodeStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(848),
+            member: m::ShapeId(851),
             member_location_name: Some("ProductCode"),
             flattened: false,
         }),
@@ -12056,13 +12104,13 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "PropagatingVgw",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("gatewayId"),
-            ..member("GatewayId", 848)
+            ..member("GatewayId", 851)
         }])),
     },
     m::Shape {
         name: "PropagatingVgwList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(747),
+            member: m::ShapeId(749),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12072,15 +12120,15 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 848)
+                ..member("Value", 851)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 848)
+                ..member("Status", 851)
             },
             m::Member {
                 location_name: Some("reason"),
-                ..member("Reason", 848)
+                ..member("Reason", 851)
             },
         ])),
     },
@@ -12093,26 +12141,26 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dnsHostnameType"),
-                ..member("DnsHostnameType", 848)
+                ..member("DnsHostnameType", 851)
             },
             m::Member {
                 location_name: Some("publicIpv4DnsName"),
-                ..member("PublicIpv4DnsName", 848)
+                ..member("PublicIpv4DnsName", 851)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 848)
+                ..member("PublicIpv6DnsName", 851)
             },
             m::Member {
                 location_name: Some("publicDualStackDnsName"),
-                ..member("PublicDualStackDnsName", 848)
+                ..member("PublicDualStackDnsName", 851)
             },
         ])),
     },
     m::Shape {
         name: "PublicIpStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(848),
+            member: m::ShapeId(851),
             member_location_name: Some("PublicIp"),
             flattened: false,
         }),
@@ -12127,7 +12175,7 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("InstanceId"),
                 required: true,
-                ..member("InstanceIds", 412)
+                ..member("InstanceIds", 414)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -12146,23 +12194,23 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 848)
+                ..member("GroupId", 851)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 848)
+                ..member("PeeringStatus", 851)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 848)
+                ..member("UserId", 851)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 848)
+                ..member("VpcId", 851)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 848)
+                ..member("VpcPeeringConnectionId", 851)
             },
         ])),
     },
@@ -12171,19 +12219,19 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 848)
+                ..member("OptInStatus", 851)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 759)
+                ..member("Geography", 761)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 848)
+                ..member("RegionName", 851)
             },
             m::Member {
                 location_name: Some("regionEndpoint"),
-                ..member("Endpoint", 848)
+                ..member("Endpoint", 851)
             },
         ])),
     },
@@ -12191,13 +12239,13 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "RegionGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 848)
+            ..member("Name", 851)
         }])),
     },
     m::Shape {
         name: "RegionGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(758),
+            member: m::ShapeId(760),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12205,7 +12253,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "RegionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(757),
+            member: m::ShapeId(759),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12213,7 +12261,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "RegionNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(848),
+            member: m::ShapeId(851),
             member_location_name: Some("RegionName"),
             flattened: false,
         }),
@@ -12221,18 +12269,18 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "RegisterImageRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ImageLocation", 848),
+            member("ImageLocation", 851),
             m::Member {
                 location_name: Some("BillingProduct"),
                 ..member("BillingProducts", 80)
             },
             member("BootMode", 91),
-            member("TpmSupport", 879),
-            member("UefiData", 381),
-            member("ImdsSupport", 382),
+            member("TpmSupport", 882),
+            member("UefiData", 383),
+            member("ImdsSupport", 384),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 868)
+                ..member("TagSpecifications", 871)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -12241,11 +12289,11 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("name"),
                 required: true,
-                ..member("Name", 378)
+                ..member("Name", 380)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 374)
+                ..member("Description", 376)
             },
             m::Member {
                 location_name: Some("architecture"),
@@ -12253,15 +12301,15 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("kernelId"),
-                ..member("KernelId", 509)
+                ..member("KernelId", 511)
             },
             m::Member {
                 location_name: Some("ramdiskId"),
-                ..member("RamdiskId", 753)
+                ..member("RamdiskId", 755)
             },
             m::Member {
                 location_name: Some("rootDeviceName"),
-                ..member("RootDeviceName", 848)
+                ..member("RootDeviceName", 851)
             },
             m::Member {
                 location_name: Some("BlockDeviceMapping"),
@@ -12269,11 +12317,11 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("virtualizationType"),
-                ..member("VirtualizationType", 848)
+                ..member("VirtualizationType", 851)
             },
             m::Member {
                 location_name: Some("sriovNetSupport"),
-                ..member("SriovNetSupport", 848)
+                ..member("SriovNetSupport", 851)
             },
             m::Member {
                 location_name: Some("enaSupport"),
@@ -12285,15 +12333,15 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "RegisterImageResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("imageId"),
-            ..member("ImageId", 848)
+            ..member("ImageId", 851)
         }])),
     },
     m::Shape {
         name: "ReleaseAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("AllocationId", 27),
-            member("PublicIp", 848),
-            member("NetworkBorderGroup", 848),
+            member("PublicIp", 851),
+            member("NetworkBorderGroup", 851),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 88)
@@ -12303,7 +12351,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "RemovePrefixListEntries",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(766),
+            member: m::ShapeId(768),
             member_location_name: None,
             flattened: false,
         }),
@@ -12312,7 +12360,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "RemovePrefixListEntry",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Cidr", 848)
+            ..member("Cidr", 851)
         }])),
     },
     m::Shape {
@@ -12325,12 +12373,12 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 660)
+                ..member("AssociationId", 662)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 664)
+                ..member("NetworkAclId", 666)
             },
         ])),
     },
@@ -12338,7 +12386,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "ReplaceNetworkAclAssociationResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("newAssociationId"),
-            ..member("NewAssociationId", 848)
+            ..member("NewAssociationId", 851)
         }])),
     },
     m::Shape {
@@ -12351,22 +12399,22 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 664)
+                ..member("NetworkAclId", 666)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
                 required: true,
-                ..member("RuleNumber", 477)
+                ..member("RuleNumber", 479)
             },
             m::Member {
                 location_name: Some("protocol"),
                 required: true,
-                ..member("Protocol", 848)
+                ..member("Protocol", 851)
             },
             m::Member {
                 location_name: Some("ruleAction"),
                 required: true,
-                ..member("RuleAction", 806)
+                ..member("RuleAction", 808)
             },
             m::Member {
                 location_name: Some("egress"),
@@ -12375,33 +12423,33 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 848)
+                ..member("CidrBlock", 851)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 848)
+                ..member("Ipv6CidrBlock", 851)
             },
             m::Member {
                 location_name: Some("Icmp"),
-                ..member("IcmpTypeCode", 370)
+                ..member("IcmpTypeCode", 372)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 728)
+                ..member("PortRange", 730)
             },
         ])),
     },
     m::Shape {
         name: "ReplaceRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 734),
-            member("VpcEndpointId", 925),
+            member("DestinationPrefixListId", 736),
+            member("VpcEndpointId", 928),
             member("LocalTarget", 88),
-            member("TransitGatewayId", 880),
-            member("LocalGatewayId", 599),
+            member("TransitGatewayId", 883),
+            member("LocalGatewayId", 601),
             member("CarrierGatewayId", 101),
             member("CoreNetworkArn", 112),
-            member("OdbNetworkArn", 707),
+            member("OdbNetworkArn", 709),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 88)
@@ -12409,39 +12457,39 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 803)
+                ..member("RouteTableId", 805)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 848)
+                ..member("DestinationCidrBlock", 851)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 793)
+                ..member("GatewayId", 795)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 848)
+                ..member("DestinationIpv6CidrBlock", 851)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 298)
+                ..member("EgressOnlyInternetGatewayId", 300)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 411)
+                ..member("InstanceId", 413)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 679)
+                ..member("NetworkInterfaceId", 681)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 931)
+                ..member("VpcPeeringConnectionId", 934)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 655)
+                ..member("NatGatewayId", 657)
             },
         ])),
     },
@@ -12455,12 +12503,12 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 799)
+                ..member("AssociationId", 801)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 803)
+                ..member("RouteTableId", 805)
             },
         ])),
     },
@@ -12469,18 +12517,18 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("newAssociationId"),
-                ..member("NewAssociationId", 848)
+                ..member("NewAssociationId", 851)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 801)
+                ..member("AssociationState", 803)
             },
         ])),
     },
     m::Shape {
         name: "RequestInstanceTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(471),
+            member: m::ShapeId(473),
             member_location_name: None,
             flattened: false,
         }),
@@ -12488,66 +12536,66 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "RequestLaunchTemplateData",
         kind: m::ShapeKind::Structure(structure(&[
-            member("KernelId", 509),
+            member("KernelId", 511),
             member("EbsOptimized", 88),
-            member("IamInstanceProfile", 550),
+            member("IamInstanceProfile", 552),
             m::Member {
                 location_name: Some("BlockDeviceMapping"),
-                ..member("BlockDeviceMappings", 529)
+                ..member("BlockDeviceMappings", 531)
             },
             m::Member {
                 location_name: Some("NetworkInterface"),
-                ..member("NetworkInterfaces", 566)
+                ..member("NetworkInterfaces", 568)
             },
-            member("ImageId", 375),
-            member("InstanceType", 471),
-            member("KeyName", 517),
-            member("Monitoring", 594),
-            member("Placement", 580),
-            member("RamDiskId", 753),
+            member("ImageId", 377),
+            member("InstanceType", 473),
+            member("KeyName", 519),
+            member("Monitoring", 596),
+            member("Placement", 582),
+            member("RamDiskId", 755),
             member("DisableApiTermination", 88),
-            member("InstanceInitiatedShutdownBehavior", 836),
-            member("UserData", 834),
+            member("InstanceInitiatedShutdownBehavior", 838),
+            member("UserData", 836),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 590)
+                ..member("TagSpecifications", 592)
             },
             m::Member {
                 location_name: Some("ElasticGpuSpecification"),
-                ..member("ElasticGpuSpecifications", 304)
+                ..member("ElasticGpuSpecifications", 306)
             },
             m::Member {
                 location_name: Some("ElasticInferenceAccelerator"),
-                ..member("ElasticInferenceAccelerators", 538)
+                ..member("ElasticInferenceAccelerators", 540)
             },
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("SecurityGroupIds", 823)
+                ..member("SecurityGroupIds", 825)
             },
             m::Member {
                 location_name: Some("SecurityGroup"),
-                ..member("SecurityGroups", 833)
+                ..member("SecurityGroups", 835)
             },
-            member("InstanceMarketOptions", 556),
-            member("CreditSpecification", 150),
-            member("CpuOptions", 533),
-            member("CapacityReservationSpecification", 530),
+            member("InstanceMarketOptions", 558),
+            member("CreditSpecification", 152),
+            member("CpuOptions", 535),
+            member("CapacityReservationSpecification", 532),
             m::Member {
                 location_name: Some("LicenseSpecification"),
-                ..member("LicenseSpecifications", 574)
+                ..member("LicenseSpecifications", 576)
             },
-            member("HibernationOptions", 547),
-            member("MetadataOptions", 559),
-            member("EnclaveOptions", 544),
-            member("InstanceRequirements", 447),
-            member("PrivateDnsNameOptions", 582),
-            member("MaintenanceOptions", 554),
+            member("HibernationOptions", 549),
+            member("MetadataOptions", 561),
+            member("EnclaveOptions", 546),
+            member("InstanceRequirements", 449),
+            member("PrivateDnsNameOptions", 584),
+            member("MaintenanceOptions", 556),
             member("DisableApiStop", 88),
-            member("Operator", 709),
-            member("NetworkPerformanceOptions", 578),
+            member("Operator", 711),
+            member("NetworkPerformanceOptions", 580),
             m::Member {
                 location_name: Some("SecondaryInterface"),
-                ..member("SecondaryInterfaces", 570)
+                ..member("SecondaryInterfaces", 572)
             },
         ])),
     },
@@ -12556,30 +12604,30 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("reservationId"),
-                ..member("ReservationId", 848)
+                ..member("ReservationId", 851)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 848)
+                ..member("OwnerId", 851)
             },
             m::Member {
                 location_name: Some("requesterId"),
-                ..member("RequesterId", 848)
+                ..member("RequesterId", 851)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 356)
+                ..member("Groups", 358)
             },
             m::Member {
                 location_name: Some("instancesSet"),
-                ..member("Instances", 423)
+                ..member("Instances", 425)
             },
         ])),
     },
     m::Shape {
         name: "ReservationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(775),
+            member: m::ShapeId(777),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12595,11 +12643,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 777)
+                ..member("Attribute", 779)
             },
             m::Member {
                 required: true,
-                ..member("ImageId", 375)
+                ..member("ImageId", 377)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -12614,7 +12662,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "ResourceIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(869),
+            member: m::ShapeId(872),
             member_location_name: None,
             flattened: false,
         }),
@@ -12739,11 +12787,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 545)
+                ..member("Code", 547)
             },
             m::Member {
                 location_name: Some("message"),
-                ..member("Message", 848)
+                ..member("Message", 851)
             },
         ])),
     },
@@ -12752,7 +12800,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("kernelId"),
-                ..member("KernelId", 848)
+                ..member("KernelId", 851)
             },
             m::Member {
                 location_name: Some("ebsOptimized"),
@@ -12760,39 +12808,39 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("iamInstanceProfile"),
-                ..member("IamInstanceProfile", 549)
+                ..member("IamInstanceProfile", 551)
             },
             m::Member {
                 location_name: Some("blockDeviceMappingSet"),
-                ..member("BlockDeviceMappings", 527)
+                ..member("BlockDeviceMappings", 529)
             },
             m::Member {
                 location_name: Some("networkInterfaceSet"),
-                ..member("NetworkInterfaces", 564)
+                ..member("NetworkInterfaces", 566)
             },
             m::Member {
                 location_name: Some("imageId"),
-                ..member("ImageId", 848)
+                ..member("ImageId", 851)
             },
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 471)
+                ..member("InstanceType", 473)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 848)
+                ..member("KeyName", 851)
             },
             m::Member {
                 location_name: Some("monitoring"),
-                ..member("Monitoring", 593)
+                ..member("Monitoring", 595)
             },
             m::Member {
                 location_name: Some("placement"),
-                ..member("Placement", 579)
+                ..member("Placement", 581)
             },
             m::Member {
                 location_name: Some("ramDiskId"),
-                ..member("RamDiskId", 848)
+                ..member("RamDiskId", 851)
             },
             m::Member {
                 location_name: Some("disableApiTermination"),
@@ -12800,75 +12848,75 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("instanceInitiatedShutdownBehavior"),
-                ..member("InstanceInitiatedShutdownBehavior", 836)
+                ..member("InstanceInitiatedShutdownBehavior", 838)
             },
             m::Member {
                 location_name: Some("userData"),
-                ..member("UserData", 834)
+                ..member("UserData", 836)
             },
             m::Member {
                 location_name: Some("tagSpecificationSet"),
-                ..member("TagSpecifications", 588)
+                ..member("TagSpecifications", 590)
             },
             m::Member {
                 location_name: Some("elasticGpuSpecificationSet"),
-                ..member("ElasticGpuSpecifications", 306)
+                ..member("ElasticGpuSpecifications", 308)
             },
             m::Member {
                 location_name: Some("elasticInferenceAcceleratorSet"),
-                ..member("ElasticInferenceAccelerators", 540)
+                ..member("ElasticInferenceAccelerators", 542)
             },
             m::Member {
                 location_name: Some("securityGroupIdSet"),
-                ..member("SecurityGroupIds", 895)
+                ..member("SecurityGroupIds", 898)
             },
             m::Member {
                 location_name: Some("securityGroupSet"),
-                ..member("SecurityGroups", 895)
+                ..member("SecurityGroups", 898)
             },
             m::Member {
                 location_name: Some("instanceMarketOptions"),
-                ..member("InstanceMarketOptions", 555)
+                ..member("InstanceMarketOptions", 557)
             },
             m::Member {
                 location_name: Some("creditSpecification"),
-                ..member("CreditSpecification", 149)
+                ..member("CreditSpecification", 151)
             },
             m::Member {
                 location_name: Some("cpuOptions"),
-                ..member("CpuOptions", 532)
+                ..member("CpuOptions", 534)
             },
             m::Member {
                 location_name: Some("capacityReservationSpecification"),
-                ..member("CapacityReservationSpecification", 531)
+                ..member("CapacityReservationSpecification", 533)
             },
             m::Member {
                 location_name: Some("licenseSet"),
-                ..member("LicenseSpecifications", 573)
+                ..member("LicenseSpecifications", 575)
             },
             m::Member {
                 location_name: Some("hibernationOptions"),
-                ..member("HibernationOptions", 546)
+                ..member("HibernationOptions", 548)
             },
             m::Member {
                 location_name: Some("metadataOptions"),
-                ..member("MetadataOptions", 558)
+                ..member("MetadataOptions", 560)
             },
             m::Member {
                 location_name: Some("enclaveOptions"),
-                ..member("EnclaveOptions", 543)
+                ..member("EnclaveOptions", 545)
             },
             m::Member {
                 location_name: Some("instanceRequirements"),
-                ..member("InstanceRequirements", 446)
+                ..member("InstanceRequirements", 448)
             },
             m::Member {
                 location_name: Some("privateDnsNameOptions"),
-                ..member("PrivateDnsNameOptions", 581)
+                ..member("PrivateDnsNameOptions", 583)
             },
             m::Member {
                 location_name: Some("maintenanceOptions"),
-                ..member("MaintenanceOptions", 553)
+                ..member("MaintenanceOptions", 555)
             },
             m::Member {
                 location_name: Some("disableApiStop"),
@@ -12876,15 +12924,15 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 710)
+                ..member("Operator", 712)
             },
             m::Member {
                 location_name: Some("networkPerformanceOptions"),
-                ..member("NetworkPerformanceOptions", 577)
+                ..member("NetworkPerformanceOptions", 579)
             },
             m::Member {
                 location_name: Some("secondaryInterfaceSet"),
-                ..member("SecondaryInterfaces", 568)
+                ..member("SecondaryInterfaces", 570)
             },
         ])),
     },
@@ -12893,7 +12941,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 828)
+                ..member("SecurityGroupRuleIds", 830)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -12902,35 +12950,35 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 822)
+                ..member("GroupId", 824)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 848)
+                ..member("SourceSecurityGroupName", 851)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 848)
+                ..member("SourceSecurityGroupOwnerId", 851)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 848)
+                ..member("IpProtocol", 851)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 477)
+                ..member("FromPort", 479)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 477)
+                ..member("ToPort", 479)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 848)
+                ..member("CidrIp", 851)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 485)
+                ..member("IpPermissions", 487)
             },
         ])),
     },
@@ -12943,29 +12991,29 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 485)
+                ..member("UnknownIpPermissions", 487)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 789)
+                ..member("RevokedSecurityGroupRules", 791)
             },
         ])),
     },
     m::Shape {
         name: "RevokeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 848),
-            member("FromPort", 477),
-            member("GroupId", 822),
-            member("GroupName", 825),
-            member("IpPermissions", 485),
-            member("IpProtocol", 848),
-            member("SourceSecurityGroupName", 848),
-            member("SourceSecurityGroupOwnerId", 848),
-            member("ToPort", 477),
+            member("CidrIp", 851),
+            member("FromPort", 479),
+            member("GroupId", 824),
+            member("GroupName", 827),
+            member("IpPermissions", 487),
+            member("IpProtocol", 851),
+            member("SourceSecurityGroupName", 851),
+            member("SourceSecurityGroupOwnerId", 851),
+            member("ToPort", 479),
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 828)
+                ..member("SecurityGroupRuleIds", 830)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -12982,11 +13030,11 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 485)
+                ..member("UnknownIpPermissions", 487)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 789)
+                ..member("RevokedSecurityGroupRules", 791)
             },
         ])),
     },
@@ -12995,11 +13043,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 827)
+                ..member("SecurityGroupRuleId", 829)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 822)
+                ..member("GroupId", 824)
             },
             m::Member {
                 location_name: Some("isEgress"),
@@ -13007,42 +13055,42 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 848)
+                ..member("IpProtocol", 851)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 477)
+                ..member("FromPort", 479)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 477)
+                ..member("ToPort", 479)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 848)
+                ..member("CidrIpv4", 851)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 848)
+                ..member("CidrIpv6", 851)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 734)
+                ..member("PrefixListId", 736)
             },
             m::Member {
                 location_name: Some("referencedGroupId"),
-                ..member("ReferencedGroupId", 822)
+                ..member("ReferencedGroupId", 824)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 848)
+                ..member("Description", 851)
             },
         ])),
     },
     m::Shape {
         name: "RevokedSecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(788),
+            member: m::ShapeId(790),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13056,7 +13104,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "RootDeviceTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(790),
+            member: m::ShapeId(792),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13066,43 +13114,43 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 848)
+                ..member("DestinationCidrBlock", 851)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 848)
+                ..member("DestinationIpv6CidrBlock", 851)
             },
             m::Member {
                 location_name: Some("destinationPrefixListId"),
-                ..member("DestinationPrefixListId", 848)
+                ..member("DestinationPrefixListId", 851)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 848)
+                ..member("EgressOnlyInternetGatewayId", 851)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 848)
+                ..member("GatewayId", 851)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 848)
+                ..member("InstanceId", 851)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 848)
+                ..member("InstanceOwnerId", 851)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 848)
+                ..member("NatGatewayId", 851)
             },
             m::Member {
                 location_name: Some("transitGatewayId"),
-                ..member("TransitGatewayId", 848)
+                ..member("TransitGatewayId", 851)
             },
             m::Member {
                 location_name: Some("localGatewayId"),
-                ..member("LocalGatewayId", 848)
+                ..member("LocalGatewayId", 851)
             },
             m::Member {
                 location_name: Some("carrierGatewayId"),
@@ -13110,19 +13158,19 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 848)
+                ..member("NetworkInterfaceId", 851)
             },
             m::Member {
                 location_name: Some("origin"),
-                ..member("Origin", 795)
+                ..member("Origin", 797)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 796)
+                ..member("State", 798)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 848)
+                ..member("VpcPeeringConnectionId", 851)
             },
             m::Member {
                 location_name: Some("coreNetworkArn"),
@@ -13130,11 +13178,11 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("odbNetworkArn"),
-                ..member("OdbNetworkArn", 707)
+                ..member("OdbNetworkArn", 709)
             },
             m::Member {
                 location_name: Some("ipAddress"),
-                ..member("IpAddress", 848)
+                ..member("IpAddress", 851)
             },
         ])),
     },
@@ -13145,7 +13193,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "RouteList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(792),
+            member: m::ShapeId(794),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13172,31 +13220,31 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 800)
+                ..member("Associations", 802)
             },
             m::Member {
                 location_name: Some("propagatingVgwSet"),
-                ..member("PropagatingVgws", 748)
+                ..member("PropagatingVgws", 750)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 848)
+                ..member("RouteTableId", 851)
             },
             m::Member {
                 location_name: Some("routeSet"),
-                ..member("Routes", 794)
+                ..member("Routes", 796)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 848)
+                ..member("VpcId", 851)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 848)
+                ..member("OwnerId", 851)
             },
         ])),
     },
@@ -13209,27 +13257,27 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("routeTableAssociationId"),
-                ..member("RouteTableAssociationId", 848)
+                ..member("RouteTableAssociationId", 851)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 848)
+                ..member("RouteTableId", 851)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 848)
+                ..member("SubnetId", 851)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 848)
+                ..member("GatewayId", 851)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 848)
+                ..member("PublicIpv4Pool", 851)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 801)
+                ..member("AssociationState", 803)
             },
         ])),
     },
@@ -13240,7 +13288,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "RouteTableAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(798),
+            member: m::ShapeId(800),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13250,11 +13298,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 802)
+                ..member("State", 804)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 848)
+                ..member("StatusMessage", 851)
             },
         ])),
     },
@@ -13277,7 +13325,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "RouteTableIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(803),
+            member: m::ShapeId(805),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13285,7 +13333,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "RouteTableList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(797),
+            member: m::ShapeId(799),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13311,66 +13359,66 @@ pub static SHAPES: [m::Shape; 940] = [
                 location_name: Some("BlockDeviceMapping"),
                 ..member("BlockDeviceMappings", 85)
             },
-            member("ImageId", 375),
-            member("InstanceType", 471),
-            member("Ipv6AddressCount", 477),
+            member("ImageId", 377),
+            member("InstanceType", 473),
+            member("Ipv6AddressCount", 479),
             m::Member {
                 location_name: Some("Ipv6Address"),
-                ..member("Ipv6Addresses", 417)
+                ..member("Ipv6Addresses", 419)
             },
-            member("KernelId", 509),
-            member("KeyName", 517),
+            member("KernelId", 511),
+            member("KeyName", 519),
             m::Member {
                 required: true,
-                ..member("MaxCount", 477)
+                ..member("MaxCount", 479)
             },
             m::Member {
                 required: true,
-                ..member("MinCount", 477)
+                ..member("MinCount", 479)
             },
-            member("Monitoring", 807),
-            member("Placement", 721),
-            member("RamdiskId", 753),
+            member("Monitoring", 809),
+            member("Placement", 723),
+            member("RamdiskId", 755),
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("SecurityGroupIds", 823)
+                ..member("SecurityGroupIds", 825)
             },
             m::Member {
                 location_name: Some("SecurityGroup"),
-                ..member("SecurityGroups", 833)
+                ..member("SecurityGroups", 835)
             },
-            member("SubnetId", 853),
-            member("UserData", 809),
-            member("ElasticGpuSpecification", 307),
+            member("SubnetId", 856),
+            member("UserData", 811),
+            member("ElasticGpuSpecification", 309),
             m::Member {
                 location_name: Some("ElasticInferenceAccelerator"),
-                ..member("ElasticInferenceAccelerators", 312)
+                ..member("ElasticInferenceAccelerators", 314)
             },
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 868)
+                ..member("TagSpecifications", 871)
             },
-            member("LaunchTemplate", 584),
-            member("InstanceMarketOptions", 426),
-            member("CreditSpecification", 150),
+            member("LaunchTemplate", 586),
+            member("InstanceMarketOptions", 428),
+            member("CreditSpecification", 152),
             member("CpuOptions", 117),
             member("CapacityReservationSpecification", 97),
-            member("HibernationOptions", 360),
+            member("HibernationOptions", 362),
             m::Member {
                 location_name: Some("LicenseSpecification"),
-                ..member("LicenseSpecifications", 598)
+                ..member("LicenseSpecifications", 600)
             },
-            member("MetadataOptions", 428),
-            member("EnclaveOptions", 319),
-            member("PrivateDnsNameOptions", 737),
-            member("MaintenanceOptions", 425),
+            member("MetadataOptions", 430),
+            member("EnclaveOptions", 321),
+            member("PrivateDnsNameOptions", 739),
+            member("MaintenanceOptions", 427),
             member("DisableApiStop", 88),
             member("EnablePrimaryIpv6", 88),
-            member("NetworkPerformanceOptions", 442),
-            member("Operator", 709),
+            member("NetworkPerformanceOptions", 444),
+            member("Operator", 711),
             m::Member {
                 location_name: Some("SecondaryInterface"),
-                ..member("SecondaryInterfaces", 455)
+                ..member("SecondaryInterfaces", 457)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -13382,28 +13430,28 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("instanceInitiatedShutdownBehavior"),
-                ..member("InstanceInitiatedShutdownBehavior", 836)
+                ..member("InstanceInitiatedShutdownBehavior", 838)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 848)
+                ..member("PrivateIpAddress", 851)
             },
             m::Member {
                 location_name: Some("clientToken"),
                 idempotency_token: true,
-                ..member("ClientToken", 848)
+                ..member("ClientToken", 851)
             },
             m::Member {
                 location_name: Some("additionalInfo"),
-                ..member("AdditionalInfo", 848)
+                ..member("AdditionalInfo", 851)
             },
             m::Member {
                 location_name: Some("networkInterface"),
-                ..member("NetworkInterfaces", 440)
+                ..member("NetworkInterfaces", 442)
             },
             m::Member {
                 location_name: Some("iamInstanceProfile"),
-                ..member("IamInstanceProfile", 369)
+                ..member("IamInstanceProfile", 371)
             },
             m::Member {
                 location_name: Some("ebsOptimized"),
@@ -13429,13 +13477,13 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "SecondaryInterfacePrivateIpAddressSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("privateIpAddress"),
-            ..member("PrivateIpAddress", 848)
+            ..member("PrivateIpAddress", 851)
         }])),
     },
     m::Shape {
         name: "SecondaryInterfacePrivateIpAddressSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(812),
+            member: m::ShapeId(814),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13443,14 +13491,14 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "SecondaryInterfacePrivateIpAddressSpecificationListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(815),
+            member: m::ShapeId(817),
             member_location_name: Some("SecondaryInterfacePrivateIpAddressSpecification"),
             flattened: false,
         }),
     },
     m::Shape {
         name: "SecondaryInterfacePrivateIpAddressSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("PrivateIpAddress", 848)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PrivateIpAddress", 851)])),
     },
     m::Shape {
         name: "SecondaryInterfaceStatus",
@@ -13481,39 +13529,39 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 848)
+                ..member("GroupId", 851)
             },
             m::Member {
                 location_name: Some("ipPermissionsEgress"),
-                ..member("IpPermissionsEgress", 485)
+                ..member("IpPermissionsEgress", 487)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 848)
+                ..member("VpcId", 851)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 848)
+                ..member("SecurityGroupArn", 851)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 848)
+                ..member("OwnerId", 851)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 848)
+                ..member("GroupName", 851)
             },
             m::Member {
                 location_name: Some("groupDescription"),
-                ..member("Description", 848)
+                ..member("Description", 851)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 485)
+                ..member("IpPermissions", 487)
             },
         ])),
     },
@@ -13524,7 +13572,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "SecurityGroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(822),
+            member: m::ShapeId(824),
             member_location_name: Some("SecurityGroupId"),
             flattened: false,
         }),
@@ -13532,7 +13580,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "SecurityGroupList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(821),
+            member: m::ShapeId(823),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13546,15 +13594,15 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 827)
+                ..member("SecurityGroupRuleId", 829)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 822)
+                ..member("GroupId", 824)
             },
             m::Member {
                 location_name: Some("groupOwnerId"),
-                ..member("GroupOwnerId", 848)
+                ..member("GroupOwnerId", 851)
             },
             m::Member {
                 location_name: Some("isEgress"),
@@ -13562,43 +13610,43 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 848)
+                ..member("IpProtocol", 851)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 477)
+                ..member("FromPort", 479)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 477)
+                ..member("ToPort", 479)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 848)
+                ..member("CidrIpv4", 851)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 848)
+                ..member("CidrIpv6", 851)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 734)
+                ..member("PrefixListId", 736)
             },
             m::Member {
                 location_name: Some("referencedGroupInfo"),
-                ..member("ReferencedGroupInfo", 756)
+                ..member("ReferencedGroupInfo", 758)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 848)
+                ..member("Description", 851)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
             m::Member {
                 location_name: Some("securityGroupRuleArn"),
-                ..member("SecurityGroupRuleArn", 848)
+                ..member("SecurityGroupRuleArn", 851)
             },
         ])),
     },
@@ -13609,7 +13657,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "SecurityGroupRuleIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(848),
+            member: m::ShapeId(851),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13617,7 +13665,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "SecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(826),
+            member: m::ShapeId(828),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13625,14 +13673,14 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "SecurityGroupRuleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("IpProtocol", 848),
-            member("FromPort", 477),
-            member("ToPort", 477),
-            member("CidrIpv4", 848),
-            member("CidrIpv6", 848),
-            member("PrefixListId", 734),
-            member("ReferencedGroupId", 822),
-            member("Description", 848),
+            member("IpProtocol", 851),
+            member("FromPort", 479),
+            member("ToPort", 479),
+            member("CidrIpv4", 851),
+            member("CidrIpv6", 851),
+            member("PrefixListId", 736),
+            member("ReferencedGroupId", 824),
+            member("Description", 851),
         ])),
     },
     m::Shape {
@@ -13640,15 +13688,15 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SecurityGroupRuleId", 827)
+                ..member("SecurityGroupRuleId", 829)
             },
-            member("SecurityGroupRule", 830),
+            member("SecurityGroupRule", 832),
         ])),
     },
     m::Shape {
         name: "SecurityGroupRuleUpdateList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(831),
+            member: m::ShapeId(833),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13656,7 +13704,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "SecurityGroupStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(825),
+            member: m::ShapeId(827),
             member_location_name: Some("SecurityGroup"),
             flattened: false,
         }),
@@ -13682,6 +13730,12 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "SnapshotLocationEnum",
+        kind: m::ShapeKind::String {
+            enum_values: &["regional", "local"],
+        },
+    },
+    m::Shape {
         name: "SnapshotReturnCodes",
         kind: m::ShapeKind::String {
             enum_values: &[
@@ -13702,11 +13756,11 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "SpotMarketOptions",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MaxPrice", 848),
-            member("SpotInstanceType", 839),
-            member("BlockDurationMinutes", 477),
-            member("ValidUntil", 154),
-            member("InstanceInterruptionBehavior", 413),
+            member("MaxPrice", 851),
+            member("SpotInstanceType", 842),
+            member("BlockDurationMinutes", 479),
+            member("ValidUntil", 156),
+            member("InstanceInterruptionBehavior", 415),
         ])),
     },
     m::Shape {
@@ -13715,11 +13769,11 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("InstanceId"),
                 required: true,
-                ..member("InstanceIds", 412)
+                ..member("InstanceIds", 414)
             },
             m::Member {
                 location_name: Some("additionalInfo"),
-                ..member("AdditionalInfo", 848)
+                ..member("AdditionalInfo", 851)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -13731,7 +13785,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "StartInstancesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("instancesSet"),
-            ..member("StartingInstances", 459)
+            ..member("StartingInstances", 461)
         }])),
     },
     m::Shape {
@@ -13739,11 +13793,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 848)
+                ..member("Code", 851)
             },
             m::Member {
                 location_name: Some("message"),
-                ..member("Message", 848)
+                ..member("Message", 851)
             },
         ])),
     },
@@ -13765,7 +13819,7 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("InstanceId"),
                 required: true,
-                ..member("InstanceIds", 412)
+                ..member("InstanceIds", 414)
             },
             member("Hibernate", 88),
             member("SkipOsShutdown", 88),
@@ -13783,7 +13837,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "StopInstancesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("instancesSet"),
-            ..member("StoppingInstances", 459)
+            ..member("StoppingInstances", 461)
         }])),
     },
     m::Shape {
@@ -13795,11 +13849,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 848)
+                ..member("AvailabilityZoneId", 851)
             },
             m::Member {
                 location_name: Some("enableLniAtDeviceIndex"),
-                ..member("EnableLniAtDeviceIndex", 477)
+                ..member("EnableLniAtDeviceIndex", 479)
             },
             m::Member {
                 location_name: Some("mapCustomerOwnedIpOnLaunch"),
@@ -13811,7 +13865,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 848)
+                ..member("OwnerId", 851)
             },
             m::Member {
                 location_name: Some("assignIpv6AddressOnCreation"),
@@ -13819,19 +13873,19 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 856)
+                ..member("Ipv6CidrBlockAssociationSet", 859)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
             m::Member {
                 location_name: Some("subnetArn"),
-                ..member("SubnetArn", 848)
+                ..member("SubnetArn", 851)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 848)
+                ..member("OutpostArn", 851)
             },
             m::Member {
                 location_name: Some("enableDns64"),
@@ -13843,7 +13897,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("privateDnsNameOptionsOnLaunch"),
-                ..member("PrivateDnsNameOptionsOnLaunch", 736)
+                ..member("PrivateDnsNameOptionsOnLaunch", 738)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
@@ -13851,31 +13905,31 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 848)
+                ..member("Type", 851)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 848)
+                ..member("SubnetId", 851)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 858)
+                ..member("State", 861)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 848)
+                ..member("VpcId", 851)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 848)
+                ..member("CidrBlock", 851)
             },
             m::Member {
                 location_name: Some("availableIpAddressCount"),
-                ..member("AvailableIpAddressCount", 477)
+                ..member("AvailableIpAddressCount", 479)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 848)
+                ..member("AvailabilityZone", 851)
             },
             m::Member {
                 location_name: Some("defaultForAz"),
@@ -13896,11 +13950,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 852)
+                ..member("State", 855)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 848)
+                ..member("StatusMessage", 851)
             },
         ])),
     },
@@ -13924,7 +13978,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "SubnetIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(853),
+            member: m::ShapeId(856),
             member_location_name: Some("SubnetId"),
             flattened: false,
         }),
@@ -13934,30 +13988,30 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 850)
+                ..member("AssociationId", 853)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 848)
+                ..member("Ipv6CidrBlock", 851)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 851)
+                ..member("Ipv6CidrBlockState", 854)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 498)
+                ..member("Ipv6AddressAttribute", 500)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 488)
+                ..member("IpSource", 490)
             },
         ])),
     },
     m::Shape {
         name: "SubnetIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(855),
+            member: m::ShapeId(858),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13965,7 +14019,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "SubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(849),
+            member: m::ShapeId(852),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14003,7 +14057,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "SupportedAdditionalProcessorFeatureList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(860),
+            member: m::ShapeId(863),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14017,11 +14071,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 848)
+                ..member("Key", 851)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 848)
+                ..member("Value", 851)
             },
         ])),
     },
@@ -14030,26 +14084,26 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 848)
+                ..member("Key", 851)
             },
             m::Member {
                 location_name: Some("resourceId"),
-                ..member("ResourceId", 848)
+                ..member("ResourceId", 851)
             },
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 781)
+                ..member("ResourceType", 783)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 848)
+                ..member("Value", 851)
             },
         ])),
     },
     m::Shape {
         name: "TagDescriptionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(864),
+            member: m::ShapeId(867),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14057,7 +14111,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(863),
+            member: m::ShapeId(866),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14067,18 +14121,18 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 781)
+                ..member("ResourceType", 783)
             },
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
         ])),
     },
     m::Shape {
         name: "TagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(867),
+            member: m::ShapeId(870),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14099,7 +14153,7 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("InstanceId"),
                 required: true,
-                ..member("InstanceIds", 412)
+                ..member("InstanceIds", 414)
             },
             member("Force", 88),
             member("SkipOsShutdown", 88),
@@ -14113,7 +14167,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "TerminateInstancesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("instancesSet"),
-            ..member("TerminatingInstances", 459)
+            ..member("TerminatingInstances", 461)
         }])),
     },
     m::Shape {
@@ -14123,7 +14177,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "ThreadsPerCoreList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(873),
+            member: m::ShapeId(876),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14133,17 +14187,17 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 281)
+                ..member("Min", 283)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 281)
+                ..member("Max", 283)
             },
         ])),
     },
     m::Shape {
         name: "TotalLocalStorageGBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 281), member("Max", 281)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 283), member("Max", 283)])),
     },
     m::Shape {
         name: "TotalMediaMemory",
@@ -14169,7 +14223,7 @@ pub static SHAPES: [m::Shape; 940] = [
             m::Member {
                 location_name: Some("InstanceId"),
                 required: true,
-                ..member("InstanceIds", 412)
+                ..member("InstanceIds", 414)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -14181,7 +14235,7 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "UnmonitorInstancesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("instancesSet"),
-            ..member("InstanceMonitorings", 434)
+            ..member("InstanceMonitorings", 436)
         }])),
     },
     m::Shape {
@@ -14193,7 +14247,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "UsageClassTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(883),
+            member: m::ShapeId(886),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14201,7 +14255,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "UserGroupStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(848),
+            member: m::ShapeId(851),
             member_location_name: Some("UserGroup"),
             flattened: false,
         }),
@@ -14211,38 +14265,38 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 848)
+                ..member("Description", 851)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 848)
+                ..member("UserId", 851)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 848)
+                ..member("GroupName", 851)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 848)
+                ..member("GroupId", 851)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 848)
+                ..member("VpcId", 851)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 848)
+                ..member("VpcPeeringConnectionId", 851)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 848)
+                ..member("PeeringStatus", 851)
             },
         ])),
     },
     m::Shape {
         name: "UserIdGroupPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(886),
+            member: m::ShapeId(889),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14250,7 +14304,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "UserIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(848),
+            member: m::ShapeId(851),
             member_location_name: Some("UserId"),
             flattened: false,
         }),
@@ -14264,11 +14318,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 477)
+                ..member("Min", 479)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 477)
+                ..member("Max", 479)
             },
         ])),
     },
@@ -14277,9 +14331,9 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 477)
+                ..member("Min", 479)
             },
-            member("Max", 477),
+            member("Max", 479),
         ])),
     },
     m::Shape {
@@ -14287,7 +14341,7 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("defaultVCpus"),
-                ..member("DefaultVCpus", 889)
+                ..member("DefaultVCpus", 892)
             },
             m::Member {
                 location_name: Some("defaultCores"),
@@ -14295,7 +14349,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("defaultThreadsPerCore"),
-                ..member("DefaultThreadsPerCore", 873)
+                ..member("DefaultThreadsPerCore", 876)
             },
             m::Member {
                 location_name: Some("validCores"),
@@ -14303,7 +14357,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("validThreadsPerCore"),
-                ..member("ValidThreadsPerCore", 874)
+                ..member("ValidThreadsPerCore", 877)
             },
         ])),
     },
@@ -14312,11 +14366,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 848)
+                ..member("Code", 851)
             },
             m::Member {
                 location_name: Some("message"),
-                ..member("Message", 848)
+                ..member("Message", 851)
             },
         ])),
     },
@@ -14324,13 +14378,13 @@ pub static SHAPES: [m::Shape; 940] = [
         name: "ValidationWarning",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("errorSet"),
-            ..member("Errors", 322)
+            ..member("Errors", 324)
         }])),
     },
     m::Shape {
         name: "ValueStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(848),
+            member: m::ShapeId(851),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14342,7 +14396,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "VersionStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(848),
+            member: m::ShapeId(851),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14356,7 +14410,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "VirtualizationTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(898),
+            member: m::ShapeId(901),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14366,27 +14420,27 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 848)
+                ..member("AvailabilityZoneId", 851)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 848)
+                ..member("OutpostArn", 851)
             },
             m::Member {
                 location_name: Some("sourceVolumeId"),
-                ..member("SourceVolumeId", 848)
+                ..member("SourceVolumeId", 851)
             },
             m::Member {
                 location_name: Some("iops"),
-                ..member("Iops", 477)
+                ..member("Iops", 479)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
             m::Member {
                 location_name: Some("volumeType"),
-                ..member("VolumeType", 908)
+                ..member("VolumeType", 911)
             },
             m::Member {
                 location_name: Some("fastRestored"),
@@ -14398,47 +14452,47 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("throughput"),
-                ..member("Throughput", 477)
+                ..member("Throughput", 479)
             },
             m::Member {
                 location_name: Some("sseType"),
-                ..member("SseType", 810)
+                ..member("SseType", 812)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 710)
+                ..member("Operator", 712)
             },
             m::Member {
                 location_name: Some("volumeInitializationRate"),
-                ..member("VolumeInitializationRate", 477)
+                ..member("VolumeInitializationRate", 479)
             },
             m::Member {
                 location_name: Some("volumeId"),
-                ..member("VolumeId", 848)
+                ..member("VolumeId", 851)
             },
             m::Member {
                 location_name: Some("size"),
-                ..member("Size", 477)
+                ..member("Size", 479)
             },
             m::Member {
                 location_name: Some("snapshotId"),
-                ..member("SnapshotId", 848)
+                ..member("SnapshotId", 851)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 848)
+                ..member("AvailabilityZone", 851)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("State", 907)
+                ..member("State", 910)
             },
             m::Member {
                 location_name: Some("createTime"),
-                ..member("CreateTime", 154)
+                ..member("CreateTime", 156)
             },
             m::Member {
                 location_name: Some("attachmentSet"),
-                ..member("Attachments", 902)
+                ..member("Attachments", 905)
             },
             m::Member {
                 location_name: Some("encrypted"),
@@ -14446,7 +14500,7 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("kmsKeyId"),
-                ..member("KmsKeyId", 848)
+                ..member("KmsKeyId", 851)
             },
         ])),
     },
@@ -14459,42 +14513,42 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("associatedResource"),
-                ..member("AssociatedResource", 848)
+                ..member("AssociatedResource", 851)
             },
             m::Member {
                 location_name: Some("instanceOwningService"),
-                ..member("InstanceOwningService", 848)
+                ..member("InstanceOwningService", 851)
             },
             m::Member {
                 location_name: Some("ebsCardIndex"),
-                ..member("EbsCardIndex", 477)
+                ..member("EbsCardIndex", 479)
             },
             m::Member {
                 location_name: Some("volumeId"),
-                ..member("VolumeId", 848)
+                ..member("VolumeId", 851)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 848)
+                ..member("InstanceId", 851)
             },
             m::Member {
                 location_name: Some("device"),
-                ..member("Device", 848)
+                ..member("Device", 851)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("State", 903)
+                ..member("State", 906)
             },
             m::Member {
                 location_name: Some("attachTime"),
-                ..member("AttachTime", 154)
+                ..member("AttachTime", 156)
             },
         ])),
     },
     m::Shape {
         name: "VolumeAttachmentList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(901),
+            member: m::ShapeId(904),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14512,7 +14566,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "VolumeIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(904),
+            member: m::ShapeId(907),
             member_location_name: Some("VolumeId"),
             flattened: false,
         }),
@@ -14520,7 +14574,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "VolumeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(900),
+            member: m::ShapeId(903),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14549,19 +14603,19 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 848)
+                ..member("OwnerId", 851)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 870)
+                ..member("InstanceTenancy", 873)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 929)
+                ..member("Ipv6CidrBlockAssociationSet", 932)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociationSet"),
-                ..member("CidrBlockAssociationSet", 913)
+                ..member("CidrBlockAssociationSet", 916)
             },
             m::Member {
                 location_name: Some("isDefault"),
@@ -14569,11 +14623,11 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("encryptionControl"),
-                ..member("EncryptionControl", 916)
+                ..member("EncryptionControl", 919)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
@@ -14581,19 +14635,19 @@ pub static SHAPES: [m::Shape; 940] = [
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 848)
+                ..member("VpcId", 851)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 932)
+                ..member("State", 935)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 848)
+                ..member("CidrBlock", 851)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 848)
+                ..member("DhcpOptionsId", 851)
             },
         ])),
     },
@@ -14616,22 +14670,22 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 848)
+                ..member("AssociationId", 851)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 848)
+                ..member("CidrBlock", 851)
             },
             m::Member {
                 location_name: Some("cidrBlockState"),
-                ..member("CidrBlockState", 914)
+                ..member("CidrBlockState", 917)
             },
         ])),
     },
     m::Shape {
         name: "VpcCidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(912),
+            member: m::ShapeId(915),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14641,11 +14695,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 915)
+                ..member("State", 918)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 848)
+                ..member("StatusMessage", 851)
             },
         ])),
     },
@@ -14667,31 +14721,31 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 926)
+                ..member("VpcId", 929)
             },
             m::Member {
                 location_name: Some("vpcEncryptionControlId"),
-                ..member("VpcEncryptionControlId", 922)
+                ..member("VpcEncryptionControlId", 925)
             },
             m::Member {
                 location_name: Some("mode"),
-                ..member("Mode", 923)
+                ..member("Mode", 926)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 924)
+                ..member("State", 927)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 848)
+                ..member("StateMessage", 851)
             },
             m::Member {
                 location_name: Some("resourceExclusions"),
-                ..member("ResourceExclusions", 921)
+                ..member("ResourceExclusions", 924)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 866)
+                ..member("Tags", 869)
             },
         ])),
     },
@@ -14700,16 +14754,16 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Mode", 923)
+                ..member("Mode", 926)
             },
-            member("InternetGatewayExclusion", 920),
-            member("EgressOnlyInternetGatewayExclusion", 920),
-            member("NatGatewayExclusion", 920),
-            member("VirtualPrivateGatewayExclusion", 920),
-            member("VpcPeeringExclusion", 920),
-            member("LambdaExclusion", 920),
-            member("VpcLatticeExclusion", 920),
-            member("ElasticFileSystemExclusion", 920),
+            member("InternetGatewayExclusion", 923),
+            member("EgressOnlyInternetGatewayExclusion", 923),
+            member("NatGatewayExclusion", 923),
+            member("VirtualPrivateGatewayExclusion", 923),
+            member("VpcPeeringExclusion", 923),
+            member("LambdaExclusion", 923),
+            member("VpcLatticeExclusion", 923),
+            member("ElasticFileSystemExclusion", 923),
         ])),
     },
     m::Shape {
@@ -14717,11 +14771,11 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 919)
+                ..member("State", 922)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 848)
+                ..member("StateMessage", 851)
             },
         ])),
     },
@@ -14742,35 +14796,35 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGateway"),
-                ..member("InternetGateway", 918)
+                ..member("InternetGateway", 921)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGateway"),
-                ..member("EgressOnlyInternetGateway", 918)
+                ..member("EgressOnlyInternetGateway", 921)
             },
             m::Member {
                 location_name: Some("natGateway"),
-                ..member("NatGateway", 918)
+                ..member("NatGateway", 921)
             },
             m::Member {
                 location_name: Some("virtualPrivateGateway"),
-                ..member("VirtualPrivateGateway", 918)
+                ..member("VirtualPrivateGateway", 921)
             },
             m::Member {
                 location_name: Some("vpcPeering"),
-                ..member("VpcPeering", 918)
+                ..member("VpcPeering", 921)
             },
             m::Member {
                 location_name: Some("lambda"),
-                ..member("Lambda", 918)
+                ..member("Lambda", 921)
             },
             m::Member {
                 location_name: Some("vpcLattice"),
-                ..member("VpcLattice", 918)
+                ..member("VpcLattice", 921)
             },
             m::Member {
                 location_name: Some("elasticFileSystem"),
-                ..member("ElasticFileSystem", 918)
+                ..member("ElasticFileSystem", 921)
             },
         ])),
     },
@@ -14811,7 +14865,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "VpcIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(926),
+            member: m::ShapeId(929),
             member_location_name: Some("VpcId"),
             flattened: false,
         }),
@@ -14821,38 +14875,38 @@ pub static SHAPES: [m::Shape; 940] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 848)
+                ..member("AssociationId", 851)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 848)
+                ..member("Ipv6CidrBlock", 851)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 914)
+                ..member("Ipv6CidrBlockState", 917)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 848)
+                ..member("NetworkBorderGroup", 851)
             },
             m::Member {
                 location_name: Some("ipv6Pool"),
-                ..member("Ipv6Pool", 848)
+                ..member("Ipv6Pool", 851)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 498)
+                ..member("Ipv6AddressAttribute", 500)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 488)
+                ..member("IpSource", 490)
             },
         ])),
     },
     m::Shape {
         name: "VpcIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(928),
+            member: m::ShapeId(931),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14860,7 +14914,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "VpcList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(909),
+            member: m::ShapeId(912),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14882,7 +14936,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "WorkloadsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(933),
+            member: m::ShapeId(936),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14890,7 +14944,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "ZoneIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(848),
+            member: m::ShapeId(851),
             member_location_name: Some("ZoneId"),
             flattened: false,
         }),
@@ -14898,7 +14952,7 @@ pub static SHAPES: [m::Shape; 940] = [
     m::Shape {
         name: "ZoneNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(848),
+            member: m::ShapeId(851),
             member_location_name: Some("ZoneName"),
             flattened: false,
         }),
@@ -14932,6 +14986,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "CopyImage",
     "CreateDefaultVpc",
     "CreateDhcpOptions",
+    "CreateImage",
     "CreateInternetGateway",
     "CreateKeyPair",
     "CreateLaunchTemplate",
@@ -16659,6 +16714,69 @@ impl FromValue for CreateDhcpOptionsResult {
 impl IntoValue for CreateDhcpOptionsResult {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.dhcp_options.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateImageRequest {
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub snapshot_location: Option<String>,
+    pub dry_run: Option<bool>,
+    pub instance_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub no_reboot: Option<bool>,
+    pub block_device_mappings: Option<Vec<BlockDeviceMapping>>,
+}
+
+impl FromValue for CreateImageRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            tag_specifications: opt(&mut s, 0, "TagSpecifications")?,
+            snapshot_location: opt(&mut s, 1, "SnapshotLocation")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+            instance_id: req(&mut s, 3, "InstanceId")?,
+            name: req(&mut s, 4, "Name")?,
+            description: opt(&mut s, 5, "Description")?,
+            no_reboot: opt(&mut s, 6, "NoReboot")?,
+            block_device_mappings: opt(&mut s, 7, "BlockDeviceMappings")?,
+        })
+    }
+}
+
+impl IntoValue for CreateImageRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.tag_specifications.map(IntoValue::into_value),
+            self.snapshot_location.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.instance_id.into_value()),
+            Some(self.name.into_value()),
+            self.description.map(IntoValue::into_value),
+            self.no_reboot.map(IntoValue::into_value),
+            self.block_device_mappings.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateImageResult {
+    pub image_id: Option<String>,
+}
+
+impl FromValue for CreateImageResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            image_id: opt(&mut s, 0, "ImageId")?,
+        })
+    }
+}
+
+impl IntoValue for CreateImageResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.image_id.map(IntoValue::into_value)])
     }
 }
 
@@ -30157,6 +30275,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: CreateDhcpOptionsRequest,
     ) -> impl Future<Output = Result<CreateDhcpOptionsResult, AwsError>> + Send;
 
+    /// `CreateImage`.
+    fn create_image(
+        &self,
+        ctx: &RequestContext,
+        input: CreateImageRequest,
+    ) -> impl Future<Output = Result<CreateImageResult, AwsError>> + Send;
+
     /// `CreateInternetGateway`.
     fn create_internet_gateway(
         &self,
@@ -31395,6 +31520,112 @@ pub mod access {
                 }
             }
             condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            a.push(Access {
+                action: "ec2:CreateTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
+    }
+
+    /// `CreateImage`: `ec2:CreateImage`, `ec2:CreateTags` (when `TagSpecifications` is set).
+    pub fn create_image(ctx: &RequestContext, input: &CreateImageRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_id.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v1);
+                    }
+                }
+            }
+        }
+        let p0 = input
+            .tag_specifications
+            .as_ref()
+            .is_some_and(|v| !v.is_empty());
+        let mut a = Vec::new();
+        {
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:ec2:"), Lit(&ctx.region), Lit("::image/*")],
+                &mut r,
+            );
+            expand(
+                &[Lit("arn:aws:ec2:"), Lit(&ctx.region), Lit("::snapshot/*")],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            a.push(Access {
+                action: "ec2:CreateImage",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:ec2:"), Lit(&ctx.region), Lit("::image/*")],
+                &mut r,
+            );
+            expand(
+                &[Lit("arn:aws:ec2:"), Lit(&ctx.region), Lit("::snapshot/*")],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:CreateAction", &[Lit("CreateImage")]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
             a.push(Access {
                 action: "ec2:CreateTags",
                 resources: resources_or_star(r),
@@ -34961,6 +35192,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::create_dhcp_options(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.create_dhcp_options(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "CreateImage" => {
+                    let input = CreateImageRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(8)),
+                        "CreateImageRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_image(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_image(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "CreateInternetGateway" => {

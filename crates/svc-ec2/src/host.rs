@@ -17,6 +17,8 @@ pub struct HostSpec {
     pub personality: String,
     pub vcpus: u32,
     pub memory_mib: u64,
+    /// A captured image (`CreateImage`) the new root volume starts from: its AMI id.
+    pub image: Option<String>,
     /// Decoded user data (run once, on the first boot of a new root volume).
     pub user_data: Option<Vec<u8>>,
     pub vpc_id: String,
@@ -70,6 +72,8 @@ pub trait InstanceHost: Send + Sync + 'static {
     fn reboot(&self, instance_id: &str) -> Result<(), String>;
     /// Stops the instance and removes everything of it, root volume included.
     fn terminate(&self, instance_id: &str) -> Result<(), String>;
+    /// Captures the instance's root volume as the image `image_id` (what `CreateImage` makes).
+    fn capture_image(&self, instance_id: &str, image_id: &str) -> Result<(), String>;
     /// What the host sees now (`None`: it does not know the instance).
     fn state(&self, instance_id: &str) -> Option<HostState>;
     /// Everything the instance wrote to its console, across boots.

@@ -145,6 +145,9 @@ pub struct InstanceRec {
     /// When its init died (status checks impaired).
     pub impaired_since: Option<Timestamp>,
     pub terminated_at: Option<Timestamp>,
+    /// The captured image (`CreateImage`) its root volume started from.
+    #[serde(default)]
+    pub captured_image: Option<String>,
 }
 
 impl InstanceRec {

@@ -275,6 +275,7 @@ impl Ec2 {
             personality: rec.personality.clone(),
             vcpus: t.map_or(1, |t| t.vcpus.max(1) as u32),
             memory_mib: t.map_or(1024, |t| t.memory_mib.max(16) as u64),
+            image: rec.captured_image.clone(),
             user_data: rec.user_data_bytes(),
             vpc_id: rec.vpc_id.clone(),
             vpc_cidr: rec.vpc_cidr.clone(),

@@ -333,6 +333,7 @@ impl Handlers for OnlyCreate {
         unmonitor_instances(UnmonitorInstancesRequest) -> UnmonitorInstancesResult;
         describe_iam_instance_profile_associations(DescribeIamInstanceProfileAssociationsRequest) -> DescribeIamInstanceProfileAssociationsResult;
         get_launch_template_data(GetLaunchTemplateDataRequest) -> GetLaunchTemplateDataResult;
+        create_image(CreateImageRequest) -> CreateImageResult;
         describe_launch_templates(DescribeLaunchTemplatesRequest) -> DescribeLaunchTemplatesResult;
         import_key_pair(ImportKeyPairRequest) -> ImportKeyPairResult;
         modify_image_attribute(ModifyImageAttributeRequest) -> ();

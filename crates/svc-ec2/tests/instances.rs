@@ -59,6 +59,13 @@ impl InstanceHost for FakeHost {
         self.states.lock().unwrap().remove(id);
         Ok(())
     }
+    fn capture_image(&self, id: &str, image: &str) -> Result<(), String> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("capture {id} {image}"));
+        Ok(())
+    }
     fn state(&self, id: &str) -> Option<HostState> {
         self.states.lock().unwrap().get(id).copied()
     }

@@ -367,6 +367,10 @@ impl Ec2 {
                     "The image {image_id} has no guest Nimbus can boot."
                 ))
             })?;
+        let captured = match &image {
+            crate::images::ImageView::Owned(r) if r.captured => Some(r.image_id.clone()),
+            _ => None,
+        };
         let instance_type = d.instance_type.clone().unwrap_or_else(|| "m1.small".into());
         let itype = crate::instance_types::lookup(&instance_type)
             .ok_or_else(|| def_errors::instance_type_invalid(&instance_type))?;
@@ -692,6 +696,7 @@ impl Ec2 {
                 running_since: None,
                 impaired_since: None,
                 terminated_at: None,
+                captured_image: captured.clone(),
             });
         }
         let stored = self

@@ -9,6 +9,7 @@ mod addresses;
 mod gateways;
 mod group_rules;
 mod images;
+mod inst_images;
 mod inst_lifecycle;
 pub(crate) mod inst_render;
 mod instance_attrs;
@@ -840,6 +841,14 @@ impl Handlers for Ec2 {
         input: GetLaunchTemplateDataRequest,
     ) -> Result<GetLaunchTemplateDataResult, AwsError> {
         instance_attrs::launch_template_data(self, ctx, input).await
+    }
+
+    async fn create_image(
+        &self,
+        ctx: &RequestContext,
+        input: CreateImageRequest,
+    ) -> Result<CreateImageResult, AwsError> {
+        inst_images::create(self, ctx, input).await
     }
 
     async fn monitor_instances(
