@@ -34,6 +34,17 @@ use crate::model::GroupRec;
 use crate::state::{check_group_id, is_resource_id, Ec2, Scope};
 use nimbus_core::{AwsError, RequestContext};
 
+/// Handler methods that only delegate to `module::function(self, ctx, input)`.
+macro_rules! delegate {
+    ($($name:ident($req:ty) -> $out:ty => $($path:ident)::+;)*) => {
+        $(
+            async fn $name(&self, ctx: &RequestContext, input: $req) -> Result<$out, AwsError> {
+                $($path)::+(self, ctx, input).await
+            }
+        )*
+    };
+}
+
 impl Handlers for Ec2 {
     async fn allocate_address(
         &self,
@@ -723,132 +734,24 @@ impl Handlers for Ec2 {
         images::reset_attribute(self, ctx, input).await
     }
 
-    async fn run_instances(
-        &self,
-        ctx: &RequestContext,
-        input: RunInstancesRequest,
-    ) -> Result<Reservation, AwsError> {
-        instances::run(self, ctx, input).await
-    }
-
-    async fn describe_instances(
-        &self,
-        ctx: &RequestContext,
-        input: DescribeInstancesRequest,
-    ) -> Result<DescribeInstancesResult, AwsError> {
-        inst_lifecycle::describe(self, ctx, input).await
-    }
-
-    async fn describe_instance_status(
-        &self,
-        ctx: &RequestContext,
-        input: DescribeInstanceStatusRequest,
-    ) -> Result<DescribeInstanceStatusResult, AwsError> {
-        inst_lifecycle::status(self, ctx, input).await
-    }
-
-    async fn start_instances(
-        &self,
-        ctx: &RequestContext,
-        input: StartInstancesRequest,
-    ) -> Result<StartInstancesResult, AwsError> {
-        inst_lifecycle::start(self, ctx, input).await
-    }
-
-    async fn stop_instances(
-        &self,
-        ctx: &RequestContext,
-        input: StopInstancesRequest,
-    ) -> Result<StopInstancesResult, AwsError> {
-        inst_lifecycle::stop(self, ctx, input).await
-    }
-
-    async fn reboot_instances(
-        &self,
-        ctx: &RequestContext,
-        input: RebootInstancesRequest,
-    ) -> Result<(), AwsError> {
-        inst_lifecycle::reboot(self, ctx, input).await
-    }
-
-    async fn terminate_instances(
-        &self,
-        ctx: &RequestContext,
-        input: TerminateInstancesRequest,
-    ) -> Result<TerminateInstancesResult, AwsError> {
-        inst_lifecycle::terminate(self, ctx, input).await
-    }
-
-    async fn describe_instance_attribute(
-        &self,
-        ctx: &RequestContext,
-        input: DescribeInstanceAttributeRequest,
-    ) -> Result<InstanceAttribute, AwsError> {
-        instance_attrs::describe_attribute(self, ctx, input).await
-    }
-
-    async fn modify_instance_attribute(
-        &self,
-        ctx: &RequestContext,
-        input: ModifyInstanceAttributeRequest,
-    ) -> Result<(), AwsError> {
-        instance_attrs::modify_attribute(self, ctx, input).await
-    }
-
-    async fn get_console_output(
-        &self,
-        ctx: &RequestContext,
-        input: GetConsoleOutputRequest,
-    ) -> Result<GetConsoleOutputResult, AwsError> {
-        instance_attrs::console_output(self, ctx, input).await
-    }
-
-    async fn describe_volumes(
-        &self,
-        ctx: &RequestContext,
-        input: DescribeVolumesRequest,
-    ) -> Result<DescribeVolumesResult, AwsError> {
-        instance_attrs::describe_volumes(self, ctx, input).await
-    }
-
-    async fn modify_instance_metadata_options(
-        &self,
-        ctx: &RequestContext,
-        input: ModifyInstanceMetadataOptionsRequest,
-    ) -> Result<ModifyInstanceMetadataOptionsResult, AwsError> {
-        instance_attrs::modify_metadata_options(self, ctx, input).await
-    }
-
-    async fn describe_instance_credit_specifications(
-        &self,
-        ctx: &RequestContext,
-        input: DescribeInstanceCreditSpecificationsRequest,
-    ) -> Result<DescribeInstanceCreditSpecificationsResult, AwsError> {
-        instance_attrs::credit_specifications(self, ctx, input).await
-    }
-
-    async fn describe_iam_instance_profile_associations(
-        &self,
-        ctx: &RequestContext,
-        input: DescribeIamInstanceProfileAssociationsRequest,
-    ) -> Result<DescribeIamInstanceProfileAssociationsResult, AwsError> {
-        instance_attrs::profile_associations(self, ctx, input).await
-    }
-
-    async fn get_launch_template_data(
-        &self,
-        ctx: &RequestContext,
-        input: GetLaunchTemplateDataRequest,
-    ) -> Result<GetLaunchTemplateDataResult, AwsError> {
-        instance_attrs::launch_template_data(self, ctx, input).await
-    }
-
-    async fn create_image(
-        &self,
-        ctx: &RequestContext,
-        input: CreateImageRequest,
-    ) -> Result<CreateImageResult, AwsError> {
-        inst_images::create(self, ctx, input).await
+    // Instances: one line each, delegating to the instance modules.
+    delegate! {
+        run_instances(RunInstancesRequest) -> Reservation => instances::run;
+        describe_instances(DescribeInstancesRequest) -> DescribeInstancesResult => inst_lifecycle::describe;
+        describe_instance_status(DescribeInstanceStatusRequest) -> DescribeInstanceStatusResult => inst_lifecycle::status;
+        start_instances(StartInstancesRequest) -> StartInstancesResult => inst_lifecycle::start;
+        stop_instances(StopInstancesRequest) -> StopInstancesResult => inst_lifecycle::stop;
+        reboot_instances(RebootInstancesRequest) -> () => inst_lifecycle::reboot;
+        terminate_instances(TerminateInstancesRequest) -> TerminateInstancesResult => inst_lifecycle::terminate;
+        describe_instance_attribute(DescribeInstanceAttributeRequest) -> InstanceAttribute => instance_attrs::describe_attribute;
+        modify_instance_attribute(ModifyInstanceAttributeRequest) -> () => instance_attrs::modify_attribute;
+        get_console_output(GetConsoleOutputRequest) -> GetConsoleOutputResult => instance_attrs::console_output;
+        describe_volumes(DescribeVolumesRequest) -> DescribeVolumesResult => instance_attrs::describe_volumes;
+        modify_instance_metadata_options(ModifyInstanceMetadataOptionsRequest) -> ModifyInstanceMetadataOptionsResult => instance_attrs::modify_metadata_options;
+        describe_instance_credit_specifications(DescribeInstanceCreditSpecificationsRequest) -> DescribeInstanceCreditSpecificationsResult => instance_attrs::credit_specifications;
+        describe_iam_instance_profile_associations(DescribeIamInstanceProfileAssociationsRequest) -> DescribeIamInstanceProfileAssociationsResult => instance_attrs::profile_associations;
+        get_launch_template_data(GetLaunchTemplateDataRequest) -> GetLaunchTemplateDataResult => instance_attrs::launch_template_data;
+        create_image(CreateImageRequest) -> CreateImageResult => inst_images::create;
     }
 
     async fn monitor_instances(
