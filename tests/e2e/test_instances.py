@@ -80,6 +80,19 @@ def describe(n, iid):
     return i
 
 
+def wait_state(n, iid, want, timeout=30):
+    """Polls the instance's state through boto3 (the CLI waiters sleep 15 s between polls;
+    the seed test uses them, the others poll quickly)."""
+    ec2 = n.client("ec2")
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        r = ec2.describe_instances(InstanceIds=[iid])["Reservations"]
+        if r and r[0]["Instances"][0]["State"]["Name"] == want:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{iid} never became {want}")
+
+
 def http_get(ip, port=80, timeout=10):
     """Polls until the page answers (user data installs and starts httpd after boot)."""
     deadline = time.time() + timeout
@@ -178,8 +191,8 @@ def test_the_seed_lab_instance_serves_its_page_and_cleans_up(inst):
     assert i["PrivateDnsName"] == dns
     assert i["PublicDnsName"] == "ec2-" + ip.replace(".", "-") + ".compute-1.amazonaws.com"
     [eni] = i["NetworkInterfaces"]
-    enis = n.aws("ec2", "describe-network-interfaces", "--network-interface-ids",
-                 eni["NetworkInterfaceId"])["NetworkInterfaces"]
+    ec2 = n.client("ec2")  # read-backs through boto3 (quicker than a CLI process each)
+    enis = ec2.describe_network_interfaces(NetworkInterfaceIds=[eni["NetworkInterfaceId"]])["NetworkInterfaces"]
     assert enis[0]["PrivateIpAddress"] == private and enis[0]["Attachment"]["InstanceId"] == iid
 
     # The seed's user data ran as root at first boot: httpd serves the page on port 80.
@@ -189,16 +202,16 @@ def test_the_seed_lab_instance_serves_its_page_and_cleans_up(inst):
         socket.create_connection((ip, 22), timeout=2)
 
     # Read-back calls infrastructure tools make.
-    by_filter = n.aws("ec2", "describe-instances", "--filters", "Name=tag:Name,Values=lab",
-                      "Name=instance-state-name,Values=running")["Reservations"]
+    by_filter = ec2.describe_instances(Filters=[{"Name": "tag:Name", "Values": ["lab"]},
+                                                {"Name": "instance-state-name", "Values": ["running"]}])["Reservations"]
     assert [r["Instances"][0]["InstanceId"] for r in by_filter] == [iid]
-    vols = n.aws("ec2", "describe-volumes", "--filters", f"Name=attachment.instance-id,Values={iid}")["Volumes"]
+    vols = ec2.describe_volumes(Filters=[{"Name": "attachment.instance-id", "Values": [iid]}])["Volumes"]
     assert len(vols) == 1 and vols[0]["Attachments"][0]["Device"] == i["RootDeviceName"]
-    attr = n.aws("ec2", "describe-instance-attribute", "--instance-id", iid, "--attribute", "disableApiStop")
+    attr = ec2.describe_instance_attribute(InstanceId=iid, Attribute="disableApiStop")
     assert attr["DisableApiStop"] == {"Value": False}
-    attr = n.aws("ec2", "describe-instance-attribute", "--instance-id", iid, "--attribute", "userData")
+    attr = ec2.describe_instance_attribute(InstanceId=iid, Attribute="userData")
     assert base64.b64decode(attr["UserData"]["Value"]).decode() == SEED_USER_DATA
-    credits = n.aws("ec2", "describe-instance-credit-specifications", "--instance-ids", iid)
+    credits = ec2.describe_instance_credit_specifications(InstanceIds=[iid])
     assert credits["InstanceCreditSpecifications"] == [{"InstanceId": iid, "CpuCredits": "standard"}]
     n.aws("ec2", "wait", "instance-status-ok", "--instance-ids", iid)
     console = n.aws("ec2", "get-console-output", "--instance-id", iid)
@@ -214,15 +227,16 @@ def test_the_seed_lab_instance_serves_its_page_and_cleans_up(inst):
     assert i["StateTransitionReason"].startswith("User initiated (")
     assert "PublicIpAddress" not in i
     assert footprint(n, iid)["processes"] == 0
-    err = error(n, "ec2", "get-console-output", "--instance-id", "i-00000000000000000")
-    assert "(InvalidInstanceID.NotFound)" in err
+    with pytest.raises(ec2.exceptions.ClientError) as e:
+        ec2.get_console_output(InstanceId="i-00000000000000000")
+    assert e.value.response["Error"]["Code"] == "InvalidInstanceID.NotFound"
     # An image of the stopped instance boots with the captured files: its httpd (enabled) serves
     # the page the first instance's user data wrote.
     ami = n.aws("ec2", "create-image", "--instance-id", iid, "--name", unique("lab-image"))["ImageId"]
     n.aws("ec2", "wait", "image-available", "--image-ids", ami)
     [c] = n.aws("ec2", "run-instances", "--image-id", ami, "--instance-type", "t2.micro",
                 "--security-group-ids", sg)["Instances"]
-    n.aws("ec2", "wait", "instance-running", "--instance-ids", c["InstanceId"])
+    wait_state(n, c["InstanceId"], "running")
     copy = describe(n, c["InstanceId"])
     assert http_get(copy["PublicIpAddress"]).strip() == f"<h1>Hello World from {dns}</h1>"
     n.aws("ec2", "terminate-instances", "--instance-ids", c["InstanceId"])
@@ -242,8 +256,7 @@ def test_the_seed_lab_instance_serves_its_page_and_cleans_up(inst):
     assert held(nss) == set()
     i = describe(n, iid)
     assert i["State"]["Name"] == "terminated" and "PrivateIpAddress" not in i
-    assert n.aws("ec2", "describe-volumes", "--filters",
-                 f"Name=attachment.instance-id,Values={iid}")["Volumes"] == []
+    assert ec2.describe_volumes(Filters=[{"Name": "attachment.instance-id", "Values": [iid]}])["Volumes"] == []
 
 
 def test_security_groups_decide_what_answers_on_the_public_address(inst):
@@ -254,7 +267,7 @@ def test_security_groups_decide_what_answers_on_the_public_address(inst):
     [i] = n.aws("ec2", "run-instances", "--launch-template", f"LaunchTemplateId={lt}",
                 "--count", "1")["Instances"]
     iid = i["InstanceId"]
-    n.aws("ec2", "wait", "instance-running", "--instance-ids", iid)
+    wait_state(n, iid, "running")
     ip = describe(n, iid)["PublicIpAddress"]
     # httpd runs inside, but the group does not open port 80: refused.
     with pytest.raises(ConnectionRefusedError):
@@ -293,7 +306,7 @@ def test_instance_api_errors_are_aws_shaped(inst):
     [i] = n.aws("ec2", "run-instances", "--image-id", amzn2(n), "--instance-type", "t2.micro",
                 "--disable-api-termination", "--iam-instance-profile", "Name=web-profile")["Instances"]
     iid = i["InstanceId"]
-    n.aws("ec2", "wait", "instance-running", "--instance-ids", iid)
+    wait_state(n, iid, "running")
     ec2 = n.client("ec2")
     arn = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["IamInstanceProfile"]["Arn"]
     assert arn == "arn:aws:iam::000000000000:instance-profile/web-profile"
@@ -311,7 +324,7 @@ def test_instance_api_errors_are_aws_shaped(inst):
     out = n.aws("ec2", "terminate-instances", "--instance-ids", iid)["TerminatingInstances"]
     assert out == [{"InstanceId": iid, "CurrentState": {"Code": 32, "Name": "shutting-down"},
                     "PreviousState": {"Code": 16, "Name": "running"}}]
-    n.aws("ec2", "wait", "instance-terminated", "--instance-ids", iid)
+    wait_state(n, iid, "terminated")
     err = error(n, "ec2", "start-instances", "--instance-ids", iid)
     assert "(IncorrectInstanceState)" in err
 
@@ -340,7 +353,7 @@ def test_an_auto_scaling_group_launches_a_real_instance(inst):
     assert {"Key": "aws:autoscaling:groupName", "Value": name} in i["Tags"]
     assert "Hello World from ip-" in http_get(i["PublicIpAddress"])
     n.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", name, "--force-delete")
-    n.aws("ec2", "wait", "instance-terminated", "--instance-ids", member["InstanceId"])
+    wait_state(n, member["InstanceId"], "terminated")
     assert footprint(n, member["InstanceId"]) == {"processes": 0, "mounts": 0, "cgroups": 0}
 
 
@@ -353,7 +366,7 @@ def test_running_instances_boot_again_when_nimbus_restarts(make_nimbus, tmp_path
     lt = seed_template(n, sg)
     [i] = n.aws("ec2", "run-instances", "--launch-template", f"LaunchTemplateId={lt}")["Instances"]
     iid = i["InstanceId"]
-    n.aws("ec2", "wait", "instance-running", "--instance-ids", iid)
+    wait_state(n, iid, "running")
     ip = describe(n, iid)["PublicIpAddress"]
     page = http_get(ip)
     n.stop()
@@ -367,5 +380,5 @@ def test_running_instances_boot_again_when_nimbus_restarts(make_nimbus, tmp_path
     # Booted again from its root volume (user data does not run twice; httpd is enabled).
     assert http_get(ip) == page
     again.aws("ec2", "terminate-instances", "--instance-ids", iid)
-    again.aws("ec2", "wait", "instance-terminated", "--instance-ids", iid)
+    wait_state(again, iid, "terminated")
     assert footprint(again, iid) == {"processes": 0, "mounts": 0, "cgroups": 0}
