@@ -65,10 +65,10 @@ def web_group(n, name, port=80):
     return sg
 
 
-def seed_template(n, sg, name=None):
+def seed_template(n, sg, name=None, extra=""):
     name = name or unique("lab")
     data = {"ImageId": amzn2(n), "InstanceType": "t2.micro", "SecurityGroupIds": [sg],
-            "UserData": base64.b64encode(SEED_USER_DATA.encode()).decode()}
+            "UserData": base64.b64encode((SEED_USER_DATA + extra).encode()).decode()}
     lt = n.aws("ec2", "create-launch-template", "--launch-template-name", name,
                "--launch-template-data", json.dumps(data))
     return lt["LaunchTemplate"]["LaunchTemplateId"]
@@ -263,7 +263,12 @@ def test_security_groups_decide_what_answers_on_the_public_address(inst):
     n = inst
     skip_unless_supported(n)
     sg = web_group(n, unique("ssh-only"), port=22)
-    lt = seed_template(n, sg)
+    # The instance also publishes what its metadata service says about it.
+    imds = "http://169.254.169.254/latest/meta-data"
+    lt = seed_template(n, sg, extra=(
+        f"curl -s {imds}/instance-id > /var/www/html/id.txt\n"
+        f"curl -s {imds}/placement/availability-zone > /var/www/html/az.txt\n"
+        f"curl -s {imds}/security-groups > /var/www/html/groups.txt\n"))
     [i] = n.aws("ec2", "run-instances", "--launch-template", f"LaunchTemplateId={lt}",
                 "--count", "1")["Instances"]
     iid = i["InstanceId"]
@@ -276,6 +281,11 @@ def test_security_groups_decide_what_answers_on_the_public_address(inst):
     n.aws("ec2", "authorize-security-group-ingress", "--group-id", sg, "--protocol", "tcp",
           "--port", "80", "--cidr", "127.0.0.0/8")
     assert "Hello World from ip-" in http_get(ip)
+    got = lambda path: urllib.request.urlopen(f"http://{ip}/{path}", timeout=5).read().decode()  # noqa: E731
+    i = describe(n, iid)
+    assert got("id.txt") == iid
+    assert got("az.txt") == i["Placement"]["AvailabilityZone"]
+    assert got("groups.txt") == i["SecurityGroups"][0]["GroupName"]
     # A reset removes the instance with everything else: nothing of its sandbox remains.
     n.admin("POST", "/_nimbus/reset")
     assert footprint(n, iid) == {"processes": 0, "mounts": 0, "cgroups": 0}
