@@ -323,6 +323,20 @@ def test_instance_api_errors_are_aws_shaped(inst):
     [assoc] = ec2.describe_iam_instance_profile_associations()["IamInstanceProfileAssociations"]
     assert assoc["InstanceId"] == iid and assoc["State"] == "associated"
     assert assoc["IamInstanceProfile"]["Arn"] == arn
+    # One association per instance; replace and disassociate go by association id.
+    n.aws("iam", "create-instance-profile", "--instance-profile-name", "other-profile")
+    err = error(n, "ec2", "associate-iam-instance-profile", "--instance-id", iid,
+                "--iam-instance-profile", "Name=other-profile")
+    assert "(IncorrectState)" in err
+    out = n.aws("ec2", "replace-iam-instance-profile-association", "--association-id",
+                assoc["AssociationId"], "--iam-instance-profile", "Name=other-profile")
+    new = out["IamInstanceProfileAssociation"]
+    assert new["State"] == "associating" and new["AssociationId"] != assoc["AssociationId"]
+    assert new["IamInstanceProfile"]["Arn"].endswith("instance-profile/other-profile")
+    out = ec2.disassociate_iam_instance_profile(AssociationId=new["AssociationId"])
+    assert out["IamInstanceProfileAssociation"]["State"] == "disassociating"
+    assert ec2.describe_iam_instance_profile_associations()["IamInstanceProfileAssociations"] == []
+    assert "IamInstanceProfile" not in describe(n, iid)
     err = error(n, "ec2", "terminate-instances", "--instance-ids", iid)
     assert "(OperationNotPermitted)" in err and "disableApiTermination" in err
     err = error(n, "ec2", "modify-instance-attribute", "--instance-id", iid, "--instance-type", "Value=t3.small")

@@ -70,15 +70,20 @@ pub static OPERATIONS: [m::Operation; 765] = [
         ..op("AssociateDhcpOptions", "POST", "/")
     },
     op("AssociateEnclaveCertificateIamRole", "POST", "/"),
-    op("AssociateIamInstanceProfile", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(39)),
+        output: Some(m::ShapeId(40)),
+        implemented: true,
+        ..op("AssociateIamInstanceProfile", "POST", "/")
+    },
     op("AssociateInstanceEventWindow", "POST", "/"),
     op("AssociateIpamByoasn", "POST", "/"),
     op("AssociateIpamResourceDiscovery", "POST", "/"),
     op("AssociateNatGatewayAddress", "POST", "/"),
     op("AssociateRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(39)),
-        output: Some(m::ShapeId(40)),
+        input: Some(m::ShapeId(41)),
+        output: Some(m::ShapeId(42)),
         implemented: true,
         ..op("AssociateRouteTable", "POST", "/")
     },
@@ -89,14 +94,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AssociateTransitGatewayRouteTable", "POST", "/"),
     op("AssociateTrunkInterface", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(41)),
-        output: Some(m::ShapeId(42)),
+        input: Some(m::ShapeId(43)),
+        output: Some(m::ShapeId(44)),
         implemented: true,
         ..op("AssociateVpcCidrBlock", "POST", "/")
     },
     op("AttachClassicLinkVpc", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(45)),
+        input: Some(m::ShapeId(47)),
         implemented: true,
         ..op("AttachInternetGateway", "POST", "/")
     },
@@ -106,14 +111,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AttachVpnGateway", "POST", "/"),
     op("AuthorizeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(52)),
-        output: Some(m::ShapeId(53)),
+        input: Some(m::ShapeId(54)),
+        output: Some(m::ShapeId(55)),
         implemented: true,
         ..op("AuthorizeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(54)),
-        output: Some(m::ShapeId(55)),
+        input: Some(m::ShapeId(56)),
+        output: Some(m::ShapeId(57)),
         implemented: true,
         ..op("AuthorizeSecurityGroupIngress", "POST", "/")
     },
@@ -132,8 +137,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ConfirmProductInstance", "POST", "/"),
     op("CopyFpgaImage", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(108)),
-        output: Some(m::ShapeId(109)),
+        input: Some(m::ShapeId(110)),
+        output: Some(m::ShapeId(111)),
         implemented: true,
         ..op("CopyImage", "POST", "/")
     },
@@ -151,15 +156,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateCustomerGateway", "POST", "/"),
     op("CreateDefaultSubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(120)),
-        output: Some(m::ShapeId(121)),
+        input: Some(m::ShapeId(122)),
+        output: Some(m::ShapeId(123)),
         implemented: true,
         ..op("CreateDefaultVpc", "POST", "/")
     },
     op("CreateDelegateMacVolumeOwnershipTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(122)),
-        output: Some(m::ShapeId(123)),
+        input: Some(m::ShapeId(124)),
+        output: Some(m::ShapeId(125)),
         implemented: true,
         ..op("CreateDhcpOptions", "POST", "/")
     },
@@ -168,8 +173,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateFlowLogs", "POST", "/"),
     op("CreateFpgaImage", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(124)),
-        output: Some(m::ShapeId(125)),
+        input: Some(m::ShapeId(126)),
+        output: Some(m::ShapeId(127)),
         implemented: true,
         ..op("CreateImage", "POST", "/")
     },
@@ -178,8 +183,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateInstanceEventWindow", "POST", "/"),
     op("CreateInstanceExportTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(126)),
-        output: Some(m::ShapeId(127)),
+        input: Some(m::ShapeId(128)),
+        output: Some(m::ShapeId(129)),
         implemented: true,
         ..op("CreateInternetGateway", "POST", "/")
     },
@@ -197,20 +202,20 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateIpamResourceDiscovery", "POST", "/"),
     op("CreateIpamScope", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(128)),
-        output: Some(m::ShapeId(514)),
+        input: Some(m::ShapeId(130)),
+        output: Some(m::ShapeId(518)),
         implemented: true,
         ..op("CreateKeyPair", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(129)),
-        output: Some(m::ShapeId(130)),
+        input: Some(m::ShapeId(131)),
+        output: Some(m::ShapeId(132)),
         implemented: true,
         ..op("CreateLaunchTemplate", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(131)),
-        output: Some(m::ShapeId(132)),
+        input: Some(m::ShapeId(133)),
+        output: Some(m::ShapeId(134)),
         implemented: true,
         ..op("CreateLaunchTemplateVersion", "POST", "/")
     },
@@ -230,28 +235,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
         "/",
     ),
     m::Operation {
-        input: Some(m::ShapeId(133)),
-        output: Some(m::ShapeId(134)),
+        input: Some(m::ShapeId(135)),
+        output: Some(m::ShapeId(136)),
         implemented: true,
         ..op("CreateManagedPrefixList", "POST", "/")
     },
     op("CreateNatGateway", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(136)),
-        output: Some(m::ShapeId(137)),
+        input: Some(m::ShapeId(138)),
+        output: Some(m::ShapeId(139)),
         implemented: true,
         ..op("CreateNetworkAcl", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(135)),
+        input: Some(m::ShapeId(137)),
         implemented: true,
         ..op("CreateNetworkAclEntry", "POST", "/")
     },
     op("CreateNetworkInsightsAccessScope", "POST", "/"),
     op("CreateNetworkInsightsPath", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(138)),
-        output: Some(m::ShapeId(139)),
+        input: Some(m::ShapeId(140)),
+        output: Some(m::ShapeId(141)),
         implemented: true,
         ..op("CreateNetworkInterface", "POST", "/")
     },
@@ -262,8 +267,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateReservedInstancesListing", "POST", "/"),
     op("CreateRestoreImageTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(140)),
-        output: Some(m::ShapeId(141)),
+        input: Some(m::ShapeId(142)),
+        output: Some(m::ShapeId(143)),
         implemented: true,
         ..op("CreateRoute", "POST", "/")
     },
@@ -271,16 +276,16 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateRouteServerEndpoint", "POST", "/"),
     op("CreateRouteServerPeer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(142)),
-        output: Some(m::ShapeId(143)),
+        input: Some(m::ShapeId(144)),
+        output: Some(m::ShapeId(145)),
         implemented: true,
         ..op("CreateRouteTable", "POST", "/")
     },
     op("CreateSecondaryNetwork", "POST", "/"),
     op("CreateSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(144)),
-        output: Some(m::ShapeId(145)),
+        input: Some(m::ShapeId(146)),
+        output: Some(m::ShapeId(147)),
         implemented: true,
         ..op("CreateSecurityGroup", "POST", "/")
     },
@@ -289,14 +294,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateSpotDatafeedSubscription", "POST", "/"),
     op("CreateStoreImageTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(146)),
-        output: Some(m::ShapeId(147)),
+        input: Some(m::ShapeId(148)),
+        output: Some(m::ShapeId(149)),
         implemented: true,
         ..op("CreateSubnet", "POST", "/")
     },
     op("CreateSubnetCidrReservation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(148)),
+        input: Some(m::ShapeId(150)),
         implemented: true,
         ..op("CreateTags", "POST", "/")
     },
@@ -323,8 +328,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateVerifiedAccessTrustProvider", "POST", "/"),
     op("CreateVolume", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(149)),
-        output: Some(m::ShapeId(150)),
+        input: Some(m::ShapeId(151)),
+        output: Some(m::ShapeId(152)),
         implemented: true,
         ..op("CreateVpc", "POST", "/")
     },
@@ -346,7 +351,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteCoipPool", "POST", "/"),
     op("DeleteCustomerGateway", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(166)),
+        input: Some(m::ShapeId(168)),
         implemented: true,
         ..op("DeleteDhcpOptions", "POST", "/")
     },
@@ -358,7 +363,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteInstanceConnectEndpoint", "POST", "/"),
     op("DeleteInstanceEventWindow", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(167)),
+        input: Some(m::ShapeId(169)),
         implemented: true,
         ..op("DeleteInternetGateway", "POST", "/")
     },
@@ -371,20 +376,20 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteIpamResourceDiscovery", "POST", "/"),
     op("DeleteIpamScope", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(168)),
-        output: Some(m::ShapeId(169)),
+        input: Some(m::ShapeId(170)),
+        output: Some(m::ShapeId(171)),
         implemented: true,
         ..op("DeleteKeyPair", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(170)),
-        output: Some(m::ShapeId(171)),
+        input: Some(m::ShapeId(172)),
+        output: Some(m::ShapeId(173)),
         implemented: true,
         ..op("DeleteLaunchTemplate", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(172)),
-        output: Some(m::ShapeId(177)),
+        input: Some(m::ShapeId(174)),
+        output: Some(m::ShapeId(179)),
         implemented: true,
         ..op("DeleteLaunchTemplateVersions", "POST", "/")
     },
@@ -399,19 +404,19 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteLocalGatewayVirtualInterface", "POST", "/"),
     op("DeleteLocalGatewayVirtualInterfaceGroup", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(178)),
-        output: Some(m::ShapeId(179)),
+        input: Some(m::ShapeId(180)),
+        output: Some(m::ShapeId(181)),
         implemented: true,
         ..op("DeleteManagedPrefixList", "POST", "/")
     },
     op("DeleteNatGateway", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(181)),
+        input: Some(m::ShapeId(183)),
         implemented: true,
         ..op("DeleteNetworkAcl", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(180)),
+        input: Some(m::ShapeId(182)),
         implemented: true,
         ..op("DeleteNetworkAclEntry", "POST", "/")
     },
@@ -420,7 +425,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteNetworkInsightsAnalysis", "POST", "/"),
     op("DeleteNetworkInsightsPath", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(182)),
+        input: Some(m::ShapeId(184)),
         implemented: true,
         ..op("DeleteNetworkInterface", "POST", "/")
     },
@@ -429,7 +434,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeletePublicIpv4Pool", "POST", "/"),
     op("DeleteQueuedReservedInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(183)),
+        input: Some(m::ShapeId(185)),
         implemented: true,
         ..op("DeleteRoute", "POST", "/")
     },
@@ -437,28 +442,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteRouteServerEndpoint", "POST", "/"),
     op("DeleteRouteServerPeer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(184)),
+        input: Some(m::ShapeId(186)),
         implemented: true,
         ..op("DeleteRouteTable", "POST", "/")
     },
     op("DeleteSecondaryNetwork", "POST", "/"),
     op("DeleteSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(185)),
-        output: Some(m::ShapeId(186)),
+        input: Some(m::ShapeId(187)),
+        output: Some(m::ShapeId(188)),
         implemented: true,
         ..op("DeleteSecurityGroup", "POST", "/")
     },
     op("DeleteSnapshot", "POST", "/"),
     op("DeleteSpotDatafeedSubscription", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(189)),
+        input: Some(m::ShapeId(191)),
         implemented: true,
         ..op("DeleteSubnet", "POST", "/")
     },
     op("DeleteSubnetCidrReservation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(190)),
+        input: Some(m::ShapeId(192)),
         implemented: true,
         ..op("DeleteTags", "POST", "/")
     },
@@ -486,7 +491,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteVerifiedAccessTrustProvider", "POST", "/"),
     op("DeleteVolume", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(191)),
+        input: Some(m::ShapeId(193)),
         implemented: true,
         ..op("DeleteVpc", "POST", "/")
     },
@@ -505,8 +510,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeprovisionIpamPoolCidr", "POST", "/"),
     op("DeprovisionPublicIpv4PoolCidr", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(192)),
-        output: Some(m::ShapeId(193)),
+        input: Some(m::ShapeId(194)),
+        output: Some(m::ShapeId(195)),
         implemented: true,
         ..op("DeregisterImage", "POST", "/")
     },
@@ -514,28 +519,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeregisterTransitGatewayMulticastGroupMembers", "POST", "/"),
     op("DeregisterTransitGatewayMulticastGroupSources", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(194)),
-        output: Some(m::ShapeId(195)),
+        input: Some(m::ShapeId(196)),
+        output: Some(m::ShapeId(197)),
         implemented: true,
         ..op("DescribeAccountAttributes", "POST", "/")
     },
     op("DescribeAddressTransfers", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(198)),
-        output: Some(m::ShapeId(199)),
+        input: Some(m::ShapeId(200)),
+        output: Some(m::ShapeId(201)),
         implemented: true,
         ..op("DescribeAddresses", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(196)),
-        output: Some(m::ShapeId(197)),
+        input: Some(m::ShapeId(198)),
+        output: Some(m::ShapeId(199)),
         implemented: true,
         ..op("DescribeAddressesAttribute", "POST", "/")
     },
     op("DescribeAggregateIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(200)),
-        output: Some(m::ShapeId(201)),
+        input: Some(m::ShapeId(202)),
+        output: Some(m::ShapeId(203)),
         implemented: true,
         ..op("DescribeAvailabilityZones", "POST", "/")
     },
@@ -568,8 +573,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeCustomerGateways", "POST", "/"),
     op("DescribeDeclarativePoliciesReports", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(203)),
-        output: Some(m::ShapeId(204)),
+        input: Some(m::ShapeId(205)),
+        output: Some(m::ShapeId(206)),
         implemented: true,
         ..op("DescribeDhcpOptions", "POST", "/")
     },
@@ -589,16 +594,16 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeHostReservations", "POST", "/"),
     op("DescribeHosts", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(206)),
-        output: Some(m::ShapeId(207)),
+        input: Some(m::ShapeId(208)),
+        output: Some(m::ShapeId(209)),
         implemented: true,
         ..op("DescribeIamInstanceProfileAssociations", "POST", "/")
     },
     op("DescribeIdFormat", "POST", "/"),
     op("DescribeIdentityIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(208)),
-        output: Some(m::ShapeId(374)),
+        input: Some(m::ShapeId(210)),
+        output: Some(m::ShapeId(378)),
         implemented: true,
         ..op("DescribeImageAttribute", "POST", "/")
     },
@@ -606,23 +611,23 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeImageUsageReportEntries", "POST", "/"),
     op("DescribeImageUsageReports", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(209)),
-        output: Some(m::ShapeId(210)),
+        input: Some(m::ShapeId(211)),
+        output: Some(m::ShapeId(212)),
         implemented: true,
         ..op("DescribeImages", "POST", "/")
     },
     op("DescribeImportImageTasks", "POST", "/"),
     op("DescribeImportSnapshotTasks", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(211)),
-        output: Some(m::ShapeId(399)),
+        input: Some(m::ShapeId(213)),
+        output: Some(m::ShapeId(403)),
         implemented: true,
         ..op("DescribeInstanceAttribute", "POST", "/")
     },
     op("DescribeInstanceConnectEndpoints", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(213)),
-        output: Some(m::ShapeId(214)),
+        input: Some(m::ShapeId(215)),
+        output: Some(m::ShapeId(216)),
         implemented: true,
         ..op("DescribeInstanceCreditSpecifications", "POST", "/")
     },
@@ -632,33 +637,33 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeInstanceSqlHaHistoryStates", "POST", "/"),
     op("DescribeInstanceSqlHaStates", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(215)),
-        output: Some(m::ShapeId(216)),
+        input: Some(m::ShapeId(217)),
+        output: Some(m::ShapeId(218)),
         implemented: true,
         ..op("DescribeInstanceStatus", "POST", "/")
     },
     op("DescribeInstanceTopology", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(217)),
-        output: Some(m::ShapeId(218)),
-        implemented: true,
-        ..op("DescribeInstanceTypeOfferings", "POST", "/")
-    },
-    m::Operation {
         input: Some(m::ShapeId(219)),
         output: Some(m::ShapeId(220)),
         implemented: true,
-        ..op("DescribeInstanceTypes", "POST", "/")
+        ..op("DescribeInstanceTypeOfferings", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(221)),
         output: Some(m::ShapeId(222)),
         implemented: true,
+        ..op("DescribeInstanceTypes", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(223)),
+        output: Some(m::ShapeId(224)),
+        implemented: true,
         ..op("DescribeInstances", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(224)),
-        output: Some(m::ShapeId(225)),
+        input: Some(m::ShapeId(226)),
+        output: Some(m::ShapeId(227)),
         implemented: true,
         ..op("DescribeInternetGateways", "POST", "/")
     },
@@ -679,20 +684,20 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeIpams", "POST", "/"),
     op("DescribeIpv6Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(226)),
-        output: Some(m::ShapeId(227)),
+        input: Some(m::ShapeId(228)),
+        output: Some(m::ShapeId(229)),
         implemented: true,
         ..op("DescribeKeyPairs", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(228)),
-        output: Some(m::ShapeId(229)),
+        input: Some(m::ShapeId(230)),
+        output: Some(m::ShapeId(231)),
         implemented: true,
         ..op("DescribeLaunchTemplateVersions", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(231)),
-        output: Some(m::ShapeId(232)),
+        input: Some(m::ShapeId(233)),
+        output: Some(m::ShapeId(234)),
         implemented: true,
         ..op("DescribeLaunchTemplates", "POST", "/")
     },
@@ -710,16 +715,16 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeMacHosts", "POST", "/"),
     op("DescribeMacModificationTasks", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(233)),
-        output: Some(m::ShapeId(234)),
+        input: Some(m::ShapeId(235)),
+        output: Some(m::ShapeId(236)),
         implemented: true,
         ..op("DescribeManagedPrefixLists", "POST", "/")
     },
     op("DescribeMovingAddresses", "POST", "/"),
     op("DescribeNatGateways", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(236)),
-        output: Some(m::ShapeId(237)),
+        input: Some(m::ShapeId(238)),
+        output: Some(m::ShapeId(239)),
         implemented: true,
         ..op("DescribeNetworkAcls", "POST", "/")
     },
@@ -730,8 +735,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeNetworkInterfaceAttribute", "POST", "/"),
     op("DescribeNetworkInterfacePermissions", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(239)),
-        output: Some(m::ShapeId(240)),
+        input: Some(m::ShapeId(241)),
+        output: Some(m::ShapeId(242)),
         implemented: true,
         ..op("DescribeNetworkInterfaces", "POST", "/")
     },
@@ -741,8 +746,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribePrincipalIdFormat", "POST", "/"),
     op("DescribePublicIpv4Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(241)),
-        output: Some(m::ShapeId(242)),
+        input: Some(m::ShapeId(243)),
+        output: Some(m::ShapeId(244)),
         implemented: true,
         ..op("DescribeRegions", "POST", "/")
     },
@@ -755,8 +760,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeRouteServerPeers", "POST", "/"),
     op("DescribeRouteServers", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(244)),
-        output: Some(m::ShapeId(245)),
+        input: Some(m::ShapeId(246)),
+        output: Some(m::ShapeId(247)),
         implemented: true,
         ..op("DescribeRouteTables", "POST", "/")
     },
@@ -767,15 +772,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeSecondarySubnets", "POST", "/"),
     op("DescribeSecurityGroupReferences", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(247)),
-        output: Some(m::ShapeId(248)),
+        input: Some(m::ShapeId(249)),
+        output: Some(m::ShapeId(250)),
         implemented: true,
         ..op("DescribeSecurityGroupRules", "POST", "/")
     },
     op("DescribeSecurityGroupVpcAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(250)),
-        output: Some(m::ShapeId(251)),
+        input: Some(m::ShapeId(252)),
+        output: Some(m::ShapeId(253)),
         implemented: true,
         ..op("DescribeSecurityGroups", "POST", "/")
     },
@@ -792,14 +797,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeStaleSecurityGroups", "POST", "/"),
     op("DescribeStoreImageTasks", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(253)),
-        output: Some(m::ShapeId(254)),
+        input: Some(m::ShapeId(255)),
+        output: Some(m::ShapeId(256)),
         implemented: true,
         ..op("DescribeSubnets", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(255)),
-        output: Some(m::ShapeId(256)),
+        input: Some(m::ShapeId(257)),
+        output: Some(m::ShapeId(258)),
         implemented: true,
         ..op("DescribeTags", "POST", "/")
     },
@@ -831,15 +836,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVolumeAttribute", "POST", "/"),
     op("DescribeVolumeStatus", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(257)),
-        output: Some(m::ShapeId(258)),
+        input: Some(m::ShapeId(259)),
+        output: Some(m::ShapeId(260)),
         implemented: true,
         ..op("DescribeVolumes", "POST", "/")
     },
     op("DescribeVolumesModifications", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(259)),
-        output: Some(m::ShapeId(260)),
+        input: Some(m::ShapeId(261)),
+        output: Some(m::ShapeId(262)),
         implemented: true,
         ..op("DescribeVpcAttribute", "POST", "/")
     },
@@ -857,8 +862,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpcEndpoints", "POST", "/"),
     op("DescribeVpcPeeringConnections", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(262)),
-        output: Some(m::ShapeId(263)),
+        input: Some(m::ShapeId(264)),
+        output: Some(m::ShapeId(265)),
         implemented: true,
         ..op("DescribeVpcs", "POST", "/")
     },
@@ -867,7 +872,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpnGateways", "POST", "/"),
     op("DetachClassicLinkVpc", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(264)),
+        input: Some(m::ShapeId(266)),
         implemented: true,
         ..op("DetachInternetGateway", "POST", "/")
     },
@@ -901,21 +906,26 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisableVpcClassicLink", "POST", "/"),
     op("DisableVpcClassicLinkDnsSupport", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(273)),
+        input: Some(m::ShapeId(275)),
         implemented: true,
         ..op("DisassociateAddress", "POST", "/")
     },
     op("DisassociateCapacityReservationBillingOwner", "POST", "/"),
     op("DisassociateClientVpnTargetNetwork", "POST", "/"),
     op("DisassociateEnclaveCertificateIamRole", "POST", "/"),
-    op("DisassociateIamInstanceProfile", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(276)),
+        output: Some(m::ShapeId(277)),
+        implemented: true,
+        ..op("DisassociateIamInstanceProfile", "POST", "/")
+    },
     op("DisassociateInstanceEventWindow", "POST", "/"),
     op("DisassociateIpamByoasn", "POST", "/"),
     op("DisassociateIpamResourceDiscovery", "POST", "/"),
     op("DisassociateNatGatewayAddress", "POST", "/"),
     op("DisassociateRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(274)),
+        input: Some(m::ShapeId(278)),
         implemented: true,
         ..op("DisassociateRouteTable", "POST", "/")
     },
@@ -926,8 +936,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateTransitGatewayRouteTable", "POST", "/"),
     op("DisassociateTrunkInterface", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(275)),
-        output: Some(m::ShapeId(276)),
+        input: Some(m::ShapeId(279)),
+        output: Some(m::ShapeId(280)),
         implemented: true,
         ..op("DisassociateVpcCidrBlock", "POST", "/")
     },
@@ -979,8 +989,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("GetCapacityReservationUsage", "POST", "/"),
     op("GetCoipPoolUsage", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(341)),
-        output: Some(m::ShapeId(342)),
+        input: Some(m::ShapeId(345)),
+        output: Some(m::ShapeId(346)),
         implemented: true,
         ..op("GetConsoleOutput", "POST", "/")
     },
@@ -1012,15 +1022,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("GetIpamPrefixListResolverVersions", "POST", "/"),
     op("GetIpamResourceCidrs", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(343)),
-        output: Some(m::ShapeId(344)),
+        input: Some(m::ShapeId(347)),
+        output: Some(m::ShapeId(348)),
         implemented: true,
         ..op("GetLaunchTemplateData", "POST", "/")
     },
     op("GetManagedPrefixListAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(345)),
-        output: Some(m::ShapeId(346)),
+        input: Some(m::ShapeId(349)),
+        output: Some(m::ShapeId(350)),
         implemented: true,
         ..op("GetManagedPrefixListEntries", "POST", "/")
     },
@@ -1060,8 +1070,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ImportImage", "POST", "/"),
     op("ImportInstance", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(385)),
-        output: Some(m::ShapeId(386)),
+        input: Some(m::ShapeId(389)),
+        output: Some(m::ShapeId(390)),
         implemented: true,
         ..op("ImportKeyPair", "POST", "/")
     },
@@ -1084,12 +1094,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyIdFormat", "POST", "/"),
     op("ModifyIdentityIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(640)),
+        input: Some(m::ShapeId(644)),
         implemented: true,
         ..op("ModifyImageAttribute", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(641)),
+        input: Some(m::ShapeId(645)),
         implemented: true,
         ..op("ModifyInstanceAttribute", "POST", "/")
     },
@@ -1102,8 +1112,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyInstanceMaintenanceOptions", "POST", "/"),
     op("ModifyInstanceMetadataDefaults", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(643)),
-        output: Some(m::ShapeId(644)),
+        input: Some(m::ShapeId(647)),
+        output: Some(m::ShapeId(648)),
         implemented: true,
         ..op("ModifyInstanceMetadataOptions", "POST", "/")
     },
@@ -1119,15 +1129,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyIpamResourceDiscovery", "POST", "/"),
     op("ModifyIpamScope", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(645)),
-        output: Some(m::ShapeId(646)),
+        input: Some(m::ShapeId(649)),
+        output: Some(m::ShapeId(650)),
         implemented: true,
         ..op("ModifyLaunchTemplate", "POST", "/")
     },
     op("ModifyLocalGatewayRoute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(647)),
-        output: Some(m::ShapeId(648)),
+        input: Some(m::ShapeId(651)),
+        output: Some(m::ShapeId(652)),
         implemented: true,
         ..op("ModifyManagedPrefixList", "POST", "/")
     },
@@ -1138,8 +1148,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyReservedInstances", "POST", "/"),
     op("ModifyRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(649)),
-        output: Some(m::ShapeId(650)),
+        input: Some(m::ShapeId(653)),
+        output: Some(m::ShapeId(654)),
         implemented: true,
         ..op("ModifySecurityGroupRules", "POST", "/")
     },
@@ -1147,7 +1157,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifySnapshotTier", "POST", "/"),
     op("ModifySpotFleetRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(651)),
+        input: Some(m::ShapeId(655)),
         implemented: true,
         ..op("ModifySubnetAttribute", "POST", "/")
     },
@@ -1172,7 +1182,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyVolume", "POST", "/"),
     op("ModifyVolumeAttribute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(652)),
+        input: Some(m::ShapeId(656)),
         implemented: true,
         ..op("ModifyVpcAttribute", "POST", "/")
     },
@@ -1191,8 +1201,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyVpnTunnelCertificate", "POST", "/"),
     op("ModifyVpnTunnelOptions", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(653)),
-        output: Some(m::ShapeId(654)),
+        input: Some(m::ShapeId(657)),
+        output: Some(m::ShapeId(658)),
         implemented: true,
         ..op("MonitorInstances", "POST", "/")
     },
@@ -1209,13 +1219,13 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("PurchaseReservedInstancesOffering", "POST", "/"),
     op("PurchaseScheduledInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(756)),
+        input: Some(m::ShapeId(760)),
         implemented: true,
         ..op("RebootInstances", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(764)),
-        output: Some(m::ShapeId(765)),
+        input: Some(m::ShapeId(768)),
+        output: Some(m::ShapeId(769)),
         implemented: true,
         ..op("RegisterImage", "POST", "/")
     },
@@ -1234,33 +1244,38 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RejectVpcEndpointConnections", "POST", "/"),
     op("RejectVpcPeeringConnection", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(766)),
+        input: Some(m::ShapeId(770)),
         implemented: true,
         ..op("ReleaseAddress", "POST", "/")
     },
     op("ReleaseHosts", "POST", "/"),
     op("ReleaseIpamPoolAllocation", "POST", "/"),
-    op("ReplaceIamInstanceProfileAssociation", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(773)),
+        output: Some(m::ShapeId(774)),
+        implemented: true,
+        ..op("ReplaceIamInstanceProfileAssociation", "POST", "/")
+    },
     op("ReplaceImageCriteriaInAllowedImagesSettings", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(769)),
-        output: Some(m::ShapeId(770)),
+        input: Some(m::ShapeId(775)),
+        output: Some(m::ShapeId(776)),
         implemented: true,
         ..op("ReplaceNetworkAclAssociation", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(771)),
+        input: Some(m::ShapeId(777)),
         implemented: true,
         ..op("ReplaceNetworkAclEntry", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(772)),
+        input: Some(m::ShapeId(778)),
         implemented: true,
         ..op("ReplaceRoute", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(773)),
-        output: Some(m::ShapeId(774)),
+        input: Some(m::ShapeId(779)),
+        output: Some(m::ShapeId(780)),
         implemented: true,
         ..op("ReplaceRouteTableAssociation", "POST", "/")
     },
@@ -1273,7 +1288,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ResetEbsDefaultKmsKeyId", "POST", "/"),
     op("ResetFpgaImageAttribute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(780)),
+        input: Some(m::ShapeId(786)),
         implemented: true,
         ..op("ResetImageAttribute", "POST", "/")
     },
@@ -1288,20 +1303,20 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RestoreVolumeFromRecycleBin", "POST", "/"),
     op("RevokeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(786)),
-        output: Some(m::ShapeId(787)),
+        input: Some(m::ShapeId(792)),
+        output: Some(m::ShapeId(793)),
         implemented: true,
         ..op("RevokeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(788)),
-        output: Some(m::ShapeId(789)),
+        input: Some(m::ShapeId(794)),
+        output: Some(m::ShapeId(795)),
         implemented: true,
         ..op("RevokeSecurityGroupIngress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(810)),
-        output: Some(m::ShapeId(777)),
+        input: Some(m::ShapeId(816)),
+        output: Some(m::ShapeId(783)),
         implemented: true,
         ..op("RunInstances", "POST", "/")
     },
@@ -1312,8 +1327,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("SendDiagnosticInterrupt", "POST", "/"),
     op("StartDeclarativePoliciesReport", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(844)),
-        output: Some(m::ShapeId(845)),
+        input: Some(m::ShapeId(850)),
+        output: Some(m::ShapeId(851)),
         implemented: true,
         ..op("StartInstances", "POST", "/")
     },
@@ -1321,15 +1336,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("StartNetworkInsightsAnalysis", "POST", "/"),
     op("StartVpcEndpointServicePrivateDnsVerification", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(849)),
-        output: Some(m::ShapeId(850)),
+        input: Some(m::ShapeId(855)),
+        output: Some(m::ShapeId(856)),
         implemented: true,
         ..op("StopInstances", "POST", "/")
     },
     op("TerminateClientVpnConnections", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(874)),
-        output: Some(m::ShapeId(875)),
+        input: Some(m::ShapeId(880)),
+        output: Some(m::ShapeId(881)),
         implemented: true,
         ..op("TerminateInstances", "POST", "/")
     },
@@ -1338,8 +1353,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("UnassignPrivateNatGatewayAddress", "POST", "/"),
     op("UnlockSnapshot", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(884)),
-        output: Some(m::ShapeId(885)),
+        input: Some(m::ShapeId(890)),
+        output: Some(m::ShapeId(891)),
         implemented: true,
         ..op("UnmonitorInstances", "POST", "/")
     },
@@ -1356,23 +1371,23 @@ pub static OPERATIONS: [m::Operation; 765] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 943] = [
+pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "AcceleratorCount",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 479)
+                ..member("Min", 483)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 479)
+                ..member("Max", 483)
             },
         ])),
     },
     m::Shape {
         name: "AcceleratorCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 479), member("Max", 479)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 483), member("Max", 483)])),
     },
     m::Shape {
         name: "AcceleratorManufacturer",
@@ -1427,17 +1442,17 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 479)
+                ..member("Min", 483)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 479)
+                ..member("Max", 483)
             },
         ])),
     },
     m::Shape {
         name: "AcceleratorTotalMemoryMiBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 479), member("Max", 479)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 483), member("Max", 483)])),
     },
     m::Shape {
         name: "AcceleratorType",
@@ -1458,7 +1473,7 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attributeName"),
-                ..member("AttributeName", 851)
+                ..member("AttributeName", 857)
             },
             m::Member {
                 location_name: Some("attributeValueSet"),
@@ -1492,7 +1507,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "AccountAttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("attributeValue"),
-            ..member("AttributeValue", 851)
+            ..member("AttributeValue", 857)
         }])),
     },
     m::Shape {
@@ -1516,9 +1531,9 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Cidr", 851)
+                ..member("Cidr", 857)
             },
-            member("Description", 851),
+            member("Description", 857),
         ])),
     },
     m::Shape {
@@ -1530,67 +1545,67 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 851)
+                ..member("AllocationId", 857)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 851)
+                ..member("AssociationId", 857)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 282)
+                ..member("Domain", 286)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 851)
+                ..member("NetworkInterfaceId", 857)
             },
             m::Member {
                 location_name: Some("networkInterfaceOwnerId"),
-                ..member("NetworkInterfaceOwnerId", 851)
+                ..member("NetworkInterfaceOwnerId", 857)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 851)
+                ..member("PrivateIpAddress", 857)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 851)
+                ..member("PublicIpv4Pool", 857)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 851)
+                ..member("NetworkBorderGroup", 857)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 851)
+                ..member("CustomerOwnedIp", 857)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 851)
+                ..member("CustomerOwnedIpv4Pool", 857)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 851)
+                ..member("CarrierIp", 857)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 851)
+                ..member("SubnetId", 857)
             },
             m::Member {
                 location_name: Some("serviceManaged"),
-                ..member("ServiceManaged", 837)
+                ..member("ServiceManaged", 843)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 851)
+                ..member("InstanceId", 857)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 851)
+                ..member("PublicIp", 857)
             },
         ])),
     },
@@ -1599,7 +1614,7 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 752)
+                ..member("PublicIp", 756)
             },
             m::Member {
                 location_name: Some("allocationId"),
@@ -1607,11 +1622,11 @@ pub static SHAPES: [m::Shape; 943] = [
             },
             m::Member {
                 location_name: Some("ptrRecord"),
-                ..member("PtrRecord", 851)
+                ..member("PtrRecord", 857)
             },
             m::Member {
                 location_name: Some("ptrRecordUpdate"),
-                ..member("PtrRecordUpdate", 751)
+                ..member("PtrRecordUpdate", 755)
             },
         ])),
     },
@@ -1644,19 +1659,19 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "AllocateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Domain", 282),
-            member("Address", 752),
-            member("PublicIpv4Pool", 493),
-            member("NetworkBorderGroup", 851),
-            member("CustomerOwnedIpv4Pool", 851),
+            member("Domain", 286),
+            member("Address", 756),
+            member("PublicIpv4Pool", 497),
+            member("NetworkBorderGroup", 857),
+            member("CustomerOwnedIpv4Pool", 857),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 871)
+                ..member("TagSpecifications", 877)
             },
-            member("IpamPoolId", 491),
+            member("IpamPoolId", 495),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -1665,35 +1680,35 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 851)
+                ..member("AllocationId", 857)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 851)
+                ..member("PublicIpv4Pool", 857)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 851)
+                ..member("NetworkBorderGroup", 857)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 282)
+                ..member("Domain", 286)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 851)
+                ..member("CustomerOwnedIp", 857)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 851)
+                ..member("CustomerOwnedIpv4Pool", 857)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 851)
+                ..member("CarrierIp", 857)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 851)
+                ..member("PublicIp", 857)
             },
         ])),
     },
@@ -1759,23 +1774,23 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "AssociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("AllocationId", 27),
-            member("InstanceId", 413),
-            member("PublicIp", 301),
+            member("InstanceId", 417),
+            member("PublicIp", 305),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 681)
+                ..member("NetworkInterfaceId", 685)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 851)
+                ..member("PrivateIpAddress", 857)
             },
             m::Member {
                 location_name: Some("allowReassociation"),
-                ..member("AllowReassociation", 88)
+                ..member("AllowReassociation", 90)
             },
         ])),
     },
@@ -1783,7 +1798,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "AssociateAddressResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
-            ..member("AssociationId", 851)
+            ..member("AssociationId", 857)
         }])),
     },
     m::Shape {
@@ -1791,35 +1806,55 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("DhcpOptionsId", 165)
+                ..member("DhcpOptionsId", 167)
             },
             m::Member {
                 required: true,
-                ..member("VpcId", 929)
+                ..member("VpcId", 935)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
     m::Shape {
+        name: "AssociateIamInstanceProfileRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("IamInstanceProfile", 375)
+            },
+            m::Member {
+                required: true,
+                ..member("InstanceId", 417)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AssociateIamInstanceProfileResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("iamInstanceProfileAssociation"),
+            ..member("IamInstanceProfileAssociation", 371)
+        }])),
+    },
+    m::Shape {
         name: "AssociateRouteTableRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GatewayId", 795),
-            member("PublicIpv4Pool", 493),
+            member("GatewayId", 801),
+            member("PublicIpv4Pool", 497),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 856)
+                ..member("SubnetId", 862)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 805)
+                ..member("RouteTableId", 811)
             },
         ])),
     },
@@ -1828,33 +1863,33 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 851)
+                ..member("AssociationId", 857)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 803)
+                ..member("AssociationState", 809)
             },
         ])),
     },
     m::Shape {
         name: "AssociateVpcCidrBlockRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 851),
-            member("Ipv6CidrBlockNetworkBorderGroup", 851),
-            member("Ipv6Pool", 502),
-            member("Ipv6CidrBlock", 851),
-            member("Ipv4IpamPoolId", 491),
-            member("Ipv4NetmaskLength", 659),
-            member("Ipv6IpamPoolId", 491),
-            member("Ipv6NetmaskLength", 659),
+            member("CidrBlock", 857),
+            member("Ipv6CidrBlockNetworkBorderGroup", 857),
+            member("Ipv6Pool", 506),
+            member("Ipv6CidrBlock", 857),
+            member("Ipv4IpamPoolId", 495),
+            member("Ipv4NetmaskLength", 663),
+            member("Ipv6IpamPoolId", 495),
+            member("Ipv6NetmaskLength", 663),
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 929)
+                ..member("VpcId", 935)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
-                ..member("AmazonProvidedIpv6CidrBlock", 88)
+                ..member("AmazonProvidedIpv6CidrBlock", 90)
             },
         ])),
     },
@@ -1863,22 +1898,22 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 931)
+                ..member("Ipv6CidrBlockAssociation", 937)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 915)
+                ..member("CidrBlockAssociation", 921)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 851)
+                ..member("VpcId", 857)
             },
         ])),
     },
     m::Shape {
         name: "AssociatedSubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(856),
+            member: m::ShapeId(862),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1886,7 +1921,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "AssociationIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(368),
+            member: m::ShapeId(372),
             member_location_name: Some("AssociationId"),
             flattened: false,
         }),
@@ -1896,17 +1931,17 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 483)
+                ..member("InternetGatewayId", 487)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 929)
+                ..member("VpcId", 935)
             },
         ])),
     },
@@ -1915,11 +1950,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("enaSrdEnabled"),
-                ..member("EnaSrdEnabled", 88)
+                ..member("EnaSrdEnabled", 90)
             },
             m::Member {
                 location_name: Some("enaSrdUdpSpecification"),
-                ..member("EnaSrdUdpSpecification", 47)
+                ..member("EnaSrdUdpSpecification", 49)
             },
         ])),
     },
@@ -1927,7 +1962,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "AttachmentEnaSrdUdpSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("enaSrdUdpEnabled"),
-            ..member("EnaSrdUdpEnabled", 88)
+            ..member("EnaSrdUdpEnabled", 90)
         }])),
     },
     m::Shape {
@@ -1946,14 +1981,14 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "AttributeBooleanValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("value"),
-            ..member("Value", 88)
+            ..member("Value", 90)
         }])),
     },
     m::Shape {
         name: "AttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("value"),
-            ..member("Value", 851)
+            ..member("Value", 857)
         }])),
     },
     m::Shape {
@@ -1961,44 +1996,44 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 871)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 824)
+                ..member("GroupId", 830)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 851)
+                ..member("SourceSecurityGroupName", 857)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 851)
+                ..member("SourceSecurityGroupOwnerId", 857)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 851)
+                ..member("IpProtocol", 857)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 479)
+                ..member("FromPort", 483)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 479)
+                ..member("ToPort", 483)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 851)
+                ..member("CidrIp", 857)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 487)
+                ..member("IpPermissions", 491)
             },
         ])),
     },
@@ -2007,33 +2042,33 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 88)
+                ..member("Return", 90)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 831)
+                ..member("SecurityGroupRules", 837)
             },
         ])),
     },
     m::Shape {
         name: "AuthorizeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 851),
-            member("FromPort", 479),
-            member("GroupId", 824),
-            member("GroupName", 827),
-            member("IpPermissions", 487),
-            member("IpProtocol", 851),
-            member("SourceSecurityGroupName", 851),
-            member("SourceSecurityGroupOwnerId", 851),
-            member("ToPort", 479),
+            member("CidrIp", 857),
+            member("FromPort", 483),
+            member("GroupId", 830),
+            member("GroupName", 833),
+            member("IpPermissions", 491),
+            member("IpProtocol", 857),
+            member("SourceSecurityGroupName", 857),
+            member("SourceSecurityGroupOwnerId", 857),
+            member("ToPort", 483),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 871)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -2042,11 +2077,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 88)
+                ..member("Return", 90)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 831)
+                ..member("SecurityGroupRules", 837)
             },
         ])),
     },
@@ -2059,59 +2094,59 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 64)
+                ..member("OptInStatus", 66)
             },
             m::Member {
                 location_name: Some("messageSet"),
-                ..member("Messages", 63)
+                ..member("Messages", 65)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 851)
+                ..member("RegionName", 857)
             },
             m::Member {
                 location_name: Some("zoneName"),
-                ..member("ZoneName", 851)
+                ..member("ZoneName", 857)
             },
             m::Member {
                 location_name: Some("zoneId"),
-                ..member("ZoneId", 851)
+                ..member("ZoneId", 857)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 851)
+                ..member("GroupName", 857)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 851)
+                ..member("NetworkBorderGroup", 857)
             },
             m::Member {
                 location_name: Some("zoneType"),
-                ..member("ZoneType", 851)
+                ..member("ZoneType", 857)
             },
             m::Member {
                 location_name: Some("parentZoneName"),
-                ..member("ParentZoneName", 851)
+                ..member("ParentZoneName", 857)
             },
             m::Member {
                 location_name: Some("parentZoneId"),
-                ..member("ParentZoneId", 851)
+                ..member("ParentZoneId", 857)
             },
             m::Member {
                 location_name: Some("groupLongName"),
-                ..member("GroupLongName", 851)
+                ..member("GroupLongName", 857)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 59)
+                ..member("Geography", 61)
             },
             m::Member {
                 location_name: Some("subGeographySet"),
-                ..member("SubGeography", 67)
+                ..member("SubGeography", 69)
             },
             m::Member {
                 location_name: Some("zoneState"),
-                ..member("State", 65)
+                ..member("State", 67)
             },
         ])),
     },
@@ -2119,13 +2154,13 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "AvailabilityZoneGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 851)
+            ..member("Name", 857)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(58),
+            member: m::ShapeId(60),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2137,7 +2172,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "AvailabilityZoneList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(57),
+            member: m::ShapeId(59),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2146,13 +2181,13 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "AvailabilityZoneMessage",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("message"),
-            ..member("Message", 851)
+            ..member("Message", 857)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneMessageList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(62),
+            member: m::ShapeId(64),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2179,13 +2214,13 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "AvailabilityZoneSubGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 851)
+            ..member("Name", 857)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneSubGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(66),
+            member: m::ShapeId(68),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2199,7 +2234,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "BandwidthWeightingTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(68),
+            member: m::ShapeId(70),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2227,17 +2262,17 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 479)
+                ..member("Min", 483)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 479)
+                ..member("Max", 483)
             },
         ])),
     },
     m::Shape {
         name: "BaselineEbsBandwidthMbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 479), member("Max", 479)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 483), member("Max", 483)])),
     },
     m::Shape {
         name: "BaselineIops",
@@ -2247,12 +2282,12 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "BaselinePerformanceFactors",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("cpu"),
-            ..member("Cpu", 118)
+            ..member("Cpu", 120)
         }])),
     },
     m::Shape {
         name: "BaselinePerformanceFactorsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Cpu", 119)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Cpu", 121)])),
     },
     m::Shape {
         name: "BaselineThroughputInMBps",
@@ -2261,7 +2296,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "BillingProductList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(851),
+            member: m::ShapeId(857),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2274,7 +2309,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "BlobAttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("value"),
-            ..member("Value", 81)
+            ..member("Value", 83)
         }])),
     },
     m::Shape {
@@ -2282,26 +2317,26 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ebs"),
-                ..member("Ebs", 284)
+                ..member("Ebs", 288)
             },
             m::Member {
                 location_name: Some("noDevice"),
-                ..member("NoDevice", 851)
+                ..member("NoDevice", 857)
             },
             m::Member {
                 location_name: Some("deviceName"),
-                ..member("DeviceName", 851)
+                ..member("DeviceName", 857)
             },
             m::Member {
                 location_name: Some("virtualName"),
-                ..member("VirtualName", 851)
+                ..member("VirtualName", 857)
             },
         ])),
     },
     m::Shape {
         name: "BlockDeviceMappingList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(83),
+            member: m::ShapeId(85),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2309,7 +2344,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "BlockDeviceMappingRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(83),
+            member: m::ShapeId(85),
             member_location_name: Some("BlockDeviceMapping"),
             flattened: false,
         }),
@@ -2324,7 +2359,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "BlockPublicAccessStates",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGatewayBlockMode"),
-            ..member("InternetGatewayBlockMode", 86)
+            ..member("InternetGatewayBlockMode", 88)
         }])),
     },
     m::Shape {
@@ -2340,7 +2375,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "BootModeTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(89),
+            member: m::ShapeId(91),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2378,8 +2413,8 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "CapacityReservationSpecification",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CapacityReservationPreference", 96),
-            member("CapacityReservationTarget", 99),
+            member("CapacityReservationPreference", 98),
+            member("CapacityReservationTarget", 101),
         ])),
     },
     m::Shape {
@@ -2387,19 +2422,19 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("capacityReservationPreference"),
-                ..member("CapacityReservationPreference", 96)
+                ..member("CapacityReservationPreference", 98)
             },
             m::Member {
                 location_name: Some("capacityReservationTarget"),
-                ..member("CapacityReservationTarget", 100)
+                ..member("CapacityReservationTarget", 102)
             },
         ])),
     },
     m::Shape {
         name: "CapacityReservationTarget",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CapacityReservationId", 95),
-            member("CapacityReservationResourceGroupArn", 851),
+            member("CapacityReservationId", 97),
+            member("CapacityReservationResourceGroupArn", 857),
         ])),
     },
     m::Shape {
@@ -2407,11 +2442,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("capacityReservationId"),
-                ..member("CapacityReservationId", 851)
+                ..member("CapacityReservationId", 857)
             },
             m::Member {
                 location_name: Some("capacityReservationResourceGroupArn"),
-                ..member("CapacityReservationResourceGroupArn", 851)
+                ..member("CapacityReservationResourceGroupArn", 857)
             },
         ])),
     },
@@ -2428,15 +2463,15 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("tcpEstablishedTimeout"),
-                ..member("TcpEstablishedTimeout", 479)
+                ..member("TcpEstablishedTimeout", 483)
             },
             m::Member {
                 location_name: Some("udpStreamTimeout"),
-                ..member("UdpStreamTimeout", 479)
+                ..member("UdpStreamTimeout", 483)
             },
             m::Member {
                 location_name: Some("udpTimeout"),
-                ..member("UdpTimeout", 479)
+                ..member("UdpTimeout", 483)
             },
         ])),
     },
@@ -2445,24 +2480,24 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("tcpEstablishedTimeout"),
-                ..member("TcpEstablishedTimeout", 479)
+                ..member("TcpEstablishedTimeout", 483)
             },
             m::Member {
                 location_name: Some("udpTimeout"),
-                ..member("UdpTimeout", 479)
+                ..member("UdpTimeout", 483)
             },
             m::Member {
                 location_name: Some("udpStreamTimeout"),
-                ..member("UdpStreamTimeout", 479)
+                ..member("UdpStreamTimeout", 483)
             },
         ])),
     },
     m::Shape {
         name: "ConnectionTrackingSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("TcpEstablishedTimeout", 479),
-            member("UdpStreamTimeout", 479),
-            member("UdpTimeout", 479),
+            member("TcpEstablishedTimeout", 483),
+            member("UdpStreamTimeout", 483),
+            member("UdpTimeout", 483),
         ])),
     },
     m::Shape {
@@ -2470,15 +2505,15 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("tcpEstablishedTimeout"),
-                ..member("TcpEstablishedTimeout", 479)
+                ..member("TcpEstablishedTimeout", 483)
             },
             m::Member {
                 location_name: Some("udpStreamTimeout"),
-                ..member("UdpStreamTimeout", 479)
+                ..member("UdpStreamTimeout", 483)
             },
             m::Member {
                 location_name: Some("udpTimeout"),
-                ..member("UdpTimeout", 479)
+                ..member("UdpTimeout", 483)
             },
         ])),
     },
@@ -2491,41 +2526,41 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 107)
+                ..member("ClientToken", 109)
             },
-            member("Description", 376),
+            member("Description", 380),
             m::Member {
                 location_name: Some("encrypted"),
-                ..member("Encrypted", 88)
+                ..member("Encrypted", 90)
             },
             m::Member {
                 location_name: Some("kmsKeyId"),
-                ..member("KmsKeyId", 522)
+                ..member("KmsKeyId", 526)
             },
             m::Member {
                 required: true,
-                ..member("Name", 380)
+                ..member("Name", 384)
             },
             m::Member {
                 required: true,
-                ..member("SourceImageId", 851)
+                ..member("SourceImageId", 857)
             },
             m::Member {
                 required: true,
-                ..member("SourceRegion", 851)
+                ..member("SourceRegion", 857)
             },
-            member("DestinationOutpostArn", 851),
-            member("CopyImageTags", 88),
+            member("DestinationOutpostArn", 857),
+            member("CopyImageTags", 90),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 871)
+                ..member("TagSpecifications", 877)
             },
-            member("SnapshotCopyCompletionDurationMinutes", 608),
-            member("DestinationAvailabilityZone", 851),
-            member("DestinationAvailabilityZoneId", 851),
+            member("SnapshotCopyCompletionDurationMinutes", 612),
+            member("DestinationAvailabilityZone", 857),
+            member("DestinationAvailabilityZoneId", 857),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -2533,7 +2568,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "CopyImageResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("imageId"),
-            ..member("ImageId", 851)
+            ..member("ImageId", 857)
         }])),
     },
     m::Shape {
@@ -2543,7 +2578,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "CoreCountList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(110),
+            member: m::ShapeId(112),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2565,7 +2600,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "CpuManufacturerSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(113),
+            member: m::ShapeId(115),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2575,11 +2610,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("coreCount"),
-                ..member("CoreCount", 479)
+                ..member("CoreCount", 483)
             },
             m::Member {
                 location_name: Some("threadsPerCore"),
-                ..member("ThreadsPerCore", 479)
+                ..member("ThreadsPerCore", 483)
             },
             m::Member {
                 location_name: Some("amdSevSnp"),
@@ -2587,42 +2622,42 @@ pub static SHAPES: [m::Shape; 943] = [
             },
             m::Member {
                 location_name: Some("nestedVirtualization"),
-                ..member("NestedVirtualization", 658)
+                ..member("NestedVirtualization", 662)
             },
         ])),
     },
     m::Shape {
         name: "CpuOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CoreCount", 479),
-            member("ThreadsPerCore", 479),
+            member("CoreCount", 483),
+            member("ThreadsPerCore", 483),
             member("AmdSevSnp", 32),
-            member("NestedVirtualization", 658),
+            member("NestedVirtualization", 662),
         ])),
     },
     m::Shape {
         name: "CpuPerformanceFactor",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("referenceSet"),
-            ..member("References", 719)
+            ..member("References", 723)
         }])),
     },
     m::Shape {
         name: "CpuPerformanceFactorRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("Reference"),
-            ..member("References", 720)
+            ..member("References", 724)
         }])),
     },
     m::Shape {
         name: "CreateDefaultVpcRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("DryRun", 88)])),
+        kind: m::ShapeKind::Structure(structure(&[member("DryRun", 90)])),
     },
     m::Shape {
         name: "CreateDefaultVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 912)
+            ..member("Vpc", 918)
         }])),
     },
     m::Shape {
@@ -2631,15 +2666,15 @@ pub static SHAPES: [m::Shape; 943] = [
             m::Member {
                 location_name: Some("dhcpConfiguration"),
                 required: true,
-                ..member("DhcpConfigurations", 702)
+                ..member("DhcpConfigurations", 706)
             },
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 871)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -2647,7 +2682,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "CreateDhcpOptionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("dhcpOptions"),
-            ..member("DhcpOptions", 269)
+            ..member("DhcpOptions", 271)
         }])),
     },
     m::Shape {
@@ -2655,34 +2690,34 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 871)
+                ..member("TagSpecifications", 877)
             },
-            member("SnapshotLocation", 840),
+            member("SnapshotLocation", 846),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("instanceId"),
                 required: true,
-                ..member("InstanceId", 413)
+                ..member("InstanceId", 417)
             },
             m::Member {
                 location_name: Some("name"),
                 required: true,
-                ..member("Name", 380)
+                ..member("Name", 384)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 376)
+                ..member("Description", 380)
             },
             m::Member {
                 location_name: Some("noReboot"),
-                ..member("NoReboot", 88)
+                ..member("NoReboot", 90)
             },
             m::Member {
                 location_name: Some("blockDeviceMapping"),
-                ..member("BlockDeviceMappings", 85)
+                ..member("BlockDeviceMappings", 87)
             },
         ])),
     },
@@ -2690,7 +2725,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "CreateImageResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("imageId"),
-            ..member("ImageId", 851)
+            ..member("ImageId", 857)
         }])),
     },
     m::Shape {
@@ -2698,11 +2733,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 871)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -2710,7 +2745,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "CreateInternetGatewayResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGateway"),
-            ..member("InternetGateway", 480)
+            ..member("InternetGateway", 484)
         }])),
     },
     m::Shape {
@@ -2718,41 +2753,41 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("KeyName", 851)
+                ..member("KeyName", 857)
             },
-            member("KeyType", 521),
+            member("KeyType", 525),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 871)
+                ..member("TagSpecifications", 877)
             },
-            member("KeyFormat", 512),
+            member("KeyFormat", 516),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
     m::Shape {
         name: "CreateLaunchTemplateRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 88),
+            member("DryRun", 90),
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 851)
+                ..member("ClientToken", 857)
             },
             m::Member {
                 required: true,
-                ..member("LaunchTemplateName", 577)
+                ..member("LaunchTemplateName", 581)
             },
-            member("VersionDescription", 899),
+            member("VersionDescription", 905),
             m::Member {
                 required: true,
-                ..member("LaunchTemplateData", 776)
+                ..member("LaunchTemplateData", 782)
             },
-            member("Operator", 711),
+            member("Operator", 715),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 871)
+                ..member("TagSpecifications", 877)
             },
         ])),
     },
@@ -2761,31 +2796,31 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplate"),
-                ..member("LaunchTemplate", 526)
+                ..member("LaunchTemplate", 530)
             },
             m::Member {
                 location_name: Some("warning"),
-                ..member("Warning", 897)
+                ..member("Warning", 903)
             },
         ])),
     },
     m::Shape {
         name: "CreateLaunchTemplateVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 88),
+            member("DryRun", 90),
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 851)
+                ..member("ClientToken", 857)
             },
-            member("LaunchTemplateId", 553),
-            member("LaunchTemplateName", 577),
-            member("SourceVersion", 851),
-            member("VersionDescription", 899),
+            member("LaunchTemplateId", 557),
+            member("LaunchTemplateName", 581),
+            member("SourceVersion", 857),
+            member("VersionDescription", 905),
             m::Member {
                 required: true,
-                ..member("LaunchTemplateData", 776)
+                ..member("LaunchTemplateData", 782)
             },
-            member("ResolveAlias", 88),
+            member("ResolveAlias", 90),
         ])),
     },
     m::Shape {
@@ -2793,21 +2828,21 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateVersion"),
-                ..member("LaunchTemplateVersion", 593)
+                ..member("LaunchTemplateVersion", 597)
             },
             m::Member {
                 location_name: Some("warning"),
-                ..member("Warning", 897)
+                ..member("Warning", 903)
             },
         ])),
     },
     m::Shape {
         name: "CreateManagedPrefixListRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 88),
+            member("DryRun", 90),
             m::Member {
                 required: true,
-                ..member("PrefixListName", 851)
+                ..member("PrefixListName", 857)
             },
             m::Member {
                 location_name: Some("Entry"),
@@ -2815,19 +2850,19 @@ pub static SHAPES: [m::Shape; 943] = [
             },
             m::Member {
                 required: true,
-                ..member("MaxEntries", 479)
+                ..member("MaxEntries", 483)
             },
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 871)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 required: true,
-                ..member("AddressFamily", 851)
+                ..member("AddressFamily", 857)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 851)
+                ..member("ClientToken", 857)
             },
         ])),
     },
@@ -2835,7 +2870,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "CreateManagedPrefixListResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("prefixList"),
-            ..member("PrefixList", 609)
+            ..member("PrefixList", 613)
         }])),
     },
     m::Shape {
@@ -2843,48 +2878,48 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 666)
+                ..member("NetworkAclId", 670)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
                 required: true,
-                ..member("RuleNumber", 479)
+                ..member("RuleNumber", 483)
             },
             m::Member {
                 location_name: Some("protocol"),
                 required: true,
-                ..member("Protocol", 851)
+                ..member("Protocol", 857)
             },
             m::Member {
                 location_name: Some("ruleAction"),
                 required: true,
-                ..member("RuleAction", 808)
+                ..member("RuleAction", 814)
             },
             m::Member {
                 location_name: Some("egress"),
                 required: true,
-                ..member("Egress", 88)
+                ..member("Egress", 90)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 851)
+                ..member("CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 851)
+                ..member("Ipv6CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("Icmp"),
-                ..member("IcmpTypeCode", 372)
+                ..member("IcmpTypeCode", 376)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 730)
+                ..member("PortRange", 734)
             },
         ])),
     },
@@ -2893,20 +2928,20 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 871)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 851)
+                ..member("ClientToken", 857)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 929)
+                ..member("VpcId", 935)
             },
         ])),
     },
@@ -2915,11 +2950,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAcl"),
-                ..member("NetworkAcl", 660)
+                ..member("NetworkAcl", 664)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 851)
+                ..member("ClientToken", 857)
             },
         ])),
     },
@@ -2928,62 +2963,62 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Ipv4Prefix"),
-                ..member("Ipv4Prefixes", 494)
+                ..member("Ipv4Prefixes", 498)
             },
-            member("Ipv4PrefixCount", 479),
+            member("Ipv4PrefixCount", 483),
             m::Member {
                 location_name: Some("Ipv6Prefix"),
-                ..member("Ipv6Prefixes", 503)
+                ..member("Ipv6Prefixes", 507)
             },
-            member("Ipv6PrefixCount", 479),
-            member("InterfaceType", 680),
+            member("Ipv6PrefixCount", 483),
+            member("InterfaceType", 684),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 871)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 851)
+                ..member("ClientToken", 857)
             },
-            member("EnablePrimaryIpv6", 88),
-            member("ConnectionTrackingSpecification", 105),
-            member("Operator", 711),
+            member("EnablePrimaryIpv6", 90),
+            member("ConnectionTrackingSpecification", 107),
+            member("Operator", 715),
             m::Member {
                 location_name: Some("subnetId"),
                 required: true,
-                ..member("SubnetId", 856)
+                ..member("SubnetId", 862)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 851)
+                ..member("Description", 857)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 851)
+                ..member("PrivateIpAddress", 857)
             },
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("Groups", 825)
+                ..member("Groups", 831)
             },
             m::Member {
                 location_name: Some("privateIpAddresses"),
-                ..member("PrivateIpAddresses", 742)
+                ..member("PrivateIpAddresses", 746)
             },
             m::Member {
                 location_name: Some("secondaryPrivateIpAddressCount"),
-                ..member("SecondaryPrivateIpAddressCount", 479)
+                ..member("SecondaryPrivateIpAddressCount", 483)
             },
             m::Member {
                 location_name: Some("ipv6Addresses"),
-                ..member("Ipv6Addresses", 419)
+                ..member("Ipv6Addresses", 423)
             },
             m::Member {
                 location_name: Some("ipv6AddressCount"),
-                ..member("Ipv6AddressCount", 479)
+                ..member("Ipv6AddressCount", 483)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -2992,64 +3027,64 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkInterface"),
-                ..member("NetworkInterface", 675)
+                ..member("NetworkInterface", 679)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 851)
+                ..member("ClientToken", 857)
             },
         ])),
     },
     m::Shape {
         name: "CreateRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 736),
-            member("VpcEndpointId", 928),
-            member("TransitGatewayId", 883),
-            member("LocalGatewayId", 601),
-            member("CarrierGatewayId", 101),
-            member("CoreNetworkArn", 112),
-            member("OdbNetworkArn", 709),
+            member("DestinationPrefixListId", 740),
+            member("VpcEndpointId", 934),
+            member("TransitGatewayId", 889),
+            member("LocalGatewayId", 605),
+            member("CarrierGatewayId", 103),
+            member("CoreNetworkArn", 114),
+            member("OdbNetworkArn", 713),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 805)
+                ..member("RouteTableId", 811)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 851)
+                ..member("DestinationCidrBlock", 857)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 795)
+                ..member("GatewayId", 801)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 851)
+                ..member("DestinationIpv6CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 300)
+                ..member("EgressOnlyInternetGatewayId", 304)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 413)
+                ..member("InstanceId", 417)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 681)
+                ..member("NetworkInterfaceId", 685)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 934)
+                ..member("VpcPeeringConnectionId", 940)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 657)
+                ..member("NatGatewayId", 661)
             },
         ])),
     },
@@ -3057,7 +3092,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "CreateRouteResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("return"),
-            ..member("Return", 88)
+            ..member("Return", 90)
         }])),
     },
     m::Shape {
@@ -3065,20 +3100,20 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 871)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 851)
+                ..member("ClientToken", 857)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 929)
+                ..member("VpcId", 935)
             },
         ])),
     },
@@ -3087,11 +3122,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTable"),
-                ..member("RouteTable", 799)
+                ..member("RouteTable", 805)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 851)
+                ..member("ClientToken", 857)
             },
         ])),
     },
@@ -3101,20 +3136,20 @@ pub static SHAPES: [m::Shape; 943] = [
             m::Member {
                 location_name: Some("GroupDescription"),
                 required: true,
-                ..member("Description", 851)
+                ..member("Description", 857)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 851)
+                ..member("GroupName", 857)
             },
-            member("VpcId", 929),
+            member("VpcId", 935),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 871)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -3123,15 +3158,15 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 851)
+                ..member("GroupId", 857)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 851)
+                ..member("SecurityGroupArn", 857)
             },
         ])),
     },
@@ -3140,25 +3175,25 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 871)
+                ..member("TagSpecifications", 877)
             },
-            member("AvailabilityZone", 851),
-            member("AvailabilityZoneId", 851),
-            member("CidrBlock", 851),
-            member("Ipv6CidrBlock", 851),
-            member("OutpostArn", 851),
+            member("AvailabilityZone", 857),
+            member("AvailabilityZoneId", 857),
+            member("CidrBlock", 857),
+            member("Ipv6CidrBlock", 857),
+            member("OutpostArn", 857),
             m::Member {
                 required: true,
-                ..member("VpcId", 929)
+                ..member("VpcId", 935)
             },
-            member("Ipv6Native", 88),
-            member("Ipv4IpamPoolId", 491),
-            member("Ipv4NetmaskLength", 659),
-            member("Ipv6IpamPoolId", 491),
-            member("Ipv6NetmaskLength", 659),
+            member("Ipv6Native", 90),
+            member("Ipv4IpamPoolId", 495),
+            member("Ipv4NetmaskLength", 663),
+            member("Ipv6IpamPoolId", 495),
+            member("Ipv6NetmaskLength", 663),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -3166,7 +3201,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "CreateSubnetResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("subnet"),
-            ..member("Subnet", 852)
+            ..member("Subnet", 858)
         }])),
     },
     m::Shape {
@@ -3174,47 +3209,47 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("ResourceId"),
                 required: true,
-                ..member("Resources", 782)
+                ..member("Resources", 788)
             },
             m::Member {
                 location_name: Some("Tag"),
                 required: true,
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
         ])),
     },
     m::Shape {
         name: "CreateVpcRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 851),
-            member("Ipv6Pool", 502),
-            member("Ipv6CidrBlock", 851),
-            member("Ipv4IpamPoolId", 491),
-            member("Ipv4NetmaskLength", 659),
-            member("Ipv6IpamPoolId", 491),
-            member("Ipv6NetmaskLength", 659),
-            member("Ipv6CidrBlockNetworkBorderGroup", 851),
-            member("VpcEncryptionControl", 920),
+            member("CidrBlock", 857),
+            member("Ipv6Pool", 506),
+            member("Ipv6CidrBlock", 857),
+            member("Ipv4IpamPoolId", 495),
+            member("Ipv4NetmaskLength", 663),
+            member("Ipv6IpamPoolId", 495),
+            member("Ipv6NetmaskLength", 663),
+            member("Ipv6CidrBlockNetworkBorderGroup", 857),
+            member("VpcEncryptionControl", 926),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 871)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 873)
+                ..member("InstanceTenancy", 879)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
-                ..member("AmazonProvidedIpv6CidrBlock", 88)
+                ..member("AmazonProvidedIpv6CidrBlock", 90)
             },
         ])),
     },
@@ -3222,21 +3257,21 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "CreateVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 912)
+            ..member("Vpc", 918)
         }])),
     },
     m::Shape {
         name: "CreditSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("cpuCredits"),
-            ..member("CpuCredits", 851)
+            ..member("CpuCredits", 857)
         }])),
     },
     m::Shape {
         name: "CreditSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("CpuCredits", 851)
+            ..member("CpuCredits", 857)
         }])),
     },
     m::Shape {
@@ -3268,15 +3303,15 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("defaultTcpEstablishedTimeout"),
-                ..member("DefaultTcpEstablishedTimeout", 162)
+                ..member("DefaultTcpEstablishedTimeout", 164)
             },
             m::Member {
                 location_name: Some("defaultUdpTimeout"),
-                ..member("DefaultUdpTimeout", 164)
+                ..member("DefaultUdpTimeout", 166)
             },
             m::Member {
                 location_name: Some("defaultUdpStreamTimeout"),
-                ..member("DefaultUdpStreamTimeout", 163)
+                ..member("DefaultUdpStreamTimeout", 165)
             },
         ])),
     },
@@ -3309,11 +3344,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("DhcpOptionsId", 270)
+                ..member("DhcpOptionsId", 272)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -3322,23 +3357,23 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 483)
+                ..member("InternetGatewayId", 487)
             },
         ])),
     },
     m::Shape {
         name: "DeleteKeyPairRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("KeyName", 520),
-            member("KeyPairId", 515),
+            member("KeyName", 524),
+            member("KeyPairId", 519),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -3347,39 +3382,39 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 88)
+                ..member("Return", 90)
             },
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 851)
+                ..member("KeyPairId", 857)
             },
         ])),
     },
     m::Shape {
         name: "DeleteLaunchTemplateRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 88),
-            member("LaunchTemplateId", 553),
-            member("LaunchTemplateName", 577),
+            member("DryRun", 90),
+            member("LaunchTemplateId", 557),
+            member("LaunchTemplateName", 581),
         ])),
     },
     m::Shape {
         name: "DeleteLaunchTemplateResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("launchTemplate"),
-            ..member("LaunchTemplate", 526)
+            ..member("LaunchTemplate", 530)
         }])),
     },
     m::Shape {
         name: "DeleteLaunchTemplateVersionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 88),
-            member("LaunchTemplateId", 553),
-            member("LaunchTemplateName", 577),
+            member("DryRun", 90),
+            member("LaunchTemplateId", 557),
+            member("LaunchTemplateName", 581),
             m::Member {
                 location_name: Some("LaunchTemplateVersion"),
                 required: true,
-                ..member("Versions", 900)
+                ..member("Versions", 906)
             },
         ])),
     },
@@ -3388,26 +3423,26 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateId"),
-                ..member("LaunchTemplateId", 851)
+                ..member("LaunchTemplateId", 857)
             },
             m::Member {
                 location_name: Some("launchTemplateName"),
-                ..member("LaunchTemplateName", 851)
+                ..member("LaunchTemplateName", 857)
             },
             m::Member {
                 location_name: Some("versionNumber"),
-                ..member("VersionNumber", 608)
+                ..member("VersionNumber", 612)
             },
             m::Member {
                 location_name: Some("responseError"),
-                ..member("ResponseError", 784)
+                ..member("ResponseError", 790)
             },
         ])),
     },
     m::Shape {
         name: "DeleteLaunchTemplateVersionsResponseErrorSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(173),
+            member: m::ShapeId(175),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3417,22 +3452,22 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateId"),
-                ..member("LaunchTemplateId", 851)
+                ..member("LaunchTemplateId", 857)
             },
             m::Member {
                 location_name: Some("launchTemplateName"),
-                ..member("LaunchTemplateName", 851)
+                ..member("LaunchTemplateName", 857)
             },
             m::Member {
                 location_name: Some("versionNumber"),
-                ..member("VersionNumber", 608)
+                ..member("VersionNumber", 612)
             },
         ])),
     },
     m::Shape {
         name: "DeleteLaunchTemplateVersionsResponseSuccessSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(175),
+            member: m::ShapeId(177),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3442,21 +3477,21 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("successfullyDeletedLaunchTemplateVersionSet"),
-                ..member("SuccessfullyDeletedLaunchTemplateVersions", 176)
+                ..member("SuccessfullyDeletedLaunchTemplateVersions", 178)
             },
             m::Member {
                 location_name: Some("unsuccessfullyDeletedLaunchTemplateVersionSet"),
-                ..member("UnsuccessfullyDeletedLaunchTemplateVersions", 174)
+                ..member("UnsuccessfullyDeletedLaunchTemplateVersions", 176)
             },
         ])),
     },
     m::Shape {
         name: "DeleteManagedPrefixListRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 88),
+            member("DryRun", 90),
             m::Member {
                 required: true,
-                ..member("PrefixListId", 736)
+                ..member("PrefixListId", 740)
             },
         ])),
     },
@@ -3464,7 +3499,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "DeleteManagedPrefixListResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("prefixList"),
-            ..member("PrefixList", 609)
+            ..member("PrefixList", 613)
         }])),
     },
     m::Shape {
@@ -3472,22 +3507,22 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 666)
+                ..member("NetworkAclId", 670)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
                 required: true,
-                ..member("RuleNumber", 479)
+                ..member("RuleNumber", 483)
             },
             m::Member {
                 location_name: Some("egress"),
                 required: true,
-                ..member("Egress", 88)
+                ..member("Egress", 90)
             },
         ])),
     },
@@ -3496,12 +3531,12 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 666)
+                ..member("NetworkAclId", 670)
             },
         ])),
     },
@@ -3510,35 +3545,35 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
                 required: true,
-                ..member("NetworkInterfaceId", 681)
+                ..member("NetworkInterfaceId", 685)
             },
         ])),
     },
     m::Shape {
         name: "DeleteRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 736),
+            member("DestinationPrefixListId", 740),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 805)
+                ..member("RouteTableId", 811)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 851)
+                ..member("DestinationCidrBlock", 857)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 851)
+                ..member("DestinationIpv6CidrBlock", 857)
             },
         ])),
     },
@@ -3547,23 +3582,23 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 805)
+                ..member("RouteTableId", 811)
             },
         ])),
     },
     m::Shape {
         name: "DeleteSecurityGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupId", 824),
-            member("GroupName", 827),
+            member("GroupId", 830),
+            member("GroupName", 833),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -3572,18 +3607,18 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 88)
+                ..member("Return", 90)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 824)
+                ..member("GroupId", 830)
             },
         ])),
     },
     m::Shape {
         name: "DeleteSnapshotResultSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(188),
+            member: m::ShapeId(190),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3593,11 +3628,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("snapshotId"),
-                ..member("SnapshotId", 839)
+                ..member("SnapshotId", 845)
             },
             m::Member {
                 location_name: Some("returnCode"),
-                ..member("ReturnCode", 841)
+                ..member("ReturnCode", 847)
             },
         ])),
     },
@@ -3606,11 +3641,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SubnetId", 856)
+                ..member("SubnetId", 862)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -3619,16 +3654,16 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("resourceId"),
                 required: true,
-                ..member("Resources", 782)
+                ..member("Resources", 788)
             },
             m::Member {
                 location_name: Some("tag"),
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
         ])),
     },
@@ -3637,11 +3672,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VpcId", 929)
+                ..member("VpcId", 935)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -3650,12 +3685,12 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ImageId", 377)
+                ..member("ImageId", 381)
             },
-            member("DeleteAssociatedSnapshots", 88),
+            member("DeleteAssociatedSnapshots", 90),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -3664,11 +3699,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 88)
+                ..member("Return", 90)
             },
             m::Member {
                 location_name: Some("deleteSnapshotResultSet"),
-                ..member("DeleteSnapshotResults", 187)
+                ..member("DeleteSnapshotResults", 189)
             },
         ])),
     },
@@ -3677,7 +3712,7 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("attributeName"),
@@ -3700,9 +3735,9 @@ pub static SHAPES: [m::Shape; 943] = [
                 ..member("AllocationIds", 29)
             },
             member("Attribute", 21),
-            member("NextToken", 703),
+            member("NextToken", 707),
             member("MaxResults", 23),
-            member("DryRun", 88),
+            member("DryRun", 90),
         ])),
     },
     m::Shape {
@@ -3714,7 +3749,7 @@ pub static SHAPES: [m::Shape; 943] = [
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 703)
+                ..member("NextToken", 707)
             },
         ])),
     },
@@ -3723,15 +3758,15 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("PublicIp"),
-                ..member("PublicIps", 754)
+                ..member("PublicIps", 758)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
             m::Member {
                 location_name: Some("AllocationId"),
@@ -3751,20 +3786,20 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ZoneName"),
-                ..member("ZoneNames", 939)
+                ..member("ZoneNames", 945)
             },
             m::Member {
                 location_name: Some("ZoneId"),
-                ..member("ZoneIds", 938)
+                ..member("ZoneIds", 944)
             },
-            member("AllAvailabilityZones", 88),
+            member("AllAvailabilityZones", 90),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
         ])),
     },
@@ -3772,7 +3807,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "DescribeAvailabilityZonesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("availabilityZoneInfo"),
-            ..member("AvailabilityZones", 61)
+            ..member("AvailabilityZones", 63)
         }])),
     },
     m::Shape {
@@ -3784,17 +3819,17 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("DhcpOptionsId"),
-                ..member("DhcpOptionsIds", 271)
+                ..member("DhcpOptionsIds", 273)
             },
-            member("NextToken", 851),
-            member("MaxResults", 202),
+            member("NextToken", 857),
+            member("MaxResults", 204),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
         ])),
     },
@@ -3803,11 +3838,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 851)
+                ..member("NextToken", 857)
             },
             m::Member {
                 location_name: Some("dhcpOptionsSet"),
-                ..member("DhcpOptions", 272)
+                ..member("DhcpOptions", 274)
             },
         ])),
     },
@@ -3820,14 +3855,14 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("AssociationId"),
-                ..member("AssociationIds", 44)
+                ..member("AssociationIds", 46)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
-            member("MaxResults", 205),
-            member("NextToken", 703),
+            member("MaxResults", 207),
+            member("NextToken", 707),
         ])),
     },
     m::Shape {
@@ -3835,11 +3870,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("iamInstanceProfileAssociationSet"),
-                ..member("IamInstanceProfileAssociations", 369)
+                ..member("IamInstanceProfileAssociations", 373)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 703)
+                ..member("NextToken", 707)
             },
         ])),
     },
@@ -3848,15 +3883,15 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 375)
+                ..member("Attribute", 379)
             },
             m::Member {
                 required: true,
-                ..member("ImageId", 377)
+                ..member("ImageId", 381)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -3865,27 +3900,27 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ExecutableBy"),
-                ..member("ExecutableUsers", 328)
+                ..member("ExecutableUsers", 332)
             },
             m::Member {
                 location_name: Some("ImageId"),
-                ..member("ImageIds", 378)
+                ..member("ImageIds", 382)
             },
             m::Member {
                 location_name: Some("Owner"),
-                ..member("Owners", 715)
+                ..member("Owners", 719)
             },
-            member("IncludeDeprecated", 88),
-            member("IncludeDisabled", 88),
-            member("MaxResults", 479),
-            member("NextToken", 851),
+            member("IncludeDeprecated", 90),
+            member("IncludeDisabled", 90),
+            member("MaxResults", 483),
+            member("NextToken", 857),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
         ])),
     },
@@ -3894,11 +3929,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 851)
+                ..member("NextToken", 857)
             },
             m::Member {
                 location_name: Some("imagesSet"),
-                ..member("Images", 379)
+                ..member("Images", 383)
             },
         ])),
     },
@@ -3907,17 +3942,17 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("instanceId"),
                 required: true,
-                ..member("InstanceId", 413)
+                ..member("InstanceId", 417)
             },
             m::Member {
                 location_name: Some("attribute"),
                 required: true,
-                ..member("Attribute", 400)
+                ..member("Attribute", 404)
             },
         ])),
     },
@@ -3928,17 +3963,17 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "DescribeInstanceCreditSpecificationsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 88),
+            member("DryRun", 90),
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
             m::Member {
                 location_name: Some("InstanceId"),
-                ..member("InstanceIds", 414)
+                ..member("InstanceIds", 418)
             },
-            member("MaxResults", 212),
-            member("NextToken", 851),
+            member("MaxResults", 214),
+            member("NextToken", 857),
         ])),
     },
     m::Shape {
@@ -3946,11 +3981,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceCreditSpecificationSet"),
-                ..member("InstanceCreditSpecifications", 409)
+                ..member("InstanceCreditSpecifications", 413)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 851)
+                ..member("NextToken", 857)
             },
         ])),
     },
@@ -3959,22 +3994,22 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("InstanceId"),
-                ..member("InstanceIds", 414)
+                ..member("InstanceIds", 418)
             },
-            member("MaxResults", 479),
-            member("NextToken", 851),
-            member("IncludeManagedResources", 88),
+            member("MaxResults", 483),
+            member("NextToken", 857),
+            member("IncludeManagedResources", 90),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
             m::Member {
                 location_name: Some("includeAllInstances"),
-                ..member("IncludeAllInstances", 88)
+                ..member("IncludeAllInstances", 90)
             },
         ])),
     },
@@ -3983,25 +4018,25 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceStatusSet"),
-                ..member("InstanceStatuses", 468)
+                ..member("InstanceStatuses", 472)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 851)
+                ..member("NextToken", 857)
             },
         ])),
     },
     m::Shape {
         name: "DescribeInstanceTypeOfferingsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 88),
-            member("LocationType", 606),
+            member("DryRun", 90),
+            member("LocationType", 610),
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
-            member("MaxResults", 155),
-            member("NextToken", 703),
+            member("MaxResults", 157),
+            member("NextToken", 707),
         ])),
     },
     m::Shape {
@@ -4009,29 +4044,29 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceTypeOfferingSet"),
-                ..member("InstanceTypeOfferings", 478)
+                ..member("InstanceTypeOfferings", 482)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 703)
+                ..member("NextToken", 707)
             },
         ])),
     },
     m::Shape {
         name: "DescribeInstanceTypesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 88),
+            member("DryRun", 90),
             m::Member {
                 location_name: Some("InstanceType"),
-                ..member("InstanceTypes", 775)
+                ..member("InstanceTypes", 781)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
-            member("MaxResults", 154),
-            member("NextToken", 703),
-            member("IncludeUnsupportedInRegion", 387),
+            member("MaxResults", 156),
+            member("NextToken", 707),
+            member("IncludeUnsupportedInRegion", 391),
         ])),
     },
     m::Shape {
@@ -4039,11 +4074,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceTypeSet"),
-                ..member("InstanceTypes", 476)
+                ..member("InstanceTypes", 480)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 703)
+                ..member("NextToken", 707)
             },
         ])),
     },
@@ -4052,24 +4087,24 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("InstanceId"),
-                ..member("InstanceIds", 414)
+                ..member("InstanceIds", 418)
             },
-            member("IncludeManagedResources", 88),
+            member("IncludeManagedResources", 90),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 851)
+                ..member("NextToken", 857)
             },
             m::Member {
                 location_name: Some("maxResults"),
-                ..member("MaxResults", 479)
+                ..member("MaxResults", 483)
             },
         ])),
     },
@@ -4078,11 +4113,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 851)
+                ..member("NextToken", 857)
             },
             m::Member {
                 location_name: Some("reservationSet"),
-                ..member("Reservations", 778)
+                ..member("Reservations", 784)
             },
         ])),
     },
@@ -4093,19 +4128,19 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "DescribeInternetGatewaysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 851),
-            member("MaxResults", 223),
+            member("NextToken", 857),
+            member("MaxResults", 225),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayIds", 484)
+                ..member("InternetGatewayIds", 488)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
         ])),
     },
@@ -4114,11 +4149,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGatewaySet"),
-                ..member("InternetGateways", 485)
+                ..member("InternetGateways", 489)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 851)
+                ..member("NextToken", 857)
             },
         ])),
     },
@@ -4127,20 +4162,20 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("KeyName"),
-                ..member("KeyNames", 513)
+                ..member("KeyNames", 517)
             },
             m::Member {
                 location_name: Some("KeyPairId"),
-                ..member("KeyPairIds", 516)
+                ..member("KeyPairIds", 520)
             },
-            member("IncludePublicKey", 88),
+            member("IncludePublicKey", 90),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
         ])),
     },
@@ -4148,29 +4183,29 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "DescribeKeyPairsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("keySet"),
-            ..member("KeyPairs", 518)
+            ..member("KeyPairs", 522)
         }])),
     },
     m::Shape {
         name: "DescribeLaunchTemplateVersionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 88),
-            member("LaunchTemplateId", 553),
-            member("LaunchTemplateName", 577),
+            member("DryRun", 90),
+            member("LaunchTemplateId", 557),
+            member("LaunchTemplateName", 581),
             m::Member {
                 location_name: Some("LaunchTemplateVersion"),
-                ..member("Versions", 900)
+                ..member("Versions", 906)
             },
-            member("MinVersion", 851),
-            member("MaxVersion", 851),
-            member("NextToken", 851),
-            member("MaxResults", 479),
+            member("MinVersion", 857),
+            member("MaxVersion", 857),
+            member("NextToken", 857),
+            member("MaxResults", 483),
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
-            member("ResolveAlias", 88),
-            member("IncludeManagedResources", 88),
+            member("ResolveAlias", 90),
+            member("IncludeManagedResources", 90),
         ])),
     },
     m::Shape {
@@ -4178,11 +4213,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateVersionSet"),
-                ..member("LaunchTemplateVersions", 594)
+                ..member("LaunchTemplateVersions", 598)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 851)
+                ..member("NextToken", 857)
             },
         ])),
     },
@@ -4193,22 +4228,22 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "DescribeLaunchTemplatesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 88),
+            member("DryRun", 90),
             m::Member {
                 location_name: Some("LaunchTemplateId"),
-                ..member("LaunchTemplateIds", 554)
+                ..member("LaunchTemplateIds", 558)
             },
             m::Member {
                 location_name: Some("LaunchTemplateName"),
-                ..member("LaunchTemplateNames", 578)
+                ..member("LaunchTemplateNames", 582)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
-            member("NextToken", 851),
-            member("MaxResults", 230),
-            member("IncludeManagedResources", 88),
+            member("NextToken", 857),
+            member("MaxResults", 232),
+            member("IncludeManagedResources", 90),
         ])),
     },
     m::Shape {
@@ -4216,27 +4251,27 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplates"),
-                ..member("LaunchTemplates", 585)
+                ..member("LaunchTemplates", 589)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 851)
+                ..member("NextToken", 857)
             },
         ])),
     },
     m::Shape {
         name: "DescribeManagedPrefixListsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 88),
+            member("DryRun", 90),
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
-            member("MaxResults", 735),
-            member("NextToken", 703),
+            member("MaxResults", 739),
+            member("NextToken", 707),
             m::Member {
                 location_name: Some("PrefixListId"),
-                ..member("PrefixListIds", 898)
+                ..member("PrefixListIds", 904)
             },
         ])),
     },
@@ -4245,11 +4280,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 703)
+                ..member("NextToken", 707)
             },
             m::Member {
                 location_name: Some("prefixListSet"),
-                ..member("PrefixLists", 610)
+                ..member("PrefixLists", 614)
             },
         ])),
     },
@@ -4260,19 +4295,19 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "DescribeNetworkAclsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 851),
-            member("MaxResults", 235),
+            member("NextToken", 857),
+            member("MaxResults", 237),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("NetworkAclId"),
-                ..member("NetworkAclIds", 667)
+                ..member("NetworkAclIds", 671)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
         ])),
     },
@@ -4281,11 +4316,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclSet"),
-                ..member("NetworkAcls", 668)
+                ..member("NetworkAcls", 672)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 851)
+                ..member("NextToken", 857)
             },
         ])),
     },
@@ -4296,20 +4331,20 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "DescribeNetworkInterfacesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 851),
-            member("MaxResults", 238),
-            member("IncludeManagedResources", 88),
+            member("NextToken", 857),
+            member("MaxResults", 240),
+            member("IncludeManagedResources", 90),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("NetworkInterfaceId"),
-                ..member("NetworkInterfaceIds", 682)
+                ..member("NetworkInterfaceIds", 686)
             },
             m::Member {
                 location_name: Some("filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
         ])),
     },
@@ -4318,11 +4353,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkInterfaceSet"),
-                ..member("NetworkInterfaces", 685)
+                ..member("NetworkInterfaces", 689)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 851)
+                ..member("NextToken", 857)
             },
         ])),
     },
@@ -4331,16 +4366,16 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("RegionName"),
-                ..member("RegionNames", 763)
+                ..member("RegionNames", 767)
             },
-            member("AllRegions", 88),
+            member("AllRegions", 90),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
         ])),
     },
@@ -4348,7 +4383,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "DescribeRegionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("regionInfo"),
-            ..member("Regions", 762)
+            ..member("Regions", 766)
         }])),
     },
     m::Shape {
@@ -4358,19 +4393,19 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "DescribeRouteTablesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 851),
-            member("MaxResults", 243),
+            member("NextToken", 857),
+            member("MaxResults", 245),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("RouteTableId"),
-                ..member("RouteTableIds", 806)
+                ..member("RouteTableIds", 812)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
         ])),
     },
@@ -4379,11 +4414,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTableSet"),
-                ..member("RouteTables", 807)
+                ..member("RouteTables", 813)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 851)
+                ..member("NextToken", 857)
             },
         ])),
     },
@@ -4396,15 +4431,15 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 830)
+                ..member("SecurityGroupRuleIds", 836)
             },
-            member("DryRun", 88),
-            member("NextToken", 851),
-            member("MaxResults", 246),
+            member("DryRun", 90),
+            member("NextToken", 857),
+            member("MaxResults", 248),
         ])),
     },
     m::Shape {
@@ -4412,11 +4447,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 831)
+                ..member("SecurityGroupRules", 837)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 851)
+                ..member("NextToken", 857)
             },
         ])),
     },
@@ -4429,21 +4464,21 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("GroupId"),
-                ..member("GroupIds", 356)
+                ..member("GroupIds", 360)
             },
             m::Member {
                 location_name: Some("GroupName"),
-                ..member("GroupNames", 359)
+                ..member("GroupNames", 363)
             },
-            member("NextToken", 851),
-            member("MaxResults", 249),
+            member("NextToken", 857),
+            member("MaxResults", 251),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
         ])),
     },
@@ -4452,11 +4487,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 851)
+                ..member("NextToken", 857)
             },
             m::Member {
                 location_name: Some("securityGroupInfo"),
-                ..member("SecurityGroups", 826)
+                ..member("SecurityGroups", 832)
             },
         ])),
     },
@@ -4469,17 +4504,17 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
             m::Member {
                 location_name: Some("SubnetId"),
-                ..member("SubnetIds", 857)
+                ..member("SubnetIds", 863)
             },
-            member("NextToken", 851),
-            member("MaxResults", 252),
+            member("NextToken", 857),
+            member("MaxResults", 254),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -4488,11 +4523,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 851)
+                ..member("NextToken", 857)
             },
             m::Member {
                 location_name: Some("subnetSet"),
-                ..member("Subnets", 860)
+                ..member("Subnets", 866)
             },
         ])),
     },
@@ -4501,19 +4536,19 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
             m::Member {
                 location_name: Some("maxResults"),
-                ..member("MaxResults", 479)
+                ..member("MaxResults", 483)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 851)
+                ..member("NextToken", 857)
             },
         ])),
     },
@@ -4522,11 +4557,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 851)
+                ..member("NextToken", 857)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 868)
+                ..member("Tags", 874)
             },
         ])),
     },
@@ -4535,24 +4570,24 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("VolumeId"),
-                ..member("VolumeIds", 908)
+                ..member("VolumeIds", 914)
             },
-            member("IncludeManagedResources", 88),
+            member("IncludeManagedResources", 90),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 851)
+                ..member("NextToken", 857)
             },
             m::Member {
                 location_name: Some("maxResults"),
-                ..member("MaxResults", 479)
+                ..member("MaxResults", 483)
             },
         ])),
     },
@@ -4561,11 +4596,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 851)
+                ..member("NextToken", 857)
             },
             m::Member {
                 location_name: Some("volumeSet"),
-                ..member("Volumes", 909)
+                ..member("Volumes", 915)
             },
         ])),
     },
@@ -4574,15 +4609,15 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 913)
+                ..member("Attribute", 919)
             },
             m::Member {
                 required: true,
-                ..member("VpcId", 929)
+                ..member("VpcId", 935)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -4591,19 +4626,19 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("enableDnsHostnames"),
-                ..member("EnableDnsHostnames", 50)
+                ..member("EnableDnsHostnames", 52)
             },
             m::Member {
                 location_name: Some("enableDnsSupport"),
-                ..member("EnableDnsSupport", 50)
+                ..member("EnableDnsSupport", 52)
             },
             m::Member {
                 location_name: Some("enableNetworkAddressUsageMetrics"),
-                ..member("EnableNetworkAddressUsageMetrics", 50)
+                ..member("EnableNetworkAddressUsageMetrics", 52)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 851)
+                ..member("VpcId", 857)
             },
         ])),
     },
@@ -4616,17 +4651,17 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 330)
+                ..member("Filters", 334)
             },
             m::Member {
                 location_name: Some("VpcId"),
-                ..member("VpcIds", 930)
+                ..member("VpcIds", 936)
             },
-            member("NextToken", 851),
-            member("MaxResults", 261),
+            member("NextToken", 857),
+            member("MaxResults", 263),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -4635,11 +4670,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 851)
+                ..member("NextToken", 857)
             },
             m::Member {
                 location_name: Some("vpcSet"),
-                ..member("Vpcs", 933)
+                ..member("Vpcs", 939)
             },
         ])),
     },
@@ -4648,17 +4683,17 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 483)
+                ..member("InternetGatewayId", 487)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 929)
+                ..member("VpcId", 935)
             },
         ])),
     },
@@ -4673,18 +4708,18 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 851)
+                ..member("Key", 857)
             },
             m::Member {
                 location_name: Some("valueSet"),
-                ..member("Values", 268)
+                ..member("Values", 270)
             },
         ])),
     },
     m::Shape {
         name: "DhcpConfigurationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(266),
+            member: m::ShapeId(268),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4692,7 +4727,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "DhcpConfigurationValueList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(51),
+            member: m::ShapeId(53),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4702,19 +4737,19 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 851)
+                ..member("OwnerId", 857)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 851)
+                ..member("DhcpOptionsId", 857)
             },
             m::Member {
                 location_name: Some("dhcpConfigurationSet"),
-                ..member("DhcpConfigurations", 267)
+                ..member("DhcpConfigurations", 269)
             },
         ])),
     },
@@ -4725,7 +4760,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "DhcpOptionsIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(270),
+            member: m::ShapeId(272),
             member_location_name: Some("DhcpOptionsId"),
             flattened: false,
         }),
@@ -4733,7 +4768,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "DhcpOptionsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(269),
+            member: m::ShapeId(271),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4741,25 +4776,39 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "DisassociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssociationId", 315),
-            member("PublicIp", 301),
+            member("AssociationId", 319),
+            member("PublicIp", 305),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
+    },
+    m::Shape {
+        name: "DisassociateIamInstanceProfileRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("AssociationId", 372)
+        }])),
+    },
+    m::Shape {
+        name: "DisassociateIamInstanceProfileResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("iamInstanceProfileAssociation"),
+            ..member("IamInstanceProfileAssociation", 371)
+        }])),
     },
     m::Shape {
         name: "DisassociateRouteTableRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 801)
+                ..member("AssociationId", 807)
             },
         ])),
     },
@@ -4768,7 +4817,7 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
             required: true,
-            ..member("AssociationId", 914)
+            ..member("AssociationId", 920)
         }])),
     },
     m::Shape {
@@ -4776,15 +4825,15 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 931)
+                ..member("Ipv6CidrBlockAssociation", 937)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 915)
+                ..member("CidrBlockAssociation", 921)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 851)
+                ..member("VpcId", 857)
             },
         ])),
     },
@@ -4797,22 +4846,22 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("sizeInGB"),
-                ..member("SizeInGB", 280)
+                ..member("SizeInGB", 284)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 277)
+                ..member("Count", 281)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 281)
+                ..member("Type", 285)
             },
         ])),
     },
     m::Shape {
         name: "DiskInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(278),
+            member: m::ShapeId(282),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4842,47 +4891,47 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 88)
+                ..member("DeleteOnTermination", 90)
             },
             m::Member {
                 location_name: Some("iops"),
-                ..member("Iops", 479)
+                ..member("Iops", 483)
             },
             m::Member {
                 location_name: Some("snapshotId"),
-                ..member("SnapshotId", 839)
+                ..member("SnapshotId", 845)
             },
             m::Member {
                 location_name: Some("volumeSize"),
-                ..member("VolumeSize", 479)
+                ..member("VolumeSize", 483)
             },
             m::Member {
                 location_name: Some("volumeType"),
-                ..member("VolumeType", 911)
+                ..member("VolumeType", 917)
             },
             m::Member {
                 location_name: Some("kmsKeyId"),
-                ..member("KmsKeyId", 851)
+                ..member("KmsKeyId", 857)
             },
             m::Member {
                 location_name: Some("throughput"),
-                ..member("Throughput", 479)
+                ..member("Throughput", 483)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 851)
+                ..member("OutpostArn", 857)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 851)
+                ..member("AvailabilityZone", 857)
             },
             m::Member {
                 location_name: Some("encrypted"),
-                ..member("Encrypted", 88)
+                ..member("Encrypted", 90)
             },
-            member("VolumeInitializationRate", 479),
-            member("AvailabilityZoneId", 851),
-            member("EbsCardIndex", 479),
+            member("VolumeInitializationRate", 483),
+            member("AvailabilityZoneId", 857),
+            member("EbsCardIndex", 483),
         ])),
     },
     m::Shape {
@@ -4894,38 +4943,38 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ebsCardIndex"),
-                ..member("EbsCardIndex", 285)
+                ..member("EbsCardIndex", 289)
             },
             m::Member {
                 location_name: Some("baselineBandwidthInMbps"),
-                ..member("BaselineBandwidthInMbps", 73)
+                ..member("BaselineBandwidthInMbps", 75)
             },
             m::Member {
                 location_name: Some("baselineThroughputInMBps"),
-                ..member("BaselineThroughputInMBps", 79)
+                ..member("BaselineThroughputInMBps", 81)
             },
             m::Member {
                 location_name: Some("baselineIops"),
-                ..member("BaselineIops", 76)
+                ..member("BaselineIops", 78)
             },
             m::Member {
                 location_name: Some("maximumBandwidthInMbps"),
-                ..member("MaximumBandwidthInMbps", 615)
+                ..member("MaximumBandwidthInMbps", 619)
             },
             m::Member {
                 location_name: Some("maximumThroughputInMBps"),
-                ..member("MaximumThroughputInMBps", 624)
+                ..member("MaximumThroughputInMBps", 628)
             },
             m::Member {
                 location_name: Some("maximumIops"),
-                ..member("MaximumIops", 621)
+                ..member("MaximumIops", 625)
             },
         ])),
     },
     m::Shape {
         name: "EbsCardInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(286),
+            member: m::ShapeId(290),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4941,35 +4990,35 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ebsOptimizedSupport"),
-                ..member("EbsOptimizedSupport", 294)
+                ..member("EbsOptimizedSupport", 298)
             },
             m::Member {
                 location_name: Some("encryptionSupport"),
-                ..member("EncryptionSupport", 288)
+                ..member("EncryptionSupport", 292)
             },
             m::Member {
                 location_name: Some("ebsOptimizedInfo"),
-                ..member("EbsOptimizedInfo", 293)
+                ..member("EbsOptimizedInfo", 297)
             },
             m::Member {
                 location_name: Some("nvmeSupport"),
-                ..member("NvmeSupport", 292)
+                ..member("NvmeSupport", 296)
             },
             m::Member {
                 location_name: Some("maximumEbsAttachments"),
-                ..member("MaximumEbsAttachments", 616)
+                ..member("MaximumEbsAttachments", 620)
             },
             m::Member {
                 location_name: Some("attachmentLimitType"),
-                ..member("AttachmentLimitType", 48)
+                ..member("AttachmentLimitType", 50)
             },
             m::Member {
                 location_name: Some("maximumEbsCards"),
-                ..member("MaximumEbsCards", 617)
+                ..member("MaximumEbsCards", 621)
             },
             m::Member {
                 location_name: Some("ebsCardSet"),
-                ..member("EbsCards", 287)
+                ..member("EbsCards", 291)
             },
         ])),
     },
@@ -4978,35 +5027,35 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachTime"),
-                ..member("AttachTime", 156)
+                ..member("AttachTime", 158)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 88)
+                ..member("DeleteOnTermination", 90)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 49)
+                ..member("Status", 51)
             },
             m::Member {
                 location_name: Some("volumeId"),
-                ..member("VolumeId", 851)
+                ..member("VolumeId", 857)
             },
             m::Member {
                 location_name: Some("associatedResource"),
-                ..member("AssociatedResource", 851)
+                ..member("AssociatedResource", 857)
             },
             m::Member {
                 location_name: Some("volumeOwnerId"),
-                ..member("VolumeOwnerId", 851)
+                ..member("VolumeOwnerId", 857)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 712)
+                ..member("Operator", 716)
             },
             m::Member {
                 location_name: Some("ebsCardIndex"),
-                ..member("EbsCardIndex", 479)
+                ..member("EbsCardIndex", 483)
             },
         ])),
     },
@@ -5015,11 +5064,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("volumeId"),
-                ..member("VolumeId", 907)
+                ..member("VolumeId", 913)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 88)
+                ..member("DeleteOnTermination", 90)
             },
         ])),
     },
@@ -5034,27 +5083,27 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("baselineBandwidthInMbps"),
-                ..member("BaselineBandwidthInMbps", 73)
+                ..member("BaselineBandwidthInMbps", 75)
             },
             m::Member {
                 location_name: Some("baselineThroughputInMBps"),
-                ..member("BaselineThroughputInMBps", 79)
+                ..member("BaselineThroughputInMBps", 81)
             },
             m::Member {
                 location_name: Some("baselineIops"),
-                ..member("BaselineIops", 76)
+                ..member("BaselineIops", 78)
             },
             m::Member {
                 location_name: Some("maximumBandwidthInMbps"),
-                ..member("MaximumBandwidthInMbps", 615)
+                ..member("MaximumBandwidthInMbps", 619)
             },
             m::Member {
                 location_name: Some("maximumThroughputInMBps"),
-                ..member("MaximumThroughputInMBps", 624)
+                ..member("MaximumThroughputInMBps", 628)
             },
             m::Member {
                 location_name: Some("maximumIops"),
-                ..member("MaximumIops", 621)
+                ..member("MaximumIops", 625)
             },
         ])),
     },
@@ -5069,22 +5118,22 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("impairedSince"),
-                ..member("ImpairedSince", 639)
+                ..member("ImpairedSince", 643)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 847)
+                ..member("Name", 853)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 848)
+                ..member("Status", 854)
             },
         ])),
     },
     m::Shape {
         name: "EbsStatusDetailsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(295),
+            member: m::ShapeId(299),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5094,11 +5143,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("details"),
-                ..member("Details", 296)
+                ..member("Details", 300)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 862)
+                ..member("Status", 868)
             },
         ])),
     },
@@ -5106,7 +5155,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "EfaInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("maximumEfaInterfaces"),
-            ..member("MaximumEfaInterfaces", 618)
+            ..member("MaximumEfaInterfaces", 622)
         }])),
     },
     m::Shape {
@@ -5126,26 +5175,26 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("elasticGpuId"),
-                ..member("ElasticGpuId", 304)
+                ..member("ElasticGpuId", 308)
             },
             m::Member {
                 location_name: Some("elasticGpuAssociationId"),
-                ..member("ElasticGpuAssociationId", 851)
+                ..member("ElasticGpuAssociationId", 857)
             },
             m::Member {
                 location_name: Some("elasticGpuAssociationState"),
-                ..member("ElasticGpuAssociationState", 851)
+                ..member("ElasticGpuAssociationState", 857)
             },
             m::Member {
                 location_name: Some("elasticGpuAssociationTime"),
-                ..member("ElasticGpuAssociationTime", 851)
+                ..member("ElasticGpuAssociationTime", 857)
             },
         ])),
     },
     m::Shape {
         name: "ElasticGpuAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(302),
+            member: m::ShapeId(306),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5158,13 +5207,13 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "ElasticGpuSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Type", 851)
+            ..member("Type", 857)
         }])),
     },
     m::Shape {
         name: "ElasticGpuSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(305),
+            member: m::ShapeId(309),
             member_location_name: Some("ElasticGpuSpecification"),
             flattened: false,
         }),
@@ -5173,13 +5222,13 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "ElasticGpuSpecificationResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("type"),
-            ..member("Type", 851)
+            ..member("Type", 857)
         }])),
     },
     m::Shape {
         name: "ElasticGpuSpecificationResponseList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(307),
+            member: m::ShapeId(311),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5187,7 +5236,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "ElasticGpuSpecifications",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(305),
+            member: m::ShapeId(309),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5197,9 +5246,9 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Type", 851)
+                ..member("Type", 857)
             },
-            member("Count", 313),
+            member("Count", 317),
         ])),
     },
     m::Shape {
@@ -5207,26 +5256,26 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("elasticInferenceAcceleratorArn"),
-                ..member("ElasticInferenceAcceleratorArn", 851)
+                ..member("ElasticInferenceAcceleratorArn", 857)
             },
             m::Member {
                 location_name: Some("elasticInferenceAcceleratorAssociationId"),
-                ..member("ElasticInferenceAcceleratorAssociationId", 851)
+                ..member("ElasticInferenceAcceleratorAssociationId", 857)
             },
             m::Member {
                 location_name: Some("elasticInferenceAcceleratorAssociationState"),
-                ..member("ElasticInferenceAcceleratorAssociationState", 851)
+                ..member("ElasticInferenceAcceleratorAssociationState", 857)
             },
             m::Member {
                 location_name: Some("elasticInferenceAcceleratorAssociationTime"),
-                ..member("ElasticInferenceAcceleratorAssociationTime", 156)
+                ..member("ElasticInferenceAcceleratorAssociationTime", 158)
             },
         ])),
     },
     m::Shape {
         name: "ElasticInferenceAcceleratorAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(311),
+            member: m::ShapeId(315),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5238,7 +5287,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "ElasticInferenceAccelerators",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(310),
+            member: m::ShapeId(314),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5250,8 +5299,8 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "EnaSrdSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("EnaSrdEnabled", 88),
-            member("EnaSrdUdpSpecification", 318),
+            member("EnaSrdEnabled", 90),
+            member("EnaSrdUdpSpecification", 322),
         ])),
     },
     m::Shape {
@@ -5260,7 +5309,7 @@ pub static SHAPES: [m::Shape; 943] = [
     },
     m::Shape {
         name: "EnaSrdUdpSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("EnaSrdUdpEnabled", 88)])),
+        kind: m::ShapeKind::Structure(structure(&[member("EnaSrdUdpEnabled", 90)])),
     },
     m::Shape {
         name: "EnaSupport",
@@ -5272,12 +5321,12 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "EnclaveOptions",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("enabled"),
-            ..member("Enabled", 88)
+            ..member("Enabled", 90)
         }])),
     },
     m::Shape {
         name: "EnclaveOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 88)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 90)])),
     },
     m::Shape {
         name: "EncryptionInTransitSupported",
@@ -5292,7 +5341,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "ErrorSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(896),
+            member: m::ShapeId(902),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5316,7 +5365,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "ExcludedInstanceTypeSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(326),
+            member: m::ShapeId(330),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5324,7 +5373,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "ExecutableByStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(851),
+            member: m::ShapeId(857),
             member_location_name: Some("ExecutableBy"),
             flattened: false,
         }),
@@ -5332,17 +5381,17 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "Filter",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Name", 851),
+            member("Name", 857),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 898)
+                ..member("Values", 904)
             },
         ])),
     },
     m::Shape {
         name: "FilterList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(329),
+            member: m::ShapeId(333),
             member_location_name: Some("Filter"),
             flattened: false,
         }),
@@ -5362,26 +5411,26 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 338)
+                ..member("Name", 342)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 335)
+                ..member("Manufacturer", 339)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 332)
+                ..member("Count", 336)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 336)
+                ..member("MemoryInfo", 340)
             },
         ])),
     },
     m::Shape {
         name: "FpgaDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(333),
+            member: m::ShapeId(337),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5394,7 +5443,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "FpgaDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 337)
+            ..member("SizeInMiB", 341)
         }])),
     },
     m::Shape {
@@ -5410,11 +5459,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("fpgas"),
-                ..member("Fpgas", 334)
+                ..member("Fpgas", 338)
             },
             m::Member {
                 location_name: Some("totalFpgaMemoryInMiB"),
-                ..member("TotalFpgaMemoryInMiB", 940)
+                ..member("TotalFpgaMemoryInMiB", 946)
             },
         ])),
     },
@@ -5427,12 +5476,12 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 413)
+                ..member("InstanceId", 417)
             },
-            member("Latest", 88),
+            member("Latest", 90),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -5441,25 +5490,25 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 851)
+                ..member("InstanceId", 857)
             },
             m::Member {
                 location_name: Some("timestamp"),
-                ..member("Timestamp", 156)
+                ..member("Timestamp", 158)
             },
             m::Member {
                 location_name: Some("output"),
-                ..member("Output", 851)
+                ..member("Output", 857)
             },
         ])),
     },
     m::Shape {
         name: "GetLaunchTemplateDataRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 88),
+            member("DryRun", 90),
             m::Member {
                 required: true,
-                ..member("InstanceId", 413)
+                ..member("InstanceId", 417)
             },
         ])),
     },
@@ -5467,20 +5516,20 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "GetLaunchTemplateDataResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("launchTemplateData"),
-            ..member("LaunchTemplateData", 785)
+            ..member("LaunchTemplateData", 791)
         }])),
     },
     m::Shape {
         name: "GetManagedPrefixListEntriesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 88),
+            member("DryRun", 90),
             m::Member {
                 required: true,
-                ..member("PrefixListId", 736)
+                ..member("PrefixListId", 740)
             },
-            member("TargetVersion", 608),
-            member("MaxResults", 735),
-            member("NextToken", 703),
+            member("TargetVersion", 612),
+            member("MaxResults", 739),
+            member("NextToken", 707),
         ])),
     },
     m::Shape {
@@ -5488,11 +5537,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("entrySet"),
-                ..member("Entries", 732)
+                ..member("Entries", 736)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 703)
+                ..member("NextToken", 707)
             },
         ])),
     },
@@ -5505,38 +5554,38 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 353)
+                ..member("Name", 357)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 350)
+                ..member("Manufacturer", 354)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 347)
+                ..member("Count", 351)
             },
             m::Member {
                 location_name: Some("logicalGpuCount"),
-                ..member("LogicalGpuCount", 607)
+                ..member("LogicalGpuCount", 611)
             },
             m::Member {
                 location_name: Some("gpuPartitionSize"),
-                ..member("GpuPartitionSize", 355)
+                ..member("GpuPartitionSize", 359)
             },
             m::Member {
                 location_name: Some("workloadSet"),
-                ..member("Workloads", 937)
+                ..member("Workloads", 943)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 351)
+                ..member("MemoryInfo", 355)
             },
         ])),
     },
     m::Shape {
         name: "GpuDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(348),
+            member: m::ShapeId(352),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5549,7 +5598,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "GpuDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 352)
+            ..member("SizeInMiB", 356)
         }])),
     },
     m::Shape {
@@ -5565,11 +5614,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("gpus"),
-                ..member("Gpus", 349)
+                ..member("Gpus", 353)
             },
             m::Member {
                 location_name: Some("totalGpuMemoryInMiB"),
-                ..member("TotalGpuMemoryInMiB", 941)
+                ..member("TotalGpuMemoryInMiB", 947)
             },
         ])),
     },
@@ -5580,7 +5629,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "GroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(824),
+            member: m::ShapeId(830),
             member_location_name: Some("groupId"),
             flattened: false,
         }),
@@ -5590,18 +5639,18 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 851)
+                ..member("GroupId", 857)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 851)
+                ..member("GroupName", 857)
             },
         ])),
     },
     m::Shape {
         name: "GroupIdentifierList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(357),
+            member: m::ShapeId(361),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5609,7 +5658,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "GroupNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(827),
+            member: m::ShapeId(833),
             member_location_name: Some("GroupName"),
             flattened: false,
         }),
@@ -5622,12 +5671,12 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "HibernationOptions",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("configured"),
-            ..member("Configured", 88)
+            ..member("Configured", 90)
         }])),
     },
     m::Shape {
         name: "HibernationOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Configured", 88)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Configured", 90)])),
     },
     m::Shape {
         name: "HostnameType",
@@ -5652,11 +5701,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("arn"),
-                ..member("Arn", 851)
+                ..member("Arn", 857)
             },
             m::Member {
                 location_name: Some("id"),
-                ..member("Id", 851)
+                ..member("Id", 857)
             },
         ])),
     },
@@ -5665,23 +5714,23 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 851)
+                ..member("AssociationId", 857)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 851)
+                ..member("InstanceId", 857)
             },
             m::Member {
                 location_name: Some("iamInstanceProfile"),
-                ..member("IamInstanceProfile", 366)
+                ..member("IamInstanceProfile", 370)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 370)
+                ..member("State", 374)
             },
             m::Member {
                 location_name: Some("timestamp"),
-                ..member("Timestamp", 156)
+                ..member("Timestamp", 158)
             },
         ])),
     },
@@ -5692,7 +5741,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "IamInstanceProfileAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(367),
+            member: m::ShapeId(371),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5713,11 +5762,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("arn"),
-                ..member("Arn", 851)
+                ..member("Arn", 857)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 851)
+                ..member("Name", 857)
             },
         ])),
     },
@@ -5726,11 +5775,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 479)
+                ..member("Code", 483)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 479)
+                ..member("Type", 483)
             },
         ])),
     },
@@ -5739,131 +5788,131 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("platformDetails"),
-                ..member("PlatformDetails", 851)
+                ..member("PlatformDetails", 857)
             },
             m::Member {
                 location_name: Some("usageOperation"),
-                ..member("UsageOperation", 851)
+                ..member("UsageOperation", 857)
             },
             m::Member {
                 location_name: Some("blockDeviceMapping"),
-                ..member("BlockDeviceMappings", 84)
+                ..member("BlockDeviceMappings", 86)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 851)
+                ..member("Description", 857)
             },
             m::Member {
                 location_name: Some("enaSupport"),
-                ..member("EnaSupport", 88)
+                ..member("EnaSupport", 90)
             },
             m::Member {
                 location_name: Some("hypervisor"),
-                ..member("Hypervisor", 365)
+                ..member("Hypervisor", 369)
             },
             m::Member {
                 location_name: Some("imageOwnerAlias"),
-                ..member("ImageOwnerAlias", 851)
+                ..member("ImageOwnerAlias", 857)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 851)
+                ..member("Name", 857)
             },
             m::Member {
                 location_name: Some("rootDeviceName"),
-                ..member("RootDeviceName", 851)
+                ..member("RootDeviceName", 857)
             },
             m::Member {
                 location_name: Some("rootDeviceType"),
-                ..member("RootDeviceType", 265)
+                ..member("RootDeviceType", 267)
             },
             m::Member {
                 location_name: Some("sriovNetSupport"),
-                ..member("SriovNetSupport", 851)
+                ..member("SriovNetSupport", 857)
             },
             m::Member {
                 location_name: Some("stateReason"),
-                ..member("StateReason", 846)
+                ..member("StateReason", 852)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("virtualizationType"),
-                ..member("VirtualizationType", 901)
+                ..member("VirtualizationType", 907)
             },
             m::Member {
                 location_name: Some("bootMode"),
-                ..member("BootMode", 91)
+                ..member("BootMode", 93)
             },
             m::Member {
                 location_name: Some("tpmSupport"),
-                ..member("TpmSupport", 882)
+                ..member("TpmSupport", 888)
             },
             m::Member {
                 location_name: Some("deprecationTime"),
-                ..member("DeprecationTime", 851)
+                ..member("DeprecationTime", 857)
             },
             m::Member {
                 location_name: Some("imdsSupport"),
-                ..member("ImdsSupport", 384)
+                ..member("ImdsSupport", 388)
             },
             m::Member {
                 location_name: Some("sourceInstanceId"),
-                ..member("SourceInstanceId", 851)
+                ..member("SourceInstanceId", 857)
             },
             m::Member {
                 location_name: Some("deregistrationProtection"),
-                ..member("DeregistrationProtection", 851)
+                ..member("DeregistrationProtection", 857)
             },
             m::Member {
                 location_name: Some("lastLaunchedTime"),
-                ..member("LastLaunchedTime", 851)
+                ..member("LastLaunchedTime", 857)
             },
             m::Member {
                 location_name: Some("imageAllowed"),
-                ..member("ImageAllowed", 88)
+                ..member("ImageAllowed", 90)
             },
             m::Member {
                 location_name: Some("sourceImageId"),
-                ..member("SourceImageId", 851)
+                ..member("SourceImageId", 857)
             },
             m::Member {
                 location_name: Some("sourceImageRegion"),
-                ..member("SourceImageRegion", 851)
+                ..member("SourceImageRegion", 857)
             },
             m::Member {
                 location_name: Some("freeTierEligible"),
-                ..member("FreeTierEligible", 88)
+                ..member("FreeTierEligible", 90)
             },
             m::Member {
                 location_name: Some("imageId"),
-                ..member("ImageId", 851)
+                ..member("ImageId", 857)
             },
             m::Member {
                 location_name: Some("imageLocation"),
-                ..member("ImageLocation", 851)
+                ..member("ImageLocation", 857)
             },
             m::Member {
                 location_name: Some("imageState"),
-                ..member("State", 381)
+                ..member("State", 385)
             },
             m::Member {
                 location_name: Some("imageOwnerId"),
-                ..member("OwnerId", 851)
+                ..member("OwnerId", 857)
             },
             m::Member {
                 location_name: Some("creationDate"),
-                ..member("CreationDate", 851)
+                ..member("CreationDate", 857)
             },
             m::Member {
                 location_name: Some("isPublic"),
-                ..member("Public", 88)
+                ..member("Public", 90)
             },
             m::Member {
                 location_name: Some("productCodes"),
-                ..member("ProductCodes", 746)
+                ..member("ProductCodes", 750)
             },
             m::Member {
                 location_name: Some("architecture"),
@@ -5871,19 +5920,19 @@ pub static SHAPES: [m::Shape; 943] = [
             },
             m::Member {
                 location_name: Some("imageType"),
-                ..member("ImageType", 382)
+                ..member("ImageType", 386)
             },
             m::Member {
                 location_name: Some("kernelId"),
-                ..member("KernelId", 851)
+                ..member("KernelId", 857)
             },
             m::Member {
                 location_name: Some("ramdiskId"),
-                ..member("RamdiskId", 851)
+                ..member("RamdiskId", 857)
             },
             m::Member {
                 location_name: Some("platform"),
-                ..member("Platform", 729)
+                ..member("Platform", 733)
             },
         ])),
     },
@@ -5892,59 +5941,59 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 51)
+                ..member("Description", 53)
             },
             m::Member {
                 location_name: Some("kernel"),
-                ..member("KernelId", 51)
+                ..member("KernelId", 53)
             },
             m::Member {
                 location_name: Some("ramdisk"),
-                ..member("RamdiskId", 51)
+                ..member("RamdiskId", 53)
             },
             m::Member {
                 location_name: Some("sriovNetSupport"),
-                ..member("SriovNetSupport", 51)
+                ..member("SriovNetSupport", 53)
             },
             m::Member {
                 location_name: Some("bootMode"),
-                ..member("BootMode", 51)
+                ..member("BootMode", 53)
             },
             m::Member {
                 location_name: Some("tpmSupport"),
-                ..member("TpmSupport", 51)
+                ..member("TpmSupport", 53)
             },
             m::Member {
                 location_name: Some("uefiData"),
-                ..member("UefiData", 51)
+                ..member("UefiData", 53)
             },
             m::Member {
                 location_name: Some("lastLaunchedTime"),
-                ..member("LastLaunchedTime", 51)
+                ..member("LastLaunchedTime", 53)
             },
             m::Member {
                 location_name: Some("imdsSupport"),
-                ..member("ImdsSupport", 51)
+                ..member("ImdsSupport", 53)
             },
             m::Member {
                 location_name: Some("deregistrationProtection"),
-                ..member("DeregistrationProtection", 51)
+                ..member("DeregistrationProtection", 53)
             },
             m::Member {
                 location_name: Some("imageId"),
-                ..member("ImageId", 851)
+                ..member("ImageId", 857)
             },
             m::Member {
                 location_name: Some("launchPermission"),
-                ..member("LaunchPermissions", 524)
+                ..member("LaunchPermissions", 528)
             },
             m::Member {
                 location_name: Some("productCodes"),
-                ..member("ProductCodes", 746)
+                ..member("ProductCodes", 750)
             },
             m::Member {
                 location_name: Some("blockDeviceMapping"),
-                ..member("BlockDeviceMappings", 84)
+                ..member("BlockDeviceMappings", 86)
             },
         ])),
     },
@@ -5979,7 +6028,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "ImageIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(377),
+            member: m::ShapeId(381),
             member_location_name: Some("ImageId"),
             flattened: false,
         }),
@@ -5987,7 +6036,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "ImageList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(373),
+            member: m::ShapeId(377),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6032,21 +6081,21 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 871)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("keyName"),
                 required: true,
-                ..member("KeyName", 851)
+                ..member("KeyName", 857)
             },
             m::Member {
                 location_name: Some("publicKeyMaterial"),
                 required: true,
-                ..member("PublicKeyMaterial", 81)
+                ..member("PublicKeyMaterial", 83)
             },
         ])),
     },
@@ -6055,19 +6104,19 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 851)
+                ..member("KeyFingerprint", 857)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 851)
+                ..member("KeyName", 857)
             },
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 851)
+                ..member("KeyPairId", 857)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
         ])),
     },
@@ -6080,11 +6129,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("accelerators"),
-                ..member("Accelerators", 391)
+                ..member("Accelerators", 395)
             },
             m::Member {
                 location_name: Some("totalInferenceMemoryInMiB"),
-                ..member("TotalInferenceMemoryInMiB", 942)
+                ..member("TotalInferenceMemoryInMiB", 948)
             },
         ])),
     },
@@ -6097,26 +6146,26 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 389)
+                ..member("Count", 393)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 395)
+                ..member("Name", 399)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 392)
+                ..member("Manufacturer", 396)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 393)
+                ..member("MemoryInfo", 397)
             },
         ])),
     },
     m::Shape {
         name: "InferenceDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(390),
+            member: m::ShapeId(394),
             member_location_name: None,
             flattened: false,
         }),
@@ -6129,7 +6178,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "InferenceDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 394)
+            ..member("SizeInMiB", 398)
         }])),
     },
     m::Shape {
@@ -6149,243 +6198,243 @@ pub static SHAPES: [m::Shape; 943] = [
             },
             m::Member {
                 location_name: Some("blockDeviceMapping"),
-                ..member("BlockDeviceMappings", 404)
+                ..member("BlockDeviceMappings", 408)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 851)
+                ..member("ClientToken", 857)
             },
             m::Member {
                 location_name: Some("ebsOptimized"),
-                ..member("EbsOptimized", 88)
+                ..member("EbsOptimized", 90)
             },
             m::Member {
                 location_name: Some("enaSupport"),
-                ..member("EnaSupport", 88)
+                ..member("EnaSupport", 90)
             },
             m::Member {
                 location_name: Some("hypervisor"),
-                ..member("Hypervisor", 365)
+                ..member("Hypervisor", 369)
             },
             m::Member {
                 location_name: Some("iamInstanceProfile"),
-                ..member("IamInstanceProfile", 366)
+                ..member("IamInstanceProfile", 370)
             },
             m::Member {
                 location_name: Some("instanceLifecycle"),
-                ..member("InstanceLifecycle", 424)
+                ..member("InstanceLifecycle", 428)
             },
             m::Member {
                 location_name: Some("elasticGpuAssociationSet"),
-                ..member("ElasticGpuAssociations", 303)
+                ..member("ElasticGpuAssociations", 307)
             },
             m::Member {
                 location_name: Some("elasticInferenceAcceleratorAssociationSet"),
-                ..member("ElasticInferenceAcceleratorAssociations", 312)
+                ..member("ElasticInferenceAcceleratorAssociations", 316)
             },
             m::Member {
                 location_name: Some("networkInterfaceSet"),
-                ..member("NetworkInterfaces", 440)
+                ..member("NetworkInterfaces", 444)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 851)
+                ..member("OutpostArn", 857)
             },
             m::Member {
                 location_name: Some("rootDeviceName"),
-                ..member("RootDeviceName", 851)
+                ..member("RootDeviceName", 857)
             },
             m::Member {
                 location_name: Some("rootDeviceType"),
-                ..member("RootDeviceType", 265)
+                ..member("RootDeviceType", 267)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("SecurityGroups", 358)
+                ..member("SecurityGroups", 362)
             },
             m::Member {
                 location_name: Some("sourceDestCheck"),
-                ..member("SourceDestCheck", 88)
+                ..member("SourceDestCheck", 90)
             },
             m::Member {
                 location_name: Some("spotInstanceRequestId"),
-                ..member("SpotInstanceRequestId", 851)
+                ..member("SpotInstanceRequestId", 857)
             },
             m::Member {
                 location_name: Some("sriovNetSupport"),
-                ..member("SriovNetSupport", 851)
+                ..member("SriovNetSupport", 857)
             },
             m::Member {
                 location_name: Some("stateReason"),
-                ..member("StateReason", 846)
+                ..member("StateReason", 852)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("virtualizationType"),
-                ..member("VirtualizationType", 901)
+                ..member("VirtualizationType", 907)
             },
             m::Member {
                 location_name: Some("cpuOptions"),
-                ..member("CpuOptions", 116)
+                ..member("CpuOptions", 118)
             },
             m::Member {
                 location_name: Some("capacityBlockId"),
-                ..member("CapacityBlockId", 851)
+                ..member("CapacityBlockId", 857)
             },
             m::Member {
                 location_name: Some("capacityReservationId"),
-                ..member("CapacityReservationId", 851)
+                ..member("CapacityReservationId", 857)
             },
             m::Member {
                 location_name: Some("capacityReservationSpecification"),
-                ..member("CapacityReservationSpecification", 98)
+                ..member("CapacityReservationSpecification", 100)
             },
             m::Member {
                 location_name: Some("hibernationOptions"),
-                ..member("HibernationOptions", 361)
+                ..member("HibernationOptions", 365)
             },
             m::Member {
                 location_name: Some("licenseSet"),
-                ..member("Licenses", 599)
+                ..member("Licenses", 603)
             },
             m::Member {
                 location_name: Some("metadataOptions"),
-                ..member("MetadataOptions", 431)
+                ..member("MetadataOptions", 435)
             },
             m::Member {
                 location_name: Some("enclaveOptions"),
-                ..member("EnclaveOptions", 320)
+                ..member("EnclaveOptions", 324)
             },
             m::Member {
                 location_name: Some("bootMode"),
-                ..member("BootMode", 91)
+                ..member("BootMode", 93)
             },
             m::Member {
                 location_name: Some("platformDetails"),
-                ..member("PlatformDetails", 851)
+                ..member("PlatformDetails", 857)
             },
             m::Member {
                 location_name: Some("usageOperation"),
-                ..member("UsageOperation", 851)
+                ..member("UsageOperation", 857)
             },
             m::Member {
                 location_name: Some("usageOperationUpdateTime"),
-                ..member("UsageOperationUpdateTime", 639)
+                ..member("UsageOperationUpdateTime", 643)
             },
             m::Member {
                 location_name: Some("privateDnsNameOptions"),
-                ..member("PrivateDnsNameOptions", 740)
+                ..member("PrivateDnsNameOptions", 744)
             },
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 851)
+                ..member("Ipv6Address", 857)
             },
             m::Member {
                 location_name: Some("tpmSupport"),
-                ..member("TpmSupport", 851)
+                ..member("TpmSupport", 857)
             },
             m::Member {
                 location_name: Some("maintenanceOptions"),
-                ..member("MaintenanceOptions", 426)
+                ..member("MaintenanceOptions", 430)
             },
             m::Member {
                 location_name: Some("currentInstanceBootMode"),
-                ..member("CurrentInstanceBootMode", 407)
+                ..member("CurrentInstanceBootMode", 411)
             },
             m::Member {
                 location_name: Some("networkPerformanceOptions"),
-                ..member("NetworkPerformanceOptions", 443)
+                ..member("NetworkPerformanceOptions", 447)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 712)
+                ..member("Operator", 716)
             },
             m::Member {
                 location_name: Some("secondaryInterfaceSet"),
-                ..member("SecondaryInterfaces", 452)
+                ..member("SecondaryInterfaces", 456)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 851)
+                ..member("InstanceId", 857)
             },
             m::Member {
                 location_name: Some("imageId"),
-                ..member("ImageId", 851)
+                ..member("ImageId", 857)
             },
             m::Member {
                 location_name: Some("instanceState"),
-                ..member("State", 459)
+                ..member("State", 463)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 851)
+                ..member("PrivateDnsName", 857)
             },
             m::Member {
                 location_name: Some("dnsName"),
-                ..member("PublicDnsName", 851)
+                ..member("PublicDnsName", 857)
             },
             m::Member {
                 location_name: Some("reason"),
-                ..member("StateTransitionReason", 851)
+                ..member("StateTransitionReason", 857)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 851)
+                ..member("KeyName", 857)
             },
             m::Member {
                 location_name: Some("amiLaunchIndex"),
-                ..member("AmiLaunchIndex", 479)
+                ..member("AmiLaunchIndex", 483)
             },
             m::Member {
                 location_name: Some("productCodes"),
-                ..member("ProductCodes", 746)
+                ..member("ProductCodes", 750)
             },
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 473)
+                ..member("InstanceType", 477)
             },
             m::Member {
                 location_name: Some("launchTime"),
-                ..member("LaunchTime", 156)
+                ..member("LaunchTime", 158)
             },
             m::Member {
                 location_name: Some("placement"),
-                ..member("Placement", 723)
+                ..member("Placement", 727)
             },
             m::Member {
                 location_name: Some("kernelId"),
-                ..member("KernelId", 851)
+                ..member("KernelId", 857)
             },
             m::Member {
                 location_name: Some("ramdiskId"),
-                ..member("RamdiskId", 851)
+                ..member("RamdiskId", 857)
             },
             m::Member {
                 location_name: Some("platform"),
-                ..member("Platform", 729)
+                ..member("Platform", 733)
             },
             m::Member {
                 location_name: Some("monitoring"),
-                ..member("Monitoring", 655)
+                ..member("Monitoring", 659)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 851)
+                ..member("SubnetId", 857)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 851)
+                ..member("VpcId", 857)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 851)
+                ..member("PrivateIpAddress", 857)
             },
             m::Member {
                 location_name: Some("ipAddress"),
-                ..member("PublicIpAddress", 851)
+                ..member("PublicIpAddress", 857)
             },
         ])),
     },
@@ -6394,11 +6443,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("enaSrdEnabled"),
-                ..member("EnaSrdEnabled", 88)
+                ..member("EnaSrdEnabled", 90)
             },
             m::Member {
                 location_name: Some("enaSrdUdpSpecification"),
-                ..member("EnaSrdUdpSpecification", 398)
+                ..member("EnaSrdUdpSpecification", 402)
             },
         ])),
     },
@@ -6406,7 +6455,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "InstanceAttachmentEnaSrdUdpSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("enaSrdUdpEnabled"),
-            ..member("EnaSrdUdpEnabled", 88)
+            ..member("EnaSrdUdpEnabled", 90)
         }])),
     },
     m::Shape {
@@ -6414,71 +6463,71 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("blockDeviceMapping"),
-                ..member("BlockDeviceMappings", 404)
+                ..member("BlockDeviceMappings", 408)
             },
             m::Member {
                 location_name: Some("disableApiTermination"),
-                ..member("DisableApiTermination", 50)
+                ..member("DisableApiTermination", 52)
             },
             m::Member {
                 location_name: Some("enaSupport"),
-                ..member("EnaSupport", 50)
+                ..member("EnaSupport", 52)
             },
             m::Member {
                 location_name: Some("enclaveOptions"),
-                ..member("EnclaveOptions", 320)
+                ..member("EnclaveOptions", 324)
             },
             m::Member {
                 location_name: Some("ebsOptimized"),
-                ..member("EbsOptimized", 50)
+                ..member("EbsOptimized", 52)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 851)
+                ..member("InstanceId", 857)
             },
             m::Member {
                 location_name: Some("instanceInitiatedShutdownBehavior"),
-                ..member("InstanceInitiatedShutdownBehavior", 51)
+                ..member("InstanceInitiatedShutdownBehavior", 53)
             },
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 51)
+                ..member("InstanceType", 53)
             },
             m::Member {
                 location_name: Some("kernel"),
-                ..member("KernelId", 51)
+                ..member("KernelId", 53)
             },
             m::Member {
                 location_name: Some("productCodes"),
-                ..member("ProductCodes", 746)
+                ..member("ProductCodes", 750)
             },
             m::Member {
                 location_name: Some("ramdisk"),
-                ..member("RamdiskId", 51)
+                ..member("RamdiskId", 53)
             },
             m::Member {
                 location_name: Some("rootDeviceName"),
-                ..member("RootDeviceName", 51)
+                ..member("RootDeviceName", 53)
             },
             m::Member {
                 location_name: Some("sourceDestCheck"),
-                ..member("SourceDestCheck", 50)
+                ..member("SourceDestCheck", 52)
             },
             m::Member {
                 location_name: Some("sriovNetSupport"),
-                ..member("SriovNetSupport", 51)
+                ..member("SriovNetSupport", 53)
             },
             m::Member {
                 location_name: Some("userData"),
-                ..member("UserData", 51)
+                ..member("UserData", 53)
             },
             m::Member {
                 location_name: Some("disableApiStop"),
-                ..member("DisableApiStop", 50)
+                ..member("DisableApiStop", 52)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 358)
+                ..member("Groups", 362)
             },
         ])),
     },
@@ -6522,18 +6571,18 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("deviceName"),
-                ..member("DeviceName", 851)
+                ..member("DeviceName", 857)
             },
             m::Member {
                 location_name: Some("ebs"),
-                ..member("Ebs", 290)
+                ..member("Ebs", 294)
             },
         ])),
     },
     m::Shape {
         name: "InstanceBlockDeviceMappingList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(403),
+            member: m::ShapeId(407),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6543,26 +6592,26 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("deviceName"),
-                ..member("DeviceName", 851)
+                ..member("DeviceName", 857)
             },
             m::Member {
                 location_name: Some("ebs"),
-                ..member("Ebs", 291)
+                ..member("Ebs", 295)
             },
             m::Member {
                 location_name: Some("virtualName"),
-                ..member("VirtualName", 851)
+                ..member("VirtualName", 857)
             },
             m::Member {
                 location_name: Some("noDevice"),
-                ..member("NoDevice", 851)
+                ..member("NoDevice", 857)
             },
         ])),
     },
     m::Shape {
         name: "InstanceBlockDeviceMappingSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(405),
+            member: m::ShapeId(409),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6578,18 +6627,18 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 851)
+                ..member("InstanceId", 857)
             },
             m::Member {
                 location_name: Some("cpuCredits"),
-                ..member("CpuCredits", 851)
+                ..member("CpuCredits", 857)
             },
         ])),
     },
     m::Shape {
         name: "InstanceCreditSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(408),
+            member: m::ShapeId(412),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6607,7 +6656,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "InstanceGenerationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(411),
+            member: m::ShapeId(415),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6619,7 +6668,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "InstanceIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(413),
+            member: m::ShapeId(417),
             member_location_name: Some("InstanceId"),
             flattened: false,
         }),
@@ -6634,13 +6683,13 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "InstanceIpv4Prefix",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv4Prefix"),
-            ..member("Ipv4Prefix", 851)
+            ..member("Ipv4Prefix", 857)
         }])),
     },
     m::Shape {
         name: "InstanceIpv4PrefixList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(416),
+            member: m::ShapeId(420),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6650,18 +6699,18 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 851)
+                ..member("Ipv6Address", 857)
             },
             m::Member {
                 location_name: Some("isPrimaryIpv6"),
-                ..member("IsPrimaryIpv6", 88)
+                ..member("IsPrimaryIpv6", 90)
             },
         ])),
     },
     m::Shape {
         name: "InstanceIpv6AddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(418),
+            member: m::ShapeId(422),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6669,26 +6718,26 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "InstanceIpv6AddressListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(421),
+            member: m::ShapeId(425),
             member_location_name: Some("InstanceIpv6Address"),
             flattened: false,
         }),
     },
     m::Shape {
         name: "InstanceIpv6AddressRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Address", 851)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Address", 857)])),
     },
     m::Shape {
         name: "InstanceIpv6Prefix",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv6Prefix"),
-            ..member("Ipv6Prefix", 851)
+            ..member("Ipv6Prefix", 857)
         }])),
     },
     m::Shape {
         name: "InstanceIpv6PrefixList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(422),
+            member: m::ShapeId(426),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6707,7 +6756,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "InstanceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(396),
+            member: m::ShapeId(400),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6717,23 +6766,23 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("autoRecovery"),
-                ..member("AutoRecovery", 401)
+                ..member("AutoRecovery", 405)
             },
             m::Member {
                 location_name: Some("rebootMigration"),
-                ..member("RebootMigration", 447)
+                ..member("RebootMigration", 451)
             },
         ])),
     },
     m::Shape {
         name: "InstanceMaintenanceOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("AutoRecovery", 401)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AutoRecovery", 405)])),
     },
     m::Shape {
         name: "InstanceMarketOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MarketType", 611),
-            member("SpotOptions", 843),
+            member("MarketType", 615),
+            member("SpotOptions", 849),
         ])),
     },
     m::Shape {
@@ -6745,11 +6794,11 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "InstanceMetadataOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HttpTokens", 364),
-            member("HttpPutResponseHopLimit", 479),
-            member("HttpEndpoint", 429),
-            member("HttpProtocolIpv6", 433),
-            member("InstanceMetadataTags", 434),
+            member("HttpTokens", 368),
+            member("HttpPutResponseHopLimit", 483),
+            member("HttpEndpoint", 433),
+            member("HttpProtocolIpv6", 437),
+            member("InstanceMetadataTags", 438),
         ])),
     },
     m::Shape {
@@ -6757,27 +6806,27 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 432)
+                ..member("State", 436)
             },
             m::Member {
                 location_name: Some("httpTokens"),
-                ..member("HttpTokens", 364)
+                ..member("HttpTokens", 368)
             },
             m::Member {
                 location_name: Some("httpPutResponseHopLimit"),
-                ..member("HttpPutResponseHopLimit", 479)
+                ..member("HttpPutResponseHopLimit", 483)
             },
             m::Member {
                 location_name: Some("httpEndpoint"),
-                ..member("HttpEndpoint", 429)
+                ..member("HttpEndpoint", 433)
             },
             m::Member {
                 location_name: Some("httpProtocolIpv6"),
-                ..member("HttpProtocolIpv6", 433)
+                ..member("HttpProtocolIpv6", 437)
             },
             m::Member {
                 location_name: Some("instanceMetadataTags"),
-                ..member("InstanceMetadataTags", 434)
+                ..member("InstanceMetadataTags", 438)
             },
         ])),
     },
@@ -6804,18 +6853,18 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 851)
+                ..member("InstanceId", 857)
             },
             m::Member {
                 location_name: Some("monitoring"),
-                ..member("Monitoring", 655)
+                ..member("Monitoring", 659)
             },
         ])),
     },
     m::Shape {
         name: "InstanceMonitoringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(435),
+            member: m::ShapeId(439),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6825,83 +6874,83 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 438)
+                ..member("Association", 442)
             },
             m::Member {
                 location_name: Some("attachment"),
-                ..member("Attachment", 439)
+                ..member("Attachment", 443)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 851)
+                ..member("Description", 857)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 358)
+                ..member("Groups", 362)
             },
             m::Member {
                 location_name: Some("ipv6AddressesSet"),
-                ..member("Ipv6Addresses", 419)
+                ..member("Ipv6Addresses", 423)
             },
             m::Member {
                 location_name: Some("macAddress"),
-                ..member("MacAddress", 851)
+                ..member("MacAddress", 857)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 851)
+                ..member("NetworkInterfaceId", 857)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 851)
+                ..member("OwnerId", 857)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 851)
+                ..member("PrivateDnsName", 857)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 851)
+                ..member("PrivateIpAddress", 857)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 446)
+                ..member("PrivateIpAddresses", 450)
             },
             m::Member {
                 location_name: Some("sourceDestCheck"),
-                ..member("SourceDestCheck", 88)
+                ..member("SourceDestCheck", 90)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 688)
+                ..member("Status", 692)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 851)
+                ..member("SubnetId", 857)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 851)
+                ..member("VpcId", 857)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 851)
+                ..member("InterfaceType", 857)
             },
             m::Member {
                 location_name: Some("ipv4PrefixSet"),
-                ..member("Ipv4Prefixes", 417)
+                ..member("Ipv4Prefixes", 421)
             },
             m::Member {
                 location_name: Some("ipv6PrefixSet"),
-                ..member("Ipv6Prefixes", 423)
+                ..member("Ipv6Prefixes", 427)
             },
             m::Member {
                 location_name: Some("connectionTrackingConfiguration"),
-                ..member("ConnectionTrackingConfiguration", 106)
+                ..member("ConnectionTrackingConfiguration", 108)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 712)
+                ..member("Operator", 716)
             },
         ])),
     },
@@ -6910,23 +6959,23 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 851)
+                ..member("CarrierIp", 857)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 851)
+                ..member("CustomerOwnedIp", 857)
             },
             m::Member {
                 location_name: Some("ipOwnerId"),
-                ..member("IpOwnerId", 851)
+                ..member("IpOwnerId", 857)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 851)
+                ..member("PublicDnsName", 857)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 851)
+                ..member("PublicIp", 857)
             },
         ])),
     },
@@ -6935,42 +6984,42 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachTime"),
-                ..member("AttachTime", 156)
+                ..member("AttachTime", 158)
             },
             m::Member {
                 location_name: Some("attachmentId"),
-                ..member("AttachmentId", 851)
+                ..member("AttachmentId", 857)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 88)
+                ..member("DeleteOnTermination", 90)
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 479)
+                ..member("DeviceIndex", 483)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 49)
+                ..member("Status", 51)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 479)
+                ..member("NetworkCardIndex", 483)
             },
             m::Member {
                 location_name: Some("enaSrdSpecification"),
-                ..member("EnaSrdSpecification", 397)
+                ..member("EnaSrdSpecification", 401)
             },
             m::Member {
                 location_name: Some("enaQueueCount"),
-                ..member("EnaQueueCount", 479)
+                ..member("EnaQueueCount", 483)
             },
         ])),
     },
     m::Shape {
         name: "InstanceNetworkInterfaceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(437),
+            member: m::ShapeId(441),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6980,77 +7029,77 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associatePublicIpAddress"),
-                ..member("AssociatePublicIpAddress", 88)
+                ..member("AssociatePublicIpAddress", 90)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 88)
+                ..member("DeleteOnTermination", 90)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 851)
+                ..member("Description", 857)
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 479)
+                ..member("DeviceIndex", 483)
             },
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("Groups", 825)
+                ..member("Groups", 831)
             },
             m::Member {
                 location_name: Some("ipv6AddressCount"),
-                ..member("Ipv6AddressCount", 479)
+                ..member("Ipv6AddressCount", 483)
             },
             m::Member {
                 location_name: Some("ipv6AddressesSet"),
                 query_name: Some("Ipv6Addresses"),
-                ..member("Ipv6Addresses", 419)
+                ..member("Ipv6Addresses", 423)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 681)
+                ..member("NetworkInterfaceId", 685)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 851)
+                ..member("PrivateIpAddress", 857)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
                 query_name: Some("PrivateIpAddresses"),
-                ..member("PrivateIpAddresses", 742)
+                ..member("PrivateIpAddresses", 746)
             },
             m::Member {
                 location_name: Some("secondaryPrivateIpAddressCount"),
-                ..member("SecondaryPrivateIpAddressCount", 479)
+                ..member("SecondaryPrivateIpAddressCount", 483)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 851)
+                ..member("SubnetId", 857)
             },
-            member("AssociateCarrierIpAddress", 88),
-            member("InterfaceType", 851),
-            member("NetworkCardIndex", 479),
+            member("AssociateCarrierIpAddress", 90),
+            member("InterfaceType", 857),
+            member("NetworkCardIndex", 483),
             m::Member {
                 location_name: Some("Ipv4Prefix"),
-                ..member("Ipv4Prefixes", 494)
+                ..member("Ipv4Prefixes", 498)
             },
-            member("Ipv4PrefixCount", 479),
+            member("Ipv4PrefixCount", 483),
             m::Member {
                 location_name: Some("Ipv6Prefix"),
-                ..member("Ipv6Prefixes", 503)
+                ..member("Ipv6Prefixes", 507)
             },
-            member("Ipv6PrefixCount", 479),
-            member("PrimaryIpv6", 88),
-            member("EnaSrdSpecification", 316),
-            member("ConnectionTrackingSpecification", 105),
-            member("EnaQueueCount", 479),
+            member("Ipv6PrefixCount", 483),
+            member("PrimaryIpv6", 90),
+            member("EnaSrdSpecification", 320),
+            member("ConnectionTrackingSpecification", 107),
+            member("EnaQueueCount", 483),
         ])),
     },
     m::Shape {
         name: "InstanceNetworkInterfaceSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(441),
+            member: m::ShapeId(445),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7059,38 +7108,38 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "InstanceNetworkPerformanceOptions",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("bandwidthWeighting"),
-            ..member("BandwidthWeighting", 402)
+            ..member("BandwidthWeighting", 406)
         }])),
     },
     m::Shape {
         name: "InstanceNetworkPerformanceOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("BandwidthWeighting", 402)])),
+        kind: m::ShapeKind::Structure(structure(&[member("BandwidthWeighting", 406)])),
     },
     m::Shape {
         name: "InstancePrivateIpAddress",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 438)
+                ..member("Association", 442)
             },
             m::Member {
                 location_name: Some("primary"),
-                ..member("Primary", 88)
+                ..member("Primary", 90)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 851)
+                ..member("PrivateDnsName", 857)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 851)
+                ..member("PrivateIpAddress", 857)
             },
         ])),
     },
     m::Shape {
         name: "InstancePrivateIpAddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(445),
+            member: m::ShapeId(449),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7106,67 +7155,67 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vCpuCount"),
-                ..member("VCpuCount", 893)
+                ..member("VCpuCount", 899)
             },
             m::Member {
                 location_name: Some("memoryMiB"),
-                ..member("MemoryMiB", 636)
+                ..member("MemoryMiB", 640)
             },
             m::Member {
                 location_name: Some("cpuManufacturerSet"),
-                ..member("CpuManufacturers", 115)
+                ..member("CpuManufacturers", 117)
             },
             m::Member {
                 location_name: Some("memoryGiBPerVCpu"),
-                ..member("MemoryGiBPerVCpu", 633)
+                ..member("MemoryGiBPerVCpu", 637)
             },
             m::Member {
                 location_name: Some("excludedInstanceTypeSet"),
-                ..member("ExcludedInstanceTypes", 327)
+                ..member("ExcludedInstanceTypes", 331)
             },
             m::Member {
                 location_name: Some("instanceGenerationSet"),
-                ..member("InstanceGenerations", 412)
+                ..member("InstanceGenerations", 416)
             },
             m::Member {
                 location_name: Some("spotMaxPricePercentageOverLowestPrice"),
-                ..member("SpotMaxPricePercentageOverLowestPrice", 479)
+                ..member("SpotMaxPricePercentageOverLowestPrice", 483)
             },
             m::Member {
                 location_name: Some("onDemandMaxPricePercentageOverLowestPrice"),
-                ..member("OnDemandMaxPricePercentageOverLowestPrice", 479)
+                ..member("OnDemandMaxPricePercentageOverLowestPrice", 483)
             },
             m::Member {
                 location_name: Some("bareMetal"),
-                ..member("BareMetal", 70)
+                ..member("BareMetal", 72)
             },
             m::Member {
                 location_name: Some("burstablePerformance"),
-                ..member("BurstablePerformance", 93)
+                ..member("BurstablePerformance", 95)
             },
             m::Member {
                 location_name: Some("requireHibernateSupport"),
-                ..member("RequireHibernateSupport", 88)
+                ..member("RequireHibernateSupport", 90)
             },
             m::Member {
                 location_name: Some("networkInterfaceCount"),
-                ..member("NetworkInterfaceCount", 678)
+                ..member("NetworkInterfaceCount", 682)
             },
             m::Member {
                 location_name: Some("localStorage"),
-                ..member("LocalStorage", 602)
+                ..member("LocalStorage", 606)
             },
             m::Member {
                 location_name: Some("localStorageTypeSet"),
-                ..member("LocalStorageTypes", 604)
+                ..member("LocalStorageTypes", 608)
             },
             m::Member {
                 location_name: Some("totalLocalStorageGB"),
-                ..member("TotalLocalStorageGB", 878)
+                ..member("TotalLocalStorageGB", 884)
             },
             m::Member {
                 location_name: Some("baselineEbsBandwidthMbps"),
-                ..member("BaselineEbsBandwidthMbps", 74)
+                ..member("BaselineEbsBandwidthMbps", 76)
             },
             m::Member {
                 location_name: Some("acceleratorTypeSet"),
@@ -7190,7 +7239,7 @@ pub static SHAPES: [m::Shape; 943] = [
             },
             m::Member {
                 location_name: Some("networkBandwidthGbps"),
-                ..member("NetworkBandwidthGbps", 669)
+                ..member("NetworkBandwidthGbps", 673)
             },
             m::Member {
                 location_name: Some("allowedInstanceTypeSet"),
@@ -7198,15 +7247,15 @@ pub static SHAPES: [m::Shape; 943] = [
             },
             m::Member {
                 location_name: Some("maxSpotPriceAsPercentageOfOptimalOnDemandPrice"),
-                ..member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 479)
+                ..member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 483)
             },
             m::Member {
                 location_name: Some("baselinePerformanceFactors"),
-                ..member("BaselinePerformanceFactors", 77)
+                ..member("BaselinePerformanceFactors", 79)
             },
             m::Member {
                 location_name: Some("requireEncryptionInTransit"),
-                ..member("RequireEncryptionInTransit", 88)
+                ..member("RequireEncryptionInTransit", 90)
             },
         ])),
     },
@@ -7215,38 +7264,38 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VCpuCount", 894)
+                ..member("VCpuCount", 900)
             },
             m::Member {
                 required: true,
-                ..member("MemoryMiB", 637)
+                ..member("MemoryMiB", 641)
             },
             m::Member {
                 location_name: Some("CpuManufacturer"),
-                ..member("CpuManufacturers", 115)
+                ..member("CpuManufacturers", 117)
             },
-            member("MemoryGiBPerVCpu", 634),
+            member("MemoryGiBPerVCpu", 638),
             m::Member {
                 location_name: Some("ExcludedInstanceType"),
-                ..member("ExcludedInstanceTypes", 327)
+                ..member("ExcludedInstanceTypes", 331)
             },
             m::Member {
                 location_name: Some("InstanceGeneration"),
-                ..member("InstanceGenerations", 412)
+                ..member("InstanceGenerations", 416)
             },
-            member("SpotMaxPricePercentageOverLowestPrice", 479),
-            member("OnDemandMaxPricePercentageOverLowestPrice", 479),
-            member("BareMetal", 70),
-            member("BurstablePerformance", 93),
-            member("RequireHibernateSupport", 88),
-            member("NetworkInterfaceCount", 679),
-            member("LocalStorage", 602),
+            member("SpotMaxPricePercentageOverLowestPrice", 483),
+            member("OnDemandMaxPricePercentageOverLowestPrice", 483),
+            member("BareMetal", 72),
+            member("BurstablePerformance", 95),
+            member("RequireHibernateSupport", 90),
+            member("NetworkInterfaceCount", 683),
+            member("LocalStorage", 606),
             m::Member {
                 location_name: Some("LocalStorageType"),
-                ..member("LocalStorageTypes", 604)
+                ..member("LocalStorageTypes", 608)
             },
-            member("TotalLocalStorageGB", 879),
-            member("BaselineEbsBandwidthMbps", 75),
+            member("TotalLocalStorageGB", 885),
+            member("BaselineEbsBandwidthMbps", 77),
             m::Member {
                 location_name: Some("AcceleratorType"),
                 ..member("AcceleratorTypes", 9)
@@ -7261,14 +7310,14 @@ pub static SHAPES: [m::Shape; 943] = [
                 ..member("AcceleratorNames", 5)
             },
             member("AcceleratorTotalMemoryMiB", 7),
-            member("NetworkBandwidthGbps", 670),
+            member("NetworkBandwidthGbps", 674),
             m::Member {
                 location_name: Some("AllowedInstanceType"),
                 ..member("AllowedInstanceTypes", 31)
             },
-            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 479),
-            member("BaselinePerformanceFactors", 78),
-            member("RequireEncryptionInTransit", 88),
+            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 483),
+            member("BaselinePerformanceFactors", 80),
+            member("RequireEncryptionInTransit", 90),
         ])),
     },
     m::Shape {
@@ -7276,43 +7325,43 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachment"),
-                ..member("Attachment", 451)
+                ..member("Attachment", 455)
             },
             m::Member {
                 location_name: Some("macAddress"),
-                ..member("MacAddress", 851)
+                ..member("MacAddress", 857)
             },
             m::Member {
                 location_name: Some("secondaryInterfaceId"),
-                ..member("SecondaryInterfaceId", 813)
+                ..member("SecondaryInterfaceId", 819)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 851)
+                ..member("OwnerId", 857)
             },
             m::Member {
                 location_name: Some("privateIpAddressSet"),
-                ..member("PrivateIpAddresses", 454)
+                ..member("PrivateIpAddresses", 458)
             },
             m::Member {
                 location_name: Some("sourceDestCheck"),
-                ..member("SourceDestCheck", 88)
+                ..member("SourceDestCheck", 90)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 818)
+                ..member("Status", 824)
             },
             m::Member {
                 location_name: Some("secondarySubnetId"),
-                ..member("SecondarySubnetId", 822)
+                ..member("SecondarySubnetId", 828)
             },
             m::Member {
                 location_name: Some("secondaryNetworkId"),
-                ..member("SecondaryNetworkId", 820)
+                ..member("SecondaryNetworkId", 826)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 819)
+                ..member("InterfaceType", 825)
             },
         ])),
     },
@@ -7321,34 +7370,34 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachTime"),
-                ..member("AttachTime", 639)
+                ..member("AttachTime", 643)
             },
             m::Member {
                 location_name: Some("attachmentId"),
-                ..member("AttachmentId", 851)
+                ..member("AttachmentId", 857)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 88)
+                ..member("DeleteOnTermination", 90)
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 479)
+                ..member("DeviceIndex", 483)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 49)
+                ..member("Status", 51)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 479)
+                ..member("NetworkCardIndex", 483)
             },
         ])),
     },
     m::Shape {
         name: "InstanceSecondaryInterfaceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(450),
+            member: m::ShapeId(454),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7357,13 +7406,13 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "InstanceSecondaryInterfacePrivateIpAddress",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("privateIpAddress"),
-            ..member("PrivateIpAddress", 851)
+            ..member("PrivateIpAddress", 857)
         }])),
     },
     m::Shape {
         name: "InstanceSecondaryInterfacePrivateIpAddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(453),
+            member: m::ShapeId(457),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7371,7 +7420,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "InstanceSecondaryInterfacePrivateIpAddressListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(456),
+            member: m::ShapeId(460),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7380,13 +7429,13 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "InstanceSecondaryInterfacePrivateIpAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PrivateIpAddress", 851)
+            ..member("PrivateIpAddress", 857)
         }])),
     },
     m::Shape {
         name: "InstanceSecondaryInterfaceSpecificationListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(458),
+            member: m::ShapeId(462),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7394,16 +7443,16 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "InstanceSecondaryInterfaceSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DeleteOnTermination", 88),
-            member("DeviceIndex", 479),
+            member("DeleteOnTermination", 90),
+            member("DeviceIndex", 483),
             m::Member {
                 location_name: Some("PrivateIpAddress"),
-                ..member("PrivateIpAddresses", 455)
+                ..member("PrivateIpAddresses", 459)
             },
-            member("PrivateIpAddressCount", 479),
-            member("SecondarySubnetId", 822),
-            member("InterfaceType", 819),
-            member("NetworkCardIndex", 479),
+            member("PrivateIpAddressCount", 483),
+            member("SecondarySubnetId", 828),
+            member("InterfaceType", 825),
+            member("NetworkCardIndex", 483),
         ])),
     },
     m::Shape {
@@ -7411,11 +7460,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 479)
+                ..member("Code", 483)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 462)
+                ..member("Name", 466)
             },
         ])),
     },
@@ -7424,22 +7473,22 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 851)
+                ..member("InstanceId", 857)
             },
             m::Member {
                 location_name: Some("currentState"),
-                ..member("CurrentState", 459)
+                ..member("CurrentState", 463)
             },
             m::Member {
                 location_name: Some("previousState"),
-                ..member("PreviousState", 459)
+                ..member("PreviousState", 463)
             },
         ])),
     },
     m::Shape {
         name: "InstanceStateChangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(460),
+            member: m::ShapeId(464),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7462,43 +7511,43 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 851)
+                ..member("AvailabilityZone", 857)
             },
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 60)
+                ..member("AvailabilityZoneId", 62)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 851)
+                ..member("OutpostArn", 857)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 712)
+                ..member("Operator", 716)
             },
             m::Member {
                 location_name: Some("eventsSet"),
-                ..member("Events", 467)
+                ..member("Events", 471)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 851)
+                ..member("InstanceId", 857)
             },
             m::Member {
                 location_name: Some("instanceState"),
-                ..member("InstanceState", 459)
+                ..member("InstanceState", 463)
             },
             m::Member {
                 location_name: Some("instanceStatus"),
-                ..member("InstanceStatus", 469)
+                ..member("InstanceStatus", 473)
             },
             m::Member {
                 location_name: Some("systemStatus"),
-                ..member("SystemStatus", 469)
+                ..member("SystemStatus", 473)
             },
             m::Member {
                 location_name: Some("attachedEbsStatus"),
-                ..member("AttachedEbsStatus", 297)
+                ..member("AttachedEbsStatus", 301)
             },
         ])),
     },
@@ -7507,22 +7556,22 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("impairedSince"),
-                ..member("ImpairedSince", 156)
+                ..member("ImpairedSince", 158)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 847)
+                ..member("Name", 853)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 848)
+                ..member("Status", 854)
             },
         ])),
     },
     m::Shape {
         name: "InstanceStatusDetailsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(464),
+            member: m::ShapeId(468),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7532,34 +7581,34 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceEventId"),
-                ..member("InstanceEventId", 410)
+                ..member("InstanceEventId", 414)
             },
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 325)
+                ..member("Code", 329)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 851)
+                ..member("Description", 857)
             },
             m::Member {
                 location_name: Some("notAfter"),
-                ..member("NotAfter", 156)
+                ..member("NotAfter", 158)
             },
             m::Member {
                 location_name: Some("notBefore"),
-                ..member("NotBefore", 156)
+                ..member("NotBefore", 158)
             },
             m::Member {
                 location_name: Some("notBeforeDeadline"),
-                ..member("NotBeforeDeadline", 156)
+                ..member("NotBeforeDeadline", 158)
             },
         ])),
     },
     m::Shape {
         name: "InstanceStatusEventList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(466),
+            member: m::ShapeId(470),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7567,7 +7616,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "InstanceStatusList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(463),
+            member: m::ShapeId(467),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7577,11 +7626,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("details"),
-                ..member("Details", 465)
+                ..member("Details", 469)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 862)
+                ..member("Status", 868)
             },
         ])),
     },
@@ -7600,19 +7649,19 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("totalSizeInGB"),
-                ..member("TotalSizeInGB", 280)
+                ..member("TotalSizeInGB", 284)
             },
             m::Member {
                 location_name: Some("disks"),
-                ..member("Disks", 279)
+                ..member("Disks", 283)
             },
             m::Member {
                 location_name: Some("nvmeSupport"),
-                ..member("NvmeSupport", 323)
+                ..member("NvmeSupport", 327)
             },
             m::Member {
                 location_name: Some("encryptionSupport"),
-                ..member("EncryptionSupport", 470)
+                ..member("EncryptionSupport", 474)
             },
         ])),
     },
@@ -8846,138 +8895,138 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 473)
+                ..member("InstanceType", 477)
             },
             m::Member {
                 location_name: Some("currentGeneration"),
-                ..member("CurrentGeneration", 153)
+                ..member("CurrentGeneration", 155)
             },
             m::Member {
                 location_name: Some("freeTierEligible"),
-                ..member("FreeTierEligible", 340)
+                ..member("FreeTierEligible", 344)
             },
             m::Member {
                 location_name: Some("supportedUsageClasses"),
-                ..member("SupportedUsageClasses", 887)
+                ..member("SupportedUsageClasses", 893)
             },
             m::Member {
                 location_name: Some("supportedRootDeviceTypes"),
-                ..member("SupportedRootDeviceTypes", 793)
+                ..member("SupportedRootDeviceTypes", 799)
             },
             m::Member {
                 location_name: Some("supportedVirtualizationTypes"),
-                ..member("SupportedVirtualizationTypes", 902)
+                ..member("SupportedVirtualizationTypes", 908)
             },
             m::Member {
                 location_name: Some("bareMetal"),
-                ..member("BareMetal", 71)
+                ..member("BareMetal", 73)
             },
             m::Member {
                 location_name: Some("hypervisor"),
-                ..member("Hypervisor", 474)
+                ..member("Hypervisor", 478)
             },
             m::Member {
                 location_name: Some("processorInfo"),
-                ..member("ProcessorInfo", 743)
+                ..member("ProcessorInfo", 747)
             },
             m::Member {
                 location_name: Some("vCpuInfo"),
-                ..member("VCpuInfo", 895)
+                ..member("VCpuInfo", 901)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 635)
+                ..member("MemoryInfo", 639)
             },
             m::Member {
                 location_name: Some("instanceStorageSupported"),
-                ..member("InstanceStorageSupported", 471)
+                ..member("InstanceStorageSupported", 475)
             },
             m::Member {
                 location_name: Some("instanceStorageInfo"),
-                ..member("InstanceStorageInfo", 472)
+                ..member("InstanceStorageInfo", 476)
             },
             m::Member {
                 location_name: Some("ebsInfo"),
-                ..member("EbsInfo", 289)
+                ..member("EbsInfo", 293)
             },
             m::Member {
                 location_name: Some("networkInfo"),
-                ..member("NetworkInfo", 674)
+                ..member("NetworkInfo", 678)
             },
             m::Member {
                 location_name: Some("gpuInfo"),
-                ..member("GpuInfo", 354)
+                ..member("GpuInfo", 358)
             },
             m::Member {
                 location_name: Some("fpgaInfo"),
-                ..member("FpgaInfo", 339)
+                ..member("FpgaInfo", 343)
             },
             m::Member {
                 location_name: Some("placementGroupInfo"),
-                ..member("PlacementGroupInfo", 725)
+                ..member("PlacementGroupInfo", 729)
             },
             m::Member {
                 location_name: Some("inferenceAcceleratorInfo"),
-                ..member("InferenceAcceleratorInfo", 388)
+                ..member("InferenceAcceleratorInfo", 392)
             },
             m::Member {
                 location_name: Some("hibernationSupported"),
-                ..member("HibernationSupported", 360)
+                ..member("HibernationSupported", 364)
             },
             m::Member {
                 location_name: Some("burstablePerformanceSupported"),
-                ..member("BurstablePerformanceSupported", 94)
+                ..member("BurstablePerformanceSupported", 96)
             },
             m::Member {
                 location_name: Some("dedicatedHostsSupported"),
-                ..member("DedicatedHostsSupported", 157)
+                ..member("DedicatedHostsSupported", 159)
             },
             m::Member {
                 location_name: Some("autoRecoverySupported"),
-                ..member("AutoRecoverySupported", 56)
+                ..member("AutoRecoverySupported", 58)
             },
             m::Member {
                 location_name: Some("supportedBootModes"),
-                ..member("SupportedBootModes", 90)
+                ..member("SupportedBootModes", 92)
             },
             m::Member {
                 location_name: Some("nitroEnclavesSupport"),
-                ..member("NitroEnclavesSupport", 704)
+                ..member("NitroEnclavesSupport", 708)
             },
             m::Member {
                 location_name: Some("nitroTpmSupport"),
-                ..member("NitroTpmSupport", 706)
+                ..member("NitroTpmSupport", 710)
             },
             m::Member {
                 location_name: Some("nitroTpmInfo"),
-                ..member("NitroTpmInfo", 705)
+                ..member("NitroTpmInfo", 709)
             },
             m::Member {
                 location_name: Some("mediaAcceleratorInfo"),
-                ..member("MediaAcceleratorInfo", 625)
+                ..member("MediaAcceleratorInfo", 629)
             },
             m::Member {
                 location_name: Some("neuronInfo"),
-                ..member("NeuronInfo", 700)
+                ..member("NeuronInfo", 704)
             },
             m::Member {
                 location_name: Some("phcSupport"),
-                ..member("PhcSupport", 722)
+                ..member("PhcSupport", 726)
             },
             m::Member {
                 location_name: Some("rebootMigrationSupport"),
-                ..member("RebootMigrationSupport", 757)
+                ..member("RebootMigrationSupport", 761)
             },
             m::Member {
                 location_name: Some("supportedInRegion"),
-                ..member("SupportedInRegion", 865)
+                ..member("SupportedInRegion", 871)
             },
         ])),
     },
     m::Shape {
         name: "InstanceTypeInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(475),
+            member: m::ShapeId(479),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8987,22 +9036,22 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 473)
+                ..member("InstanceType", 477)
             },
             m::Member {
                 location_name: Some("locationType"),
-                ..member("LocationType", 606)
+                ..member("LocationType", 610)
             },
             m::Member {
                 location_name: Some("location"),
-                ..member("Location", 605)
+                ..member("Location", 609)
             },
         ])),
     },
     m::Shape {
         name: "InstanceTypeOfferingsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(477),
+            member: m::ShapeId(481),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9016,19 +9065,19 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachmentSet"),
-                ..member("Attachments", 482)
+                ..member("Attachments", 486)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayId", 851)
+                ..member("InternetGatewayId", 857)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 851)
+                ..member("OwnerId", 857)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
         ])),
     },
@@ -9037,18 +9086,18 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 49)
+                ..member("State", 51)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 851)
+                ..member("VpcId", 857)
             },
         ])),
     },
     m::Shape {
         name: "InternetGatewayAttachmentList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(481),
+            member: m::ShapeId(485),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9060,7 +9109,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "InternetGatewayIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(483),
+            member: m::ShapeId(487),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9068,7 +9117,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "InternetGatewayList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(480),
+            member: m::ShapeId(484),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9078,38 +9127,38 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 851)
+                ..member("IpProtocol", 857)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 479)
+                ..member("FromPort", 483)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 479)
+                ..member("ToPort", 483)
             },
             m::Member {
                 location_name: Some("groups"),
-                ..member("UserIdGroupPairs", 890)
+                ..member("UserIdGroupPairs", 896)
             },
             m::Member {
                 location_name: Some("ipRanges"),
-                ..member("IpRanges", 489)
+                ..member("IpRanges", 493)
             },
             m::Member {
                 location_name: Some("ipv6Ranges"),
-                ..member("Ipv6Ranges", 510)
+                ..member("Ipv6Ranges", 514)
             },
             m::Member {
                 location_name: Some("prefixListIds"),
-                ..member("PrefixListIds", 734)
+                ..member("PrefixListIds", 738)
             },
         ])),
     },
     m::Shape {
         name: "IpPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(486),
+            member: m::ShapeId(490),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9119,18 +9168,18 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 851)
+                ..member("Description", 857)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 851)
+                ..member("CidrIp", 857)
             },
         ])),
     },
     m::Shape {
         name: "IpRangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(488),
+            member: m::ShapeId(492),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9156,7 +9205,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "Ipv4PrefixList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(497),
+            member: m::ShapeId(501),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9164,7 +9213,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "Ipv4PrefixListResponse",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(498),
+            member: m::ShapeId(502),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9173,24 +9222,24 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "Ipv4PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv4Prefix"),
-            ..member("Ipv4Prefix", 851)
+            ..member("Ipv4Prefix", 857)
         }])),
     },
     m::Shape {
         name: "Ipv4PrefixSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Ipv4Prefix", 851)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv4Prefix", 857)])),
     },
     m::Shape {
         name: "Ipv4PrefixSpecificationResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv4Prefix"),
-            ..member("Ipv4Prefix", 851)
+            ..member("Ipv4Prefix", 857)
         }])),
     },
     m::Shape {
         name: "Ipv4PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(496),
+            member: m::ShapeId(500),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9212,7 +9261,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "Ipv6PrefixList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(506),
+            member: m::ShapeId(510),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9220,7 +9269,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "Ipv6PrefixListResponse",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(507),
+            member: m::ShapeId(511),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9229,24 +9278,24 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "Ipv6PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv6Prefix"),
-            ..member("Ipv6Prefix", 851)
+            ..member("Ipv6Prefix", 857)
         }])),
     },
     m::Shape {
         name: "Ipv6PrefixSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Prefix", 851)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Prefix", 857)])),
     },
     m::Shape {
         name: "Ipv6PrefixSpecificationResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv6Prefix"),
-            ..member("Ipv6Prefix", 851)
+            ..member("Ipv6Prefix", 857)
         }])),
     },
     m::Shape {
         name: "Ipv6PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(505),
+            member: m::ShapeId(509),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9256,18 +9305,18 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 851)
+                ..member("Description", 857)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 851)
+                ..member("CidrIpv6", 857)
             },
         ])),
     },
     m::Shape {
         name: "Ipv6RangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(509),
+            member: m::ShapeId(513),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9285,7 +9334,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "KeyNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(519),
+            member: m::ShapeId(523),
             member_location_name: Some("KeyName"),
             flattened: false,
         }),
@@ -9295,23 +9344,23 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 851)
+                ..member("KeyPairId", 857)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 851)
+                ..member("KeyName", 857)
             },
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 851)
+                ..member("KeyFingerprint", 857)
             },
             m::Member {
                 location_name: Some("keyMaterial"),
-                ..member("KeyMaterial", 836)
+                ..member("KeyMaterial", 842)
             },
         ])),
     },
@@ -9322,7 +9371,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "KeyPairIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(515),
+            member: m::ShapeId(519),
             member_location_name: Some("KeyPairId"),
             flattened: false,
         }),
@@ -9332,38 +9381,38 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 851)
+                ..member("KeyPairId", 857)
             },
             m::Member {
                 location_name: Some("keyType"),
-                ..member("KeyType", 521)
+                ..member("KeyType", 525)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("publicKey"),
-                ..member("PublicKey", 851)
+                ..member("PublicKey", 857)
             },
             m::Member {
                 location_name: Some("createTime"),
-                ..member("CreateTime", 639)
+                ..member("CreateTime", 643)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 851)
+                ..member("KeyName", 857)
             },
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 851)
+                ..member("KeyFingerprint", 857)
             },
         ])),
     },
     m::Shape {
         name: "KeyPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(517),
+            member: m::ShapeId(521),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9391,68 +9440,68 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("organizationArn"),
-                ..member("OrganizationArn", 851)
+                ..member("OrganizationArn", 857)
             },
             m::Member {
                 location_name: Some("organizationalUnitArn"),
-                ..member("OrganizationalUnitArn", 851)
+                ..member("OrganizationalUnitArn", 857)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 851)
+                ..member("UserId", 857)
             },
             m::Member {
                 location_name: Some("group"),
-                ..member("Group", 721)
+                ..member("Group", 725)
             },
         ])),
     },
     m::Shape {
         name: "LaunchPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(523),
+            member: m::ShapeId(527),
             member_location_name: Some("item"),
             flattened: false,
         }),
     },
     m::Shape {
         name: "LaunchPermissionModifications",
-        kind: m::ShapeKind::Structure(structure(&[member("Add", 524), member("Remove", 524)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Add", 528), member("Remove", 528)])),
     },
     m::Shape {
         name: "LaunchTemplate",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateId"),
-                ..member("LaunchTemplateId", 851)
+                ..member("LaunchTemplateId", 857)
             },
             m::Member {
                 location_name: Some("launchTemplateName"),
-                ..member("LaunchTemplateName", 577)
+                ..member("LaunchTemplateName", 581)
             },
             m::Member {
                 location_name: Some("createTime"),
-                ..member("CreateTime", 156)
+                ..member("CreateTime", 158)
             },
             m::Member {
                 location_name: Some("createdBy"),
-                ..member("CreatedBy", 851)
+                ..member("CreatedBy", 857)
             },
             m::Member {
                 location_name: Some("defaultVersionNumber"),
-                ..member("DefaultVersionNumber", 608)
+                ..member("DefaultVersionNumber", 612)
             },
             m::Member {
                 location_name: Some("latestVersionNumber"),
-                ..member("LatestVersionNumber", 608)
+                ..member("LatestVersionNumber", 612)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 712)
+                ..member("Operator", 716)
             },
         ])),
     },
@@ -9467,26 +9516,26 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("deviceName"),
-                ..member("DeviceName", 851)
+                ..member("DeviceName", 857)
             },
             m::Member {
                 location_name: Some("virtualName"),
-                ..member("VirtualName", 851)
+                ..member("VirtualName", 857)
             },
             m::Member {
                 location_name: Some("ebs"),
-                ..member("Ebs", 536)
+                ..member("Ebs", 540)
             },
             m::Member {
                 location_name: Some("noDevice"),
-                ..member("NoDevice", 851)
+                ..member("NoDevice", 857)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateBlockDeviceMappingList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(528),
+            member: m::ShapeId(532),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9494,16 +9543,16 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "LaunchTemplateBlockDeviceMappingRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DeviceName", 851),
-            member("VirtualName", 851),
-            member("Ebs", 537),
-            member("NoDevice", 851),
+            member("DeviceName", 857),
+            member("VirtualName", 857),
+            member("Ebs", 541),
+            member("NoDevice", 857),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateBlockDeviceMappingRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(530),
+            member: m::ShapeId(534),
             member_location_name: Some("BlockDeviceMapping"),
             flattened: false,
         }),
@@ -9511,8 +9560,8 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "LaunchTemplateCapacityReservationSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CapacityReservationPreference", 96),
-            member("CapacityReservationTarget", 99),
+            member("CapacityReservationPreference", 98),
+            member("CapacityReservationTarget", 101),
         ])),
     },
     m::Shape {
@@ -9520,11 +9569,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("capacityReservationPreference"),
-                ..member("CapacityReservationPreference", 96)
+                ..member("CapacityReservationPreference", 98)
             },
             m::Member {
                 location_name: Some("capacityReservationTarget"),
-                ..member("CapacityReservationTarget", 100)
+                ..member("CapacityReservationTarget", 102)
             },
         ])),
     },
@@ -9533,11 +9582,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("coreCount"),
-                ..member("CoreCount", 479)
+                ..member("CoreCount", 483)
             },
             m::Member {
                 location_name: Some("threadsPerCore"),
-                ..member("ThreadsPerCore", 479)
+                ..member("ThreadsPerCore", 483)
             },
             m::Member {
                 location_name: Some("amdSevSnp"),
@@ -9545,17 +9594,17 @@ pub static SHAPES: [m::Shape; 943] = [
             },
             m::Member {
                 location_name: Some("nestedVirtualization"),
-                ..member("NestedVirtualization", 658)
+                ..member("NestedVirtualization", 662)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateCpuOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CoreCount", 479),
-            member("ThreadsPerCore", 479),
+            member("CoreCount", 483),
+            member("ThreadsPerCore", 483),
             member("AmdSevSnp", 32),
-            member("NestedVirtualization", 658),
+            member("NestedVirtualization", 662),
         ])),
     },
     m::Shape {
@@ -9563,59 +9612,59 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("encrypted"),
-                ..member("Encrypted", 88)
+                ..member("Encrypted", 90)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 88)
+                ..member("DeleteOnTermination", 90)
             },
             m::Member {
                 location_name: Some("iops"),
-                ..member("Iops", 479)
+                ..member("Iops", 483)
             },
             m::Member {
                 location_name: Some("kmsKeyId"),
-                ..member("KmsKeyId", 522)
+                ..member("KmsKeyId", 526)
             },
             m::Member {
                 location_name: Some("snapshotId"),
-                ..member("SnapshotId", 839)
+                ..member("SnapshotId", 845)
             },
             m::Member {
                 location_name: Some("volumeSize"),
-                ..member("VolumeSize", 479)
+                ..member("VolumeSize", 483)
             },
             m::Member {
                 location_name: Some("volumeType"),
-                ..member("VolumeType", 911)
+                ..member("VolumeType", 917)
             },
             m::Member {
                 location_name: Some("throughput"),
-                ..member("Throughput", 479)
+                ..member("Throughput", 483)
             },
             m::Member {
                 location_name: Some("volumeInitializationRate"),
-                ..member("VolumeInitializationRate", 479)
+                ..member("VolumeInitializationRate", 483)
             },
             m::Member {
                 location_name: Some("ebsCardIndex"),
-                ..member("EbsCardIndex", 479)
+                ..member("EbsCardIndex", 483)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateEbsBlockDeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Encrypted", 88),
-            member("DeleteOnTermination", 88),
-            member("Iops", 479),
-            member("KmsKeyId", 522),
-            member("SnapshotId", 839),
-            member("VolumeSize", 479),
-            member("VolumeType", 911),
-            member("Throughput", 479),
-            member("VolumeInitializationRate", 479),
-            member("EbsCardIndex", 479),
+            member("Encrypted", 90),
+            member("DeleteOnTermination", 90),
+            member("Iops", 483),
+            member("KmsKeyId", 526),
+            member("SnapshotId", 845),
+            member("VolumeSize", 483),
+            member("VolumeType", 917),
+            member("Throughput", 483),
+            member("VolumeInitializationRate", 483),
+            member("EbsCardIndex", 483),
         ])),
     },
     m::Shape {
@@ -9623,9 +9672,9 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Type", 851)
+                ..member("Type", 857)
             },
-            member("Count", 539),
+            member("Count", 543),
         ])),
     },
     m::Shape {
@@ -9635,7 +9684,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "LaunchTemplateElasticInferenceAcceleratorList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(538),
+            member: m::ShapeId(542),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9645,18 +9694,18 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 851)
+                ..member("Type", 857)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 479)
+                ..member("Count", 483)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateElasticInferenceAcceleratorResponseList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(541),
+            member: m::ShapeId(545),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9666,11 +9715,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("enaSrdEnabled"),
-                ..member("EnaSrdEnabled", 88)
+                ..member("EnaSrdEnabled", 90)
             },
             m::Member {
                 location_name: Some("enaSrdUdpSpecification"),
-                ..member("EnaSrdUdpSpecification", 544)
+                ..member("EnaSrdUdpSpecification", 548)
             },
         ])),
     },
@@ -9678,19 +9727,19 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "LaunchTemplateEnaSrdUdpSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("enaSrdUdpEnabled"),
-            ..member("EnaSrdUdpEnabled", 88)
+            ..member("EnaSrdUdpEnabled", 90)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateEnclaveOptions",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("enabled"),
-            ..member("Enabled", 88)
+            ..member("Enabled", 90)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateEnclaveOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 88)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 90)])),
     },
     m::Shape {
         name: "LaunchTemplateErrorCode",
@@ -9709,12 +9758,12 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "LaunchTemplateHibernationOptions",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("configured"),
-            ..member("Configured", 88)
+            ..member("Configured", 90)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateHibernationOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Configured", 88)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Configured", 90)])),
     },
     m::Shape {
         name: "LaunchTemplateHttpTokensState",
@@ -9727,17 +9776,17 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("arn"),
-                ..member("Arn", 851)
+                ..member("Arn", 857)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 851)
+                ..member("Name", 857)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateIamInstanceProfileSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Arn", 851), member("Name", 851)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Arn", 857), member("Name", 857)])),
     },
     m::Shape {
         name: "LaunchTemplateId",
@@ -9746,7 +9795,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "LaunchTemplateIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(553),
+            member: m::ShapeId(557),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9755,31 +9804,31 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "LaunchTemplateInstanceMaintenanceOptions",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("autoRecovery"),
-            ..member("AutoRecovery", 527)
+            ..member("AutoRecovery", 531)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceMaintenanceOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("AutoRecovery", 527)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AutoRecovery", 531)])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceMarketOptions",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("marketType"),
-                ..member("MarketType", 611)
+                ..member("MarketType", 615)
             },
             m::Member {
                 location_name: Some("spotOptions"),
-                ..member("SpotOptions", 587)
+                ..member("SpotOptions", 591)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceMarketOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MarketType", 611),
-            member("SpotOptions", 588),
+            member("MarketType", 615),
+            member("SpotOptions", 592),
         ])),
     },
     m::Shape {
@@ -9793,38 +9842,38 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 562)
+                ..member("State", 566)
             },
             m::Member {
                 location_name: Some("httpTokens"),
-                ..member("HttpTokens", 550)
+                ..member("HttpTokens", 554)
             },
             m::Member {
                 location_name: Some("httpPutResponseHopLimit"),
-                ..member("HttpPutResponseHopLimit", 479)
+                ..member("HttpPutResponseHopLimit", 483)
             },
             m::Member {
                 location_name: Some("httpEndpoint"),
-                ..member("HttpEndpoint", 559)
+                ..member("HttpEndpoint", 563)
             },
             m::Member {
                 location_name: Some("httpProtocolIpv6"),
-                ..member("HttpProtocolIpv6", 563)
+                ..member("HttpProtocolIpv6", 567)
             },
             m::Member {
                 location_name: Some("instanceMetadataTags"),
-                ..member("InstanceMetadataTags", 564)
+                ..member("InstanceMetadataTags", 568)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceMetadataOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HttpTokens", 550),
-            member("HttpPutResponseHopLimit", 479),
-            member("HttpEndpoint", 559),
-            member("HttpProtocolIpv6", 563),
-            member("InstanceMetadataTags", 564),
+            member("HttpTokens", 554),
+            member("HttpPutResponseHopLimit", 483),
+            member("HttpEndpoint", 563),
+            member("HttpProtocolIpv6", 567),
+            member("InstanceMetadataTags", 568),
         ])),
     },
     m::Shape {
@@ -9850,102 +9899,102 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associateCarrierIpAddress"),
-                ..member("AssociateCarrierIpAddress", 88)
+                ..member("AssociateCarrierIpAddress", 90)
             },
             m::Member {
                 location_name: Some("associatePublicIpAddress"),
-                ..member("AssociatePublicIpAddress", 88)
+                ..member("AssociatePublicIpAddress", 90)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 88)
+                ..member("DeleteOnTermination", 90)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 851)
+                ..member("Description", 857)
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 479)
+                ..member("DeviceIndex", 483)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 356)
+                ..member("Groups", 360)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 851)
+                ..member("InterfaceType", 857)
             },
             m::Member {
                 location_name: Some("ipv6AddressCount"),
-                ..member("Ipv6AddressCount", 479)
+                ..member("Ipv6AddressCount", 483)
             },
             m::Member {
                 location_name: Some("ipv6AddressesSet"),
-                ..member("Ipv6Addresses", 419)
+                ..member("Ipv6Addresses", 423)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 681)
+                ..member("NetworkInterfaceId", 685)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 851)
+                ..member("PrivateIpAddress", 857)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 742)
+                ..member("PrivateIpAddresses", 746)
             },
             m::Member {
                 location_name: Some("secondaryPrivateIpAddressCount"),
-                ..member("SecondaryPrivateIpAddressCount", 479)
+                ..member("SecondaryPrivateIpAddressCount", 483)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 856)
+                ..member("SubnetId", 862)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 479)
+                ..member("NetworkCardIndex", 483)
             },
             m::Member {
                 location_name: Some("ipv4PrefixSet"),
-                ..member("Ipv4Prefixes", 495)
+                ..member("Ipv4Prefixes", 499)
             },
             m::Member {
                 location_name: Some("ipv4PrefixCount"),
-                ..member("Ipv4PrefixCount", 479)
+                ..member("Ipv4PrefixCount", 483)
             },
             m::Member {
                 location_name: Some("ipv6PrefixSet"),
-                ..member("Ipv6Prefixes", 504)
+                ..member("Ipv6Prefixes", 508)
             },
             m::Member {
                 location_name: Some("ipv6PrefixCount"),
-                ..member("Ipv6PrefixCount", 479)
+                ..member("Ipv6PrefixCount", 483)
             },
             m::Member {
                 location_name: Some("primaryIpv6"),
-                ..member("PrimaryIpv6", 88)
+                ..member("PrimaryIpv6", 90)
             },
             m::Member {
                 location_name: Some("enaSrdSpecification"),
-                ..member("EnaSrdSpecification", 543)
+                ..member("EnaSrdSpecification", 547)
             },
             m::Member {
                 location_name: Some("connectionTrackingSpecification"),
-                ..member("ConnectionTrackingSpecification", 104)
+                ..member("ConnectionTrackingSpecification", 106)
             },
             m::Member {
                 location_name: Some("enaQueueCount"),
-                ..member("EnaQueueCount", 479)
+                ..member("EnaQueueCount", 483)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceNetworkInterfaceSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(565),
+            member: m::ShapeId(569),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9953,44 +10002,44 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "LaunchTemplateInstanceNetworkInterfaceSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssociateCarrierIpAddress", 88),
-            member("AssociatePublicIpAddress", 88),
-            member("DeleteOnTermination", 88),
-            member("Description", 851),
-            member("DeviceIndex", 479),
+            member("AssociateCarrierIpAddress", 90),
+            member("AssociatePublicIpAddress", 90),
+            member("DeleteOnTermination", 90),
+            member("Description", 857),
+            member("DeviceIndex", 483),
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("Groups", 825)
+                ..member("Groups", 831)
             },
-            member("InterfaceType", 851),
-            member("Ipv6AddressCount", 479),
-            member("Ipv6Addresses", 420),
-            member("NetworkInterfaceId", 681),
-            member("PrivateIpAddress", 851),
-            member("PrivateIpAddresses", 742),
-            member("SecondaryPrivateIpAddressCount", 479),
-            member("SubnetId", 856),
-            member("NetworkCardIndex", 479),
+            member("InterfaceType", 857),
+            member("Ipv6AddressCount", 483),
+            member("Ipv6Addresses", 424),
+            member("NetworkInterfaceId", 685),
+            member("PrivateIpAddress", 857),
+            member("PrivateIpAddresses", 746),
+            member("SecondaryPrivateIpAddressCount", 483),
+            member("SubnetId", 862),
+            member("NetworkCardIndex", 483),
             m::Member {
                 location_name: Some("Ipv4Prefix"),
-                ..member("Ipv4Prefixes", 494)
+                ..member("Ipv4Prefixes", 498)
             },
-            member("Ipv4PrefixCount", 479),
+            member("Ipv4PrefixCount", 483),
             m::Member {
                 location_name: Some("Ipv6Prefix"),
-                ..member("Ipv6Prefixes", 503)
+                ..member("Ipv6Prefixes", 507)
             },
-            member("Ipv6PrefixCount", 479),
-            member("PrimaryIpv6", 88),
-            member("EnaSrdSpecification", 316),
-            member("ConnectionTrackingSpecification", 105),
-            member("EnaQueueCount", 479),
+            member("Ipv6PrefixCount", 483),
+            member("PrimaryIpv6", 90),
+            member("EnaSrdSpecification", 320),
+            member("ConnectionTrackingSpecification", 107),
+            member("EnaQueueCount", 483),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceNetworkInterfaceSpecificationRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(567),
+            member: m::ShapeId(571),
             member_location_name: Some("InstanceNetworkInterfaceSpecification"),
             flattened: false,
         }),
@@ -10000,38 +10049,38 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 88)
+                ..member("DeleteOnTermination", 90)
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 479)
+                ..member("DeviceIndex", 483)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 815)
+                ..member("PrivateIpAddresses", 821)
             },
             m::Member {
                 location_name: Some("privateIpAddressCount"),
-                ..member("PrivateIpAddressCount", 479)
+                ..member("PrivateIpAddressCount", 483)
             },
             m::Member {
                 location_name: Some("secondarySubnetId"),
-                ..member("SecondarySubnetId", 822)
+                ..member("SecondarySubnetId", 828)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 819)
+                ..member("InterfaceType", 825)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 479)
+                ..member("NetworkCardIndex", 483)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceSecondaryInterfaceSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(569),
+            member: m::ShapeId(573),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10039,22 +10088,22 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DeleteOnTermination", 88),
-            member("DeviceIndex", 479),
+            member("DeleteOnTermination", 90),
+            member("DeviceIndex", 483),
             m::Member {
                 location_name: Some("PrivateIpAddress"),
-                ..member("PrivateIpAddresses", 816)
+                ..member("PrivateIpAddresses", 822)
             },
-            member("PrivateIpAddressCount", 479),
-            member("SecondarySubnetId", 822),
-            member("InterfaceType", 819),
-            member("NetworkCardIndex", 479),
+            member("PrivateIpAddressCount", 483),
+            member("SecondarySubnetId", 828),
+            member("InterfaceType", 825),
+            member("NetworkCardIndex", 483),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceSecondaryInterfaceSpecificationRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(571),
+            member: m::ShapeId(575),
             member_location_name: Some("InstanceSecondaryInterfaceSpecification"),
             flattened: false,
         }),
@@ -10063,17 +10112,17 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "LaunchTemplateLicenseConfiguration",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("licenseConfigurationArn"),
-            ..member("LicenseConfigurationArn", 851)
+            ..member("LicenseConfigurationArn", 857)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateLicenseConfigurationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("LicenseConfigurationArn", 851)])),
+        kind: m::ShapeKind::Structure(structure(&[member("LicenseConfigurationArn", 857)])),
     },
     m::Shape {
         name: "LaunchTemplateLicenseList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(573),
+            member: m::ShapeId(577),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10081,7 +10130,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "LaunchTemplateLicenseSpecificationListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(574),
+            member: m::ShapeId(578),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10093,7 +10142,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "LaunchTemplateNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(577),
+            member: m::ShapeId(581),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10102,71 +10151,71 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "LaunchTemplateNetworkPerformanceOptions",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("bandwidthWeighting"),
-            ..member("BandwidthWeighting", 402)
+            ..member("BandwidthWeighting", 406)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateNetworkPerformanceOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("BandwidthWeighting", 402)])),
+        kind: m::ShapeKind::Structure(structure(&[member("BandwidthWeighting", 406)])),
     },
     m::Shape {
         name: "LaunchTemplatePlacement",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 851)
+                ..member("AvailabilityZone", 857)
             },
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 60)
+                ..member("AvailabilityZoneId", 62)
             },
             m::Member {
                 location_name: Some("affinity"),
-                ..member("Affinity", 851)
+                ..member("Affinity", 857)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 851)
+                ..member("GroupName", 857)
             },
             m::Member {
                 location_name: Some("hostId"),
-                ..member("HostId", 851)
+                ..member("HostId", 857)
             },
             m::Member {
                 location_name: Some("tenancy"),
-                ..member("Tenancy", 873)
+                ..member("Tenancy", 879)
             },
             m::Member {
                 location_name: Some("spreadDomain"),
-                ..member("SpreadDomain", 851)
+                ..member("SpreadDomain", 857)
             },
             m::Member {
                 location_name: Some("hostResourceGroupArn"),
-                ..member("HostResourceGroupArn", 851)
+                ..member("HostResourceGroupArn", 857)
             },
             m::Member {
                 location_name: Some("partitionNumber"),
-                ..member("PartitionNumber", 479)
+                ..member("PartitionNumber", 483)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 724)
+                ..member("GroupId", 728)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplatePlacementRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AvailabilityZone", 851),
-            member("AvailabilityZoneId", 60),
-            member("Affinity", 851),
-            member("GroupName", 726),
-            member("HostId", 158),
-            member("Tenancy", 873),
-            member("SpreadDomain", 851),
-            member("HostResourceGroupArn", 851),
-            member("PartitionNumber", 479),
-            member("GroupId", 724),
+            member("AvailabilityZone", 857),
+            member("AvailabilityZoneId", 62),
+            member("Affinity", 857),
+            member("GroupName", 730),
+            member("HostId", 160),
+            member("Tenancy", 879),
+            member("SpreadDomain", 857),
+            member("HostResourceGroupArn", 857),
+            member("PartitionNumber", 483),
+            member("GroupId", 728),
         ])),
     },
     m::Shape {
@@ -10174,30 +10223,30 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("hostnameType"),
-                ..member("HostnameType", 363)
+                ..member("HostnameType", 367)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsARecord"),
-                ..member("EnableResourceNameDnsARecord", 88)
+                ..member("EnableResourceNameDnsARecord", 90)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsAAAARecord"),
-                ..member("EnableResourceNameDnsAAAARecord", 88)
+                ..member("EnableResourceNameDnsAAAARecord", 90)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplatePrivateDnsNameOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HostnameType", 363),
-            member("EnableResourceNameDnsARecord", 88),
-            member("EnableResourceNameDnsAAAARecord", 88),
+            member("HostnameType", 367),
+            member("EnableResourceNameDnsARecord", 90),
+            member("EnableResourceNameDnsAAAARecord", 90),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(526),
+            member: m::ShapeId(530),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10205,9 +10254,9 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "LaunchTemplateSpecification",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplateId", 553),
-            member("LaunchTemplateName", 851),
-            member("Version", 851),
+            member("LaunchTemplateId", 557),
+            member("LaunchTemplateName", 857),
+            member("Version", 857),
         ])),
     },
     m::Shape {
@@ -10215,34 +10264,34 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("maxPrice"),
-                ..member("MaxPrice", 851)
+                ..member("MaxPrice", 857)
             },
             m::Member {
                 location_name: Some("spotInstanceType"),
-                ..member("SpotInstanceType", 842)
+                ..member("SpotInstanceType", 848)
             },
             m::Member {
                 location_name: Some("blockDurationMinutes"),
-                ..member("BlockDurationMinutes", 479)
+                ..member("BlockDurationMinutes", 483)
             },
             m::Member {
                 location_name: Some("validUntil"),
-                ..member("ValidUntil", 156)
+                ..member("ValidUntil", 158)
             },
             m::Member {
                 location_name: Some("instanceInterruptionBehavior"),
-                ..member("InstanceInterruptionBehavior", 415)
+                ..member("InstanceInterruptionBehavior", 419)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateSpotMarketOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MaxPrice", 851),
-            member("SpotInstanceType", 842),
-            member("BlockDurationMinutes", 479),
-            member("ValidUntil", 156),
-            member("InstanceInterruptionBehavior", 415),
+            member("MaxPrice", 857),
+            member("SpotInstanceType", 848),
+            member("BlockDurationMinutes", 483),
+            member("ValidUntil", 158),
+            member("InstanceInterruptionBehavior", 419),
         ])),
     },
     m::Shape {
@@ -10250,18 +10299,18 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 783)
+                ..member("ResourceType", 789)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateTagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(589),
+            member: m::ShapeId(593),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10269,17 +10318,17 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "LaunchTemplateTagSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ResourceType", 783),
+            member("ResourceType", 789),
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateTagSpecificationRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(591),
+            member: m::ShapeId(595),
             member_location_name: Some("LaunchTemplateTagSpecificationRequest"),
             flattened: false,
         }),
@@ -10289,46 +10338,46 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateId"),
-                ..member("LaunchTemplateId", 851)
+                ..member("LaunchTemplateId", 857)
             },
             m::Member {
                 location_name: Some("launchTemplateName"),
-                ..member("LaunchTemplateName", 577)
+                ..member("LaunchTemplateName", 581)
             },
             m::Member {
                 location_name: Some("versionNumber"),
-                ..member("VersionNumber", 608)
+                ..member("VersionNumber", 612)
             },
             m::Member {
                 location_name: Some("versionDescription"),
-                ..member("VersionDescription", 899)
+                ..member("VersionDescription", 905)
             },
             m::Member {
                 location_name: Some("createTime"),
-                ..member("CreateTime", 156)
+                ..member("CreateTime", 158)
             },
             m::Member {
                 location_name: Some("createdBy"),
-                ..member("CreatedBy", 851)
+                ..member("CreatedBy", 857)
             },
             m::Member {
                 location_name: Some("defaultVersion"),
-                ..member("DefaultVersion", 88)
+                ..member("DefaultVersion", 90)
             },
             m::Member {
                 location_name: Some("launchTemplateData"),
-                ..member("LaunchTemplateData", 785)
+                ..member("LaunchTemplateData", 791)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 712)
+                ..member("Operator", 716)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateVersionSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(593),
+            member: m::ShapeId(597),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10337,28 +10386,28 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "LaunchTemplatesMonitoring",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("enabled"),
-            ..member("Enabled", 88)
+            ..member("Enabled", 90)
         }])),
     },
     m::Shape {
         name: "LaunchTemplatesMonitoringRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 88)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 90)])),
     },
     m::Shape {
         name: "LicenseConfiguration",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("licenseConfigurationArn"),
-            ..member("LicenseConfigurationArn", 851)
+            ..member("LicenseConfigurationArn", 857)
         }])),
     },
     m::Shape {
         name: "LicenseConfigurationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("LicenseConfigurationArn", 851)])),
+        kind: m::ShapeKind::Structure(structure(&[member("LicenseConfigurationArn", 857)])),
     },
     m::Shape {
         name: "LicenseList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(597),
+            member: m::ShapeId(601),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10366,7 +10415,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "LicenseSpecificationListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(598),
+            member: m::ShapeId(602),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10390,7 +10439,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "LocalStorageTypeSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(603),
+            member: m::ShapeId(607),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10423,58 +10472,58 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 736)
+                ..member("PrefixListId", 740)
             },
             m::Member {
                 location_name: Some("addressFamily"),
-                ..member("AddressFamily", 851)
+                ..member("AddressFamily", 857)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 737)
+                ..member("State", 741)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 851)
+                ..member("StateMessage", 857)
             },
             m::Member {
                 location_name: Some("prefixListArn"),
-                ..member("PrefixListArn", 781)
+                ..member("PrefixListArn", 787)
             },
             m::Member {
                 location_name: Some("prefixListName"),
-                ..member("PrefixListName", 851)
+                ..member("PrefixListName", 857)
             },
             m::Member {
                 location_name: Some("maxEntries"),
-                ..member("MaxEntries", 479)
+                ..member("MaxEntries", 483)
             },
             m::Member {
                 location_name: Some("version"),
-                ..member("Version", 608)
+                ..member("Version", 612)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 851)
+                ..member("OwnerId", 857)
             },
             m::Member {
                 location_name: Some("ipamPrefixListResolverTargetId"),
-                ..member("IpamPrefixListResolverTargetId", 851)
+                ..member("IpamPrefixListResolverTargetId", 857)
             },
             m::Member {
                 location_name: Some("ipamPrefixListResolverSyncEnabled"),
-                ..member("IpamPrefixListResolverSyncEnabled", 88)
+                ..member("IpamPrefixListResolverSyncEnabled", 90)
             },
         ])),
     },
     m::Shape {
         name: "ManagedPrefixListSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(609),
+            member: m::ShapeId(613),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10546,11 +10595,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("accelerators"),
-                ..member("Accelerators", 628)
+                ..member("Accelerators", 632)
             },
             m::Member {
                 location_name: Some("totalMediaMemoryInMiB"),
-                ..member("TotalMediaMemoryInMiB", 880)
+                ..member("TotalMediaMemoryInMiB", 886)
             },
         ])),
     },
@@ -10563,26 +10612,26 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 626)
+                ..member("Count", 630)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 632)
+                ..member("Name", 636)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 629)
+                ..member("Manufacturer", 633)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 630)
+                ..member("MemoryInfo", 634)
             },
         ])),
     },
     m::Shape {
         name: "MediaDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(627),
+            member: m::ShapeId(631),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10595,7 +10644,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "MediaDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 631)
+            ..member("SizeInMiB", 635)
         }])),
     },
     m::Shape {
@@ -10611,23 +10660,23 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 283)
+                ..member("Min", 287)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 283)
+                ..member("Max", 287)
             },
         ])),
     },
     m::Shape {
         name: "MemoryGiBPerVCpuRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 283), member("Max", 283)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 287), member("Max", 287)])),
     },
     m::Shape {
         name: "MemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 638)
+            ..member("SizeInMiB", 642)
         }])),
     },
     m::Shape {
@@ -10635,11 +10684,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 479)
+                ..member("Min", 483)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 479)
+                ..member("Max", 483)
             },
         ])),
     },
@@ -10648,9 +10697,9 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 479)
+                ..member("Min", 483)
             },
-            member("Max", 479),
+            member("Max", 483),
         ])),
     },
     m::Shape {
@@ -10664,107 +10713,107 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "ModifyImageAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Attribute", 851),
-            member("Description", 51),
+            member("Attribute", 857),
+            member("Description", 53),
             m::Member {
                 required: true,
-                ..member("ImageId", 377)
+                ..member("ImageId", 381)
             },
-            member("LaunchPermission", 525),
-            member("OperationType", 710),
+            member("LaunchPermission", 529),
+            member("OperationType", 714),
             m::Member {
                 location_name: Some("ProductCode"),
-                ..member("ProductCodes", 747)
+                ..member("ProductCodes", 751)
             },
             m::Member {
                 location_name: Some("UserGroup"),
-                ..member("UserGroups", 888)
+                ..member("UserGroups", 894)
             },
             m::Member {
                 location_name: Some("UserId"),
-                ..member("UserIds", 891)
+                ..member("UserIds", 897)
             },
-            member("Value", 851),
+            member("Value", 857),
             m::Member {
                 location_name: Some("OrganizationArn"),
-                ..member("OrganizationArns", 713)
+                ..member("OrganizationArns", 717)
             },
             m::Member {
                 location_name: Some("OrganizationalUnitArn"),
-                ..member("OrganizationalUnitArns", 714)
+                ..member("OrganizationalUnitArns", 718)
             },
-            member("ImdsSupport", 51),
+            member("ImdsSupport", 53),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
     m::Shape {
         name: "ModifyInstanceAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SourceDestCheck", 50),
-            member("DisableApiStop", 50),
+            member("SourceDestCheck", 52),
+            member("DisableApiStop", 52),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("instanceId"),
                 required: true,
-                ..member("InstanceId", 413)
+                ..member("InstanceId", 417)
             },
             m::Member {
                 location_name: Some("attribute"),
-                ..member("Attribute", 400)
+                ..member("Attribute", 404)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 642)
+                ..member("Value", 646)
             },
             m::Member {
                 location_name: Some("blockDeviceMapping"),
-                ..member("BlockDeviceMappings", 406)
+                ..member("BlockDeviceMappings", 410)
             },
             m::Member {
                 location_name: Some("disableApiTermination"),
-                ..member("DisableApiTermination", 50)
+                ..member("DisableApiTermination", 52)
             },
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 51)
+                ..member("InstanceType", 53)
             },
             m::Member {
                 location_name: Some("kernel"),
-                ..member("Kernel", 51)
+                ..member("Kernel", 53)
             },
             m::Member {
                 location_name: Some("ramdisk"),
-                ..member("Ramdisk", 51)
+                ..member("Ramdisk", 53)
             },
             m::Member {
                 location_name: Some("userData"),
-                ..member("UserData", 82)
+                ..member("UserData", 84)
             },
             m::Member {
                 location_name: Some("instanceInitiatedShutdownBehavior"),
-                ..member("InstanceInitiatedShutdownBehavior", 51)
+                ..member("InstanceInitiatedShutdownBehavior", 53)
             },
             m::Member {
                 location_name: Some("GroupId"),
-                ..member("Groups", 356)
+                ..member("Groups", 360)
             },
             m::Member {
                 location_name: Some("ebsOptimized"),
-                ..member("EbsOptimized", 50)
+                ..member("EbsOptimized", 52)
             },
             m::Member {
                 location_name: Some("sriovNetSupport"),
-                ..member("SriovNetSupport", 51)
+                ..member("SriovNetSupport", 53)
             },
             m::Member {
                 location_name: Some("enaSupport"),
-                ..member("EnaSupport", 50)
+                ..member("EnaSupport", 52)
             },
         ])),
     },
@@ -10777,14 +10826,14 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 413)
+                ..member("InstanceId", 417)
             },
-            member("HttpTokens", 364),
-            member("HttpPutResponseHopLimit", 479),
-            member("HttpEndpoint", 429),
-            member("DryRun", 88),
-            member("HttpProtocolIpv6", 433),
-            member("InstanceMetadataTags", 434),
+            member("HttpTokens", 368),
+            member("HttpPutResponseHopLimit", 483),
+            member("HttpEndpoint", 433),
+            member("DryRun", 90),
+            member("HttpProtocolIpv6", 437),
+            member("InstanceMetadataTags", 438),
         ])),
     },
     m::Shape {
@@ -10792,27 +10841,27 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 851)
+                ..member("InstanceId", 857)
             },
             m::Member {
                 location_name: Some("instanceMetadataOptions"),
-                ..member("InstanceMetadataOptions", 431)
+                ..member("InstanceMetadataOptions", 435)
             },
         ])),
     },
     m::Shape {
         name: "ModifyLaunchTemplateRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 88),
+            member("DryRun", 90),
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 851)
+                ..member("ClientToken", 857)
             },
-            member("LaunchTemplateId", 553),
-            member("LaunchTemplateName", 577),
+            member("LaunchTemplateId", 557),
+            member("LaunchTemplateName", 581),
             m::Member {
                 location_name: Some("SetDefaultVersion"),
-                ..member("DefaultVersion", 851)
+                ..member("DefaultVersion", 857)
             },
         ])),
     },
@@ -10820,36 +10869,36 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "ModifyLaunchTemplateResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("launchTemplate"),
-            ..member("LaunchTemplate", 526)
+            ..member("LaunchTemplate", 530)
         }])),
     },
     m::Shape {
         name: "ModifyManagedPrefixListRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 88),
+            member("DryRun", 90),
             m::Member {
                 required: true,
-                ..member("PrefixListId", 736)
+                ..member("PrefixListId", 740)
             },
-            member("CurrentVersion", 608),
-            member("PrefixListName", 851),
+            member("CurrentVersion", 612),
+            member("PrefixListName", 857),
             m::Member {
                 location_name: Some("AddEntry"),
                 ..member("AddEntries", 16)
             },
             m::Member {
                 location_name: Some("RemoveEntry"),
-                ..member("RemoveEntries", 767)
+                ..member("RemoveEntries", 771)
             },
-            member("MaxEntries", 479),
-            member("IpamPrefixListResolverSyncEnabled", 92),
+            member("MaxEntries", 483),
+            member("IpamPrefixListResolverSyncEnabled", 94),
         ])),
     },
     m::Shape {
         name: "ModifyManagedPrefixListResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("prefixList"),
-            ..member("PrefixList", 609)
+            ..member("PrefixList", 613)
         }])),
     },
     m::Shape {
@@ -10857,54 +10906,54 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupId", 824)
+                ..member("GroupId", 830)
             },
             m::Member {
                 location_name: Some("SecurityGroupRule"),
                 required: true,
-                ..member("SecurityGroupRules", 834)
+                ..member("SecurityGroupRules", 840)
             },
-            member("DryRun", 88),
+            member("DryRun", 90),
         ])),
     },
     m::Shape {
         name: "ModifySecurityGroupRulesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("return"),
-            ..member("Return", 88)
+            ..member("Return", 90)
         }])),
     },
     m::Shape {
         name: "ModifySubnetAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssignIpv6AddressOnCreation", 50),
-            member("MapPublicIpOnLaunch", 50),
+            member("AssignIpv6AddressOnCreation", 52),
+            member("MapPublicIpOnLaunch", 52),
             m::Member {
                 location_name: Some("subnetId"),
                 required: true,
-                ..member("SubnetId", 856)
+                ..member("SubnetId", 862)
             },
-            member("MapCustomerOwnedIpOnLaunch", 50),
-            member("CustomerOwnedIpv4Pool", 102),
-            member("EnableDns64", 50),
-            member("PrivateDnsHostnameTypeOnLaunch", 363),
-            member("EnableResourceNameDnsARecordOnLaunch", 50),
-            member("EnableResourceNameDnsAAAARecordOnLaunch", 50),
-            member("EnableLniAtDeviceIndex", 479),
-            member("DisableLniAtDeviceIndex", 50),
+            member("MapCustomerOwnedIpOnLaunch", 52),
+            member("CustomerOwnedIpv4Pool", 104),
+            member("EnableDns64", 52),
+            member("PrivateDnsHostnameTypeOnLaunch", 367),
+            member("EnableResourceNameDnsARecordOnLaunch", 52),
+            member("EnableResourceNameDnsAAAARecordOnLaunch", 52),
+            member("EnableLniAtDeviceIndex", 483),
+            member("DisableLniAtDeviceIndex", 52),
         ])),
     },
     m::Shape {
         name: "ModifyVpcAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("EnableDnsHostnames", 50),
-            member("EnableDnsSupport", 50),
+            member("EnableDnsHostnames", 52),
+            member("EnableDnsSupport", 52),
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 929)
+                ..member("VpcId", 935)
             },
-            member("EnableNetworkAddressUsageMetrics", 50),
+            member("EnableNetworkAddressUsageMetrics", 52),
         ])),
     },
     m::Shape {
@@ -10913,11 +10962,11 @@ pub static SHAPES: [m::Shape; 943] = [
             m::Member {
                 location_name: Some("InstanceId"),
                 required: true,
-                ..member("InstanceIds", 414)
+                ..member("InstanceIds", 418)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -10925,14 +10974,14 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "MonitorInstancesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("instancesSet"),
-            ..member("InstanceMonitorings", 436)
+            ..member("InstanceMonitorings", 440)
         }])),
     },
     m::Shape {
         name: "Monitoring",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("state"),
-            ..member("State", 656)
+            ..member("State", 660)
         }])),
     },
     m::Shape {
@@ -10960,31 +11009,31 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 663)
+                ..member("Associations", 667)
             },
             m::Member {
                 location_name: Some("entrySet"),
-                ..member("Entries", 665)
+                ..member("Entries", 669)
             },
             m::Member {
                 location_name: Some("default"),
-                ..member("IsDefault", 88)
+                ..member("IsDefault", 90)
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 851)
+                ..member("NetworkAclId", 857)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 851)
+                ..member("VpcId", 857)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 851)
+                ..member("OwnerId", 857)
             },
         ])),
     },
@@ -10993,15 +11042,15 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclAssociationId"),
-                ..member("NetworkAclAssociationId", 851)
+                ..member("NetworkAclAssociationId", 857)
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 851)
+                ..member("NetworkAclId", 857)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 851)
+                ..member("SubnetId", 857)
             },
         ])),
     },
@@ -11012,7 +11061,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "NetworkAclAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(661),
+            member: m::ShapeId(665),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11022,42 +11071,42 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 851)
+                ..member("CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("egress"),
-                ..member("Egress", 88)
+                ..member("Egress", 90)
             },
             m::Member {
                 location_name: Some("icmpTypeCode"),
-                ..member("IcmpTypeCode", 372)
+                ..member("IcmpTypeCode", 376)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 851)
+                ..member("Ipv6CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 730)
+                ..member("PortRange", 734)
             },
             m::Member {
                 location_name: Some("protocol"),
-                ..member("Protocol", 851)
+                ..member("Protocol", 857)
             },
             m::Member {
                 location_name: Some("ruleAction"),
-                ..member("RuleAction", 808)
+                ..member("RuleAction", 814)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
-                ..member("RuleNumber", 479)
+                ..member("RuleNumber", 483)
             },
         ])),
     },
     m::Shape {
         name: "NetworkAclEntryList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(664),
+            member: m::ShapeId(668),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11069,7 +11118,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "NetworkAclIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(666),
+            member: m::ShapeId(670),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11077,7 +11126,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "NetworkAclList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(660),
+            member: m::ShapeId(664),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11087,17 +11136,17 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 283)
+                ..member("Min", 287)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 283)
+                ..member("Max", 287)
             },
         ])),
     },
     m::Shape {
         name: "NetworkBandwidthGbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 283), member("Max", 283)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 287), member("Max", 287)])),
     },
     m::Shape {
         name: "NetworkCardIndex",
@@ -11108,15 +11157,15 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 671)
+                ..member("NetworkCardIndex", 675)
             },
             m::Member {
                 location_name: Some("networkPerformance"),
-                ..member("NetworkPerformance", 690)
+                ..member("NetworkPerformance", 694)
             },
             m::Member {
                 location_name: Some("maximumNetworkInterfaces"),
-                ..member("MaximumNetworkInterfaces", 614)
+                ..member("MaximumNetworkInterfaces", 618)
             },
             m::Member {
                 location_name: Some("additionalFlexibleNetworkInterfaces"),
@@ -11124,30 +11173,30 @@ pub static SHAPES: [m::Shape; 943] = [
             },
             m::Member {
                 location_name: Some("baselineBandwidthInGbps"),
-                ..member("BaselineBandwidthInGbps", 72)
+                ..member("BaselineBandwidthInGbps", 74)
             },
             m::Member {
                 location_name: Some("peakBandwidthInGbps"),
-                ..member("PeakBandwidthInGbps", 716)
+                ..member("PeakBandwidthInGbps", 720)
             },
             m::Member {
                 location_name: Some("defaultEnaQueueCountPerInterface"),
-                ..member("DefaultEnaQueueCountPerInterface", 160)
+                ..member("DefaultEnaQueueCountPerInterface", 162)
             },
             m::Member {
                 location_name: Some("maximumEnaQueueCount"),
-                ..member("MaximumEnaQueueCount", 619)
+                ..member("MaximumEnaQueueCount", 623)
             },
             m::Member {
                 location_name: Some("maximumEnaQueueCountPerInterface"),
-                ..member("MaximumEnaQueueCountPerInterface", 620)
+                ..member("MaximumEnaQueueCountPerInterface", 624)
             },
         ])),
     },
     m::Shape {
         name: "NetworkCardInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(672),
+            member: m::ShapeId(676),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11157,79 +11206,79 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkPerformance"),
-                ..member("NetworkPerformance", 690)
+                ..member("NetworkPerformance", 694)
             },
             m::Member {
                 location_name: Some("maximumNetworkInterfaces"),
-                ..member("MaximumNetworkInterfaces", 614)
+                ..member("MaximumNetworkInterfaces", 618)
             },
             m::Member {
                 location_name: Some("maximumNetworkCards"),
-                ..member("MaximumNetworkCards", 622)
+                ..member("MaximumNetworkCards", 626)
             },
             m::Member {
                 location_name: Some("defaultNetworkCardIndex"),
-                ..member("DefaultNetworkCardIndex", 161)
+                ..member("DefaultNetworkCardIndex", 163)
             },
             m::Member {
                 location_name: Some("networkCards"),
-                ..member("NetworkCards", 673)
+                ..member("NetworkCards", 677)
             },
             m::Member {
                 location_name: Some("ipv4AddressesPerInterface"),
-                ..member("Ipv4AddressesPerInterface", 612)
+                ..member("Ipv4AddressesPerInterface", 616)
             },
             m::Member {
                 location_name: Some("ipv6AddressesPerInterface"),
-                ..member("Ipv6AddressesPerInterface", 613)
+                ..member("Ipv6AddressesPerInterface", 617)
             },
             m::Member {
                 location_name: Some("ipv6Supported"),
-                ..member("Ipv6Supported", 501)
+                ..member("Ipv6Supported", 505)
             },
             m::Member {
                 location_name: Some("enaSupport"),
-                ..member("EnaSupport", 319)
+                ..member("EnaSupport", 323)
             },
             m::Member {
                 location_name: Some("efaSupported"),
-                ..member("EfaSupported", 299)
+                ..member("EfaSupported", 303)
             },
             m::Member {
                 location_name: Some("efaInfo"),
-                ..member("EfaInfo", 298)
+                ..member("EfaInfo", 302)
             },
             m::Member {
                 location_name: Some("encryptionInTransitSupported"),
-                ..member("EncryptionInTransitSupported", 322)
+                ..member("EncryptionInTransitSupported", 326)
             },
             m::Member {
                 location_name: Some("enaSrdSupported"),
-                ..member("EnaSrdSupported", 317)
+                ..member("EnaSrdSupported", 321)
             },
             m::Member {
                 location_name: Some("bandwidthWeightings"),
-                ..member("BandwidthWeightings", 69)
+                ..member("BandwidthWeightings", 71)
             },
             m::Member {
                 location_name: Some("flexibleEnaQueuesSupport"),
-                ..member("FlexibleEnaQueuesSupport", 331)
+                ..member("FlexibleEnaQueuesSupport", 335)
             },
             m::Member {
                 location_name: Some("connectionTrackingConfiguration"),
-                ..member("ConnectionTrackingConfiguration", 159)
+                ..member("ConnectionTrackingConfiguration", 161)
             },
             m::Member {
                 location_name: Some("secondaryNetworkSupported"),
-                ..member("SecondaryNetworkSupported", 821)
+                ..member("SecondaryNetworkSupported", 827)
             },
             m::Member {
                 location_name: Some("maximumSecondaryNetworkInterfaces"),
-                ..member("MaximumSecondaryNetworkInterfaces", 623)
+                ..member("MaximumSecondaryNetworkInterfaces", 627)
             },
             m::Member {
                 location_name: Some("ipv4AddressesPerSecondaryInterface"),
-                ..member("Ipv4AddressesPerSecondaryInterface", 492)
+                ..member("Ipv4AddressesPerSecondaryInterface", 496)
             },
         ])),
     },
@@ -11238,131 +11287,131 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 676)
+                ..member("Association", 680)
             },
             m::Member {
                 location_name: Some("attachment"),
-                ..member("Attachment", 677)
+                ..member("Attachment", 681)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 851)
+                ..member("AvailabilityZone", 857)
             },
             m::Member {
                 location_name: Some("connectionTrackingConfiguration"),
-                ..member("ConnectionTrackingConfiguration", 103)
+                ..member("ConnectionTrackingConfiguration", 105)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 851)
+                ..member("Description", 857)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 358)
+                ..member("Groups", 362)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 689)
+                ..member("InterfaceType", 693)
             },
             m::Member {
                 location_name: Some("ipv6AddressesSet"),
-                ..member("Ipv6Addresses", 684)
+                ..member("Ipv6Addresses", 688)
             },
             m::Member {
                 location_name: Some("macAddress"),
-                ..member("MacAddress", 851)
+                ..member("MacAddress", 857)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 851)
+                ..member("NetworkInterfaceId", 857)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 851)
+                ..member("OutpostArn", 857)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 851)
+                ..member("OwnerId", 857)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 851)
+                ..member("PrivateDnsName", 857)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 851)
+                ..member("PublicDnsName", 857)
             },
             m::Member {
                 location_name: Some("publicIpDnsNameOptions"),
-                ..member("PublicIpDnsNameOptions", 753)
+                ..member("PublicIpDnsNameOptions", 757)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 851)
+                ..member("PrivateIpAddress", 857)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 687)
+                ..member("PrivateIpAddresses", 691)
             },
             m::Member {
                 location_name: Some("ipv4PrefixSet"),
-                ..member("Ipv4Prefixes", 499)
+                ..member("Ipv4Prefixes", 503)
             },
             m::Member {
                 location_name: Some("ipv6PrefixSet"),
-                ..member("Ipv6Prefixes", 508)
+                ..member("Ipv6Prefixes", 512)
             },
             m::Member {
                 location_name: Some("requesterId"),
-                ..member("RequesterId", 851)
+                ..member("RequesterId", 857)
             },
             m::Member {
                 location_name: Some("requesterManaged"),
-                ..member("RequesterManaged", 88)
+                ..member("RequesterManaged", 90)
             },
             m::Member {
                 location_name: Some("sourceDestCheck"),
-                ..member("SourceDestCheck", 88)
+                ..member("SourceDestCheck", 90)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 688)
+                ..member("Status", 692)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 851)
+                ..member("SubnetId", 857)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("TagSet", 869)
+                ..member("TagSet", 875)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 851)
+                ..member("VpcId", 857)
             },
             m::Member {
                 location_name: Some("denyAllIgwTraffic"),
-                ..member("DenyAllIgwTraffic", 88)
+                ..member("DenyAllIgwTraffic", 90)
             },
             m::Member {
                 location_name: Some("ipv6Native"),
-                ..member("Ipv6Native", 88)
+                ..member("Ipv6Native", 90)
             },
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 851)
+                ..member("Ipv6Address", 857)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 712)
+                ..member("Operator", 716)
             },
             m::Member {
                 location_name: Some("associatedSubnetSet"),
-                ..member("AssociatedSubnets", 43)
+                ..member("AssociatedSubnets", 45)
             },
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 851)
+                ..member("AvailabilityZoneId", 857)
             },
         ])),
     },
@@ -11371,31 +11420,31 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 851)
+                ..member("AllocationId", 857)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 851)
+                ..member("AssociationId", 857)
             },
             m::Member {
                 location_name: Some("ipOwnerId"),
-                ..member("IpOwnerId", 851)
+                ..member("IpOwnerId", 857)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 851)
+                ..member("PublicDnsName", 857)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 851)
+                ..member("PublicIp", 857)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 851)
+                ..member("CustomerOwnedIp", 857)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 851)
+                ..member("CarrierIp", 857)
             },
         ])),
     },
@@ -11404,43 +11453,43 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachTime"),
-                ..member("AttachTime", 156)
+                ..member("AttachTime", 158)
             },
             m::Member {
                 location_name: Some("attachmentId"),
-                ..member("AttachmentId", 851)
+                ..member("AttachmentId", 857)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 88)
+                ..member("DeleteOnTermination", 90)
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 479)
+                ..member("DeviceIndex", 483)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 479)
+                ..member("NetworkCardIndex", 483)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 851)
+                ..member("InstanceId", 857)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 851)
+                ..member("InstanceOwnerId", 857)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 49)
+                ..member("Status", 51)
             },
             m::Member {
                 location_name: Some("enaSrdSpecification"),
-                ..member("EnaSrdSpecification", 46)
+                ..member("EnaSrdSpecification", 48)
             },
             m::Member {
                 location_name: Some("enaQueueCount"),
-                ..member("EnaQueueCount", 479)
+                ..member("EnaQueueCount", 483)
             },
         ])),
     },
@@ -11449,17 +11498,17 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 479)
+                ..member("Min", 483)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 479)
+                ..member("Max", 483)
             },
         ])),
     },
     m::Shape {
         name: "NetworkInterfaceCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 479), member("Max", 479)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 483), member("Max", 483)])),
     },
     m::Shape {
         name: "NetworkInterfaceCreationType",
@@ -11474,7 +11523,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "NetworkInterfaceIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(681),
+            member: m::ShapeId(685),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11484,22 +11533,22 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 851)
+                ..member("Ipv6Address", 857)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 851)
+                ..member("PublicIpv6DnsName", 857)
             },
             m::Member {
                 location_name: Some("isPrimaryIpv6"),
-                ..member("IsPrimaryIpv6", 88)
+                ..member("IsPrimaryIpv6", 90)
             },
         ])),
     },
     m::Shape {
         name: "NetworkInterfaceIpv6AddressesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(683),
+            member: m::ShapeId(687),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11507,7 +11556,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "NetworkInterfaceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(675),
+            member: m::ShapeId(679),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11517,26 +11566,26 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 676)
+                ..member("Association", 680)
             },
             m::Member {
                 location_name: Some("primary"),
-                ..member("Primary", 88)
+                ..member("Primary", 90)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 851)
+                ..member("PrivateDnsName", 857)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 851)
+                ..member("PrivateIpAddress", 857)
             },
         ])),
     },
     m::Shape {
         name: "NetworkInterfacePrivateIpAddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(686),
+            member: m::ShapeId(690),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11591,11 +11640,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 691)
+                ..member("Count", 695)
             },
             m::Member {
                 location_name: Some("version"),
-                ..member("Version", 693)
+                ..member("Version", 697)
             },
         ])),
     },
@@ -11612,26 +11661,26 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 694)
+                ..member("Count", 698)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 699)
+                ..member("Name", 703)
             },
             m::Member {
                 location_name: Some("coreInfo"),
-                ..member("CoreInfo", 692)
+                ..member("CoreInfo", 696)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 697)
+                ..member("MemoryInfo", 701)
             },
         ])),
     },
     m::Shape {
         name: "NeuronDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(695),
+            member: m::ShapeId(699),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11640,7 +11689,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "NeuronDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 698)
+            ..member("SizeInMiB", 702)
         }])),
     },
     m::Shape {
@@ -11656,28 +11705,28 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("neuronDevices"),
-                ..member("NeuronDevices", 696)
+                ..member("NeuronDevices", 700)
             },
             m::Member {
                 location_name: Some("totalNeuronDeviceMemoryInMiB"),
-                ..member("TotalNeuronDeviceMemoryInMiB", 881)
+                ..member("TotalNeuronDeviceMemoryInMiB", 887)
             },
         ])),
     },
     m::Shape {
         name: "NewDhcpConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Key", 851),
+            member("Key", 857),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 898)
+                ..member("Values", 904)
             },
         ])),
     },
     m::Shape {
         name: "NewDhcpConfigurationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(701),
+            member: m::ShapeId(705),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11696,7 +11745,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "NitroTpmInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("supportedVersions"),
-            ..member("SupportedVersions", 708)
+            ..member("SupportedVersions", 712)
         }])),
     },
     m::Shape {
@@ -11712,7 +11761,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "NitroTpmSupportedVersionsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(707),
+            member: m::ShapeId(711),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11729,29 +11778,29 @@ pub static SHAPES: [m::Shape; 943] = [
     },
     m::Shape {
         name: "OperatorRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Principal", 851)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Principal", 857)])),
     },
     m::Shape {
         name: "OperatorResponse",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("managed"),
-                ..member("Managed", 88)
+                ..member("Managed", 90)
             },
             m::Member {
                 location_name: Some("principal"),
-                ..member("Principal", 851)
+                ..member("Principal", 857)
             },
             m::Member {
                 location_name: Some("hiddenByDefault"),
-                ..member("HiddenByDefault", 88)
+                ..member("HiddenByDefault", 90)
             },
         ])),
     },
     m::Shape {
         name: "OrganizationArnStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(851),
+            member: m::ShapeId(857),
             member_location_name: Some("OrganizationArn"),
             flattened: false,
         }),
@@ -11759,7 +11808,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "OrganizationalUnitArnStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(851),
+            member: m::ShapeId(857),
             member_location_name: Some("OrganizationalUnitArn"),
             flattened: false,
         }),
@@ -11767,7 +11816,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "OwnerStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(851),
+            member: m::ShapeId(857),
             member_location_name: Some("Owner"),
             flattened: false,
         }),
@@ -11780,17 +11829,17 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "PerformanceFactorReference",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("instanceFamily"),
-            ..member("InstanceFamily", 851)
+            ..member("InstanceFamily", 857)
         }])),
     },
     m::Shape {
         name: "PerformanceFactorReferenceRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 851)])),
+        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 857)])),
     },
     m::Shape {
         name: "PerformanceFactorReferenceSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(717),
+            member: m::ShapeId(721),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11798,7 +11847,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "PerformanceFactorReferenceSetRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(718),
+            member: m::ShapeId(722),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11820,43 +11869,43 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 60)
+                ..member("AvailabilityZoneId", 62)
             },
             m::Member {
                 location_name: Some("affinity"),
-                ..member("Affinity", 851)
+                ..member("Affinity", 857)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 726)
+                ..member("GroupName", 730)
             },
             m::Member {
                 location_name: Some("partitionNumber"),
-                ..member("PartitionNumber", 479)
+                ..member("PartitionNumber", 483)
             },
             m::Member {
                 location_name: Some("hostId"),
-                ..member("HostId", 851)
+                ..member("HostId", 857)
             },
             m::Member {
                 location_name: Some("tenancy"),
-                ..member("Tenancy", 873)
+                ..member("Tenancy", 879)
             },
             m::Member {
                 location_name: Some("spreadDomain"),
-                ..member("SpreadDomain", 851)
+                ..member("SpreadDomain", 857)
             },
             m::Member {
                 location_name: Some("hostResourceGroupArn"),
-                ..member("HostResourceGroupArn", 851)
+                ..member("HostResourceGroupArn", 857)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 724)
+                ..member("GroupId", 728)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 851)
+                ..member("AvailabilityZone", 857)
             },
         ])),
     },
@@ -11868,7 +11917,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "PlacementGroupInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("supportedStrategies"),
-            ..member("SupportedStrategies", 728)
+            ..member("SupportedStrategies", 732)
         }])),
     },
     m::Shape {
@@ -11884,7 +11933,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "PlacementGroupStrategyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(727),
+            member: m::ShapeId(731),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11900,11 +11949,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("from"),
-                ..member("From", 479)
+                ..member("From", 483)
             },
             m::Member {
                 location_name: Some("to"),
-                ..member("To", 479)
+                ..member("To", 483)
             },
         ])),
     },
@@ -11913,18 +11962,18 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("cidr"),
-                ..member("Cidr", 851)
+                ..member("Cidr", 857)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 851)
+                ..member("Description", 857)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListEntrySet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(731),
+            member: m::ShapeId(735),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11934,18 +11983,18 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 851)
+                ..member("Description", 857)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 851)
+                ..member("PrefixListId", 857)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(733),
+            member: m::ShapeId(737),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11982,24 +12031,24 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("hostnameType"),
-                ..member("HostnameType", 363)
+                ..member("HostnameType", 367)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsARecord"),
-                ..member("EnableResourceNameDnsARecord", 88)
+                ..member("EnableResourceNameDnsARecord", 90)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsAAAARecord"),
-                ..member("EnableResourceNameDnsAAAARecord", 88)
+                ..member("EnableResourceNameDnsAAAARecord", 90)
             },
         ])),
     },
     m::Shape {
         name: "PrivateDnsNameOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HostnameType", 363),
-            member("EnableResourceNameDnsARecord", 88),
-            member("EnableResourceNameDnsAAAARecord", 88),
+            member("HostnameType", 367),
+            member("EnableResourceNameDnsARecord", 90),
+            member("EnableResourceNameDnsAAAARecord", 90),
         ])),
     },
     m::Shape {
@@ -12007,15 +12056,15 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("hostnameType"),
-                ..member("HostnameType", 363)
+                ..member("HostnameType", 367)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsARecord"),
-                ..member("EnableResourceNameDnsARecord", 88)
+                ..member("EnableResourceNameDnsARecord", 90)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsAAAARecord"),
-                ..member("EnableResourceNameDnsAAAARecord", 88)
+                ..member("EnableResourceNameDnsAAAARecord", 90)
             },
         ])),
     },
@@ -12024,18 +12073,18 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("primary"),
-                ..member("Primary", 88)
+                ..member("Primary", 90)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 851)
+                ..member("PrivateIpAddress", 857)
             },
         ])),
     },
     m::Shape {
         name: "PrivateIpAddressSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(741),
+            member: m::ShapeId(745),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12049,15 +12098,15 @@ pub static SHAPES: [m::Shape; 943] = [
             },
             m::Member {
                 location_name: Some("sustainedClockSpeedInGhz"),
-                ..member("SustainedClockSpeedInGhz", 744)
+                ..member("SustainedClockSpeedInGhz", 748)
             },
             m::Member {
                 location_name: Some("supportedFeatures"),
-                ..member("SupportedFeatures", 864)
+                ..member("SupportedFeatures", 870)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 114)
+                ..member("Manufacturer", 116)
             },
         ])),
     },
@@ -12070,18 +12119,18 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("productCode"),
-                ..member("ProductCodeId", 851)
+                ..member("ProductCodeId", 857)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("ProductCodeType", 748)
+                ..member("ProductCodeType", 752)
             },
         ])),
     },
     m::Shape {
         name: "ProductCodeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(745),
+            member: m::ShapeId(749),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12089,7 +12138,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "ProductCodeStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(851),
+            member: m::ShapeId(857),
             member_location_name: Some("ProductCode"),
             flattened: false,
         }),
@@ -12104,13 +12153,13 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "PropagatingVgw",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("gatewayId"),
-            ..member("GatewayId", 851)
+            ..member("GatewayId", 857)
         }])),
     },
     m::Shape {
         name: "PropagatingVgwList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(749),
+            member: m::ShapeId(753),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12120,15 +12169,15 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 851)
+                ..member("Value", 857)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 851)
+                ..member("Status", 857)
             },
             m::Member {
                 location_name: Some("reason"),
-                ..member("Reason", 851)
+                ..member("Reason", 857)
             },
         ])),
     },
@@ -12141,26 +12190,26 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dnsHostnameType"),
-                ..member("DnsHostnameType", 851)
+                ..member("DnsHostnameType", 857)
             },
             m::Member {
                 location_name: Some("publicIpv4DnsName"),
-                ..member("PublicIpv4DnsName", 851)
+                ..member("PublicIpv4DnsName", 857)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 851)
+                ..member("PublicIpv6DnsName", 857)
             },
             m::Member {
                 location_name: Some("publicDualStackDnsName"),
-                ..member("PublicDualStackDnsName", 851)
+                ..member("PublicDualStackDnsName", 857)
             },
         ])),
     },
     m::Shape {
         name: "PublicIpStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(851),
+            member: m::ShapeId(857),
             member_location_name: Some("PublicIp"),
             flattened: false,
         }),
@@ -12175,11 +12224,11 @@ pub static SHAPES: [m::Shape; 943] = [
             m::Member {
                 location_name: Some("InstanceId"),
                 required: true,
-                ..member("InstanceIds", 414)
+                ..member("InstanceIds", 418)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -12194,23 +12243,23 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 851)
+                ..member("GroupId", 857)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 851)
+                ..member("PeeringStatus", 857)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 851)
+                ..member("UserId", 857)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 851)
+                ..member("VpcId", 857)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 851)
+                ..member("VpcPeeringConnectionId", 857)
             },
         ])),
     },
@@ -12219,19 +12268,19 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 851)
+                ..member("OptInStatus", 857)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 761)
+                ..member("Geography", 765)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 851)
+                ..member("RegionName", 857)
             },
             m::Member {
                 location_name: Some("regionEndpoint"),
-                ..member("Endpoint", 851)
+                ..member("Endpoint", 857)
             },
         ])),
     },
@@ -12239,13 +12288,13 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "RegionGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 851)
+            ..member("Name", 857)
         }])),
     },
     m::Shape {
         name: "RegionGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(760),
+            member: m::ShapeId(764),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12253,7 +12302,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "RegionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(759),
+            member: m::ShapeId(763),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12261,7 +12310,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "RegionNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(851),
+            member: m::ShapeId(857),
             member_location_name: Some("RegionName"),
             flattened: false,
         }),
@@ -12269,31 +12318,31 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "RegisterImageRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ImageLocation", 851),
+            member("ImageLocation", 857),
             m::Member {
                 location_name: Some("BillingProduct"),
-                ..member("BillingProducts", 80)
+                ..member("BillingProducts", 82)
             },
-            member("BootMode", 91),
-            member("TpmSupport", 882),
-            member("UefiData", 383),
-            member("ImdsSupport", 384),
+            member("BootMode", 93),
+            member("TpmSupport", 888),
+            member("UefiData", 387),
+            member("ImdsSupport", 388),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 871)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("name"),
                 required: true,
-                ..member("Name", 380)
+                ..member("Name", 384)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 376)
+                ..member("Description", 380)
             },
             m::Member {
                 location_name: Some("architecture"),
@@ -12301,31 +12350,31 @@ pub static SHAPES: [m::Shape; 943] = [
             },
             m::Member {
                 location_name: Some("kernelId"),
-                ..member("KernelId", 511)
+                ..member("KernelId", 515)
             },
             m::Member {
                 location_name: Some("ramdiskId"),
-                ..member("RamdiskId", 755)
+                ..member("RamdiskId", 759)
             },
             m::Member {
                 location_name: Some("rootDeviceName"),
-                ..member("RootDeviceName", 851)
+                ..member("RootDeviceName", 857)
             },
             m::Member {
                 location_name: Some("BlockDeviceMapping"),
-                ..member("BlockDeviceMappings", 85)
+                ..member("BlockDeviceMappings", 87)
             },
             m::Member {
                 location_name: Some("virtualizationType"),
-                ..member("VirtualizationType", 851)
+                ..member("VirtualizationType", 857)
             },
             m::Member {
                 location_name: Some("sriovNetSupport"),
-                ..member("SriovNetSupport", 851)
+                ..member("SriovNetSupport", 857)
             },
             m::Member {
                 location_name: Some("enaSupport"),
-                ..member("EnaSupport", 88)
+                ..member("EnaSupport", 90)
             },
         ])),
     },
@@ -12333,25 +12382,25 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "RegisterImageResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("imageId"),
-            ..member("ImageId", 851)
+            ..member("ImageId", 857)
         }])),
     },
     m::Shape {
         name: "ReleaseAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("AllocationId", 27),
-            member("PublicIp", 851),
-            member("NetworkBorderGroup", 851),
+            member("PublicIp", 857),
+            member("NetworkBorderGroup", 857),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
     m::Shape {
         name: "RemovePrefixListEntries",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(768),
+            member: m::ShapeId(772),
             member_location_name: None,
             flattened: false,
         }),
@@ -12360,7 +12409,27 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "RemovePrefixListEntry",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Cidr", 851)
+            ..member("Cidr", 857)
+        }])),
+    },
+    m::Shape {
+        name: "ReplaceIamInstanceProfileAssociationRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("IamInstanceProfile", 375)
+            },
+            m::Member {
+                required: true,
+                ..member("AssociationId", 372)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ReplaceIamInstanceProfileAssociationResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("iamInstanceProfileAssociation"),
+            ..member("IamInstanceProfileAssociation", 371)
         }])),
     },
     m::Shape {
@@ -12368,17 +12437,17 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 662)
+                ..member("AssociationId", 666)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 666)
+                ..member("NetworkAclId", 670)
             },
         ])),
     },
@@ -12386,7 +12455,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "ReplaceNetworkAclAssociationResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("newAssociationId"),
-            ..member("NewAssociationId", 851)
+            ..member("NewAssociationId", 857)
         }])),
     },
     m::Shape {
@@ -12394,102 +12463,102 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 666)
+                ..member("NetworkAclId", 670)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
                 required: true,
-                ..member("RuleNumber", 479)
+                ..member("RuleNumber", 483)
             },
             m::Member {
                 location_name: Some("protocol"),
                 required: true,
-                ..member("Protocol", 851)
+                ..member("Protocol", 857)
             },
             m::Member {
                 location_name: Some("ruleAction"),
                 required: true,
-                ..member("RuleAction", 808)
+                ..member("RuleAction", 814)
             },
             m::Member {
                 location_name: Some("egress"),
                 required: true,
-                ..member("Egress", 88)
+                ..member("Egress", 90)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 851)
+                ..member("CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 851)
+                ..member("Ipv6CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("Icmp"),
-                ..member("IcmpTypeCode", 372)
+                ..member("IcmpTypeCode", 376)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 730)
+                ..member("PortRange", 734)
             },
         ])),
     },
     m::Shape {
         name: "ReplaceRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 736),
-            member("VpcEndpointId", 928),
-            member("LocalTarget", 88),
-            member("TransitGatewayId", 883),
-            member("LocalGatewayId", 601),
-            member("CarrierGatewayId", 101),
-            member("CoreNetworkArn", 112),
-            member("OdbNetworkArn", 709),
+            member("DestinationPrefixListId", 740),
+            member("VpcEndpointId", 934),
+            member("LocalTarget", 90),
+            member("TransitGatewayId", 889),
+            member("LocalGatewayId", 605),
+            member("CarrierGatewayId", 103),
+            member("CoreNetworkArn", 114),
+            member("OdbNetworkArn", 713),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 805)
+                ..member("RouteTableId", 811)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 851)
+                ..member("DestinationCidrBlock", 857)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 795)
+                ..member("GatewayId", 801)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 851)
+                ..member("DestinationIpv6CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 300)
+                ..member("EgressOnlyInternetGatewayId", 304)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 413)
+                ..member("InstanceId", 417)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 681)
+                ..member("NetworkInterfaceId", 685)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 934)
+                ..member("VpcPeeringConnectionId", 940)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 657)
+                ..member("NatGatewayId", 661)
             },
         ])),
     },
@@ -12498,17 +12567,17 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 801)
+                ..member("AssociationId", 807)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 805)
+                ..member("RouteTableId", 811)
             },
         ])),
     },
@@ -12517,18 +12586,18 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("newAssociationId"),
-                ..member("NewAssociationId", 851)
+                ..member("NewAssociationId", 857)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 803)
+                ..member("AssociationState", 809)
             },
         ])),
     },
     m::Shape {
         name: "RequestInstanceTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(473),
+            member: m::ShapeId(477),
             member_location_name: None,
             flattened: false,
         }),
@@ -12536,66 +12605,66 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "RequestLaunchTemplateData",
         kind: m::ShapeKind::Structure(structure(&[
-            member("KernelId", 511),
-            member("EbsOptimized", 88),
-            member("IamInstanceProfile", 552),
+            member("KernelId", 515),
+            member("EbsOptimized", 90),
+            member("IamInstanceProfile", 556),
             m::Member {
                 location_name: Some("BlockDeviceMapping"),
-                ..member("BlockDeviceMappings", 531)
+                ..member("BlockDeviceMappings", 535)
             },
             m::Member {
                 location_name: Some("NetworkInterface"),
-                ..member("NetworkInterfaces", 568)
+                ..member("NetworkInterfaces", 572)
             },
-            member("ImageId", 377),
-            member("InstanceType", 473),
-            member("KeyName", 519),
-            member("Monitoring", 596),
-            member("Placement", 582),
-            member("RamDiskId", 755),
-            member("DisableApiTermination", 88),
-            member("InstanceInitiatedShutdownBehavior", 838),
-            member("UserData", 836),
+            member("ImageId", 381),
+            member("InstanceType", 477),
+            member("KeyName", 523),
+            member("Monitoring", 600),
+            member("Placement", 586),
+            member("RamDiskId", 759),
+            member("DisableApiTermination", 90),
+            member("InstanceInitiatedShutdownBehavior", 844),
+            member("UserData", 842),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 592)
+                ..member("TagSpecifications", 596)
             },
             m::Member {
                 location_name: Some("ElasticGpuSpecification"),
-                ..member("ElasticGpuSpecifications", 306)
+                ..member("ElasticGpuSpecifications", 310)
             },
             m::Member {
                 location_name: Some("ElasticInferenceAccelerator"),
-                ..member("ElasticInferenceAccelerators", 540)
+                ..member("ElasticInferenceAccelerators", 544)
             },
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("SecurityGroupIds", 825)
+                ..member("SecurityGroupIds", 831)
             },
             m::Member {
                 location_name: Some("SecurityGroup"),
-                ..member("SecurityGroups", 835)
+                ..member("SecurityGroups", 841)
             },
-            member("InstanceMarketOptions", 558),
-            member("CreditSpecification", 152),
-            member("CpuOptions", 535),
-            member("CapacityReservationSpecification", 532),
+            member("InstanceMarketOptions", 562),
+            member("CreditSpecification", 154),
+            member("CpuOptions", 539),
+            member("CapacityReservationSpecification", 536),
             m::Member {
                 location_name: Some("LicenseSpecification"),
-                ..member("LicenseSpecifications", 576)
+                ..member("LicenseSpecifications", 580)
             },
-            member("HibernationOptions", 549),
-            member("MetadataOptions", 561),
-            member("EnclaveOptions", 546),
-            member("InstanceRequirements", 449),
-            member("PrivateDnsNameOptions", 584),
-            member("MaintenanceOptions", 556),
-            member("DisableApiStop", 88),
-            member("Operator", 711),
-            member("NetworkPerformanceOptions", 580),
+            member("HibernationOptions", 553),
+            member("MetadataOptions", 565),
+            member("EnclaveOptions", 550),
+            member("InstanceRequirements", 453),
+            member("PrivateDnsNameOptions", 588),
+            member("MaintenanceOptions", 560),
+            member("DisableApiStop", 90),
+            member("Operator", 715),
+            member("NetworkPerformanceOptions", 584),
             m::Member {
                 location_name: Some("SecondaryInterface"),
-                ..member("SecondaryInterfaces", 572)
+                ..member("SecondaryInterfaces", 576)
             },
         ])),
     },
@@ -12604,30 +12673,30 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("reservationId"),
-                ..member("ReservationId", 851)
+                ..member("ReservationId", 857)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 851)
+                ..member("OwnerId", 857)
             },
             m::Member {
                 location_name: Some("requesterId"),
-                ..member("RequesterId", 851)
+                ..member("RequesterId", 857)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 358)
+                ..member("Groups", 362)
             },
             m::Member {
                 location_name: Some("instancesSet"),
-                ..member("Instances", 425)
+                ..member("Instances", 429)
             },
         ])),
     },
     m::Shape {
         name: "ReservationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(777),
+            member: m::ShapeId(783),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12643,15 +12712,15 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 779)
+                ..member("Attribute", 785)
             },
             m::Member {
                 required: true,
-                ..member("ImageId", 377)
+                ..member("ImageId", 381)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -12662,7 +12731,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "ResourceIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(872),
+            member: m::ShapeId(878),
             member_location_name: None,
             flattened: false,
         }),
@@ -12787,11 +12856,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 547)
+                ..member("Code", 551)
             },
             m::Member {
                 location_name: Some("message"),
-                ..member("Message", 851)
+                ..member("Message", 857)
             },
         ])),
     },
@@ -12800,139 +12869,139 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("kernelId"),
-                ..member("KernelId", 851)
+                ..member("KernelId", 857)
             },
             m::Member {
                 location_name: Some("ebsOptimized"),
-                ..member("EbsOptimized", 88)
+                ..member("EbsOptimized", 90)
             },
             m::Member {
                 location_name: Some("iamInstanceProfile"),
-                ..member("IamInstanceProfile", 551)
+                ..member("IamInstanceProfile", 555)
             },
             m::Member {
                 location_name: Some("blockDeviceMappingSet"),
-                ..member("BlockDeviceMappings", 529)
+                ..member("BlockDeviceMappings", 533)
             },
             m::Member {
                 location_name: Some("networkInterfaceSet"),
-                ..member("NetworkInterfaces", 566)
+                ..member("NetworkInterfaces", 570)
             },
             m::Member {
                 location_name: Some("imageId"),
-                ..member("ImageId", 851)
+                ..member("ImageId", 857)
             },
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 473)
+                ..member("InstanceType", 477)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 851)
+                ..member("KeyName", 857)
             },
             m::Member {
                 location_name: Some("monitoring"),
-                ..member("Monitoring", 595)
+                ..member("Monitoring", 599)
             },
             m::Member {
                 location_name: Some("placement"),
-                ..member("Placement", 581)
+                ..member("Placement", 585)
             },
             m::Member {
                 location_name: Some("ramDiskId"),
-                ..member("RamDiskId", 851)
+                ..member("RamDiskId", 857)
             },
             m::Member {
                 location_name: Some("disableApiTermination"),
-                ..member("DisableApiTermination", 88)
+                ..member("DisableApiTermination", 90)
             },
             m::Member {
                 location_name: Some("instanceInitiatedShutdownBehavior"),
-                ..member("InstanceInitiatedShutdownBehavior", 838)
+                ..member("InstanceInitiatedShutdownBehavior", 844)
             },
             m::Member {
                 location_name: Some("userData"),
-                ..member("UserData", 836)
+                ..member("UserData", 842)
             },
             m::Member {
                 location_name: Some("tagSpecificationSet"),
-                ..member("TagSpecifications", 590)
+                ..member("TagSpecifications", 594)
             },
             m::Member {
                 location_name: Some("elasticGpuSpecificationSet"),
-                ..member("ElasticGpuSpecifications", 308)
+                ..member("ElasticGpuSpecifications", 312)
             },
             m::Member {
                 location_name: Some("elasticInferenceAcceleratorSet"),
-                ..member("ElasticInferenceAccelerators", 542)
+                ..member("ElasticInferenceAccelerators", 546)
             },
             m::Member {
                 location_name: Some("securityGroupIdSet"),
-                ..member("SecurityGroupIds", 898)
+                ..member("SecurityGroupIds", 904)
             },
             m::Member {
                 location_name: Some("securityGroupSet"),
-                ..member("SecurityGroups", 898)
+                ..member("SecurityGroups", 904)
             },
             m::Member {
                 location_name: Some("instanceMarketOptions"),
-                ..member("InstanceMarketOptions", 557)
+                ..member("InstanceMarketOptions", 561)
             },
             m::Member {
                 location_name: Some("creditSpecification"),
-                ..member("CreditSpecification", 151)
+                ..member("CreditSpecification", 153)
             },
             m::Member {
                 location_name: Some("cpuOptions"),
-                ..member("CpuOptions", 534)
+                ..member("CpuOptions", 538)
             },
             m::Member {
                 location_name: Some("capacityReservationSpecification"),
-                ..member("CapacityReservationSpecification", 533)
+                ..member("CapacityReservationSpecification", 537)
             },
             m::Member {
                 location_name: Some("licenseSet"),
-                ..member("LicenseSpecifications", 575)
+                ..member("LicenseSpecifications", 579)
             },
             m::Member {
                 location_name: Some("hibernationOptions"),
-                ..member("HibernationOptions", 548)
+                ..member("HibernationOptions", 552)
             },
             m::Member {
                 location_name: Some("metadataOptions"),
-                ..member("MetadataOptions", 560)
+                ..member("MetadataOptions", 564)
             },
             m::Member {
                 location_name: Some("enclaveOptions"),
-                ..member("EnclaveOptions", 545)
+                ..member("EnclaveOptions", 549)
             },
             m::Member {
                 location_name: Some("instanceRequirements"),
-                ..member("InstanceRequirements", 448)
+                ..member("InstanceRequirements", 452)
             },
             m::Member {
                 location_name: Some("privateDnsNameOptions"),
-                ..member("PrivateDnsNameOptions", 583)
+                ..member("PrivateDnsNameOptions", 587)
             },
             m::Member {
                 location_name: Some("maintenanceOptions"),
-                ..member("MaintenanceOptions", 555)
+                ..member("MaintenanceOptions", 559)
             },
             m::Member {
                 location_name: Some("disableApiStop"),
-                ..member("DisableApiStop", 88)
+                ..member("DisableApiStop", 90)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 712)
+                ..member("Operator", 716)
             },
             m::Member {
                 location_name: Some("networkPerformanceOptions"),
-                ..member("NetworkPerformanceOptions", 579)
+                ..member("NetworkPerformanceOptions", 583)
             },
             m::Member {
                 location_name: Some("secondaryInterfaceSet"),
-                ..member("SecondaryInterfaces", 570)
+                ..member("SecondaryInterfaces", 574)
             },
         ])),
     },
@@ -12941,44 +13010,44 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 830)
+                ..member("SecurityGroupRuleIds", 836)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 824)
+                ..member("GroupId", 830)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 851)
+                ..member("SourceSecurityGroupName", 857)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 851)
+                ..member("SourceSecurityGroupOwnerId", 857)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 851)
+                ..member("IpProtocol", 857)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 479)
+                ..member("FromPort", 483)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 479)
+                ..member("ToPort", 483)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 851)
+                ..member("CidrIp", 857)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 487)
+                ..member("IpPermissions", 491)
             },
         ])),
     },
@@ -12987,37 +13056,37 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 88)
+                ..member("Return", 90)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 487)
+                ..member("UnknownIpPermissions", 491)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 791)
+                ..member("RevokedSecurityGroupRules", 797)
             },
         ])),
     },
     m::Shape {
         name: "RevokeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 851),
-            member("FromPort", 479),
-            member("GroupId", 824),
-            member("GroupName", 827),
-            member("IpPermissions", 487),
-            member("IpProtocol", 851),
-            member("SourceSecurityGroupName", 851),
-            member("SourceSecurityGroupOwnerId", 851),
-            member("ToPort", 479),
+            member("CidrIp", 857),
+            member("FromPort", 483),
+            member("GroupId", 830),
+            member("GroupName", 833),
+            member("IpPermissions", 491),
+            member("IpProtocol", 857),
+            member("SourceSecurityGroupName", 857),
+            member("SourceSecurityGroupOwnerId", 857),
+            member("ToPort", 483),
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 830)
+                ..member("SecurityGroupRuleIds", 836)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -13026,15 +13095,15 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 88)
+                ..member("Return", 90)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 487)
+                ..member("UnknownIpPermissions", 491)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 791)
+                ..member("RevokedSecurityGroupRules", 797)
             },
         ])),
     },
@@ -13043,54 +13112,54 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 829)
+                ..member("SecurityGroupRuleId", 835)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 824)
+                ..member("GroupId", 830)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 88)
+                ..member("IsEgress", 90)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 851)
+                ..member("IpProtocol", 857)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 479)
+                ..member("FromPort", 483)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 479)
+                ..member("ToPort", 483)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 851)
+                ..member("CidrIpv4", 857)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 851)
+                ..member("CidrIpv6", 857)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 736)
+                ..member("PrefixListId", 740)
             },
             m::Member {
                 location_name: Some("referencedGroupId"),
-                ..member("ReferencedGroupId", 824)
+                ..member("ReferencedGroupId", 830)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 851)
+                ..member("Description", 857)
             },
         ])),
     },
     m::Shape {
         name: "RevokedSecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(790),
+            member: m::ShapeId(796),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13104,7 +13173,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "RootDeviceTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(792),
+            member: m::ShapeId(798),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13114,75 +13183,75 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 851)
+                ..member("DestinationCidrBlock", 857)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 851)
+                ..member("DestinationIpv6CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("destinationPrefixListId"),
-                ..member("DestinationPrefixListId", 851)
+                ..member("DestinationPrefixListId", 857)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 851)
+                ..member("EgressOnlyInternetGatewayId", 857)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 851)
+                ..member("GatewayId", 857)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 851)
+                ..member("InstanceId", 857)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 851)
+                ..member("InstanceOwnerId", 857)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 851)
+                ..member("NatGatewayId", 857)
             },
             m::Member {
                 location_name: Some("transitGatewayId"),
-                ..member("TransitGatewayId", 851)
+                ..member("TransitGatewayId", 857)
             },
             m::Member {
                 location_name: Some("localGatewayId"),
-                ..member("LocalGatewayId", 851)
+                ..member("LocalGatewayId", 857)
             },
             m::Member {
                 location_name: Some("carrierGatewayId"),
-                ..member("CarrierGatewayId", 101)
+                ..member("CarrierGatewayId", 103)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 851)
+                ..member("NetworkInterfaceId", 857)
             },
             m::Member {
                 location_name: Some("origin"),
-                ..member("Origin", 797)
+                ..member("Origin", 803)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 798)
+                ..member("State", 804)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 851)
+                ..member("VpcPeeringConnectionId", 857)
             },
             m::Member {
                 location_name: Some("coreNetworkArn"),
-                ..member("CoreNetworkArn", 112)
+                ..member("CoreNetworkArn", 114)
             },
             m::Member {
                 location_name: Some("odbNetworkArn"),
-                ..member("OdbNetworkArn", 709)
+                ..member("OdbNetworkArn", 713)
             },
             m::Member {
                 location_name: Some("ipAddress"),
-                ..member("IpAddress", 851)
+                ..member("IpAddress", 857)
             },
         ])),
     },
@@ -13193,7 +13262,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "RouteList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(794),
+            member: m::ShapeId(800),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13220,31 +13289,31 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 802)
+                ..member("Associations", 808)
             },
             m::Member {
                 location_name: Some("propagatingVgwSet"),
-                ..member("PropagatingVgws", 750)
+                ..member("PropagatingVgws", 754)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 851)
+                ..member("RouteTableId", 857)
             },
             m::Member {
                 location_name: Some("routeSet"),
-                ..member("Routes", 796)
+                ..member("Routes", 802)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 851)
+                ..member("VpcId", 857)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 851)
+                ..member("OwnerId", 857)
             },
         ])),
     },
@@ -13253,31 +13322,31 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("main"),
-                ..member("Main", 88)
+                ..member("Main", 90)
             },
             m::Member {
                 location_name: Some("routeTableAssociationId"),
-                ..member("RouteTableAssociationId", 851)
+                ..member("RouteTableAssociationId", 857)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 851)
+                ..member("RouteTableId", 857)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 851)
+                ..member("SubnetId", 857)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 851)
+                ..member("GatewayId", 857)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 851)
+                ..member("PublicIpv4Pool", 857)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 803)
+                ..member("AssociationState", 809)
             },
         ])),
     },
@@ -13288,7 +13357,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "RouteTableAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(800),
+            member: m::ShapeId(806),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13298,11 +13367,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 804)
+                ..member("State", 810)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 851)
+                ..member("StatusMessage", 857)
             },
         ])),
     },
@@ -13325,7 +13394,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "RouteTableIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(805),
+            member: m::ShapeId(811),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13333,7 +13402,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "RouteTableList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(799),
+            member: m::ShapeId(805),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13349,7 +13418,7 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("enabled"),
             required: true,
-            ..member("Enabled", 88)
+            ..member("Enabled", 90)
         }])),
     },
     m::Shape {
@@ -13357,105 +13426,105 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("BlockDeviceMapping"),
-                ..member("BlockDeviceMappings", 85)
+                ..member("BlockDeviceMappings", 87)
             },
-            member("ImageId", 377),
-            member("InstanceType", 473),
-            member("Ipv6AddressCount", 479),
+            member("ImageId", 381),
+            member("InstanceType", 477),
+            member("Ipv6AddressCount", 483),
             m::Member {
                 location_name: Some("Ipv6Address"),
-                ..member("Ipv6Addresses", 419)
+                ..member("Ipv6Addresses", 423)
             },
-            member("KernelId", 511),
-            member("KeyName", 519),
+            member("KernelId", 515),
+            member("KeyName", 523),
             m::Member {
                 required: true,
-                ..member("MaxCount", 479)
+                ..member("MaxCount", 483)
             },
             m::Member {
                 required: true,
-                ..member("MinCount", 479)
+                ..member("MinCount", 483)
             },
-            member("Monitoring", 809),
-            member("Placement", 723),
-            member("RamdiskId", 755),
+            member("Monitoring", 815),
+            member("Placement", 727),
+            member("RamdiskId", 759),
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("SecurityGroupIds", 825)
+                ..member("SecurityGroupIds", 831)
             },
             m::Member {
                 location_name: Some("SecurityGroup"),
-                ..member("SecurityGroups", 835)
+                ..member("SecurityGroups", 841)
             },
-            member("SubnetId", 856),
-            member("UserData", 811),
-            member("ElasticGpuSpecification", 309),
+            member("SubnetId", 862),
+            member("UserData", 817),
+            member("ElasticGpuSpecification", 313),
             m::Member {
                 location_name: Some("ElasticInferenceAccelerator"),
-                ..member("ElasticInferenceAccelerators", 314)
+                ..member("ElasticInferenceAccelerators", 318)
             },
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 871)
+                ..member("TagSpecifications", 877)
             },
-            member("LaunchTemplate", 586),
-            member("InstanceMarketOptions", 428),
-            member("CreditSpecification", 152),
-            member("CpuOptions", 117),
-            member("CapacityReservationSpecification", 97),
-            member("HibernationOptions", 362),
+            member("LaunchTemplate", 590),
+            member("InstanceMarketOptions", 432),
+            member("CreditSpecification", 154),
+            member("CpuOptions", 119),
+            member("CapacityReservationSpecification", 99),
+            member("HibernationOptions", 366),
             m::Member {
                 location_name: Some("LicenseSpecification"),
-                ..member("LicenseSpecifications", 600)
+                ..member("LicenseSpecifications", 604)
             },
-            member("MetadataOptions", 430),
-            member("EnclaveOptions", 321),
-            member("PrivateDnsNameOptions", 739),
-            member("MaintenanceOptions", 427),
-            member("DisableApiStop", 88),
-            member("EnablePrimaryIpv6", 88),
-            member("NetworkPerformanceOptions", 444),
-            member("Operator", 711),
+            member("MetadataOptions", 434),
+            member("EnclaveOptions", 325),
+            member("PrivateDnsNameOptions", 743),
+            member("MaintenanceOptions", 431),
+            member("DisableApiStop", 90),
+            member("EnablePrimaryIpv6", 90),
+            member("NetworkPerformanceOptions", 448),
+            member("Operator", 715),
             m::Member {
                 location_name: Some("SecondaryInterface"),
-                ..member("SecondaryInterfaces", 457)
+                ..member("SecondaryInterfaces", 461)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("disableApiTermination"),
-                ..member("DisableApiTermination", 88)
+                ..member("DisableApiTermination", 90)
             },
             m::Member {
                 location_name: Some("instanceInitiatedShutdownBehavior"),
-                ..member("InstanceInitiatedShutdownBehavior", 838)
+                ..member("InstanceInitiatedShutdownBehavior", 844)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 851)
+                ..member("PrivateIpAddress", 857)
             },
             m::Member {
                 location_name: Some("clientToken"),
                 idempotency_token: true,
-                ..member("ClientToken", 851)
+                ..member("ClientToken", 857)
             },
             m::Member {
                 location_name: Some("additionalInfo"),
-                ..member("AdditionalInfo", 851)
+                ..member("AdditionalInfo", 857)
             },
             m::Member {
                 location_name: Some("networkInterface"),
-                ..member("NetworkInterfaces", 442)
+                ..member("NetworkInterfaces", 446)
             },
             m::Member {
                 location_name: Some("iamInstanceProfile"),
-                ..member("IamInstanceProfile", 371)
+                ..member("IamInstanceProfile", 375)
             },
             m::Member {
                 location_name: Some("ebsOptimized"),
-                ..member("EbsOptimized", 88)
+                ..member("EbsOptimized", 90)
             },
         ])),
     },
@@ -13477,13 +13546,13 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "SecondaryInterfacePrivateIpAddressSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("privateIpAddress"),
-            ..member("PrivateIpAddress", 851)
+            ..member("PrivateIpAddress", 857)
         }])),
     },
     m::Shape {
         name: "SecondaryInterfacePrivateIpAddressSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(814),
+            member: m::ShapeId(820),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13491,14 +13560,14 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "SecondaryInterfacePrivateIpAddressSpecificationListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(817),
+            member: m::ShapeId(823),
             member_location_name: Some("SecondaryInterfacePrivateIpAddressSpecification"),
             flattened: false,
         }),
     },
     m::Shape {
         name: "SecondaryInterfacePrivateIpAddressSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("PrivateIpAddress", 851)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PrivateIpAddress", 857)])),
     },
     m::Shape {
         name: "SecondaryInterfaceStatus",
@@ -13529,39 +13598,39 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 851)
+                ..member("GroupId", 857)
             },
             m::Member {
                 location_name: Some("ipPermissionsEgress"),
-                ..member("IpPermissionsEgress", 487)
+                ..member("IpPermissionsEgress", 491)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 851)
+                ..member("VpcId", 857)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 851)
+                ..member("SecurityGroupArn", 857)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 851)
+                ..member("OwnerId", 857)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 851)
+                ..member("GroupName", 857)
             },
             m::Member {
                 location_name: Some("groupDescription"),
-                ..member("Description", 851)
+                ..member("Description", 857)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 487)
+                ..member("IpPermissions", 491)
             },
         ])),
     },
@@ -13572,7 +13641,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "SecurityGroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(824),
+            member: m::ShapeId(830),
             member_location_name: Some("SecurityGroupId"),
             flattened: false,
         }),
@@ -13580,7 +13649,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "SecurityGroupList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(823),
+            member: m::ShapeId(829),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13594,59 +13663,59 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 829)
+                ..member("SecurityGroupRuleId", 835)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 824)
+                ..member("GroupId", 830)
             },
             m::Member {
                 location_name: Some("groupOwnerId"),
-                ..member("GroupOwnerId", 851)
+                ..member("GroupOwnerId", 857)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 88)
+                ..member("IsEgress", 90)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 851)
+                ..member("IpProtocol", 857)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 479)
+                ..member("FromPort", 483)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 479)
+                ..member("ToPort", 483)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 851)
+                ..member("CidrIpv4", 857)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 851)
+                ..member("CidrIpv6", 857)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 736)
+                ..member("PrefixListId", 740)
             },
             m::Member {
                 location_name: Some("referencedGroupInfo"),
-                ..member("ReferencedGroupInfo", 758)
+                ..member("ReferencedGroupInfo", 762)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 851)
+                ..member("Description", 857)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("securityGroupRuleArn"),
-                ..member("SecurityGroupRuleArn", 851)
+                ..member("SecurityGroupRuleArn", 857)
             },
         ])),
     },
@@ -13657,7 +13726,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "SecurityGroupRuleIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(851),
+            member: m::ShapeId(857),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13665,7 +13734,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "SecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(828),
+            member: m::ShapeId(834),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13673,14 +13742,14 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "SecurityGroupRuleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("IpProtocol", 851),
-            member("FromPort", 479),
-            member("ToPort", 479),
-            member("CidrIpv4", 851),
-            member("CidrIpv6", 851),
-            member("PrefixListId", 736),
-            member("ReferencedGroupId", 824),
-            member("Description", 851),
+            member("IpProtocol", 857),
+            member("FromPort", 483),
+            member("ToPort", 483),
+            member("CidrIpv4", 857),
+            member("CidrIpv6", 857),
+            member("PrefixListId", 740),
+            member("ReferencedGroupId", 830),
+            member("Description", 857),
         ])),
     },
     m::Shape {
@@ -13688,15 +13757,15 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SecurityGroupRuleId", 829)
+                ..member("SecurityGroupRuleId", 835)
             },
-            member("SecurityGroupRule", 832),
+            member("SecurityGroupRule", 838),
         ])),
     },
     m::Shape {
         name: "SecurityGroupRuleUpdateList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(833),
+            member: m::ShapeId(839),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13704,7 +13773,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "SecurityGroupStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(827),
+            member: m::ShapeId(833),
             member_location_name: Some("SecurityGroup"),
             flattened: false,
         }),
@@ -13756,11 +13825,11 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "SpotMarketOptions",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MaxPrice", 851),
-            member("SpotInstanceType", 842),
-            member("BlockDurationMinutes", 479),
-            member("ValidUntil", 156),
-            member("InstanceInterruptionBehavior", 415),
+            member("MaxPrice", 857),
+            member("SpotInstanceType", 848),
+            member("BlockDurationMinutes", 483),
+            member("ValidUntil", 158),
+            member("InstanceInterruptionBehavior", 419),
         ])),
     },
     m::Shape {
@@ -13769,15 +13838,15 @@ pub static SHAPES: [m::Shape; 943] = [
             m::Member {
                 location_name: Some("InstanceId"),
                 required: true,
-                ..member("InstanceIds", 414)
+                ..member("InstanceIds", 418)
             },
             m::Member {
                 location_name: Some("additionalInfo"),
-                ..member("AdditionalInfo", 851)
+                ..member("AdditionalInfo", 857)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -13785,7 +13854,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "StartInstancesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("instancesSet"),
-            ..member("StartingInstances", 461)
+            ..member("StartingInstances", 465)
         }])),
     },
     m::Shape {
@@ -13793,11 +13862,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 851)
+                ..member("Code", 857)
             },
             m::Member {
                 location_name: Some("message"),
-                ..member("Message", 851)
+                ..member("Message", 857)
             },
         ])),
     },
@@ -13819,17 +13888,17 @@ pub static SHAPES: [m::Shape; 943] = [
             m::Member {
                 location_name: Some("InstanceId"),
                 required: true,
-                ..member("InstanceIds", 414)
+                ..member("InstanceIds", 418)
             },
-            member("Hibernate", 88),
-            member("SkipOsShutdown", 88),
+            member("Hibernate", 90),
+            member("SkipOsShutdown", 90),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("force"),
-                ..member("Force", 88)
+                ..member("Force", 90)
             },
         ])),
     },
@@ -13837,7 +13906,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "StopInstancesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("instancesSet"),
-            ..member("StoppingInstances", 461)
+            ..member("StoppingInstances", 465)
         }])),
     },
     m::Shape {
@@ -13849,95 +13918,95 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 851)
+                ..member("AvailabilityZoneId", 857)
             },
             m::Member {
                 location_name: Some("enableLniAtDeviceIndex"),
-                ..member("EnableLniAtDeviceIndex", 479)
+                ..member("EnableLniAtDeviceIndex", 483)
             },
             m::Member {
                 location_name: Some("mapCustomerOwnedIpOnLaunch"),
-                ..member("MapCustomerOwnedIpOnLaunch", 88)
+                ..member("MapCustomerOwnedIpOnLaunch", 90)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 102)
+                ..member("CustomerOwnedIpv4Pool", 104)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 851)
+                ..member("OwnerId", 857)
             },
             m::Member {
                 location_name: Some("assignIpv6AddressOnCreation"),
-                ..member("AssignIpv6AddressOnCreation", 88)
+                ..member("AssignIpv6AddressOnCreation", 90)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 859)
+                ..member("Ipv6CidrBlockAssociationSet", 865)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("subnetArn"),
-                ..member("SubnetArn", 851)
+                ..member("SubnetArn", 857)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 851)
+                ..member("OutpostArn", 857)
             },
             m::Member {
                 location_name: Some("enableDns64"),
-                ..member("EnableDns64", 88)
+                ..member("EnableDns64", 90)
             },
             m::Member {
                 location_name: Some("ipv6Native"),
-                ..member("Ipv6Native", 88)
+                ..member("Ipv6Native", 90)
             },
             m::Member {
                 location_name: Some("privateDnsNameOptionsOnLaunch"),
-                ..member("PrivateDnsNameOptionsOnLaunch", 738)
+                ..member("PrivateDnsNameOptionsOnLaunch", 742)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
-                ..member("BlockPublicAccessStates", 87)
+                ..member("BlockPublicAccessStates", 89)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 851)
+                ..member("Type", 857)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 851)
+                ..member("SubnetId", 857)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 861)
+                ..member("State", 867)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 851)
+                ..member("VpcId", 857)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 851)
+                ..member("CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("availableIpAddressCount"),
-                ..member("AvailableIpAddressCount", 479)
+                ..member("AvailableIpAddressCount", 483)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 851)
+                ..member("AvailabilityZone", 857)
             },
             m::Member {
                 location_name: Some("defaultForAz"),
-                ..member("DefaultForAz", 88)
+                ..member("DefaultForAz", 90)
             },
             m::Member {
                 location_name: Some("mapPublicIpOnLaunch"),
-                ..member("MapPublicIpOnLaunch", 88)
+                ..member("MapPublicIpOnLaunch", 90)
             },
         ])),
     },
@@ -13950,11 +14019,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 855)
+                ..member("State", 861)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 851)
+                ..member("StatusMessage", 857)
             },
         ])),
     },
@@ -13978,7 +14047,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "SubnetIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(856),
+            member: m::ShapeId(862),
             member_location_name: Some("SubnetId"),
             flattened: false,
         }),
@@ -13988,30 +14057,30 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 853)
+                ..member("AssociationId", 859)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 851)
+                ..member("Ipv6CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 854)
+                ..member("Ipv6CidrBlockState", 860)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 500)
+                ..member("Ipv6AddressAttribute", 504)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 490)
+                ..member("IpSource", 494)
             },
         ])),
     },
     m::Shape {
         name: "SubnetIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(858),
+            member: m::ShapeId(864),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14019,7 +14088,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "SubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(852),
+            member: m::ShapeId(858),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14057,7 +14126,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "SupportedAdditionalProcessorFeatureList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(863),
+            member: m::ShapeId(869),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14071,11 +14140,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 851)
+                ..member("Key", 857)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 851)
+                ..member("Value", 857)
             },
         ])),
     },
@@ -14084,26 +14153,26 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 851)
+                ..member("Key", 857)
             },
             m::Member {
                 location_name: Some("resourceId"),
-                ..member("ResourceId", 851)
+                ..member("ResourceId", 857)
             },
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 783)
+                ..member("ResourceType", 789)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 851)
+                ..member("Value", 857)
             },
         ])),
     },
     m::Shape {
         name: "TagDescriptionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(867),
+            member: m::ShapeId(873),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14111,7 +14180,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(866),
+            member: m::ShapeId(872),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14121,18 +14190,18 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 783)
+                ..member("ResourceType", 789)
             },
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
         ])),
     },
     m::Shape {
         name: "TagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(870),
+            member: m::ShapeId(876),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14153,13 +14222,13 @@ pub static SHAPES: [m::Shape; 943] = [
             m::Member {
                 location_name: Some("InstanceId"),
                 required: true,
-                ..member("InstanceIds", 414)
+                ..member("InstanceIds", 418)
             },
-            member("Force", 88),
-            member("SkipOsShutdown", 88),
+            member("Force", 90),
+            member("SkipOsShutdown", 90),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -14167,7 +14236,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "TerminateInstancesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("instancesSet"),
-            ..member("TerminatingInstances", 461)
+            ..member("TerminatingInstances", 465)
         }])),
     },
     m::Shape {
@@ -14177,7 +14246,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "ThreadsPerCoreList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(876),
+            member: m::ShapeId(882),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14187,17 +14256,17 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 283)
+                ..member("Min", 287)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 283)
+                ..member("Max", 287)
             },
         ])),
     },
     m::Shape {
         name: "TotalLocalStorageGBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 283), member("Max", 283)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 287), member("Max", 287)])),
     },
     m::Shape {
         name: "TotalMediaMemory",
@@ -14223,11 +14292,11 @@ pub static SHAPES: [m::Shape; 943] = [
             m::Member {
                 location_name: Some("InstanceId"),
                 required: true,
-                ..member("InstanceIds", 414)
+                ..member("InstanceIds", 418)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 88)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -14235,7 +14304,7 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "UnmonitorInstancesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("instancesSet"),
-            ..member("InstanceMonitorings", 436)
+            ..member("InstanceMonitorings", 440)
         }])),
     },
     m::Shape {
@@ -14247,7 +14316,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "UsageClassTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(886),
+            member: m::ShapeId(892),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14255,7 +14324,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "UserGroupStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(851),
+            member: m::ShapeId(857),
             member_location_name: Some("UserGroup"),
             flattened: false,
         }),
@@ -14265,38 +14334,38 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 851)
+                ..member("Description", 857)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 851)
+                ..member("UserId", 857)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 851)
+                ..member("GroupName", 857)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 851)
+                ..member("GroupId", 857)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 851)
+                ..member("VpcId", 857)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 851)
+                ..member("VpcPeeringConnectionId", 857)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 851)
+                ..member("PeeringStatus", 857)
             },
         ])),
     },
     m::Shape {
         name: "UserIdGroupPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(889),
+            member: m::ShapeId(895),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14304,7 +14373,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "UserIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(851),
+            member: m::ShapeId(857),
             member_location_name: Some("UserId"),
             flattened: false,
         }),
@@ -14318,11 +14387,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 479)
+                ..member("Min", 483)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 479)
+                ..member("Max", 483)
             },
         ])),
     },
@@ -14331,9 +14400,9 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 479)
+                ..member("Min", 483)
             },
-            member("Max", 479),
+            member("Max", 483),
         ])),
     },
     m::Shape {
@@ -14341,23 +14410,23 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("defaultVCpus"),
-                ..member("DefaultVCpus", 892)
+                ..member("DefaultVCpus", 898)
             },
             m::Member {
                 location_name: Some("defaultCores"),
-                ..member("DefaultCores", 110)
+                ..member("DefaultCores", 112)
             },
             m::Member {
                 location_name: Some("defaultThreadsPerCore"),
-                ..member("DefaultThreadsPerCore", 876)
+                ..member("DefaultThreadsPerCore", 882)
             },
             m::Member {
                 location_name: Some("validCores"),
-                ..member("ValidCores", 111)
+                ..member("ValidCores", 113)
             },
             m::Member {
                 location_name: Some("validThreadsPerCore"),
-                ..member("ValidThreadsPerCore", 877)
+                ..member("ValidThreadsPerCore", 883)
             },
         ])),
     },
@@ -14366,11 +14435,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 851)
+                ..member("Code", 857)
             },
             m::Member {
                 location_name: Some("message"),
-                ..member("Message", 851)
+                ..member("Message", 857)
             },
         ])),
     },
@@ -14378,13 +14447,13 @@ pub static SHAPES: [m::Shape; 943] = [
         name: "ValidationWarning",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("errorSet"),
-            ..member("Errors", 324)
+            ..member("Errors", 328)
         }])),
     },
     m::Shape {
         name: "ValueStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(851),
+            member: m::ShapeId(857),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14396,7 +14465,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "VersionStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(851),
+            member: m::ShapeId(857),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14410,7 +14479,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "VirtualizationTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(901),
+            member: m::ShapeId(907),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14420,87 +14489,87 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 851)
+                ..member("AvailabilityZoneId", 857)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 851)
+                ..member("OutpostArn", 857)
             },
             m::Member {
                 location_name: Some("sourceVolumeId"),
-                ..member("SourceVolumeId", 851)
+                ..member("SourceVolumeId", 857)
             },
             m::Member {
                 location_name: Some("iops"),
-                ..member("Iops", 479)
+                ..member("Iops", 483)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("volumeType"),
-                ..member("VolumeType", 911)
+                ..member("VolumeType", 917)
             },
             m::Member {
                 location_name: Some("fastRestored"),
-                ..member("FastRestored", 88)
+                ..member("FastRestored", 90)
             },
             m::Member {
                 location_name: Some("multiAttachEnabled"),
-                ..member("MultiAttachEnabled", 88)
+                ..member("MultiAttachEnabled", 90)
             },
             m::Member {
                 location_name: Some("throughput"),
-                ..member("Throughput", 479)
+                ..member("Throughput", 483)
             },
             m::Member {
                 location_name: Some("sseType"),
-                ..member("SseType", 812)
+                ..member("SseType", 818)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 712)
+                ..member("Operator", 716)
             },
             m::Member {
                 location_name: Some("volumeInitializationRate"),
-                ..member("VolumeInitializationRate", 479)
+                ..member("VolumeInitializationRate", 483)
             },
             m::Member {
                 location_name: Some("volumeId"),
-                ..member("VolumeId", 851)
+                ..member("VolumeId", 857)
             },
             m::Member {
                 location_name: Some("size"),
-                ..member("Size", 479)
+                ..member("Size", 483)
             },
             m::Member {
                 location_name: Some("snapshotId"),
-                ..member("SnapshotId", 851)
+                ..member("SnapshotId", 857)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 851)
+                ..member("AvailabilityZone", 857)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("State", 910)
+                ..member("State", 916)
             },
             m::Member {
                 location_name: Some("createTime"),
-                ..member("CreateTime", 156)
+                ..member("CreateTime", 158)
             },
             m::Member {
                 location_name: Some("attachmentSet"),
-                ..member("Attachments", 905)
+                ..member("Attachments", 911)
             },
             m::Member {
                 location_name: Some("encrypted"),
-                ..member("Encrypted", 88)
+                ..member("Encrypted", 90)
             },
             m::Member {
                 location_name: Some("kmsKeyId"),
-                ..member("KmsKeyId", 851)
+                ..member("KmsKeyId", 857)
             },
         ])),
     },
@@ -14509,46 +14578,46 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 88)
+                ..member("DeleteOnTermination", 90)
             },
             m::Member {
                 location_name: Some("associatedResource"),
-                ..member("AssociatedResource", 851)
+                ..member("AssociatedResource", 857)
             },
             m::Member {
                 location_name: Some("instanceOwningService"),
-                ..member("InstanceOwningService", 851)
+                ..member("InstanceOwningService", 857)
             },
             m::Member {
                 location_name: Some("ebsCardIndex"),
-                ..member("EbsCardIndex", 479)
+                ..member("EbsCardIndex", 483)
             },
             m::Member {
                 location_name: Some("volumeId"),
-                ..member("VolumeId", 851)
+                ..member("VolumeId", 857)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 851)
+                ..member("InstanceId", 857)
             },
             m::Member {
                 location_name: Some("device"),
-                ..member("Device", 851)
+                ..member("Device", 857)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("State", 906)
+                ..member("State", 912)
             },
             m::Member {
                 location_name: Some("attachTime"),
-                ..member("AttachTime", 156)
+                ..member("AttachTime", 158)
             },
         ])),
     },
     m::Shape {
         name: "VolumeAttachmentList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(904),
+            member: m::ShapeId(910),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14566,7 +14635,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "VolumeIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(907),
+            member: m::ShapeId(913),
             member_location_name: Some("VolumeId"),
             flattened: false,
         }),
@@ -14574,7 +14643,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "VolumeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(903),
+            member: m::ShapeId(909),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14603,51 +14672,51 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 851)
+                ..member("OwnerId", 857)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 873)
+                ..member("InstanceTenancy", 879)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 932)
+                ..member("Ipv6CidrBlockAssociationSet", 938)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociationSet"),
-                ..member("CidrBlockAssociationSet", 916)
+                ..member("CidrBlockAssociationSet", 922)
             },
             m::Member {
                 location_name: Some("isDefault"),
-                ..member("IsDefault", 88)
+                ..member("IsDefault", 90)
             },
             m::Member {
                 location_name: Some("encryptionControl"),
-                ..member("EncryptionControl", 919)
+                ..member("EncryptionControl", 925)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
-                ..member("BlockPublicAccessStates", 87)
+                ..member("BlockPublicAccessStates", 89)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 851)
+                ..member("VpcId", 857)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 935)
+                ..member("State", 941)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 851)
+                ..member("CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 851)
+                ..member("DhcpOptionsId", 857)
             },
         ])),
     },
@@ -14670,22 +14739,22 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 851)
+                ..member("AssociationId", 857)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 851)
+                ..member("CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("cidrBlockState"),
-                ..member("CidrBlockState", 917)
+                ..member("CidrBlockState", 923)
             },
         ])),
     },
     m::Shape {
         name: "VpcCidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(915),
+            member: m::ShapeId(921),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14695,11 +14764,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 918)
+                ..member("State", 924)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 851)
+                ..member("StatusMessage", 857)
             },
         ])),
     },
@@ -14721,31 +14790,31 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 929)
+                ..member("VpcId", 935)
             },
             m::Member {
                 location_name: Some("vpcEncryptionControlId"),
-                ..member("VpcEncryptionControlId", 925)
+                ..member("VpcEncryptionControlId", 931)
             },
             m::Member {
                 location_name: Some("mode"),
-                ..member("Mode", 926)
+                ..member("Mode", 932)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 927)
+                ..member("State", 933)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 851)
+                ..member("StateMessage", 857)
             },
             m::Member {
                 location_name: Some("resourceExclusions"),
-                ..member("ResourceExclusions", 924)
+                ..member("ResourceExclusions", 930)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 869)
+                ..member("Tags", 875)
             },
         ])),
     },
@@ -14754,16 +14823,16 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Mode", 926)
+                ..member("Mode", 932)
             },
-            member("InternetGatewayExclusion", 923),
-            member("EgressOnlyInternetGatewayExclusion", 923),
-            member("NatGatewayExclusion", 923),
-            member("VirtualPrivateGatewayExclusion", 923),
-            member("VpcPeeringExclusion", 923),
-            member("LambdaExclusion", 923),
-            member("VpcLatticeExclusion", 923),
-            member("ElasticFileSystemExclusion", 923),
+            member("InternetGatewayExclusion", 929),
+            member("EgressOnlyInternetGatewayExclusion", 929),
+            member("NatGatewayExclusion", 929),
+            member("VirtualPrivateGatewayExclusion", 929),
+            member("VpcPeeringExclusion", 929),
+            member("LambdaExclusion", 929),
+            member("VpcLatticeExclusion", 929),
+            member("ElasticFileSystemExclusion", 929),
         ])),
     },
     m::Shape {
@@ -14771,11 +14840,11 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 922)
+                ..member("State", 928)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 851)
+                ..member("StateMessage", 857)
             },
         ])),
     },
@@ -14796,35 +14865,35 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGateway"),
-                ..member("InternetGateway", 921)
+                ..member("InternetGateway", 927)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGateway"),
-                ..member("EgressOnlyInternetGateway", 921)
+                ..member("EgressOnlyInternetGateway", 927)
             },
             m::Member {
                 location_name: Some("natGateway"),
-                ..member("NatGateway", 921)
+                ..member("NatGateway", 927)
             },
             m::Member {
                 location_name: Some("virtualPrivateGateway"),
-                ..member("VirtualPrivateGateway", 921)
+                ..member("VirtualPrivateGateway", 927)
             },
             m::Member {
                 location_name: Some("vpcPeering"),
-                ..member("VpcPeering", 921)
+                ..member("VpcPeering", 927)
             },
             m::Member {
                 location_name: Some("lambda"),
-                ..member("Lambda", 921)
+                ..member("Lambda", 927)
             },
             m::Member {
                 location_name: Some("vpcLattice"),
-                ..member("VpcLattice", 921)
+                ..member("VpcLattice", 927)
             },
             m::Member {
                 location_name: Some("elasticFileSystem"),
-                ..member("ElasticFileSystem", 921)
+                ..member("ElasticFileSystem", 927)
             },
         ])),
     },
@@ -14865,7 +14934,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "VpcIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(929),
+            member: m::ShapeId(935),
             member_location_name: Some("VpcId"),
             flattened: false,
         }),
@@ -14875,38 +14944,38 @@ pub static SHAPES: [m::Shape; 943] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 851)
+                ..member("AssociationId", 857)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 851)
+                ..member("Ipv6CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 917)
+                ..member("Ipv6CidrBlockState", 923)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 851)
+                ..member("NetworkBorderGroup", 857)
             },
             m::Member {
                 location_name: Some("ipv6Pool"),
-                ..member("Ipv6Pool", 851)
+                ..member("Ipv6Pool", 857)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 500)
+                ..member("Ipv6AddressAttribute", 504)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 490)
+                ..member("IpSource", 494)
             },
         ])),
     },
     m::Shape {
         name: "VpcIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(931),
+            member: m::ShapeId(937),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14914,7 +14983,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "VpcList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(912),
+            member: m::ShapeId(918),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14936,7 +15005,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "WorkloadsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(936),
+            member: m::ShapeId(942),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14944,7 +15013,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "ZoneIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(851),
+            member: m::ShapeId(857),
             member_location_name: Some("ZoneId"),
             flattened: false,
         }),
@@ -14952,7 +15021,7 @@ pub static SHAPES: [m::Shape; 943] = [
     m::Shape {
         name: "ZoneNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(851),
+            member: m::ShapeId(857),
             member_location_name: Some("ZoneName"),
             flattened: false,
         }),
@@ -14978,6 +15047,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "AllocateAddress",
     "AssociateAddress",
     "AssociateDhcpOptions",
+    "AssociateIamInstanceProfile",
     "AssociateRouteTable",
     "AssociateVpcCidrBlock",
     "AttachInternetGateway",
@@ -15049,6 +15119,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "DescribeVpcs",
     "DetachInternetGateway",
     "DisassociateAddress",
+    "DisassociateIamInstanceProfile",
     "DisassociateRouteTable",
     "DisassociateVpcCidrBlock",
     "GetConsoleOutput",
@@ -15067,6 +15138,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "RebootInstances",
     "RegisterImage",
     "ReleaseAddress",
+    "ReplaceIamInstanceProfileAssociation",
     "ReplaceNetworkAclAssociation",
     "ReplaceNetworkAclEntry",
     "ReplaceRoute",
@@ -15520,6 +15592,53 @@ impl IntoValue for AssociateDhcpOptionsRequest {
             Some(self.vpc_id.into_value()),
             self.dry_run.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssociateIamInstanceProfileRequest {
+    pub iam_instance_profile: IamInstanceProfileSpecification,
+    pub instance_id: String,
+}
+
+impl FromValue for AssociateIamInstanceProfileRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            iam_instance_profile: req(&mut s, 0, "IamInstanceProfile")?,
+            instance_id: req(&mut s, 1, "InstanceId")?,
+        })
+    }
+}
+
+impl IntoValue for AssociateIamInstanceProfileRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.iam_instance_profile.into_value()),
+            Some(self.instance_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssociateIamInstanceProfileResult {
+    pub iam_instance_profile_association: Option<IamInstanceProfileAssociation>,
+}
+
+impl FromValue for AssociateIamInstanceProfileResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            iam_instance_profile_association: opt(&mut s, 0, "IamInstanceProfileAssociation")?,
+        })
+    }
+}
+
+impl IntoValue for AssociateIamInstanceProfileResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self
+            .iam_instance_profile_association
+            .map(IntoValue::into_value)])
     }
 }
 
@@ -20236,6 +20355,48 @@ impl IntoValue for DisassociateAddressRequest {
             self.public_ip.map(IntoValue::into_value),
             self.dry_run.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DisassociateIamInstanceProfileRequest {
+    pub association_id: String,
+}
+
+impl FromValue for DisassociateIamInstanceProfileRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            association_id: req(&mut s, 0, "AssociationId")?,
+        })
+    }
+}
+
+impl IntoValue for DisassociateIamInstanceProfileRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.association_id.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DisassociateIamInstanceProfileResult {
+    pub iam_instance_profile_association: Option<IamInstanceProfileAssociation>,
+}
+
+impl FromValue for DisassociateIamInstanceProfileResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            iam_instance_profile_association: opt(&mut s, 0, "IamInstanceProfileAssociation")?,
+        })
+    }
+}
+
+impl IntoValue for DisassociateIamInstanceProfileResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self
+            .iam_instance_profile_association
+            .map(IntoValue::into_value)])
     }
 }
 
@@ -27681,6 +27842,53 @@ impl IntoValue for RemovePrefixListEntry {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReplaceIamInstanceProfileAssociationRequest {
+    pub iam_instance_profile: IamInstanceProfileSpecification,
+    pub association_id: String,
+}
+
+impl FromValue for ReplaceIamInstanceProfileAssociationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            iam_instance_profile: req(&mut s, 0, "IamInstanceProfile")?,
+            association_id: req(&mut s, 1, "AssociationId")?,
+        })
+    }
+}
+
+impl IntoValue for ReplaceIamInstanceProfileAssociationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.iam_instance_profile.into_value()),
+            Some(self.association_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReplaceIamInstanceProfileAssociationResult {
+    pub iam_instance_profile_association: Option<IamInstanceProfileAssociation>,
+}
+
+impl FromValue for ReplaceIamInstanceProfileAssociationResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            iam_instance_profile_association: opt(&mut s, 0, "IamInstanceProfileAssociation")?,
+        })
+    }
+}
+
+impl IntoValue for ReplaceIamInstanceProfileAssociationResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self
+            .iam_instance_profile_association
+            .map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplaceNetworkAclAssociationRequest {
     pub dry_run: Option<bool>,
     pub association_id: String,
@@ -30219,6 +30427,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: AssociateDhcpOptionsRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `AssociateIamInstanceProfile`.
+    fn associate_iam_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: AssociateIamInstanceProfileRequest,
+    ) -> impl Future<Output = Result<AssociateIamInstanceProfileResult, AwsError>> + Send;
+
     /// `AssociateRouteTable`.
     fn associate_route_table(
         &self,
@@ -30716,6 +30931,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: DisassociateAddressRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `DisassociateIamInstanceProfile`.
+    fn disassociate_iam_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: DisassociateIamInstanceProfileRequest,
+    ) -> impl Future<Output = Result<DisassociateIamInstanceProfileResult, AwsError>> + Send;
+
     /// `DisassociateRouteTable`.
     fn disassociate_route_table(
         &self,
@@ -30841,6 +31063,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: ReleaseAddressRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `ReplaceIamInstanceProfileAssociation`.
+    fn replace_iam_instance_profile_association(
+        &self,
+        ctx: &RequestContext,
+        input: ReplaceIamInstanceProfileAssociationRequest,
+    ) -> impl Future<Output = Result<ReplaceIamInstanceProfileAssociationResult, AwsError>> + Send;
 
     /// `ReplaceNetworkAclAssociation`.
     fn replace_network_acl_association(
@@ -31133,6 +31362,48 @@ pub mod access {
                 conditions: c,
             }
         }]
+    }
+
+    /// `AssociateIamInstanceProfile`: `ec2:AssociateIamInstanceProfile`, `iam:PassRole`.
+    pub fn associate_iam_instance_profile(
+        ctx: &RequestContext,
+        input: &AssociateIamInstanceProfileRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_id.push_values(&mut v0);
+        vec![
+            {
+                let mut r = Vec::new();
+                expand(
+                    &[
+                        Lit("arn:aws:ec2:"),
+                        Lit(&ctx.region),
+                        Lit(":"),
+                        Lit(ctx.account_id()),
+                        Lit(":instance/"),
+                        Each(&v0),
+                    ],
+                    &mut r,
+                );
+                let mut c = Vec::new();
+                condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+                Access {
+                    action: "ec2:AssociateIamInstanceProfile",
+                    resources: resources_or_star(r),
+                    conditions: c,
+                }
+            },
+            {
+                let mut r = Vec::new();
+                expand(&[Lit("*")], &mut r);
+                let c = Vec::new();
+                Access {
+                    action: "iam:PassRole",
+                    resources: resources_or_star(r),
+                    conditions: c,
+                }
+            },
+        ]
     }
 
     /// `AssociateRouteTable`: `ec2:AssociateRouteTable`.
@@ -33855,6 +34126,33 @@ pub mod access {
         }]
     }
 
+    /// `DisassociateIamInstanceProfile`: `ec2:DisassociateIamInstanceProfile`.
+    pub fn disassociate_iam_instance_profile(
+        ctx: &RequestContext,
+        _input: &DisassociateIamInstanceProfileRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DisassociateIamInstanceProfile",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DisassociateRouteTable`: `ec2:DisassociateRouteTable`.
     pub fn disassociate_route_table(
         ctx: &RequestContext,
@@ -34516,6 +34814,45 @@ pub mod access {
         }]
     }
 
+    /// `ReplaceIamInstanceProfileAssociation`: `ec2:ReplaceIamInstanceProfileAssociation`, `iam:PassRole`.
+    pub fn replace_iam_instance_profile_association(
+        ctx: &RequestContext,
+        _input: &ReplaceIamInstanceProfileAssociationRequest,
+    ) -> Vec<Access> {
+        vec![
+            {
+                let mut r = Vec::new();
+                expand(
+                    &[
+                        Lit("arn:aws:ec2:"),
+                        Lit(&ctx.region),
+                        Lit(":"),
+                        Lit(ctx.account_id()),
+                        Lit(":instance/*"),
+                    ],
+                    &mut r,
+                );
+                let mut c = Vec::new();
+                condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+                Access {
+                    action: "ec2:ReplaceIamInstanceProfileAssociation",
+                    resources: resources_or_star(r),
+                    conditions: c,
+                }
+            },
+            {
+                let mut r = Vec::new();
+                expand(&[Lit("*")], &mut r);
+                let c = Vec::new();
+                Access {
+                    action: "iam:PassRole",
+                    resources: resources_or_star(r),
+                    conditions: c,
+                }
+            },
+        ]
+    }
+
     /// `ReplaceNetworkAclAssociation`: `ec2:ReplaceNetworkAclAssociation`.
     pub fn replace_network_acl_association(
         ctx: &RequestContext,
@@ -35097,6 +35434,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.associate_dhcp_options(ctx, input).await?;
                     Ok(None)
+                }
+                "AssociateIamInstanceProfile" => {
+                    let input = AssociateIamInstanceProfileRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "AssociateIamInstanceProfileRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::associate_iam_instance_profile(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.associate_iam_instance_profile(ctx, input).await?;
+                    Ok(Some(out.into_value()))
                 }
                 "AssociateRouteTable" => {
                     let input = AssociateRouteTableRequest::from_value(
@@ -35962,6 +36311,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.disassociate_address(ctx, input).await?;
                     Ok(None)
                 }
+                "DisassociateIamInstanceProfile" => {
+                    let input = DisassociateIamInstanceProfileRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "DisassociateIamInstanceProfileRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::disassociate_iam_instance_profile(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.disassociate_iam_instance_profile(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DisassociateRouteTable" => {
                     let input = DisassociateRouteTableRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(2)),
@@ -36177,6 +36538,24 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.release_address(ctx, input).await?;
                     Ok(None)
+                }
+                "ReplaceIamInstanceProfileAssociation" => {
+                    let input = ReplaceIamInstanceProfileAssociationRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "ReplaceIamInstanceProfileAssociationRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(
+                            ctx,
+                            &access::replace_iam_instance_profile_association(ctx, &input),
+                        )
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self
+                        .0
+                        .replace_iam_instance_profile_association(ctx, input)
+                        .await?;
+                    Ok(Some(out.into_value()))
                 }
                 "ReplaceNetworkAclAssociation" => {
                     let input = ReplaceNetworkAclAssociationRequest::from_value(

@@ -334,6 +334,9 @@ impl Handlers for OnlyCreate {
         describe_iam_instance_profile_associations(DescribeIamInstanceProfileAssociationsRequest) -> DescribeIamInstanceProfileAssociationsResult;
         get_launch_template_data(GetLaunchTemplateDataRequest) -> GetLaunchTemplateDataResult;
         create_image(CreateImageRequest) -> CreateImageResult;
+        associate_iam_instance_profile(AssociateIamInstanceProfileRequest) -> AssociateIamInstanceProfileResult;
+        disassociate_iam_instance_profile(DisassociateIamInstanceProfileRequest) -> DisassociateIamInstanceProfileResult;
+        replace_iam_instance_profile_association(ReplaceIamInstanceProfileAssociationRequest) -> ReplaceIamInstanceProfileAssociationResult;
         describe_launch_templates(DescribeLaunchTemplatesRequest) -> DescribeLaunchTemplatesResult;
         import_key_pair(ImportKeyPairRequest) -> ImportKeyPairResult;
         modify_image_attribute(ModifyImageAttributeRequest) -> ();

@@ -11,6 +11,7 @@ mod group_rules;
 mod images;
 mod inst_images;
 mod inst_lifecycle;
+mod inst_profiles;
 pub(crate) mod inst_render;
 mod instance_attrs;
 mod instance_types;
@@ -752,6 +753,9 @@ impl Handlers for Ec2 {
         describe_iam_instance_profile_associations(DescribeIamInstanceProfileAssociationsRequest) -> DescribeIamInstanceProfileAssociationsResult => instance_attrs::profile_associations;
         get_launch_template_data(GetLaunchTemplateDataRequest) -> GetLaunchTemplateDataResult => instance_attrs::launch_template_data;
         create_image(CreateImageRequest) -> CreateImageResult => inst_images::create;
+        associate_iam_instance_profile(AssociateIamInstanceProfileRequest) -> AssociateIamInstanceProfileResult => inst_profiles::associate;
+        disassociate_iam_instance_profile(DisassociateIamInstanceProfileRequest) -> DisassociateIamInstanceProfileResult => inst_profiles::disassociate;
+        replace_iam_instance_profile_association(ReplaceIamInstanceProfileAssociationRequest) -> ReplaceIamInstanceProfileAssociationResult => inst_profiles::replace;
     }
 
     async fn monitor_instances(
