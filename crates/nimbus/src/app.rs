@@ -224,7 +224,13 @@ fn services(
     ec2_net.set_instance_profiles(Arc::new(crate::instances_wiring::IamProfiles(
         directory.clone(),
     )));
-    let instances = crate::instances_wiring::start(&ec2_net, data_dir, guest_binary);
+    // Instance role credentials in IMDS: none until STS issues instance sessions.
+    let instances = crate::instances_wiring::start(
+        &ec2_net,
+        data_dir,
+        guest_binary,
+        Arc::new(crate::instances_wiring::NoRoleCredentials),
+    );
     workers.add(Arc::new(crate::instances_wiring::InstanceSync {
         ec2: ec2_net.clone(),
         clock: clock.clone(),

@@ -7,8 +7,8 @@
 //! told why and `RunInstances` answers `Unsupported`. [`InstanceSync`] is the named worker
 //! that keeps records and sandboxes in step; [`Instances::shutdown`] stops every sandbox when
 //! Nimbus stops (volumes stay, and running instances boot again at the next start).
-//! Role credentials in the metadata come from an [`InstanceRoleCredentials`] provider; the
-//! one wired here ([`NoRoleCredentials`]) serves none yet.
+//! Role credentials in the metadata come from an [`InstanceRoleCredentials`] provider that
+//! `app.rs` passes to [`start`]; the one wired today ([`NoRoleCredentials`]) serves none.
 
 use nimbus_runtime::{
     Exposure, IngressRule, InstanceMetadata, Ipv4Net, MetadataSource, NetworkSpec, Personality,
@@ -71,12 +71,14 @@ pub struct Instances {
     temp_dir: Option<PathBuf>,
 }
 
-/// Opens the runtime and wires it into `ec2`; `None` (EC2 told why) where this host cannot
-/// run sandboxes or no guest binary is given.
+/// Opens the runtime and wires it into `ec2` (role credentials in the metadata from
+/// `credentials`); `None` (EC2 told why) where this host cannot run sandboxes or no guest
+/// binary is given.
 pub fn start(
     ec2: &svc_ec2::Ec2,
     data_dir: Option<&std::path::Path>,
     guest_binary: Option<PathBuf>,
+    credentials: Arc<dyn InstanceRoleCredentials>,
 ) -> Option<Arc<Instances>> {
     let Some(guest_binary) = guest_binary else {
         ec2.set_instance_host_unavailable("this Nimbus was built without the guest side");
@@ -115,7 +117,7 @@ pub fn start(
     }
     runtime.set_metadata_source(Arc::new(Ec2Metadata {
         ec2: ec2.clone(),
-        credentials: Arc::new(NoRoleCredentials),
+        credentials,
     }));
     ec2.set_instance_host(Arc::new(RuntimeHost {
         runtime: runtime.clone(),
