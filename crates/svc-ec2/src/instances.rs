@@ -134,6 +134,19 @@ impl Ec2 {
             .read(|st| st.instances.values().find_map(|m| m.get(id)).cloned())
     }
 
+    /// Every running instance of every account and region (for the metrics worker: records
+    /// carry type, image, monitoring and the `aws:autoscaling:groupName` tag).
+    pub fn running_instances(&self) -> Vec<Arc<InstanceRec>> {
+        self.defs.read(|st| {
+            st.instances
+                .values()
+                .flat_map(|m| m.values())
+                .filter(|i| i.state == RUNNING)
+                .cloned()
+                .collect()
+        })
+    }
+
     /// The instance `id` of (account, region).
     pub fn instance_record(
         &self,
