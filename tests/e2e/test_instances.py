@@ -93,13 +93,13 @@ def wait_state(n, iid, want, timeout=30):
     raise AssertionError(f"{iid} never became {want}")
 
 
-def http_get(ip, port=80, timeout=10):
+def http_get(ip, port=80, timeout=10, path=""):
     """Polls until the page answers (user data installs and starts httpd after boot)."""
     deadline = time.time() + timeout
     last = None
     while time.time() < deadline:
         try:
-            with urllib.request.urlopen(f"http://{ip}:{port}/", timeout=2) as r:
+            with urllib.request.urlopen(f"http://{ip}:{port}/{path}", timeout=2) as r:
                 return r.read().decode()
         except Exception as e:  # noqa: BLE001 - connection refused/reset while booting
             last = e
@@ -129,6 +129,20 @@ def footprint(n, iid):
         if root.count("/") > 7:
             dirs[:] = []
     return {"processes": procs, "mounts": len(mine), "cgroups": len(cgroups)}
+
+
+def instance_pids(iid):
+    """Host pids of the instance's processes."""
+    out = set()
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                with open(f"/proc/{p}/cgroup") as f:
+                    if f"-{iid}" in f.read():
+                        out.add(int(p))
+            except OSError:
+                pass
+    return out
 
 
 def namespaces(iid):
@@ -286,6 +300,16 @@ def test_security_groups_decide_what_answers_on_the_public_address(inst):
     assert got("id.txt") == iid
     assert got("az.txt") == i["Placement"]["AvailabilityZone"]
     assert got("groups.txt") == i["SecurityGroups"][0]["GroupName"]
+    # A reboot boots the same volume again: the enabled httpd serves the page again.
+    before = instance_pids(iid)
+    assert before
+    n.aws("ec2", "reboot-instances", "--instance-ids", iid)
+    deadline = time.time() + 15
+    while time.time() < deadline and (instance_pids(iid) & before or not instance_pids(iid)):
+        time.sleep(0.05)
+    assert instance_pids(iid) and not instance_pids(iid) & before, "every process was started again"
+    assert http_get(ip, path="id.txt") == iid
+    assert describe(n, iid)["State"]["Name"] == "running"
     # A reset removes the instance with everything else: nothing of its sandbox remains.
     n.admin("POST", "/_nimbus/reset")
     assert footprint(n, iid) == {"processes": 0, "mounts": 0, "cgroups": 0}
