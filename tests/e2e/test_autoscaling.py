@@ -276,7 +276,8 @@ def test_a_launch_that_cannot_happen_says_why(nimbus):
         return [a for a in acts if a["StatusCode"] == "Failed"]
 
     [a] = wait_for(failed)[-1:]
-    assert a["StatusMessage"] == ("Nimbus cannot launch EC2 instances yet: RunInstances is not implemented. "
+    # EC2 refuses the launch configuration's image; the activity says so in AWS's words.
+    assert a["StatusMessage"] == ("The image id '[ami-0abcdef1234567890]' does not exist. "
                                   "Launching EC2 instance failed.")
     assert a["Description"] == "Launching a new EC2 instance. Status Reason: " + a["StatusMessage"]
     t = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
@@ -286,7 +287,7 @@ def test_a_launch_that_cannot_happen_says_why(nimbus):
         "increasing the capacity from 0 to 1.", a["Cause"]), a["Cause"]
     assert a["Progress"] == 100 and "EndTime" in a
     assert a["AutoScalingGroupARN"] == describe(nimbus, name)["AutoScalingGroupARN"]
-    # No instance is faked.
+    # No instance is made.
     assert describe(nimbus, name)["Instances"] == []
     assert all(i["AutoScalingGroupName"] != name
                for i in nimbus.aws("autoscaling", "describe-auto-scaling-instances")["AutoScalingInstances"])
@@ -421,7 +422,7 @@ def test_a_scheduled_action_runs_when_the_clock_gets_there(fresh_nimbus):
 def test_group_from_an_ec2_launch_template_across_default_subnets(nimbus):
     """The seed's shape: a launch template by name at $Latest, the default VPC's subnets in
     two zones; the group derives its zones from the subnets, launches try each zone, and
-    fail honestly (no RunInstances yet) with the subnet in the activity details."""
+    fail honestly (EC2 refuses the unknown image) with the subnet in the activity details."""
     subnets = nimbus.aws("ec2", "describe-subnets", "--filters", "Name=default-for-az,Values=true")["Subnets"]
     by_zone = {s["AvailabilityZone"]: s["SubnetId"] for s in subnets}
     zones = sorted(by_zone)[:2]
@@ -453,7 +454,7 @@ def test_group_from_an_ec2_launch_template_across_default_subnets(nimbus):
 
     failed = wait_for(two_failed)
     a = failed[-1]
-    assert a["StatusMessage"].startswith("Nimbus cannot launch EC2 instances yet")
+    assert a["StatusMessage"].startswith("The image id '[ami-0abcdef1234567890]' does not exist")
     assert a["Details"] in [f'{{"Subnet ID":"{by_zone[z]}","Availability Zone":"{z}"}}' for z in zones]
     nimbus.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", name, "--force-delete")
 
@@ -560,7 +561,7 @@ def test_notifications_reach_an_sns_subscriber(nimbus):
     assert body["Event"] == "autoscaling:EC2_INSTANCE_LAUNCH_ERROR"
     assert body["Service"] == "AWS Auto Scaling" and body["AutoScalingGroupName"] == name
     assert body["StatusCode"] == "Failed" and body["EC2InstanceId"] == ""
-    assert body["StatusMessage"].startswith("Nimbus cannot launch EC2 instances yet")
+    assert body["StatusMessage"].startswith("The image id '[ami-0abcdef1234567890]' does not exist")
     assert "a user request explicitly set group desired capacity changing the desired capacity from 0 to 1." in body["Cause"]
     nimbus.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", name, "--force-delete")
 

@@ -49,6 +49,9 @@ pub struct Config {
     pub sns_egress: bool,
     /// Where load balancer nodes take their loopback addresses (decision 0010).
     pub lb_network: (std::net::Ipv4Addr, u8),
+    /// The binary holding the guest side of instances (the `nimbus` binary itself); `None`:
+    /// EC2 instances cannot run (`RunInstances` answers `Unsupported`).
+    pub guest_binary: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -67,6 +70,7 @@ impl Default for Config {
             enforce_iam: true,
             sns_egress: false,
             lb_network: svc_elbv2::NODE_NETWORK,
+            guest_binary: None,
         }
     }
 }
@@ -86,6 +90,8 @@ pub struct App {
     pub resumed_from: Option<ClockCheckpoint>,
     /// The load balancer data plane (the binary adds the DNS server over it).
     pub lb_plane: Arc<nimbus_lb::Plane>,
+    /// The instance runtime, when this host runs instances: shut it down when serving ends.
+    pub instances: Option<Arc<crate::instances_wiring::Instances>>,
 }
 
 /// Builds Nimbus as `config` says: loads every service's stored state, so a corrupt store
@@ -116,6 +122,7 @@ pub fn build(config: Config) -> anyhow::Result<App> {
         !config.enforce_iam,
         config.sns_egress,
         config.lb_network,
+        (config.data_dir.as_deref(), config.guest_binary),
     )?;
     let mut registry = nimbus_gateway::route::Registry::new();
     for s in wired.services {
@@ -148,6 +155,7 @@ pub fn build(config: Config) -> anyhow::Result<App> {
         workers,
         resumed_from,
         lb_plane: wired.lb_plane,
+        instances: wired.instances,
     })
 }
 
@@ -173,6 +181,7 @@ struct Wired {
     sessions: svc_sts::Sessions,
     buckets: svc_s3::BucketPolicies,
     lb_plane: Arc<nimbus_lb::Plane>,
+    instances: Option<Arc<crate::instances_wiring::Instances>>,
 }
 
 fn services(
@@ -185,6 +194,7 @@ fn services(
     root_may_assume: bool,
     sns_egress: bool,
     lb_network: (std::net::Ipv4Addr, u8),
+    (data_dir, guest_binary): (Option<&Path>, Option<PathBuf>),
 ) -> anyhow::Result<Wired> {
     // Services with background work add their workers here (`workers.add(...)`).
     let workers = &hooks.workers;
@@ -213,6 +223,21 @@ fn services(
     let (acm, certificates) =
         svc_acm::build(store.clone(), clock.clone(), ids.clone()).context("loading ACM state")?;
     hooks.set_acm(certificates.clone());
+    // Instances run as sandboxes on this host where it can give them.
+    ec2_net.set_instance_profiles(Arc::new(crate::instances_wiring::IamProfiles(
+        directory.clone(),
+    )));
+    // Instance role credentials in IMDS: none until STS issues instance sessions.
+    let instances = crate::instances_wiring::start(
+        &ec2_net,
+        data_dir,
+        guest_binary,
+        Arc::new(crate::instances_wiring::NoRoleCredentials),
+    );
+    workers.add(Arc::new(crate::instances_wiring::InstanceSync {
+        ec2: ec2_net.clone(),
+        clock: clock.clone(),
+    }));
     let lb_plane = nimbus_lb::Plane::new();
     let (elbv2, elb_handle) = svc_elbv2::build(
         store.clone(),
@@ -229,13 +254,28 @@ fn services(
         elb_handle.handle(),
     )));
     nimbus_lb::add_workers(&lb_plane, clock, workers);
-    // Instance targets: lead glue (see elb_wiring) once EC2 instances exist.
-    elb_handle.set_instances(Arc::new(crate::elb_wiring::NoInstancesYet));
+    // Instance targets: EC2's records, reached inside their VPC through the runtime.
+    elb_handle.set_instances(Arc::new(crate::elb_wiring::Ec2Instances(ec2_net.clone())));
+    if let Some(i) = &instances {
+        lb_plane.set_connector(Box::new(crate::elb_wiring::RuntimeConnector(Arc::new(
+            i.runtime().clone(),
+        ))));
+    }
     workers.add(Arc::new(crate::elb_wiring::Refresh {
         elb: elb_handle.clone(),
     }));
-    let (cloudwatch, alarms) =
-        svc_cloudwatch::build(store.clone(), clock.clone()).context("loading CloudWatch state")?;
+    let (cloudwatch, alarms, publisher) =
+        svc_cloudwatch::build_with_publisher(store.clone(), clock.clone())
+            .context("loading CloudWatch state")?;
+    // AWS/EC2 metrics measured from each running instance's own accounting.
+    if let Some(i) = &instances {
+        workers.add(Arc::new(crate::instance_metrics::InstanceMetrics::new(
+            Arc::new(crate::instances_wiring::Ec2Metered(ec2_net.clone())),
+            Arc::new(i.runtime().clone()),
+            Arc::new(publisher),
+            clock.clone(),
+        )));
+    }
     let (sns, sns_handle, sns_delivery) =
         svc_sns::build(store.clone(), clock.clone(), ids.clone(), sns_egress)
             .context("loading SNS state")?;
@@ -284,6 +324,7 @@ fn services(
         sessions,
         buckets,
         lb_plane,
+        instances,
     })
 }
 

@@ -2,9 +2,9 @@
 //! that exist. Each adapter answers only what is true today:
 //! - zones come from EC2's region table, subnets and launch template versions from EC2's
 //!   read API (`svc_ec2::Ec2::subnet`, `Ec2::launch_template_data`);
-//! - instances cannot be launched (EC2 `RunInstances` is not implemented yet): a launch
-//!   fails with that reason, which the group's activity history shows; no fake instance
-//!   is ever made;
+//! - instances are launched, terminated and observed through EC2's instance API
+//!   ([`Ec2Fleet`]); a launch EC2 refuses fails with EC2's reason, which the group's
+//!   activity history shows;
 //! - target groups are Elastic Load Balancing's ([`ElbTargetGroups`] over the ELBv2
 //!   handle): an InService instance is registered on the group's port, validated as
 //!   `RegisterTargets` validates it, and its ELB health is what `DescribeTargetHealth`
@@ -30,8 +30,8 @@ pub fn deps(
     elb: svc_elbv2::Elb,
 ) -> Deps {
     Deps {
-        catalog: Arc::new(Ec2Catalog { ec2 }),
-        fleet: Arc::new(NoInstances),
+        catalog: Arc::new(Ec2Catalog { ec2: ec2.clone() }),
+        fleet: Arc::new(Ec2Fleet { ec2: ec2.clone() }),
         target_groups: Arc::new(ElbTargetGroups { elb }),
         // Weak: CloudWatch's alarm actions hold Auto Scaling, which would otherwise hold
         // CloudWatch's alarms back (a cycle that keeps the store open after shutdown).
@@ -88,23 +88,97 @@ impl Catalog for Ec2Catalog {
     }
 }
 
-/// The reason every launch fails until EC2 instances exist.
-pub const NO_RUN_INSTANCES: &str = "Nimbus cannot launch EC2 instances yet: RunInstances is not implemented. Launching EC2 instance failed.";
+/// Auto Scaling's instances, launched through EC2's `RunInstances` path
+/// ([`svc_ec2::Ec2::launch_instances`]) and tagged `aws:autoscaling:groupName` (with the
+/// group's propagated tags) as AWS does. The fleet's calls are synchronous; each runs EC2's
+/// future on a scoped thread through the ambient tokio handle.
+struct Ec2Fleet {
+    ec2: svc_ec2::Ec2,
+}
 
-struct NoInstances;
+/// Runs `f` to completion from synchronous code inside (or outside) a tokio runtime.
+fn block<T: Send>(f: impl std::future::Future<Output = T> + Send) -> Result<T, String> {
+    let handle = tokio::runtime::Handle::try_current()
+        .map_err(|_| "no async runtime to reach EC2 from".to_string())?;
+    std::thread::scope(|s| {
+        s.spawn(|| handle.block_on(f))
+            .join()
+            .map_err(|_| "the EC2 call panicked".to_string())
+    })
+}
 
-impl Fleet for NoInstances {
-    fn launch(&self, _req: &LaunchRequest) -> Result<Launched, String> {
-        Err(NO_RUN_INSTANCES.to_string())
+impl Fleet for Ec2Fleet {
+    fn launch(&self, req: &LaunchRequest) -> Result<Launched, String> {
+        use svc_ec2::generated::{LaunchTemplateSpecification, Placement, RunInstancesRequest};
+        let input = RunInstancesRequest {
+            min_count: 1,
+            max_count: 1,
+            launch_template: req.template.as_ref().map(|t| LaunchTemplateSpecification {
+                launch_template_id: t.id.clone(),
+                launch_template_name: if t.id.is_some() { None } else { t.name.clone() },
+                version: t.version.clone(),
+            }),
+            image_id: if req.template.is_some() {
+                None
+            } else {
+                req.image_id.clone()
+            },
+            instance_type: if req.template.is_some() {
+                None
+            } else {
+                req.instance_type.clone()
+            },
+            subnet_id: req.subnet.clone(),
+            placement: req.subnet.is_none().then(|| Placement {
+                availability_zone: Some(req.zone.clone()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let opts = svc_ec2::LaunchOptions {
+            requester_id: None,
+            system_tags: req
+                .tags
+                .iter()
+                .map(|(k, v)| svc_ec2::TagRec {
+                    key: k.clone(),
+                    value: v.clone(),
+                })
+                .collect(),
+        };
+        let out = block(
+            self.ec2
+                .launch_instances(&req.account, &req.region, input, opts),
+        )?
+        .map_err(|e| {
+            format!(
+                "{}. Launching EC2 instance failed.",
+                e.message.trim_end_matches('.')
+            )
+        })?;
+        let first = out
+            .into_iter()
+            .next()
+            .ok_or("EC2 launched no instance. Launching EC2 instance failed.")?;
+        Ok(Launched {
+            instance_id: first.instance_id,
+            instance_type: Some(first.instance_type),
+            image_id: Some(first.image_id),
+        })
     }
 
-    fn terminate(&self, _account: &str, _region: &str, _instance_id: &str) -> Result<(), String> {
-        // Nothing was ever launched, so there is nothing to terminate.
-        Ok(())
+    fn terminate(&self, account: &str, region: &str, instance_id: &str) -> Result<(), String> {
+        block(self.ec2.terminate_instance(account, region, instance_id))?.map_err(|e| e.message)
     }
 
-    fn observe(&self, _account: &str, _region: &str, _instance_id: &str) -> Observed {
-        Observed::Gone
+    fn observe(&self, account: &str, region: &str, instance_id: &str) -> Observed {
+        match self.ec2.instance_record(account, region, instance_id) {
+            Some(i) if i.state == "pending" => Observed::Pending,
+            Some(i) if i.state == "running" => Observed::Running {
+                healthy: i.impaired_since.is_none(),
+            },
+            _ => Observed::Gone,
+        }
     }
 }
 

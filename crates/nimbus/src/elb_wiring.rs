@@ -1,15 +1,11 @@
 //! What Elastic Load Balancing is wired to beyond EC2's networking (`app.rs` has the
 //! `Network` adapter), as adapters that answer only what is true today:
-//! - instances for instance targets ([`svc_elbv2::Instances`]): [`NoInstancesYet`] finds
-//!   none, because EC2's instance API is not on this branch; `RegisterTargets` of an
-//!   instance id therefore answers AWS's `InvalidTarget` ("The following instances do not
-//!   exist"). **Lead: glue** — replace it with an adapter over EC2's instance records (id →
-//!   VPC, subnet, zone, private IP, state, groups) when the instance API lands;
+//! - instances for instance targets ([`svc_elbv2::Instances`]): [`Ec2Instances`] over EC2's
+//!   instance records (id → VPC, subnet, zone, private IP, state, groups);
 //! - how the data plane reaches an instance inside its VPC ([`nimbus_lb::Connector`]):
 //!   [`RuntimeConnector`] over `nimbus_runtime::Runtime::connect` (a connection opened from
-//!   inside the VPC's network namespace). **Lead: glue** — `plane.set_connector(Box::new(
-//!   RuntimeConnector(runtime.clone())))` where the binary builds its runtime; until then
-//!   an instance target is unreachable (refused, so 502 and `Target.FailedHealthChecks`);
+//!   inside the VPC's network namespace), set where the binary opens its runtime; without
+//!   a runtime (a host that cannot run sandboxes) no instance runs, so none is registered;
 //! - the named worker `elb-refresh` ([`Refresh`]): every second it asks ELBv2 to compare the
 //!   EC2 facts its snapshot was built from (security group rules, instance states) with
 //!   EC2's current ones and republish when they changed — so authorizing a rule on a
@@ -22,21 +18,39 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// No instance exists on this branch (see the module doc).
-pub struct NoInstancesYet;
+/// ELB's [`svc_elbv2::Instances`] over EC2's instance records.
+pub struct Ec2Instances(pub svc_ec2::Ec2);
 
-impl svc_elbv2::Instances for NoInstancesYet {
+impl svc_elbv2::Instances for Ec2Instances {
     fn lookup(
         &self,
-        _account: &str,
-        _region: &str,
-        _instance_id: &str,
+        account: &str,
+        region: &str,
+        instance_id: &str,
     ) -> Option<svc_elbv2::InstanceTarget> {
-        None
+        use svc_elbv2::InstanceState as S;
+        let i = self.0.instance_record(account, region, instance_id)?;
+        let state = match i.state.as_str() {
+            "pending" => S::Pending,
+            "running" => S::Running,
+            "shutting-down" => S::ShuttingDown,
+            "terminated" => S::Terminated,
+            "stopping" => S::Stopping,
+            "stopped" => S::Stopped,
+            _ => return None,
+        };
+        Some(svc_elbv2::InstanceTarget {
+            instance_id: i.instance_id.clone(),
+            vpc_id: i.vpc_id.clone(),
+            subnet_id: i.subnet_id.clone(),
+            zone: i.az.clone(),
+            private_ip: i.private_ip.parse().ok()?,
+            state,
+            security_groups: i.group_ids.clone(),
+        })
     }
 }
 
-/// Instance targets reached inside their VPC through the instance runtime.
 pub struct RuntimeConnector(pub Arc<nimbus_runtime::Runtime>);
 
 impl nimbus_lb::Connector for RuntimeConnector {

@@ -14,3 +14,4 @@ pub mod autoscaling_wiring;
 pub mod elb_wiring;
 pub mod hooks;
 pub mod instance_metrics;
+pub mod instances_wiring;

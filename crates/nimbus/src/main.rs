@@ -102,6 +102,7 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
             workers,
             resumed_from,
             lb_plane,
+            instances,
         } = app::build(app::Config {
             gateway: GatewayConfig {
                 auth: opts.auth.clone(),
@@ -118,6 +119,8 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
             enforce_iam: opts.enforce_iam,
             sns_egress: opts.sns_egress,
             lb_network: opts.lb_network,
+            // This binary is also the instances' guest side (see `main`).
+            guest_binary: std::env::current_exe().ok(),
         })?;
 
         let endpoint = format!("http://{addr}");
@@ -157,6 +160,10 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
         workers.start();
         nimbus_gateway::serve(listener, gateway, shutdown_signal()).await;
         workers.shutdown(std::time::Duration::from_secs(10)).await;
+        if let Some(i) = instances {
+            // Every sandbox process, mount, namespace and cgroup goes; volumes stay.
+            let _ = tokio::task::spawn_blocking(move || i.shutdown()).await;
+        }
         // So a fast clock (--time-scale) resumes where it stopped, not at its last advance.
         if let Err(e) = hooks.save().await {
             tracing::error!(target: "nimbus", "could not save the clock: {e}");

@@ -82,6 +82,10 @@ pub struct ImageRec {
     pub public: bool,
     #[serde(default)]
     pub tags: Vec<TagRec>,
+    /// Made by `CreateImage`: the host keeps the captured root volume, and instances of this
+    /// image start from a copy of it.
+    #[serde(default)]
+    pub captured: bool,
 }
 
 /// A launch template and all its versions.

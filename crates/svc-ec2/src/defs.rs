@@ -1,7 +1,8 @@
 //! [`Defs`]: the state holder for what instances are defined from — key pairs, the
-//! account's own images and launch templates — beside (not inside) the networking state of
+//! account's own images and launch templates — and for the instances themselves
+//! (`inst_records`), beside (not inside) the networking state of
 //! `state`, with its own lock, writer and store tables (`ec2.key_pairs`, `ec2.images`,
-//! `ec2.launch_templates`, schema version 1, keyed `{account}/{region}/{id}`). Writes follow
+//! `ec2.launch_templates`, `ec2.instances`, schema version 1, keyed `{account}/{region}/{id}`). Writes follow
 //! the same discipline as [`crate::Ec2::mutate`]: one writer plans a [`DefChange`] against
 //! the current state, submits its batch to the store's ordered queue and applies it to
 //! memory under the writer lock, then waits for durability with the lock released; a failed
@@ -9,6 +10,7 @@
 //! both writer locks. Records are shared (`Arc`) so reads hand them out without copying.
 
 use crate::def_records::{ImageRec, KeyPairRec, TemplateRec};
+use crate::inst_records::InstanceRec;
 use crate::state::ScopeKey;
 use nimbus_core::AwsError;
 use nimbus_store::{Batch, Store, StoreError, Table};
@@ -18,6 +20,7 @@ use std::sync::{Arc, RwLock};
 pub const KEY_PAIRS: Table<KeyPairRec> = Table::new("ec2.key_pairs", 1);
 pub const IMAGES: Table<ImageRec> = Table::new("ec2.images", 1);
 pub const TEMPLATES: Table<TemplateRec> = Table::new("ec2.launch_templates", 1);
+pub const INSTANCES: Table<InstanceRec> = Table::new("ec2.instances", 1);
 
 fn key(account: &str, region: &str, id: &str) -> Vec<u8> {
     format!("{account}/{region}/{id}").into_bytes()
@@ -31,6 +34,7 @@ pub struct DefsState {
     pub key_pairs: HashMap<ScopeKey, BTreeMap<String, Arc<KeyPairRec>>>,
     pub images: HashMap<String, BTreeMap<String, Arc<ImageRec>>>,
     pub templates: HashMap<ScopeKey, BTreeMap<String, Arc<TemplateRec>>>,
+    pub instances: HashMap<ScopeKey, BTreeMap<String, Arc<InstanceRec>>>,
 }
 
 impl DefsState {
@@ -50,6 +54,20 @@ impl DefsState {
     ) -> Option<&BTreeMap<String, Arc<TemplateRec>>> {
         self.templates
             .get(&(account.to_string(), region.to_string()))
+    }
+
+    pub fn instances_of(
+        &self,
+        account: &str,
+        region: &str,
+    ) -> Option<&BTreeMap<String, Arc<InstanceRec>>> {
+        self.instances
+            .get(&(account.to_string(), region.to_string()))
+    }
+
+    /// The instance `id` of (account, region).
+    pub fn instance(&self, account: &str, region: &str, id: &str) -> Option<&Arc<InstanceRec>> {
+        self.instances_of(account, region).and_then(|m| m.get(id))
     }
 
     pub fn images_in(&self, region: &str) -> Option<&BTreeMap<String, Arc<ImageRec>>> {
@@ -92,6 +110,18 @@ impl DefsState {
                 m.remove(&id);
             }
         }
+        for i in change.put_instances {
+            let scope = (i.account.clone(), i.region.clone());
+            self.instances
+                .entry(scope)
+                .or_default()
+                .insert(i.instance_id.clone(), Arc::new(i));
+        }
+        for (account, region, id) in change.delete_instances {
+            if let Some(m) = self.instances.get_mut(&(account, region)) {
+                m.remove(&id);
+            }
+        }
     }
 }
 
@@ -105,6 +135,8 @@ pub struct DefChange {
     pub delete_images: Vec<(String, String, String)>,
     pub put_templates: Vec<TemplateRec>,
     pub delete_templates: Vec<(String, String, String)>,
+    pub put_instances: Vec<InstanceRec>,
+    pub delete_instances: Vec<(String, String, String)>,
 }
 
 impl DefChange {
@@ -128,6 +160,12 @@ impl DefChange {
         for (a, r, id) in &self.delete_templates {
             TEMPLATES.delete(&mut b, key(a, r, id));
         }
+        for i in &self.put_instances {
+            INSTANCES.put(&mut b, key(&i.account, &i.region, &i.instance_id), i);
+        }
+        for (a, r, id) in &self.delete_instances {
+            INSTANCES.delete(&mut b, key(a, r, id));
+        }
         b
     }
 }
@@ -145,6 +183,11 @@ fn load(store: &Store) -> Result<DefsState, StoreError> {
             .map(|(_, v)| v)
             .collect(),
         put_templates: TEMPLATES
+            .scan(store, b"")?
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect(),
+        put_instances: INSTANCES
             .scan(store, b"")?
             .into_iter()
             .map(|(_, v)| v)
@@ -288,6 +331,17 @@ impl crate::Ec2 {
             {
                 out.push((t.template_id.clone(), "launch-template", t.tags.clone()));
             }
+            for i in st
+                .instances_of(account, region)
+                .into_iter()
+                .flat_map(|m| m.values())
+                .filter(|i| !i.is_terminated())
+            {
+                out.push((i.instance_id.clone(), "instance", i.tags.clone()));
+                for v in &i.volumes {
+                    out.push((v.volume_id.clone(), "volume", v.tags.clone()));
+                }
+            }
             out
         })
     }
@@ -330,10 +384,33 @@ impl crate::Ec2 {
                         edit(&mut t.tags)?;
                         change.put_templates.push(t);
                     }
+                } else if id.starts_with("i-") {
+                    if let Some(i) = st
+                        .instance(account, region, id)
+                        .filter(|i| !i.is_terminated())
+                    {
+                        let mut i = (**i).clone();
+                        edit(&mut i.tags)?;
+                        change.put_instances.push(i);
+                    }
+                } else if id.starts_with("vol-") {
+                    let holder = st
+                        .instances_of(account, region)
+                        .into_iter()
+                        .flat_map(|m| m.values())
+                        .find(|i| i.volumes.iter().any(|v| v.volume_id == id));
+                    if let Some(i) = holder {
+                        let mut i = (**i).clone();
+                        if let Some(v) = i.volumes.iter_mut().find(|v| v.volume_id == id) {
+                            edit(&mut v.tags)?;
+                        }
+                        change.put_instances.push(i);
+                    }
                 }
                 let found = !(change.put_key_pairs.is_empty()
                     && change.put_images.is_empty()
-                    && change.put_templates.is_empty());
+                    && change.put_templates.is_empty()
+                    && change.put_instances.is_empty());
                 Ok((change, found))
             })
             .await

@@ -70,15 +70,20 @@ pub static OPERATIONS: [m::Operation; 765] = [
         ..op("AssociateDhcpOptions", "POST", "/")
     },
     op("AssociateEnclaveCertificateIamRole", "POST", "/"),
-    op("AssociateIamInstanceProfile", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(39)),
+        output: Some(m::ShapeId(40)),
+        implemented: true,
+        ..op("AssociateIamInstanceProfile", "POST", "/")
+    },
     op("AssociateInstanceEventWindow", "POST", "/"),
     op("AssociateIpamByoasn", "POST", "/"),
     op("AssociateIpamResourceDiscovery", "POST", "/"),
     op("AssociateNatGatewayAddress", "POST", "/"),
     op("AssociateRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(39)),
-        output: Some(m::ShapeId(40)),
+        input: Some(m::ShapeId(41)),
+        output: Some(m::ShapeId(42)),
         implemented: true,
         ..op("AssociateRouteTable", "POST", "/")
     },
@@ -89,14 +94,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AssociateTransitGatewayRouteTable", "POST", "/"),
     op("AssociateTrunkInterface", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(41)),
-        output: Some(m::ShapeId(42)),
+        input: Some(m::ShapeId(43)),
+        output: Some(m::ShapeId(44)),
         implemented: true,
         ..op("AssociateVpcCidrBlock", "POST", "/")
     },
     op("AttachClassicLinkVpc", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(44)),
+        input: Some(m::ShapeId(47)),
         implemented: true,
         ..op("AttachInternetGateway", "POST", "/")
     },
@@ -106,14 +111,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AttachVpnGateway", "POST", "/"),
     op("AuthorizeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(51)),
-        output: Some(m::ShapeId(52)),
+        input: Some(m::ShapeId(54)),
+        output: Some(m::ShapeId(55)),
         implemented: true,
         ..op("AuthorizeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(53)),
-        output: Some(m::ShapeId(54)),
+        input: Some(m::ShapeId(56)),
+        output: Some(m::ShapeId(57)),
         implemented: true,
         ..op("AuthorizeSecurityGroupIngress", "POST", "/")
     },
@@ -132,8 +137,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ConfirmProductInstance", "POST", "/"),
     op("CopyFpgaImage", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(103)),
-        output: Some(m::ShapeId(104)),
+        input: Some(m::ShapeId(110)),
+        output: Some(m::ShapeId(111)),
         implemented: true,
         ..op("CopyImage", "POST", "/")
     },
@@ -151,15 +156,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateCustomerGateway", "POST", "/"),
     op("CreateDefaultSubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(113)),
-        output: Some(m::ShapeId(114)),
+        input: Some(m::ShapeId(122)),
+        output: Some(m::ShapeId(123)),
         implemented: true,
         ..op("CreateDefaultVpc", "POST", "/")
     },
     op("CreateDelegateMacVolumeOwnershipTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(115)),
-        output: Some(m::ShapeId(116)),
+        input: Some(m::ShapeId(124)),
+        output: Some(m::ShapeId(125)),
         implemented: true,
         ..op("CreateDhcpOptions", "POST", "/")
     },
@@ -167,14 +172,19 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateFleet", "POST", "/"),
     op("CreateFlowLogs", "POST", "/"),
     op("CreateFpgaImage", "POST", "/"),
-    op("CreateImage", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(126)),
+        output: Some(m::ShapeId(127)),
+        implemented: true,
+        ..op("CreateImage", "POST", "/")
+    },
     op("CreateImageUsageReport", "POST", "/"),
     op("CreateInstanceConnectEndpoint", "POST", "/"),
     op("CreateInstanceEventWindow", "POST", "/"),
     op("CreateInstanceExportTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(117)),
-        output: Some(m::ShapeId(118)),
+        input: Some(m::ShapeId(128)),
+        output: Some(m::ShapeId(129)),
         implemented: true,
         ..op("CreateInternetGateway", "POST", "/")
     },
@@ -192,20 +202,20 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateIpamResourceDiscovery", "POST", "/"),
     op("CreateIpamScope", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(119)),
-        output: Some(m::ShapeId(399)),
+        input: Some(m::ShapeId(130)),
+        output: Some(m::ShapeId(518)),
         implemented: true,
         ..op("CreateKeyPair", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(120)),
-        output: Some(m::ShapeId(121)),
+        input: Some(m::ShapeId(131)),
+        output: Some(m::ShapeId(132)),
         implemented: true,
         ..op("CreateLaunchTemplate", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(122)),
-        output: Some(m::ShapeId(123)),
+        input: Some(m::ShapeId(133)),
+        output: Some(m::ShapeId(134)),
         implemented: true,
         ..op("CreateLaunchTemplateVersion", "POST", "/")
     },
@@ -225,28 +235,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
         "/",
     ),
     m::Operation {
-        input: Some(m::ShapeId(124)),
-        output: Some(m::ShapeId(125)),
+        input: Some(m::ShapeId(135)),
+        output: Some(m::ShapeId(136)),
         implemented: true,
         ..op("CreateManagedPrefixList", "POST", "/")
     },
     op("CreateNatGateway", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(127)),
-        output: Some(m::ShapeId(128)),
+        input: Some(m::ShapeId(138)),
+        output: Some(m::ShapeId(139)),
         implemented: true,
         ..op("CreateNetworkAcl", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(126)),
+        input: Some(m::ShapeId(137)),
         implemented: true,
         ..op("CreateNetworkAclEntry", "POST", "/")
     },
     op("CreateNetworkInsightsAccessScope", "POST", "/"),
     op("CreateNetworkInsightsPath", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(129)),
-        output: Some(m::ShapeId(130)),
+        input: Some(m::ShapeId(140)),
+        output: Some(m::ShapeId(141)),
         implemented: true,
         ..op("CreateNetworkInterface", "POST", "/")
     },
@@ -257,8 +267,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateReservedInstancesListing", "POST", "/"),
     op("CreateRestoreImageTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(131)),
-        output: Some(m::ShapeId(132)),
+        input: Some(m::ShapeId(142)),
+        output: Some(m::ShapeId(143)),
         implemented: true,
         ..op("CreateRoute", "POST", "/")
     },
@@ -266,16 +276,16 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateRouteServerEndpoint", "POST", "/"),
     op("CreateRouteServerPeer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(133)),
-        output: Some(m::ShapeId(134)),
+        input: Some(m::ShapeId(144)),
+        output: Some(m::ShapeId(145)),
         implemented: true,
         ..op("CreateRouteTable", "POST", "/")
     },
     op("CreateSecondaryNetwork", "POST", "/"),
     op("CreateSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(135)),
-        output: Some(m::ShapeId(136)),
+        input: Some(m::ShapeId(146)),
+        output: Some(m::ShapeId(147)),
         implemented: true,
         ..op("CreateSecurityGroup", "POST", "/")
     },
@@ -284,14 +294,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateSpotDatafeedSubscription", "POST", "/"),
     op("CreateStoreImageTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(137)),
-        output: Some(m::ShapeId(138)),
+        input: Some(m::ShapeId(148)),
+        output: Some(m::ShapeId(149)),
         implemented: true,
         ..op("CreateSubnet", "POST", "/")
     },
     op("CreateSubnetCidrReservation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(139)),
+        input: Some(m::ShapeId(150)),
         implemented: true,
         ..op("CreateTags", "POST", "/")
     },
@@ -318,8 +328,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateVerifiedAccessTrustProvider", "POST", "/"),
     op("CreateVolume", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(140)),
-        output: Some(m::ShapeId(141)),
+        input: Some(m::ShapeId(151)),
+        output: Some(m::ShapeId(152)),
         implemented: true,
         ..op("CreateVpc", "POST", "/")
     },
@@ -341,7 +351,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteCoipPool", "POST", "/"),
     op("DeleteCustomerGateway", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(157)),
+        input: Some(m::ShapeId(168)),
         implemented: true,
         ..op("DeleteDhcpOptions", "POST", "/")
     },
@@ -353,7 +363,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteInstanceConnectEndpoint", "POST", "/"),
     op("DeleteInstanceEventWindow", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(158)),
+        input: Some(m::ShapeId(169)),
         implemented: true,
         ..op("DeleteInternetGateway", "POST", "/")
     },
@@ -366,20 +376,20 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteIpamResourceDiscovery", "POST", "/"),
     op("DeleteIpamScope", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(159)),
-        output: Some(m::ShapeId(160)),
+        input: Some(m::ShapeId(170)),
+        output: Some(m::ShapeId(171)),
         implemented: true,
         ..op("DeleteKeyPair", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(161)),
-        output: Some(m::ShapeId(162)),
+        input: Some(m::ShapeId(172)),
+        output: Some(m::ShapeId(173)),
         implemented: true,
         ..op("DeleteLaunchTemplate", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(163)),
-        output: Some(m::ShapeId(168)),
+        input: Some(m::ShapeId(174)),
+        output: Some(m::ShapeId(179)),
         implemented: true,
         ..op("DeleteLaunchTemplateVersions", "POST", "/")
     },
@@ -394,19 +404,19 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteLocalGatewayVirtualInterface", "POST", "/"),
     op("DeleteLocalGatewayVirtualInterfaceGroup", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(169)),
-        output: Some(m::ShapeId(170)),
+        input: Some(m::ShapeId(180)),
+        output: Some(m::ShapeId(181)),
         implemented: true,
         ..op("DeleteManagedPrefixList", "POST", "/")
     },
     op("DeleteNatGateway", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(172)),
+        input: Some(m::ShapeId(183)),
         implemented: true,
         ..op("DeleteNetworkAcl", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(171)),
+        input: Some(m::ShapeId(182)),
         implemented: true,
         ..op("DeleteNetworkAclEntry", "POST", "/")
     },
@@ -415,7 +425,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteNetworkInsightsAnalysis", "POST", "/"),
     op("DeleteNetworkInsightsPath", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(173)),
+        input: Some(m::ShapeId(184)),
         implemented: true,
         ..op("DeleteNetworkInterface", "POST", "/")
     },
@@ -424,7 +434,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeletePublicIpv4Pool", "POST", "/"),
     op("DeleteQueuedReservedInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(174)),
+        input: Some(m::ShapeId(185)),
         implemented: true,
         ..op("DeleteRoute", "POST", "/")
     },
@@ -432,28 +442,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteRouteServerEndpoint", "POST", "/"),
     op("DeleteRouteServerPeer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(175)),
+        input: Some(m::ShapeId(186)),
         implemented: true,
         ..op("DeleteRouteTable", "POST", "/")
     },
     op("DeleteSecondaryNetwork", "POST", "/"),
     op("DeleteSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(176)),
-        output: Some(m::ShapeId(177)),
+        input: Some(m::ShapeId(187)),
+        output: Some(m::ShapeId(188)),
         implemented: true,
         ..op("DeleteSecurityGroup", "POST", "/")
     },
     op("DeleteSnapshot", "POST", "/"),
     op("DeleteSpotDatafeedSubscription", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(180)),
+        input: Some(m::ShapeId(191)),
         implemented: true,
         ..op("DeleteSubnet", "POST", "/")
     },
     op("DeleteSubnetCidrReservation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(181)),
+        input: Some(m::ShapeId(192)),
         implemented: true,
         ..op("DeleteTags", "POST", "/")
     },
@@ -481,7 +491,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteVerifiedAccessTrustProvider", "POST", "/"),
     op("DeleteVolume", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(182)),
+        input: Some(m::ShapeId(193)),
         implemented: true,
         ..op("DeleteVpc", "POST", "/")
     },
@@ -500,8 +510,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeprovisionIpamPoolCidr", "POST", "/"),
     op("DeprovisionPublicIpv4PoolCidr", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(183)),
-        output: Some(m::ShapeId(184)),
+        input: Some(m::ShapeId(194)),
+        output: Some(m::ShapeId(195)),
         implemented: true,
         ..op("DeregisterImage", "POST", "/")
     },
@@ -509,28 +519,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeregisterTransitGatewayMulticastGroupMembers", "POST", "/"),
     op("DeregisterTransitGatewayMulticastGroupSources", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(185)),
-        output: Some(m::ShapeId(186)),
+        input: Some(m::ShapeId(196)),
+        output: Some(m::ShapeId(197)),
         implemented: true,
         ..op("DescribeAccountAttributes", "POST", "/")
     },
     op("DescribeAddressTransfers", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(189)),
-        output: Some(m::ShapeId(190)),
+        input: Some(m::ShapeId(200)),
+        output: Some(m::ShapeId(201)),
         implemented: true,
         ..op("DescribeAddresses", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(187)),
-        output: Some(m::ShapeId(188)),
+        input: Some(m::ShapeId(198)),
+        output: Some(m::ShapeId(199)),
         implemented: true,
         ..op("DescribeAddressesAttribute", "POST", "/")
     },
     op("DescribeAggregateIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(191)),
-        output: Some(m::ShapeId(192)),
+        input: Some(m::ShapeId(202)),
+        output: Some(m::ShapeId(203)),
         implemented: true,
         ..op("DescribeAvailabilityZones", "POST", "/")
     },
@@ -563,8 +573,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeCustomerGateways", "POST", "/"),
     op("DescribeDeclarativePoliciesReports", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(194)),
-        output: Some(m::ShapeId(195)),
+        input: Some(m::ShapeId(205)),
+        output: Some(m::ShapeId(206)),
         implemented: true,
         ..op("DescribeDhcpOptions", "POST", "/")
     },
@@ -583,12 +593,17 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeHostReservationOfferings", "POST", "/"),
     op("DescribeHostReservations", "POST", "/"),
     op("DescribeHosts", "POST", "/"),
-    op("DescribeIamInstanceProfileAssociations", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(208)),
+        output: Some(m::ShapeId(209)),
+        implemented: true,
+        ..op("DescribeIamInstanceProfileAssociations", "POST", "/")
+    },
     op("DescribeIdFormat", "POST", "/"),
     op("DescribeIdentityIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(196)),
-        output: Some(m::ShapeId(322)),
+        input: Some(m::ShapeId(210)),
+        output: Some(m::ShapeId(378)),
         implemented: true,
         ..op("DescribeImageAttribute", "POST", "/")
     },
@@ -596,39 +611,59 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeImageUsageReportEntries", "POST", "/"),
     op("DescribeImageUsageReports", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(197)),
-        output: Some(m::ShapeId(198)),
+        input: Some(m::ShapeId(211)),
+        output: Some(m::ShapeId(212)),
         implemented: true,
         ..op("DescribeImages", "POST", "/")
     },
     op("DescribeImportImageTasks", "POST", "/"),
     op("DescribeImportSnapshotTasks", "POST", "/"),
-    op("DescribeInstanceAttribute", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(213)),
+        output: Some(m::ShapeId(403)),
+        implemented: true,
+        ..op("DescribeInstanceAttribute", "POST", "/")
+    },
     op("DescribeInstanceConnectEndpoints", "POST", "/"),
-    op("DescribeInstanceCreditSpecifications", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(215)),
+        output: Some(m::ShapeId(216)),
+        implemented: true,
+        ..op("DescribeInstanceCreditSpecifications", "POST", "/")
+    },
     op("DescribeInstanceEventNotificationAttributes", "POST", "/"),
     op("DescribeInstanceEventWindows", "POST", "/"),
     op("DescribeInstanceImageMetadata", "POST", "/"),
     op("DescribeInstanceSqlHaHistoryStates", "POST", "/"),
     op("DescribeInstanceSqlHaStates", "POST", "/"),
-    op("DescribeInstanceStatus", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(217)),
+        output: Some(m::ShapeId(218)),
+        implemented: true,
+        ..op("DescribeInstanceStatus", "POST", "/")
+    },
     op("DescribeInstanceTopology", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(199)),
-        output: Some(m::ShapeId(200)),
+        input: Some(m::ShapeId(219)),
+        output: Some(m::ShapeId(220)),
         implemented: true,
         ..op("DescribeInstanceTypeOfferings", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(201)),
-        output: Some(m::ShapeId(202)),
+        input: Some(m::ShapeId(221)),
+        output: Some(m::ShapeId(222)),
         implemented: true,
         ..op("DescribeInstanceTypes", "POST", "/")
     },
-    op("DescribeInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(204)),
-        output: Some(m::ShapeId(205)),
+        input: Some(m::ShapeId(223)),
+        output: Some(m::ShapeId(224)),
+        implemented: true,
+        ..op("DescribeInstances", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(226)),
+        output: Some(m::ShapeId(227)),
         implemented: true,
         ..op("DescribeInternetGateways", "POST", "/")
     },
@@ -649,20 +684,20 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeIpams", "POST", "/"),
     op("DescribeIpv6Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(206)),
-        output: Some(m::ShapeId(207)),
+        input: Some(m::ShapeId(228)),
+        output: Some(m::ShapeId(229)),
         implemented: true,
         ..op("DescribeKeyPairs", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(208)),
-        output: Some(m::ShapeId(209)),
+        input: Some(m::ShapeId(230)),
+        output: Some(m::ShapeId(231)),
         implemented: true,
         ..op("DescribeLaunchTemplateVersions", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(211)),
-        output: Some(m::ShapeId(212)),
+        input: Some(m::ShapeId(233)),
+        output: Some(m::ShapeId(234)),
         implemented: true,
         ..op("DescribeLaunchTemplates", "POST", "/")
     },
@@ -680,16 +715,16 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeMacHosts", "POST", "/"),
     op("DescribeMacModificationTasks", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(213)),
-        output: Some(m::ShapeId(214)),
+        input: Some(m::ShapeId(235)),
+        output: Some(m::ShapeId(236)),
         implemented: true,
         ..op("DescribeManagedPrefixLists", "POST", "/")
     },
     op("DescribeMovingAddresses", "POST", "/"),
     op("DescribeNatGateways", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(216)),
-        output: Some(m::ShapeId(217)),
+        input: Some(m::ShapeId(238)),
+        output: Some(m::ShapeId(239)),
         implemented: true,
         ..op("DescribeNetworkAcls", "POST", "/")
     },
@@ -700,8 +735,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeNetworkInterfaceAttribute", "POST", "/"),
     op("DescribeNetworkInterfacePermissions", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(219)),
-        output: Some(m::ShapeId(220)),
+        input: Some(m::ShapeId(241)),
+        output: Some(m::ShapeId(242)),
         implemented: true,
         ..op("DescribeNetworkInterfaces", "POST", "/")
     },
@@ -711,8 +746,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribePrincipalIdFormat", "POST", "/"),
     op("DescribePublicIpv4Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(221)),
-        output: Some(m::ShapeId(222)),
+        input: Some(m::ShapeId(243)),
+        output: Some(m::ShapeId(244)),
         implemented: true,
         ..op("DescribeRegions", "POST", "/")
     },
@@ -725,8 +760,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeRouteServerPeers", "POST", "/"),
     op("DescribeRouteServers", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(224)),
-        output: Some(m::ShapeId(225)),
+        input: Some(m::ShapeId(246)),
+        output: Some(m::ShapeId(247)),
         implemented: true,
         ..op("DescribeRouteTables", "POST", "/")
     },
@@ -737,15 +772,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeSecondarySubnets", "POST", "/"),
     op("DescribeSecurityGroupReferences", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(227)),
-        output: Some(m::ShapeId(228)),
+        input: Some(m::ShapeId(249)),
+        output: Some(m::ShapeId(250)),
         implemented: true,
         ..op("DescribeSecurityGroupRules", "POST", "/")
     },
     op("DescribeSecurityGroupVpcAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(230)),
-        output: Some(m::ShapeId(231)),
+        input: Some(m::ShapeId(252)),
+        output: Some(m::ShapeId(253)),
         implemented: true,
         ..op("DescribeSecurityGroups", "POST", "/")
     },
@@ -762,14 +797,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeStaleSecurityGroups", "POST", "/"),
     op("DescribeStoreImageTasks", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(233)),
-        output: Some(m::ShapeId(234)),
+        input: Some(m::ShapeId(255)),
+        output: Some(m::ShapeId(256)),
         implemented: true,
         ..op("DescribeSubnets", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(235)),
-        output: Some(m::ShapeId(236)),
+        input: Some(m::ShapeId(257)),
+        output: Some(m::ShapeId(258)),
         implemented: true,
         ..op("DescribeTags", "POST", "/")
     },
@@ -800,11 +835,16 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVerifiedAccessTrustProviders", "POST", "/"),
     op("DescribeVolumeAttribute", "POST", "/"),
     op("DescribeVolumeStatus", "POST", "/"),
-    op("DescribeVolumes", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(259)),
+        output: Some(m::ShapeId(260)),
+        implemented: true,
+        ..op("DescribeVolumes", "POST", "/")
+    },
     op("DescribeVolumesModifications", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(237)),
-        output: Some(m::ShapeId(238)),
+        input: Some(m::ShapeId(261)),
+        output: Some(m::ShapeId(262)),
         implemented: true,
         ..op("DescribeVpcAttribute", "POST", "/")
     },
@@ -822,8 +862,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpcEndpoints", "POST", "/"),
     op("DescribeVpcPeeringConnections", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(240)),
-        output: Some(m::ShapeId(241)),
+        input: Some(m::ShapeId(264)),
+        output: Some(m::ShapeId(265)),
         implemented: true,
         ..op("DescribeVpcs", "POST", "/")
     },
@@ -832,7 +872,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpnGateways", "POST", "/"),
     op("DetachClassicLinkVpc", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(242)),
+        input: Some(m::ShapeId(266)),
         implemented: true,
         ..op("DetachInternetGateway", "POST", "/")
     },
@@ -866,21 +906,26 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisableVpcClassicLink", "POST", "/"),
     op("DisableVpcClassicLinkDnsSupport", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(251)),
+        input: Some(m::ShapeId(275)),
         implemented: true,
         ..op("DisassociateAddress", "POST", "/")
     },
     op("DisassociateCapacityReservationBillingOwner", "POST", "/"),
     op("DisassociateClientVpnTargetNetwork", "POST", "/"),
     op("DisassociateEnclaveCertificateIamRole", "POST", "/"),
-    op("DisassociateIamInstanceProfile", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(276)),
+        output: Some(m::ShapeId(277)),
+        implemented: true,
+        ..op("DisassociateIamInstanceProfile", "POST", "/")
+    },
     op("DisassociateInstanceEventWindow", "POST", "/"),
     op("DisassociateIpamByoasn", "POST", "/"),
     op("DisassociateIpamResourceDiscovery", "POST", "/"),
     op("DisassociateNatGatewayAddress", "POST", "/"),
     op("DisassociateRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(252)),
+        input: Some(m::ShapeId(278)),
         implemented: true,
         ..op("DisassociateRouteTable", "POST", "/")
     },
@@ -891,8 +936,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateTransitGatewayRouteTable", "POST", "/"),
     op("DisassociateTrunkInterface", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(253)),
-        output: Some(m::ShapeId(254)),
+        input: Some(m::ShapeId(279)),
+        output: Some(m::ShapeId(280)),
         implemented: true,
         ..op("DisassociateVpcCidrBlock", "POST", "/")
     },
@@ -943,7 +988,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("GetCapacityManagerMonitoredTagKeys", "POST", "/"),
     op("GetCapacityReservationUsage", "POST", "/"),
     op("GetCoipPoolUsage", "POST", "/"),
-    op("GetConsoleOutput", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(345)),
+        output: Some(m::ShapeId(346)),
+        implemented: true,
+        ..op("GetConsoleOutput", "POST", "/")
+    },
     op("GetConsoleScreenshot", "POST", "/"),
     op("GetDeclarativePoliciesReportSummary", "POST", "/"),
     op("GetDefaultCreditSpecification", "POST", "/"),
@@ -971,11 +1021,16 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("GetIpamPrefixListResolverVersionEntries", "POST", "/"),
     op("GetIpamPrefixListResolverVersions", "POST", "/"),
     op("GetIpamResourceCidrs", "POST", "/"),
-    op("GetLaunchTemplateData", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(347)),
+        output: Some(m::ShapeId(348)),
+        implemented: true,
+        ..op("GetLaunchTemplateData", "POST", "/")
+    },
     op("GetManagedPrefixListAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(302)),
-        output: Some(m::ShapeId(303)),
+        input: Some(m::ShapeId(349)),
+        output: Some(m::ShapeId(350)),
         implemented: true,
         ..op("GetManagedPrefixListEntries", "POST", "/")
     },
@@ -1015,8 +1070,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ImportImage", "POST", "/"),
     op("ImportInstance", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(333)),
-        output: Some(m::ShapeId(334)),
+        input: Some(m::ShapeId(389)),
+        output: Some(m::ShapeId(390)),
         implemented: true,
         ..op("ImportKeyPair", "POST", "/")
     },
@@ -1039,11 +1094,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyIdFormat", "POST", "/"),
     op("ModifyIdentityIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(520)),
+        input: Some(m::ShapeId(644)),
         implemented: true,
         ..op("ModifyImageAttribute", "POST", "/")
     },
-    op("ModifyInstanceAttribute", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(645)),
+        implemented: true,
+        ..op("ModifyInstanceAttribute", "POST", "/")
+    },
     op("ModifyInstanceCapacityReservationAttributes", "POST", "/"),
     op("ModifyInstanceConnectEndpoint", "POST", "/"),
     op("ModifyInstanceCpuOptions", "POST", "/"),
@@ -1052,7 +1111,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyInstanceEventWindow", "POST", "/"),
     op("ModifyInstanceMaintenanceOptions", "POST", "/"),
     op("ModifyInstanceMetadataDefaults", "POST", "/"),
-    op("ModifyInstanceMetadataOptions", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(647)),
+        output: Some(m::ShapeId(648)),
+        implemented: true,
+        ..op("ModifyInstanceMetadataOptions", "POST", "/")
+    },
     op("ModifyInstanceNetworkPerformanceOptions", "POST", "/"),
     op("ModifyInstancePlacement", "POST", "/"),
     op("ModifyIpam", "POST", "/"),
@@ -1065,15 +1129,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyIpamResourceDiscovery", "POST", "/"),
     op("ModifyIpamScope", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(521)),
-        output: Some(m::ShapeId(522)),
+        input: Some(m::ShapeId(649)),
+        output: Some(m::ShapeId(650)),
         implemented: true,
         ..op("ModifyLaunchTemplate", "POST", "/")
     },
     op("ModifyLocalGatewayRoute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(523)),
-        output: Some(m::ShapeId(524)),
+        input: Some(m::ShapeId(651)),
+        output: Some(m::ShapeId(652)),
         implemented: true,
         ..op("ModifyManagedPrefixList", "POST", "/")
     },
@@ -1084,8 +1148,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyReservedInstances", "POST", "/"),
     op("ModifyRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(525)),
-        output: Some(m::ShapeId(526)),
+        input: Some(m::ShapeId(653)),
+        output: Some(m::ShapeId(654)),
         implemented: true,
         ..op("ModifySecurityGroupRules", "POST", "/")
     },
@@ -1093,7 +1157,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifySnapshotTier", "POST", "/"),
     op("ModifySpotFleetRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(527)),
+        input: Some(m::ShapeId(655)),
         implemented: true,
         ..op("ModifySubnetAttribute", "POST", "/")
     },
@@ -1118,7 +1182,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyVolume", "POST", "/"),
     op("ModifyVolumeAttribute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(528)),
+        input: Some(m::ShapeId(656)),
         implemented: true,
         ..op("ModifyVpcAttribute", "POST", "/")
     },
@@ -1136,7 +1200,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyVpnConnectionOptions", "POST", "/"),
     op("ModifyVpnTunnelCertificate", "POST", "/"),
     op("ModifyVpnTunnelOptions", "POST", "/"),
-    op("MonitorInstances", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(657)),
+        output: Some(m::ShapeId(658)),
+        implemented: true,
+        ..op("MonitorInstances", "POST", "/")
+    },
     op("MoveAddressToVpc", "POST", "/"),
     op("MoveByoipCidrToIpam", "POST", "/"),
     op("MoveCapacityReservationInstances", "POST", "/"),
@@ -1149,10 +1218,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("PurchaseHostReservation", "POST", "/"),
     op("PurchaseReservedInstancesOffering", "POST", "/"),
     op("PurchaseScheduledInstances", "POST", "/"),
-    op("RebootInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(632)),
-        output: Some(m::ShapeId(633)),
+        input: Some(m::ShapeId(760)),
+        implemented: true,
+        ..op("RebootInstances", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(768)),
+        output: Some(m::ShapeId(769)),
         implemented: true,
         ..op("RegisterImage", "POST", "/")
     },
@@ -1171,33 +1244,38 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RejectVpcEndpointConnections", "POST", "/"),
     op("RejectVpcPeeringConnection", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(634)),
+        input: Some(m::ShapeId(770)),
         implemented: true,
         ..op("ReleaseAddress", "POST", "/")
     },
     op("ReleaseHosts", "POST", "/"),
     op("ReleaseIpamPoolAllocation", "POST", "/"),
-    op("ReplaceIamInstanceProfileAssociation", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(773)),
+        output: Some(m::ShapeId(774)),
+        implemented: true,
+        ..op("ReplaceIamInstanceProfileAssociation", "POST", "/")
+    },
     op("ReplaceImageCriteriaInAllowedImagesSettings", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(637)),
-        output: Some(m::ShapeId(638)),
+        input: Some(m::ShapeId(775)),
+        output: Some(m::ShapeId(776)),
         implemented: true,
         ..op("ReplaceNetworkAclAssociation", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(639)),
+        input: Some(m::ShapeId(777)),
         implemented: true,
         ..op("ReplaceNetworkAclEntry", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(640)),
+        input: Some(m::ShapeId(778)),
         implemented: true,
         ..op("ReplaceRoute", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(641)),
-        output: Some(m::ShapeId(642)),
+        input: Some(m::ShapeId(779)),
+        output: Some(m::ShapeId(780)),
         implemented: true,
         ..op("ReplaceRouteTableAssociation", "POST", "/")
     },
@@ -1210,7 +1288,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ResetEbsDefaultKmsKeyId", "POST", "/"),
     op("ResetFpgaImageAttribute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(646)),
+        input: Some(m::ShapeId(786)),
         implemented: true,
         ..op("ResetImageAttribute", "POST", "/")
     },
@@ -1225,36 +1303,61 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RestoreVolumeFromRecycleBin", "POST", "/"),
     op("RevokeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(652)),
-        output: Some(m::ShapeId(653)),
+        input: Some(m::ShapeId(792)),
+        output: Some(m::ShapeId(793)),
         implemented: true,
         ..op("RevokeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(654)),
-        output: Some(m::ShapeId(655)),
+        input: Some(m::ShapeId(794)),
+        output: Some(m::ShapeId(795)),
         implemented: true,
         ..op("RevokeSecurityGroupIngress", "POST", "/")
     },
-    op("RunInstances", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(816)),
+        output: Some(m::ShapeId(783)),
+        implemented: true,
+        ..op("RunInstances", "POST", "/")
+    },
     op("RunScheduledInstances", "POST", "/"),
     op("SearchLocalGatewayRoutes", "POST", "/"),
     op("SearchTransitGatewayMulticastGroups", "POST", "/"),
     op("SearchTransitGatewayRoutes", "POST", "/"),
     op("SendDiagnosticInterrupt", "POST", "/"),
     op("StartDeclarativePoliciesReport", "POST", "/"),
-    op("StartInstances", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(850)),
+        output: Some(m::ShapeId(851)),
+        implemented: true,
+        ..op("StartInstances", "POST", "/")
+    },
     op("StartNetworkInsightsAccessScopeAnalysis", "POST", "/"),
     op("StartNetworkInsightsAnalysis", "POST", "/"),
     op("StartVpcEndpointServicePrivateDnsVerification", "POST", "/"),
-    op("StopInstances", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(855)),
+        output: Some(m::ShapeId(856)),
+        implemented: true,
+        ..op("StopInstances", "POST", "/")
+    },
     op("TerminateClientVpnConnections", "POST", "/"),
-    op("TerminateInstances", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(880)),
+        output: Some(m::ShapeId(881)),
+        implemented: true,
+        ..op("TerminateInstances", "POST", "/")
+    },
     op("UnassignIpv6Addresses", "POST", "/"),
     op("UnassignPrivateIpAddresses", "POST", "/"),
     op("UnassignPrivateNatGatewayAddress", "POST", "/"),
     op("UnlockSnapshot", "POST", "/"),
-    op("UnmonitorInstances", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(890)),
+        output: Some(m::ShapeId(891)),
+        implemented: true,
+        ..op("UnmonitorInstances", "POST", "/")
+    },
     op("UpdateCapacityManagerMonitoredTagKeys", "POST", "/"),
     op("UpdateCapacityManagerOrganizationsAccess", "POST", "/"),
     op(
@@ -1268,23 +1371,23 @@ pub static OPERATIONS: [m::Operation; 765] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 781] = [
+pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "AcceleratorCount",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 364)
+                ..member("Min", 483)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 364)
+                ..member("Max", 483)
             },
         ])),
     },
     m::Shape {
         name: "AcceleratorCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 364), member("Max", 364)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 483), member("Max", 483)])),
     },
     m::Shape {
         name: "AcceleratorManufacturer",
@@ -1339,17 +1442,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 364)
+                ..member("Min", 483)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 364)
+                ..member("Max", 483)
             },
         ])),
     },
     m::Shape {
         name: "AcceleratorTotalMemoryMiBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 364), member("Max", 364)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 483), member("Max", 483)])),
     },
     m::Shape {
         name: "AcceleratorType",
@@ -1370,7 +1473,7 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attributeName"),
-                ..member("AttributeName", 702)
+                ..member("AttributeName", 857)
             },
             m::Member {
                 location_name: Some("attributeValueSet"),
@@ -1404,7 +1507,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "AccountAttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("attributeValue"),
-            ..member("AttributeValue", 702)
+            ..member("AttributeValue", 857)
         }])),
     },
     m::Shape {
@@ -1428,9 +1531,9 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Cidr", 702)
+                ..member("Cidr", 857)
             },
-            member("Description", 702),
+            member("Description", 857),
         ])),
     },
     m::Shape {
@@ -1442,67 +1545,67 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 702)
+                ..member("AllocationId", 857)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 702)
+                ..member("AssociationId", 857)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 260)
+                ..member("Domain", 286)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 702)
+                ..member("NetworkInterfaceId", 857)
             },
             m::Member {
                 location_name: Some("networkInterfaceOwnerId"),
-                ..member("NetworkInterfaceOwnerId", 702)
+                ..member("NetworkInterfaceOwnerId", 857)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 702)
+                ..member("PrivateIpAddress", 857)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 702)
+                ..member("PublicIpv4Pool", 857)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 702)
+                ..member("NetworkBorderGroup", 857)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 702)
+                ..member("CustomerOwnedIp", 857)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 702)
+                ..member("CustomerOwnedIpv4Pool", 857)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 702)
+                ..member("CarrierIp", 857)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 702)
+                ..member("SubnetId", 857)
             },
             m::Member {
                 location_name: Some("serviceManaged"),
-                ..member("ServiceManaged", 696)
+                ..member("ServiceManaged", 843)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 702)
+                ..member("InstanceId", 857)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 702)
+                ..member("PublicIp", 857)
             },
         ])),
     },
@@ -1511,7 +1614,7 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 621)
+                ..member("PublicIp", 756)
             },
             m::Member {
                 location_name: Some("allocationId"),
@@ -1519,11 +1622,11 @@ pub static SHAPES: [m::Shape; 781] = [
             },
             m::Member {
                 location_name: Some("ptrRecord"),
-                ..member("PtrRecord", 702)
+                ..member("PtrRecord", 857)
             },
             m::Member {
                 location_name: Some("ptrRecordUpdate"),
-                ..member("PtrRecordUpdate", 620)
+                ..member("PtrRecordUpdate", 755)
             },
         ])),
     },
@@ -1556,19 +1659,19 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "AllocateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Domain", 260),
-            member("Address", 621),
-            member("PublicIpv4Pool", 378),
-            member("NetworkBorderGroup", 702),
-            member("CustomerOwnedIpv4Pool", 702),
+            member("Domain", 286),
+            member("Address", 756),
+            member("PublicIpv4Pool", 497),
+            member("NetworkBorderGroup", 857),
+            member("CustomerOwnedIpv4Pool", 857),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 877)
             },
-            member("IpamPoolId", 376),
+            member("IpamPoolId", 495),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -1577,35 +1680,35 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 702)
+                ..member("AllocationId", 857)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 702)
+                ..member("PublicIpv4Pool", 857)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 702)
+                ..member("NetworkBorderGroup", 857)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 260)
+                ..member("Domain", 286)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 702)
+                ..member("CustomerOwnedIp", 857)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 702)
+                ..member("CustomerOwnedIpv4Pool", 857)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 702)
+                ..member("CarrierIp", 857)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 702)
+                ..member("PublicIp", 857)
             },
         ])),
     },
@@ -1671,23 +1774,23 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "AssociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("AllocationId", 27),
-            member("InstanceId", 347),
-            member("PublicIp", 274),
+            member("InstanceId", 417),
+            member("PublicIp", 305),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 553)
+                ..member("NetworkInterfaceId", 685)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 702)
+                ..member("PrivateIpAddress", 857)
             },
             m::Member {
                 location_name: Some("allowReassociation"),
-                ..member("AllowReassociation", 86)
+                ..member("AllowReassociation", 90)
             },
         ])),
     },
@@ -1695,7 +1798,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "AssociateAddressResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
-            ..member("AssociationId", 702)
+            ..member("AssociationId", 857)
         }])),
     },
     m::Shape {
@@ -1703,35 +1806,55 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("DhcpOptionsId", 156)
+                ..member("DhcpOptionsId", 167)
             },
             m::Member {
                 required: true,
-                ..member("VpcId", 767)
+                ..member("VpcId", 935)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
     },
     m::Shape {
+        name: "AssociateIamInstanceProfileRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("IamInstanceProfile", 375)
+            },
+            m::Member {
+                required: true,
+                ..member("InstanceId", 417)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AssociateIamInstanceProfileResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("iamInstanceProfileAssociation"),
+            ..member("IamInstanceProfileAssociation", 371)
+        }])),
+    },
+    m::Shape {
         name: "AssociateRouteTableRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GatewayId", 661),
-            member("PublicIpv4Pool", 378),
+            member("GatewayId", 801),
+            member("PublicIpv4Pool", 497),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 707)
+                ..member("SubnetId", 862)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 671)
+                ..member("RouteTableId", 811)
             },
         ])),
     },
@@ -1740,33 +1863,33 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 702)
+                ..member("AssociationId", 857)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 669)
+                ..member("AssociationState", 809)
             },
         ])),
     },
     m::Shape {
         name: "AssociateVpcCidrBlockRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 702),
-            member("Ipv6CidrBlockNetworkBorderGroup", 702),
-            member("Ipv6Pool", 387),
-            member("Ipv6CidrBlock", 702),
-            member("Ipv4IpamPoolId", 376),
-            member("Ipv4NetmaskLength", 531),
-            member("Ipv6IpamPoolId", 376),
-            member("Ipv6NetmaskLength", 531),
+            member("CidrBlock", 857),
+            member("Ipv6CidrBlockNetworkBorderGroup", 857),
+            member("Ipv6Pool", 506),
+            member("Ipv6CidrBlock", 857),
+            member("Ipv4IpamPoolId", 495),
+            member("Ipv4NetmaskLength", 663),
+            member("Ipv6IpamPoolId", 495),
+            member("Ipv6NetmaskLength", 663),
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 767)
+                ..member("VpcId", 935)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
-                ..member("AmazonProvidedIpv6CidrBlock", 86)
+                ..member("AmazonProvidedIpv6CidrBlock", 90)
             },
         ])),
     },
@@ -1775,23 +1898,31 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 769)
+                ..member("Ipv6CidrBlockAssociation", 937)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 753)
+                ..member("CidrBlockAssociation", 921)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 857)
             },
         ])),
     },
     m::Shape {
         name: "AssociatedSubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(707),
+            member: m::ShapeId(862),
             member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AssociationIdList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(372),
+            member_location_name: Some("AssociationId"),
             flattened: false,
         }),
     },
@@ -1800,17 +1931,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 368)
+                ..member("InternetGatewayId", 487)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 767)
+                ..member("VpcId", 935)
             },
         ])),
     },
@@ -1819,11 +1950,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("enaSrdEnabled"),
-                ..member("EnaSrdEnabled", 86)
+                ..member("EnaSrdEnabled", 90)
             },
             m::Member {
                 location_name: Some("enaSrdUdpSpecification"),
-                ..member("EnaSrdUdpSpecification", 46)
+                ..member("EnaSrdUdpSpecification", 49)
             },
         ])),
     },
@@ -1831,7 +1962,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "AttachmentEnaSrdUdpSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("enaSrdUdpEnabled"),
-            ..member("EnaSrdUdpEnabled", 86)
+            ..member("EnaSrdUdpEnabled", 90)
         }])),
     },
     m::Shape {
@@ -1850,14 +1981,14 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "AttributeBooleanValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("value"),
-            ..member("Value", 86)
+            ..member("Value", 90)
         }])),
     },
     m::Shape {
         name: "AttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("value"),
-            ..member("Value", 702)
+            ..member("Value", 857)
         }])),
     },
     m::Shape {
@@ -1865,44 +1996,44 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 683)
+                ..member("GroupId", 830)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 702)
+                ..member("SourceSecurityGroupName", 857)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 702)
+                ..member("SourceSecurityGroupOwnerId", 857)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 702)
+                ..member("IpProtocol", 857)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 364)
+                ..member("FromPort", 483)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 364)
+                ..member("ToPort", 483)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 702)
+                ..member("CidrIp", 857)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 372)
+                ..member("IpPermissions", 491)
             },
         ])),
     },
@@ -1911,33 +2042,33 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 86)
+                ..member("Return", 90)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 690)
+                ..member("SecurityGroupRules", 837)
             },
         ])),
     },
     m::Shape {
         name: "AuthorizeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 702),
-            member("FromPort", 364),
-            member("GroupId", 683),
-            member("GroupName", 686),
-            member("IpPermissions", 372),
-            member("IpProtocol", 702),
-            member("SourceSecurityGroupName", 702),
-            member("SourceSecurityGroupOwnerId", 702),
-            member("ToPort", 364),
+            member("CidrIp", 857),
+            member("FromPort", 483),
+            member("GroupId", 830),
+            member("GroupName", 833),
+            member("IpPermissions", 491),
+            member("IpProtocol", 857),
+            member("SourceSecurityGroupName", 857),
+            member("SourceSecurityGroupOwnerId", 857),
+            member("ToPort", 483),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -1946,11 +2077,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 86)
+                ..member("Return", 90)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 690)
+                ..member("SecurityGroupRules", 837)
             },
         ])),
     },
@@ -1963,59 +2094,59 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 63)
+                ..member("OptInStatus", 66)
             },
             m::Member {
                 location_name: Some("messageSet"),
-                ..member("Messages", 62)
+                ..member("Messages", 65)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 702)
+                ..member("RegionName", 857)
             },
             m::Member {
                 location_name: Some("zoneName"),
-                ..member("ZoneName", 702)
+                ..member("ZoneName", 857)
             },
             m::Member {
                 location_name: Some("zoneId"),
-                ..member("ZoneId", 702)
+                ..member("ZoneId", 857)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 702)
+                ..member("GroupName", 857)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 702)
+                ..member("NetworkBorderGroup", 857)
             },
             m::Member {
                 location_name: Some("zoneType"),
-                ..member("ZoneType", 702)
+                ..member("ZoneType", 857)
             },
             m::Member {
                 location_name: Some("parentZoneName"),
-                ..member("ParentZoneName", 702)
+                ..member("ParentZoneName", 857)
             },
             m::Member {
                 location_name: Some("parentZoneId"),
-                ..member("ParentZoneId", 702)
+                ..member("ParentZoneId", 857)
             },
             m::Member {
                 location_name: Some("groupLongName"),
-                ..member("GroupLongName", 702)
+                ..member("GroupLongName", 857)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 58)
+                ..member("Geography", 61)
             },
             m::Member {
                 location_name: Some("subGeographySet"),
-                ..member("SubGeography", 66)
+                ..member("SubGeography", 69)
             },
             m::Member {
                 location_name: Some("zoneState"),
-                ..member("State", 64)
+                ..member("State", 67)
             },
         ])),
     },
@@ -2023,13 +2154,13 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "AvailabilityZoneGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 702)
+            ..member("Name", 857)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(57),
+            member: m::ShapeId(60),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2041,7 +2172,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "AvailabilityZoneList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(56),
+            member: m::ShapeId(59),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2050,13 +2181,13 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "AvailabilityZoneMessage",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("message"),
-            ..member("Message", 702)
+            ..member("Message", 857)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneMessageList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(61),
+            member: m::ShapeId(64),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2083,13 +2214,13 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "AvailabilityZoneSubGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 702)
+            ..member("Name", 857)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneSubGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(65),
+            member: m::ShapeId(68),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2103,7 +2234,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "BandwidthWeightingTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(67),
+            member: m::ShapeId(70),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2131,17 +2262,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 364)
+                ..member("Min", 483)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 364)
+                ..member("Max", 483)
             },
         ])),
     },
     m::Shape {
         name: "BaselineEbsBandwidthMbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 364), member("Max", 364)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 483), member("Max", 483)])),
     },
     m::Shape {
         name: "BaselineIops",
@@ -2151,12 +2282,12 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "BaselinePerformanceFactors",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("cpu"),
-            ..member("Cpu", 111)
+            ..member("Cpu", 120)
         }])),
     },
     m::Shape {
         name: "BaselinePerformanceFactorsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Cpu", 112)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Cpu", 121)])),
     },
     m::Shape {
         name: "BaselineThroughputInMBps",
@@ -2165,7 +2296,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "BillingProductList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(857),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2175,30 +2306,37 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Blob { streaming: false },
     },
     m::Shape {
+        name: "BlobAttributeValue",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("value"),
+            ..member("Value", 83)
+        }])),
+    },
+    m::Shape {
         name: "BlockDeviceMapping",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ebs"),
-                ..member("Ebs", 262)
+                ..member("Ebs", 288)
             },
             m::Member {
                 location_name: Some("noDevice"),
-                ..member("NoDevice", 702)
+                ..member("NoDevice", 857)
             },
             m::Member {
                 location_name: Some("deviceName"),
-                ..member("DeviceName", 702)
+                ..member("DeviceName", 857)
             },
             m::Member {
                 location_name: Some("virtualName"),
-                ..member("VirtualName", 702)
+                ..member("VirtualName", 857)
             },
         ])),
     },
     m::Shape {
         name: "BlockDeviceMappingList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(81),
+            member: m::ShapeId(85),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2206,7 +2344,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "BlockDeviceMappingRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(81),
+            member: m::ShapeId(85),
             member_location_name: Some("BlockDeviceMapping"),
             flattened: false,
         }),
@@ -2221,7 +2359,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "BlockPublicAccessStates",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGatewayBlockMode"),
-            ..member("InternetGatewayBlockMode", 84)
+            ..member("InternetGatewayBlockMode", 88)
         }])),
     },
     m::Shape {
@@ -2237,7 +2375,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "BootModeTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(87),
+            member: m::ShapeId(91),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2273,10 +2411,30 @@ pub static SHAPES: [m::Shape; 781] = [
         },
     },
     m::Shape {
+        name: "CapacityReservationSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("CapacityReservationPreference", 98),
+            member("CapacityReservationTarget", 101),
+        ])),
+    },
+    m::Shape {
+        name: "CapacityReservationSpecificationResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("capacityReservationPreference"),
+                ..member("CapacityReservationPreference", 98)
+            },
+            m::Member {
+                location_name: Some("capacityReservationTarget"),
+                ..member("CapacityReservationTarget", 102)
+            },
+        ])),
+    },
+    m::Shape {
         name: "CapacityReservationTarget",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CapacityReservationId", 93),
-            member("CapacityReservationResourceGroupArn", 702),
+            member("CapacityReservationId", 97),
+            member("CapacityReservationResourceGroupArn", 857),
         ])),
     },
     m::Shape {
@@ -2284,11 +2442,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("capacityReservationId"),
-                ..member("CapacityReservationId", 702)
+                ..member("CapacityReservationId", 857)
             },
             m::Member {
                 location_name: Some("capacityReservationResourceGroupArn"),
-                ..member("CapacityReservationResourceGroupArn", 702)
+                ..member("CapacityReservationResourceGroupArn", 857)
             },
         ])),
     },
@@ -2305,15 +2463,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("tcpEstablishedTimeout"),
-                ..member("TcpEstablishedTimeout", 364)
+                ..member("TcpEstablishedTimeout", 483)
             },
             m::Member {
                 location_name: Some("udpStreamTimeout"),
-                ..member("UdpStreamTimeout", 364)
+                ..member("UdpStreamTimeout", 483)
             },
             m::Member {
                 location_name: Some("udpTimeout"),
-                ..member("UdpTimeout", 364)
+                ..member("UdpTimeout", 483)
             },
         ])),
     },
@@ -2322,24 +2480,41 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("tcpEstablishedTimeout"),
-                ..member("TcpEstablishedTimeout", 364)
+                ..member("TcpEstablishedTimeout", 483)
             },
             m::Member {
                 location_name: Some("udpTimeout"),
-                ..member("UdpTimeout", 364)
+                ..member("UdpTimeout", 483)
             },
             m::Member {
                 location_name: Some("udpStreamTimeout"),
-                ..member("UdpStreamTimeout", 364)
+                ..member("UdpStreamTimeout", 483)
             },
         ])),
     },
     m::Shape {
         name: "ConnectionTrackingSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("TcpEstablishedTimeout", 364),
-            member("UdpStreamTimeout", 364),
-            member("UdpTimeout", 364),
+            member("TcpEstablishedTimeout", 483),
+            member("UdpStreamTimeout", 483),
+            member("UdpTimeout", 483),
+        ])),
+    },
+    m::Shape {
+        name: "ConnectionTrackingSpecificationResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("tcpEstablishedTimeout"),
+                ..member("TcpEstablishedTimeout", 483)
+            },
+            m::Member {
+                location_name: Some("udpStreamTimeout"),
+                ..member("UdpStreamTimeout", 483)
+            },
+            m::Member {
+                location_name: Some("udpTimeout"),
+                ..member("UdpTimeout", 483)
+            },
         ])),
     },
     m::Shape {
@@ -2351,41 +2526,41 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 102)
+                ..member("ClientToken", 109)
             },
-            member("Description", 324),
+            member("Description", 380),
             m::Member {
                 location_name: Some("encrypted"),
-                ..member("Encrypted", 86)
+                ..member("Encrypted", 90)
             },
             m::Member {
                 location_name: Some("kmsKeyId"),
-                ..member("KmsKeyId", 407)
+                ..member("KmsKeyId", 526)
             },
             m::Member {
                 required: true,
-                ..member("Name", 328)
+                ..member("Name", 384)
             },
             m::Member {
                 required: true,
-                ..member("SourceImageId", 702)
+                ..member("SourceImageId", 857)
             },
             m::Member {
                 required: true,
-                ..member("SourceRegion", 702)
+                ..member("SourceRegion", 857)
             },
-            member("DestinationOutpostArn", 702),
-            member("CopyImageTags", 86),
+            member("DestinationOutpostArn", 857),
+            member("CopyImageTags", 90),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 877)
             },
-            member("SnapshotCopyCompletionDurationMinutes", 488),
-            member("DestinationAvailabilityZone", 702),
-            member("DestinationAvailabilityZoneId", 702),
+            member("SnapshotCopyCompletionDurationMinutes", 612),
+            member("DestinationAvailabilityZone", 857),
+            member("DestinationAvailabilityZoneId", 857),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -2393,7 +2568,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "CopyImageResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("imageId"),
-            ..member("ImageId", 702)
+            ..member("ImageId", 857)
         }])),
     },
     m::Shape {
@@ -2403,7 +2578,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "CoreCountList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(105),
+            member: m::ShapeId(112),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2425,34 +2600,64 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "CpuManufacturerSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(108),
+            member: m::ShapeId(115),
             member_location_name: Some("item"),
             flattened: false,
         }),
     },
     m::Shape {
+        name: "CpuOptions",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("coreCount"),
+                ..member("CoreCount", 483)
+            },
+            m::Member {
+                location_name: Some("threadsPerCore"),
+                ..member("ThreadsPerCore", 483)
+            },
+            m::Member {
+                location_name: Some("amdSevSnp"),
+                ..member("AmdSevSnp", 32)
+            },
+            m::Member {
+                location_name: Some("nestedVirtualization"),
+                ..member("NestedVirtualization", 662)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CpuOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("CoreCount", 483),
+            member("ThreadsPerCore", 483),
+            member("AmdSevSnp", 32),
+            member("NestedVirtualization", 662),
+        ])),
+    },
+    m::Shape {
         name: "CpuPerformanceFactor",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("referenceSet"),
-            ..member("References", 591)
+            ..member("References", 723)
         }])),
     },
     m::Shape {
         name: "CpuPerformanceFactorRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("Reference"),
-            ..member("References", 592)
+            ..member("References", 724)
         }])),
     },
     m::Shape {
         name: "CreateDefaultVpcRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("DryRun", 86)])),
+        kind: m::ShapeKind::Structure(structure(&[member("DryRun", 90)])),
     },
     m::Shape {
         name: "CreateDefaultVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 750)
+            ..member("Vpc", 918)
         }])),
     },
     m::Shape {
@@ -2461,15 +2666,15 @@ pub static SHAPES: [m::Shape; 781] = [
             m::Member {
                 location_name: Some("dhcpConfiguration"),
                 required: true,
-                ..member("DhcpConfigurations", 574)
+                ..member("DhcpConfigurations", 706)
             },
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -2477,7 +2682,50 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "CreateDhcpOptionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("dhcpOptions"),
-            ..member("DhcpOptions", 247)
+            ..member("DhcpOptions", 271)
+        }])),
+    },
+    m::Shape {
+        name: "CreateImageRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 877)
+            },
+            member("SnapshotLocation", 846),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 90)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                required: true,
+                ..member("InstanceId", 417)
+            },
+            m::Member {
+                location_name: Some("name"),
+                required: true,
+                ..member("Name", 384)
+            },
+            m::Member {
+                location_name: Some("description"),
+                ..member("Description", 380)
+            },
+            m::Member {
+                location_name: Some("noReboot"),
+                ..member("NoReboot", 90)
+            },
+            m::Member {
+                location_name: Some("blockDeviceMapping"),
+                ..member("BlockDeviceMappings", 87)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateImageResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("imageId"),
+            ..member("ImageId", 857)
         }])),
     },
     m::Shape {
@@ -2485,11 +2733,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -2497,7 +2745,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "CreateInternetGatewayResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGateway"),
-            ..member("InternetGateway", 365)
+            ..member("InternetGateway", 484)
         }])),
     },
     m::Shape {
@@ -2505,41 +2753,41 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("KeyName", 702)
+                ..member("KeyName", 857)
             },
-            member("KeyType", 406),
+            member("KeyType", 525),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 877)
             },
-            member("KeyFormat", 397),
+            member("KeyFormat", 516),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
     },
     m::Shape {
         name: "CreateLaunchTemplateRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
+            member("DryRun", 90),
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 702)
+                ..member("ClientToken", 857)
             },
             m::Member {
                 required: true,
-                ..member("LaunchTemplateName", 462)
+                ..member("LaunchTemplateName", 581)
             },
-            member("VersionDescription", 745),
+            member("VersionDescription", 905),
             m::Member {
                 required: true,
-                ..member("LaunchTemplateData", 644)
+                ..member("LaunchTemplateData", 782)
             },
-            member("Operator", 583),
+            member("Operator", 715),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 877)
             },
         ])),
     },
@@ -2548,31 +2796,31 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplate"),
-                ..member("LaunchTemplate", 411)
+                ..member("LaunchTemplate", 530)
             },
             m::Member {
                 location_name: Some("warning"),
-                ..member("Warning", 743)
+                ..member("Warning", 903)
             },
         ])),
     },
     m::Shape {
         name: "CreateLaunchTemplateVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
+            member("DryRun", 90),
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 702)
+                ..member("ClientToken", 857)
             },
-            member("LaunchTemplateId", 438),
-            member("LaunchTemplateName", 462),
-            member("SourceVersion", 702),
-            member("VersionDescription", 745),
+            member("LaunchTemplateId", 557),
+            member("LaunchTemplateName", 581),
+            member("SourceVersion", 857),
+            member("VersionDescription", 905),
             m::Member {
                 required: true,
-                ..member("LaunchTemplateData", 644)
+                ..member("LaunchTemplateData", 782)
             },
-            member("ResolveAlias", 86),
+            member("ResolveAlias", 90),
         ])),
     },
     m::Shape {
@@ -2580,21 +2828,21 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateVersion"),
-                ..member("LaunchTemplateVersion", 477)
+                ..member("LaunchTemplateVersion", 597)
             },
             m::Member {
                 location_name: Some("warning"),
-                ..member("Warning", 743)
+                ..member("Warning", 903)
             },
         ])),
     },
     m::Shape {
         name: "CreateManagedPrefixListRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
+            member("DryRun", 90),
             m::Member {
                 required: true,
-                ..member("PrefixListName", 702)
+                ..member("PrefixListName", 857)
             },
             m::Member {
                 location_name: Some("Entry"),
@@ -2602,19 +2850,19 @@ pub static SHAPES: [m::Shape; 781] = [
             },
             m::Member {
                 required: true,
-                ..member("MaxEntries", 364)
+                ..member("MaxEntries", 483)
             },
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 required: true,
-                ..member("AddressFamily", 702)
+                ..member("AddressFamily", 857)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 702)
+                ..member("ClientToken", 857)
             },
         ])),
     },
@@ -2622,7 +2870,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "CreateManagedPrefixListResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("prefixList"),
-            ..member("PrefixList", 489)
+            ..member("PrefixList", 613)
         }])),
     },
     m::Shape {
@@ -2630,48 +2878,48 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 538)
+                ..member("NetworkAclId", 670)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
                 required: true,
-                ..member("RuleNumber", 364)
+                ..member("RuleNumber", 483)
             },
             m::Member {
                 location_name: Some("protocol"),
                 required: true,
-                ..member("Protocol", 702)
+                ..member("Protocol", 857)
             },
             m::Member {
                 location_name: Some("ruleAction"),
                 required: true,
-                ..member("RuleAction", 674)
+                ..member("RuleAction", 814)
             },
             m::Member {
                 location_name: Some("egress"),
                 required: true,
-                ..member("Egress", 86)
+                ..member("Egress", 90)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 702)
+                ..member("CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 702)
+                ..member("Ipv6CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("Icmp"),
-                ..member("IcmpTypeCode", 320)
+                ..member("IcmpTypeCode", 376)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 601)
+                ..member("PortRange", 734)
             },
         ])),
     },
@@ -2680,20 +2928,20 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 702)
+                ..member("ClientToken", 857)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 767)
+                ..member("VpcId", 935)
             },
         ])),
     },
@@ -2702,11 +2950,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAcl"),
-                ..member("NetworkAcl", 532)
+                ..member("NetworkAcl", 664)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 702)
+                ..member("ClientToken", 857)
             },
         ])),
     },
@@ -2715,62 +2963,62 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Ipv4Prefix"),
-                ..member("Ipv4Prefixes", 379)
+                ..member("Ipv4Prefixes", 498)
             },
-            member("Ipv4PrefixCount", 364),
+            member("Ipv4PrefixCount", 483),
             m::Member {
                 location_name: Some("Ipv6Prefix"),
-                ..member("Ipv6Prefixes", 388)
+                ..member("Ipv6Prefixes", 507)
             },
-            member("Ipv6PrefixCount", 364),
-            member("InterfaceType", 552),
+            member("Ipv6PrefixCount", 483),
+            member("InterfaceType", 684),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 702)
+                ..member("ClientToken", 857)
             },
-            member("EnablePrimaryIpv6", 86),
-            member("ConnectionTrackingSpecification", 101),
-            member("Operator", 583),
+            member("EnablePrimaryIpv6", 90),
+            member("ConnectionTrackingSpecification", 107),
+            member("Operator", 715),
             m::Member {
                 location_name: Some("subnetId"),
                 required: true,
-                ..member("SubnetId", 707)
+                ..member("SubnetId", 862)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 702)
+                ..member("Description", 857)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 702)
+                ..member("PrivateIpAddress", 857)
             },
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("Groups", 684)
+                ..member("Groups", 831)
             },
             m::Member {
                 location_name: Some("privateIpAddresses"),
-                ..member("PrivateIpAddresses", 611)
+                ..member("PrivateIpAddresses", 746)
             },
             m::Member {
                 location_name: Some("secondaryPrivateIpAddressCount"),
-                ..member("SecondaryPrivateIpAddressCount", 364)
+                ..member("SecondaryPrivateIpAddressCount", 483)
             },
             m::Member {
                 location_name: Some("ipv6Addresses"),
-                ..member("Ipv6Addresses", 350)
+                ..member("Ipv6Addresses", 423)
             },
             m::Member {
                 location_name: Some("ipv6AddressCount"),
-                ..member("Ipv6AddressCount", 364)
+                ..member("Ipv6AddressCount", 483)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -2779,64 +3027,64 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkInterface"),
-                ..member("NetworkInterface", 547)
+                ..member("NetworkInterface", 679)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 702)
+                ..member("ClientToken", 857)
             },
         ])),
     },
     m::Shape {
         name: "CreateRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 607),
-            member("VpcEndpointId", 766),
-            member("TransitGatewayId", 731),
-            member("LocalGatewayId", 481),
-            member("CarrierGatewayId", 97),
-            member("CoreNetworkArn", 107),
-            member("OdbNetworkArn", 581),
+            member("DestinationPrefixListId", 740),
+            member("VpcEndpointId", 934),
+            member("TransitGatewayId", 889),
+            member("LocalGatewayId", 605),
+            member("CarrierGatewayId", 103),
+            member("CoreNetworkArn", 114),
+            member("OdbNetworkArn", 713),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 671)
+                ..member("RouteTableId", 811)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 702)
+                ..member("DestinationCidrBlock", 857)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 661)
+                ..member("GatewayId", 801)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 702)
+                ..member("DestinationIpv6CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 273)
+                ..member("EgressOnlyInternetGatewayId", 304)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 347)
+                ..member("InstanceId", 417)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 553)
+                ..member("NetworkInterfaceId", 685)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 772)
+                ..member("VpcPeeringConnectionId", 940)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 529)
+                ..member("NatGatewayId", 661)
             },
         ])),
     },
@@ -2844,7 +3092,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "CreateRouteResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("return"),
-            ..member("Return", 86)
+            ..member("Return", 90)
         }])),
     },
     m::Shape {
@@ -2852,20 +3100,20 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 702)
+                ..member("ClientToken", 857)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 767)
+                ..member("VpcId", 935)
             },
         ])),
     },
@@ -2874,11 +3122,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTable"),
-                ..member("RouteTable", 665)
+                ..member("RouteTable", 805)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 702)
+                ..member("ClientToken", 857)
             },
         ])),
     },
@@ -2888,20 +3136,20 @@ pub static SHAPES: [m::Shape; 781] = [
             m::Member {
                 location_name: Some("GroupDescription"),
                 required: true,
-                ..member("Description", 702)
+                ..member("Description", 857)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 702)
+                ..member("GroupName", 857)
             },
-            member("VpcId", 767),
+            member("VpcId", 935),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -2910,15 +3158,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 702)
+                ..member("GroupId", 857)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 702)
+                ..member("SecurityGroupArn", 857)
             },
         ])),
     },
@@ -2927,25 +3175,25 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 877)
             },
-            member("AvailabilityZone", 702),
-            member("AvailabilityZoneId", 702),
-            member("CidrBlock", 702),
-            member("Ipv6CidrBlock", 702),
-            member("OutpostArn", 702),
+            member("AvailabilityZone", 857),
+            member("AvailabilityZoneId", 857),
+            member("CidrBlock", 857),
+            member("Ipv6CidrBlock", 857),
+            member("OutpostArn", 857),
             m::Member {
                 required: true,
-                ..member("VpcId", 767)
+                ..member("VpcId", 935)
             },
-            member("Ipv6Native", 86),
-            member("Ipv4IpamPoolId", 376),
-            member("Ipv4NetmaskLength", 531),
-            member("Ipv6IpamPoolId", 376),
-            member("Ipv6NetmaskLength", 531),
+            member("Ipv6Native", 90),
+            member("Ipv4IpamPoolId", 495),
+            member("Ipv4NetmaskLength", 663),
+            member("Ipv6IpamPoolId", 495),
+            member("Ipv6NetmaskLength", 663),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -2953,7 +3201,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "CreateSubnetResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("subnet"),
-            ..member("Subnet", 703)
+            ..member("Subnet", 858)
         }])),
     },
     m::Shape {
@@ -2961,47 +3209,47 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("ResourceId"),
                 required: true,
-                ..member("Resources", 648)
+                ..member("Resources", 788)
             },
             m::Member {
                 location_name: Some("Tag"),
                 required: true,
-                ..member("Tags", 719)
+                ..member("Tags", 875)
             },
         ])),
     },
     m::Shape {
         name: "CreateVpcRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 702),
-            member("Ipv6Pool", 387),
-            member("Ipv6CidrBlock", 702),
-            member("Ipv4IpamPoolId", 376),
-            member("Ipv4NetmaskLength", 531),
-            member("Ipv6IpamPoolId", 376),
-            member("Ipv6NetmaskLength", 531),
-            member("Ipv6CidrBlockNetworkBorderGroup", 702),
-            member("VpcEncryptionControl", 758),
+            member("CidrBlock", 857),
+            member("Ipv6Pool", 506),
+            member("Ipv6CidrBlock", 857),
+            member("Ipv4IpamPoolId", 495),
+            member("Ipv4NetmaskLength", 663),
+            member("Ipv6IpamPoolId", 495),
+            member("Ipv6NetmaskLength", 663),
+            member("Ipv6CidrBlockNetworkBorderGroup", 857),
+            member("VpcEncryptionControl", 926),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 723)
+                ..member("InstanceTenancy", 879)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
-                ..member("AmazonProvidedIpv6CidrBlock", 86)
+                ..member("AmazonProvidedIpv6CidrBlock", 90)
             },
         ])),
     },
@@ -3009,21 +3257,21 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "CreateVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 750)
+            ..member("Vpc", 918)
         }])),
     },
     m::Shape {
         name: "CreditSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("cpuCredits"),
-            ..member("CpuCredits", 702)
+            ..member("CpuCredits", 857)
         }])),
     },
     m::Shape {
         name: "CreditSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("CpuCredits", 702)
+            ..member("CpuCredits", 857)
         }])),
     },
     m::Shape {
@@ -3055,15 +3303,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("defaultTcpEstablishedTimeout"),
-                ..member("DefaultTcpEstablishedTimeout", 153)
+                ..member("DefaultTcpEstablishedTimeout", 164)
             },
             m::Member {
                 location_name: Some("defaultUdpTimeout"),
-                ..member("DefaultUdpTimeout", 155)
+                ..member("DefaultUdpTimeout", 166)
             },
             m::Member {
                 location_name: Some("defaultUdpStreamTimeout"),
-                ..member("DefaultUdpStreamTimeout", 154)
+                ..member("DefaultUdpStreamTimeout", 165)
             },
         ])),
     },
@@ -3096,11 +3344,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("DhcpOptionsId", 248)
+                ..member("DhcpOptionsId", 272)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -3109,23 +3357,23 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 368)
+                ..member("InternetGatewayId", 487)
             },
         ])),
     },
     m::Shape {
         name: "DeleteKeyPairRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("KeyName", 405),
-            member("KeyPairId", 400),
+            member("KeyName", 524),
+            member("KeyPairId", 519),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -3134,39 +3382,39 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 86)
+                ..member("Return", 90)
             },
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 702)
+                ..member("KeyPairId", 857)
             },
         ])),
     },
     m::Shape {
         name: "DeleteLaunchTemplateRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
-            member("LaunchTemplateId", 438),
-            member("LaunchTemplateName", 462),
+            member("DryRun", 90),
+            member("LaunchTemplateId", 557),
+            member("LaunchTemplateName", 581),
         ])),
     },
     m::Shape {
         name: "DeleteLaunchTemplateResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("launchTemplate"),
-            ..member("LaunchTemplate", 411)
+            ..member("LaunchTemplate", 530)
         }])),
     },
     m::Shape {
         name: "DeleteLaunchTemplateVersionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
-            member("LaunchTemplateId", 438),
-            member("LaunchTemplateName", 462),
+            member("DryRun", 90),
+            member("LaunchTemplateId", 557),
+            member("LaunchTemplateName", 581),
             m::Member {
                 location_name: Some("LaunchTemplateVersion"),
                 required: true,
-                ..member("Versions", 746)
+                ..member("Versions", 906)
             },
         ])),
     },
@@ -3175,26 +3423,26 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateId"),
-                ..member("LaunchTemplateId", 702)
+                ..member("LaunchTemplateId", 857)
             },
             m::Member {
                 location_name: Some("launchTemplateName"),
-                ..member("LaunchTemplateName", 702)
+                ..member("LaunchTemplateName", 857)
             },
             m::Member {
                 location_name: Some("versionNumber"),
-                ..member("VersionNumber", 488)
+                ..member("VersionNumber", 612)
             },
             m::Member {
                 location_name: Some("responseError"),
-                ..member("ResponseError", 650)
+                ..member("ResponseError", 790)
             },
         ])),
     },
     m::Shape {
         name: "DeleteLaunchTemplateVersionsResponseErrorSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(164),
+            member: m::ShapeId(175),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3204,22 +3452,22 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateId"),
-                ..member("LaunchTemplateId", 702)
+                ..member("LaunchTemplateId", 857)
             },
             m::Member {
                 location_name: Some("launchTemplateName"),
-                ..member("LaunchTemplateName", 702)
+                ..member("LaunchTemplateName", 857)
             },
             m::Member {
                 location_name: Some("versionNumber"),
-                ..member("VersionNumber", 488)
+                ..member("VersionNumber", 612)
             },
         ])),
     },
     m::Shape {
         name: "DeleteLaunchTemplateVersionsResponseSuccessSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(166),
+            member: m::ShapeId(177),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3229,21 +3477,21 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("successfullyDeletedLaunchTemplateVersionSet"),
-                ..member("SuccessfullyDeletedLaunchTemplateVersions", 167)
+                ..member("SuccessfullyDeletedLaunchTemplateVersions", 178)
             },
             m::Member {
                 location_name: Some("unsuccessfullyDeletedLaunchTemplateVersionSet"),
-                ..member("UnsuccessfullyDeletedLaunchTemplateVersions", 165)
+                ..member("UnsuccessfullyDeletedLaunchTemplateVersions", 176)
             },
         ])),
     },
     m::Shape {
         name: "DeleteManagedPrefixListRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
+            member("DryRun", 90),
             m::Member {
                 required: true,
-                ..member("PrefixListId", 607)
+                ..member("PrefixListId", 740)
             },
         ])),
     },
@@ -3251,7 +3499,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "DeleteManagedPrefixListResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("prefixList"),
-            ..member("PrefixList", 489)
+            ..member("PrefixList", 613)
         }])),
     },
     m::Shape {
@@ -3259,22 +3507,22 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 538)
+                ..member("NetworkAclId", 670)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
                 required: true,
-                ..member("RuleNumber", 364)
+                ..member("RuleNumber", 483)
             },
             m::Member {
                 location_name: Some("egress"),
                 required: true,
-                ..member("Egress", 86)
+                ..member("Egress", 90)
             },
         ])),
     },
@@ -3283,12 +3531,12 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 538)
+                ..member("NetworkAclId", 670)
             },
         ])),
     },
@@ -3297,35 +3545,35 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
                 required: true,
-                ..member("NetworkInterfaceId", 553)
+                ..member("NetworkInterfaceId", 685)
             },
         ])),
     },
     m::Shape {
         name: "DeleteRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 607),
+            member("DestinationPrefixListId", 740),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 671)
+                ..member("RouteTableId", 811)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 702)
+                ..member("DestinationCidrBlock", 857)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 702)
+                ..member("DestinationIpv6CidrBlock", 857)
             },
         ])),
     },
@@ -3334,23 +3582,23 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 671)
+                ..member("RouteTableId", 811)
             },
         ])),
     },
     m::Shape {
         name: "DeleteSecurityGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupId", 683),
-            member("GroupName", 686),
+            member("GroupId", 830),
+            member("GroupName", 833),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -3359,18 +3607,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 86)
+                ..member("Return", 90)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 683)
+                ..member("GroupId", 830)
             },
         ])),
     },
     m::Shape {
         name: "DeleteSnapshotResultSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(179),
+            member: m::ShapeId(190),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3380,11 +3628,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("snapshotId"),
-                ..member("SnapshotId", 698)
+                ..member("SnapshotId", 845)
             },
             m::Member {
                 location_name: Some("returnCode"),
-                ..member("ReturnCode", 699)
+                ..member("ReturnCode", 847)
             },
         ])),
     },
@@ -3393,11 +3641,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SubnetId", 707)
+                ..member("SubnetId", 862)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -3406,16 +3654,16 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("resourceId"),
                 required: true,
-                ..member("Resources", 648)
+                ..member("Resources", 788)
             },
             m::Member {
                 location_name: Some("tag"),
-                ..member("Tags", 719)
+                ..member("Tags", 875)
             },
         ])),
     },
@@ -3424,11 +3672,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VpcId", 767)
+                ..member("VpcId", 935)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -3437,12 +3685,12 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ImageId", 325)
+                ..member("ImageId", 381)
             },
-            member("DeleteAssociatedSnapshots", 86),
+            member("DeleteAssociatedSnapshots", 90),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -3451,11 +3699,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 86)
+                ..member("Return", 90)
             },
             m::Member {
                 location_name: Some("deleteSnapshotResultSet"),
-                ..member("DeleteSnapshotResults", 178)
+                ..member("DeleteSnapshotResults", 189)
             },
         ])),
     },
@@ -3464,7 +3712,7 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("attributeName"),
@@ -3487,9 +3735,9 @@ pub static SHAPES: [m::Shape; 781] = [
                 ..member("AllocationIds", 29)
             },
             member("Attribute", 21),
-            member("NextToken", 575),
+            member("NextToken", 707),
             member("MaxResults", 23),
-            member("DryRun", 86),
+            member("DryRun", 90),
         ])),
     },
     m::Shape {
@@ -3501,7 +3749,7 @@ pub static SHAPES: [m::Shape; 781] = [
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 575)
+                ..member("NextToken", 707)
             },
         ])),
     },
@@ -3510,15 +3758,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("PublicIp"),
-                ..member("PublicIps", 623)
+                ..member("PublicIps", 758)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 334)
             },
             m::Member {
                 location_name: Some("AllocationId"),
@@ -3538,20 +3786,20 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ZoneName"),
-                ..member("ZoneNames", 777)
+                ..member("ZoneNames", 945)
             },
             m::Member {
                 location_name: Some("ZoneId"),
-                ..member("ZoneIds", 776)
+                ..member("ZoneIds", 944)
             },
-            member("AllAvailabilityZones", 86),
+            member("AllAvailabilityZones", 90),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 334)
             },
         ])),
     },
@@ -3559,7 +3807,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "DescribeAvailabilityZonesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("availabilityZoneInfo"),
-            ..member("AvailabilityZones", 60)
+            ..member("AvailabilityZones", 63)
         }])),
     },
     m::Shape {
@@ -3571,17 +3819,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("DhcpOptionsId"),
-                ..member("DhcpOptionsIds", 249)
+                ..member("DhcpOptionsIds", 273)
             },
-            member("NextToken", 702),
-            member("MaxResults", 193),
+            member("NextToken", 857),
+            member("MaxResults", 204),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 334)
             },
         ])),
     },
@@ -3590,11 +3838,43 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 857)
             },
             m::Member {
                 location_name: Some("dhcpOptionsSet"),
-                ..member("DhcpOptions", 250)
+                ..member("DhcpOptions", 274)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeIamInstanceProfileAssociationsMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DescribeIamInstanceProfileAssociationsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("AssociationId"),
+                ..member("AssociationIds", 46)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 334)
+            },
+            member("MaxResults", 207),
+            member("NextToken", 707),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeIamInstanceProfileAssociationsResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("iamInstanceProfileAssociationSet"),
+                ..member("IamInstanceProfileAssociations", 373)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 707)
             },
         ])),
     },
@@ -3603,15 +3883,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 323)
+                ..member("Attribute", 379)
             },
             m::Member {
                 required: true,
-                ..member("ImageId", 325)
+                ..member("ImageId", 381)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -3620,27 +3900,27 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ExecutableBy"),
-                ..member("ExecutableUsers", 289)
+                ..member("ExecutableUsers", 332)
             },
             m::Member {
                 location_name: Some("ImageId"),
-                ..member("ImageIds", 326)
+                ..member("ImageIds", 382)
             },
             m::Member {
                 location_name: Some("Owner"),
-                ..member("Owners", 587)
+                ..member("Owners", 719)
             },
-            member("IncludeDeprecated", 86),
-            member("IncludeDisabled", 86),
-            member("MaxResults", 364),
-            member("NextToken", 702),
+            member("IncludeDeprecated", 90),
+            member("IncludeDisabled", 90),
+            member("MaxResults", 483),
+            member("NextToken", 857),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 334)
             },
         ])),
     },
@@ -3649,25 +3929,114 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 857)
             },
             m::Member {
                 location_name: Some("imagesSet"),
-                ..member("Images", 327)
+                ..member("Images", 383)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInstanceAttributeRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 90)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                required: true,
+                ..member("InstanceId", 417)
+            },
+            m::Member {
+                location_name: Some("attribute"),
+                required: true,
+                ..member("Attribute", 404)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInstanceCreditSpecificationsMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DescribeInstanceCreditSpecificationsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 90),
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 334)
+            },
+            m::Member {
+                location_name: Some("InstanceId"),
+                ..member("InstanceIds", 418)
+            },
+            member("MaxResults", 214),
+            member("NextToken", 857),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInstanceCreditSpecificationsResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceCreditSpecificationSet"),
+                ..member("InstanceCreditSpecifications", 413)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 857)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInstanceStatusRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("InstanceId"),
+                ..member("InstanceIds", 418)
+            },
+            member("MaxResults", 483),
+            member("NextToken", 857),
+            member("IncludeManagedResources", 90),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 90)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 334)
+            },
+            m::Member {
+                location_name: Some("includeAllInstances"),
+                ..member("IncludeAllInstances", 90)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInstanceStatusResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceStatusSet"),
+                ..member("InstanceStatuses", 472)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 857)
             },
         ])),
     },
     m::Shape {
         name: "DescribeInstanceTypeOfferingsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
-            member("LocationType", 486),
+            member("DryRun", 90),
+            member("LocationType", 610),
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 334)
             },
-            member("MaxResults", 146),
-            member("NextToken", 575),
+            member("MaxResults", 157),
+            member("NextToken", 707),
         ])),
     },
     m::Shape {
@@ -3675,29 +4044,29 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceTypeOfferingSet"),
-                ..member("InstanceTypeOfferings", 363)
+                ..member("InstanceTypeOfferings", 482)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 575)
+                ..member("NextToken", 707)
             },
         ])),
     },
     m::Shape {
         name: "DescribeInstanceTypesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
+            member("DryRun", 90),
             m::Member {
                 location_name: Some("InstanceType"),
-                ..member("InstanceTypes", 643)
+                ..member("InstanceTypes", 781)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 334)
             },
-            member("MaxResults", 145),
-            member("NextToken", 575),
-            member("IncludeUnsupportedInRegion", 335),
+            member("MaxResults", 156),
+            member("NextToken", 707),
+            member("IncludeUnsupportedInRegion", 391),
         ])),
     },
     m::Shape {
@@ -3705,11 +4074,50 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceTypeSet"),
-                ..member("InstanceTypes", 361)
+                ..member("InstanceTypes", 480)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 575)
+                ..member("NextToken", 707)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInstancesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("InstanceId"),
+                ..member("InstanceIds", 418)
+            },
+            member("IncludeManagedResources", 90),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 90)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 334)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 857)
+            },
+            m::Member {
+                location_name: Some("maxResults"),
+                ..member("MaxResults", 483)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInstancesResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 857)
+            },
+            m::Member {
+                location_name: Some("reservationSet"),
+                ..member("Reservations", 784)
             },
         ])),
     },
@@ -3720,19 +4128,19 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "DescribeInternetGatewaysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 702),
-            member("MaxResults", 203),
+            member("NextToken", 857),
+            member("MaxResults", 225),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayIds", 369)
+                ..member("InternetGatewayIds", 488)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 334)
             },
         ])),
     },
@@ -3741,11 +4149,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGatewaySet"),
-                ..member("InternetGateways", 370)
+                ..member("InternetGateways", 489)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 857)
             },
         ])),
     },
@@ -3754,20 +4162,20 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("KeyName"),
-                ..member("KeyNames", 398)
+                ..member("KeyNames", 517)
             },
             m::Member {
                 location_name: Some("KeyPairId"),
-                ..member("KeyPairIds", 401)
+                ..member("KeyPairIds", 520)
             },
-            member("IncludePublicKey", 86),
+            member("IncludePublicKey", 90),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 334)
             },
         ])),
     },
@@ -3775,29 +4183,29 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "DescribeKeyPairsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("keySet"),
-            ..member("KeyPairs", 403)
+            ..member("KeyPairs", 522)
         }])),
     },
     m::Shape {
         name: "DescribeLaunchTemplateVersionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
-            member("LaunchTemplateId", 438),
-            member("LaunchTemplateName", 462),
+            member("DryRun", 90),
+            member("LaunchTemplateId", 557),
+            member("LaunchTemplateName", 581),
             m::Member {
                 location_name: Some("LaunchTemplateVersion"),
-                ..member("Versions", 746)
+                ..member("Versions", 906)
             },
-            member("MinVersion", 702),
-            member("MaxVersion", 702),
-            member("NextToken", 702),
-            member("MaxResults", 364),
+            member("MinVersion", 857),
+            member("MaxVersion", 857),
+            member("NextToken", 857),
+            member("MaxResults", 483),
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 334)
             },
-            member("ResolveAlias", 86),
-            member("IncludeManagedResources", 86),
+            member("ResolveAlias", 90),
+            member("IncludeManagedResources", 90),
         ])),
     },
     m::Shape {
@@ -3805,11 +4213,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateVersionSet"),
-                ..member("LaunchTemplateVersions", 478)
+                ..member("LaunchTemplateVersions", 598)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 857)
             },
         ])),
     },
@@ -3820,22 +4228,22 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "DescribeLaunchTemplatesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
+            member("DryRun", 90),
             m::Member {
                 location_name: Some("LaunchTemplateId"),
-                ..member("LaunchTemplateIds", 439)
+                ..member("LaunchTemplateIds", 558)
             },
             m::Member {
                 location_name: Some("LaunchTemplateName"),
-                ..member("LaunchTemplateNames", 463)
+                ..member("LaunchTemplateNames", 582)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 334)
             },
-            member("NextToken", 702),
-            member("MaxResults", 210),
-            member("IncludeManagedResources", 86),
+            member("NextToken", 857),
+            member("MaxResults", 232),
+            member("IncludeManagedResources", 90),
         ])),
     },
     m::Shape {
@@ -3843,27 +4251,27 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplates"),
-                ..member("LaunchTemplates", 470)
+                ..member("LaunchTemplates", 589)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 857)
             },
         ])),
     },
     m::Shape {
         name: "DescribeManagedPrefixListsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
+            member("DryRun", 90),
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 334)
             },
-            member("MaxResults", 606),
-            member("NextToken", 575),
+            member("MaxResults", 739),
+            member("NextToken", 707),
             m::Member {
                 location_name: Some("PrefixListId"),
-                ..member("PrefixListIds", 744)
+                ..member("PrefixListIds", 904)
             },
         ])),
     },
@@ -3872,11 +4280,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 575)
+                ..member("NextToken", 707)
             },
             m::Member {
                 location_name: Some("prefixListSet"),
-                ..member("PrefixLists", 490)
+                ..member("PrefixLists", 614)
             },
         ])),
     },
@@ -3887,19 +4295,19 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "DescribeNetworkAclsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 702),
-            member("MaxResults", 215),
+            member("NextToken", 857),
+            member("MaxResults", 237),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("NetworkAclId"),
-                ..member("NetworkAclIds", 539)
+                ..member("NetworkAclIds", 671)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 334)
             },
         ])),
     },
@@ -3908,11 +4316,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclSet"),
-                ..member("NetworkAcls", 540)
+                ..member("NetworkAcls", 672)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 857)
             },
         ])),
     },
@@ -3923,20 +4331,20 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "DescribeNetworkInterfacesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 702),
-            member("MaxResults", 218),
-            member("IncludeManagedResources", 86),
+            member("NextToken", 857),
+            member("MaxResults", 240),
+            member("IncludeManagedResources", 90),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("NetworkInterfaceId"),
-                ..member("NetworkInterfaceIds", 554)
+                ..member("NetworkInterfaceIds", 686)
             },
             m::Member {
                 location_name: Some("filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 334)
             },
         ])),
     },
@@ -3945,11 +4353,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkInterfaceSet"),
-                ..member("NetworkInterfaces", 557)
+                ..member("NetworkInterfaces", 689)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 857)
             },
         ])),
     },
@@ -3958,16 +4366,16 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("RegionName"),
-                ..member("RegionNames", 631)
+                ..member("RegionNames", 767)
             },
-            member("AllRegions", 86),
+            member("AllRegions", 90),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 334)
             },
         ])),
     },
@@ -3975,7 +4383,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "DescribeRegionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("regionInfo"),
-            ..member("Regions", 630)
+            ..member("Regions", 766)
         }])),
     },
     m::Shape {
@@ -3985,19 +4393,19 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "DescribeRouteTablesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 702),
-            member("MaxResults", 223),
+            member("NextToken", 857),
+            member("MaxResults", 245),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("RouteTableId"),
-                ..member("RouteTableIds", 672)
+                ..member("RouteTableIds", 812)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 334)
             },
         ])),
     },
@@ -4006,11 +4414,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTableSet"),
-                ..member("RouteTables", 673)
+                ..member("RouteTables", 813)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 857)
             },
         ])),
     },
@@ -4023,15 +4431,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 334)
             },
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 689)
+                ..member("SecurityGroupRuleIds", 836)
             },
-            member("DryRun", 86),
-            member("NextToken", 702),
-            member("MaxResults", 226),
+            member("DryRun", 90),
+            member("NextToken", 857),
+            member("MaxResults", 248),
         ])),
     },
     m::Shape {
@@ -4039,11 +4447,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 690)
+                ..member("SecurityGroupRules", 837)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 857)
             },
         ])),
     },
@@ -4056,21 +4464,21 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("GroupId"),
-                ..member("GroupIds", 313)
+                ..member("GroupIds", 360)
             },
             m::Member {
                 location_name: Some("GroupName"),
-                ..member("GroupNames", 316)
+                ..member("GroupNames", 363)
             },
-            member("NextToken", 702),
-            member("MaxResults", 229),
+            member("NextToken", 857),
+            member("MaxResults", 251),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 334)
             },
         ])),
     },
@@ -4079,11 +4487,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 857)
             },
             m::Member {
                 location_name: Some("securityGroupInfo"),
-                ..member("SecurityGroups", 685)
+                ..member("SecurityGroups", 832)
             },
         ])),
     },
@@ -4096,17 +4504,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 334)
             },
             m::Member {
                 location_name: Some("SubnetId"),
-                ..member("SubnetIds", 708)
+                ..member("SubnetIds", 863)
             },
-            member("NextToken", 702),
-            member("MaxResults", 232),
+            member("NextToken", 857),
+            member("MaxResults", 254),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -4115,11 +4523,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 857)
             },
             m::Member {
                 location_name: Some("subnetSet"),
-                ..member("Subnets", 711)
+                ..member("Subnets", 866)
             },
         ])),
     },
@@ -4128,19 +4536,19 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 334)
             },
             m::Member {
                 location_name: Some("maxResults"),
-                ..member("MaxResults", 364)
+                ..member("MaxResults", 483)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 857)
             },
         ])),
     },
@@ -4149,11 +4557,50 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 857)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 718)
+                ..member("Tags", 874)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeVolumesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("VolumeId"),
+                ..member("VolumeIds", 914)
+            },
+            member("IncludeManagedResources", 90),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 90)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 334)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 857)
+            },
+            m::Member {
+                location_name: Some("maxResults"),
+                ..member("MaxResults", 483)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeVolumesResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 857)
+            },
+            m::Member {
+                location_name: Some("volumeSet"),
+                ..member("Volumes", 915)
             },
         ])),
     },
@@ -4162,15 +4609,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 751)
+                ..member("Attribute", 919)
             },
             m::Member {
                 required: true,
-                ..member("VpcId", 767)
+                ..member("VpcId", 935)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -4179,19 +4626,19 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("enableDnsHostnames"),
-                ..member("EnableDnsHostnames", 49)
+                ..member("EnableDnsHostnames", 52)
             },
             m::Member {
                 location_name: Some("enableDnsSupport"),
-                ..member("EnableDnsSupport", 49)
+                ..member("EnableDnsSupport", 52)
             },
             m::Member {
                 location_name: Some("enableNetworkAddressUsageMetrics"),
-                ..member("EnableNetworkAddressUsageMetrics", 49)
+                ..member("EnableNetworkAddressUsageMetrics", 52)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 857)
             },
         ])),
     },
@@ -4204,17 +4651,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 291)
+                ..member("Filters", 334)
             },
             m::Member {
                 location_name: Some("VpcId"),
-                ..member("VpcIds", 768)
+                ..member("VpcIds", 936)
             },
-            member("NextToken", 702),
-            member("MaxResults", 239),
+            member("NextToken", 857),
+            member("MaxResults", 263),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -4223,11 +4670,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 702)
+                ..member("NextToken", 857)
             },
             m::Member {
                 location_name: Some("vpcSet"),
-                ..member("Vpcs", 771)
+                ..member("Vpcs", 939)
             },
         ])),
     },
@@ -4236,17 +4683,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 368)
+                ..member("InternetGatewayId", 487)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 767)
+                ..member("VpcId", 935)
             },
         ])),
     },
@@ -4261,18 +4708,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 702)
+                ..member("Key", 857)
             },
             m::Member {
                 location_name: Some("valueSet"),
-                ..member("Values", 246)
+                ..member("Values", 270)
             },
         ])),
     },
     m::Shape {
         name: "DhcpConfigurationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(244),
+            member: m::ShapeId(268),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4280,7 +4727,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "DhcpConfigurationValueList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(50),
+            member: m::ShapeId(53),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4290,19 +4737,19 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 702)
+                ..member("OwnerId", 857)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 702)
+                ..member("DhcpOptionsId", 857)
             },
             m::Member {
                 location_name: Some("dhcpConfigurationSet"),
-                ..member("DhcpConfigurations", 245)
+                ..member("DhcpConfigurations", 269)
             },
         ])),
     },
@@ -4313,7 +4760,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "DhcpOptionsIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(248),
+            member: m::ShapeId(272),
             member_location_name: Some("DhcpOptionsId"),
             flattened: false,
         }),
@@ -4321,7 +4768,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "DhcpOptionsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(247),
+            member: m::ShapeId(271),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4329,25 +4776,39 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "DisassociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssociationId", 279),
-            member("PublicIp", 274),
+            member("AssociationId", 319),
+            member("PublicIp", 305),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
+    },
+    m::Shape {
+        name: "DisassociateIamInstanceProfileRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("AssociationId", 372)
+        }])),
+    },
+    m::Shape {
+        name: "DisassociateIamInstanceProfileResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("iamInstanceProfileAssociation"),
+            ..member("IamInstanceProfileAssociation", 371)
+        }])),
     },
     m::Shape {
         name: "DisassociateRouteTableRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 667)
+                ..member("AssociationId", 807)
             },
         ])),
     },
@@ -4356,7 +4817,7 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
             required: true,
-            ..member("AssociationId", 752)
+            ..member("AssociationId", 920)
         }])),
     },
     m::Shape {
@@ -4364,15 +4825,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 769)
+                ..member("Ipv6CidrBlockAssociation", 937)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 753)
+                ..member("CidrBlockAssociation", 921)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 857)
             },
         ])),
     },
@@ -4385,22 +4846,22 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("sizeInGB"),
-                ..member("SizeInGB", 258)
+                ..member("SizeInGB", 284)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 255)
+                ..member("Count", 281)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 259)
+                ..member("Type", 285)
             },
         ])),
     },
     m::Shape {
         name: "DiskInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(256),
+            member: m::ShapeId(282),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4430,47 +4891,47 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 86)
+                ..member("DeleteOnTermination", 90)
             },
             m::Member {
                 location_name: Some("iops"),
-                ..member("Iops", 364)
+                ..member("Iops", 483)
             },
             m::Member {
                 location_name: Some("snapshotId"),
-                ..member("SnapshotId", 698)
+                ..member("SnapshotId", 845)
             },
             m::Member {
                 location_name: Some("volumeSize"),
-                ..member("VolumeSize", 364)
+                ..member("VolumeSize", 483)
             },
             m::Member {
                 location_name: Some("volumeType"),
-                ..member("VolumeType", 749)
+                ..member("VolumeType", 917)
             },
             m::Member {
                 location_name: Some("kmsKeyId"),
-                ..member("KmsKeyId", 702)
+                ..member("KmsKeyId", 857)
             },
             m::Member {
                 location_name: Some("throughput"),
-                ..member("Throughput", 364)
+                ..member("Throughput", 483)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 702)
+                ..member("OutpostArn", 857)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 702)
+                ..member("AvailabilityZone", 857)
             },
             m::Member {
                 location_name: Some("encrypted"),
-                ..member("Encrypted", 86)
+                ..member("Encrypted", 90)
             },
-            member("VolumeInitializationRate", 364),
-            member("AvailabilityZoneId", 702),
-            member("EbsCardIndex", 364),
+            member("VolumeInitializationRate", 483),
+            member("AvailabilityZoneId", 857),
+            member("EbsCardIndex", 483),
         ])),
     },
     m::Shape {
@@ -4482,38 +4943,38 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ebsCardIndex"),
-                ..member("EbsCardIndex", 263)
+                ..member("EbsCardIndex", 289)
             },
             m::Member {
                 location_name: Some("baselineBandwidthInMbps"),
-                ..member("BaselineBandwidthInMbps", 72)
+                ..member("BaselineBandwidthInMbps", 75)
             },
             m::Member {
                 location_name: Some("baselineThroughputInMBps"),
-                ..member("BaselineThroughputInMBps", 78)
+                ..member("BaselineThroughputInMBps", 81)
             },
             m::Member {
                 location_name: Some("baselineIops"),
-                ..member("BaselineIops", 75)
+                ..member("BaselineIops", 78)
             },
             m::Member {
                 location_name: Some("maximumBandwidthInMbps"),
-                ..member("MaximumBandwidthInMbps", 495)
+                ..member("MaximumBandwidthInMbps", 619)
             },
             m::Member {
                 location_name: Some("maximumThroughputInMBps"),
-                ..member("MaximumThroughputInMBps", 504)
+                ..member("MaximumThroughputInMBps", 628)
             },
             m::Member {
                 location_name: Some("maximumIops"),
-                ..member("MaximumIops", 501)
+                ..member("MaximumIops", 625)
             },
         ])),
     },
     m::Shape {
         name: "EbsCardInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(264),
+            member: m::ShapeId(290),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4529,35 +4990,85 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ebsOptimizedSupport"),
-                ..member("EbsOptimizedSupport", 270)
+                ..member("EbsOptimizedSupport", 298)
             },
             m::Member {
                 location_name: Some("encryptionSupport"),
-                ..member("EncryptionSupport", 266)
+                ..member("EncryptionSupport", 292)
             },
             m::Member {
                 location_name: Some("ebsOptimizedInfo"),
-                ..member("EbsOptimizedInfo", 269)
+                ..member("EbsOptimizedInfo", 297)
             },
             m::Member {
                 location_name: Some("nvmeSupport"),
-                ..member("NvmeSupport", 268)
+                ..member("NvmeSupport", 296)
             },
             m::Member {
                 location_name: Some("maximumEbsAttachments"),
-                ..member("MaximumEbsAttachments", 496)
+                ..member("MaximumEbsAttachments", 620)
             },
             m::Member {
                 location_name: Some("attachmentLimitType"),
-                ..member("AttachmentLimitType", 47)
+                ..member("AttachmentLimitType", 50)
             },
             m::Member {
                 location_name: Some("maximumEbsCards"),
-                ..member("MaximumEbsCards", 497)
+                ..member("MaximumEbsCards", 621)
             },
             m::Member {
                 location_name: Some("ebsCardSet"),
-                ..member("EbsCards", 265)
+                ..member("EbsCards", 291)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "EbsInstanceBlockDevice",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("attachTime"),
+                ..member("AttachTime", 158)
+            },
+            m::Member {
+                location_name: Some("deleteOnTermination"),
+                ..member("DeleteOnTermination", 90)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 51)
+            },
+            m::Member {
+                location_name: Some("volumeId"),
+                ..member("VolumeId", 857)
+            },
+            m::Member {
+                location_name: Some("associatedResource"),
+                ..member("AssociatedResource", 857)
+            },
+            m::Member {
+                location_name: Some("volumeOwnerId"),
+                ..member("VolumeOwnerId", 857)
+            },
+            m::Member {
+                location_name: Some("operator"),
+                ..member("Operator", 716)
+            },
+            m::Member {
+                location_name: Some("ebsCardIndex"),
+                ..member("EbsCardIndex", 483)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "EbsInstanceBlockDeviceSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("volumeId"),
+                ..member("VolumeId", 913)
+            },
+            m::Member {
+                location_name: Some("deleteOnTermination"),
+                ..member("DeleteOnTermination", 90)
             },
         ])),
     },
@@ -4572,27 +5083,27 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("baselineBandwidthInMbps"),
-                ..member("BaselineBandwidthInMbps", 72)
+                ..member("BaselineBandwidthInMbps", 75)
             },
             m::Member {
                 location_name: Some("baselineThroughputInMBps"),
-                ..member("BaselineThroughputInMBps", 78)
+                ..member("BaselineThroughputInMBps", 81)
             },
             m::Member {
                 location_name: Some("baselineIops"),
-                ..member("BaselineIops", 75)
+                ..member("BaselineIops", 78)
             },
             m::Member {
                 location_name: Some("maximumBandwidthInMbps"),
-                ..member("MaximumBandwidthInMbps", 495)
+                ..member("MaximumBandwidthInMbps", 619)
             },
             m::Member {
                 location_name: Some("maximumThroughputInMBps"),
-                ..member("MaximumThroughputInMBps", 504)
+                ..member("MaximumThroughputInMBps", 628)
             },
             m::Member {
                 location_name: Some("maximumIops"),
-                ..member("MaximumIops", 501)
+                ..member("MaximumIops", 625)
             },
         ])),
     },
@@ -4603,10 +5114,48 @@ pub static SHAPES: [m::Shape; 781] = [
         },
     },
     m::Shape {
+        name: "EbsStatusDetails",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("impairedSince"),
+                ..member("ImpairedSince", 643)
+            },
+            m::Member {
+                location_name: Some("name"),
+                ..member("Name", 853)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 854)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "EbsStatusDetailsList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(299),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "EbsStatusSummary",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("details"),
+                ..member("Details", 300)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 868)
+            },
+        ])),
+    },
+    m::Shape {
         name: "EfaInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("maximumEfaInterfaces"),
-            ..member("MaximumEfaInterfaces", 498)
+            ..member("MaximumEfaInterfaces", 622)
         }])),
     },
     m::Shape {
@@ -4622,16 +5171,49 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "ElasticGpuAssociation",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("elasticGpuId"),
+                ..member("ElasticGpuId", 308)
+            },
+            m::Member {
+                location_name: Some("elasticGpuAssociationId"),
+                ..member("ElasticGpuAssociationId", 857)
+            },
+            m::Member {
+                location_name: Some("elasticGpuAssociationState"),
+                ..member("ElasticGpuAssociationState", 857)
+            },
+            m::Member {
+                location_name: Some("elasticGpuAssociationTime"),
+                ..member("ElasticGpuAssociationTime", 857)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ElasticGpuAssociationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(306),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ElasticGpuId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "ElasticGpuSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Type", 702)
+            ..member("Type", 857)
         }])),
     },
     m::Shape {
         name: "ElasticGpuSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(275),
+            member: m::ShapeId(309),
             member_location_name: Some("ElasticGpuSpecification"),
             flattened: false,
         }),
@@ -4640,13 +5222,72 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "ElasticGpuSpecificationResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("type"),
-            ..member("Type", 702)
+            ..member("Type", 857)
         }])),
     },
     m::Shape {
         name: "ElasticGpuSpecificationResponseList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(277),
+            member: m::ShapeId(311),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ElasticGpuSpecifications",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(309),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ElasticInferenceAccelerator",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Type", 857)
+            },
+            member("Count", 317),
+        ])),
+    },
+    m::Shape {
+        name: "ElasticInferenceAcceleratorAssociation",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("elasticInferenceAcceleratorArn"),
+                ..member("ElasticInferenceAcceleratorArn", 857)
+            },
+            m::Member {
+                location_name: Some("elasticInferenceAcceleratorAssociationId"),
+                ..member("ElasticInferenceAcceleratorAssociationId", 857)
+            },
+            m::Member {
+                location_name: Some("elasticInferenceAcceleratorAssociationState"),
+                ..member("ElasticInferenceAcceleratorAssociationState", 857)
+            },
+            m::Member {
+                location_name: Some("elasticInferenceAcceleratorAssociationTime"),
+                ..member("ElasticInferenceAcceleratorAssociationTime", 158)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ElasticInferenceAcceleratorAssociationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(315),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ElasticInferenceAcceleratorCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "ElasticInferenceAccelerators",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(314),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4658,8 +5299,8 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "EnaSrdSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("EnaSrdEnabled", 86),
-            member("EnaSrdUdpSpecification", 282),
+            member("EnaSrdEnabled", 90),
+            member("EnaSrdUdpSpecification", 322),
         ])),
     },
     m::Shape {
@@ -4668,13 +5309,24 @@ pub static SHAPES: [m::Shape; 781] = [
     },
     m::Shape {
         name: "EnaSrdUdpSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("EnaSrdUdpEnabled", 86)])),
+        kind: m::ShapeKind::Structure(structure(&[member("EnaSrdUdpEnabled", 90)])),
     },
     m::Shape {
         name: "EnaSupport",
         kind: m::ShapeKind::String {
             enum_values: &["unsupported", "supported", "required"],
         },
+    },
+    m::Shape {
+        name: "EnclaveOptions",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("enabled"),
+            ..member("Enabled", 90)
+        }])),
+    },
+    m::Shape {
+        name: "EnclaveOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 90)])),
     },
     m::Shape {
         name: "EncryptionInTransitSupported",
@@ -4689,10 +5341,22 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "ErrorSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(742),
+            member: m::ShapeId(902),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "EventCode",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "instance-reboot",
+                "system-reboot",
+                "system-maintenance",
+                "instance-retirement",
+                "instance-stop",
+            ],
+        },
     },
     m::Shape {
         name: "ExcludedInstanceType",
@@ -4701,7 +5365,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "ExcludedInstanceTypeSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(287),
+            member: m::ShapeId(330),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4709,7 +5373,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "ExecutableByStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(857),
             member_location_name: Some("ExecutableBy"),
             flattened: false,
         }),
@@ -4717,17 +5381,17 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "Filter",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Name", 702),
+            member("Name", 857),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 744)
+                ..member("Values", 904)
             },
         ])),
     },
     m::Shape {
         name: "FilterList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(290),
+            member: m::ShapeId(333),
             member_location_name: Some("Filter"),
             flattened: false,
         }),
@@ -4747,26 +5411,26 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 299)
+                ..member("Name", 342)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 296)
+                ..member("Manufacturer", 339)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 293)
+                ..member("Count", 336)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 297)
+                ..member("MemoryInfo", 340)
             },
         ])),
     },
     m::Shape {
         name: "FpgaDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(294),
+            member: m::ShapeId(337),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4779,7 +5443,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "FpgaDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 298)
+            ..member("SizeInMiB", 341)
         }])),
     },
     m::Shape {
@@ -4795,11 +5459,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("fpgas"),
-                ..member("Fpgas", 295)
+                ..member("Fpgas", 338)
             },
             m::Member {
                 location_name: Some("totalFpgaMemoryInMiB"),
-                ..member("TotalFpgaMemoryInMiB", 778)
+                ..member("TotalFpgaMemoryInMiB", 946)
             },
         ])),
     },
@@ -4808,16 +5472,64 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Boolean,
     },
     m::Shape {
-        name: "GetManagedPrefixListEntriesRequest",
+        name: "GetConsoleOutputRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
             m::Member {
                 required: true,
-                ..member("PrefixListId", 607)
+                ..member("InstanceId", 417)
             },
-            member("TargetVersion", 488),
-            member("MaxResults", 606),
-            member("NextToken", 575),
+            member("Latest", 90),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 90)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "GetConsoleOutputResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 857)
+            },
+            m::Member {
+                location_name: Some("timestamp"),
+                ..member("Timestamp", 158)
+            },
+            m::Member {
+                location_name: Some("output"),
+                ..member("Output", 857)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "GetLaunchTemplateDataRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 90),
+            m::Member {
+                required: true,
+                ..member("InstanceId", 417)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "GetLaunchTemplateDataResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("launchTemplateData"),
+            ..member("LaunchTemplateData", 791)
+        }])),
+    },
+    m::Shape {
+        name: "GetManagedPrefixListEntriesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 90),
+            m::Member {
+                required: true,
+                ..member("PrefixListId", 740)
+            },
+            member("TargetVersion", 612),
+            member("MaxResults", 739),
+            member("NextToken", 707),
         ])),
     },
     m::Shape {
@@ -4825,11 +5537,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("entrySet"),
-                ..member("Entries", 603)
+                ..member("Entries", 736)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 575)
+                ..member("NextToken", 707)
             },
         ])),
     },
@@ -4842,38 +5554,38 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 310)
+                ..member("Name", 357)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 307)
+                ..member("Manufacturer", 354)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 304)
+                ..member("Count", 351)
             },
             m::Member {
                 location_name: Some("logicalGpuCount"),
-                ..member("LogicalGpuCount", 487)
+                ..member("LogicalGpuCount", 611)
             },
             m::Member {
                 location_name: Some("gpuPartitionSize"),
-                ..member("GpuPartitionSize", 312)
+                ..member("GpuPartitionSize", 359)
             },
             m::Member {
                 location_name: Some("workloadSet"),
-                ..member("Workloads", 775)
+                ..member("Workloads", 943)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 308)
+                ..member("MemoryInfo", 355)
             },
         ])),
     },
     m::Shape {
         name: "GpuDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(305),
+            member: m::ShapeId(352),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4886,7 +5598,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "GpuDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 309)
+            ..member("SizeInMiB", 356)
         }])),
     },
     m::Shape {
@@ -4902,11 +5614,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("gpus"),
-                ..member("Gpus", 306)
+                ..member("Gpus", 353)
             },
             m::Member {
                 location_name: Some("totalGpuMemoryInMiB"),
-                ..member("TotalGpuMemoryInMiB", 779)
+                ..member("TotalGpuMemoryInMiB", 947)
             },
         ])),
     },
@@ -4917,7 +5629,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "GroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(683),
+            member: m::ShapeId(830),
             member_location_name: Some("groupId"),
             flattened: false,
         }),
@@ -4927,18 +5639,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 702)
+                ..member("GroupId", 857)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 702)
+                ..member("GroupName", 857)
             },
         ])),
     },
     m::Shape {
         name: "GroupIdentifierList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(314),
+            member: m::ShapeId(361),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4946,7 +5658,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "GroupNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(686),
+            member: m::ShapeId(833),
             member_location_name: Some("GroupName"),
             flattened: false,
         }),
@@ -4956,9 +5668,26 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Boolean,
     },
     m::Shape {
+        name: "HibernationOptions",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("configured"),
+            ..member("Configured", 90)
+        }])),
+    },
+    m::Shape {
+        name: "HibernationOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Configured", 90)])),
+    },
+    m::Shape {
         name: "HostnameType",
         kind: m::ShapeKind::String {
             enum_values: &["ip-name", "resource-name"],
+        },
+    },
+    m::Shape {
+        name: "HttpTokensState",
+        kind: m::ShapeKind::String {
+            enum_values: &["optional", "required"],
         },
     },
     m::Shape {
@@ -4968,15 +5697,89 @@ pub static SHAPES: [m::Shape; 781] = [
         },
     },
     m::Shape {
+        name: "IamInstanceProfile",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("arn"),
+                ..member("Arn", 857)
+            },
+            m::Member {
+                location_name: Some("id"),
+                ..member("Id", 857)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "IamInstanceProfileAssociation",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("associationId"),
+                ..member("AssociationId", 857)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 857)
+            },
+            m::Member {
+                location_name: Some("iamInstanceProfile"),
+                ..member("IamInstanceProfile", 370)
+            },
+            m::Member {
+                location_name: Some("state"),
+                ..member("State", 374)
+            },
+            m::Member {
+                location_name: Some("timestamp"),
+                ..member("Timestamp", 158)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "IamInstanceProfileAssociationId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "IamInstanceProfileAssociationSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(371),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "IamInstanceProfileAssociationState",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "associating",
+                "associated",
+                "disassociating",
+                "disassociated",
+            ],
+        },
+    },
+    m::Shape {
+        name: "IamInstanceProfileSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("arn"),
+                ..member("Arn", 857)
+            },
+            m::Member {
+                location_name: Some("name"),
+                ..member("Name", 857)
+            },
+        ])),
+    },
+    m::Shape {
         name: "IcmpTypeCode",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 364)
+                ..member("Code", 483)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 364)
+                ..member("Type", 483)
             },
         ])),
     },
@@ -4985,131 +5788,131 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("platformDetails"),
-                ..member("PlatformDetails", 702)
+                ..member("PlatformDetails", 857)
             },
             m::Member {
                 location_name: Some("usageOperation"),
-                ..member("UsageOperation", 702)
+                ..member("UsageOperation", 857)
             },
             m::Member {
                 location_name: Some("blockDeviceMapping"),
-                ..member("BlockDeviceMappings", 82)
+                ..member("BlockDeviceMappings", 86)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 702)
+                ..member("Description", 857)
             },
             m::Member {
                 location_name: Some("enaSupport"),
-                ..member("EnaSupport", 86)
+                ..member("EnaSupport", 90)
             },
             m::Member {
                 location_name: Some("hypervisor"),
-                ..member("Hypervisor", 319)
+                ..member("Hypervisor", 369)
             },
             m::Member {
                 location_name: Some("imageOwnerAlias"),
-                ..member("ImageOwnerAlias", 702)
+                ..member("ImageOwnerAlias", 857)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 702)
+                ..member("Name", 857)
             },
             m::Member {
                 location_name: Some("rootDeviceName"),
-                ..member("RootDeviceName", 702)
+                ..member("RootDeviceName", 857)
             },
             m::Member {
                 location_name: Some("rootDeviceType"),
-                ..member("RootDeviceType", 243)
+                ..member("RootDeviceType", 267)
             },
             m::Member {
                 location_name: Some("sriovNetSupport"),
-                ..member("SriovNetSupport", 702)
+                ..member("SriovNetSupport", 857)
             },
             m::Member {
                 location_name: Some("stateReason"),
-                ..member("StateReason", 701)
+                ..member("StateReason", 852)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("virtualizationType"),
-                ..member("VirtualizationType", 747)
+                ..member("VirtualizationType", 907)
             },
             m::Member {
                 location_name: Some("bootMode"),
-                ..member("BootMode", 89)
+                ..member("BootMode", 93)
             },
             m::Member {
                 location_name: Some("tpmSupport"),
-                ..member("TpmSupport", 730)
+                ..member("TpmSupport", 888)
             },
             m::Member {
                 location_name: Some("deprecationTime"),
-                ..member("DeprecationTime", 702)
+                ..member("DeprecationTime", 857)
             },
             m::Member {
                 location_name: Some("imdsSupport"),
-                ..member("ImdsSupport", 332)
+                ..member("ImdsSupport", 388)
             },
             m::Member {
                 location_name: Some("sourceInstanceId"),
-                ..member("SourceInstanceId", 702)
+                ..member("SourceInstanceId", 857)
             },
             m::Member {
                 location_name: Some("deregistrationProtection"),
-                ..member("DeregistrationProtection", 702)
+                ..member("DeregistrationProtection", 857)
             },
             m::Member {
                 location_name: Some("lastLaunchedTime"),
-                ..member("LastLaunchedTime", 702)
+                ..member("LastLaunchedTime", 857)
             },
             m::Member {
                 location_name: Some("imageAllowed"),
-                ..member("ImageAllowed", 86)
+                ..member("ImageAllowed", 90)
             },
             m::Member {
                 location_name: Some("sourceImageId"),
-                ..member("SourceImageId", 702)
+                ..member("SourceImageId", 857)
             },
             m::Member {
                 location_name: Some("sourceImageRegion"),
-                ..member("SourceImageRegion", 702)
+                ..member("SourceImageRegion", 857)
             },
             m::Member {
                 location_name: Some("freeTierEligible"),
-                ..member("FreeTierEligible", 86)
+                ..member("FreeTierEligible", 90)
             },
             m::Member {
                 location_name: Some("imageId"),
-                ..member("ImageId", 702)
+                ..member("ImageId", 857)
             },
             m::Member {
                 location_name: Some("imageLocation"),
-                ..member("ImageLocation", 702)
+                ..member("ImageLocation", 857)
             },
             m::Member {
                 location_name: Some("imageState"),
-                ..member("State", 329)
+                ..member("State", 385)
             },
             m::Member {
                 location_name: Some("imageOwnerId"),
-                ..member("OwnerId", 702)
+                ..member("OwnerId", 857)
             },
             m::Member {
                 location_name: Some("creationDate"),
-                ..member("CreationDate", 702)
+                ..member("CreationDate", 857)
             },
             m::Member {
                 location_name: Some("isPublic"),
-                ..member("Public", 86)
+                ..member("Public", 90)
             },
             m::Member {
                 location_name: Some("productCodes"),
-                ..member("ProductCodes", 615)
+                ..member("ProductCodes", 750)
             },
             m::Member {
                 location_name: Some("architecture"),
@@ -5117,19 +5920,19 @@ pub static SHAPES: [m::Shape; 781] = [
             },
             m::Member {
                 location_name: Some("imageType"),
-                ..member("ImageType", 330)
+                ..member("ImageType", 386)
             },
             m::Member {
                 location_name: Some("kernelId"),
-                ..member("KernelId", 702)
+                ..member("KernelId", 857)
             },
             m::Member {
                 location_name: Some("ramdiskId"),
-                ..member("RamdiskId", 702)
+                ..member("RamdiskId", 857)
             },
             m::Member {
                 location_name: Some("platform"),
-                ..member("Platform", 600)
+                ..member("Platform", 733)
             },
         ])),
     },
@@ -5138,59 +5941,59 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 50)
+                ..member("Description", 53)
             },
             m::Member {
                 location_name: Some("kernel"),
-                ..member("KernelId", 50)
+                ..member("KernelId", 53)
             },
             m::Member {
                 location_name: Some("ramdisk"),
-                ..member("RamdiskId", 50)
+                ..member("RamdiskId", 53)
             },
             m::Member {
                 location_name: Some("sriovNetSupport"),
-                ..member("SriovNetSupport", 50)
+                ..member("SriovNetSupport", 53)
             },
             m::Member {
                 location_name: Some("bootMode"),
-                ..member("BootMode", 50)
+                ..member("BootMode", 53)
             },
             m::Member {
                 location_name: Some("tpmSupport"),
-                ..member("TpmSupport", 50)
+                ..member("TpmSupport", 53)
             },
             m::Member {
                 location_name: Some("uefiData"),
-                ..member("UefiData", 50)
+                ..member("UefiData", 53)
             },
             m::Member {
                 location_name: Some("lastLaunchedTime"),
-                ..member("LastLaunchedTime", 50)
+                ..member("LastLaunchedTime", 53)
             },
             m::Member {
                 location_name: Some("imdsSupport"),
-                ..member("ImdsSupport", 50)
+                ..member("ImdsSupport", 53)
             },
             m::Member {
                 location_name: Some("deregistrationProtection"),
-                ..member("DeregistrationProtection", 50)
+                ..member("DeregistrationProtection", 53)
             },
             m::Member {
                 location_name: Some("imageId"),
-                ..member("ImageId", 702)
+                ..member("ImageId", 857)
             },
             m::Member {
                 location_name: Some("launchPermission"),
-                ..member("LaunchPermissions", 409)
+                ..member("LaunchPermissions", 528)
             },
             m::Member {
                 location_name: Some("productCodes"),
-                ..member("ProductCodes", 615)
+                ..member("ProductCodes", 750)
             },
             m::Member {
                 location_name: Some("blockDeviceMapping"),
-                ..member("BlockDeviceMappings", 82)
+                ..member("BlockDeviceMappings", 86)
             },
         ])),
     },
@@ -5225,7 +6028,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "ImageIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(325),
+            member: m::ShapeId(381),
             member_location_name: Some("ImageId"),
             flattened: false,
         }),
@@ -5233,7 +6036,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "ImageList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(321),
+            member: m::ShapeId(377),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5278,21 +6081,21 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("keyName"),
                 required: true,
-                ..member("KeyName", 702)
+                ..member("KeyName", 857)
             },
             m::Member {
                 location_name: Some("publicKeyMaterial"),
                 required: true,
-                ..member("PublicKeyMaterial", 80)
+                ..member("PublicKeyMaterial", 83)
             },
         ])),
     },
@@ -5301,19 +6104,19 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 702)
+                ..member("KeyFingerprint", 857)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 702)
+                ..member("KeyName", 857)
             },
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 702)
+                ..member("KeyPairId", 857)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 875)
             },
         ])),
     },
@@ -5326,11 +6129,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("accelerators"),
-                ..member("Accelerators", 339)
+                ..member("Accelerators", 395)
             },
             m::Member {
                 location_name: Some("totalInferenceMemoryInMiB"),
-                ..member("TotalInferenceMemoryInMiB", 780)
+                ..member("TotalInferenceMemoryInMiB", 948)
             },
         ])),
     },
@@ -5343,26 +6146,26 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 337)
+                ..member("Count", 393)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 343)
+                ..member("Name", 399)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 340)
+                ..member("Manufacturer", 396)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 341)
+                ..member("MemoryInfo", 397)
             },
         ])),
     },
     m::Shape {
         name: "InferenceDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(338),
+            member: m::ShapeId(394),
             member_location_name: None,
             flattened: false,
         }),
@@ -5375,7 +6178,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "InferenceDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 342)
+            ..member("SizeInMiB", 398)
         }])),
     },
     m::Shape {
@@ -5387,10 +6190,462 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "Instance",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("architecture"),
+                ..member("Architecture", 35)
+            },
+            m::Member {
+                location_name: Some("blockDeviceMapping"),
+                ..member("BlockDeviceMappings", 408)
+            },
+            m::Member {
+                location_name: Some("clientToken"),
+                ..member("ClientToken", 857)
+            },
+            m::Member {
+                location_name: Some("ebsOptimized"),
+                ..member("EbsOptimized", 90)
+            },
+            m::Member {
+                location_name: Some("enaSupport"),
+                ..member("EnaSupport", 90)
+            },
+            m::Member {
+                location_name: Some("hypervisor"),
+                ..member("Hypervisor", 369)
+            },
+            m::Member {
+                location_name: Some("iamInstanceProfile"),
+                ..member("IamInstanceProfile", 370)
+            },
+            m::Member {
+                location_name: Some("instanceLifecycle"),
+                ..member("InstanceLifecycle", 428)
+            },
+            m::Member {
+                location_name: Some("elasticGpuAssociationSet"),
+                ..member("ElasticGpuAssociations", 307)
+            },
+            m::Member {
+                location_name: Some("elasticInferenceAcceleratorAssociationSet"),
+                ..member("ElasticInferenceAcceleratorAssociations", 316)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceSet"),
+                ..member("NetworkInterfaces", 444)
+            },
+            m::Member {
+                location_name: Some("outpostArn"),
+                ..member("OutpostArn", 857)
+            },
+            m::Member {
+                location_name: Some("rootDeviceName"),
+                ..member("RootDeviceName", 857)
+            },
+            m::Member {
+                location_name: Some("rootDeviceType"),
+                ..member("RootDeviceType", 267)
+            },
+            m::Member {
+                location_name: Some("groupSet"),
+                ..member("SecurityGroups", 362)
+            },
+            m::Member {
+                location_name: Some("sourceDestCheck"),
+                ..member("SourceDestCheck", 90)
+            },
+            m::Member {
+                location_name: Some("spotInstanceRequestId"),
+                ..member("SpotInstanceRequestId", 857)
+            },
+            m::Member {
+                location_name: Some("sriovNetSupport"),
+                ..member("SriovNetSupport", 857)
+            },
+            m::Member {
+                location_name: Some("stateReason"),
+                ..member("StateReason", 852)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 875)
+            },
+            m::Member {
+                location_name: Some("virtualizationType"),
+                ..member("VirtualizationType", 907)
+            },
+            m::Member {
+                location_name: Some("cpuOptions"),
+                ..member("CpuOptions", 118)
+            },
+            m::Member {
+                location_name: Some("capacityBlockId"),
+                ..member("CapacityBlockId", 857)
+            },
+            m::Member {
+                location_name: Some("capacityReservationId"),
+                ..member("CapacityReservationId", 857)
+            },
+            m::Member {
+                location_name: Some("capacityReservationSpecification"),
+                ..member("CapacityReservationSpecification", 100)
+            },
+            m::Member {
+                location_name: Some("hibernationOptions"),
+                ..member("HibernationOptions", 365)
+            },
+            m::Member {
+                location_name: Some("licenseSet"),
+                ..member("Licenses", 603)
+            },
+            m::Member {
+                location_name: Some("metadataOptions"),
+                ..member("MetadataOptions", 435)
+            },
+            m::Member {
+                location_name: Some("enclaveOptions"),
+                ..member("EnclaveOptions", 324)
+            },
+            m::Member {
+                location_name: Some("bootMode"),
+                ..member("BootMode", 93)
+            },
+            m::Member {
+                location_name: Some("platformDetails"),
+                ..member("PlatformDetails", 857)
+            },
+            m::Member {
+                location_name: Some("usageOperation"),
+                ..member("UsageOperation", 857)
+            },
+            m::Member {
+                location_name: Some("usageOperationUpdateTime"),
+                ..member("UsageOperationUpdateTime", 643)
+            },
+            m::Member {
+                location_name: Some("privateDnsNameOptions"),
+                ..member("PrivateDnsNameOptions", 744)
+            },
+            m::Member {
+                location_name: Some("ipv6Address"),
+                ..member("Ipv6Address", 857)
+            },
+            m::Member {
+                location_name: Some("tpmSupport"),
+                ..member("TpmSupport", 857)
+            },
+            m::Member {
+                location_name: Some("maintenanceOptions"),
+                ..member("MaintenanceOptions", 430)
+            },
+            m::Member {
+                location_name: Some("currentInstanceBootMode"),
+                ..member("CurrentInstanceBootMode", 411)
+            },
+            m::Member {
+                location_name: Some("networkPerformanceOptions"),
+                ..member("NetworkPerformanceOptions", 447)
+            },
+            m::Member {
+                location_name: Some("operator"),
+                ..member("Operator", 716)
+            },
+            m::Member {
+                location_name: Some("secondaryInterfaceSet"),
+                ..member("SecondaryInterfaces", 456)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 857)
+            },
+            m::Member {
+                location_name: Some("imageId"),
+                ..member("ImageId", 857)
+            },
+            m::Member {
+                location_name: Some("instanceState"),
+                ..member("State", 463)
+            },
+            m::Member {
+                location_name: Some("privateDnsName"),
+                ..member("PrivateDnsName", 857)
+            },
+            m::Member {
+                location_name: Some("dnsName"),
+                ..member("PublicDnsName", 857)
+            },
+            m::Member {
+                location_name: Some("reason"),
+                ..member("StateTransitionReason", 857)
+            },
+            m::Member {
+                location_name: Some("keyName"),
+                ..member("KeyName", 857)
+            },
+            m::Member {
+                location_name: Some("amiLaunchIndex"),
+                ..member("AmiLaunchIndex", 483)
+            },
+            m::Member {
+                location_name: Some("productCodes"),
+                ..member("ProductCodes", 750)
+            },
+            m::Member {
+                location_name: Some("instanceType"),
+                ..member("InstanceType", 477)
+            },
+            m::Member {
+                location_name: Some("launchTime"),
+                ..member("LaunchTime", 158)
+            },
+            m::Member {
+                location_name: Some("placement"),
+                ..member("Placement", 727)
+            },
+            m::Member {
+                location_name: Some("kernelId"),
+                ..member("KernelId", 857)
+            },
+            m::Member {
+                location_name: Some("ramdiskId"),
+                ..member("RamdiskId", 857)
+            },
+            m::Member {
+                location_name: Some("platform"),
+                ..member("Platform", 733)
+            },
+            m::Member {
+                location_name: Some("monitoring"),
+                ..member("Monitoring", 659)
+            },
+            m::Member {
+                location_name: Some("subnetId"),
+                ..member("SubnetId", 857)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                ..member("VpcId", 857)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 857)
+            },
+            m::Member {
+                location_name: Some("ipAddress"),
+                ..member("PublicIpAddress", 857)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceAttachmentEnaSrdSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("enaSrdEnabled"),
+                ..member("EnaSrdEnabled", 90)
+            },
+            m::Member {
+                location_name: Some("enaSrdUdpSpecification"),
+                ..member("EnaSrdUdpSpecification", 402)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceAttachmentEnaSrdUdpSpecification",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("enaSrdUdpEnabled"),
+            ..member("EnaSrdUdpEnabled", 90)
+        }])),
+    },
+    m::Shape {
+        name: "InstanceAttribute",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("blockDeviceMapping"),
+                ..member("BlockDeviceMappings", 408)
+            },
+            m::Member {
+                location_name: Some("disableApiTermination"),
+                ..member("DisableApiTermination", 52)
+            },
+            m::Member {
+                location_name: Some("enaSupport"),
+                ..member("EnaSupport", 52)
+            },
+            m::Member {
+                location_name: Some("enclaveOptions"),
+                ..member("EnclaveOptions", 324)
+            },
+            m::Member {
+                location_name: Some("ebsOptimized"),
+                ..member("EbsOptimized", 52)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 857)
+            },
+            m::Member {
+                location_name: Some("instanceInitiatedShutdownBehavior"),
+                ..member("InstanceInitiatedShutdownBehavior", 53)
+            },
+            m::Member {
+                location_name: Some("instanceType"),
+                ..member("InstanceType", 53)
+            },
+            m::Member {
+                location_name: Some("kernel"),
+                ..member("KernelId", 53)
+            },
+            m::Member {
+                location_name: Some("productCodes"),
+                ..member("ProductCodes", 750)
+            },
+            m::Member {
+                location_name: Some("ramdisk"),
+                ..member("RamdiskId", 53)
+            },
+            m::Member {
+                location_name: Some("rootDeviceName"),
+                ..member("RootDeviceName", 53)
+            },
+            m::Member {
+                location_name: Some("sourceDestCheck"),
+                ..member("SourceDestCheck", 52)
+            },
+            m::Member {
+                location_name: Some("sriovNetSupport"),
+                ..member("SriovNetSupport", 53)
+            },
+            m::Member {
+                location_name: Some("userData"),
+                ..member("UserData", 53)
+            },
+            m::Member {
+                location_name: Some("disableApiStop"),
+                ..member("DisableApiStop", 52)
+            },
+            m::Member {
+                location_name: Some("groupSet"),
+                ..member("Groups", 362)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceAttributeName",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "instanceType",
+                "kernel",
+                "ramdisk",
+                "userData",
+                "disableApiTermination",
+                "instanceInitiatedShutdownBehavior",
+                "rootDeviceName",
+                "blockDeviceMapping",
+                "productCodes",
+                "sourceDestCheck",
+                "groupSet",
+                "ebsOptimized",
+                "sriovNetSupport",
+                "enaSupport",
+                "enclaveOptions",
+                "disableApiStop",
+            ],
+        },
+    },
+    m::Shape {
+        name: "InstanceAutoRecoveryState",
+        kind: m::ShapeKind::String {
+            enum_values: &["disabled", "default"],
+        },
+    },
+    m::Shape {
         name: "InstanceBandwidthWeighting",
         kind: m::ShapeKind::String {
             enum_values: &["default", "vpc-1", "ebs-1"],
         },
+    },
+    m::Shape {
+        name: "InstanceBlockDeviceMapping",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("deviceName"),
+                ..member("DeviceName", 857)
+            },
+            m::Member {
+                location_name: Some("ebs"),
+                ..member("Ebs", 294)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceBlockDeviceMappingList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(407),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceBlockDeviceMappingSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("deviceName"),
+                ..member("DeviceName", 857)
+            },
+            m::Member {
+                location_name: Some("ebs"),
+                ..member("Ebs", 295)
+            },
+            m::Member {
+                location_name: Some("virtualName"),
+                ..member("VirtualName", 857)
+            },
+            m::Member {
+                location_name: Some("noDevice"),
+                ..member("NoDevice", 857)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceBlockDeviceMappingSpecificationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(409),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceBootModeValues",
+        kind: m::ShapeKind::String {
+            enum_values: &["legacy-bios", "uefi"],
+        },
+    },
+    m::Shape {
+        name: "InstanceCreditSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 857)
+            },
+            m::Member {
+                location_name: Some("cpuCredits"),
+                ..member("CpuCredits", 857)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceCreditSpecificationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(412),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceEventId",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "InstanceGeneration",
@@ -5401,7 +6656,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "InstanceGenerationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(345),
+            member: m::ShapeId(415),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5411,28 +6666,51 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "InstanceIdStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(417),
+            member_location_name: Some("InstanceId"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "InstanceInterruptionBehavior",
         kind: m::ShapeKind::String {
             enum_values: &["hibernate", "stop", "terminate"],
         },
     },
     m::Shape {
+        name: "InstanceIpv4Prefix",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("ipv4Prefix"),
+            ..member("Ipv4Prefix", 857)
+        }])),
+    },
+    m::Shape {
+        name: "InstanceIpv4PrefixList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(420),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "InstanceIpv6Address",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 702)
+                ..member("Ipv6Address", 857)
             },
             m::Member {
                 location_name: Some("isPrimaryIpv6"),
-                ..member("IsPrimaryIpv6", 86)
+                ..member("IsPrimaryIpv6", 90)
             },
         ])),
     },
     m::Shape {
         name: "InstanceIpv6AddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(349),
+            member: m::ShapeId(422),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5440,81 +6718,504 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "InstanceIpv6AddressListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(352),
+            member: m::ShapeId(425),
             member_location_name: Some("InstanceIpv6Address"),
             flattened: false,
         }),
     },
     m::Shape {
         name: "InstanceIpv6AddressRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Address", 702)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Address", 857)])),
+    },
+    m::Shape {
+        name: "InstanceIpv6Prefix",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("ipv6Prefix"),
+            ..member("Ipv6Prefix", 857)
+        }])),
+    },
+    m::Shape {
+        name: "InstanceIpv6PrefixList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(426),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceLifecycleType",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "spot",
+                "scheduled",
+                "capacity-block",
+                "interruptible-capacity-reservation",
+            ],
+        },
+    },
+    m::Shape {
+        name: "InstanceList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(400),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceMaintenanceOptions",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("autoRecovery"),
+                ..member("AutoRecovery", 405)
+            },
+            m::Member {
+                location_name: Some("rebootMigration"),
+                ..member("RebootMigration", 451)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceMaintenanceOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("AutoRecovery", 405)])),
+    },
+    m::Shape {
+        name: "InstanceMarketOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("MarketType", 615),
+            member("SpotOptions", 849),
+        ])),
+    },
+    m::Shape {
+        name: "InstanceMetadataEndpointState",
+        kind: m::ShapeKind::String {
+            enum_values: &["disabled", "enabled"],
+        },
+    },
+    m::Shape {
+        name: "InstanceMetadataOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("HttpTokens", 368),
+            member("HttpPutResponseHopLimit", 483),
+            member("HttpEndpoint", 433),
+            member("HttpProtocolIpv6", 437),
+            member("InstanceMetadataTags", 438),
+        ])),
+    },
+    m::Shape {
+        name: "InstanceMetadataOptionsResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("state"),
+                ..member("State", 436)
+            },
+            m::Member {
+                location_name: Some("httpTokens"),
+                ..member("HttpTokens", 368)
+            },
+            m::Member {
+                location_name: Some("httpPutResponseHopLimit"),
+                ..member("HttpPutResponseHopLimit", 483)
+            },
+            m::Member {
+                location_name: Some("httpEndpoint"),
+                ..member("HttpEndpoint", 433)
+            },
+            m::Member {
+                location_name: Some("httpProtocolIpv6"),
+                ..member("HttpProtocolIpv6", 437)
+            },
+            m::Member {
+                location_name: Some("instanceMetadataTags"),
+                ..member("InstanceMetadataTags", 438)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceMetadataOptionsState",
+        kind: m::ShapeKind::String {
+            enum_values: &["pending", "applied"],
+        },
+    },
+    m::Shape {
+        name: "InstanceMetadataProtocolState",
+        kind: m::ShapeKind::String {
+            enum_values: &["disabled", "enabled"],
+        },
+    },
+    m::Shape {
+        name: "InstanceMetadataTagsState",
+        kind: m::ShapeKind::String {
+            enum_values: &["disabled", "enabled"],
+        },
+    },
+    m::Shape {
+        name: "InstanceMonitoring",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 857)
+            },
+            m::Member {
+                location_name: Some("monitoring"),
+                ..member("Monitoring", 659)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceMonitoringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(439),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceNetworkInterface",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("association"),
+                ..member("Association", 442)
+            },
+            m::Member {
+                location_name: Some("attachment"),
+                ..member("Attachment", 443)
+            },
+            m::Member {
+                location_name: Some("description"),
+                ..member("Description", 857)
+            },
+            m::Member {
+                location_name: Some("groupSet"),
+                ..member("Groups", 362)
+            },
+            m::Member {
+                location_name: Some("ipv6AddressesSet"),
+                ..member("Ipv6Addresses", 423)
+            },
+            m::Member {
+                location_name: Some("macAddress"),
+                ..member("MacAddress", 857)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceId"),
+                ..member("NetworkInterfaceId", 857)
+            },
+            m::Member {
+                location_name: Some("ownerId"),
+                ..member("OwnerId", 857)
+            },
+            m::Member {
+                location_name: Some("privateDnsName"),
+                ..member("PrivateDnsName", 857)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 857)
+            },
+            m::Member {
+                location_name: Some("privateIpAddressesSet"),
+                ..member("PrivateIpAddresses", 450)
+            },
+            m::Member {
+                location_name: Some("sourceDestCheck"),
+                ..member("SourceDestCheck", 90)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 692)
+            },
+            m::Member {
+                location_name: Some("subnetId"),
+                ..member("SubnetId", 857)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                ..member("VpcId", 857)
+            },
+            m::Member {
+                location_name: Some("interfaceType"),
+                ..member("InterfaceType", 857)
+            },
+            m::Member {
+                location_name: Some("ipv4PrefixSet"),
+                ..member("Ipv4Prefixes", 421)
+            },
+            m::Member {
+                location_name: Some("ipv6PrefixSet"),
+                ..member("Ipv6Prefixes", 427)
+            },
+            m::Member {
+                location_name: Some("connectionTrackingConfiguration"),
+                ..member("ConnectionTrackingConfiguration", 108)
+            },
+            m::Member {
+                location_name: Some("operator"),
+                ..member("Operator", 716)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceNetworkInterfaceAssociation",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("carrierIp"),
+                ..member("CarrierIp", 857)
+            },
+            m::Member {
+                location_name: Some("customerOwnedIp"),
+                ..member("CustomerOwnedIp", 857)
+            },
+            m::Member {
+                location_name: Some("ipOwnerId"),
+                ..member("IpOwnerId", 857)
+            },
+            m::Member {
+                location_name: Some("publicDnsName"),
+                ..member("PublicDnsName", 857)
+            },
+            m::Member {
+                location_name: Some("publicIp"),
+                ..member("PublicIp", 857)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceNetworkInterfaceAttachment",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("attachTime"),
+                ..member("AttachTime", 158)
+            },
+            m::Member {
+                location_name: Some("attachmentId"),
+                ..member("AttachmentId", 857)
+            },
+            m::Member {
+                location_name: Some("deleteOnTermination"),
+                ..member("DeleteOnTermination", 90)
+            },
+            m::Member {
+                location_name: Some("deviceIndex"),
+                ..member("DeviceIndex", 483)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 51)
+            },
+            m::Member {
+                location_name: Some("networkCardIndex"),
+                ..member("NetworkCardIndex", 483)
+            },
+            m::Member {
+                location_name: Some("enaSrdSpecification"),
+                ..member("EnaSrdSpecification", 401)
+            },
+            m::Member {
+                location_name: Some("enaQueueCount"),
+                ..member("EnaQueueCount", 483)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceNetworkInterfaceList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(441),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceNetworkInterfaceSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("associatePublicIpAddress"),
+                ..member("AssociatePublicIpAddress", 90)
+            },
+            m::Member {
+                location_name: Some("deleteOnTermination"),
+                ..member("DeleteOnTermination", 90)
+            },
+            m::Member {
+                location_name: Some("description"),
+                ..member("Description", 857)
+            },
+            m::Member {
+                location_name: Some("deviceIndex"),
+                ..member("DeviceIndex", 483)
+            },
+            m::Member {
+                location_name: Some("SecurityGroupId"),
+                ..member("Groups", 831)
+            },
+            m::Member {
+                location_name: Some("ipv6AddressCount"),
+                ..member("Ipv6AddressCount", 483)
+            },
+            m::Member {
+                location_name: Some("ipv6AddressesSet"),
+                query_name: Some("Ipv6Addresses"),
+                ..member("Ipv6Addresses", 423)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceId"),
+                ..member("NetworkInterfaceId", 685)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 857)
+            },
+            m::Member {
+                location_name: Some("privateIpAddressesSet"),
+                query_name: Some("PrivateIpAddresses"),
+                ..member("PrivateIpAddresses", 746)
+            },
+            m::Member {
+                location_name: Some("secondaryPrivateIpAddressCount"),
+                ..member("SecondaryPrivateIpAddressCount", 483)
+            },
+            m::Member {
+                location_name: Some("subnetId"),
+                ..member("SubnetId", 857)
+            },
+            member("AssociateCarrierIpAddress", 90),
+            member("InterfaceType", 857),
+            member("NetworkCardIndex", 483),
+            m::Member {
+                location_name: Some("Ipv4Prefix"),
+                ..member("Ipv4Prefixes", 498)
+            },
+            member("Ipv4PrefixCount", 483),
+            m::Member {
+                location_name: Some("Ipv6Prefix"),
+                ..member("Ipv6Prefixes", 507)
+            },
+            member("Ipv6PrefixCount", 483),
+            member("PrimaryIpv6", 90),
+            member("EnaSrdSpecification", 320),
+            member("ConnectionTrackingSpecification", 107),
+            member("EnaQueueCount", 483),
+        ])),
+    },
+    m::Shape {
+        name: "InstanceNetworkInterfaceSpecificationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(445),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceNetworkPerformanceOptions",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("bandwidthWeighting"),
+            ..member("BandwidthWeighting", 406)
+        }])),
+    },
+    m::Shape {
+        name: "InstanceNetworkPerformanceOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("BandwidthWeighting", 406)])),
+    },
+    m::Shape {
+        name: "InstancePrivateIpAddress",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("association"),
+                ..member("Association", 442)
+            },
+            m::Member {
+                location_name: Some("primary"),
+                ..member("Primary", 90)
+            },
+            m::Member {
+                location_name: Some("privateDnsName"),
+                ..member("PrivateDnsName", 857)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 857)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstancePrivateIpAddressList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(449),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceRebootMigrationState",
+        kind: m::ShapeKind::String {
+            enum_values: &["disabled", "default"],
+        },
     },
     m::Shape {
         name: "InstanceRequirements",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vCpuCount"),
-                ..member("VCpuCount", 739)
+                ..member("VCpuCount", 899)
             },
             m::Member {
                 location_name: Some("memoryMiB"),
-                ..member("MemoryMiB", 516)
+                ..member("MemoryMiB", 640)
             },
             m::Member {
                 location_name: Some("cpuManufacturerSet"),
-                ..member("CpuManufacturers", 110)
+                ..member("CpuManufacturers", 117)
             },
             m::Member {
                 location_name: Some("memoryGiBPerVCpu"),
-                ..member("MemoryGiBPerVCpu", 513)
+                ..member("MemoryGiBPerVCpu", 637)
             },
             m::Member {
                 location_name: Some("excludedInstanceTypeSet"),
-                ..member("ExcludedInstanceTypes", 288)
+                ..member("ExcludedInstanceTypes", 331)
             },
             m::Member {
                 location_name: Some("instanceGenerationSet"),
-                ..member("InstanceGenerations", 346)
+                ..member("InstanceGenerations", 416)
             },
             m::Member {
                 location_name: Some("spotMaxPricePercentageOverLowestPrice"),
-                ..member("SpotMaxPricePercentageOverLowestPrice", 364)
+                ..member("SpotMaxPricePercentageOverLowestPrice", 483)
             },
             m::Member {
                 location_name: Some("onDemandMaxPricePercentageOverLowestPrice"),
-                ..member("OnDemandMaxPricePercentageOverLowestPrice", 364)
+                ..member("OnDemandMaxPricePercentageOverLowestPrice", 483)
             },
             m::Member {
                 location_name: Some("bareMetal"),
-                ..member("BareMetal", 69)
+                ..member("BareMetal", 72)
             },
             m::Member {
                 location_name: Some("burstablePerformance"),
-                ..member("BurstablePerformance", 91)
+                ..member("BurstablePerformance", 95)
             },
             m::Member {
                 location_name: Some("requireHibernateSupport"),
-                ..member("RequireHibernateSupport", 86)
+                ..member("RequireHibernateSupport", 90)
             },
             m::Member {
                 location_name: Some("networkInterfaceCount"),
-                ..member("NetworkInterfaceCount", 550)
+                ..member("NetworkInterfaceCount", 682)
             },
             m::Member {
                 location_name: Some("localStorage"),
-                ..member("LocalStorage", 482)
+                ..member("LocalStorage", 606)
             },
             m::Member {
                 location_name: Some("localStorageTypeSet"),
-                ..member("LocalStorageTypes", 484)
+                ..member("LocalStorageTypes", 608)
             },
             m::Member {
                 location_name: Some("totalLocalStorageGB"),
-                ..member("TotalLocalStorageGB", 726)
+                ..member("TotalLocalStorageGB", 884)
             },
             m::Member {
                 location_name: Some("baselineEbsBandwidthMbps"),
-                ..member("BaselineEbsBandwidthMbps", 73)
+                ..member("BaselineEbsBandwidthMbps", 76)
             },
             m::Member {
                 location_name: Some("acceleratorTypeSet"),
@@ -5538,7 +7239,7 @@ pub static SHAPES: [m::Shape; 781] = [
             },
             m::Member {
                 location_name: Some("networkBandwidthGbps"),
-                ..member("NetworkBandwidthGbps", 541)
+                ..member("NetworkBandwidthGbps", 673)
             },
             m::Member {
                 location_name: Some("allowedInstanceTypeSet"),
@@ -5546,15 +7247,15 @@ pub static SHAPES: [m::Shape; 781] = [
             },
             m::Member {
                 location_name: Some("maxSpotPriceAsPercentageOfOptimalOnDemandPrice"),
-                ..member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 364)
+                ..member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 483)
             },
             m::Member {
                 location_name: Some("baselinePerformanceFactors"),
-                ..member("BaselinePerformanceFactors", 76)
+                ..member("BaselinePerformanceFactors", 79)
             },
             m::Member {
                 location_name: Some("requireEncryptionInTransit"),
-                ..member("RequireEncryptionInTransit", 86)
+                ..member("RequireEncryptionInTransit", 90)
             },
         ])),
     },
@@ -5563,38 +7264,38 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VCpuCount", 740)
+                ..member("VCpuCount", 900)
             },
             m::Member {
                 required: true,
-                ..member("MemoryMiB", 517)
+                ..member("MemoryMiB", 641)
             },
             m::Member {
                 location_name: Some("CpuManufacturer"),
-                ..member("CpuManufacturers", 110)
+                ..member("CpuManufacturers", 117)
             },
-            member("MemoryGiBPerVCpu", 514),
+            member("MemoryGiBPerVCpu", 638),
             m::Member {
                 location_name: Some("ExcludedInstanceType"),
-                ..member("ExcludedInstanceTypes", 288)
+                ..member("ExcludedInstanceTypes", 331)
             },
             m::Member {
                 location_name: Some("InstanceGeneration"),
-                ..member("InstanceGenerations", 346)
+                ..member("InstanceGenerations", 416)
             },
-            member("SpotMaxPricePercentageOverLowestPrice", 364),
-            member("OnDemandMaxPricePercentageOverLowestPrice", 364),
-            member("BareMetal", 69),
-            member("BurstablePerformance", 91),
-            member("RequireHibernateSupport", 86),
-            member("NetworkInterfaceCount", 551),
-            member("LocalStorage", 482),
+            member("SpotMaxPricePercentageOverLowestPrice", 483),
+            member("OnDemandMaxPricePercentageOverLowestPrice", 483),
+            member("BareMetal", 72),
+            member("BurstablePerformance", 95),
+            member("RequireHibernateSupport", 90),
+            member("NetworkInterfaceCount", 683),
+            member("LocalStorage", 606),
             m::Member {
                 location_name: Some("LocalStorageType"),
-                ..member("LocalStorageTypes", 484)
+                ..member("LocalStorageTypes", 608)
             },
-            member("TotalLocalStorageGB", 727),
-            member("BaselineEbsBandwidthMbps", 74),
+            member("TotalLocalStorageGB", 885),
+            member("BaselineEbsBandwidthMbps", 77),
             m::Member {
                 location_name: Some("AcceleratorType"),
                 ..member("AcceleratorTypes", 9)
@@ -5609,14 +7310,328 @@ pub static SHAPES: [m::Shape; 781] = [
                 ..member("AcceleratorNames", 5)
             },
             member("AcceleratorTotalMemoryMiB", 7),
-            member("NetworkBandwidthGbps", 542),
+            member("NetworkBandwidthGbps", 674),
             m::Member {
                 location_name: Some("AllowedInstanceType"),
                 ..member("AllowedInstanceTypes", 31)
             },
-            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 364),
-            member("BaselinePerformanceFactors", 77),
-            member("RequireEncryptionInTransit", 86),
+            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 483),
+            member("BaselinePerformanceFactors", 80),
+            member("RequireEncryptionInTransit", 90),
+        ])),
+    },
+    m::Shape {
+        name: "InstanceSecondaryInterface",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("attachment"),
+                ..member("Attachment", 455)
+            },
+            m::Member {
+                location_name: Some("macAddress"),
+                ..member("MacAddress", 857)
+            },
+            m::Member {
+                location_name: Some("secondaryInterfaceId"),
+                ..member("SecondaryInterfaceId", 819)
+            },
+            m::Member {
+                location_name: Some("ownerId"),
+                ..member("OwnerId", 857)
+            },
+            m::Member {
+                location_name: Some("privateIpAddressSet"),
+                ..member("PrivateIpAddresses", 458)
+            },
+            m::Member {
+                location_name: Some("sourceDestCheck"),
+                ..member("SourceDestCheck", 90)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 824)
+            },
+            m::Member {
+                location_name: Some("secondarySubnetId"),
+                ..member("SecondarySubnetId", 828)
+            },
+            m::Member {
+                location_name: Some("secondaryNetworkId"),
+                ..member("SecondaryNetworkId", 826)
+            },
+            m::Member {
+                location_name: Some("interfaceType"),
+                ..member("InterfaceType", 825)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceSecondaryInterfaceAttachment",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("attachTime"),
+                ..member("AttachTime", 643)
+            },
+            m::Member {
+                location_name: Some("attachmentId"),
+                ..member("AttachmentId", 857)
+            },
+            m::Member {
+                location_name: Some("deleteOnTermination"),
+                ..member("DeleteOnTermination", 90)
+            },
+            m::Member {
+                location_name: Some("deviceIndex"),
+                ..member("DeviceIndex", 483)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 51)
+            },
+            m::Member {
+                location_name: Some("networkCardIndex"),
+                ..member("NetworkCardIndex", 483)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceSecondaryInterfaceList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(454),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceSecondaryInterfacePrivateIpAddress",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("privateIpAddress"),
+            ..member("PrivateIpAddress", 857)
+        }])),
+    },
+    m::Shape {
+        name: "InstanceSecondaryInterfacePrivateIpAddressList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(457),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceSecondaryInterfacePrivateIpAddressListRequest",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(460),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceSecondaryInterfacePrivateIpAddressRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("PrivateIpAddress", 857)
+        }])),
+    },
+    m::Shape {
+        name: "InstanceSecondaryInterfaceSpecificationListRequest",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(462),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceSecondaryInterfaceSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DeleteOnTermination", 90),
+            member("DeviceIndex", 483),
+            m::Member {
+                location_name: Some("PrivateIpAddress"),
+                ..member("PrivateIpAddresses", 459)
+            },
+            member("PrivateIpAddressCount", 483),
+            member("SecondarySubnetId", 828),
+            member("InterfaceType", 825),
+            member("NetworkCardIndex", 483),
+        ])),
+    },
+    m::Shape {
+        name: "InstanceState",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("code"),
+                ..member("Code", 483)
+            },
+            m::Member {
+                location_name: Some("name"),
+                ..member("Name", 466)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceStateChange",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 857)
+            },
+            m::Member {
+                location_name: Some("currentState"),
+                ..member("CurrentState", 463)
+            },
+            m::Member {
+                location_name: Some("previousState"),
+                ..member("PreviousState", 463)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceStateChangeList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(464),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceStateName",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "pending",
+                "running",
+                "shutting-down",
+                "terminated",
+                "stopping",
+                "stopped",
+            ],
+        },
+    },
+    m::Shape {
+        name: "InstanceStatus",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("availabilityZone"),
+                ..member("AvailabilityZone", 857)
+            },
+            m::Member {
+                location_name: Some("availabilityZoneId"),
+                ..member("AvailabilityZoneId", 62)
+            },
+            m::Member {
+                location_name: Some("outpostArn"),
+                ..member("OutpostArn", 857)
+            },
+            m::Member {
+                location_name: Some("operator"),
+                ..member("Operator", 716)
+            },
+            m::Member {
+                location_name: Some("eventsSet"),
+                ..member("Events", 471)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 857)
+            },
+            m::Member {
+                location_name: Some("instanceState"),
+                ..member("InstanceState", 463)
+            },
+            m::Member {
+                location_name: Some("instanceStatus"),
+                ..member("InstanceStatus", 473)
+            },
+            m::Member {
+                location_name: Some("systemStatus"),
+                ..member("SystemStatus", 473)
+            },
+            m::Member {
+                location_name: Some("attachedEbsStatus"),
+                ..member("AttachedEbsStatus", 301)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceStatusDetails",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("impairedSince"),
+                ..member("ImpairedSince", 158)
+            },
+            m::Member {
+                location_name: Some("name"),
+                ..member("Name", 853)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 854)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceStatusDetailsList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(468),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceStatusEvent",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceEventId"),
+                ..member("InstanceEventId", 414)
+            },
+            m::Member {
+                location_name: Some("code"),
+                ..member("Code", 329)
+            },
+            m::Member {
+                location_name: Some("description"),
+                ..member("Description", 857)
+            },
+            m::Member {
+                location_name: Some("notAfter"),
+                ..member("NotAfter", 158)
+            },
+            m::Member {
+                location_name: Some("notBefore"),
+                ..member("NotBefore", 158)
+            },
+            m::Member {
+                location_name: Some("notBeforeDeadline"),
+                ..member("NotBeforeDeadline", 158)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceStatusEventList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(470),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceStatusList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(467),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceStatusSummary",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("details"),
+                ..member("Details", 469)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 868)
+            },
         ])),
     },
     m::Shape {
@@ -5634,19 +7649,19 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("totalSizeInGB"),
-                ..member("TotalSizeInGB", 258)
+                ..member("TotalSizeInGB", 284)
             },
             m::Member {
                 location_name: Some("disks"),
-                ..member("Disks", 257)
+                ..member("Disks", 283)
             },
             m::Member {
                 location_name: Some("nvmeSupport"),
-                ..member("NvmeSupport", 285)
+                ..member("NvmeSupport", 327)
             },
             m::Member {
                 location_name: Some("encryptionSupport"),
-                ..member("EncryptionSupport", 355)
+                ..member("EncryptionSupport", 474)
             },
         ])),
     },
@@ -6880,138 +8895,138 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 358)
+                ..member("InstanceType", 477)
             },
             m::Member {
                 location_name: Some("currentGeneration"),
-                ..member("CurrentGeneration", 144)
+                ..member("CurrentGeneration", 155)
             },
             m::Member {
                 location_name: Some("freeTierEligible"),
-                ..member("FreeTierEligible", 301)
+                ..member("FreeTierEligible", 344)
             },
             m::Member {
                 location_name: Some("supportedUsageClasses"),
-                ..member("SupportedUsageClasses", 733)
+                ..member("SupportedUsageClasses", 893)
             },
             m::Member {
                 location_name: Some("supportedRootDeviceTypes"),
-                ..member("SupportedRootDeviceTypes", 659)
+                ..member("SupportedRootDeviceTypes", 799)
             },
             m::Member {
                 location_name: Some("supportedVirtualizationTypes"),
-                ..member("SupportedVirtualizationTypes", 748)
+                ..member("SupportedVirtualizationTypes", 908)
             },
             m::Member {
                 location_name: Some("bareMetal"),
-                ..member("BareMetal", 70)
+                ..member("BareMetal", 73)
             },
             m::Member {
                 location_name: Some("hypervisor"),
-                ..member("Hypervisor", 359)
+                ..member("Hypervisor", 478)
             },
             m::Member {
                 location_name: Some("processorInfo"),
-                ..member("ProcessorInfo", 612)
+                ..member("ProcessorInfo", 747)
             },
             m::Member {
                 location_name: Some("vCpuInfo"),
-                ..member("VCpuInfo", 741)
+                ..member("VCpuInfo", 901)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 515)
+                ..member("MemoryInfo", 639)
             },
             m::Member {
                 location_name: Some("instanceStorageSupported"),
-                ..member("InstanceStorageSupported", 356)
+                ..member("InstanceStorageSupported", 475)
             },
             m::Member {
                 location_name: Some("instanceStorageInfo"),
-                ..member("InstanceStorageInfo", 357)
+                ..member("InstanceStorageInfo", 476)
             },
             m::Member {
                 location_name: Some("ebsInfo"),
-                ..member("EbsInfo", 267)
+                ..member("EbsInfo", 293)
             },
             m::Member {
                 location_name: Some("networkInfo"),
-                ..member("NetworkInfo", 546)
+                ..member("NetworkInfo", 678)
             },
             m::Member {
                 location_name: Some("gpuInfo"),
-                ..member("GpuInfo", 311)
+                ..member("GpuInfo", 358)
             },
             m::Member {
                 location_name: Some("fpgaInfo"),
-                ..member("FpgaInfo", 300)
+                ..member("FpgaInfo", 343)
             },
             m::Member {
                 location_name: Some("placementGroupInfo"),
-                ..member("PlacementGroupInfo", 596)
+                ..member("PlacementGroupInfo", 729)
             },
             m::Member {
                 location_name: Some("inferenceAcceleratorInfo"),
-                ..member("InferenceAcceleratorInfo", 336)
+                ..member("InferenceAcceleratorInfo", 392)
             },
             m::Member {
                 location_name: Some("hibernationSupported"),
-                ..member("HibernationSupported", 317)
+                ..member("HibernationSupported", 364)
             },
             m::Member {
                 location_name: Some("burstablePerformanceSupported"),
-                ..member("BurstablePerformanceSupported", 92)
+                ..member("BurstablePerformanceSupported", 96)
             },
             m::Member {
                 location_name: Some("dedicatedHostsSupported"),
-                ..member("DedicatedHostsSupported", 148)
+                ..member("DedicatedHostsSupported", 159)
             },
             m::Member {
                 location_name: Some("autoRecoverySupported"),
-                ..member("AutoRecoverySupported", 55)
+                ..member("AutoRecoverySupported", 58)
             },
             m::Member {
                 location_name: Some("supportedBootModes"),
-                ..member("SupportedBootModes", 88)
+                ..member("SupportedBootModes", 92)
             },
             m::Member {
                 location_name: Some("nitroEnclavesSupport"),
-                ..member("NitroEnclavesSupport", 576)
+                ..member("NitroEnclavesSupport", 708)
             },
             m::Member {
                 location_name: Some("nitroTpmSupport"),
-                ..member("NitroTpmSupport", 578)
+                ..member("NitroTpmSupport", 710)
             },
             m::Member {
                 location_name: Some("nitroTpmInfo"),
-                ..member("NitroTpmInfo", 577)
+                ..member("NitroTpmInfo", 709)
             },
             m::Member {
                 location_name: Some("mediaAcceleratorInfo"),
-                ..member("MediaAcceleratorInfo", 505)
+                ..member("MediaAcceleratorInfo", 629)
             },
             m::Member {
                 location_name: Some("neuronInfo"),
-                ..member("NeuronInfo", 572)
+                ..member("NeuronInfo", 704)
             },
             m::Member {
                 location_name: Some("phcSupport"),
-                ..member("PhcSupport", 594)
+                ..member("PhcSupport", 726)
             },
             m::Member {
                 location_name: Some("rebootMigrationSupport"),
-                ..member("RebootMigrationSupport", 625)
+                ..member("RebootMigrationSupport", 761)
             },
             m::Member {
                 location_name: Some("supportedInRegion"),
-                ..member("SupportedInRegion", 715)
+                ..member("SupportedInRegion", 871)
             },
         ])),
     },
     m::Shape {
         name: "InstanceTypeInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(360),
+            member: m::ShapeId(479),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7021,22 +9036,22 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 358)
+                ..member("InstanceType", 477)
             },
             m::Member {
                 location_name: Some("locationType"),
-                ..member("LocationType", 486)
+                ..member("LocationType", 610)
             },
             m::Member {
                 location_name: Some("location"),
-                ..member("Location", 485)
+                ..member("Location", 609)
             },
         ])),
     },
     m::Shape {
         name: "InstanceTypeOfferingsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(362),
+            member: m::ShapeId(481),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7050,19 +9065,19 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachmentSet"),
-                ..member("Attachments", 367)
+                ..member("Attachments", 486)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayId", 702)
+                ..member("InternetGatewayId", 857)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 702)
+                ..member("OwnerId", 857)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 875)
             },
         ])),
     },
@@ -7071,18 +9086,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 48)
+                ..member("State", 51)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 857)
             },
         ])),
     },
     m::Shape {
         name: "InternetGatewayAttachmentList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(366),
+            member: m::ShapeId(485),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7094,7 +9109,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "InternetGatewayIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(368),
+            member: m::ShapeId(487),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7102,7 +9117,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "InternetGatewayList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(365),
+            member: m::ShapeId(484),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7112,38 +9127,38 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 702)
+                ..member("IpProtocol", 857)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 364)
+                ..member("FromPort", 483)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 364)
+                ..member("ToPort", 483)
             },
             m::Member {
                 location_name: Some("groups"),
-                ..member("UserIdGroupPairs", 736)
+                ..member("UserIdGroupPairs", 896)
             },
             m::Member {
                 location_name: Some("ipRanges"),
-                ..member("IpRanges", 374)
+                ..member("IpRanges", 493)
             },
             m::Member {
                 location_name: Some("ipv6Ranges"),
-                ..member("Ipv6Ranges", 395)
+                ..member("Ipv6Ranges", 514)
             },
             m::Member {
                 location_name: Some("prefixListIds"),
-                ..member("PrefixListIds", 605)
+                ..member("PrefixListIds", 738)
             },
         ])),
     },
     m::Shape {
         name: "IpPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(371),
+            member: m::ShapeId(490),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7153,18 +9168,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 702)
+                ..member("Description", 857)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 702)
+                ..member("CidrIp", 857)
             },
         ])),
     },
     m::Shape {
         name: "IpRangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(373),
+            member: m::ShapeId(492),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7190,7 +9205,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "Ipv4PrefixList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(382),
+            member: m::ShapeId(501),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7198,7 +9213,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "Ipv4PrefixListResponse",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(383),
+            member: m::ShapeId(502),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7207,24 +9222,24 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "Ipv4PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv4Prefix"),
-            ..member("Ipv4Prefix", 702)
+            ..member("Ipv4Prefix", 857)
         }])),
     },
     m::Shape {
         name: "Ipv4PrefixSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Ipv4Prefix", 702)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv4Prefix", 857)])),
     },
     m::Shape {
         name: "Ipv4PrefixSpecificationResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv4Prefix"),
-            ..member("Ipv4Prefix", 702)
+            ..member("Ipv4Prefix", 857)
         }])),
     },
     m::Shape {
         name: "Ipv4PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(381),
+            member: m::ShapeId(500),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7246,7 +9261,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "Ipv6PrefixList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(391),
+            member: m::ShapeId(510),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7254,7 +9269,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "Ipv6PrefixListResponse",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(392),
+            member: m::ShapeId(511),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7263,24 +9278,24 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "Ipv6PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv6Prefix"),
-            ..member("Ipv6Prefix", 702)
+            ..member("Ipv6Prefix", 857)
         }])),
     },
     m::Shape {
         name: "Ipv6PrefixSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Prefix", 702)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Prefix", 857)])),
     },
     m::Shape {
         name: "Ipv6PrefixSpecificationResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv6Prefix"),
-            ..member("Ipv6Prefix", 702)
+            ..member("Ipv6Prefix", 857)
         }])),
     },
     m::Shape {
         name: "Ipv6PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(390),
+            member: m::ShapeId(509),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7290,18 +9305,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 702)
+                ..member("Description", 857)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 702)
+                ..member("CidrIpv6", 857)
             },
         ])),
     },
     m::Shape {
         name: "Ipv6RangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(394),
+            member: m::ShapeId(513),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7319,7 +9334,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "KeyNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(404),
+            member: m::ShapeId(523),
             member_location_name: Some("KeyName"),
             flattened: false,
         }),
@@ -7329,23 +9344,23 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 702)
+                ..member("KeyPairId", 857)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 702)
+                ..member("KeyName", 857)
             },
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 702)
+                ..member("KeyFingerprint", 857)
             },
             m::Member {
                 location_name: Some("keyMaterial"),
-                ..member("KeyMaterial", 695)
+                ..member("KeyMaterial", 842)
             },
         ])),
     },
@@ -7356,7 +9371,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "KeyPairIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(400),
+            member: m::ShapeId(519),
             member_location_name: Some("KeyPairId"),
             flattened: false,
         }),
@@ -7366,38 +9381,38 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 702)
+                ..member("KeyPairId", 857)
             },
             m::Member {
                 location_name: Some("keyType"),
-                ..member("KeyType", 406)
+                ..member("KeyType", 525)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("publicKey"),
-                ..member("PublicKey", 702)
+                ..member("PublicKey", 857)
             },
             m::Member {
                 location_name: Some("createTime"),
-                ..member("CreateTime", 519)
+                ..member("CreateTime", 643)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 702)
+                ..member("KeyName", 857)
             },
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 702)
+                ..member("KeyFingerprint", 857)
             },
         ])),
     },
     m::Shape {
         name: "KeyPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(402),
+            member: m::ShapeId(521),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7425,68 +9440,68 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("organizationArn"),
-                ..member("OrganizationArn", 702)
+                ..member("OrganizationArn", 857)
             },
             m::Member {
                 location_name: Some("organizationalUnitArn"),
-                ..member("OrganizationalUnitArn", 702)
+                ..member("OrganizationalUnitArn", 857)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 702)
+                ..member("UserId", 857)
             },
             m::Member {
                 location_name: Some("group"),
-                ..member("Group", 593)
+                ..member("Group", 725)
             },
         ])),
     },
     m::Shape {
         name: "LaunchPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(408),
+            member: m::ShapeId(527),
             member_location_name: Some("item"),
             flattened: false,
         }),
     },
     m::Shape {
         name: "LaunchPermissionModifications",
-        kind: m::ShapeKind::Structure(structure(&[member("Add", 409), member("Remove", 409)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Add", 528), member("Remove", 528)])),
     },
     m::Shape {
         name: "LaunchTemplate",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateId"),
-                ..member("LaunchTemplateId", 702)
+                ..member("LaunchTemplateId", 857)
             },
             m::Member {
                 location_name: Some("launchTemplateName"),
-                ..member("LaunchTemplateName", 462)
+                ..member("LaunchTemplateName", 581)
             },
             m::Member {
                 location_name: Some("createTime"),
-                ..member("CreateTime", 147)
+                ..member("CreateTime", 158)
             },
             m::Member {
                 location_name: Some("createdBy"),
-                ..member("CreatedBy", 702)
+                ..member("CreatedBy", 857)
             },
             m::Member {
                 location_name: Some("defaultVersionNumber"),
-                ..member("DefaultVersionNumber", 488)
+                ..member("DefaultVersionNumber", 612)
             },
             m::Member {
                 location_name: Some("latestVersionNumber"),
-                ..member("LatestVersionNumber", 488)
+                ..member("LatestVersionNumber", 612)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 584)
+                ..member("Operator", 716)
             },
         ])),
     },
@@ -7501,26 +9516,26 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("deviceName"),
-                ..member("DeviceName", 702)
+                ..member("DeviceName", 857)
             },
             m::Member {
                 location_name: Some("virtualName"),
-                ..member("VirtualName", 702)
+                ..member("VirtualName", 857)
             },
             m::Member {
                 location_name: Some("ebs"),
-                ..member("Ebs", 421)
+                ..member("Ebs", 540)
             },
             m::Member {
                 location_name: Some("noDevice"),
-                ..member("NoDevice", 702)
+                ..member("NoDevice", 857)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateBlockDeviceMappingList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(413),
+            member: m::ShapeId(532),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7528,16 +9543,16 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "LaunchTemplateBlockDeviceMappingRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DeviceName", 702),
-            member("VirtualName", 702),
-            member("Ebs", 422),
-            member("NoDevice", 702),
+            member("DeviceName", 857),
+            member("VirtualName", 857),
+            member("Ebs", 541),
+            member("NoDevice", 857),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateBlockDeviceMappingRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(415),
+            member: m::ShapeId(534),
             member_location_name: Some("BlockDeviceMapping"),
             flattened: false,
         }),
@@ -7545,8 +9560,8 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "LaunchTemplateCapacityReservationSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CapacityReservationPreference", 94),
-            member("CapacityReservationTarget", 95),
+            member("CapacityReservationPreference", 98),
+            member("CapacityReservationTarget", 101),
         ])),
     },
     m::Shape {
@@ -7554,11 +9569,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("capacityReservationPreference"),
-                ..member("CapacityReservationPreference", 94)
+                ..member("CapacityReservationPreference", 98)
             },
             m::Member {
                 location_name: Some("capacityReservationTarget"),
-                ..member("CapacityReservationTarget", 96)
+                ..member("CapacityReservationTarget", 102)
             },
         ])),
     },
@@ -7567,11 +9582,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("coreCount"),
-                ..member("CoreCount", 364)
+                ..member("CoreCount", 483)
             },
             m::Member {
                 location_name: Some("threadsPerCore"),
-                ..member("ThreadsPerCore", 364)
+                ..member("ThreadsPerCore", 483)
             },
             m::Member {
                 location_name: Some("amdSevSnp"),
@@ -7579,17 +9594,17 @@ pub static SHAPES: [m::Shape; 781] = [
             },
             m::Member {
                 location_name: Some("nestedVirtualization"),
-                ..member("NestedVirtualization", 530)
+                ..member("NestedVirtualization", 662)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateCpuOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CoreCount", 364),
-            member("ThreadsPerCore", 364),
+            member("CoreCount", 483),
+            member("ThreadsPerCore", 483),
             member("AmdSevSnp", 32),
-            member("NestedVirtualization", 530),
+            member("NestedVirtualization", 662),
         ])),
     },
     m::Shape {
@@ -7597,59 +9612,59 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("encrypted"),
-                ..member("Encrypted", 86)
+                ..member("Encrypted", 90)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 86)
+                ..member("DeleteOnTermination", 90)
             },
             m::Member {
                 location_name: Some("iops"),
-                ..member("Iops", 364)
+                ..member("Iops", 483)
             },
             m::Member {
                 location_name: Some("kmsKeyId"),
-                ..member("KmsKeyId", 407)
+                ..member("KmsKeyId", 526)
             },
             m::Member {
                 location_name: Some("snapshotId"),
-                ..member("SnapshotId", 698)
+                ..member("SnapshotId", 845)
             },
             m::Member {
                 location_name: Some("volumeSize"),
-                ..member("VolumeSize", 364)
+                ..member("VolumeSize", 483)
             },
             m::Member {
                 location_name: Some("volumeType"),
-                ..member("VolumeType", 749)
+                ..member("VolumeType", 917)
             },
             m::Member {
                 location_name: Some("throughput"),
-                ..member("Throughput", 364)
+                ..member("Throughput", 483)
             },
             m::Member {
                 location_name: Some("volumeInitializationRate"),
-                ..member("VolumeInitializationRate", 364)
+                ..member("VolumeInitializationRate", 483)
             },
             m::Member {
                 location_name: Some("ebsCardIndex"),
-                ..member("EbsCardIndex", 364)
+                ..member("EbsCardIndex", 483)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateEbsBlockDeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Encrypted", 86),
-            member("DeleteOnTermination", 86),
-            member("Iops", 364),
-            member("KmsKeyId", 407),
-            member("SnapshotId", 698),
-            member("VolumeSize", 364),
-            member("VolumeType", 749),
-            member("Throughput", 364),
-            member("VolumeInitializationRate", 364),
-            member("EbsCardIndex", 364),
+            member("Encrypted", 90),
+            member("DeleteOnTermination", 90),
+            member("Iops", 483),
+            member("KmsKeyId", 526),
+            member("SnapshotId", 845),
+            member("VolumeSize", 483),
+            member("VolumeType", 917),
+            member("Throughput", 483),
+            member("VolumeInitializationRate", 483),
+            member("EbsCardIndex", 483),
         ])),
     },
     m::Shape {
@@ -7657,9 +9672,9 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Type", 702)
+                ..member("Type", 857)
             },
-            member("Count", 424),
+            member("Count", 543),
         ])),
     },
     m::Shape {
@@ -7669,7 +9684,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "LaunchTemplateElasticInferenceAcceleratorList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(423),
+            member: m::ShapeId(542),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7679,18 +9694,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 702)
+                ..member("Type", 857)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 364)
+                ..member("Count", 483)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateElasticInferenceAcceleratorResponseList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(426),
+            member: m::ShapeId(545),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7700,11 +9715,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("enaSrdEnabled"),
-                ..member("EnaSrdEnabled", 86)
+                ..member("EnaSrdEnabled", 90)
             },
             m::Member {
                 location_name: Some("enaSrdUdpSpecification"),
-                ..member("EnaSrdUdpSpecification", 429)
+                ..member("EnaSrdUdpSpecification", 548)
             },
         ])),
     },
@@ -7712,19 +9727,19 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "LaunchTemplateEnaSrdUdpSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("enaSrdUdpEnabled"),
-            ..member("EnaSrdUdpEnabled", 86)
+            ..member("EnaSrdUdpEnabled", 90)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateEnclaveOptions",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("enabled"),
-            ..member("Enabled", 86)
+            ..member("Enabled", 90)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateEnclaveOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 86)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 90)])),
     },
     m::Shape {
         name: "LaunchTemplateErrorCode",
@@ -7743,12 +9758,12 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "LaunchTemplateHibernationOptions",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("configured"),
-            ..member("Configured", 86)
+            ..member("Configured", 90)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateHibernationOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Configured", 86)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Configured", 90)])),
     },
     m::Shape {
         name: "LaunchTemplateHttpTokensState",
@@ -7761,17 +9776,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("arn"),
-                ..member("Arn", 702)
+                ..member("Arn", 857)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 702)
+                ..member("Name", 857)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateIamInstanceProfileSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Arn", 702), member("Name", 702)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Arn", 857), member("Name", 857)])),
     },
     m::Shape {
         name: "LaunchTemplateId",
@@ -7780,7 +9795,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "LaunchTemplateIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(438),
+            member: m::ShapeId(557),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7789,31 +9804,31 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "LaunchTemplateInstanceMaintenanceOptions",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("autoRecovery"),
-            ..member("AutoRecovery", 412)
+            ..member("AutoRecovery", 531)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceMaintenanceOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("AutoRecovery", 412)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AutoRecovery", 531)])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceMarketOptions",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("marketType"),
-                ..member("MarketType", 491)
+                ..member("MarketType", 615)
             },
             m::Member {
                 location_name: Some("spotOptions"),
-                ..member("SpotOptions", 471)
+                ..member("SpotOptions", 591)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceMarketOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MarketType", 491),
-            member("SpotOptions", 472),
+            member("MarketType", 615),
+            member("SpotOptions", 592),
         ])),
     },
     m::Shape {
@@ -7827,38 +9842,38 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 447)
+                ..member("State", 566)
             },
             m::Member {
                 location_name: Some("httpTokens"),
-                ..member("HttpTokens", 435)
+                ..member("HttpTokens", 554)
             },
             m::Member {
                 location_name: Some("httpPutResponseHopLimit"),
-                ..member("HttpPutResponseHopLimit", 364)
+                ..member("HttpPutResponseHopLimit", 483)
             },
             m::Member {
                 location_name: Some("httpEndpoint"),
-                ..member("HttpEndpoint", 444)
+                ..member("HttpEndpoint", 563)
             },
             m::Member {
                 location_name: Some("httpProtocolIpv6"),
-                ..member("HttpProtocolIpv6", 448)
+                ..member("HttpProtocolIpv6", 567)
             },
             m::Member {
                 location_name: Some("instanceMetadataTags"),
-                ..member("InstanceMetadataTags", 449)
+                ..member("InstanceMetadataTags", 568)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceMetadataOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HttpTokens", 435),
-            member("HttpPutResponseHopLimit", 364),
-            member("HttpEndpoint", 444),
-            member("HttpProtocolIpv6", 448),
-            member("InstanceMetadataTags", 449),
+            member("HttpTokens", 554),
+            member("HttpPutResponseHopLimit", 483),
+            member("HttpEndpoint", 563),
+            member("HttpProtocolIpv6", 567),
+            member("InstanceMetadataTags", 568),
         ])),
     },
     m::Shape {
@@ -7884,102 +9899,102 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associateCarrierIpAddress"),
-                ..member("AssociateCarrierIpAddress", 86)
+                ..member("AssociateCarrierIpAddress", 90)
             },
             m::Member {
                 location_name: Some("associatePublicIpAddress"),
-                ..member("AssociatePublicIpAddress", 86)
+                ..member("AssociatePublicIpAddress", 90)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 86)
+                ..member("DeleteOnTermination", 90)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 702)
+                ..member("Description", 857)
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 364)
+                ..member("DeviceIndex", 483)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 313)
+                ..member("Groups", 360)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 702)
+                ..member("InterfaceType", 857)
             },
             m::Member {
                 location_name: Some("ipv6AddressCount"),
-                ..member("Ipv6AddressCount", 364)
+                ..member("Ipv6AddressCount", 483)
             },
             m::Member {
                 location_name: Some("ipv6AddressesSet"),
-                ..member("Ipv6Addresses", 350)
+                ..member("Ipv6Addresses", 423)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 553)
+                ..member("NetworkInterfaceId", 685)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 702)
+                ..member("PrivateIpAddress", 857)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 611)
+                ..member("PrivateIpAddresses", 746)
             },
             m::Member {
                 location_name: Some("secondaryPrivateIpAddressCount"),
-                ..member("SecondaryPrivateIpAddressCount", 364)
+                ..member("SecondaryPrivateIpAddressCount", 483)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 707)
+                ..member("SubnetId", 862)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 364)
+                ..member("NetworkCardIndex", 483)
             },
             m::Member {
                 location_name: Some("ipv4PrefixSet"),
-                ..member("Ipv4Prefixes", 380)
+                ..member("Ipv4Prefixes", 499)
             },
             m::Member {
                 location_name: Some("ipv4PrefixCount"),
-                ..member("Ipv4PrefixCount", 364)
+                ..member("Ipv4PrefixCount", 483)
             },
             m::Member {
                 location_name: Some("ipv6PrefixSet"),
-                ..member("Ipv6Prefixes", 389)
+                ..member("Ipv6Prefixes", 508)
             },
             m::Member {
                 location_name: Some("ipv6PrefixCount"),
-                ..member("Ipv6PrefixCount", 364)
+                ..member("Ipv6PrefixCount", 483)
             },
             m::Member {
                 location_name: Some("primaryIpv6"),
-                ..member("PrimaryIpv6", 86)
+                ..member("PrimaryIpv6", 90)
             },
             m::Member {
                 location_name: Some("enaSrdSpecification"),
-                ..member("EnaSrdSpecification", 428)
+                ..member("EnaSrdSpecification", 547)
             },
             m::Member {
                 location_name: Some("connectionTrackingSpecification"),
-                ..member("ConnectionTrackingSpecification", 100)
+                ..member("ConnectionTrackingSpecification", 106)
             },
             m::Member {
                 location_name: Some("enaQueueCount"),
-                ..member("EnaQueueCount", 364)
+                ..member("EnaQueueCount", 483)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceNetworkInterfaceSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(450),
+            member: m::ShapeId(569),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7987,44 +10002,44 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "LaunchTemplateInstanceNetworkInterfaceSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssociateCarrierIpAddress", 86),
-            member("AssociatePublicIpAddress", 86),
-            member("DeleteOnTermination", 86),
-            member("Description", 702),
-            member("DeviceIndex", 364),
+            member("AssociateCarrierIpAddress", 90),
+            member("AssociatePublicIpAddress", 90),
+            member("DeleteOnTermination", 90),
+            member("Description", 857),
+            member("DeviceIndex", 483),
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("Groups", 684)
+                ..member("Groups", 831)
             },
-            member("InterfaceType", 702),
-            member("Ipv6AddressCount", 364),
-            member("Ipv6Addresses", 351),
-            member("NetworkInterfaceId", 553),
-            member("PrivateIpAddress", 702),
-            member("PrivateIpAddresses", 611),
-            member("SecondaryPrivateIpAddressCount", 364),
-            member("SubnetId", 707),
-            member("NetworkCardIndex", 364),
+            member("InterfaceType", 857),
+            member("Ipv6AddressCount", 483),
+            member("Ipv6Addresses", 424),
+            member("NetworkInterfaceId", 685),
+            member("PrivateIpAddress", 857),
+            member("PrivateIpAddresses", 746),
+            member("SecondaryPrivateIpAddressCount", 483),
+            member("SubnetId", 862),
+            member("NetworkCardIndex", 483),
             m::Member {
                 location_name: Some("Ipv4Prefix"),
-                ..member("Ipv4Prefixes", 379)
+                ..member("Ipv4Prefixes", 498)
             },
-            member("Ipv4PrefixCount", 364),
+            member("Ipv4PrefixCount", 483),
             m::Member {
                 location_name: Some("Ipv6Prefix"),
-                ..member("Ipv6Prefixes", 388)
+                ..member("Ipv6Prefixes", 507)
             },
-            member("Ipv6PrefixCount", 364),
-            member("PrimaryIpv6", 86),
-            member("EnaSrdSpecification", 280),
-            member("ConnectionTrackingSpecification", 101),
-            member("EnaQueueCount", 364),
+            member("Ipv6PrefixCount", 483),
+            member("PrimaryIpv6", 90),
+            member("EnaSrdSpecification", 320),
+            member("ConnectionTrackingSpecification", 107),
+            member("EnaQueueCount", 483),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceNetworkInterfaceSpecificationRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(452),
+            member: m::ShapeId(571),
             member_location_name: Some("InstanceNetworkInterfaceSpecification"),
             flattened: false,
         }),
@@ -8034,38 +10049,38 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 86)
+                ..member("DeleteOnTermination", 90)
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 364)
+                ..member("DeviceIndex", 483)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 676)
+                ..member("PrivateIpAddresses", 821)
             },
             m::Member {
                 location_name: Some("privateIpAddressCount"),
-                ..member("PrivateIpAddressCount", 364)
+                ..member("PrivateIpAddressCount", 483)
             },
             m::Member {
                 location_name: Some("secondarySubnetId"),
-                ..member("SecondarySubnetId", 681)
+                ..member("SecondarySubnetId", 828)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 679)
+                ..member("InterfaceType", 825)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 364)
+                ..member("NetworkCardIndex", 483)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceSecondaryInterfaceSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(454),
+            member: m::ShapeId(573),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8073,22 +10088,22 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DeleteOnTermination", 86),
-            member("DeviceIndex", 364),
+            member("DeleteOnTermination", 90),
+            member("DeviceIndex", 483),
             m::Member {
                 location_name: Some("PrivateIpAddress"),
-                ..member("PrivateIpAddresses", 677)
+                ..member("PrivateIpAddresses", 822)
             },
-            member("PrivateIpAddressCount", 364),
-            member("SecondarySubnetId", 681),
-            member("InterfaceType", 679),
-            member("NetworkCardIndex", 364),
+            member("PrivateIpAddressCount", 483),
+            member("SecondarySubnetId", 828),
+            member("InterfaceType", 825),
+            member("NetworkCardIndex", 483),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceSecondaryInterfaceSpecificationRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(456),
+            member: m::ShapeId(575),
             member_location_name: Some("InstanceSecondaryInterfaceSpecification"),
             flattened: false,
         }),
@@ -8097,17 +10112,17 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "LaunchTemplateLicenseConfiguration",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("licenseConfigurationArn"),
-            ..member("LicenseConfigurationArn", 702)
+            ..member("LicenseConfigurationArn", 857)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateLicenseConfigurationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("LicenseConfigurationArn", 702)])),
+        kind: m::ShapeKind::Structure(structure(&[member("LicenseConfigurationArn", 857)])),
     },
     m::Shape {
         name: "LaunchTemplateLicenseList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(458),
+            member: m::ShapeId(577),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8115,7 +10130,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "LaunchTemplateLicenseSpecificationListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(459),
+            member: m::ShapeId(578),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8127,7 +10142,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "LaunchTemplateNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(462),
+            member: m::ShapeId(581),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8136,71 +10151,71 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "LaunchTemplateNetworkPerformanceOptions",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("bandwidthWeighting"),
-            ..member("BandwidthWeighting", 344)
+            ..member("BandwidthWeighting", 406)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateNetworkPerformanceOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("BandwidthWeighting", 344)])),
+        kind: m::ShapeKind::Structure(structure(&[member("BandwidthWeighting", 406)])),
     },
     m::Shape {
         name: "LaunchTemplatePlacement",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 702)
+                ..member("AvailabilityZone", 857)
             },
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 59)
+                ..member("AvailabilityZoneId", 62)
             },
             m::Member {
                 location_name: Some("affinity"),
-                ..member("Affinity", 702)
+                ..member("Affinity", 857)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 702)
+                ..member("GroupName", 857)
             },
             m::Member {
                 location_name: Some("hostId"),
-                ..member("HostId", 702)
+                ..member("HostId", 857)
             },
             m::Member {
                 location_name: Some("tenancy"),
-                ..member("Tenancy", 723)
+                ..member("Tenancy", 879)
             },
             m::Member {
                 location_name: Some("spreadDomain"),
-                ..member("SpreadDomain", 702)
+                ..member("SpreadDomain", 857)
             },
             m::Member {
                 location_name: Some("hostResourceGroupArn"),
-                ..member("HostResourceGroupArn", 702)
+                ..member("HostResourceGroupArn", 857)
             },
             m::Member {
                 location_name: Some("partitionNumber"),
-                ..member("PartitionNumber", 364)
+                ..member("PartitionNumber", 483)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 595)
+                ..member("GroupId", 728)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplatePlacementRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AvailabilityZone", 702),
-            member("AvailabilityZoneId", 59),
-            member("Affinity", 702),
-            member("GroupName", 597),
-            member("HostId", 149),
-            member("Tenancy", 723),
-            member("SpreadDomain", 702),
-            member("HostResourceGroupArn", 702),
-            member("PartitionNumber", 364),
-            member("GroupId", 595),
+            member("AvailabilityZone", 857),
+            member("AvailabilityZoneId", 62),
+            member("Affinity", 857),
+            member("GroupName", 730),
+            member("HostId", 160),
+            member("Tenancy", 879),
+            member("SpreadDomain", 857),
+            member("HostResourceGroupArn", 857),
+            member("PartitionNumber", 483),
+            member("GroupId", 728),
         ])),
     },
     m::Shape {
@@ -8208,67 +10223,75 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("hostnameType"),
-                ..member("HostnameType", 318)
+                ..member("HostnameType", 367)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsARecord"),
-                ..member("EnableResourceNameDnsARecord", 86)
+                ..member("EnableResourceNameDnsARecord", 90)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsAAAARecord"),
-                ..member("EnableResourceNameDnsAAAARecord", 86)
+                ..member("EnableResourceNameDnsAAAARecord", 90)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplatePrivateDnsNameOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HostnameType", 318),
-            member("EnableResourceNameDnsARecord", 86),
-            member("EnableResourceNameDnsAAAARecord", 86),
+            member("HostnameType", 367),
+            member("EnableResourceNameDnsARecord", 90),
+            member("EnableResourceNameDnsAAAARecord", 90),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(411),
+            member: m::ShapeId(530),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "LaunchTemplateSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("LaunchTemplateId", 557),
+            member("LaunchTemplateName", 857),
+            member("Version", 857),
+        ])),
     },
     m::Shape {
         name: "LaunchTemplateSpotMarketOptions",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("maxPrice"),
-                ..member("MaxPrice", 702)
+                ..member("MaxPrice", 857)
             },
             m::Member {
                 location_name: Some("spotInstanceType"),
-                ..member("SpotInstanceType", 700)
+                ..member("SpotInstanceType", 848)
             },
             m::Member {
                 location_name: Some("blockDurationMinutes"),
-                ..member("BlockDurationMinutes", 364)
+                ..member("BlockDurationMinutes", 483)
             },
             m::Member {
                 location_name: Some("validUntil"),
-                ..member("ValidUntil", 147)
+                ..member("ValidUntil", 158)
             },
             m::Member {
                 location_name: Some("instanceInterruptionBehavior"),
-                ..member("InstanceInterruptionBehavior", 348)
+                ..member("InstanceInterruptionBehavior", 419)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateSpotMarketOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MaxPrice", 702),
-            member("SpotInstanceType", 700),
-            member("BlockDurationMinutes", 364),
-            member("ValidUntil", 147),
-            member("InstanceInterruptionBehavior", 348),
+            member("MaxPrice", 857),
+            member("SpotInstanceType", 848),
+            member("BlockDurationMinutes", 483),
+            member("ValidUntil", 158),
+            member("InstanceInterruptionBehavior", 419),
         ])),
     },
     m::Shape {
@@ -8276,18 +10299,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 649)
+                ..member("ResourceType", 789)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 875)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateTagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(473),
+            member: m::ShapeId(593),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8295,17 +10318,17 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "LaunchTemplateTagSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ResourceType", 649),
+            member("ResourceType", 789),
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 719)
+                ..member("Tags", 875)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateTagSpecificationRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(475),
+            member: m::ShapeId(595),
             member_location_name: Some("LaunchTemplateTagSpecificationRequest"),
             flattened: false,
         }),
@@ -8315,46 +10338,46 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateId"),
-                ..member("LaunchTemplateId", 702)
+                ..member("LaunchTemplateId", 857)
             },
             m::Member {
                 location_name: Some("launchTemplateName"),
-                ..member("LaunchTemplateName", 462)
+                ..member("LaunchTemplateName", 581)
             },
             m::Member {
                 location_name: Some("versionNumber"),
-                ..member("VersionNumber", 488)
+                ..member("VersionNumber", 612)
             },
             m::Member {
                 location_name: Some("versionDescription"),
-                ..member("VersionDescription", 745)
+                ..member("VersionDescription", 905)
             },
             m::Member {
                 location_name: Some("createTime"),
-                ..member("CreateTime", 147)
+                ..member("CreateTime", 158)
             },
             m::Member {
                 location_name: Some("createdBy"),
-                ..member("CreatedBy", 702)
+                ..member("CreatedBy", 857)
             },
             m::Member {
                 location_name: Some("defaultVersion"),
-                ..member("DefaultVersion", 86)
+                ..member("DefaultVersion", 90)
             },
             m::Member {
                 location_name: Some("launchTemplateData"),
-                ..member("LaunchTemplateData", 651)
+                ..member("LaunchTemplateData", 791)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 584)
+                ..member("Operator", 716)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateVersionSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(477),
+            member: m::ShapeId(597),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8363,12 +10386,39 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "LaunchTemplatesMonitoring",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("enabled"),
-            ..member("Enabled", 86)
+            ..member("Enabled", 90)
         }])),
     },
     m::Shape {
         name: "LaunchTemplatesMonitoringRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 86)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 90)])),
+    },
+    m::Shape {
+        name: "LicenseConfiguration",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("licenseConfigurationArn"),
+            ..member("LicenseConfigurationArn", 857)
+        }])),
+    },
+    m::Shape {
+        name: "LicenseConfigurationRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("LicenseConfigurationArn", 857)])),
+    },
+    m::Shape {
+        name: "LicenseList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(601),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LicenseSpecificationListRequest",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(602),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "LocalGatewayId",
@@ -8389,7 +10439,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "LocalStorageTypeSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(483),
+            member: m::ShapeId(607),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8422,58 +10472,58 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 607)
+                ..member("PrefixListId", 740)
             },
             m::Member {
                 location_name: Some("addressFamily"),
-                ..member("AddressFamily", 702)
+                ..member("AddressFamily", 857)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 608)
+                ..member("State", 741)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 702)
+                ..member("StateMessage", 857)
             },
             m::Member {
                 location_name: Some("prefixListArn"),
-                ..member("PrefixListArn", 647)
+                ..member("PrefixListArn", 787)
             },
             m::Member {
                 location_name: Some("prefixListName"),
-                ..member("PrefixListName", 702)
+                ..member("PrefixListName", 857)
             },
             m::Member {
                 location_name: Some("maxEntries"),
-                ..member("MaxEntries", 364)
+                ..member("MaxEntries", 483)
             },
             m::Member {
                 location_name: Some("version"),
-                ..member("Version", 488)
+                ..member("Version", 612)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 702)
+                ..member("OwnerId", 857)
             },
             m::Member {
                 location_name: Some("ipamPrefixListResolverTargetId"),
-                ..member("IpamPrefixListResolverTargetId", 702)
+                ..member("IpamPrefixListResolverTargetId", 857)
             },
             m::Member {
                 location_name: Some("ipamPrefixListResolverSyncEnabled"),
-                ..member("IpamPrefixListResolverSyncEnabled", 86)
+                ..member("IpamPrefixListResolverSyncEnabled", 90)
             },
         ])),
     },
     m::Shape {
         name: "ManagedPrefixListSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(489),
+            member: m::ShapeId(613),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8545,11 +10595,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("accelerators"),
-                ..member("Accelerators", 508)
+                ..member("Accelerators", 632)
             },
             m::Member {
                 location_name: Some("totalMediaMemoryInMiB"),
-                ..member("TotalMediaMemoryInMiB", 728)
+                ..member("TotalMediaMemoryInMiB", 886)
             },
         ])),
     },
@@ -8562,26 +10612,26 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 506)
+                ..member("Count", 630)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 512)
+                ..member("Name", 636)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 509)
+                ..member("Manufacturer", 633)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 510)
+                ..member("MemoryInfo", 634)
             },
         ])),
     },
     m::Shape {
         name: "MediaDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(507),
+            member: m::ShapeId(631),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8594,7 +10644,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "MediaDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 511)
+            ..member("SizeInMiB", 635)
         }])),
     },
     m::Shape {
@@ -8610,23 +10660,23 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 261)
+                ..member("Min", 287)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 261)
+                ..member("Max", 287)
             },
         ])),
     },
     m::Shape {
         name: "MemoryGiBPerVCpuRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 261), member("Max", 261)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 287), member("Max", 287)])),
     },
     m::Shape {
         name: "MemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 518)
+            ..member("SizeInMiB", 642)
         }])),
     },
     m::Shape {
@@ -8634,11 +10684,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 364)
+                ..member("Min", 483)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 364)
+                ..member("Max", 483)
             },
         ])),
     },
@@ -8647,9 +10697,9 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 364)
+                ..member("Min", 483)
             },
-            member("Max", 364),
+            member("Max", 483),
         ])),
     },
     m::Shape {
@@ -8663,55 +10713,155 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "ModifyImageAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Attribute", 702),
-            member("Description", 50),
+            member("Attribute", 857),
+            member("Description", 53),
             m::Member {
                 required: true,
-                ..member("ImageId", 325)
+                ..member("ImageId", 381)
             },
-            member("LaunchPermission", 410),
-            member("OperationType", 582),
+            member("LaunchPermission", 529),
+            member("OperationType", 714),
             m::Member {
                 location_name: Some("ProductCode"),
-                ..member("ProductCodes", 616)
+                ..member("ProductCodes", 751)
             },
             m::Member {
                 location_name: Some("UserGroup"),
-                ..member("UserGroups", 734)
+                ..member("UserGroups", 894)
             },
             m::Member {
                 location_name: Some("UserId"),
-                ..member("UserIds", 737)
+                ..member("UserIds", 897)
             },
-            member("Value", 702),
+            member("Value", 857),
             m::Member {
                 location_name: Some("OrganizationArn"),
-                ..member("OrganizationArns", 585)
+                ..member("OrganizationArns", 717)
             },
             m::Member {
                 location_name: Some("OrganizationalUnitArn"),
-                ..member("OrganizationalUnitArns", 586)
+                ..member("OrganizationalUnitArns", 718)
             },
-            member("ImdsSupport", 50),
+            member("ImdsSupport", 53),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ModifyInstanceAttributeRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("SourceDestCheck", 52),
+            member("DisableApiStop", 52),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 90)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                required: true,
+                ..member("InstanceId", 417)
+            },
+            m::Member {
+                location_name: Some("attribute"),
+                ..member("Attribute", 404)
+            },
+            m::Member {
+                location_name: Some("value"),
+                ..member("Value", 646)
+            },
+            m::Member {
+                location_name: Some("blockDeviceMapping"),
+                ..member("BlockDeviceMappings", 410)
+            },
+            m::Member {
+                location_name: Some("disableApiTermination"),
+                ..member("DisableApiTermination", 52)
+            },
+            m::Member {
+                location_name: Some("instanceType"),
+                ..member("InstanceType", 53)
+            },
+            m::Member {
+                location_name: Some("kernel"),
+                ..member("Kernel", 53)
+            },
+            m::Member {
+                location_name: Some("ramdisk"),
+                ..member("Ramdisk", 53)
+            },
+            m::Member {
+                location_name: Some("userData"),
+                ..member("UserData", 84)
+            },
+            m::Member {
+                location_name: Some("instanceInitiatedShutdownBehavior"),
+                ..member("InstanceInitiatedShutdownBehavior", 53)
+            },
+            m::Member {
+                location_name: Some("GroupId"),
+                ..member("Groups", 360)
+            },
+            m::Member {
+                location_name: Some("ebsOptimized"),
+                ..member("EbsOptimized", 52)
+            },
+            m::Member {
+                location_name: Some("sriovNetSupport"),
+                ..member("SriovNetSupport", 53)
+            },
+            m::Member {
+                location_name: Some("enaSupport"),
+                ..member("EnaSupport", 52)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ModifyInstanceAttributeValue",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ModifyInstanceMetadataOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("InstanceId", 417)
+            },
+            member("HttpTokens", 368),
+            member("HttpPutResponseHopLimit", 483),
+            member("HttpEndpoint", 433),
+            member("DryRun", 90),
+            member("HttpProtocolIpv6", 437),
+            member("InstanceMetadataTags", 438),
+        ])),
+    },
+    m::Shape {
+        name: "ModifyInstanceMetadataOptionsResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 857)
+            },
+            m::Member {
+                location_name: Some("instanceMetadataOptions"),
+                ..member("InstanceMetadataOptions", 435)
             },
         ])),
     },
     m::Shape {
         name: "ModifyLaunchTemplateRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
+            member("DryRun", 90),
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 702)
+                ..member("ClientToken", 857)
             },
-            member("LaunchTemplateId", 438),
-            member("LaunchTemplateName", 462),
+            member("LaunchTemplateId", 557),
+            member("LaunchTemplateName", 581),
             m::Member {
                 location_name: Some("SetDefaultVersion"),
-                ..member("DefaultVersion", 702)
+                ..member("DefaultVersion", 857)
             },
         ])),
     },
@@ -8719,36 +10869,36 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "ModifyLaunchTemplateResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("launchTemplate"),
-            ..member("LaunchTemplate", 411)
+            ..member("LaunchTemplate", 530)
         }])),
     },
     m::Shape {
         name: "ModifyManagedPrefixListRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 86),
+            member("DryRun", 90),
             m::Member {
                 required: true,
-                ..member("PrefixListId", 607)
+                ..member("PrefixListId", 740)
             },
-            member("CurrentVersion", 488),
-            member("PrefixListName", 702),
+            member("CurrentVersion", 612),
+            member("PrefixListName", 857),
             m::Member {
                 location_name: Some("AddEntry"),
                 ..member("AddEntries", 16)
             },
             m::Member {
                 location_name: Some("RemoveEntry"),
-                ..member("RemoveEntries", 635)
+                ..member("RemoveEntries", 771)
             },
-            member("MaxEntries", 364),
-            member("IpamPrefixListResolverSyncEnabled", 90),
+            member("MaxEntries", 483),
+            member("IpamPrefixListResolverSyncEnabled", 94),
         ])),
     },
     m::Shape {
         name: "ModifyManagedPrefixListResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("prefixList"),
-            ..member("PrefixList", 489)
+            ..member("PrefixList", 613)
         }])),
     },
     m::Shape {
@@ -8756,55 +10906,89 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupId", 683)
+                ..member("GroupId", 830)
             },
             m::Member {
                 location_name: Some("SecurityGroupRule"),
                 required: true,
-                ..member("SecurityGroupRules", 693)
+                ..member("SecurityGroupRules", 840)
             },
-            member("DryRun", 86),
+            member("DryRun", 90),
         ])),
     },
     m::Shape {
         name: "ModifySecurityGroupRulesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("return"),
-            ..member("Return", 86)
+            ..member("Return", 90)
         }])),
     },
     m::Shape {
         name: "ModifySubnetAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssignIpv6AddressOnCreation", 49),
-            member("MapPublicIpOnLaunch", 49),
+            member("AssignIpv6AddressOnCreation", 52),
+            member("MapPublicIpOnLaunch", 52),
             m::Member {
                 location_name: Some("subnetId"),
                 required: true,
-                ..member("SubnetId", 707)
+                ..member("SubnetId", 862)
             },
-            member("MapCustomerOwnedIpOnLaunch", 49),
-            member("CustomerOwnedIpv4Pool", 98),
-            member("EnableDns64", 49),
-            member("PrivateDnsHostnameTypeOnLaunch", 318),
-            member("EnableResourceNameDnsARecordOnLaunch", 49),
-            member("EnableResourceNameDnsAAAARecordOnLaunch", 49),
-            member("EnableLniAtDeviceIndex", 364),
-            member("DisableLniAtDeviceIndex", 49),
+            member("MapCustomerOwnedIpOnLaunch", 52),
+            member("CustomerOwnedIpv4Pool", 104),
+            member("EnableDns64", 52),
+            member("PrivateDnsHostnameTypeOnLaunch", 367),
+            member("EnableResourceNameDnsARecordOnLaunch", 52),
+            member("EnableResourceNameDnsAAAARecordOnLaunch", 52),
+            member("EnableLniAtDeviceIndex", 483),
+            member("DisableLniAtDeviceIndex", 52),
         ])),
     },
     m::Shape {
         name: "ModifyVpcAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("EnableDnsHostnames", 49),
-            member("EnableDnsSupport", 49),
+            member("EnableDnsHostnames", 52),
+            member("EnableDnsSupport", 52),
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 767)
+                ..member("VpcId", 935)
             },
-            member("EnableNetworkAddressUsageMetrics", 49),
+            member("EnableNetworkAddressUsageMetrics", 52),
         ])),
+    },
+    m::Shape {
+        name: "MonitorInstancesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("InstanceId"),
+                required: true,
+                ..member("InstanceIds", 418)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 90)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "MonitorInstancesResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("instancesSet"),
+            ..member("InstanceMonitorings", 440)
+        }])),
+    },
+    m::Shape {
+        name: "Monitoring",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("state"),
+            ..member("State", 660)
+        }])),
+    },
+    m::Shape {
+        name: "MonitoringState",
+        kind: m::ShapeKind::String {
+            enum_values: &["disabled", "disabling", "enabled", "pending"],
+        },
     },
     m::Shape {
         name: "NatGatewayId",
@@ -8825,31 +11009,31 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 535)
+                ..member("Associations", 667)
             },
             m::Member {
                 location_name: Some("entrySet"),
-                ..member("Entries", 537)
+                ..member("Entries", 669)
             },
             m::Member {
                 location_name: Some("default"),
-                ..member("IsDefault", 86)
+                ..member("IsDefault", 90)
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 702)
+                ..member("NetworkAclId", 857)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 857)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 702)
+                ..member("OwnerId", 857)
             },
         ])),
     },
@@ -8858,15 +11042,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclAssociationId"),
-                ..member("NetworkAclAssociationId", 702)
+                ..member("NetworkAclAssociationId", 857)
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 702)
+                ..member("NetworkAclId", 857)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 702)
+                ..member("SubnetId", 857)
             },
         ])),
     },
@@ -8877,7 +11061,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "NetworkAclAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(533),
+            member: m::ShapeId(665),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8887,42 +11071,42 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 702)
+                ..member("CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("egress"),
-                ..member("Egress", 86)
+                ..member("Egress", 90)
             },
             m::Member {
                 location_name: Some("icmpTypeCode"),
-                ..member("IcmpTypeCode", 320)
+                ..member("IcmpTypeCode", 376)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 702)
+                ..member("Ipv6CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 601)
+                ..member("PortRange", 734)
             },
             m::Member {
                 location_name: Some("protocol"),
-                ..member("Protocol", 702)
+                ..member("Protocol", 857)
             },
             m::Member {
                 location_name: Some("ruleAction"),
-                ..member("RuleAction", 674)
+                ..member("RuleAction", 814)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
-                ..member("RuleNumber", 364)
+                ..member("RuleNumber", 483)
             },
         ])),
     },
     m::Shape {
         name: "NetworkAclEntryList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(536),
+            member: m::ShapeId(668),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8934,7 +11118,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "NetworkAclIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(538),
+            member: m::ShapeId(670),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8942,7 +11126,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "NetworkAclList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(532),
+            member: m::ShapeId(664),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -8952,17 +11136,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 261)
+                ..member("Min", 287)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 261)
+                ..member("Max", 287)
             },
         ])),
     },
     m::Shape {
         name: "NetworkBandwidthGbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 261), member("Max", 261)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 287), member("Max", 287)])),
     },
     m::Shape {
         name: "NetworkCardIndex",
@@ -8973,15 +11157,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 543)
+                ..member("NetworkCardIndex", 675)
             },
             m::Member {
                 location_name: Some("networkPerformance"),
-                ..member("NetworkPerformance", 562)
+                ..member("NetworkPerformance", 694)
             },
             m::Member {
                 location_name: Some("maximumNetworkInterfaces"),
-                ..member("MaximumNetworkInterfaces", 494)
+                ..member("MaximumNetworkInterfaces", 618)
             },
             m::Member {
                 location_name: Some("additionalFlexibleNetworkInterfaces"),
@@ -8989,30 +11173,30 @@ pub static SHAPES: [m::Shape; 781] = [
             },
             m::Member {
                 location_name: Some("baselineBandwidthInGbps"),
-                ..member("BaselineBandwidthInGbps", 71)
+                ..member("BaselineBandwidthInGbps", 74)
             },
             m::Member {
                 location_name: Some("peakBandwidthInGbps"),
-                ..member("PeakBandwidthInGbps", 588)
+                ..member("PeakBandwidthInGbps", 720)
             },
             m::Member {
                 location_name: Some("defaultEnaQueueCountPerInterface"),
-                ..member("DefaultEnaQueueCountPerInterface", 151)
+                ..member("DefaultEnaQueueCountPerInterface", 162)
             },
             m::Member {
                 location_name: Some("maximumEnaQueueCount"),
-                ..member("MaximumEnaQueueCount", 499)
+                ..member("MaximumEnaQueueCount", 623)
             },
             m::Member {
                 location_name: Some("maximumEnaQueueCountPerInterface"),
-                ..member("MaximumEnaQueueCountPerInterface", 500)
+                ..member("MaximumEnaQueueCountPerInterface", 624)
             },
         ])),
     },
     m::Shape {
         name: "NetworkCardInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(544),
+            member: m::ShapeId(676),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9022,79 +11206,79 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkPerformance"),
-                ..member("NetworkPerformance", 562)
+                ..member("NetworkPerformance", 694)
             },
             m::Member {
                 location_name: Some("maximumNetworkInterfaces"),
-                ..member("MaximumNetworkInterfaces", 494)
+                ..member("MaximumNetworkInterfaces", 618)
             },
             m::Member {
                 location_name: Some("maximumNetworkCards"),
-                ..member("MaximumNetworkCards", 502)
+                ..member("MaximumNetworkCards", 626)
             },
             m::Member {
                 location_name: Some("defaultNetworkCardIndex"),
-                ..member("DefaultNetworkCardIndex", 152)
+                ..member("DefaultNetworkCardIndex", 163)
             },
             m::Member {
                 location_name: Some("networkCards"),
-                ..member("NetworkCards", 545)
+                ..member("NetworkCards", 677)
             },
             m::Member {
                 location_name: Some("ipv4AddressesPerInterface"),
-                ..member("Ipv4AddressesPerInterface", 492)
+                ..member("Ipv4AddressesPerInterface", 616)
             },
             m::Member {
                 location_name: Some("ipv6AddressesPerInterface"),
-                ..member("Ipv6AddressesPerInterface", 493)
+                ..member("Ipv6AddressesPerInterface", 617)
             },
             m::Member {
                 location_name: Some("ipv6Supported"),
-                ..member("Ipv6Supported", 386)
+                ..member("Ipv6Supported", 505)
             },
             m::Member {
                 location_name: Some("enaSupport"),
-                ..member("EnaSupport", 283)
+                ..member("EnaSupport", 323)
             },
             m::Member {
                 location_name: Some("efaSupported"),
-                ..member("EfaSupported", 272)
+                ..member("EfaSupported", 303)
             },
             m::Member {
                 location_name: Some("efaInfo"),
-                ..member("EfaInfo", 271)
+                ..member("EfaInfo", 302)
             },
             m::Member {
                 location_name: Some("encryptionInTransitSupported"),
-                ..member("EncryptionInTransitSupported", 284)
+                ..member("EncryptionInTransitSupported", 326)
             },
             m::Member {
                 location_name: Some("enaSrdSupported"),
-                ..member("EnaSrdSupported", 281)
+                ..member("EnaSrdSupported", 321)
             },
             m::Member {
                 location_name: Some("bandwidthWeightings"),
-                ..member("BandwidthWeightings", 68)
+                ..member("BandwidthWeightings", 71)
             },
             m::Member {
                 location_name: Some("flexibleEnaQueuesSupport"),
-                ..member("FlexibleEnaQueuesSupport", 292)
+                ..member("FlexibleEnaQueuesSupport", 335)
             },
             m::Member {
                 location_name: Some("connectionTrackingConfiguration"),
-                ..member("ConnectionTrackingConfiguration", 150)
+                ..member("ConnectionTrackingConfiguration", 161)
             },
             m::Member {
                 location_name: Some("secondaryNetworkSupported"),
-                ..member("SecondaryNetworkSupported", 680)
+                ..member("SecondaryNetworkSupported", 827)
             },
             m::Member {
                 location_name: Some("maximumSecondaryNetworkInterfaces"),
-                ..member("MaximumSecondaryNetworkInterfaces", 503)
+                ..member("MaximumSecondaryNetworkInterfaces", 627)
             },
             m::Member {
                 location_name: Some("ipv4AddressesPerSecondaryInterface"),
-                ..member("Ipv4AddressesPerSecondaryInterface", 377)
+                ..member("Ipv4AddressesPerSecondaryInterface", 496)
             },
         ])),
     },
@@ -9103,131 +11287,131 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 548)
+                ..member("Association", 680)
             },
             m::Member {
                 location_name: Some("attachment"),
-                ..member("Attachment", 549)
+                ..member("Attachment", 681)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 702)
+                ..member("AvailabilityZone", 857)
             },
             m::Member {
                 location_name: Some("connectionTrackingConfiguration"),
-                ..member("ConnectionTrackingConfiguration", 99)
+                ..member("ConnectionTrackingConfiguration", 105)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 702)
+                ..member("Description", 857)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 315)
+                ..member("Groups", 362)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 561)
+                ..member("InterfaceType", 693)
             },
             m::Member {
                 location_name: Some("ipv6AddressesSet"),
-                ..member("Ipv6Addresses", 556)
+                ..member("Ipv6Addresses", 688)
             },
             m::Member {
                 location_name: Some("macAddress"),
-                ..member("MacAddress", 702)
+                ..member("MacAddress", 857)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 702)
+                ..member("NetworkInterfaceId", 857)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 702)
+                ..member("OutpostArn", 857)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 702)
+                ..member("OwnerId", 857)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 702)
+                ..member("PrivateDnsName", 857)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 702)
+                ..member("PublicDnsName", 857)
             },
             m::Member {
                 location_name: Some("publicIpDnsNameOptions"),
-                ..member("PublicIpDnsNameOptions", 622)
+                ..member("PublicIpDnsNameOptions", 757)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 702)
+                ..member("PrivateIpAddress", 857)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 559)
+                ..member("PrivateIpAddresses", 691)
             },
             m::Member {
                 location_name: Some("ipv4PrefixSet"),
-                ..member("Ipv4Prefixes", 384)
+                ..member("Ipv4Prefixes", 503)
             },
             m::Member {
                 location_name: Some("ipv6PrefixSet"),
-                ..member("Ipv6Prefixes", 393)
+                ..member("Ipv6Prefixes", 512)
             },
             m::Member {
                 location_name: Some("requesterId"),
-                ..member("RequesterId", 702)
+                ..member("RequesterId", 857)
             },
             m::Member {
                 location_name: Some("requesterManaged"),
-                ..member("RequesterManaged", 86)
+                ..member("RequesterManaged", 90)
             },
             m::Member {
                 location_name: Some("sourceDestCheck"),
-                ..member("SourceDestCheck", 86)
+                ..member("SourceDestCheck", 90)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 560)
+                ..member("Status", 692)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 702)
+                ..member("SubnetId", 857)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("TagSet", 719)
+                ..member("TagSet", 875)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 857)
             },
             m::Member {
                 location_name: Some("denyAllIgwTraffic"),
-                ..member("DenyAllIgwTraffic", 86)
+                ..member("DenyAllIgwTraffic", 90)
             },
             m::Member {
                 location_name: Some("ipv6Native"),
-                ..member("Ipv6Native", 86)
+                ..member("Ipv6Native", 90)
             },
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 702)
+                ..member("Ipv6Address", 857)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 584)
+                ..member("Operator", 716)
             },
             m::Member {
                 location_name: Some("associatedSubnetSet"),
-                ..member("AssociatedSubnets", 43)
+                ..member("AssociatedSubnets", 45)
             },
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 702)
+                ..member("AvailabilityZoneId", 857)
             },
         ])),
     },
@@ -9236,31 +11420,31 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 702)
+                ..member("AllocationId", 857)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 702)
+                ..member("AssociationId", 857)
             },
             m::Member {
                 location_name: Some("ipOwnerId"),
-                ..member("IpOwnerId", 702)
+                ..member("IpOwnerId", 857)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 702)
+                ..member("PublicDnsName", 857)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 702)
+                ..member("PublicIp", 857)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 702)
+                ..member("CustomerOwnedIp", 857)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 702)
+                ..member("CarrierIp", 857)
             },
         ])),
     },
@@ -9269,43 +11453,43 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachTime"),
-                ..member("AttachTime", 147)
+                ..member("AttachTime", 158)
             },
             m::Member {
                 location_name: Some("attachmentId"),
-                ..member("AttachmentId", 702)
+                ..member("AttachmentId", 857)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 86)
+                ..member("DeleteOnTermination", 90)
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 364)
+                ..member("DeviceIndex", 483)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 364)
+                ..member("NetworkCardIndex", 483)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 702)
+                ..member("InstanceId", 857)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 702)
+                ..member("InstanceOwnerId", 857)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 48)
+                ..member("Status", 51)
             },
             m::Member {
                 location_name: Some("enaSrdSpecification"),
-                ..member("EnaSrdSpecification", 45)
+                ..member("EnaSrdSpecification", 48)
             },
             m::Member {
                 location_name: Some("enaQueueCount"),
-                ..member("EnaQueueCount", 364)
+                ..member("EnaQueueCount", 483)
             },
         ])),
     },
@@ -9314,17 +11498,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 364)
+                ..member("Min", 483)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 364)
+                ..member("Max", 483)
             },
         ])),
     },
     m::Shape {
         name: "NetworkInterfaceCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 364), member("Max", 364)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 483), member("Max", 483)])),
     },
     m::Shape {
         name: "NetworkInterfaceCreationType",
@@ -9339,7 +11523,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "NetworkInterfaceIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(553),
+            member: m::ShapeId(685),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9349,22 +11533,22 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 702)
+                ..member("Ipv6Address", 857)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 702)
+                ..member("PublicIpv6DnsName", 857)
             },
             m::Member {
                 location_name: Some("isPrimaryIpv6"),
-                ..member("IsPrimaryIpv6", 86)
+                ..member("IsPrimaryIpv6", 90)
             },
         ])),
     },
     m::Shape {
         name: "NetworkInterfaceIpv6AddressesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(555),
+            member: m::ShapeId(687),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9372,7 +11556,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "NetworkInterfaceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(547),
+            member: m::ShapeId(679),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9382,26 +11566,26 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 548)
+                ..member("Association", 680)
             },
             m::Member {
                 location_name: Some("primary"),
-                ..member("Primary", 86)
+                ..member("Primary", 90)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 702)
+                ..member("PrivateDnsName", 857)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 702)
+                ..member("PrivateIpAddress", 857)
             },
         ])),
     },
     m::Shape {
         name: "NetworkInterfacePrivateIpAddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(558),
+            member: m::ShapeId(690),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9456,11 +11640,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 563)
+                ..member("Count", 695)
             },
             m::Member {
                 location_name: Some("version"),
-                ..member("Version", 565)
+                ..member("Version", 697)
             },
         ])),
     },
@@ -9477,26 +11661,26 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 566)
+                ..member("Count", 698)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 571)
+                ..member("Name", 703)
             },
             m::Member {
                 location_name: Some("coreInfo"),
-                ..member("CoreInfo", 564)
+                ..member("CoreInfo", 696)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 569)
+                ..member("MemoryInfo", 701)
             },
         ])),
     },
     m::Shape {
         name: "NeuronDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(567),
+            member: m::ShapeId(699),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9505,7 +11689,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "NeuronDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 570)
+            ..member("SizeInMiB", 702)
         }])),
     },
     m::Shape {
@@ -9521,28 +11705,28 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("neuronDevices"),
-                ..member("NeuronDevices", 568)
+                ..member("NeuronDevices", 700)
             },
             m::Member {
                 location_name: Some("totalNeuronDeviceMemoryInMiB"),
-                ..member("TotalNeuronDeviceMemoryInMiB", 729)
+                ..member("TotalNeuronDeviceMemoryInMiB", 887)
             },
         ])),
     },
     m::Shape {
         name: "NewDhcpConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Key", 702),
+            member("Key", 857),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 744)
+                ..member("Values", 904)
             },
         ])),
     },
     m::Shape {
         name: "NewDhcpConfigurationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(573),
+            member: m::ShapeId(705),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9561,7 +11745,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "NitroTpmInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("supportedVersions"),
-            ..member("SupportedVersions", 580)
+            ..member("SupportedVersions", 712)
         }])),
     },
     m::Shape {
@@ -9577,7 +11761,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "NitroTpmSupportedVersionsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(579),
+            member: m::ShapeId(711),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9594,29 +11778,29 @@ pub static SHAPES: [m::Shape; 781] = [
     },
     m::Shape {
         name: "OperatorRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Principal", 702)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Principal", 857)])),
     },
     m::Shape {
         name: "OperatorResponse",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("managed"),
-                ..member("Managed", 86)
+                ..member("Managed", 90)
             },
             m::Member {
                 location_name: Some("principal"),
-                ..member("Principal", 702)
+                ..member("Principal", 857)
             },
             m::Member {
                 location_name: Some("hiddenByDefault"),
-                ..member("HiddenByDefault", 86)
+                ..member("HiddenByDefault", 90)
             },
         ])),
     },
     m::Shape {
         name: "OrganizationArnStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(857),
             member_location_name: Some("OrganizationArn"),
             flattened: false,
         }),
@@ -9624,7 +11808,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "OrganizationalUnitArnStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(857),
             member_location_name: Some("OrganizationalUnitArn"),
             flattened: false,
         }),
@@ -9632,7 +11816,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "OwnerStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(857),
             member_location_name: Some("Owner"),
             flattened: false,
         }),
@@ -9645,17 +11829,17 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "PerformanceFactorReference",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("instanceFamily"),
-            ..member("InstanceFamily", 702)
+            ..member("InstanceFamily", 857)
         }])),
     },
     m::Shape {
         name: "PerformanceFactorReferenceRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 702)])),
+        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 857)])),
     },
     m::Shape {
         name: "PerformanceFactorReferenceSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(589),
+            member: m::ShapeId(721),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9663,7 +11847,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "PerformanceFactorReferenceSetRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(590),
+            member: m::ShapeId(722),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9681,6 +11865,51 @@ pub static SHAPES: [m::Shape; 781] = [
         },
     },
     m::Shape {
+        name: "Placement",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("availabilityZoneId"),
+                ..member("AvailabilityZoneId", 62)
+            },
+            m::Member {
+                location_name: Some("affinity"),
+                ..member("Affinity", 857)
+            },
+            m::Member {
+                location_name: Some("groupName"),
+                ..member("GroupName", 730)
+            },
+            m::Member {
+                location_name: Some("partitionNumber"),
+                ..member("PartitionNumber", 483)
+            },
+            m::Member {
+                location_name: Some("hostId"),
+                ..member("HostId", 857)
+            },
+            m::Member {
+                location_name: Some("tenancy"),
+                ..member("Tenancy", 879)
+            },
+            m::Member {
+                location_name: Some("spreadDomain"),
+                ..member("SpreadDomain", 857)
+            },
+            m::Member {
+                location_name: Some("hostResourceGroupArn"),
+                ..member("HostResourceGroupArn", 857)
+            },
+            m::Member {
+                location_name: Some("groupId"),
+                ..member("GroupId", 728)
+            },
+            m::Member {
+                location_name: Some("availabilityZone"),
+                ..member("AvailabilityZone", 857)
+            },
+        ])),
+    },
+    m::Shape {
         name: "PlacementGroupId",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
@@ -9688,7 +11917,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "PlacementGroupInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("supportedStrategies"),
-            ..member("SupportedStrategies", 599)
+            ..member("SupportedStrategies", 732)
         }])),
     },
     m::Shape {
@@ -9704,7 +11933,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "PlacementGroupStrategyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(598),
+            member: m::ShapeId(731),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9720,11 +11949,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("from"),
-                ..member("From", 364)
+                ..member("From", 483)
             },
             m::Member {
                 location_name: Some("to"),
-                ..member("To", 364)
+                ..member("To", 483)
             },
         ])),
     },
@@ -9733,18 +11962,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("cidr"),
-                ..member("Cidr", 702)
+                ..member("Cidr", 857)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 702)
+                ..member("Description", 857)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListEntrySet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(602),
+            member: m::ShapeId(735),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9754,18 +11983,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 702)
+                ..member("Description", 857)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 702)
+                ..member("PrefixListId", 857)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(604),
+            member: m::ShapeId(737),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9802,15 +12031,40 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("hostnameType"),
-                ..member("HostnameType", 318)
+                ..member("HostnameType", 367)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsARecord"),
-                ..member("EnableResourceNameDnsARecord", 86)
+                ..member("EnableResourceNameDnsARecord", 90)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsAAAARecord"),
-                ..member("EnableResourceNameDnsAAAARecord", 86)
+                ..member("EnableResourceNameDnsAAAARecord", 90)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "PrivateDnsNameOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("HostnameType", 367),
+            member("EnableResourceNameDnsARecord", 90),
+            member("EnableResourceNameDnsAAAARecord", 90),
+        ])),
+    },
+    m::Shape {
+        name: "PrivateDnsNameOptionsResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("hostnameType"),
+                ..member("HostnameType", 367)
+            },
+            m::Member {
+                location_name: Some("enableResourceNameDnsARecord"),
+                ..member("EnableResourceNameDnsARecord", 90)
+            },
+            m::Member {
+                location_name: Some("enableResourceNameDnsAAAARecord"),
+                ..member("EnableResourceNameDnsAAAARecord", 90)
             },
         ])),
     },
@@ -9819,18 +12073,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("primary"),
-                ..member("Primary", 86)
+                ..member("Primary", 90)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 702)
+                ..member("PrivateIpAddress", 857)
             },
         ])),
     },
     m::Shape {
         name: "PrivateIpAddressSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(610),
+            member: m::ShapeId(745),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9844,15 +12098,15 @@ pub static SHAPES: [m::Shape; 781] = [
             },
             m::Member {
                 location_name: Some("sustainedClockSpeedInGhz"),
-                ..member("SustainedClockSpeedInGhz", 613)
+                ..member("SustainedClockSpeedInGhz", 748)
             },
             m::Member {
                 location_name: Some("supportedFeatures"),
-                ..member("SupportedFeatures", 714)
+                ..member("SupportedFeatures", 870)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 109)
+                ..member("Manufacturer", 116)
             },
         ])),
     },
@@ -9865,18 +12119,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("productCode"),
-                ..member("ProductCodeId", 702)
+                ..member("ProductCodeId", 857)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("ProductCodeType", 617)
+                ..member("ProductCodeType", 752)
             },
         ])),
     },
     m::Shape {
         name: "ProductCodeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(614),
+            member: m::ShapeId(749),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9884,7 +12138,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "ProductCodeStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(857),
             member_location_name: Some("ProductCode"),
             flattened: false,
         }),
@@ -9899,13 +12153,13 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "PropagatingVgw",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("gatewayId"),
-            ..member("GatewayId", 702)
+            ..member("GatewayId", 857)
         }])),
     },
     m::Shape {
         name: "PropagatingVgwList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(618),
+            member: m::ShapeId(753),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9915,15 +12169,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 702)
+                ..member("Value", 857)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 702)
+                ..member("Status", 857)
             },
             m::Member {
                 location_name: Some("reason"),
-                ..member("Reason", 702)
+                ..member("Reason", 857)
             },
         ])),
     },
@@ -9936,26 +12190,26 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dnsHostnameType"),
-                ..member("DnsHostnameType", 702)
+                ..member("DnsHostnameType", 857)
             },
             m::Member {
                 location_name: Some("publicIpv4DnsName"),
-                ..member("PublicIpv4DnsName", 702)
+                ..member("PublicIpv4DnsName", 857)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 702)
+                ..member("PublicIpv6DnsName", 857)
             },
             m::Member {
                 location_name: Some("publicDualStackDnsName"),
-                ..member("PublicDualStackDnsName", 702)
+                ..member("PublicDualStackDnsName", 857)
             },
         ])),
     },
     m::Shape {
         name: "PublicIpStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(857),
             member_location_name: Some("PublicIp"),
             flattened: false,
         }),
@@ -9963,6 +12217,20 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "RamdiskId",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "RebootInstancesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("InstanceId"),
+                required: true,
+                ..member("InstanceIds", 418)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 90)
+            },
+        ])),
     },
     m::Shape {
         name: "RebootMigrationSupport",
@@ -9975,23 +12243,23 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 702)
+                ..member("GroupId", 857)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 702)
+                ..member("PeeringStatus", 857)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 702)
+                ..member("UserId", 857)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 857)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 702)
+                ..member("VpcPeeringConnectionId", 857)
             },
         ])),
     },
@@ -10000,19 +12268,19 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 702)
+                ..member("OptInStatus", 857)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 629)
+                ..member("Geography", 765)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 702)
+                ..member("RegionName", 857)
             },
             m::Member {
                 location_name: Some("regionEndpoint"),
-                ..member("Endpoint", 702)
+                ..member("Endpoint", 857)
             },
         ])),
     },
@@ -10020,13 +12288,13 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "RegionGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 702)
+            ..member("Name", 857)
         }])),
     },
     m::Shape {
         name: "RegionGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(628),
+            member: m::ShapeId(764),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10034,7 +12302,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "RegionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(627),
+            member: m::ShapeId(763),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10042,7 +12310,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "RegionNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(857),
             member_location_name: Some("RegionName"),
             flattened: false,
         }),
@@ -10050,31 +12318,31 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "RegisterImageRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ImageLocation", 702),
+            member("ImageLocation", 857),
             m::Member {
                 location_name: Some("BillingProduct"),
-                ..member("BillingProducts", 79)
+                ..member("BillingProducts", 82)
             },
-            member("BootMode", 89),
-            member("TpmSupport", 730),
-            member("UefiData", 331),
-            member("ImdsSupport", 332),
+            member("BootMode", 93),
+            member("TpmSupport", 888),
+            member("UefiData", 387),
+            member("ImdsSupport", 388),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 721)
+                ..member("TagSpecifications", 877)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("name"),
                 required: true,
-                ..member("Name", 328)
+                ..member("Name", 384)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 324)
+                ..member("Description", 380)
             },
             m::Member {
                 location_name: Some("architecture"),
@@ -10082,31 +12350,31 @@ pub static SHAPES: [m::Shape; 781] = [
             },
             m::Member {
                 location_name: Some("kernelId"),
-                ..member("KernelId", 396)
+                ..member("KernelId", 515)
             },
             m::Member {
                 location_name: Some("ramdiskId"),
-                ..member("RamdiskId", 624)
+                ..member("RamdiskId", 759)
             },
             m::Member {
                 location_name: Some("rootDeviceName"),
-                ..member("RootDeviceName", 702)
+                ..member("RootDeviceName", 857)
             },
             m::Member {
                 location_name: Some("BlockDeviceMapping"),
-                ..member("BlockDeviceMappings", 83)
+                ..member("BlockDeviceMappings", 87)
             },
             m::Member {
                 location_name: Some("virtualizationType"),
-                ..member("VirtualizationType", 702)
+                ..member("VirtualizationType", 857)
             },
             m::Member {
                 location_name: Some("sriovNetSupport"),
-                ..member("SriovNetSupport", 702)
+                ..member("SriovNetSupport", 857)
             },
             m::Member {
                 location_name: Some("enaSupport"),
-                ..member("EnaSupport", 86)
+                ..member("EnaSupport", 90)
             },
         ])),
     },
@@ -10114,25 +12382,25 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "RegisterImageResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("imageId"),
-            ..member("ImageId", 702)
+            ..member("ImageId", 857)
         }])),
     },
     m::Shape {
         name: "ReleaseAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("AllocationId", 27),
-            member("PublicIp", 702),
-            member("NetworkBorderGroup", 702),
+            member("PublicIp", 857),
+            member("NetworkBorderGroup", 857),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
     },
     m::Shape {
         name: "RemovePrefixListEntries",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(636),
+            member: m::ShapeId(772),
             member_location_name: None,
             flattened: false,
         }),
@@ -10141,7 +12409,27 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "RemovePrefixListEntry",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Cidr", 702)
+            ..member("Cidr", 857)
+        }])),
+    },
+    m::Shape {
+        name: "ReplaceIamInstanceProfileAssociationRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("IamInstanceProfile", 375)
+            },
+            m::Member {
+                required: true,
+                ..member("AssociationId", 372)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ReplaceIamInstanceProfileAssociationResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("iamInstanceProfileAssociation"),
+            ..member("IamInstanceProfileAssociation", 371)
         }])),
     },
     m::Shape {
@@ -10149,17 +12437,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 534)
+                ..member("AssociationId", 666)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 538)
+                ..member("NetworkAclId", 670)
             },
         ])),
     },
@@ -10167,7 +12455,7 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "ReplaceNetworkAclAssociationResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("newAssociationId"),
-            ..member("NewAssociationId", 702)
+            ..member("NewAssociationId", 857)
         }])),
     },
     m::Shape {
@@ -10175,102 +12463,102 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 538)
+                ..member("NetworkAclId", 670)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
                 required: true,
-                ..member("RuleNumber", 364)
+                ..member("RuleNumber", 483)
             },
             m::Member {
                 location_name: Some("protocol"),
                 required: true,
-                ..member("Protocol", 702)
+                ..member("Protocol", 857)
             },
             m::Member {
                 location_name: Some("ruleAction"),
                 required: true,
-                ..member("RuleAction", 674)
+                ..member("RuleAction", 814)
             },
             m::Member {
                 location_name: Some("egress"),
                 required: true,
-                ..member("Egress", 86)
+                ..member("Egress", 90)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 702)
+                ..member("CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 702)
+                ..member("Ipv6CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("Icmp"),
-                ..member("IcmpTypeCode", 320)
+                ..member("IcmpTypeCode", 376)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 601)
+                ..member("PortRange", 734)
             },
         ])),
     },
     m::Shape {
         name: "ReplaceRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 607),
-            member("VpcEndpointId", 766),
-            member("LocalTarget", 86),
-            member("TransitGatewayId", 731),
-            member("LocalGatewayId", 481),
-            member("CarrierGatewayId", 97),
-            member("CoreNetworkArn", 107),
-            member("OdbNetworkArn", 581),
+            member("DestinationPrefixListId", 740),
+            member("VpcEndpointId", 934),
+            member("LocalTarget", 90),
+            member("TransitGatewayId", 889),
+            member("LocalGatewayId", 605),
+            member("CarrierGatewayId", 103),
+            member("CoreNetworkArn", 114),
+            member("OdbNetworkArn", 713),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 671)
+                ..member("RouteTableId", 811)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 702)
+                ..member("DestinationCidrBlock", 857)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 661)
+                ..member("GatewayId", 801)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 702)
+                ..member("DestinationIpv6CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 273)
+                ..member("EgressOnlyInternetGatewayId", 304)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 347)
+                ..member("InstanceId", 417)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 553)
+                ..member("NetworkInterfaceId", 685)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 772)
+                ..member("VpcPeeringConnectionId", 940)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 529)
+                ..member("NatGatewayId", 661)
             },
         ])),
     },
@@ -10279,17 +12567,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 667)
+                ..member("AssociationId", 807)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 671)
+                ..member("RouteTableId", 811)
             },
         ])),
     },
@@ -10298,18 +12586,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("newAssociationId"),
-                ..member("NewAssociationId", 702)
+                ..member("NewAssociationId", 857)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 669)
+                ..member("AssociationState", 809)
             },
         ])),
     },
     m::Shape {
         name: "RequestInstanceTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(358),
+            member: m::ShapeId(477),
             member_location_name: None,
             flattened: false,
         }),
@@ -10317,68 +12605,101 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "RequestLaunchTemplateData",
         kind: m::ShapeKind::Structure(structure(&[
-            member("KernelId", 396),
-            member("EbsOptimized", 86),
-            member("IamInstanceProfile", 437),
+            member("KernelId", 515),
+            member("EbsOptimized", 90),
+            member("IamInstanceProfile", 556),
             m::Member {
                 location_name: Some("BlockDeviceMapping"),
-                ..member("BlockDeviceMappings", 416)
+                ..member("BlockDeviceMappings", 535)
             },
             m::Member {
                 location_name: Some("NetworkInterface"),
-                ..member("NetworkInterfaces", 453)
+                ..member("NetworkInterfaces", 572)
             },
-            member("ImageId", 325),
-            member("InstanceType", 358),
-            member("KeyName", 404),
-            member("Monitoring", 480),
-            member("Placement", 467),
-            member("RamDiskId", 624),
-            member("DisableApiTermination", 86),
-            member("InstanceInitiatedShutdownBehavior", 697),
-            member("UserData", 695),
+            member("ImageId", 381),
+            member("InstanceType", 477),
+            member("KeyName", 523),
+            member("Monitoring", 600),
+            member("Placement", 586),
+            member("RamDiskId", 759),
+            member("DisableApiTermination", 90),
+            member("InstanceInitiatedShutdownBehavior", 844),
+            member("UserData", 842),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 476)
+                ..member("TagSpecifications", 596)
             },
             m::Member {
                 location_name: Some("ElasticGpuSpecification"),
-                ..member("ElasticGpuSpecifications", 276)
+                ..member("ElasticGpuSpecifications", 310)
             },
             m::Member {
                 location_name: Some("ElasticInferenceAccelerator"),
-                ..member("ElasticInferenceAccelerators", 425)
+                ..member("ElasticInferenceAccelerators", 544)
             },
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("SecurityGroupIds", 684)
+                ..member("SecurityGroupIds", 831)
             },
             m::Member {
                 location_name: Some("SecurityGroup"),
-                ..member("SecurityGroups", 694)
+                ..member("SecurityGroups", 841)
             },
-            member("InstanceMarketOptions", 443),
-            member("CreditSpecification", 143),
-            member("CpuOptions", 420),
-            member("CapacityReservationSpecification", 417),
+            member("InstanceMarketOptions", 562),
+            member("CreditSpecification", 154),
+            member("CpuOptions", 539),
+            member("CapacityReservationSpecification", 536),
             m::Member {
                 location_name: Some("LicenseSpecification"),
-                ..member("LicenseSpecifications", 461)
+                ..member("LicenseSpecifications", 580)
             },
-            member("HibernationOptions", 434),
-            member("MetadataOptions", 446),
-            member("EnclaveOptions", 431),
-            member("InstanceRequirements", 354),
-            member("PrivateDnsNameOptions", 469),
-            member("MaintenanceOptions", 441),
-            member("DisableApiStop", 86),
-            member("Operator", 583),
-            member("NetworkPerformanceOptions", 465),
+            member("HibernationOptions", 553),
+            member("MetadataOptions", 565),
+            member("EnclaveOptions", 550),
+            member("InstanceRequirements", 453),
+            member("PrivateDnsNameOptions", 588),
+            member("MaintenanceOptions", 560),
+            member("DisableApiStop", 90),
+            member("Operator", 715),
+            member("NetworkPerformanceOptions", 584),
             m::Member {
                 location_name: Some("SecondaryInterface"),
-                ..member("SecondaryInterfaces", 457)
+                ..member("SecondaryInterfaces", 576)
             },
         ])),
+    },
+    m::Shape {
+        name: "Reservation",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("reservationId"),
+                ..member("ReservationId", 857)
+            },
+            m::Member {
+                location_name: Some("ownerId"),
+                ..member("OwnerId", 857)
+            },
+            m::Member {
+                location_name: Some("requesterId"),
+                ..member("RequesterId", 857)
+            },
+            m::Member {
+                location_name: Some("groupSet"),
+                ..member("Groups", 362)
+            },
+            m::Member {
+                location_name: Some("instancesSet"),
+                ..member("Instances", 429)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ReservationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(783),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "ResetImageAttributeName",
@@ -10391,15 +12712,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 645)
+                ..member("Attribute", 785)
             },
             m::Member {
                 required: true,
-                ..member("ImageId", 325)
+                ..member("ImageId", 381)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -10410,7 +12731,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "ResourceIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(722),
+            member: m::ShapeId(878),
             member_location_name: None,
             flattened: false,
         }),
@@ -10535,11 +12856,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 432)
+                ..member("Code", 551)
             },
             m::Member {
                 location_name: Some("message"),
-                ..member("Message", 702)
+                ..member("Message", 857)
             },
         ])),
     },
@@ -10548,139 +12869,139 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("kernelId"),
-                ..member("KernelId", 702)
+                ..member("KernelId", 857)
             },
             m::Member {
                 location_name: Some("ebsOptimized"),
-                ..member("EbsOptimized", 86)
+                ..member("EbsOptimized", 90)
             },
             m::Member {
                 location_name: Some("iamInstanceProfile"),
-                ..member("IamInstanceProfile", 436)
+                ..member("IamInstanceProfile", 555)
             },
             m::Member {
                 location_name: Some("blockDeviceMappingSet"),
-                ..member("BlockDeviceMappings", 414)
+                ..member("BlockDeviceMappings", 533)
             },
             m::Member {
                 location_name: Some("networkInterfaceSet"),
-                ..member("NetworkInterfaces", 451)
+                ..member("NetworkInterfaces", 570)
             },
             m::Member {
                 location_name: Some("imageId"),
-                ..member("ImageId", 702)
+                ..member("ImageId", 857)
             },
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 358)
+                ..member("InstanceType", 477)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 702)
+                ..member("KeyName", 857)
             },
             m::Member {
                 location_name: Some("monitoring"),
-                ..member("Monitoring", 479)
+                ..member("Monitoring", 599)
             },
             m::Member {
                 location_name: Some("placement"),
-                ..member("Placement", 466)
+                ..member("Placement", 585)
             },
             m::Member {
                 location_name: Some("ramDiskId"),
-                ..member("RamDiskId", 702)
+                ..member("RamDiskId", 857)
             },
             m::Member {
                 location_name: Some("disableApiTermination"),
-                ..member("DisableApiTermination", 86)
+                ..member("DisableApiTermination", 90)
             },
             m::Member {
                 location_name: Some("instanceInitiatedShutdownBehavior"),
-                ..member("InstanceInitiatedShutdownBehavior", 697)
+                ..member("InstanceInitiatedShutdownBehavior", 844)
             },
             m::Member {
                 location_name: Some("userData"),
-                ..member("UserData", 695)
+                ..member("UserData", 842)
             },
             m::Member {
                 location_name: Some("tagSpecificationSet"),
-                ..member("TagSpecifications", 474)
+                ..member("TagSpecifications", 594)
             },
             m::Member {
                 location_name: Some("elasticGpuSpecificationSet"),
-                ..member("ElasticGpuSpecifications", 278)
+                ..member("ElasticGpuSpecifications", 312)
             },
             m::Member {
                 location_name: Some("elasticInferenceAcceleratorSet"),
-                ..member("ElasticInferenceAccelerators", 427)
+                ..member("ElasticInferenceAccelerators", 546)
             },
             m::Member {
                 location_name: Some("securityGroupIdSet"),
-                ..member("SecurityGroupIds", 744)
+                ..member("SecurityGroupIds", 904)
             },
             m::Member {
                 location_name: Some("securityGroupSet"),
-                ..member("SecurityGroups", 744)
+                ..member("SecurityGroups", 904)
             },
             m::Member {
                 location_name: Some("instanceMarketOptions"),
-                ..member("InstanceMarketOptions", 442)
+                ..member("InstanceMarketOptions", 561)
             },
             m::Member {
                 location_name: Some("creditSpecification"),
-                ..member("CreditSpecification", 142)
+                ..member("CreditSpecification", 153)
             },
             m::Member {
                 location_name: Some("cpuOptions"),
-                ..member("CpuOptions", 419)
+                ..member("CpuOptions", 538)
             },
             m::Member {
                 location_name: Some("capacityReservationSpecification"),
-                ..member("CapacityReservationSpecification", 418)
+                ..member("CapacityReservationSpecification", 537)
             },
             m::Member {
                 location_name: Some("licenseSet"),
-                ..member("LicenseSpecifications", 460)
+                ..member("LicenseSpecifications", 579)
             },
             m::Member {
                 location_name: Some("hibernationOptions"),
-                ..member("HibernationOptions", 433)
+                ..member("HibernationOptions", 552)
             },
             m::Member {
                 location_name: Some("metadataOptions"),
-                ..member("MetadataOptions", 445)
+                ..member("MetadataOptions", 564)
             },
             m::Member {
                 location_name: Some("enclaveOptions"),
-                ..member("EnclaveOptions", 430)
+                ..member("EnclaveOptions", 549)
             },
             m::Member {
                 location_name: Some("instanceRequirements"),
-                ..member("InstanceRequirements", 353)
+                ..member("InstanceRequirements", 452)
             },
             m::Member {
                 location_name: Some("privateDnsNameOptions"),
-                ..member("PrivateDnsNameOptions", 468)
+                ..member("PrivateDnsNameOptions", 587)
             },
             m::Member {
                 location_name: Some("maintenanceOptions"),
-                ..member("MaintenanceOptions", 440)
+                ..member("MaintenanceOptions", 559)
             },
             m::Member {
                 location_name: Some("disableApiStop"),
-                ..member("DisableApiStop", 86)
+                ..member("DisableApiStop", 90)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 584)
+                ..member("Operator", 716)
             },
             m::Member {
                 location_name: Some("networkPerformanceOptions"),
-                ..member("NetworkPerformanceOptions", 464)
+                ..member("NetworkPerformanceOptions", 583)
             },
             m::Member {
                 location_name: Some("secondaryInterfaceSet"),
-                ..member("SecondaryInterfaces", 455)
+                ..member("SecondaryInterfaces", 574)
             },
         ])),
     },
@@ -10689,44 +13010,44 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 689)
+                ..member("SecurityGroupRuleIds", 836)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 683)
+                ..member("GroupId", 830)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 702)
+                ..member("SourceSecurityGroupName", 857)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 702)
+                ..member("SourceSecurityGroupOwnerId", 857)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 702)
+                ..member("IpProtocol", 857)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 364)
+                ..member("FromPort", 483)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 364)
+                ..member("ToPort", 483)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 702)
+                ..member("CidrIp", 857)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 372)
+                ..member("IpPermissions", 491)
             },
         ])),
     },
@@ -10735,37 +13056,37 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 86)
+                ..member("Return", 90)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 372)
+                ..member("UnknownIpPermissions", 491)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 657)
+                ..member("RevokedSecurityGroupRules", 797)
             },
         ])),
     },
     m::Shape {
         name: "RevokeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 702),
-            member("FromPort", 364),
-            member("GroupId", 683),
-            member("GroupName", 686),
-            member("IpPermissions", 372),
-            member("IpProtocol", 702),
-            member("SourceSecurityGroupName", 702),
-            member("SourceSecurityGroupOwnerId", 702),
-            member("ToPort", 364),
+            member("CidrIp", 857),
+            member("FromPort", 483),
+            member("GroupId", 830),
+            member("GroupName", 833),
+            member("IpPermissions", 491),
+            member("IpProtocol", 857),
+            member("SourceSecurityGroupName", 857),
+            member("SourceSecurityGroupOwnerId", 857),
+            member("ToPort", 483),
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 689)
+                ..member("SecurityGroupRuleIds", 836)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 86)
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -10774,15 +13095,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 86)
+                ..member("Return", 90)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 372)
+                ..member("UnknownIpPermissions", 491)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 657)
+                ..member("RevokedSecurityGroupRules", 797)
             },
         ])),
     },
@@ -10791,54 +13112,54 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 688)
+                ..member("SecurityGroupRuleId", 835)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 683)
+                ..member("GroupId", 830)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 86)
+                ..member("IsEgress", 90)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 702)
+                ..member("IpProtocol", 857)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 364)
+                ..member("FromPort", 483)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 364)
+                ..member("ToPort", 483)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 702)
+                ..member("CidrIpv4", 857)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 702)
+                ..member("CidrIpv6", 857)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 607)
+                ..member("PrefixListId", 740)
             },
             m::Member {
                 location_name: Some("referencedGroupId"),
-                ..member("ReferencedGroupId", 683)
+                ..member("ReferencedGroupId", 830)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 702)
+                ..member("Description", 857)
             },
         ])),
     },
     m::Shape {
         name: "RevokedSecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(656),
+            member: m::ShapeId(796),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10852,7 +13173,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "RootDeviceTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(658),
+            member: m::ShapeId(798),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10862,75 +13183,75 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 702)
+                ..member("DestinationCidrBlock", 857)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 702)
+                ..member("DestinationIpv6CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("destinationPrefixListId"),
-                ..member("DestinationPrefixListId", 702)
+                ..member("DestinationPrefixListId", 857)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 702)
+                ..member("EgressOnlyInternetGatewayId", 857)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 702)
+                ..member("GatewayId", 857)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 702)
+                ..member("InstanceId", 857)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 702)
+                ..member("InstanceOwnerId", 857)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 702)
+                ..member("NatGatewayId", 857)
             },
             m::Member {
                 location_name: Some("transitGatewayId"),
-                ..member("TransitGatewayId", 702)
+                ..member("TransitGatewayId", 857)
             },
             m::Member {
                 location_name: Some("localGatewayId"),
-                ..member("LocalGatewayId", 702)
+                ..member("LocalGatewayId", 857)
             },
             m::Member {
                 location_name: Some("carrierGatewayId"),
-                ..member("CarrierGatewayId", 97)
+                ..member("CarrierGatewayId", 103)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 702)
+                ..member("NetworkInterfaceId", 857)
             },
             m::Member {
                 location_name: Some("origin"),
-                ..member("Origin", 663)
+                ..member("Origin", 803)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 664)
+                ..member("State", 804)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 702)
+                ..member("VpcPeeringConnectionId", 857)
             },
             m::Member {
                 location_name: Some("coreNetworkArn"),
-                ..member("CoreNetworkArn", 107)
+                ..member("CoreNetworkArn", 114)
             },
             m::Member {
                 location_name: Some("odbNetworkArn"),
-                ..member("OdbNetworkArn", 581)
+                ..member("OdbNetworkArn", 713)
             },
             m::Member {
                 location_name: Some("ipAddress"),
-                ..member("IpAddress", 702)
+                ..member("IpAddress", 857)
             },
         ])),
     },
@@ -10941,7 +13262,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "RouteList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(660),
+            member: m::ShapeId(800),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10968,31 +13289,31 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 668)
+                ..member("Associations", 808)
             },
             m::Member {
                 location_name: Some("propagatingVgwSet"),
-                ..member("PropagatingVgws", 619)
+                ..member("PropagatingVgws", 754)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 702)
+                ..member("RouteTableId", 857)
             },
             m::Member {
                 location_name: Some("routeSet"),
-                ..member("Routes", 662)
+                ..member("Routes", 802)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 857)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 702)
+                ..member("OwnerId", 857)
             },
         ])),
     },
@@ -11001,31 +13322,31 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("main"),
-                ..member("Main", 86)
+                ..member("Main", 90)
             },
             m::Member {
                 location_name: Some("routeTableAssociationId"),
-                ..member("RouteTableAssociationId", 702)
+                ..member("RouteTableAssociationId", 857)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 702)
+                ..member("RouteTableId", 857)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 702)
+                ..member("SubnetId", 857)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 702)
+                ..member("GatewayId", 857)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 702)
+                ..member("PublicIpv4Pool", 857)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 669)
+                ..member("AssociationState", 809)
             },
         ])),
     },
@@ -11036,7 +13357,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "RouteTableAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(666),
+            member: m::ShapeId(806),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11046,11 +13367,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 670)
+                ..member("State", 810)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 702)
+                ..member("StatusMessage", 857)
             },
         ])),
     },
@@ -11073,7 +13394,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "RouteTableIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(671),
+            member: m::ShapeId(811),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11081,7 +13402,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "RouteTableList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(665),
+            member: m::ShapeId(805),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11093,16 +13414,145 @@ pub static SHAPES: [m::Shape; 781] = [
         },
     },
     m::Shape {
+        name: "RunInstancesMonitoringEnabled",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("enabled"),
+            required: true,
+            ..member("Enabled", 90)
+        }])),
+    },
+    m::Shape {
+        name: "RunInstancesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("BlockDeviceMapping"),
+                ..member("BlockDeviceMappings", 87)
+            },
+            member("ImageId", 381),
+            member("InstanceType", 477),
+            member("Ipv6AddressCount", 483),
+            m::Member {
+                location_name: Some("Ipv6Address"),
+                ..member("Ipv6Addresses", 423)
+            },
+            member("KernelId", 515),
+            member("KeyName", 523),
+            m::Member {
+                required: true,
+                ..member("MaxCount", 483)
+            },
+            m::Member {
+                required: true,
+                ..member("MinCount", 483)
+            },
+            member("Monitoring", 815),
+            member("Placement", 727),
+            member("RamdiskId", 759),
+            m::Member {
+                location_name: Some("SecurityGroupId"),
+                ..member("SecurityGroupIds", 831)
+            },
+            m::Member {
+                location_name: Some("SecurityGroup"),
+                ..member("SecurityGroups", 841)
+            },
+            member("SubnetId", 862),
+            member("UserData", 817),
+            member("ElasticGpuSpecification", 313),
+            m::Member {
+                location_name: Some("ElasticInferenceAccelerator"),
+                ..member("ElasticInferenceAccelerators", 318)
+            },
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 877)
+            },
+            member("LaunchTemplate", 590),
+            member("InstanceMarketOptions", 432),
+            member("CreditSpecification", 154),
+            member("CpuOptions", 119),
+            member("CapacityReservationSpecification", 99),
+            member("HibernationOptions", 366),
+            m::Member {
+                location_name: Some("LicenseSpecification"),
+                ..member("LicenseSpecifications", 604)
+            },
+            member("MetadataOptions", 434),
+            member("EnclaveOptions", 325),
+            member("PrivateDnsNameOptions", 743),
+            member("MaintenanceOptions", 431),
+            member("DisableApiStop", 90),
+            member("EnablePrimaryIpv6", 90),
+            member("NetworkPerformanceOptions", 448),
+            member("Operator", 715),
+            m::Member {
+                location_name: Some("SecondaryInterface"),
+                ..member("SecondaryInterfaces", 461)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 90)
+            },
+            m::Member {
+                location_name: Some("disableApiTermination"),
+                ..member("DisableApiTermination", 90)
+            },
+            m::Member {
+                location_name: Some("instanceInitiatedShutdownBehavior"),
+                ..member("InstanceInitiatedShutdownBehavior", 844)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 857)
+            },
+            m::Member {
+                location_name: Some("clientToken"),
+                idempotency_token: true,
+                ..member("ClientToken", 857)
+            },
+            m::Member {
+                location_name: Some("additionalInfo"),
+                ..member("AdditionalInfo", 857)
+            },
+            m::Member {
+                location_name: Some("networkInterface"),
+                ..member("NetworkInterfaces", 446)
+            },
+            m::Member {
+                location_name: Some("iamInstanceProfile"),
+                ..member("IamInstanceProfile", 375)
+            },
+            m::Member {
+                location_name: Some("ebsOptimized"),
+                ..member("EbsOptimized", 90)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "RunInstancesUserData",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "SSEType",
+        kind: m::ShapeKind::String {
+            enum_values: &["sse-ebs", "sse-kms", "none"],
+        },
+    },
+    m::Shape {
+        name: "SecondaryInterfaceId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "SecondaryInterfacePrivateIpAddressSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("privateIpAddress"),
-            ..member("PrivateIpAddress", 702)
+            ..member("PrivateIpAddress", 857)
         }])),
     },
     m::Shape {
         name: "SecondaryInterfacePrivateIpAddressSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(675),
+            member: m::ShapeId(820),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11110,20 +13560,30 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "SecondaryInterfacePrivateIpAddressSpecificationListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(678),
+            member: m::ShapeId(823),
             member_location_name: Some("SecondaryInterfacePrivateIpAddressSpecification"),
             flattened: false,
         }),
     },
     m::Shape {
         name: "SecondaryInterfacePrivateIpAddressSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("PrivateIpAddress", 702)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PrivateIpAddress", 857)])),
+    },
+    m::Shape {
+        name: "SecondaryInterfaceStatus",
+        kind: m::ShapeKind::String {
+            enum_values: &["available", "in-use"],
+        },
     },
     m::Shape {
         name: "SecondaryInterfaceType",
         kind: m::ShapeKind::String {
             enum_values: &["secondary"],
         },
+    },
+    m::Shape {
+        name: "SecondaryNetworkId",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "SecondaryNetworkSupportedFlag",
@@ -11138,39 +13598,39 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 702)
+                ..member("GroupId", 857)
             },
             m::Member {
                 location_name: Some("ipPermissionsEgress"),
-                ..member("IpPermissionsEgress", 372)
+                ..member("IpPermissionsEgress", 491)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 857)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 702)
+                ..member("SecurityGroupArn", 857)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 702)
+                ..member("OwnerId", 857)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 702)
+                ..member("GroupName", 857)
             },
             m::Member {
                 location_name: Some("groupDescription"),
-                ..member("Description", 702)
+                ..member("Description", 857)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 372)
+                ..member("IpPermissions", 491)
             },
         ])),
     },
@@ -11181,7 +13641,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "SecurityGroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(683),
+            member: m::ShapeId(830),
             member_location_name: Some("SecurityGroupId"),
             flattened: false,
         }),
@@ -11189,7 +13649,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "SecurityGroupList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(682),
+            member: m::ShapeId(829),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11203,59 +13663,59 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 688)
+                ..member("SecurityGroupRuleId", 835)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 683)
+                ..member("GroupId", 830)
             },
             m::Member {
                 location_name: Some("groupOwnerId"),
-                ..member("GroupOwnerId", 702)
+                ..member("GroupOwnerId", 857)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 86)
+                ..member("IsEgress", 90)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 702)
+                ..member("IpProtocol", 857)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 364)
+                ..member("FromPort", 483)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 364)
+                ..member("ToPort", 483)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 702)
+                ..member("CidrIpv4", 857)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 702)
+                ..member("CidrIpv6", 857)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 607)
+                ..member("PrefixListId", 740)
             },
             m::Member {
                 location_name: Some("referencedGroupInfo"),
-                ..member("ReferencedGroupInfo", 626)
+                ..member("ReferencedGroupInfo", 762)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 702)
+                ..member("Description", 857)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("securityGroupRuleArn"),
-                ..member("SecurityGroupRuleArn", 702)
+                ..member("SecurityGroupRuleArn", 857)
             },
         ])),
     },
@@ -11266,7 +13726,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "SecurityGroupRuleIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(857),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11274,7 +13734,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "SecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(687),
+            member: m::ShapeId(834),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11282,14 +13742,14 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "SecurityGroupRuleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("IpProtocol", 702),
-            member("FromPort", 364),
-            member("ToPort", 364),
-            member("CidrIpv4", 702),
-            member("CidrIpv6", 702),
-            member("PrefixListId", 607),
-            member("ReferencedGroupId", 683),
-            member("Description", 702),
+            member("IpProtocol", 857),
+            member("FromPort", 483),
+            member("ToPort", 483),
+            member("CidrIpv4", 857),
+            member("CidrIpv6", 857),
+            member("PrefixListId", 740),
+            member("ReferencedGroupId", 830),
+            member("Description", 857),
         ])),
     },
     m::Shape {
@@ -11297,15 +13757,15 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SecurityGroupRuleId", 688)
+                ..member("SecurityGroupRuleId", 835)
             },
-            member("SecurityGroupRule", 691),
+            member("SecurityGroupRule", 838),
         ])),
     },
     m::Shape {
         name: "SecurityGroupRuleUpdateList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(692),
+            member: m::ShapeId(839),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11313,7 +13773,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "SecurityGroupStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(686),
+            member: m::ShapeId(833),
             member_location_name: Some("SecurityGroup"),
             flattened: false,
         }),
@@ -11339,6 +13799,12 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "SnapshotLocationEnum",
+        kind: m::ShapeKind::String {
+            enum_values: &["regional", "local"],
+        },
+    },
+    m::Shape {
         name: "SnapshotReturnCodes",
         kind: m::ShapeKind::String {
             enum_values: &[
@@ -11357,17 +13823,91 @@ pub static SHAPES: [m::Shape; 781] = [
         },
     },
     m::Shape {
+        name: "SpotMarketOptions",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("MaxPrice", 857),
+            member("SpotInstanceType", 848),
+            member("BlockDurationMinutes", 483),
+            member("ValidUntil", 158),
+            member("InstanceInterruptionBehavior", 419),
+        ])),
+    },
+    m::Shape {
+        name: "StartInstancesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("InstanceId"),
+                required: true,
+                ..member("InstanceIds", 418)
+            },
+            m::Member {
+                location_name: Some("additionalInfo"),
+                ..member("AdditionalInfo", 857)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 90)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "StartInstancesResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("instancesSet"),
+            ..member("StartingInstances", 465)
+        }])),
+    },
+    m::Shape {
         name: "StateReason",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 702)
+                ..member("Code", 857)
             },
             m::Member {
                 location_name: Some("message"),
-                ..member("Message", 702)
+                ..member("Message", 857)
             },
         ])),
+    },
+    m::Shape {
+        name: "StatusName",
+        kind: m::ShapeKind::String {
+            enum_values: &["reachability"],
+        },
+    },
+    m::Shape {
+        name: "StatusType",
+        kind: m::ShapeKind::String {
+            enum_values: &["passed", "failed", "insufficient-data", "initializing"],
+        },
+    },
+    m::Shape {
+        name: "StopInstancesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("InstanceId"),
+                required: true,
+                ..member("InstanceIds", 418)
+            },
+            member("Hibernate", 90),
+            member("SkipOsShutdown", 90),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 90)
+            },
+            m::Member {
+                location_name: Some("force"),
+                ..member("Force", 90)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "StopInstancesResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("instancesSet"),
+            ..member("StoppingInstances", 465)
+        }])),
     },
     m::Shape {
         name: "String",
@@ -11378,95 +13918,95 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 702)
+                ..member("AvailabilityZoneId", 857)
             },
             m::Member {
                 location_name: Some("enableLniAtDeviceIndex"),
-                ..member("EnableLniAtDeviceIndex", 364)
+                ..member("EnableLniAtDeviceIndex", 483)
             },
             m::Member {
                 location_name: Some("mapCustomerOwnedIpOnLaunch"),
-                ..member("MapCustomerOwnedIpOnLaunch", 86)
+                ..member("MapCustomerOwnedIpOnLaunch", 90)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 98)
+                ..member("CustomerOwnedIpv4Pool", 104)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 702)
+                ..member("OwnerId", 857)
             },
             m::Member {
                 location_name: Some("assignIpv6AddressOnCreation"),
-                ..member("AssignIpv6AddressOnCreation", 86)
+                ..member("AssignIpv6AddressOnCreation", 90)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 710)
+                ..member("Ipv6CidrBlockAssociationSet", 865)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("subnetArn"),
-                ..member("SubnetArn", 702)
+                ..member("SubnetArn", 857)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 702)
+                ..member("OutpostArn", 857)
             },
             m::Member {
                 location_name: Some("enableDns64"),
-                ..member("EnableDns64", 86)
+                ..member("EnableDns64", 90)
             },
             m::Member {
                 location_name: Some("ipv6Native"),
-                ..member("Ipv6Native", 86)
+                ..member("Ipv6Native", 90)
             },
             m::Member {
                 location_name: Some("privateDnsNameOptionsOnLaunch"),
-                ..member("PrivateDnsNameOptionsOnLaunch", 609)
+                ..member("PrivateDnsNameOptionsOnLaunch", 742)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
-                ..member("BlockPublicAccessStates", 85)
+                ..member("BlockPublicAccessStates", 89)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 702)
+                ..member("Type", 857)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 702)
+                ..member("SubnetId", 857)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 712)
+                ..member("State", 867)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 857)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 702)
+                ..member("CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("availableIpAddressCount"),
-                ..member("AvailableIpAddressCount", 364)
+                ..member("AvailableIpAddressCount", 483)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 702)
+                ..member("AvailabilityZone", 857)
             },
             m::Member {
                 location_name: Some("defaultForAz"),
-                ..member("DefaultForAz", 86)
+                ..member("DefaultForAz", 90)
             },
             m::Member {
                 location_name: Some("mapPublicIpOnLaunch"),
-                ..member("MapPublicIpOnLaunch", 86)
+                ..member("MapPublicIpOnLaunch", 90)
             },
         ])),
     },
@@ -11479,11 +14019,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 706)
+                ..member("State", 861)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 702)
+                ..member("StatusMessage", 857)
             },
         ])),
     },
@@ -11507,7 +14047,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "SubnetIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(707),
+            member: m::ShapeId(862),
             member_location_name: Some("SubnetId"),
             flattened: false,
         }),
@@ -11517,30 +14057,30 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 704)
+                ..member("AssociationId", 859)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 702)
+                ..member("Ipv6CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 705)
+                ..member("Ipv6CidrBlockState", 860)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 385)
+                ..member("Ipv6AddressAttribute", 504)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 375)
+                ..member("IpSource", 494)
             },
         ])),
     },
     m::Shape {
         name: "SubnetIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(709),
+            member: m::ShapeId(864),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11548,7 +14088,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "SubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(703),
+            member: m::ShapeId(858),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11566,6 +14106,18 @@ pub static SHAPES: [m::Shape; 781] = [
         },
     },
     m::Shape {
+        name: "SummaryStatus",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "ok",
+                "impaired",
+                "insufficient-data",
+                "not-applicable",
+                "initializing",
+            ],
+        },
+    },
+    m::Shape {
         name: "SupportedAdditionalProcessorFeature",
         kind: m::ShapeKind::String {
             enum_values: &["amd-sev-snp", "nested-virtualization"],
@@ -11574,7 +14126,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "SupportedAdditionalProcessorFeatureList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(713),
+            member: m::ShapeId(869),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11588,11 +14140,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 702)
+                ..member("Key", 857)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 702)
+                ..member("Value", 857)
             },
         ])),
     },
@@ -11601,26 +14153,26 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 702)
+                ..member("Key", 857)
             },
             m::Member {
                 location_name: Some("resourceId"),
-                ..member("ResourceId", 702)
+                ..member("ResourceId", 857)
             },
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 649)
+                ..member("ResourceType", 789)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 702)
+                ..member("Value", 857)
             },
         ])),
     },
     m::Shape {
         name: "TagDescriptionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(717),
+            member: m::ShapeId(873),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11628,7 +14180,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(716),
+            member: m::ShapeId(872),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11638,18 +14190,18 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 649)
+                ..member("ResourceType", 789)
             },
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 719)
+                ..member("Tags", 875)
             },
         ])),
     },
     m::Shape {
         name: "TagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(720),
+            member: m::ShapeId(876),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11665,13 +14217,36 @@ pub static SHAPES: [m::Shape; 781] = [
         },
     },
     m::Shape {
+        name: "TerminateInstancesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("InstanceId"),
+                required: true,
+                ..member("InstanceIds", 418)
+            },
+            member("Force", 90),
+            member("SkipOsShutdown", 90),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 90)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "TerminateInstancesResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("instancesSet"),
+            ..member("TerminatingInstances", 465)
+        }])),
+    },
+    m::Shape {
         name: "ThreadsPerCore",
         kind: m::ShapeKind::Integer,
     },
     m::Shape {
         name: "ThreadsPerCoreList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(724),
+            member: m::ShapeId(882),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11681,17 +14256,17 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 261)
+                ..member("Min", 287)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 261)
+                ..member("Max", 287)
             },
         ])),
     },
     m::Shape {
         name: "TotalLocalStorageGBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 261), member("Max", 261)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 287), member("Max", 287)])),
     },
     m::Shape {
         name: "TotalMediaMemory",
@@ -11712,6 +14287,27 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "UnmonitorInstancesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("InstanceId"),
+                required: true,
+                ..member("InstanceIds", 418)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 90)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "UnmonitorInstancesResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("instancesSet"),
+            ..member("InstanceMonitorings", 440)
+        }])),
+    },
+    m::Shape {
         name: "UsageClassType",
         kind: m::ShapeKind::String {
             enum_values: &["spot", "on-demand", "capacity-block"],
@@ -11720,7 +14316,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "UsageClassTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(732),
+            member: m::ShapeId(892),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11728,7 +14324,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "UserGroupStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(857),
             member_location_name: Some("UserGroup"),
             flattened: false,
         }),
@@ -11738,38 +14334,38 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 702)
+                ..member("Description", 857)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 702)
+                ..member("UserId", 857)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 702)
+                ..member("GroupName", 857)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 702)
+                ..member("GroupId", 857)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 857)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 702)
+                ..member("VpcPeeringConnectionId", 857)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 702)
+                ..member("PeeringStatus", 857)
             },
         ])),
     },
     m::Shape {
         name: "UserIdGroupPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(735),
+            member: m::ShapeId(895),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11777,7 +14373,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "UserIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(857),
             member_location_name: Some("UserId"),
             flattened: false,
         }),
@@ -11791,11 +14387,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 364)
+                ..member("Min", 483)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 364)
+                ..member("Max", 483)
             },
         ])),
     },
@@ -11804,9 +14400,9 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 364)
+                ..member("Min", 483)
             },
-            member("Max", 364),
+            member("Max", 483),
         ])),
     },
     m::Shape {
@@ -11814,23 +14410,23 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("defaultVCpus"),
-                ..member("DefaultVCpus", 738)
+                ..member("DefaultVCpus", 898)
             },
             m::Member {
                 location_name: Some("defaultCores"),
-                ..member("DefaultCores", 105)
+                ..member("DefaultCores", 112)
             },
             m::Member {
                 location_name: Some("defaultThreadsPerCore"),
-                ..member("DefaultThreadsPerCore", 724)
+                ..member("DefaultThreadsPerCore", 882)
             },
             m::Member {
                 location_name: Some("validCores"),
-                ..member("ValidCores", 106)
+                ..member("ValidCores", 113)
             },
             m::Member {
                 location_name: Some("validThreadsPerCore"),
-                ..member("ValidThreadsPerCore", 725)
+                ..member("ValidThreadsPerCore", 883)
             },
         ])),
     },
@@ -11839,11 +14435,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 702)
+                ..member("Code", 857)
             },
             m::Member {
                 location_name: Some("message"),
-                ..member("Message", 702)
+                ..member("Message", 857)
             },
         ])),
     },
@@ -11851,13 +14447,13 @@ pub static SHAPES: [m::Shape; 781] = [
         name: "ValidationWarning",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("errorSet"),
-            ..member("Errors", 286)
+            ..member("Errors", 328)
         }])),
     },
     m::Shape {
         name: "ValueStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(857),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11869,7 +14465,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "VersionStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(857),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11883,10 +14479,187 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "VirtualizationTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(747),
+            member: m::ShapeId(907),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "Volume",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("availabilityZoneId"),
+                ..member("AvailabilityZoneId", 857)
+            },
+            m::Member {
+                location_name: Some("outpostArn"),
+                ..member("OutpostArn", 857)
+            },
+            m::Member {
+                location_name: Some("sourceVolumeId"),
+                ..member("SourceVolumeId", 857)
+            },
+            m::Member {
+                location_name: Some("iops"),
+                ..member("Iops", 483)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 875)
+            },
+            m::Member {
+                location_name: Some("volumeType"),
+                ..member("VolumeType", 917)
+            },
+            m::Member {
+                location_name: Some("fastRestored"),
+                ..member("FastRestored", 90)
+            },
+            m::Member {
+                location_name: Some("multiAttachEnabled"),
+                ..member("MultiAttachEnabled", 90)
+            },
+            m::Member {
+                location_name: Some("throughput"),
+                ..member("Throughput", 483)
+            },
+            m::Member {
+                location_name: Some("sseType"),
+                ..member("SseType", 818)
+            },
+            m::Member {
+                location_name: Some("operator"),
+                ..member("Operator", 716)
+            },
+            m::Member {
+                location_name: Some("volumeInitializationRate"),
+                ..member("VolumeInitializationRate", 483)
+            },
+            m::Member {
+                location_name: Some("volumeId"),
+                ..member("VolumeId", 857)
+            },
+            m::Member {
+                location_name: Some("size"),
+                ..member("Size", 483)
+            },
+            m::Member {
+                location_name: Some("snapshotId"),
+                ..member("SnapshotId", 857)
+            },
+            m::Member {
+                location_name: Some("availabilityZone"),
+                ..member("AvailabilityZone", 857)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("State", 916)
+            },
+            m::Member {
+                location_name: Some("createTime"),
+                ..member("CreateTime", 158)
+            },
+            m::Member {
+                location_name: Some("attachmentSet"),
+                ..member("Attachments", 911)
+            },
+            m::Member {
+                location_name: Some("encrypted"),
+                ..member("Encrypted", 90)
+            },
+            m::Member {
+                location_name: Some("kmsKeyId"),
+                ..member("KmsKeyId", 857)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "VolumeAttachment",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("deleteOnTermination"),
+                ..member("DeleteOnTermination", 90)
+            },
+            m::Member {
+                location_name: Some("associatedResource"),
+                ..member("AssociatedResource", 857)
+            },
+            m::Member {
+                location_name: Some("instanceOwningService"),
+                ..member("InstanceOwningService", 857)
+            },
+            m::Member {
+                location_name: Some("ebsCardIndex"),
+                ..member("EbsCardIndex", 483)
+            },
+            m::Member {
+                location_name: Some("volumeId"),
+                ..member("VolumeId", 857)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 857)
+            },
+            m::Member {
+                location_name: Some("device"),
+                ..member("Device", 857)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("State", 912)
+            },
+            m::Member {
+                location_name: Some("attachTime"),
+                ..member("AttachTime", 158)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "VolumeAttachmentList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(910),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "VolumeAttachmentState",
+        kind: m::ShapeKind::String {
+            enum_values: &["attaching", "attached", "detaching", "detached", "busy"],
+        },
+    },
+    m::Shape {
+        name: "VolumeId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "VolumeIdStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(913),
+            member_location_name: Some("VolumeId"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "VolumeList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(909),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "VolumeState",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "creating",
+                "available",
+                "in-use",
+                "deleting",
+                "deleted",
+                "error",
+            ],
+        },
     },
     m::Shape {
         name: "VolumeType",
@@ -11899,51 +14672,51 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 702)
+                ..member("OwnerId", 857)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 723)
+                ..member("InstanceTenancy", 879)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 770)
+                ..member("Ipv6CidrBlockAssociationSet", 938)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociationSet"),
-                ..member("CidrBlockAssociationSet", 754)
+                ..member("CidrBlockAssociationSet", 922)
             },
             m::Member {
                 location_name: Some("isDefault"),
-                ..member("IsDefault", 86)
+                ..member("IsDefault", 90)
             },
             m::Member {
                 location_name: Some("encryptionControl"),
-                ..member("EncryptionControl", 757)
+                ..member("EncryptionControl", 925)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 875)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
-                ..member("BlockPublicAccessStates", 85)
+                ..member("BlockPublicAccessStates", 89)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 702)
+                ..member("VpcId", 857)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 773)
+                ..member("State", 941)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 702)
+                ..member("CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 702)
+                ..member("DhcpOptionsId", 857)
             },
         ])),
     },
@@ -11966,22 +14739,22 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 702)
+                ..member("AssociationId", 857)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 702)
+                ..member("CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("cidrBlockState"),
-                ..member("CidrBlockState", 755)
+                ..member("CidrBlockState", 923)
             },
         ])),
     },
     m::Shape {
         name: "VpcCidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(753),
+            member: m::ShapeId(921),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11991,11 +14764,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 756)
+                ..member("State", 924)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 702)
+                ..member("StatusMessage", 857)
             },
         ])),
     },
@@ -12017,31 +14790,31 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 767)
+                ..member("VpcId", 935)
             },
             m::Member {
                 location_name: Some("vpcEncryptionControlId"),
-                ..member("VpcEncryptionControlId", 763)
+                ..member("VpcEncryptionControlId", 931)
             },
             m::Member {
                 location_name: Some("mode"),
-                ..member("Mode", 764)
+                ..member("Mode", 932)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 765)
+                ..member("State", 933)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 702)
+                ..member("StateMessage", 857)
             },
             m::Member {
                 location_name: Some("resourceExclusions"),
-                ..member("ResourceExclusions", 762)
+                ..member("ResourceExclusions", 930)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 719)
+                ..member("Tags", 875)
             },
         ])),
     },
@@ -12050,16 +14823,16 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Mode", 764)
+                ..member("Mode", 932)
             },
-            member("InternetGatewayExclusion", 761),
-            member("EgressOnlyInternetGatewayExclusion", 761),
-            member("NatGatewayExclusion", 761),
-            member("VirtualPrivateGatewayExclusion", 761),
-            member("VpcPeeringExclusion", 761),
-            member("LambdaExclusion", 761),
-            member("VpcLatticeExclusion", 761),
-            member("ElasticFileSystemExclusion", 761),
+            member("InternetGatewayExclusion", 929),
+            member("EgressOnlyInternetGatewayExclusion", 929),
+            member("NatGatewayExclusion", 929),
+            member("VirtualPrivateGatewayExclusion", 929),
+            member("VpcPeeringExclusion", 929),
+            member("LambdaExclusion", 929),
+            member("VpcLatticeExclusion", 929),
+            member("ElasticFileSystemExclusion", 929),
         ])),
     },
     m::Shape {
@@ -12067,11 +14840,11 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 760)
+                ..member("State", 928)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 702)
+                ..member("StateMessage", 857)
             },
         ])),
     },
@@ -12092,35 +14865,35 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGateway"),
-                ..member("InternetGateway", 759)
+                ..member("InternetGateway", 927)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGateway"),
-                ..member("EgressOnlyInternetGateway", 759)
+                ..member("EgressOnlyInternetGateway", 927)
             },
             m::Member {
                 location_name: Some("natGateway"),
-                ..member("NatGateway", 759)
+                ..member("NatGateway", 927)
             },
             m::Member {
                 location_name: Some("virtualPrivateGateway"),
-                ..member("VirtualPrivateGateway", 759)
+                ..member("VirtualPrivateGateway", 927)
             },
             m::Member {
                 location_name: Some("vpcPeering"),
-                ..member("VpcPeering", 759)
+                ..member("VpcPeering", 927)
             },
             m::Member {
                 location_name: Some("lambda"),
-                ..member("Lambda", 759)
+                ..member("Lambda", 927)
             },
             m::Member {
                 location_name: Some("vpcLattice"),
-                ..member("VpcLattice", 759)
+                ..member("VpcLattice", 927)
             },
             m::Member {
                 location_name: Some("elasticFileSystem"),
-                ..member("ElasticFileSystem", 759)
+                ..member("ElasticFileSystem", 927)
             },
         ])),
     },
@@ -12161,7 +14934,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "VpcIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(767),
+            member: m::ShapeId(935),
             member_location_name: Some("VpcId"),
             flattened: false,
         }),
@@ -12171,38 +14944,38 @@ pub static SHAPES: [m::Shape; 781] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 702)
+                ..member("AssociationId", 857)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 702)
+                ..member("Ipv6CidrBlock", 857)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 755)
+                ..member("Ipv6CidrBlockState", 923)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 702)
+                ..member("NetworkBorderGroup", 857)
             },
             m::Member {
                 location_name: Some("ipv6Pool"),
-                ..member("Ipv6Pool", 702)
+                ..member("Ipv6Pool", 857)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 385)
+                ..member("Ipv6AddressAttribute", 504)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 375)
+                ..member("IpSource", 494)
             },
         ])),
     },
     m::Shape {
         name: "VpcIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(769),
+            member: m::ShapeId(937),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12210,7 +14983,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "VpcList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(750),
+            member: m::ShapeId(918),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12232,7 +15005,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "WorkloadsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(774),
+            member: m::ShapeId(942),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12240,7 +15013,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "ZoneIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(857),
             member_location_name: Some("ZoneId"),
             flattened: false,
         }),
@@ -12248,7 +15021,7 @@ pub static SHAPES: [m::Shape; 781] = [
     m::Shape {
         name: "ZoneNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(702),
+            member: m::ShapeId(857),
             member_location_name: Some("ZoneName"),
             flattened: false,
         }),
@@ -12274,6 +15047,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "AllocateAddress",
     "AssociateAddress",
     "AssociateDhcpOptions",
+    "AssociateIamInstanceProfile",
     "AssociateRouteTable",
     "AssociateVpcCidrBlock",
     "AttachInternetGateway",
@@ -12282,6 +15056,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "CopyImage",
     "CreateDefaultVpc",
     "CreateDhcpOptions",
+    "CreateImage",
     "CreateInternetGateway",
     "CreateKeyPair",
     "CreateLaunchTemplate",
@@ -12317,10 +15092,15 @@ pub const IMPLEMENTED: &[&str] = &[
     "DescribeAddressesAttribute",
     "DescribeAvailabilityZones",
     "DescribeDhcpOptions",
+    "DescribeIamInstanceProfileAssociations",
     "DescribeImageAttribute",
     "DescribeImages",
+    "DescribeInstanceAttribute",
+    "DescribeInstanceCreditSpecifications",
+    "DescribeInstanceStatus",
     "DescribeInstanceTypeOfferings",
     "DescribeInstanceTypes",
+    "DescribeInstances",
     "DescribeInternetGateways",
     "DescribeKeyPairs",
     "DescribeLaunchTemplateVersions",
@@ -12334,22 +15114,31 @@ pub const IMPLEMENTED: &[&str] = &[
     "DescribeSecurityGroups",
     "DescribeSubnets",
     "DescribeTags",
+    "DescribeVolumes",
     "DescribeVpcAttribute",
     "DescribeVpcs",
     "DetachInternetGateway",
     "DisassociateAddress",
+    "DisassociateIamInstanceProfile",
     "DisassociateRouteTable",
     "DisassociateVpcCidrBlock",
+    "GetConsoleOutput",
+    "GetLaunchTemplateData",
     "GetManagedPrefixListEntries",
     "ImportKeyPair",
     "ModifyImageAttribute",
+    "ModifyInstanceAttribute",
+    "ModifyInstanceMetadataOptions",
     "ModifyLaunchTemplate",
     "ModifyManagedPrefixList",
     "ModifySecurityGroupRules",
     "ModifySubnetAttribute",
     "ModifyVpcAttribute",
+    "MonitorInstances",
+    "RebootInstances",
     "RegisterImage",
     "ReleaseAddress",
+    "ReplaceIamInstanceProfileAssociation",
     "ReplaceNetworkAclAssociation",
     "ReplaceNetworkAclEntry",
     "ReplaceRoute",
@@ -12357,6 +15146,11 @@ pub const IMPLEMENTED: &[&str] = &[
     "ResetImageAttribute",
     "RevokeSecurityGroupEgress",
     "RevokeSecurityGroupIngress",
+    "RunInstances",
+    "StartInstances",
+    "StopInstances",
+    "TerminateInstances",
+    "UnmonitorInstances",
 ];
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -12798,6 +15592,53 @@ impl IntoValue for AssociateDhcpOptionsRequest {
             Some(self.vpc_id.into_value()),
             self.dry_run.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssociateIamInstanceProfileRequest {
+    pub iam_instance_profile: IamInstanceProfileSpecification,
+    pub instance_id: String,
+}
+
+impl FromValue for AssociateIamInstanceProfileRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            iam_instance_profile: req(&mut s, 0, "IamInstanceProfile")?,
+            instance_id: req(&mut s, 1, "InstanceId")?,
+        })
+    }
+}
+
+impl IntoValue for AssociateIamInstanceProfileRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.iam_instance_profile.into_value()),
+            Some(self.instance_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssociateIamInstanceProfileResult {
+    pub iam_instance_profile_association: Option<IamInstanceProfileAssociation>,
+}
+
+impl FromValue for AssociateIamInstanceProfileResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            iam_instance_profile_association: opt(&mut s, 0, "IamInstanceProfileAssociation")?,
+        })
+    }
+}
+
+impl IntoValue for AssociateIamInstanceProfileResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self
+            .iam_instance_profile_association
+            .map(IntoValue::into_value)])
     }
 }
 
@@ -13421,6 +16262,26 @@ impl IntoValue for BaselinePerformanceFactorsRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct BlobAttributeValue {
+    pub value: Option<Bytes>,
+}
+
+impl FromValue for BlobAttributeValue {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            value: opt(&mut s, 0, "Value")?,
+        })
+    }
+}
+
+impl IntoValue for BlobAttributeValue {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.value.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct BlockDeviceMapping {
     pub ebs: Option<EbsBlockDevice>,
     pub no_device: Option<String>,
@@ -13470,6 +16331,58 @@ impl IntoValue for BlockPublicAccessStates {
         Value::Struct(vec![self
             .internet_gateway_block_mode
             .map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CapacityReservationSpecification {
+    pub capacity_reservation_preference: Option<String>,
+    pub capacity_reservation_target: Option<CapacityReservationTarget>,
+}
+
+impl FromValue for CapacityReservationSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            capacity_reservation_preference: opt(&mut s, 0, "CapacityReservationPreference")?,
+            capacity_reservation_target: opt(&mut s, 1, "CapacityReservationTarget")?,
+        })
+    }
+}
+
+impl IntoValue for CapacityReservationSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.capacity_reservation_preference
+                .map(IntoValue::into_value),
+            self.capacity_reservation_target.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CapacityReservationSpecificationResponse {
+    pub capacity_reservation_preference: Option<String>,
+    pub capacity_reservation_target: Option<CapacityReservationTargetResponse>,
+}
+
+impl FromValue for CapacityReservationSpecificationResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            capacity_reservation_preference: opt(&mut s, 0, "CapacityReservationPreference")?,
+            capacity_reservation_target: opt(&mut s, 1, "CapacityReservationTarget")?,
+        })
+    }
+}
+
+impl IntoValue for CapacityReservationSpecificationResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.capacity_reservation_preference
+                .map(IntoValue::into_value),
+            self.capacity_reservation_target.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -13618,6 +16531,34 @@ impl IntoValue for ConnectionTrackingSpecificationRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConnectionTrackingSpecificationResponse {
+    pub tcp_established_timeout: Option<i32>,
+    pub udp_stream_timeout: Option<i32>,
+    pub udp_timeout: Option<i32>,
+}
+
+impl FromValue for ConnectionTrackingSpecificationResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            tcp_established_timeout: opt(&mut s, 0, "TcpEstablishedTimeout")?,
+            udp_stream_timeout: opt(&mut s, 1, "UdpStreamTimeout")?,
+            udp_timeout: opt(&mut s, 2, "UdpTimeout")?,
+        })
+    }
+}
+
+impl IntoValue for ConnectionTrackingSpecificationResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.tcp_established_timeout.map(IntoValue::into_value),
+            self.udp_stream_timeout.map(IntoValue::into_value),
+            self.udp_timeout.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CopyImageRequest {
     pub client_token: Option<String>,
     pub description: Option<String>,
@@ -13702,6 +16643,68 @@ impl FromValue for CopyImageResult {
 impl IntoValue for CopyImageResult {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.image_id.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CpuOptions {
+    pub core_count: Option<i32>,
+    pub threads_per_core: Option<i32>,
+    pub amd_sev_snp: Option<String>,
+    pub nested_virtualization: Option<String>,
+}
+
+impl FromValue for CpuOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            core_count: opt(&mut s, 0, "CoreCount")?,
+            threads_per_core: opt(&mut s, 1, "ThreadsPerCore")?,
+            amd_sev_snp: opt(&mut s, 2, "AmdSevSnp")?,
+            nested_virtualization: opt(&mut s, 3, "NestedVirtualization")?,
+        })
+    }
+}
+
+impl IntoValue for CpuOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.core_count.map(IntoValue::into_value),
+            self.threads_per_core.map(IntoValue::into_value),
+            self.amd_sev_snp.map(IntoValue::into_value),
+            self.nested_virtualization.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CpuOptionsRequest {
+    pub core_count: Option<i32>,
+    pub threads_per_core: Option<i32>,
+    pub amd_sev_snp: Option<String>,
+    pub nested_virtualization: Option<String>,
+}
+
+impl FromValue for CpuOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            core_count: opt(&mut s, 0, "CoreCount")?,
+            threads_per_core: opt(&mut s, 1, "ThreadsPerCore")?,
+            amd_sev_snp: opt(&mut s, 2, "AmdSevSnp")?,
+            nested_virtualization: opt(&mut s, 3, "NestedVirtualization")?,
+        })
+    }
+}
+
+impl IntoValue for CpuOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.core_count.map(IntoValue::into_value),
+            self.threads_per_core.map(IntoValue::into_value),
+            self.amd_sev_snp.map(IntoValue::into_value),
+            self.nested_virtualization.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -13830,6 +16833,69 @@ impl FromValue for CreateDhcpOptionsResult {
 impl IntoValue for CreateDhcpOptionsResult {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.dhcp_options.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateImageRequest {
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub snapshot_location: Option<String>,
+    pub dry_run: Option<bool>,
+    pub instance_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub no_reboot: Option<bool>,
+    pub block_device_mappings: Option<Vec<BlockDeviceMapping>>,
+}
+
+impl FromValue for CreateImageRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            tag_specifications: opt(&mut s, 0, "TagSpecifications")?,
+            snapshot_location: opt(&mut s, 1, "SnapshotLocation")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+            instance_id: req(&mut s, 3, "InstanceId")?,
+            name: req(&mut s, 4, "Name")?,
+            description: opt(&mut s, 5, "Description")?,
+            no_reboot: opt(&mut s, 6, "NoReboot")?,
+            block_device_mappings: opt(&mut s, 7, "BlockDeviceMappings")?,
+        })
+    }
+}
+
+impl IntoValue for CreateImageRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.tag_specifications.map(IntoValue::into_value),
+            self.snapshot_location.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.instance_id.into_value()),
+            Some(self.name.into_value()),
+            self.description.map(IntoValue::into_value),
+            self.no_reboot.map(IntoValue::into_value),
+            self.block_device_mappings.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateImageResult {
+    pub image_id: Option<String>,
+}
+
+impl FromValue for CreateImageResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            image_id: opt(&mut s, 0, "ImageId")?,
+        })
+    }
+}
+
+impl IntoValue for CreateImageResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.image_id.map(IntoValue::into_value)])
     }
 }
 
@@ -15722,6 +18788,63 @@ impl IntoValue for DescribeDhcpOptionsResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeIamInstanceProfileAssociationsRequest {
+    pub association_ids: Option<Vec<String>>,
+    pub filters: Option<Vec<Filter>>,
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeIamInstanceProfileAssociationsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            association_ids: opt(&mut s, 0, "AssociationIds")?,
+            filters: opt(&mut s, 1, "Filters")?,
+            max_results: opt(&mut s, 2, "MaxResults")?,
+            next_token: opt(&mut s, 3, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeIamInstanceProfileAssociationsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.association_ids.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeIamInstanceProfileAssociationsResult {
+    pub iam_instance_profile_associations: Option<Vec<IamInstanceProfileAssociation>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeIamInstanceProfileAssociationsResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            iam_instance_profile_associations: opt(&mut s, 0, "IamInstanceProfileAssociations")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeIamInstanceProfileAssociationsResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.iam_instance_profile_associations
+                .map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DescribeImageAttributeRequest {
     pub attribute: String,
     pub image_id: String,
@@ -15816,6 +18939,159 @@ impl IntoValue for DescribeImagesResult {
         Value::Struct(vec![
             self.next_token.map(IntoValue::into_value),
             self.images.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInstanceAttributeRequest {
+    pub dry_run: Option<bool>,
+    pub instance_id: String,
+    pub attribute: String,
+}
+
+impl FromValue for DescribeInstanceAttributeRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            instance_id: req(&mut s, 1, "InstanceId")?,
+            attribute: req(&mut s, 2, "Attribute")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInstanceAttributeRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.instance_id.into_value()),
+            Some(self.attribute.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInstanceCreditSpecificationsRequest {
+    pub dry_run: Option<bool>,
+    pub filters: Option<Vec<Filter>>,
+    pub instance_ids: Option<Vec<String>>,
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeInstanceCreditSpecificationsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            filters: opt(&mut s, 1, "Filters")?,
+            instance_ids: opt(&mut s, 2, "InstanceIds")?,
+            max_results: opt(&mut s, 3, "MaxResults")?,
+            next_token: opt(&mut s, 4, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInstanceCreditSpecificationsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+            self.instance_ids.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInstanceCreditSpecificationsResult {
+    pub instance_credit_specifications: Option<Vec<InstanceCreditSpecification>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeInstanceCreditSpecificationsResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_credit_specifications: opt(&mut s, 0, "InstanceCreditSpecifications")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInstanceCreditSpecificationsResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_credit_specifications
+                .map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInstanceStatusRequest {
+    pub instance_ids: Option<Vec<String>>,
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+    pub include_managed_resources: Option<bool>,
+    pub dry_run: Option<bool>,
+    pub filters: Option<Vec<Filter>>,
+    pub include_all_instances: Option<bool>,
+}
+
+impl FromValue for DescribeInstanceStatusRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            instance_ids: opt(&mut s, 0, "InstanceIds")?,
+            max_results: opt(&mut s, 1, "MaxResults")?,
+            next_token: opt(&mut s, 2, "NextToken")?,
+            include_managed_resources: opt(&mut s, 3, "IncludeManagedResources")?,
+            dry_run: opt(&mut s, 4, "DryRun")?,
+            filters: opt(&mut s, 5, "Filters")?,
+            include_all_instances: opt(&mut s, 6, "IncludeAllInstances")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInstanceStatusRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_ids.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.include_managed_resources.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+            self.include_all_instances.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInstanceStatusResult {
+    pub instance_statuses: Option<Vec<InstanceStatus>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeInstanceStatusResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_statuses: opt(&mut s, 0, "InstanceStatuses")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInstanceStatusResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_statuses.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
         ])
     }
 }
@@ -15938,6 +19214,68 @@ impl IntoValue for DescribeInstanceTypesResult {
         Value::Struct(vec![
             self.instance_types.map(IntoValue::into_value),
             self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInstancesRequest {
+    pub instance_ids: Option<Vec<String>>,
+    pub include_managed_resources: Option<bool>,
+    pub dry_run: Option<bool>,
+    pub filters: Option<Vec<Filter>>,
+    pub next_token: Option<String>,
+    pub max_results: Option<i32>,
+}
+
+impl FromValue for DescribeInstancesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            instance_ids: opt(&mut s, 0, "InstanceIds")?,
+            include_managed_resources: opt(&mut s, 1, "IncludeManagedResources")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+            filters: opt(&mut s, 3, "Filters")?,
+            next_token: opt(&mut s, 4, "NextToken")?,
+            max_results: opt(&mut s, 5, "MaxResults")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInstancesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_ids.map(IntoValue::into_value),
+            self.include_managed_resources.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInstancesResult {
+    pub next_token: Option<String>,
+    pub reservations: Option<Vec<Reservation>>,
+}
+
+impl FromValue for DescribeInstancesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            next_token: opt(&mut s, 0, "NextToken")?,
+            reservations: opt(&mut s, 1, "Reservations")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInstancesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.next_token.map(IntoValue::into_value),
+            self.reservations.map(IntoValue::into_value),
         ])
     }
 }
@@ -16724,6 +20062,68 @@ impl IntoValue for DescribeTagsResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeVolumesRequest {
+    pub volume_ids: Option<Vec<String>>,
+    pub include_managed_resources: Option<bool>,
+    pub dry_run: Option<bool>,
+    pub filters: Option<Vec<Filter>>,
+    pub next_token: Option<String>,
+    pub max_results: Option<i32>,
+}
+
+impl FromValue for DescribeVolumesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            volume_ids: opt(&mut s, 0, "VolumeIds")?,
+            include_managed_resources: opt(&mut s, 1, "IncludeManagedResources")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+            filters: opt(&mut s, 3, "Filters")?,
+            next_token: opt(&mut s, 4, "NextToken")?,
+            max_results: opt(&mut s, 5, "MaxResults")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeVolumesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.volume_ids.map(IntoValue::into_value),
+            self.include_managed_resources.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeVolumesResult {
+    pub next_token: Option<String>,
+    pub volumes: Option<Vec<Volume>>,
+}
+
+impl FromValue for DescribeVolumesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            next_token: opt(&mut s, 0, "NextToken")?,
+            volumes: opt(&mut s, 1, "Volumes")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeVolumesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.next_token.map(IntoValue::into_value),
+            self.volumes.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DescribeVpcAttributeRequest {
     pub attribute: String,
     pub vpc_id: String,
@@ -16955,6 +20355,48 @@ impl IntoValue for DisassociateAddressRequest {
             self.public_ip.map(IntoValue::into_value),
             self.dry_run.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DisassociateIamInstanceProfileRequest {
+    pub association_id: String,
+}
+
+impl FromValue for DisassociateIamInstanceProfileRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            association_id: req(&mut s, 0, "AssociationId")?,
+        })
+    }
+}
+
+impl IntoValue for DisassociateIamInstanceProfileRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.association_id.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DisassociateIamInstanceProfileResult {
+    pub iam_instance_profile_association: Option<IamInstanceProfileAssociation>,
+}
+
+impl FromValue for DisassociateIamInstanceProfileResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            iam_instance_profile_association: opt(&mut s, 0, "IamInstanceProfileAssociation")?,
+        })
+    }
+}
+
+impl IntoValue for DisassociateIamInstanceProfileResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self
+            .iam_instance_profile_association
+            .map(IntoValue::into_value)])
     }
 }
 
@@ -17201,6 +20643,74 @@ impl IntoValue for EbsInfo {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct EbsInstanceBlockDevice {
+    pub attach_time: Option<Timestamp>,
+    pub delete_on_termination: Option<bool>,
+    pub status: Option<String>,
+    pub volume_id: Option<String>,
+    pub associated_resource: Option<String>,
+    pub volume_owner_id: Option<String>,
+    pub operator: Option<OperatorResponse>,
+    pub ebs_card_index: Option<i32>,
+}
+
+impl FromValue for EbsInstanceBlockDevice {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            attach_time: opt(&mut s, 0, "AttachTime")?,
+            delete_on_termination: opt(&mut s, 1, "DeleteOnTermination")?,
+            status: opt(&mut s, 2, "Status")?,
+            volume_id: opt(&mut s, 3, "VolumeId")?,
+            associated_resource: opt(&mut s, 4, "AssociatedResource")?,
+            volume_owner_id: opt(&mut s, 5, "VolumeOwnerId")?,
+            operator: opt(&mut s, 6, "Operator")?,
+            ebs_card_index: opt(&mut s, 7, "EbsCardIndex")?,
+        })
+    }
+}
+
+impl IntoValue for EbsInstanceBlockDevice {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.attach_time.map(IntoValue::into_value),
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
+            self.volume_id.map(IntoValue::into_value),
+            self.associated_resource.map(IntoValue::into_value),
+            self.volume_owner_id.map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+            self.ebs_card_index.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EbsInstanceBlockDeviceSpecification {
+    pub volume_id: Option<String>,
+    pub delete_on_termination: Option<bool>,
+}
+
+impl FromValue for EbsInstanceBlockDeviceSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            volume_id: opt(&mut s, 0, "VolumeId")?,
+            delete_on_termination: opt(&mut s, 1, "DeleteOnTermination")?,
+        })
+    }
+}
+
+impl IntoValue for EbsInstanceBlockDeviceSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.volume_id.map(IntoValue::into_value),
+            self.delete_on_termination.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EbsOptimizedInfo {
     pub baseline_bandwidth_in_mbps: Option<i32>,
     pub baseline_throughput_in_m_bps: Option<f64>,
@@ -17238,6 +20748,59 @@ impl IntoValue for EbsOptimizedInfo {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct EbsStatusDetails {
+    pub impaired_since: Option<Timestamp>,
+    pub name: Option<String>,
+    pub status: Option<String>,
+}
+
+impl FromValue for EbsStatusDetails {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            impaired_since: opt(&mut s, 0, "ImpairedSince")?,
+            name: opt(&mut s, 1, "Name")?,
+            status: opt(&mut s, 2, "Status")?,
+        })
+    }
+}
+
+impl IntoValue for EbsStatusDetails {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.impaired_since.map(IntoValue::into_value),
+            self.name.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EbsStatusSummary {
+    pub details: Option<Vec<EbsStatusDetails>>,
+    pub status: Option<String>,
+}
+
+impl FromValue for EbsStatusSummary {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            details: opt(&mut s, 0, "Details")?,
+            status: opt(&mut s, 1, "Status")?,
+        })
+    }
+}
+
+impl IntoValue for EbsStatusSummary {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.details.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EfaInfo {
     pub maximum_efa_interfaces: Option<i32>,
 }
@@ -17254,6 +20817,38 @@ impl FromValue for EfaInfo {
 impl IntoValue for EfaInfo {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.maximum_efa_interfaces.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ElasticGpuAssociation {
+    pub elastic_gpu_id: Option<String>,
+    pub elastic_gpu_association_id: Option<String>,
+    pub elastic_gpu_association_state: Option<String>,
+    pub elastic_gpu_association_time: Option<String>,
+}
+
+impl FromValue for ElasticGpuAssociation {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            elastic_gpu_id: opt(&mut s, 0, "ElasticGpuId")?,
+            elastic_gpu_association_id: opt(&mut s, 1, "ElasticGpuAssociationId")?,
+            elastic_gpu_association_state: opt(&mut s, 2, "ElasticGpuAssociationState")?,
+            elastic_gpu_association_time: opt(&mut s, 3, "ElasticGpuAssociationTime")?,
+        })
+    }
+}
+
+impl IntoValue for ElasticGpuAssociation {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.elastic_gpu_id.map(IntoValue::into_value),
+            self.elastic_gpu_association_id.map(IntoValue::into_value),
+            self.elastic_gpu_association_state
+                .map(IntoValue::into_value),
+            self.elastic_gpu_association_time.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -17294,6 +20889,78 @@ impl FromValue for ElasticGpuSpecificationResponse {
 impl IntoValue for ElasticGpuSpecificationResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.r#type.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ElasticInferenceAccelerator {
+    pub r#type: String,
+    pub count: Option<i32>,
+}
+
+impl FromValue for ElasticInferenceAccelerator {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            r#type: req(&mut s, 0, "Type")?,
+            count: opt(&mut s, 1, "Count")?,
+        })
+    }
+}
+
+impl IntoValue for ElasticInferenceAccelerator {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.r#type.into_value()),
+            self.count.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ElasticInferenceAcceleratorAssociation {
+    pub elastic_inference_accelerator_arn: Option<String>,
+    pub elastic_inference_accelerator_association_id: Option<String>,
+    pub elastic_inference_accelerator_association_state: Option<String>,
+    pub elastic_inference_accelerator_association_time: Option<Timestamp>,
+}
+
+impl FromValue for ElasticInferenceAcceleratorAssociation {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            elastic_inference_accelerator_arn: opt(&mut s, 0, "ElasticInferenceAcceleratorArn")?,
+            elastic_inference_accelerator_association_id: opt(
+                &mut s,
+                1,
+                "ElasticInferenceAcceleratorAssociationId",
+            )?,
+            elastic_inference_accelerator_association_state: opt(
+                &mut s,
+                2,
+                "ElasticInferenceAcceleratorAssociationState",
+            )?,
+            elastic_inference_accelerator_association_time: opt(
+                &mut s,
+                3,
+                "ElasticInferenceAcceleratorAssociationTime",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for ElasticInferenceAcceleratorAssociation {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.elastic_inference_accelerator_arn
+                .map(IntoValue::into_value),
+            self.elastic_inference_accelerator_association_id
+                .map(IntoValue::into_value),
+            self.elastic_inference_accelerator_association_state
+                .map(IntoValue::into_value),
+            self.elastic_inference_accelerator_association_time
+                .map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -17339,6 +21006,46 @@ impl FromValue for EnaSrdUdpSpecificationRequest {
 impl IntoValue for EnaSrdUdpSpecificationRequest {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.ena_srd_udp_enabled.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EnclaveOptions {
+    pub enabled: Option<bool>,
+}
+
+impl FromValue for EnclaveOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            enabled: opt(&mut s, 0, "Enabled")?,
+        })
+    }
+}
+
+impl IntoValue for EnclaveOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.enabled.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EnclaveOptionsRequest {
+    pub enabled: Option<bool>,
+}
+
+impl FromValue for EnclaveOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            enabled: opt(&mut s, 0, "Enabled")?,
+        })
+    }
+}
+
+impl IntoValue for EnclaveOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.enabled.map(IntoValue::into_value)])
     }
 }
 
@@ -17440,6 +21147,107 @@ impl IntoValue for FpgaInfo {
             self.fpgas.map(IntoValue::into_value),
             self.total_fpga_memory_in_mi_b.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetConsoleOutputRequest {
+    pub instance_id: String,
+    pub latest: Option<bool>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for GetConsoleOutputRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            instance_id: req(&mut s, 0, "InstanceId")?,
+            latest: opt(&mut s, 1, "Latest")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for GetConsoleOutputRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_id.into_value()),
+            self.latest.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetConsoleOutputResult {
+    pub instance_id: Option<String>,
+    pub timestamp: Option<Timestamp>,
+    pub output: Option<String>,
+}
+
+impl FromValue for GetConsoleOutputResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            instance_id: opt(&mut s, 0, "InstanceId")?,
+            timestamp: opt(&mut s, 1, "Timestamp")?,
+            output: opt(&mut s, 2, "Output")?,
+        })
+    }
+}
+
+impl IntoValue for GetConsoleOutputResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_id.map(IntoValue::into_value),
+            self.timestamp.map(IntoValue::into_value),
+            self.output.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetLaunchTemplateDataRequest {
+    pub dry_run: Option<bool>,
+    pub instance_id: String,
+}
+
+impl FromValue for GetLaunchTemplateDataRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            instance_id: req(&mut s, 1, "InstanceId")?,
+        })
+    }
+}
+
+impl IntoValue for GetLaunchTemplateDataRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.instance_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetLaunchTemplateDataResult {
+    pub launch_template_data: Option<ResponseLaunchTemplateData>,
+}
+
+impl FromValue for GetLaunchTemplateDataResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            launch_template_data: opt(&mut s, 0, "LaunchTemplateData")?,
+        })
+    }
+}
+
+impl IntoValue for GetLaunchTemplateDataResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.launch_template_data.map(IntoValue::into_value)])
     }
 }
 
@@ -17608,6 +21416,130 @@ impl IntoValue for GroupIdentifier {
         Value::Struct(vec![
             self.group_id.map(IntoValue::into_value),
             self.group_name.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HibernationOptions {
+    pub configured: Option<bool>,
+}
+
+impl FromValue for HibernationOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            configured: opt(&mut s, 0, "Configured")?,
+        })
+    }
+}
+
+impl IntoValue for HibernationOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.configured.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HibernationOptionsRequest {
+    pub configured: Option<bool>,
+}
+
+impl FromValue for HibernationOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            configured: opt(&mut s, 0, "Configured")?,
+        })
+    }
+}
+
+impl IntoValue for HibernationOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.configured.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IamInstanceProfile {
+    pub arn: Option<String>,
+    pub id: Option<String>,
+}
+
+impl FromValue for IamInstanceProfile {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            arn: opt(&mut s, 0, "Arn")?,
+            id: opt(&mut s, 1, "Id")?,
+        })
+    }
+}
+
+impl IntoValue for IamInstanceProfile {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.arn.map(IntoValue::into_value),
+            self.id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IamInstanceProfileAssociation {
+    pub association_id: Option<String>,
+    pub instance_id: Option<String>,
+    pub iam_instance_profile: Option<IamInstanceProfile>,
+    pub state: Option<String>,
+    pub timestamp: Option<Timestamp>,
+}
+
+impl FromValue for IamInstanceProfileAssociation {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            association_id: opt(&mut s, 0, "AssociationId")?,
+            instance_id: opt(&mut s, 1, "InstanceId")?,
+            iam_instance_profile: opt(&mut s, 2, "IamInstanceProfile")?,
+            state: opt(&mut s, 3, "State")?,
+            timestamp: opt(&mut s, 4, "Timestamp")?,
+        })
+    }
+}
+
+impl IntoValue for IamInstanceProfileAssociation {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.association_id.map(IntoValue::into_value),
+            self.instance_id.map(IntoValue::into_value),
+            self.iam_instance_profile.map(IntoValue::into_value),
+            self.state.map(IntoValue::into_value),
+            self.timestamp.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IamInstanceProfileSpecification {
+    pub arn: Option<String>,
+    pub name: Option<String>,
+}
+
+impl FromValue for IamInstanceProfileSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            arn: opt(&mut s, 0, "Arn")?,
+            name: opt(&mut s, 1, "Name")?,
+        })
+    }
+}
+
+impl IntoValue for IamInstanceProfileSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.arn.map(IntoValue::into_value),
+            self.name.map(IntoValue::into_value),
         ])
     }
 }
@@ -17968,6 +21900,440 @@ impl IntoValue for InferenceDeviceMemoryInfo {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct Instance {
+    pub architecture: Option<String>,
+    pub block_device_mappings: Option<Vec<InstanceBlockDeviceMapping>>,
+    pub client_token: Option<String>,
+    pub ebs_optimized: Option<bool>,
+    pub ena_support: Option<bool>,
+    pub hypervisor: Option<String>,
+    pub iam_instance_profile: Option<IamInstanceProfile>,
+    pub instance_lifecycle: Option<String>,
+    pub elastic_gpu_associations: Option<Vec<ElasticGpuAssociation>>,
+    pub elastic_inference_accelerator_associations:
+        Option<Vec<ElasticInferenceAcceleratorAssociation>>,
+    pub network_interfaces: Option<Vec<InstanceNetworkInterface>>,
+    pub outpost_arn: Option<String>,
+    pub root_device_name: Option<String>,
+    pub root_device_type: Option<String>,
+    pub security_groups: Option<Vec<GroupIdentifier>>,
+    pub source_dest_check: Option<bool>,
+    pub spot_instance_request_id: Option<String>,
+    pub sriov_net_support: Option<String>,
+    pub state_reason: Option<StateReason>,
+    pub tags: Option<Vec<Tag>>,
+    pub virtualization_type: Option<String>,
+    pub cpu_options: Option<CpuOptions>,
+    pub capacity_block_id: Option<String>,
+    pub capacity_reservation_id: Option<String>,
+    pub capacity_reservation_specification: Option<CapacityReservationSpecificationResponse>,
+    pub hibernation_options: Option<HibernationOptions>,
+    pub licenses: Option<Vec<LicenseConfiguration>>,
+    pub metadata_options: Option<InstanceMetadataOptionsResponse>,
+    pub enclave_options: Option<EnclaveOptions>,
+    pub boot_mode: Option<String>,
+    pub platform_details: Option<String>,
+    pub usage_operation: Option<String>,
+    pub usage_operation_update_time: Option<Timestamp>,
+    pub private_dns_name_options: Option<PrivateDnsNameOptionsResponse>,
+    pub ipv6_address: Option<String>,
+    pub tpm_support: Option<String>,
+    pub maintenance_options: Option<InstanceMaintenanceOptions>,
+    pub current_instance_boot_mode: Option<String>,
+    pub network_performance_options: Option<InstanceNetworkPerformanceOptions>,
+    pub operator: Option<OperatorResponse>,
+    pub secondary_interfaces: Option<Vec<InstanceSecondaryInterface>>,
+    pub instance_id: Option<String>,
+    pub image_id: Option<String>,
+    pub state: Option<InstanceState>,
+    pub private_dns_name: Option<String>,
+    pub public_dns_name: Option<String>,
+    pub state_transition_reason: Option<String>,
+    pub key_name: Option<String>,
+    pub ami_launch_index: Option<i32>,
+    pub product_codes: Option<Vec<ProductCode>>,
+    pub instance_type: Option<String>,
+    pub launch_time: Option<Timestamp>,
+    pub placement: Option<Placement>,
+    pub kernel_id: Option<String>,
+    pub ramdisk_id: Option<String>,
+    pub platform: Option<String>,
+    pub monitoring: Option<Monitoring>,
+    pub subnet_id: Option<String>,
+    pub vpc_id: Option<String>,
+    pub private_ip_address: Option<String>,
+    pub public_ip_address: Option<String>,
+}
+
+impl FromValue for Instance {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 61, path)?;
+        Ok(Self {
+            architecture: opt(&mut s, 0, "Architecture")?,
+            block_device_mappings: opt(&mut s, 1, "BlockDeviceMappings")?,
+            client_token: opt(&mut s, 2, "ClientToken")?,
+            ebs_optimized: opt(&mut s, 3, "EbsOptimized")?,
+            ena_support: opt(&mut s, 4, "EnaSupport")?,
+            hypervisor: opt(&mut s, 5, "Hypervisor")?,
+            iam_instance_profile: opt(&mut s, 6, "IamInstanceProfile")?,
+            instance_lifecycle: opt(&mut s, 7, "InstanceLifecycle")?,
+            elastic_gpu_associations: opt(&mut s, 8, "ElasticGpuAssociations")?,
+            elastic_inference_accelerator_associations: opt(
+                &mut s,
+                9,
+                "ElasticInferenceAcceleratorAssociations",
+            )?,
+            network_interfaces: opt(&mut s, 10, "NetworkInterfaces")?,
+            outpost_arn: opt(&mut s, 11, "OutpostArn")?,
+            root_device_name: opt(&mut s, 12, "RootDeviceName")?,
+            root_device_type: opt(&mut s, 13, "RootDeviceType")?,
+            security_groups: opt(&mut s, 14, "SecurityGroups")?,
+            source_dest_check: opt(&mut s, 15, "SourceDestCheck")?,
+            spot_instance_request_id: opt(&mut s, 16, "SpotInstanceRequestId")?,
+            sriov_net_support: opt(&mut s, 17, "SriovNetSupport")?,
+            state_reason: opt(&mut s, 18, "StateReason")?,
+            tags: opt(&mut s, 19, "Tags")?,
+            virtualization_type: opt(&mut s, 20, "VirtualizationType")?,
+            cpu_options: opt(&mut s, 21, "CpuOptions")?,
+            capacity_block_id: opt(&mut s, 22, "CapacityBlockId")?,
+            capacity_reservation_id: opt(&mut s, 23, "CapacityReservationId")?,
+            capacity_reservation_specification: opt(
+                &mut s,
+                24,
+                "CapacityReservationSpecification",
+            )?,
+            hibernation_options: opt(&mut s, 25, "HibernationOptions")?,
+            licenses: opt(&mut s, 26, "Licenses")?,
+            metadata_options: opt(&mut s, 27, "MetadataOptions")?,
+            enclave_options: opt(&mut s, 28, "EnclaveOptions")?,
+            boot_mode: opt(&mut s, 29, "BootMode")?,
+            platform_details: opt(&mut s, 30, "PlatformDetails")?,
+            usage_operation: opt(&mut s, 31, "UsageOperation")?,
+            usage_operation_update_time: opt(&mut s, 32, "UsageOperationUpdateTime")?,
+            private_dns_name_options: opt(&mut s, 33, "PrivateDnsNameOptions")?,
+            ipv6_address: opt(&mut s, 34, "Ipv6Address")?,
+            tpm_support: opt(&mut s, 35, "TpmSupport")?,
+            maintenance_options: opt(&mut s, 36, "MaintenanceOptions")?,
+            current_instance_boot_mode: opt(&mut s, 37, "CurrentInstanceBootMode")?,
+            network_performance_options: opt(&mut s, 38, "NetworkPerformanceOptions")?,
+            operator: opt(&mut s, 39, "Operator")?,
+            secondary_interfaces: opt(&mut s, 40, "SecondaryInterfaces")?,
+            instance_id: opt(&mut s, 41, "InstanceId")?,
+            image_id: opt(&mut s, 42, "ImageId")?,
+            state: opt(&mut s, 43, "State")?,
+            private_dns_name: opt(&mut s, 44, "PrivateDnsName")?,
+            public_dns_name: opt(&mut s, 45, "PublicDnsName")?,
+            state_transition_reason: opt(&mut s, 46, "StateTransitionReason")?,
+            key_name: opt(&mut s, 47, "KeyName")?,
+            ami_launch_index: opt(&mut s, 48, "AmiLaunchIndex")?,
+            product_codes: opt(&mut s, 49, "ProductCodes")?,
+            instance_type: opt(&mut s, 50, "InstanceType")?,
+            launch_time: opt(&mut s, 51, "LaunchTime")?,
+            placement: opt(&mut s, 52, "Placement")?,
+            kernel_id: opt(&mut s, 53, "KernelId")?,
+            ramdisk_id: opt(&mut s, 54, "RamdiskId")?,
+            platform: opt(&mut s, 55, "Platform")?,
+            monitoring: opt(&mut s, 56, "Monitoring")?,
+            subnet_id: opt(&mut s, 57, "SubnetId")?,
+            vpc_id: opt(&mut s, 58, "VpcId")?,
+            private_ip_address: opt(&mut s, 59, "PrivateIpAddress")?,
+            public_ip_address: opt(&mut s, 60, "PublicIpAddress")?,
+        })
+    }
+}
+
+impl IntoValue for Instance {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.architecture.map(IntoValue::into_value),
+            self.block_device_mappings.map(IntoValue::into_value),
+            self.client_token.map(IntoValue::into_value),
+            self.ebs_optimized.map(IntoValue::into_value),
+            self.ena_support.map(IntoValue::into_value),
+            self.hypervisor.map(IntoValue::into_value),
+            self.iam_instance_profile.map(IntoValue::into_value),
+            self.instance_lifecycle.map(IntoValue::into_value),
+            self.elastic_gpu_associations.map(IntoValue::into_value),
+            self.elastic_inference_accelerator_associations
+                .map(IntoValue::into_value),
+            self.network_interfaces.map(IntoValue::into_value),
+            self.outpost_arn.map(IntoValue::into_value),
+            self.root_device_name.map(IntoValue::into_value),
+            self.root_device_type.map(IntoValue::into_value),
+            self.security_groups.map(IntoValue::into_value),
+            self.source_dest_check.map(IntoValue::into_value),
+            self.spot_instance_request_id.map(IntoValue::into_value),
+            self.sriov_net_support.map(IntoValue::into_value),
+            self.state_reason.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.virtualization_type.map(IntoValue::into_value),
+            self.cpu_options.map(IntoValue::into_value),
+            self.capacity_block_id.map(IntoValue::into_value),
+            self.capacity_reservation_id.map(IntoValue::into_value),
+            self.capacity_reservation_specification
+                .map(IntoValue::into_value),
+            self.hibernation_options.map(IntoValue::into_value),
+            self.licenses.map(IntoValue::into_value),
+            self.metadata_options.map(IntoValue::into_value),
+            self.enclave_options.map(IntoValue::into_value),
+            self.boot_mode.map(IntoValue::into_value),
+            self.platform_details.map(IntoValue::into_value),
+            self.usage_operation.map(IntoValue::into_value),
+            self.usage_operation_update_time.map(IntoValue::into_value),
+            self.private_dns_name_options.map(IntoValue::into_value),
+            self.ipv6_address.map(IntoValue::into_value),
+            self.tpm_support.map(IntoValue::into_value),
+            self.maintenance_options.map(IntoValue::into_value),
+            self.current_instance_boot_mode.map(IntoValue::into_value),
+            self.network_performance_options.map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+            self.secondary_interfaces.map(IntoValue::into_value),
+            self.instance_id.map(IntoValue::into_value),
+            self.image_id.map(IntoValue::into_value),
+            self.state.map(IntoValue::into_value),
+            self.private_dns_name.map(IntoValue::into_value),
+            self.public_dns_name.map(IntoValue::into_value),
+            self.state_transition_reason.map(IntoValue::into_value),
+            self.key_name.map(IntoValue::into_value),
+            self.ami_launch_index.map(IntoValue::into_value),
+            self.product_codes.map(IntoValue::into_value),
+            self.instance_type.map(IntoValue::into_value),
+            self.launch_time.map(IntoValue::into_value),
+            self.placement.map(IntoValue::into_value),
+            self.kernel_id.map(IntoValue::into_value),
+            self.ramdisk_id.map(IntoValue::into_value),
+            self.platform.map(IntoValue::into_value),
+            self.monitoring.map(IntoValue::into_value),
+            self.subnet_id.map(IntoValue::into_value),
+            self.vpc_id.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+            self.public_ip_address.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceAttachmentEnaSrdSpecification {
+    pub ena_srd_enabled: Option<bool>,
+    pub ena_srd_udp_specification: Option<InstanceAttachmentEnaSrdUdpSpecification>,
+}
+
+impl FromValue for InstanceAttachmentEnaSrdSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            ena_srd_enabled: opt(&mut s, 0, "EnaSrdEnabled")?,
+            ena_srd_udp_specification: opt(&mut s, 1, "EnaSrdUdpSpecification")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceAttachmentEnaSrdSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ena_srd_enabled.map(IntoValue::into_value),
+            self.ena_srd_udp_specification.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceAttachmentEnaSrdUdpSpecification {
+    pub ena_srd_udp_enabled: Option<bool>,
+}
+
+impl FromValue for InstanceAttachmentEnaSrdUdpSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ena_srd_udp_enabled: opt(&mut s, 0, "EnaSrdUdpEnabled")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceAttachmentEnaSrdUdpSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ena_srd_udp_enabled.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceAttribute {
+    pub block_device_mappings: Option<Vec<InstanceBlockDeviceMapping>>,
+    pub disable_api_termination: Option<AttributeBooleanValue>,
+    pub ena_support: Option<AttributeBooleanValue>,
+    pub enclave_options: Option<EnclaveOptions>,
+    pub ebs_optimized: Option<AttributeBooleanValue>,
+    pub instance_id: Option<String>,
+    pub instance_initiated_shutdown_behavior: Option<AttributeValue>,
+    pub instance_type: Option<AttributeValue>,
+    pub kernel_id: Option<AttributeValue>,
+    pub product_codes: Option<Vec<ProductCode>>,
+    pub ramdisk_id: Option<AttributeValue>,
+    pub root_device_name: Option<AttributeValue>,
+    pub source_dest_check: Option<AttributeBooleanValue>,
+    pub sriov_net_support: Option<AttributeValue>,
+    pub user_data: Option<AttributeValue>,
+    pub disable_api_stop: Option<AttributeBooleanValue>,
+    pub groups: Option<Vec<GroupIdentifier>>,
+}
+
+impl FromValue for InstanceAttribute {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 17, path)?;
+        Ok(Self {
+            block_device_mappings: opt(&mut s, 0, "BlockDeviceMappings")?,
+            disable_api_termination: opt(&mut s, 1, "DisableApiTermination")?,
+            ena_support: opt(&mut s, 2, "EnaSupport")?,
+            enclave_options: opt(&mut s, 3, "EnclaveOptions")?,
+            ebs_optimized: opt(&mut s, 4, "EbsOptimized")?,
+            instance_id: opt(&mut s, 5, "InstanceId")?,
+            instance_initiated_shutdown_behavior: opt(
+                &mut s,
+                6,
+                "InstanceInitiatedShutdownBehavior",
+            )?,
+            instance_type: opt(&mut s, 7, "InstanceType")?,
+            kernel_id: opt(&mut s, 8, "KernelId")?,
+            product_codes: opt(&mut s, 9, "ProductCodes")?,
+            ramdisk_id: opt(&mut s, 10, "RamdiskId")?,
+            root_device_name: opt(&mut s, 11, "RootDeviceName")?,
+            source_dest_check: opt(&mut s, 12, "SourceDestCheck")?,
+            sriov_net_support: opt(&mut s, 13, "SriovNetSupport")?,
+            user_data: opt(&mut s, 14, "UserData")?,
+            disable_api_stop: opt(&mut s, 15, "DisableApiStop")?,
+            groups: opt(&mut s, 16, "Groups")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceAttribute {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.block_device_mappings.map(IntoValue::into_value),
+            self.disable_api_termination.map(IntoValue::into_value),
+            self.ena_support.map(IntoValue::into_value),
+            self.enclave_options.map(IntoValue::into_value),
+            self.ebs_optimized.map(IntoValue::into_value),
+            self.instance_id.map(IntoValue::into_value),
+            self.instance_initiated_shutdown_behavior
+                .map(IntoValue::into_value),
+            self.instance_type.map(IntoValue::into_value),
+            self.kernel_id.map(IntoValue::into_value),
+            self.product_codes.map(IntoValue::into_value),
+            self.ramdisk_id.map(IntoValue::into_value),
+            self.root_device_name.map(IntoValue::into_value),
+            self.source_dest_check.map(IntoValue::into_value),
+            self.sriov_net_support.map(IntoValue::into_value),
+            self.user_data.map(IntoValue::into_value),
+            self.disable_api_stop.map(IntoValue::into_value),
+            self.groups.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceBlockDeviceMapping {
+    pub device_name: Option<String>,
+    pub ebs: Option<EbsInstanceBlockDevice>,
+}
+
+impl FromValue for InstanceBlockDeviceMapping {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            device_name: opt(&mut s, 0, "DeviceName")?,
+            ebs: opt(&mut s, 1, "Ebs")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceBlockDeviceMapping {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.device_name.map(IntoValue::into_value),
+            self.ebs.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceBlockDeviceMappingSpecification {
+    pub device_name: Option<String>,
+    pub ebs: Option<EbsInstanceBlockDeviceSpecification>,
+    pub virtual_name: Option<String>,
+    pub no_device: Option<String>,
+}
+
+impl FromValue for InstanceBlockDeviceMappingSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            device_name: opt(&mut s, 0, "DeviceName")?,
+            ebs: opt(&mut s, 1, "Ebs")?,
+            virtual_name: opt(&mut s, 2, "VirtualName")?,
+            no_device: opt(&mut s, 3, "NoDevice")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceBlockDeviceMappingSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.device_name.map(IntoValue::into_value),
+            self.ebs.map(IntoValue::into_value),
+            self.virtual_name.map(IntoValue::into_value),
+            self.no_device.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceCreditSpecification {
+    pub instance_id: Option<String>,
+    pub cpu_credits: Option<String>,
+}
+
+impl FromValue for InstanceCreditSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_id: opt(&mut s, 0, "InstanceId")?,
+            cpu_credits: opt(&mut s, 1, "CpuCredits")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceCreditSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_id.map(IntoValue::into_value),
+            self.cpu_credits.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceIpv4Prefix {
+    pub ipv4_prefix: Option<String>,
+}
+
+impl FromValue for InstanceIpv4Prefix {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ipv4_prefix: opt(&mut s, 0, "Ipv4Prefix")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceIpv4Prefix {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ipv4_prefix.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceIpv6Address {
     pub ipv6_address: Option<String>,
     pub is_primary_ipv6: Option<bool>,
@@ -18009,6 +22375,510 @@ impl FromValue for InstanceIpv6AddressRequest {
 impl IntoValue for InstanceIpv6AddressRequest {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.ipv6_address.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceIpv6Prefix {
+    pub ipv6_prefix: Option<String>,
+}
+
+impl FromValue for InstanceIpv6Prefix {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ipv6_prefix: opt(&mut s, 0, "Ipv6Prefix")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceIpv6Prefix {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ipv6_prefix.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceMaintenanceOptions {
+    pub auto_recovery: Option<String>,
+    pub reboot_migration: Option<String>,
+}
+
+impl FromValue for InstanceMaintenanceOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            auto_recovery: opt(&mut s, 0, "AutoRecovery")?,
+            reboot_migration: opt(&mut s, 1, "RebootMigration")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceMaintenanceOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.auto_recovery.map(IntoValue::into_value),
+            self.reboot_migration.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceMaintenanceOptionsRequest {
+    pub auto_recovery: Option<String>,
+}
+
+impl FromValue for InstanceMaintenanceOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            auto_recovery: opt(&mut s, 0, "AutoRecovery")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceMaintenanceOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.auto_recovery.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceMarketOptionsRequest {
+    pub market_type: Option<String>,
+    pub spot_options: Option<SpotMarketOptions>,
+}
+
+impl FromValue for InstanceMarketOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            market_type: opt(&mut s, 0, "MarketType")?,
+            spot_options: opt(&mut s, 1, "SpotOptions")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceMarketOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.market_type.map(IntoValue::into_value),
+            self.spot_options.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceMetadataOptionsRequest {
+    pub http_tokens: Option<String>,
+    pub http_put_response_hop_limit: Option<i32>,
+    pub http_endpoint: Option<String>,
+    pub http_protocol_ipv6: Option<String>,
+    pub instance_metadata_tags: Option<String>,
+}
+
+impl FromValue for InstanceMetadataOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            http_tokens: opt(&mut s, 0, "HttpTokens")?,
+            http_put_response_hop_limit: opt(&mut s, 1, "HttpPutResponseHopLimit")?,
+            http_endpoint: opt(&mut s, 2, "HttpEndpoint")?,
+            http_protocol_ipv6: opt(&mut s, 3, "HttpProtocolIpv6")?,
+            instance_metadata_tags: opt(&mut s, 4, "InstanceMetadataTags")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceMetadataOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.http_tokens.map(IntoValue::into_value),
+            self.http_put_response_hop_limit.map(IntoValue::into_value),
+            self.http_endpoint.map(IntoValue::into_value),
+            self.http_protocol_ipv6.map(IntoValue::into_value),
+            self.instance_metadata_tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceMetadataOptionsResponse {
+    pub state: Option<String>,
+    pub http_tokens: Option<String>,
+    pub http_put_response_hop_limit: Option<i32>,
+    pub http_endpoint: Option<String>,
+    pub http_protocol_ipv6: Option<String>,
+    pub instance_metadata_tags: Option<String>,
+}
+
+impl FromValue for InstanceMetadataOptionsResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            state: opt(&mut s, 0, "State")?,
+            http_tokens: opt(&mut s, 1, "HttpTokens")?,
+            http_put_response_hop_limit: opt(&mut s, 2, "HttpPutResponseHopLimit")?,
+            http_endpoint: opt(&mut s, 3, "HttpEndpoint")?,
+            http_protocol_ipv6: opt(&mut s, 4, "HttpProtocolIpv6")?,
+            instance_metadata_tags: opt(&mut s, 5, "InstanceMetadataTags")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceMetadataOptionsResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.state.map(IntoValue::into_value),
+            self.http_tokens.map(IntoValue::into_value),
+            self.http_put_response_hop_limit.map(IntoValue::into_value),
+            self.http_endpoint.map(IntoValue::into_value),
+            self.http_protocol_ipv6.map(IntoValue::into_value),
+            self.instance_metadata_tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceMonitoring {
+    pub instance_id: Option<String>,
+    pub monitoring: Option<Monitoring>,
+}
+
+impl FromValue for InstanceMonitoring {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_id: opt(&mut s, 0, "InstanceId")?,
+            monitoring: opt(&mut s, 1, "Monitoring")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceMonitoring {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_id.map(IntoValue::into_value),
+            self.monitoring.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceNetworkInterface {
+    pub association: Option<InstanceNetworkInterfaceAssociation>,
+    pub attachment: Option<InstanceNetworkInterfaceAttachment>,
+    pub description: Option<String>,
+    pub groups: Option<Vec<GroupIdentifier>>,
+    pub ipv6_addresses: Option<Vec<InstanceIpv6Address>>,
+    pub mac_address: Option<String>,
+    pub network_interface_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub private_dns_name: Option<String>,
+    pub private_ip_address: Option<String>,
+    pub private_ip_addresses: Option<Vec<InstancePrivateIpAddress>>,
+    pub source_dest_check: Option<bool>,
+    pub status: Option<String>,
+    pub subnet_id: Option<String>,
+    pub vpc_id: Option<String>,
+    pub interface_type: Option<String>,
+    pub ipv4_prefixes: Option<Vec<InstanceIpv4Prefix>>,
+    pub ipv6_prefixes: Option<Vec<InstanceIpv6Prefix>>,
+    pub connection_tracking_configuration: Option<ConnectionTrackingSpecificationResponse>,
+    pub operator: Option<OperatorResponse>,
+}
+
+impl FromValue for InstanceNetworkInterface {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 20, path)?;
+        Ok(Self {
+            association: opt(&mut s, 0, "Association")?,
+            attachment: opt(&mut s, 1, "Attachment")?,
+            description: opt(&mut s, 2, "Description")?,
+            groups: opt(&mut s, 3, "Groups")?,
+            ipv6_addresses: opt(&mut s, 4, "Ipv6Addresses")?,
+            mac_address: opt(&mut s, 5, "MacAddress")?,
+            network_interface_id: opt(&mut s, 6, "NetworkInterfaceId")?,
+            owner_id: opt(&mut s, 7, "OwnerId")?,
+            private_dns_name: opt(&mut s, 8, "PrivateDnsName")?,
+            private_ip_address: opt(&mut s, 9, "PrivateIpAddress")?,
+            private_ip_addresses: opt(&mut s, 10, "PrivateIpAddresses")?,
+            source_dest_check: opt(&mut s, 11, "SourceDestCheck")?,
+            status: opt(&mut s, 12, "Status")?,
+            subnet_id: opt(&mut s, 13, "SubnetId")?,
+            vpc_id: opt(&mut s, 14, "VpcId")?,
+            interface_type: opt(&mut s, 15, "InterfaceType")?,
+            ipv4_prefixes: opt(&mut s, 16, "Ipv4Prefixes")?,
+            ipv6_prefixes: opt(&mut s, 17, "Ipv6Prefixes")?,
+            connection_tracking_configuration: opt(&mut s, 18, "ConnectionTrackingConfiguration")?,
+            operator: opt(&mut s, 19, "Operator")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceNetworkInterface {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.association.map(IntoValue::into_value),
+            self.attachment.map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+            self.groups.map(IntoValue::into_value),
+            self.ipv6_addresses.map(IntoValue::into_value),
+            self.mac_address.map(IntoValue::into_value),
+            self.network_interface_id.map(IntoValue::into_value),
+            self.owner_id.map(IntoValue::into_value),
+            self.private_dns_name.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+            self.private_ip_addresses.map(IntoValue::into_value),
+            self.source_dest_check.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
+            self.subnet_id.map(IntoValue::into_value),
+            self.vpc_id.map(IntoValue::into_value),
+            self.interface_type.map(IntoValue::into_value),
+            self.ipv4_prefixes.map(IntoValue::into_value),
+            self.ipv6_prefixes.map(IntoValue::into_value),
+            self.connection_tracking_configuration
+                .map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceNetworkInterfaceAssociation {
+    pub carrier_ip: Option<String>,
+    pub customer_owned_ip: Option<String>,
+    pub ip_owner_id: Option<String>,
+    pub public_dns_name: Option<String>,
+    pub public_ip: Option<String>,
+}
+
+impl FromValue for InstanceNetworkInterfaceAssociation {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            carrier_ip: opt(&mut s, 0, "CarrierIp")?,
+            customer_owned_ip: opt(&mut s, 1, "CustomerOwnedIp")?,
+            ip_owner_id: opt(&mut s, 2, "IpOwnerId")?,
+            public_dns_name: opt(&mut s, 3, "PublicDnsName")?,
+            public_ip: opt(&mut s, 4, "PublicIp")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceNetworkInterfaceAssociation {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.carrier_ip.map(IntoValue::into_value),
+            self.customer_owned_ip.map(IntoValue::into_value),
+            self.ip_owner_id.map(IntoValue::into_value),
+            self.public_dns_name.map(IntoValue::into_value),
+            self.public_ip.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceNetworkInterfaceAttachment {
+    pub attach_time: Option<Timestamp>,
+    pub attachment_id: Option<String>,
+    pub delete_on_termination: Option<bool>,
+    pub device_index: Option<i32>,
+    pub status: Option<String>,
+    pub network_card_index: Option<i32>,
+    pub ena_srd_specification: Option<InstanceAttachmentEnaSrdSpecification>,
+    pub ena_queue_count: Option<i32>,
+}
+
+impl FromValue for InstanceNetworkInterfaceAttachment {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            attach_time: opt(&mut s, 0, "AttachTime")?,
+            attachment_id: opt(&mut s, 1, "AttachmentId")?,
+            delete_on_termination: opt(&mut s, 2, "DeleteOnTermination")?,
+            device_index: opt(&mut s, 3, "DeviceIndex")?,
+            status: opt(&mut s, 4, "Status")?,
+            network_card_index: opt(&mut s, 5, "NetworkCardIndex")?,
+            ena_srd_specification: opt(&mut s, 6, "EnaSrdSpecification")?,
+            ena_queue_count: opt(&mut s, 7, "EnaQueueCount")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceNetworkInterfaceAttachment {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.attach_time.map(IntoValue::into_value),
+            self.attachment_id.map(IntoValue::into_value),
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.device_index.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
+            self.network_card_index.map(IntoValue::into_value),
+            self.ena_srd_specification.map(IntoValue::into_value),
+            self.ena_queue_count.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceNetworkInterfaceSpecification {
+    pub associate_public_ip_address: Option<bool>,
+    pub delete_on_termination: Option<bool>,
+    pub description: Option<String>,
+    pub device_index: Option<i32>,
+    pub groups: Option<Vec<String>>,
+    pub ipv6_address_count: Option<i32>,
+    pub ipv6_addresses: Option<Vec<InstanceIpv6Address>>,
+    pub network_interface_id: Option<String>,
+    pub private_ip_address: Option<String>,
+    pub private_ip_addresses: Option<Vec<PrivateIpAddressSpecification>>,
+    pub secondary_private_ip_address_count: Option<i32>,
+    pub subnet_id: Option<String>,
+    pub associate_carrier_ip_address: Option<bool>,
+    pub interface_type: Option<String>,
+    pub network_card_index: Option<i32>,
+    pub ipv4_prefixes: Option<Vec<Ipv4PrefixSpecificationRequest>>,
+    pub ipv4_prefix_count: Option<i32>,
+    pub ipv6_prefixes: Option<Vec<Ipv6PrefixSpecificationRequest>>,
+    pub ipv6_prefix_count: Option<i32>,
+    pub primary_ipv6: Option<bool>,
+    pub ena_srd_specification: Option<EnaSrdSpecificationRequest>,
+    pub connection_tracking_specification: Option<ConnectionTrackingSpecificationRequest>,
+    pub ena_queue_count: Option<i32>,
+}
+
+impl FromValue for InstanceNetworkInterfaceSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 23, path)?;
+        Ok(Self {
+            associate_public_ip_address: opt(&mut s, 0, "AssociatePublicIpAddress")?,
+            delete_on_termination: opt(&mut s, 1, "DeleteOnTermination")?,
+            description: opt(&mut s, 2, "Description")?,
+            device_index: opt(&mut s, 3, "DeviceIndex")?,
+            groups: opt(&mut s, 4, "Groups")?,
+            ipv6_address_count: opt(&mut s, 5, "Ipv6AddressCount")?,
+            ipv6_addresses: opt(&mut s, 6, "Ipv6Addresses")?,
+            network_interface_id: opt(&mut s, 7, "NetworkInterfaceId")?,
+            private_ip_address: opt(&mut s, 8, "PrivateIpAddress")?,
+            private_ip_addresses: opt(&mut s, 9, "PrivateIpAddresses")?,
+            secondary_private_ip_address_count: opt(&mut s, 10, "SecondaryPrivateIpAddressCount")?,
+            subnet_id: opt(&mut s, 11, "SubnetId")?,
+            associate_carrier_ip_address: opt(&mut s, 12, "AssociateCarrierIpAddress")?,
+            interface_type: opt(&mut s, 13, "InterfaceType")?,
+            network_card_index: opt(&mut s, 14, "NetworkCardIndex")?,
+            ipv4_prefixes: opt(&mut s, 15, "Ipv4Prefixes")?,
+            ipv4_prefix_count: opt(&mut s, 16, "Ipv4PrefixCount")?,
+            ipv6_prefixes: opt(&mut s, 17, "Ipv6Prefixes")?,
+            ipv6_prefix_count: opt(&mut s, 18, "Ipv6PrefixCount")?,
+            primary_ipv6: opt(&mut s, 19, "PrimaryIpv6")?,
+            ena_srd_specification: opt(&mut s, 20, "EnaSrdSpecification")?,
+            connection_tracking_specification: opt(&mut s, 21, "ConnectionTrackingSpecification")?,
+            ena_queue_count: opt(&mut s, 22, "EnaQueueCount")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceNetworkInterfaceSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.associate_public_ip_address.map(IntoValue::into_value),
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+            self.device_index.map(IntoValue::into_value),
+            self.groups.map(IntoValue::into_value),
+            self.ipv6_address_count.map(IntoValue::into_value),
+            self.ipv6_addresses.map(IntoValue::into_value),
+            self.network_interface_id.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+            self.private_ip_addresses.map(IntoValue::into_value),
+            self.secondary_private_ip_address_count
+                .map(IntoValue::into_value),
+            self.subnet_id.map(IntoValue::into_value),
+            self.associate_carrier_ip_address.map(IntoValue::into_value),
+            self.interface_type.map(IntoValue::into_value),
+            self.network_card_index.map(IntoValue::into_value),
+            self.ipv4_prefixes.map(IntoValue::into_value),
+            self.ipv4_prefix_count.map(IntoValue::into_value),
+            self.ipv6_prefixes.map(IntoValue::into_value),
+            self.ipv6_prefix_count.map(IntoValue::into_value),
+            self.primary_ipv6.map(IntoValue::into_value),
+            self.ena_srd_specification.map(IntoValue::into_value),
+            self.connection_tracking_specification
+                .map(IntoValue::into_value),
+            self.ena_queue_count.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceNetworkPerformanceOptions {
+    pub bandwidth_weighting: Option<String>,
+}
+
+impl FromValue for InstanceNetworkPerformanceOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            bandwidth_weighting: opt(&mut s, 0, "BandwidthWeighting")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceNetworkPerformanceOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.bandwidth_weighting.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceNetworkPerformanceOptionsRequest {
+    pub bandwidth_weighting: Option<String>,
+}
+
+impl FromValue for InstanceNetworkPerformanceOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            bandwidth_weighting: opt(&mut s, 0, "BandwidthWeighting")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceNetworkPerformanceOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.bandwidth_weighting.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstancePrivateIpAddress {
+    pub association: Option<InstanceNetworkInterfaceAssociation>,
+    pub primary: Option<bool>,
+    pub private_dns_name: Option<String>,
+    pub private_ip_address: Option<String>,
+}
+
+impl FromValue for InstancePrivateIpAddress {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            association: opt(&mut s, 0, "Association")?,
+            primary: opt(&mut s, 1, "Primary")?,
+            private_dns_name: opt(&mut s, 2, "PrivateDnsName")?,
+            private_ip_address: opt(&mut s, 3, "PrivateIpAddress")?,
+        })
+    }
+}
+
+impl IntoValue for InstancePrivateIpAddress {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.association.map(IntoValue::into_value),
+            self.primary.map(IntoValue::into_value),
+            self.private_dns_name.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -18236,6 +23106,364 @@ impl IntoValue for InstanceRequirementsRequest {
             self.baseline_performance_factors.map(IntoValue::into_value),
             self.require_encryption_in_transit
                 .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceSecondaryInterface {
+    pub attachment: Option<InstanceSecondaryInterfaceAttachment>,
+    pub mac_address: Option<String>,
+    pub secondary_interface_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub private_ip_addresses: Option<Vec<InstanceSecondaryInterfacePrivateIpAddress>>,
+    pub source_dest_check: Option<bool>,
+    pub status: Option<String>,
+    pub secondary_subnet_id: Option<String>,
+    pub secondary_network_id: Option<String>,
+    pub interface_type: Option<String>,
+}
+
+impl FromValue for InstanceSecondaryInterface {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            attachment: opt(&mut s, 0, "Attachment")?,
+            mac_address: opt(&mut s, 1, "MacAddress")?,
+            secondary_interface_id: opt(&mut s, 2, "SecondaryInterfaceId")?,
+            owner_id: opt(&mut s, 3, "OwnerId")?,
+            private_ip_addresses: opt(&mut s, 4, "PrivateIpAddresses")?,
+            source_dest_check: opt(&mut s, 5, "SourceDestCheck")?,
+            status: opt(&mut s, 6, "Status")?,
+            secondary_subnet_id: opt(&mut s, 7, "SecondarySubnetId")?,
+            secondary_network_id: opt(&mut s, 8, "SecondaryNetworkId")?,
+            interface_type: opt(&mut s, 9, "InterfaceType")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceSecondaryInterface {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.attachment.map(IntoValue::into_value),
+            self.mac_address.map(IntoValue::into_value),
+            self.secondary_interface_id.map(IntoValue::into_value),
+            self.owner_id.map(IntoValue::into_value),
+            self.private_ip_addresses.map(IntoValue::into_value),
+            self.source_dest_check.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
+            self.secondary_subnet_id.map(IntoValue::into_value),
+            self.secondary_network_id.map(IntoValue::into_value),
+            self.interface_type.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceSecondaryInterfaceAttachment {
+    pub attach_time: Option<Timestamp>,
+    pub attachment_id: Option<String>,
+    pub delete_on_termination: Option<bool>,
+    pub device_index: Option<i32>,
+    pub status: Option<String>,
+    pub network_card_index: Option<i32>,
+}
+
+impl FromValue for InstanceSecondaryInterfaceAttachment {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            attach_time: opt(&mut s, 0, "AttachTime")?,
+            attachment_id: opt(&mut s, 1, "AttachmentId")?,
+            delete_on_termination: opt(&mut s, 2, "DeleteOnTermination")?,
+            device_index: opt(&mut s, 3, "DeviceIndex")?,
+            status: opt(&mut s, 4, "Status")?,
+            network_card_index: opt(&mut s, 5, "NetworkCardIndex")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceSecondaryInterfaceAttachment {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.attach_time.map(IntoValue::into_value),
+            self.attachment_id.map(IntoValue::into_value),
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.device_index.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
+            self.network_card_index.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceSecondaryInterfacePrivateIpAddress {
+    pub private_ip_address: Option<String>,
+}
+
+impl FromValue for InstanceSecondaryInterfacePrivateIpAddress {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            private_ip_address: opt(&mut s, 0, "PrivateIpAddress")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceSecondaryInterfacePrivateIpAddress {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.private_ip_address.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceSecondaryInterfacePrivateIpAddressRequest {
+    pub private_ip_address: String,
+}
+
+impl FromValue for InstanceSecondaryInterfacePrivateIpAddressRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            private_ip_address: req(&mut s, 0, "PrivateIpAddress")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceSecondaryInterfacePrivateIpAddressRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.private_ip_address.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceSecondaryInterfaceSpecificationRequest {
+    pub delete_on_termination: Option<bool>,
+    pub device_index: Option<i32>,
+    pub private_ip_addresses: Option<Vec<InstanceSecondaryInterfacePrivateIpAddressRequest>>,
+    pub private_ip_address_count: Option<i32>,
+    pub secondary_subnet_id: Option<String>,
+    pub interface_type: Option<String>,
+    pub network_card_index: Option<i32>,
+}
+
+impl FromValue for InstanceSecondaryInterfaceSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            delete_on_termination: opt(&mut s, 0, "DeleteOnTermination")?,
+            device_index: opt(&mut s, 1, "DeviceIndex")?,
+            private_ip_addresses: opt(&mut s, 2, "PrivateIpAddresses")?,
+            private_ip_address_count: opt(&mut s, 3, "PrivateIpAddressCount")?,
+            secondary_subnet_id: opt(&mut s, 4, "SecondarySubnetId")?,
+            interface_type: opt(&mut s, 5, "InterfaceType")?,
+            network_card_index: opt(&mut s, 6, "NetworkCardIndex")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceSecondaryInterfaceSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.device_index.map(IntoValue::into_value),
+            self.private_ip_addresses.map(IntoValue::into_value),
+            self.private_ip_address_count.map(IntoValue::into_value),
+            self.secondary_subnet_id.map(IntoValue::into_value),
+            self.interface_type.map(IntoValue::into_value),
+            self.network_card_index.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceState {
+    pub code: Option<i32>,
+    pub name: Option<String>,
+}
+
+impl FromValue for InstanceState {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            code: opt(&mut s, 0, "Code")?,
+            name: opt(&mut s, 1, "Name")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceState {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.code.map(IntoValue::into_value),
+            self.name.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceStateChange {
+    pub instance_id: Option<String>,
+    pub current_state: Option<InstanceState>,
+    pub previous_state: Option<InstanceState>,
+}
+
+impl FromValue for InstanceStateChange {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            instance_id: opt(&mut s, 0, "InstanceId")?,
+            current_state: opt(&mut s, 1, "CurrentState")?,
+            previous_state: opt(&mut s, 2, "PreviousState")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceStateChange {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_id.map(IntoValue::into_value),
+            self.current_state.map(IntoValue::into_value),
+            self.previous_state.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceStatus {
+    pub availability_zone: Option<String>,
+    pub availability_zone_id: Option<String>,
+    pub outpost_arn: Option<String>,
+    pub operator: Option<OperatorResponse>,
+    pub events: Option<Vec<InstanceStatusEvent>>,
+    pub instance_id: Option<String>,
+    pub instance_state: Option<InstanceState>,
+    pub instance_status: Option<InstanceStatusSummary>,
+    pub system_status: Option<InstanceStatusSummary>,
+    pub attached_ebs_status: Option<EbsStatusSummary>,
+}
+
+impl FromValue for InstanceStatus {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            availability_zone: opt(&mut s, 0, "AvailabilityZone")?,
+            availability_zone_id: opt(&mut s, 1, "AvailabilityZoneId")?,
+            outpost_arn: opt(&mut s, 2, "OutpostArn")?,
+            operator: opt(&mut s, 3, "Operator")?,
+            events: opt(&mut s, 4, "Events")?,
+            instance_id: opt(&mut s, 5, "InstanceId")?,
+            instance_state: opt(&mut s, 6, "InstanceState")?,
+            instance_status: opt(&mut s, 7, "InstanceStatus")?,
+            system_status: opt(&mut s, 8, "SystemStatus")?,
+            attached_ebs_status: opt(&mut s, 9, "AttachedEbsStatus")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceStatus {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.availability_zone.map(IntoValue::into_value),
+            self.availability_zone_id.map(IntoValue::into_value),
+            self.outpost_arn.map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+            self.events.map(IntoValue::into_value),
+            self.instance_id.map(IntoValue::into_value),
+            self.instance_state.map(IntoValue::into_value),
+            self.instance_status.map(IntoValue::into_value),
+            self.system_status.map(IntoValue::into_value),
+            self.attached_ebs_status.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceStatusDetails {
+    pub impaired_since: Option<Timestamp>,
+    pub name: Option<String>,
+    pub status: Option<String>,
+}
+
+impl FromValue for InstanceStatusDetails {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            impaired_since: opt(&mut s, 0, "ImpairedSince")?,
+            name: opt(&mut s, 1, "Name")?,
+            status: opt(&mut s, 2, "Status")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceStatusDetails {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.impaired_since.map(IntoValue::into_value),
+            self.name.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceStatusEvent {
+    pub instance_event_id: Option<String>,
+    pub code: Option<String>,
+    pub description: Option<String>,
+    pub not_after: Option<Timestamp>,
+    pub not_before: Option<Timestamp>,
+    pub not_before_deadline: Option<Timestamp>,
+}
+
+impl FromValue for InstanceStatusEvent {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            instance_event_id: opt(&mut s, 0, "InstanceEventId")?,
+            code: opt(&mut s, 1, "Code")?,
+            description: opt(&mut s, 2, "Description")?,
+            not_after: opt(&mut s, 3, "NotAfter")?,
+            not_before: opt(&mut s, 4, "NotBefore")?,
+            not_before_deadline: opt(&mut s, 5, "NotBeforeDeadline")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceStatusEvent {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_event_id.map(IntoValue::into_value),
+            self.code.map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+            self.not_after.map(IntoValue::into_value),
+            self.not_before.map(IntoValue::into_value),
+            self.not_before_deadline.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceStatusSummary {
+    pub details: Option<Vec<InstanceStatusDetails>>,
+    pub status: Option<String>,
+}
+
+impl FromValue for InstanceStatusSummary {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            details: opt(&mut s, 0, "Details")?,
+            status: opt(&mut s, 1, "Status")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceStatusSummary {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.details.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
         ])
     }
 }
@@ -20026,6 +25254,34 @@ impl IntoValue for LaunchTemplatePrivateDnsNameOptionsRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateSpecification {
+    pub launch_template_id: Option<String>,
+    pub launch_template_name: Option<String>,
+    pub version: Option<String>,
+}
+
+impl FromValue for LaunchTemplateSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            launch_template_id: opt(&mut s, 0, "LaunchTemplateId")?,
+            launch_template_name: opt(&mut s, 1, "LaunchTemplateName")?,
+            version: opt(&mut s, 2, "Version")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.launch_template_id.map(IntoValue::into_value),
+            self.launch_template_name.map(IntoValue::into_value),
+            self.version.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LaunchTemplateSpotMarketOptions {
     pub max_price: Option<String>,
     pub spot_instance_type: Option<String>,
@@ -20228,6 +25484,50 @@ impl FromValue for LaunchTemplatesMonitoringRequest {
 impl IntoValue for LaunchTemplatesMonitoringRequest {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.enabled.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LicenseConfiguration {
+    pub license_configuration_arn: Option<String>,
+}
+
+impl FromValue for LicenseConfiguration {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            license_configuration_arn: opt(&mut s, 0, "LicenseConfigurationArn")?,
+        })
+    }
+}
+
+impl IntoValue for LicenseConfiguration {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self
+            .license_configuration_arn
+            .map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LicenseConfigurationRequest {
+    pub license_configuration_arn: Option<String>,
+}
+
+impl FromValue for LicenseConfigurationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            license_configuration_arn: opt(&mut s, 0, "LicenseConfigurationArn")?,
+        })
+    }
+}
+
+impl IntoValue for LicenseConfigurationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self
+            .license_configuration_arn
+            .map(IntoValue::into_value)])
     }
 }
 
@@ -20547,6 +25847,146 @@ impl IntoValue for ModifyImageAttributeRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModifyInstanceAttributeRequest {
+    pub source_dest_check: Option<AttributeBooleanValue>,
+    pub disable_api_stop: Option<AttributeBooleanValue>,
+    pub dry_run: Option<bool>,
+    pub instance_id: String,
+    pub attribute: Option<String>,
+    pub value: Option<String>,
+    pub block_device_mappings: Option<Vec<InstanceBlockDeviceMappingSpecification>>,
+    pub disable_api_termination: Option<AttributeBooleanValue>,
+    pub instance_type: Option<AttributeValue>,
+    pub kernel: Option<AttributeValue>,
+    pub ramdisk: Option<AttributeValue>,
+    pub user_data: Option<BlobAttributeValue>,
+    pub instance_initiated_shutdown_behavior: Option<AttributeValue>,
+    pub groups: Option<Vec<String>>,
+    pub ebs_optimized: Option<AttributeBooleanValue>,
+    pub sriov_net_support: Option<AttributeValue>,
+    pub ena_support: Option<AttributeBooleanValue>,
+}
+
+impl FromValue for ModifyInstanceAttributeRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 17, path)?;
+        Ok(Self {
+            source_dest_check: opt(&mut s, 0, "SourceDestCheck")?,
+            disable_api_stop: opt(&mut s, 1, "DisableApiStop")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+            instance_id: req(&mut s, 3, "InstanceId")?,
+            attribute: opt(&mut s, 4, "Attribute")?,
+            value: opt(&mut s, 5, "Value")?,
+            block_device_mappings: opt(&mut s, 6, "BlockDeviceMappings")?,
+            disable_api_termination: opt(&mut s, 7, "DisableApiTermination")?,
+            instance_type: opt(&mut s, 8, "InstanceType")?,
+            kernel: opt(&mut s, 9, "Kernel")?,
+            ramdisk: opt(&mut s, 10, "Ramdisk")?,
+            user_data: opt(&mut s, 11, "UserData")?,
+            instance_initiated_shutdown_behavior: opt(
+                &mut s,
+                12,
+                "InstanceInitiatedShutdownBehavior",
+            )?,
+            groups: opt(&mut s, 13, "Groups")?,
+            ebs_optimized: opt(&mut s, 14, "EbsOptimized")?,
+            sriov_net_support: opt(&mut s, 15, "SriovNetSupport")?,
+            ena_support: opt(&mut s, 16, "EnaSupport")?,
+        })
+    }
+}
+
+impl IntoValue for ModifyInstanceAttributeRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.source_dest_check.map(IntoValue::into_value),
+            self.disable_api_stop.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.instance_id.into_value()),
+            self.attribute.map(IntoValue::into_value),
+            self.value.map(IntoValue::into_value),
+            self.block_device_mappings.map(IntoValue::into_value),
+            self.disable_api_termination.map(IntoValue::into_value),
+            self.instance_type.map(IntoValue::into_value),
+            self.kernel.map(IntoValue::into_value),
+            self.ramdisk.map(IntoValue::into_value),
+            self.user_data.map(IntoValue::into_value),
+            self.instance_initiated_shutdown_behavior
+                .map(IntoValue::into_value),
+            self.groups.map(IntoValue::into_value),
+            self.ebs_optimized.map(IntoValue::into_value),
+            self.sriov_net_support.map(IntoValue::into_value),
+            self.ena_support.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModifyInstanceMetadataOptionsRequest {
+    pub instance_id: String,
+    pub http_tokens: Option<String>,
+    pub http_put_response_hop_limit: Option<i32>,
+    pub http_endpoint: Option<String>,
+    pub dry_run: Option<bool>,
+    pub http_protocol_ipv6: Option<String>,
+    pub instance_metadata_tags: Option<String>,
+}
+
+impl FromValue for ModifyInstanceMetadataOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            instance_id: req(&mut s, 0, "InstanceId")?,
+            http_tokens: opt(&mut s, 1, "HttpTokens")?,
+            http_put_response_hop_limit: opt(&mut s, 2, "HttpPutResponseHopLimit")?,
+            http_endpoint: opt(&mut s, 3, "HttpEndpoint")?,
+            dry_run: opt(&mut s, 4, "DryRun")?,
+            http_protocol_ipv6: opt(&mut s, 5, "HttpProtocolIpv6")?,
+            instance_metadata_tags: opt(&mut s, 6, "InstanceMetadataTags")?,
+        })
+    }
+}
+
+impl IntoValue for ModifyInstanceMetadataOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_id.into_value()),
+            self.http_tokens.map(IntoValue::into_value),
+            self.http_put_response_hop_limit.map(IntoValue::into_value),
+            self.http_endpoint.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.http_protocol_ipv6.map(IntoValue::into_value),
+            self.instance_metadata_tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModifyInstanceMetadataOptionsResult {
+    pub instance_id: Option<String>,
+    pub instance_metadata_options: Option<InstanceMetadataOptionsResponse>,
+}
+
+impl FromValue for ModifyInstanceMetadataOptionsResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_id: opt(&mut s, 0, "InstanceId")?,
+            instance_metadata_options: opt(&mut s, 1, "InstanceMetadataOptions")?,
+        })
+    }
+}
+
+impl IntoValue for ModifyInstanceMetadataOptionsResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_id.map(IntoValue::into_value),
+            self.instance_metadata_options.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ModifyLaunchTemplateRequest {
     pub dry_run: Option<bool>,
     pub client_token: Option<String>,
@@ -20814,6 +26254,71 @@ impl IntoValue for ModifyVpcAttributeRequest {
             self.enable_network_address_usage_metrics
                 .map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MonitorInstancesRequest {
+    pub instance_ids: Vec<String>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for MonitorInstancesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_ids: req(&mut s, 0, "InstanceIds")?,
+            dry_run: opt(&mut s, 1, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for MonitorInstancesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_ids.into_value()),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MonitorInstancesResult {
+    pub instance_monitorings: Option<Vec<InstanceMonitoring>>,
+}
+
+impl FromValue for MonitorInstancesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            instance_monitorings: opt(&mut s, 0, "InstanceMonitorings")?,
+        })
+    }
+}
+
+impl IntoValue for MonitorInstancesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.instance_monitorings.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Monitoring {
+    pub state: Option<String>,
+}
+
+impl FromValue for Monitoring {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            state: opt(&mut s, 0, "State")?,
+        })
+    }
+}
+
+impl IntoValue for Monitoring {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.state.map(IntoValue::into_value)])
     }
 }
 
@@ -21677,6 +27182,55 @@ impl IntoValue for PerformanceFactorReferenceRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct Placement {
+    pub availability_zone_id: Option<String>,
+    pub affinity: Option<String>,
+    pub group_name: Option<String>,
+    pub partition_number: Option<i32>,
+    pub host_id: Option<String>,
+    pub tenancy: Option<String>,
+    pub spread_domain: Option<String>,
+    pub host_resource_group_arn: Option<String>,
+    pub group_id: Option<String>,
+    pub availability_zone: Option<String>,
+}
+
+impl FromValue for Placement {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            availability_zone_id: opt(&mut s, 0, "AvailabilityZoneId")?,
+            affinity: opt(&mut s, 1, "Affinity")?,
+            group_name: opt(&mut s, 2, "GroupName")?,
+            partition_number: opt(&mut s, 3, "PartitionNumber")?,
+            host_id: opt(&mut s, 4, "HostId")?,
+            tenancy: opt(&mut s, 5, "Tenancy")?,
+            spread_domain: opt(&mut s, 6, "SpreadDomain")?,
+            host_resource_group_arn: opt(&mut s, 7, "HostResourceGroupArn")?,
+            group_id: opt(&mut s, 8, "GroupId")?,
+            availability_zone: opt(&mut s, 9, "AvailabilityZone")?,
+        })
+    }
+}
+
+impl IntoValue for Placement {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.availability_zone_id.map(IntoValue::into_value),
+            self.affinity.map(IntoValue::into_value),
+            self.group_name.map(IntoValue::into_value),
+            self.partition_number.map(IntoValue::into_value),
+            self.host_id.map(IntoValue::into_value),
+            self.tenancy.map(IntoValue::into_value),
+            self.spread_domain.map(IntoValue::into_value),
+            self.host_resource_group_arn.map(IntoValue::into_value),
+            self.group_id.map(IntoValue::into_value),
+            self.availability_zone.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PlacementGroupInfo {
     pub supported_strategies: Option<Vec<String>>,
 }
@@ -21794,6 +27348,74 @@ impl FromValue for PrivateDnsNameOptionsOnLaunch {
 }
 
 impl IntoValue for PrivateDnsNameOptionsOnLaunch {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.hostname_type.map(IntoValue::into_value),
+            self.enable_resource_name_dns_a_record
+                .map(IntoValue::into_value),
+            self.enable_resource_name_dns_aaaa_record
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PrivateDnsNameOptionsRequest {
+    pub hostname_type: Option<String>,
+    pub enable_resource_name_dns_a_record: Option<bool>,
+    pub enable_resource_name_dns_aaaa_record: Option<bool>,
+}
+
+impl FromValue for PrivateDnsNameOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            hostname_type: opt(&mut s, 0, "HostnameType")?,
+            enable_resource_name_dns_a_record: opt(&mut s, 1, "EnableResourceNameDnsARecord")?,
+            enable_resource_name_dns_aaaa_record: opt(
+                &mut s,
+                2,
+                "EnableResourceNameDnsAAAARecord",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for PrivateDnsNameOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.hostname_type.map(IntoValue::into_value),
+            self.enable_resource_name_dns_a_record
+                .map(IntoValue::into_value),
+            self.enable_resource_name_dns_aaaa_record
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PrivateDnsNameOptionsResponse {
+    pub hostname_type: Option<String>,
+    pub enable_resource_name_dns_a_record: Option<bool>,
+    pub enable_resource_name_dns_aaaa_record: Option<bool>,
+}
+
+impl FromValue for PrivateDnsNameOptionsResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            hostname_type: opt(&mut s, 0, "HostnameType")?,
+            enable_resource_name_dns_a_record: opt(&mut s, 1, "EnableResourceNameDnsARecord")?,
+            enable_resource_name_dns_aaaa_record: opt(
+                &mut s,
+                2,
+                "EnableResourceNameDnsAAAARecord",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for PrivateDnsNameOptionsResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![
             self.hostname_type.map(IntoValue::into_value),
@@ -21961,6 +27583,31 @@ impl IntoValue for PublicIpDnsNameOptions {
             self.public_ipv4_dns_name.map(IntoValue::into_value),
             self.public_ipv6_dns_name.map(IntoValue::into_value),
             self.public_dual_stack_dns_name.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RebootInstancesRequest {
+    pub instance_ids: Vec<String>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for RebootInstancesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_ids: req(&mut s, 0, "InstanceIds")?,
+            dry_run: opt(&mut s, 1, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for RebootInstancesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_ids.into_value()),
+            self.dry_run.map(IntoValue::into_value),
         ])
     }
 }
@@ -22191,6 +27838,53 @@ impl FromValue for RemovePrefixListEntry {
 impl IntoValue for RemovePrefixListEntry {
     fn into_value(self) -> Value {
         Value::Struct(vec![Some(self.cidr.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReplaceIamInstanceProfileAssociationRequest {
+    pub iam_instance_profile: IamInstanceProfileSpecification,
+    pub association_id: String,
+}
+
+impl FromValue for ReplaceIamInstanceProfileAssociationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            iam_instance_profile: req(&mut s, 0, "IamInstanceProfile")?,
+            association_id: req(&mut s, 1, "AssociationId")?,
+        })
+    }
+}
+
+impl IntoValue for ReplaceIamInstanceProfileAssociationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.iam_instance_profile.into_value()),
+            Some(self.association_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReplaceIamInstanceProfileAssociationResult {
+    pub iam_instance_profile_association: Option<IamInstanceProfileAssociation>,
+}
+
+impl FromValue for ReplaceIamInstanceProfileAssociationResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            iam_instance_profile_association: opt(&mut s, 0, "IamInstanceProfileAssociation")?,
+        })
+    }
+}
+
+impl IntoValue for ReplaceIamInstanceProfileAssociationResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self
+            .iam_instance_profile_association
+            .map(IntoValue::into_value)])
     }
 }
 
@@ -22548,6 +28242,40 @@ impl IntoValue for RequestLaunchTemplateData {
             self.operator.map(IntoValue::into_value),
             self.network_performance_options.map(IntoValue::into_value),
             self.secondary_interfaces.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Reservation {
+    pub reservation_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub requester_id: Option<String>,
+    pub groups: Option<Vec<GroupIdentifier>>,
+    pub instances: Option<Vec<Instance>>,
+}
+
+impl FromValue for Reservation {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            reservation_id: opt(&mut s, 0, "ReservationId")?,
+            owner_id: opt(&mut s, 1, "OwnerId")?,
+            requester_id: opt(&mut s, 2, "RequesterId")?,
+            groups: opt(&mut s, 3, "Groups")?,
+            instances: opt(&mut s, 4, "Instances")?,
+        })
+    }
+}
+
+impl IntoValue for Reservation {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.reservation_id.map(IntoValue::into_value),
+            self.owner_id.map(IntoValue::into_value),
+            self.requester_id.map(IntoValue::into_value),
+            self.groups.map(IntoValue::into_value),
+            self.instances.map(IntoValue::into_value),
         ])
     }
 }
@@ -23130,6 +28858,188 @@ impl IntoValue for RouteTableAssociationState {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunInstancesMonitoringEnabled {
+    pub enabled: bool,
+}
+
+impl FromValue for RunInstancesMonitoringEnabled {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            enabled: req(&mut s, 0, "Enabled")?,
+        })
+    }
+}
+
+impl IntoValue for RunInstancesMonitoringEnabled {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.enabled.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunInstancesRequest {
+    pub block_device_mappings: Option<Vec<BlockDeviceMapping>>,
+    pub image_id: Option<String>,
+    pub instance_type: Option<String>,
+    pub ipv6_address_count: Option<i32>,
+    pub ipv6_addresses: Option<Vec<InstanceIpv6Address>>,
+    pub kernel_id: Option<String>,
+    pub key_name: Option<String>,
+    pub max_count: i32,
+    pub min_count: i32,
+    pub monitoring: Option<RunInstancesMonitoringEnabled>,
+    pub placement: Option<Placement>,
+    pub ramdisk_id: Option<String>,
+    pub security_group_ids: Option<Vec<String>>,
+    pub security_groups: Option<Vec<String>>,
+    pub subnet_id: Option<String>,
+    pub user_data: Option<String>,
+    pub elastic_gpu_specification: Option<Vec<ElasticGpuSpecification>>,
+    pub elastic_inference_accelerators: Option<Vec<ElasticInferenceAccelerator>>,
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub launch_template: Option<LaunchTemplateSpecification>,
+    pub instance_market_options: Option<InstanceMarketOptionsRequest>,
+    pub credit_specification: Option<CreditSpecificationRequest>,
+    pub cpu_options: Option<CpuOptionsRequest>,
+    pub capacity_reservation_specification: Option<CapacityReservationSpecification>,
+    pub hibernation_options: Option<HibernationOptionsRequest>,
+    pub license_specifications: Option<Vec<LicenseConfigurationRequest>>,
+    pub metadata_options: Option<InstanceMetadataOptionsRequest>,
+    pub enclave_options: Option<EnclaveOptionsRequest>,
+    pub private_dns_name_options: Option<PrivateDnsNameOptionsRequest>,
+    pub maintenance_options: Option<InstanceMaintenanceOptionsRequest>,
+    pub disable_api_stop: Option<bool>,
+    pub enable_primary_ipv6: Option<bool>,
+    pub network_performance_options: Option<InstanceNetworkPerformanceOptionsRequest>,
+    pub operator: Option<OperatorRequest>,
+    pub secondary_interfaces: Option<Vec<InstanceSecondaryInterfaceSpecificationRequest>>,
+    pub dry_run: Option<bool>,
+    pub disable_api_termination: Option<bool>,
+    pub instance_initiated_shutdown_behavior: Option<String>,
+    pub private_ip_address: Option<String>,
+    pub client_token: Option<String>,
+    pub additional_info: Option<String>,
+    pub network_interfaces: Option<Vec<InstanceNetworkInterfaceSpecification>>,
+    pub iam_instance_profile: Option<IamInstanceProfileSpecification>,
+    pub ebs_optimized: Option<bool>,
+}
+
+impl FromValue for RunInstancesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 44, path)?;
+        Ok(Self {
+            block_device_mappings: opt(&mut s, 0, "BlockDeviceMappings")?,
+            image_id: opt(&mut s, 1, "ImageId")?,
+            instance_type: opt(&mut s, 2, "InstanceType")?,
+            ipv6_address_count: opt(&mut s, 3, "Ipv6AddressCount")?,
+            ipv6_addresses: opt(&mut s, 4, "Ipv6Addresses")?,
+            kernel_id: opt(&mut s, 5, "KernelId")?,
+            key_name: opt(&mut s, 6, "KeyName")?,
+            max_count: req(&mut s, 7, "MaxCount")?,
+            min_count: req(&mut s, 8, "MinCount")?,
+            monitoring: opt(&mut s, 9, "Monitoring")?,
+            placement: opt(&mut s, 10, "Placement")?,
+            ramdisk_id: opt(&mut s, 11, "RamdiskId")?,
+            security_group_ids: opt(&mut s, 12, "SecurityGroupIds")?,
+            security_groups: opt(&mut s, 13, "SecurityGroups")?,
+            subnet_id: opt(&mut s, 14, "SubnetId")?,
+            user_data: opt(&mut s, 15, "UserData")?,
+            elastic_gpu_specification: opt(&mut s, 16, "ElasticGpuSpecification")?,
+            elastic_inference_accelerators: opt(&mut s, 17, "ElasticInferenceAccelerators")?,
+            tag_specifications: opt(&mut s, 18, "TagSpecifications")?,
+            launch_template: opt(&mut s, 19, "LaunchTemplate")?,
+            instance_market_options: opt(&mut s, 20, "InstanceMarketOptions")?,
+            credit_specification: opt(&mut s, 21, "CreditSpecification")?,
+            cpu_options: opt(&mut s, 22, "CpuOptions")?,
+            capacity_reservation_specification: opt(
+                &mut s,
+                23,
+                "CapacityReservationSpecification",
+            )?,
+            hibernation_options: opt(&mut s, 24, "HibernationOptions")?,
+            license_specifications: opt(&mut s, 25, "LicenseSpecifications")?,
+            metadata_options: opt(&mut s, 26, "MetadataOptions")?,
+            enclave_options: opt(&mut s, 27, "EnclaveOptions")?,
+            private_dns_name_options: opt(&mut s, 28, "PrivateDnsNameOptions")?,
+            maintenance_options: opt(&mut s, 29, "MaintenanceOptions")?,
+            disable_api_stop: opt(&mut s, 30, "DisableApiStop")?,
+            enable_primary_ipv6: opt(&mut s, 31, "EnablePrimaryIpv6")?,
+            network_performance_options: opt(&mut s, 32, "NetworkPerformanceOptions")?,
+            operator: opt(&mut s, 33, "Operator")?,
+            secondary_interfaces: opt(&mut s, 34, "SecondaryInterfaces")?,
+            dry_run: opt(&mut s, 35, "DryRun")?,
+            disable_api_termination: opt(&mut s, 36, "DisableApiTermination")?,
+            instance_initiated_shutdown_behavior: opt(
+                &mut s,
+                37,
+                "InstanceInitiatedShutdownBehavior",
+            )?,
+            private_ip_address: opt(&mut s, 38, "PrivateIpAddress")?,
+            client_token: opt(&mut s, 39, "ClientToken")?,
+            additional_info: opt(&mut s, 40, "AdditionalInfo")?,
+            network_interfaces: opt(&mut s, 41, "NetworkInterfaces")?,
+            iam_instance_profile: opt(&mut s, 42, "IamInstanceProfile")?,
+            ebs_optimized: opt(&mut s, 43, "EbsOptimized")?,
+        })
+    }
+}
+
+impl IntoValue for RunInstancesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.block_device_mappings.map(IntoValue::into_value),
+            self.image_id.map(IntoValue::into_value),
+            self.instance_type.map(IntoValue::into_value),
+            self.ipv6_address_count.map(IntoValue::into_value),
+            self.ipv6_addresses.map(IntoValue::into_value),
+            self.kernel_id.map(IntoValue::into_value),
+            self.key_name.map(IntoValue::into_value),
+            Some(self.max_count.into_value()),
+            Some(self.min_count.into_value()),
+            self.monitoring.map(IntoValue::into_value),
+            self.placement.map(IntoValue::into_value),
+            self.ramdisk_id.map(IntoValue::into_value),
+            self.security_group_ids.map(IntoValue::into_value),
+            self.security_groups.map(IntoValue::into_value),
+            self.subnet_id.map(IntoValue::into_value),
+            self.user_data.map(IntoValue::into_value),
+            self.elastic_gpu_specification.map(IntoValue::into_value),
+            self.elastic_inference_accelerators
+                .map(IntoValue::into_value),
+            self.tag_specifications.map(IntoValue::into_value),
+            self.launch_template.map(IntoValue::into_value),
+            self.instance_market_options.map(IntoValue::into_value),
+            self.credit_specification.map(IntoValue::into_value),
+            self.cpu_options.map(IntoValue::into_value),
+            self.capacity_reservation_specification
+                .map(IntoValue::into_value),
+            self.hibernation_options.map(IntoValue::into_value),
+            self.license_specifications.map(IntoValue::into_value),
+            self.metadata_options.map(IntoValue::into_value),
+            self.enclave_options.map(IntoValue::into_value),
+            self.private_dns_name_options.map(IntoValue::into_value),
+            self.maintenance_options.map(IntoValue::into_value),
+            self.disable_api_stop.map(IntoValue::into_value),
+            self.enable_primary_ipv6.map(IntoValue::into_value),
+            self.network_performance_options.map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+            self.secondary_interfaces.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.disable_api_termination.map(IntoValue::into_value),
+            self.instance_initiated_shutdown_behavior
+                .map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+            self.client_token.map(IntoValue::into_value),
+            self.additional_info.map(IntoValue::into_value),
+            self.network_interfaces.map(IntoValue::into_value),
+            self.iam_instance_profile.map(IntoValue::into_value),
+            self.ebs_optimized.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SecondaryInterfacePrivateIpAddressSpecification {
     pub private_ip_address: Option<String>,
 }
@@ -23345,6 +29255,89 @@ impl IntoValue for SecurityGroupRuleUpdate {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct SpotMarketOptions {
+    pub max_price: Option<String>,
+    pub spot_instance_type: Option<String>,
+    pub block_duration_minutes: Option<i32>,
+    pub valid_until: Option<Timestamp>,
+    pub instance_interruption_behavior: Option<String>,
+}
+
+impl FromValue for SpotMarketOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            max_price: opt(&mut s, 0, "MaxPrice")?,
+            spot_instance_type: opt(&mut s, 1, "SpotInstanceType")?,
+            block_duration_minutes: opt(&mut s, 2, "BlockDurationMinutes")?,
+            valid_until: opt(&mut s, 3, "ValidUntil")?,
+            instance_interruption_behavior: opt(&mut s, 4, "InstanceInterruptionBehavior")?,
+        })
+    }
+}
+
+impl IntoValue for SpotMarketOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.max_price.map(IntoValue::into_value),
+            self.spot_instance_type.map(IntoValue::into_value),
+            self.block_duration_minutes.map(IntoValue::into_value),
+            self.valid_until.map(IntoValue::into_value),
+            self.instance_interruption_behavior
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StartInstancesRequest {
+    pub instance_ids: Vec<String>,
+    pub additional_info: Option<String>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for StartInstancesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            instance_ids: req(&mut s, 0, "InstanceIds")?,
+            additional_info: opt(&mut s, 1, "AdditionalInfo")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for StartInstancesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_ids.into_value()),
+            self.additional_info.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StartInstancesResult {
+    pub starting_instances: Option<Vec<InstanceStateChange>>,
+}
+
+impl FromValue for StartInstancesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            starting_instances: opt(&mut s, 0, "StartingInstances")?,
+        })
+    }
+}
+
+impl IntoValue for StartInstancesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.starting_instances.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StateReason {
     pub code: Option<String>,
     pub message: Option<String>,
@@ -23366,6 +29359,60 @@ impl IntoValue for StateReason {
             self.code.map(IntoValue::into_value),
             self.message.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StopInstancesRequest {
+    pub instance_ids: Vec<String>,
+    pub hibernate: Option<bool>,
+    pub skip_os_shutdown: Option<bool>,
+    pub dry_run: Option<bool>,
+    pub force: Option<bool>,
+}
+
+impl FromValue for StopInstancesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            instance_ids: req(&mut s, 0, "InstanceIds")?,
+            hibernate: opt(&mut s, 1, "Hibernate")?,
+            skip_os_shutdown: opt(&mut s, 2, "SkipOsShutdown")?,
+            dry_run: opt(&mut s, 3, "DryRun")?,
+            force: opt(&mut s, 4, "Force")?,
+        })
+    }
+}
+
+impl IntoValue for StopInstancesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_ids.into_value()),
+            self.hibernate.map(IntoValue::into_value),
+            self.skip_os_shutdown.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.force.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StopInstancesResult {
+    pub stopping_instances: Option<Vec<InstanceStateChange>>,
+}
+
+impl FromValue for StopInstancesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            stopping_instances: opt(&mut s, 0, "StoppingInstances")?,
+        })
+    }
+}
+
+impl IntoValue for StopInstancesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.stopping_instances.map(IntoValue::into_value)])
     }
 }
 
@@ -23602,6 +29649,57 @@ impl IntoValue for TagSpecification {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct TerminateInstancesRequest {
+    pub instance_ids: Vec<String>,
+    pub force: Option<bool>,
+    pub skip_os_shutdown: Option<bool>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for TerminateInstancesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            instance_ids: req(&mut s, 0, "InstanceIds")?,
+            force: opt(&mut s, 1, "Force")?,
+            skip_os_shutdown: opt(&mut s, 2, "SkipOsShutdown")?,
+            dry_run: opt(&mut s, 3, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for TerminateInstancesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_ids.into_value()),
+            self.force.map(IntoValue::into_value),
+            self.skip_os_shutdown.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TerminateInstancesResult {
+    pub terminating_instances: Option<Vec<InstanceStateChange>>,
+}
+
+impl FromValue for TerminateInstancesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            terminating_instances: opt(&mut s, 0, "TerminatingInstances")?,
+        })
+    }
+}
+
+impl IntoValue for TerminateInstancesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.terminating_instances.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TotalLocalStorageGB {
     pub min: Option<f64>,
     pub max: Option<f64>,
@@ -23648,6 +29746,51 @@ impl IntoValue for TotalLocalStorageGBRequest {
             self.min.map(IntoValue::into_value),
             self.max.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UnmonitorInstancesRequest {
+    pub instance_ids: Vec<String>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for UnmonitorInstancesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_ids: req(&mut s, 0, "InstanceIds")?,
+            dry_run: opt(&mut s, 1, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for UnmonitorInstancesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_ids.into_value()),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UnmonitorInstancesResult {
+    pub instance_monitorings: Option<Vec<InstanceMonitoring>>,
+}
+
+impl FromValue for UnmonitorInstancesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            instance_monitorings: opt(&mut s, 0, "InstanceMonitorings")?,
+        })
+    }
+}
+
+impl IntoValue for UnmonitorInstancesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.instance_monitorings.map(IntoValue::into_value)])
     }
 }
 
@@ -23817,6 +29960,134 @@ impl FromValue for ValidationWarning {
 impl IntoValue for ValidationWarning {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.errors.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Volume {
+    pub availability_zone_id: Option<String>,
+    pub outpost_arn: Option<String>,
+    pub source_volume_id: Option<String>,
+    pub iops: Option<i32>,
+    pub tags: Option<Vec<Tag>>,
+    pub volume_type: Option<String>,
+    pub fast_restored: Option<bool>,
+    pub multi_attach_enabled: Option<bool>,
+    pub throughput: Option<i32>,
+    pub sse_type: Option<String>,
+    pub operator: Option<OperatorResponse>,
+    pub volume_initialization_rate: Option<i32>,
+    pub volume_id: Option<String>,
+    pub size: Option<i32>,
+    pub snapshot_id: Option<String>,
+    pub availability_zone: Option<String>,
+    pub state: Option<String>,
+    pub create_time: Option<Timestamp>,
+    pub attachments: Option<Vec<VolumeAttachment>>,
+    pub encrypted: Option<bool>,
+    pub kms_key_id: Option<String>,
+}
+
+impl FromValue for Volume {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 21, path)?;
+        Ok(Self {
+            availability_zone_id: opt(&mut s, 0, "AvailabilityZoneId")?,
+            outpost_arn: opt(&mut s, 1, "OutpostArn")?,
+            source_volume_id: opt(&mut s, 2, "SourceVolumeId")?,
+            iops: opt(&mut s, 3, "Iops")?,
+            tags: opt(&mut s, 4, "Tags")?,
+            volume_type: opt(&mut s, 5, "VolumeType")?,
+            fast_restored: opt(&mut s, 6, "FastRestored")?,
+            multi_attach_enabled: opt(&mut s, 7, "MultiAttachEnabled")?,
+            throughput: opt(&mut s, 8, "Throughput")?,
+            sse_type: opt(&mut s, 9, "SseType")?,
+            operator: opt(&mut s, 10, "Operator")?,
+            volume_initialization_rate: opt(&mut s, 11, "VolumeInitializationRate")?,
+            volume_id: opt(&mut s, 12, "VolumeId")?,
+            size: opt(&mut s, 13, "Size")?,
+            snapshot_id: opt(&mut s, 14, "SnapshotId")?,
+            availability_zone: opt(&mut s, 15, "AvailabilityZone")?,
+            state: opt(&mut s, 16, "State")?,
+            create_time: opt(&mut s, 17, "CreateTime")?,
+            attachments: opt(&mut s, 18, "Attachments")?,
+            encrypted: opt(&mut s, 19, "Encrypted")?,
+            kms_key_id: opt(&mut s, 20, "KmsKeyId")?,
+        })
+    }
+}
+
+impl IntoValue for Volume {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.availability_zone_id.map(IntoValue::into_value),
+            self.outpost_arn.map(IntoValue::into_value),
+            self.source_volume_id.map(IntoValue::into_value),
+            self.iops.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.volume_type.map(IntoValue::into_value),
+            self.fast_restored.map(IntoValue::into_value),
+            self.multi_attach_enabled.map(IntoValue::into_value),
+            self.throughput.map(IntoValue::into_value),
+            self.sse_type.map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+            self.volume_initialization_rate.map(IntoValue::into_value),
+            self.volume_id.map(IntoValue::into_value),
+            self.size.map(IntoValue::into_value),
+            self.snapshot_id.map(IntoValue::into_value),
+            self.availability_zone.map(IntoValue::into_value),
+            self.state.map(IntoValue::into_value),
+            self.create_time.map(IntoValue::into_value),
+            self.attachments.map(IntoValue::into_value),
+            self.encrypted.map(IntoValue::into_value),
+            self.kms_key_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VolumeAttachment {
+    pub delete_on_termination: Option<bool>,
+    pub associated_resource: Option<String>,
+    pub instance_owning_service: Option<String>,
+    pub ebs_card_index: Option<i32>,
+    pub volume_id: Option<String>,
+    pub instance_id: Option<String>,
+    pub device: Option<String>,
+    pub state: Option<String>,
+    pub attach_time: Option<Timestamp>,
+}
+
+impl FromValue for VolumeAttachment {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 9, path)?;
+        Ok(Self {
+            delete_on_termination: opt(&mut s, 0, "DeleteOnTermination")?,
+            associated_resource: opt(&mut s, 1, "AssociatedResource")?,
+            instance_owning_service: opt(&mut s, 2, "InstanceOwningService")?,
+            ebs_card_index: opt(&mut s, 3, "EbsCardIndex")?,
+            volume_id: opt(&mut s, 4, "VolumeId")?,
+            instance_id: opt(&mut s, 5, "InstanceId")?,
+            device: opt(&mut s, 6, "Device")?,
+            state: opt(&mut s, 7, "State")?,
+            attach_time: opt(&mut s, 8, "AttachTime")?,
+        })
+    }
+}
+
+impl IntoValue for VolumeAttachment {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.associated_resource.map(IntoValue::into_value),
+            self.instance_owning_service.map(IntoValue::into_value),
+            self.ebs_card_index.map(IntoValue::into_value),
+            self.volume_id.map(IntoValue::into_value),
+            self.instance_id.map(IntoValue::into_value),
+            self.device.map(IntoValue::into_value),
+            self.state.map(IntoValue::into_value),
+            self.attach_time.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -24156,6 +30427,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: AssociateDhcpOptionsRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `AssociateIamInstanceProfile`.
+    fn associate_iam_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: AssociateIamInstanceProfileRequest,
+    ) -> impl Future<Output = Result<AssociateIamInstanceProfileResult, AwsError>> + Send;
+
     /// `AssociateRouteTable`.
     fn associate_route_table(
         &self,
@@ -24211,6 +30489,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: CreateDhcpOptionsRequest,
     ) -> impl Future<Output = Result<CreateDhcpOptionsResult, AwsError>> + Send;
+
+    /// `CreateImage`.
+    fn create_image(
+        &self,
+        ctx: &RequestContext,
+        input: CreateImageRequest,
+    ) -> impl Future<Output = Result<CreateImageResult, AwsError>> + Send;
 
     /// `CreateInternetGateway`.
     fn create_internet_gateway(
@@ -24457,6 +30742,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: DescribeDhcpOptionsRequest,
     ) -> impl Future<Output = Result<DescribeDhcpOptionsResult, AwsError>> + Send;
 
+    /// `DescribeIamInstanceProfileAssociations`.
+    fn describe_iam_instance_profile_associations(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeIamInstanceProfileAssociationsRequest,
+    ) -> impl Future<Output = Result<DescribeIamInstanceProfileAssociationsResult, AwsError>> + Send;
+
     /// `DescribeImageAttribute`.
     fn describe_image_attribute(
         &self,
@@ -24471,6 +30763,27 @@ pub trait Handlers: Send + Sync + 'static {
         input: DescribeImagesRequest,
     ) -> impl Future<Output = Result<DescribeImagesResult, AwsError>> + Send;
 
+    /// `DescribeInstanceAttribute`.
+    fn describe_instance_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceAttributeRequest,
+    ) -> impl Future<Output = Result<InstanceAttribute, AwsError>> + Send;
+
+    /// `DescribeInstanceCreditSpecifications`.
+    fn describe_instance_credit_specifications(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceCreditSpecificationsRequest,
+    ) -> impl Future<Output = Result<DescribeInstanceCreditSpecificationsResult, AwsError>> + Send;
+
+    /// `DescribeInstanceStatus`.
+    fn describe_instance_status(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceStatusRequest,
+    ) -> impl Future<Output = Result<DescribeInstanceStatusResult, AwsError>> + Send;
+
     /// `DescribeInstanceTypeOfferings`.
     fn describe_instance_type_offerings(
         &self,
@@ -24484,6 +30797,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: DescribeInstanceTypesRequest,
     ) -> impl Future<Output = Result<DescribeInstanceTypesResult, AwsError>> + Send;
+
+    /// `DescribeInstances`.
+    fn describe_instances(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstancesRequest,
+    ) -> impl Future<Output = Result<DescribeInstancesResult, AwsError>> + Send;
 
     /// `DescribeInternetGateways`.
     fn describe_internet_gateways(
@@ -24576,6 +30896,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: DescribeTagsRequest,
     ) -> impl Future<Output = Result<DescribeTagsResult, AwsError>> + Send;
 
+    /// `DescribeVolumes`.
+    fn describe_volumes(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeVolumesRequest,
+    ) -> impl Future<Output = Result<DescribeVolumesResult, AwsError>> + Send;
+
     /// `DescribeVpcAttribute`.
     fn describe_vpc_attribute(
         &self,
@@ -24604,6 +30931,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: DisassociateAddressRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `DisassociateIamInstanceProfile`.
+    fn disassociate_iam_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: DisassociateIamInstanceProfileRequest,
+    ) -> impl Future<Output = Result<DisassociateIamInstanceProfileResult, AwsError>> + Send;
+
     /// `DisassociateRouteTable`.
     fn disassociate_route_table(
         &self,
@@ -24617,6 +30951,20 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: DisassociateVpcCidrBlockRequest,
     ) -> impl Future<Output = Result<DisassociateVpcCidrBlockResult, AwsError>> + Send;
+
+    /// `GetConsoleOutput`.
+    fn get_console_output(
+        &self,
+        ctx: &RequestContext,
+        input: GetConsoleOutputRequest,
+    ) -> impl Future<Output = Result<GetConsoleOutputResult, AwsError>> + Send;
+
+    /// `GetLaunchTemplateData`.
+    fn get_launch_template_data(
+        &self,
+        ctx: &RequestContext,
+        input: GetLaunchTemplateDataRequest,
+    ) -> impl Future<Output = Result<GetLaunchTemplateDataResult, AwsError>> + Send;
 
     /// `GetManagedPrefixListEntries`.
     fn get_managed_prefix_list_entries(
@@ -24638,6 +30986,20 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: ModifyImageAttributeRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `ModifyInstanceAttribute`.
+    fn modify_instance_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyInstanceAttributeRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `ModifyInstanceMetadataOptions`.
+    fn modify_instance_metadata_options(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyInstanceMetadataOptionsRequest,
+    ) -> impl Future<Output = Result<ModifyInstanceMetadataOptionsResult, AwsError>> + Send;
 
     /// `ModifyLaunchTemplate`.
     fn modify_launch_template(
@@ -24674,6 +31036,20 @@ pub trait Handlers: Send + Sync + 'static {
         input: ModifyVpcAttributeRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `MonitorInstances`.
+    fn monitor_instances(
+        &self,
+        ctx: &RequestContext,
+        input: MonitorInstancesRequest,
+    ) -> impl Future<Output = Result<MonitorInstancesResult, AwsError>> + Send;
+
+    /// `RebootInstances`.
+    fn reboot_instances(
+        &self,
+        ctx: &RequestContext,
+        input: RebootInstancesRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `RegisterImage`.
     fn register_image(
         &self,
@@ -24687,6 +31063,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: ReleaseAddressRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `ReplaceIamInstanceProfileAssociation`.
+    fn replace_iam_instance_profile_association(
+        &self,
+        ctx: &RequestContext,
+        input: ReplaceIamInstanceProfileAssociationRequest,
+    ) -> impl Future<Output = Result<ReplaceIamInstanceProfileAssociationResult, AwsError>> + Send;
 
     /// `ReplaceNetworkAclAssociation`.
     fn replace_network_acl_association(
@@ -24736,6 +31119,41 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: RevokeSecurityGroupIngressRequest,
     ) -> impl Future<Output = Result<RevokeSecurityGroupIngressResult, AwsError>> + Send;
+
+    /// `RunInstances`.
+    fn run_instances(
+        &self,
+        ctx: &RequestContext,
+        input: RunInstancesRequest,
+    ) -> impl Future<Output = Result<Reservation, AwsError>> + Send;
+
+    /// `StartInstances`.
+    fn start_instances(
+        &self,
+        ctx: &RequestContext,
+        input: StartInstancesRequest,
+    ) -> impl Future<Output = Result<StartInstancesResult, AwsError>> + Send;
+
+    /// `StopInstances`.
+    fn stop_instances(
+        &self,
+        ctx: &RequestContext,
+        input: StopInstancesRequest,
+    ) -> impl Future<Output = Result<StopInstancesResult, AwsError>> + Send;
+
+    /// `TerminateInstances`.
+    fn terminate_instances(
+        &self,
+        ctx: &RequestContext,
+        input: TerminateInstancesRequest,
+    ) -> impl Future<Output = Result<TerminateInstancesResult, AwsError>> + Send;
+
+    /// `UnmonitorInstances`.
+    fn unmonitor_instances(
+        &self,
+        ctx: &RequestContext,
+        input: UnmonitorInstancesRequest,
+    ) -> impl Future<Output = Result<UnmonitorInstancesResult, AwsError>> + Send;
 
     /// Wipes all state (`POST /_nimbus/reset`) together with `then`; see [`nimbus_wire::Service::reset`] for what a service with state must do. The default (no state) just runs `then`.
     fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
@@ -24944,6 +31362,48 @@ pub mod access {
                 conditions: c,
             }
         }]
+    }
+
+    /// `AssociateIamInstanceProfile`: `ec2:AssociateIamInstanceProfile`, `iam:PassRole`.
+    pub fn associate_iam_instance_profile(
+        ctx: &RequestContext,
+        input: &AssociateIamInstanceProfileRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_id.push_values(&mut v0);
+        vec![
+            {
+                let mut r = Vec::new();
+                expand(
+                    &[
+                        Lit("arn:aws:ec2:"),
+                        Lit(&ctx.region),
+                        Lit(":"),
+                        Lit(ctx.account_id()),
+                        Lit(":instance/"),
+                        Each(&v0),
+                    ],
+                    &mut r,
+                );
+                let mut c = Vec::new();
+                condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+                Access {
+                    action: "ec2:AssociateIamInstanceProfile",
+                    resources: resources_or_star(r),
+                    conditions: c,
+                }
+            },
+            {
+                let mut r = Vec::new();
+                expand(&[Lit("*")], &mut r);
+                let c = Vec::new();
+                Access {
+                    action: "iam:PassRole",
+                    resources: resources_or_star(r),
+                    conditions: c,
+                }
+            },
+        ]
     }
 
     /// `AssociateRouteTable`: `ec2:AssociateRouteTable`.
@@ -25331,6 +31791,112 @@ pub mod access {
                 }
             }
             condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            a.push(Access {
+                action: "ec2:CreateTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
+    }
+
+    /// `CreateImage`: `ec2:CreateImage`, `ec2:CreateTags` (when `TagSpecifications` is set).
+    pub fn create_image(ctx: &RequestContext, input: &CreateImageRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_id.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v1);
+                    }
+                }
+            }
+        }
+        let p0 = input
+            .tag_specifications
+            .as_ref()
+            .is_some_and(|v| !v.is_empty());
+        let mut a = Vec::new();
+        {
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:ec2:"), Lit(&ctx.region), Lit("::image/*")],
+                &mut r,
+            );
+            expand(
+                &[Lit("arn:aws:ec2:"), Lit(&ctx.region), Lit("::snapshot/*")],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            a.push(Access {
+                action: "ec2:CreateImage",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:ec2:"), Lit(&ctx.region), Lit("::image/*")],
+                &mut r,
+            );
+            expand(
+                &[Lit("arn:aws:ec2:"), Lit(&ctx.region), Lit("::snapshot/*")],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:CreateAction", &[Lit("CreateImage")]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
             a.push(Access {
                 action: "ec2:CreateTags",
                 resources: resources_or_star(r),
@@ -27062,6 +33628,23 @@ pub mod access {
         }]
     }
 
+    /// `DescribeIamInstanceProfileAssociations`: `ec2:DescribeIamInstanceProfileAssociations`.
+    pub fn describe_iam_instance_profile_associations(
+        _ctx: &RequestContext,
+        _input: &DescribeIamInstanceProfileAssociationsRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeIamInstanceProfileAssociations",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeImageAttribute`: `ec2:DescribeImageAttribute`.
     pub fn describe_image_attribute(
         ctx: &RequestContext,
@@ -27104,6 +33687,57 @@ pub mod access {
         }]
     }
 
+    /// `DescribeInstanceAttribute`: `ec2:DescribeInstanceAttribute`.
+    pub fn describe_instance_attribute(
+        _ctx: &RequestContext,
+        _input: &DescribeInstanceAttributeRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeInstanceAttribute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeInstanceCreditSpecifications`: `ec2:DescribeInstanceCreditSpecifications`.
+    pub fn describe_instance_credit_specifications(
+        _ctx: &RequestContext,
+        _input: &DescribeInstanceCreditSpecificationsRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeInstanceCreditSpecifications",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeInstanceStatus`: `ec2:DescribeInstanceStatus`.
+    pub fn describe_instance_status(
+        _ctx: &RequestContext,
+        _input: &DescribeInstanceStatusRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeInstanceStatus",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeInstanceTypeOfferings`: `ec2:DescribeInstanceTypeOfferings`.
     pub fn describe_instance_type_offerings(
         _ctx: &RequestContext,
@@ -27132,6 +33766,23 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "ec2:DescribeInstanceTypes",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeInstances`: `ec2:DescribeInstances`.
+    pub fn describe_instances(
+        _ctx: &RequestContext,
+        _input: &DescribeInstancesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeInstances",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -27350,6 +34001,20 @@ pub mod access {
         }]
     }
 
+    /// `DescribeVolumes`: `ec2:DescribeVolumes`.
+    pub fn describe_volumes(_ctx: &RequestContext, _input: &DescribeVolumesRequest) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeVolumes",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeVpcAttribute`: `ec2:DescribeVpcAttribute`.
     pub fn describe_vpc_attribute(
         _ctx: &RequestContext,
@@ -27461,6 +34126,33 @@ pub mod access {
         }]
     }
 
+    /// `DisassociateIamInstanceProfile`: `ec2:DisassociateIamInstanceProfile`.
+    pub fn disassociate_iam_instance_profile(
+        ctx: &RequestContext,
+        _input: &DisassociateIamInstanceProfileRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DisassociateIamInstanceProfile",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DisassociateRouteTable`: `ec2:DisassociateRouteTable`.
     pub fn disassociate_route_table(
         ctx: &RequestContext,
@@ -27519,6 +34211,66 @@ pub mod access {
             condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
             Access {
                 action: "ec2:DisassociateVpcCidrBlock",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetConsoleOutput`: `ec2:GetConsoleOutput`.
+    pub fn get_console_output(
+        ctx: &RequestContext,
+        input: &GetConsoleOutputRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:GetConsoleOutput",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetLaunchTemplateData`: `ec2:GetLaunchTemplateData`.
+    pub fn get_launch_template_data(
+        ctx: &RequestContext,
+        input: &GetLaunchTemplateDataRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:GetLaunchTemplateData",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -27685,6 +34437,66 @@ pub mod access {
         }]
     }
 
+    /// `ModifyInstanceAttribute`: `ec2:ModifyInstanceAttribute`.
+    pub fn modify_instance_attribute(
+        ctx: &RequestContext,
+        input: &ModifyInstanceAttributeRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:ModifyInstanceAttribute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ModifyInstanceMetadataOptions`: `ec2:ModifyInstanceMetadataOptions`.
+    pub fn modify_instance_metadata_options(
+        ctx: &RequestContext,
+        input: &ModifyInstanceMetadataOptionsRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:ModifyInstanceMetadataOptions",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `ModifyLaunchTemplate`: `ec2:ModifyLaunchTemplate`.
     pub fn modify_launch_template(
         ctx: &RequestContext,
@@ -27836,6 +34648,60 @@ pub mod access {
         }]
     }
 
+    /// `MonitorInstances`: `ec2:MonitorInstances`.
+    pub fn monitor_instances(ctx: &RequestContext, input: &MonitorInstancesRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_ids.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:MonitorInstances",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `RebootInstances`: `ec2:RebootInstances`.
+    pub fn reboot_instances(ctx: &RequestContext, input: &RebootInstancesRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_ids.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:RebootInstances",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `RegisterImage`: `ec2:RegisterImage`, `ec2:CreateTags` (when `TagSpecifications` is set).
     pub fn register_image(ctx: &RequestContext, input: &RegisterImageRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -27946,6 +34812,45 @@ pub mod access {
                 conditions: c,
             }
         }]
+    }
+
+    /// `ReplaceIamInstanceProfileAssociation`: `ec2:ReplaceIamInstanceProfileAssociation`, `iam:PassRole`.
+    pub fn replace_iam_instance_profile_association(
+        ctx: &RequestContext,
+        _input: &ReplaceIamInstanceProfileAssociationRequest,
+    ) -> Vec<Access> {
+        vec![
+            {
+                let mut r = Vec::new();
+                expand(
+                    &[
+                        Lit("arn:aws:ec2:"),
+                        Lit(&ctx.region),
+                        Lit(":"),
+                        Lit(ctx.account_id()),
+                        Lit(":instance/*"),
+                    ],
+                    &mut r,
+                );
+                let mut c = Vec::new();
+                condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+                Access {
+                    action: "ec2:ReplaceIamInstanceProfileAssociation",
+                    resources: resources_or_star(r),
+                    conditions: c,
+                }
+            },
+            {
+                let mut r = Vec::new();
+                expand(&[Lit("*")], &mut r);
+                let c = Vec::new();
+                Access {
+                    action: "iam:PassRole",
+                    resources: resources_or_star(r),
+                    conditions: c,
+                }
+            },
+        ]
     }
 
     /// `ReplaceNetworkAclAssociation`: `ec2:ReplaceNetworkAclAssociation`.
@@ -28154,6 +35059,326 @@ pub mod access {
             }
         }]
     }
+
+    /// `RunInstances`: `ec2:RunInstances`, `ec2:CreateTags` (when `TagSpecifications` is set), `iam:PassRole` (when `IamInstanceProfile` is set).
+    pub fn run_instances(ctx: &RequestContext, input: &RunInstancesRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.image_id.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.instance_type.push_values(&mut v1);
+        let mut v2: Vec<String> = Vec::new();
+        input.key_name.push_values(&mut v2);
+        let mut v3: Vec<String> = Vec::new();
+        if let Some(x0) = &input.launch_template {
+            x0.launch_template_id.push_values(&mut v3);
+        }
+        let mut v4: Vec<String> = Vec::new();
+        input.security_group_ids.push_values(&mut v4);
+        let mut v5: Vec<String> = Vec::new();
+        input.subnet_id.push_values(&mut v5);
+        let mut v6: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v6);
+                    }
+                }
+            }
+        }
+        let p0 = input.iam_instance_profile.is_some();
+        let p1 = input
+            .tag_specifications
+            .as_ref()
+            .is_some_and(|v| !v.is_empty());
+        let mut a = Vec::new();
+        {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/*"),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit("::image/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":network-interface/*"),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":security-group/"),
+                    Each(&v4),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":subnet/"),
+                    Each(&v5),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":volume/*"),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":key-pair/"),
+                    Each(&v2),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":launch-template/"),
+                    Each(&v3),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:InstanceType", &[Each(&v1)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v6)]);
+            a.push(Access {
+                action: "ec2:RunInstances",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        if p1 {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/*"),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":volume/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:CreateAction", &[Lit("RunInstances")]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v6)]);
+            a.push(Access {
+                action: "ec2:CreateTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            a.push(Access {
+                action: "iam:PassRole",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
+    }
+
+    /// `StartInstances`: `ec2:StartInstances`.
+    pub fn start_instances(ctx: &RequestContext, input: &StartInstancesRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_ids.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:StartInstances",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `StopInstances`: `ec2:StopInstances`.
+    pub fn stop_instances(ctx: &RequestContext, input: &StopInstancesRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_ids.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:StopInstances",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `TerminateInstances`: `ec2:TerminateInstances`.
+    pub fn terminate_instances(
+        ctx: &RequestContext,
+        input: &TerminateInstancesRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_ids.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:TerminateInstances",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UnmonitorInstances`: `ec2:UnmonitorInstances`.
+    pub fn unmonitor_instances(
+        ctx: &RequestContext,
+        input: &UnmonitorInstancesRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_ids.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:UnmonitorInstances",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
 }
 
 /// Wraps [`Handlers`] as a dyn-able [`nimbus_wire::Service`]: converts the decoded input into the typed request, asks the authorizer for the operation's accesses ([`access`]), calls the handler and converts the result back.
@@ -28209,6 +35434,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.associate_dhcp_options(ctx, input).await?;
                     Ok(None)
+                }
+                "AssociateIamInstanceProfile" => {
+                    let input = AssociateIamInstanceProfileRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "AssociateIamInstanceProfileRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::associate_iam_instance_profile(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.associate_iam_instance_profile(ctx, input).await?;
+                    Ok(Some(out.into_value()))
                 }
                 "AssociateRouteTable" => {
                     let input = AssociateRouteTableRequest::from_value(
@@ -28304,6 +35541,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::create_dhcp_options(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.create_dhcp_options(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "CreateImage" => {
+                    let input = CreateImageRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(8)),
+                        "CreateImageRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_image(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_image(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "CreateInternetGateway" => {
@@ -28726,6 +35975,24 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.describe_dhcp_options(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "DescribeIamInstanceProfileAssociations" => {
+                    let input = DescribeIamInstanceProfileAssociationsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "DescribeIamInstanceProfileAssociationsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(
+                            ctx,
+                            &access::describe_iam_instance_profile_associations(ctx, &input),
+                        )
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self
+                        .0
+                        .describe_iam_instance_profile_associations(ctx, input)
+                        .await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DescribeImageAttribute" => {
                     let input = DescribeImageAttributeRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -28750,6 +36017,48 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.describe_images(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "DescribeInstanceAttribute" => {
+                    let input = DescribeInstanceAttributeRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "DescribeInstanceAttributeRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_instance_attribute(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_instance_attribute(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeInstanceCreditSpecifications" => {
+                    let input = DescribeInstanceCreditSpecificationsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "DescribeInstanceCreditSpecificationsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(
+                            ctx,
+                            &access::describe_instance_credit_specifications(ctx, &input),
+                        )
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self
+                        .0
+                        .describe_instance_credit_specifications(ctx, input)
+                        .await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeInstanceStatus" => {
+                    let input = DescribeInstanceStatusRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(7)),
+                        "DescribeInstanceStatusRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_instance_status(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_instance_status(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DescribeInstanceTypeOfferings" => {
                     let input = DescribeInstanceTypeOfferingsRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(5)),
@@ -28772,6 +36081,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::describe_instance_types(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.describe_instance_types(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeInstances" => {
+                    let input = DescribeInstancesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(6)),
+                        "DescribeInstancesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_instances(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_instances(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "DescribeInternetGateways" => {
@@ -28930,6 +36251,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.describe_tags(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "DescribeVolumes" => {
+                    let input = DescribeVolumesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(6)),
+                        "DescribeVolumesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_volumes(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_volumes(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DescribeVpcAttribute" => {
                     let input = DescribeVpcAttributeRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -28978,6 +36311,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.disassociate_address(ctx, input).await?;
                     Ok(None)
                 }
+                "DisassociateIamInstanceProfile" => {
+                    let input = DisassociateIamInstanceProfileRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "DisassociateIamInstanceProfileRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::disassociate_iam_instance_profile(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.disassociate_iam_instance_profile(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DisassociateRouteTable" => {
                     let input = DisassociateRouteTableRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(2)),
@@ -29000,6 +36345,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::disassociate_vpc_cidr_block(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.disassociate_vpc_cidr_block(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetConsoleOutput" => {
+                    let input = GetConsoleOutputRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "GetConsoleOutputRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_console_output(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_console_output(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetLaunchTemplateData" => {
+                    let input = GetLaunchTemplateDataRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "GetLaunchTemplateDataRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_launch_template_data(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_launch_template_data(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "GetManagedPrefixListEntries" => {
@@ -29037,6 +36406,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.modify_image_attribute(ctx, input).await?;
                     Ok(None)
+                }
+                "ModifyInstanceAttribute" => {
+                    let input = ModifyInstanceAttributeRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(17)),
+                        "ModifyInstanceAttributeRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::modify_instance_attribute(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.modify_instance_attribute(ctx, input).await?;
+                    Ok(None)
+                }
+                "ModifyInstanceMetadataOptions" => {
+                    let input = ModifyInstanceMetadataOptionsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(7)),
+                        "ModifyInstanceMetadataOptionsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::modify_instance_metadata_options(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.modify_instance_metadata_options(ctx, input).await?;
+                    Ok(Some(out.into_value()))
                 }
                 "ModifyLaunchTemplate" => {
                     let input = ModifyLaunchTemplateRequest::from_value(
@@ -29098,6 +36491,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.modify_vpc_attribute(ctx, input).await?;
                     Ok(None)
                 }
+                "MonitorInstances" => {
+                    let input = MonitorInstancesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "MonitorInstancesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::monitor_instances(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.monitor_instances(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "RebootInstances" => {
+                    let input = RebootInstancesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "RebootInstancesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::reboot_instances(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.reboot_instances(ctx, input).await?;
+                    Ok(None)
+                }
                 "RegisterImage" => {
                     let input = RegisterImageRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(18)),
@@ -29121,6 +36538,24 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.release_address(ctx, input).await?;
                     Ok(None)
+                }
+                "ReplaceIamInstanceProfileAssociation" => {
+                    let input = ReplaceIamInstanceProfileAssociationRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "ReplaceIamInstanceProfileAssociationRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(
+                            ctx,
+                            &access::replace_iam_instance_profile_association(ctx, &input),
+                        )
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self
+                        .0
+                        .replace_iam_instance_profile_association(ctx, input)
+                        .await?;
+                    Ok(Some(out.into_value()))
                 }
                 "ReplaceNetworkAclAssociation" => {
                     let input = ReplaceNetworkAclAssociationRequest::from_value(
@@ -29204,6 +36639,66 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::revoke_security_group_ingress(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.revoke_security_group_ingress(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "RunInstances" => {
+                    let input = RunInstancesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(44)),
+                        "RunInstancesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::run_instances(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.run_instances(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "StartInstances" => {
+                    let input = StartInstancesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "StartInstancesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::start_instances(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.start_instances(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "StopInstances" => {
+                    let input = StopInstancesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "StopInstancesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::stop_instances(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.stop_instances(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "TerminateInstances" => {
+                    let input = TerminateInstancesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "TerminateInstancesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::terminate_instances(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.terminate_instances(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "UnmonitorInstances" => {
+                    let input = UnmonitorInstancesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "UnmonitorInstancesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::unmonitor_instances(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.unmonitor_instances(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 other => Err(AwsError::not_implemented(MODEL.service_id, other)),

@@ -4,8 +4,12 @@
 //! model, typed shapes and the `Handlers` trait that `codegen/` produces from botocore;
 //! [`Ec2`] (`state`) holds every account's and region's resources in memory over the
 //! durable store, `handlers` implements the trait, one module per resource, and `public`
-//! is what other services may ask of EC2 (subnets, groups, private addresses). Instances
-//! are not here yet.
+//! is what other services may ask of EC2 (subnets, groups, private addresses).
+//!
+//! Instances: records in `inst_records` (kept by `defs`), the [`InstanceHost`] trait the
+//! binary implements over the sandbox runtime (`host`), the state machine that drives the
+//! host (`instances`), the API in `handlers::instances` / `handlers::instance_attrs`, and
+//! [`Ec2::launch_instances`] / [`Ec2::terminate_instance`] for Auto Scaling.
 //!
 //! What instances are defined from lives beside that, with its own state holder (`defs`:
 //! own lock, writer and store tables): key pairs (`keypairs` makes and reads the key
@@ -22,8 +26,12 @@ mod errors;
 mod filters;
 pub mod generated;
 mod handlers;
+pub mod host;
 pub mod images;
+pub mod inst_errors;
+pub mod inst_records;
 pub mod instance_types;
+pub mod instances;
 mod keypairs;
 pub mod launch_templates;
 mod model;
@@ -39,6 +47,8 @@ mod state;
 mod tagging;
 mod tags;
 
+pub use handlers::instances::{LaunchOptions, LaunchedInstance};
+pub use host::{HostSpec, HostState, InstanceHost, InstanceProfiles, TcpIngress};
 pub use model::TagRec;
 pub use public::{InterfaceInfo, NewInterface, SubnetInfo, AUTO_PUBLIC_IP_RANGE};
 pub use state::Ec2;
@@ -51,8 +61,8 @@ use std::sync::Arc;
 pub use public::{IngressPeer, IngressPermission};
 
 /// The EC2 service over `store`: loads all stored EC2 state, then serves reads from memory
-/// and makes every mutation durable before answering. The clock is accepted for symmetry
-/// with the other services; nothing in EC2's current resources is time-dependent.
+/// and makes every mutation durable before answering. The clock is Nimbus time for
+/// instances (launch times, state transition reasons, terminated instances' hour).
 pub fn service(
     store: Store,
     clock: Arc<dyn Clock>,
@@ -68,8 +78,8 @@ pub fn build(
     clock: Arc<dyn Clock>,
     ids: Arc<Ids>,
 ) -> Result<(Arc<dyn nimbus_wire::Service>, Ec2), StoreError> {
-    let _ = clock;
     let ec2 = Ec2::load(store, ids)?;
+    ec2.set_clock(clock);
     Ok((Arc::new(generated::Router(ec2.clone())), ec2))
 }
 

@@ -200,6 +200,8 @@ pub struct Inner {
     writer: tokio::sync::Mutex<()>,
     /// Key pairs, images and launch templates (`defs`), with their own lock and writer.
     pub(crate) defs: crate::defs::Defs,
+    /// The host that runs instances, the clock, per-instance locks (`instances`).
+    pub(crate) instances: crate::instances::Instances,
 }
 
 impl std::ops::Deref for Ec2 {
@@ -232,6 +234,7 @@ impl Ec2 {
         Ok(Ec2 {
             inner: Arc::new(Inner {
                 defs: crate::defs::Defs::load(store.clone())?,
+                instances: Default::default(),
                 store,
                 ids,
                 state: RwLock::new(state),
@@ -250,7 +253,10 @@ impl Ec2 {
             let _d = self.defs.writer.lock().await;
             then.await?;
             *self.state.write().unwrap_or_else(|e| e.into_inner()) = State::default();
+            let ids = self.instance_ids();
             self.defs.clear();
+            // What ran for the wiped records goes too.
+            self.terminate_on_host(ids).await;
             Ok(())
         })
     }

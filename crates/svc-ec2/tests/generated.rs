@@ -316,6 +316,27 @@ impl Handlers for OnlyCreate {
         describe_instance_types(DescribeInstanceTypesRequest) -> DescribeInstanceTypesResult;
         describe_key_pairs(DescribeKeyPairsRequest) -> DescribeKeyPairsResult;
         describe_launch_template_versions(DescribeLaunchTemplateVersionsRequest) -> DescribeLaunchTemplateVersionsResult;
+        run_instances(RunInstancesRequest) -> Reservation;
+        describe_instances(DescribeInstancesRequest) -> DescribeInstancesResult;
+        describe_instance_status(DescribeInstanceStatusRequest) -> DescribeInstanceStatusResult;
+        start_instances(StartInstancesRequest) -> StartInstancesResult;
+        stop_instances(StopInstancesRequest) -> StopInstancesResult;
+        reboot_instances(RebootInstancesRequest) -> ();
+        terminate_instances(TerminateInstancesRequest) -> TerminateInstancesResult;
+        describe_instance_attribute(DescribeInstanceAttributeRequest) -> InstanceAttribute;
+        modify_instance_attribute(ModifyInstanceAttributeRequest) -> ();
+        get_console_output(GetConsoleOutputRequest) -> GetConsoleOutputResult;
+        describe_volumes(DescribeVolumesRequest) -> DescribeVolumesResult;
+        modify_instance_metadata_options(ModifyInstanceMetadataOptionsRequest) -> ModifyInstanceMetadataOptionsResult;
+        describe_instance_credit_specifications(DescribeInstanceCreditSpecificationsRequest) -> DescribeInstanceCreditSpecificationsResult;
+        monitor_instances(MonitorInstancesRequest) -> MonitorInstancesResult;
+        unmonitor_instances(UnmonitorInstancesRequest) -> UnmonitorInstancesResult;
+        describe_iam_instance_profile_associations(DescribeIamInstanceProfileAssociationsRequest) -> DescribeIamInstanceProfileAssociationsResult;
+        get_launch_template_data(GetLaunchTemplateDataRequest) -> GetLaunchTemplateDataResult;
+        create_image(CreateImageRequest) -> CreateImageResult;
+        associate_iam_instance_profile(AssociateIamInstanceProfileRequest) -> AssociateIamInstanceProfileResult;
+        disassociate_iam_instance_profile(DisassociateIamInstanceProfileRequest) -> DisassociateIamInstanceProfileResult;
+        replace_iam_instance_profile_association(ReplaceIamInstanceProfileAssociationRequest) -> ReplaceIamInstanceProfileAssociationResult;
         describe_launch_templates(DescribeLaunchTemplatesRequest) -> DescribeLaunchTemplatesResult;
         import_key_pair(ImportKeyPairRequest) -> ImportKeyPairResult;
         modify_image_attribute(ModifyImageAttributeRequest) -> ();
@@ -362,10 +383,10 @@ fn router_dispatches_converts_and_rejects() {
     assert_eq!((err.code.as_ref(), err.status), ("MissingParameter", 400));
 
     // Modeled but not implemented.
-    let op = MODEL.operation("RunInstances").unwrap();
+    let op = MODEL.operation("CreateVolume").unwrap();
     let err = poll_once(svc.call(&ctx, &AllowAll, Protocol::Ec2, op, None)).unwrap_err();
     assert_eq!((err.code.as_ref(), err.status), ("NotImplemented", 501));
-    assert!(err.message.contains("RunInstances"), "{}", err.message);
+    assert!(err.message.contains("CreateVolume"), "{}", err.message);
 }
 
 /// Records what the router asks and refuses everything.

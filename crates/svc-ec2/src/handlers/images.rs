@@ -101,7 +101,7 @@ pub(super) async fn describe(
 }
 
 /// AMI names: 3 to 128 characters of letters, digits, `()[] ./-'@_`.
-fn check_name(name: &str) -> Result<(), AwsError> {
+pub(super) fn check_name(name: &str) -> Result<(), AwsError> {
     let ok_char = |c: char| c.is_ascii_alphanumeric() || "()[] ./-'@_".contains(c);
     if name.len() < 3 || name.len() > 128 || !name.chars().all(ok_char) {
         return Err(AwsError::client(
@@ -240,6 +240,7 @@ pub(super) async fn register(
         launch_accounts: Vec::new(),
         public: false,
         tags,
+        captured: false,
     };
     store_new(ec2, rec)
         .await
@@ -249,7 +250,7 @@ pub(super) async fn register(
 }
 
 /// Stores a new image unless its name is taken in (account, region); answers its id.
-async fn store_new(ec2: &Ec2, rec: ImageRec) -> Result<String, AwsError> {
+pub(super) async fn store_new(ec2: &Ec2, rec: ImageRec) -> Result<String, AwsError> {
     ec2.defs
         .mutate(|st| {
             if let Some(other) = name_taken(st, &rec.region, &rec.owner, &rec.name) {
@@ -332,6 +333,7 @@ pub(super) async fn copy(
         launch_accounts: Vec::new(),
         public: false,
         tags,
+        captured: false,
     };
     store_new(ec2, rec).await.map(|image_id| CopyImageResult {
         image_id: Some(image_id),

@@ -1,7 +1,7 @@
 //! The generated `Handlers` trait implemented for [`Ec2`]: one thin method per operation,
 //! delegating to the module that owns the resource (security groups, their rules, VPCs,
 //! subnets, gateways, route tables, ACLs and DHCP options, addresses, interfaces, zones
-//! and regions), plus the id checks and group lookups those modules share. Nothing here validates
+//! and regions, instances), plus the id checks and group lookups those modules share. Nothing here validates
 //! or stores anything itself.
 
 mod acls_dhcp;
@@ -9,7 +9,13 @@ mod addresses;
 mod gateways;
 mod group_rules;
 mod images;
+mod inst_images;
+mod inst_lifecycle;
+mod inst_profiles;
+pub(crate) mod inst_render;
+mod instance_attrs;
 mod instance_types;
+pub(crate) mod instances;
 mod interfaces;
 mod key_pairs;
 mod launch_templates;
@@ -28,6 +34,17 @@ use crate::generated::*;
 use crate::model::GroupRec;
 use crate::state::{check_group_id, is_resource_id, Ec2, Scope};
 use nimbus_core::{AwsError, RequestContext};
+
+/// Handler methods that only delegate to `module::function(self, ctx, input)`.
+macro_rules! delegate {
+    ($($name:ident($req:ty) -> $out:ty => $($path:ident)::+;)*) => {
+        $(
+            async fn $name(&self, ctx: &RequestContext, input: $req) -> Result<$out, AwsError> {
+                $($path)::+(self, ctx, input).await
+            }
+        )*
+    };
+}
 
 impl Handlers for Ec2 {
     async fn allocate_address(
@@ -716,6 +733,51 @@ impl Handlers for Ec2 {
         input: ResetImageAttributeRequest,
     ) -> Result<(), AwsError> {
         images::reset_attribute(self, ctx, input).await
+    }
+
+    // Instances: one line each, delegating to the instance modules.
+    delegate! {
+        run_instances(RunInstancesRequest) -> Reservation => instances::run;
+        describe_instances(DescribeInstancesRequest) -> DescribeInstancesResult => inst_lifecycle::describe;
+        describe_instance_status(DescribeInstanceStatusRequest) -> DescribeInstanceStatusResult => inst_lifecycle::status;
+        start_instances(StartInstancesRequest) -> StartInstancesResult => inst_lifecycle::start;
+        stop_instances(StopInstancesRequest) -> StopInstancesResult => inst_lifecycle::stop;
+        reboot_instances(RebootInstancesRequest) -> () => inst_lifecycle::reboot;
+        terminate_instances(TerminateInstancesRequest) -> TerminateInstancesResult => inst_lifecycle::terminate;
+        describe_instance_attribute(DescribeInstanceAttributeRequest) -> InstanceAttribute => instance_attrs::describe_attribute;
+        modify_instance_attribute(ModifyInstanceAttributeRequest) -> () => instance_attrs::modify_attribute;
+        get_console_output(GetConsoleOutputRequest) -> GetConsoleOutputResult => instance_attrs::console_output;
+        describe_volumes(DescribeVolumesRequest) -> DescribeVolumesResult => instance_attrs::describe_volumes;
+        modify_instance_metadata_options(ModifyInstanceMetadataOptionsRequest) -> ModifyInstanceMetadataOptionsResult => instance_attrs::modify_metadata_options;
+        describe_instance_credit_specifications(DescribeInstanceCreditSpecificationsRequest) -> DescribeInstanceCreditSpecificationsResult => instance_attrs::credit_specifications;
+        describe_iam_instance_profile_associations(DescribeIamInstanceProfileAssociationsRequest) -> DescribeIamInstanceProfileAssociationsResult => instance_attrs::profile_associations;
+        get_launch_template_data(GetLaunchTemplateDataRequest) -> GetLaunchTemplateDataResult => instance_attrs::launch_template_data;
+        create_image(CreateImageRequest) -> CreateImageResult => inst_images::create;
+        associate_iam_instance_profile(AssociateIamInstanceProfileRequest) -> AssociateIamInstanceProfileResult => inst_profiles::associate;
+        disassociate_iam_instance_profile(DisassociateIamInstanceProfileRequest) -> DisassociateIamInstanceProfileResult => inst_profiles::disassociate;
+        replace_iam_instance_profile_association(ReplaceIamInstanceProfileAssociationRequest) -> ReplaceIamInstanceProfileAssociationResult => inst_profiles::replace;
+    }
+
+    async fn monitor_instances(
+        &self,
+        ctx: &RequestContext,
+        input: MonitorInstancesRequest,
+    ) -> Result<MonitorInstancesResult, AwsError> {
+        let m = instance_attrs::set_monitoring(self, ctx, input.instance_ids, input.dry_run, true);
+        Ok(MonitorInstancesResult {
+            instance_monitorings: Some(m.await?),
+        })
+    }
+
+    async fn unmonitor_instances(
+        &self,
+        ctx: &RequestContext,
+        input: UnmonitorInstancesRequest,
+    ) -> Result<UnmonitorInstancesResult, AwsError> {
+        let m = instance_attrs::set_monitoring(self, ctx, input.instance_ids, input.dry_run, false);
+        Ok(UnmonitorInstancesResult {
+            instance_monitorings: Some(m.await?),
+        })
     }
 
     fn reset<'a>(&'a self, then: nimbus_wire::ResetStep<'a>) -> nimbus_wire::ResetStep<'a> {

@@ -25,7 +25,9 @@ use nimbus_core::{AwsError, RequestContext};
 
 /// Whether `id` names a resource of the definitions holder (key pair, image, template).
 fn is_def_id(id: &str) -> bool {
-    ["key-", "ami-", "lt-"].iter().any(|p| id.starts_with(p))
+    ["key-", "ami-", "lt-", "i-", "vol-"]
+        .iter()
+        .any(|p| id.starts_with(p))
 }
 
 /// The not-found error of a definitions resource id.
@@ -34,6 +36,10 @@ fn def_not_found(id: &str) -> AwsError {
         crate::def_errors::key_pair_id_not_found(id)
     } else if id.starts_with("ami-") {
         crate::def_errors::ami_not_found(&[id])
+    } else if id.starts_with("i-") {
+        crate::inst_errors::instance_not_found(&[id])
+    } else if id.starts_with("vol-") {
+        crate::inst_errors::volume_not_found(&[id])
     } else {
         crate::def_errors::template_id_not_found(id)
     }
