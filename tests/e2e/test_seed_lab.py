@@ -65,8 +65,9 @@ def get(url, timeout=5):
 def lab(make_nimbus):
     third = random.randint(1, 250)
     n = make_nimbus("--time-scale", SCALE, "--lb-network", f"127.80.{third}.0/24")
-    yield n
-    # Whatever the test left, the server's shutdown ends it; the harness checks the exit.
+    # The first balancer's nodes are the lowest free addresses of the node network
+    # (decision 0010): .1 and .2.
+    return n, f"127.80.{third}.1"
 
 
 def ssh(key, ip, *command, timeout=60):
@@ -88,7 +89,7 @@ def healthy_targets(n, tg):
 
 
 def test_the_seed_lab(lab, tmp_path):
-    n = lab
+    n, node_ip = lab
     # --- 1. the load balancer -----------------------------------------------------------
     vpc = n.aws("ec2", "describe-vpcs", "--filters", "Name=is-default,Values=true")["Vpcs"][0]["VpcId"]
     subnets = n.aws("ec2", "describe-subnets", "--filters", f"Name=vpc-id,Values={vpc}",
@@ -106,8 +107,8 @@ def test_the_seed_lab(lab, tmp_path):
                 "--subnets", *subnet_ids, "--security-groups", alb_sg)["LoadBalancers"][0]
     tg = n.aws("elbv2", "create-target-group", "--name", "lab-tg", "--target-type", "instance",
                "--protocol", "HTTP", "--port", "80", "--protocol-version", "HTTP1", "--vpc-id", vpc,
-               "--health-check-path", "/", "--health-check-interval-seconds", "10",
-               "--healthy-threshold-count", "2")["TargetGroups"][0]["TargetGroupArn"]
+               "--health-check-path", "/", "--health-check-interval-seconds", "60",
+               "--health-check-timeout-seconds", "30", "--healthy-threshold-count", "2")["TargetGroups"][0]["TargetGroupArn"]
     n.aws("elbv2", "create-listener", "--load-balancer-arn", alb["LoadBalancerArn"],
           "--protocol", "HTTP", "--port", "80",
           "--default-actions", f"Type=forward,TargetGroupArn={tg}")
@@ -136,6 +137,10 @@ def test_the_seed_lab(lab, tmp_path):
         "BlockDeviceMappings": [{"DeviceName": "/dev/xvda",
                                  "Ebs": {"VolumeSize": 8, "VolumeType": "gp2"}}],
         "UserData": base64.b64encode(SEED_USER_DATA.encode()).decode(),
+        # Target tracking reads 1-minute data points ("confirm that your preferred metric is
+        # available at 1-minute intervals", AWS's guide to target tracking): detailed
+        # monitoring, as AWS recommends for it.
+        "Monitoring": {"Enabled": True},
     }
     lt = n.aws("ec2", "create-launch-template", "--launch-template-name", "lab-lt",
                "--version-description", "seed lab", "--launch-template-data", json.dumps(data))
@@ -157,10 +162,6 @@ def test_the_seed_lab(lab, tmp_path):
     first = wait_for(lambda: [i for i in instances_of(n, "lab-asg") if i["LifecycleState"] == "InService"],
                      60, "the first instance in service")[0]["InstanceId"]
     wait_for(lambda: healthy_targets(n, tg) == [first], 60, "the instance healthy in the target group")
-    alb_ip = n.aws("elbv2", "describe-load-balancers", "--names", "lab-alb")  # nodes via DNS or ENIs
-    node_ip = sorted(x["Association"]["PublicIp"] if "Association" in x else x["PrivateIpAddress"]
-                     for x in node)[0]
-    del alb_ip
     status, body = wait_for(lambda: (lambda r: r if r[0] == 200 else None)(get(f"http://{node_ip}/")),
                             30, "the ALB serving")
     inst = n.aws("ec2", "describe-instances", "--instance-ids", first)["Reservations"][0]["Instances"][0]
@@ -178,8 +179,17 @@ def test_the_seed_lab(lab, tmp_path):
          "-o", "BatchMode=yes", f"ec2-user@{public_ip}", "stress -c 4"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(lambda: len([i for i in instances_of(n, "lab-asg") if i["LifecycleState"] == "InService"]) >= 2,
-                 120, "scale-out")
+        try:
+            wait_for(lambda: len([i for i in instances_of(n, "lab-asg")
+                                  if i["LifecycleState"] == "InService"]) >= 2, 60, "scale-out")
+        except AssertionError as e:
+            alarms = n.aws("cloudwatch", "describe-alarms")["MetricAlarms"]
+            cpu = n.aws("cloudwatch", "list-metrics", "--namespace", "AWS/EC2",
+                        "--metric-name", "CPUUtilization")["Metrics"]
+            acts = n.aws("autoscaling", "describe-scaling-activities", "--auto-scaling-group-name", "lab-asg")
+            raise AssertionError(f"{e}\nalarms: {[(a['AlarmName'], a['StateValue'], a['StateReason']) for a in alarms]}"
+                                 f"\nmetrics: {cpu}\nactivities: {[(a['Description'], a.get('Cause')) for a in acts['Activities']]}"
+                                 f"\nlog: {list(n.log)[-30:]}") from None
         wait_for(lambda: len(healthy_targets(n, tg)) >= 2, 60, "new instances healthy")
         seen = set()
         wait_for(lambda: (seen.add(get(f"http://{node_ip}/")[1]), len(seen) >= 2)[1], 30,
