@@ -216,7 +216,8 @@ impl Enforcer {
 impl Enforcer {
     /// Records the credential's use, whatever the decision: an IAM access key's (service
     /// and region, for `GetAccessKeyLastUsed` and the credential report) or, for a role
-    /// session, the role's (`RoleLastUsed`). Memory only; IAM writes it out in batches.
+    /// session, the role's (`RoleLastUsed`); and for IAM users and roles, each action
+    /// attempted (Access Advisor). Memory only; IAM writes it out in batches.
     fn note_use(&self, ctx: &RequestContext, access: &[Access], session: Option<&SessionView>) {
         let key = ctx.principal.access_key_id.as_str();
         // The common case, the command line's root keys: nothing of IAM's is touched.
@@ -226,9 +227,20 @@ impl Enforcer {
         {
             return;
         }
+        let actions = || access.iter().map(|a| a.action);
         if let Some(s) = session {
-            if let SessionKind::AssumedRole { role_id, .. } = &s.kind {
-                self.iam.note_role_used(role_id, &ctx.region, ctx.now);
+            match &s.kind {
+                SessionKind::AssumedRole { role_id, .. } => {
+                    self.iam.note_role_used(role_id, &ctx.region, ctx.now);
+                    self.iam
+                        .note_actions(role_id, actions(), &ctx.region, ctx.now);
+                }
+                // A user's own session (`GetSessionToken`) acts as the user.
+                SessionKind::UserSession { user_id, .. } => {
+                    self.iam
+                        .note_actions(user_id, actions(), &ctx.region, ctx.now);
+                }
+                SessionKind::RootSession => {}
             }
             return;
         }
@@ -239,6 +251,10 @@ impl Enforcer {
             .and_then(|a| a.action.split_once(':'))
             .map_or("sts", |(service, _)| service);
         self.iam.note_key_used(key, service, &ctx.region, ctx.now);
+        if ctx.principal.kind == PrincipalKind::User {
+            self.iam
+                .note_actions(&ctx.principal.user_id, actions(), &ctx.region, ctx.now);
+        }
     }
 }
 

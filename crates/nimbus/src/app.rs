@@ -86,6 +86,8 @@ pub struct App {
     pub resumed_from: Option<ClockCheckpoint>,
     /// The load balancer data plane (the binary adds the DNS server over it).
     pub lb_plane: Arc<nimbus_lb::Plane>,
+    /// Instance-role credentials for instances' metadata service (STS role sessions).
+    pub instance_roles: svc_sts::InstanceRoles,
 }
 
 /// Builds Nimbus as `config` says: loads every service's stored state, so a corrupt store
@@ -148,6 +150,7 @@ pub fn build(config: Config) -> anyhow::Result<App> {
         workers,
         resumed_from,
         lb_plane: wired.lb_plane,
+        instance_roles: wired.instance_roles,
     })
 }
 
@@ -173,6 +176,7 @@ struct Wired {
     sessions: svc_sts::Sessions,
     buckets: svc_s3::BucketPolicies,
     lb_plane: Arc<nimbus_lb::Plane>,
+    instance_roles: svc_sts::InstanceRoles,
 }
 
 fn services(
@@ -195,8 +199,10 @@ fn services(
         roots: roots.clone(),
         root_may_assume,
     });
-    let (sts, sessions) = svc_sts::build(store.clone(), clock.clone(), ids.clone(), roles)
+    let (sts, sessions) = svc_sts::build(store.clone(), clock.clone(), ids.clone(), roles.clone())
         .context("loading STS state")?;
+    let instance_roles =
+        svc_sts::InstanceRoles::new(sessions.clone(), roles, ids.clone(), clock.clone());
     let (s3, buckets) = svc_s3::build(store.clone(), clock.clone(), ids.clone(), s3_blobs)
         .context("loading S3 state")?;
     let (ssm, parameters) =
@@ -266,6 +272,7 @@ fn services(
         sessions,
         buckets,
         lb_plane,
+        instance_roles,
     })
 }
 
@@ -376,6 +383,20 @@ impl svc_sts::RoleDirectory for IamRoles {
                     .lookup(access_key_id)
                     .map(|c| c.principal.account_id.clone())
             })
+    }
+
+    fn instance_profile(&self, account: &str, name_or_arn: &str) -> Option<svc_sts::ProfileView> {
+        self.iam
+            .instance_profile_role(account, name_or_arn)
+            .map(|p| svc_sts::ProfileView {
+                arn: p.profile_arn,
+                id: p.profile_id,
+                role_arn: p.role_arn,
+            })
+    }
+
+    fn service_may_assume(&self, role_arn: &str, service: &str) -> bool {
+        self.iam.role_trusts_service(role_arn, service)
     }
 
     fn verify_mfa(

@@ -101,6 +101,8 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
             workers,
             resumed_from,
             lb_plane,
+            // Served by the instance metadata service once it is wired in.
+            instance_roles: _,
         } = app::build(app::Config {
             gateway: GatewayConfig {
                 auth: opts.auth.clone(),

@@ -33,89 +33,89 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("AcceptDelegationRequest", "POST", "/"),
     op("AddClientIDToOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(6)),
+        input: Some(m::ShapeId(7)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(79),
-            m::ShapeId(129),
-            m::ShapeId(251),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(80),
+            m::ShapeId(139),
+            m::ShapeId(265),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("AddRoleToInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(7)),
-        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
+        input: Some(m::ShapeId(8)),
+        errors: &[m::ShapeId(195), m::ShapeId(139), m::ShapeId(246)],
         implemented: true,
         ..op("AddUserToGroup", "POST", "/")
     },
     op("AssociateDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(9)),
+        input: Some(m::ShapeId(10)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(201),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(139),
+            m::ShapeId(135),
+            m::ShapeId(211),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("AttachGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(10)),
+        input: Some(m::ShapeId(11)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(251),
-            m::ShapeId(201),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(139),
+            m::ShapeId(135),
+            m::ShapeId(265),
+            m::ShapeId(211),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("AttachRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(11)),
+        input: Some(m::ShapeId(12)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(201),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(139),
+            m::ShapeId(135),
+            m::ShapeId(211),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("AttachUserPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(16)),
+        input: Some(m::ShapeId(17)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(127),
-            m::ShapeId(129),
-            m::ShapeId(80),
-            m::ShapeId(191),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(137),
+            m::ShapeId(139),
+            m::ShapeId(83),
+            m::ShapeId(201),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("ChangePassword", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateAccessKeyResult"),
-        input: Some(m::ShapeId(27)),
-        output: Some(m::ShapeId(28)),
-        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
+        input: Some(m::ShapeId(28)),
+        output: Some(m::ShapeId(29)),
+        errors: &[m::ShapeId(195), m::ShapeId(139), m::ShapeId(246)],
         implemented: true,
         ..op("CreateAccessKey", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(29)),
+        input: Some(m::ShapeId(30)),
         errors: &[
-            m::ShapeId(18),
-            m::ShapeId(79),
-            m::ShapeId(129),
-            m::ShapeId(236),
+            m::ShapeId(19),
+            m::ShapeId(80),
+            m::ShapeId(139),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("CreateAccountAlias", "POST", "/")
@@ -126,41 +126,41 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("CreateGroupResult"),
-        input: Some(m::ShapeId(30)),
-        output: Some(m::ShapeId(31)),
+        input: Some(m::ShapeId(31)),
+        output: Some(m::ShapeId(32)),
         errors: &[
-            m::ShapeId(129),
-            m::ShapeId(79),
-            m::ShapeId(185),
-            m::ShapeId(236),
+            m::ShapeId(139),
+            m::ShapeId(80),
+            m::ShapeId(195),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("CreateGroup", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateInstanceProfileResult"),
-        input: Some(m::ShapeId(32)),
-        output: Some(m::ShapeId(33)),
+        input: Some(m::ShapeId(33)),
+        output: Some(m::ShapeId(34)),
         errors: &[
-            m::ShapeId(79),
-            m::ShapeId(125),
-            m::ShapeId(129),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(80),
+            m::ShapeId(135),
+            m::ShapeId(139),
+            m::ShapeId(19),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("CreateInstanceProfile", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateLoginProfileResult"),
-        input: Some(m::ShapeId(34)),
-        output: Some(m::ShapeId(35)),
+        input: Some(m::ShapeId(35)),
+        output: Some(m::ShapeId(36)),
         errors: &[
-            m::ShapeId(79),
-            m::ShapeId(185),
-            m::ShapeId(191),
-            m::ShapeId(129),
-            m::ShapeId(236),
+            m::ShapeId(80),
+            m::ShapeId(195),
+            m::ShapeId(201),
+            m::ShapeId(139),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("CreateLoginProfile", "POST", "/")
@@ -171,44 +171,44 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("CreatePolicyResult"),
-        input: Some(m::ShapeId(36)),
-        output: Some(m::ShapeId(37)),
+        input: Some(m::ShapeId(37)),
+        output: Some(m::ShapeId(38)),
         errors: &[
-            m::ShapeId(125),
-            m::ShapeId(129),
-            m::ShapeId(79),
-            m::ShapeId(182),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(135),
+            m::ShapeId(139),
+            m::ShapeId(80),
+            m::ShapeId(192),
+            m::ShapeId(19),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("CreatePolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreatePolicyVersionResult"),
-        input: Some(m::ShapeId(38)),
-        output: Some(m::ShapeId(39)),
+        input: Some(m::ShapeId(39)),
+        output: Some(m::ShapeId(40)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(182),
-            m::ShapeId(125),
-            m::ShapeId(129),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(192),
+            m::ShapeId(135),
+            m::ShapeId(139),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("CreatePolicyVersion", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateRoleResult"),
-        input: Some(m::ShapeId(40)),
-        output: Some(m::ShapeId(41)),
+        input: Some(m::ShapeId(41)),
+        output: Some(m::ShapeId(42)),
         errors: &[
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(79),
-            m::ShapeId(182),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(139),
+            m::ShapeId(135),
+            m::ShapeId(80),
+            m::ShapeId(192),
+            m::ShapeId(19),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("CreateRole", "POST", "/")
@@ -219,13 +219,13 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("CreateServiceLinkedRoleResult"),
-        input: Some(m::ShapeId(42)),
-        output: Some(m::ShapeId(43)),
+        input: Some(m::ShapeId(43)),
+        output: Some(m::ShapeId(44)),
         errors: &[
-            m::ShapeId(125),
-            m::ShapeId(129),
-            m::ShapeId(185),
-            m::ShapeId(236),
+            m::ShapeId(135),
+            m::ShapeId(139),
+            m::ShapeId(195),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("CreateServiceLinkedRole", "POST", "/")
@@ -236,157 +236,157 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("CreateUserResult"),
-        input: Some(m::ShapeId(44)),
-        output: Some(m::ShapeId(45)),
+        input: Some(m::ShapeId(45)),
+        output: Some(m::ShapeId(46)),
         errors: &[
-            m::ShapeId(129),
-            m::ShapeId(79),
-            m::ShapeId(185),
-            m::ShapeId(125),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(139),
+            m::ShapeId(80),
+            m::ShapeId(195),
+            m::ShapeId(135),
+            m::ShapeId(19),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("CreateUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateVirtualMFADeviceResult"),
-        input: Some(m::ShapeId(46)),
-        output: Some(m::ShapeId(47)),
+        input: Some(m::ShapeId(47)),
+        output: Some(m::ShapeId(48)),
         errors: &[
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(79),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(139),
+            m::ShapeId(135),
+            m::ShapeId(80),
+            m::ShapeId(19),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("CreateVirtualMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(51)),
+        input: Some(m::ShapeId(52)),
         errors: &[
-            m::ShapeId(80),
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(236),
-            m::ShapeId(18),
+            m::ShapeId(83),
+            m::ShapeId(195),
+            m::ShapeId(139),
+            m::ShapeId(246),
+            m::ShapeId(19),
         ],
         implemented: true,
         ..op("DeactivateMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(52)),
-        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
+        input: Some(m::ShapeId(53)),
+        errors: &[m::ShapeId(195), m::ShapeId(139), m::ShapeId(246)],
         implemented: true,
         ..op("DeleteAccessKey", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(53)),
+        input: Some(m::ShapeId(54)),
         errors: &[
-            m::ShapeId(18),
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(236),
+            m::ShapeId(19),
+            m::ShapeId(195),
+            m::ShapeId(139),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("DeleteAccountAlias", "POST", "/")
     },
     m::Operation {
-        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
+        errors: &[m::ShapeId(195), m::ShapeId(139), m::ShapeId(246)],
         implemented: true,
         ..op("DeleteAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(56)),
+        input: Some(m::ShapeId(57)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(54),
-            m::ShapeId(129),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(55),
+            m::ShapeId(139),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("DeleteGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(55)),
-        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
+        input: Some(m::ShapeId(56)),
+        errors: &[m::ShapeId(195), m::ShapeId(139), m::ShapeId(246)],
         implemented: true,
         ..op("DeleteGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(57)),
+        input: Some(m::ShapeId(58)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(54),
-            m::ShapeId(129),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(55),
+            m::ShapeId(139),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("DeleteInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(58)),
+        input: Some(m::ShapeId(59)),
         errors: &[
-            m::ShapeId(80),
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(236),
+            m::ShapeId(83),
+            m::ShapeId(195),
+            m::ShapeId(139),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("DeleteLoginProfile", "POST", "/")
     },
     op("DeleteOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(59)),
+        input: Some(m::ShapeId(60)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(54),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(139),
+            m::ShapeId(135),
+            m::ShapeId(55),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("DeletePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(60)),
+        input: Some(m::ShapeId(61)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(54),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(139),
+            m::ShapeId(135),
+            m::ShapeId(55),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("DeletePolicyVersion", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(63)),
+        input: Some(m::ShapeId(64)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(54),
-            m::ShapeId(129),
-            m::ShapeId(251),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(55),
+            m::ShapeId(139),
+            m::ShapeId(265),
+            m::ShapeId(19),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("DeleteRole", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(61)),
-        errors: &[m::ShapeId(185), m::ShapeId(251), m::ShapeId(236)],
+        input: Some(m::ShapeId(62)),
+        errors: &[m::ShapeId(195), m::ShapeId(265), m::ShapeId(246)],
         implemented: true,
         ..op("DeleteRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(62)),
+        input: Some(m::ShapeId(63)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(251),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(139),
+            m::ShapeId(265),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("DeleteRolePolicy", "POST", "/")
@@ -396,80 +396,80 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("DeleteServerCertificate", "POST", "/"),
     m::Operation {
         result_wrapper: Some("DeleteServiceLinkedRoleResult"),
-        input: Some(m::ShapeId(64)),
-        output: Some(m::ShapeId(65)),
-        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
+        input: Some(m::ShapeId(65)),
+        output: Some(m::ShapeId(66)),
+        errors: &[m::ShapeId(195), m::ShapeId(139), m::ShapeId(246)],
         implemented: true,
         ..op("DeleteServiceLinkedRole", "POST", "/")
     },
     op("DeleteServiceSpecificCredential", "POST", "/"),
     op("DeleteSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(68)),
+        input: Some(m::ShapeId(69)),
         errors: &[
-            m::ShapeId(129),
-            m::ShapeId(185),
-            m::ShapeId(54),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(139),
+            m::ShapeId(195),
+            m::ShapeId(55),
+            m::ShapeId(19),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("DeleteUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(66)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(67)),
+        errors: &[m::ShapeId(195), m::ShapeId(246)],
         implemented: true,
         ..op("DeleteUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(67)),
-        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
+        input: Some(m::ShapeId(68)),
+        errors: &[m::ShapeId(195), m::ShapeId(139), m::ShapeId(246)],
         implemented: true,
         ..op("DeleteUserPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(69)),
+        input: Some(m::ShapeId(70)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(54),
-            m::ShapeId(129),
-            m::ShapeId(236),
-            m::ShapeId(18),
+            m::ShapeId(195),
+            m::ShapeId(55),
+            m::ShapeId(139),
+            m::ShapeId(246),
+            m::ShapeId(19),
         ],
         implemented: true,
         ..op("DeleteVirtualMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(73)),
+        input: Some(m::ShapeId(74)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(139),
+            m::ShapeId(135),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("DetachGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(74)),
+        input: Some(m::ShapeId(75)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(251),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(139),
+            m::ShapeId(135),
+            m::ShapeId(265),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("DetachRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(75)),
+        input: Some(m::ShapeId(76)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(139),
+            m::ShapeId(135),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("DetachUserPolicy", "POST", "/")
@@ -484,15 +484,15 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     op("DisableOutboundWebIdentityFederation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(78)),
+        input: Some(m::ShapeId(79)),
         errors: &[
-            m::ShapeId(79),
             m::ShapeId(80),
-            m::ShapeId(123),
-            m::ShapeId(129),
-            m::ShapeId(185),
-            m::ShapeId(236),
-            m::ShapeId(18),
+            m::ShapeId(83),
+            m::ShapeId(133),
+            m::ShapeId(139),
+            m::ShapeId(195),
+            m::ShapeId(246),
+            m::ShapeId(19),
         ],
         implemented: true,
         ..op("EnableMFADevice", "POST", "/")
@@ -511,8 +511,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GenerateCredentialReportResult"),
-        output: Some(m::ShapeId(90)),
-        errors: &[m::ShapeId(129), m::ShapeId(236)],
+        output: Some(m::ShapeId(94)),
+        errors: &[m::ShapeId(139), m::ShapeId(246)],
         implemented: true,
         ..op("GenerateCredentialReport", "POST", "/")
     },
@@ -522,34 +522,38 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GenerateServiceLastAccessedDetailsResult"),
+        input: Some(m::ShapeId(95)),
+        output: Some(m::ShapeId(96)),
+        errors: &[m::ShapeId(195), m::ShapeId(135)],
+        implemented: true,
         ..op("GenerateServiceLastAccessedDetails", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccessKeyLastUsedResult"),
-        input: Some(m::ShapeId(91)),
-        output: Some(m::ShapeId(92)),
+        input: Some(m::ShapeId(97)),
+        output: Some(m::ShapeId(98)),
         implemented: true,
         ..op("GetAccessKeyLastUsed", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountAuthorizationDetailsResult"),
-        input: Some(m::ShapeId(93)),
-        output: Some(m::ShapeId(94)),
-        errors: &[m::ShapeId(236)],
+        input: Some(m::ShapeId(99)),
+        output: Some(m::ShapeId(100)),
+        errors: &[m::ShapeId(246)],
         implemented: true,
         ..op("GetAccountAuthorizationDetails", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountPasswordPolicyResult"),
-        output: Some(m::ShapeId(95)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        output: Some(m::ShapeId(101)),
+        errors: &[m::ShapeId(195), m::ShapeId(246)],
         implemented: true,
         ..op("GetAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountSummaryResult"),
-        output: Some(m::ShapeId(96)),
-        errors: &[m::ShapeId(236)],
+        output: Some(m::ShapeId(102)),
+        errors: &[m::ShapeId(246)],
         implemented: true,
         ..op("GetAccountSummary", "POST", "/")
     },
@@ -563,12 +567,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetCredentialReportResult"),
-        output: Some(m::ShapeId(97)),
+        output: Some(m::ShapeId(103)),
         errors: &[
-            m::ShapeId(49),
-            m::ShapeId(48),
             m::ShapeId(50),
-            m::ShapeId(236),
+            m::ShapeId(49),
+            m::ShapeId(51),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("GetCredentialReport", "POST", "/")
@@ -579,17 +583,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetGroupResult"),
-        input: Some(m::ShapeId(100)),
-        output: Some(m::ShapeId(101)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(106)),
+        output: Some(m::ShapeId(107)),
+        errors: &[m::ShapeId(195), m::ShapeId(246)],
         implemented: true,
         ..op("GetGroup", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetGroupPolicyResult"),
-        input: Some(m::ShapeId(98)),
-        output: Some(m::ShapeId(99)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(104)),
+        output: Some(m::ShapeId(105)),
+        errors: &[m::ShapeId(195), m::ShapeId(246)],
         implemented: true,
         ..op("GetGroupPolicy", "POST", "/")
     },
@@ -599,17 +603,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetInstanceProfileResult"),
-        input: Some(m::ShapeId(102)),
-        output: Some(m::ShapeId(103)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(108)),
+        output: Some(m::ShapeId(109)),
+        errors: &[m::ShapeId(195), m::ShapeId(246)],
         implemented: true,
         ..op("GetInstanceProfile", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetLoginProfileResult"),
-        input: Some(m::ShapeId(104)),
-        output: Some(m::ShapeId(105)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(110)),
+        output: Some(m::ShapeId(111)),
+        errors: &[m::ShapeId(195), m::ShapeId(246)],
         implemented: true,
         ..op("GetLoginProfile", "POST", "/")
     },
@@ -631,33 +635,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetPolicyResult"),
-        input: Some(m::ShapeId(106)),
-        output: Some(m::ShapeId(107)),
-        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
+        input: Some(m::ShapeId(112)),
+        output: Some(m::ShapeId(113)),
+        errors: &[m::ShapeId(195), m::ShapeId(135), m::ShapeId(246)],
         implemented: true,
         ..op("GetPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetPolicyVersionResult"),
-        input: Some(m::ShapeId(108)),
-        output: Some(m::ShapeId(109)),
-        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
+        input: Some(m::ShapeId(114)),
+        output: Some(m::ShapeId(115)),
+        errors: &[m::ShapeId(195), m::ShapeId(135), m::ShapeId(246)],
         implemented: true,
         ..op("GetPolicyVersion", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRoleResult"),
-        input: Some(m::ShapeId(112)),
-        output: Some(m::ShapeId(113)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(118)),
+        output: Some(m::ShapeId(119)),
+        errors: &[m::ShapeId(195), m::ShapeId(246)],
         implemented: true,
         ..op("GetRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRolePolicyResult"),
-        input: Some(m::ShapeId(110)),
-        output: Some(m::ShapeId(111)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(116)),
+        output: Some(m::ShapeId(117)),
+        errors: &[m::ShapeId(195), m::ShapeId(246)],
         implemented: true,
         ..op("GetRolePolicy", "POST", "/")
     },
@@ -675,73 +679,81 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetServiceLastAccessedDetailsResult"),
+        input: Some(m::ShapeId(120)),
+        output: Some(m::ShapeId(121)),
+        errors: &[m::ShapeId(195), m::ShapeId(135)],
+        implemented: true,
         ..op("GetServiceLastAccessedDetails", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetServiceLastAccessedDetailsWithEntitiesResult"),
+        input: Some(m::ShapeId(122)),
+        output: Some(m::ShapeId(123)),
+        errors: &[m::ShapeId(195), m::ShapeId(135)],
+        implemented: true,
         ..op("GetServiceLastAccessedDetailsWithEntities", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetServiceLinkedRoleDeletionStatusResult"),
-        input: Some(m::ShapeId(114)),
-        output: Some(m::ShapeId(115)),
-        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
+        input: Some(m::ShapeId(124)),
+        output: Some(m::ShapeId(125)),
+        errors: &[m::ShapeId(195), m::ShapeId(135), m::ShapeId(246)],
         implemented: true,
         ..op("GetServiceLinkedRoleDeletionStatus", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetUserResult"),
-        input: Some(m::ShapeId(118)),
-        output: Some(m::ShapeId(119)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(128)),
+        output: Some(m::ShapeId(129)),
+        errors: &[m::ShapeId(195), m::ShapeId(246)],
         implemented: true,
         ..op("GetUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetUserPolicyResult"),
-        input: Some(m::ShapeId(116)),
-        output: Some(m::ShapeId(117)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(126)),
+        output: Some(m::ShapeId(127)),
+        errors: &[m::ShapeId(195), m::ShapeId(246)],
         implemented: true,
         ..op("GetUserPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAccessKeysResult"),
-        input: Some(m::ShapeId(131)),
-        output: Some(m::ShapeId(132)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(141)),
+        output: Some(m::ShapeId(142)),
+        errors: &[m::ShapeId(195), m::ShapeId(246)],
         implemented: true,
         ..op("ListAccessKeys", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAccountAliasesResult"),
-        input: Some(m::ShapeId(133)),
-        output: Some(m::ShapeId(134)),
-        errors: &[m::ShapeId(236)],
+        input: Some(m::ShapeId(143)),
+        output: Some(m::ShapeId(144)),
+        errors: &[m::ShapeId(246)],
         implemented: true,
         ..op("ListAccountAliases", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedGroupPoliciesResult"),
-        input: Some(m::ShapeId(135)),
-        output: Some(m::ShapeId(136)),
-        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
+        input: Some(m::ShapeId(145)),
+        output: Some(m::ShapeId(146)),
+        errors: &[m::ShapeId(195), m::ShapeId(135), m::ShapeId(246)],
         implemented: true,
         ..op("ListAttachedGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedRolePoliciesResult"),
-        input: Some(m::ShapeId(137)),
-        output: Some(m::ShapeId(138)),
-        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
+        input: Some(m::ShapeId(147)),
+        output: Some(m::ShapeId(148)),
+        errors: &[m::ShapeId(195), m::ShapeId(135), m::ShapeId(246)],
         implemented: true,
         ..op("ListAttachedRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedUserPoliciesResult"),
-        input: Some(m::ShapeId(139)),
-        output: Some(m::ShapeId(140)),
-        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
+        input: Some(m::ShapeId(149)),
+        output: Some(m::ShapeId(150)),
+        errors: &[m::ShapeId(195), m::ShapeId(135), m::ShapeId(246)],
         implemented: true,
         ..op("ListAttachedUserPolicies", "POST", "/")
     },
@@ -751,73 +763,73 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListEntitiesForPolicyResult"),
-        input: Some(m::ShapeId(141)),
-        output: Some(m::ShapeId(142)),
-        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
+        input: Some(m::ShapeId(151)),
+        output: Some(m::ShapeId(152)),
+        errors: &[m::ShapeId(195), m::ShapeId(135), m::ShapeId(246)],
         implemented: true,
         ..op("ListEntitiesForPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupPoliciesResult"),
-        input: Some(m::ShapeId(143)),
-        output: Some(m::ShapeId(144)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(153)),
+        output: Some(m::ShapeId(154)),
+        errors: &[m::ShapeId(195), m::ShapeId(246)],
         implemented: true,
         ..op("ListGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsResult"),
-        input: Some(m::ShapeId(147)),
-        output: Some(m::ShapeId(148)),
-        errors: &[m::ShapeId(236)],
+        input: Some(m::ShapeId(157)),
+        output: Some(m::ShapeId(158)),
+        errors: &[m::ShapeId(246)],
         implemented: true,
         ..op("ListGroups", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsForUserResult"),
-        input: Some(m::ShapeId(145)),
-        output: Some(m::ShapeId(146)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(155)),
+        output: Some(m::ShapeId(156)),
+        errors: &[m::ShapeId(195), m::ShapeId(246)],
         implemented: true,
         ..op("ListGroupsForUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfileTagsResult"),
-        input: Some(m::ShapeId(149)),
-        output: Some(m::ShapeId(150)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(159)),
+        output: Some(m::ShapeId(160)),
+        errors: &[m::ShapeId(195), m::ShapeId(246)],
         implemented: true,
         ..op("ListInstanceProfileTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesResult"),
-        input: Some(m::ShapeId(153)),
-        output: Some(m::ShapeId(154)),
-        errors: &[m::ShapeId(236)],
+        input: Some(m::ShapeId(163)),
+        output: Some(m::ShapeId(164)),
+        errors: &[m::ShapeId(246)],
         implemented: true,
         ..op("ListInstanceProfiles", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesForRoleResult"),
-        input: Some(m::ShapeId(151)),
-        output: Some(m::ShapeId(152)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(161)),
+        output: Some(m::ShapeId(162)),
+        errors: &[m::ShapeId(195), m::ShapeId(246)],
         implemented: true,
         ..op("ListInstanceProfilesForRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListMFADeviceTagsResult"),
-        input: Some(m::ShapeId(155)),
-        output: Some(m::ShapeId(156)),
-        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
+        input: Some(m::ShapeId(165)),
+        output: Some(m::ShapeId(166)),
+        errors: &[m::ShapeId(195), m::ShapeId(135), m::ShapeId(246)],
         implemented: true,
         ..op("ListMFADeviceTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListMFADevicesResult"),
-        input: Some(m::ShapeId(157)),
-        output: Some(m::ShapeId(158)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(167)),
+        output: Some(m::ShapeId(168)),
+        errors: &[m::ShapeId(195), m::ShapeId(246)],
         implemented: true,
         ..op("ListMFADevices", "POST", "/")
     },
@@ -835,9 +847,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPoliciesResult"),
-        input: Some(m::ShapeId(159)),
-        output: Some(m::ShapeId(160)),
-        errors: &[m::ShapeId(236)],
+        input: Some(m::ShapeId(169)),
+        output: Some(m::ShapeId(170)),
+        errors: &[m::ShapeId(246)],
         implemented: true,
         ..op("ListPolicies", "POST", "/")
     },
@@ -847,41 +859,41 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPolicyTagsResult"),
-        input: Some(m::ShapeId(161)),
-        output: Some(m::ShapeId(162)),
-        errors: &[m::ShapeId(185), m::ShapeId(236), m::ShapeId(125)],
+        input: Some(m::ShapeId(171)),
+        output: Some(m::ShapeId(172)),
+        errors: &[m::ShapeId(195), m::ShapeId(246), m::ShapeId(135)],
         implemented: true,
         ..op("ListPolicyTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListPolicyVersionsResult"),
-        input: Some(m::ShapeId(163)),
-        output: Some(m::ShapeId(164)),
-        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
+        input: Some(m::ShapeId(173)),
+        output: Some(m::ShapeId(174)),
+        errors: &[m::ShapeId(195), m::ShapeId(135), m::ShapeId(246)],
         implemented: true,
         ..op("ListPolicyVersions", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolePoliciesResult"),
-        input: Some(m::ShapeId(165)),
-        output: Some(m::ShapeId(166)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(175)),
+        output: Some(m::ShapeId(176)),
+        errors: &[m::ShapeId(195), m::ShapeId(246)],
         implemented: true,
         ..op("ListRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRoleTagsResult"),
-        input: Some(m::ShapeId(167)),
-        output: Some(m::ShapeId(168)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(177)),
+        output: Some(m::ShapeId(178)),
+        errors: &[m::ShapeId(195), m::ShapeId(246)],
         implemented: true,
         ..op("ListRoleTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolesResult"),
-        input: Some(m::ShapeId(169)),
-        output: Some(m::ShapeId(170)),
-        errors: &[m::ShapeId(236)],
+        input: Some(m::ShapeId(179)),
+        output: Some(m::ShapeId(180)),
+        errors: &[m::ShapeId(246)],
         implemented: true,
         ..op("ListRoles", "POST", "/")
     },
@@ -915,88 +927,88 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListUserPoliciesResult"),
-        input: Some(m::ShapeId(171)),
-        output: Some(m::ShapeId(172)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(181)),
+        output: Some(m::ShapeId(182)),
+        errors: &[m::ShapeId(195), m::ShapeId(246)],
         implemented: true,
         ..op("ListUserPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUserTagsResult"),
-        input: Some(m::ShapeId(173)),
-        output: Some(m::ShapeId(174)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(183)),
+        output: Some(m::ShapeId(184)),
+        errors: &[m::ShapeId(195), m::ShapeId(246)],
         implemented: true,
         ..op("ListUserTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUsersResult"),
-        input: Some(m::ShapeId(175)),
-        output: Some(m::ShapeId(176)),
-        errors: &[m::ShapeId(236)],
+        input: Some(m::ShapeId(185)),
+        output: Some(m::ShapeId(186)),
+        errors: &[m::ShapeId(246)],
         implemented: true,
         ..op("ListUsers", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListVirtualMFADevicesResult"),
-        input: Some(m::ShapeId(177)),
-        output: Some(m::ShapeId(178)),
+        input: Some(m::ShapeId(187)),
+        output: Some(m::ShapeId(188)),
         implemented: true,
         ..op("ListVirtualMFADevices", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(210)),
+        input: Some(m::ShapeId(220)),
         errors: &[
-            m::ShapeId(129),
-            m::ShapeId(182),
-            m::ShapeId(185),
-            m::ShapeId(236),
+            m::ShapeId(139),
+            m::ShapeId(192),
+            m::ShapeId(195),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("PutGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(211)),
+        input: Some(m::ShapeId(221)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(125),
-            m::ShapeId(251),
-            m::ShapeId(201),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(135),
+            m::ShapeId(265),
+            m::ShapeId(211),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("PutRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(212)),
+        input: Some(m::ShapeId(222)),
         errors: &[
-            m::ShapeId(129),
-            m::ShapeId(182),
-            m::ShapeId(185),
-            m::ShapeId(251),
-            m::ShapeId(236),
+            m::ShapeId(139),
+            m::ShapeId(192),
+            m::ShapeId(195),
+            m::ShapeId(265),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("PutRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(213)),
+        input: Some(m::ShapeId(223)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(125),
-            m::ShapeId(201),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(135),
+            m::ShapeId(211),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("PutUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(214)),
+        input: Some(m::ShapeId(224)),
         errors: &[
-            m::ShapeId(129),
-            m::ShapeId(182),
-            m::ShapeId(185),
-            m::ShapeId(236),
+            m::ShapeId(139),
+            m::ShapeId(192),
+            m::ShapeId(195),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("PutUserPolicy", "POST", "/")
@@ -1004,19 +1016,19 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("RejectDelegationRequest", "POST", "/"),
     op("RemoveClientIDFromOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(217)),
+        input: Some(m::ShapeId(227)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(251),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(139),
+            m::ShapeId(265),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("RemoveRoleFromInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(218)),
-        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
+        input: Some(m::ShapeId(228)),
+        errors: &[m::ShapeId(195), m::ShapeId(139), m::ShapeId(246)],
         implemented: true,
         ..op("RemoveUserFromGroup", "POST", "/")
     },
@@ -1025,25 +1037,25 @@ pub static OPERATIONS: [m::Operation; 176] = [
         ..op("ResetServiceSpecificCredential", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(229)),
+        input: Some(m::ShapeId(239)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(236),
-            m::ShapeId(18),
+            m::ShapeId(133),
+            m::ShapeId(195),
+            m::ShapeId(139),
+            m::ShapeId(246),
+            m::ShapeId(19),
         ],
         implemented: true,
         ..op("ResyncMFADevice", "POST", "/")
     },
     op("SendDelegationToken", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(238)),
+        input: Some(m::ShapeId(250)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(125),
-            m::ShapeId(129),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(135),
+            m::ShapeId(139),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("SetDefaultPolicyVersion", "POST", "/")
@@ -1051,65 +1063,65 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("SetSecurityTokenServicePreferences", "POST", "/"),
     m::Operation {
         result_wrapper: Some("SimulateCustomPolicyResult"),
-        input: Some(m::ShapeId(239)),
-        output: Some(m::ShapeId(240)),
-        errors: &[m::ShapeId(125), m::ShapeId(197)],
+        input: Some(m::ShapeId(251)),
+        output: Some(m::ShapeId(252)),
+        errors: &[m::ShapeId(135), m::ShapeId(207)],
         implemented: true,
         ..op("SimulateCustomPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("SimulatePrincipalPolicyResult"),
-        input: Some(m::ShapeId(241)),
-        output: Some(m::ShapeId(240)),
-        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(197)],
+        input: Some(m::ShapeId(253)),
+        output: Some(m::ShapeId(252)),
+        errors: &[m::ShapeId(195), m::ShapeId(135), m::ShapeId(207)],
         implemented: true,
         ..op("SimulatePrincipalPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(246)),
+        input: Some(m::ShapeId(258)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(125),
-            m::ShapeId(129),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(135),
+            m::ShapeId(139),
+            m::ShapeId(19),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("TagInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(247)),
+        input: Some(m::ShapeId(259)),
         errors: &[
-            m::ShapeId(125),
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(135),
+            m::ShapeId(195),
+            m::ShapeId(139),
+            m::ShapeId(19),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("TagMFADevice", "POST", "/")
     },
     op("TagOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(248)),
+        input: Some(m::ShapeId(260)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(139),
+            m::ShapeId(135),
+            m::ShapeId(19),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("TagPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(249)),
+        input: Some(m::ShapeId(261)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(139),
+            m::ShapeId(135),
+            m::ShapeId(19),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("TagRole", "POST", "/")
@@ -1117,119 +1129,119 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("TagSAMLProvider", "POST", "/"),
     op("TagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(250)),
+        input: Some(m::ShapeId(262)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(139),
+            m::ShapeId(135),
+            m::ShapeId(19),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("TagUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(253)),
+        input: Some(m::ShapeId(267)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(125),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(135),
+            m::ShapeId(19),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("UntagInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(254)),
+        input: Some(m::ShapeId(268)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(125),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(135),
+            m::ShapeId(19),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("UntagMFADevice", "POST", "/")
     },
     op("UntagOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(255)),
+        input: Some(m::ShapeId(269)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(125),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(135),
+            m::ShapeId(19),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("UntagPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(256)),
-        errors: &[m::ShapeId(185), m::ShapeId(18), m::ShapeId(236)],
+        input: Some(m::ShapeId(270)),
+        errors: &[m::ShapeId(195), m::ShapeId(19), m::ShapeId(246)],
         implemented: true,
         ..op("UntagRole", "POST", "/")
     },
     op("UntagSAMLProvider", "POST", "/"),
     op("UntagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(257)),
-        errors: &[m::ShapeId(185), m::ShapeId(18), m::ShapeId(236)],
+        input: Some(m::ShapeId(271)),
+        errors: &[m::ShapeId(195), m::ShapeId(19), m::ShapeId(246)],
         implemented: true,
         ..op("UntagUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(258)),
+        input: Some(m::ShapeId(272)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(236),
-            m::ShapeId(125),
+            m::ShapeId(195),
+            m::ShapeId(139),
+            m::ShapeId(246),
+            m::ShapeId(135),
         ],
         implemented: true,
         ..op("UpdateAccessKey", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(259)),
+        input: Some(m::ShapeId(273)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(182),
-            m::ShapeId(129),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(192),
+            m::ShapeId(139),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("UpdateAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(260)),
+        input: Some(m::ShapeId(274)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(182),
-            m::ShapeId(129),
-            m::ShapeId(251),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(192),
+            m::ShapeId(139),
+            m::ShapeId(265),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("UpdateAssumeRolePolicy", "POST", "/")
     },
     op("UpdateDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(261)),
+        input: Some(m::ShapeId(275)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(79),
-            m::ShapeId(129),
-            m::ShapeId(236),
+            m::ShapeId(195),
+            m::ShapeId(80),
+            m::ShapeId(139),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("UpdateGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(262)),
+        input: Some(m::ShapeId(276)),
         errors: &[
-            m::ShapeId(80),
-            m::ShapeId(185),
-            m::ShapeId(191),
-            m::ShapeId(129),
-            m::ShapeId(236),
+            m::ShapeId(83),
+            m::ShapeId(195),
+            m::ShapeId(201),
+            m::ShapeId(139),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("UpdateLoginProfile", "POST", "/")
@@ -1237,17 +1249,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UpdateOpenIDConnectProviderThumbprint", "POST", "/"),
     m::Operation {
         result_wrapper: Some("UpdateRoleResult"),
-        input: Some(m::ShapeId(265)),
-        output: Some(m::ShapeId(266)),
-        errors: &[m::ShapeId(251), m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(279)),
+        output: Some(m::ShapeId(280)),
+        errors: &[m::ShapeId(265), m::ShapeId(195), m::ShapeId(246)],
         implemented: true,
         ..op("UpdateRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UpdateRoleDescriptionResult"),
-        input: Some(m::ShapeId(263)),
-        output: Some(m::ShapeId(264)),
-        errors: &[m::ShapeId(185), m::ShapeId(251), m::ShapeId(236)],
+        input: Some(m::ShapeId(277)),
+        output: Some(m::ShapeId(278)),
+        errors: &[m::ShapeId(195), m::ShapeId(265), m::ShapeId(246)],
         implemented: true,
         ..op("UpdateRoleDescription", "POST", "/")
     },
@@ -1260,14 +1272,14 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UpdateServiceSpecificCredential", "POST", "/"),
     op("UpdateSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(267)),
+        input: Some(m::ShapeId(281)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(79),
+            m::ShapeId(195),
+            m::ShapeId(139),
             m::ShapeId(80),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(83),
+            m::ShapeId(19),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("UpdateUser", "POST", "/")
@@ -1287,50 +1299,56 @@ pub static OPERATIONS: [m::Operation; 176] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 361] = [
+pub static SHAPES: [m::Shape; 382] = [
+    m::Shape {
+        name: "AccessAdvisorUsageGranularityType",
+        kind: m::ShapeKind::String {
+            enum_values: &["SERVICE_LEVEL", "ACTION_LEVEL"],
+        },
+    },
     m::Shape {
         name: "AccessKey",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 358)
+                ..member("UserName", 379)
             },
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 271)
+                ..member("AccessKeyId", 285)
             },
             m::Member {
                 required: true,
-                ..member("Status", 345)
+                ..member("Status", 366)
             },
             m::Member {
                 required: true,
-                ..member("SecretAccessKey", 273)
+                ..member("SecretAccessKey", 287)
             },
-            member("CreateDate", 287),
+            member("CreateDate", 301),
         ])),
     },
     m::Shape {
         name: "AccessKeyLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 287),
+            member("LastUsedDate", 301),
             m::Member {
                 required: true,
-                ..member("ServiceName", 346)
+                ..member("ServiceName", 367)
             },
             m::Member {
                 required: true,
-                ..member("Region", 346)
+                ..member("Region", 367)
             },
         ])),
     },
     m::Shape {
         name: "AccessKeyMetadata",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 358),
-            member("AccessKeyId", 271),
-            member("Status", 345),
-            member("CreateDate", 287),
+            member("UserName", 379),
+            member("AccessKeyId", 285),
+            member("Status", 366),
+            member("CreateDate", 301),
         ])),
     },
     m::Shape {
@@ -1348,7 +1366,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "ActionNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(5),
+            member: m::ShapeId(6),
             member_location_name: None,
             flattened: false,
         }),
@@ -1362,11 +1380,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 301)
+                ..member("InstanceProfileName", 316)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 360)
             },
         ])),
     },
@@ -1375,18 +1393,18 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 313)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 309)
             },
         ])),
     },
     m::Shape {
         name: "ArnListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(276),
+            member: m::ShapeId(290),
             member_location_name: None,
             flattened: false,
         }),
@@ -1396,11 +1414,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 313)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 290)
             },
         ])),
     },
@@ -1409,11 +1427,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 360)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 290)
             },
         ])),
     },
@@ -1422,26 +1440,26 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 358)
+                ..member("UserName", 379)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 290)
             },
         ])),
     },
     m::Shape {
         name: "AttachedPermissionsBoundary",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PermissionsBoundaryType", 192),
-            member("PermissionsBoundaryArn", 276),
+            member("PermissionsBoundaryType", 202),
+            member("PermissionsBoundaryArn", 290),
         ])),
     },
     m::Shape {
         name: "AttachedPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 330),
-            member("PolicyArn", 276),
+            member("PolicyName", 348),
+            member("PolicyArn", 290),
         ])),
     },
     m::Shape {
@@ -1465,11 +1483,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OldPassword", 320)
+                ..member("OldPassword", 338)
             },
             m::Member {
                 required: true,
-                ..member("NewPassword", 320)
+                ..member("NewPassword", 338)
             },
         ])),
     },
@@ -1486,7 +1504,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 19)])
+            ..structure(&[member("message", 20)])
         }),
     },
     m::Shape {
@@ -1496,15 +1514,15 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "ContextEntry",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ContextKeyName", 22),
-            member("ContextKeyValues", 25),
-            member("ContextKeyType", 24),
+            member("ContextKeyName", 23),
+            member("ContextKeyValues", 26),
+            member("ContextKeyType", 25),
         ])),
     },
     m::Shape {
         name: "ContextEntryListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(20),
+            member: m::ShapeId(21),
             member_location_name: None,
             flattened: false,
         }),
@@ -1516,7 +1534,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "ContextKeyNamesResultListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(22),
+            member: m::ShapeId(23),
             member_location_name: None,
             flattened: false,
         }),
@@ -1543,7 +1561,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "ContextKeyValueListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(26),
+            member: m::ShapeId(27),
             member_location_name: None,
             flattened: false,
         }),
@@ -1554,29 +1572,29 @@ pub static SHAPES: [m::Shape; 361] = [
     },
     m::Shape {
         name: "CreateAccessKeyRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 294)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 309)])),
     },
     m::Shape {
         name: "CreateAccessKeyResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccessKey", 0)
+            ..member("AccessKey", 1)
         }])),
     },
     m::Shape {
         name: "CreateAccountAliasRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccountAlias", 275)
+            ..member("AccountAlias", 289)
         }])),
     },
     m::Shape {
         name: "CreateGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 322),
+            member("Path", 340),
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 313)
             },
         ])),
     },
@@ -1584,7 +1602,7 @@ pub static SHAPES: [m::Shape; 361] = [
         name: "CreateGroupResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Group", 120)
+            ..member("Group", 130)
         }])),
     },
     m::Shape {
@@ -1592,32 +1610,32 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 301)
+                ..member("InstanceProfileName", 316)
             },
-            member("Path", 322),
-            member("Tags", 352),
+            member("Path", 340),
+            member("Tags", 373),
         ])),
     },
     m::Shape {
         name: "CreateInstanceProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfile", 122)
+            ..member("InstanceProfile", 132)
         }])),
     },
     m::Shape {
         name: "CreateLoginProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 358),
-            member("Password", 320),
-            member("PasswordResetRequired", 282),
+            member("UserName", 379),
+            member("Password", 338),
+            member("PasswordResetRequired", 296),
         ])),
     },
     m::Shape {
         name: "CreateLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 179)
+            ..member("LoginProfile", 189)
         }])),
     },
     m::Shape {
@@ -1625,62 +1643,62 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 348)
             },
-            member("Path", 332),
+            member("Path", 351),
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 325)
+                ..member("PolicyDocument", 343)
             },
-            member("Description", 323),
-            member("Tags", 352),
+            member("Description", 341),
+            member("Tags", 373),
         ])),
     },
     m::Shape {
         name: "CreatePolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 194)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 204)])),
     },
     m::Shape {
         name: "CreatePolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 290)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 325)
+                ..member("PolicyDocument", 343)
             },
-            member("SetAsDefault", 282),
+            member("SetAsDefault", 296),
         ])),
     },
     m::Shape {
         name: "CreatePolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 208)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 218)])),
     },
     m::Shape {
         name: "CreateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 322),
+            member("Path", 340),
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 360)
             },
             m::Member {
                 required: true,
-                ..member("AssumeRolePolicyDocument", 325)
+                ..member("AssumeRolePolicyDocument", 343)
             },
-            member("Description", 337),
-            member("MaxSessionDuration", 340),
-            member("PermissionsBoundary", 276),
-            member("Tags", 352),
+            member("Description", 356),
+            member("MaxSessionDuration", 359),
+            member("PermissionsBoundary", 290),
+            member("Tags", 373),
         ])),
     },
     m::Shape {
         name: "CreateRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 230)
+            ..member("Role", 240)
         }])),
     },
     m::Shape {
@@ -1688,48 +1706,48 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AWSServiceName", 298)
+                ..member("AWSServiceName", 313)
             },
-            member("Description", 337),
-            member("CustomSuffix", 286),
+            member("Description", 356),
+            member("CustomSuffix", 300),
         ])),
     },
     m::Shape {
         name: "CreateServiceLinkedRoleResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Role", 230)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Role", 240)])),
     },
     m::Shape {
         name: "CreateUserRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 322),
+            member("Path", 340),
             m::Member {
                 required: true,
-                ..member("UserName", 358)
+                ..member("UserName", 379)
             },
-            member("PermissionsBoundary", 276),
-            member("Tags", 352),
+            member("PermissionsBoundary", 290),
+            member("Tags", 373),
         ])),
     },
     m::Shape {
         name: "CreateUserResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("User", 268)])),
+        kind: m::ShapeKind::Structure(structure(&[member("User", 282)])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 322),
+            member("Path", 340),
             m::Member {
                 required: true,
-                ..member("VirtualMFADeviceName", 360)
+                ..member("VirtualMFADeviceName", 381)
             },
-            member("Tags", 352),
+            member("Tags", 373),
         ])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("VirtualMFADevice", 270)
+            ..member("VirtualMFADevice", 284)
         }])),
     },
     m::Shape {
@@ -1741,7 +1759,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 283)])
+            ..structure(&[member("message", 297)])
         }),
     },
     m::Shape {
@@ -1753,7 +1771,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 284)])
+            ..structure(&[member("message", 298)])
         }),
     },
     m::Shape {
@@ -1765,26 +1783,26 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 285)])
+            ..structure(&[member("message", 299)])
         }),
     },
     m::Shape {
         name: "DeactivateMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 294),
+            member("UserName", 309),
             m::Member {
                 required: true,
-                ..member("SerialNumber", 342)
+                ..member("SerialNumber", 361)
             },
         ])),
     },
     m::Shape {
         name: "DeleteAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 294),
+            member("UserName", 309),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 271)
+                ..member("AccessKeyId", 285)
             },
         ])),
     },
@@ -1792,7 +1810,7 @@ pub static SHAPES: [m::Shape; 361] = [
         name: "DeleteAccountAliasRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccountAlias", 275)
+            ..member("AccountAlias", 289)
         }])),
     },
     m::Shape {
@@ -1804,7 +1822,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 288)])
+            ..structure(&[member("message", 302)])
         }),
     },
     m::Shape {
@@ -1812,11 +1830,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 313)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 348)
             },
         ])),
     },
@@ -1824,25 +1842,25 @@ pub static SHAPES: [m::Shape; 361] = [
         name: "DeleteGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("GroupName", 298)
+            ..member("GroupName", 313)
         }])),
     },
     m::Shape {
         name: "DeleteInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 301)
+            ..member("InstanceProfileName", 316)
         }])),
     },
     m::Shape {
         name: "DeleteLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 358)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 379)])),
     },
     m::Shape {
         name: "DeletePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 276)
+            ..member("PolicyArn", 290)
         }])),
     },
     m::Shape {
@@ -1850,11 +1868,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 290)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 334)
+                ..member("VersionId", 353)
             },
         ])),
     },
@@ -1862,7 +1880,7 @@ pub static SHAPES: [m::Shape; 361] = [
         name: "DeleteRolePermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 341)
+            ..member("RoleName", 360)
         }])),
     },
     m::Shape {
@@ -1870,11 +1888,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 360)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 348)
             },
         ])),
     },
@@ -1882,28 +1900,28 @@ pub static SHAPES: [m::Shape; 361] = [
         name: "DeleteRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 341)
+            ..member("RoleName", 360)
         }])),
     },
     m::Shape {
         name: "DeleteServiceLinkedRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 341)
+            ..member("RoleName", 360)
         }])),
     },
     m::Shape {
         name: "DeleteServiceLinkedRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("DeletionTaskId", 71)
+            ..member("DeletionTaskId", 72)
         }])),
     },
     m::Shape {
         name: "DeleteUserPermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 358)
+            ..member("UserName", 379)
         }])),
     },
     m::Shape {
@@ -1911,11 +1929,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 309)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 348)
             },
         ])),
     },
@@ -1923,21 +1941,21 @@ pub static SHAPES: [m::Shape; 361] = [
         name: "DeleteUserRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 294)
+            ..member("UserName", 309)
         }])),
     },
     m::Shape {
         name: "DeleteVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("SerialNumber", 342)
+            ..member("SerialNumber", 361)
         }])),
     },
     m::Shape {
         name: "DeletionTaskFailureReasonType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Reason", 215),
-            member("RoleUsageList", 233),
+            member("Reason", 225),
+            member("RoleUsageList", 243),
         ])),
     },
     m::Shape {
@@ -1955,11 +1973,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 313)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 290)
             },
         ])),
     },
@@ -1968,11 +1986,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 360)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 290)
             },
         ])),
     },
@@ -1981,11 +1999,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 358)
+                ..member("UserName", 379)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 290)
             },
         ])),
     },
@@ -1998,7 +2016,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 289)])
+            ..structure(&[member("message", 303)])
         }),
     },
     m::Shape {
@@ -2010,7 +2028,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 290)])
+            ..structure(&[member("message", 304)])
         }),
     },
     m::Shape {
@@ -2018,19 +2036,19 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 309)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 342)
+                ..member("SerialNumber", 361)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 280)
+                ..member("AuthenticationCode1", 294)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 280)
+                ..member("AuthenticationCode2", 294)
             },
         ])),
     },
@@ -2043,8 +2061,40 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 291)])
+            ..structure(&[member("message", 305)])
         }),
+    },
+    m::Shape {
+        name: "EntityDetails",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("EntityInfo", 82)
+            },
+            member("LastAuthenticated", 301),
+        ])),
+    },
+    m::Shape {
+        name: "EntityInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Arn", 290)
+            },
+            m::Member {
+                required: true,
+                ..member("Name", 379)
+            },
+            m::Member {
+                required: true,
+                ..member("Type", 350)
+            },
+            m::Member {
+                required: true,
+                ..member("Id", 314)
+            },
+            member("Path", 340),
+        ])),
     },
     m::Shape {
         name: "EntityTemporarilyUnmodifiableException",
@@ -2055,7 +2105,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 293)])
+            ..structure(&[member("message", 308)])
         }),
     },
     m::Shape {
@@ -2071,10 +2121,23 @@ pub static SHAPES: [m::Shape; 361] = [
         },
     },
     m::Shape {
+        name: "ErrorDetails",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Message", 367)
+            },
+            m::Member {
+                required: true,
+                ..member("Code", 367)
+            },
+        ])),
+    },
+    m::Shape {
         name: "EvalDecisionDetailsType",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(83),
-            value: m::ShapeId(196),
+            key: m::ShapeId(87),
+            value: m::ShapeId(206),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -2089,25 +2152,25 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("EvalActionName", 5)
+                ..member("EvalActionName", 6)
             },
-            member("EvalResourceName", 226),
+            member("EvalResourceName", 236),
             m::Member {
                 required: true,
-                ..member("EvalDecision", 196)
+                ..member("EvalDecision", 206)
             },
-            member("MatchedStatements", 244),
-            member("MissingContextValues", 23),
-            member("OrganizationsDecisionDetail", 189),
-            member("PermissionsBoundaryDecisionDetail", 193),
-            member("EvalDecisionDetails", 82),
-            member("ResourceSpecificResults", 228),
+            member("MatchedStatements", 256),
+            member("MissingContextValues", 24),
+            member("OrganizationsDecisionDetail", 199),
+            member("PermissionsBoundaryDecisionDetail", 203),
+            member("EvalDecisionDetails", 86),
+            member("ResourceSpecificResults", 238),
         ])),
     },
     m::Shape {
         name: "EvaluationResultsListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(84),
+            member: m::ShapeId(88),
             member_location_name: None,
             flattened: false,
         }),
@@ -2121,7 +2184,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 87)])
+            ..structure(&[member("message", 91)])
         }),
     },
     m::Shape {
@@ -2137,7 +2200,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 89)])
+            ..structure(&[member("message", 93)])
         }),
     },
     m::Shape {
@@ -2147,60 +2210,74 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "GenerateCredentialReportResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("State", 223),
-            member("Description", 222),
+            member("State", 233),
+            member("Description", 232),
         ])),
+    },
+    m::Shape {
+        name: "GenerateServiceLastAccessedDetailsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Arn", 290)
+            },
+            member("Granularity", 0),
+        ])),
+    },
+    m::Shape {
+        name: "GenerateServiceLastAccessedDetailsResponse",
+        kind: m::ShapeKind::Structure(structure(&[member("JobId", 323)])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccessKeyId", 271)
+            ..member("AccessKeyId", 285)
         }])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 294),
-            member("AccessKeyLastUsed", 1),
+            member("UserName", 309),
+            member("AccessKeyLastUsed", 2),
         ])),
     },
     m::Shape {
         name: "GetAccountAuthorizationDetailsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Filter", 292),
-            member("MaxItems", 312),
-            member("Marker", 311),
+            member("Filter", 307),
+            member("MaxItems", 330),
+            member("Marker", 329),
         ])),
     },
     m::Shape {
         name: "GetAccountAuthorizationDetailsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserDetailList", 356),
-            member("GroupDetailList", 295),
-            member("RoleDetailList", 338),
-            member("Policies", 184),
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("UserDetailList", 377),
+            member("GroupDetailList", 310),
+            member("RoleDetailList", 357),
+            member("Policies", 194),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
         name: "GetAccountPasswordPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PasswordPolicy", 190)
+            ..member("PasswordPolicy", 200)
         }])),
     },
     m::Shape {
         name: "GetAccountSummaryResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("SummaryMap", 348)])),
+        kind: m::ShapeKind::Structure(structure(&[member("SummaryMap", 369)])),
     },
     m::Shape {
         name: "GetCredentialReportResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Content", 219),
-            member("ReportFormat", 220),
-            member("GeneratedTime", 287),
+            member("Content", 229),
+            member("ReportFormat", 230),
+            member("GeneratedTime", 301),
         ])),
     },
     m::Shape {
@@ -2208,11 +2285,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 313)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 348)
             },
         ])),
     },
@@ -2221,15 +2298,15 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 313)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 348)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 325)
+                ..member("PolicyDocument", 343)
             },
         ])),
     },
@@ -2238,10 +2315,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 313)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
@@ -2249,79 +2326,79 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Group", 120)
+                ..member("Group", 130)
             },
             m::Member {
                 required: true,
-                ..member("Users", 357)
+                ..member("Users", 378)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
         name: "GetInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 301)
+            ..member("InstanceProfileName", 316)
         }])),
     },
     m::Shape {
         name: "GetInstanceProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfile", 122)
+            ..member("InstanceProfile", 132)
         }])),
     },
     m::Shape {
         name: "GetLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 358)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 379)])),
     },
     m::Shape {
         name: "GetLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 179)
+            ..member("LoginProfile", 189)
         }])),
     },
     m::Shape {
         name: "GetPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 276)
+            ..member("PolicyArn", 290)
         }])),
     },
     m::Shape {
         name: "GetPolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 194)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 204)])),
     },
     m::Shape {
         name: "GetPolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 290)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 334)
+                ..member("VersionId", 353)
             },
         ])),
     },
     m::Shape {
         name: "GetPolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 208)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 218)])),
     },
     m::Shape {
         name: "GetRolePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 360)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 348)
             },
         ])),
     },
@@ -2330,15 +2407,15 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 360)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 348)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 325)
+                ..member("PolicyDocument", 343)
             },
         ])),
     },
@@ -2346,21 +2423,96 @@ pub static SHAPES: [m::Shape; 361] = [
         name: "GetRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 341)
+            ..member("RoleName", 360)
         }])),
     },
     m::Shape {
         name: "GetRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 230)
+            ..member("Role", 240)
         }])),
+    },
+    m::Shape {
+        name: "GetServiceLastAccessedDetailsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("JobId", 323)
+            },
+            member("MaxItems", 330),
+            member("Marker", 329),
+        ])),
+    },
+    m::Shape {
+        name: "GetServiceLastAccessedDetailsResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("JobStatus", 324)
+            },
+            member("JobType", 0),
+            m::Member {
+                required: true,
+                ..member("JobCreationDate", 301)
+            },
+            m::Member {
+                required: true,
+                ..member("ServicesLastAccessed", 249)
+            },
+            m::Member {
+                required: true,
+                ..member("JobCompletionDate", 301)
+            },
+            member("IsTruncated", 296),
+            member("Marker", 355),
+            member("Error", 85),
+        ])),
+    },
+    m::Shape {
+        name: "GetServiceLastAccessedDetailsWithEntitiesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("JobId", 323)
+            },
+            m::Member {
+                required: true,
+                ..member("ServiceNamespace", 364)
+            },
+            member("MaxItems", 330),
+            member("Marker", 329),
+        ])),
+    },
+    m::Shape {
+        name: "GetServiceLastAccessedDetailsWithEntitiesResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("JobStatus", 324)
+            },
+            m::Member {
+                required: true,
+                ..member("JobCreationDate", 301)
+            },
+            m::Member {
+                required: true,
+                ..member("JobCompletionDate", 301)
+            },
+            m::Member {
+                required: true,
+                ..member("EntityDetailsList", 306)
+            },
+            member("IsTruncated", 296),
+            member("Marker", 355),
+            member("Error", 85),
+        ])),
     },
     m::Shape {
         name: "GetServiceLinkedRoleDeletionStatusRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("DeletionTaskId", 71)
+            ..member("DeletionTaskId", 72)
         }])),
     },
     m::Shape {
@@ -2368,9 +2520,9 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Status", 72)
+                ..member("Status", 73)
             },
-            member("Reason", 70),
+            member("Reason", 71),
         ])),
     },
     m::Shape {
@@ -2378,11 +2530,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 309)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 348)
             },
         ])),
     },
@@ -2391,27 +2543,27 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 309)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 348)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 325)
+                ..member("PolicyDocument", 343)
             },
         ])),
     },
     m::Shape {
         name: "GetUserRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 294)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 309)])),
     },
     m::Shape {
         name: "GetUserResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("User", 268)
+            ..member("User", 282)
         }])),
     },
     m::Shape {
@@ -2419,36 +2571,36 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 322)
+                ..member("Path", 340)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 313)
             },
             m::Member {
                 required: true,
-                ..member("GroupId", 299)
+                ..member("GroupId", 314)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 276)
+                ..member("Arn", 290)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 287)
+                ..member("CreateDate", 301)
             },
         ])),
     },
     m::Shape {
         name: "GroupDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 322),
-            member("GroupName", 298),
-            member("GroupId", 299),
-            member("Arn", 276),
-            member("CreateDate", 287),
-            member("GroupPolicyList", 324),
-            member("AttachedManagedPolicies", 278),
+            member("Path", 340),
+            member("GroupName", 313),
+            member("GroupId", 314),
+            member("Arn", 290),
+            member("CreateDate", 301),
+            member("GroupPolicyList", 342),
+            member("AttachedManagedPolicies", 292),
         ])),
     },
     m::Shape {
@@ -2456,29 +2608,29 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 322)
+                ..member("Path", 340)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 301)
+                ..member("InstanceProfileName", 316)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileId", 299)
+                ..member("InstanceProfileId", 314)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 276)
+                ..member("Arn", 290)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 287)
+                ..member("CreateDate", 301)
             },
             m::Member {
                 required: true,
-                ..member("Roles", 339)
+                ..member("Roles", 358)
             },
-            member("Tags", 352),
+            member("Tags", 373),
         ])),
     },
     m::Shape {
@@ -2490,7 +2642,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 302)])
+            ..structure(&[member("message", 318)])
         }),
     },
     m::Shape {
@@ -2502,7 +2654,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 303)])
+            ..structure(&[member("message", 319)])
         }),
     },
     m::Shape {
@@ -2514,7 +2666,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 304)])
+            ..structure(&[member("message", 320)])
         }),
     },
     m::Shape {
@@ -2526,7 +2678,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 305)])
+            ..structure(&[member("message", 321)])
         }),
     },
     m::Shape {
@@ -2538,7 +2690,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 306)])
+            ..structure(&[member("message", 322)])
         }),
     },
     m::Shape {
@@ -2550,7 +2702,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 307)])
+            ..structure(&[member("message", 325)])
         }),
     },
     m::Shape {
@@ -2562,7 +2714,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 308)])
+            ..structure(&[member("message", 326)])
         }),
     },
     m::Shape {
@@ -2572,9 +2724,9 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "ListAccessKeysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 294),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("UserName", 309),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
@@ -2582,25 +2734,25 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccessKeyMetadata", 272)
+                ..member("AccessKeyMetadata", 286)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
         name: "ListAccountAliasesRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Marker", 311), member("MaxItems", 312)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Marker", 329), member("MaxItems", 330)])),
     },
     m::Shape {
         name: "ListAccountAliasesResponse",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccountAliases", 274)
+                ..member("AccountAliases", 288)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
@@ -2608,19 +2760,19 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 313)
             },
-            member("PathPrefix", 332),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("PathPrefix", 351),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
         name: "ListAttachedGroupPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 278),
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("AttachedPolicies", 292),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
@@ -2628,19 +2780,19 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 360)
             },
-            member("PathPrefix", 332),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("PathPrefix", 351),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
         name: "ListAttachedRolePoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 278),
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("AttachedPolicies", 292),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
@@ -2648,19 +2800,19 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 358)
+                ..member("UserName", 379)
             },
-            member("PathPrefix", 332),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("PathPrefix", 351),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
         name: "ListAttachedUserPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 278),
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("AttachedPolicies", 292),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
@@ -2668,23 +2820,23 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 290)
             },
-            member("EntityFilter", 81),
-            member("PathPrefix", 322),
-            member("PolicyUsageFilter", 205),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("EntityFilter", 84),
+            member("PathPrefix", 340),
+            member("PolicyUsageFilter", 215),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
         name: "ListEntitiesForPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyGroups", 199),
-            member("PolicyUsers", 207),
-            member("PolicyRoles", 203),
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("PolicyGroups", 209),
+            member("PolicyUsers", 217),
+            member("PolicyRoles", 213),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
@@ -2692,10 +2844,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 313)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
@@ -2703,10 +2855,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 329)
+                ..member("PolicyNames", 347)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
@@ -2714,10 +2866,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 309)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
@@ -2725,18 +2877,18 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 296)
+                ..member("Groups", 311)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
         name: "ListGroupsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 321),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("PathPrefix", 339),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
@@ -2744,10 +2896,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 296)
+                ..member("Groups", 311)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
@@ -2755,10 +2907,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 301)
+                ..member("InstanceProfileName", 316)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
@@ -2766,10 +2918,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 352)
+                ..member("Tags", 373)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
@@ -2777,10 +2929,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 360)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
@@ -2788,18 +2940,18 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 300)
+                ..member("InstanceProfiles", 315)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
         name: "ListInstanceProfilesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 321),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("PathPrefix", 339),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
@@ -2807,10 +2959,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 300)
+                ..member("InstanceProfiles", 315)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
@@ -2818,10 +2970,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 342)
+                ..member("SerialNumber", 361)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
@@ -2829,18 +2981,18 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 352)
+                ..member("Tags", 373)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
         name: "ListMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 294),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("UserName", 309),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
@@ -2848,29 +3000,29 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MFADevices", 314)
+                ..member("MFADevices", 332)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
         name: "ListPoliciesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Scope", 333),
-            member("OnlyAttached", 282),
-            member("PathPrefix", 332),
-            member("PolicyUsageFilter", 205),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Scope", 352),
+            member("OnlyAttached", 296),
+            member("PathPrefix", 351),
+            member("PolicyUsageFilter", 215),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
         name: "ListPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Policies", 328),
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("Policies", 346),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
@@ -2878,10 +3030,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 290)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
@@ -2889,10 +3041,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 352)
+                ..member("Tags", 373)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
@@ -2900,18 +3052,18 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 290)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
         name: "ListPolicyVersionsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Versions", 326),
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("Versions", 344),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
@@ -2919,10 +3071,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 360)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
@@ -2930,10 +3082,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 329)
+                ..member("PolicyNames", 347)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
@@ -2941,10 +3093,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 360)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
@@ -2952,18 +3104,18 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 352)
+                ..member("Tags", 373)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
         name: "ListRolesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 321),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("PathPrefix", 339),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
@@ -2971,10 +3123,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Roles", 339)
+                ..member("Roles", 358)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
@@ -2982,10 +3134,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 309)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
@@ -2993,10 +3145,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 329)
+                ..member("PolicyNames", 347)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
@@ -3004,10 +3156,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 309)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
@@ -3015,18 +3167,18 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 352)
+                ..member("Tags", 373)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
         name: "ListUsersRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 321),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("PathPrefix", 339),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
@@ -3034,18 +3186,18 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Users", 357)
+                ..member("Users", 378)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
         name: "ListVirtualMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssignmentStatus", 277),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("AssignmentStatus", 291),
+            member("Marker", 329),
+            member("MaxItems", 330),
         ])),
     },
     m::Shape {
@@ -3053,10 +3205,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VirtualMFADevices", 359)
+                ..member("VirtualMFADevices", 380)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
@@ -3064,13 +3216,13 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 358)
+                ..member("UserName", 379)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 287)
+                ..member("CreateDate", 301)
             },
-            member("PasswordResetRequired", 282),
+            member("PasswordResetRequired", 296),
         ])),
     },
     m::Shape {
@@ -3078,15 +3230,15 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 358)
+                ..member("UserName", 379)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 342)
+                ..member("SerialNumber", 361)
             },
             m::Member {
                 required: true,
-                ..member("EnableDate", 287)
+                ..member("EnableDate", 301)
             },
         ])),
     },
@@ -3099,7 +3251,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 309)])
+            ..structure(&[member("message", 327)])
         }),
     },
     m::Shape {
@@ -3111,30 +3263,30 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 310)])
+            ..structure(&[member("message", 328)])
         }),
     },
     m::Shape {
         name: "ManagedPolicyDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 330),
-            member("PolicyId", 299),
-            member("Arn", 276),
-            member("Path", 332),
-            member("DefaultVersionId", 334),
-            member("AttachmentCount", 279),
-            member("PermissionsBoundaryUsageCount", 279),
-            member("IsAttachable", 282),
-            member("Description", 323),
-            member("CreateDate", 287),
-            member("UpdateDate", 287),
-            member("PolicyVersionList", 326),
+            member("PolicyName", 348),
+            member("PolicyId", 314),
+            member("Arn", 290),
+            member("Path", 351),
+            member("DefaultVersionId", 353),
+            member("AttachmentCount", 293),
+            member("PermissionsBoundaryUsageCount", 293),
+            member("IsAttachable", 296),
+            member("Description", 341),
+            member("CreateDate", 301),
+            member("UpdateDate", 301),
+            member("PolicyVersionList", 344),
         ])),
     },
     m::Shape {
         name: "ManagedPolicyDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(183),
+            member: m::ShapeId(193),
             member_location_name: None,
             flattened: false,
         }),
@@ -3148,7 +3300,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 316)])
+            ..structure(&[member("message", 334)])
         }),
     },
     m::Shape {
@@ -3160,7 +3312,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 317)])
+            ..structure(&[member("message", 335)])
         }),
     },
     m::Shape {
@@ -3189,21 +3341,21 @@ pub static SHAPES: [m::Shape; 361] = [
     },
     m::Shape {
         name: "OrganizationsDecisionDetail",
-        kind: m::ShapeKind::Structure(structure(&[member("AllowedByOrganizations", 282)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByOrganizations", 296)])),
     },
     m::Shape {
         name: "PasswordPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 315),
-            member("RequireSymbols", 282),
-            member("RequireNumbers", 282),
-            member("RequireUppercaseCharacters", 282),
-            member("RequireLowercaseCharacters", 282),
-            member("AllowUsersToChangePassword", 282),
-            member("ExpirePasswords", 282),
-            member("MaxPasswordAge", 313),
-            member("PasswordReusePrevention", 319),
-            member("HardExpiry", 281),
+            member("MinimumPasswordLength", 333),
+            member("RequireSymbols", 296),
+            member("RequireNumbers", 296),
+            member("RequireUppercaseCharacters", 296),
+            member("RequireLowercaseCharacters", 296),
+            member("AllowUsersToChangePassword", 296),
+            member("ExpirePasswords", 296),
+            member("MaxPasswordAge", 331),
+            member("PasswordReusePrevention", 337),
+            member("HardExpiry", 295),
         ])),
     },
     m::Shape {
@@ -3215,7 +3367,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 318)])
+            ..structure(&[member("message", 336)])
         }),
     },
     m::Shape {
@@ -3226,30 +3378,30 @@ pub static SHAPES: [m::Shape; 361] = [
     },
     m::Shape {
         name: "PermissionsBoundaryDecisionDetail",
-        kind: m::ShapeKind::Structure(structure(&[member("AllowedByPermissionsBoundary", 282)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByPermissionsBoundary", 296)])),
     },
     m::Shape {
         name: "Policy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 330),
-            member("PolicyId", 299),
-            member("Arn", 276),
-            member("Path", 332),
-            member("DefaultVersionId", 334),
-            member("AttachmentCount", 279),
-            member("PermissionsBoundaryUsageCount", 279),
-            member("IsAttachable", 282),
-            member("Description", 323),
-            member("CreateDate", 287),
-            member("UpdateDate", 287),
-            member("Tags", 352),
+            member("PolicyName", 348),
+            member("PolicyId", 314),
+            member("Arn", 290),
+            member("Path", 351),
+            member("DefaultVersionId", 353),
+            member("AttachmentCount", 293),
+            member("PermissionsBoundaryUsageCount", 293),
+            member("IsAttachable", 296),
+            member("Description", 341),
+            member("CreateDate", 301),
+            member("UpdateDate", 301),
+            member("Tags", 373),
         ])),
     },
     m::Shape {
         name: "PolicyDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 330),
-            member("PolicyDocument", 325),
+            member("PolicyName", 348),
+            member("PolicyDocument", 343),
         ])),
     },
     m::Shape {
@@ -3267,20 +3419,20 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 327)])
+            ..structure(&[member("message", 345)])
         }),
     },
     m::Shape {
         name: "PolicyGroup",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupName", 298),
-            member("GroupId", 299),
+            member("GroupName", 313),
+            member("GroupId", 314),
         ])),
     },
     m::Shape {
         name: "PolicyGroupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(198),
+            member: m::ShapeId(208),
             member_location_name: None,
             flattened: false,
         }),
@@ -3298,17 +3450,17 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 331)])
+            ..structure(&[member("message", 349)])
         }),
     },
     m::Shape {
         name: "PolicyRole",
-        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 341), member("RoleId", 299)])),
+        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 360), member("RoleId", 314)])),
     },
     m::Shape {
         name: "PolicyRoleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(202),
+            member: m::ShapeId(212),
             member_location_name: None,
             flattened: false,
         }),
@@ -3335,12 +3487,12 @@ pub static SHAPES: [m::Shape; 361] = [
     },
     m::Shape {
         name: "PolicyUser",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 358), member("UserId", 299)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 379), member("UserId", 314)])),
     },
     m::Shape {
         name: "PolicyUserListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(206),
+            member: m::ShapeId(216),
             member_location_name: None,
             flattened: false,
         }),
@@ -3348,30 +3500,30 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "PolicyVersion",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Document", 325),
-            member("VersionId", 334),
-            member("IsDefaultVersion", 282),
-            member("CreateDate", 287),
+            member("Document", 343),
+            member("VersionId", 353),
+            member("IsDefaultVersion", 296),
+            member("CreateDate", 301),
         ])),
     },
     m::Shape {
         name: "Position",
-        kind: m::ShapeKind::Structure(structure(&[member("Line", 130), member("Column", 17)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Line", 140), member("Column", 18)])),
     },
     m::Shape {
         name: "PutGroupPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 313)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 348)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 325)
+                ..member("PolicyDocument", 343)
             },
         ])),
     },
@@ -3380,11 +3532,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 360)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 276)
+                ..member("PermissionsBoundary", 290)
             },
         ])),
     },
@@ -3393,15 +3545,15 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 360)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 348)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 325)
+                ..member("PolicyDocument", 343)
             },
         ])),
     },
@@ -3410,11 +3562,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 358)
+                ..member("UserName", 379)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 276)
+                ..member("PermissionsBoundary", 290)
             },
         ])),
     },
@@ -3423,15 +3575,15 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 309)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 348)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 325)
+                ..member("PolicyDocument", 343)
             },
         ])),
     },
@@ -3448,11 +3600,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 301)
+                ..member("InstanceProfileName", 316)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 360)
             },
         ])),
     },
@@ -3461,11 +3613,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 313)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 309)
             },
         ])),
     },
@@ -3488,7 +3640,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 335)])
+            ..structure(&[member("message", 354)])
         }),
     },
     m::Shape {
@@ -3508,7 +3660,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "ResourceNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(226),
+            member: m::ShapeId(236),
             member_location_name: None,
             flattened: false,
         }),
@@ -3522,22 +3674,22 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("EvalResourceName", 226)
+                ..member("EvalResourceName", 236)
             },
             m::Member {
                 required: true,
-                ..member("EvalResourceDecision", 196)
+                ..member("EvalResourceDecision", 206)
             },
-            member("MatchedStatements", 244),
-            member("MissingContextValues", 23),
-            member("EvalDecisionDetails", 82),
-            member("PermissionsBoundaryDecisionDetail", 193),
+            member("MatchedStatements", 256),
+            member("MissingContextValues", 24),
+            member("EvalDecisionDetails", 86),
+            member("PermissionsBoundaryDecisionDetail", 203),
         ])),
     },
     m::Shape {
         name: "ResourceSpecificResultListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(227),
+            member: m::ShapeId(237),
             member_location_name: None,
             flattened: false,
         }),
@@ -3547,19 +3699,19 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 309)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 342)
+                ..member("SerialNumber", 361)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 280)
+                ..member("AuthenticationCode1", 294)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 280)
+                ..member("AuthenticationCode2", 294)
             },
         ])),
     },
@@ -3568,67 +3720,67 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 322)
+                ..member("Path", 340)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 360)
             },
             m::Member {
                 required: true,
-                ..member("RoleId", 299)
+                ..member("RoleId", 314)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 276)
+                ..member("Arn", 290)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 287)
+                ..member("CreateDate", 301)
             },
-            member("AssumeRolePolicyDocument", 325),
-            member("Description", 337),
-            member("MaxSessionDuration", 340),
-            member("PermissionsBoundary", 12),
-            member("Tags", 352),
-            member("RoleLastUsed", 232),
+            member("AssumeRolePolicyDocument", 343),
+            member("Description", 356),
+            member("MaxSessionDuration", 359),
+            member("PermissionsBoundary", 13),
+            member("Tags", 373),
+            member("RoleLastUsed", 242),
         ])),
     },
     m::Shape {
         name: "RoleDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 322),
-            member("RoleName", 341),
-            member("RoleId", 299),
-            member("Arn", 276),
-            member("CreateDate", 287),
-            member("AssumeRolePolicyDocument", 325),
-            member("InstanceProfileList", 300),
-            member("RolePolicyList", 324),
-            member("AttachedManagedPolicies", 278),
-            member("PermissionsBoundary", 12),
-            member("Tags", 352),
-            member("RoleLastUsed", 232),
+            member("Path", 340),
+            member("RoleName", 360),
+            member("RoleId", 314),
+            member("Arn", 290),
+            member("CreateDate", 301),
+            member("AssumeRolePolicyDocument", 343),
+            member("InstanceProfileList", 315),
+            member("RolePolicyList", 342),
+            member("AttachedManagedPolicies", 292),
+            member("PermissionsBoundary", 13),
+            member("Tags", 373),
+            member("RoleLastUsed", 242),
         ])),
     },
     m::Shape {
         name: "RoleLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 287),
-            member("Region", 346),
+            member("LastUsedDate", 301),
+            member("Region", 367),
         ])),
     },
     m::Shape {
         name: "RoleUsageListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(234),
+            member: m::ShapeId(244),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "RoleUsageType",
-        kind: m::ShapeKind::Structure(structure(&[member("Region", 216), member("Resources", 8)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Region", 226), member("Resources", 9)])),
     },
     m::Shape {
         name: "ServiceAccessNotEnabledException",
@@ -3651,8 +3803,26 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 343)])
+            ..structure(&[member("message", 362)])
         }),
+    },
+    m::Shape {
+        name: "ServiceLastAccessed",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("ServiceName", 363)
+            },
+            member("LastAuthenticated", 301),
+            m::Member {
+                required: true,
+                ..member("ServiceNamespace", 364)
+            },
+            member("LastAuthenticatedEntity", 290),
+            member("LastAuthenticatedRegion", 367),
+            member("TotalAuthenticatedEntities", 317),
+            member("TrackedActionsLastAccessed", 264),
+        ])),
     },
     m::Shape {
         name: "ServiceNotSupportedException",
@@ -3663,7 +3833,15 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 344)])
+            ..structure(&[member("message", 365)])
+        }),
+    },
+    m::Shape {
+        name: "ServicesLastAccessed",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(247),
+            member_location_name: None,
+            flattened: false,
         }),
     },
     m::Shape {
@@ -3671,11 +3849,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 290)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 334)
+                ..member("VersionId", 353)
             },
         ])),
     },
@@ -3684,29 +3862,29 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyInputList", 242)
+                ..member("PolicyInputList", 254)
             },
-            member("PermissionsBoundaryPolicyInputList", 242),
+            member("PermissionsBoundaryPolicyInputList", 254),
             m::Member {
                 required: true,
-                ..member("ActionNames", 4)
+                ..member("ActionNames", 5)
             },
-            member("ResourceArns", 225),
-            member("ResourcePolicy", 325),
-            member("ResourceOwner", 226),
-            member("CallerArn", 226),
-            member("ContextEntries", 21),
-            member("ResourceHandlingOption", 224),
-            member("MaxItems", 312),
-            member("Marker", 311),
+            member("ResourceArns", 235),
+            member("ResourcePolicy", 343),
+            member("ResourceOwner", 236),
+            member("CallerArn", 236),
+            member("ContextEntries", 22),
+            member("ResourceHandlingOption", 234),
+            member("MaxItems", 330),
+            member("Marker", 329),
         ])),
     },
     m::Shape {
         name: "SimulatePolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("EvaluationResults", 85),
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("EvaluationResults", 89),
+            member("IsTruncated", 296),
+            member("Marker", 355),
         ])),
     },
     m::Shape {
@@ -3714,28 +3892,28 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicySourceArn", 276)
+                ..member("PolicySourceArn", 290)
             },
-            member("PolicyInputList", 242),
-            member("PermissionsBoundaryPolicyInputList", 242),
+            member("PolicyInputList", 254),
+            member("PermissionsBoundaryPolicyInputList", 254),
             m::Member {
                 required: true,
-                ..member("ActionNames", 4)
+                ..member("ActionNames", 5)
             },
-            member("ResourceArns", 225),
-            member("ResourcePolicy", 325),
-            member("ResourceOwner", 226),
-            member("CallerArn", 226),
-            member("ContextEntries", 21),
-            member("ResourceHandlingOption", 224),
-            member("MaxItems", 312),
-            member("Marker", 311),
+            member("ResourceArns", 235),
+            member("ResourcePolicy", 343),
+            member("ResourceOwner", 236),
+            member("CallerArn", 236),
+            member("ContextEntries", 22),
+            member("ResourceHandlingOption", 234),
+            member("MaxItems", 330),
+            member("Marker", 329),
         ])),
     },
     m::Shape {
         name: "SimulationPolicyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(325),
+            member: m::ShapeId(343),
             member_location_name: None,
             flattened: false,
         }),
@@ -3743,16 +3921,16 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "Statement",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SourcePolicyId", 200),
-            member("SourcePolicyType", 204),
-            member("StartPosition", 209),
-            member("EndPosition", 209),
+            member("SourcePolicyId", 210),
+            member("SourcePolicyType", 214),
+            member("StartPosition", 219),
+            member("EndPosition", 219),
         ])),
     },
     m::Shape {
         name: "StatementListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(243),
+            member: m::ShapeId(255),
             member_location_name: None,
             flattened: false,
         }),
@@ -3762,11 +3940,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 351)
+                ..member("Key", 372)
             },
             m::Member {
                 required: true,
-                ..member("Value", 353)
+                ..member("Value", 374)
             },
         ])),
     },
@@ -3775,11 +3953,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 301)
+                ..member("InstanceProfileName", 316)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 352)
+                ..member("Tags", 373)
             },
         ])),
     },
@@ -3788,11 +3966,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 342)
+                ..member("SerialNumber", 361)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 352)
+                ..member("Tags", 373)
             },
         ])),
     },
@@ -3801,11 +3979,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 290)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 352)
+                ..member("Tags", 373)
             },
         ])),
     },
@@ -3814,11 +3992,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 360)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 352)
+                ..member("Tags", 373)
             },
         ])),
     },
@@ -3827,13 +4005,30 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 309)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 352)
+                ..member("Tags", 373)
             },
         ])),
+    },
+    m::Shape {
+        name: "TrackedActionLastAccessed",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("ActionName", 367),
+            member("LastAccessedEntity", 290),
+            member("LastAccessedTime", 301),
+            member("LastAccessedRegion", 367),
+        ])),
+    },
+    m::Shape {
+        name: "TrackedActionsLastAccessed",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(263),
+            member_location_name: None,
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "UnmodifiableEntityException",
@@ -3844,7 +4039,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 354)])
+            ..structure(&[member("message", 375)])
         }),
     },
     m::Shape {
@@ -3856,7 +4051,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 355)])
+            ..structure(&[member("message", 376)])
         }),
     },
     m::Shape {
@@ -3864,11 +4059,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 301)
+                ..member("InstanceProfileName", 316)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 350)
+                ..member("TagKeys", 371)
             },
         ])),
     },
@@ -3877,11 +4072,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 342)
+                ..member("SerialNumber", 361)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 350)
+                ..member("TagKeys", 371)
             },
         ])),
     },
@@ -3890,11 +4085,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 290)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 350)
+                ..member("TagKeys", 371)
             },
         ])),
     },
@@ -3903,11 +4098,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 360)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 350)
+                ..member("TagKeys", 371)
             },
         ])),
     },
@@ -3916,40 +4111,40 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 309)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 350)
+                ..member("TagKeys", 371)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 294),
+            member("UserName", 309),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 271)
+                ..member("AccessKeyId", 285)
             },
             m::Member {
                 required: true,
-                ..member("Status", 345)
+                ..member("Status", 366)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccountPasswordPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 315),
-            member("RequireSymbols", 282),
-            member("RequireNumbers", 282),
-            member("RequireUppercaseCharacters", 282),
-            member("RequireLowercaseCharacters", 282),
-            member("AllowUsersToChangePassword", 282),
-            member("MaxPasswordAge", 313),
-            member("PasswordReusePrevention", 319),
-            member("HardExpiry", 281),
+            member("MinimumPasswordLength", 333),
+            member("RequireSymbols", 296),
+            member("RequireNumbers", 296),
+            member("RequireUppercaseCharacters", 296),
+            member("RequireLowercaseCharacters", 296),
+            member("AllowUsersToChangePassword", 296),
+            member("MaxPasswordAge", 331),
+            member("PasswordReusePrevention", 337),
+            member("HardExpiry", 295),
         ])),
     },
     m::Shape {
@@ -3957,11 +4152,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 360)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 325)
+                ..member("PolicyDocument", 343)
             },
         ])),
     },
@@ -3970,10 +4165,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 313)
             },
-            member("NewPath", 322),
-            member("NewGroupName", 298),
+            member("NewPath", 340),
+            member("NewGroupName", 313),
         ])),
     },
     m::Shape {
@@ -3981,10 +4176,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 358)
+                ..member("UserName", 379)
             },
-            member("Password", 320),
-            member("PasswordResetRequired", 281),
+            member("Password", 338),
+            member("PasswordResetRequired", 295),
         ])),
     },
     m::Shape {
@@ -3992,27 +4187,27 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 360)
             },
             m::Member {
                 required: true,
-                ..member("Description", 337)
+                ..member("Description", 356)
             },
         ])),
     },
     m::Shape {
         name: "UpdateRoleDescriptionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Role", 230)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Role", 240)])),
     },
     m::Shape {
         name: "UpdateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 360)
             },
-            member("Description", 337),
-            member("MaxSessionDuration", 340),
+            member("Description", 356),
+            member("MaxSessionDuration", 359),
         ])),
     },
     m::Shape {
@@ -4024,10 +4219,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 309)
             },
-            member("NewPath", 322),
-            member("NewUserName", 358),
+            member("NewPath", 340),
+            member("NewUserName", 379),
         ])),
     },
     m::Shape {
@@ -4035,42 +4230,42 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 322)
+                ..member("Path", 340)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 358)
+                ..member("UserName", 379)
             },
             m::Member {
                 required: true,
-                ..member("UserId", 299)
+                ..member("UserId", 314)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 276)
+                ..member("Arn", 290)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 287)
+                ..member("CreateDate", 301)
             },
-            member("PasswordLastUsed", 287),
-            member("PermissionsBoundary", 12),
-            member("Tags", 352),
+            member("PasswordLastUsed", 301),
+            member("PermissionsBoundary", 13),
+            member("Tags", 373),
         ])),
     },
     m::Shape {
         name: "UserDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 322),
-            member("UserName", 358),
-            member("UserId", 299),
-            member("Arn", 276),
-            member("CreateDate", 287),
-            member("UserPolicyList", 324),
-            member("GroupList", 297),
-            member("AttachedManagedPolicies", 278),
-            member("PermissionsBoundary", 12),
-            member("Tags", 352),
+            member("Path", 340),
+            member("UserName", 379),
+            member("UserId", 314),
+            member("Arn", 290),
+            member("CreateDate", 301),
+            member("UserPolicyList", 342),
+            member("GroupList", 312),
+            member("AttachedManagedPolicies", 292),
+            member("PermissionsBoundary", 13),
+            member("Tags", 373),
         ])),
     },
     m::Shape {
@@ -4078,13 +4273,13 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 342)
+                ..member("SerialNumber", 361)
             },
-            member("Base32StringSeed", 14),
-            member("QRCodePNG", 14),
-            member("User", 268),
-            member("EnableDate", 287),
-            member("Tags", 352),
+            member("Base32StringSeed", 15),
+            member("QRCodePNG", 15),
+            member("User", 282),
+            member("EnableDate", 301),
+            member("Tags", 373),
         ])),
     },
     m::Shape {
@@ -4094,7 +4289,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "accessKeyMetadataListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(2),
+            member: m::ShapeId(3),
             member_location_name: None,
             flattened: false,
         }),
@@ -4106,7 +4301,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "accountAliasListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(275),
+            member: m::ShapeId(289),
             member_location_name: None,
             flattened: false,
         }),
@@ -4128,7 +4323,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "attachedPoliciesListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(13),
+            member: m::ShapeId(14),
             member_location_name: None,
             flattened: false,
         }),
@@ -4186,9 +4381,17 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
-        name: "entityListType",
+        name: "entityDetailsListType",
         kind: m::ShapeKind::List(m::ListShape {
             member: m::ShapeId(81),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "entityListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(84),
             member_location_name: None,
             flattened: false,
         }),
@@ -4204,7 +4407,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "groupDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(121),
+            member: m::ShapeId(131),
             member_location_name: None,
             flattened: false,
         }),
@@ -4212,7 +4415,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "groupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(120),
+            member: m::ShapeId(130),
             member_location_name: None,
             flattened: false,
         }),
@@ -4220,7 +4423,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "groupNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(298),
+            member: m::ShapeId(313),
             member_location_name: None,
             flattened: false,
         }),
@@ -4236,7 +4439,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "instanceProfileListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(122),
+            member: m::ShapeId(132),
             member_location_name: None,
             flattened: false,
         }),
@@ -4244,6 +4447,10 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "instanceProfileNameType",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "integerType",
+        kind: m::ShapeKind::Integer,
     },
     m::Shape {
         name: "invalidAuthenticationCodeMessage",
@@ -4264,6 +4471,16 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "invalidUserTypeMessage",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "jobIDType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "jobStatusType",
+        kind: m::ShapeKind::String {
+            enum_values: &["IN_PROGRESS", "COMPLETED", "FAILED"],
+        },
     },
     m::Shape {
         name: "keyPairMismatchMessage",
@@ -4296,7 +4513,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "mfaDeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(180),
+            member: m::ShapeId(190),
             member_location_name: None,
             flattened: false,
         }),
@@ -4340,7 +4557,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "policyDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(195),
+            member: m::ShapeId(205),
             member_location_name: None,
             flattened: false,
         }),
@@ -4352,7 +4569,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "policyDocumentVersionListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(208),
+            member: m::ShapeId(218),
             member_location_name: None,
             flattened: false,
         }),
@@ -4364,7 +4581,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "policyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(194),
+            member: m::ShapeId(204),
             member_location_name: None,
             flattened: false,
         }),
@@ -4372,7 +4589,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "policyNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(330),
+            member: m::ShapeId(348),
             member_location_name: None,
             flattened: false,
         }),
@@ -4384,6 +4601,12 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "policyNotAttachableMessage",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "policyOwnerEntityType",
+        kind: m::ShapeKind::String {
+            enum_values: &["USER", "ROLE", "GROUP"],
+        },
     },
     m::Shape {
         name: "policyPathType",
@@ -4414,7 +4637,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "roleDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(231),
+            member: m::ShapeId(241),
             member_location_name: None,
             flattened: false,
         }),
@@ -4422,7 +4645,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "roleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(230),
+            member: m::ShapeId(240),
             member_location_name: None,
             flattened: false,
         }),
@@ -4441,6 +4664,14 @@ pub static SHAPES: [m::Shape; 361] = [
     },
     m::Shape {
         name: "serviceFailureExceptionMessage",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "serviceNameType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "serviceNamespaceType",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
@@ -4501,8 +4732,8 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "summaryMapType",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(347),
-            value: m::ShapeId(349),
+            key: m::ShapeId(368),
+            value: m::ShapeId(370),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -4515,7 +4746,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "tagKeyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(351),
+            member: m::ShapeId(372),
             member_location_name: None,
             flattened: false,
         }),
@@ -4527,7 +4758,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "tagListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(245),
+            member: m::ShapeId(257),
             member_location_name: None,
             flattened: false,
         }),
@@ -4547,7 +4778,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "userDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(269),
+            member: m::ShapeId(283),
             member_location_name: None,
             flattened: false,
         }),
@@ -4555,7 +4786,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "userListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(268),
+            member: m::ShapeId(282),
             member_location_name: None,
             flattened: false,
         }),
@@ -4567,7 +4798,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "virtualMFADeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(270),
+            member: m::ShapeId(284),
             member_location_name: None,
             flattened: false,
         }),
@@ -4622,6 +4853,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "DetachUserPolicy",
     "EnableMFADevice",
     "GenerateCredentialReport",
+    "GenerateServiceLastAccessedDetails",
     "GetAccessKeyLastUsed",
     "GetAccountAuthorizationDetails",
     "GetAccountPasswordPolicy",
@@ -4635,6 +4867,8 @@ pub const IMPLEMENTED: &[&str] = &[
     "GetPolicyVersion",
     "GetRole",
     "GetRolePolicy",
+    "GetServiceLastAccessedDetails",
+    "GetServiceLastAccessedDetailsWithEntities",
     "GetServiceLinkedRoleDeletionStatus",
     "GetUser",
     "GetUserPolicy",
@@ -6238,6 +6472,65 @@ impl IntoValue for EntityAlreadyExistsException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct EntityDetails {
+    pub entity_info: EntityInfo,
+    pub last_authenticated: Option<Timestamp>,
+}
+
+impl FromValue for EntityDetails {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            entity_info: req(&mut s, 0, "EntityInfo")?,
+            last_authenticated: opt(&mut s, 1, "LastAuthenticated")?,
+        })
+    }
+}
+
+impl IntoValue for EntityDetails {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.entity_info.into_value()),
+            self.last_authenticated.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EntityInfo {
+    pub arn: String,
+    pub name: String,
+    pub r#type: String,
+    pub id: String,
+    pub path: Option<String>,
+}
+
+impl FromValue for EntityInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            arn: req(&mut s, 0, "Arn")?,
+            name: req(&mut s, 1, "Name")?,
+            r#type: req(&mut s, 2, "Type")?,
+            id: req(&mut s, 3, "Id")?,
+            path: opt(&mut s, 4, "Path")?,
+        })
+    }
+}
+
+impl IntoValue for EntityInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.arn.into_value()),
+            Some(self.name.into_value()),
+            Some(self.r#type.into_value()),
+            Some(self.id.into_value()),
+            self.path.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EntityTemporarilyUnmodifiableException {
     pub message: Option<String>,
 }
@@ -6254,6 +6547,31 @@ impl FromValue for EntityTemporarilyUnmodifiableException {
 impl IntoValue for EntityTemporarilyUnmodifiableException {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.message.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ErrorDetails {
+    pub message: String,
+    pub code: String,
+}
+
+impl FromValue for ErrorDetails {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            message: req(&mut s, 0, "Message")?,
+            code: req(&mut s, 1, "Code")?,
+        })
+    }
+}
+
+impl IntoValue for ErrorDetails {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.message.into_value()),
+            Some(self.code.into_value()),
+        ])
     }
 }
 
@@ -6371,6 +6689,51 @@ impl IntoValue for GenerateCredentialReportResponse {
             self.state.map(IntoValue::into_value),
             self.description.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GenerateServiceLastAccessedDetailsRequest {
+    pub arn: String,
+    pub granularity: Option<String>,
+}
+
+impl FromValue for GenerateServiceLastAccessedDetailsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            arn: req(&mut s, 0, "Arn")?,
+            granularity: opt(&mut s, 1, "Granularity")?,
+        })
+    }
+}
+
+impl IntoValue for GenerateServiceLastAccessedDetailsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.arn.into_value()),
+            self.granularity.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GenerateServiceLastAccessedDetailsResponse {
+    pub job_id: Option<String>,
+}
+
+impl FromValue for GenerateServiceLastAccessedDetailsResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            job_id: opt(&mut s, 0, "JobId")?,
+        })
+    }
+}
+
+impl IntoValue for GenerateServiceLastAccessedDetailsResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.job_id.map(IntoValue::into_value)])
     }
 }
 
@@ -6919,6 +7282,148 @@ impl FromValue for GetRoleResponse {
 impl IntoValue for GetRoleResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![Some(self.role.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetServiceLastAccessedDetailsRequest {
+    pub job_id: String,
+    pub max_items: Option<i32>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for GetServiceLastAccessedDetailsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            job_id: req(&mut s, 0, "JobId")?,
+            max_items: opt(&mut s, 1, "MaxItems")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for GetServiceLastAccessedDetailsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.job_id.into_value()),
+            self.max_items.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetServiceLastAccessedDetailsResponse {
+    pub job_status: String,
+    pub job_type: Option<String>,
+    pub job_creation_date: Timestamp,
+    pub services_last_accessed: Vec<ServiceLastAccessed>,
+    pub job_completion_date: Timestamp,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+    pub error: Option<ErrorDetails>,
+}
+
+impl FromValue for GetServiceLastAccessedDetailsResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            job_status: req(&mut s, 0, "JobStatus")?,
+            job_type: opt(&mut s, 1, "JobType")?,
+            job_creation_date: req(&mut s, 2, "JobCreationDate")?,
+            services_last_accessed: req(&mut s, 3, "ServicesLastAccessed")?,
+            job_completion_date: req(&mut s, 4, "JobCompletionDate")?,
+            is_truncated: opt(&mut s, 5, "IsTruncated")?,
+            marker: opt(&mut s, 6, "Marker")?,
+            error: opt(&mut s, 7, "Error")?,
+        })
+    }
+}
+
+impl IntoValue for GetServiceLastAccessedDetailsResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.job_status.into_value()),
+            self.job_type.map(IntoValue::into_value),
+            Some(self.job_creation_date.into_value()),
+            Some(self.services_last_accessed.into_value()),
+            Some(self.job_completion_date.into_value()),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+            self.error.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetServiceLastAccessedDetailsWithEntitiesRequest {
+    pub job_id: String,
+    pub service_namespace: String,
+    pub max_items: Option<i32>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for GetServiceLastAccessedDetailsWithEntitiesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            job_id: req(&mut s, 0, "JobId")?,
+            service_namespace: req(&mut s, 1, "ServiceNamespace")?,
+            max_items: opt(&mut s, 2, "MaxItems")?,
+            marker: opt(&mut s, 3, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for GetServiceLastAccessedDetailsWithEntitiesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.job_id.into_value()),
+            Some(self.service_namespace.into_value()),
+            self.max_items.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetServiceLastAccessedDetailsWithEntitiesResponse {
+    pub job_status: String,
+    pub job_creation_date: Timestamp,
+    pub job_completion_date: Timestamp,
+    pub entity_details_list: Vec<EntityDetails>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+    pub error: Option<ErrorDetails>,
+}
+
+impl FromValue for GetServiceLastAccessedDetailsWithEntitiesResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            job_status: req(&mut s, 0, "JobStatus")?,
+            job_creation_date: req(&mut s, 1, "JobCreationDate")?,
+            job_completion_date: req(&mut s, 2, "JobCompletionDate")?,
+            entity_details_list: req(&mut s, 3, "EntityDetailsList")?,
+            is_truncated: opt(&mut s, 4, "IsTruncated")?,
+            marker: opt(&mut s, 5, "Marker")?,
+            error: opt(&mut s, 6, "Error")?,
+        })
+    }
+}
+
+impl IntoValue for GetServiceLastAccessedDetailsWithEntitiesResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.job_status.into_value()),
+            Some(self.job_creation_date.into_value()),
+            Some(self.job_completion_date.into_value()),
+            Some(self.entity_details_list.into_value()),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+            self.error.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -9749,6 +10254,47 @@ impl IntoValue for ServiceFailureException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServiceLastAccessed {
+    pub service_name: String,
+    pub last_authenticated: Option<Timestamp>,
+    pub service_namespace: String,
+    pub last_authenticated_entity: Option<String>,
+    pub last_authenticated_region: Option<String>,
+    pub total_authenticated_entities: Option<i32>,
+    pub tracked_actions_last_accessed: Option<Vec<TrackedActionLastAccessed>>,
+}
+
+impl FromValue for ServiceLastAccessed {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            service_name: req(&mut s, 0, "ServiceName")?,
+            last_authenticated: opt(&mut s, 1, "LastAuthenticated")?,
+            service_namespace: req(&mut s, 2, "ServiceNamespace")?,
+            last_authenticated_entity: opt(&mut s, 3, "LastAuthenticatedEntity")?,
+            last_authenticated_region: opt(&mut s, 4, "LastAuthenticatedRegion")?,
+            total_authenticated_entities: opt(&mut s, 5, "TotalAuthenticatedEntities")?,
+            tracked_actions_last_accessed: opt(&mut s, 6, "TrackedActionsLastAccessed")?,
+        })
+    }
+}
+
+impl IntoValue for ServiceLastAccessed {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.service_name.into_value()),
+            self.last_authenticated.map(IntoValue::into_value),
+            Some(self.service_namespace.into_value()),
+            self.last_authenticated_entity.map(IntoValue::into_value),
+            self.last_authenticated_region.map(IntoValue::into_value),
+            self.total_authenticated_entities.map(IntoValue::into_value),
+            self.tracked_actions_last_accessed
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceNotSupportedException {
     pub message: Option<String>,
 }
@@ -10115,6 +10661,37 @@ impl IntoValue for TagUserRequest {
         Value::Struct(vec![
             Some(self.user_name.into_value()),
             Some(self.tags.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrackedActionLastAccessed {
+    pub action_name: Option<String>,
+    pub last_accessed_entity: Option<String>,
+    pub last_accessed_time: Option<Timestamp>,
+    pub last_accessed_region: Option<String>,
+}
+
+impl FromValue for TrackedActionLastAccessed {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            action_name: opt(&mut s, 0, "ActionName")?,
+            last_accessed_entity: opt(&mut s, 1, "LastAccessedEntity")?,
+            last_accessed_time: opt(&mut s, 2, "LastAccessedTime")?,
+            last_accessed_region: opt(&mut s, 3, "LastAccessedRegion")?,
+        })
+    }
+}
+
+impl IntoValue for TrackedActionLastAccessed {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.action_name.map(IntoValue::into_value),
+            self.last_accessed_entity.map(IntoValue::into_value),
+            self.last_accessed_time.map(IntoValue::into_value),
+            self.last_accessed_region.map(IntoValue::into_value),
         ])
     }
 }
@@ -11152,6 +11729,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
     ) -> impl Future<Output = Result<GenerateCredentialReportResponse, AwsError>> + Send;
 
+    /// `GenerateServiceLastAccessedDetails`.
+    fn generate_service_last_accessed_details(
+        &self,
+        ctx: &RequestContext,
+        input: GenerateServiceLastAccessedDetailsRequest,
+    ) -> impl Future<Output = Result<GenerateServiceLastAccessedDetailsResponse, AwsError>> + Send;
+
     /// `GetAccessKeyLastUsed`.
     fn get_access_key_last_used(
         &self,
@@ -11239,6 +11823,20 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: GetRolePolicyRequest,
     ) -> impl Future<Output = Result<GetRolePolicyResponse, AwsError>> + Send;
+
+    /// `GetServiceLastAccessedDetails`.
+    fn get_service_last_accessed_details(
+        &self,
+        ctx: &RequestContext,
+        input: GetServiceLastAccessedDetailsRequest,
+    ) -> impl Future<Output = Result<GetServiceLastAccessedDetailsResponse, AwsError>> + Send;
+
+    /// `GetServiceLastAccessedDetailsWithEntities`.
+    fn get_service_last_accessed_details_with_entities(
+        &self,
+        ctx: &RequestContext,
+        input: GetServiceLastAccessedDetailsWithEntitiesRequest,
+    ) -> impl Future<Output = Result<GetServiceLastAccessedDetailsWithEntitiesResponse, AwsError>> + Send;
 
     /// `GetServiceLinkedRoleDeletionStatus`.
     fn get_service_linked_role_deletion_status(
@@ -12713,6 +13311,25 @@ pub mod access {
         }]
     }
 
+    /// `GenerateServiceLastAccessedDetails`: `iam:GenerateServiceLastAccessedDetails`.
+    pub fn generate_service_last_accessed_details(
+        _ctx: &RequestContext,
+        input: &GenerateServiceLastAccessedDetailsRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:GenerateServiceLastAccessedDetails",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `GetAccessKeyLastUsed`: `iam:GetAccessKeyLastUsed`.
     pub fn get_access_key_last_used(
         _ctx: &RequestContext,
@@ -12965,6 +13582,40 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:GetRolePolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetServiceLastAccessedDetails`: `iam:GetServiceLastAccessedDetails`.
+    pub fn get_service_last_accessed_details(
+        _ctx: &RequestContext,
+        _input: &GetServiceLastAccessedDetailsRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:GetServiceLastAccessedDetails",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetServiceLastAccessedDetailsWithEntities`: `iam:GetServiceLastAccessedDetailsWithEntities`.
+    pub fn get_service_last_accessed_details_with_entities(
+        _ctx: &RequestContext,
+        _input: &GetServiceLastAccessedDetailsWithEntitiesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:GetServiceLastAccessedDetailsWithEntities",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -14821,6 +15472,24 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.generate_credential_report(ctx).await?;
                     Ok(Some(out.into_value()))
                 }
+                "GenerateServiceLastAccessedDetails" => {
+                    let input = GenerateServiceLastAccessedDetailsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "GenerateServiceLastAccessedDetailsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(
+                            ctx,
+                            &access::generate_service_last_accessed_details(ctx, &input),
+                        )
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self
+                        .0
+                        .generate_service_last_accessed_details(ctx, input)
+                        .await?;
+                    Ok(Some(out.into_value()))
+                }
                 "GetAccessKeyLastUsed" => {
                     let input = GetAccessKeyLastUsedRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(1)),
@@ -14960,6 +15629,36 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::get_role_policy(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_role_policy(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetServiceLastAccessedDetails" => {
+                    let input = GetServiceLastAccessedDetailsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "GetServiceLastAccessedDetailsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_service_last_accessed_details(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_service_last_accessed_details(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetServiceLastAccessedDetailsWithEntities" => {
+                    let input = GetServiceLastAccessedDetailsWithEntitiesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "GetServiceLastAccessedDetailsWithEntitiesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(
+                            ctx,
+                            &access::get_service_last_accessed_details_with_entities(ctx, &input),
+                        )
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self
+                        .0
+                        .get_service_last_accessed_details_with_entities(ctx, input)
+                        .await?;
                     Ok(Some(out.into_value()))
                 }
                 "GetServiceLinkedRoleDeletionStatus" => {

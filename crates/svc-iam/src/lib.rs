@@ -27,7 +27,8 @@ mod usage;
 mod validate;
 
 pub use directory::{
-    Directory, KeyIdentity, NamedPolicy, PrincipalPolicies, RoleInfo, TotpVerdict,
+    Directory, InstanceProfileRole, KeyIdentity, NamedPolicy, PrincipalPolicies, RoleInfo,
+    TotpVerdict,
 };
 pub use state::Iam;
 

@@ -324,6 +324,53 @@ pub struct AliasRec {
     pub alias: String,
 }
 
+/// An Access Advisor report (`GenerateServiceLastAccessedDetails`), computed when it was
+/// asked for and kept so that `GetServiceLastAccessedDetails[WithEntities]` page through
+/// the same answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessJobRec {
+    pub account: String,
+    /// A UUID.
+    pub id: String,
+    /// The user, group, role or policy reported on.
+    pub arn: String,
+    /// `SERVICE_LEVEL` or `ACTION_LEVEL`.
+    pub granularity: String,
+    /// Milliseconds, whole seconds; the job completes when it is created.
+    pub created: i64,
+    /// The services the entity's policies allow, by namespace.
+    pub services: Vec<ServiceAccessRec>,
+    /// The users and roles that could use those policies.
+    pub entities: Vec<EntityAccessRec>,
+}
+
+/// One service of an Access Advisor report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceAccessRec {
+    pub namespace: String,
+    pub name: String,
+    /// The latest attempt: when, by which entity (ARN), from which region.
+    pub last: Option<(i64, String, String)>,
+    /// How many of the report's entities attempted the service.
+    pub total: i32,
+    /// `ACTION_LEVEL` on a tracked service: each attempted action's latest attempt
+    /// (action name, entity ARN, when, region).
+    pub actions: Option<Vec<(String, String, i64, String)>>,
+}
+
+/// A user or role an Access Advisor report covers, and its last attempt per service.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntityAccessRec {
+    pub arn: String,
+    pub name: String,
+    /// `USER` or `ROLE`.
+    pub kind: String,
+    pub id: String,
+    pub path: String,
+    /// Service namespace → its last attempt (milliseconds).
+    pub last: std::collections::BTreeMap<String, i64>,
+}
+
 /// A service-linked role deletion task (`DeleteServiceLinkedRole`), kept so that
 /// `GetServiceLinkedRoleDeletionStatus` can answer for it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

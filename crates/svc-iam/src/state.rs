@@ -43,6 +43,8 @@ pub struct Account {
     pub alias: Option<String>,
     /// Service-linked role deletion tasks, by id.
     pub deletions: BTreeMap<String, crate::model::DeletionRec>,
+    /// Access Advisor reports, by job id.
+    pub access_jobs: BTreeMap<String, crate::model::AccessJobRec>,
 }
 
 impl Account {
@@ -241,6 +243,13 @@ impl State {
                 Op::PutDeletion(d) => {
                     let a = d.account.clone();
                     self.acct(&a).deletions.insert(d.id.clone(), d);
+                }
+                Op::PutAccessJob(j) => {
+                    let a = j.account.clone();
+                    self.acct(&a).access_jobs.insert(j.id.clone(), *j);
+                }
+                Op::DeleteAccessJob(a, id) => {
+                    self.acct(&a).access_jobs.remove(&id);
                 }
             }
         }

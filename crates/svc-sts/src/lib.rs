@@ -8,7 +8,8 @@
 //! STS evaluates no policy: trust policies and session policies are the authorizer's.
 //! MFA codes (`SerialNumber`/`TokenCode`) are checked by IAM through the same trait
 //! (`mfa`), and a session records whether MFA authenticated it and when.
-//! Not here yet: `AssumeRoleWithSAML`/`WithWebIdentity`, `GetFederationToken`,
+//! [`InstanceRoles`] (`instance`) issues the role sessions instances get from their
+//! metadata service. Not here yet: `AssumeRoleWithSAML`/`WithWebIdentity`, `GetFederationToken`,
 //! `DecodeAuthorizationMessage`.
 
 mod access_key_info;
@@ -18,6 +19,7 @@ mod directory;
 mod errors;
 pub mod generated;
 mod handlers;
+mod instance;
 mod mfa;
 mod persist;
 mod session;
@@ -25,9 +27,13 @@ mod session_token;
 mod sessions;
 mod validate;
 
-pub use directory::{MfaCheck, NoDirectory, RoleDirectory, RoleView};
+pub use directory::{MfaCheck, NoDirectory, ProfileView, RoleDirectory, RoleView};
 pub use errors::StsError;
 pub use handlers::Sts;
+pub use instance::{
+    InstanceCredentialsError, InstanceRoles, RoleCredentials, EC2_SERVICE, INSTANCE_SESSION_SECS,
+    REISSUE_BEFORE_SECS,
+};
 pub use session::{SessionKind, SessionTag, SessionView};
 pub use sessions::{Sessions, EXPIRED_RETENTION_SECS};
 

@@ -1,8 +1,9 @@
 //! The generated `Handlers` trait implemented for [`Iam`]: one thin method per operation,
 //! delegating to the module that owns the resource (users, groups, roles, managed
 //! policies, attachments, inline policies, access keys, MFA devices, passwords and login
-//! profiles, instance profiles, the credential report); `common` holds what they share. Nothing here validates or stores anything itself.
+//! profiles, instance profiles, the credential report, Access Advisor); `common` holds what they share. Nothing here validates or stores anything itself.
 
+mod access_advisor;
 mod access_keys;
 mod account;
 mod attachments;
@@ -27,6 +28,30 @@ use common::Kind;
 use nimbus_core::{AwsError, RequestContext};
 
 impl Handlers for Iam {
+    async fn generate_service_last_accessed_details(
+        &self,
+        ctx: &RequestContext,
+        input: GenerateServiceLastAccessedDetailsRequest,
+    ) -> Result<GenerateServiceLastAccessedDetailsResponse, AwsError> {
+        access_advisor::generate_service_last_accessed_details(self, ctx, input).await
+    }
+
+    async fn get_service_last_accessed_details(
+        &self,
+        ctx: &RequestContext,
+        input: GetServiceLastAccessedDetailsRequest,
+    ) -> Result<GetServiceLastAccessedDetailsResponse, AwsError> {
+        access_advisor::get_service_last_accessed_details(self, ctx, input).await
+    }
+
+    async fn get_service_last_accessed_details_with_entities(
+        &self,
+        ctx: &RequestContext,
+        input: GetServiceLastAccessedDetailsWithEntitiesRequest,
+    ) -> Result<GetServiceLastAccessedDetailsWithEntitiesResponse, AwsError> {
+        access_advisor::get_service_last_accessed_details_with_entities(self, ctx, input).await
+    }
+
     async fn tag_policy(
         &self,
         ctx: &RequestContext,

@@ -1,0 +1,212 @@
+"""IAM beyond the basics, through the real aws CLI and boto3: Access Advisor
+(generate-service-last-accessed-details at SERVICE_LEVEL and ACTION_LEVEL, then
+get-service-last-accessed-details and ...-with-entities) answered from the calls users and
+roles really made — allowed or refused — for user, group, role and policy reports, kept
+across a restart."""
+
+import json
+import time
+
+import pytest
+from conftest import ACCOUNT, AwsCliError, Nimbus, unique
+
+
+def now_secs(n):
+    return n.admin("GET", "/_nimbus/clock")["epoch_millis"] // 1000
+
+
+def parse_ts(s):
+    return int(time.mktime(time.strptime(s[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone)
+
+
+def allow(*actions):
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": list(actions), "Resource": "*"}]})
+
+
+def user_with_key(n, name, *actions):
+    n.aws("iam", "create-user", "--user-name", name)
+    if actions:
+        n.aws("iam", "put-user-policy", "--user-name", name, "--policy-name", "p",
+              "--policy-document", allow(*actions))
+    k = n.aws("iam", "create-access-key", "--user-name", name)["AccessKey"]
+    return k["AccessKeyId"], k["SecretAccessKey"]
+
+
+def report(n, arn, granularity=None):
+    args = ["iam", "generate-service-last-accessed-details", "--arn", arn]
+    if granularity:
+        args += ["--granularity", granularity]
+    job = n.aws(*args)["JobId"]
+    assert len(job) == 36
+    got = n.aws("iam", "get-service-last-accessed-details", "--job-id", job)
+    assert got["JobStatus"] == "COMPLETED"
+    assert got["JobType"] == (granularity or "SERVICE_LEVEL")
+    assert "JobCompletionDate" in got and "JobCreationDate" in got
+    return job, {s["ServiceNamespace"]: s for s in got["ServicesLastAccessed"]}
+
+
+def test_a_user_report_lists_allowed_services_and_real_attempts(nimbus):
+    name = unique("advised")
+    ak, sk = user_with_key(nimbus, name, "s3:ListAllMyBuckets", "sns:Publish")
+    arn = nimbus.aws("iam", "get-user", "--user-name", name)["User"]["Arn"]
+    _, fresh = report(nimbus, arn)
+    assert set(fresh) == {"s3", "sns"}
+    assert fresh["s3"] == {"ServiceName": "Amazon Simple Storage Service",
+                           "ServiceNamespace": "s3", "TotalAuthenticatedEntities": 0}
+
+    nimbus.aws("s3api", "list-buckets", access_key=ak, secret_key=sk, region="eu-west-1")
+    t = now_secs(nimbus)
+    # A refused attempt counts too (sns:ListTopics is not allowed, sns is).
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("sns", "list-topics", access_key=ak, secret_key=sk, region="ap-south-1")
+    assert "AuthorizationError" in e.value.stderr or "AccessDenied" in e.value.stderr
+    # A service the user may not use at all is not in the report.
+    with pytest.raises(AwsCliError):
+        nimbus.aws("ec2", "describe-vpcs", access_key=ak, secret_key=sk)
+
+    _, got = report(nimbus, arn)
+    assert set(got) == {"s3", "sns"}
+    s3 = got["s3"]
+    assert s3["LastAuthenticatedEntity"] == arn
+    assert s3["LastAuthenticatedRegion"] == "eu-west-1"
+    assert s3["TotalAuthenticatedEntities"] == 1
+    assert abs(parse_ts(s3["LastAuthenticated"]) - t) <= 5
+    assert "TrackedActionsLastAccessed" not in s3, "SERVICE_LEVEL has no actions"
+    assert got["sns"]["LastAuthenticatedRegion"] == "ap-south-1"
+    assert got["sns"]["ServiceName"] == "Amazon Simple Notification Service"
+
+    # ACTION_LEVEL: S3 is tracked per action, SNS is not.
+    _, actions = report(nimbus, arn, "ACTION_LEVEL")
+    tracked = actions["s3"]["TrackedActionsLastAccessed"]
+    assert [a["ActionName"] for a in tracked] == ["ListAllMyBuckets"]
+    assert tracked[0]["LastAccessedEntity"] == arn
+    assert tracked[0]["LastAccessedRegion"] == "eu-west-1"
+    assert "TrackedActionsLastAccessed" not in actions["sns"]
+
+
+def test_group_role_and_policy_reports_cover_their_entities(nimbus):
+    group = unique("advgroup")
+    nimbus.aws("iam", "create-group", "--group-name", group)
+    garn = nimbus.aws("iam", "get-group", "--group-name", group)["Group"]["Arn"]
+    policy_arn = nimbus.aws("iam", "create-policy", "--policy-name", unique("advpol"),
+                            "--policy-document", allow("ec2:Describe*"))["Policy"]["Arn"]
+    nimbus.aws("iam", "attach-group-policy", "--group-name", group, "--policy-arn", policy_arn)
+    busy, idle = unique("busy"), unique("idle")
+    bak, bsk = user_with_key(nimbus, busy)
+    user_with_key(nimbus, idle)
+    for u in (busy, idle):
+        nimbus.aws("iam", "add-user-to-group", "--group-name", group, "--user-name", u)
+    busy_arn = f"arn:aws:iam::{ACCOUNT}:user/{busy}"
+    nimbus.aws("ec2", "describe-vpcs", access_key=bak, secret_key=bsk, region="eu-central-1")
+
+    job, got = report(nimbus, garn, "ACTION_LEVEL")
+    assert set(got) == {"ec2"}
+    ec2 = got["ec2"]
+    assert ec2["ServiceName"] == "Amazon Elastic Compute Cloud"
+    assert ec2["LastAuthenticatedEntity"] == busy_arn
+    assert ec2["TotalAuthenticatedEntities"] == 1
+    assert [a["ActionName"] for a in ec2["TrackedActionsLastAccessed"]] == ["DescribeVpcs"]
+    ents = nimbus.aws("iam", "get-service-last-accessed-details-with-entities",
+                      "--job-id", job, "--service-namespace", "ec2")
+    assert ents["JobStatus"] == "COMPLETED"
+    listed = ents["EntityDetailsList"]
+    # Most recent first; the member that never called EC2 last, without a date.
+    assert [e["EntityInfo"]["Name"] for e in listed] == [busy, idle]
+    assert listed[0]["EntityInfo"]["Type"] == "USER"
+    assert listed[0]["EntityInfo"]["Id"].startswith("AIDA")
+    assert listed[0]["EntityInfo"]["Path"] == "/"
+    assert "LastAuthenticated" in listed[0] and "LastAuthenticated" not in listed[1]
+    page = nimbus.client("iam").get_service_last_accessed_details_with_entities(
+        JobId=job, ServiceNamespace="ec2", MaxItems=1)
+    assert page["IsTruncated"] and len(page["EntityDetailsList"]) == 1
+    rest = nimbus.client("iam").get_service_last_accessed_details_with_entities(
+        JobId=job, ServiceNamespace="ec2", Marker=page["Marker"])
+    assert [e["EntityInfo"]["Name"] for e in rest["EntityDetailsList"]] == [idle]
+
+    # A role: its sessions' calls are the role's.
+    role = unique("advrole")
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+        "Action": "sts:AssumeRole"}]})
+    rarn = nimbus.aws("iam", "create-role", "--role-name", role, "--path", "/svc/",
+                      "--assume-role-policy-document", trust)["Role"]["Arn"]
+    nimbus.aws("iam", "attach-role-policy", "--role-name", role, "--policy-arn", policy_arn)
+    assumer = unique("assumer")
+    aak, ask = user_with_key(nimbus, assumer, "sts:AssumeRole")
+    creds = nimbus.client("sts", access_key=aak, secret_key=ask).assume_role(
+        RoleArn=rarn, RoleSessionName="advisor")["Credentials"]
+    import boto3
+    ec2c = boto3.client("ec2", endpoint_url=nimbus.endpoint, region_name="us-west-2",
+                        aws_access_key_id=creds["AccessKeyId"],
+                        aws_secret_access_key=creds["SecretAccessKey"],
+                        aws_session_token=creds["SessionToken"])
+    ec2c.describe_security_groups()
+    rjob, rgot = report(nimbus, rarn)
+    assert rgot["ec2"]["LastAuthenticatedEntity"] == rarn
+    assert rgot["ec2"]["LastAuthenticatedRegion"] == "us-west-2"
+    rents = nimbus.aws("iam", "get-service-last-accessed-details-with-entities",
+                       "--job-id", rjob, "--service-namespace", "ec2")["EntityDetailsList"]
+    assert rents[0]["EntityInfo"]["Type"] == "ROLE"
+    assert rents[0]["EntityInfo"]["Path"] == "/svc/"
+
+    # The policy: every user (through the group) and role it is attached to.
+    pjob, pgot = report(nimbus, policy_arn)
+    assert pgot["ec2"]["TotalAuthenticatedEntities"] == 2
+    assert pgot["ec2"]["LastAuthenticatedEntity"] == rarn
+    pents = nimbus.aws("iam", "get-service-last-accessed-details-with-entities",
+                       "--job-id", pjob, "--service-namespace", "ec2")["EntityDetailsList"]
+    assert [e["EntityInfo"]["Arn"] for e in pents][:2] == [rarn, busy_arn]
+    assert len(pents) == 3
+    # A service outside the report: no entities.
+    none = nimbus.aws("iam", "get-service-last-accessed-details-with-entities",
+                      "--job-id", pjob, "--service-namespace", "s3")["EntityDetailsList"]
+    assert none == []
+
+
+def test_an_aws_managed_policy_report_and_the_errors(nimbus):
+    _, got = report(nimbus, "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+    assert "s3" in got and "ec2" not in got
+    # AdministratorAccess allows every service botocore knows.
+    _, every = report(nimbus, "arn:aws:iam::aws:policy/AdministratorAccess")
+    assert len(every) > 300 and {"ec2", "iam", "sts", "cloudwatch"} <= set(every)
+
+    def fails(*args):
+        with pytest.raises(AwsCliError) as e:
+            nimbus.aws("iam", *args)
+        return e.value.stderr
+
+    assert "NoSuchEntity" in fails("generate-service-last-accessed-details", "--arn",
+                                   f"arn:aws:iam::{ACCOUNT}:user/{unique('nobody')}")
+    assert "InvalidInput" in fails("generate-service-last-accessed-details", "--arn",
+                                   "not-an-arn")
+    assert "NoSuchEntity" in fails("get-service-last-accessed-details", "--job-id",
+                                   "00000000-0000-4000-8000-000000000000")
+
+
+def test_attempts_and_reports_survive_a_restart(tmp_path):
+    data = tmp_path / "data"
+    n = Nimbus(data_dir=data).start()
+    try:
+        ak, sk = user_with_key(n, "durable-advice", "ec2:Describe*")
+        arn = n.aws("iam", "get-user", "--user-name", "durable-advice")["User"]["Arn"]
+        n.aws("ec2", "describe-vpcs", access_key=ak, secret_key=sk, region="eu-west-3")
+        # Attempts are written in batches at most every 5 s: the next call after that writes.
+        time.sleep(5.5)
+        n.aws("ec2", "describe-subnets", access_key=ak, secret_key=sk, region="eu-west-3")
+        job, before = report(n, arn, "ACTION_LEVEL")
+        time.sleep(0.5)
+    finally:
+        n.stop()
+    n = Nimbus(data_dir=data).start()
+    try:
+        kept = n.aws("iam", "get-service-last-accessed-details", "--job-id", job)
+        assert {s["ServiceNamespace"]: s for s in kept["ServicesLastAccessed"]} == before
+        _, again = report(n, arn, "ACTION_LEVEL")
+        names = {a["ActionName"] for a in again["ec2"]["TrackedActionsLastAccessed"]}
+        assert names == {"DescribeVpcs", "DescribeSubnets"}
+        n.admin("POST", "/_nimbus/reset")
+        with pytest.raises(AwsCliError):
+            n.aws("iam", "get-service-last-accessed-details", "--job-id", job)
+    finally:
+        n.stop()
