@@ -167,9 +167,21 @@ def test_group_role_and_policy_reports_cover_their_entities(nimbus):
 def test_an_aws_managed_policy_report_and_the_errors(nimbus):
     _, got = report(nimbus, "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
     assert "s3" in got and "ec2" not in got
-    # AdministratorAccess allows every service botocore knows.
-    _, every = report(nimbus, "arn:aws:iam::aws:policy/AdministratorAccess")
-    assert len(every) > 300 and {"ec2", "iam", "sts", "cloudwatch"} <= set(every)
+    # AdministratorAccess allows every service botocore knows: pages of at most 100.
+    iam = nimbus.client("iam")
+    job = iam.generate_service_last_accessed_details(
+        Arn="arn:aws:iam::aws:policy/AdministratorAccess")["JobId"]
+    every, marker = [], None
+    while True:
+        page = iam.get_service_last_accessed_details(
+            JobId=job, **({"Marker": marker} if marker else {}))
+        assert len(page["ServicesLastAccessed"]) <= 100
+        every += [s["ServiceNamespace"] for s in page["ServicesLastAccessed"]]
+        if not page["IsTruncated"]:
+            break
+        marker = page["Marker"]
+    assert len(every) == len(set(every)) > 300
+    assert every == sorted(every) and {"ec2", "iam", "sts", "cloudwatch"} <= set(every)
 
     def fails(*args):
         with pytest.raises(AwsCliError) as e:
@@ -179,7 +191,7 @@ def test_an_aws_managed_policy_report_and_the_errors(nimbus):
     assert "NoSuchEntity" in fails("generate-service-last-accessed-details", "--arn",
                                    f"arn:aws:iam::{ACCOUNT}:user/{unique('nobody')}")
     assert "InvalidInput" in fails("generate-service-last-accessed-details", "--arn",
-                                   "not-an-arn")
+                                   "arn:aws:s3:::not-an-iam-entity")
     assert "NoSuchEntity" in fails("get-service-last-accessed-details", "--job-id",
                                    "00000000-0000-4000-8000-000000000000")
 
@@ -210,3 +222,64 @@ def test_attempts_and_reports_survive_a_restart(tmp_path):
             n.aws("iam", "get-service-last-accessed-details", "--job-id", job)
     finally:
         n.stop()
+
+
+def test_ec2_refusals_carry_an_encoded_message_sts_decodes(nimbus):
+    name = unique("refused")
+    ak, sk = user_with_key(nimbus, name, "sts:DecodeAuthorizationMessage")
+    arn = nimbus.aws("iam", "get-user", "--user-name", name)["User"]["Arn"]
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "create-security-group", "--group-name", unique("sg"),
+                   "--description", "d", access_key=ak, secret_key=sk, region="eu-west-1")
+    err = e.value.stderr
+    assert "UnauthorizedOperation" in err
+    assert (f"You are not authorized to perform this operation. User: {arn} is not authorized"
+            " to perform: ec2:CreateSecurityGroup") in err
+    marker = "Encoded authorization failure message: "
+    assert marker in err, err
+    encoded = err.split(marker, 1)[1].split()[0]
+    assert "CreateSecurityGroup" not in encoded
+
+    # The refused user itself may decode (its policy allows it), as may the account root.
+    for who in ({"access_key": ak, "secret_key": sk}, {}):
+        decoded = json.loads(nimbus.aws("sts", "decode-authorization-message",
+                                        "--encoded-message", encoded, **who)["DecodedMessage"])
+        assert decoded["allowed"] is False and decoded["explicitDeny"] is False
+        ctx = decoded["context"]
+        assert ctx["action"] == "ec2:CreateSecurityGroup"
+        assert ctx["resource"].startswith(f"arn:aws:ec2:eu-west-1:{ACCOUNT}:security-group/")
+        assert ctx["principal"]["arn"] == arn and ctx["principal"]["name"] == name
+        assert ctx["principal"]["id"].startswith("AIDA")
+        keys = {c["key"]: [v["value"] for v in c["values"]["items"]]
+                for c in ctx["conditions"]["items"]}
+        assert keys["aws:requestedregion"] == ["eu-west-1"]
+        assert keys["aws:username"] == [name]
+
+    # Without sts:DecodeAuthorizationMessage: refused; an altered message: invalid.
+    other = unique("nodecode")
+    oak, osk = user_with_key(nimbus, other)
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("sts", "decode-authorization-message", "--encoded-message", encoded,
+                   access_key=oak, secret_key=osk)
+    assert "AccessDenied" in e.value.stderr
+    bad = encoded[:-3] + ("AAA" if not encoded.endswith("AAA") else "BBB")
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("sts", "decode-authorization-message", "--encoded-message", bad)
+    assert "InvalidAuthorizationMessageException" in e.value.stderr
+
+    # An explicit deny says so; a refused read call carries no encoded message.
+    nimbus.aws("iam", "put-user-policy", "--user-name", name, "--policy-name", "deny",
+               "--policy-document", json.dumps({"Version": "2012-10-17", "Statement": [
+                   {"Sid": "NoKeys", "Effect": "Deny", "Action": "ec2:CreateKeyPair",
+                    "Resource": "*"}]}))
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "create-key-pair", "--key-name", unique("k"),
+                   access_key=ak, secret_key=sk)
+    encoded = e.value.stderr.split(marker, 1)[1].split()[0]
+    decoded = json.loads(nimbus.aws("sts", "decode-authorization-message",
+                                    "--encoded-message", encoded)["DecodedMessage"])
+    assert decoded["explicitDeny"] is True
+    assert decoded["matchedStatements"]["items"][0]["statementId"] == "NoKeys"
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "describe-vpcs", access_key=ak, secret_key=sk)
+    assert "UnauthorizedOperation" in e.value.stderr and marker not in e.value.stderr

@@ -9,8 +9,18 @@
 //! deny in a type policy` [...] When the policy implicitly denies access, then AWS includes
 //! the phrase `because no type policy allows the action action`"), and its examples for
 //! each policy type; the resource part is absent for actions without a resource.
+//!
+//! [`authorization_failure_json`] is the document behind EC2's "Encoded authorization
+//! failure message" (what `sts:DecodeAuthorizationMessage` returns): whether the request
+//! was refused by an explicit deny, the deciding statement, the principal, the action, the
+//! resource and the request's condition keys, in the shape AWS's decoded messages have
+//! (`{"allowed":false,"explicitDeny":...,"matchedStatements":{"items":[...]},
+//! "failures":{"items":[]},"context":{"principal":{"id","name","arn"},"action","resource",
+//! "conditions":{"items":[{"key","values":{"items":[{"value"}]}}]}}}`). Sealing it is the
+//! caller's business.
 
-use crate::evaluate::PolicyType;
+use crate::context::Context;
+use crate::evaluate::{Decision, Evaluation, PolicyType};
 
 /// Renders the message. `explicit` selects "with an explicit deny in ..." over
 /// "because no ... allows ...".
@@ -65,4 +75,66 @@ pub fn access_denied_message(
         m.push_str(" action");
     }
     m
+}
+
+/// Who asked what, for [`authorization_failure_json`].
+#[derive(Debug, Clone, Copy)]
+pub struct FailedRequest<'a> {
+    /// The caller's unique id (`AIDA...`, `AROA...:session`, the account for a root).
+    pub principal_id: &'a str,
+    pub principal_arn: &'a str,
+    pub action: &'a str,
+    /// `*` for actions without resource-level permissions.
+    pub resource: &'a str,
+    pub context: &'a Context,
+}
+
+/// The decoded form of an authorization failure message for `e`, a refusal of `request`.
+/// Condition keys are listed sorted, with the lower-case names the context keeps.
+pub fn authorization_failure_json(request: &FailedRequest<'_>, e: &Evaluation) -> String {
+    use serde_json::{json, Value};
+    let explicit = e.decision == Decision::ExplicitDeny;
+    let matched: Vec<Value> = e
+        .statement
+        .iter()
+        .filter(|_| explicit)
+        .map(|s| {
+            json!({
+                "statementId": s.sid.clone().unwrap_or_default(),
+                "effect": "DENY",
+                "policyId": s.policy_id,
+            })
+        })
+        .collect();
+    let mut keys: Vec<(&str, &[String])> = request.context.iter().collect();
+    keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let conditions: Vec<Value> = keys
+        .into_iter()
+        .map(|(k, vs)| {
+            let values: Vec<Value> = vs.iter().map(|v| json!({ "value": v })).collect();
+            json!({ "key": k, "values": { "items": values } })
+        })
+        .collect();
+    let name = request
+        .principal_arn
+        .rsplit(['/', ':'])
+        .next()
+        .unwrap_or_default();
+    json!({
+        "allowed": false,
+        "explicitDeny": explicit,
+        "matchedStatements": { "items": matched },
+        "failures": { "items": [] },
+        "context": {
+            "principal": {
+                "id": request.principal_id,
+                "name": name,
+                "arn": request.principal_arn,
+            },
+            "action": request.action,
+            "resource": request.resource,
+            "conditions": { "items": conditions },
+        },
+    })
+    .to_string()
 }

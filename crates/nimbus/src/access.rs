@@ -84,6 +84,8 @@ pub struct Enforcer {
     pub iam: Directory,
     pub sessions: Sessions,
     pub buckets: svc_s3::BucketPolicies,
+    /// Seals EC2's encoded authorization failure messages (STS decodes them).
+    pub messages: svc_sts::AuthorizationMessages,
     /// `false` in permissive mode without `--enforce-iam`: every call is allowed (its use
     /// of credentials is still recorded), as the test suites of other local clouds expect.
     pub enforce: bool,
@@ -231,9 +233,9 @@ impl Enforcer {
         if let Some(s) = session {
             match &s.kind {
                 SessionKind::AssumedRole { role_id, .. } => {
-                    self.iam.note_role_used(role_id, &ctx.region, ctx.now);
                     self.iam
-                        .note_actions(role_id, actions(), &ctx.region, ctx.now);
+                        .record_actions(role_id, actions(), &ctx.region, ctx.now);
+                    self.iam.note_role_used(role_id, &ctx.region, ctx.now);
                 }
                 // A user's own session (`GetSessionToken`) acts as the user.
                 SessionKind::UserSession { user_id, .. } => {
@@ -250,11 +252,11 @@ impl Enforcer {
             .first()
             .and_then(|a| a.action.split_once(':'))
             .map_or("sts", |(service, _)| service);
-        self.iam.note_key_used(key, service, &ctx.region, ctx.now);
         if ctx.principal.kind == PrincipalKind::User {
             self.iam
-                .note_actions(&ctx.principal.user_id, actions(), &ctx.region, ctx.now);
+                .record_actions(&ctx.principal.user_id, actions(), &ctx.region, ctx.now);
         }
+        self.iam.note_key_used(key, service, &ctx.region, ctx.now);
     }
 }
 
@@ -450,7 +452,7 @@ impl Authorizer for Enforcer {
         let identity: Vec<_> = subject.identity().map(policy_ref).collect();
         let session: Vec<_> = subject.session.iter().map(policy_ref).collect();
         let boundary = subject.boundary().map(policy_ref);
-        let mut first_implicit: Option<(policy::Evaluation, &str, String)> = None;
+        let mut first_implicit: Option<(policy::Evaluation, &str, String, policy::Context)> = None;
         for a in access {
             let mut context = subject.context.clone();
             for (key, values) in &a.conditions {
@@ -503,18 +505,20 @@ impl Authorizer for Enforcer {
                 match e.decision {
                     policy::Decision::Allow => {}
                     policy::Decision::ExplicitDeny => {
-                        return Err(denial(ctx, &e, a.action, resource));
+                        return Err(self.denial(ctx, &e, a.action, resource, &context));
                     }
                     policy::Decision::ImplicitDeny => {
                         if first_implicit.is_none() {
-                            first_implicit = Some((e, a.action, resource.clone()));
+                            first_implicit = Some((e, a.action, resource.clone(), context.clone()));
                         }
                     }
                 }
             }
         }
         match first_implicit {
-            Some((e, action, resource)) => Err(denial(ctx, &e, action, &resource)),
+            Some((e, action, resource, context)) => {
+                Err(self.denial(ctx, &e, action, &resource, &context))
+            }
             None => Ok(()),
         }
     }
@@ -527,17 +531,48 @@ fn policy_ref(n: &NamedPolicy) -> policy::PolicyRef<'_> {
     }
 }
 
-fn denial(ctx: &RequestContext, e: &policy::Evaluation, action: &str, resource: &str) -> Denial {
-    let resource = (resource != "*").then_some(resource);
-    let message = e
-        .denial_message(&ctx.principal.arn, action, resource)
-        .unwrap_or_else(|| {
-            format!(
-                "User: {} is not authorized to perform: {action}",
-                ctx.principal.arn
-            )
-        });
-    Denial::new(message)
+impl Enforcer {
+    /// The refusal of `action` on `resource`, in AWS's words; for mutating EC2 actions also
+    /// the sealed details ("Encoded authorization failure message", which
+    /// `sts:DecodeAuthorizationMessage` opens in the caller's account).
+    fn denial(
+        &self,
+        ctx: &RequestContext,
+        e: &policy::Evaluation,
+        action: &str,
+        resource: &str,
+        context: &policy::Context,
+    ) -> Denial {
+        let shown = (resource != "*").then_some(resource);
+        let message = e
+            .denial_message(&ctx.principal.arn, action, shown)
+            .unwrap_or_else(|| {
+                format!(
+                    "User: {} is not authorized to perform: {action}",
+                    ctx.principal.arn
+                )
+            });
+        let denial = Denial::new(message);
+        // EC2 encodes the details of refused mutating calls; its read calls (`Describe*`,
+        // `Get*`) answer with the message alone.
+        let Some(name) = action.strip_prefix("ec2:") else {
+            return denial;
+        };
+        if name.starts_with("Describe") || name.starts_with("Get") {
+            return denial;
+        }
+        let details = policy::authorization_failure_json(
+            &policy::FailedRequest {
+                principal_id: &ctx.principal.user_id,
+                principal_arn: &ctx.principal.arn,
+                action,
+                resource,
+                context,
+            },
+            e,
+        );
+        denial.with_encoded(self.messages.seal(&ctx.principal.account_id, &details))
+    }
 }
 
 #[cfg(test)]

@@ -135,6 +135,7 @@ pub fn build(config: Config) -> anyhow::Result<App> {
             iam: wired.iam,
             sessions: wired.sessions,
             buckets: wired.buckets,
+            messages: wired.messages,
             enforce: config.enforce_iam,
         }),
         clock: clock.clone(),
@@ -177,6 +178,7 @@ struct Wired {
     buckets: svc_s3::BucketPolicies,
     lb_plane: Arc<nimbus_lb::Plane>,
     instance_roles: svc_sts::InstanceRoles,
+    messages: svc_sts::AuthorizationMessages,
 }
 
 fn services(
@@ -199,8 +201,9 @@ fn services(
         roots: roots.clone(),
         root_may_assume,
     });
-    let (sts, sessions) = svc_sts::build(store.clone(), clock.clone(), ids.clone(), roles.clone())
-        .context("loading STS state")?;
+    let (sts, sessions, messages) =
+        svc_sts::build_with_messages(store.clone(), clock.clone(), ids.clone(), roles.clone())
+            .context("loading STS state")?;
     let instance_roles =
         svc_sts::InstanceRoles::new(sessions.clone(), roles, ids.clone(), clock.clone());
     let (s3, buckets) = svc_s3::build(store.clone(), clock.clone(), ids.clone(), s3_blobs)
@@ -273,6 +276,7 @@ fn services(
         buckets,
         lb_plane,
         instance_roles,
+        messages,
     })
 }
 

@@ -301,14 +301,26 @@ impl Directory {
         region: &str,
         at: Timestamp,
     ) {
+        self.record_actions(entity_id, actions, region, at);
+        let batch = self.shared.usage(|u| u.take_batch(false));
+        self.submit(batch);
+    }
+
+    /// [`Directory::note_actions`] without writing: for a caller that records the key's
+    /// or role's use right after, which writes both (one write window for the two).
+    pub fn record_actions<'a>(
+        &self,
+        entity_id: &str,
+        actions: impl IntoIterator<Item = &'a str>,
+        region: &str,
+        at: Timestamp,
+    ) {
         let at = at.secs() * 1000;
-        let batch = self.shared.usage(|u| {
+        self.shared.usage(|u| {
             for a in actions {
                 u.note_action(entity_id, a, at, region);
             }
-            u.take_batch(false)
         });
-        self.submit(batch);
     }
 
     /// Writes recorded uses now (tests; a clean shutdown).

@@ -34,10 +34,10 @@ pub static OPERATIONS: [m::Operation; 11] = [
         input: Some(m::ShapeId(0)),
         output: Some(m::ShapeId(1)),
         errors: &[
-            m::ShapeId(17),
             m::ShapeId(19),
-            m::ShapeId(23),
-            m::ShapeId(4),
+            m::ShapeId(21),
+            m::ShapeId(25),
+            m::ShapeId(6),
         ],
         implemented: true,
         ..op("AssumeRole", "POST", "/")
@@ -56,19 +56,23 @@ pub static OPERATIONS: [m::Operation; 11] = [
     },
     m::Operation {
         result_wrapper: Some("DecodeAuthorizationMessageResult"),
+        input: Some(m::ShapeId(4)),
+        output: Some(m::ShapeId(5)),
+        errors: &[m::ShapeId(16)],
+        implemented: true,
         ..op("DecodeAuthorizationMessage", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccessKeyInfoResult"),
-        input: Some(m::ShapeId(6)),
-        output: Some(m::ShapeId(7)),
+        input: Some(m::ShapeId(8)),
+        output: Some(m::ShapeId(9)),
         implemented: true,
         ..op("GetAccessKeyInfo", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetCallerIdentityResult"),
-        input: Some(m::ShapeId(8)),
-        output: Some(m::ShapeId(9)),
+        input: Some(m::ShapeId(10)),
+        output: Some(m::ShapeId(11)),
         implemented: true,
         ..op("GetCallerIdentity", "POST", "/")
     },
@@ -82,9 +86,9 @@ pub static OPERATIONS: [m::Operation; 11] = [
     },
     m::Operation {
         result_wrapper: Some("GetSessionTokenResult"),
-        input: Some(m::ShapeId(10)),
-        output: Some(m::ShapeId(11)),
-        errors: &[m::ShapeId(23)],
+        input: Some(m::ShapeId(12)),
+        output: Some(m::ShapeId(13)),
+        errors: &[m::ShapeId(25)],
         implemented: true,
         ..op("GetSessionToken", "POST", "/")
     },
@@ -95,28 +99,28 @@ pub static OPERATIONS: [m::Operation; 11] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 61] = [
+pub static SHAPES: [m::Shape; 65] = [
     m::Shape {
         name: "AssumeRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleArn", 29)
+                ..member("RoleArn", 31)
             },
             m::Member {
                 required: true,
-                ..member("RoleSessionName", 49)
+                ..member("RoleSessionName", 53)
             },
-            member("PolicyArns", 46),
-            member("Policy", 59),
-            member("DurationSeconds", 48),
-            member("Tags", 55),
-            member("TransitiveTagKeys", 53),
-            member("ExternalId", 36),
-            member("SerialNumber", 50),
-            member("TokenCode", 57),
-            member("SourceIdentity", 52),
-            member("ProvidedContexts", 22),
+            member("PolicyArns", 50),
+            member("Policy", 63),
+            member("DurationSeconds", 52),
+            member("Tags", 59),
+            member("TransitiveTagKeys", 57),
+            member("ExternalId", 40),
+            member("SerialNumber", 54),
+            member("TokenCode", 61),
+            member("SourceIdentity", 56),
+            member("ProvidedContexts", 24),
         ])),
     },
     m::Shape {
@@ -124,8 +128,8 @@ pub static SHAPES: [m::Shape; 61] = [
         kind: m::ShapeKind::Structure(structure(&[
             member("Credentials", 3),
             member("AssumedRoleUser", 2),
-            member("PackedPolicySize", 43),
-            member("SourceIdentity", 52),
+            member("PackedPolicySize", 47),
+            member("SourceIdentity", 56),
         ])),
     },
     m::Shape {
@@ -133,11 +137,11 @@ pub static SHAPES: [m::Shape; 61] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AssumedRoleId", 30)
+                ..member("AssumedRoleId", 32)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 29)
+                ..member("Arn", 31)
             },
         ])),
     },
@@ -146,21 +150,32 @@ pub static SHAPES: [m::Shape; 61] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 26)
+                ..member("AccessKeyId", 28)
             },
             m::Member {
                 required: true,
-                ..member("SecretAccessKey", 27)
+                ..member("SecretAccessKey", 29)
             },
             m::Member {
                 required: true,
-                ..member("SessionToken", 58)
+                ..member("SessionToken", 62)
             },
             m::Member {
                 required: true,
-                ..member("Expiration", 32)
+                ..member("Expiration", 34)
             },
         ])),
+    },
+    m::Shape {
+        name: "DecodeAuthorizationMessageRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("EncodedMessage", 37)
+        }])),
+    },
+    m::Shape {
+        name: "DecodeAuthorizationMessageResponse",
+        kind: m::ShapeKind::Structure(structure(&[member("DecodedMessage", 35)])),
     },
     m::Shape {
         name: "ExpiredTokenException",
@@ -171,7 +186,7 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 34)])
+            ..structure(&[member("message", 38)])
         }),
     },
     m::Shape {
@@ -183,19 +198,19 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 35)])
+            ..structure(&[member("message", 39)])
         }),
     },
     m::Shape {
         name: "GetAccessKeyInfoRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccessKeyId", 26)
+            ..member("AccessKeyId", 28)
         }])),
     },
     m::Shape {
         name: "GetAccessKeyInfoResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Account", 28)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Account", 30)])),
     },
     m::Shape {
         name: "GetCallerIdentityRequest",
@@ -204,17 +219,17 @@ pub static SHAPES: [m::Shape; 61] = [
     m::Shape {
         name: "GetCallerIdentityResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserId", 60),
-            member("Account", 28),
-            member("Arn", 29),
+            member("UserId", 64),
+            member("Account", 30),
+            member("Arn", 31),
         ])),
     },
     m::Shape {
         name: "GetSessionTokenRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DurationSeconds", 33),
-            member("SerialNumber", 50),
-            member("TokenCode", 57),
+            member("DurationSeconds", 36),
+            member("SerialNumber", 54),
+            member("TokenCode", 61),
         ])),
     },
     m::Shape {
@@ -230,7 +245,7 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 37)])
+            ..structure(&[member("message", 41)])
         }),
     },
     m::Shape {
@@ -242,7 +257,7 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 38)])
+            ..structure(&[member("message", 42)])
         }),
     },
     m::Shape {
@@ -254,7 +269,7 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 39)])
+            ..structure(&[member("message", 43)])
         }),
     },
     m::Shape {
@@ -266,7 +281,7 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 40)])
+            ..structure(&[member("message", 44)])
         }),
     },
     m::Shape {
@@ -278,7 +293,7 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 41)])
+            ..structure(&[member("message", 45)])
         }),
     },
     m::Shape {
@@ -290,7 +305,7 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 42)])
+            ..structure(&[member("message", 46)])
         }),
     },
     m::Shape {
@@ -302,7 +317,7 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 44)])
+            ..structure(&[member("message", 48)])
         }),
     },
     m::Shape {
@@ -314,24 +329,24 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 45)])
+            ..structure(&[member("message", 49)])
         }),
     },
     m::Shape {
         name: "PolicyDescriptorType",
-        kind: m::ShapeKind::Structure(structure(&[member("arn", 29)])),
+        kind: m::ShapeKind::Structure(structure(&[member("arn", 31)])),
     },
     m::Shape {
         name: "ProvidedContext",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ProviderArn", 29),
-            member("ContextAssertion", 31),
+            member("ProviderArn", 31),
+            member("ContextAssertion", 33),
         ])),
     },
     m::Shape {
         name: "ProvidedContextsListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(21),
+            member: m::ShapeId(23),
             member_location_name: None,
             flattened: false,
         }),
@@ -345,7 +360,7 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 47)])
+            ..structure(&[member("message", 51)])
         }),
     },
     m::Shape {
@@ -357,7 +372,7 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 51)])
+            ..structure(&[member("message", 55)])
         }),
     },
     m::Shape {
@@ -365,11 +380,11 @@ pub static SHAPES: [m::Shape; 61] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 54)
+                ..member("Key", 58)
             },
             m::Member {
                 required: true,
-                ..member("Value", 56)
+                ..member("Value", 60)
             },
         ])),
     },
@@ -402,8 +417,16 @@ pub static SHAPES: [m::Shape; 61] = [
         kind: m::ShapeKind::Timestamp { format: None },
     },
     m::Shape {
+        name: "decodedMessageType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "durationSecondsType",
         kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "encodedMessageType",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "expiredIdentityTokenMessage",
@@ -456,7 +479,7 @@ pub static SHAPES: [m::Shape; 61] = [
     m::Shape {
         name: "policyDescriptorListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(20),
+            member: m::ShapeId(22),
             member_location_name: None,
             flattened: false,
         }),
@@ -488,7 +511,7 @@ pub static SHAPES: [m::Shape; 61] = [
     m::Shape {
         name: "tagKeyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(54),
+            member: m::ShapeId(58),
             member_location_name: None,
             flattened: false,
         }),
@@ -500,7 +523,7 @@ pub static SHAPES: [m::Shape; 61] = [
     m::Shape {
         name: "tagListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(25),
+            member: m::ShapeId(27),
             member_location_name: None,
             flattened: false,
         }),
@@ -532,6 +555,7 @@ use m::build::{member, op, structure};
 /// Operations Nimbus implements, sorted.
 pub const IMPLEMENTED: &[&str] = &[
     "AssumeRole",
+    "DecodeAuthorizationMessage",
     "GetAccessKeyInfo",
     "GetCallerIdentity",
     "GetSessionToken",
@@ -676,6 +700,46 @@ impl IntoValue for Credentials {
             Some(self.session_token.into_value()),
             Some(self.expiration.into_value()),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DecodeAuthorizationMessageRequest {
+    pub encoded_message: String,
+}
+
+impl FromValue for DecodeAuthorizationMessageRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            encoded_message: req(&mut s, 0, "EncodedMessage")?,
+        })
+    }
+}
+
+impl IntoValue for DecodeAuthorizationMessageRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.encoded_message.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DecodeAuthorizationMessageResponse {
+    pub decoded_message: Option<String>,
+}
+
+impl FromValue for DecodeAuthorizationMessageResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            decoded_message: opt(&mut s, 0, "DecodedMessage")?,
+        })
+    }
+}
+
+impl IntoValue for DecodeAuthorizationMessageResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.decoded_message.map(IntoValue::into_value)])
     }
 }
 
@@ -1201,6 +1265,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: AssumeRoleRequest,
     ) -> impl Future<Output = Result<AssumeRoleResponse, AwsError>> + Send;
 
+    /// `DecodeAuthorizationMessage`.
+    fn decode_authorization_message(
+        &self,
+        ctx: &RequestContext,
+        input: DecodeAuthorizationMessageRequest,
+    ) -> impl Future<Output = Result<DecodeAuthorizationMessageResponse, AwsError>> + Send;
+
     /// `GetAccessKeyInfo`.
     fn get_access_key_info(
         &self,
@@ -1308,6 +1379,23 @@ pub mod access {
         a
     }
 
+    /// `DecodeAuthorizationMessage`: `sts:DecodeAuthorizationMessage`.
+    pub fn decode_authorization_message(
+        _ctx: &RequestContext,
+        _input: &DecodeAuthorizationMessageRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "sts:DecodeAuthorizationMessage",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `GetAccessKeyInfo`: `sts:GetAccessKeyInfo`.
     pub fn get_access_key_info(
         _ctx: &RequestContext,
@@ -1370,6 +1458,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::assume_role(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.assume_role(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DecodeAuthorizationMessage" => {
+                    let input = DecodeAuthorizationMessageRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "DecodeAuthorizationMessageRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::decode_authorization_message(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.decode_authorization_message(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "GetAccessKeyInfo" => {

@@ -9,11 +9,13 @@
 //! MFA codes (`SerialNumber`/`TokenCode`) are checked by IAM through the same trait
 //! (`mfa`), and a session records whether MFA authenticated it and when.
 //! [`InstanceRoles`] (`instance`) issues the role sessions instances get from their
-//! metadata service. Not here yet: `AssumeRoleWithSAML`/`WithWebIdentity`, `GetFederationToken`,
-//! `DecodeAuthorizationMessage`.
+//! metadata service. `DecodeAuthorizationMessage` opens the authorization failure messages
+//! sealed by [`AuthorizationMessages`] (`authz_message`). Not here yet:
+//! `AssumeRoleWithSAML`/`WithWebIdentity`, `GetFederationToken`.
 
 mod access_key_info;
 mod assume_role;
+mod authz_message;
 mod credentials;
 mod directory;
 mod errors;
@@ -27,6 +29,7 @@ mod session_token;
 mod sessions;
 mod validate;
 
+pub use authz_message::AuthorizationMessages;
 pub use directory::{MfaCheck, NoDirectory, ProfileView, RoleDirectory, RoleView};
 pub use errors::StsError;
 pub use handlers::Sts;
@@ -50,7 +53,27 @@ pub fn build(
     ids: Arc<Ids>,
     roles: Arc<dyn RoleDirectory>,
 ) -> Result<(Arc<dyn nimbus_wire::Service>, Sessions), StoreError> {
+    let (service, sessions, _) = build_with_messages(store, clock, ids, roles)?;
+    Ok((service, sessions))
+}
+
+/// [`build`], and the [`AuthorizationMessages`] the binary's authorizer seals EC2's encoded
+/// authorization failure messages with (`DecodeAuthorizationMessage` opens them).
+pub fn build_with_messages(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    ids: Arc<Ids>,
+    roles: Arc<dyn RoleDirectory>,
+) -> Result<
+    (
+        Arc<dyn nimbus_wire::Service>,
+        Sessions,
+        AuthorizationMessages,
+    ),
+    StoreError,
+> {
     let sts = Sts::load(store, clock, ids, roles)?;
     let sessions = sts.sessions().clone();
-    Ok((Arc::new(generated::Router(sts)), sessions))
+    let messages = sts.messages().clone();
+    Ok((Arc::new(generated::Router(sts)), sessions, messages))
 }
