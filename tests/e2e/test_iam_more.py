@@ -283,3 +283,71 @@ def test_ec2_refusals_carry_an_encoded_message_sts_decodes(nimbus):
     with pytest.raises(AwsCliError) as e:
         nimbus.aws("ec2", "describe-vpcs", access_key=ak, secret_key=sk)
     assert "UnauthorizedOperation" in e.value.stderr and marker not in e.value.stderr
+
+
+def session_client(n, service, creds, region="us-east-1"):
+    import boto3
+    return boto3.client(service, endpoint_url=n.endpoint, region_name=region,
+                        aws_access_key_id=creds["AccessKeyId"],
+                        aws_secret_access_key=creds["SecretAccessKey"],
+                        aws_session_token=creds["SessionToken"])
+
+
+def test_federation_tokens_intersect_the_callers_policies_with_the_session_policy(nimbus):
+    from botocore.exceptions import ClientError
+    name = unique("federator")
+    ak, sk = user_with_key(nimbus, name, "s3:ListAllMyBuckets", "ec2:DescribeVpcs",
+                           "sts:GetFederationToken")
+    sts = nimbus.client("sts", access_key=ak, secret_key=sk)
+    out = sts.get_federation_token(Name="bob", Policy=allow("s3:*", "iam:ListUsers"),
+                                   DurationSeconds=7200)
+    assert out["FederatedUser"] == {"FederatedUserId": f"{ACCOUNT}:bob",
+                                    "Arn": f"arn:aws:sts::{ACCOUNT}:federated-user/bob"}
+    assert out["PackedPolicySize"] > 0
+    creds = out["Credentials"]
+    assert creds["AccessKeyId"].startswith("ASIA")
+    who = session_client(nimbus, "sts", creds).get_caller_identity()
+    assert who["Arn"] == f"arn:aws:sts::{ACCOUNT}:federated-user/bob"
+    assert who["UserId"] == f"{ACCOUNT}:bob"
+    # Allowed by both: works. Allowed by the user only, or by the session only: refused.
+    session_client(nimbus, "s3", creds).list_buckets()
+    with pytest.raises(ClientError) as e:
+        session_client(nimbus, "ec2", creds).describe_vpcs()
+    assert e.value.response["Error"]["Code"] == "UnauthorizedOperation"
+    # No IAM and no STS beyond GetCallerIdentity, whatever the policies say.
+    for call in (lambda: session_client(nimbus, "iam", creds).list_users(),
+                 lambda: session_client(nimbus, "sts", creds).get_session_token(),
+                 lambda: session_client(nimbus, "sts", creds).get_federation_token(Name="x1")):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert e.value.response["Error"]["Code"] == "AccessDenied"
+
+    # Without a session policy the credentials can do nothing.
+    bare = sts.get_federation_token(Name="nopolicy")
+    assert "PackedPolicySize" not in bare
+    with pytest.raises(ClientError):
+        session_client(nimbus, "s3", bare["Credentials"]).list_buckets()
+
+    # The model's and STS's rules.
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("sts", "get-federation-token", "--name", "bad name!",
+                   access_key=ak, secret_key=sk)
+    assert "ValidationError" in e.value.stderr
+    other = unique("nofed")
+    oak, osk = user_with_key(nimbus, other)
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("sts", "get-federation-token", "--name", "carol",
+                   access_key=oak, secret_key=osk)
+    assert "AccessDenied" in e.value.stderr
+
+
+def test_the_roots_federated_users_last_an_hour_at_most(nimbus):
+    from botocore.exceptions import ClientError
+    out = nimbus.client("sts").get_federation_token(
+        Name="rootfed", Policy=allow("ec2:Describe*"), DurationSeconds=36000)
+    creds = out["Credentials"]
+    left = creds["Expiration"].timestamp() - now_secs(nimbus)
+    assert 3500 <= left <= 3600
+    session_client(nimbus, "ec2", creds).describe_vpcs()
+    with pytest.raises(ClientError):
+        session_client(nimbus, "s3", creds).list_buckets()

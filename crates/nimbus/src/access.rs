@@ -63,6 +63,7 @@ impl CredentialStore for Keys {
             SessionKind::AssumedRole { .. } => PrincipalKind::AssumedRole,
             SessionKind::UserSession { .. } => PrincipalKind::User,
             SessionKind::RootSession => PrincipalKind::Root,
+            SessionKind::FederatedUser { .. } => PrincipalKind::FederatedUser,
         };
         Some(Arc::new(Credential {
             secret_access_key: s.secret.clone(),
@@ -151,35 +152,37 @@ impl Enforcer {
                 };
                 let principal = policy::Principal::role_session(account, &role_arn, &p.arn)
                     .with_unique_id(&role_id);
-                let mut session = Vec::new();
-                if let Some(s) = s {
-                    if let Some(doc) = &s.policy {
-                        // Validated when the session was issued; one a stricter parser
-                        // refuses now limits the session to nothing rather than vanishing.
-                        let parsed = policy::Policy::parse(doc, policy::PolicyKind::Session)
-                            .unwrap_or_else(|_| {
-                                policy::Policy::deny_all(policy::PolicyKind::Session)
-                            });
-                        session.push(NamedPolicy {
-                            source: format!("{}#session", p.arn),
-                            policy: Arc::new(parsed),
-                        });
-                    }
-                    for arn in &s.policy_arns {
-                        // A session policy that no longer exists allows nothing: keep the
-                        // session limited rather than widen it.
-                        session.push(self.iam.managed_policy(account, arn).unwrap_or_else(|| {
-                            NamedPolicy {
-                                source: arn.clone(),
-                                policy: Arc::new(policy::Policy::deny_all(
-                                    policy::PolicyKind::Session,
-                                )),
-                            }
-                        }));
-                    }
-                }
+                let session = s.map(|s| self.session_policies(s)).unwrap_or_default();
                 // A deleted role's sessions can do nothing any more.
                 (principal, None, self.iam.role_by_arn(&role_arn), session)
+            }
+            PrincipalKind::FederatedUser => {
+                // The caller of GetFederationToken's identity policies, narrowed by the
+                // session policies; with none passed, the session may do nothing.
+                let federator = match s.map(|s| &s.kind) {
+                    Some(SessionKind::FederatedUser { federator_arn, .. }) => federator_arn.clone(),
+                    _ => String::new(),
+                };
+                let principal = policy::Principal::federated_user(account, &p.arn, &federator);
+                let user = match federator.split_once(":user/") {
+                    Some((_, path_name)) => {
+                        let name = path_name.rsplit('/').next().unwrap_or_default();
+                        self.iam.user_policies(account, name)
+                    }
+                    None => {
+                        // An account root's federated users: everything the root may do.
+                        extra.push(allow_everything());
+                        None
+                    }
+                };
+                let mut session = s.map(|s| self.session_policies(s)).unwrap_or_default();
+                if session.is_empty() {
+                    session.push(NamedPolicy {
+                        source: format!("{}#no-session-policy", p.arn),
+                        policy: Arc::new(policy::Policy::deny_all(policy::PolicyKind::Session)),
+                    });
+                }
+                (principal, user, None, session)
             }
         };
         let mut context = policy::Context::for_principal(&principal);
@@ -242,7 +245,7 @@ impl Enforcer {
                     self.iam
                         .note_actions(user_id, actions(), &ctx.region, ctx.now);
                 }
-                SessionKind::RootSession => {}
+                SessionKind::RootSession | SessionKind::FederatedUser { .. } => {}
             }
             return;
         }
@@ -257,6 +260,48 @@ impl Enforcer {
                 .record_actions(&ctx.principal.user_id, actions(), &ctx.region, ctx.now);
         }
         self.iam.note_key_used(key, service, &ctx.region, ctx.now);
+    }
+}
+
+impl Enforcer {
+    /// A session's own policies: its inline policy and its managed `PolicyArns`.
+    fn session_policies(&self, s: &SessionView) -> Vec<NamedPolicy> {
+        let mut session = Vec::new();
+        if let Some(doc) = &s.policy {
+            // Validated when the session was issued; one a stricter parser refuses now
+            // limits the session to nothing rather than vanishing.
+            let parsed = policy::Policy::parse(doc, policy::PolicyKind::Session)
+                .unwrap_or_else(|_| policy::Policy::deny_all(policy::PolicyKind::Session));
+            session.push(NamedPolicy {
+                source: format!("{}#session", s.arn),
+                policy: Arc::new(parsed),
+            });
+        }
+        for arn in &s.policy_arns {
+            // A session policy that no longer exists allows nothing: keep the session
+            // limited rather than widen it.
+            session.push(
+                self.iam
+                    .managed_policy(&s.account, arn)
+                    .unwrap_or_else(|| NamedPolicy {
+                        source: arn.clone(),
+                        policy: Arc::new(policy::Policy::deny_all(policy::PolicyKind::Session)),
+                    }),
+            );
+        }
+        session
+    }
+}
+
+/// What an account root's federated users start from before their session policies.
+fn allow_everything() -> NamedPolicy {
+    let document =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    let policy = policy::Policy::parse(document, policy::PolicyKind::Inline)
+        .unwrap_or_else(|_| policy::Policy::deny_all(policy::PolicyKind::Inline));
+    NamedPolicy {
+        source: "account root (GetFederationToken)".to_string(),
+        policy: Arc::new(policy),
     }
 }
 
@@ -300,8 +345,18 @@ impl Enforcer {
         if ctx.principal.kind == PrincipalKind::AssumedRole {
             return Ok(());
         }
+        let federated = ctx.principal.kind == PrincipalKind::FederatedUser;
         for a in access {
             let (service, name) = a.action.split_once(':').unwrap_or(("", a.action));
+            // GetFederationToken credentials: "You cannot use these credentials to call any
+            // IAM API operations", nor "any STS API operations except GetCallerIdentity".
+            if federated
+                && (service.eq_ignore_ascii_case("iam") || service.eq_ignore_ascii_case("sts"))
+            {
+                return Err(Denial::new(format!(
+                    "Cannot call {name} with federated user credentials"
+                )));
+            }
             if service.eq_ignore_ascii_case("iam") && !session.mfa_authenticated {
                 return Err(Denial::token_not_valid_here());
             }

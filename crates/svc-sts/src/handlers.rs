@@ -10,7 +10,7 @@ use crate::directory::RoleDirectory;
 use crate::errors::StsError;
 use crate::generated as g;
 use crate::sessions::Sessions;
-use crate::{access_key_info, assume_role, session_token};
+use crate::{access_key_info, assume_role, federation_token, session_token};
 use nimbus_core::{AwsError, Clock, Ids, RequestContext};
 use nimbus_store::{Store, StoreError};
 use nimbus_wire::ResetStep;
@@ -107,6 +107,15 @@ impl g::Handlers for Sts {
     ) -> Result<g::GetAccessKeyInfoResponse, AwsError> {
         let core = &self.core;
         Ok(access_key_info::get_access_key_info(core, ctx, input)?)
+    }
+
+    async fn get_federation_token(
+        &self,
+        ctx: &RequestContext,
+        input: g::GetFederationTokenRequest,
+    ) -> Result<g::GetFederationTokenResponse, AwsError> {
+        let core = &self.core;
+        Ok(federation_token::get_federation_token(core, ctx, input).await?)
     }
 
     async fn decode_authorization_message(

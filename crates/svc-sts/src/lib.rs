@@ -19,6 +19,7 @@ mod authz_message;
 mod credentials;
 mod directory;
 mod errors;
+mod federation_token;
 pub mod generated;
 mod handlers;
 mod instance;
