@@ -2,13 +2,17 @@
 (generate-service-last-accessed-details at SERVICE_LEVEL and ACTION_LEVEL, then
 get-service-last-accessed-details and ...-with-entities) answered from the calls users and
 roles really made — allowed or refused — for user, group, role and policy reports, kept
-across a restart."""
+across a restart; EC2's encoded authorization failure messages and
+sts decode-authorization-message; sts get-federation-token; and the account audit
+(`nimbus audit`, `GET /_nimbus/audit`) on an account that breaks each practice once and
+on a clean one."""
 
 import json
+import subprocess
 import time
 
 import pytest
-from conftest import ACCOUNT, AwsCliError, Nimbus, unique
+from conftest import ACCOUNT, BIN, AwsCliError, Nimbus, unique
 
 
 def now_secs(n):
@@ -351,3 +355,74 @@ def test_the_roots_federated_users_last_an_hour_at_most(nimbus):
     session_client(nimbus, "ec2", creds).describe_vpcs()
     with pytest.raises(ClientError):
         session_client(nimbus, "s3", creds).list_buckets()
+
+
+def run_audit(n, *args):
+    return subprocess.run([str(BIN), "audit", "--endpoint-url", n.endpoint, *args],
+                          capture_output=True, text=True, timeout=60, env=n.env())
+
+
+STRONG = ["--minimum-password-length", "14", "--require-symbols", "--require-numbers",
+          "--require-uppercase-characters", "--require-lowercase-characters"]
+
+
+def test_the_audit_fails_each_broken_practice_and_passes_a_clean_account(make_nimbus):
+    # Its own Nimbus: the test moves the clock by months.
+    n = make_nimbus()
+    root = f"arn:aws:iam::{ACCOUNT}:root"
+    # Each practice broken once.
+    root_key = n.aws("iam", "create-access-key")["AccessKey"]["AccessKeyId"]
+    n.aws("iam", "update-account-password-policy", "--minimum-password-length", "8")
+    n.aws("iam", "create-user", "--user-name", "console")
+    n.aws("iam", "create-login-profile", "--user-name", "console", "--password", "Correct-Horse-9!x")
+    n.aws("iam", "create-user", "--user-name", "direct")
+    n.aws("iam", "attach-user-policy", "--user-name", "direct", "--policy-arn",
+          "arn:aws:iam::aws:policy/AdministratorAccess")
+    n.aws("iam", "create-user", "--user-name", "stale")
+    n.aws("iam", "create-access-key", "--user-name", "stale")
+    n.admin("POST", "/_nimbus/clock/advance", {"seconds": 91 * 86400})
+    n.aws("iam", "create-user", "--user-name", "twokeys")
+    for _ in range(2):
+        n.aws("iam", "create-access-key", "--user-name", "twokeys")
+    wide = n.aws("iam", "create-policy", "--policy-name", "everything", "--policy-document",
+                 allow("*"))["Policy"]["Arn"]
+
+    p = run_audit(n)
+    assert p.returncode != 0, p.stdout
+    assert "FAIL  root-access-keys" in p.stdout and "fix: aws iam" in p.stdout
+    report = n.admin("GET", "/_nimbus/audit")
+    assert report["account"] == ACCOUNT and report["passed"] is False
+    status = {c["check"]: c["status"] for c in report["checks"]}
+    assert set(status.values()) == {"FAIL"}, status
+    found = {(f["check"], f["entity"]) for f in report["findings"]}
+    user = f"arn:aws:iam::{ACCOUNT}:user/"
+    assert {("root-access-keys", root), ("password-policy", root),
+            ("console-users-without-mfa", user + "console"),
+            ("policies-on-users", user + "direct"),
+            ("full-admin-wildcards", user + "direct"), ("full-admin-wildcards", wide),
+            ("unused-credentials", user + "stale"), ("unrotated-access-keys", user + "stale"),
+            ("two-active-keys", user + "twokeys")} <= found, found
+    assert all(f["fix"].startswith("aws iam") for f in report["findings"])
+    as_json = run_audit(n, "--json")
+    assert json.loads(as_json.stdout)["findings"] == report["findings"]
+
+    # Fixed, practice by practice: the audit passes and exits 0.
+    n.aws("iam", "delete-access-key", "--access-key-id", root_key)
+    n.aws("iam", "update-account-password-policy", *STRONG)
+    n.aws("iam", "delete-login-profile", "--user-name", "console")
+    n.aws("iam", "detach-user-policy", "--user-name", "direct", "--policy-arn",
+          "arn:aws:iam::aws:policy/AdministratorAccess")
+    for k in n.aws("iam", "list-access-keys", "--user-name", "stale")["AccessKeyMetadata"]:
+        n.aws("iam", "delete-access-key", "--user-name", "stale", "--access-key-id",
+              k["AccessKeyId"])
+    keys = n.aws("iam", "list-access-keys", "--user-name", "twokeys")["AccessKeyMetadata"]
+    n.aws("iam", "update-access-key", "--user-name", "twokeys", "--access-key-id",
+          keys[0]["AccessKeyId"], "--status", "Inactive")
+    n.aws("iam", "delete-policy", "--policy-arn", wide)
+    clean = run_audit(n)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "FAIL" not in clean.stdout
+    assert n.admin("GET", "/_nimbus/audit")["passed"] is True
+    # Another account of this Nimbus has no password policy.
+    other = n.admin("GET", "/_nimbus/audit?account=111122223333")
+    assert other["account"] == "111122223333" and not other["passed"]

@@ -119,6 +119,7 @@ pub fn build(config: Config) -> anyhow::Result<App> {
         config.sns_egress,
         config.lb_network,
     )?;
+    hooks.set_audit(wired.iam.clone(), config.account.clone(), clock.clone());
     let mut registry = nimbus_gateway::route::Registry::new();
     for s in wired.services {
         registry.register(s);

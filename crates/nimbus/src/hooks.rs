@@ -59,6 +59,9 @@ pub struct Hooks {
     pub workers: Arc<Workers>,
     /// SNS's outbox and confirmation endpoints (`/_nimbus/sns/…`), once SNS is built.
     sns: std::sync::OnceLock<svc_sns::Handle>,
+    /// The account audit (`GET /_nimbus/audit[?account=ID]`): IAM, the default account and
+    /// the clock, once IAM is built.
+    audit: std::sync::OnceLock<(svc_iam::Directory, String, Arc<dyn nimbus_core::Clock>)>,
 }
 
 impl Hooks {
@@ -70,7 +73,19 @@ impl Hooks {
             saving: Mutex::new(()),
             workers: Arc::new(Workers::new()),
             sns: std::sync::OnceLock::new(),
+            audit: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Serves the account audit (`GET /_nimbus/audit[?account=ID]`, default `account`)
+    /// over IAM's `directory` at `clock`'s time.
+    pub fn set_audit(
+        &self,
+        directory: svc_iam::Directory,
+        account: String,
+        clock: Arc<dyn nimbus_core::Clock>,
+    ) {
+        let _ = self.audit.set((directory, account, clock));
     }
 
     /// Serves SNS's admin endpoints (`GET /_nimbus/sns/outbox[?to=ADDRESS]`,
@@ -88,6 +103,7 @@ impl Hooks {
             saving: Mutex::new(()),
             workers: Arc::new(Workers::new()),
             sns: std::sync::OnceLock::new(),
+            audit: std::sync::OnceLock::new(),
         }
     }
 
@@ -150,6 +166,17 @@ impl AdminHooks for Hooks {
         query: &'a str,
         _body: &'a [u8],
     ) -> Option<BoxFut<'a, (u16, String)>> {
+        if (method, path) == ("GET", "/_nimbus/audit") {
+            let (iam, default, clock) = self.audit.get()?;
+            let account = query
+                .split('&')
+                .find_map(|p| p.strip_prefix("account="))
+                .map(percent_decode)
+                .unwrap_or_else(|| default.clone());
+            let report = iam.audit(&account, clock.now());
+            let body = serde_json::to_string(&report).unwrap_or_default();
+            return Some(Box::pin(async move { (200, body) }));
+        }
         let sns = self.sns.get()?;
         match (method, path) {
             ("GET", "/_nimbus/sns/outbox") => {

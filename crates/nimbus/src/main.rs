@@ -38,6 +38,9 @@ fn main() {
         cli::Command::Serve(opts) => serve(opts),
         cli::Command::Reset(target) => admin_client::reset(&target),
         cli::Command::Clock(action, target) => admin_client::clock(&action, &target),
+        cli::Command::Audit(account, json, target) => {
+            admin_client::audit(account.as_deref(), json, &target)
+        }
     };
     if let Err(e) = result {
         eprintln!("nimbus: {e:#}");

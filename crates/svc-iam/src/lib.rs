@@ -12,6 +12,7 @@
 //! `ChangePassword`) are hashed and checked by `password`. Not here yet: credential
 //! reports, access advisor, policy simulation.
 
+pub mod audit;
 mod directory;
 mod errors;
 pub mod generated;
