@@ -117,3 +117,24 @@ async fn trust_in_a_service_is_decided_by_the_evaluator() {
         "ec2.amazonaws.com"
     ));
 }
+
+/// What Access Advisor adds to every authorized request: recording the actions of a known
+/// entity. Run with `--ignored --nocapture` to see the cost per call (debug builds
+/// overstate it).
+#[test]
+#[ignore]
+fn recording_actions_is_cheap() {
+    let iam = iam();
+    let d = iam.directory();
+    let now = Timestamp::from_secs(1_700_000_000);
+    d.record_actions("AIDAEXAMPLE", ["s3:GetObject"], "us-east-1", now);
+    let n = 200_000;
+    let t = std::time::Instant::now();
+    for i in 0..n {
+        let at = Timestamp::from_secs(1_700_000_000 + i / 1000);
+        d.record_actions("AIDAEXAMPLE", ["s3:GetObject"], "us-east-1", at);
+    }
+    let per = t.elapsed() / n as u32;
+    println!("record_actions: {per:?} per call");
+    assert!(per < std::time::Duration::from_micros(50), "{per:?}");
+}
