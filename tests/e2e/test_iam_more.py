@@ -426,3 +426,78 @@ def test_the_audit_fails_each_broken_practice_and_passes_a_clean_account(make_ni
     # Another account of this Nimbus has no password policy.
     other = n.admin("GET", "/_nimbus/audit?account=111122223333")
     assert other["account"] == "111122223333" and not other["passed"]
+
+
+def keygen(tmp_path, name, *args):
+    path = tmp_path / name
+    subprocess.run(["ssh-keygen", "-q", "-N", "", "-C", f"{name}@test", "-f", str(path), *args],
+                   check=True, capture_output=True, timeout=60)
+    return path
+
+
+@pytest.mark.skipif(subprocess.run(["which", "ssh-keygen"], capture_output=True).returncode != 0,
+                    reason="needs ssh-keygen")
+def test_ssh_public_keys_of_users(nimbus, tmp_path):
+    name = unique("sshuser")
+    nimbus.aws("iam", "create-user", "--user-name", name)
+    key = keygen(tmp_path, "rsa", "-t", "rsa", "-b", "2048")
+    body = (tmp_path / "rsa.pub").read_text().strip()
+    up = nimbus.aws("iam", "upload-ssh-public-key", "--user-name", name,
+                    "--ssh-public-key-body", body)["SSHPublicKey"]
+    assert up["SSHPublicKeyId"].startswith("APKA") and up["Status"] == "Active"
+    assert up["SSHPublicKeyBody"] == body and up["UserName"] == name
+    md5 = subprocess.run(["ssh-keygen", "-l", "-E", "md5", "-f", str(key) + ".pub"],
+                         capture_output=True, text=True, check=True).stdout.split()[1]
+    assert up["Fingerprint"] == md5.removeprefix("MD5:")
+    kid = up["SSHPublicKeyId"]
+
+    ssh = nimbus.aws("iam", "get-ssh-public-key", "--user-name", name, "--ssh-public-key-id",
+                     kid, "--encoding", "SSH")["SSHPublicKey"]
+    assert ssh["SSHPublicKeyBody"] == body
+    pem = nimbus.aws("iam", "get-ssh-public-key", "--user-name", name, "--ssh-public-key-id",
+                     kid, "--encoding", "PEM")["SSHPublicKey"]["SSHPublicKeyBody"]
+    want = subprocess.run(["ssh-keygen", "-e", "-m", "PKCS8", "-f", str(key) + ".pub"],
+                          capture_output=True, text=True, check=True).stdout
+    assert pem.strip() == want.strip()
+
+    listed = nimbus.aws("iam", "list-ssh-public-keys", "--user-name", name)["SSHPublicKeys"]
+    assert [(k["SSHPublicKeyId"], k["Status"]) for k in listed] == [(kid, "Active")]
+    nimbus.aws("iam", "update-ssh-public-key", "--user-name", name, "--ssh-public-key-id", kid,
+               "--status", "Inactive")
+    listed = nimbus.aws("iam", "list-ssh-public-keys", "--user-name", name)["SSHPublicKeys"]
+    assert listed[0]["Status"] == "Inactive"
+
+    def fails(*args):
+        with pytest.raises(AwsCliError) as e:
+            nimbus.aws("iam", *args)
+        return e.value.stderr
+
+    assert "DuplicateSSHPublicKey" in fails("upload-ssh-public-key", "--user-name", name,
+                                            "--ssh-public-key-body", body)
+    ed = keygen(tmp_path, "ed", "-t", "ed25519")
+    assert "InvalidPublicKey" in fails("upload-ssh-public-key", "--user-name", name,
+                                       "--ssh-public-key-body",
+                                       (tmp_path / "ed.pub").read_text().strip())
+    assert ed.exists()
+    assert "NoSuchEntity" in fails("get-ssh-public-key", "--user-name", name,
+                                   "--ssh-public-key-id", "APKAAAAAAAAAAAAAAAAAA",
+                                   "--encoding", "SSH")
+    # A user with a key cannot be deleted; without it, it can.
+    assert "DeleteConflict" in fails("delete-user", "--user-name", name)
+    nimbus.aws("iam", "delete-ssh-public-key", "--user-name", name, "--ssh-public-key-id", kid)
+    assert nimbus.aws("iam", "list-ssh-public-keys", "--user-name", name)["SSHPublicKeys"] == []
+    nimbus.aws("iam", "delete-user", "--user-name", name)
+
+    # Five keys at most; a user lists its own keys without naming itself.
+    other = unique("sshself")
+    ak, sk = user_with_key(nimbus, other, "iam:ListSSHPublicKeys", "iam:UploadSSHPublicKey")
+    for i in range(5):
+        keygen(tmp_path, f"k{i}", "-t", "rsa", "-b", "2048")
+        nimbus.aws("iam", "upload-ssh-public-key", "--user-name", other,
+                   "--ssh-public-key-body", (tmp_path / f"k{i}.pub").read_text())
+    keygen(tmp_path, "k5", "-t", "rsa", "-b", "2048")
+    assert "LimitExceeded" in fails("upload-ssh-public-key", "--user-name", other,
+                                    "--ssh-public-key-body", (tmp_path / "k5.pub").read_text())
+    own = nimbus.aws("iam", "list-ssh-public-keys", access_key=ak, secret_key=sk)
+    assert len(own["SSHPublicKeys"]) == 5
+    assert {k["UserName"] for k in own["SSHPublicKeys"]} == {other}

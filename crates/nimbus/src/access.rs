@@ -316,7 +316,7 @@ const BUCKET_POLICY_ACTIONS: [&str; 3] = [
 /// (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetUser.html>,
 /// `API_CreateAccessKey.html` and the other access-key and login-profile pages,
 /// `API_ChangePassword.html`): AWS authorizes them on the caller's own ARN.
-const SELF_ACTING: [&str; 9] = [
+const SELF_ACTING: [&str; 10] = [
     "iam:GetUser",
     "iam:CreateAccessKey",
     "iam:ListAccessKeys",
@@ -326,6 +326,7 @@ const SELF_ACTING: [&str; 9] = [
     "iam:CreateLoginProfile",
     "iam:GetLoginProfile",
     "iam:DeleteLoginProfile",
+    "iam:ListSSHPublicKeys",
 ];
 
 impl Enforcer {

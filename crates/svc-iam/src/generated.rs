@@ -35,18 +35,18 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(7)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(80),
-            m::ShapeId(139),
-            m::ShapeId(265),
-            m::ShapeId(246),
+            m::ShapeId(200),
+            m::ShapeId(81),
+            m::ShapeId(142),
+            m::ShapeId(273),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("AddRoleToInstanceProfile", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(8)),
-        errors: &[m::ShapeId(195), m::ShapeId(139), m::ShapeId(246)],
+        errors: &[m::ShapeId(200), m::ShapeId(142), m::ShapeId(254)],
         implemented: true,
         ..op("AddUserToGroup", "POST", "/")
     },
@@ -54,11 +54,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(10)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(139),
-            m::ShapeId(135),
-            m::ShapeId(211),
-            m::ShapeId(246),
+            m::ShapeId(200),
+            m::ShapeId(142),
+            m::ShapeId(138),
+            m::ShapeId(216),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("AttachGroupPolicy", "POST", "/")
@@ -66,12 +66,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(11)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(139),
-            m::ShapeId(135),
-            m::ShapeId(265),
-            m::ShapeId(211),
-            m::ShapeId(246),
+            m::ShapeId(200),
+            m::ShapeId(142),
+            m::ShapeId(138),
+            m::ShapeId(273),
+            m::ShapeId(216),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("AttachRolePolicy", "POST", "/")
@@ -79,11 +79,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(12)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(139),
-            m::ShapeId(135),
-            m::ShapeId(211),
-            m::ShapeId(246),
+            m::ShapeId(200),
+            m::ShapeId(142),
+            m::ShapeId(138),
+            m::ShapeId(216),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("AttachUserPolicy", "POST", "/")
@@ -91,12 +91,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(17)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(137),
-            m::ShapeId(139),
-            m::ShapeId(83),
-            m::ShapeId(201),
-            m::ShapeId(246),
+            m::ShapeId(200),
+            m::ShapeId(140),
+            m::ShapeId(142),
+            m::ShapeId(84),
+            m::ShapeId(206),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("ChangePassword", "POST", "/")
@@ -105,7 +105,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("CreateAccessKeyResult"),
         input: Some(m::ShapeId(28)),
         output: Some(m::ShapeId(29)),
-        errors: &[m::ShapeId(195), m::ShapeId(139), m::ShapeId(246)],
+        errors: &[m::ShapeId(200), m::ShapeId(142), m::ShapeId(254)],
         implemented: true,
         ..op("CreateAccessKey", "POST", "/")
     },
@@ -113,9 +113,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(30)),
         errors: &[
             m::ShapeId(19),
-            m::ShapeId(80),
-            m::ShapeId(139),
-            m::ShapeId(246),
+            m::ShapeId(81),
+            m::ShapeId(142),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("CreateAccountAlias", "POST", "/")
@@ -129,10 +129,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(31)),
         output: Some(m::ShapeId(32)),
         errors: &[
-            m::ShapeId(139),
-            m::ShapeId(80),
-            m::ShapeId(195),
-            m::ShapeId(246),
+            m::ShapeId(142),
+            m::ShapeId(81),
+            m::ShapeId(200),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("CreateGroup", "POST", "/")
@@ -142,11 +142,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(33)),
         output: Some(m::ShapeId(34)),
         errors: &[
-            m::ShapeId(80),
-            m::ShapeId(135),
-            m::ShapeId(139),
+            m::ShapeId(81),
+            m::ShapeId(138),
+            m::ShapeId(142),
             m::ShapeId(19),
-            m::ShapeId(246),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("CreateInstanceProfile", "POST", "/")
@@ -156,11 +156,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(35)),
         output: Some(m::ShapeId(36)),
         errors: &[
-            m::ShapeId(80),
-            m::ShapeId(195),
-            m::ShapeId(201),
-            m::ShapeId(139),
-            m::ShapeId(246),
+            m::ShapeId(81),
+            m::ShapeId(200),
+            m::ShapeId(206),
+            m::ShapeId(142),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("CreateLoginProfile", "POST", "/")
@@ -174,12 +174,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(37)),
         output: Some(m::ShapeId(38)),
         errors: &[
-            m::ShapeId(135),
-            m::ShapeId(139),
-            m::ShapeId(80),
-            m::ShapeId(192),
+            m::ShapeId(138),
+            m::ShapeId(142),
+            m::ShapeId(81),
+            m::ShapeId(197),
             m::ShapeId(19),
-            m::ShapeId(246),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("CreatePolicy", "POST", "/")
@@ -189,11 +189,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(39)),
         output: Some(m::ShapeId(40)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(192),
-            m::ShapeId(135),
-            m::ShapeId(139),
-            m::ShapeId(246),
+            m::ShapeId(200),
+            m::ShapeId(197),
+            m::ShapeId(138),
+            m::ShapeId(142),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("CreatePolicyVersion", "POST", "/")
@@ -203,12 +203,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(41)),
         output: Some(m::ShapeId(42)),
         errors: &[
-            m::ShapeId(139),
-            m::ShapeId(135),
-            m::ShapeId(80),
-            m::ShapeId(192),
+            m::ShapeId(142),
+            m::ShapeId(138),
+            m::ShapeId(81),
+            m::ShapeId(197),
             m::ShapeId(19),
-            m::ShapeId(246),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("CreateRole", "POST", "/")
@@ -222,10 +222,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(43)),
         output: Some(m::ShapeId(44)),
         errors: &[
-            m::ShapeId(135),
-            m::ShapeId(139),
-            m::ShapeId(195),
-            m::ShapeId(246),
+            m::ShapeId(138),
+            m::ShapeId(142),
+            m::ShapeId(200),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("CreateServiceLinkedRole", "POST", "/")
@@ -239,12 +239,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(45)),
         output: Some(m::ShapeId(46)),
         errors: &[
-            m::ShapeId(139),
-            m::ShapeId(80),
-            m::ShapeId(195),
-            m::ShapeId(135),
+            m::ShapeId(142),
+            m::ShapeId(81),
+            m::ShapeId(200),
+            m::ShapeId(138),
             m::ShapeId(19),
-            m::ShapeId(246),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("CreateUser", "POST", "/")
@@ -254,11 +254,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(47)),
         output: Some(m::ShapeId(48)),
         errors: &[
-            m::ShapeId(139),
-            m::ShapeId(135),
-            m::ShapeId(80),
+            m::ShapeId(142),
+            m::ShapeId(138),
+            m::ShapeId(81),
             m::ShapeId(19),
-            m::ShapeId(246),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("CreateVirtualMFADevice", "POST", "/")
@@ -266,10 +266,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(52)),
         errors: &[
-            m::ShapeId(83),
-            m::ShapeId(195),
-            m::ShapeId(139),
-            m::ShapeId(246),
+            m::ShapeId(84),
+            m::ShapeId(200),
+            m::ShapeId(142),
+            m::ShapeId(254),
             m::ShapeId(19),
         ],
         implemented: true,
@@ -277,7 +277,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         input: Some(m::ShapeId(53)),
-        errors: &[m::ShapeId(195), m::ShapeId(139), m::ShapeId(246)],
+        errors: &[m::ShapeId(200), m::ShapeId(142), m::ShapeId(254)],
         implemented: true,
         ..op("DeleteAccessKey", "POST", "/")
     },
@@ -285,42 +285,42 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(54)),
         errors: &[
             m::ShapeId(19),
-            m::ShapeId(195),
-            m::ShapeId(139),
-            m::ShapeId(246),
+            m::ShapeId(200),
+            m::ShapeId(142),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("DeleteAccountAlias", "POST", "/")
     },
     m::Operation {
-        errors: &[m::ShapeId(195), m::ShapeId(139), m::ShapeId(246)],
+        errors: &[m::ShapeId(200), m::ShapeId(142), m::ShapeId(254)],
         implemented: true,
         ..op("DeleteAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(57)),
         errors: &[
-            m::ShapeId(195),
+            m::ShapeId(200),
             m::ShapeId(55),
-            m::ShapeId(139),
-            m::ShapeId(246),
+            m::ShapeId(142),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("DeleteGroup", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(56)),
-        errors: &[m::ShapeId(195), m::ShapeId(139), m::ShapeId(246)],
+        errors: &[m::ShapeId(200), m::ShapeId(142), m::ShapeId(254)],
         implemented: true,
         ..op("DeleteGroupPolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(58)),
         errors: &[
-            m::ShapeId(195),
+            m::ShapeId(200),
             m::ShapeId(55),
-            m::ShapeId(139),
-            m::ShapeId(246),
+            m::ShapeId(142),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("DeleteInstanceProfile", "POST", "/")
@@ -328,10 +328,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(59)),
         errors: &[
-            m::ShapeId(83),
-            m::ShapeId(195),
-            m::ShapeId(139),
-            m::ShapeId(246),
+            m::ShapeId(84),
+            m::ShapeId(200),
+            m::ShapeId(142),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("DeleteLoginProfile", "POST", "/")
@@ -340,11 +340,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(60)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(139),
-            m::ShapeId(135),
+            m::ShapeId(200),
+            m::ShapeId(142),
+            m::ShapeId(138),
             m::ShapeId(55),
-            m::ShapeId(246),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("DeletePolicy", "POST", "/")
@@ -352,11 +352,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(61)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(139),
-            m::ShapeId(135),
+            m::ShapeId(200),
+            m::ShapeId(142),
+            m::ShapeId(138),
             m::ShapeId(55),
-            m::ShapeId(246),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("DeletePolicyVersion", "POST", "/")
@@ -364,112 +364,117 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(64)),
         errors: &[
-            m::ShapeId(195),
+            m::ShapeId(200),
             m::ShapeId(55),
-            m::ShapeId(139),
-            m::ShapeId(265),
+            m::ShapeId(142),
+            m::ShapeId(273),
             m::ShapeId(19),
-            m::ShapeId(246),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("DeleteRole", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(62)),
-        errors: &[m::ShapeId(195), m::ShapeId(265), m::ShapeId(246)],
+        errors: &[m::ShapeId(200), m::ShapeId(273), m::ShapeId(254)],
         implemented: true,
         ..op("DeleteRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(63)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(139),
-            m::ShapeId(265),
-            m::ShapeId(246),
+            m::ShapeId(200),
+            m::ShapeId(142),
+            m::ShapeId(273),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("DeleteRolePolicy", "POST", "/")
     },
     op("DeleteSAMLProvider", "POST", "/"),
-    op("DeleteSSHPublicKey", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(65)),
+        errors: &[m::ShapeId(200)],
+        implemented: true,
+        ..op("DeleteSSHPublicKey", "POST", "/")
+    },
     op("DeleteServerCertificate", "POST", "/"),
     m::Operation {
         result_wrapper: Some("DeleteServiceLinkedRoleResult"),
-        input: Some(m::ShapeId(65)),
-        output: Some(m::ShapeId(66)),
-        errors: &[m::ShapeId(195), m::ShapeId(139), m::ShapeId(246)],
+        input: Some(m::ShapeId(66)),
+        output: Some(m::ShapeId(67)),
+        errors: &[m::ShapeId(200), m::ShapeId(142), m::ShapeId(254)],
         implemented: true,
         ..op("DeleteServiceLinkedRole", "POST", "/")
     },
     op("DeleteServiceSpecificCredential", "POST", "/"),
     op("DeleteSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(69)),
+        input: Some(m::ShapeId(70)),
         errors: &[
-            m::ShapeId(139),
-            m::ShapeId(195),
+            m::ShapeId(142),
+            m::ShapeId(200),
             m::ShapeId(55),
             m::ShapeId(19),
-            m::ShapeId(246),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("DeleteUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(67)),
-        errors: &[m::ShapeId(195), m::ShapeId(246)],
+        input: Some(m::ShapeId(68)),
+        errors: &[m::ShapeId(200), m::ShapeId(254)],
         implemented: true,
         ..op("DeleteUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(68)),
-        errors: &[m::ShapeId(195), m::ShapeId(139), m::ShapeId(246)],
+        input: Some(m::ShapeId(69)),
+        errors: &[m::ShapeId(200), m::ShapeId(142), m::ShapeId(254)],
         implemented: true,
         ..op("DeleteUserPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(70)),
+        input: Some(m::ShapeId(71)),
         errors: &[
-            m::ShapeId(195),
+            m::ShapeId(200),
             m::ShapeId(55),
-            m::ShapeId(139),
-            m::ShapeId(246),
+            m::ShapeId(142),
+            m::ShapeId(254),
             m::ShapeId(19),
         ],
         implemented: true,
         ..op("DeleteVirtualMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(74)),
+        input: Some(m::ShapeId(75)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(139),
-            m::ShapeId(135),
-            m::ShapeId(246),
+            m::ShapeId(200),
+            m::ShapeId(142),
+            m::ShapeId(138),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("DetachGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(75)),
+        input: Some(m::ShapeId(76)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(139),
-            m::ShapeId(135),
-            m::ShapeId(265),
-            m::ShapeId(246),
+            m::ShapeId(200),
+            m::ShapeId(142),
+            m::ShapeId(138),
+            m::ShapeId(273),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("DetachRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(76)),
+        input: Some(m::ShapeId(77)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(139),
-            m::ShapeId(135),
-            m::ShapeId(246),
+            m::ShapeId(200),
+            m::ShapeId(142),
+            m::ShapeId(138),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("DetachUserPolicy", "POST", "/")
@@ -484,14 +489,14 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     op("DisableOutboundWebIdentityFederation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(79)),
+        input: Some(m::ShapeId(80)),
         errors: &[
-            m::ShapeId(80),
-            m::ShapeId(83),
-            m::ShapeId(133),
-            m::ShapeId(139),
-            m::ShapeId(195),
-            m::ShapeId(246),
+            m::ShapeId(81),
+            m::ShapeId(84),
+            m::ShapeId(136),
+            m::ShapeId(142),
+            m::ShapeId(200),
+            m::ShapeId(254),
             m::ShapeId(19),
         ],
         implemented: true,
@@ -511,8 +516,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GenerateCredentialReportResult"),
-        output: Some(m::ShapeId(94)),
-        errors: &[m::ShapeId(139), m::ShapeId(246)],
+        output: Some(m::ShapeId(95)),
+        errors: &[m::ShapeId(142), m::ShapeId(254)],
         implemented: true,
         ..op("GenerateCredentialReport", "POST", "/")
     },
@@ -522,38 +527,38 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GenerateServiceLastAccessedDetailsResult"),
-        input: Some(m::ShapeId(95)),
-        output: Some(m::ShapeId(96)),
-        errors: &[m::ShapeId(195), m::ShapeId(135)],
+        input: Some(m::ShapeId(96)),
+        output: Some(m::ShapeId(97)),
+        errors: &[m::ShapeId(200), m::ShapeId(138)],
         implemented: true,
         ..op("GenerateServiceLastAccessedDetails", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccessKeyLastUsedResult"),
-        input: Some(m::ShapeId(97)),
-        output: Some(m::ShapeId(98)),
+        input: Some(m::ShapeId(98)),
+        output: Some(m::ShapeId(99)),
         implemented: true,
         ..op("GetAccessKeyLastUsed", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountAuthorizationDetailsResult"),
-        input: Some(m::ShapeId(99)),
-        output: Some(m::ShapeId(100)),
-        errors: &[m::ShapeId(246)],
+        input: Some(m::ShapeId(100)),
+        output: Some(m::ShapeId(101)),
+        errors: &[m::ShapeId(254)],
         implemented: true,
         ..op("GetAccountAuthorizationDetails", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountPasswordPolicyResult"),
-        output: Some(m::ShapeId(101)),
-        errors: &[m::ShapeId(195), m::ShapeId(246)],
+        output: Some(m::ShapeId(102)),
+        errors: &[m::ShapeId(200), m::ShapeId(254)],
         implemented: true,
         ..op("GetAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountSummaryResult"),
-        output: Some(m::ShapeId(102)),
-        errors: &[m::ShapeId(246)],
+        output: Some(m::ShapeId(103)),
+        errors: &[m::ShapeId(254)],
         implemented: true,
         ..op("GetAccountSummary", "POST", "/")
     },
@@ -567,12 +572,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetCredentialReportResult"),
-        output: Some(m::ShapeId(103)),
+        output: Some(m::ShapeId(104)),
         errors: &[
             m::ShapeId(50),
             m::ShapeId(49),
             m::ShapeId(51),
-            m::ShapeId(246),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("GetCredentialReport", "POST", "/")
@@ -583,17 +588,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetGroupResult"),
-        input: Some(m::ShapeId(106)),
-        output: Some(m::ShapeId(107)),
-        errors: &[m::ShapeId(195), m::ShapeId(246)],
+        input: Some(m::ShapeId(107)),
+        output: Some(m::ShapeId(108)),
+        errors: &[m::ShapeId(200), m::ShapeId(254)],
         implemented: true,
         ..op("GetGroup", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetGroupPolicyResult"),
-        input: Some(m::ShapeId(104)),
-        output: Some(m::ShapeId(105)),
-        errors: &[m::ShapeId(195), m::ShapeId(246)],
+        input: Some(m::ShapeId(105)),
+        output: Some(m::ShapeId(106)),
+        errors: &[m::ShapeId(200), m::ShapeId(254)],
         implemented: true,
         ..op("GetGroupPolicy", "POST", "/")
     },
@@ -603,17 +608,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetInstanceProfileResult"),
-        input: Some(m::ShapeId(108)),
-        output: Some(m::ShapeId(109)),
-        errors: &[m::ShapeId(195), m::ShapeId(246)],
+        input: Some(m::ShapeId(109)),
+        output: Some(m::ShapeId(110)),
+        errors: &[m::ShapeId(200), m::ShapeId(254)],
         implemented: true,
         ..op("GetInstanceProfile", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetLoginProfileResult"),
-        input: Some(m::ShapeId(110)),
-        output: Some(m::ShapeId(111)),
-        errors: &[m::ShapeId(195), m::ShapeId(246)],
+        input: Some(m::ShapeId(111)),
+        output: Some(m::ShapeId(112)),
+        errors: &[m::ShapeId(200), m::ShapeId(254)],
         implemented: true,
         ..op("GetLoginProfile", "POST", "/")
     },
@@ -635,33 +640,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetPolicyResult"),
-        input: Some(m::ShapeId(112)),
-        output: Some(m::ShapeId(113)),
-        errors: &[m::ShapeId(195), m::ShapeId(135), m::ShapeId(246)],
+        input: Some(m::ShapeId(113)),
+        output: Some(m::ShapeId(114)),
+        errors: &[m::ShapeId(200), m::ShapeId(138), m::ShapeId(254)],
         implemented: true,
         ..op("GetPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetPolicyVersionResult"),
-        input: Some(m::ShapeId(114)),
-        output: Some(m::ShapeId(115)),
-        errors: &[m::ShapeId(195), m::ShapeId(135), m::ShapeId(246)],
+        input: Some(m::ShapeId(115)),
+        output: Some(m::ShapeId(116)),
+        errors: &[m::ShapeId(200), m::ShapeId(138), m::ShapeId(254)],
         implemented: true,
         ..op("GetPolicyVersion", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRoleResult"),
-        input: Some(m::ShapeId(118)),
-        output: Some(m::ShapeId(119)),
-        errors: &[m::ShapeId(195), m::ShapeId(246)],
+        input: Some(m::ShapeId(119)),
+        output: Some(m::ShapeId(120)),
+        errors: &[m::ShapeId(200), m::ShapeId(254)],
         implemented: true,
         ..op("GetRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRolePolicyResult"),
-        input: Some(m::ShapeId(116)),
-        output: Some(m::ShapeId(117)),
-        errors: &[m::ShapeId(195), m::ShapeId(246)],
+        input: Some(m::ShapeId(117)),
+        output: Some(m::ShapeId(118)),
+        errors: &[m::ShapeId(200), m::ShapeId(254)],
         implemented: true,
         ..op("GetRolePolicy", "POST", "/")
     },
@@ -671,6 +676,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetSSHPublicKeyResult"),
+        input: Some(m::ShapeId(121)),
+        output: Some(m::ShapeId(122)),
+        errors: &[m::ShapeId(200), m::ShapeId(274)],
+        implemented: true,
         ..op("GetSSHPublicKey", "POST", "/")
     },
     m::Operation {
@@ -679,81 +688,81 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetServiceLastAccessedDetailsResult"),
-        input: Some(m::ShapeId(120)),
-        output: Some(m::ShapeId(121)),
-        errors: &[m::ShapeId(195), m::ShapeId(135)],
+        input: Some(m::ShapeId(123)),
+        output: Some(m::ShapeId(124)),
+        errors: &[m::ShapeId(200), m::ShapeId(138)],
         implemented: true,
         ..op("GetServiceLastAccessedDetails", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetServiceLastAccessedDetailsWithEntitiesResult"),
-        input: Some(m::ShapeId(122)),
-        output: Some(m::ShapeId(123)),
-        errors: &[m::ShapeId(195), m::ShapeId(135)],
+        input: Some(m::ShapeId(125)),
+        output: Some(m::ShapeId(126)),
+        errors: &[m::ShapeId(200), m::ShapeId(138)],
         implemented: true,
         ..op("GetServiceLastAccessedDetailsWithEntities", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetServiceLinkedRoleDeletionStatusResult"),
-        input: Some(m::ShapeId(124)),
-        output: Some(m::ShapeId(125)),
-        errors: &[m::ShapeId(195), m::ShapeId(135), m::ShapeId(246)],
+        input: Some(m::ShapeId(127)),
+        output: Some(m::ShapeId(128)),
+        errors: &[m::ShapeId(200), m::ShapeId(138), m::ShapeId(254)],
         implemented: true,
         ..op("GetServiceLinkedRoleDeletionStatus", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetUserResult"),
-        input: Some(m::ShapeId(128)),
-        output: Some(m::ShapeId(129)),
-        errors: &[m::ShapeId(195), m::ShapeId(246)],
+        input: Some(m::ShapeId(131)),
+        output: Some(m::ShapeId(132)),
+        errors: &[m::ShapeId(200), m::ShapeId(254)],
         implemented: true,
         ..op("GetUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetUserPolicyResult"),
-        input: Some(m::ShapeId(126)),
-        output: Some(m::ShapeId(127)),
-        errors: &[m::ShapeId(195), m::ShapeId(246)],
+        input: Some(m::ShapeId(129)),
+        output: Some(m::ShapeId(130)),
+        errors: &[m::ShapeId(200), m::ShapeId(254)],
         implemented: true,
         ..op("GetUserPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAccessKeysResult"),
-        input: Some(m::ShapeId(141)),
-        output: Some(m::ShapeId(142)),
-        errors: &[m::ShapeId(195), m::ShapeId(246)],
+        input: Some(m::ShapeId(144)),
+        output: Some(m::ShapeId(145)),
+        errors: &[m::ShapeId(200), m::ShapeId(254)],
         implemented: true,
         ..op("ListAccessKeys", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAccountAliasesResult"),
-        input: Some(m::ShapeId(143)),
-        output: Some(m::ShapeId(144)),
-        errors: &[m::ShapeId(246)],
+        input: Some(m::ShapeId(146)),
+        output: Some(m::ShapeId(147)),
+        errors: &[m::ShapeId(254)],
         implemented: true,
         ..op("ListAccountAliases", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedGroupPoliciesResult"),
-        input: Some(m::ShapeId(145)),
-        output: Some(m::ShapeId(146)),
-        errors: &[m::ShapeId(195), m::ShapeId(135), m::ShapeId(246)],
+        input: Some(m::ShapeId(148)),
+        output: Some(m::ShapeId(149)),
+        errors: &[m::ShapeId(200), m::ShapeId(138), m::ShapeId(254)],
         implemented: true,
         ..op("ListAttachedGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedRolePoliciesResult"),
-        input: Some(m::ShapeId(147)),
-        output: Some(m::ShapeId(148)),
-        errors: &[m::ShapeId(195), m::ShapeId(135), m::ShapeId(246)],
+        input: Some(m::ShapeId(150)),
+        output: Some(m::ShapeId(151)),
+        errors: &[m::ShapeId(200), m::ShapeId(138), m::ShapeId(254)],
         implemented: true,
         ..op("ListAttachedRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedUserPoliciesResult"),
-        input: Some(m::ShapeId(149)),
-        output: Some(m::ShapeId(150)),
-        errors: &[m::ShapeId(195), m::ShapeId(135), m::ShapeId(246)],
+        input: Some(m::ShapeId(152)),
+        output: Some(m::ShapeId(153)),
+        errors: &[m::ShapeId(200), m::ShapeId(138), m::ShapeId(254)],
         implemented: true,
         ..op("ListAttachedUserPolicies", "POST", "/")
     },
@@ -763,73 +772,73 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListEntitiesForPolicyResult"),
-        input: Some(m::ShapeId(151)),
-        output: Some(m::ShapeId(152)),
-        errors: &[m::ShapeId(195), m::ShapeId(135), m::ShapeId(246)],
+        input: Some(m::ShapeId(154)),
+        output: Some(m::ShapeId(155)),
+        errors: &[m::ShapeId(200), m::ShapeId(138), m::ShapeId(254)],
         implemented: true,
         ..op("ListEntitiesForPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupPoliciesResult"),
-        input: Some(m::ShapeId(153)),
-        output: Some(m::ShapeId(154)),
-        errors: &[m::ShapeId(195), m::ShapeId(246)],
+        input: Some(m::ShapeId(156)),
+        output: Some(m::ShapeId(157)),
+        errors: &[m::ShapeId(200), m::ShapeId(254)],
         implemented: true,
         ..op("ListGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsResult"),
-        input: Some(m::ShapeId(157)),
-        output: Some(m::ShapeId(158)),
-        errors: &[m::ShapeId(246)],
+        input: Some(m::ShapeId(160)),
+        output: Some(m::ShapeId(161)),
+        errors: &[m::ShapeId(254)],
         implemented: true,
         ..op("ListGroups", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsForUserResult"),
-        input: Some(m::ShapeId(155)),
-        output: Some(m::ShapeId(156)),
-        errors: &[m::ShapeId(195), m::ShapeId(246)],
+        input: Some(m::ShapeId(158)),
+        output: Some(m::ShapeId(159)),
+        errors: &[m::ShapeId(200), m::ShapeId(254)],
         implemented: true,
         ..op("ListGroupsForUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfileTagsResult"),
-        input: Some(m::ShapeId(159)),
-        output: Some(m::ShapeId(160)),
-        errors: &[m::ShapeId(195), m::ShapeId(246)],
+        input: Some(m::ShapeId(162)),
+        output: Some(m::ShapeId(163)),
+        errors: &[m::ShapeId(200), m::ShapeId(254)],
         implemented: true,
         ..op("ListInstanceProfileTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesResult"),
-        input: Some(m::ShapeId(163)),
-        output: Some(m::ShapeId(164)),
-        errors: &[m::ShapeId(246)],
+        input: Some(m::ShapeId(166)),
+        output: Some(m::ShapeId(167)),
+        errors: &[m::ShapeId(254)],
         implemented: true,
         ..op("ListInstanceProfiles", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesForRoleResult"),
-        input: Some(m::ShapeId(161)),
-        output: Some(m::ShapeId(162)),
-        errors: &[m::ShapeId(195), m::ShapeId(246)],
+        input: Some(m::ShapeId(164)),
+        output: Some(m::ShapeId(165)),
+        errors: &[m::ShapeId(200), m::ShapeId(254)],
         implemented: true,
         ..op("ListInstanceProfilesForRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListMFADeviceTagsResult"),
-        input: Some(m::ShapeId(165)),
-        output: Some(m::ShapeId(166)),
-        errors: &[m::ShapeId(195), m::ShapeId(135), m::ShapeId(246)],
+        input: Some(m::ShapeId(168)),
+        output: Some(m::ShapeId(169)),
+        errors: &[m::ShapeId(200), m::ShapeId(138), m::ShapeId(254)],
         implemented: true,
         ..op("ListMFADeviceTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListMFADevicesResult"),
-        input: Some(m::ShapeId(167)),
-        output: Some(m::ShapeId(168)),
-        errors: &[m::ShapeId(195), m::ShapeId(246)],
+        input: Some(m::ShapeId(170)),
+        output: Some(m::ShapeId(171)),
+        errors: &[m::ShapeId(200), m::ShapeId(254)],
         implemented: true,
         ..op("ListMFADevices", "POST", "/")
     },
@@ -847,9 +856,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPoliciesResult"),
-        input: Some(m::ShapeId(169)),
-        output: Some(m::ShapeId(170)),
-        errors: &[m::ShapeId(246)],
+        input: Some(m::ShapeId(172)),
+        output: Some(m::ShapeId(173)),
+        errors: &[m::ShapeId(254)],
         implemented: true,
         ..op("ListPolicies", "POST", "/")
     },
@@ -859,41 +868,41 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPolicyTagsResult"),
-        input: Some(m::ShapeId(171)),
-        output: Some(m::ShapeId(172)),
-        errors: &[m::ShapeId(195), m::ShapeId(246), m::ShapeId(135)],
+        input: Some(m::ShapeId(174)),
+        output: Some(m::ShapeId(175)),
+        errors: &[m::ShapeId(200), m::ShapeId(254), m::ShapeId(138)],
         implemented: true,
         ..op("ListPolicyTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListPolicyVersionsResult"),
-        input: Some(m::ShapeId(173)),
-        output: Some(m::ShapeId(174)),
-        errors: &[m::ShapeId(195), m::ShapeId(135), m::ShapeId(246)],
+        input: Some(m::ShapeId(176)),
+        output: Some(m::ShapeId(177)),
+        errors: &[m::ShapeId(200), m::ShapeId(138), m::ShapeId(254)],
         implemented: true,
         ..op("ListPolicyVersions", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolePoliciesResult"),
-        input: Some(m::ShapeId(175)),
-        output: Some(m::ShapeId(176)),
-        errors: &[m::ShapeId(195), m::ShapeId(246)],
+        input: Some(m::ShapeId(178)),
+        output: Some(m::ShapeId(179)),
+        errors: &[m::ShapeId(200), m::ShapeId(254)],
         implemented: true,
         ..op("ListRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRoleTagsResult"),
-        input: Some(m::ShapeId(177)),
-        output: Some(m::ShapeId(178)),
-        errors: &[m::ShapeId(195), m::ShapeId(246)],
+        input: Some(m::ShapeId(180)),
+        output: Some(m::ShapeId(181)),
+        errors: &[m::ShapeId(200), m::ShapeId(254)],
         implemented: true,
         ..op("ListRoleTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolesResult"),
-        input: Some(m::ShapeId(179)),
-        output: Some(m::ShapeId(180)),
-        errors: &[m::ShapeId(246)],
+        input: Some(m::ShapeId(182)),
+        output: Some(m::ShapeId(183)),
+        errors: &[m::ShapeId(254)],
         implemented: true,
         ..op("ListRoles", "POST", "/")
     },
@@ -907,6 +916,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListSSHPublicKeysResult"),
+        input: Some(m::ShapeId(184)),
+        output: Some(m::ShapeId(185)),
+        errors: &[m::ShapeId(200)],
+        implemented: true,
         ..op("ListSSHPublicKeys", "POST", "/")
     },
     m::Operation {
@@ -927,88 +940,88 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListUserPoliciesResult"),
-        input: Some(m::ShapeId(181)),
-        output: Some(m::ShapeId(182)),
-        errors: &[m::ShapeId(195), m::ShapeId(246)],
+        input: Some(m::ShapeId(186)),
+        output: Some(m::ShapeId(187)),
+        errors: &[m::ShapeId(200), m::ShapeId(254)],
         implemented: true,
         ..op("ListUserPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUserTagsResult"),
-        input: Some(m::ShapeId(183)),
-        output: Some(m::ShapeId(184)),
-        errors: &[m::ShapeId(195), m::ShapeId(246)],
+        input: Some(m::ShapeId(188)),
+        output: Some(m::ShapeId(189)),
+        errors: &[m::ShapeId(200), m::ShapeId(254)],
         implemented: true,
         ..op("ListUserTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUsersResult"),
-        input: Some(m::ShapeId(185)),
-        output: Some(m::ShapeId(186)),
-        errors: &[m::ShapeId(246)],
+        input: Some(m::ShapeId(190)),
+        output: Some(m::ShapeId(191)),
+        errors: &[m::ShapeId(254)],
         implemented: true,
         ..op("ListUsers", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListVirtualMFADevicesResult"),
-        input: Some(m::ShapeId(187)),
-        output: Some(m::ShapeId(188)),
+        input: Some(m::ShapeId(192)),
+        output: Some(m::ShapeId(193)),
         implemented: true,
         ..op("ListVirtualMFADevices", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(220)),
+        input: Some(m::ShapeId(225)),
         errors: &[
-            m::ShapeId(139),
-            m::ShapeId(192),
-            m::ShapeId(195),
-            m::ShapeId(246),
+            m::ShapeId(142),
+            m::ShapeId(197),
+            m::ShapeId(200),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("PutGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(221)),
+        input: Some(m::ShapeId(226)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(135),
-            m::ShapeId(265),
-            m::ShapeId(211),
-            m::ShapeId(246),
+            m::ShapeId(200),
+            m::ShapeId(138),
+            m::ShapeId(273),
+            m::ShapeId(216),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("PutRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(222)),
+        input: Some(m::ShapeId(227)),
         errors: &[
-            m::ShapeId(139),
-            m::ShapeId(192),
-            m::ShapeId(195),
-            m::ShapeId(265),
-            m::ShapeId(246),
+            m::ShapeId(142),
+            m::ShapeId(197),
+            m::ShapeId(200),
+            m::ShapeId(273),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("PutRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(223)),
+        input: Some(m::ShapeId(228)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(135),
-            m::ShapeId(211),
-            m::ShapeId(246),
+            m::ShapeId(200),
+            m::ShapeId(138),
+            m::ShapeId(216),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("PutUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(224)),
+        input: Some(m::ShapeId(229)),
         errors: &[
-            m::ShapeId(139),
-            m::ShapeId(192),
-            m::ShapeId(195),
-            m::ShapeId(246),
+            m::ShapeId(142),
+            m::ShapeId(197),
+            m::ShapeId(200),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("PutUserPolicy", "POST", "/")
@@ -1016,19 +1029,19 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("RejectDelegationRequest", "POST", "/"),
     op("RemoveClientIDFromOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(227)),
+        input: Some(m::ShapeId(232)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(139),
-            m::ShapeId(265),
-            m::ShapeId(246),
+            m::ShapeId(200),
+            m::ShapeId(142),
+            m::ShapeId(273),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("RemoveRoleFromInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(228)),
-        errors: &[m::ShapeId(195), m::ShapeId(139), m::ShapeId(246)],
+        input: Some(m::ShapeId(233)),
+        errors: &[m::ShapeId(200), m::ShapeId(142), m::ShapeId(254)],
         implemented: true,
         ..op("RemoveUserFromGroup", "POST", "/")
     },
@@ -1037,12 +1050,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         ..op("ResetServiceSpecificCredential", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(239)),
+        input: Some(m::ShapeId(244)),
         errors: &[
-            m::ShapeId(133),
-            m::ShapeId(195),
-            m::ShapeId(139),
-            m::ShapeId(246),
+            m::ShapeId(136),
+            m::ShapeId(200),
+            m::ShapeId(142),
+            m::ShapeId(254),
             m::ShapeId(19),
         ],
         implemented: true,
@@ -1050,12 +1063,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     op("SendDelegationToken", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(250)),
+        input: Some(m::ShapeId(258)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(135),
-            m::ShapeId(139),
-            m::ShapeId(246),
+            m::ShapeId(200),
+            m::ShapeId(138),
+            m::ShapeId(142),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("SetDefaultPolicyVersion", "POST", "/")
@@ -1063,65 +1076,65 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("SetSecurityTokenServicePreferences", "POST", "/"),
     m::Operation {
         result_wrapper: Some("SimulateCustomPolicyResult"),
-        input: Some(m::ShapeId(251)),
-        output: Some(m::ShapeId(252)),
-        errors: &[m::ShapeId(135), m::ShapeId(207)],
+        input: Some(m::ShapeId(259)),
+        output: Some(m::ShapeId(260)),
+        errors: &[m::ShapeId(138), m::ShapeId(212)],
         implemented: true,
         ..op("SimulateCustomPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("SimulatePrincipalPolicyResult"),
-        input: Some(m::ShapeId(253)),
-        output: Some(m::ShapeId(252)),
-        errors: &[m::ShapeId(195), m::ShapeId(135), m::ShapeId(207)],
+        input: Some(m::ShapeId(261)),
+        output: Some(m::ShapeId(260)),
+        errors: &[m::ShapeId(200), m::ShapeId(138), m::ShapeId(212)],
         implemented: true,
         ..op("SimulatePrincipalPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(258)),
+        input: Some(m::ShapeId(266)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(135),
-            m::ShapeId(139),
+            m::ShapeId(200),
+            m::ShapeId(138),
+            m::ShapeId(142),
             m::ShapeId(19),
-            m::ShapeId(246),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("TagInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(259)),
+        input: Some(m::ShapeId(267)),
         errors: &[
-            m::ShapeId(135),
-            m::ShapeId(195),
-            m::ShapeId(139),
+            m::ShapeId(138),
+            m::ShapeId(200),
+            m::ShapeId(142),
             m::ShapeId(19),
-            m::ShapeId(246),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("TagMFADevice", "POST", "/")
     },
     op("TagOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(260)),
+        input: Some(m::ShapeId(268)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(139),
-            m::ShapeId(135),
+            m::ShapeId(200),
+            m::ShapeId(142),
+            m::ShapeId(138),
             m::ShapeId(19),
-            m::ShapeId(246),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("TagPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(261)),
+        input: Some(m::ShapeId(269)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(139),
-            m::ShapeId(135),
+            m::ShapeId(200),
+            m::ShapeId(142),
+            m::ShapeId(138),
             m::ShapeId(19),
-            m::ShapeId(246),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("TagRole", "POST", "/")
@@ -1129,119 +1142,119 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("TagSAMLProvider", "POST", "/"),
     op("TagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(262)),
+        input: Some(m::ShapeId(270)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(139),
-            m::ShapeId(135),
+            m::ShapeId(200),
+            m::ShapeId(142),
+            m::ShapeId(138),
             m::ShapeId(19),
-            m::ShapeId(246),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("TagUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(267)),
+        input: Some(m::ShapeId(275)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(135),
+            m::ShapeId(200),
+            m::ShapeId(138),
             m::ShapeId(19),
-            m::ShapeId(246),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("UntagInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(268)),
+        input: Some(m::ShapeId(276)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(135),
+            m::ShapeId(200),
+            m::ShapeId(138),
             m::ShapeId(19),
-            m::ShapeId(246),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("UntagMFADevice", "POST", "/")
     },
     op("UntagOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(269)),
+        input: Some(m::ShapeId(277)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(135),
+            m::ShapeId(200),
+            m::ShapeId(138),
             m::ShapeId(19),
-            m::ShapeId(246),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("UntagPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(270)),
-        errors: &[m::ShapeId(195), m::ShapeId(19), m::ShapeId(246)],
+        input: Some(m::ShapeId(278)),
+        errors: &[m::ShapeId(200), m::ShapeId(19), m::ShapeId(254)],
         implemented: true,
         ..op("UntagRole", "POST", "/")
     },
     op("UntagSAMLProvider", "POST", "/"),
     op("UntagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(271)),
-        errors: &[m::ShapeId(195), m::ShapeId(19), m::ShapeId(246)],
+        input: Some(m::ShapeId(279)),
+        errors: &[m::ShapeId(200), m::ShapeId(19), m::ShapeId(254)],
         implemented: true,
         ..op("UntagUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(272)),
+        input: Some(m::ShapeId(280)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(139),
-            m::ShapeId(246),
-            m::ShapeId(135),
+            m::ShapeId(200),
+            m::ShapeId(142),
+            m::ShapeId(254),
+            m::ShapeId(138),
         ],
         implemented: true,
         ..op("UpdateAccessKey", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(273)),
+        input: Some(m::ShapeId(281)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(192),
-            m::ShapeId(139),
-            m::ShapeId(246),
+            m::ShapeId(200),
+            m::ShapeId(197),
+            m::ShapeId(142),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("UpdateAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(274)),
+        input: Some(m::ShapeId(282)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(192),
-            m::ShapeId(139),
-            m::ShapeId(265),
-            m::ShapeId(246),
+            m::ShapeId(200),
+            m::ShapeId(197),
+            m::ShapeId(142),
+            m::ShapeId(273),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("UpdateAssumeRolePolicy", "POST", "/")
     },
     op("UpdateDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(275)),
+        input: Some(m::ShapeId(283)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(80),
-            m::ShapeId(139),
-            m::ShapeId(246),
+            m::ShapeId(200),
+            m::ShapeId(81),
+            m::ShapeId(142),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("UpdateGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(276)),
+        input: Some(m::ShapeId(284)),
         errors: &[
-            m::ShapeId(83),
-            m::ShapeId(195),
-            m::ShapeId(201),
-            m::ShapeId(139),
-            m::ShapeId(246),
+            m::ShapeId(84),
+            m::ShapeId(200),
+            m::ShapeId(206),
+            m::ShapeId(142),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("UpdateLoginProfile", "POST", "/")
@@ -1249,17 +1262,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UpdateOpenIDConnectProviderThumbprint", "POST", "/"),
     m::Operation {
         result_wrapper: Some("UpdateRoleResult"),
-        input: Some(m::ShapeId(279)),
-        output: Some(m::ShapeId(280)),
-        errors: &[m::ShapeId(265), m::ShapeId(195), m::ShapeId(246)],
+        input: Some(m::ShapeId(287)),
+        output: Some(m::ShapeId(288)),
+        errors: &[m::ShapeId(273), m::ShapeId(200), m::ShapeId(254)],
         implemented: true,
         ..op("UpdateRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UpdateRoleDescriptionResult"),
-        input: Some(m::ShapeId(277)),
-        output: Some(m::ShapeId(278)),
-        errors: &[m::ShapeId(195), m::ShapeId(265), m::ShapeId(246)],
+        input: Some(m::ShapeId(285)),
+        output: Some(m::ShapeId(286)),
+        errors: &[m::ShapeId(200), m::ShapeId(273), m::ShapeId(254)],
         implemented: true,
         ..op("UpdateRoleDescription", "POST", "/")
     },
@@ -1267,25 +1280,40 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("UpdateSAMLProviderResult"),
         ..op("UpdateSAMLProvider", "POST", "/")
     },
-    op("UpdateSSHPublicKey", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(289)),
+        errors: &[m::ShapeId(200), m::ShapeId(138)],
+        implemented: true,
+        ..op("UpdateSSHPublicKey", "POST", "/")
+    },
     op("UpdateServerCertificate", "POST", "/"),
     op("UpdateServiceSpecificCredential", "POST", "/"),
     op("UpdateSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(281)),
+        input: Some(m::ShapeId(290)),
         errors: &[
-            m::ShapeId(195),
-            m::ShapeId(139),
-            m::ShapeId(80),
-            m::ShapeId(83),
+            m::ShapeId(200),
+            m::ShapeId(142),
+            m::ShapeId(81),
+            m::ShapeId(84),
             m::ShapeId(19),
-            m::ShapeId(246),
+            m::ShapeId(254),
         ],
         implemented: true,
         ..op("UpdateUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UploadSSHPublicKeyResult"),
+        input: Some(m::ShapeId(291)),
+        output: Some(m::ShapeId(292)),
+        errors: &[
+            m::ShapeId(142),
+            m::ShapeId(200),
+            m::ShapeId(139),
+            m::ShapeId(79),
+            m::ShapeId(274),
+        ],
+        implemented: true,
         ..op("UploadSSHPublicKey", "POST", "/")
     },
     m::Operation {
@@ -1299,7 +1327,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 382] = [
+pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "AccessAdvisorUsageGranularityType",
         kind: m::ShapeKind::String {
@@ -1311,44 +1339,44 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 379)
+                ..member("UserName", 394)
             },
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 285)
+                ..member("AccessKeyId", 296)
             },
             m::Member {
                 required: true,
-                ..member("Status", 366)
+                ..member("Status", 381)
             },
             m::Member {
                 required: true,
-                ..member("SecretAccessKey", 287)
+                ..member("SecretAccessKey", 298)
             },
-            member("CreateDate", 301),
+            member("CreateDate", 312),
         ])),
     },
     m::Shape {
         name: "AccessKeyLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 301),
+            member("LastUsedDate", 312),
             m::Member {
                 required: true,
-                ..member("ServiceName", 367)
+                ..member("ServiceName", 382)
             },
             m::Member {
                 required: true,
-                ..member("Region", 367)
+                ..member("Region", 382)
             },
         ])),
     },
     m::Shape {
         name: "AccessKeyMetadata",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 379),
-            member("AccessKeyId", 285),
-            member("Status", 366),
-            member("CreateDate", 301),
+            member("UserName", 394),
+            member("AccessKeyId", 296),
+            member("Status", 381),
+            member("CreateDate", 312),
         ])),
     },
     m::Shape {
@@ -1380,11 +1408,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 316)
+                ..member("InstanceProfileName", 328)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 360)
+                ..member("RoleName", 375)
             },
         ])),
     },
@@ -1393,18 +1421,18 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 313)
+                ..member("GroupName", 325)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 309)
+                ..member("UserName", 321)
             },
         ])),
     },
     m::Shape {
         name: "ArnListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(290),
+            member: m::ShapeId(301),
             member_location_name: None,
             flattened: false,
         }),
@@ -1414,11 +1442,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 313)
+                ..member("GroupName", 325)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 290)
+                ..member("PolicyArn", 301)
             },
         ])),
     },
@@ -1427,11 +1455,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 360)
+                ..member("RoleName", 375)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 290)
+                ..member("PolicyArn", 301)
             },
         ])),
     },
@@ -1440,26 +1468,26 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 379)
+                ..member("UserName", 394)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 290)
+                ..member("PolicyArn", 301)
             },
         ])),
     },
     m::Shape {
         name: "AttachedPermissionsBoundary",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PermissionsBoundaryType", 202),
-            member("PermissionsBoundaryArn", 290),
+            member("PermissionsBoundaryType", 207),
+            member("PermissionsBoundaryArn", 301),
         ])),
     },
     m::Shape {
         name: "AttachedPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 348),
-            member("PolicyArn", 290),
+            member("PolicyName", 360),
+            member("PolicyArn", 301),
         ])),
     },
     m::Shape {
@@ -1483,11 +1511,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OldPassword", 338)
+                ..member("OldPassword", 350)
             },
             m::Member {
                 required: true,
-                ..member("NewPassword", 338)
+                ..member("NewPassword", 350)
             },
         ])),
     },
@@ -1572,7 +1600,7 @@ pub static SHAPES: [m::Shape; 382] = [
     },
     m::Shape {
         name: "CreateAccessKeyRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 309)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 321)])),
     },
     m::Shape {
         name: "CreateAccessKeyResponse",
@@ -1585,16 +1613,16 @@ pub static SHAPES: [m::Shape; 382] = [
         name: "CreateAccountAliasRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccountAlias", 289)
+            ..member("AccountAlias", 300)
         }])),
     },
     m::Shape {
         name: "CreateGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 340),
+            member("Path", 352),
             m::Member {
                 required: true,
-                ..member("GroupName", 313)
+                ..member("GroupName", 325)
             },
         ])),
     },
@@ -1602,7 +1630,7 @@ pub static SHAPES: [m::Shape; 382] = [
         name: "CreateGroupResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Group", 130)
+            ..member("Group", 133)
         }])),
     },
     m::Shape {
@@ -1610,32 +1638,32 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 316)
+                ..member("InstanceProfileName", 328)
             },
-            member("Path", 340),
-            member("Tags", 373),
+            member("Path", 352),
+            member("Tags", 388),
         ])),
     },
     m::Shape {
         name: "CreateInstanceProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfile", 132)
+            ..member("InstanceProfile", 135)
         }])),
     },
     m::Shape {
         name: "CreateLoginProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 379),
-            member("Password", 338),
-            member("PasswordResetRequired", 296),
+            member("UserName", 394),
+            member("Password", 350),
+            member("PasswordResetRequired", 307),
         ])),
     },
     m::Shape {
         name: "CreateLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 189)
+            ..member("LoginProfile", 194)
         }])),
     },
     m::Shape {
@@ -1643,62 +1671,62 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyName", 348)
+                ..member("PolicyName", 360)
             },
-            member("Path", 351),
+            member("Path", 363),
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 343)
+                ..member("PolicyDocument", 355)
             },
-            member("Description", 341),
-            member("Tags", 373),
+            member("Description", 353),
+            member("Tags", 388),
         ])),
     },
     m::Shape {
         name: "CreatePolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 204)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 209)])),
     },
     m::Shape {
         name: "CreatePolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 290)
+                ..member("PolicyArn", 301)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 343)
+                ..member("PolicyDocument", 355)
             },
-            member("SetAsDefault", 296),
+            member("SetAsDefault", 307),
         ])),
     },
     m::Shape {
         name: "CreatePolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 218)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 223)])),
     },
     m::Shape {
         name: "CreateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 340),
+            member("Path", 352),
             m::Member {
                 required: true,
-                ..member("RoleName", 360)
+                ..member("RoleName", 375)
             },
             m::Member {
                 required: true,
-                ..member("AssumeRolePolicyDocument", 343)
+                ..member("AssumeRolePolicyDocument", 355)
             },
-            member("Description", 356),
-            member("MaxSessionDuration", 359),
-            member("PermissionsBoundary", 290),
-            member("Tags", 373),
+            member("Description", 371),
+            member("MaxSessionDuration", 374),
+            member("PermissionsBoundary", 301),
+            member("Tags", 388),
         ])),
     },
     m::Shape {
         name: "CreateRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 240)
+            ..member("Role", 245)
         }])),
     },
     m::Shape {
@@ -1706,48 +1734,48 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AWSServiceName", 313)
+                ..member("AWSServiceName", 325)
             },
-            member("Description", 356),
-            member("CustomSuffix", 300),
+            member("Description", 371),
+            member("CustomSuffix", 311),
         ])),
     },
     m::Shape {
         name: "CreateServiceLinkedRoleResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Role", 240)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Role", 245)])),
     },
     m::Shape {
         name: "CreateUserRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 340),
+            member("Path", 352),
             m::Member {
                 required: true,
-                ..member("UserName", 379)
+                ..member("UserName", 394)
             },
-            member("PermissionsBoundary", 290),
-            member("Tags", 373),
+            member("PermissionsBoundary", 301),
+            member("Tags", 388),
         ])),
     },
     m::Shape {
         name: "CreateUserResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("User", 282)])),
+        kind: m::ShapeKind::Structure(structure(&[member("User", 293)])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 340),
+            member("Path", 352),
             m::Member {
                 required: true,
-                ..member("VirtualMFADeviceName", 381)
+                ..member("VirtualMFADeviceName", 396)
             },
-            member("Tags", 373),
+            member("Tags", 388),
         ])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("VirtualMFADevice", 284)
+            ..member("VirtualMFADevice", 295)
         }])),
     },
     m::Shape {
@@ -1759,7 +1787,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 297)])
+            ..structure(&[member("message", 308)])
         }),
     },
     m::Shape {
@@ -1771,7 +1799,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 298)])
+            ..structure(&[member("message", 309)])
         }),
     },
     m::Shape {
@@ -1783,26 +1811,26 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 299)])
+            ..structure(&[member("message", 310)])
         }),
     },
     m::Shape {
         name: "DeactivateMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 309),
+            member("UserName", 321),
             m::Member {
                 required: true,
-                ..member("SerialNumber", 361)
+                ..member("SerialNumber", 376)
             },
         ])),
     },
     m::Shape {
         name: "DeleteAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 309),
+            member("UserName", 321),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 285)
+                ..member("AccessKeyId", 296)
             },
         ])),
     },
@@ -1810,7 +1838,7 @@ pub static SHAPES: [m::Shape; 382] = [
         name: "DeleteAccountAliasRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccountAlias", 289)
+            ..member("AccountAlias", 300)
         }])),
     },
     m::Shape {
@@ -1822,7 +1850,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 302)])
+            ..structure(&[member("message", 313)])
         }),
     },
     m::Shape {
@@ -1830,11 +1858,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 313)
+                ..member("GroupName", 325)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 348)
+                ..member("PolicyName", 360)
             },
         ])),
     },
@@ -1842,25 +1870,25 @@ pub static SHAPES: [m::Shape; 382] = [
         name: "DeleteGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("GroupName", 313)
+            ..member("GroupName", 325)
         }])),
     },
     m::Shape {
         name: "DeleteInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 316)
+            ..member("InstanceProfileName", 328)
         }])),
     },
     m::Shape {
         name: "DeleteLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 379)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 394)])),
     },
     m::Shape {
         name: "DeletePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 290)
+            ..member("PolicyArn", 301)
         }])),
     },
     m::Shape {
@@ -1868,11 +1896,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 290)
+                ..member("PolicyArn", 301)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 353)
+                ..member("VersionId", 365)
             },
         ])),
     },
@@ -1880,7 +1908,7 @@ pub static SHAPES: [m::Shape; 382] = [
         name: "DeleteRolePermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 360)
+            ..member("RoleName", 375)
         }])),
     },
     m::Shape {
@@ -1888,11 +1916,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 360)
+                ..member("RoleName", 375)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 348)
+                ..member("PolicyName", 360)
             },
         ])),
     },
@@ -1900,28 +1928,41 @@ pub static SHAPES: [m::Shape; 382] = [
         name: "DeleteRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 360)
+            ..member("RoleName", 375)
         }])),
+    },
+    m::Shape {
+        name: "DeleteSSHPublicKeyRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("UserName", 394)
+            },
+            m::Member {
+                required: true,
+                ..member("SSHPublicKeyId", 367)
+            },
+        ])),
     },
     m::Shape {
         name: "DeleteServiceLinkedRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 360)
+            ..member("RoleName", 375)
         }])),
     },
     m::Shape {
         name: "DeleteServiceLinkedRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("DeletionTaskId", 72)
+            ..member("DeletionTaskId", 73)
         }])),
     },
     m::Shape {
         name: "DeleteUserPermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 379)
+            ..member("UserName", 394)
         }])),
     },
     m::Shape {
@@ -1929,11 +1970,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 309)
+                ..member("UserName", 321)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 348)
+                ..member("PolicyName", 360)
             },
         ])),
     },
@@ -1941,21 +1982,21 @@ pub static SHAPES: [m::Shape; 382] = [
         name: "DeleteUserRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 309)
+            ..member("UserName", 321)
         }])),
     },
     m::Shape {
         name: "DeleteVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("SerialNumber", 361)
+            ..member("SerialNumber", 376)
         }])),
     },
     m::Shape {
         name: "DeletionTaskFailureReasonType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Reason", 225),
-            member("RoleUsageList", 243),
+            member("Reason", 230),
+            member("RoleUsageList", 248),
         ])),
     },
     m::Shape {
@@ -1973,11 +2014,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 313)
+                ..member("GroupName", 325)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 290)
+                ..member("PolicyArn", 301)
             },
         ])),
     },
@@ -1986,11 +2027,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 360)
+                ..member("RoleName", 375)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 290)
+                ..member("PolicyArn", 301)
             },
         ])),
     },
@@ -1999,11 +2040,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 379)
+                ..member("UserName", 394)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 290)
+                ..member("PolicyArn", 301)
             },
         ])),
     },
@@ -2016,7 +2057,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 303)])
+            ..structure(&[member("message", 314)])
         }),
     },
     m::Shape {
@@ -2028,7 +2069,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 304)])
+            ..structure(&[member("message", 315)])
         }),
     },
     m::Shape {
@@ -2036,19 +2077,19 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 309)
+                ..member("UserName", 321)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 361)
+                ..member("SerialNumber", 376)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 294)
+                ..member("AuthenticationCode1", 305)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 294)
+                ..member("AuthenticationCode2", 305)
             },
         ])),
     },
@@ -2061,7 +2102,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 305)])
+            ..structure(&[member("message", 317)])
         }),
     },
     m::Shape {
@@ -2069,9 +2110,9 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("EntityInfo", 82)
+                ..member("EntityInfo", 83)
             },
-            member("LastAuthenticated", 301),
+            member("LastAuthenticated", 312),
         ])),
     },
     m::Shape {
@@ -2079,21 +2120,21 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Arn", 290)
+                ..member("Arn", 301)
             },
             m::Member {
                 required: true,
-                ..member("Name", 379)
+                ..member("Name", 394)
             },
             m::Member {
                 required: true,
-                ..member("Type", 350)
+                ..member("Type", 362)
             },
             m::Member {
                 required: true,
-                ..member("Id", 314)
+                ..member("Id", 326)
             },
-            member("Path", 340),
+            member("Path", 352),
         ])),
     },
     m::Shape {
@@ -2105,7 +2146,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 308)])
+            ..structure(&[member("message", 320)])
         }),
     },
     m::Shape {
@@ -2125,19 +2166,19 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Message", 367)
+                ..member("Message", 382)
             },
             m::Member {
                 required: true,
-                ..member("Code", 367)
+                ..member("Code", 382)
             },
         ])),
     },
     m::Shape {
         name: "EvalDecisionDetailsType",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(87),
-            value: m::ShapeId(206),
+            key: m::ShapeId(88),
+            value: m::ShapeId(211),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -2154,23 +2195,23 @@ pub static SHAPES: [m::Shape; 382] = [
                 required: true,
                 ..member("EvalActionName", 6)
             },
-            member("EvalResourceName", 236),
+            member("EvalResourceName", 241),
             m::Member {
                 required: true,
-                ..member("EvalDecision", 206)
+                ..member("EvalDecision", 211)
             },
-            member("MatchedStatements", 256),
+            member("MatchedStatements", 264),
             member("MissingContextValues", 24),
-            member("OrganizationsDecisionDetail", 199),
-            member("PermissionsBoundaryDecisionDetail", 203),
-            member("EvalDecisionDetails", 86),
-            member("ResourceSpecificResults", 238),
+            member("OrganizationsDecisionDetail", 204),
+            member("PermissionsBoundaryDecisionDetail", 208),
+            member("EvalDecisionDetails", 87),
+            member("ResourceSpecificResults", 243),
         ])),
     },
     m::Shape {
         name: "EvaluationResultsListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(88),
+            member: m::ShapeId(89),
             member_location_name: None,
             flattened: false,
         }),
@@ -2184,7 +2225,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 91)])
+            ..structure(&[member("message", 92)])
         }),
     },
     m::Shape {
@@ -2200,7 +2241,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 93)])
+            ..structure(&[member("message", 94)])
         }),
     },
     m::Shape {
@@ -2210,8 +2251,8 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "GenerateCredentialReportResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("State", 233),
-            member("Description", 232),
+            member("State", 238),
+            member("Description", 237),
         ])),
     },
     m::Shape {
@@ -2219,65 +2260,65 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Arn", 290)
+                ..member("Arn", 301)
             },
             member("Granularity", 0),
         ])),
     },
     m::Shape {
         name: "GenerateServiceLastAccessedDetailsResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("JobId", 323)])),
+        kind: m::ShapeKind::Structure(structure(&[member("JobId", 335)])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccessKeyId", 285)
+            ..member("AccessKeyId", 296)
         }])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 309),
+            member("UserName", 321),
             member("AccessKeyLastUsed", 2),
         ])),
     },
     m::Shape {
         name: "GetAccountAuthorizationDetailsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Filter", 307),
-            member("MaxItems", 330),
-            member("Marker", 329),
+            member("Filter", 319),
+            member("MaxItems", 342),
+            member("Marker", 341),
         ])),
     },
     m::Shape {
         name: "GetAccountAuthorizationDetailsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserDetailList", 377),
-            member("GroupDetailList", 310),
-            member("RoleDetailList", 357),
-            member("Policies", 194),
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("UserDetailList", 392),
+            member("GroupDetailList", 322),
+            member("RoleDetailList", 372),
+            member("Policies", 199),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
         name: "GetAccountPasswordPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PasswordPolicy", 200)
+            ..member("PasswordPolicy", 205)
         }])),
     },
     m::Shape {
         name: "GetAccountSummaryResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("SummaryMap", 369)])),
+        kind: m::ShapeKind::Structure(structure(&[member("SummaryMap", 384)])),
     },
     m::Shape {
         name: "GetCredentialReportResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Content", 229),
-            member("ReportFormat", 230),
-            member("GeneratedTime", 301),
+            member("Content", 234),
+            member("ReportFormat", 235),
+            member("GeneratedTime", 312),
         ])),
     },
     m::Shape {
@@ -2285,11 +2326,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 313)
+                ..member("GroupName", 325)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 348)
+                ..member("PolicyName", 360)
             },
         ])),
     },
@@ -2298,15 +2339,15 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 313)
+                ..member("GroupName", 325)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 348)
+                ..member("PolicyName", 360)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 343)
+                ..member("PolicyDocument", 355)
             },
         ])),
     },
@@ -2315,10 +2356,10 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 313)
+                ..member("GroupName", 325)
             },
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
@@ -2326,79 +2367,79 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Group", 130)
+                ..member("Group", 133)
             },
             m::Member {
                 required: true,
-                ..member("Users", 378)
+                ..member("Users", 393)
             },
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
         name: "GetInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 316)
+            ..member("InstanceProfileName", 328)
         }])),
     },
     m::Shape {
         name: "GetInstanceProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfile", 132)
+            ..member("InstanceProfile", 135)
         }])),
     },
     m::Shape {
         name: "GetLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 379)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 394)])),
     },
     m::Shape {
         name: "GetLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 189)
+            ..member("LoginProfile", 194)
         }])),
     },
     m::Shape {
         name: "GetPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 290)
+            ..member("PolicyArn", 301)
         }])),
     },
     m::Shape {
         name: "GetPolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 204)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 209)])),
     },
     m::Shape {
         name: "GetPolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 290)
+                ..member("PolicyArn", 301)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 353)
+                ..member("VersionId", 365)
             },
         ])),
     },
     m::Shape {
         name: "GetPolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 218)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 223)])),
     },
     m::Shape {
         name: "GetRolePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 360)
+                ..member("RoleName", 375)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 348)
+                ..member("PolicyName", 360)
             },
         ])),
     },
@@ -2407,15 +2448,15 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 360)
+                ..member("RoleName", 375)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 348)
+                ..member("PolicyName", 360)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 343)
+                ..member("PolicyDocument", 355)
             },
         ])),
     },
@@ -2423,25 +2464,46 @@ pub static SHAPES: [m::Shape; 382] = [
         name: "GetRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 360)
+            ..member("RoleName", 375)
         }])),
     },
     m::Shape {
         name: "GetRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 240)
+            ..member("Role", 245)
         }])),
+    },
+    m::Shape {
+        name: "GetSSHPublicKeyRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("UserName", 394)
+            },
+            m::Member {
+                required: true,
+                ..member("SSHPublicKeyId", 367)
+            },
+            m::Member {
+                required: true,
+                ..member("Encoding", 316)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "GetSSHPublicKeyResponse",
+        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 250)])),
     },
     m::Shape {
         name: "GetServiceLastAccessedDetailsRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobId", 323)
+                ..member("JobId", 335)
             },
-            member("MaxItems", 330),
-            member("Marker", 329),
+            member("MaxItems", 342),
+            member("Marker", 341),
         ])),
     },
     m::Shape {
@@ -2449,24 +2511,24 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobStatus", 324)
+                ..member("JobStatus", 336)
             },
             member("JobType", 0),
             m::Member {
                 required: true,
-                ..member("JobCreationDate", 301)
+                ..member("JobCreationDate", 312)
             },
             m::Member {
                 required: true,
-                ..member("ServicesLastAccessed", 249)
+                ..member("ServicesLastAccessed", 257)
             },
             m::Member {
                 required: true,
-                ..member("JobCompletionDate", 301)
+                ..member("JobCompletionDate", 312)
             },
-            member("IsTruncated", 296),
-            member("Marker", 355),
-            member("Error", 85),
+            member("IsTruncated", 307),
+            member("Marker", 370),
+            member("Error", 86),
         ])),
     },
     m::Shape {
@@ -2474,14 +2536,14 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobId", 323)
+                ..member("JobId", 335)
             },
             m::Member {
                 required: true,
-                ..member("ServiceNamespace", 364)
+                ..member("ServiceNamespace", 379)
             },
-            member("MaxItems", 330),
-            member("Marker", 329),
+            member("MaxItems", 342),
+            member("Marker", 341),
         ])),
     },
     m::Shape {
@@ -2489,30 +2551,30 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobStatus", 324)
+                ..member("JobStatus", 336)
             },
             m::Member {
                 required: true,
-                ..member("JobCreationDate", 301)
+                ..member("JobCreationDate", 312)
             },
             m::Member {
                 required: true,
-                ..member("JobCompletionDate", 301)
+                ..member("JobCompletionDate", 312)
             },
             m::Member {
                 required: true,
-                ..member("EntityDetailsList", 306)
+                ..member("EntityDetailsList", 318)
             },
-            member("IsTruncated", 296),
-            member("Marker", 355),
-            member("Error", 85),
+            member("IsTruncated", 307),
+            member("Marker", 370),
+            member("Error", 86),
         ])),
     },
     m::Shape {
         name: "GetServiceLinkedRoleDeletionStatusRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("DeletionTaskId", 72)
+            ..member("DeletionTaskId", 73)
         }])),
     },
     m::Shape {
@@ -2520,9 +2582,9 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Status", 73)
+                ..member("Status", 74)
             },
-            member("Reason", 71),
+            member("Reason", 72),
         ])),
     },
     m::Shape {
@@ -2530,11 +2592,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 309)
+                ..member("UserName", 321)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 348)
+                ..member("PolicyName", 360)
             },
         ])),
     },
@@ -2543,27 +2605,27 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 309)
+                ..member("UserName", 321)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 348)
+                ..member("PolicyName", 360)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 343)
+                ..member("PolicyDocument", 355)
             },
         ])),
     },
     m::Shape {
         name: "GetUserRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 309)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 321)])),
     },
     m::Shape {
         name: "GetUserResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("User", 282)
+            ..member("User", 293)
         }])),
     },
     m::Shape {
@@ -2571,36 +2633,36 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 340)
+                ..member("Path", 352)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 313)
+                ..member("GroupName", 325)
             },
             m::Member {
                 required: true,
-                ..member("GroupId", 314)
+                ..member("GroupId", 326)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 290)
+                ..member("Arn", 301)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 301)
+                ..member("CreateDate", 312)
             },
         ])),
     },
     m::Shape {
         name: "GroupDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 340),
-            member("GroupName", 313),
-            member("GroupId", 314),
-            member("Arn", 290),
-            member("CreateDate", 301),
-            member("GroupPolicyList", 342),
-            member("AttachedManagedPolicies", 292),
+            member("Path", 352),
+            member("GroupName", 325),
+            member("GroupId", 326),
+            member("Arn", 301),
+            member("CreateDate", 312),
+            member("GroupPolicyList", 354),
+            member("AttachedManagedPolicies", 303),
         ])),
     },
     m::Shape {
@@ -2608,29 +2670,29 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 340)
+                ..member("Path", 352)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 316)
+                ..member("InstanceProfileName", 328)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileId", 314)
+                ..member("InstanceProfileId", 326)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 290)
+                ..member("Arn", 301)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 301)
+                ..member("CreateDate", 312)
             },
             m::Member {
                 required: true,
-                ..member("Roles", 358)
+                ..member("Roles", 373)
             },
-            member("Tags", 373),
+            member("Tags", 388),
         ])),
     },
     m::Shape {
@@ -2642,7 +2704,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 318)])
+            ..structure(&[member("message", 330)])
         }),
     },
     m::Shape {
@@ -2654,7 +2716,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 319)])
+            ..structure(&[member("message", 331)])
         }),
     },
     m::Shape {
@@ -2666,7 +2728,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 320)])
+            ..structure(&[member("message", 332)])
         }),
     },
     m::Shape {
@@ -2678,7 +2740,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 321)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
@@ -2690,7 +2752,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 322)])
+            ..structure(&[member("message", 334)])
         }),
     },
     m::Shape {
@@ -2702,7 +2764,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 325)])
+            ..structure(&[member("message", 337)])
         }),
     },
     m::Shape {
@@ -2714,7 +2776,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 326)])
+            ..structure(&[member("message", 338)])
         }),
     },
     m::Shape {
@@ -2724,9 +2786,9 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "ListAccessKeysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 309),
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("UserName", 321),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
@@ -2734,25 +2796,25 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccessKeyMetadata", 286)
+                ..member("AccessKeyMetadata", 297)
             },
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
         name: "ListAccountAliasesRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Marker", 329), member("MaxItems", 330)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Marker", 341), member("MaxItems", 342)])),
     },
     m::Shape {
         name: "ListAccountAliasesResponse",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccountAliases", 288)
+                ..member("AccountAliases", 299)
             },
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
@@ -2760,19 +2822,19 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 313)
+                ..member("GroupName", 325)
             },
-            member("PathPrefix", 351),
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("PathPrefix", 363),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
         name: "ListAttachedGroupPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 292),
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("AttachedPolicies", 303),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
@@ -2780,19 +2842,19 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 360)
+                ..member("RoleName", 375)
             },
-            member("PathPrefix", 351),
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("PathPrefix", 363),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
         name: "ListAttachedRolePoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 292),
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("AttachedPolicies", 303),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
@@ -2800,19 +2862,19 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 379)
+                ..member("UserName", 394)
             },
-            member("PathPrefix", 351),
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("PathPrefix", 363),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
         name: "ListAttachedUserPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 292),
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("AttachedPolicies", 303),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
@@ -2820,23 +2882,23 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 290)
+                ..member("PolicyArn", 301)
             },
-            member("EntityFilter", 84),
-            member("PathPrefix", 340),
-            member("PolicyUsageFilter", 215),
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("EntityFilter", 85),
+            member("PathPrefix", 352),
+            member("PolicyUsageFilter", 220),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
         name: "ListEntitiesForPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyGroups", 209),
-            member("PolicyUsers", 217),
-            member("PolicyRoles", 213),
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("PolicyGroups", 214),
+            member("PolicyUsers", 222),
+            member("PolicyRoles", 218),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
@@ -2844,10 +2906,10 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 313)
+                ..member("GroupName", 325)
             },
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
@@ -2855,10 +2917,10 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 347)
+                ..member("PolicyNames", 359)
             },
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
@@ -2866,10 +2928,10 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 309)
+                ..member("UserName", 321)
             },
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
@@ -2877,18 +2939,18 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 311)
+                ..member("Groups", 323)
             },
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
         name: "ListGroupsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 339),
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("PathPrefix", 351),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
@@ -2896,10 +2958,10 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 311)
+                ..member("Groups", 323)
             },
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
@@ -2907,10 +2969,10 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 316)
+                ..member("InstanceProfileName", 328)
             },
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
@@ -2918,10 +2980,10 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 373)
+                ..member("Tags", 388)
             },
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
@@ -2929,10 +2991,10 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 360)
+                ..member("RoleName", 375)
             },
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
@@ -2940,18 +3002,18 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 315)
+                ..member("InstanceProfiles", 327)
             },
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
         name: "ListInstanceProfilesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 339),
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("PathPrefix", 351),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
@@ -2959,10 +3021,10 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 315)
+                ..member("InstanceProfiles", 327)
             },
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
@@ -2970,10 +3032,10 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 361)
+                ..member("SerialNumber", 376)
             },
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
@@ -2981,18 +3043,18 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 373)
+                ..member("Tags", 388)
             },
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
         name: "ListMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 309),
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("UserName", 321),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
@@ -3000,29 +3062,29 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MFADevices", 332)
+                ..member("MFADevices", 344)
             },
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
         name: "ListPoliciesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Scope", 352),
-            member("OnlyAttached", 296),
-            member("PathPrefix", 351),
-            member("PolicyUsageFilter", 215),
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("Scope", 364),
+            member("OnlyAttached", 307),
+            member("PathPrefix", 363),
+            member("PolicyUsageFilter", 220),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
         name: "ListPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Policies", 346),
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("Policies", 358),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
@@ -3030,10 +3092,10 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 290)
+                ..member("PolicyArn", 301)
             },
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
@@ -3041,10 +3103,10 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 373)
+                ..member("Tags", 388)
             },
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
@@ -3052,18 +3114,18 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 290)
+                ..member("PolicyArn", 301)
             },
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
         name: "ListPolicyVersionsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Versions", 344),
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("Versions", 356),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
@@ -3071,10 +3133,10 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 360)
+                ..member("RoleName", 375)
             },
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
@@ -3082,10 +3144,10 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 347)
+                ..member("PolicyNames", 359)
             },
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
@@ -3093,10 +3155,10 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 360)
+                ..member("RoleName", 375)
             },
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
@@ -3104,18 +3166,18 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 373)
+                ..member("Tags", 388)
             },
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
         name: "ListRolesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 339),
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("PathPrefix", 351),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
@@ -3123,10 +3185,26 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Roles", 358)
+                ..member("Roles", 373)
             },
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("IsTruncated", 307),
+            member("Marker", 370),
+        ])),
+    },
+    m::Shape {
+        name: "ListSSHPublicKeysRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("UserName", 394),
+            member("Marker", 341),
+            member("MaxItems", 342),
+        ])),
+    },
+    m::Shape {
+        name: "ListSSHPublicKeysResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("SSHPublicKeys", 251),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
@@ -3134,10 +3212,10 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 309)
+                ..member("UserName", 321)
             },
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
@@ -3145,10 +3223,10 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 347)
+                ..member("PolicyNames", 359)
             },
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
@@ -3156,10 +3234,10 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 309)
+                ..member("UserName", 321)
             },
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
@@ -3167,18 +3245,18 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 373)
+                ..member("Tags", 388)
             },
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
         name: "ListUsersRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 339),
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("PathPrefix", 351),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
@@ -3186,18 +3264,18 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Users", 378)
+                ..member("Users", 393)
             },
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
         name: "ListVirtualMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssignmentStatus", 291),
-            member("Marker", 329),
-            member("MaxItems", 330),
+            member("AssignmentStatus", 302),
+            member("Marker", 341),
+            member("MaxItems", 342),
         ])),
     },
     m::Shape {
@@ -3205,10 +3283,10 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VirtualMFADevices", 380)
+                ..member("VirtualMFADevices", 395)
             },
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
@@ -3216,13 +3294,13 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 379)
+                ..member("UserName", 394)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 301)
+                ..member("CreateDate", 312)
             },
-            member("PasswordResetRequired", 296),
+            member("PasswordResetRequired", 307),
         ])),
     },
     m::Shape {
@@ -3230,15 +3308,15 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 379)
+                ..member("UserName", 394)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 361)
+                ..member("SerialNumber", 376)
             },
             m::Member {
                 required: true,
-                ..member("EnableDate", 301)
+                ..member("EnableDate", 312)
             },
         ])),
     },
@@ -3251,7 +3329,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 327)])
+            ..structure(&[member("message", 339)])
         }),
     },
     m::Shape {
@@ -3263,30 +3341,30 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 328)])
+            ..structure(&[member("message", 340)])
         }),
     },
     m::Shape {
         name: "ManagedPolicyDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 348),
-            member("PolicyId", 314),
-            member("Arn", 290),
-            member("Path", 351),
-            member("DefaultVersionId", 353),
-            member("AttachmentCount", 293),
-            member("PermissionsBoundaryUsageCount", 293),
-            member("IsAttachable", 296),
-            member("Description", 341),
-            member("CreateDate", 301),
-            member("UpdateDate", 301),
-            member("PolicyVersionList", 344),
+            member("PolicyName", 360),
+            member("PolicyId", 326),
+            member("Arn", 301),
+            member("Path", 363),
+            member("DefaultVersionId", 365),
+            member("AttachmentCount", 304),
+            member("PermissionsBoundaryUsageCount", 304),
+            member("IsAttachable", 307),
+            member("Description", 353),
+            member("CreateDate", 312),
+            member("UpdateDate", 312),
+            member("PolicyVersionList", 356),
         ])),
     },
     m::Shape {
         name: "ManagedPolicyDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(193),
+            member: m::ShapeId(198),
             member_location_name: None,
             flattened: false,
         }),
@@ -3300,7 +3378,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 334)])
+            ..structure(&[member("message", 346)])
         }),
     },
     m::Shape {
@@ -3312,7 +3390,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 335)])
+            ..structure(&[member("message", 347)])
         }),
     },
     m::Shape {
@@ -3341,21 +3419,21 @@ pub static SHAPES: [m::Shape; 382] = [
     },
     m::Shape {
         name: "OrganizationsDecisionDetail",
-        kind: m::ShapeKind::Structure(structure(&[member("AllowedByOrganizations", 296)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByOrganizations", 307)])),
     },
     m::Shape {
         name: "PasswordPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 333),
-            member("RequireSymbols", 296),
-            member("RequireNumbers", 296),
-            member("RequireUppercaseCharacters", 296),
-            member("RequireLowercaseCharacters", 296),
-            member("AllowUsersToChangePassword", 296),
-            member("ExpirePasswords", 296),
-            member("MaxPasswordAge", 331),
-            member("PasswordReusePrevention", 337),
-            member("HardExpiry", 295),
+            member("MinimumPasswordLength", 345),
+            member("RequireSymbols", 307),
+            member("RequireNumbers", 307),
+            member("RequireUppercaseCharacters", 307),
+            member("RequireLowercaseCharacters", 307),
+            member("AllowUsersToChangePassword", 307),
+            member("ExpirePasswords", 307),
+            member("MaxPasswordAge", 343),
+            member("PasswordReusePrevention", 349),
+            member("HardExpiry", 306),
         ])),
     },
     m::Shape {
@@ -3367,7 +3445,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 336)])
+            ..structure(&[member("message", 348)])
         }),
     },
     m::Shape {
@@ -3378,30 +3456,30 @@ pub static SHAPES: [m::Shape; 382] = [
     },
     m::Shape {
         name: "PermissionsBoundaryDecisionDetail",
-        kind: m::ShapeKind::Structure(structure(&[member("AllowedByPermissionsBoundary", 296)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByPermissionsBoundary", 307)])),
     },
     m::Shape {
         name: "Policy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 348),
-            member("PolicyId", 314),
-            member("Arn", 290),
-            member("Path", 351),
-            member("DefaultVersionId", 353),
-            member("AttachmentCount", 293),
-            member("PermissionsBoundaryUsageCount", 293),
-            member("IsAttachable", 296),
-            member("Description", 341),
-            member("CreateDate", 301),
-            member("UpdateDate", 301),
-            member("Tags", 373),
+            member("PolicyName", 360),
+            member("PolicyId", 326),
+            member("Arn", 301),
+            member("Path", 363),
+            member("DefaultVersionId", 365),
+            member("AttachmentCount", 304),
+            member("PermissionsBoundaryUsageCount", 304),
+            member("IsAttachable", 307),
+            member("Description", 353),
+            member("CreateDate", 312),
+            member("UpdateDate", 312),
+            member("Tags", 388),
         ])),
     },
     m::Shape {
         name: "PolicyDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 348),
-            member("PolicyDocument", 343),
+            member("PolicyName", 360),
+            member("PolicyDocument", 355),
         ])),
     },
     m::Shape {
@@ -3419,20 +3497,20 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 345)])
+            ..structure(&[member("message", 357)])
         }),
     },
     m::Shape {
         name: "PolicyGroup",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupName", 313),
-            member("GroupId", 314),
+            member("GroupName", 325),
+            member("GroupId", 326),
         ])),
     },
     m::Shape {
         name: "PolicyGroupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(208),
+            member: m::ShapeId(213),
             member_location_name: None,
             flattened: false,
         }),
@@ -3450,17 +3528,17 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 349)])
+            ..structure(&[member("message", 361)])
         }),
     },
     m::Shape {
         name: "PolicyRole",
-        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 360), member("RoleId", 314)])),
+        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 375), member("RoleId", 326)])),
     },
     m::Shape {
         name: "PolicyRoleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(212),
+            member: m::ShapeId(217),
             member_location_name: None,
             flattened: false,
         }),
@@ -3487,12 +3565,12 @@ pub static SHAPES: [m::Shape; 382] = [
     },
     m::Shape {
         name: "PolicyUser",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 379), member("UserId", 314)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 394), member("UserId", 326)])),
     },
     m::Shape {
         name: "PolicyUserListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(216),
+            member: m::ShapeId(221),
             member_location_name: None,
             flattened: false,
         }),
@@ -3500,30 +3578,30 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "PolicyVersion",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Document", 343),
-            member("VersionId", 353),
-            member("IsDefaultVersion", 296),
-            member("CreateDate", 301),
+            member("Document", 355),
+            member("VersionId", 365),
+            member("IsDefaultVersion", 307),
+            member("CreateDate", 312),
         ])),
     },
     m::Shape {
         name: "Position",
-        kind: m::ShapeKind::Structure(structure(&[member("Line", 140), member("Column", 18)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Line", 143), member("Column", 18)])),
     },
     m::Shape {
         name: "PutGroupPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 313)
+                ..member("GroupName", 325)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 348)
+                ..member("PolicyName", 360)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 343)
+                ..member("PolicyDocument", 355)
             },
         ])),
     },
@@ -3532,11 +3610,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 360)
+                ..member("RoleName", 375)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 290)
+                ..member("PermissionsBoundary", 301)
             },
         ])),
     },
@@ -3545,15 +3623,15 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 360)
+                ..member("RoleName", 375)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 348)
+                ..member("PolicyName", 360)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 343)
+                ..member("PolicyDocument", 355)
             },
         ])),
     },
@@ -3562,11 +3640,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 379)
+                ..member("UserName", 394)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 290)
+                ..member("PermissionsBoundary", 301)
             },
         ])),
     },
@@ -3575,15 +3653,15 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 309)
+                ..member("UserName", 321)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 348)
+                ..member("PolicyName", 360)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 343)
+                ..member("PolicyDocument", 355)
             },
         ])),
     },
@@ -3600,11 +3678,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 316)
+                ..member("InstanceProfileName", 328)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 360)
+                ..member("RoleName", 375)
             },
         ])),
     },
@@ -3613,11 +3691,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 313)
+                ..member("GroupName", 325)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 309)
+                ..member("UserName", 321)
             },
         ])),
     },
@@ -3640,7 +3718,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 354)])
+            ..structure(&[member("message", 369)])
         }),
     },
     m::Shape {
@@ -3660,7 +3738,7 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "ResourceNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(236),
+            member: m::ShapeId(241),
             member_location_name: None,
             flattened: false,
         }),
@@ -3674,22 +3752,22 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("EvalResourceName", 236)
+                ..member("EvalResourceName", 241)
             },
             m::Member {
                 required: true,
-                ..member("EvalResourceDecision", 206)
+                ..member("EvalResourceDecision", 211)
             },
-            member("MatchedStatements", 256),
+            member("MatchedStatements", 264),
             member("MissingContextValues", 24),
-            member("EvalDecisionDetails", 86),
-            member("PermissionsBoundaryDecisionDetail", 203),
+            member("EvalDecisionDetails", 87),
+            member("PermissionsBoundaryDecisionDetail", 208),
         ])),
     },
     m::Shape {
         name: "ResourceSpecificResultListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(237),
+            member: m::ShapeId(242),
             member_location_name: None,
             flattened: false,
         }),
@@ -3699,19 +3777,19 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 309)
+                ..member("UserName", 321)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 361)
+                ..member("SerialNumber", 376)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 294)
+                ..member("AuthenticationCode1", 305)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 294)
+                ..member("AuthenticationCode2", 305)
             },
         ])),
     },
@@ -3720,67 +3798,122 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 340)
+                ..member("Path", 352)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 360)
+                ..member("RoleName", 375)
             },
             m::Member {
                 required: true,
-                ..member("RoleId", 314)
+                ..member("RoleId", 326)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 290)
+                ..member("Arn", 301)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 301)
+                ..member("CreateDate", 312)
             },
-            member("AssumeRolePolicyDocument", 343),
-            member("Description", 356),
-            member("MaxSessionDuration", 359),
+            member("AssumeRolePolicyDocument", 355),
+            member("Description", 371),
+            member("MaxSessionDuration", 374),
             member("PermissionsBoundary", 13),
-            member("Tags", 373),
-            member("RoleLastUsed", 242),
+            member("Tags", 388),
+            member("RoleLastUsed", 247),
         ])),
     },
     m::Shape {
         name: "RoleDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 340),
-            member("RoleName", 360),
-            member("RoleId", 314),
-            member("Arn", 290),
-            member("CreateDate", 301),
-            member("AssumeRolePolicyDocument", 343),
-            member("InstanceProfileList", 315),
-            member("RolePolicyList", 342),
-            member("AttachedManagedPolicies", 292),
+            member("Path", 352),
+            member("RoleName", 375),
+            member("RoleId", 326),
+            member("Arn", 301),
+            member("CreateDate", 312),
+            member("AssumeRolePolicyDocument", 355),
+            member("InstanceProfileList", 327),
+            member("RolePolicyList", 354),
+            member("AttachedManagedPolicies", 303),
             member("PermissionsBoundary", 13),
-            member("Tags", 373),
-            member("RoleLastUsed", 242),
+            member("Tags", 388),
+            member("RoleLastUsed", 247),
         ])),
     },
     m::Shape {
         name: "RoleLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 301),
-            member("Region", 367),
+            member("LastUsedDate", 312),
+            member("Region", 382),
         ])),
     },
     m::Shape {
         name: "RoleUsageListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(244),
+            member: m::ShapeId(249),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "RoleUsageType",
-        kind: m::ShapeKind::Structure(structure(&[member("Region", 226), member("Resources", 9)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Region", 231), member("Resources", 9)])),
+    },
+    m::Shape {
+        name: "SSHPublicKey",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("UserName", 394)
+            },
+            m::Member {
+                required: true,
+                ..member("SSHPublicKeyId", 367)
+            },
+            m::Member {
+                required: true,
+                ..member("Fingerprint", 366)
+            },
+            m::Member {
+                required: true,
+                ..member("SSHPublicKeyBody", 368)
+            },
+            m::Member {
+                required: true,
+                ..member("Status", 381)
+            },
+            member("UploadDate", 312),
+        ])),
+    },
+    m::Shape {
+        name: "SSHPublicKeyListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(252),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "SSHPublicKeyMetadata",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("UserName", 394)
+            },
+            m::Member {
+                required: true,
+                ..member("SSHPublicKeyId", 367)
+            },
+            m::Member {
+                required: true,
+                ..member("Status", 381)
+            },
+            m::Member {
+                required: true,
+                ..member("UploadDate", 312)
+            },
+        ])),
     },
     m::Shape {
         name: "ServiceAccessNotEnabledException",
@@ -3803,7 +3936,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 362)])
+            ..structure(&[member("message", 377)])
         }),
     },
     m::Shape {
@@ -3811,17 +3944,17 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ServiceName", 363)
+                ..member("ServiceName", 378)
             },
-            member("LastAuthenticated", 301),
+            member("LastAuthenticated", 312),
             m::Member {
                 required: true,
-                ..member("ServiceNamespace", 364)
+                ..member("ServiceNamespace", 379)
             },
-            member("LastAuthenticatedEntity", 290),
-            member("LastAuthenticatedRegion", 367),
-            member("TotalAuthenticatedEntities", 317),
-            member("TrackedActionsLastAccessed", 264),
+            member("LastAuthenticatedEntity", 301),
+            member("LastAuthenticatedRegion", 382),
+            member("TotalAuthenticatedEntities", 329),
+            member("TrackedActionsLastAccessed", 272),
         ])),
     },
     m::Shape {
@@ -3833,13 +3966,13 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 365)])
+            ..structure(&[member("message", 380)])
         }),
     },
     m::Shape {
         name: "ServicesLastAccessed",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(247),
+            member: m::ShapeId(255),
             member_location_name: None,
             flattened: false,
         }),
@@ -3849,11 +3982,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 290)
+                ..member("PolicyArn", 301)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 353)
+                ..member("VersionId", 365)
             },
         ])),
     },
@@ -3862,29 +3995,29 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyInputList", 254)
+                ..member("PolicyInputList", 262)
             },
-            member("PermissionsBoundaryPolicyInputList", 254),
+            member("PermissionsBoundaryPolicyInputList", 262),
             m::Member {
                 required: true,
                 ..member("ActionNames", 5)
             },
-            member("ResourceArns", 235),
-            member("ResourcePolicy", 343),
-            member("ResourceOwner", 236),
-            member("CallerArn", 236),
+            member("ResourceArns", 240),
+            member("ResourcePolicy", 355),
+            member("ResourceOwner", 241),
+            member("CallerArn", 241),
             member("ContextEntries", 22),
-            member("ResourceHandlingOption", 234),
-            member("MaxItems", 330),
-            member("Marker", 329),
+            member("ResourceHandlingOption", 239),
+            member("MaxItems", 342),
+            member("Marker", 341),
         ])),
     },
     m::Shape {
         name: "SimulatePolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("EvaluationResults", 89),
-            member("IsTruncated", 296),
-            member("Marker", 355),
+            member("EvaluationResults", 90),
+            member("IsTruncated", 307),
+            member("Marker", 370),
         ])),
     },
     m::Shape {
@@ -3892,28 +4025,28 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicySourceArn", 290)
+                ..member("PolicySourceArn", 301)
             },
-            member("PolicyInputList", 254),
-            member("PermissionsBoundaryPolicyInputList", 254),
+            member("PolicyInputList", 262),
+            member("PermissionsBoundaryPolicyInputList", 262),
             m::Member {
                 required: true,
                 ..member("ActionNames", 5)
             },
-            member("ResourceArns", 235),
-            member("ResourcePolicy", 343),
-            member("ResourceOwner", 236),
-            member("CallerArn", 236),
+            member("ResourceArns", 240),
+            member("ResourcePolicy", 355),
+            member("ResourceOwner", 241),
+            member("CallerArn", 241),
             member("ContextEntries", 22),
-            member("ResourceHandlingOption", 234),
-            member("MaxItems", 330),
-            member("Marker", 329),
+            member("ResourceHandlingOption", 239),
+            member("MaxItems", 342),
+            member("Marker", 341),
         ])),
     },
     m::Shape {
         name: "SimulationPolicyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(343),
+            member: m::ShapeId(355),
             member_location_name: None,
             flattened: false,
         }),
@@ -3921,16 +4054,16 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "Statement",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SourcePolicyId", 210),
-            member("SourcePolicyType", 214),
-            member("StartPosition", 219),
-            member("EndPosition", 219),
+            member("SourcePolicyId", 215),
+            member("SourcePolicyType", 219),
+            member("StartPosition", 224),
+            member("EndPosition", 224),
         ])),
     },
     m::Shape {
         name: "StatementListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(255),
+            member: m::ShapeId(263),
             member_location_name: None,
             flattened: false,
         }),
@@ -3940,11 +4073,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 372)
+                ..member("Key", 387)
             },
             m::Member {
                 required: true,
-                ..member("Value", 374)
+                ..member("Value", 389)
             },
         ])),
     },
@@ -3953,11 +4086,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 316)
+                ..member("InstanceProfileName", 328)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 373)
+                ..member("Tags", 388)
             },
         ])),
     },
@@ -3966,11 +4099,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 361)
+                ..member("SerialNumber", 376)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 373)
+                ..member("Tags", 388)
             },
         ])),
     },
@@ -3979,11 +4112,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 290)
+                ..member("PolicyArn", 301)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 373)
+                ..member("Tags", 388)
             },
         ])),
     },
@@ -3992,11 +4125,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 360)
+                ..member("RoleName", 375)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 373)
+                ..member("Tags", 388)
             },
         ])),
     },
@@ -4005,27 +4138,27 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 309)
+                ..member("UserName", 321)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 373)
+                ..member("Tags", 388)
             },
         ])),
     },
     m::Shape {
         name: "TrackedActionLastAccessed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ActionName", 367),
-            member("LastAccessedEntity", 290),
-            member("LastAccessedTime", 301),
-            member("LastAccessedRegion", 367),
+            member("ActionName", 382),
+            member("LastAccessedEntity", 301),
+            member("LastAccessedTime", 312),
+            member("LastAccessedRegion", 382),
         ])),
     },
     m::Shape {
         name: "TrackedActionsLastAccessed",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(263),
+            member: m::ShapeId(271),
             member_location_name: None,
             flattened: false,
         }),
@@ -4039,7 +4172,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 375)])
+            ..structure(&[member("message", 390)])
         }),
     },
     m::Shape {
@@ -4051,7 +4184,7 @@ pub static SHAPES: [m::Shape; 382] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 376)])
+            ..structure(&[member("message", 391)])
         }),
     },
     m::Shape {
@@ -4059,11 +4192,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 316)
+                ..member("InstanceProfileName", 328)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 371)
+                ..member("TagKeys", 386)
             },
         ])),
     },
@@ -4072,11 +4205,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 361)
+                ..member("SerialNumber", 376)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 371)
+                ..member("TagKeys", 386)
             },
         ])),
     },
@@ -4085,11 +4218,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 290)
+                ..member("PolicyArn", 301)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 371)
+                ..member("TagKeys", 386)
             },
         ])),
     },
@@ -4098,11 +4231,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 360)
+                ..member("RoleName", 375)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 371)
+                ..member("TagKeys", 386)
             },
         ])),
     },
@@ -4111,40 +4244,40 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 309)
+                ..member("UserName", 321)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 371)
+                ..member("TagKeys", 386)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 309),
+            member("UserName", 321),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 285)
+                ..member("AccessKeyId", 296)
             },
             m::Member {
                 required: true,
-                ..member("Status", 366)
+                ..member("Status", 381)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccountPasswordPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 333),
-            member("RequireSymbols", 296),
-            member("RequireNumbers", 296),
-            member("RequireUppercaseCharacters", 296),
-            member("RequireLowercaseCharacters", 296),
-            member("AllowUsersToChangePassword", 296),
-            member("MaxPasswordAge", 331),
-            member("PasswordReusePrevention", 337),
-            member("HardExpiry", 295),
+            member("MinimumPasswordLength", 345),
+            member("RequireSymbols", 307),
+            member("RequireNumbers", 307),
+            member("RequireUppercaseCharacters", 307),
+            member("RequireLowercaseCharacters", 307),
+            member("AllowUsersToChangePassword", 307),
+            member("MaxPasswordAge", 343),
+            member("PasswordReusePrevention", 349),
+            member("HardExpiry", 306),
         ])),
     },
     m::Shape {
@@ -4152,11 +4285,11 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 360)
+                ..member("RoleName", 375)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 343)
+                ..member("PolicyDocument", 355)
             },
         ])),
     },
@@ -4165,10 +4298,10 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 313)
+                ..member("GroupName", 325)
             },
-            member("NewPath", 340),
-            member("NewGroupName", 313),
+            member("NewPath", 352),
+            member("NewGroupName", 325),
         ])),
     },
     m::Shape {
@@ -4176,10 +4309,10 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 379)
+                ..member("UserName", 394)
             },
-            member("Password", 338),
-            member("PasswordResetRequired", 295),
+            member("Password", 350),
+            member("PasswordResetRequired", 306),
         ])),
     },
     m::Shape {
@@ -4187,27 +4320,27 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 360)
+                ..member("RoleName", 375)
             },
             m::Member {
                 required: true,
-                ..member("Description", 356)
+                ..member("Description", 371)
             },
         ])),
     },
     m::Shape {
         name: "UpdateRoleDescriptionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Role", 240)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Role", 245)])),
     },
     m::Shape {
         name: "UpdateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 360)
+                ..member("RoleName", 375)
             },
-            member("Description", 356),
-            member("MaxSessionDuration", 359),
+            member("Description", 371),
+            member("MaxSessionDuration", 374),
         ])),
     },
     m::Shape {
@@ -4215,57 +4348,91 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[])),
     },
     m::Shape {
+        name: "UpdateSSHPublicKeyRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("UserName", 394)
+            },
+            m::Member {
+                required: true,
+                ..member("SSHPublicKeyId", 367)
+            },
+            m::Member {
+                required: true,
+                ..member("Status", 381)
+            },
+        ])),
+    },
+    m::Shape {
         name: "UpdateUserRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 309)
+                ..member("UserName", 321)
             },
-            member("NewPath", 340),
-            member("NewUserName", 379),
+            member("NewPath", 352),
+            member("NewUserName", 394),
         ])),
+    },
+    m::Shape {
+        name: "UploadSSHPublicKeyRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("UserName", 394)
+            },
+            m::Member {
+                required: true,
+                ..member("SSHPublicKeyBody", 368)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "UploadSSHPublicKeyResponse",
+        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 250)])),
     },
     m::Shape {
         name: "User",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 340)
+                ..member("Path", 352)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 379)
+                ..member("UserName", 394)
             },
             m::Member {
                 required: true,
-                ..member("UserId", 314)
+                ..member("UserId", 326)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 290)
+                ..member("Arn", 301)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 301)
+                ..member("CreateDate", 312)
             },
-            member("PasswordLastUsed", 301),
+            member("PasswordLastUsed", 312),
             member("PermissionsBoundary", 13),
-            member("Tags", 373),
+            member("Tags", 388),
         ])),
     },
     m::Shape {
         name: "UserDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 340),
-            member("UserName", 379),
-            member("UserId", 314),
-            member("Arn", 290),
-            member("CreateDate", 301),
-            member("UserPolicyList", 342),
-            member("GroupList", 312),
-            member("AttachedManagedPolicies", 292),
+            member("Path", 352),
+            member("UserName", 394),
+            member("UserId", 326),
+            member("Arn", 301),
+            member("CreateDate", 312),
+            member("UserPolicyList", 354),
+            member("GroupList", 324),
+            member("AttachedManagedPolicies", 303),
             member("PermissionsBoundary", 13),
-            member("Tags", 373),
+            member("Tags", 388),
         ])),
     },
     m::Shape {
@@ -4273,13 +4440,13 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 361)
+                ..member("SerialNumber", 376)
             },
             member("Base32StringSeed", 15),
             member("QRCodePNG", 15),
-            member("User", 282),
-            member("EnableDate", 301),
-            member("Tags", 373),
+            member("User", 293),
+            member("EnableDate", 312),
+            member("Tags", 388),
         ])),
     },
     m::Shape {
@@ -4301,7 +4468,7 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "accountAliasListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(289),
+            member: m::ShapeId(300),
             member_location_name: None,
             flattened: false,
         }),
@@ -4377,13 +4544,19 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "encodingType",
+        kind: m::ShapeKind::String {
+            enum_values: &["SSH", "PEM"],
+        },
+    },
+    m::Shape {
         name: "entityAlreadyExistsMessage",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "entityDetailsListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(81),
+            member: m::ShapeId(82),
             member_location_name: None,
             flattened: false,
         }),
@@ -4391,7 +4564,7 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "entityListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(84),
+            member: m::ShapeId(85),
             member_location_name: None,
             flattened: false,
         }),
@@ -4407,7 +4580,7 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "groupDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(131),
+            member: m::ShapeId(134),
             member_location_name: None,
             flattened: false,
         }),
@@ -4415,7 +4588,7 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "groupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(130),
+            member: m::ShapeId(133),
             member_location_name: None,
             flattened: false,
         }),
@@ -4423,7 +4596,7 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "groupNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(313),
+            member: m::ShapeId(325),
             member_location_name: None,
             flattened: false,
         }),
@@ -4439,7 +4612,7 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "instanceProfileListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(132),
+            member: m::ShapeId(135),
             member_location_name: None,
             flattened: false,
         }),
@@ -4513,7 +4686,7 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "mfaDeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(190),
+            member: m::ShapeId(195),
             member_location_name: None,
             flattened: false,
         }),
@@ -4557,7 +4730,7 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "policyDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(205),
+            member: m::ShapeId(210),
             member_location_name: None,
             flattened: false,
         }),
@@ -4569,7 +4742,7 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "policyDocumentVersionListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(218),
+            member: m::ShapeId(223),
             member_location_name: None,
             flattened: false,
         }),
@@ -4581,7 +4754,7 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "policyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(204),
+            member: m::ShapeId(209),
             member_location_name: None,
             flattened: false,
         }),
@@ -4589,7 +4762,7 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "policyNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(348),
+            member: m::ShapeId(360),
             member_location_name: None,
             flattened: false,
         }),
@@ -4623,6 +4796,18 @@ pub static SHAPES: [m::Shape; 382] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "publicKeyFingerprintType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "publicKeyIdType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "publicKeyMaterialType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "reportGenerationLimitExceededMessage",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
@@ -4637,7 +4822,7 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "roleDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(241),
+            member: m::ShapeId(246),
             member_location_name: None,
             flattened: false,
         }),
@@ -4645,7 +4830,7 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "roleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(240),
+            member: m::ShapeId(245),
             member_location_name: None,
             flattened: false,
         }),
@@ -4732,8 +4917,8 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "summaryMapType",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(368),
-            value: m::ShapeId(370),
+            key: m::ShapeId(383),
+            value: m::ShapeId(385),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -4746,7 +4931,7 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "tagKeyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(372),
+            member: m::ShapeId(387),
             member_location_name: None,
             flattened: false,
         }),
@@ -4758,7 +4943,7 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "tagListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(257),
+            member: m::ShapeId(265),
             member_location_name: None,
             flattened: false,
         }),
@@ -4778,7 +4963,7 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "userDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(283),
+            member: m::ShapeId(294),
             member_location_name: None,
             flattened: false,
         }),
@@ -4786,7 +4971,7 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "userListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(282),
+            member: m::ShapeId(293),
             member_location_name: None,
             flattened: false,
         }),
@@ -4798,7 +4983,7 @@ pub static SHAPES: [m::Shape; 382] = [
     m::Shape {
         name: "virtualMFADeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(284),
+            member: m::ShapeId(295),
             member_location_name: None,
             flattened: false,
         }),
@@ -4843,6 +5028,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "DeleteRole",
     "DeleteRolePermissionsBoundary",
     "DeleteRolePolicy",
+    "DeleteSSHPublicKey",
     "DeleteServiceLinkedRole",
     "DeleteUser",
     "DeleteUserPermissionsBoundary",
@@ -4867,6 +5053,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "GetPolicyVersion",
     "GetRole",
     "GetRolePolicy",
+    "GetSSHPublicKey",
     "GetServiceLastAccessedDetails",
     "GetServiceLastAccessedDetailsWithEntities",
     "GetServiceLinkedRoleDeletionStatus",
@@ -4892,6 +5079,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "ListRolePolicies",
     "ListRoleTags",
     "ListRoles",
+    "ListSSHPublicKeys",
     "ListUserPolicies",
     "ListUserTags",
     "ListUsers",
@@ -4924,7 +5112,9 @@ pub const IMPLEMENTED: &[&str] = &[
     "UpdateLoginProfile",
     "UpdateRole",
     "UpdateRoleDescription",
+    "UpdateSSHPublicKey",
     "UpdateUser",
+    "UploadSSHPublicKey",
 ];
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -6156,6 +6346,31 @@ impl IntoValue for DeleteRoleRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteSSHPublicKeyRequest {
+    pub user_name: String,
+    pub ssh_public_key_id: String,
+}
+
+impl FromValue for DeleteSSHPublicKeyRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            user_name: req(&mut s, 0, "UserName")?,
+            ssh_public_key_id: req(&mut s, 1, "SSHPublicKeyId")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteSSHPublicKeyRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.user_name.into_value()),
+            Some(self.ssh_public_key_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteServiceLinkedRoleRequest {
     pub role_name: String,
 }
@@ -7282,6 +7497,54 @@ impl FromValue for GetRoleResponse {
 impl IntoValue for GetRoleResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![Some(self.role.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetSSHPublicKeyRequest {
+    pub user_name: String,
+    pub ssh_public_key_id: String,
+    pub encoding: String,
+}
+
+impl FromValue for GetSSHPublicKeyRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            user_name: req(&mut s, 0, "UserName")?,
+            ssh_public_key_id: req(&mut s, 1, "SSHPublicKeyId")?,
+            encoding: req(&mut s, 2, "Encoding")?,
+        })
+    }
+}
+
+impl IntoValue for GetSSHPublicKeyRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.user_name.into_value()),
+            Some(self.ssh_public_key_id.into_value()),
+            Some(self.encoding.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetSSHPublicKeyResponse {
+    pub ssh_public_key: Option<SSHPublicKey>,
+}
+
+impl FromValue for GetSSHPublicKeyResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ssh_public_key: opt(&mut s, 0, "SSHPublicKey")?,
+        })
+    }
+}
+
+impl IntoValue for GetSSHPublicKeyResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ssh_public_key.map(IntoValue::into_value)])
     }
 }
 
@@ -8970,6 +9233,62 @@ impl IntoValue for ListRolesResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListSSHPublicKeysRequest {
+    pub user_name: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl FromValue for ListSSHPublicKeysRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            user_name: opt(&mut s, 0, "UserName")?,
+            marker: opt(&mut s, 1, "Marker")?,
+            max_items: opt(&mut s, 2, "MaxItems")?,
+        })
+    }
+}
+
+impl IntoValue for ListSSHPublicKeysRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.user_name.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListSSHPublicKeysResponse {
+    pub ssh_public_keys: Option<Vec<SSHPublicKeyMetadata>>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for ListSSHPublicKeysResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            ssh_public_keys: opt(&mut s, 0, "SSHPublicKeys")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for ListSSHPublicKeysResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ssh_public_keys.map(IntoValue::into_value),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListUserPoliciesRequest {
     pub user_name: String,
     pub marker: Option<String>,
@@ -10218,6 +10537,74 @@ impl IntoValue for RoleUsageType {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct SSHPublicKey {
+    pub user_name: String,
+    pub ssh_public_key_id: String,
+    pub fingerprint: String,
+    pub ssh_public_key_body: String,
+    pub status: String,
+    pub upload_date: Option<Timestamp>,
+}
+
+impl FromValue for SSHPublicKey {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            user_name: req(&mut s, 0, "UserName")?,
+            ssh_public_key_id: req(&mut s, 1, "SSHPublicKeyId")?,
+            fingerprint: req(&mut s, 2, "Fingerprint")?,
+            ssh_public_key_body: req(&mut s, 3, "SSHPublicKeyBody")?,
+            status: req(&mut s, 4, "Status")?,
+            upload_date: opt(&mut s, 5, "UploadDate")?,
+        })
+    }
+}
+
+impl IntoValue for SSHPublicKey {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.user_name.into_value()),
+            Some(self.ssh_public_key_id.into_value()),
+            Some(self.fingerprint.into_value()),
+            Some(self.ssh_public_key_body.into_value()),
+            Some(self.status.into_value()),
+            self.upload_date.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SSHPublicKeyMetadata {
+    pub user_name: String,
+    pub ssh_public_key_id: String,
+    pub status: String,
+    pub upload_date: Timestamp,
+}
+
+impl FromValue for SSHPublicKeyMetadata {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            user_name: req(&mut s, 0, "UserName")?,
+            ssh_public_key_id: req(&mut s, 1, "SSHPublicKeyId")?,
+            status: req(&mut s, 2, "Status")?,
+            upload_date: req(&mut s, 3, "UploadDate")?,
+        })
+    }
+}
+
+impl IntoValue for SSHPublicKeyMetadata {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.user_name.into_value()),
+            Some(self.ssh_public_key_id.into_value()),
+            Some(self.status.into_value()),
+            Some(self.upload_date.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceAccessNotEnabledException {}
 
 impl FromValue for ServiceAccessNotEnabledException {
@@ -11107,6 +11494,34 @@ impl IntoValue for UpdateRoleResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct UpdateSSHPublicKeyRequest {
+    pub user_name: String,
+    pub ssh_public_key_id: String,
+    pub status: String,
+}
+
+impl FromValue for UpdateSSHPublicKeyRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            user_name: req(&mut s, 0, "UserName")?,
+            ssh_public_key_id: req(&mut s, 1, "SSHPublicKeyId")?,
+            status: req(&mut s, 2, "Status")?,
+        })
+    }
+}
+
+impl IntoValue for UpdateSSHPublicKeyRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.user_name.into_value()),
+            Some(self.ssh_public_key_id.into_value()),
+            Some(self.status.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateUserRequest {
     pub user_name: String,
     pub new_path: Option<String>,
@@ -11131,6 +11546,51 @@ impl IntoValue for UpdateUserRequest {
             self.new_path.map(IntoValue::into_value),
             self.new_user_name.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UploadSSHPublicKeyRequest {
+    pub user_name: String,
+    pub ssh_public_key_body: String,
+}
+
+impl FromValue for UploadSSHPublicKeyRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            user_name: req(&mut s, 0, "UserName")?,
+            ssh_public_key_body: req(&mut s, 1, "SSHPublicKeyBody")?,
+        })
+    }
+}
+
+impl IntoValue for UploadSSHPublicKeyRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.user_name.into_value()),
+            Some(self.ssh_public_key_body.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UploadSSHPublicKeyResponse {
+    pub ssh_public_key: Option<SSHPublicKey>,
+}
+
+impl FromValue for UploadSSHPublicKeyResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ssh_public_key: opt(&mut s, 0, "SSHPublicKey")?,
+        })
+    }
+}
+
+impl IntoValue for UploadSSHPublicKeyResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ssh_public_key.map(IntoValue::into_value)])
     }
 }
 
@@ -11660,6 +12120,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: DeleteRolePolicyRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `DeleteSSHPublicKey`.
+    fn delete_ssh_public_key(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteSSHPublicKeyRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `DeleteServiceLinkedRole`.
     fn delete_service_linked_role(
         &self,
@@ -11823,6 +12290,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: GetRolePolicyRequest,
     ) -> impl Future<Output = Result<GetRolePolicyResponse, AwsError>> + Send;
+
+    /// `GetSSHPublicKey`.
+    fn get_ssh_public_key(
+        &self,
+        ctx: &RequestContext,
+        input: GetSSHPublicKeyRequest,
+    ) -> impl Future<Output = Result<GetSSHPublicKeyResponse, AwsError>> + Send;
 
     /// `GetServiceLastAccessedDetails`.
     fn get_service_last_accessed_details(
@@ -11998,6 +12472,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: ListRolesRequest,
     ) -> impl Future<Output = Result<ListRolesResponse, AwsError>> + Send;
+
+    /// `ListSSHPublicKeys`.
+    fn list_ssh_public_keys(
+        &self,
+        ctx: &RequestContext,
+        input: ListSSHPublicKeysRequest,
+    ) -> impl Future<Output = Result<ListSSHPublicKeysResponse, AwsError>> + Send;
 
     /// `ListUserPolicies`.
     fn list_user_policies(
@@ -12223,12 +12704,26 @@ pub trait Handlers: Send + Sync + 'static {
         input: UpdateRoleDescriptionRequest,
     ) -> impl Future<Output = Result<UpdateRoleDescriptionResponse, AwsError>> + Send;
 
+    /// `UpdateSSHPublicKey`.
+    fn update_ssh_public_key(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateSSHPublicKeyRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `UpdateUser`.
     fn update_user(
         &self,
         ctx: &RequestContext,
         input: UpdateUserRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `UploadSSHPublicKey`.
+    fn upload_ssh_public_key(
+        &self,
+        ctx: &RequestContext,
+        input: UploadSSHPublicKeyRequest,
+    ) -> impl Future<Output = Result<UploadSSHPublicKeyResponse, AwsError>> + Send;
 
     /// Wipes all state (`POST /_nimbus/reset`) together with `then`; see [`nimbus_wire::Service::reset`] for what a service with state must do. The default (no state) just runs `then`.
     fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
@@ -13059,6 +13554,33 @@ pub mod access {
         }]
     }
 
+    /// `DeleteSSHPublicKey`: `iam:DeleteSSHPublicKey`.
+    pub fn delete_ssh_public_key(
+        ctx: &RequestContext,
+        input: &DeleteSSHPublicKeyRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteSSHPublicKey",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DeleteServiceLinkedRole`: `iam:DeleteServiceLinkedRole`.
     pub fn delete_service_linked_role(
         ctx: &RequestContext,
@@ -13582,6 +14104,30 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:GetRolePolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetSSHPublicKey`: `iam:GetSSHPublicKey`.
+    pub fn get_ssh_public_key(ctx: &RequestContext, input: &GetSSHPublicKeyRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:GetSSHPublicKey",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -14125,6 +14671,33 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:ListRoles",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListSSHPublicKeys`: `iam:ListSSHPublicKeys`.
+    pub fn list_ssh_public_keys(
+        ctx: &RequestContext,
+        input: &ListSSHPublicKeysRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:ListSSHPublicKeys",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -14948,6 +15521,33 @@ pub mod access {
         }]
     }
 
+    /// `UpdateSSHPublicKey`: `iam:UpdateSSHPublicKey`.
+    pub fn update_ssh_public_key(
+        ctx: &RequestContext,
+        input: &UpdateSSHPublicKeyRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:UpdateSSHPublicKey",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `UpdateUser`: `iam:UpdateUser`.
     pub fn update_user(ctx: &RequestContext, input: &UpdateUserRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -14977,6 +15577,33 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:UpdateUser",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UploadSSHPublicKey`: `iam:UploadSSHPublicKey`.
+    pub fn upload_ssh_public_key(
+        ctx: &RequestContext,
+        input: &UploadSSHPublicKeyRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:UploadSSHPublicKey",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -15357,6 +15984,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.delete_role_policy(ctx, input).await?;
                     Ok(None)
                 }
+                "DeleteSSHPublicKey" => {
+                    let input = DeleteSSHPublicKeyRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DeleteSSHPublicKeyRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_ssh_public_key(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_ssh_public_key(ctx, input).await?;
+                    Ok(None)
+                }
                 "DeleteServiceLinkedRole" => {
                     let input = DeleteServiceLinkedRoleRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(1)),
@@ -15629,6 +16268,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::get_role_policy(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_role_policy(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetSSHPublicKey" => {
+                    let input = GetSSHPublicKeyRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "GetSSHPublicKeyRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_ssh_public_key(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_ssh_public_key(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "GetServiceLastAccessedDetails" => {
@@ -15941,6 +16592,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::list_roles(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_roles(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "ListSSHPublicKeys" => {
+                    let input = ListSSHPublicKeysRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ListSSHPublicKeysRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_ssh_public_keys(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_ssh_public_keys(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "ListUserPolicies" => {
@@ -16327,6 +16990,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.update_role_description(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "UpdateSSHPublicKey" => {
+                    let input = UpdateSSHPublicKeyRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "UpdateSSHPublicKeyRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::update_ssh_public_key(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.update_ssh_public_key(ctx, input).await?;
+                    Ok(None)
+                }
                 "UpdateUser" => {
                     let input = UpdateUserRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -16338,6 +17013,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.update_user(ctx, input).await?;
                     Ok(None)
+                }
+                "UploadSSHPublicKey" => {
+                    let input = UploadSSHPublicKeyRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "UploadSSHPublicKeyRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::upload_ssh_public_key(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.upload_ssh_public_key(ctx, input).await?;
+                    Ok(Some(out.into_value()))
                 }
                 other => Err(AwsError::not_implemented(MODEL.service_id, other)),
             }

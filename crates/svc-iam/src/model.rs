@@ -47,6 +47,23 @@ pub struct UserRec {
     /// The console password (`CreateLoginProfile`), if the user has one.
     #[serde(default)]
     pub login: Option<LoginRec>,
+    /// SSH public keys (`UploadSSHPublicKey`), in upload order.
+    #[serde(default)]
+    pub ssh_keys: Vec<SshKeyRec>,
+}
+
+/// An SSH public key of a user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SshKeyRec {
+    /// `APKA...`
+    pub id: String,
+    /// The key as uploaded (`ssh-rsa AAAA... comment`), trimmed.
+    pub body: String,
+    /// MD5 of the key blob, colon-separated hex.
+    pub fingerprint: String,
+    pub active: bool,
+    /// Milliseconds, whole seconds.
+    pub uploaded: i64,
 }
 
 /// A salted password hash: `sha256` over the salt and the password, iterated

@@ -1,7 +1,7 @@
 //! The generated `Handlers` trait implemented for [`Iam`]: one thin method per operation,
 //! delegating to the module that owns the resource (users, groups, roles, managed
 //! policies, attachments, inline policies, access keys, MFA devices, passwords and login
-//! profiles, instance profiles, the credential report, Access Advisor); `common` holds what they share. Nothing here validates or stores anything itself.
+//! profiles, instance profiles, the credential report, Access Advisor, SSH public keys); `common` holds what they share. Nothing here validates or stores anything itself.
 
 mod access_advisor;
 mod access_keys;
@@ -19,6 +19,7 @@ mod reports;
 mod roles;
 mod service_linked;
 mod simulate;
+mod ssh_keys;
 mod tags;
 mod users;
 
@@ -28,6 +29,46 @@ use common::Kind;
 use nimbus_core::{AwsError, RequestContext};
 
 impl Handlers for Iam {
+    async fn upload_ssh_public_key(
+        &self,
+        ctx: &RequestContext,
+        input: UploadSSHPublicKeyRequest,
+    ) -> Result<UploadSSHPublicKeyResponse, AwsError> {
+        ssh_keys::upload_ssh_public_key(self, ctx, input).await
+    }
+
+    async fn get_ssh_public_key(
+        &self,
+        ctx: &RequestContext,
+        input: GetSSHPublicKeyRequest,
+    ) -> Result<GetSSHPublicKeyResponse, AwsError> {
+        ssh_keys::get_ssh_public_key(self, ctx, input).await
+    }
+
+    async fn list_ssh_public_keys(
+        &self,
+        ctx: &RequestContext,
+        input: ListSSHPublicKeysRequest,
+    ) -> Result<ListSSHPublicKeysResponse, AwsError> {
+        ssh_keys::list_ssh_public_keys(self, ctx, input).await
+    }
+
+    async fn update_ssh_public_key(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateSSHPublicKeyRequest,
+    ) -> Result<(), AwsError> {
+        ssh_keys::update_ssh_public_key(self, ctx, input).await
+    }
+
+    async fn delete_ssh_public_key(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteSSHPublicKeyRequest,
+    ) -> Result<(), AwsError> {
+        ssh_keys::delete_ssh_public_key(self, ctx, input).await
+    }
+
     async fn generate_service_last_accessed_details(
         &self,
         ctx: &RequestContext,
