@@ -501,3 +501,50 @@ def test_ssh_public_keys_of_users(nimbus, tmp_path):
     own = nimbus.aws("iam", "list-ssh-public-keys", access_key=ak, secret_key=sk)
     assert len(own["SSHPublicKeys"]) == 5
     assert {k["UserName"] for k in own["SSHPublicKeys"]} == {other}
+
+
+def test_openid_connect_providers(nimbus):
+    host = unique("idp") + ".example.com"
+    thumb = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280"
+    iam = nimbus.client("iam")
+    arn = iam.create_open_id_connect_provider(
+        Url=f"https://{host}/realms/x", ClientIDList=["app-1", "app-1", "app-2"],
+        ThumbprintList=[thumb.upper()],
+        Tags=[{"Key": "team", "Value": "red"}])["OpenIDConnectProviderArn"]
+    assert arn == f"arn:aws:iam::{ACCOUNT}:oidc-provider/{host}/realms/x"
+    got = nimbus.aws("iam", "get-open-id-connect-provider", "--open-id-connect-provider-arn", arn)
+    assert got["Url"] == f"{host}/realms/x"
+    assert got["ClientIDList"] == ["app-1", "app-2"]
+    assert got["ThumbprintList"] == [thumb]
+    assert got["Tags"] == [{"Key": "team", "Value": "red"}]
+    assert "CreateDate" in got
+    listed = nimbus.aws("iam", "list-open-id-connect-providers")["OpenIDConnectProviderList"]
+    assert {"Arn": arn} in listed
+
+    nimbus.aws("iam", "add-client-id-to-open-id-connect-provider",
+               "--open-id-connect-provider-arn", arn, "--client-id", "app-3")
+    nimbus.aws("iam", "remove-client-id-from-open-id-connect-provider",
+               "--open-id-connect-provider-arn", arn, "--client-id", "app-1")
+    other = "a" * 40
+    nimbus.aws("iam", "update-open-id-connect-provider-thumbprint",
+               "--open-id-connect-provider-arn", arn, "--thumbprint-list", other)
+    got = nimbus.aws("iam", "get-open-id-connect-provider", "--open-id-connect-provider-arn", arn)
+    assert got["ClientIDList"] == ["app-2", "app-3"] and got["ThumbprintList"] == [other]
+
+    def fails(*args):
+        with pytest.raises(AwsCliError) as e:
+            nimbus.aws("iam", *args)
+        return e.value.stderr
+
+    assert "EntityAlreadyExists" in fails("create-open-id-connect-provider", "--url",
+                                          f"https://{host}/realms/x")
+    assert "InvalidInput" in fails("create-open-id-connect-provider", "--url",
+                                   f"http://{host}/plain")
+    assert "InvalidInput" in fails("update-open-id-connect-provider-thumbprint",
+                                   "--open-id-connect-provider-arn", arn,
+                                   "--thumbprint-list", "z" * 40)
+    nimbus.aws("iam", "delete-open-id-connect-provider", "--open-id-connect-provider-arn", arn)
+    assert "NoSuchEntity" in fails("get-open-id-connect-provider",
+                                   "--open-id-connect-provider-arn", arn)
+    listed = nimbus.aws("iam", "list-open-id-connect-providers")["OpenIDConnectProviderList"]
+    assert {"Arn": arn} not in listed

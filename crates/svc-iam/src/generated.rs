@@ -31,91 +31,102 @@ pub static MODEL: m::ServiceModel = m::ServiceModel {
 /// Every operation of the model, sorted by name (byte order) for binary search.
 pub static OPERATIONS: [m::Operation; 176] = [
     op("AcceptDelegationRequest", "POST", "/"),
-    op("AddClientIDToOpenIDConnectProvider", "POST", "/"),
     m::Operation {
         input: Some(m::ShapeId(7)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(81),
-            m::ShapeId(142),
-            m::ShapeId(273),
-            m::ShapeId(254),
+            m::ShapeId(20),
+            m::ShapeId(144),
+            m::ShapeId(208),
+            m::ShapeId(148),
+            m::ShapeId(266),
+        ],
+        implemented: true,
+        ..op("AddClientIDToOpenIDConnectProvider", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(8)),
+        errors: &[
+            m::ShapeId(208),
+            m::ShapeId(85),
+            m::ShapeId(148),
+            m::ShapeId(285),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("AddRoleToInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(8)),
-        errors: &[m::ShapeId(200), m::ShapeId(142), m::ShapeId(254)],
+        input: Some(m::ShapeId(9)),
+        errors: &[m::ShapeId(208), m::ShapeId(148), m::ShapeId(266)],
         implemented: true,
         ..op("AddUserToGroup", "POST", "/")
     },
     op("AssociateDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(10)),
+        input: Some(m::ShapeId(11)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(142),
-            m::ShapeId(138),
-            m::ShapeId(216),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(227),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("AttachGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(11)),
+        input: Some(m::ShapeId(12)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(142),
-            m::ShapeId(138),
-            m::ShapeId(273),
-            m::ShapeId(216),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(285),
+            m::ShapeId(227),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("AttachRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(12)),
+        input: Some(m::ShapeId(13)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(142),
-            m::ShapeId(138),
-            m::ShapeId(216),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(227),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("AttachUserPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(17)),
+        input: Some(m::ShapeId(18)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(140),
-            m::ShapeId(142),
-            m::ShapeId(84),
-            m::ShapeId(206),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(146),
+            m::ShapeId(148),
+            m::ShapeId(88),
+            m::ShapeId(217),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("ChangePassword", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateAccessKeyResult"),
-        input: Some(m::ShapeId(28)),
-        output: Some(m::ShapeId(29)),
-        errors: &[m::ShapeId(200), m::ShapeId(142), m::ShapeId(254)],
+        input: Some(m::ShapeId(29)),
+        output: Some(m::ShapeId(30)),
+        errors: &[m::ShapeId(208), m::ShapeId(148), m::ShapeId(266)],
         implemented: true,
         ..op("CreateAccessKey", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(30)),
+        input: Some(m::ShapeId(31)),
         errors: &[
-            m::ShapeId(19),
-            m::ShapeId(81),
-            m::ShapeId(142),
-            m::ShapeId(254),
+            m::ShapeId(20),
+            m::ShapeId(85),
+            m::ShapeId(148),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("CreateAccountAlias", "POST", "/")
@@ -126,89 +137,100 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("CreateGroupResult"),
-        input: Some(m::ShapeId(31)),
-        output: Some(m::ShapeId(32)),
+        input: Some(m::ShapeId(32)),
+        output: Some(m::ShapeId(33)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(81),
-            m::ShapeId(200),
-            m::ShapeId(254),
+            m::ShapeId(148),
+            m::ShapeId(85),
+            m::ShapeId(208),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("CreateGroup", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateInstanceProfileResult"),
-        input: Some(m::ShapeId(33)),
-        output: Some(m::ShapeId(34)),
+        input: Some(m::ShapeId(34)),
+        output: Some(m::ShapeId(35)),
         errors: &[
-            m::ShapeId(81),
-            m::ShapeId(138),
-            m::ShapeId(142),
-            m::ShapeId(19),
-            m::ShapeId(254),
+            m::ShapeId(85),
+            m::ShapeId(144),
+            m::ShapeId(148),
+            m::ShapeId(20),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("CreateInstanceProfile", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateLoginProfileResult"),
-        input: Some(m::ShapeId(35)),
-        output: Some(m::ShapeId(36)),
+        input: Some(m::ShapeId(36)),
+        output: Some(m::ShapeId(37)),
         errors: &[
-            m::ShapeId(81),
-            m::ShapeId(200),
-            m::ShapeId(206),
-            m::ShapeId(142),
-            m::ShapeId(254),
+            m::ShapeId(85),
+            m::ShapeId(208),
+            m::ShapeId(217),
+            m::ShapeId(148),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("CreateLoginProfile", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateOpenIDConnectProviderResult"),
+        input: Some(m::ShapeId(38)),
+        output: Some(m::ShapeId(39)),
+        errors: &[
+            m::ShapeId(144),
+            m::ShapeId(85),
+            m::ShapeId(148),
+            m::ShapeId(20),
+            m::ShapeId(266),
+            m::ShapeId(212),
+        ],
+        implemented: true,
         ..op("CreateOpenIDConnectProvider", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreatePolicyResult"),
-        input: Some(m::ShapeId(37)),
-        output: Some(m::ShapeId(38)),
+        input: Some(m::ShapeId(40)),
+        output: Some(m::ShapeId(41)),
         errors: &[
-            m::ShapeId(138),
-            m::ShapeId(142),
-            m::ShapeId(81),
-            m::ShapeId(197),
-            m::ShapeId(19),
-            m::ShapeId(254),
+            m::ShapeId(144),
+            m::ShapeId(148),
+            m::ShapeId(85),
+            m::ShapeId(205),
+            m::ShapeId(20),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("CreatePolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreatePolicyVersionResult"),
-        input: Some(m::ShapeId(39)),
-        output: Some(m::ShapeId(40)),
+        input: Some(m::ShapeId(42)),
+        output: Some(m::ShapeId(43)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(197),
-            m::ShapeId(138),
-            m::ShapeId(142),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(205),
+            m::ShapeId(144),
+            m::ShapeId(148),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("CreatePolicyVersion", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateRoleResult"),
-        input: Some(m::ShapeId(41)),
-        output: Some(m::ShapeId(42)),
+        input: Some(m::ShapeId(44)),
+        output: Some(m::ShapeId(45)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(138),
-            m::ShapeId(81),
-            m::ShapeId(197),
-            m::ShapeId(19),
-            m::ShapeId(254),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(85),
+            m::ShapeId(205),
+            m::ShapeId(20),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("CreateRole", "POST", "/")
@@ -219,13 +241,13 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("CreateServiceLinkedRoleResult"),
-        input: Some(m::ShapeId(43)),
-        output: Some(m::ShapeId(44)),
+        input: Some(m::ShapeId(46)),
+        output: Some(m::ShapeId(47)),
         errors: &[
-            m::ShapeId(138),
-            m::ShapeId(142),
-            m::ShapeId(200),
-            m::ShapeId(254),
+            m::ShapeId(144),
+            m::ShapeId(148),
+            m::ShapeId(208),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("CreateServiceLinkedRole", "POST", "/")
@@ -236,245 +258,250 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("CreateUserResult"),
-        input: Some(m::ShapeId(45)),
-        output: Some(m::ShapeId(46)),
+        input: Some(m::ShapeId(48)),
+        output: Some(m::ShapeId(49)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(81),
-            m::ShapeId(200),
-            m::ShapeId(138),
-            m::ShapeId(19),
-            m::ShapeId(254),
+            m::ShapeId(148),
+            m::ShapeId(85),
+            m::ShapeId(208),
+            m::ShapeId(144),
+            m::ShapeId(20),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("CreateUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateVirtualMFADeviceResult"),
-        input: Some(m::ShapeId(47)),
-        output: Some(m::ShapeId(48)),
+        input: Some(m::ShapeId(50)),
+        output: Some(m::ShapeId(51)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(138),
-            m::ShapeId(81),
-            m::ShapeId(19),
-            m::ShapeId(254),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(85),
+            m::ShapeId(20),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("CreateVirtualMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(52)),
+        input: Some(m::ShapeId(55)),
         errors: &[
-            m::ShapeId(84),
-            m::ShapeId(200),
-            m::ShapeId(142),
-            m::ShapeId(254),
-            m::ShapeId(19),
+            m::ShapeId(88),
+            m::ShapeId(208),
+            m::ShapeId(148),
+            m::ShapeId(266),
+            m::ShapeId(20),
         ],
         implemented: true,
         ..op("DeactivateMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(53)),
-        errors: &[m::ShapeId(200), m::ShapeId(142), m::ShapeId(254)],
+        input: Some(m::ShapeId(56)),
+        errors: &[m::ShapeId(208), m::ShapeId(148), m::ShapeId(266)],
         implemented: true,
         ..op("DeleteAccessKey", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(54)),
+        input: Some(m::ShapeId(57)),
         errors: &[
-            m::ShapeId(19),
-            m::ShapeId(200),
-            m::ShapeId(142),
-            m::ShapeId(254),
+            m::ShapeId(20),
+            m::ShapeId(208),
+            m::ShapeId(148),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("DeleteAccountAlias", "POST", "/")
     },
     m::Operation {
-        errors: &[m::ShapeId(200), m::ShapeId(142), m::ShapeId(254)],
+        errors: &[m::ShapeId(208), m::ShapeId(148), m::ShapeId(266)],
         implemented: true,
         ..op("DeleteAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(57)),
+        input: Some(m::ShapeId(60)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(55),
-            m::ShapeId(142),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(58),
+            m::ShapeId(148),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("DeleteGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(56)),
-        errors: &[m::ShapeId(200), m::ShapeId(142), m::ShapeId(254)],
+        input: Some(m::ShapeId(59)),
+        errors: &[m::ShapeId(208), m::ShapeId(148), m::ShapeId(266)],
         implemented: true,
         ..op("DeleteGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(58)),
+        input: Some(m::ShapeId(61)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(55),
-            m::ShapeId(142),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(58),
+            m::ShapeId(148),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("DeleteInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(59)),
+        input: Some(m::ShapeId(62)),
         errors: &[
-            m::ShapeId(84),
-            m::ShapeId(200),
-            m::ShapeId(142),
-            m::ShapeId(254),
+            m::ShapeId(88),
+            m::ShapeId(208),
+            m::ShapeId(148),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("DeleteLoginProfile", "POST", "/")
     },
-    op("DeleteOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(60)),
+        input: Some(m::ShapeId(63)),
+        errors: &[m::ShapeId(144), m::ShapeId(208), m::ShapeId(266)],
+        implemented: true,
+        ..op("DeleteOpenIDConnectProvider", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(64)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(142),
-            m::ShapeId(138),
-            m::ShapeId(55),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(58),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("DeletePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(61)),
+        input: Some(m::ShapeId(65)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(142),
-            m::ShapeId(138),
-            m::ShapeId(55),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(58),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("DeletePolicyVersion", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(64)),
+        input: Some(m::ShapeId(68)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(55),
-            m::ShapeId(142),
-            m::ShapeId(273),
-            m::ShapeId(19),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(58),
+            m::ShapeId(148),
+            m::ShapeId(285),
+            m::ShapeId(20),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("DeleteRole", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(62)),
-        errors: &[m::ShapeId(200), m::ShapeId(273), m::ShapeId(254)],
+        input: Some(m::ShapeId(66)),
+        errors: &[m::ShapeId(208), m::ShapeId(285), m::ShapeId(266)],
         implemented: true,
         ..op("DeleteRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(63)),
+        input: Some(m::ShapeId(67)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(142),
-            m::ShapeId(273),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(148),
+            m::ShapeId(285),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("DeleteRolePolicy", "POST", "/")
     },
     op("DeleteSAMLProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(65)),
-        errors: &[m::ShapeId(200)],
+        input: Some(m::ShapeId(69)),
+        errors: &[m::ShapeId(208)],
         implemented: true,
         ..op("DeleteSSHPublicKey", "POST", "/")
     },
     op("DeleteServerCertificate", "POST", "/"),
     m::Operation {
         result_wrapper: Some("DeleteServiceLinkedRoleResult"),
-        input: Some(m::ShapeId(66)),
-        output: Some(m::ShapeId(67)),
-        errors: &[m::ShapeId(200), m::ShapeId(142), m::ShapeId(254)],
+        input: Some(m::ShapeId(70)),
+        output: Some(m::ShapeId(71)),
+        errors: &[m::ShapeId(208), m::ShapeId(148), m::ShapeId(266)],
         implemented: true,
         ..op("DeleteServiceLinkedRole", "POST", "/")
     },
     op("DeleteServiceSpecificCredential", "POST", "/"),
     op("DeleteSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(70)),
+        input: Some(m::ShapeId(74)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(200),
-            m::ShapeId(55),
-            m::ShapeId(19),
-            m::ShapeId(254),
+            m::ShapeId(148),
+            m::ShapeId(208),
+            m::ShapeId(58),
+            m::ShapeId(20),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("DeleteUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(68)),
-        errors: &[m::ShapeId(200), m::ShapeId(254)],
+        input: Some(m::ShapeId(72)),
+        errors: &[m::ShapeId(208), m::ShapeId(266)],
         implemented: true,
         ..op("DeleteUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(69)),
-        errors: &[m::ShapeId(200), m::ShapeId(142), m::ShapeId(254)],
+        input: Some(m::ShapeId(73)),
+        errors: &[m::ShapeId(208), m::ShapeId(148), m::ShapeId(266)],
         implemented: true,
         ..op("DeleteUserPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(71)),
+        input: Some(m::ShapeId(75)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(55),
-            m::ShapeId(142),
-            m::ShapeId(254),
-            m::ShapeId(19),
+            m::ShapeId(208),
+            m::ShapeId(58),
+            m::ShapeId(148),
+            m::ShapeId(266),
+            m::ShapeId(20),
         ],
         implemented: true,
         ..op("DeleteVirtualMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(75)),
+        input: Some(m::ShapeId(79)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(142),
-            m::ShapeId(138),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("DetachGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(76)),
+        input: Some(m::ShapeId(80)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(142),
-            m::ShapeId(138),
-            m::ShapeId(273),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(285),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("DetachRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(77)),
+        input: Some(m::ShapeId(81)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(142),
-            m::ShapeId(138),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("DetachUserPolicy", "POST", "/")
@@ -489,15 +516,15 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     op("DisableOutboundWebIdentityFederation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(80)),
+        input: Some(m::ShapeId(84)),
         errors: &[
-            m::ShapeId(81),
-            m::ShapeId(84),
-            m::ShapeId(136),
+            m::ShapeId(85),
+            m::ShapeId(88),
             m::ShapeId(142),
-            m::ShapeId(200),
-            m::ShapeId(254),
-            m::ShapeId(19),
+            m::ShapeId(148),
+            m::ShapeId(208),
+            m::ShapeId(266),
+            m::ShapeId(20),
         ],
         implemented: true,
         ..op("EnableMFADevice", "POST", "/")
@@ -516,8 +543,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GenerateCredentialReportResult"),
-        output: Some(m::ShapeId(95)),
-        errors: &[m::ShapeId(142), m::ShapeId(254)],
+        output: Some(m::ShapeId(99)),
+        errors: &[m::ShapeId(148), m::ShapeId(266)],
         implemented: true,
         ..op("GenerateCredentialReport", "POST", "/")
     },
@@ -527,38 +554,38 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GenerateServiceLastAccessedDetailsResult"),
-        input: Some(m::ShapeId(96)),
-        output: Some(m::ShapeId(97)),
-        errors: &[m::ShapeId(200), m::ShapeId(138)],
+        input: Some(m::ShapeId(100)),
+        output: Some(m::ShapeId(101)),
+        errors: &[m::ShapeId(208), m::ShapeId(144)],
         implemented: true,
         ..op("GenerateServiceLastAccessedDetails", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccessKeyLastUsedResult"),
-        input: Some(m::ShapeId(98)),
-        output: Some(m::ShapeId(99)),
+        input: Some(m::ShapeId(102)),
+        output: Some(m::ShapeId(103)),
         implemented: true,
         ..op("GetAccessKeyLastUsed", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountAuthorizationDetailsResult"),
-        input: Some(m::ShapeId(100)),
-        output: Some(m::ShapeId(101)),
-        errors: &[m::ShapeId(254)],
+        input: Some(m::ShapeId(104)),
+        output: Some(m::ShapeId(105)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("GetAccountAuthorizationDetails", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountPasswordPolicyResult"),
-        output: Some(m::ShapeId(102)),
-        errors: &[m::ShapeId(200), m::ShapeId(254)],
+        output: Some(m::ShapeId(106)),
+        errors: &[m::ShapeId(208), m::ShapeId(266)],
         implemented: true,
         ..op("GetAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountSummaryResult"),
-        output: Some(m::ShapeId(103)),
-        errors: &[m::ShapeId(254)],
+        output: Some(m::ShapeId(107)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("GetAccountSummary", "POST", "/")
     },
@@ -572,12 +599,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetCredentialReportResult"),
-        output: Some(m::ShapeId(104)),
+        output: Some(m::ShapeId(108)),
         errors: &[
-            m::ShapeId(50),
-            m::ShapeId(49),
-            m::ShapeId(51),
-            m::ShapeId(254),
+            m::ShapeId(53),
+            m::ShapeId(52),
+            m::ShapeId(54),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("GetCredentialReport", "POST", "/")
@@ -588,17 +615,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetGroupResult"),
-        input: Some(m::ShapeId(107)),
-        output: Some(m::ShapeId(108)),
-        errors: &[m::ShapeId(200), m::ShapeId(254)],
+        input: Some(m::ShapeId(111)),
+        output: Some(m::ShapeId(112)),
+        errors: &[m::ShapeId(208), m::ShapeId(266)],
         implemented: true,
         ..op("GetGroup", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetGroupPolicyResult"),
-        input: Some(m::ShapeId(105)),
-        output: Some(m::ShapeId(106)),
-        errors: &[m::ShapeId(200), m::ShapeId(254)],
+        input: Some(m::ShapeId(109)),
+        output: Some(m::ShapeId(110)),
+        errors: &[m::ShapeId(208), m::ShapeId(266)],
         implemented: true,
         ..op("GetGroupPolicy", "POST", "/")
     },
@@ -608,17 +635,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetInstanceProfileResult"),
-        input: Some(m::ShapeId(109)),
-        output: Some(m::ShapeId(110)),
-        errors: &[m::ShapeId(200), m::ShapeId(254)],
+        input: Some(m::ShapeId(113)),
+        output: Some(m::ShapeId(114)),
+        errors: &[m::ShapeId(208), m::ShapeId(266)],
         implemented: true,
         ..op("GetInstanceProfile", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetLoginProfileResult"),
-        input: Some(m::ShapeId(111)),
-        output: Some(m::ShapeId(112)),
-        errors: &[m::ShapeId(200), m::ShapeId(254)],
+        input: Some(m::ShapeId(115)),
+        output: Some(m::ShapeId(116)),
+        errors: &[m::ShapeId(208), m::ShapeId(266)],
         implemented: true,
         ..op("GetLoginProfile", "POST", "/")
     },
@@ -628,6 +655,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetOpenIDConnectProviderResult"),
+        input: Some(m::ShapeId(117)),
+        output: Some(m::ShapeId(118)),
+        errors: &[m::ShapeId(144), m::ShapeId(208), m::ShapeId(266)],
+        implemented: true,
         ..op("GetOpenIDConnectProvider", "POST", "/")
     },
     m::Operation {
@@ -640,33 +671,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetPolicyResult"),
-        input: Some(m::ShapeId(113)),
-        output: Some(m::ShapeId(114)),
-        errors: &[m::ShapeId(200), m::ShapeId(138), m::ShapeId(254)],
+        input: Some(m::ShapeId(119)),
+        output: Some(m::ShapeId(120)),
+        errors: &[m::ShapeId(208), m::ShapeId(144), m::ShapeId(266)],
         implemented: true,
         ..op("GetPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetPolicyVersionResult"),
-        input: Some(m::ShapeId(115)),
-        output: Some(m::ShapeId(116)),
-        errors: &[m::ShapeId(200), m::ShapeId(138), m::ShapeId(254)],
+        input: Some(m::ShapeId(121)),
+        output: Some(m::ShapeId(122)),
+        errors: &[m::ShapeId(208), m::ShapeId(144), m::ShapeId(266)],
         implemented: true,
         ..op("GetPolicyVersion", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRoleResult"),
-        input: Some(m::ShapeId(119)),
-        output: Some(m::ShapeId(120)),
-        errors: &[m::ShapeId(200), m::ShapeId(254)],
+        input: Some(m::ShapeId(125)),
+        output: Some(m::ShapeId(126)),
+        errors: &[m::ShapeId(208), m::ShapeId(266)],
         implemented: true,
         ..op("GetRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRolePolicyResult"),
-        input: Some(m::ShapeId(117)),
-        output: Some(m::ShapeId(118)),
-        errors: &[m::ShapeId(200), m::ShapeId(254)],
+        input: Some(m::ShapeId(123)),
+        output: Some(m::ShapeId(124)),
+        errors: &[m::ShapeId(208), m::ShapeId(266)],
         implemented: true,
         ..op("GetRolePolicy", "POST", "/")
     },
@@ -676,9 +707,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetSSHPublicKeyResult"),
-        input: Some(m::ShapeId(121)),
-        output: Some(m::ShapeId(122)),
-        errors: &[m::ShapeId(200), m::ShapeId(274)],
+        input: Some(m::ShapeId(127)),
+        output: Some(m::ShapeId(128)),
+        errors: &[m::ShapeId(208), m::ShapeId(286)],
         implemented: true,
         ..op("GetSSHPublicKey", "POST", "/")
     },
@@ -688,81 +719,81 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetServiceLastAccessedDetailsResult"),
-        input: Some(m::ShapeId(123)),
-        output: Some(m::ShapeId(124)),
-        errors: &[m::ShapeId(200), m::ShapeId(138)],
+        input: Some(m::ShapeId(129)),
+        output: Some(m::ShapeId(130)),
+        errors: &[m::ShapeId(208), m::ShapeId(144)],
         implemented: true,
         ..op("GetServiceLastAccessedDetails", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetServiceLastAccessedDetailsWithEntitiesResult"),
-        input: Some(m::ShapeId(125)),
-        output: Some(m::ShapeId(126)),
-        errors: &[m::ShapeId(200), m::ShapeId(138)],
+        input: Some(m::ShapeId(131)),
+        output: Some(m::ShapeId(132)),
+        errors: &[m::ShapeId(208), m::ShapeId(144)],
         implemented: true,
         ..op("GetServiceLastAccessedDetailsWithEntities", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetServiceLinkedRoleDeletionStatusResult"),
-        input: Some(m::ShapeId(127)),
-        output: Some(m::ShapeId(128)),
-        errors: &[m::ShapeId(200), m::ShapeId(138), m::ShapeId(254)],
+        input: Some(m::ShapeId(133)),
+        output: Some(m::ShapeId(134)),
+        errors: &[m::ShapeId(208), m::ShapeId(144), m::ShapeId(266)],
         implemented: true,
         ..op("GetServiceLinkedRoleDeletionStatus", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetUserResult"),
-        input: Some(m::ShapeId(131)),
-        output: Some(m::ShapeId(132)),
-        errors: &[m::ShapeId(200), m::ShapeId(254)],
+        input: Some(m::ShapeId(137)),
+        output: Some(m::ShapeId(138)),
+        errors: &[m::ShapeId(208), m::ShapeId(266)],
         implemented: true,
         ..op("GetUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetUserPolicyResult"),
-        input: Some(m::ShapeId(129)),
-        output: Some(m::ShapeId(130)),
-        errors: &[m::ShapeId(200), m::ShapeId(254)],
+        input: Some(m::ShapeId(135)),
+        output: Some(m::ShapeId(136)),
+        errors: &[m::ShapeId(208), m::ShapeId(266)],
         implemented: true,
         ..op("GetUserPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAccessKeysResult"),
-        input: Some(m::ShapeId(144)),
-        output: Some(m::ShapeId(145)),
-        errors: &[m::ShapeId(200), m::ShapeId(254)],
+        input: Some(m::ShapeId(150)),
+        output: Some(m::ShapeId(151)),
+        errors: &[m::ShapeId(208), m::ShapeId(266)],
         implemented: true,
         ..op("ListAccessKeys", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAccountAliasesResult"),
-        input: Some(m::ShapeId(146)),
-        output: Some(m::ShapeId(147)),
-        errors: &[m::ShapeId(254)],
+        input: Some(m::ShapeId(152)),
+        output: Some(m::ShapeId(153)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("ListAccountAliases", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedGroupPoliciesResult"),
-        input: Some(m::ShapeId(148)),
-        output: Some(m::ShapeId(149)),
-        errors: &[m::ShapeId(200), m::ShapeId(138), m::ShapeId(254)],
+        input: Some(m::ShapeId(154)),
+        output: Some(m::ShapeId(155)),
+        errors: &[m::ShapeId(208), m::ShapeId(144), m::ShapeId(266)],
         implemented: true,
         ..op("ListAttachedGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedRolePoliciesResult"),
-        input: Some(m::ShapeId(150)),
-        output: Some(m::ShapeId(151)),
-        errors: &[m::ShapeId(200), m::ShapeId(138), m::ShapeId(254)],
+        input: Some(m::ShapeId(156)),
+        output: Some(m::ShapeId(157)),
+        errors: &[m::ShapeId(208), m::ShapeId(144), m::ShapeId(266)],
         implemented: true,
         ..op("ListAttachedRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedUserPoliciesResult"),
-        input: Some(m::ShapeId(152)),
-        output: Some(m::ShapeId(153)),
-        errors: &[m::ShapeId(200), m::ShapeId(138), m::ShapeId(254)],
+        input: Some(m::ShapeId(158)),
+        output: Some(m::ShapeId(159)),
+        errors: &[m::ShapeId(208), m::ShapeId(144), m::ShapeId(266)],
         implemented: true,
         ..op("ListAttachedUserPolicies", "POST", "/")
     },
@@ -772,73 +803,73 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListEntitiesForPolicyResult"),
-        input: Some(m::ShapeId(154)),
-        output: Some(m::ShapeId(155)),
-        errors: &[m::ShapeId(200), m::ShapeId(138), m::ShapeId(254)],
+        input: Some(m::ShapeId(160)),
+        output: Some(m::ShapeId(161)),
+        errors: &[m::ShapeId(208), m::ShapeId(144), m::ShapeId(266)],
         implemented: true,
         ..op("ListEntitiesForPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupPoliciesResult"),
-        input: Some(m::ShapeId(156)),
-        output: Some(m::ShapeId(157)),
-        errors: &[m::ShapeId(200), m::ShapeId(254)],
+        input: Some(m::ShapeId(162)),
+        output: Some(m::ShapeId(163)),
+        errors: &[m::ShapeId(208), m::ShapeId(266)],
         implemented: true,
         ..op("ListGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsResult"),
-        input: Some(m::ShapeId(160)),
-        output: Some(m::ShapeId(161)),
-        errors: &[m::ShapeId(254)],
+        input: Some(m::ShapeId(166)),
+        output: Some(m::ShapeId(167)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("ListGroups", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsForUserResult"),
-        input: Some(m::ShapeId(158)),
-        output: Some(m::ShapeId(159)),
-        errors: &[m::ShapeId(200), m::ShapeId(254)],
+        input: Some(m::ShapeId(164)),
+        output: Some(m::ShapeId(165)),
+        errors: &[m::ShapeId(208), m::ShapeId(266)],
         implemented: true,
         ..op("ListGroupsForUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfileTagsResult"),
-        input: Some(m::ShapeId(162)),
-        output: Some(m::ShapeId(163)),
-        errors: &[m::ShapeId(200), m::ShapeId(254)],
+        input: Some(m::ShapeId(168)),
+        output: Some(m::ShapeId(169)),
+        errors: &[m::ShapeId(208), m::ShapeId(266)],
         implemented: true,
         ..op("ListInstanceProfileTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesResult"),
-        input: Some(m::ShapeId(166)),
-        output: Some(m::ShapeId(167)),
-        errors: &[m::ShapeId(254)],
+        input: Some(m::ShapeId(172)),
+        output: Some(m::ShapeId(173)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("ListInstanceProfiles", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesForRoleResult"),
-        input: Some(m::ShapeId(164)),
-        output: Some(m::ShapeId(165)),
-        errors: &[m::ShapeId(200), m::ShapeId(254)],
+        input: Some(m::ShapeId(170)),
+        output: Some(m::ShapeId(171)),
+        errors: &[m::ShapeId(208), m::ShapeId(266)],
         implemented: true,
         ..op("ListInstanceProfilesForRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListMFADeviceTagsResult"),
-        input: Some(m::ShapeId(168)),
-        output: Some(m::ShapeId(169)),
-        errors: &[m::ShapeId(200), m::ShapeId(138), m::ShapeId(254)],
+        input: Some(m::ShapeId(174)),
+        output: Some(m::ShapeId(175)),
+        errors: &[m::ShapeId(208), m::ShapeId(144), m::ShapeId(266)],
         implemented: true,
         ..op("ListMFADeviceTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListMFADevicesResult"),
-        input: Some(m::ShapeId(170)),
-        output: Some(m::ShapeId(171)),
-        errors: &[m::ShapeId(200), m::ShapeId(254)],
+        input: Some(m::ShapeId(176)),
+        output: Some(m::ShapeId(177)),
+        errors: &[m::ShapeId(208), m::ShapeId(266)],
         implemented: true,
         ..op("ListMFADevices", "POST", "/")
     },
@@ -848,6 +879,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListOpenIDConnectProvidersResult"),
+        input: Some(m::ShapeId(178)),
+        output: Some(m::ShapeId(179)),
+        errors: &[m::ShapeId(266)],
+        implemented: true,
         ..op("ListOpenIDConnectProviders", "POST", "/")
     },
     m::Operation {
@@ -856,9 +891,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPoliciesResult"),
-        input: Some(m::ShapeId(172)),
-        output: Some(m::ShapeId(173)),
-        errors: &[m::ShapeId(254)],
+        input: Some(m::ShapeId(180)),
+        output: Some(m::ShapeId(181)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("ListPolicies", "POST", "/")
     },
@@ -868,41 +903,41 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPolicyTagsResult"),
-        input: Some(m::ShapeId(174)),
-        output: Some(m::ShapeId(175)),
-        errors: &[m::ShapeId(200), m::ShapeId(254), m::ShapeId(138)],
+        input: Some(m::ShapeId(182)),
+        output: Some(m::ShapeId(183)),
+        errors: &[m::ShapeId(208), m::ShapeId(266), m::ShapeId(144)],
         implemented: true,
         ..op("ListPolicyTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListPolicyVersionsResult"),
-        input: Some(m::ShapeId(176)),
-        output: Some(m::ShapeId(177)),
-        errors: &[m::ShapeId(200), m::ShapeId(138), m::ShapeId(254)],
+        input: Some(m::ShapeId(184)),
+        output: Some(m::ShapeId(185)),
+        errors: &[m::ShapeId(208), m::ShapeId(144), m::ShapeId(266)],
         implemented: true,
         ..op("ListPolicyVersions", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolePoliciesResult"),
-        input: Some(m::ShapeId(178)),
-        output: Some(m::ShapeId(179)),
-        errors: &[m::ShapeId(200), m::ShapeId(254)],
+        input: Some(m::ShapeId(186)),
+        output: Some(m::ShapeId(187)),
+        errors: &[m::ShapeId(208), m::ShapeId(266)],
         implemented: true,
         ..op("ListRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRoleTagsResult"),
-        input: Some(m::ShapeId(180)),
-        output: Some(m::ShapeId(181)),
-        errors: &[m::ShapeId(200), m::ShapeId(254)],
+        input: Some(m::ShapeId(188)),
+        output: Some(m::ShapeId(189)),
+        errors: &[m::ShapeId(208), m::ShapeId(266)],
         implemented: true,
         ..op("ListRoleTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolesResult"),
-        input: Some(m::ShapeId(182)),
-        output: Some(m::ShapeId(183)),
-        errors: &[m::ShapeId(254)],
+        input: Some(m::ShapeId(190)),
+        output: Some(m::ShapeId(191)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("ListRoles", "POST", "/")
     },
@@ -916,9 +951,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListSSHPublicKeysResult"),
-        input: Some(m::ShapeId(184)),
-        output: Some(m::ShapeId(185)),
-        errors: &[m::ShapeId(200)],
+        input: Some(m::ShapeId(192)),
+        output: Some(m::ShapeId(193)),
+        errors: &[m::ShapeId(208)],
         implemented: true,
         ..op("ListSSHPublicKeys", "POST", "/")
     },
@@ -940,108 +975,118 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListUserPoliciesResult"),
-        input: Some(m::ShapeId(186)),
-        output: Some(m::ShapeId(187)),
-        errors: &[m::ShapeId(200), m::ShapeId(254)],
+        input: Some(m::ShapeId(194)),
+        output: Some(m::ShapeId(195)),
+        errors: &[m::ShapeId(208), m::ShapeId(266)],
         implemented: true,
         ..op("ListUserPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUserTagsResult"),
-        input: Some(m::ShapeId(188)),
-        output: Some(m::ShapeId(189)),
-        errors: &[m::ShapeId(200), m::ShapeId(254)],
+        input: Some(m::ShapeId(196)),
+        output: Some(m::ShapeId(197)),
+        errors: &[m::ShapeId(208), m::ShapeId(266)],
         implemented: true,
         ..op("ListUserTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUsersResult"),
-        input: Some(m::ShapeId(190)),
-        output: Some(m::ShapeId(191)),
-        errors: &[m::ShapeId(254)],
+        input: Some(m::ShapeId(198)),
+        output: Some(m::ShapeId(199)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("ListUsers", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListVirtualMFADevicesResult"),
-        input: Some(m::ShapeId(192)),
-        output: Some(m::ShapeId(193)),
+        input: Some(m::ShapeId(200)),
+        output: Some(m::ShapeId(201)),
         implemented: true,
         ..op("ListVirtualMFADevices", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(225)),
+        input: Some(m::ShapeId(236)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(197),
-            m::ShapeId(200),
-            m::ShapeId(254),
+            m::ShapeId(148),
+            m::ShapeId(205),
+            m::ShapeId(208),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("PutGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(226)),
+        input: Some(m::ShapeId(237)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(138),
-            m::ShapeId(273),
-            m::ShapeId(216),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(144),
+            m::ShapeId(285),
+            m::ShapeId(227),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("PutRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(227)),
+        input: Some(m::ShapeId(238)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(197),
-            m::ShapeId(200),
-            m::ShapeId(273),
-            m::ShapeId(254),
+            m::ShapeId(148),
+            m::ShapeId(205),
+            m::ShapeId(208),
+            m::ShapeId(285),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("PutRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(228)),
+        input: Some(m::ShapeId(239)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(138),
-            m::ShapeId(216),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(144),
+            m::ShapeId(227),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("PutUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(229)),
+        input: Some(m::ShapeId(240)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(197),
-            m::ShapeId(200),
-            m::ShapeId(254),
+            m::ShapeId(148),
+            m::ShapeId(205),
+            m::ShapeId(208),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("PutUserPolicy", "POST", "/")
     },
     op("RejectDelegationRequest", "POST", "/"),
-    op("RemoveClientIDFromOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(232)),
+        input: Some(m::ShapeId(243)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(142),
-            m::ShapeId(273),
-            m::ShapeId(254),
+            m::ShapeId(20),
+            m::ShapeId(144),
+            m::ShapeId(208),
+            m::ShapeId(266),
+        ],
+        implemented: true,
+        ..op("RemoveClientIDFromOpenIDConnectProvider", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(244)),
+        errors: &[
+            m::ShapeId(208),
+            m::ShapeId(148),
+            m::ShapeId(285),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("RemoveRoleFromInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(233)),
-        errors: &[m::ShapeId(200), m::ShapeId(142), m::ShapeId(254)],
+        input: Some(m::ShapeId(245)),
+        errors: &[m::ShapeId(208), m::ShapeId(148), m::ShapeId(266)],
         implemented: true,
         ..op("RemoveUserFromGroup", "POST", "/")
     },
@@ -1050,25 +1095,25 @@ pub static OPERATIONS: [m::Operation; 176] = [
         ..op("ResetServiceSpecificCredential", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(244)),
+        input: Some(m::ShapeId(256)),
         errors: &[
-            m::ShapeId(136),
-            m::ShapeId(200),
             m::ShapeId(142),
-            m::ShapeId(254),
-            m::ShapeId(19),
+            m::ShapeId(208),
+            m::ShapeId(148),
+            m::ShapeId(266),
+            m::ShapeId(20),
         ],
         implemented: true,
         ..op("ResyncMFADevice", "POST", "/")
     },
     op("SendDelegationToken", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(258)),
+        input: Some(m::ShapeId(270)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(138),
-            m::ShapeId(142),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(144),
+            m::ShapeId(148),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("SetDefaultPolicyVersion", "POST", "/")
@@ -1076,65 +1121,65 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("SetSecurityTokenServicePreferences", "POST", "/"),
     m::Operation {
         result_wrapper: Some("SimulateCustomPolicyResult"),
-        input: Some(m::ShapeId(259)),
-        output: Some(m::ShapeId(260)),
-        errors: &[m::ShapeId(138), m::ShapeId(212)],
+        input: Some(m::ShapeId(271)),
+        output: Some(m::ShapeId(272)),
+        errors: &[m::ShapeId(144), m::ShapeId(223)],
         implemented: true,
         ..op("SimulateCustomPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("SimulatePrincipalPolicyResult"),
-        input: Some(m::ShapeId(261)),
-        output: Some(m::ShapeId(260)),
-        errors: &[m::ShapeId(200), m::ShapeId(138), m::ShapeId(212)],
+        input: Some(m::ShapeId(273)),
+        output: Some(m::ShapeId(272)),
+        errors: &[m::ShapeId(208), m::ShapeId(144), m::ShapeId(223)],
         implemented: true,
         ..op("SimulatePrincipalPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(266)),
+        input: Some(m::ShapeId(278)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(138),
-            m::ShapeId(142),
-            m::ShapeId(19),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(144),
+            m::ShapeId(148),
+            m::ShapeId(20),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("TagInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(267)),
+        input: Some(m::ShapeId(279)),
         errors: &[
-            m::ShapeId(138),
-            m::ShapeId(200),
-            m::ShapeId(142),
-            m::ShapeId(19),
-            m::ShapeId(254),
+            m::ShapeId(144),
+            m::ShapeId(208),
+            m::ShapeId(148),
+            m::ShapeId(20),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("TagMFADevice", "POST", "/")
     },
     op("TagOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(268)),
+        input: Some(m::ShapeId(280)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(142),
-            m::ShapeId(138),
-            m::ShapeId(19),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(20),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("TagPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(269)),
+        input: Some(m::ShapeId(281)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(142),
-            m::ShapeId(138),
-            m::ShapeId(19),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(20),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("TagRole", "POST", "/")
@@ -1142,137 +1187,147 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("TagSAMLProvider", "POST", "/"),
     op("TagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(270)),
+        input: Some(m::ShapeId(282)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(142),
-            m::ShapeId(138),
-            m::ShapeId(19),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(20),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("TagUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(275)),
+        input: Some(m::ShapeId(287)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(138),
-            m::ShapeId(19),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(144),
+            m::ShapeId(20),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("UntagInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(276)),
+        input: Some(m::ShapeId(288)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(138),
-            m::ShapeId(19),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(144),
+            m::ShapeId(20),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("UntagMFADevice", "POST", "/")
     },
     op("UntagOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(277)),
+        input: Some(m::ShapeId(289)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(138),
-            m::ShapeId(19),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(144),
+            m::ShapeId(20),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("UntagPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(278)),
-        errors: &[m::ShapeId(200), m::ShapeId(19), m::ShapeId(254)],
+        input: Some(m::ShapeId(290)),
+        errors: &[m::ShapeId(208), m::ShapeId(20), m::ShapeId(266)],
         implemented: true,
         ..op("UntagRole", "POST", "/")
     },
     op("UntagSAMLProvider", "POST", "/"),
     op("UntagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(279)),
-        errors: &[m::ShapeId(200), m::ShapeId(19), m::ShapeId(254)],
+        input: Some(m::ShapeId(291)),
+        errors: &[m::ShapeId(208), m::ShapeId(20), m::ShapeId(266)],
         implemented: true,
         ..op("UntagUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(280)),
+        input: Some(m::ShapeId(292)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(142),
-            m::ShapeId(254),
-            m::ShapeId(138),
+            m::ShapeId(208),
+            m::ShapeId(148),
+            m::ShapeId(266),
+            m::ShapeId(144),
         ],
         implemented: true,
         ..op("UpdateAccessKey", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(281)),
+        input: Some(m::ShapeId(293)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(197),
-            m::ShapeId(142),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(205),
+            m::ShapeId(148),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("UpdateAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(282)),
+        input: Some(m::ShapeId(294)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(197),
-            m::ShapeId(142),
-            m::ShapeId(273),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(205),
+            m::ShapeId(148),
+            m::ShapeId(285),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("UpdateAssumeRolePolicy", "POST", "/")
     },
     op("UpdateDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(283)),
+        input: Some(m::ShapeId(295)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(81),
-            m::ShapeId(142),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(85),
+            m::ShapeId(148),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("UpdateGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(284)),
+        input: Some(m::ShapeId(296)),
         errors: &[
-            m::ShapeId(84),
-            m::ShapeId(200),
-            m::ShapeId(206),
-            m::ShapeId(142),
-            m::ShapeId(254),
+            m::ShapeId(88),
+            m::ShapeId(208),
+            m::ShapeId(217),
+            m::ShapeId(148),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("UpdateLoginProfile", "POST", "/")
     },
-    op("UpdateOpenIDConnectProviderThumbprint", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(297)),
+        errors: &[
+            m::ShapeId(20),
+            m::ShapeId(144),
+            m::ShapeId(208),
+            m::ShapeId(266),
+        ],
+        implemented: true,
+        ..op("UpdateOpenIDConnectProviderThumbprint", "POST", "/")
+    },
     m::Operation {
         result_wrapper: Some("UpdateRoleResult"),
-        input: Some(m::ShapeId(287)),
-        output: Some(m::ShapeId(288)),
-        errors: &[m::ShapeId(273), m::ShapeId(200), m::ShapeId(254)],
+        input: Some(m::ShapeId(300)),
+        output: Some(m::ShapeId(301)),
+        errors: &[m::ShapeId(285), m::ShapeId(208), m::ShapeId(266)],
         implemented: true,
         ..op("UpdateRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UpdateRoleDescriptionResult"),
-        input: Some(m::ShapeId(285)),
-        output: Some(m::ShapeId(286)),
-        errors: &[m::ShapeId(200), m::ShapeId(273), m::ShapeId(254)],
+        input: Some(m::ShapeId(298)),
+        output: Some(m::ShapeId(299)),
+        errors: &[m::ShapeId(208), m::ShapeId(285), m::ShapeId(266)],
         implemented: true,
         ..op("UpdateRoleDescription", "POST", "/")
     },
@@ -1281,8 +1336,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
         ..op("UpdateSAMLProvider", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(289)),
-        errors: &[m::ShapeId(200), m::ShapeId(138)],
+        input: Some(m::ShapeId(302)),
+        errors: &[m::ShapeId(208), m::ShapeId(144)],
         implemented: true,
         ..op("UpdateSSHPublicKey", "POST", "/")
     },
@@ -1290,28 +1345,28 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UpdateServiceSpecificCredential", "POST", "/"),
     op("UpdateSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(290)),
+        input: Some(m::ShapeId(303)),
         errors: &[
-            m::ShapeId(200),
-            m::ShapeId(142),
-            m::ShapeId(81),
-            m::ShapeId(84),
-            m::ShapeId(19),
-            m::ShapeId(254),
+            m::ShapeId(208),
+            m::ShapeId(148),
+            m::ShapeId(85),
+            m::ShapeId(88),
+            m::ShapeId(20),
+            m::ShapeId(266),
         ],
         implemented: true,
         ..op("UpdateUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UploadSSHPublicKeyResult"),
-        input: Some(m::ShapeId(291)),
-        output: Some(m::ShapeId(292)),
+        input: Some(m::ShapeId(304)),
+        output: Some(m::ShapeId(305)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(200),
-            m::ShapeId(139),
-            m::ShapeId(79),
-            m::ShapeId(274),
+            m::ShapeId(148),
+            m::ShapeId(208),
+            m::ShapeId(145),
+            m::ShapeId(83),
+            m::ShapeId(286),
         ],
         implemented: true,
         ..op("UploadSSHPublicKey", "POST", "/")
@@ -1327,7 +1382,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 397] = [
+pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "AccessAdvisorUsageGranularityType",
         kind: m::ShapeKind::String {
@@ -1339,44 +1394,44 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 394)
+                ..member("UserName", 411)
             },
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 296)
+                ..member("AccessKeyId", 309)
             },
             m::Member {
                 required: true,
-                ..member("Status", 381)
+                ..member("Status", 396)
             },
             m::Member {
                 required: true,
-                ..member("SecretAccessKey", 298)
+                ..member("SecretAccessKey", 311)
             },
-            member("CreateDate", 312),
+            member("CreateDate", 327),
         ])),
     },
     m::Shape {
         name: "AccessKeyLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 312),
+            member("LastUsedDate", 327),
             m::Member {
                 required: true,
-                ..member("ServiceName", 382)
+                ..member("ServiceName", 397)
             },
             m::Member {
                 required: true,
-                ..member("Region", 382)
+                ..member("Region", 397)
             },
         ])),
     },
     m::Shape {
         name: "AccessKeyMetadata",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 394),
-            member("AccessKeyId", 296),
-            member("Status", 381),
-            member("CreateDate", 312),
+            member("UserName", 411),
+            member("AccessKeyId", 309),
+            member("Status", 396),
+            member("CreateDate", 327),
         ])),
     },
     m::Shape {
@@ -1404,15 +1459,28 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "AddClientIDToOpenIDConnectProviderRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("OpenIDConnectProviderArn", 314)
+            },
+            m::Member {
+                required: true,
+                ..member("ClientID", 322)
+            },
+        ])),
+    },
+    m::Shape {
         name: "AddRoleToInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 328)
+                ..member("InstanceProfileName", 343)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 375)
+                ..member("RoleName", 390)
             },
         ])),
     },
@@ -1421,18 +1489,18 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 325)
+                ..member("GroupName", 340)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 321)
+                ..member("UserName", 336)
             },
         ])),
     },
     m::Shape {
         name: "ArnListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(301),
+            member: m::ShapeId(314),
             member_location_name: None,
             flattened: false,
         }),
@@ -1442,11 +1510,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 325)
+                ..member("GroupName", 340)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 301)
+                ..member("PolicyArn", 314)
             },
         ])),
     },
@@ -1455,11 +1523,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 375)
+                ..member("RoleName", 390)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 301)
+                ..member("PolicyArn", 314)
             },
         ])),
     },
@@ -1468,26 +1536,26 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 394)
+                ..member("UserName", 411)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 301)
+                ..member("PolicyArn", 314)
             },
         ])),
     },
     m::Shape {
         name: "AttachedPermissionsBoundary",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PermissionsBoundaryType", 207),
-            member("PermissionsBoundaryArn", 301),
+            member("PermissionsBoundaryType", 218),
+            member("PermissionsBoundaryArn", 314),
         ])),
     },
     m::Shape {
         name: "AttachedPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 360),
-            member("PolicyArn", 301),
+            member("PolicyName", 375),
+            member("PolicyArn", 314),
         ])),
     },
     m::Shape {
@@ -1511,11 +1579,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OldPassword", 350)
+                ..member("OldPassword", 365)
             },
             m::Member {
                 required: true,
-                ..member("NewPassword", 350)
+                ..member("NewPassword", 365)
             },
         ])),
     },
@@ -1532,7 +1600,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 20)])
+            ..structure(&[member("message", 21)])
         }),
     },
     m::Shape {
@@ -1542,15 +1610,15 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "ContextEntry",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ContextKeyName", 23),
-            member("ContextKeyValues", 26),
-            member("ContextKeyType", 25),
+            member("ContextKeyName", 24),
+            member("ContextKeyValues", 27),
+            member("ContextKeyType", 26),
         ])),
     },
     m::Shape {
         name: "ContextEntryListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(21),
+            member: m::ShapeId(22),
             member_location_name: None,
             flattened: false,
         }),
@@ -1562,7 +1630,7 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "ContextKeyNamesResultListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(23),
+            member: m::ShapeId(24),
             member_location_name: None,
             flattened: false,
         }),
@@ -1589,7 +1657,7 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "ContextKeyValueListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(27),
+            member: m::ShapeId(28),
             member_location_name: None,
             flattened: false,
         }),
@@ -1600,7 +1668,7 @@ pub static SHAPES: [m::Shape; 397] = [
     },
     m::Shape {
         name: "CreateAccessKeyRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 321)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 336)])),
     },
     m::Shape {
         name: "CreateAccessKeyResponse",
@@ -1613,16 +1681,16 @@ pub static SHAPES: [m::Shape; 397] = [
         name: "CreateAccountAliasRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccountAlias", 300)
+            ..member("AccountAlias", 313)
         }])),
     },
     m::Shape {
         name: "CreateGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 352),
+            member("Path", 367),
             m::Member {
                 required: true,
-                ..member("GroupName", 325)
+                ..member("GroupName", 340)
             },
         ])),
     },
@@ -1630,7 +1698,7 @@ pub static SHAPES: [m::Shape; 397] = [
         name: "CreateGroupResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Group", 133)
+            ..member("Group", 139)
         }])),
     },
     m::Shape {
@@ -1638,95 +1706,114 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 328)
+                ..member("InstanceProfileName", 343)
             },
-            member("Path", 352),
-            member("Tags", 388),
+            member("Path", 367),
+            member("Tags", 403),
         ])),
     },
     m::Shape {
         name: "CreateInstanceProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfile", 135)
+            ..member("InstanceProfile", 141)
         }])),
     },
     m::Shape {
         name: "CreateLoginProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 394),
-            member("Password", 350),
-            member("PasswordResetRequired", 307),
+            member("UserName", 411),
+            member("Password", 365),
+            member("PasswordResetRequired", 320),
         ])),
     },
     m::Shape {
         name: "CreateLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 194)
+            ..member("LoginProfile", 202)
         }])),
+    },
+    m::Shape {
+        name: "CreateOpenIDConnectProviderRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Url", 211)
+            },
+            member("ClientIDList", 321),
+            member("ThumbprintList", 405),
+            member("Tags", 403),
+        ])),
+    },
+    m::Shape {
+        name: "CreateOpenIDConnectProviderResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("OpenIDConnectProviderArn", 314),
+            member("Tags", 403),
+        ])),
     },
     m::Shape {
         name: "CreatePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyName", 360)
+                ..member("PolicyName", 375)
             },
-            member("Path", 363),
+            member("Path", 378),
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 355)
+                ..member("PolicyDocument", 370)
             },
-            member("Description", 353),
-            member("Tags", 388),
+            member("Description", 368),
+            member("Tags", 403),
         ])),
     },
     m::Shape {
         name: "CreatePolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 209)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 220)])),
     },
     m::Shape {
         name: "CreatePolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 301)
+                ..member("PolicyArn", 314)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 355)
+                ..member("PolicyDocument", 370)
             },
-            member("SetAsDefault", 307),
+            member("SetAsDefault", 320),
         ])),
     },
     m::Shape {
         name: "CreatePolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 223)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 234)])),
     },
     m::Shape {
         name: "CreateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 352),
+            member("Path", 367),
             m::Member {
                 required: true,
-                ..member("RoleName", 375)
+                ..member("RoleName", 390)
             },
             m::Member {
                 required: true,
-                ..member("AssumeRolePolicyDocument", 355)
+                ..member("AssumeRolePolicyDocument", 370)
             },
-            member("Description", 371),
-            member("MaxSessionDuration", 374),
-            member("PermissionsBoundary", 301),
-            member("Tags", 388),
+            member("Description", 386),
+            member("MaxSessionDuration", 389),
+            member("PermissionsBoundary", 314),
+            member("Tags", 403),
         ])),
     },
     m::Shape {
         name: "CreateRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 245)
+            ..member("Role", 257)
         }])),
     },
     m::Shape {
@@ -1734,48 +1821,48 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AWSServiceName", 325)
+                ..member("AWSServiceName", 340)
             },
-            member("Description", 371),
-            member("CustomSuffix", 311),
+            member("Description", 386),
+            member("CustomSuffix", 326),
         ])),
     },
     m::Shape {
         name: "CreateServiceLinkedRoleResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Role", 245)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Role", 257)])),
     },
     m::Shape {
         name: "CreateUserRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 352),
+            member("Path", 367),
             m::Member {
                 required: true,
-                ..member("UserName", 394)
+                ..member("UserName", 411)
             },
-            member("PermissionsBoundary", 301),
-            member("Tags", 388),
+            member("PermissionsBoundary", 314),
+            member("Tags", 403),
         ])),
     },
     m::Shape {
         name: "CreateUserResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("User", 293)])),
+        kind: m::ShapeKind::Structure(structure(&[member("User", 306)])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 352),
+            member("Path", 367),
             m::Member {
                 required: true,
-                ..member("VirtualMFADeviceName", 396)
+                ..member("VirtualMFADeviceName", 413)
             },
-            member("Tags", 388),
+            member("Tags", 403),
         ])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("VirtualMFADevice", 295)
+            ..member("VirtualMFADevice", 308)
         }])),
     },
     m::Shape {
@@ -1787,7 +1874,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 308)])
+            ..structure(&[member("message", 323)])
         }),
     },
     m::Shape {
@@ -1799,7 +1886,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 309)])
+            ..structure(&[member("message", 324)])
         }),
     },
     m::Shape {
@@ -1811,26 +1898,26 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 310)])
+            ..structure(&[member("message", 325)])
         }),
     },
     m::Shape {
         name: "DeactivateMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 321),
+            member("UserName", 336),
             m::Member {
                 required: true,
-                ..member("SerialNumber", 376)
+                ..member("SerialNumber", 391)
             },
         ])),
     },
     m::Shape {
         name: "DeleteAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 321),
+            member("UserName", 336),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 296)
+                ..member("AccessKeyId", 309)
             },
         ])),
     },
@@ -1838,7 +1925,7 @@ pub static SHAPES: [m::Shape; 397] = [
         name: "DeleteAccountAliasRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccountAlias", 300)
+            ..member("AccountAlias", 313)
         }])),
     },
     m::Shape {
@@ -1850,7 +1937,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 313)])
+            ..structure(&[member("message", 328)])
         }),
     },
     m::Shape {
@@ -1858,11 +1945,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 325)
+                ..member("GroupName", 340)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 360)
+                ..member("PolicyName", 375)
             },
         ])),
     },
@@ -1870,25 +1957,32 @@ pub static SHAPES: [m::Shape; 397] = [
         name: "DeleteGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("GroupName", 325)
+            ..member("GroupName", 340)
         }])),
     },
     m::Shape {
         name: "DeleteInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 328)
+            ..member("InstanceProfileName", 343)
         }])),
     },
     m::Shape {
         name: "DeleteLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 394)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 411)])),
+    },
+    m::Shape {
+        name: "DeleteOpenIDConnectProviderRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("OpenIDConnectProviderArn", 314)
+        }])),
     },
     m::Shape {
         name: "DeletePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 301)
+            ..member("PolicyArn", 314)
         }])),
     },
     m::Shape {
@@ -1896,11 +1990,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 301)
+                ..member("PolicyArn", 314)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 365)
+                ..member("VersionId", 380)
             },
         ])),
     },
@@ -1908,7 +2002,7 @@ pub static SHAPES: [m::Shape; 397] = [
         name: "DeleteRolePermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 375)
+            ..member("RoleName", 390)
         }])),
     },
     m::Shape {
@@ -1916,11 +2010,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 375)
+                ..member("RoleName", 390)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 360)
+                ..member("PolicyName", 375)
             },
         ])),
     },
@@ -1928,7 +2022,7 @@ pub static SHAPES: [m::Shape; 397] = [
         name: "DeleteRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 375)
+            ..member("RoleName", 390)
         }])),
     },
     m::Shape {
@@ -1936,11 +2030,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 394)
+                ..member("UserName", 411)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 367)
+                ..member("SSHPublicKeyId", 382)
             },
         ])),
     },
@@ -1948,21 +2042,21 @@ pub static SHAPES: [m::Shape; 397] = [
         name: "DeleteServiceLinkedRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 375)
+            ..member("RoleName", 390)
         }])),
     },
     m::Shape {
         name: "DeleteServiceLinkedRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("DeletionTaskId", 73)
+            ..member("DeletionTaskId", 77)
         }])),
     },
     m::Shape {
         name: "DeleteUserPermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 394)
+            ..member("UserName", 411)
         }])),
     },
     m::Shape {
@@ -1970,11 +2064,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 321)
+                ..member("UserName", 336)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 360)
+                ..member("PolicyName", 375)
             },
         ])),
     },
@@ -1982,21 +2076,21 @@ pub static SHAPES: [m::Shape; 397] = [
         name: "DeleteUserRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 321)
+            ..member("UserName", 336)
         }])),
     },
     m::Shape {
         name: "DeleteVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("SerialNumber", 376)
+            ..member("SerialNumber", 391)
         }])),
     },
     m::Shape {
         name: "DeletionTaskFailureReasonType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Reason", 230),
-            member("RoleUsageList", 248),
+            member("Reason", 241),
+            member("RoleUsageList", 260),
         ])),
     },
     m::Shape {
@@ -2014,11 +2108,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 325)
+                ..member("GroupName", 340)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 301)
+                ..member("PolicyArn", 314)
             },
         ])),
     },
@@ -2027,11 +2121,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 375)
+                ..member("RoleName", 390)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 301)
+                ..member("PolicyArn", 314)
             },
         ])),
     },
@@ -2040,11 +2134,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 394)
+                ..member("UserName", 411)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 301)
+                ..member("PolicyArn", 314)
             },
         ])),
     },
@@ -2057,7 +2151,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 314)])
+            ..structure(&[member("message", 329)])
         }),
     },
     m::Shape {
@@ -2069,7 +2163,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 315)])
+            ..structure(&[member("message", 330)])
         }),
     },
     m::Shape {
@@ -2077,19 +2171,19 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 321)
+                ..member("UserName", 336)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 376)
+                ..member("SerialNumber", 391)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 305)
+                ..member("AuthenticationCode1", 318)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 305)
+                ..member("AuthenticationCode2", 318)
             },
         ])),
     },
@@ -2102,7 +2196,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 317)])
+            ..structure(&[member("message", 332)])
         }),
     },
     m::Shape {
@@ -2110,9 +2204,9 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("EntityInfo", 83)
+                ..member("EntityInfo", 87)
             },
-            member("LastAuthenticated", 312),
+            member("LastAuthenticated", 327),
         ])),
     },
     m::Shape {
@@ -2120,21 +2214,21 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Arn", 301)
+                ..member("Arn", 314)
             },
             m::Member {
                 required: true,
-                ..member("Name", 394)
+                ..member("Name", 411)
             },
             m::Member {
                 required: true,
-                ..member("Type", 362)
+                ..member("Type", 377)
             },
             m::Member {
                 required: true,
-                ..member("Id", 326)
+                ..member("Id", 341)
             },
-            member("Path", 352),
+            member("Path", 367),
         ])),
     },
     m::Shape {
@@ -2146,7 +2240,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 320)])
+            ..structure(&[member("message", 335)])
         }),
     },
     m::Shape {
@@ -2166,19 +2260,19 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Message", 382)
+                ..member("Message", 397)
             },
             m::Member {
                 required: true,
-                ..member("Code", 382)
+                ..member("Code", 397)
             },
         ])),
     },
     m::Shape {
         name: "EvalDecisionDetailsType",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(88),
-            value: m::ShapeId(211),
+            key: m::ShapeId(92),
+            value: m::ShapeId(222),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -2195,23 +2289,23 @@ pub static SHAPES: [m::Shape; 397] = [
                 required: true,
                 ..member("EvalActionName", 6)
             },
-            member("EvalResourceName", 241),
+            member("EvalResourceName", 253),
             m::Member {
                 required: true,
-                ..member("EvalDecision", 211)
+                ..member("EvalDecision", 222)
             },
-            member("MatchedStatements", 264),
-            member("MissingContextValues", 24),
-            member("OrganizationsDecisionDetail", 204),
-            member("PermissionsBoundaryDecisionDetail", 208),
-            member("EvalDecisionDetails", 87),
-            member("ResourceSpecificResults", 243),
+            member("MatchedStatements", 276),
+            member("MissingContextValues", 25),
+            member("OrganizationsDecisionDetail", 215),
+            member("PermissionsBoundaryDecisionDetail", 219),
+            member("EvalDecisionDetails", 91),
+            member("ResourceSpecificResults", 255),
         ])),
     },
     m::Shape {
         name: "EvaluationResultsListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(89),
+            member: m::ShapeId(93),
             member_location_name: None,
             flattened: false,
         }),
@@ -2225,7 +2319,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 92)])
+            ..structure(&[member("message", 96)])
         }),
     },
     m::Shape {
@@ -2241,7 +2335,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 94)])
+            ..structure(&[member("message", 98)])
         }),
     },
     m::Shape {
@@ -2251,8 +2345,8 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "GenerateCredentialReportResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("State", 238),
-            member("Description", 237),
+            member("State", 250),
+            member("Description", 249),
         ])),
     },
     m::Shape {
@@ -2260,65 +2354,65 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Arn", 301)
+                ..member("Arn", 314)
             },
             member("Granularity", 0),
         ])),
     },
     m::Shape {
         name: "GenerateServiceLastAccessedDetailsResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("JobId", 335)])),
+        kind: m::ShapeKind::Structure(structure(&[member("JobId", 350)])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccessKeyId", 296)
+            ..member("AccessKeyId", 309)
         }])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 321),
+            member("UserName", 336),
             member("AccessKeyLastUsed", 2),
         ])),
     },
     m::Shape {
         name: "GetAccountAuthorizationDetailsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Filter", 319),
-            member("MaxItems", 342),
-            member("Marker", 341),
+            member("Filter", 334),
+            member("MaxItems", 357),
+            member("Marker", 356),
         ])),
     },
     m::Shape {
         name: "GetAccountAuthorizationDetailsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserDetailList", 392),
-            member("GroupDetailList", 322),
-            member("RoleDetailList", 372),
-            member("Policies", 199),
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("UserDetailList", 409),
+            member("GroupDetailList", 337),
+            member("RoleDetailList", 387),
+            member("Policies", 207),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
         name: "GetAccountPasswordPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PasswordPolicy", 205)
+            ..member("PasswordPolicy", 216)
         }])),
     },
     m::Shape {
         name: "GetAccountSummaryResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("SummaryMap", 384)])),
+        kind: m::ShapeKind::Structure(structure(&[member("SummaryMap", 399)])),
     },
     m::Shape {
         name: "GetCredentialReportResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Content", 234),
-            member("ReportFormat", 235),
-            member("GeneratedTime", 312),
+            member("Content", 246),
+            member("ReportFormat", 247),
+            member("GeneratedTime", 327),
         ])),
     },
     m::Shape {
@@ -2326,11 +2420,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 325)
+                ..member("GroupName", 340)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 360)
+                ..member("PolicyName", 375)
             },
         ])),
     },
@@ -2339,15 +2433,15 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 325)
+                ..member("GroupName", 340)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 360)
+                ..member("PolicyName", 375)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 355)
+                ..member("PolicyDocument", 370)
             },
         ])),
     },
@@ -2356,10 +2450,10 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 325)
+                ..member("GroupName", 340)
             },
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
@@ -2367,79 +2461,96 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Group", 133)
+                ..member("Group", 139)
             },
             m::Member {
                 required: true,
-                ..member("Users", 393)
+                ..member("Users", 410)
             },
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
         name: "GetInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 328)
+            ..member("InstanceProfileName", 343)
         }])),
     },
     m::Shape {
         name: "GetInstanceProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfile", 135)
+            ..member("InstanceProfile", 141)
         }])),
     },
     m::Shape {
         name: "GetLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 394)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 411)])),
     },
     m::Shape {
         name: "GetLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 194)
+            ..member("LoginProfile", 202)
         }])),
+    },
+    m::Shape {
+        name: "GetOpenIDConnectProviderRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("OpenIDConnectProviderArn", 314)
+        }])),
+    },
+    m::Shape {
+        name: "GetOpenIDConnectProviderResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Url", 211),
+            member("ClientIDList", 321),
+            member("ThumbprintList", 405),
+            member("CreateDate", 327),
+            member("Tags", 403),
+        ])),
     },
     m::Shape {
         name: "GetPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 301)
+            ..member("PolicyArn", 314)
         }])),
     },
     m::Shape {
         name: "GetPolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 209)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 220)])),
     },
     m::Shape {
         name: "GetPolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 301)
+                ..member("PolicyArn", 314)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 365)
+                ..member("VersionId", 380)
             },
         ])),
     },
     m::Shape {
         name: "GetPolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 223)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 234)])),
     },
     m::Shape {
         name: "GetRolePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 375)
+                ..member("RoleName", 390)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 360)
+                ..member("PolicyName", 375)
             },
         ])),
     },
@@ -2448,15 +2559,15 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 375)
+                ..member("RoleName", 390)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 360)
+                ..member("PolicyName", 375)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 355)
+                ..member("PolicyDocument", 370)
             },
         ])),
     },
@@ -2464,14 +2575,14 @@ pub static SHAPES: [m::Shape; 397] = [
         name: "GetRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 375)
+            ..member("RoleName", 390)
         }])),
     },
     m::Shape {
         name: "GetRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 245)
+            ..member("Role", 257)
         }])),
     },
     m::Shape {
@@ -2479,31 +2590,31 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 394)
+                ..member("UserName", 411)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 367)
+                ..member("SSHPublicKeyId", 382)
             },
             m::Member {
                 required: true,
-                ..member("Encoding", 316)
+                ..member("Encoding", 331)
             },
         ])),
     },
     m::Shape {
         name: "GetSSHPublicKeyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 250)])),
+        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 262)])),
     },
     m::Shape {
         name: "GetServiceLastAccessedDetailsRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobId", 335)
+                ..member("JobId", 350)
             },
-            member("MaxItems", 342),
-            member("Marker", 341),
+            member("MaxItems", 357),
+            member("Marker", 356),
         ])),
     },
     m::Shape {
@@ -2511,24 +2622,24 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobStatus", 336)
+                ..member("JobStatus", 351)
             },
             member("JobType", 0),
             m::Member {
                 required: true,
-                ..member("JobCreationDate", 312)
+                ..member("JobCreationDate", 327)
             },
             m::Member {
                 required: true,
-                ..member("ServicesLastAccessed", 257)
+                ..member("ServicesLastAccessed", 269)
             },
             m::Member {
                 required: true,
-                ..member("JobCompletionDate", 312)
+                ..member("JobCompletionDate", 327)
             },
-            member("IsTruncated", 307),
-            member("Marker", 370),
-            member("Error", 86),
+            member("IsTruncated", 320),
+            member("Marker", 385),
+            member("Error", 90),
         ])),
     },
     m::Shape {
@@ -2536,14 +2647,14 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobId", 335)
+                ..member("JobId", 350)
             },
             m::Member {
                 required: true,
-                ..member("ServiceNamespace", 379)
+                ..member("ServiceNamespace", 394)
             },
-            member("MaxItems", 342),
-            member("Marker", 341),
+            member("MaxItems", 357),
+            member("Marker", 356),
         ])),
     },
     m::Shape {
@@ -2551,30 +2662,30 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobStatus", 336)
+                ..member("JobStatus", 351)
             },
             m::Member {
                 required: true,
-                ..member("JobCreationDate", 312)
+                ..member("JobCreationDate", 327)
             },
             m::Member {
                 required: true,
-                ..member("JobCompletionDate", 312)
+                ..member("JobCompletionDate", 327)
             },
             m::Member {
                 required: true,
-                ..member("EntityDetailsList", 318)
+                ..member("EntityDetailsList", 333)
             },
-            member("IsTruncated", 307),
-            member("Marker", 370),
-            member("Error", 86),
+            member("IsTruncated", 320),
+            member("Marker", 385),
+            member("Error", 90),
         ])),
     },
     m::Shape {
         name: "GetServiceLinkedRoleDeletionStatusRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("DeletionTaskId", 73)
+            ..member("DeletionTaskId", 77)
         }])),
     },
     m::Shape {
@@ -2582,9 +2693,9 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Status", 74)
+                ..member("Status", 78)
             },
-            member("Reason", 72),
+            member("Reason", 76),
         ])),
     },
     m::Shape {
@@ -2592,11 +2703,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 321)
+                ..member("UserName", 336)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 360)
+                ..member("PolicyName", 375)
             },
         ])),
     },
@@ -2605,27 +2716,27 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 321)
+                ..member("UserName", 336)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 360)
+                ..member("PolicyName", 375)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 355)
+                ..member("PolicyDocument", 370)
             },
         ])),
     },
     m::Shape {
         name: "GetUserRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 321)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 336)])),
     },
     m::Shape {
         name: "GetUserResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("User", 293)
+            ..member("User", 306)
         }])),
     },
     m::Shape {
@@ -2633,36 +2744,36 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 352)
+                ..member("Path", 367)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 325)
+                ..member("GroupName", 340)
             },
             m::Member {
                 required: true,
-                ..member("GroupId", 326)
+                ..member("GroupId", 341)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 301)
+                ..member("Arn", 314)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 312)
+                ..member("CreateDate", 327)
             },
         ])),
     },
     m::Shape {
         name: "GroupDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 352),
-            member("GroupName", 325),
-            member("GroupId", 326),
-            member("Arn", 301),
-            member("CreateDate", 312),
-            member("GroupPolicyList", 354),
-            member("AttachedManagedPolicies", 303),
+            member("Path", 367),
+            member("GroupName", 340),
+            member("GroupId", 341),
+            member("Arn", 314),
+            member("CreateDate", 327),
+            member("GroupPolicyList", 369),
+            member("AttachedManagedPolicies", 316),
         ])),
     },
     m::Shape {
@@ -2670,29 +2781,29 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 352)
+                ..member("Path", 367)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 328)
+                ..member("InstanceProfileName", 343)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileId", 326)
+                ..member("InstanceProfileId", 341)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 301)
+                ..member("Arn", 314)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 312)
+                ..member("CreateDate", 327)
             },
             m::Member {
                 required: true,
-                ..member("Roles", 373)
+                ..member("Roles", 388)
             },
-            member("Tags", 388),
+            member("Tags", 403),
         ])),
     },
     m::Shape {
@@ -2704,7 +2815,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 330)])
+            ..structure(&[member("message", 345)])
         }),
     },
     m::Shape {
@@ -2716,7 +2827,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 331)])
+            ..structure(&[member("message", 346)])
         }),
     },
     m::Shape {
@@ -2728,7 +2839,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 332)])
+            ..structure(&[member("message", 347)])
         }),
     },
     m::Shape {
@@ -2740,7 +2851,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 333)])
+            ..structure(&[member("message", 348)])
         }),
     },
     m::Shape {
@@ -2752,7 +2863,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 334)])
+            ..structure(&[member("message", 349)])
         }),
     },
     m::Shape {
@@ -2764,7 +2875,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 337)])
+            ..structure(&[member("message", 352)])
         }),
     },
     m::Shape {
@@ -2776,7 +2887,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 338)])
+            ..structure(&[member("message", 353)])
         }),
     },
     m::Shape {
@@ -2786,9 +2897,9 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "ListAccessKeysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 321),
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("UserName", 336),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
@@ -2796,25 +2907,25 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccessKeyMetadata", 297)
+                ..member("AccessKeyMetadata", 310)
             },
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
         name: "ListAccountAliasesRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Marker", 341), member("MaxItems", 342)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Marker", 356), member("MaxItems", 357)])),
     },
     m::Shape {
         name: "ListAccountAliasesResponse",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccountAliases", 299)
+                ..member("AccountAliases", 312)
             },
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
@@ -2822,19 +2933,19 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 325)
+                ..member("GroupName", 340)
             },
-            member("PathPrefix", 363),
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("PathPrefix", 378),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
         name: "ListAttachedGroupPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 303),
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("AttachedPolicies", 316),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
@@ -2842,19 +2953,19 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 375)
+                ..member("RoleName", 390)
             },
-            member("PathPrefix", 363),
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("PathPrefix", 378),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
         name: "ListAttachedRolePoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 303),
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("AttachedPolicies", 316),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
@@ -2862,19 +2973,19 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 394)
+                ..member("UserName", 411)
             },
-            member("PathPrefix", 363),
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("PathPrefix", 378),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
         name: "ListAttachedUserPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 303),
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("AttachedPolicies", 316),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
@@ -2882,23 +2993,23 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 301)
+                ..member("PolicyArn", 314)
             },
-            member("EntityFilter", 85),
-            member("PathPrefix", 352),
-            member("PolicyUsageFilter", 220),
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("EntityFilter", 89),
+            member("PathPrefix", 367),
+            member("PolicyUsageFilter", 231),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
         name: "ListEntitiesForPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyGroups", 214),
-            member("PolicyUsers", 222),
-            member("PolicyRoles", 218),
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("PolicyGroups", 225),
+            member("PolicyUsers", 233),
+            member("PolicyRoles", 229),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
@@ -2906,10 +3017,10 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 325)
+                ..member("GroupName", 340)
             },
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
@@ -2917,10 +3028,10 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 359)
+                ..member("PolicyNames", 374)
             },
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
@@ -2928,10 +3039,10 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 321)
+                ..member("UserName", 336)
             },
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
@@ -2939,18 +3050,18 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 323)
+                ..member("Groups", 338)
             },
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
         name: "ListGroupsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 351),
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("PathPrefix", 366),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
@@ -2958,10 +3069,10 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 323)
+                ..member("Groups", 338)
             },
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
@@ -2969,10 +3080,10 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 328)
+                ..member("InstanceProfileName", 343)
             },
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
@@ -2980,10 +3091,10 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 388)
+                ..member("Tags", 403)
             },
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
@@ -2991,10 +3102,10 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 375)
+                ..member("RoleName", 390)
             },
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
@@ -3002,18 +3113,18 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 327)
+                ..member("InstanceProfiles", 342)
             },
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
         name: "ListInstanceProfilesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 351),
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("PathPrefix", 366),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
@@ -3021,10 +3132,10 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 327)
+                ..member("InstanceProfiles", 342)
             },
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
@@ -3032,10 +3143,10 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 376)
+                ..member("SerialNumber", 391)
             },
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
@@ -3043,18 +3154,18 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 388)
+                ..member("Tags", 403)
             },
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
         name: "ListMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 321),
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("UserName", 336),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
@@ -3062,29 +3173,37 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MFADevices", 344)
+                ..member("MFADevices", 359)
             },
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
+    },
+    m::Shape {
+        name: "ListOpenIDConnectProvidersRequest",
+        kind: m::ShapeKind::Structure(structure(&[])),
+    },
+    m::Shape {
+        name: "ListOpenIDConnectProvidersResponse",
+        kind: m::ShapeKind::Structure(structure(&[member("OpenIDConnectProviderList", 210)])),
     },
     m::Shape {
         name: "ListPoliciesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Scope", 364),
-            member("OnlyAttached", 307),
-            member("PathPrefix", 363),
-            member("PolicyUsageFilter", 220),
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("Scope", 379),
+            member("OnlyAttached", 320),
+            member("PathPrefix", 378),
+            member("PolicyUsageFilter", 231),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
         name: "ListPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Policies", 358),
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("Policies", 373),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
@@ -3092,10 +3211,10 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 301)
+                ..member("PolicyArn", 314)
             },
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
@@ -3103,10 +3222,10 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 388)
+                ..member("Tags", 403)
             },
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
@@ -3114,18 +3233,18 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 301)
+                ..member("PolicyArn", 314)
             },
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
         name: "ListPolicyVersionsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Versions", 356),
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("Versions", 371),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
@@ -3133,10 +3252,10 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 375)
+                ..member("RoleName", 390)
             },
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
@@ -3144,10 +3263,10 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 359)
+                ..member("PolicyNames", 374)
             },
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
@@ -3155,10 +3274,10 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 375)
+                ..member("RoleName", 390)
             },
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
@@ -3166,18 +3285,18 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 388)
+                ..member("Tags", 403)
             },
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
         name: "ListRolesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 351),
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("PathPrefix", 366),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
@@ -3185,26 +3304,26 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Roles", 373)
+                ..member("Roles", 388)
             },
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
         name: "ListSSHPublicKeysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 394),
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("UserName", 411),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
         name: "ListSSHPublicKeysResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SSHPublicKeys", 251),
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("SSHPublicKeys", 263),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
@@ -3212,10 +3331,10 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 321)
+                ..member("UserName", 336)
             },
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
@@ -3223,10 +3342,10 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 359)
+                ..member("PolicyNames", 374)
             },
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
@@ -3234,10 +3353,10 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 321)
+                ..member("UserName", 336)
             },
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
@@ -3245,18 +3364,18 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 388)
+                ..member("Tags", 403)
             },
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
         name: "ListUsersRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 351),
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("PathPrefix", 366),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
@@ -3264,18 +3383,18 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Users", 393)
+                ..member("Users", 410)
             },
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
         name: "ListVirtualMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssignmentStatus", 302),
-            member("Marker", 341),
-            member("MaxItems", 342),
+            member("AssignmentStatus", 315),
+            member("Marker", 356),
+            member("MaxItems", 357),
         ])),
     },
     m::Shape {
@@ -3283,10 +3402,10 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VirtualMFADevices", 395)
+                ..member("VirtualMFADevices", 412)
             },
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
@@ -3294,13 +3413,13 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 394)
+                ..member("UserName", 411)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 312)
+                ..member("CreateDate", 327)
             },
-            member("PasswordResetRequired", 307),
+            member("PasswordResetRequired", 320),
         ])),
     },
     m::Shape {
@@ -3308,15 +3427,15 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 394)
+                ..member("UserName", 411)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 376)
+                ..member("SerialNumber", 391)
             },
             m::Member {
                 required: true,
-                ..member("EnableDate", 312)
+                ..member("EnableDate", 327)
             },
         ])),
     },
@@ -3329,7 +3448,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 339)])
+            ..structure(&[member("message", 354)])
         }),
     },
     m::Shape {
@@ -3341,30 +3460,30 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 340)])
+            ..structure(&[member("message", 355)])
         }),
     },
     m::Shape {
         name: "ManagedPolicyDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 360),
-            member("PolicyId", 326),
-            member("Arn", 301),
-            member("Path", 363),
-            member("DefaultVersionId", 365),
-            member("AttachmentCount", 304),
-            member("PermissionsBoundaryUsageCount", 304),
-            member("IsAttachable", 307),
-            member("Description", 353),
-            member("CreateDate", 312),
-            member("UpdateDate", 312),
-            member("PolicyVersionList", 356),
+            member("PolicyName", 375),
+            member("PolicyId", 341),
+            member("Arn", 314),
+            member("Path", 378),
+            member("DefaultVersionId", 380),
+            member("AttachmentCount", 317),
+            member("PermissionsBoundaryUsageCount", 317),
+            member("IsAttachable", 320),
+            member("Description", 368),
+            member("CreateDate", 327),
+            member("UpdateDate", 327),
+            member("PolicyVersionList", 371),
         ])),
     },
     m::Shape {
         name: "ManagedPolicyDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(198),
+            member: m::ShapeId(206),
             member_location_name: None,
             flattened: false,
         }),
@@ -3378,8 +3497,24 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 346)])
+            ..structure(&[member("message", 361)])
         }),
+    },
+    m::Shape {
+        name: "OpenIDConnectProviderListEntry",
+        kind: m::ShapeKind::Structure(structure(&[member("Arn", 314)])),
+    },
+    m::Shape {
+        name: "OpenIDConnectProviderListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(209),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "OpenIDConnectProviderUrlType",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "OpenIdIdpCommunicationErrorException",
@@ -3390,7 +3525,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 347)])
+            ..structure(&[member("message", 362)])
         }),
     },
     m::Shape {
@@ -3419,21 +3554,21 @@ pub static SHAPES: [m::Shape; 397] = [
     },
     m::Shape {
         name: "OrganizationsDecisionDetail",
-        kind: m::ShapeKind::Structure(structure(&[member("AllowedByOrganizations", 307)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByOrganizations", 320)])),
     },
     m::Shape {
         name: "PasswordPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 345),
-            member("RequireSymbols", 307),
-            member("RequireNumbers", 307),
-            member("RequireUppercaseCharacters", 307),
-            member("RequireLowercaseCharacters", 307),
-            member("AllowUsersToChangePassword", 307),
-            member("ExpirePasswords", 307),
-            member("MaxPasswordAge", 343),
-            member("PasswordReusePrevention", 349),
-            member("HardExpiry", 306),
+            member("MinimumPasswordLength", 360),
+            member("RequireSymbols", 320),
+            member("RequireNumbers", 320),
+            member("RequireUppercaseCharacters", 320),
+            member("RequireLowercaseCharacters", 320),
+            member("AllowUsersToChangePassword", 320),
+            member("ExpirePasswords", 320),
+            member("MaxPasswordAge", 358),
+            member("PasswordReusePrevention", 364),
+            member("HardExpiry", 319),
         ])),
     },
     m::Shape {
@@ -3445,7 +3580,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 348)])
+            ..structure(&[member("message", 363)])
         }),
     },
     m::Shape {
@@ -3456,30 +3591,30 @@ pub static SHAPES: [m::Shape; 397] = [
     },
     m::Shape {
         name: "PermissionsBoundaryDecisionDetail",
-        kind: m::ShapeKind::Structure(structure(&[member("AllowedByPermissionsBoundary", 307)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByPermissionsBoundary", 320)])),
     },
     m::Shape {
         name: "Policy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 360),
-            member("PolicyId", 326),
-            member("Arn", 301),
-            member("Path", 363),
-            member("DefaultVersionId", 365),
-            member("AttachmentCount", 304),
-            member("PermissionsBoundaryUsageCount", 304),
-            member("IsAttachable", 307),
-            member("Description", 353),
-            member("CreateDate", 312),
-            member("UpdateDate", 312),
-            member("Tags", 388),
+            member("PolicyName", 375),
+            member("PolicyId", 341),
+            member("Arn", 314),
+            member("Path", 378),
+            member("DefaultVersionId", 380),
+            member("AttachmentCount", 317),
+            member("PermissionsBoundaryUsageCount", 317),
+            member("IsAttachable", 320),
+            member("Description", 368),
+            member("CreateDate", 327),
+            member("UpdateDate", 327),
+            member("Tags", 403),
         ])),
     },
     m::Shape {
         name: "PolicyDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 360),
-            member("PolicyDocument", 355),
+            member("PolicyName", 375),
+            member("PolicyDocument", 370),
         ])),
     },
     m::Shape {
@@ -3497,20 +3632,20 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 357)])
+            ..structure(&[member("message", 372)])
         }),
     },
     m::Shape {
         name: "PolicyGroup",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupName", 325),
-            member("GroupId", 326),
+            member("GroupName", 340),
+            member("GroupId", 341),
         ])),
     },
     m::Shape {
         name: "PolicyGroupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(213),
+            member: m::ShapeId(224),
             member_location_name: None,
             flattened: false,
         }),
@@ -3528,17 +3663,17 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 361)])
+            ..structure(&[member("message", 376)])
         }),
     },
     m::Shape {
         name: "PolicyRole",
-        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 375), member("RoleId", 326)])),
+        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 390), member("RoleId", 341)])),
     },
     m::Shape {
         name: "PolicyRoleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(217),
+            member: m::ShapeId(228),
             member_location_name: None,
             flattened: false,
         }),
@@ -3565,12 +3700,12 @@ pub static SHAPES: [m::Shape; 397] = [
     },
     m::Shape {
         name: "PolicyUser",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 394), member("UserId", 326)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 411), member("UserId", 341)])),
     },
     m::Shape {
         name: "PolicyUserListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(221),
+            member: m::ShapeId(232),
             member_location_name: None,
             flattened: false,
         }),
@@ -3578,30 +3713,30 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "PolicyVersion",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Document", 355),
-            member("VersionId", 365),
-            member("IsDefaultVersion", 307),
-            member("CreateDate", 312),
+            member("Document", 370),
+            member("VersionId", 380),
+            member("IsDefaultVersion", 320),
+            member("CreateDate", 327),
         ])),
     },
     m::Shape {
         name: "Position",
-        kind: m::ShapeKind::Structure(structure(&[member("Line", 143), member("Column", 18)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Line", 149), member("Column", 19)])),
     },
     m::Shape {
         name: "PutGroupPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 325)
+                ..member("GroupName", 340)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 360)
+                ..member("PolicyName", 375)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 355)
+                ..member("PolicyDocument", 370)
             },
         ])),
     },
@@ -3610,11 +3745,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 375)
+                ..member("RoleName", 390)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 301)
+                ..member("PermissionsBoundary", 314)
             },
         ])),
     },
@@ -3623,15 +3758,15 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 375)
+                ..member("RoleName", 390)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 360)
+                ..member("PolicyName", 375)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 355)
+                ..member("PolicyDocument", 370)
             },
         ])),
     },
@@ -3640,11 +3775,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 394)
+                ..member("UserName", 411)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 301)
+                ..member("PermissionsBoundary", 314)
             },
         ])),
     },
@@ -3653,15 +3788,15 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 321)
+                ..member("UserName", 336)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 360)
+                ..member("PolicyName", 375)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 355)
+                ..member("PolicyDocument", 370)
             },
         ])),
     },
@@ -3674,15 +3809,28 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "RemoveClientIDFromOpenIDConnectProviderRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("OpenIDConnectProviderArn", 314)
+            },
+            m::Member {
+                required: true,
+                ..member("ClientID", 322)
+            },
+        ])),
+    },
+    m::Shape {
         name: "RemoveRoleFromInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 328)
+                ..member("InstanceProfileName", 343)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 375)
+                ..member("RoleName", 390)
             },
         ])),
     },
@@ -3691,11 +3839,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 325)
+                ..member("GroupName", 340)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 321)
+                ..member("UserName", 336)
             },
         ])),
     },
@@ -3718,7 +3866,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 369)])
+            ..structure(&[member("message", 384)])
         }),
     },
     m::Shape {
@@ -3738,7 +3886,7 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "ResourceNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(241),
+            member: m::ShapeId(253),
             member_location_name: None,
             flattened: false,
         }),
@@ -3752,22 +3900,22 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("EvalResourceName", 241)
+                ..member("EvalResourceName", 253)
             },
             m::Member {
                 required: true,
-                ..member("EvalResourceDecision", 211)
+                ..member("EvalResourceDecision", 222)
             },
-            member("MatchedStatements", 264),
-            member("MissingContextValues", 24),
-            member("EvalDecisionDetails", 87),
-            member("PermissionsBoundaryDecisionDetail", 208),
+            member("MatchedStatements", 276),
+            member("MissingContextValues", 25),
+            member("EvalDecisionDetails", 91),
+            member("PermissionsBoundaryDecisionDetail", 219),
         ])),
     },
     m::Shape {
         name: "ResourceSpecificResultListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(242),
+            member: m::ShapeId(254),
             member_location_name: None,
             flattened: false,
         }),
@@ -3777,19 +3925,19 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 321)
+                ..member("UserName", 336)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 376)
+                ..member("SerialNumber", 391)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 305)
+                ..member("AuthenticationCode1", 318)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 305)
+                ..member("AuthenticationCode2", 318)
             },
         ])),
     },
@@ -3798,98 +3946,98 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 352)
+                ..member("Path", 367)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 375)
+                ..member("RoleName", 390)
             },
             m::Member {
                 required: true,
-                ..member("RoleId", 326)
+                ..member("RoleId", 341)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 301)
+                ..member("Arn", 314)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 312)
+                ..member("CreateDate", 327)
             },
-            member("AssumeRolePolicyDocument", 355),
-            member("Description", 371),
-            member("MaxSessionDuration", 374),
-            member("PermissionsBoundary", 13),
-            member("Tags", 388),
-            member("RoleLastUsed", 247),
+            member("AssumeRolePolicyDocument", 370),
+            member("Description", 386),
+            member("MaxSessionDuration", 389),
+            member("PermissionsBoundary", 14),
+            member("Tags", 403),
+            member("RoleLastUsed", 259),
         ])),
     },
     m::Shape {
         name: "RoleDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 352),
-            member("RoleName", 375),
-            member("RoleId", 326),
-            member("Arn", 301),
-            member("CreateDate", 312),
-            member("AssumeRolePolicyDocument", 355),
-            member("InstanceProfileList", 327),
-            member("RolePolicyList", 354),
-            member("AttachedManagedPolicies", 303),
-            member("PermissionsBoundary", 13),
-            member("Tags", 388),
-            member("RoleLastUsed", 247),
+            member("Path", 367),
+            member("RoleName", 390),
+            member("RoleId", 341),
+            member("Arn", 314),
+            member("CreateDate", 327),
+            member("AssumeRolePolicyDocument", 370),
+            member("InstanceProfileList", 342),
+            member("RolePolicyList", 369),
+            member("AttachedManagedPolicies", 316),
+            member("PermissionsBoundary", 14),
+            member("Tags", 403),
+            member("RoleLastUsed", 259),
         ])),
     },
     m::Shape {
         name: "RoleLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 312),
-            member("Region", 382),
+            member("LastUsedDate", 327),
+            member("Region", 397),
         ])),
     },
     m::Shape {
         name: "RoleUsageListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(249),
+            member: m::ShapeId(261),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "RoleUsageType",
-        kind: m::ShapeKind::Structure(structure(&[member("Region", 231), member("Resources", 9)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Region", 242), member("Resources", 10)])),
     },
     m::Shape {
         name: "SSHPublicKey",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 394)
+                ..member("UserName", 411)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 367)
+                ..member("SSHPublicKeyId", 382)
             },
             m::Member {
                 required: true,
-                ..member("Fingerprint", 366)
+                ..member("Fingerprint", 381)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyBody", 368)
+                ..member("SSHPublicKeyBody", 383)
             },
             m::Member {
                 required: true,
-                ..member("Status", 381)
+                ..member("Status", 396)
             },
-            member("UploadDate", 312),
+            member("UploadDate", 327),
         ])),
     },
     m::Shape {
         name: "SSHPublicKeyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(252),
+            member: m::ShapeId(264),
             member_location_name: None,
             flattened: false,
         }),
@@ -3899,19 +4047,19 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 394)
+                ..member("UserName", 411)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 367)
+                ..member("SSHPublicKeyId", 382)
             },
             m::Member {
                 required: true,
-                ..member("Status", 381)
+                ..member("Status", 396)
             },
             m::Member {
                 required: true,
-                ..member("UploadDate", 312)
+                ..member("UploadDate", 327)
             },
         ])),
     },
@@ -3936,7 +4084,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 377)])
+            ..structure(&[member("message", 392)])
         }),
     },
     m::Shape {
@@ -3944,17 +4092,17 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ServiceName", 378)
+                ..member("ServiceName", 393)
             },
-            member("LastAuthenticated", 312),
+            member("LastAuthenticated", 327),
             m::Member {
                 required: true,
-                ..member("ServiceNamespace", 379)
+                ..member("ServiceNamespace", 394)
             },
-            member("LastAuthenticatedEntity", 301),
-            member("LastAuthenticatedRegion", 382),
-            member("TotalAuthenticatedEntities", 329),
-            member("TrackedActionsLastAccessed", 272),
+            member("LastAuthenticatedEntity", 314),
+            member("LastAuthenticatedRegion", 397),
+            member("TotalAuthenticatedEntities", 344),
+            member("TrackedActionsLastAccessed", 284),
         ])),
     },
     m::Shape {
@@ -3966,13 +4114,13 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 380)])
+            ..structure(&[member("message", 395)])
         }),
     },
     m::Shape {
         name: "ServicesLastAccessed",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(255),
+            member: m::ShapeId(267),
             member_location_name: None,
             flattened: false,
         }),
@@ -3982,11 +4130,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 301)
+                ..member("PolicyArn", 314)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 365)
+                ..member("VersionId", 380)
             },
         ])),
     },
@@ -3995,29 +4143,29 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyInputList", 262)
+                ..member("PolicyInputList", 274)
             },
-            member("PermissionsBoundaryPolicyInputList", 262),
+            member("PermissionsBoundaryPolicyInputList", 274),
             m::Member {
                 required: true,
                 ..member("ActionNames", 5)
             },
-            member("ResourceArns", 240),
-            member("ResourcePolicy", 355),
-            member("ResourceOwner", 241),
-            member("CallerArn", 241),
-            member("ContextEntries", 22),
-            member("ResourceHandlingOption", 239),
-            member("MaxItems", 342),
-            member("Marker", 341),
+            member("ResourceArns", 252),
+            member("ResourcePolicy", 370),
+            member("ResourceOwner", 253),
+            member("CallerArn", 253),
+            member("ContextEntries", 23),
+            member("ResourceHandlingOption", 251),
+            member("MaxItems", 357),
+            member("Marker", 356),
         ])),
     },
     m::Shape {
         name: "SimulatePolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("EvaluationResults", 90),
-            member("IsTruncated", 307),
-            member("Marker", 370),
+            member("EvaluationResults", 94),
+            member("IsTruncated", 320),
+            member("Marker", 385),
         ])),
     },
     m::Shape {
@@ -4025,28 +4173,28 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicySourceArn", 301)
+                ..member("PolicySourceArn", 314)
             },
-            member("PolicyInputList", 262),
-            member("PermissionsBoundaryPolicyInputList", 262),
+            member("PolicyInputList", 274),
+            member("PermissionsBoundaryPolicyInputList", 274),
             m::Member {
                 required: true,
                 ..member("ActionNames", 5)
             },
-            member("ResourceArns", 240),
-            member("ResourcePolicy", 355),
-            member("ResourceOwner", 241),
-            member("CallerArn", 241),
-            member("ContextEntries", 22),
-            member("ResourceHandlingOption", 239),
-            member("MaxItems", 342),
-            member("Marker", 341),
+            member("ResourceArns", 252),
+            member("ResourcePolicy", 370),
+            member("ResourceOwner", 253),
+            member("CallerArn", 253),
+            member("ContextEntries", 23),
+            member("ResourceHandlingOption", 251),
+            member("MaxItems", 357),
+            member("Marker", 356),
         ])),
     },
     m::Shape {
         name: "SimulationPolicyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(355),
+            member: m::ShapeId(370),
             member_location_name: None,
             flattened: false,
         }),
@@ -4054,16 +4202,16 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "Statement",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SourcePolicyId", 215),
-            member("SourcePolicyType", 219),
-            member("StartPosition", 224),
-            member("EndPosition", 224),
+            member("SourcePolicyId", 226),
+            member("SourcePolicyType", 230),
+            member("StartPosition", 235),
+            member("EndPosition", 235),
         ])),
     },
     m::Shape {
         name: "StatementListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(263),
+            member: m::ShapeId(275),
             member_location_name: None,
             flattened: false,
         }),
@@ -4073,11 +4221,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 387)
+                ..member("Key", 402)
             },
             m::Member {
                 required: true,
-                ..member("Value", 389)
+                ..member("Value", 404)
             },
         ])),
     },
@@ -4086,11 +4234,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 328)
+                ..member("InstanceProfileName", 343)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 388)
+                ..member("Tags", 403)
             },
         ])),
     },
@@ -4099,11 +4247,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 376)
+                ..member("SerialNumber", 391)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 388)
+                ..member("Tags", 403)
             },
         ])),
     },
@@ -4112,11 +4260,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 301)
+                ..member("PolicyArn", 314)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 388)
+                ..member("Tags", 403)
             },
         ])),
     },
@@ -4125,11 +4273,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 375)
+                ..member("RoleName", 390)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 388)
+                ..member("Tags", 403)
             },
         ])),
     },
@@ -4138,27 +4286,27 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 321)
+                ..member("UserName", 336)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 388)
+                ..member("Tags", 403)
             },
         ])),
     },
     m::Shape {
         name: "TrackedActionLastAccessed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ActionName", 382),
-            member("LastAccessedEntity", 301),
-            member("LastAccessedTime", 312),
-            member("LastAccessedRegion", 382),
+            member("ActionName", 397),
+            member("LastAccessedEntity", 314),
+            member("LastAccessedTime", 327),
+            member("LastAccessedRegion", 397),
         ])),
     },
     m::Shape {
         name: "TrackedActionsLastAccessed",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(271),
+            member: m::ShapeId(283),
             member_location_name: None,
             flattened: false,
         }),
@@ -4172,7 +4320,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 390)])
+            ..structure(&[member("message", 407)])
         }),
     },
     m::Shape {
@@ -4184,7 +4332,7 @@ pub static SHAPES: [m::Shape; 397] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 391)])
+            ..structure(&[member("message", 408)])
         }),
     },
     m::Shape {
@@ -4192,11 +4340,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 328)
+                ..member("InstanceProfileName", 343)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 386)
+                ..member("TagKeys", 401)
             },
         ])),
     },
@@ -4205,11 +4353,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 376)
+                ..member("SerialNumber", 391)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 386)
+                ..member("TagKeys", 401)
             },
         ])),
     },
@@ -4218,11 +4366,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 301)
+                ..member("PolicyArn", 314)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 386)
+                ..member("TagKeys", 401)
             },
         ])),
     },
@@ -4231,11 +4379,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 375)
+                ..member("RoleName", 390)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 386)
+                ..member("TagKeys", 401)
             },
         ])),
     },
@@ -4244,40 +4392,40 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 321)
+                ..member("UserName", 336)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 386)
+                ..member("TagKeys", 401)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 321),
+            member("UserName", 336),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 296)
+                ..member("AccessKeyId", 309)
             },
             m::Member {
                 required: true,
-                ..member("Status", 381)
+                ..member("Status", 396)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccountPasswordPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 345),
-            member("RequireSymbols", 307),
-            member("RequireNumbers", 307),
-            member("RequireUppercaseCharacters", 307),
-            member("RequireLowercaseCharacters", 307),
-            member("AllowUsersToChangePassword", 307),
-            member("MaxPasswordAge", 343),
-            member("PasswordReusePrevention", 349),
-            member("HardExpiry", 306),
+            member("MinimumPasswordLength", 360),
+            member("RequireSymbols", 320),
+            member("RequireNumbers", 320),
+            member("RequireUppercaseCharacters", 320),
+            member("RequireLowercaseCharacters", 320),
+            member("AllowUsersToChangePassword", 320),
+            member("MaxPasswordAge", 358),
+            member("PasswordReusePrevention", 364),
+            member("HardExpiry", 319),
         ])),
     },
     m::Shape {
@@ -4285,11 +4433,11 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 375)
+                ..member("RoleName", 390)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 355)
+                ..member("PolicyDocument", 370)
             },
         ])),
     },
@@ -4298,10 +4446,10 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 325)
+                ..member("GroupName", 340)
             },
-            member("NewPath", 352),
-            member("NewGroupName", 325),
+            member("NewPath", 367),
+            member("NewGroupName", 340),
         ])),
     },
     m::Shape {
@@ -4309,10 +4457,23 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 394)
+                ..member("UserName", 411)
             },
-            member("Password", 350),
-            member("PasswordResetRequired", 306),
+            member("Password", 365),
+            member("PasswordResetRequired", 319),
+        ])),
+    },
+    m::Shape {
+        name: "UpdateOpenIDConnectProviderThumbprintRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("OpenIDConnectProviderArn", 314)
+            },
+            m::Member {
+                required: true,
+                ..member("ThumbprintList", 405)
+            },
         ])),
     },
     m::Shape {
@@ -4320,27 +4481,27 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 375)
+                ..member("RoleName", 390)
             },
             m::Member {
                 required: true,
-                ..member("Description", 371)
+                ..member("Description", 386)
             },
         ])),
     },
     m::Shape {
         name: "UpdateRoleDescriptionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Role", 245)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Role", 257)])),
     },
     m::Shape {
         name: "UpdateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 375)
+                ..member("RoleName", 390)
             },
-            member("Description", 371),
-            member("MaxSessionDuration", 374),
+            member("Description", 386),
+            member("MaxSessionDuration", 389),
         ])),
     },
     m::Shape {
@@ -4352,15 +4513,15 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 394)
+                ..member("UserName", 411)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 367)
+                ..member("SSHPublicKeyId", 382)
             },
             m::Member {
                 required: true,
-                ..member("Status", 381)
+                ..member("Status", 396)
             },
         ])),
     },
@@ -4369,10 +4530,10 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 321)
+                ..member("UserName", 336)
             },
-            member("NewPath", 352),
-            member("NewUserName", 394),
+            member("NewPath", 367),
+            member("NewUserName", 411),
         ])),
     },
     m::Shape {
@@ -4380,59 +4541,59 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 394)
+                ..member("UserName", 411)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyBody", 368)
+                ..member("SSHPublicKeyBody", 383)
             },
         ])),
     },
     m::Shape {
         name: "UploadSSHPublicKeyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 250)])),
+        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 262)])),
     },
     m::Shape {
         name: "User",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 352)
+                ..member("Path", 367)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 394)
+                ..member("UserName", 411)
             },
             m::Member {
                 required: true,
-                ..member("UserId", 326)
+                ..member("UserId", 341)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 301)
+                ..member("Arn", 314)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 312)
+                ..member("CreateDate", 327)
             },
-            member("PasswordLastUsed", 312),
-            member("PermissionsBoundary", 13),
-            member("Tags", 388),
+            member("PasswordLastUsed", 327),
+            member("PermissionsBoundary", 14),
+            member("Tags", 403),
         ])),
     },
     m::Shape {
         name: "UserDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 352),
-            member("UserName", 394),
-            member("UserId", 326),
-            member("Arn", 301),
-            member("CreateDate", 312),
-            member("UserPolicyList", 354),
-            member("GroupList", 324),
-            member("AttachedManagedPolicies", 303),
-            member("PermissionsBoundary", 13),
-            member("Tags", 388),
+            member("Path", 367),
+            member("UserName", 411),
+            member("UserId", 341),
+            member("Arn", 314),
+            member("CreateDate", 327),
+            member("UserPolicyList", 369),
+            member("GroupList", 339),
+            member("AttachedManagedPolicies", 316),
+            member("PermissionsBoundary", 14),
+            member("Tags", 403),
         ])),
     },
     m::Shape {
@@ -4440,13 +4601,13 @@ pub static SHAPES: [m::Shape; 397] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 376)
+                ..member("SerialNumber", 391)
             },
-            member("Base32StringSeed", 15),
-            member("QRCodePNG", 15),
-            member("User", 293),
-            member("EnableDate", 312),
-            member("Tags", 388),
+            member("Base32StringSeed", 16),
+            member("QRCodePNG", 16),
+            member("User", 306),
+            member("EnableDate", 327),
+            member("Tags", 403),
         ])),
     },
     m::Shape {
@@ -4468,7 +4629,7 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "accountAliasListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(300),
+            member: m::ShapeId(313),
             member_location_name: None,
             flattened: false,
         }),
@@ -4490,7 +4651,7 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "attachedPoliciesListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(14),
+            member: m::ShapeId(15),
             member_location_name: None,
             flattened: false,
         }),
@@ -4510,6 +4671,18 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "booleanType",
         kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "clientIDListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(322),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "clientIDType",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "credentialReportExpiredExceptionMessage",
@@ -4556,7 +4729,7 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "entityDetailsListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(82),
+            member: m::ShapeId(86),
             member_location_name: None,
             flattened: false,
         }),
@@ -4564,7 +4737,7 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "entityListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(85),
+            member: m::ShapeId(89),
             member_location_name: None,
             flattened: false,
         }),
@@ -4580,7 +4753,7 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "groupDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(134),
+            member: m::ShapeId(140),
             member_location_name: None,
             flattened: false,
         }),
@@ -4588,7 +4761,7 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "groupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(133),
+            member: m::ShapeId(139),
             member_location_name: None,
             flattened: false,
         }),
@@ -4596,7 +4769,7 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "groupNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(325),
+            member: m::ShapeId(340),
             member_location_name: None,
             flattened: false,
         }),
@@ -4612,7 +4785,7 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "instanceProfileListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(135),
+            member: m::ShapeId(141),
             member_location_name: None,
             flattened: false,
         }),
@@ -4686,7 +4859,7 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "mfaDeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(195),
+            member: m::ShapeId(203),
             member_location_name: None,
             flattened: false,
         }),
@@ -4730,7 +4903,7 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "policyDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(210),
+            member: m::ShapeId(221),
             member_location_name: None,
             flattened: false,
         }),
@@ -4742,7 +4915,7 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "policyDocumentVersionListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(223),
+            member: m::ShapeId(234),
             member_location_name: None,
             flattened: false,
         }),
@@ -4754,7 +4927,7 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "policyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(209),
+            member: m::ShapeId(220),
             member_location_name: None,
             flattened: false,
         }),
@@ -4762,7 +4935,7 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "policyNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(360),
+            member: m::ShapeId(375),
             member_location_name: None,
             flattened: false,
         }),
@@ -4822,7 +4995,7 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "roleDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(246),
+            member: m::ShapeId(258),
             member_location_name: None,
             flattened: false,
         }),
@@ -4830,7 +5003,7 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "roleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(245),
+            member: m::ShapeId(257),
             member_location_name: None,
             flattened: false,
         }),
@@ -4917,8 +5090,8 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "summaryMapType",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(383),
-            value: m::ShapeId(385),
+            key: m::ShapeId(398),
+            value: m::ShapeId(400),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -4931,7 +5104,7 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "tagKeyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(387),
+            member: m::ShapeId(402),
             member_location_name: None,
             flattened: false,
         }),
@@ -4943,13 +5116,25 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "tagListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(265),
+            member: m::ShapeId(277),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "tagValueType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "thumbprintListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(406),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "thumbprintType",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
@@ -4963,7 +5148,7 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "userDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(294),
+            member: m::ShapeId(307),
             member_location_name: None,
             flattened: false,
         }),
@@ -4971,7 +5156,7 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "userListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(293),
+            member: m::ShapeId(306),
             member_location_name: None,
             flattened: false,
         }),
@@ -4983,7 +5168,7 @@ pub static SHAPES: [m::Shape; 397] = [
     m::Shape {
         name: "virtualMFADeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(295),
+            member: m::ShapeId(308),
             member_location_name: None,
             flattened: false,
         }),
@@ -4998,6 +5183,7 @@ use m::build::{member, op, structure};
 
 /// Operations Nimbus implements, sorted.
 pub const IMPLEMENTED: &[&str] = &[
+    "AddClientIDToOpenIDConnectProvider",
     "AddRoleToInstanceProfile",
     "AddUserToGroup",
     "AttachGroupPolicy",
@@ -5009,6 +5195,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "CreateGroup",
     "CreateInstanceProfile",
     "CreateLoginProfile",
+    "CreateOpenIDConnectProvider",
     "CreatePolicy",
     "CreatePolicyVersion",
     "CreateRole",
@@ -5023,6 +5210,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "DeleteGroupPolicy",
     "DeleteInstanceProfile",
     "DeleteLoginProfile",
+    "DeleteOpenIDConnectProvider",
     "DeletePolicy",
     "DeletePolicyVersion",
     "DeleteRole",
@@ -5049,6 +5237,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "GetGroupPolicy",
     "GetInstanceProfile",
     "GetLoginProfile",
+    "GetOpenIDConnectProvider",
     "GetPolicy",
     "GetPolicyVersion",
     "GetRole",
@@ -5073,6 +5262,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "ListInstanceProfilesForRole",
     "ListMFADeviceTags",
     "ListMFADevices",
+    "ListOpenIDConnectProviders",
     "ListPolicies",
     "ListPolicyTags",
     "ListPolicyVersions",
@@ -5089,6 +5279,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "PutRolePolicy",
     "PutUserPermissionsBoundary",
     "PutUserPolicy",
+    "RemoveClientIDFromOpenIDConnectProvider",
     "RemoveRoleFromInstanceProfile",
     "RemoveUserFromGroup",
     "ResyncMFADevice",
@@ -5110,6 +5301,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "UpdateAssumeRolePolicy",
     "UpdateGroup",
     "UpdateLoginProfile",
+    "UpdateOpenIDConnectProviderThumbprint",
     "UpdateRole",
     "UpdateRoleDescription",
     "UpdateSSHPublicKey",
@@ -5223,6 +5415,31 @@ impl FromValue for AccountNotManagementOrDelegatedAdministratorException {
 impl IntoValue for AccountNotManagementOrDelegatedAdministratorException {
     fn into_value(self) -> Value {
         Value::Struct(Vec::new())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddClientIDToOpenIDConnectProviderRequest {
+    pub open_id_connect_provider_arn: String,
+    pub client_id: String,
+}
+
+impl FromValue for AddClientIDToOpenIDConnectProviderRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            open_id_connect_provider_arn: req(&mut s, 0, "OpenIDConnectProviderArn")?,
+            client_id: req(&mut s, 1, "ClientID")?,
+        })
+    }
+}
+
+impl IntoValue for AddClientIDToOpenIDConnectProviderRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.open_id_connect_provider_arn.into_value()),
+            Some(self.client_id.into_value()),
+        ])
     }
 }
 
@@ -5688,6 +5905,62 @@ impl FromValue for CreateLoginProfileResponse {
 impl IntoValue for CreateLoginProfileResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![Some(self.login_profile.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateOpenIDConnectProviderRequest {
+    pub url: String,
+    pub client_id_list: Option<Vec<String>>,
+    pub thumbprint_list: Option<Vec<String>>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for CreateOpenIDConnectProviderRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            url: req(&mut s, 0, "Url")?,
+            client_id_list: opt(&mut s, 1, "ClientIDList")?,
+            thumbprint_list: opt(&mut s, 2, "ThumbprintList")?,
+            tags: opt(&mut s, 3, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for CreateOpenIDConnectProviderRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.url.into_value()),
+            self.client_id_list.map(IntoValue::into_value),
+            self.thumbprint_list.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateOpenIDConnectProviderResponse {
+    pub open_id_connect_provider_arn: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for CreateOpenIDConnectProviderResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            open_id_connect_provider_arn: opt(&mut s, 0, "OpenIDConnectProviderArn")?,
+            tags: opt(&mut s, 1, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for CreateOpenIDConnectProviderResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.open_id_connect_provider_arn.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -6232,6 +6505,26 @@ impl FromValue for DeleteLoginProfileRequest {
 impl IntoValue for DeleteLoginProfileRequest {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.user_name.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteOpenIDConnectProviderRequest {
+    pub open_id_connect_provider_arn: String,
+}
+
+impl FromValue for DeleteOpenIDConnectProviderRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            open_id_connect_provider_arn: req(&mut s, 0, "OpenIDConnectProviderArn")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteOpenIDConnectProviderRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.open_id_connect_provider_arn.into_value())])
     }
 }
 
@@ -7319,6 +7612,60 @@ impl FromValue for GetLoginProfileResponse {
 impl IntoValue for GetLoginProfileResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![Some(self.login_profile.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetOpenIDConnectProviderRequest {
+    pub open_id_connect_provider_arn: String,
+}
+
+impl FromValue for GetOpenIDConnectProviderRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            open_id_connect_provider_arn: req(&mut s, 0, "OpenIDConnectProviderArn")?,
+        })
+    }
+}
+
+impl IntoValue for GetOpenIDConnectProviderRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.open_id_connect_provider_arn.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetOpenIDConnectProviderResponse {
+    pub url: Option<String>,
+    pub client_id_list: Option<Vec<String>>,
+    pub thumbprint_list: Option<Vec<String>>,
+    pub create_date: Option<Timestamp>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for GetOpenIDConnectProviderResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            url: opt(&mut s, 0, "Url")?,
+            client_id_list: opt(&mut s, 1, "ClientIDList")?,
+            thumbprint_list: opt(&mut s, 2, "ThumbprintList")?,
+            create_date: opt(&mut s, 3, "CreateDate")?,
+            tags: opt(&mut s, 4, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for GetOpenIDConnectProviderResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.url.map(IntoValue::into_value),
+            self.client_id_list.map(IntoValue::into_value),
+            self.thumbprint_list.map(IntoValue::into_value),
+            self.create_date.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -8888,6 +9235,44 @@ impl IntoValue for ListMFADevicesResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListOpenIDConnectProvidersRequest {}
+
+impl FromValue for ListOpenIDConnectProvidersRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        slots(v, 0, path)?;
+        Ok(Self {})
+    }
+}
+
+impl IntoValue for ListOpenIDConnectProvidersRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(Vec::new())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListOpenIDConnectProvidersResponse {
+    pub open_id_connect_provider_list: Option<Vec<OpenIDConnectProviderListEntry>>,
+}
+
+impl FromValue for ListOpenIDConnectProvidersResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            open_id_connect_provider_list: opt(&mut s, 0, "OpenIDConnectProviderList")?,
+        })
+    }
+}
+
+impl IntoValue for ListOpenIDConnectProvidersResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self
+            .open_id_connect_provider_list
+            .map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListPoliciesRequest {
     pub scope: Option<String>,
     pub only_attached: Option<bool>,
@@ -9685,6 +10070,26 @@ impl IntoValue for NoSuchEntityException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct OpenIDConnectProviderListEntry {
+    pub arn: Option<String>,
+}
+
+impl FromValue for OpenIDConnectProviderListEntry {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            arn: opt(&mut s, 0, "Arn")?,
+        })
+    }
+}
+
+impl IntoValue for OpenIDConnectProviderListEntry {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.arn.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OpenIdIdpCommunicationErrorException {
     pub message: Option<String>,
 }
@@ -10232,6 +10637,31 @@ impl IntoValue for PutUserPolicyRequest {
             Some(self.user_name.into_value()),
             Some(self.policy_name.into_value()),
             Some(self.policy_document.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RemoveClientIDFromOpenIDConnectProviderRequest {
+    pub open_id_connect_provider_arn: String,
+    pub client_id: String,
+}
+
+impl FromValue for RemoveClientIDFromOpenIDConnectProviderRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            open_id_connect_provider_arn: req(&mut s, 0, "OpenIDConnectProviderArn")?,
+            client_id: req(&mut s, 1, "ClientID")?,
+        })
+    }
+}
+
+impl IntoValue for RemoveClientIDFromOpenIDConnectProviderRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.open_id_connect_provider_arn.into_value()),
+            Some(self.client_id.into_value()),
         ])
     }
 }
@@ -11405,6 +11835,31 @@ impl IntoValue for UpdateLoginProfileRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct UpdateOpenIDConnectProviderThumbprintRequest {
+    pub open_id_connect_provider_arn: String,
+    pub thumbprint_list: Vec<String>,
+}
+
+impl FromValue for UpdateOpenIDConnectProviderThumbprintRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            open_id_connect_provider_arn: req(&mut s, 0, "OpenIDConnectProviderArn")?,
+            thumbprint_list: req(&mut s, 1, "ThumbprintList")?,
+        })
+    }
+}
+
+impl IntoValue for UpdateOpenIDConnectProviderThumbprintRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.open_id_connect_provider_arn.into_value()),
+            Some(self.thumbprint_list.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateRoleDescriptionRequest {
     pub role_name: String,
     pub description: String,
@@ -11911,6 +12366,13 @@ pub mod errors {
 
 /// What a IAM implementation provides: one method per implemented operation, taking the typed input and returning the typed output.
 pub trait Handlers: Send + Sync + 'static {
+    /// `AddClientIDToOpenIDConnectProvider`.
+    fn add_client_id_to_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: AddClientIDToOpenIDConnectProviderRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `AddRoleToInstanceProfile`.
     fn add_role_to_instance_profile(
         &self,
@@ -11987,6 +12449,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: CreateLoginProfileRequest,
     ) -> impl Future<Output = Result<CreateLoginProfileResponse, AwsError>> + Send;
+
+    /// `CreateOpenIDConnectProvider`.
+    fn create_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: CreateOpenIDConnectProviderRequest,
+    ) -> impl Future<Output = Result<CreateOpenIDConnectProviderResponse, AwsError>> + Send;
 
     /// `CreatePolicy`.
     fn create_policy(
@@ -12083,6 +12552,13 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DeleteLoginProfileRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DeleteOpenIDConnectProvider`.
+    fn delete_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteOpenIDConnectProviderRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `DeletePolicy`.
@@ -12263,6 +12739,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: GetLoginProfileRequest,
     ) -> impl Future<Output = Result<GetLoginProfileResponse, AwsError>> + Send;
 
+    /// `GetOpenIDConnectProvider`.
+    fn get_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: GetOpenIDConnectProviderRequest,
+    ) -> impl Future<Output = Result<GetOpenIDConnectProviderResponse, AwsError>> + Send;
+
     /// `GetPolicy`.
     fn get_policy(
         &self,
@@ -12431,6 +12914,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: ListMFADevicesRequest,
     ) -> impl Future<Output = Result<ListMFADevicesResponse, AwsError>> + Send;
 
+    /// `ListOpenIDConnectProviders`.
+    fn list_open_id_connect_providers(
+        &self,
+        ctx: &RequestContext,
+        input: ListOpenIDConnectProvidersRequest,
+    ) -> impl Future<Output = Result<ListOpenIDConnectProvidersResponse, AwsError>> + Send;
+
     /// `ListPolicies`.
     fn list_policies(
         &self,
@@ -12541,6 +13031,13 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: PutUserPolicyRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `RemoveClientIDFromOpenIDConnectProvider`.
+    fn remove_client_id_from_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: RemoveClientIDFromOpenIDConnectProviderRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `RemoveRoleFromInstanceProfile`.
@@ -12690,6 +13187,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: UpdateLoginProfileRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `UpdateOpenIDConnectProviderThumbprint`.
+    fn update_open_id_connect_provider_thumbprint(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateOpenIDConnectProviderThumbprintRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `UpdateRole`.
     fn update_role(
         &self,
@@ -12740,6 +13244,25 @@ pub mod access {
         condition, expand, keyed_condition, resources_or_star, AuthzValues,
         Part::{Each, Lit},
     };
+
+    /// `AddClientIDToOpenIDConnectProvider`: `iam:AddClientIDToOpenIDConnectProvider`.
+    pub fn add_client_id_to_open_id_connect_provider(
+        _ctx: &RequestContext,
+        input: &AddClientIDToOpenIDConnectProviderRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.open_id_connect_provider_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:AddClientIDToOpenIDConnectProvider",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
 
     /// `AddRoleToInstanceProfile`: `iam:AddRoleToInstanceProfile`, `iam:PassRole`.
     pub fn add_role_to_instance_profile(
@@ -13047,6 +13570,46 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:CreateLoginProfile",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateOpenIDConnectProvider`: `iam:CreateOpenIDConnectProvider`.
+    pub fn create_open_id_connect_provider(
+        ctx: &RequestContext,
+        input: &CreateOpenIDConnectProviderRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        if let Some(l) = &input.tags {
+            for x0 in l {
+                x0.key.push_values(&mut v0);
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":oidc-provider/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            if let Some(l) = &input.tags {
+                for x0 in l {
+                    let mut e0: Vec<String> = Vec::new();
+                    x0.key.push_values(&mut e0);
+                    let mut e1: Vec<String> = Vec::new();
+                    x0.value.push_values(&mut e1);
+                    keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            Access {
+                action: "iam:CreateOpenIDConnectProvider",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -13435,6 +13998,25 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:DeleteLoginProfile",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteOpenIDConnectProvider`: `iam:DeleteOpenIDConnectProvider`.
+    pub fn delete_open_id_connect_provider(
+        _ctx: &RequestContext,
+        input: &DeleteOpenIDConnectProviderRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.open_id_connect_provider_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteOpenIDConnectProvider",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -14027,6 +14609,25 @@ pub mod access {
         }]
     }
 
+    /// `GetOpenIDConnectProvider`: `iam:GetOpenIDConnectProvider`.
+    pub fn get_open_id_connect_provider(
+        _ctx: &RequestContext,
+        input: &GetOpenIDConnectProviderRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.open_id_connect_provider_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:GetOpenIDConnectProvider",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `GetPolicy`: `iam:GetPolicy`.
     pub fn get_policy(_ctx: &RequestContext, input: &GetPolicyRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -14563,6 +15164,23 @@ pub mod access {
         }]
     }
 
+    /// `ListOpenIDConnectProviders`: `iam:ListOpenIDConnectProviders`.
+    pub fn list_open_id_connect_providers(
+        _ctx: &RequestContext,
+        _input: &ListOpenIDConnectProvidersRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:ListOpenIDConnectProviders",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `ListPolicies`: `iam:ListPolicies`.
     pub fn list_policies(_ctx: &RequestContext, _input: &ListPoliciesRequest) -> Vec<Access> {
         vec![{
@@ -14912,6 +15530,25 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:PutUserPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `RemoveClientIDFromOpenIDConnectProvider`: `iam:RemoveClientIDFromOpenIDConnectProvider`.
+    pub fn remove_client_id_from_open_id_connect_provider(
+        _ctx: &RequestContext,
+        input: &RemoveClientIDFromOpenIDConnectProviderRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.open_id_connect_provider_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:RemoveClientIDFromOpenIDConnectProvider",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -15470,6 +16107,25 @@ pub mod access {
         }]
     }
 
+    /// `UpdateOpenIDConnectProviderThumbprint`: `iam:UpdateOpenIDConnectProviderThumbprint`.
+    pub fn update_open_id_connect_provider_thumbprint(
+        _ctx: &RequestContext,
+        input: &UpdateOpenIDConnectProviderThumbprintRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.open_id_connect_provider_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:UpdateOpenIDConnectProviderThumbprint",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `UpdateRole`: `iam:UpdateRole`.
     pub fn update_role(ctx: &RequestContext, input: &UpdateRoleRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -15629,6 +16285,23 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
     ) -> BoxFut<'a, Result<Option<Value>, AwsError>> {
         Box::pin(async move {
             match op.name {
+                "AddClientIDToOpenIDConnectProvider" => {
+                    let input = AddClientIDToOpenIDConnectProviderRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "AddClientIDToOpenIDConnectProviderRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(
+                            ctx,
+                            &access::add_client_id_to_open_id_connect_provider(ctx, &input),
+                        )
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0
+                        .add_client_id_to_open_id_connect_provider(ctx, input)
+                        .await?;
+                    Ok(None)
+                }
                 "AddRoleToInstanceProfile" => {
                     let input = AddRoleToInstanceProfileRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(2)),
@@ -15759,6 +16432,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::create_login_profile(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.create_login_profile(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "CreateOpenIDConnectProvider" => {
+                    let input = CreateOpenIDConnectProviderRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "CreateOpenIDConnectProviderRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_open_id_connect_provider(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_open_id_connect_provider(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "CreatePolicy" => {
@@ -15922,6 +16607,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::delete_login_profile(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_login_profile(ctx, input).await?;
+                    Ok(None)
+                }
+                "DeleteOpenIDConnectProvider" => {
+                    let input = DeleteOpenIDConnectProviderRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "DeleteOpenIDConnectProviderRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_open_id_connect_provider(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_open_id_connect_provider(ctx, input).await?;
                     Ok(None)
                 }
                 "DeletePolicy" => {
@@ -16220,6 +16917,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::get_login_profile(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_login_profile(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetOpenIDConnectProvider" => {
+                    let input = GetOpenIDConnectProviderRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "GetOpenIDConnectProviderRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_open_id_connect_provider(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_open_id_connect_provider(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "GetPolicy" => {
@@ -16522,6 +17231,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.list_mfa_devices(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "ListOpenIDConnectProviders" => {
+                    let input = ListOpenIDConnectProvidersRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(0)),
+                        "ListOpenIDConnectProvidersRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_open_id_connect_providers(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_open_id_connect_providers(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "ListPolicies" => {
                     let input = ListPoliciesRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(6)),
@@ -16712,6 +17433,23 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::put_user_policy(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.put_user_policy(ctx, input).await?;
+                    Ok(None)
+                }
+                "RemoveClientIDFromOpenIDConnectProvider" => {
+                    let input = RemoveClientIDFromOpenIDConnectProviderRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "RemoveClientIDFromOpenIDConnectProviderRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(
+                            ctx,
+                            &access::remove_client_id_from_open_id_connect_provider(ctx, &input),
+                        )
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0
+                        .remove_client_id_from_open_id_connect_provider(ctx, input)
+                        .await?;
                     Ok(None)
                 }
                 "RemoveRoleFromInstanceProfile" => {
@@ -16964,6 +17702,23 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::update_login_profile(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.update_login_profile(ctx, input).await?;
+                    Ok(None)
+                }
+                "UpdateOpenIDConnectProviderThumbprint" => {
+                    let input = UpdateOpenIDConnectProviderThumbprintRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "UpdateOpenIDConnectProviderThumbprintRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(
+                            ctx,
+                            &access::update_open_id_connect_provider_thumbprint(ctx, &input),
+                        )
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0
+                        .update_open_id_connect_provider_thumbprint(ctx, input)
+                        .await?;
                     Ok(None)
                 }
                 "UpdateRole" => {

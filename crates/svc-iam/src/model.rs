@@ -388,6 +388,26 @@ pub struct EntityAccessRec {
     pub last: std::collections::BTreeMap<String, i64>,
 }
 
+/// An OpenID Connect identity provider (`CreateOpenIDConnectProvider`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OidcRec {
+    pub account: String,
+    /// The issuer URL without its `https://` (what the ARN names), as given otherwise.
+    pub url: String,
+    pub client_ids: Vec<String>,
+    /// SHA-1 thumbprints of the provider's certificate, 40 hex characters each.
+    pub thumbprints: Vec<String>,
+    pub created: i64,
+    #[serde(default)]
+    pub tags: Vec<TagRec>,
+}
+
+impl OidcRec {
+    pub fn arn(&self) -> String {
+        format!("arn:aws:iam::{}:oidc-provider/{}", self.account, self.url)
+    }
+}
+
 /// A service-linked role deletion task (`DeleteServiceLinkedRole`), kept so that
 /// `GetServiceLinkedRoleDeletionStatus` can answer for it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

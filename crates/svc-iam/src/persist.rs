@@ -5,14 +5,15 @@
 //! `iam.instance_profiles` keyed `{account}/{lower-cased name}` and
 //! `iam.password_policies`, `iam.credential_reports` and `iam.account_aliases` keyed by
 //! account (login profiles live in their user's record), `iam.slr_deletions` keyed
-//! `{account}/{deletion task id}`, `iam.access_advisor_jobs` keyed `{account}/{job id}` —
+//! `{account}/{deletion task id}`, `iam.access_advisor_jobs` keyed `{account}/{job id}`,
+//! `iam.oidc_providers` keyed `{account}/{url without https://}` —
 //! a loader that reads them all at startup, and the [`Change`] a
 //! mutation produces, turned into one [`Batch`] so that a mutation is durable as a whole
 //! or not at all. A rename is a delete of the old key and a put of the new one in the
 //! same batch. This module decides nothing about IAM's rules.
 
 use crate::model::{
-    AccessJobRec, AliasRec, DeletionRec, GroupRec, InstanceProfileRec, KeyRec, MfaRec,
+    AccessJobRec, AliasRec, DeletionRec, GroupRec, InstanceProfileRec, KeyRec, MfaRec, OidcRec,
     PasswordPolicyRec, PolicyRec, ReportRec, RoleRec, UserRec,
 };
 use nimbus_store::{Batch, Store, StoreError, Table};
@@ -29,6 +30,7 @@ pub const REPORTS: Table<ReportRec> = Table::new("iam.credential_reports", 1);
 pub const ALIASES: Table<AliasRec> = Table::new("iam.account_aliases", 1);
 pub const DELETIONS: Table<DeletionRec> = Table::new("iam.slr_deletions", 1);
 pub const ACCESS_JOBS: Table<AccessJobRec> = Table::new("iam.access_advisor_jobs", 1);
+pub const OIDC: Table<OidcRec> = Table::new("iam.oidc_providers", 1);
 
 /// The store key of a named entity: `{account}/{lower-cased name}`.
 pub fn name_key(account: &str, name: &str) -> String {
@@ -73,6 +75,9 @@ pub enum Op {
     PutAccessJob(Box<AccessJobRec>),
     /// (account, job id)
     DeleteAccessJob(String, String),
+    PutOidc(OidcRec),
+    /// (account, url)
+    DeleteOidc(String, String),
 }
 
 /// Everything one mutation writes, in order.
@@ -119,6 +124,8 @@ impl Change {
                     ACCESS_JOBS.put(&mut b, format!("{}/{}", j.account, j.id), j.as_ref())
                 }
                 Op::DeleteAccessJob(a, id) => ACCESS_JOBS.delete(&mut b, format!("{a}/{id}")),
+                Op::PutOidc(o) => OIDC.put(&mut b, format!("{}/{}", o.account, o.url), o),
+                Op::DeleteOidc(a, url) => OIDC.delete(&mut b, format!("{a}/{url}")),
             }
         }
         b
@@ -163,6 +170,9 @@ pub fn load(store: &Store) -> Result<Change, StoreError> {
     }
     for (_, j) in ACCESS_JOBS.scan(store, b"")? {
         c.push(Op::PutAccessJob(Box::new(j)));
+    }
+    for (_, o) in OIDC.scan(store, b"")? {
+        c.push(Op::PutOidc(o));
     }
     Ok(c)
 }

@@ -45,6 +45,8 @@ pub struct Account {
     pub deletions: BTreeMap<String, crate::model::DeletionRec>,
     /// Access Advisor reports, by job id.
     pub access_jobs: BTreeMap<String, crate::model::AccessJobRec>,
+    /// OpenID Connect providers, by URL (without `https://`).
+    pub oidc: BTreeMap<String, crate::model::OidcRec>,
 }
 
 impl Account {
@@ -250,6 +252,13 @@ impl State {
                 }
                 Op::DeleteAccessJob(a, id) => {
                     self.acct(&a).access_jobs.remove(&id);
+                }
+                Op::PutOidc(o) => {
+                    let a = o.account.clone();
+                    self.acct(&a).oidc.insert(o.url.clone(), o);
+                }
+                Op::DeleteOidc(a, url) => {
+                    self.acct(&a).oidc.remove(&url);
                 }
             }
         }

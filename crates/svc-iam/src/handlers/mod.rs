@@ -1,7 +1,7 @@
 //! The generated `Handlers` trait implemented for [`Iam`]: one thin method per operation,
 //! delegating to the module that owns the resource (users, groups, roles, managed
 //! policies, attachments, inline policies, access keys, MFA devices, passwords and login
-//! profiles, instance profiles, the credential report, Access Advisor, SSH public keys); `common` holds what they share. Nothing here validates or stores anything itself.
+//! profiles, instance profiles, the credential report, Access Advisor, SSH public keys, OIDC providers); `common` holds what they share. Nothing here validates or stores anything itself.
 
 mod access_advisor;
 mod access_keys;
@@ -13,6 +13,7 @@ mod groups;
 mod inline;
 mod instance_profiles;
 mod mfa;
+mod oidc;
 mod passwords;
 mod policies;
 mod reports;
@@ -29,6 +30,62 @@ use common::Kind;
 use nimbus_core::{AwsError, RequestContext};
 
 impl Handlers for Iam {
+    async fn create_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: CreateOpenIDConnectProviderRequest,
+    ) -> Result<CreateOpenIDConnectProviderResponse, AwsError> {
+        oidc::create_open_id_connect_provider(self, ctx, input).await
+    }
+
+    async fn get_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: GetOpenIDConnectProviderRequest,
+    ) -> Result<GetOpenIDConnectProviderResponse, AwsError> {
+        oidc::get_open_id_connect_provider(self, ctx, input).await
+    }
+
+    async fn list_open_id_connect_providers(
+        &self,
+        ctx: &RequestContext,
+        _input: ListOpenIDConnectProvidersRequest,
+    ) -> Result<ListOpenIDConnectProvidersResponse, AwsError> {
+        oidc::list_open_id_connect_providers(self, ctx).await
+    }
+
+    async fn delete_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteOpenIDConnectProviderRequest,
+    ) -> Result<(), AwsError> {
+        oidc::delete_open_id_connect_provider(self, ctx, input).await
+    }
+
+    async fn add_client_id_to_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: AddClientIDToOpenIDConnectProviderRequest,
+    ) -> Result<(), AwsError> {
+        oidc::add_client_id(self, ctx, input).await
+    }
+
+    async fn remove_client_id_from_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: RemoveClientIDFromOpenIDConnectProviderRequest,
+    ) -> Result<(), AwsError> {
+        oidc::remove_client_id(self, ctx, input).await
+    }
+
+    async fn update_open_id_connect_provider_thumbprint(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateOpenIDConnectProviderThumbprintRequest,
+    ) -> Result<(), AwsError> {
+        oidc::update_thumbprint(self, ctx, input).await
+    }
+
     async fn upload_ssh_public_key(
         &self,
         ctx: &RequestContext,
