@@ -1,7 +1,7 @@
 //! AWS STS: temporary credentials. `generated` holds the wire model, typed shapes and the
 //! `Handlers` trait that `codegen/` produces from botocore; [`Sts`] (`handlers`)
 //! implements it, one module per operation (`assume_role`, `session_token`,
-//! `access_key_info`). Issued credentials are [`SessionView`]s held by [`Sessions`] over
+//! `federation_token`, `access_key_info`). Issued credentials are [`SessionView`]s held by [`Sessions`] over
 //! the durable store (`sessions`, `persist`); [`Sessions`] is also the read API the
 //! binary's credential store uses to authenticate `ASIA...` keys. What STS needs of IAM it
 //! asks through [`RoleDirectory`], a trait it owns and the binary implements over IAM.
@@ -11,7 +11,7 @@
 //! [`InstanceRoles`] (`instance`) issues the role sessions instances get from their
 //! metadata service. `DecodeAuthorizationMessage` opens the authorization failure messages
 //! sealed by [`AuthorizationMessages`] (`authz_message`). Not here yet:
-//! `AssumeRoleWithSAML`/`WithWebIdentity`, `GetFederationToken`.
+//! `AssumeRoleWithSAML`/`WithWebIdentity`.
 
 mod access_key_info;
 mod assume_role;
