@@ -543,6 +543,17 @@ def test_openid_connect_providers(nimbus):
     assert "InvalidInput" in fails("update-open-id-connect-provider-thumbprint",
                                    "--open-id-connect-provider-arn", arn,
                                    "--thumbprint-list", "z" * 40)
+    nimbus.aws("iam", "tag-open-id-connect-provider", "--open-id-connect-provider-arn", arn,
+               "--tags", "Key=env,Value=dev", "Key=TEAM,Value=blue")
+    tags = nimbus.aws("iam", "list-open-id-connect-provider-tags",
+                      "--open-id-connect-provider-arn", arn)["Tags"]
+    assert tags == [{"Key": "TEAM", "Value": "blue"}, {"Key": "env", "Value": "dev"}] or \
+        sorted(t["Key"] for t in tags) == ["TEAM", "env"]
+    nimbus.aws("iam", "untag-open-id-connect-provider", "--open-id-connect-provider-arn", arn,
+               "--tag-keys", "env")
+    tags = nimbus.aws("iam", "list-open-id-connect-provider-tags",
+                      "--open-id-connect-provider-arn", arn)["Tags"]
+    assert tags == [{"Key": "TEAM", "Value": "blue"}]
     nimbus.aws("iam", "delete-open-id-connect-provider", "--open-id-connect-provider-arn", arn)
     assert "NoSuchEntity" in fails("get-open-id-connect-provider",
                                    "--open-id-connect-provider-arn", arn)

@@ -138,3 +138,55 @@ pub fn authorization_failure_json(request: &FailedRequest<'_>, e: &Evaluation) -
     })
     .to_string()
 }
+
+#[cfg(test)]
+mod failure_tests {
+    use super::*;
+    use crate::evaluate::StatementRef;
+
+    #[test]
+    fn the_decoded_message_has_awss_shape() {
+        let mut context = Context::new();
+        context.set("aws:RequestedRegion", "eu-west-1");
+        context.set_multi("aws:TagKeys", ["a", "b"]);
+        let request = FailedRequest {
+            principal_id: "AIDAEXAMPLE",
+            principal_arn: "arn:aws:iam::123456789012:user/team/bob",
+            action: "ec2:RunInstances",
+            resource: "arn:aws:ec2:eu-west-1:123456789012:instance/*",
+            context: &context,
+        };
+        let deny = Evaluation {
+            decision: Decision::ExplicitDeny,
+            policy_type: Some(PolicyType::IdentityBased),
+            statement: Some(StatementRef {
+                policy_id: "p".into(),
+                index: 0,
+                sid: Some("NoRun".into()),
+            }),
+        };
+        let v: serde_json::Value =
+            serde_json::from_str(&authorization_failure_json(&request, &deny)).unwrap();
+        assert_eq!(v["allowed"], false);
+        assert_eq!(v["explicitDeny"], true);
+        assert_eq!(v["matchedStatements"]["items"][0]["statementId"], "NoRun");
+        assert_eq!(v["failures"]["items"], serde_json::json!([]));
+        let ctx = &v["context"];
+        assert_eq!(ctx["principal"]["name"], "bob");
+        assert_eq!(ctx["principal"]["id"], "AIDAEXAMPLE");
+        assert_eq!(ctx["action"], "ec2:RunInstances");
+        let items = ctx["conditions"]["items"].as_array().unwrap();
+        assert_eq!(items[0]["key"], "aws:requestedregion");
+        assert_eq!(items[1]["key"], "aws:tagkeys");
+        assert_eq!(items[1]["values"]["items"][1]["value"], "b");
+        let implicit = Evaluation {
+            decision: Decision::ImplicitDeny,
+            policy_type: Some(PolicyType::IdentityBased),
+            statement: None,
+        };
+        let v: serde_json::Value =
+            serde_json::from_str(&authorization_failure_json(&request, &implicit)).unwrap();
+        assert_eq!(v["explicitDeny"], false);
+        assert_eq!(v["matchedStatements"]["items"], serde_json::json!([]));
+    }
+}

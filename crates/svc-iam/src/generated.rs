@@ -36,9 +36,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
         errors: &[
             m::ShapeId(20),
             m::ShapeId(144),
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(148),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("AddClientIDToOpenIDConnectProvider", "POST", "/")
@@ -46,18 +46,18 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(8)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(85),
             m::ShapeId(148),
-            m::ShapeId(285),
-            m::ShapeId(266),
+            m::ShapeId(288),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("AddRoleToInstanceProfile", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(9)),
-        errors: &[m::ShapeId(208), m::ShapeId(148), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(148), m::ShapeId(268)],
         implemented: true,
         ..op("AddUserToGroup", "POST", "/")
     },
@@ -65,11 +65,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(11)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(148),
             m::ShapeId(144),
-            m::ShapeId(227),
-            m::ShapeId(266),
+            m::ShapeId(229),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("AttachGroupPolicy", "POST", "/")
@@ -77,12 +77,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(12)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(148),
             m::ShapeId(144),
-            m::ShapeId(285),
-            m::ShapeId(227),
-            m::ShapeId(266),
+            m::ShapeId(288),
+            m::ShapeId(229),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("AttachRolePolicy", "POST", "/")
@@ -90,11 +90,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(13)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(148),
             m::ShapeId(144),
-            m::ShapeId(227),
-            m::ShapeId(266),
+            m::ShapeId(229),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("AttachUserPolicy", "POST", "/")
@@ -102,12 +102,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(18)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(146),
             m::ShapeId(148),
             m::ShapeId(88),
-            m::ShapeId(217),
-            m::ShapeId(266),
+            m::ShapeId(219),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("ChangePassword", "POST", "/")
@@ -116,7 +116,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("CreateAccessKeyResult"),
         input: Some(m::ShapeId(29)),
         output: Some(m::ShapeId(30)),
-        errors: &[m::ShapeId(208), m::ShapeId(148), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(148), m::ShapeId(268)],
         implemented: true,
         ..op("CreateAccessKey", "POST", "/")
     },
@@ -126,7 +126,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
             m::ShapeId(20),
             m::ShapeId(85),
             m::ShapeId(148),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("CreateAccountAlias", "POST", "/")
@@ -142,8 +142,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
         errors: &[
             m::ShapeId(148),
             m::ShapeId(85),
-            m::ShapeId(208),
-            m::ShapeId(266),
+            m::ShapeId(210),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("CreateGroup", "POST", "/")
@@ -157,7 +157,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
             m::ShapeId(144),
             m::ShapeId(148),
             m::ShapeId(20),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("CreateInstanceProfile", "POST", "/")
@@ -168,10 +168,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
         output: Some(m::ShapeId(37)),
         errors: &[
             m::ShapeId(85),
-            m::ShapeId(208),
-            m::ShapeId(217),
+            m::ShapeId(210),
+            m::ShapeId(219),
             m::ShapeId(148),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("CreateLoginProfile", "POST", "/")
@@ -185,8 +185,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
             m::ShapeId(85),
             m::ShapeId(148),
             m::ShapeId(20),
-            m::ShapeId(266),
-            m::ShapeId(212),
+            m::ShapeId(268),
+            m::ShapeId(214),
         ],
         implemented: true,
         ..op("CreateOpenIDConnectProvider", "POST", "/")
@@ -199,9 +199,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
             m::ShapeId(144),
             m::ShapeId(148),
             m::ShapeId(85),
-            m::ShapeId(205),
+            m::ShapeId(207),
             m::ShapeId(20),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("CreatePolicy", "POST", "/")
@@ -211,11 +211,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(42)),
         output: Some(m::ShapeId(43)),
         errors: &[
-            m::ShapeId(208),
-            m::ShapeId(205),
+            m::ShapeId(210),
+            m::ShapeId(207),
             m::ShapeId(144),
             m::ShapeId(148),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("CreatePolicyVersion", "POST", "/")
@@ -228,9 +228,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
             m::ShapeId(148),
             m::ShapeId(144),
             m::ShapeId(85),
-            m::ShapeId(205),
+            m::ShapeId(207),
             m::ShapeId(20),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("CreateRole", "POST", "/")
@@ -246,8 +246,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
         errors: &[
             m::ShapeId(144),
             m::ShapeId(148),
-            m::ShapeId(208),
-            m::ShapeId(266),
+            m::ShapeId(210),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("CreateServiceLinkedRole", "POST", "/")
@@ -263,10 +263,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
         errors: &[
             m::ShapeId(148),
             m::ShapeId(85),
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(144),
             m::ShapeId(20),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("CreateUser", "POST", "/")
@@ -280,7 +280,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
             m::ShapeId(144),
             m::ShapeId(85),
             m::ShapeId(20),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("CreateVirtualMFADevice", "POST", "/")
@@ -289,9 +289,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(55)),
         errors: &[
             m::ShapeId(88),
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(148),
-            m::ShapeId(266),
+            m::ShapeId(268),
             m::ShapeId(20),
         ],
         implemented: true,
@@ -299,7 +299,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         input: Some(m::ShapeId(56)),
-        errors: &[m::ShapeId(208), m::ShapeId(148), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(148), m::ShapeId(268)],
         implemented: true,
         ..op("DeleteAccessKey", "POST", "/")
     },
@@ -307,42 +307,42 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(57)),
         errors: &[
             m::ShapeId(20),
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(148),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("DeleteAccountAlias", "POST", "/")
     },
     m::Operation {
-        errors: &[m::ShapeId(208), m::ShapeId(148), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(148), m::ShapeId(268)],
         implemented: true,
         ..op("DeleteAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(60)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(58),
             m::ShapeId(148),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("DeleteGroup", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(59)),
-        errors: &[m::ShapeId(208), m::ShapeId(148), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(148), m::ShapeId(268)],
         implemented: true,
         ..op("DeleteGroupPolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(61)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(58),
             m::ShapeId(148),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("DeleteInstanceProfile", "POST", "/")
@@ -351,27 +351,27 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(62)),
         errors: &[
             m::ShapeId(88),
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(148),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("DeleteLoginProfile", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(63)),
-        errors: &[m::ShapeId(144), m::ShapeId(208), m::ShapeId(266)],
+        errors: &[m::ShapeId(144), m::ShapeId(210), m::ShapeId(268)],
         implemented: true,
         ..op("DeleteOpenIDConnectProvider", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(64)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(148),
             m::ShapeId(144),
             m::ShapeId(58),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("DeletePolicy", "POST", "/")
@@ -379,11 +379,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(65)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(148),
             m::ShapeId(144),
             m::ShapeId(58),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("DeletePolicyVersion", "POST", "/")
@@ -391,29 +391,29 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(68)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(58),
             m::ShapeId(148),
-            m::ShapeId(285),
+            m::ShapeId(288),
             m::ShapeId(20),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("DeleteRole", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(66)),
-        errors: &[m::ShapeId(208), m::ShapeId(285), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(288), m::ShapeId(268)],
         implemented: true,
         ..op("DeleteRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(67)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(148),
-            m::ShapeId(285),
-            m::ShapeId(266),
+            m::ShapeId(288),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("DeleteRolePolicy", "POST", "/")
@@ -421,7 +421,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("DeleteSAMLProvider", "POST", "/"),
     m::Operation {
         input: Some(m::ShapeId(69)),
-        errors: &[m::ShapeId(208)],
+        errors: &[m::ShapeId(210)],
         implemented: true,
         ..op("DeleteSSHPublicKey", "POST", "/")
     },
@@ -430,7 +430,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("DeleteServiceLinkedRoleResult"),
         input: Some(m::ShapeId(70)),
         output: Some(m::ShapeId(71)),
-        errors: &[m::ShapeId(208), m::ShapeId(148), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(148), m::ShapeId(268)],
         implemented: true,
         ..op("DeleteServiceLinkedRole", "POST", "/")
     },
@@ -440,33 +440,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(74)),
         errors: &[
             m::ShapeId(148),
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(58),
             m::ShapeId(20),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("DeleteUser", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(72)),
-        errors: &[m::ShapeId(208), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(268)],
         implemented: true,
         ..op("DeleteUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(73)),
-        errors: &[m::ShapeId(208), m::ShapeId(148), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(148), m::ShapeId(268)],
         implemented: true,
         ..op("DeleteUserPolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(75)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(58),
             m::ShapeId(148),
-            m::ShapeId(266),
+            m::ShapeId(268),
             m::ShapeId(20),
         ],
         implemented: true,
@@ -475,10 +475,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(79)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(148),
             m::ShapeId(144),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("DetachGroupPolicy", "POST", "/")
@@ -486,11 +486,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(80)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(148),
             m::ShapeId(144),
-            m::ShapeId(285),
-            m::ShapeId(266),
+            m::ShapeId(288),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("DetachRolePolicy", "POST", "/")
@@ -498,10 +498,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(81)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(148),
             m::ShapeId(144),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("DetachUserPolicy", "POST", "/")
@@ -522,8 +522,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
             m::ShapeId(88),
             m::ShapeId(142),
             m::ShapeId(148),
-            m::ShapeId(208),
-            m::ShapeId(266),
+            m::ShapeId(210),
+            m::ShapeId(268),
             m::ShapeId(20),
         ],
         implemented: true,
@@ -544,7 +544,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         result_wrapper: Some("GenerateCredentialReportResult"),
         output: Some(m::ShapeId(99)),
-        errors: &[m::ShapeId(148), m::ShapeId(266)],
+        errors: &[m::ShapeId(148), m::ShapeId(268)],
         implemented: true,
         ..op("GenerateCredentialReport", "POST", "/")
     },
@@ -556,7 +556,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GenerateServiceLastAccessedDetailsResult"),
         input: Some(m::ShapeId(100)),
         output: Some(m::ShapeId(101)),
-        errors: &[m::ShapeId(208), m::ShapeId(144)],
+        errors: &[m::ShapeId(210), m::ShapeId(144)],
         implemented: true,
         ..op("GenerateServiceLastAccessedDetails", "POST", "/")
     },
@@ -571,21 +571,21 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetAccountAuthorizationDetailsResult"),
         input: Some(m::ShapeId(104)),
         output: Some(m::ShapeId(105)),
-        errors: &[m::ShapeId(266)],
+        errors: &[m::ShapeId(268)],
         implemented: true,
         ..op("GetAccountAuthorizationDetails", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountPasswordPolicyResult"),
         output: Some(m::ShapeId(106)),
-        errors: &[m::ShapeId(208), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(268)],
         implemented: true,
         ..op("GetAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountSummaryResult"),
         output: Some(m::ShapeId(107)),
-        errors: &[m::ShapeId(266)],
+        errors: &[m::ShapeId(268)],
         implemented: true,
         ..op("GetAccountSummary", "POST", "/")
     },
@@ -604,7 +604,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
             m::ShapeId(53),
             m::ShapeId(52),
             m::ShapeId(54),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("GetCredentialReport", "POST", "/")
@@ -617,7 +617,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetGroupResult"),
         input: Some(m::ShapeId(111)),
         output: Some(m::ShapeId(112)),
-        errors: &[m::ShapeId(208), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(268)],
         implemented: true,
         ..op("GetGroup", "POST", "/")
     },
@@ -625,7 +625,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetGroupPolicyResult"),
         input: Some(m::ShapeId(109)),
         output: Some(m::ShapeId(110)),
-        errors: &[m::ShapeId(208), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(268)],
         implemented: true,
         ..op("GetGroupPolicy", "POST", "/")
     },
@@ -637,7 +637,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetInstanceProfileResult"),
         input: Some(m::ShapeId(113)),
         output: Some(m::ShapeId(114)),
-        errors: &[m::ShapeId(208), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(268)],
         implemented: true,
         ..op("GetInstanceProfile", "POST", "/")
     },
@@ -645,7 +645,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetLoginProfileResult"),
         input: Some(m::ShapeId(115)),
         output: Some(m::ShapeId(116)),
-        errors: &[m::ShapeId(208), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(268)],
         implemented: true,
         ..op("GetLoginProfile", "POST", "/")
     },
@@ -657,7 +657,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetOpenIDConnectProviderResult"),
         input: Some(m::ShapeId(117)),
         output: Some(m::ShapeId(118)),
-        errors: &[m::ShapeId(144), m::ShapeId(208), m::ShapeId(266)],
+        errors: &[m::ShapeId(144), m::ShapeId(210), m::ShapeId(268)],
         implemented: true,
         ..op("GetOpenIDConnectProvider", "POST", "/")
     },
@@ -673,7 +673,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetPolicyResult"),
         input: Some(m::ShapeId(119)),
         output: Some(m::ShapeId(120)),
-        errors: &[m::ShapeId(208), m::ShapeId(144), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(144), m::ShapeId(268)],
         implemented: true,
         ..op("GetPolicy", "POST", "/")
     },
@@ -681,7 +681,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetPolicyVersionResult"),
         input: Some(m::ShapeId(121)),
         output: Some(m::ShapeId(122)),
-        errors: &[m::ShapeId(208), m::ShapeId(144), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(144), m::ShapeId(268)],
         implemented: true,
         ..op("GetPolicyVersion", "POST", "/")
     },
@@ -689,7 +689,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetRoleResult"),
         input: Some(m::ShapeId(125)),
         output: Some(m::ShapeId(126)),
-        errors: &[m::ShapeId(208), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(268)],
         implemented: true,
         ..op("GetRole", "POST", "/")
     },
@@ -697,7 +697,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetRolePolicyResult"),
         input: Some(m::ShapeId(123)),
         output: Some(m::ShapeId(124)),
-        errors: &[m::ShapeId(208), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(268)],
         implemented: true,
         ..op("GetRolePolicy", "POST", "/")
     },
@@ -709,7 +709,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetSSHPublicKeyResult"),
         input: Some(m::ShapeId(127)),
         output: Some(m::ShapeId(128)),
-        errors: &[m::ShapeId(208), m::ShapeId(286)],
+        errors: &[m::ShapeId(210), m::ShapeId(289)],
         implemented: true,
         ..op("GetSSHPublicKey", "POST", "/")
     },
@@ -721,7 +721,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetServiceLastAccessedDetailsResult"),
         input: Some(m::ShapeId(129)),
         output: Some(m::ShapeId(130)),
-        errors: &[m::ShapeId(208), m::ShapeId(144)],
+        errors: &[m::ShapeId(210), m::ShapeId(144)],
         implemented: true,
         ..op("GetServiceLastAccessedDetails", "POST", "/")
     },
@@ -729,7 +729,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetServiceLastAccessedDetailsWithEntitiesResult"),
         input: Some(m::ShapeId(131)),
         output: Some(m::ShapeId(132)),
-        errors: &[m::ShapeId(208), m::ShapeId(144)],
+        errors: &[m::ShapeId(210), m::ShapeId(144)],
         implemented: true,
         ..op("GetServiceLastAccessedDetailsWithEntities", "POST", "/")
     },
@@ -737,7 +737,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetServiceLinkedRoleDeletionStatusResult"),
         input: Some(m::ShapeId(133)),
         output: Some(m::ShapeId(134)),
-        errors: &[m::ShapeId(208), m::ShapeId(144), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(144), m::ShapeId(268)],
         implemented: true,
         ..op("GetServiceLinkedRoleDeletionStatus", "POST", "/")
     },
@@ -745,7 +745,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetUserResult"),
         input: Some(m::ShapeId(137)),
         output: Some(m::ShapeId(138)),
-        errors: &[m::ShapeId(208), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(268)],
         implemented: true,
         ..op("GetUser", "POST", "/")
     },
@@ -753,7 +753,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetUserPolicyResult"),
         input: Some(m::ShapeId(135)),
         output: Some(m::ShapeId(136)),
-        errors: &[m::ShapeId(208), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(268)],
         implemented: true,
         ..op("GetUserPolicy", "POST", "/")
     },
@@ -761,7 +761,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListAccessKeysResult"),
         input: Some(m::ShapeId(150)),
         output: Some(m::ShapeId(151)),
-        errors: &[m::ShapeId(208), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(268)],
         implemented: true,
         ..op("ListAccessKeys", "POST", "/")
     },
@@ -769,7 +769,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListAccountAliasesResult"),
         input: Some(m::ShapeId(152)),
         output: Some(m::ShapeId(153)),
-        errors: &[m::ShapeId(266)],
+        errors: &[m::ShapeId(268)],
         implemented: true,
         ..op("ListAccountAliases", "POST", "/")
     },
@@ -777,7 +777,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListAttachedGroupPoliciesResult"),
         input: Some(m::ShapeId(154)),
         output: Some(m::ShapeId(155)),
-        errors: &[m::ShapeId(208), m::ShapeId(144), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(144), m::ShapeId(268)],
         implemented: true,
         ..op("ListAttachedGroupPolicies", "POST", "/")
     },
@@ -785,7 +785,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListAttachedRolePoliciesResult"),
         input: Some(m::ShapeId(156)),
         output: Some(m::ShapeId(157)),
-        errors: &[m::ShapeId(208), m::ShapeId(144), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(144), m::ShapeId(268)],
         implemented: true,
         ..op("ListAttachedRolePolicies", "POST", "/")
     },
@@ -793,7 +793,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListAttachedUserPoliciesResult"),
         input: Some(m::ShapeId(158)),
         output: Some(m::ShapeId(159)),
-        errors: &[m::ShapeId(208), m::ShapeId(144), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(144), m::ShapeId(268)],
         implemented: true,
         ..op("ListAttachedUserPolicies", "POST", "/")
     },
@@ -805,7 +805,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListEntitiesForPolicyResult"),
         input: Some(m::ShapeId(160)),
         output: Some(m::ShapeId(161)),
-        errors: &[m::ShapeId(208), m::ShapeId(144), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(144), m::ShapeId(268)],
         implemented: true,
         ..op("ListEntitiesForPolicy", "POST", "/")
     },
@@ -813,7 +813,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListGroupPoliciesResult"),
         input: Some(m::ShapeId(162)),
         output: Some(m::ShapeId(163)),
-        errors: &[m::ShapeId(208), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(268)],
         implemented: true,
         ..op("ListGroupPolicies", "POST", "/")
     },
@@ -821,7 +821,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListGroupsResult"),
         input: Some(m::ShapeId(166)),
         output: Some(m::ShapeId(167)),
-        errors: &[m::ShapeId(266)],
+        errors: &[m::ShapeId(268)],
         implemented: true,
         ..op("ListGroups", "POST", "/")
     },
@@ -829,7 +829,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListGroupsForUserResult"),
         input: Some(m::ShapeId(164)),
         output: Some(m::ShapeId(165)),
-        errors: &[m::ShapeId(208), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(268)],
         implemented: true,
         ..op("ListGroupsForUser", "POST", "/")
     },
@@ -837,7 +837,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListInstanceProfileTagsResult"),
         input: Some(m::ShapeId(168)),
         output: Some(m::ShapeId(169)),
-        errors: &[m::ShapeId(208), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(268)],
         implemented: true,
         ..op("ListInstanceProfileTags", "POST", "/")
     },
@@ -845,7 +845,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListInstanceProfilesResult"),
         input: Some(m::ShapeId(172)),
         output: Some(m::ShapeId(173)),
-        errors: &[m::ShapeId(266)],
+        errors: &[m::ShapeId(268)],
         implemented: true,
         ..op("ListInstanceProfiles", "POST", "/")
     },
@@ -853,7 +853,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListInstanceProfilesForRoleResult"),
         input: Some(m::ShapeId(170)),
         output: Some(m::ShapeId(171)),
-        errors: &[m::ShapeId(208), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(268)],
         implemented: true,
         ..op("ListInstanceProfilesForRole", "POST", "/")
     },
@@ -861,7 +861,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListMFADeviceTagsResult"),
         input: Some(m::ShapeId(174)),
         output: Some(m::ShapeId(175)),
-        errors: &[m::ShapeId(208), m::ShapeId(144), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(144), m::ShapeId(268)],
         implemented: true,
         ..op("ListMFADeviceTags", "POST", "/")
     },
@@ -869,19 +869,23 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListMFADevicesResult"),
         input: Some(m::ShapeId(176)),
         output: Some(m::ShapeId(177)),
-        errors: &[m::ShapeId(208), m::ShapeId(266)],
+        errors: &[m::ShapeId(210), m::ShapeId(268)],
         implemented: true,
         ..op("ListMFADevices", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListOpenIDConnectProviderTagsResult"),
+        input: Some(m::ShapeId(178)),
+        output: Some(m::ShapeId(179)),
+        errors: &[m::ShapeId(210), m::ShapeId(268), m::ShapeId(144)],
+        implemented: true,
         ..op("ListOpenIDConnectProviderTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListOpenIDConnectProvidersResult"),
-        input: Some(m::ShapeId(178)),
-        output: Some(m::ShapeId(179)),
-        errors: &[m::ShapeId(266)],
+        input: Some(m::ShapeId(180)),
+        output: Some(m::ShapeId(181)),
+        errors: &[m::ShapeId(268)],
         implemented: true,
         ..op("ListOpenIDConnectProviders", "POST", "/")
     },
@@ -891,9 +895,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPoliciesResult"),
-        input: Some(m::ShapeId(180)),
-        output: Some(m::ShapeId(181)),
-        errors: &[m::ShapeId(266)],
+        input: Some(m::ShapeId(182)),
+        output: Some(m::ShapeId(183)),
+        errors: &[m::ShapeId(268)],
         implemented: true,
         ..op("ListPolicies", "POST", "/")
     },
@@ -903,41 +907,41 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPolicyTagsResult"),
-        input: Some(m::ShapeId(182)),
-        output: Some(m::ShapeId(183)),
-        errors: &[m::ShapeId(208), m::ShapeId(266), m::ShapeId(144)],
+        input: Some(m::ShapeId(184)),
+        output: Some(m::ShapeId(185)),
+        errors: &[m::ShapeId(210), m::ShapeId(268), m::ShapeId(144)],
         implemented: true,
         ..op("ListPolicyTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListPolicyVersionsResult"),
-        input: Some(m::ShapeId(184)),
-        output: Some(m::ShapeId(185)),
-        errors: &[m::ShapeId(208), m::ShapeId(144), m::ShapeId(266)],
+        input: Some(m::ShapeId(186)),
+        output: Some(m::ShapeId(187)),
+        errors: &[m::ShapeId(210), m::ShapeId(144), m::ShapeId(268)],
         implemented: true,
         ..op("ListPolicyVersions", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolePoliciesResult"),
-        input: Some(m::ShapeId(186)),
-        output: Some(m::ShapeId(187)),
-        errors: &[m::ShapeId(208), m::ShapeId(266)],
+        input: Some(m::ShapeId(188)),
+        output: Some(m::ShapeId(189)),
+        errors: &[m::ShapeId(210), m::ShapeId(268)],
         implemented: true,
         ..op("ListRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRoleTagsResult"),
-        input: Some(m::ShapeId(188)),
-        output: Some(m::ShapeId(189)),
-        errors: &[m::ShapeId(208), m::ShapeId(266)],
+        input: Some(m::ShapeId(190)),
+        output: Some(m::ShapeId(191)),
+        errors: &[m::ShapeId(210), m::ShapeId(268)],
         implemented: true,
         ..op("ListRoleTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolesResult"),
-        input: Some(m::ShapeId(190)),
-        output: Some(m::ShapeId(191)),
-        errors: &[m::ShapeId(266)],
+        input: Some(m::ShapeId(192)),
+        output: Some(m::ShapeId(193)),
+        errors: &[m::ShapeId(268)],
         implemented: true,
         ..op("ListRoles", "POST", "/")
     },
@@ -951,9 +955,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListSSHPublicKeysResult"),
-        input: Some(m::ShapeId(192)),
-        output: Some(m::ShapeId(193)),
-        errors: &[m::ShapeId(208)],
+        input: Some(m::ShapeId(194)),
+        output: Some(m::ShapeId(195)),
+        errors: &[m::ShapeId(210)],
         implemented: true,
         ..op("ListSSHPublicKeys", "POST", "/")
     },
@@ -975,118 +979,118 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListUserPoliciesResult"),
-        input: Some(m::ShapeId(194)),
-        output: Some(m::ShapeId(195)),
-        errors: &[m::ShapeId(208), m::ShapeId(266)],
+        input: Some(m::ShapeId(196)),
+        output: Some(m::ShapeId(197)),
+        errors: &[m::ShapeId(210), m::ShapeId(268)],
         implemented: true,
         ..op("ListUserPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUserTagsResult"),
-        input: Some(m::ShapeId(196)),
-        output: Some(m::ShapeId(197)),
-        errors: &[m::ShapeId(208), m::ShapeId(266)],
+        input: Some(m::ShapeId(198)),
+        output: Some(m::ShapeId(199)),
+        errors: &[m::ShapeId(210), m::ShapeId(268)],
         implemented: true,
         ..op("ListUserTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUsersResult"),
-        input: Some(m::ShapeId(198)),
-        output: Some(m::ShapeId(199)),
-        errors: &[m::ShapeId(266)],
+        input: Some(m::ShapeId(200)),
+        output: Some(m::ShapeId(201)),
+        errors: &[m::ShapeId(268)],
         implemented: true,
         ..op("ListUsers", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListVirtualMFADevicesResult"),
-        input: Some(m::ShapeId(200)),
-        output: Some(m::ShapeId(201)),
+        input: Some(m::ShapeId(202)),
+        output: Some(m::ShapeId(203)),
         implemented: true,
         ..op("ListVirtualMFADevices", "POST", "/")
-    },
-    m::Operation {
-        input: Some(m::ShapeId(236)),
-        errors: &[
-            m::ShapeId(148),
-            m::ShapeId(205),
-            m::ShapeId(208),
-            m::ShapeId(266),
-        ],
-        implemented: true,
-        ..op("PutGroupPolicy", "POST", "/")
-    },
-    m::Operation {
-        input: Some(m::ShapeId(237)),
-        errors: &[
-            m::ShapeId(208),
-            m::ShapeId(144),
-            m::ShapeId(285),
-            m::ShapeId(227),
-            m::ShapeId(266),
-        ],
-        implemented: true,
-        ..op("PutRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(238)),
         errors: &[
             m::ShapeId(148),
-            m::ShapeId(205),
-            m::ShapeId(208),
-            m::ShapeId(285),
-            m::ShapeId(266),
+            m::ShapeId(207),
+            m::ShapeId(210),
+            m::ShapeId(268),
         ],
         implemented: true,
-        ..op("PutRolePolicy", "POST", "/")
+        ..op("PutGroupPolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(239)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(144),
-            m::ShapeId(227),
-            m::ShapeId(266),
+            m::ShapeId(288),
+            m::ShapeId(229),
+            m::ShapeId(268),
         ],
         implemented: true,
-        ..op("PutUserPermissionsBoundary", "POST", "/")
+        ..op("PutRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(240)),
         errors: &[
             m::ShapeId(148),
-            m::ShapeId(205),
-            m::ShapeId(208),
-            m::ShapeId(266),
+            m::ShapeId(207),
+            m::ShapeId(210),
+            m::ShapeId(288),
+            m::ShapeId(268),
+        ],
+        implemented: true,
+        ..op("PutRolePolicy", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(241)),
+        errors: &[
+            m::ShapeId(210),
+            m::ShapeId(144),
+            m::ShapeId(229),
+            m::ShapeId(268),
+        ],
+        implemented: true,
+        ..op("PutUserPermissionsBoundary", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(242)),
+        errors: &[
+            m::ShapeId(148),
+            m::ShapeId(207),
+            m::ShapeId(210),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("PutUserPolicy", "POST", "/")
     },
     op("RejectDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(243)),
+        input: Some(m::ShapeId(245)),
         errors: &[
             m::ShapeId(20),
             m::ShapeId(144),
-            m::ShapeId(208),
-            m::ShapeId(266),
+            m::ShapeId(210),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("RemoveClientIDFromOpenIDConnectProvider", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(244)),
+        input: Some(m::ShapeId(246)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(148),
-            m::ShapeId(285),
-            m::ShapeId(266),
+            m::ShapeId(288),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("RemoveRoleFromInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(245)),
-        errors: &[m::ShapeId(208), m::ShapeId(148), m::ShapeId(266)],
+        input: Some(m::ShapeId(247)),
+        errors: &[m::ShapeId(210), m::ShapeId(148), m::ShapeId(268)],
         implemented: true,
         ..op("RemoveUserFromGroup", "POST", "/")
     },
@@ -1095,12 +1099,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         ..op("ResetServiceSpecificCredential", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(256)),
+        input: Some(m::ShapeId(258)),
         errors: &[
             m::ShapeId(142),
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(148),
-            m::ShapeId(266),
+            m::ShapeId(268),
             m::ShapeId(20),
         ],
         implemented: true,
@@ -1108,12 +1112,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     op("SendDelegationToken", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(270)),
+        input: Some(m::ShapeId(272)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(144),
             m::ShapeId(148),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("SetDefaultPolicyVersion", "POST", "/")
@@ -1121,65 +1125,76 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("SetSecurityTokenServicePreferences", "POST", "/"),
     m::Operation {
         result_wrapper: Some("SimulateCustomPolicyResult"),
-        input: Some(m::ShapeId(271)),
-        output: Some(m::ShapeId(272)),
-        errors: &[m::ShapeId(144), m::ShapeId(223)],
+        input: Some(m::ShapeId(273)),
+        output: Some(m::ShapeId(274)),
+        errors: &[m::ShapeId(144), m::ShapeId(225)],
         implemented: true,
         ..op("SimulateCustomPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("SimulatePrincipalPolicyResult"),
-        input: Some(m::ShapeId(273)),
-        output: Some(m::ShapeId(272)),
-        errors: &[m::ShapeId(208), m::ShapeId(144), m::ShapeId(223)],
+        input: Some(m::ShapeId(275)),
+        output: Some(m::ShapeId(274)),
+        errors: &[m::ShapeId(210), m::ShapeId(144), m::ShapeId(225)],
         implemented: true,
         ..op("SimulatePrincipalPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(278)),
+        input: Some(m::ShapeId(280)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(144),
             m::ShapeId(148),
             m::ShapeId(20),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("TagInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(279)),
+        input: Some(m::ShapeId(281)),
         errors: &[
             m::ShapeId(144),
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(148),
             m::ShapeId(20),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("TagMFADevice", "POST", "/")
     },
-    op("TagOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(280)),
+        input: Some(m::ShapeId(282)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(148),
             m::ShapeId(144),
             m::ShapeId(20),
-            m::ShapeId(266),
+            m::ShapeId(268),
+        ],
+        implemented: true,
+        ..op("TagOpenIDConnectProvider", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(283)),
+        errors: &[
+            m::ShapeId(210),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(20),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("TagPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(281)),
+        input: Some(m::ShapeId(284)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(148),
             m::ShapeId(144),
             m::ShapeId(20),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("TagRole", "POST", "/")
@@ -1187,147 +1202,157 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("TagSAMLProvider", "POST", "/"),
     op("TagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(282)),
+        input: Some(m::ShapeId(285)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(148),
             m::ShapeId(144),
             m::ShapeId(20),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("TagUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(287)),
+        input: Some(m::ShapeId(290)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(144),
             m::ShapeId(20),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("UntagInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(288)),
+        input: Some(m::ShapeId(291)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(144),
             m::ShapeId(20),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("UntagMFADevice", "POST", "/")
     },
-    op("UntagOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(289)),
+        input: Some(m::ShapeId(292)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(144),
             m::ShapeId(20),
-            m::ShapeId(266),
+            m::ShapeId(268),
+        ],
+        implemented: true,
+        ..op("UntagOpenIDConnectProvider", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(293)),
+        errors: &[
+            m::ShapeId(210),
+            m::ShapeId(144),
+            m::ShapeId(20),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("UntagPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(290)),
-        errors: &[m::ShapeId(208), m::ShapeId(20), m::ShapeId(266)],
+        input: Some(m::ShapeId(294)),
+        errors: &[m::ShapeId(210), m::ShapeId(20), m::ShapeId(268)],
         implemented: true,
         ..op("UntagRole", "POST", "/")
     },
     op("UntagSAMLProvider", "POST", "/"),
     op("UntagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(291)),
-        errors: &[m::ShapeId(208), m::ShapeId(20), m::ShapeId(266)],
+        input: Some(m::ShapeId(295)),
+        errors: &[m::ShapeId(210), m::ShapeId(20), m::ShapeId(268)],
         implemented: true,
         ..op("UntagUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(292)),
+        input: Some(m::ShapeId(296)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(148),
-            m::ShapeId(266),
+            m::ShapeId(268),
             m::ShapeId(144),
         ],
         implemented: true,
         ..op("UpdateAccessKey", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(293)),
+        input: Some(m::ShapeId(297)),
         errors: &[
-            m::ShapeId(208),
-            m::ShapeId(205),
+            m::ShapeId(210),
+            m::ShapeId(207),
             m::ShapeId(148),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("UpdateAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(294)),
+        input: Some(m::ShapeId(298)),
         errors: &[
-            m::ShapeId(208),
-            m::ShapeId(205),
+            m::ShapeId(210),
+            m::ShapeId(207),
             m::ShapeId(148),
-            m::ShapeId(285),
-            m::ShapeId(266),
+            m::ShapeId(288),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("UpdateAssumeRolePolicy", "POST", "/")
     },
     op("UpdateDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(295)),
+        input: Some(m::ShapeId(299)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(85),
             m::ShapeId(148),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("UpdateGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(296)),
+        input: Some(m::ShapeId(300)),
         errors: &[
             m::ShapeId(88),
-            m::ShapeId(208),
-            m::ShapeId(217),
+            m::ShapeId(210),
+            m::ShapeId(219),
             m::ShapeId(148),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("UpdateLoginProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(297)),
+        input: Some(m::ShapeId(301)),
         errors: &[
             m::ShapeId(20),
             m::ShapeId(144),
-            m::ShapeId(208),
-            m::ShapeId(266),
+            m::ShapeId(210),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("UpdateOpenIDConnectProviderThumbprint", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UpdateRoleResult"),
-        input: Some(m::ShapeId(300)),
-        output: Some(m::ShapeId(301)),
-        errors: &[m::ShapeId(285), m::ShapeId(208), m::ShapeId(266)],
+        input: Some(m::ShapeId(304)),
+        output: Some(m::ShapeId(305)),
+        errors: &[m::ShapeId(288), m::ShapeId(210), m::ShapeId(268)],
         implemented: true,
         ..op("UpdateRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UpdateRoleDescriptionResult"),
-        input: Some(m::ShapeId(298)),
-        output: Some(m::ShapeId(299)),
-        errors: &[m::ShapeId(208), m::ShapeId(285), m::ShapeId(266)],
+        input: Some(m::ShapeId(302)),
+        output: Some(m::ShapeId(303)),
+        errors: &[m::ShapeId(210), m::ShapeId(288), m::ShapeId(268)],
         implemented: true,
         ..op("UpdateRoleDescription", "POST", "/")
     },
@@ -1336,8 +1361,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
         ..op("UpdateSAMLProvider", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(302)),
-        errors: &[m::ShapeId(208), m::ShapeId(144)],
+        input: Some(m::ShapeId(306)),
+        errors: &[m::ShapeId(210), m::ShapeId(144)],
         implemented: true,
         ..op("UpdateSSHPublicKey", "POST", "/")
     },
@@ -1345,28 +1370,28 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UpdateServiceSpecificCredential", "POST", "/"),
     op("UpdateSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(303)),
+        input: Some(m::ShapeId(307)),
         errors: &[
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(148),
             m::ShapeId(85),
             m::ShapeId(88),
             m::ShapeId(20),
-            m::ShapeId(266),
+            m::ShapeId(268),
         ],
         implemented: true,
         ..op("UpdateUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UploadSSHPublicKeyResult"),
-        input: Some(m::ShapeId(304)),
-        output: Some(m::ShapeId(305)),
+        input: Some(m::ShapeId(308)),
+        output: Some(m::ShapeId(309)),
         errors: &[
             m::ShapeId(148),
-            m::ShapeId(208),
+            m::ShapeId(210),
             m::ShapeId(145),
             m::ShapeId(83),
-            m::ShapeId(286),
+            m::ShapeId(289),
         ],
         implemented: true,
         ..op("UploadSSHPublicKey", "POST", "/")
@@ -1382,7 +1407,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 414] = [
+pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "AccessAdvisorUsageGranularityType",
         kind: m::ShapeKind::String {
@@ -1394,44 +1419,44 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 411)
+                ..member("UserName", 415)
             },
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 309)
+                ..member("AccessKeyId", 313)
             },
             m::Member {
                 required: true,
-                ..member("Status", 396)
+                ..member("Status", 400)
             },
             m::Member {
                 required: true,
-                ..member("SecretAccessKey", 311)
+                ..member("SecretAccessKey", 315)
             },
-            member("CreateDate", 327),
+            member("CreateDate", 331),
         ])),
     },
     m::Shape {
         name: "AccessKeyLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 327),
+            member("LastUsedDate", 331),
             m::Member {
                 required: true,
-                ..member("ServiceName", 397)
+                ..member("ServiceName", 401)
             },
             m::Member {
                 required: true,
-                ..member("Region", 397)
+                ..member("Region", 401)
             },
         ])),
     },
     m::Shape {
         name: "AccessKeyMetadata",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 411),
-            member("AccessKeyId", 309),
-            member("Status", 396),
-            member("CreateDate", 327),
+            member("UserName", 415),
+            member("AccessKeyId", 313),
+            member("Status", 400),
+            member("CreateDate", 331),
         ])),
     },
     m::Shape {
@@ -1463,11 +1488,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OpenIDConnectProviderArn", 314)
+                ..member("OpenIDConnectProviderArn", 318)
             },
             m::Member {
                 required: true,
-                ..member("ClientID", 322)
+                ..member("ClientID", 326)
             },
         ])),
     },
@@ -1476,11 +1501,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 343)
+                ..member("InstanceProfileName", 347)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 390)
+                ..member("RoleName", 394)
             },
         ])),
     },
@@ -1489,18 +1514,18 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 340)
+                ..member("GroupName", 344)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 336)
+                ..member("UserName", 340)
             },
         ])),
     },
     m::Shape {
         name: "ArnListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(314),
+            member: m::ShapeId(318),
             member_location_name: None,
             flattened: false,
         }),
@@ -1510,11 +1535,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 340)
+                ..member("GroupName", 344)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 314)
+                ..member("PolicyArn", 318)
             },
         ])),
     },
@@ -1523,11 +1548,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 390)
+                ..member("RoleName", 394)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 314)
+                ..member("PolicyArn", 318)
             },
         ])),
     },
@@ -1536,26 +1561,26 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 411)
+                ..member("UserName", 415)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 314)
+                ..member("PolicyArn", 318)
             },
         ])),
     },
     m::Shape {
         name: "AttachedPermissionsBoundary",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PermissionsBoundaryType", 218),
-            member("PermissionsBoundaryArn", 314),
+            member("PermissionsBoundaryType", 220),
+            member("PermissionsBoundaryArn", 318),
         ])),
     },
     m::Shape {
         name: "AttachedPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 375),
-            member("PolicyArn", 314),
+            member("PolicyName", 379),
+            member("PolicyArn", 318),
         ])),
     },
     m::Shape {
@@ -1579,11 +1604,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OldPassword", 365)
+                ..member("OldPassword", 369)
             },
             m::Member {
                 required: true,
-                ..member("NewPassword", 365)
+                ..member("NewPassword", 369)
             },
         ])),
     },
@@ -1668,7 +1693,7 @@ pub static SHAPES: [m::Shape; 414] = [
     },
     m::Shape {
         name: "CreateAccessKeyRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 336)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 340)])),
     },
     m::Shape {
         name: "CreateAccessKeyResponse",
@@ -1681,16 +1706,16 @@ pub static SHAPES: [m::Shape; 414] = [
         name: "CreateAccountAliasRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccountAlias", 313)
+            ..member("AccountAlias", 317)
         }])),
     },
     m::Shape {
         name: "CreateGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 367),
+            member("Path", 371),
             m::Member {
                 required: true,
-                ..member("GroupName", 340)
+                ..member("GroupName", 344)
             },
         ])),
     },
@@ -1706,10 +1731,10 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 343)
+                ..member("InstanceProfileName", 347)
             },
-            member("Path", 367),
-            member("Tags", 403),
+            member("Path", 371),
+            member("Tags", 407),
         ])),
     },
     m::Shape {
@@ -1722,16 +1747,16 @@ pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "CreateLoginProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 411),
-            member("Password", 365),
-            member("PasswordResetRequired", 320),
+            member("UserName", 415),
+            member("Password", 369),
+            member("PasswordResetRequired", 324),
         ])),
     },
     m::Shape {
         name: "CreateLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 202)
+            ..member("LoginProfile", 204)
         }])),
     },
     m::Shape {
@@ -1739,18 +1764,18 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Url", 211)
+                ..member("Url", 213)
             },
-            member("ClientIDList", 321),
-            member("ThumbprintList", 405),
-            member("Tags", 403),
+            member("ClientIDList", 325),
+            member("ThumbprintList", 409),
+            member("Tags", 407),
         ])),
     },
     m::Shape {
         name: "CreateOpenIDConnectProviderResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("OpenIDConnectProviderArn", 314),
-            member("Tags", 403),
+            member("OpenIDConnectProviderArn", 318),
+            member("Tags", 407),
         ])),
     },
     m::Shape {
@@ -1758,62 +1783,62 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyName", 375)
+                ..member("PolicyName", 379)
             },
-            member("Path", 378),
+            member("Path", 382),
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 370)
+                ..member("PolicyDocument", 374)
             },
-            member("Description", 368),
-            member("Tags", 403),
+            member("Description", 372),
+            member("Tags", 407),
         ])),
     },
     m::Shape {
         name: "CreatePolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 220)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 222)])),
     },
     m::Shape {
         name: "CreatePolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 314)
+                ..member("PolicyArn", 318)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 370)
+                ..member("PolicyDocument", 374)
             },
-            member("SetAsDefault", 320),
+            member("SetAsDefault", 324),
         ])),
     },
     m::Shape {
         name: "CreatePolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 234)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 236)])),
     },
     m::Shape {
         name: "CreateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 367),
+            member("Path", 371),
             m::Member {
                 required: true,
-                ..member("RoleName", 390)
+                ..member("RoleName", 394)
             },
             m::Member {
                 required: true,
-                ..member("AssumeRolePolicyDocument", 370)
+                ..member("AssumeRolePolicyDocument", 374)
             },
-            member("Description", 386),
-            member("MaxSessionDuration", 389),
-            member("PermissionsBoundary", 314),
-            member("Tags", 403),
+            member("Description", 390),
+            member("MaxSessionDuration", 393),
+            member("PermissionsBoundary", 318),
+            member("Tags", 407),
         ])),
     },
     m::Shape {
         name: "CreateRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 257)
+            ..member("Role", 259)
         }])),
     },
     m::Shape {
@@ -1821,48 +1846,48 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AWSServiceName", 340)
+                ..member("AWSServiceName", 344)
             },
-            member("Description", 386),
-            member("CustomSuffix", 326),
+            member("Description", 390),
+            member("CustomSuffix", 330),
         ])),
     },
     m::Shape {
         name: "CreateServiceLinkedRoleResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Role", 257)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Role", 259)])),
     },
     m::Shape {
         name: "CreateUserRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 367),
+            member("Path", 371),
             m::Member {
                 required: true,
-                ..member("UserName", 411)
+                ..member("UserName", 415)
             },
-            member("PermissionsBoundary", 314),
-            member("Tags", 403),
+            member("PermissionsBoundary", 318),
+            member("Tags", 407),
         ])),
     },
     m::Shape {
         name: "CreateUserResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("User", 306)])),
+        kind: m::ShapeKind::Structure(structure(&[member("User", 310)])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 367),
+            member("Path", 371),
             m::Member {
                 required: true,
-                ..member("VirtualMFADeviceName", 413)
+                ..member("VirtualMFADeviceName", 417)
             },
-            member("Tags", 403),
+            member("Tags", 407),
         ])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("VirtualMFADevice", 308)
+            ..member("VirtualMFADevice", 312)
         }])),
     },
     m::Shape {
@@ -1874,7 +1899,7 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 323)])
+            ..structure(&[member("message", 327)])
         }),
     },
     m::Shape {
@@ -1886,7 +1911,7 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 324)])
+            ..structure(&[member("message", 328)])
         }),
     },
     m::Shape {
@@ -1898,26 +1923,26 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 325)])
+            ..structure(&[member("message", 329)])
         }),
     },
     m::Shape {
         name: "DeactivateMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 336),
+            member("UserName", 340),
             m::Member {
                 required: true,
-                ..member("SerialNumber", 391)
+                ..member("SerialNumber", 395)
             },
         ])),
     },
     m::Shape {
         name: "DeleteAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 336),
+            member("UserName", 340),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 309)
+                ..member("AccessKeyId", 313)
             },
         ])),
     },
@@ -1925,7 +1950,7 @@ pub static SHAPES: [m::Shape; 414] = [
         name: "DeleteAccountAliasRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccountAlias", 313)
+            ..member("AccountAlias", 317)
         }])),
     },
     m::Shape {
@@ -1937,7 +1962,7 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 328)])
+            ..structure(&[member("message", 332)])
         }),
     },
     m::Shape {
@@ -1945,11 +1970,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 340)
+                ..member("GroupName", 344)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 375)
+                ..member("PolicyName", 379)
             },
         ])),
     },
@@ -1957,32 +1982,32 @@ pub static SHAPES: [m::Shape; 414] = [
         name: "DeleteGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("GroupName", 340)
+            ..member("GroupName", 344)
         }])),
     },
     m::Shape {
         name: "DeleteInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 343)
+            ..member("InstanceProfileName", 347)
         }])),
     },
     m::Shape {
         name: "DeleteLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 411)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 415)])),
     },
     m::Shape {
         name: "DeleteOpenIDConnectProviderRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("OpenIDConnectProviderArn", 314)
+            ..member("OpenIDConnectProviderArn", 318)
         }])),
     },
     m::Shape {
         name: "DeletePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 314)
+            ..member("PolicyArn", 318)
         }])),
     },
     m::Shape {
@@ -1990,11 +2015,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 314)
+                ..member("PolicyArn", 318)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 380)
+                ..member("VersionId", 384)
             },
         ])),
     },
@@ -2002,7 +2027,7 @@ pub static SHAPES: [m::Shape; 414] = [
         name: "DeleteRolePermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 390)
+            ..member("RoleName", 394)
         }])),
     },
     m::Shape {
@@ -2010,11 +2035,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 390)
+                ..member("RoleName", 394)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 375)
+                ..member("PolicyName", 379)
             },
         ])),
     },
@@ -2022,7 +2047,7 @@ pub static SHAPES: [m::Shape; 414] = [
         name: "DeleteRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 390)
+            ..member("RoleName", 394)
         }])),
     },
     m::Shape {
@@ -2030,11 +2055,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 411)
+                ..member("UserName", 415)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 382)
+                ..member("SSHPublicKeyId", 386)
             },
         ])),
     },
@@ -2042,7 +2067,7 @@ pub static SHAPES: [m::Shape; 414] = [
         name: "DeleteServiceLinkedRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 390)
+            ..member("RoleName", 394)
         }])),
     },
     m::Shape {
@@ -2056,7 +2081,7 @@ pub static SHAPES: [m::Shape; 414] = [
         name: "DeleteUserPermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 411)
+            ..member("UserName", 415)
         }])),
     },
     m::Shape {
@@ -2064,11 +2089,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 336)
+                ..member("UserName", 340)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 375)
+                ..member("PolicyName", 379)
             },
         ])),
     },
@@ -2076,21 +2101,21 @@ pub static SHAPES: [m::Shape; 414] = [
         name: "DeleteUserRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 336)
+            ..member("UserName", 340)
         }])),
     },
     m::Shape {
         name: "DeleteVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("SerialNumber", 391)
+            ..member("SerialNumber", 395)
         }])),
     },
     m::Shape {
         name: "DeletionTaskFailureReasonType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Reason", 241),
-            member("RoleUsageList", 260),
+            member("Reason", 243),
+            member("RoleUsageList", 262),
         ])),
     },
     m::Shape {
@@ -2108,11 +2133,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 340)
+                ..member("GroupName", 344)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 314)
+                ..member("PolicyArn", 318)
             },
         ])),
     },
@@ -2121,11 +2146,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 390)
+                ..member("RoleName", 394)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 314)
+                ..member("PolicyArn", 318)
             },
         ])),
     },
@@ -2134,11 +2159,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 411)
+                ..member("UserName", 415)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 314)
+                ..member("PolicyArn", 318)
             },
         ])),
     },
@@ -2151,7 +2176,7 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 329)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
@@ -2163,7 +2188,7 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 330)])
+            ..structure(&[member("message", 334)])
         }),
     },
     m::Shape {
@@ -2171,19 +2196,19 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 336)
+                ..member("UserName", 340)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 391)
+                ..member("SerialNumber", 395)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 318)
+                ..member("AuthenticationCode1", 322)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 318)
+                ..member("AuthenticationCode2", 322)
             },
         ])),
     },
@@ -2196,7 +2221,7 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 332)])
+            ..structure(&[member("message", 336)])
         }),
     },
     m::Shape {
@@ -2206,7 +2231,7 @@ pub static SHAPES: [m::Shape; 414] = [
                 required: true,
                 ..member("EntityInfo", 87)
             },
-            member("LastAuthenticated", 327),
+            member("LastAuthenticated", 331),
         ])),
     },
     m::Shape {
@@ -2214,21 +2239,21 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Arn", 314)
+                ..member("Arn", 318)
             },
             m::Member {
                 required: true,
-                ..member("Name", 411)
+                ..member("Name", 415)
             },
             m::Member {
                 required: true,
-                ..member("Type", 377)
+                ..member("Type", 381)
             },
             m::Member {
                 required: true,
-                ..member("Id", 341)
+                ..member("Id", 345)
             },
-            member("Path", 367),
+            member("Path", 371),
         ])),
     },
     m::Shape {
@@ -2240,7 +2265,7 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 335)])
+            ..structure(&[member("message", 339)])
         }),
     },
     m::Shape {
@@ -2260,11 +2285,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Message", 397)
+                ..member("Message", 401)
             },
             m::Member {
                 required: true,
-                ..member("Code", 397)
+                ..member("Code", 401)
             },
         ])),
     },
@@ -2272,7 +2297,7 @@ pub static SHAPES: [m::Shape; 414] = [
         name: "EvalDecisionDetailsType",
         kind: m::ShapeKind::Map(m::MapShape {
             key: m::ShapeId(92),
-            value: m::ShapeId(222),
+            value: m::ShapeId(224),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -2289,17 +2314,17 @@ pub static SHAPES: [m::Shape; 414] = [
                 required: true,
                 ..member("EvalActionName", 6)
             },
-            member("EvalResourceName", 253),
+            member("EvalResourceName", 255),
             m::Member {
                 required: true,
-                ..member("EvalDecision", 222)
+                ..member("EvalDecision", 224)
             },
-            member("MatchedStatements", 276),
+            member("MatchedStatements", 278),
             member("MissingContextValues", 25),
-            member("OrganizationsDecisionDetail", 215),
-            member("PermissionsBoundaryDecisionDetail", 219),
+            member("OrganizationsDecisionDetail", 217),
+            member("PermissionsBoundaryDecisionDetail", 221),
             member("EvalDecisionDetails", 91),
-            member("ResourceSpecificResults", 255),
+            member("ResourceSpecificResults", 257),
         ])),
     },
     m::Shape {
@@ -2345,8 +2370,8 @@ pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "GenerateCredentialReportResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("State", 250),
-            member("Description", 249),
+            member("State", 252),
+            member("Description", 251),
         ])),
     },
     m::Shape {
@@ -2354,65 +2379,65 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Arn", 314)
+                ..member("Arn", 318)
             },
             member("Granularity", 0),
         ])),
     },
     m::Shape {
         name: "GenerateServiceLastAccessedDetailsResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("JobId", 350)])),
+        kind: m::ShapeKind::Structure(structure(&[member("JobId", 354)])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccessKeyId", 309)
+            ..member("AccessKeyId", 313)
         }])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 336),
+            member("UserName", 340),
             member("AccessKeyLastUsed", 2),
         ])),
     },
     m::Shape {
         name: "GetAccountAuthorizationDetailsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Filter", 334),
-            member("MaxItems", 357),
-            member("Marker", 356),
+            member("Filter", 338),
+            member("MaxItems", 361),
+            member("Marker", 360),
         ])),
     },
     m::Shape {
         name: "GetAccountAuthorizationDetailsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserDetailList", 409),
-            member("GroupDetailList", 337),
-            member("RoleDetailList", 387),
-            member("Policies", 207),
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("UserDetailList", 413),
+            member("GroupDetailList", 341),
+            member("RoleDetailList", 391),
+            member("Policies", 209),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
         name: "GetAccountPasswordPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PasswordPolicy", 216)
+            ..member("PasswordPolicy", 218)
         }])),
     },
     m::Shape {
         name: "GetAccountSummaryResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("SummaryMap", 399)])),
+        kind: m::ShapeKind::Structure(structure(&[member("SummaryMap", 403)])),
     },
     m::Shape {
         name: "GetCredentialReportResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Content", 246),
-            member("ReportFormat", 247),
-            member("GeneratedTime", 327),
+            member("Content", 248),
+            member("ReportFormat", 249),
+            member("GeneratedTime", 331),
         ])),
     },
     m::Shape {
@@ -2420,11 +2445,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 340)
+                ..member("GroupName", 344)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 375)
+                ..member("PolicyName", 379)
             },
         ])),
     },
@@ -2433,15 +2458,15 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 340)
+                ..member("GroupName", 344)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 375)
+                ..member("PolicyName", 379)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 370)
+                ..member("PolicyDocument", 374)
             },
         ])),
     },
@@ -2450,10 +2475,10 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 340)
+                ..member("GroupName", 344)
             },
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
@@ -2465,17 +2490,17 @@ pub static SHAPES: [m::Shape; 414] = [
             },
             m::Member {
                 required: true,
-                ..member("Users", 410)
+                ..member("Users", 414)
             },
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
         name: "GetInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 343)
+            ..member("InstanceProfileName", 347)
         }])),
     },
     m::Shape {
@@ -2487,70 +2512,70 @@ pub static SHAPES: [m::Shape; 414] = [
     },
     m::Shape {
         name: "GetLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 411)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 415)])),
     },
     m::Shape {
         name: "GetLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 202)
+            ..member("LoginProfile", 204)
         }])),
     },
     m::Shape {
         name: "GetOpenIDConnectProviderRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("OpenIDConnectProviderArn", 314)
+            ..member("OpenIDConnectProviderArn", 318)
         }])),
     },
     m::Shape {
         name: "GetOpenIDConnectProviderResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Url", 211),
-            member("ClientIDList", 321),
-            member("ThumbprintList", 405),
-            member("CreateDate", 327),
-            member("Tags", 403),
+            member("Url", 213),
+            member("ClientIDList", 325),
+            member("ThumbprintList", 409),
+            member("CreateDate", 331),
+            member("Tags", 407),
         ])),
     },
     m::Shape {
         name: "GetPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 314)
+            ..member("PolicyArn", 318)
         }])),
     },
     m::Shape {
         name: "GetPolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 220)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 222)])),
     },
     m::Shape {
         name: "GetPolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 314)
+                ..member("PolicyArn", 318)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 380)
+                ..member("VersionId", 384)
             },
         ])),
     },
     m::Shape {
         name: "GetPolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 234)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 236)])),
     },
     m::Shape {
         name: "GetRolePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 390)
+                ..member("RoleName", 394)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 375)
+                ..member("PolicyName", 379)
             },
         ])),
     },
@@ -2559,15 +2584,15 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 390)
+                ..member("RoleName", 394)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 375)
+                ..member("PolicyName", 379)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 370)
+                ..member("PolicyDocument", 374)
             },
         ])),
     },
@@ -2575,14 +2600,14 @@ pub static SHAPES: [m::Shape; 414] = [
         name: "GetRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 390)
+            ..member("RoleName", 394)
         }])),
     },
     m::Shape {
         name: "GetRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 257)
+            ..member("Role", 259)
         }])),
     },
     m::Shape {
@@ -2590,31 +2615,31 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 411)
+                ..member("UserName", 415)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 382)
+                ..member("SSHPublicKeyId", 386)
             },
             m::Member {
                 required: true,
-                ..member("Encoding", 331)
+                ..member("Encoding", 335)
             },
         ])),
     },
     m::Shape {
         name: "GetSSHPublicKeyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 262)])),
+        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 264)])),
     },
     m::Shape {
         name: "GetServiceLastAccessedDetailsRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobId", 350)
+                ..member("JobId", 354)
             },
-            member("MaxItems", 357),
-            member("Marker", 356),
+            member("MaxItems", 361),
+            member("Marker", 360),
         ])),
     },
     m::Shape {
@@ -2622,23 +2647,23 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobStatus", 351)
+                ..member("JobStatus", 355)
             },
             member("JobType", 0),
             m::Member {
                 required: true,
-                ..member("JobCreationDate", 327)
+                ..member("JobCreationDate", 331)
             },
             m::Member {
                 required: true,
-                ..member("ServicesLastAccessed", 269)
+                ..member("ServicesLastAccessed", 271)
             },
             m::Member {
                 required: true,
-                ..member("JobCompletionDate", 327)
+                ..member("JobCompletionDate", 331)
             },
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("IsTruncated", 324),
+            member("Marker", 389),
             member("Error", 90),
         ])),
     },
@@ -2647,14 +2672,14 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobId", 350)
+                ..member("JobId", 354)
             },
             m::Member {
                 required: true,
-                ..member("ServiceNamespace", 394)
+                ..member("ServiceNamespace", 398)
             },
-            member("MaxItems", 357),
-            member("Marker", 356),
+            member("MaxItems", 361),
+            member("Marker", 360),
         ])),
     },
     m::Shape {
@@ -2662,22 +2687,22 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobStatus", 351)
+                ..member("JobStatus", 355)
             },
             m::Member {
                 required: true,
-                ..member("JobCreationDate", 327)
+                ..member("JobCreationDate", 331)
             },
             m::Member {
                 required: true,
-                ..member("JobCompletionDate", 327)
+                ..member("JobCompletionDate", 331)
             },
             m::Member {
                 required: true,
-                ..member("EntityDetailsList", 333)
+                ..member("EntityDetailsList", 337)
             },
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("IsTruncated", 324),
+            member("Marker", 389),
             member("Error", 90),
         ])),
     },
@@ -2703,11 +2728,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 336)
+                ..member("UserName", 340)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 375)
+                ..member("PolicyName", 379)
             },
         ])),
     },
@@ -2716,27 +2741,27 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 336)
+                ..member("UserName", 340)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 375)
+                ..member("PolicyName", 379)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 370)
+                ..member("PolicyDocument", 374)
             },
         ])),
     },
     m::Shape {
         name: "GetUserRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 336)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 340)])),
     },
     m::Shape {
         name: "GetUserResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("User", 306)
+            ..member("User", 310)
         }])),
     },
     m::Shape {
@@ -2744,36 +2769,36 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 367)
+                ..member("Path", 371)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 340)
+                ..member("GroupName", 344)
             },
             m::Member {
                 required: true,
-                ..member("GroupId", 341)
+                ..member("GroupId", 345)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 314)
+                ..member("Arn", 318)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 327)
+                ..member("CreateDate", 331)
             },
         ])),
     },
     m::Shape {
         name: "GroupDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 367),
-            member("GroupName", 340),
-            member("GroupId", 341),
-            member("Arn", 314),
-            member("CreateDate", 327),
-            member("GroupPolicyList", 369),
-            member("AttachedManagedPolicies", 316),
+            member("Path", 371),
+            member("GroupName", 344),
+            member("GroupId", 345),
+            member("Arn", 318),
+            member("CreateDate", 331),
+            member("GroupPolicyList", 373),
+            member("AttachedManagedPolicies", 320),
         ])),
     },
     m::Shape {
@@ -2781,29 +2806,29 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 367)
+                ..member("Path", 371)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 343)
+                ..member("InstanceProfileName", 347)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileId", 341)
+                ..member("InstanceProfileId", 345)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 314)
+                ..member("Arn", 318)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 327)
+                ..member("CreateDate", 331)
             },
             m::Member {
                 required: true,
-                ..member("Roles", 388)
+                ..member("Roles", 392)
             },
-            member("Tags", 403),
+            member("Tags", 407),
         ])),
     },
     m::Shape {
@@ -2815,7 +2840,7 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 345)])
+            ..structure(&[member("message", 349)])
         }),
     },
     m::Shape {
@@ -2827,7 +2852,7 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 346)])
+            ..structure(&[member("message", 350)])
         }),
     },
     m::Shape {
@@ -2839,7 +2864,7 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 347)])
+            ..structure(&[member("message", 351)])
         }),
     },
     m::Shape {
@@ -2851,7 +2876,7 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 348)])
+            ..structure(&[member("message", 352)])
         }),
     },
     m::Shape {
@@ -2863,7 +2888,7 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 349)])
+            ..structure(&[member("message", 353)])
         }),
     },
     m::Shape {
@@ -2875,7 +2900,7 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 352)])
+            ..structure(&[member("message", 356)])
         }),
     },
     m::Shape {
@@ -2887,7 +2912,7 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 353)])
+            ..structure(&[member("message", 357)])
         }),
     },
     m::Shape {
@@ -2897,9 +2922,9 @@ pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "ListAccessKeysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 336),
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("UserName", 340),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
@@ -2907,25 +2932,25 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccessKeyMetadata", 310)
+                ..member("AccessKeyMetadata", 314)
             },
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
         name: "ListAccountAliasesRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Marker", 356), member("MaxItems", 357)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Marker", 360), member("MaxItems", 361)])),
     },
     m::Shape {
         name: "ListAccountAliasesResponse",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccountAliases", 312)
+                ..member("AccountAliases", 316)
             },
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
@@ -2933,19 +2958,19 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 340)
+                ..member("GroupName", 344)
             },
-            member("PathPrefix", 378),
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("PathPrefix", 382),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
         name: "ListAttachedGroupPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 316),
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("AttachedPolicies", 320),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
@@ -2953,19 +2978,19 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 390)
+                ..member("RoleName", 394)
             },
-            member("PathPrefix", 378),
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("PathPrefix", 382),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
         name: "ListAttachedRolePoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 316),
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("AttachedPolicies", 320),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
@@ -2973,19 +2998,19 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 411)
+                ..member("UserName", 415)
             },
-            member("PathPrefix", 378),
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("PathPrefix", 382),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
         name: "ListAttachedUserPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 316),
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("AttachedPolicies", 320),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
@@ -2993,23 +3018,23 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 314)
+                ..member("PolicyArn", 318)
             },
             member("EntityFilter", 89),
-            member("PathPrefix", 367),
-            member("PolicyUsageFilter", 231),
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("PathPrefix", 371),
+            member("PolicyUsageFilter", 233),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
         name: "ListEntitiesForPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyGroups", 225),
-            member("PolicyUsers", 233),
-            member("PolicyRoles", 229),
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("PolicyGroups", 227),
+            member("PolicyUsers", 235),
+            member("PolicyRoles", 231),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
@@ -3017,10 +3042,10 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 340)
+                ..member("GroupName", 344)
             },
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
@@ -3028,10 +3053,10 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 374)
+                ..member("PolicyNames", 378)
             },
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
@@ -3039,10 +3064,10 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 336)
+                ..member("UserName", 340)
             },
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
@@ -3050,18 +3075,18 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 338)
+                ..member("Groups", 342)
             },
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
         name: "ListGroupsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 366),
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("PathPrefix", 370),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
@@ -3069,10 +3094,10 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 338)
+                ..member("Groups", 342)
             },
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
@@ -3080,10 +3105,10 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 343)
+                ..member("InstanceProfileName", 347)
             },
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
@@ -3091,10 +3116,10 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 403)
+                ..member("Tags", 407)
             },
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
@@ -3102,10 +3127,10 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 390)
+                ..member("RoleName", 394)
             },
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
@@ -3113,18 +3138,18 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 342)
+                ..member("InstanceProfiles", 346)
             },
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
         name: "ListInstanceProfilesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 366),
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("PathPrefix", 370),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
@@ -3132,10 +3157,10 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 342)
+                ..member("InstanceProfiles", 346)
             },
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
@@ -3143,10 +3168,10 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 391)
+                ..member("SerialNumber", 395)
             },
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
@@ -3154,18 +3179,18 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 403)
+                ..member("Tags", 407)
             },
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
         name: "ListMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 336),
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("UserName", 340),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
@@ -3173,10 +3198,32 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MFADevices", 359)
+                ..member("MFADevices", 363)
             },
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("IsTruncated", 324),
+            member("Marker", 389),
+        ])),
+    },
+    m::Shape {
+        name: "ListOpenIDConnectProviderTagsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("OpenIDConnectProviderArn", 318)
+            },
+            member("Marker", 360),
+            member("MaxItems", 361),
+        ])),
+    },
+    m::Shape {
+        name: "ListOpenIDConnectProviderTagsResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Tags", 407)
+            },
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
@@ -3185,25 +3232,25 @@ pub static SHAPES: [m::Shape; 414] = [
     },
     m::Shape {
         name: "ListOpenIDConnectProvidersResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("OpenIDConnectProviderList", 210)])),
+        kind: m::ShapeKind::Structure(structure(&[member("OpenIDConnectProviderList", 212)])),
     },
     m::Shape {
         name: "ListPoliciesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Scope", 379),
-            member("OnlyAttached", 320),
-            member("PathPrefix", 378),
-            member("PolicyUsageFilter", 231),
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("Scope", 383),
+            member("OnlyAttached", 324),
+            member("PathPrefix", 382),
+            member("PolicyUsageFilter", 233),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
         name: "ListPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Policies", 373),
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("Policies", 377),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
@@ -3211,10 +3258,10 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 314)
+                ..member("PolicyArn", 318)
             },
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
@@ -3222,10 +3269,10 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 403)
+                ..member("Tags", 407)
             },
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
@@ -3233,18 +3280,18 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 314)
+                ..member("PolicyArn", 318)
             },
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
         name: "ListPolicyVersionsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Versions", 371),
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("Versions", 375),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
@@ -3252,10 +3299,10 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 390)
+                ..member("RoleName", 394)
             },
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
@@ -3263,10 +3310,10 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 374)
+                ..member("PolicyNames", 378)
             },
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
@@ -3274,10 +3321,10 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 390)
+                ..member("RoleName", 394)
             },
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
@@ -3285,18 +3332,18 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 403)
+                ..member("Tags", 407)
             },
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
         name: "ListRolesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 366),
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("PathPrefix", 370),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
@@ -3304,26 +3351,26 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Roles", 388)
+                ..member("Roles", 392)
             },
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
         name: "ListSSHPublicKeysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 411),
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("UserName", 415),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
         name: "ListSSHPublicKeysResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SSHPublicKeys", 263),
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("SSHPublicKeys", 265),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
@@ -3331,10 +3378,10 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 336)
+                ..member("UserName", 340)
             },
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
@@ -3342,10 +3389,10 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 374)
+                ..member("PolicyNames", 378)
             },
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
@@ -3353,10 +3400,10 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 336)
+                ..member("UserName", 340)
             },
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
@@ -3364,18 +3411,18 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 403)
+                ..member("Tags", 407)
             },
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
         name: "ListUsersRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 366),
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("PathPrefix", 370),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
@@ -3383,18 +3430,18 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Users", 410)
+                ..member("Users", 414)
             },
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
         name: "ListVirtualMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssignmentStatus", 315),
-            member("Marker", 356),
-            member("MaxItems", 357),
+            member("AssignmentStatus", 319),
+            member("Marker", 360),
+            member("MaxItems", 361),
         ])),
     },
     m::Shape {
@@ -3402,10 +3449,10 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VirtualMFADevices", 412)
+                ..member("VirtualMFADevices", 416)
             },
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
@@ -3413,13 +3460,13 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 411)
+                ..member("UserName", 415)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 327)
+                ..member("CreateDate", 331)
             },
-            member("PasswordResetRequired", 320),
+            member("PasswordResetRequired", 324),
         ])),
     },
     m::Shape {
@@ -3427,15 +3474,15 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 411)
+                ..member("UserName", 415)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 391)
+                ..member("SerialNumber", 395)
             },
             m::Member {
                 required: true,
-                ..member("EnableDate", 327)
+                ..member("EnableDate", 331)
             },
         ])),
     },
@@ -3448,7 +3495,7 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 354)])
+            ..structure(&[member("message", 358)])
         }),
     },
     m::Shape {
@@ -3460,30 +3507,30 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 355)])
+            ..structure(&[member("message", 359)])
         }),
     },
     m::Shape {
         name: "ManagedPolicyDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 375),
-            member("PolicyId", 341),
-            member("Arn", 314),
-            member("Path", 378),
-            member("DefaultVersionId", 380),
-            member("AttachmentCount", 317),
-            member("PermissionsBoundaryUsageCount", 317),
-            member("IsAttachable", 320),
-            member("Description", 368),
-            member("CreateDate", 327),
-            member("UpdateDate", 327),
-            member("PolicyVersionList", 371),
+            member("PolicyName", 379),
+            member("PolicyId", 345),
+            member("Arn", 318),
+            member("Path", 382),
+            member("DefaultVersionId", 384),
+            member("AttachmentCount", 321),
+            member("PermissionsBoundaryUsageCount", 321),
+            member("IsAttachable", 324),
+            member("Description", 372),
+            member("CreateDate", 331),
+            member("UpdateDate", 331),
+            member("PolicyVersionList", 375),
         ])),
     },
     m::Shape {
         name: "ManagedPolicyDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(206),
+            member: m::ShapeId(208),
             member_location_name: None,
             flattened: false,
         }),
@@ -3497,17 +3544,17 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 361)])
+            ..structure(&[member("message", 365)])
         }),
     },
     m::Shape {
         name: "OpenIDConnectProviderListEntry",
-        kind: m::ShapeKind::Structure(structure(&[member("Arn", 314)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Arn", 318)])),
     },
     m::Shape {
         name: "OpenIDConnectProviderListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(209),
+            member: m::ShapeId(211),
             member_location_name: None,
             flattened: false,
         }),
@@ -3525,7 +3572,7 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 362)])
+            ..structure(&[member("message", 366)])
         }),
     },
     m::Shape {
@@ -3554,21 +3601,21 @@ pub static SHAPES: [m::Shape; 414] = [
     },
     m::Shape {
         name: "OrganizationsDecisionDetail",
-        kind: m::ShapeKind::Structure(structure(&[member("AllowedByOrganizations", 320)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByOrganizations", 324)])),
     },
     m::Shape {
         name: "PasswordPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 360),
-            member("RequireSymbols", 320),
-            member("RequireNumbers", 320),
-            member("RequireUppercaseCharacters", 320),
-            member("RequireLowercaseCharacters", 320),
-            member("AllowUsersToChangePassword", 320),
-            member("ExpirePasswords", 320),
-            member("MaxPasswordAge", 358),
-            member("PasswordReusePrevention", 364),
-            member("HardExpiry", 319),
+            member("MinimumPasswordLength", 364),
+            member("RequireSymbols", 324),
+            member("RequireNumbers", 324),
+            member("RequireUppercaseCharacters", 324),
+            member("RequireLowercaseCharacters", 324),
+            member("AllowUsersToChangePassword", 324),
+            member("ExpirePasswords", 324),
+            member("MaxPasswordAge", 362),
+            member("PasswordReusePrevention", 368),
+            member("HardExpiry", 323),
         ])),
     },
     m::Shape {
@@ -3580,7 +3627,7 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 363)])
+            ..structure(&[member("message", 367)])
         }),
     },
     m::Shape {
@@ -3591,30 +3638,30 @@ pub static SHAPES: [m::Shape; 414] = [
     },
     m::Shape {
         name: "PermissionsBoundaryDecisionDetail",
-        kind: m::ShapeKind::Structure(structure(&[member("AllowedByPermissionsBoundary", 320)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByPermissionsBoundary", 324)])),
     },
     m::Shape {
         name: "Policy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 375),
-            member("PolicyId", 341),
-            member("Arn", 314),
-            member("Path", 378),
-            member("DefaultVersionId", 380),
-            member("AttachmentCount", 317),
-            member("PermissionsBoundaryUsageCount", 317),
-            member("IsAttachable", 320),
-            member("Description", 368),
-            member("CreateDate", 327),
-            member("UpdateDate", 327),
-            member("Tags", 403),
+            member("PolicyName", 379),
+            member("PolicyId", 345),
+            member("Arn", 318),
+            member("Path", 382),
+            member("DefaultVersionId", 384),
+            member("AttachmentCount", 321),
+            member("PermissionsBoundaryUsageCount", 321),
+            member("IsAttachable", 324),
+            member("Description", 372),
+            member("CreateDate", 331),
+            member("UpdateDate", 331),
+            member("Tags", 407),
         ])),
     },
     m::Shape {
         name: "PolicyDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 375),
-            member("PolicyDocument", 370),
+            member("PolicyName", 379),
+            member("PolicyDocument", 374),
         ])),
     },
     m::Shape {
@@ -3632,20 +3679,20 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 372)])
+            ..structure(&[member("message", 376)])
         }),
     },
     m::Shape {
         name: "PolicyGroup",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupName", 340),
-            member("GroupId", 341),
+            member("GroupName", 344),
+            member("GroupId", 345),
         ])),
     },
     m::Shape {
         name: "PolicyGroupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(224),
+            member: m::ShapeId(226),
             member_location_name: None,
             flattened: false,
         }),
@@ -3663,17 +3710,17 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 376)])
+            ..structure(&[member("message", 380)])
         }),
     },
     m::Shape {
         name: "PolicyRole",
-        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 390), member("RoleId", 341)])),
+        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 394), member("RoleId", 345)])),
     },
     m::Shape {
         name: "PolicyRoleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(228),
+            member: m::ShapeId(230),
             member_location_name: None,
             flattened: false,
         }),
@@ -3700,12 +3747,12 @@ pub static SHAPES: [m::Shape; 414] = [
     },
     m::Shape {
         name: "PolicyUser",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 411), member("UserId", 341)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 415), member("UserId", 345)])),
     },
     m::Shape {
         name: "PolicyUserListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(232),
+            member: m::ShapeId(234),
             member_location_name: None,
             flattened: false,
         }),
@@ -3713,10 +3760,10 @@ pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "PolicyVersion",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Document", 370),
-            member("VersionId", 380),
-            member("IsDefaultVersion", 320),
-            member("CreateDate", 327),
+            member("Document", 374),
+            member("VersionId", 384),
+            member("IsDefaultVersion", 324),
+            member("CreateDate", 331),
         ])),
     },
     m::Shape {
@@ -3728,15 +3775,15 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 340)
+                ..member("GroupName", 344)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 375)
+                ..member("PolicyName", 379)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 370)
+                ..member("PolicyDocument", 374)
             },
         ])),
     },
@@ -3745,11 +3792,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 390)
+                ..member("RoleName", 394)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 314)
+                ..member("PermissionsBoundary", 318)
             },
         ])),
     },
@@ -3758,15 +3805,15 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 390)
+                ..member("RoleName", 394)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 375)
+                ..member("PolicyName", 379)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 370)
+                ..member("PolicyDocument", 374)
             },
         ])),
     },
@@ -3775,11 +3822,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 411)
+                ..member("UserName", 415)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 314)
+                ..member("PermissionsBoundary", 318)
             },
         ])),
     },
@@ -3788,15 +3835,15 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 336)
+                ..member("UserName", 340)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 375)
+                ..member("PolicyName", 379)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 370)
+                ..member("PolicyDocument", 374)
             },
         ])),
     },
@@ -3813,11 +3860,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OpenIDConnectProviderArn", 314)
+                ..member("OpenIDConnectProviderArn", 318)
             },
             m::Member {
                 required: true,
-                ..member("ClientID", 322)
+                ..member("ClientID", 326)
             },
         ])),
     },
@@ -3826,11 +3873,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 343)
+                ..member("InstanceProfileName", 347)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 390)
+                ..member("RoleName", 394)
             },
         ])),
     },
@@ -3839,11 +3886,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 340)
+                ..member("GroupName", 344)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 336)
+                ..member("UserName", 340)
             },
         ])),
     },
@@ -3866,7 +3913,7 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 384)])
+            ..structure(&[member("message", 388)])
         }),
     },
     m::Shape {
@@ -3886,7 +3933,7 @@ pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "ResourceNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(253),
+            member: m::ShapeId(255),
             member_location_name: None,
             flattened: false,
         }),
@@ -3900,22 +3947,22 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("EvalResourceName", 253)
+                ..member("EvalResourceName", 255)
             },
             m::Member {
                 required: true,
-                ..member("EvalResourceDecision", 222)
+                ..member("EvalResourceDecision", 224)
             },
-            member("MatchedStatements", 276),
+            member("MatchedStatements", 278),
             member("MissingContextValues", 25),
             member("EvalDecisionDetails", 91),
-            member("PermissionsBoundaryDecisionDetail", 219),
+            member("PermissionsBoundaryDecisionDetail", 221),
         ])),
     },
     m::Shape {
         name: "ResourceSpecificResultListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(254),
+            member: m::ShapeId(256),
             member_location_name: None,
             flattened: false,
         }),
@@ -3925,19 +3972,19 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 336)
+                ..member("UserName", 340)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 391)
+                ..member("SerialNumber", 395)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 318)
+                ..member("AuthenticationCode1", 322)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 318)
+                ..member("AuthenticationCode2", 322)
             },
         ])),
     },
@@ -3946,98 +3993,98 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 367)
+                ..member("Path", 371)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 390)
+                ..member("RoleName", 394)
             },
             m::Member {
                 required: true,
-                ..member("RoleId", 341)
+                ..member("RoleId", 345)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 314)
+                ..member("Arn", 318)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 327)
+                ..member("CreateDate", 331)
             },
-            member("AssumeRolePolicyDocument", 370),
-            member("Description", 386),
-            member("MaxSessionDuration", 389),
+            member("AssumeRolePolicyDocument", 374),
+            member("Description", 390),
+            member("MaxSessionDuration", 393),
             member("PermissionsBoundary", 14),
-            member("Tags", 403),
-            member("RoleLastUsed", 259),
+            member("Tags", 407),
+            member("RoleLastUsed", 261),
         ])),
     },
     m::Shape {
         name: "RoleDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 367),
-            member("RoleName", 390),
-            member("RoleId", 341),
-            member("Arn", 314),
-            member("CreateDate", 327),
-            member("AssumeRolePolicyDocument", 370),
-            member("InstanceProfileList", 342),
-            member("RolePolicyList", 369),
-            member("AttachedManagedPolicies", 316),
+            member("Path", 371),
+            member("RoleName", 394),
+            member("RoleId", 345),
+            member("Arn", 318),
+            member("CreateDate", 331),
+            member("AssumeRolePolicyDocument", 374),
+            member("InstanceProfileList", 346),
+            member("RolePolicyList", 373),
+            member("AttachedManagedPolicies", 320),
             member("PermissionsBoundary", 14),
-            member("Tags", 403),
-            member("RoleLastUsed", 259),
+            member("Tags", 407),
+            member("RoleLastUsed", 261),
         ])),
     },
     m::Shape {
         name: "RoleLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 327),
-            member("Region", 397),
+            member("LastUsedDate", 331),
+            member("Region", 401),
         ])),
     },
     m::Shape {
         name: "RoleUsageListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(261),
+            member: m::ShapeId(263),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "RoleUsageType",
-        kind: m::ShapeKind::Structure(structure(&[member("Region", 242), member("Resources", 10)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Region", 244), member("Resources", 10)])),
     },
     m::Shape {
         name: "SSHPublicKey",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 411)
+                ..member("UserName", 415)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 382)
+                ..member("SSHPublicKeyId", 386)
             },
             m::Member {
                 required: true,
-                ..member("Fingerprint", 381)
+                ..member("Fingerprint", 385)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyBody", 383)
+                ..member("SSHPublicKeyBody", 387)
             },
             m::Member {
                 required: true,
-                ..member("Status", 396)
+                ..member("Status", 400)
             },
-            member("UploadDate", 327),
+            member("UploadDate", 331),
         ])),
     },
     m::Shape {
         name: "SSHPublicKeyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(264),
+            member: m::ShapeId(266),
             member_location_name: None,
             flattened: false,
         }),
@@ -4047,19 +4094,19 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 411)
+                ..member("UserName", 415)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 382)
+                ..member("SSHPublicKeyId", 386)
             },
             m::Member {
                 required: true,
-                ..member("Status", 396)
+                ..member("Status", 400)
             },
             m::Member {
                 required: true,
-                ..member("UploadDate", 327)
+                ..member("UploadDate", 331)
             },
         ])),
     },
@@ -4084,7 +4131,7 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 392)])
+            ..structure(&[member("message", 396)])
         }),
     },
     m::Shape {
@@ -4092,17 +4139,17 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ServiceName", 393)
+                ..member("ServiceName", 397)
             },
-            member("LastAuthenticated", 327),
+            member("LastAuthenticated", 331),
             m::Member {
                 required: true,
-                ..member("ServiceNamespace", 394)
+                ..member("ServiceNamespace", 398)
             },
-            member("LastAuthenticatedEntity", 314),
-            member("LastAuthenticatedRegion", 397),
-            member("TotalAuthenticatedEntities", 344),
-            member("TrackedActionsLastAccessed", 284),
+            member("LastAuthenticatedEntity", 318),
+            member("LastAuthenticatedRegion", 401),
+            member("TotalAuthenticatedEntities", 348),
+            member("TrackedActionsLastAccessed", 287),
         ])),
     },
     m::Shape {
@@ -4114,13 +4161,13 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 395)])
+            ..structure(&[member("message", 399)])
         }),
     },
     m::Shape {
         name: "ServicesLastAccessed",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(267),
+            member: m::ShapeId(269),
             member_location_name: None,
             flattened: false,
         }),
@@ -4130,11 +4177,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 314)
+                ..member("PolicyArn", 318)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 380)
+                ..member("VersionId", 384)
             },
         ])),
     },
@@ -4143,29 +4190,29 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyInputList", 274)
+                ..member("PolicyInputList", 276)
             },
-            member("PermissionsBoundaryPolicyInputList", 274),
+            member("PermissionsBoundaryPolicyInputList", 276),
             m::Member {
                 required: true,
                 ..member("ActionNames", 5)
             },
-            member("ResourceArns", 252),
-            member("ResourcePolicy", 370),
-            member("ResourceOwner", 253),
-            member("CallerArn", 253),
+            member("ResourceArns", 254),
+            member("ResourcePolicy", 374),
+            member("ResourceOwner", 255),
+            member("CallerArn", 255),
             member("ContextEntries", 23),
-            member("ResourceHandlingOption", 251),
-            member("MaxItems", 357),
-            member("Marker", 356),
+            member("ResourceHandlingOption", 253),
+            member("MaxItems", 361),
+            member("Marker", 360),
         ])),
     },
     m::Shape {
         name: "SimulatePolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
             member("EvaluationResults", 94),
-            member("IsTruncated", 320),
-            member("Marker", 385),
+            member("IsTruncated", 324),
+            member("Marker", 389),
         ])),
     },
     m::Shape {
@@ -4173,28 +4220,28 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicySourceArn", 314)
+                ..member("PolicySourceArn", 318)
             },
-            member("PolicyInputList", 274),
-            member("PermissionsBoundaryPolicyInputList", 274),
+            member("PolicyInputList", 276),
+            member("PermissionsBoundaryPolicyInputList", 276),
             m::Member {
                 required: true,
                 ..member("ActionNames", 5)
             },
-            member("ResourceArns", 252),
-            member("ResourcePolicy", 370),
-            member("ResourceOwner", 253),
-            member("CallerArn", 253),
+            member("ResourceArns", 254),
+            member("ResourcePolicy", 374),
+            member("ResourceOwner", 255),
+            member("CallerArn", 255),
             member("ContextEntries", 23),
-            member("ResourceHandlingOption", 251),
-            member("MaxItems", 357),
-            member("Marker", 356),
+            member("ResourceHandlingOption", 253),
+            member("MaxItems", 361),
+            member("Marker", 360),
         ])),
     },
     m::Shape {
         name: "SimulationPolicyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(370),
+            member: m::ShapeId(374),
             member_location_name: None,
             flattened: false,
         }),
@@ -4202,16 +4249,16 @@ pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "Statement",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SourcePolicyId", 226),
-            member("SourcePolicyType", 230),
-            member("StartPosition", 235),
-            member("EndPosition", 235),
+            member("SourcePolicyId", 228),
+            member("SourcePolicyType", 232),
+            member("StartPosition", 237),
+            member("EndPosition", 237),
         ])),
     },
     m::Shape {
         name: "StatementListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(275),
+            member: m::ShapeId(277),
             member_location_name: None,
             flattened: false,
         }),
@@ -4221,11 +4268,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 402)
+                ..member("Key", 406)
             },
             m::Member {
                 required: true,
-                ..member("Value", 404)
+                ..member("Value", 408)
             },
         ])),
     },
@@ -4234,11 +4281,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 343)
+                ..member("InstanceProfileName", 347)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 403)
+                ..member("Tags", 407)
             },
         ])),
     },
@@ -4247,11 +4294,24 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 391)
+                ..member("SerialNumber", 395)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 403)
+                ..member("Tags", 407)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "TagOpenIDConnectProviderRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("OpenIDConnectProviderArn", 318)
+            },
+            m::Member {
+                required: true,
+                ..member("Tags", 407)
             },
         ])),
     },
@@ -4260,11 +4320,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 314)
+                ..member("PolicyArn", 318)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 403)
+                ..member("Tags", 407)
             },
         ])),
     },
@@ -4273,11 +4333,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 390)
+                ..member("RoleName", 394)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 403)
+                ..member("Tags", 407)
             },
         ])),
     },
@@ -4286,27 +4346,27 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 336)
+                ..member("UserName", 340)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 403)
+                ..member("Tags", 407)
             },
         ])),
     },
     m::Shape {
         name: "TrackedActionLastAccessed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ActionName", 397),
-            member("LastAccessedEntity", 314),
-            member("LastAccessedTime", 327),
-            member("LastAccessedRegion", 397),
+            member("ActionName", 401),
+            member("LastAccessedEntity", 318),
+            member("LastAccessedTime", 331),
+            member("LastAccessedRegion", 401),
         ])),
     },
     m::Shape {
         name: "TrackedActionsLastAccessed",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(283),
+            member: m::ShapeId(286),
             member_location_name: None,
             flattened: false,
         }),
@@ -4320,7 +4380,7 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 407)])
+            ..structure(&[member("message", 411)])
         }),
     },
     m::Shape {
@@ -4332,7 +4392,7 @@ pub static SHAPES: [m::Shape; 414] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 408)])
+            ..structure(&[member("message", 412)])
         }),
     },
     m::Shape {
@@ -4340,11 +4400,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 343)
+                ..member("InstanceProfileName", 347)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 401)
+                ..member("TagKeys", 405)
             },
         ])),
     },
@@ -4353,11 +4413,24 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 391)
+                ..member("SerialNumber", 395)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 401)
+                ..member("TagKeys", 405)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "UntagOpenIDConnectProviderRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("OpenIDConnectProviderArn", 318)
+            },
+            m::Member {
+                required: true,
+                ..member("TagKeys", 405)
             },
         ])),
     },
@@ -4366,11 +4439,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 314)
+                ..member("PolicyArn", 318)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 401)
+                ..member("TagKeys", 405)
             },
         ])),
     },
@@ -4379,11 +4452,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 390)
+                ..member("RoleName", 394)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 401)
+                ..member("TagKeys", 405)
             },
         ])),
     },
@@ -4392,40 +4465,40 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 336)
+                ..member("UserName", 340)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 401)
+                ..member("TagKeys", 405)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 336),
+            member("UserName", 340),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 309)
+                ..member("AccessKeyId", 313)
             },
             m::Member {
                 required: true,
-                ..member("Status", 396)
+                ..member("Status", 400)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccountPasswordPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 360),
-            member("RequireSymbols", 320),
-            member("RequireNumbers", 320),
-            member("RequireUppercaseCharacters", 320),
-            member("RequireLowercaseCharacters", 320),
-            member("AllowUsersToChangePassword", 320),
-            member("MaxPasswordAge", 358),
-            member("PasswordReusePrevention", 364),
-            member("HardExpiry", 319),
+            member("MinimumPasswordLength", 364),
+            member("RequireSymbols", 324),
+            member("RequireNumbers", 324),
+            member("RequireUppercaseCharacters", 324),
+            member("RequireLowercaseCharacters", 324),
+            member("AllowUsersToChangePassword", 324),
+            member("MaxPasswordAge", 362),
+            member("PasswordReusePrevention", 368),
+            member("HardExpiry", 323),
         ])),
     },
     m::Shape {
@@ -4433,11 +4506,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 390)
+                ..member("RoleName", 394)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 370)
+                ..member("PolicyDocument", 374)
             },
         ])),
     },
@@ -4446,10 +4519,10 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 340)
+                ..member("GroupName", 344)
             },
-            member("NewPath", 367),
-            member("NewGroupName", 340),
+            member("NewPath", 371),
+            member("NewGroupName", 344),
         ])),
     },
     m::Shape {
@@ -4457,10 +4530,10 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 411)
+                ..member("UserName", 415)
             },
-            member("Password", 365),
-            member("PasswordResetRequired", 319),
+            member("Password", 369),
+            member("PasswordResetRequired", 323),
         ])),
     },
     m::Shape {
@@ -4468,11 +4541,11 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OpenIDConnectProviderArn", 314)
+                ..member("OpenIDConnectProviderArn", 318)
             },
             m::Member {
                 required: true,
-                ..member("ThumbprintList", 405)
+                ..member("ThumbprintList", 409)
             },
         ])),
     },
@@ -4481,27 +4554,27 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 390)
+                ..member("RoleName", 394)
             },
             m::Member {
                 required: true,
-                ..member("Description", 386)
+                ..member("Description", 390)
             },
         ])),
     },
     m::Shape {
         name: "UpdateRoleDescriptionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Role", 257)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Role", 259)])),
     },
     m::Shape {
         name: "UpdateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 390)
+                ..member("RoleName", 394)
             },
-            member("Description", 386),
-            member("MaxSessionDuration", 389),
+            member("Description", 390),
+            member("MaxSessionDuration", 393),
         ])),
     },
     m::Shape {
@@ -4513,15 +4586,15 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 411)
+                ..member("UserName", 415)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 382)
+                ..member("SSHPublicKeyId", 386)
             },
             m::Member {
                 required: true,
-                ..member("Status", 396)
+                ..member("Status", 400)
             },
         ])),
     },
@@ -4530,10 +4603,10 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 336)
+                ..member("UserName", 340)
             },
-            member("NewPath", 367),
-            member("NewUserName", 411),
+            member("NewPath", 371),
+            member("NewUserName", 415),
         ])),
     },
     m::Shape {
@@ -4541,59 +4614,59 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 411)
+                ..member("UserName", 415)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyBody", 383)
+                ..member("SSHPublicKeyBody", 387)
             },
         ])),
     },
     m::Shape {
         name: "UploadSSHPublicKeyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 262)])),
+        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 264)])),
     },
     m::Shape {
         name: "User",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 367)
+                ..member("Path", 371)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 411)
+                ..member("UserName", 415)
             },
             m::Member {
                 required: true,
-                ..member("UserId", 341)
+                ..member("UserId", 345)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 314)
+                ..member("Arn", 318)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 327)
+                ..member("CreateDate", 331)
             },
-            member("PasswordLastUsed", 327),
+            member("PasswordLastUsed", 331),
             member("PermissionsBoundary", 14),
-            member("Tags", 403),
+            member("Tags", 407),
         ])),
     },
     m::Shape {
         name: "UserDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 367),
-            member("UserName", 411),
-            member("UserId", 341),
-            member("Arn", 314),
-            member("CreateDate", 327),
-            member("UserPolicyList", 369),
-            member("GroupList", 339),
-            member("AttachedManagedPolicies", 316),
+            member("Path", 371),
+            member("UserName", 415),
+            member("UserId", 345),
+            member("Arn", 318),
+            member("CreateDate", 331),
+            member("UserPolicyList", 373),
+            member("GroupList", 343),
+            member("AttachedManagedPolicies", 320),
             member("PermissionsBoundary", 14),
-            member("Tags", 403),
+            member("Tags", 407),
         ])),
     },
     m::Shape {
@@ -4601,13 +4674,13 @@ pub static SHAPES: [m::Shape; 414] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 391)
+                ..member("SerialNumber", 395)
             },
             member("Base32StringSeed", 16),
             member("QRCodePNG", 16),
-            member("User", 306),
-            member("EnableDate", 327),
-            member("Tags", 403),
+            member("User", 310),
+            member("EnableDate", 331),
+            member("Tags", 407),
         ])),
     },
     m::Shape {
@@ -4629,7 +4702,7 @@ pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "accountAliasListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(313),
+            member: m::ShapeId(317),
             member_location_name: None,
             flattened: false,
         }),
@@ -4675,7 +4748,7 @@ pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "clientIDListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(322),
+            member: m::ShapeId(326),
             member_location_name: None,
             flattened: false,
         }),
@@ -4769,7 +4842,7 @@ pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "groupNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(340),
+            member: m::ShapeId(344),
             member_location_name: None,
             flattened: false,
         }),
@@ -4859,7 +4932,7 @@ pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "mfaDeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(203),
+            member: m::ShapeId(205),
             member_location_name: None,
             flattened: false,
         }),
@@ -4903,7 +4976,7 @@ pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "policyDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(221),
+            member: m::ShapeId(223),
             member_location_name: None,
             flattened: false,
         }),
@@ -4915,7 +4988,7 @@ pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "policyDocumentVersionListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(234),
+            member: m::ShapeId(236),
             member_location_name: None,
             flattened: false,
         }),
@@ -4927,7 +5000,7 @@ pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "policyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(220),
+            member: m::ShapeId(222),
             member_location_name: None,
             flattened: false,
         }),
@@ -4935,7 +5008,7 @@ pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "policyNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(375),
+            member: m::ShapeId(379),
             member_location_name: None,
             flattened: false,
         }),
@@ -4995,7 +5068,7 @@ pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "roleDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(258),
+            member: m::ShapeId(260),
             member_location_name: None,
             flattened: false,
         }),
@@ -5003,7 +5076,7 @@ pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "roleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(257),
+            member: m::ShapeId(259),
             member_location_name: None,
             flattened: false,
         }),
@@ -5090,8 +5163,8 @@ pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "summaryMapType",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(398),
-            value: m::ShapeId(400),
+            key: m::ShapeId(402),
+            value: m::ShapeId(404),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -5104,7 +5177,7 @@ pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "tagKeyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(402),
+            member: m::ShapeId(406),
             member_location_name: None,
             flattened: false,
         }),
@@ -5116,7 +5189,7 @@ pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "tagListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(277),
+            member: m::ShapeId(279),
             member_location_name: None,
             flattened: false,
         }),
@@ -5128,7 +5201,7 @@ pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "thumbprintListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(406),
+            member: m::ShapeId(410),
             member_location_name: None,
             flattened: false,
         }),
@@ -5148,7 +5221,7 @@ pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "userDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(307),
+            member: m::ShapeId(311),
             member_location_name: None,
             flattened: false,
         }),
@@ -5156,7 +5229,7 @@ pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "userListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(306),
+            member: m::ShapeId(310),
             member_location_name: None,
             flattened: false,
         }),
@@ -5168,7 +5241,7 @@ pub static SHAPES: [m::Shape; 414] = [
     m::Shape {
         name: "virtualMFADeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(308),
+            member: m::ShapeId(312),
             member_location_name: None,
             flattened: false,
         }),
@@ -5262,6 +5335,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "ListInstanceProfilesForRole",
     "ListMFADeviceTags",
     "ListMFADevices",
+    "ListOpenIDConnectProviderTags",
     "ListOpenIDConnectProviders",
     "ListPolicies",
     "ListPolicyTags",
@@ -5288,11 +5362,13 @@ pub const IMPLEMENTED: &[&str] = &[
     "SimulatePrincipalPolicy",
     "TagInstanceProfile",
     "TagMFADevice",
+    "TagOpenIDConnectProvider",
     "TagPolicy",
     "TagRole",
     "TagUser",
     "UntagInstanceProfile",
     "UntagMFADevice",
+    "UntagOpenIDConnectProvider",
     "UntagPolicy",
     "UntagRole",
     "UntagUser",
@@ -9235,6 +9311,62 @@ impl IntoValue for ListMFADevicesResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListOpenIDConnectProviderTagsRequest {
+    pub open_id_connect_provider_arn: String,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl FromValue for ListOpenIDConnectProviderTagsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            open_id_connect_provider_arn: req(&mut s, 0, "OpenIDConnectProviderArn")?,
+            marker: opt(&mut s, 1, "Marker")?,
+            max_items: opt(&mut s, 2, "MaxItems")?,
+        })
+    }
+}
+
+impl IntoValue for ListOpenIDConnectProviderTagsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.open_id_connect_provider_arn.into_value()),
+            self.marker.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListOpenIDConnectProviderTagsResponse {
+    pub tags: Vec<Tag>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for ListOpenIDConnectProviderTagsResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            tags: req(&mut s, 0, "Tags")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for ListOpenIDConnectProviderTagsResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.tags.into_value()),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListOpenIDConnectProvidersRequest {}
 
 impl FromValue for ListOpenIDConnectProvidersRequest {
@@ -11408,6 +11540,31 @@ impl IntoValue for TagMFADeviceRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct TagOpenIDConnectProviderRequest {
+    pub open_id_connect_provider_arn: String,
+    pub tags: Vec<Tag>,
+}
+
+impl FromValue for TagOpenIDConnectProviderRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            open_id_connect_provider_arn: req(&mut s, 0, "OpenIDConnectProviderArn")?,
+            tags: req(&mut s, 1, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for TagOpenIDConnectProviderRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.open_id_connect_provider_arn.into_value()),
+            Some(self.tags.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TagPolicyRequest {
     pub policy_arn: String,
     pub tags: Vec<Tag>,
@@ -11598,6 +11755,31 @@ impl IntoValue for UntagMFADeviceRequest {
     fn into_value(self) -> Value {
         Value::Struct(vec![
             Some(self.serial_number.into_value()),
+            Some(self.tag_keys.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UntagOpenIDConnectProviderRequest {
+    pub open_id_connect_provider_arn: String,
+    pub tag_keys: Vec<String>,
+}
+
+impl FromValue for UntagOpenIDConnectProviderRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            open_id_connect_provider_arn: req(&mut s, 0, "OpenIDConnectProviderArn")?,
+            tag_keys: req(&mut s, 1, "TagKeys")?,
+        })
+    }
+}
+
+impl IntoValue for UntagOpenIDConnectProviderRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.open_id_connect_provider_arn.into_value()),
             Some(self.tag_keys.into_value()),
         ])
     }
@@ -12914,6 +13096,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: ListMFADevicesRequest,
     ) -> impl Future<Output = Result<ListMFADevicesResponse, AwsError>> + Send;
 
+    /// `ListOpenIDConnectProviderTags`.
+    fn list_open_id_connect_provider_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListOpenIDConnectProviderTagsRequest,
+    ) -> impl Future<Output = Result<ListOpenIDConnectProviderTagsResponse, AwsError>> + Send;
+
     /// `ListOpenIDConnectProviders`.
     fn list_open_id_connect_providers(
         &self,
@@ -13096,6 +13285,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: TagMFADeviceRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `TagOpenIDConnectProvider`.
+    fn tag_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: TagOpenIDConnectProviderRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `TagPolicy`.
     fn tag_policy(
         &self,
@@ -13129,6 +13325,13 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: UntagMFADeviceRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `UntagOpenIDConnectProvider`.
+    fn untag_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: UntagOpenIDConnectProviderRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `UntagPolicy`.
@@ -15164,6 +15367,25 @@ pub mod access {
         }]
     }
 
+    /// `ListOpenIDConnectProviderTags`: `iam:ListOpenIDConnectProviderTags`.
+    pub fn list_open_id_connect_provider_tags(
+        _ctx: &RequestContext,
+        input: &ListOpenIDConnectProviderTagsRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.open_id_connect_provider_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:ListOpenIDConnectProviderTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `ListOpenIDConnectProviders`: `iam:ListOpenIDConnectProviders`.
     pub fn list_open_id_connect_providers(
         _ctx: &RequestContext,
@@ -15755,6 +15977,37 @@ pub mod access {
         }]
     }
 
+    /// `TagOpenIDConnectProvider`: `iam:TagOpenIDConnectProvider`.
+    pub fn tag_open_id_connect_provider(
+        _ctx: &RequestContext,
+        input: &TagOpenIDConnectProviderRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.open_id_connect_provider_arn.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        for x0 in &input.tags {
+            x0.key.push_values(&mut v1);
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let mut c = Vec::new();
+            for x0 in &input.tags {
+                let mut e0: Vec<String> = Vec::new();
+                x0.key.push_values(&mut e0);
+                let mut e1: Vec<String> = Vec::new();
+                x0.value.push_values(&mut e1);
+                keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "iam:TagOpenIDConnectProvider",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `TagPolicy`: `iam:TagPolicy`.
     pub fn tag_policy(_ctx: &RequestContext, input: &TagPolicyRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -15898,6 +16151,28 @@ pub mod access {
             condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
             Access {
                 action: "iam:UntagMFADevice",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UntagOpenIDConnectProvider`: `iam:UntagOpenIDConnectProvider`.
+    pub fn untag_open_id_connect_provider(
+        _ctx: &RequestContext,
+        input: &UntagOpenIDConnectProviderRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.open_id_connect_provider_arn.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.tag_keys.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let mut c = Vec::new();
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "iam:UntagOpenIDConnectProvider",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -17231,6 +17506,24 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.list_mfa_devices(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "ListOpenIDConnectProviderTags" => {
+                    let input = ListOpenIDConnectProviderTagsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ListOpenIDConnectProviderTagsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(
+                            ctx,
+                            &access::list_open_id_connect_provider_tags(ctx, &input),
+                        )
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self
+                        .0
+                        .list_open_id_connect_provider_tags(ctx, input)
+                        .await?;
+                    Ok(Some(out.into_value()))
+                }
                 "ListOpenIDConnectProviders" => {
                     let input = ListOpenIDConnectProvidersRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(0)),
@@ -17548,6 +17841,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.tag_mfa_device(ctx, input).await?;
                     Ok(None)
                 }
+                "TagOpenIDConnectProvider" => {
+                    let input = TagOpenIDConnectProviderRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "TagOpenIDConnectProviderRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::tag_open_id_connect_provider(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.tag_open_id_connect_provider(ctx, input).await?;
+                    Ok(None)
+                }
                 "TagPolicy" => {
                     let input = TagPolicyRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(2)),
@@ -17606,6 +17911,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::untag_mfa_device(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.untag_mfa_device(ctx, input).await?;
+                    Ok(None)
+                }
+                "UntagOpenIDConnectProvider" => {
+                    let input = UntagOpenIDConnectProviderRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "UntagOpenIDConnectProviderRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::untag_open_id_connect_provider(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.untag_open_id_connect_provider(ctx, input).await?;
                     Ok(None)
                 }
                 "UntagPolicy" => {

@@ -30,6 +30,30 @@ use common::Kind;
 use nimbus_core::{AwsError, RequestContext};
 
 impl Handlers for Iam {
+    async fn tag_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: TagOpenIDConnectProviderRequest,
+    ) -> Result<(), AwsError> {
+        oidc::tag_provider(self, ctx, input).await
+    }
+
+    async fn untag_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: UntagOpenIDConnectProviderRequest,
+    ) -> Result<(), AwsError> {
+        oidc::untag_provider(self, ctx, input).await
+    }
+
+    async fn list_open_id_connect_provider_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListOpenIDConnectProviderTagsRequest,
+    ) -> Result<ListOpenIDConnectProviderTagsResponse, AwsError> {
+        oidc::list_provider_tags(self, ctx, input).await
+    }
+
     async fn create_open_id_connect_provider(
         &self,
         ctx: &RequestContext,

@@ -9,22 +9,24 @@
 //! - at most 100 client ids (audiences), each 1 to 255 characters, added idempotently;
 //! - at most five thumbprints, each 40 hex characters (the SHA-1 of the provider's
 //!   certificate); AWS fetches one when none is given, Nimbus (no egress) keeps none;
-//! - tags given at creation are kept and returned by `GetOpenIDConnectProvider`.
+//! - tags (at creation, `TagOpenIDConnectProvider`, `UntagOpenIDConnectProvider`,
+//!   `ListOpenIDConnectProviderTags`) follow the rules of users' tags.
 //!
-//! Not here yet: `AssumeRoleWithWebIdentity` (verifying tokens against the provider's keys)
-//! and the provider tag operations.
+//! Not here yet: `AssumeRoleWithWebIdentity` (verifying tokens against the provider's keys).
 
 use crate::errors;
 use crate::generated::*;
-use crate::model::{OidcRec, TagRec};
+use crate::model::OidcRec;
 use crate::persist::{Change, Op};
 use crate::render;
 use crate::state::{Account, Iam};
+use crate::validate::{self, Checker};
 use nimbus_core::{AwsError, RequestContext};
 
 pub const MAX_PROVIDERS: usize = 100;
 pub const MAX_CLIENT_IDS: usize = 100;
 pub const MAX_THUMBPRINTS: usize = 5;
+const TAG_QUOTA: &str = "TagsPerOpenIdConnectProvider";
 
 fn check_thumbprints(list: &[String]) -> Result<(), AwsError> {
     if list.len() > MAX_THUMBPRINTS {
@@ -95,15 +97,7 @@ pub(super) async fn create_open_id_connect_provider(
         .map(|t| t.to_ascii_lowercase())
         .collect();
     check_thumbprints(&thumbprints)?;
-    let tags: Vec<TagRec> = input
-        .tags
-        .unwrap_or_default()
-        .into_iter()
-        .map(|t| TagRec {
-            key: t.key,
-            value: t.value,
-        })
-        .collect();
+    let tags = validate::new_tags(input.tags, TAG_QUOTA)?;
     let account = ctx.account_id().to_string();
     let now = iam.now_ms(ctx);
     iam.mutate(ctx, |_, acct| {
@@ -259,4 +253,53 @@ pub(super) async fn update_thumbprint(
         Ok(())
     })
     .await
+}
+
+pub(super) async fn tag_provider(
+    iam: &Iam,
+    ctx: &RequestContext,
+    input: TagOpenIDConnectProviderRequest,
+) -> Result<(), AwsError> {
+    let add = validate::new_tags(Some(input.tags), TAG_QUOTA)?;
+    update(iam, ctx, &input.open_id_connect_provider_arn, |p| {
+        p.tags = validate::merge_tags(&p.tags, add, TAG_QUOTA)?;
+        Ok(())
+    })
+    .await
+}
+
+pub(super) async fn untag_provider(
+    iam: &Iam,
+    ctx: &RequestContext,
+    input: UntagOpenIDConnectProviderRequest,
+) -> Result<(), AwsError> {
+    Checker::new().tag_keys(&input.tag_keys).done()?;
+    let keys = input.tag_keys;
+    update(iam, ctx, &input.open_id_connect_provider_arn, |p| {
+        p.tags
+            .retain(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key)));
+        Ok(())
+    })
+    .await
+}
+
+pub(super) async fn list_provider_tags(
+    iam: &Iam,
+    ctx: &RequestContext,
+    input: ListOpenIDConnectProviderTagsRequest,
+) -> Result<ListOpenIDConnectProviderTagsResponse, AwsError> {
+    let account = ctx.account_id().to_string();
+    iam.read(ctx, |_, acct| {
+        let p = provider(acct, &account, &input.open_id_connect_provider_arn)?;
+        let (tags, is_truncated, marker) = render::page_indexed(
+            render::tags(&p.tags),
+            input.marker.as_deref(),
+            input.max_items,
+        );
+        Ok(ListOpenIDConnectProviderTagsResponse {
+            tags,
+            is_truncated,
+            marker,
+        })
+    })
 }
