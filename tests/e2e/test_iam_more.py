@@ -576,3 +576,36 @@ def test_openid_connect_providers(nimbus):
                                    "--open-id-connect-provider-arn", arn)
     listed = nimbus.aws("iam", "list-open-id-connect-providers")["OpenIDConnectProviderList"]
     assert {"Arn": arn} not in listed
+
+
+def test_policies_granting_service_access(nimbus):
+    group = unique("grantgroup")
+    nimbus.aws("iam", "create-group", "--group-name", group)
+    nimbus.aws("iam", "put-group-policy", "--group-name", group, "--policy-name", "g-ec2",
+               "--policy-document", allow("ec2:DescribeVpcs"))
+    name = unique("granted")
+    nimbus.aws("iam", "create-user", "--user-name", name)
+    nimbus.aws("iam", "add-user-to-group", "--group-name", group, "--user-name", name)
+    nimbus.aws("iam", "put-user-policy", "--user-name", name, "--policy-name", "u-s3",
+               "--policy-document", allow("s3:GetObject"))
+    nimbus.aws("iam", "attach-user-policy", "--user-name", name, "--policy-arn",
+               "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess")
+    arn = nimbus.aws("iam", "get-user", "--user-name", name)["User"]["Arn"]
+    got = nimbus.aws("iam", "list-policies-granting-service-access", "--arn", arn,
+                     "--service-namespaces", "ec2", "s3", "sns")["PoliciesGrantingServiceAccess"]
+    by_ns = {e["ServiceNamespace"]: e["Policies"] for e in got}
+    assert by_ns["sns"] == []
+    assert by_ns["s3"] == [{"PolicyName": "u-s3", "PolicyType": "INLINE", "EntityType": "USER",
+                            "EntityName": name}]
+    ec2 = sorted(by_ns["ec2"], key=lambda p: p["PolicyName"])
+    assert ec2 == [
+        {"PolicyName": "AmazonEC2ReadOnlyAccess", "PolicyType": "MANAGED",
+         "PolicyArn": "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"},
+        {"PolicyName": "g-ec2", "PolicyType": "INLINE", "EntityType": "GROUP",
+         "EntityName": group},
+    ]
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("iam", "list-policies-granting-service-access", "--arn",
+                   "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess",
+                   "--service-namespaces", "ec2")
+    assert "InvalidInput" in e.value.stderr

@@ -36,9 +36,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
         errors: &[
             m::ShapeId(20),
             m::ShapeId(144),
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(148),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("AddClientIDToOpenIDConnectProvider", "POST", "/")
@@ -46,18 +46,18 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(8)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(85),
             m::ShapeId(148),
-            m::ShapeId(288),
-            m::ShapeId(268),
+            m::ShapeId(292),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("AddRoleToInstanceProfile", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(9)),
-        errors: &[m::ShapeId(210), m::ShapeId(148), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
         implemented: true,
         ..op("AddUserToGroup", "POST", "/")
     },
@@ -65,11 +65,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(11)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(148),
             m::ShapeId(144),
-            m::ShapeId(229),
-            m::ShapeId(268),
+            m::ShapeId(233),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("AttachGroupPolicy", "POST", "/")
@@ -77,12 +77,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(12)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(148),
             m::ShapeId(144),
-            m::ShapeId(288),
-            m::ShapeId(229),
-            m::ShapeId(268),
+            m::ShapeId(292),
+            m::ShapeId(233),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("AttachRolePolicy", "POST", "/")
@@ -90,11 +90,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(13)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(148),
             m::ShapeId(144),
-            m::ShapeId(229),
-            m::ShapeId(268),
+            m::ShapeId(233),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("AttachUserPolicy", "POST", "/")
@@ -102,12 +102,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(18)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(146),
             m::ShapeId(148),
             m::ShapeId(88),
-            m::ShapeId(219),
-            m::ShapeId(268),
+            m::ShapeId(222),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("ChangePassword", "POST", "/")
@@ -116,7 +116,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("CreateAccessKeyResult"),
         input: Some(m::ShapeId(29)),
         output: Some(m::ShapeId(30)),
-        errors: &[m::ShapeId(210), m::ShapeId(148), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
         implemented: true,
         ..op("CreateAccessKey", "POST", "/")
     },
@@ -126,7 +126,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
             m::ShapeId(20),
             m::ShapeId(85),
             m::ShapeId(148),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("CreateAccountAlias", "POST", "/")
@@ -142,8 +142,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
         errors: &[
             m::ShapeId(148),
             m::ShapeId(85),
-            m::ShapeId(210),
-            m::ShapeId(268),
+            m::ShapeId(213),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("CreateGroup", "POST", "/")
@@ -157,7 +157,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
             m::ShapeId(144),
             m::ShapeId(148),
             m::ShapeId(20),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("CreateInstanceProfile", "POST", "/")
@@ -168,10 +168,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
         output: Some(m::ShapeId(37)),
         errors: &[
             m::ShapeId(85),
-            m::ShapeId(210),
-            m::ShapeId(219),
+            m::ShapeId(213),
+            m::ShapeId(222),
             m::ShapeId(148),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("CreateLoginProfile", "POST", "/")
@@ -185,8 +185,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
             m::ShapeId(85),
             m::ShapeId(148),
             m::ShapeId(20),
-            m::ShapeId(268),
-            m::ShapeId(214),
+            m::ShapeId(272),
+            m::ShapeId(217),
         ],
         implemented: true,
         ..op("CreateOpenIDConnectProvider", "POST", "/")
@@ -199,9 +199,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
             m::ShapeId(144),
             m::ShapeId(148),
             m::ShapeId(85),
-            m::ShapeId(207),
+            m::ShapeId(210),
             m::ShapeId(20),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("CreatePolicy", "POST", "/")
@@ -211,11 +211,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(42)),
         output: Some(m::ShapeId(43)),
         errors: &[
+            m::ShapeId(213),
             m::ShapeId(210),
-            m::ShapeId(207),
             m::ShapeId(144),
             m::ShapeId(148),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("CreatePolicyVersion", "POST", "/")
@@ -228,9 +228,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
             m::ShapeId(148),
             m::ShapeId(144),
             m::ShapeId(85),
-            m::ShapeId(207),
+            m::ShapeId(210),
             m::ShapeId(20),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("CreateRole", "POST", "/")
@@ -246,8 +246,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
         errors: &[
             m::ShapeId(144),
             m::ShapeId(148),
-            m::ShapeId(210),
-            m::ShapeId(268),
+            m::ShapeId(213),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("CreateServiceLinkedRole", "POST", "/")
@@ -263,10 +263,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
         errors: &[
             m::ShapeId(148),
             m::ShapeId(85),
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(144),
             m::ShapeId(20),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("CreateUser", "POST", "/")
@@ -280,7 +280,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
             m::ShapeId(144),
             m::ShapeId(85),
             m::ShapeId(20),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("CreateVirtualMFADevice", "POST", "/")
@@ -289,9 +289,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(55)),
         errors: &[
             m::ShapeId(88),
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(148),
-            m::ShapeId(268),
+            m::ShapeId(272),
             m::ShapeId(20),
         ],
         implemented: true,
@@ -299,7 +299,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         input: Some(m::ShapeId(56)),
-        errors: &[m::ShapeId(210), m::ShapeId(148), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
         implemented: true,
         ..op("DeleteAccessKey", "POST", "/")
     },
@@ -307,42 +307,42 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(57)),
         errors: &[
             m::ShapeId(20),
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(148),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DeleteAccountAlias", "POST", "/")
     },
     m::Operation {
-        errors: &[m::ShapeId(210), m::ShapeId(148), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
         implemented: true,
         ..op("DeleteAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(60)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(58),
             m::ShapeId(148),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DeleteGroup", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(59)),
-        errors: &[m::ShapeId(210), m::ShapeId(148), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
         implemented: true,
         ..op("DeleteGroupPolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(61)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(58),
             m::ShapeId(148),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DeleteInstanceProfile", "POST", "/")
@@ -351,27 +351,27 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(62)),
         errors: &[
             m::ShapeId(88),
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(148),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DeleteLoginProfile", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(63)),
-        errors: &[m::ShapeId(144), m::ShapeId(210), m::ShapeId(268)],
+        errors: &[m::ShapeId(144), m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("DeleteOpenIDConnectProvider", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(64)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(148),
             m::ShapeId(144),
             m::ShapeId(58),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DeletePolicy", "POST", "/")
@@ -379,11 +379,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(65)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(148),
             m::ShapeId(144),
             m::ShapeId(58),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DeletePolicyVersion", "POST", "/")
@@ -391,29 +391,29 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(68)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(58),
             m::ShapeId(148),
-            m::ShapeId(288),
+            m::ShapeId(292),
             m::ShapeId(20),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DeleteRole", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(66)),
-        errors: &[m::ShapeId(210), m::ShapeId(288), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(292), m::ShapeId(272)],
         implemented: true,
         ..op("DeleteRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(67)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(148),
-            m::ShapeId(288),
-            m::ShapeId(268),
+            m::ShapeId(292),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DeleteRolePolicy", "POST", "/")
@@ -421,7 +421,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("DeleteSAMLProvider", "POST", "/"),
     m::Operation {
         input: Some(m::ShapeId(69)),
-        errors: &[m::ShapeId(210)],
+        errors: &[m::ShapeId(213)],
         implemented: true,
         ..op("DeleteSSHPublicKey", "POST", "/")
     },
@@ -430,7 +430,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("DeleteServiceLinkedRoleResult"),
         input: Some(m::ShapeId(70)),
         output: Some(m::ShapeId(71)),
-        errors: &[m::ShapeId(210), m::ShapeId(148), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
         implemented: true,
         ..op("DeleteServiceLinkedRole", "POST", "/")
     },
@@ -440,33 +440,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(74)),
         errors: &[
             m::ShapeId(148),
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(58),
             m::ShapeId(20),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DeleteUser", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(72)),
-        errors: &[m::ShapeId(210), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("DeleteUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(73)),
-        errors: &[m::ShapeId(210), m::ShapeId(148), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
         implemented: true,
         ..op("DeleteUserPolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(75)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(58),
             m::ShapeId(148),
-            m::ShapeId(268),
+            m::ShapeId(272),
             m::ShapeId(20),
         ],
         implemented: true,
@@ -475,10 +475,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(79)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(148),
             m::ShapeId(144),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DetachGroupPolicy", "POST", "/")
@@ -486,11 +486,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(80)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(148),
             m::ShapeId(144),
-            m::ShapeId(288),
-            m::ShapeId(268),
+            m::ShapeId(292),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DetachRolePolicy", "POST", "/")
@@ -498,10 +498,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(81)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(148),
             m::ShapeId(144),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DetachUserPolicy", "POST", "/")
@@ -522,8 +522,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
             m::ShapeId(88),
             m::ShapeId(142),
             m::ShapeId(148),
-            m::ShapeId(210),
-            m::ShapeId(268),
+            m::ShapeId(213),
+            m::ShapeId(272),
             m::ShapeId(20),
         ],
         implemented: true,
@@ -544,7 +544,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         result_wrapper: Some("GenerateCredentialReportResult"),
         output: Some(m::ShapeId(99)),
-        errors: &[m::ShapeId(148), m::ShapeId(268)],
+        errors: &[m::ShapeId(148), m::ShapeId(272)],
         implemented: true,
         ..op("GenerateCredentialReport", "POST", "/")
     },
@@ -556,7 +556,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GenerateServiceLastAccessedDetailsResult"),
         input: Some(m::ShapeId(100)),
         output: Some(m::ShapeId(101)),
-        errors: &[m::ShapeId(210), m::ShapeId(144)],
+        errors: &[m::ShapeId(213), m::ShapeId(144)],
         implemented: true,
         ..op("GenerateServiceLastAccessedDetails", "POST", "/")
     },
@@ -571,21 +571,21 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetAccountAuthorizationDetailsResult"),
         input: Some(m::ShapeId(104)),
         output: Some(m::ShapeId(105)),
-        errors: &[m::ShapeId(268)],
+        errors: &[m::ShapeId(272)],
         implemented: true,
         ..op("GetAccountAuthorizationDetails", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountPasswordPolicyResult"),
         output: Some(m::ShapeId(106)),
-        errors: &[m::ShapeId(210), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("GetAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountSummaryResult"),
         output: Some(m::ShapeId(107)),
-        errors: &[m::ShapeId(268)],
+        errors: &[m::ShapeId(272)],
         implemented: true,
         ..op("GetAccountSummary", "POST", "/")
     },
@@ -604,7 +604,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
             m::ShapeId(53),
             m::ShapeId(52),
             m::ShapeId(54),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("GetCredentialReport", "POST", "/")
@@ -617,7 +617,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetGroupResult"),
         input: Some(m::ShapeId(111)),
         output: Some(m::ShapeId(112)),
-        errors: &[m::ShapeId(210), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("GetGroup", "POST", "/")
     },
@@ -625,7 +625,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetGroupPolicyResult"),
         input: Some(m::ShapeId(109)),
         output: Some(m::ShapeId(110)),
-        errors: &[m::ShapeId(210), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("GetGroupPolicy", "POST", "/")
     },
@@ -637,7 +637,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetInstanceProfileResult"),
         input: Some(m::ShapeId(113)),
         output: Some(m::ShapeId(114)),
-        errors: &[m::ShapeId(210), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("GetInstanceProfile", "POST", "/")
     },
@@ -645,7 +645,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetLoginProfileResult"),
         input: Some(m::ShapeId(115)),
         output: Some(m::ShapeId(116)),
-        errors: &[m::ShapeId(210), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("GetLoginProfile", "POST", "/")
     },
@@ -657,7 +657,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetOpenIDConnectProviderResult"),
         input: Some(m::ShapeId(117)),
         output: Some(m::ShapeId(118)),
-        errors: &[m::ShapeId(144), m::ShapeId(210), m::ShapeId(268)],
+        errors: &[m::ShapeId(144), m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("GetOpenIDConnectProvider", "POST", "/")
     },
@@ -673,7 +673,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetPolicyResult"),
         input: Some(m::ShapeId(119)),
         output: Some(m::ShapeId(120)),
-        errors: &[m::ShapeId(210), m::ShapeId(144), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
         implemented: true,
         ..op("GetPolicy", "POST", "/")
     },
@@ -681,7 +681,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetPolicyVersionResult"),
         input: Some(m::ShapeId(121)),
         output: Some(m::ShapeId(122)),
-        errors: &[m::ShapeId(210), m::ShapeId(144), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
         implemented: true,
         ..op("GetPolicyVersion", "POST", "/")
     },
@@ -689,7 +689,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetRoleResult"),
         input: Some(m::ShapeId(125)),
         output: Some(m::ShapeId(126)),
-        errors: &[m::ShapeId(210), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("GetRole", "POST", "/")
     },
@@ -697,7 +697,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetRolePolicyResult"),
         input: Some(m::ShapeId(123)),
         output: Some(m::ShapeId(124)),
-        errors: &[m::ShapeId(210), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("GetRolePolicy", "POST", "/")
     },
@@ -709,7 +709,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetSSHPublicKeyResult"),
         input: Some(m::ShapeId(127)),
         output: Some(m::ShapeId(128)),
-        errors: &[m::ShapeId(210), m::ShapeId(289)],
+        errors: &[m::ShapeId(213), m::ShapeId(293)],
         implemented: true,
         ..op("GetSSHPublicKey", "POST", "/")
     },
@@ -721,7 +721,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetServiceLastAccessedDetailsResult"),
         input: Some(m::ShapeId(129)),
         output: Some(m::ShapeId(130)),
-        errors: &[m::ShapeId(210), m::ShapeId(144)],
+        errors: &[m::ShapeId(213), m::ShapeId(144)],
         implemented: true,
         ..op("GetServiceLastAccessedDetails", "POST", "/")
     },
@@ -729,7 +729,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetServiceLastAccessedDetailsWithEntitiesResult"),
         input: Some(m::ShapeId(131)),
         output: Some(m::ShapeId(132)),
-        errors: &[m::ShapeId(210), m::ShapeId(144)],
+        errors: &[m::ShapeId(213), m::ShapeId(144)],
         implemented: true,
         ..op("GetServiceLastAccessedDetailsWithEntities", "POST", "/")
     },
@@ -737,7 +737,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetServiceLinkedRoleDeletionStatusResult"),
         input: Some(m::ShapeId(133)),
         output: Some(m::ShapeId(134)),
-        errors: &[m::ShapeId(210), m::ShapeId(144), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
         implemented: true,
         ..op("GetServiceLinkedRoleDeletionStatus", "POST", "/")
     },
@@ -745,7 +745,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetUserResult"),
         input: Some(m::ShapeId(137)),
         output: Some(m::ShapeId(138)),
-        errors: &[m::ShapeId(210), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("GetUser", "POST", "/")
     },
@@ -753,7 +753,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetUserPolicyResult"),
         input: Some(m::ShapeId(135)),
         output: Some(m::ShapeId(136)),
-        errors: &[m::ShapeId(210), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("GetUserPolicy", "POST", "/")
     },
@@ -761,7 +761,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListAccessKeysResult"),
         input: Some(m::ShapeId(150)),
         output: Some(m::ShapeId(151)),
-        errors: &[m::ShapeId(210), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("ListAccessKeys", "POST", "/")
     },
@@ -769,7 +769,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListAccountAliasesResult"),
         input: Some(m::ShapeId(152)),
         output: Some(m::ShapeId(153)),
-        errors: &[m::ShapeId(268)],
+        errors: &[m::ShapeId(272)],
         implemented: true,
         ..op("ListAccountAliases", "POST", "/")
     },
@@ -777,7 +777,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListAttachedGroupPoliciesResult"),
         input: Some(m::ShapeId(154)),
         output: Some(m::ShapeId(155)),
-        errors: &[m::ShapeId(210), m::ShapeId(144), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
         implemented: true,
         ..op("ListAttachedGroupPolicies", "POST", "/")
     },
@@ -785,7 +785,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListAttachedRolePoliciesResult"),
         input: Some(m::ShapeId(156)),
         output: Some(m::ShapeId(157)),
-        errors: &[m::ShapeId(210), m::ShapeId(144), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
         implemented: true,
         ..op("ListAttachedRolePolicies", "POST", "/")
     },
@@ -793,7 +793,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListAttachedUserPoliciesResult"),
         input: Some(m::ShapeId(158)),
         output: Some(m::ShapeId(159)),
-        errors: &[m::ShapeId(210), m::ShapeId(144), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
         implemented: true,
         ..op("ListAttachedUserPolicies", "POST", "/")
     },
@@ -805,7 +805,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListEntitiesForPolicyResult"),
         input: Some(m::ShapeId(160)),
         output: Some(m::ShapeId(161)),
-        errors: &[m::ShapeId(210), m::ShapeId(144), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
         implemented: true,
         ..op("ListEntitiesForPolicy", "POST", "/")
     },
@@ -813,7 +813,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListGroupPoliciesResult"),
         input: Some(m::ShapeId(162)),
         output: Some(m::ShapeId(163)),
-        errors: &[m::ShapeId(210), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("ListGroupPolicies", "POST", "/")
     },
@@ -821,7 +821,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListGroupsResult"),
         input: Some(m::ShapeId(166)),
         output: Some(m::ShapeId(167)),
-        errors: &[m::ShapeId(268)],
+        errors: &[m::ShapeId(272)],
         implemented: true,
         ..op("ListGroups", "POST", "/")
     },
@@ -829,7 +829,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListGroupsForUserResult"),
         input: Some(m::ShapeId(164)),
         output: Some(m::ShapeId(165)),
-        errors: &[m::ShapeId(210), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("ListGroupsForUser", "POST", "/")
     },
@@ -837,7 +837,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListInstanceProfileTagsResult"),
         input: Some(m::ShapeId(168)),
         output: Some(m::ShapeId(169)),
-        errors: &[m::ShapeId(210), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("ListInstanceProfileTags", "POST", "/")
     },
@@ -845,7 +845,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListInstanceProfilesResult"),
         input: Some(m::ShapeId(172)),
         output: Some(m::ShapeId(173)),
-        errors: &[m::ShapeId(268)],
+        errors: &[m::ShapeId(272)],
         implemented: true,
         ..op("ListInstanceProfiles", "POST", "/")
     },
@@ -853,7 +853,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListInstanceProfilesForRoleResult"),
         input: Some(m::ShapeId(170)),
         output: Some(m::ShapeId(171)),
-        errors: &[m::ShapeId(210), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("ListInstanceProfilesForRole", "POST", "/")
     },
@@ -861,7 +861,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListMFADeviceTagsResult"),
         input: Some(m::ShapeId(174)),
         output: Some(m::ShapeId(175)),
-        errors: &[m::ShapeId(210), m::ShapeId(144), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
         implemented: true,
         ..op("ListMFADeviceTags", "POST", "/")
     },
@@ -869,7 +869,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListMFADevicesResult"),
         input: Some(m::ShapeId(176)),
         output: Some(m::ShapeId(177)),
-        errors: &[m::ShapeId(210), m::ShapeId(268)],
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("ListMFADevices", "POST", "/")
     },
@@ -877,7 +877,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListOpenIDConnectProviderTagsResult"),
         input: Some(m::ShapeId(178)),
         output: Some(m::ShapeId(179)),
-        errors: &[m::ShapeId(210), m::ShapeId(268), m::ShapeId(144)],
+        errors: &[m::ShapeId(213), m::ShapeId(272), m::ShapeId(144)],
         implemented: true,
         ..op("ListOpenIDConnectProviderTags", "POST", "/")
     },
@@ -885,7 +885,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListOpenIDConnectProvidersResult"),
         input: Some(m::ShapeId(180)),
         output: Some(m::ShapeId(181)),
-        errors: &[m::ShapeId(268)],
+        errors: &[m::ShapeId(272)],
         implemented: true,
         ..op("ListOpenIDConnectProviders", "POST", "/")
     },
@@ -895,53 +895,57 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPoliciesResult"),
-        input: Some(m::ShapeId(182)),
-        output: Some(m::ShapeId(183)),
-        errors: &[m::ShapeId(268)],
+        input: Some(m::ShapeId(185)),
+        output: Some(m::ShapeId(186)),
+        errors: &[m::ShapeId(272)],
         implemented: true,
         ..op("ListPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListPoliciesGrantingServiceAccessResult"),
+        input: Some(m::ShapeId(183)),
+        output: Some(m::ShapeId(184)),
+        errors: &[m::ShapeId(213), m::ShapeId(144)],
+        implemented: true,
         ..op("ListPoliciesGrantingServiceAccess", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListPolicyTagsResult"),
-        input: Some(m::ShapeId(184)),
-        output: Some(m::ShapeId(185)),
-        errors: &[m::ShapeId(210), m::ShapeId(268), m::ShapeId(144)],
+        input: Some(m::ShapeId(187)),
+        output: Some(m::ShapeId(188)),
+        errors: &[m::ShapeId(213), m::ShapeId(272), m::ShapeId(144)],
         implemented: true,
         ..op("ListPolicyTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListPolicyVersionsResult"),
-        input: Some(m::ShapeId(186)),
-        output: Some(m::ShapeId(187)),
-        errors: &[m::ShapeId(210), m::ShapeId(144), m::ShapeId(268)],
+        input: Some(m::ShapeId(189)),
+        output: Some(m::ShapeId(190)),
+        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
         implemented: true,
         ..op("ListPolicyVersions", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolePoliciesResult"),
-        input: Some(m::ShapeId(188)),
-        output: Some(m::ShapeId(189)),
-        errors: &[m::ShapeId(210), m::ShapeId(268)],
+        input: Some(m::ShapeId(191)),
+        output: Some(m::ShapeId(192)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("ListRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRoleTagsResult"),
-        input: Some(m::ShapeId(190)),
-        output: Some(m::ShapeId(191)),
-        errors: &[m::ShapeId(210), m::ShapeId(268)],
+        input: Some(m::ShapeId(193)),
+        output: Some(m::ShapeId(194)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("ListRoleTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolesResult"),
-        input: Some(m::ShapeId(192)),
-        output: Some(m::ShapeId(193)),
-        errors: &[m::ShapeId(268)],
+        input: Some(m::ShapeId(195)),
+        output: Some(m::ShapeId(196)),
+        errors: &[m::ShapeId(272)],
         implemented: true,
         ..op("ListRoles", "POST", "/")
     },
@@ -955,9 +959,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListSSHPublicKeysResult"),
-        input: Some(m::ShapeId(194)),
-        output: Some(m::ShapeId(195)),
-        errors: &[m::ShapeId(210)],
+        input: Some(m::ShapeId(197)),
+        output: Some(m::ShapeId(198)),
+        errors: &[m::ShapeId(213)],
         implemented: true,
         ..op("ListSSHPublicKeys", "POST", "/")
     },
@@ -979,118 +983,118 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListUserPoliciesResult"),
-        input: Some(m::ShapeId(196)),
-        output: Some(m::ShapeId(197)),
-        errors: &[m::ShapeId(210), m::ShapeId(268)],
+        input: Some(m::ShapeId(199)),
+        output: Some(m::ShapeId(200)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("ListUserPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUserTagsResult"),
-        input: Some(m::ShapeId(198)),
-        output: Some(m::ShapeId(199)),
-        errors: &[m::ShapeId(210), m::ShapeId(268)],
+        input: Some(m::ShapeId(201)),
+        output: Some(m::ShapeId(202)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("ListUserTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUsersResult"),
-        input: Some(m::ShapeId(200)),
-        output: Some(m::ShapeId(201)),
-        errors: &[m::ShapeId(268)],
+        input: Some(m::ShapeId(203)),
+        output: Some(m::ShapeId(204)),
+        errors: &[m::ShapeId(272)],
         implemented: true,
         ..op("ListUsers", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListVirtualMFADevicesResult"),
-        input: Some(m::ShapeId(202)),
-        output: Some(m::ShapeId(203)),
+        input: Some(m::ShapeId(205)),
+        output: Some(m::ShapeId(206)),
         implemented: true,
         ..op("ListVirtualMFADevices", "POST", "/")
-    },
-    m::Operation {
-        input: Some(m::ShapeId(238)),
-        errors: &[
-            m::ShapeId(148),
-            m::ShapeId(207),
-            m::ShapeId(210),
-            m::ShapeId(268),
-        ],
-        implemented: true,
-        ..op("PutGroupPolicy", "POST", "/")
-    },
-    m::Operation {
-        input: Some(m::ShapeId(239)),
-        errors: &[
-            m::ShapeId(210),
-            m::ShapeId(144),
-            m::ShapeId(288),
-            m::ShapeId(229),
-            m::ShapeId(268),
-        ],
-        implemented: true,
-        ..op("PutRolePermissionsBoundary", "POST", "/")
-    },
-    m::Operation {
-        input: Some(m::ShapeId(240)),
-        errors: &[
-            m::ShapeId(148),
-            m::ShapeId(207),
-            m::ShapeId(210),
-            m::ShapeId(288),
-            m::ShapeId(268),
-        ],
-        implemented: true,
-        ..op("PutRolePolicy", "POST", "/")
-    },
-    m::Operation {
-        input: Some(m::ShapeId(241)),
-        errors: &[
-            m::ShapeId(210),
-            m::ShapeId(144),
-            m::ShapeId(229),
-            m::ShapeId(268),
-        ],
-        implemented: true,
-        ..op("PutUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(242)),
         errors: &[
             m::ShapeId(148),
-            m::ShapeId(207),
             m::ShapeId(210),
-            m::ShapeId(268),
+            m::ShapeId(213),
+            m::ShapeId(272),
+        ],
+        implemented: true,
+        ..op("PutGroupPolicy", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(243)),
+        errors: &[
+            m::ShapeId(213),
+            m::ShapeId(144),
+            m::ShapeId(292),
+            m::ShapeId(233),
+            m::ShapeId(272),
+        ],
+        implemented: true,
+        ..op("PutRolePermissionsBoundary", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(244)),
+        errors: &[
+            m::ShapeId(148),
+            m::ShapeId(210),
+            m::ShapeId(213),
+            m::ShapeId(292),
+            m::ShapeId(272),
+        ],
+        implemented: true,
+        ..op("PutRolePolicy", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(245)),
+        errors: &[
+            m::ShapeId(213),
+            m::ShapeId(144),
+            m::ShapeId(233),
+            m::ShapeId(272),
+        ],
+        implemented: true,
+        ..op("PutUserPermissionsBoundary", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(246)),
+        errors: &[
+            m::ShapeId(148),
+            m::ShapeId(210),
+            m::ShapeId(213),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("PutUserPolicy", "POST", "/")
     },
     op("RejectDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(245)),
+        input: Some(m::ShapeId(249)),
         errors: &[
             m::ShapeId(20),
             m::ShapeId(144),
-            m::ShapeId(210),
-            m::ShapeId(268),
+            m::ShapeId(213),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("RemoveClientIDFromOpenIDConnectProvider", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(246)),
+        input: Some(m::ShapeId(250)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(148),
-            m::ShapeId(288),
-            m::ShapeId(268),
+            m::ShapeId(292),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("RemoveRoleFromInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(247)),
-        errors: &[m::ShapeId(210), m::ShapeId(148), m::ShapeId(268)],
+        input: Some(m::ShapeId(251)),
+        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
         implemented: true,
         ..op("RemoveUserFromGroup", "POST", "/")
     },
@@ -1099,12 +1103,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         ..op("ResetServiceSpecificCredential", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(258)),
+        input: Some(m::ShapeId(262)),
         errors: &[
             m::ShapeId(142),
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(148),
-            m::ShapeId(268),
+            m::ShapeId(272),
             m::ShapeId(20),
         ],
         implemented: true,
@@ -1112,12 +1116,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     op("SendDelegationToken", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(272)),
+        input: Some(m::ShapeId(276)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(144),
             m::ShapeId(148),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("SetDefaultPolicyVersion", "POST", "/")
@@ -1125,76 +1129,76 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("SetSecurityTokenServicePreferences", "POST", "/"),
     m::Operation {
         result_wrapper: Some("SimulateCustomPolicyResult"),
-        input: Some(m::ShapeId(273)),
-        output: Some(m::ShapeId(274)),
-        errors: &[m::ShapeId(144), m::ShapeId(225)],
+        input: Some(m::ShapeId(277)),
+        output: Some(m::ShapeId(278)),
+        errors: &[m::ShapeId(144), m::ShapeId(228)],
         implemented: true,
         ..op("SimulateCustomPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("SimulatePrincipalPolicyResult"),
-        input: Some(m::ShapeId(275)),
-        output: Some(m::ShapeId(274)),
-        errors: &[m::ShapeId(210), m::ShapeId(144), m::ShapeId(225)],
+        input: Some(m::ShapeId(279)),
+        output: Some(m::ShapeId(278)),
+        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(228)],
         implemented: true,
         ..op("SimulatePrincipalPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(280)),
+        input: Some(m::ShapeId(284)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(144),
             m::ShapeId(148),
             m::ShapeId(20),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("TagInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(281)),
+        input: Some(m::ShapeId(285)),
         errors: &[
             m::ShapeId(144),
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(148),
             m::ShapeId(20),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("TagMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(282)),
+        input: Some(m::ShapeId(286)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(148),
             m::ShapeId(144),
             m::ShapeId(20),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("TagOpenIDConnectProvider", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(283)),
+        input: Some(m::ShapeId(287)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(148),
             m::ShapeId(144),
             m::ShapeId(20),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("TagPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(284)),
+        input: Some(m::ShapeId(288)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(148),
             m::ShapeId(144),
             m::ShapeId(20),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("TagRole", "POST", "/")
@@ -1202,157 +1206,157 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("TagSAMLProvider", "POST", "/"),
     op("TagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(285)),
+        input: Some(m::ShapeId(289)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(148),
             m::ShapeId(144),
             m::ShapeId(20),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("TagUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(290)),
+        input: Some(m::ShapeId(294)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(144),
             m::ShapeId(20),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("UntagInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(291)),
+        input: Some(m::ShapeId(295)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(144),
             m::ShapeId(20),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("UntagMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(292)),
+        input: Some(m::ShapeId(296)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(144),
             m::ShapeId(20),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("UntagOpenIDConnectProvider", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(293)),
+        input: Some(m::ShapeId(297)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(144),
             m::ShapeId(20),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("UntagPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(294)),
-        errors: &[m::ShapeId(210), m::ShapeId(20), m::ShapeId(268)],
+        input: Some(m::ShapeId(298)),
+        errors: &[m::ShapeId(213), m::ShapeId(20), m::ShapeId(272)],
         implemented: true,
         ..op("UntagRole", "POST", "/")
     },
     op("UntagSAMLProvider", "POST", "/"),
     op("UntagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(295)),
-        errors: &[m::ShapeId(210), m::ShapeId(20), m::ShapeId(268)],
+        input: Some(m::ShapeId(299)),
+        errors: &[m::ShapeId(213), m::ShapeId(20), m::ShapeId(272)],
         implemented: true,
         ..op("UntagUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(296)),
+        input: Some(m::ShapeId(300)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(148),
-            m::ShapeId(268),
+            m::ShapeId(272),
             m::ShapeId(144),
         ],
         implemented: true,
         ..op("UpdateAccessKey", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(297)),
+        input: Some(m::ShapeId(301)),
         errors: &[
+            m::ShapeId(213),
             m::ShapeId(210),
-            m::ShapeId(207),
             m::ShapeId(148),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("UpdateAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(298)),
+        input: Some(m::ShapeId(302)),
         errors: &[
+            m::ShapeId(213),
             m::ShapeId(210),
-            m::ShapeId(207),
             m::ShapeId(148),
-            m::ShapeId(288),
-            m::ShapeId(268),
+            m::ShapeId(292),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("UpdateAssumeRolePolicy", "POST", "/")
     },
     op("UpdateDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(299)),
+        input: Some(m::ShapeId(303)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(85),
             m::ShapeId(148),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("UpdateGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(300)),
+        input: Some(m::ShapeId(304)),
         errors: &[
             m::ShapeId(88),
-            m::ShapeId(210),
-            m::ShapeId(219),
+            m::ShapeId(213),
+            m::ShapeId(222),
             m::ShapeId(148),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("UpdateLoginProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(301)),
+        input: Some(m::ShapeId(305)),
         errors: &[
             m::ShapeId(20),
             m::ShapeId(144),
-            m::ShapeId(210),
-            m::ShapeId(268),
+            m::ShapeId(213),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("UpdateOpenIDConnectProviderThumbprint", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UpdateRoleResult"),
-        input: Some(m::ShapeId(304)),
-        output: Some(m::ShapeId(305)),
-        errors: &[m::ShapeId(288), m::ShapeId(210), m::ShapeId(268)],
+        input: Some(m::ShapeId(308)),
+        output: Some(m::ShapeId(309)),
+        errors: &[m::ShapeId(292), m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("UpdateRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UpdateRoleDescriptionResult"),
-        input: Some(m::ShapeId(302)),
-        output: Some(m::ShapeId(303)),
-        errors: &[m::ShapeId(210), m::ShapeId(288), m::ShapeId(268)],
+        input: Some(m::ShapeId(306)),
+        output: Some(m::ShapeId(307)),
+        errors: &[m::ShapeId(213), m::ShapeId(292), m::ShapeId(272)],
         implemented: true,
         ..op("UpdateRoleDescription", "POST", "/")
     },
@@ -1361,8 +1365,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
         ..op("UpdateSAMLProvider", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(306)),
-        errors: &[m::ShapeId(210), m::ShapeId(144)],
+        input: Some(m::ShapeId(310)),
+        errors: &[m::ShapeId(213), m::ShapeId(144)],
         implemented: true,
         ..op("UpdateSSHPublicKey", "POST", "/")
     },
@@ -1370,28 +1374,28 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UpdateServiceSpecificCredential", "POST", "/"),
     op("UpdateSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(307)),
+        input: Some(m::ShapeId(311)),
         errors: &[
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(148),
             m::ShapeId(85),
             m::ShapeId(88),
             m::ShapeId(20),
-            m::ShapeId(268),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("UpdateUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UploadSSHPublicKeyResult"),
-        input: Some(m::ShapeId(308)),
-        output: Some(m::ShapeId(309)),
+        input: Some(m::ShapeId(312)),
+        output: Some(m::ShapeId(313)),
         errors: &[
             m::ShapeId(148),
-            m::ShapeId(210),
+            m::ShapeId(213),
             m::ShapeId(145),
             m::ShapeId(83),
-            m::ShapeId(289),
+            m::ShapeId(293),
         ],
         implemented: true,
         ..op("UploadSSHPublicKey", "POST", "/")
@@ -1407,7 +1411,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 418] = [
+pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "AccessAdvisorUsageGranularityType",
         kind: m::ShapeKind::String {
@@ -1419,44 +1423,44 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 415)
+                ..member("UserName", 424)
             },
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 313)
+                ..member("AccessKeyId", 317)
             },
             m::Member {
                 required: true,
-                ..member("Status", 400)
+                ..member("Status", 409)
             },
             m::Member {
                 required: true,
-                ..member("SecretAccessKey", 315)
+                ..member("SecretAccessKey", 319)
             },
-            member("CreateDate", 331),
+            member("CreateDate", 335),
         ])),
     },
     m::Shape {
         name: "AccessKeyLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 331),
+            member("LastUsedDate", 335),
             m::Member {
                 required: true,
-                ..member("ServiceName", 401)
+                ..member("ServiceName", 410)
             },
             m::Member {
                 required: true,
-                ..member("Region", 401)
+                ..member("Region", 410)
             },
         ])),
     },
     m::Shape {
         name: "AccessKeyMetadata",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 415),
-            member("AccessKeyId", 313),
-            member("Status", 400),
-            member("CreateDate", 331),
+            member("UserName", 424),
+            member("AccessKeyId", 317),
+            member("Status", 409),
+            member("CreateDate", 335),
         ])),
     },
     m::Shape {
@@ -1488,11 +1492,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OpenIDConnectProviderArn", 318)
+                ..member("OpenIDConnectProviderArn", 322)
             },
             m::Member {
                 required: true,
-                ..member("ClientID", 326)
+                ..member("ClientID", 330)
             },
         ])),
     },
@@ -1501,11 +1505,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 347)
+                ..member("InstanceProfileName", 352)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 394)
+                ..member("RoleName", 402)
             },
         ])),
     },
@@ -1514,18 +1518,18 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 344)
+                ..member("GroupName", 349)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 340)
+                ..member("UserName", 345)
             },
         ])),
     },
     m::Shape {
         name: "ArnListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(318),
+            member: m::ShapeId(322),
             member_location_name: None,
             flattened: false,
         }),
@@ -1535,11 +1539,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 344)
+                ..member("GroupName", 349)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 318)
+                ..member("PolicyArn", 322)
             },
         ])),
     },
@@ -1548,11 +1552,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 394)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 318)
+                ..member("PolicyArn", 322)
             },
         ])),
     },
@@ -1561,26 +1565,26 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 415)
+                ..member("UserName", 424)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 318)
+                ..member("PolicyArn", 322)
             },
         ])),
     },
     m::Shape {
         name: "AttachedPermissionsBoundary",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PermissionsBoundaryType", 220),
-            member("PermissionsBoundaryArn", 318),
+            member("PermissionsBoundaryType", 223),
+            member("PermissionsBoundaryArn", 322),
         ])),
     },
     m::Shape {
         name: "AttachedPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 379),
-            member("PolicyArn", 318),
+            member("PolicyName", 386),
+            member("PolicyArn", 322),
         ])),
     },
     m::Shape {
@@ -1604,11 +1608,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OldPassword", 369)
+                ..member("OldPassword", 375)
             },
             m::Member {
                 required: true,
-                ..member("NewPassword", 369)
+                ..member("NewPassword", 375)
             },
         ])),
     },
@@ -1693,7 +1697,7 @@ pub static SHAPES: [m::Shape; 418] = [
     },
     m::Shape {
         name: "CreateAccessKeyRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 340)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 345)])),
     },
     m::Shape {
         name: "CreateAccessKeyResponse",
@@ -1706,16 +1710,16 @@ pub static SHAPES: [m::Shape; 418] = [
         name: "CreateAccountAliasRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccountAlias", 317)
+            ..member("AccountAlias", 321)
         }])),
     },
     m::Shape {
         name: "CreateGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 371),
+            member("Path", 377),
             m::Member {
                 required: true,
-                ..member("GroupName", 344)
+                ..member("GroupName", 349)
             },
         ])),
     },
@@ -1731,10 +1735,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 347)
+                ..member("InstanceProfileName", 352)
             },
-            member("Path", 371),
-            member("Tags", 407),
+            member("Path", 377),
+            member("Tags", 416),
         ])),
     },
     m::Shape {
@@ -1747,16 +1751,16 @@ pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "CreateLoginProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 415),
-            member("Password", 369),
-            member("PasswordResetRequired", 324),
+            member("UserName", 424),
+            member("Password", 375),
+            member("PasswordResetRequired", 328),
         ])),
     },
     m::Shape {
         name: "CreateLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 204)
+            ..member("LoginProfile", 207)
         }])),
     },
     m::Shape {
@@ -1764,18 +1768,18 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Url", 213)
+                ..member("Url", 216)
             },
-            member("ClientIDList", 325),
-            member("ThumbprintList", 409),
-            member("Tags", 407),
+            member("ClientIDList", 329),
+            member("ThumbprintList", 418),
+            member("Tags", 416),
         ])),
     },
     m::Shape {
         name: "CreateOpenIDConnectProviderResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("OpenIDConnectProviderArn", 318),
-            member("Tags", 407),
+            member("OpenIDConnectProviderArn", 322),
+            member("Tags", 416),
         ])),
     },
     m::Shape {
@@ -1783,62 +1787,62 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyName", 379)
+                ..member("PolicyName", 386)
             },
-            member("Path", 382),
+            member("Path", 389),
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 374)
+                ..member("PolicyDocument", 380)
             },
-            member("Description", 372),
-            member("Tags", 407),
+            member("Description", 378),
+            member("Tags", 416),
         ])),
     },
     m::Shape {
         name: "CreatePolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 222)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 225)])),
     },
     m::Shape {
         name: "CreatePolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 318)
+                ..member("PolicyArn", 322)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 374)
+                ..member("PolicyDocument", 380)
             },
-            member("SetAsDefault", 324),
+            member("SetAsDefault", 328),
         ])),
     },
     m::Shape {
         name: "CreatePolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 236)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 240)])),
     },
     m::Shape {
         name: "CreateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 371),
+            member("Path", 377),
             m::Member {
                 required: true,
-                ..member("RoleName", 394)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("AssumeRolePolicyDocument", 374)
+                ..member("AssumeRolePolicyDocument", 380)
             },
-            member("Description", 390),
-            member("MaxSessionDuration", 393),
-            member("PermissionsBoundary", 318),
-            member("Tags", 407),
+            member("Description", 398),
+            member("MaxSessionDuration", 401),
+            member("PermissionsBoundary", 322),
+            member("Tags", 416),
         ])),
     },
     m::Shape {
         name: "CreateRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 259)
+            ..member("Role", 263)
         }])),
     },
     m::Shape {
@@ -1846,48 +1850,48 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AWSServiceName", 344)
+                ..member("AWSServiceName", 349)
             },
-            member("Description", 390),
-            member("CustomSuffix", 330),
+            member("Description", 398),
+            member("CustomSuffix", 334),
         ])),
     },
     m::Shape {
         name: "CreateServiceLinkedRoleResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Role", 259)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Role", 263)])),
     },
     m::Shape {
         name: "CreateUserRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 371),
+            member("Path", 377),
             m::Member {
                 required: true,
-                ..member("UserName", 415)
+                ..member("UserName", 424)
             },
-            member("PermissionsBoundary", 318),
-            member("Tags", 407),
+            member("PermissionsBoundary", 322),
+            member("Tags", 416),
         ])),
     },
     m::Shape {
         name: "CreateUserResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("User", 310)])),
+        kind: m::ShapeKind::Structure(structure(&[member("User", 314)])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 371),
+            member("Path", 377),
             m::Member {
                 required: true,
-                ..member("VirtualMFADeviceName", 417)
+                ..member("VirtualMFADeviceName", 426)
             },
-            member("Tags", 407),
+            member("Tags", 416),
         ])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("VirtualMFADevice", 312)
+            ..member("VirtualMFADevice", 316)
         }])),
     },
     m::Shape {
@@ -1899,7 +1903,7 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 327)])
+            ..structure(&[member("message", 331)])
         }),
     },
     m::Shape {
@@ -1911,7 +1915,7 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 328)])
+            ..structure(&[member("message", 332)])
         }),
     },
     m::Shape {
@@ -1923,26 +1927,26 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 329)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
         name: "DeactivateMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 340),
+            member("UserName", 345),
             m::Member {
                 required: true,
-                ..member("SerialNumber", 395)
+                ..member("SerialNumber", 403)
             },
         ])),
     },
     m::Shape {
         name: "DeleteAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 340),
+            member("UserName", 345),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 313)
+                ..member("AccessKeyId", 317)
             },
         ])),
     },
@@ -1950,7 +1954,7 @@ pub static SHAPES: [m::Shape; 418] = [
         name: "DeleteAccountAliasRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccountAlias", 317)
+            ..member("AccountAlias", 321)
         }])),
     },
     m::Shape {
@@ -1962,7 +1966,7 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 332)])
+            ..structure(&[member("message", 336)])
         }),
     },
     m::Shape {
@@ -1970,11 +1974,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 344)
+                ..member("GroupName", 349)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 379)
+                ..member("PolicyName", 386)
             },
         ])),
     },
@@ -1982,32 +1986,32 @@ pub static SHAPES: [m::Shape; 418] = [
         name: "DeleteGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("GroupName", 344)
+            ..member("GroupName", 349)
         }])),
     },
     m::Shape {
         name: "DeleteInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 347)
+            ..member("InstanceProfileName", 352)
         }])),
     },
     m::Shape {
         name: "DeleteLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 415)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 424)])),
     },
     m::Shape {
         name: "DeleteOpenIDConnectProviderRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("OpenIDConnectProviderArn", 318)
+            ..member("OpenIDConnectProviderArn", 322)
         }])),
     },
     m::Shape {
         name: "DeletePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 318)
+            ..member("PolicyArn", 322)
         }])),
     },
     m::Shape {
@@ -2015,11 +2019,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 318)
+                ..member("PolicyArn", 322)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 384)
+                ..member("VersionId", 392)
             },
         ])),
     },
@@ -2027,7 +2031,7 @@ pub static SHAPES: [m::Shape; 418] = [
         name: "DeleteRolePermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 394)
+            ..member("RoleName", 402)
         }])),
     },
     m::Shape {
@@ -2035,11 +2039,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 394)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 379)
+                ..member("PolicyName", 386)
             },
         ])),
     },
@@ -2047,7 +2051,7 @@ pub static SHAPES: [m::Shape; 418] = [
         name: "DeleteRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 394)
+            ..member("RoleName", 402)
         }])),
     },
     m::Shape {
@@ -2055,11 +2059,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 415)
+                ..member("UserName", 424)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 386)
+                ..member("SSHPublicKeyId", 394)
             },
         ])),
     },
@@ -2067,7 +2071,7 @@ pub static SHAPES: [m::Shape; 418] = [
         name: "DeleteServiceLinkedRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 394)
+            ..member("RoleName", 402)
         }])),
     },
     m::Shape {
@@ -2081,7 +2085,7 @@ pub static SHAPES: [m::Shape; 418] = [
         name: "DeleteUserPermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 415)
+            ..member("UserName", 424)
         }])),
     },
     m::Shape {
@@ -2089,11 +2093,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 340)
+                ..member("UserName", 345)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 379)
+                ..member("PolicyName", 386)
             },
         ])),
     },
@@ -2101,21 +2105,21 @@ pub static SHAPES: [m::Shape; 418] = [
         name: "DeleteUserRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 340)
+            ..member("UserName", 345)
         }])),
     },
     m::Shape {
         name: "DeleteVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("SerialNumber", 395)
+            ..member("SerialNumber", 403)
         }])),
     },
     m::Shape {
         name: "DeletionTaskFailureReasonType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Reason", 243),
-            member("RoleUsageList", 262),
+            member("Reason", 247),
+            member("RoleUsageList", 266),
         ])),
     },
     m::Shape {
@@ -2133,11 +2137,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 344)
+                ..member("GroupName", 349)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 318)
+                ..member("PolicyArn", 322)
             },
         ])),
     },
@@ -2146,11 +2150,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 394)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 318)
+                ..member("PolicyArn", 322)
             },
         ])),
     },
@@ -2159,11 +2163,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 415)
+                ..member("UserName", 424)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 318)
+                ..member("PolicyArn", 322)
             },
         ])),
     },
@@ -2176,7 +2180,7 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 333)])
+            ..structure(&[member("message", 337)])
         }),
     },
     m::Shape {
@@ -2188,7 +2192,7 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 334)])
+            ..structure(&[member("message", 338)])
         }),
     },
     m::Shape {
@@ -2196,19 +2200,19 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 340)
+                ..member("UserName", 345)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 395)
+                ..member("SerialNumber", 403)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 322)
+                ..member("AuthenticationCode1", 326)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 322)
+                ..member("AuthenticationCode2", 326)
             },
         ])),
     },
@@ -2221,7 +2225,7 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 336)])
+            ..structure(&[member("message", 340)])
         }),
     },
     m::Shape {
@@ -2231,7 +2235,7 @@ pub static SHAPES: [m::Shape; 418] = [
                 required: true,
                 ..member("EntityInfo", 87)
             },
-            member("LastAuthenticated", 331),
+            member("LastAuthenticated", 335),
         ])),
     },
     m::Shape {
@@ -2239,21 +2243,21 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Arn", 318)
+                ..member("Arn", 322)
             },
             m::Member {
                 required: true,
-                ..member("Name", 415)
+                ..member("Name", 424)
             },
             m::Member {
                 required: true,
-                ..member("Type", 381)
+                ..member("Type", 388)
             },
             m::Member {
                 required: true,
-                ..member("Id", 345)
+                ..member("Id", 350)
             },
-            member("Path", 371),
+            member("Path", 377),
         ])),
     },
     m::Shape {
@@ -2265,7 +2269,7 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 339)])
+            ..structure(&[member("message", 344)])
         }),
     },
     m::Shape {
@@ -2285,11 +2289,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Message", 401)
+                ..member("Message", 410)
             },
             m::Member {
                 required: true,
-                ..member("Code", 401)
+                ..member("Code", 410)
             },
         ])),
     },
@@ -2297,7 +2301,7 @@ pub static SHAPES: [m::Shape; 418] = [
         name: "EvalDecisionDetailsType",
         kind: m::ShapeKind::Map(m::MapShape {
             key: m::ShapeId(92),
-            value: m::ShapeId(224),
+            value: m::ShapeId(227),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -2314,17 +2318,17 @@ pub static SHAPES: [m::Shape; 418] = [
                 required: true,
                 ..member("EvalActionName", 6)
             },
-            member("EvalResourceName", 255),
+            member("EvalResourceName", 259),
             m::Member {
                 required: true,
-                ..member("EvalDecision", 224)
+                ..member("EvalDecision", 227)
             },
-            member("MatchedStatements", 278),
+            member("MatchedStatements", 282),
             member("MissingContextValues", 25),
-            member("OrganizationsDecisionDetail", 217),
-            member("PermissionsBoundaryDecisionDetail", 221),
+            member("OrganizationsDecisionDetail", 220),
+            member("PermissionsBoundaryDecisionDetail", 224),
             member("EvalDecisionDetails", 91),
-            member("ResourceSpecificResults", 257),
+            member("ResourceSpecificResults", 261),
         ])),
     },
     m::Shape {
@@ -2370,8 +2374,8 @@ pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "GenerateCredentialReportResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("State", 252),
-            member("Description", 251),
+            member("State", 256),
+            member("Description", 255),
         ])),
     },
     m::Shape {
@@ -2379,65 +2383,65 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Arn", 318)
+                ..member("Arn", 322)
             },
             member("Granularity", 0),
         ])),
     },
     m::Shape {
         name: "GenerateServiceLastAccessedDetailsResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("JobId", 354)])),
+        kind: m::ShapeKind::Structure(structure(&[member("JobId", 359)])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccessKeyId", 313)
+            ..member("AccessKeyId", 317)
         }])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 340),
+            member("UserName", 345),
             member("AccessKeyLastUsed", 2),
         ])),
     },
     m::Shape {
         name: "GetAccountAuthorizationDetailsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Filter", 338),
-            member("MaxItems", 361),
-            member("Marker", 360),
+            member("Filter", 342),
+            member("MaxItems", 367),
+            member("Marker", 366),
         ])),
     },
     m::Shape {
         name: "GetAccountAuthorizationDetailsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserDetailList", 413),
-            member("GroupDetailList", 341),
-            member("RoleDetailList", 391),
-            member("Policies", 209),
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("UserDetailList", 422),
+            member("GroupDetailList", 346),
+            member("RoleDetailList", 399),
+            member("Policies", 212),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
         name: "GetAccountPasswordPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PasswordPolicy", 218)
+            ..member("PasswordPolicy", 221)
         }])),
     },
     m::Shape {
         name: "GetAccountSummaryResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("SummaryMap", 403)])),
+        kind: m::ShapeKind::Structure(structure(&[member("SummaryMap", 412)])),
     },
     m::Shape {
         name: "GetCredentialReportResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Content", 248),
-            member("ReportFormat", 249),
-            member("GeneratedTime", 331),
+            member("Content", 252),
+            member("ReportFormat", 253),
+            member("GeneratedTime", 335),
         ])),
     },
     m::Shape {
@@ -2445,11 +2449,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 344)
+                ..member("GroupName", 349)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 379)
+                ..member("PolicyName", 386)
             },
         ])),
     },
@@ -2458,15 +2462,15 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 344)
+                ..member("GroupName", 349)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 379)
+                ..member("PolicyName", 386)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 374)
+                ..member("PolicyDocument", 380)
             },
         ])),
     },
@@ -2475,10 +2479,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 344)
+                ..member("GroupName", 349)
             },
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -2490,17 +2494,17 @@ pub static SHAPES: [m::Shape; 418] = [
             },
             m::Member {
                 required: true,
-                ..member("Users", 414)
+                ..member("Users", 423)
             },
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
         name: "GetInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 347)
+            ..member("InstanceProfileName", 352)
         }])),
     },
     m::Shape {
@@ -2512,70 +2516,70 @@ pub static SHAPES: [m::Shape; 418] = [
     },
     m::Shape {
         name: "GetLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 415)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 424)])),
     },
     m::Shape {
         name: "GetLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 204)
+            ..member("LoginProfile", 207)
         }])),
     },
     m::Shape {
         name: "GetOpenIDConnectProviderRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("OpenIDConnectProviderArn", 318)
+            ..member("OpenIDConnectProviderArn", 322)
         }])),
     },
     m::Shape {
         name: "GetOpenIDConnectProviderResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Url", 213),
-            member("ClientIDList", 325),
-            member("ThumbprintList", 409),
-            member("CreateDate", 331),
-            member("Tags", 407),
+            member("Url", 216),
+            member("ClientIDList", 329),
+            member("ThumbprintList", 418),
+            member("CreateDate", 335),
+            member("Tags", 416),
         ])),
     },
     m::Shape {
         name: "GetPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 318)
+            ..member("PolicyArn", 322)
         }])),
     },
     m::Shape {
         name: "GetPolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 222)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 225)])),
     },
     m::Shape {
         name: "GetPolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 318)
+                ..member("PolicyArn", 322)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 384)
+                ..member("VersionId", 392)
             },
         ])),
     },
     m::Shape {
         name: "GetPolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 236)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 240)])),
     },
     m::Shape {
         name: "GetRolePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 394)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 379)
+                ..member("PolicyName", 386)
             },
         ])),
     },
@@ -2584,15 +2588,15 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 394)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 379)
+                ..member("PolicyName", 386)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 374)
+                ..member("PolicyDocument", 380)
             },
         ])),
     },
@@ -2600,14 +2604,14 @@ pub static SHAPES: [m::Shape; 418] = [
         name: "GetRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 394)
+            ..member("RoleName", 402)
         }])),
     },
     m::Shape {
         name: "GetRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 259)
+            ..member("Role", 263)
         }])),
     },
     m::Shape {
@@ -2615,31 +2619,31 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 415)
+                ..member("UserName", 424)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 386)
+                ..member("SSHPublicKeyId", 394)
             },
             m::Member {
                 required: true,
-                ..member("Encoding", 335)
+                ..member("Encoding", 339)
             },
         ])),
     },
     m::Shape {
         name: "GetSSHPublicKeyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 264)])),
+        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 268)])),
     },
     m::Shape {
         name: "GetServiceLastAccessedDetailsRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobId", 354)
+                ..member("JobId", 359)
             },
-            member("MaxItems", 361),
-            member("Marker", 360),
+            member("MaxItems", 367),
+            member("Marker", 366),
         ])),
     },
     m::Shape {
@@ -2647,23 +2651,23 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobStatus", 355)
+                ..member("JobStatus", 360)
             },
             member("JobType", 0),
             m::Member {
                 required: true,
-                ..member("JobCreationDate", 331)
+                ..member("JobCreationDate", 335)
             },
             m::Member {
                 required: true,
-                ..member("ServicesLastAccessed", 271)
+                ..member("ServicesLastAccessed", 275)
             },
             m::Member {
                 required: true,
-                ..member("JobCompletionDate", 331)
+                ..member("JobCompletionDate", 335)
             },
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("IsTruncated", 328),
+            member("Marker", 397),
             member("Error", 90),
         ])),
     },
@@ -2672,14 +2676,14 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobId", 354)
+                ..member("JobId", 359)
             },
             m::Member {
                 required: true,
-                ..member("ServiceNamespace", 398)
+                ..member("ServiceNamespace", 407)
             },
-            member("MaxItems", 361),
-            member("Marker", 360),
+            member("MaxItems", 367),
+            member("Marker", 366),
         ])),
     },
     m::Shape {
@@ -2687,22 +2691,22 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobStatus", 355)
+                ..member("JobStatus", 360)
             },
             m::Member {
                 required: true,
-                ..member("JobCreationDate", 331)
+                ..member("JobCreationDate", 335)
             },
             m::Member {
                 required: true,
-                ..member("JobCompletionDate", 331)
+                ..member("JobCompletionDate", 335)
             },
             m::Member {
                 required: true,
-                ..member("EntityDetailsList", 337)
+                ..member("EntityDetailsList", 341)
             },
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("IsTruncated", 328),
+            member("Marker", 397),
             member("Error", 90),
         ])),
     },
@@ -2728,11 +2732,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 340)
+                ..member("UserName", 345)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 379)
+                ..member("PolicyName", 386)
             },
         ])),
     },
@@ -2741,27 +2745,27 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 340)
+                ..member("UserName", 345)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 379)
+                ..member("PolicyName", 386)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 374)
+                ..member("PolicyDocument", 380)
             },
         ])),
     },
     m::Shape {
         name: "GetUserRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 340)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 345)])),
     },
     m::Shape {
         name: "GetUserResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("User", 310)
+            ..member("User", 314)
         }])),
     },
     m::Shape {
@@ -2769,36 +2773,36 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 371)
+                ..member("Path", 377)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 344)
+                ..member("GroupName", 349)
             },
             m::Member {
                 required: true,
-                ..member("GroupId", 345)
+                ..member("GroupId", 350)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 318)
+                ..member("Arn", 322)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 331)
+                ..member("CreateDate", 335)
             },
         ])),
     },
     m::Shape {
         name: "GroupDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 371),
-            member("GroupName", 344),
-            member("GroupId", 345),
-            member("Arn", 318),
-            member("CreateDate", 331),
-            member("GroupPolicyList", 373),
-            member("AttachedManagedPolicies", 320),
+            member("Path", 377),
+            member("GroupName", 349),
+            member("GroupId", 350),
+            member("Arn", 322),
+            member("CreateDate", 335),
+            member("GroupPolicyList", 379),
+            member("AttachedManagedPolicies", 324),
         ])),
     },
     m::Shape {
@@ -2806,29 +2810,29 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 371)
+                ..member("Path", 377)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 347)
+                ..member("InstanceProfileName", 352)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileId", 345)
+                ..member("InstanceProfileId", 350)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 318)
+                ..member("Arn", 322)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 331)
+                ..member("CreateDate", 335)
             },
             m::Member {
                 required: true,
-                ..member("Roles", 392)
+                ..member("Roles", 400)
             },
-            member("Tags", 407),
+            member("Tags", 416),
         ])),
     },
     m::Shape {
@@ -2840,7 +2844,7 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 349)])
+            ..structure(&[member("message", 354)])
         }),
     },
     m::Shape {
@@ -2852,7 +2856,7 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 350)])
+            ..structure(&[member("message", 355)])
         }),
     },
     m::Shape {
@@ -2864,7 +2868,7 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 351)])
+            ..structure(&[member("message", 356)])
         }),
     },
     m::Shape {
@@ -2876,7 +2880,7 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 352)])
+            ..structure(&[member("message", 357)])
         }),
     },
     m::Shape {
@@ -2888,7 +2892,7 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 353)])
+            ..structure(&[member("message", 358)])
         }),
     },
     m::Shape {
@@ -2900,7 +2904,7 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 356)])
+            ..structure(&[member("message", 361)])
         }),
     },
     m::Shape {
@@ -2912,7 +2916,7 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 357)])
+            ..structure(&[member("message", 362)])
         }),
     },
     m::Shape {
@@ -2922,9 +2926,9 @@ pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "ListAccessKeysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 340),
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("UserName", 345),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -2932,25 +2936,25 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccessKeyMetadata", 314)
+                ..member("AccessKeyMetadata", 318)
             },
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
         name: "ListAccountAliasesRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Marker", 360), member("MaxItems", 361)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Marker", 366), member("MaxItems", 367)])),
     },
     m::Shape {
         name: "ListAccountAliasesResponse",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccountAliases", 316)
+                ..member("AccountAliases", 320)
             },
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -2958,19 +2962,19 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 344)
+                ..member("GroupName", 349)
             },
-            member("PathPrefix", 382),
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("PathPrefix", 389),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
         name: "ListAttachedGroupPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 320),
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("AttachedPolicies", 324),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -2978,19 +2982,19 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 394)
+                ..member("RoleName", 402)
             },
-            member("PathPrefix", 382),
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("PathPrefix", 389),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
         name: "ListAttachedRolePoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 320),
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("AttachedPolicies", 324),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -2998,19 +3002,19 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 415)
+                ..member("UserName", 424)
             },
-            member("PathPrefix", 382),
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("PathPrefix", 389),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
         name: "ListAttachedUserPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 320),
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("AttachedPolicies", 324),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -3018,23 +3022,23 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 318)
+                ..member("PolicyArn", 322)
             },
             member("EntityFilter", 89),
-            member("PathPrefix", 371),
-            member("PolicyUsageFilter", 233),
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("PathPrefix", 377),
+            member("PolicyUsageFilter", 237),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
         name: "ListEntitiesForPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyGroups", 227),
-            member("PolicyUsers", 235),
-            member("PolicyRoles", 231),
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("PolicyGroups", 231),
+            member("PolicyUsers", 239),
+            member("PolicyRoles", 235),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -3042,10 +3046,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 344)
+                ..member("GroupName", 349)
             },
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -3053,10 +3057,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 378)
+                ..member("PolicyNames", 385)
             },
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -3064,10 +3068,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 340)
+                ..member("UserName", 345)
             },
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -3075,18 +3079,18 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 342)
+                ..member("Groups", 347)
             },
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
         name: "ListGroupsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 370),
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("PathPrefix", 376),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -3094,10 +3098,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 342)
+                ..member("Groups", 347)
             },
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -3105,10 +3109,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 347)
+                ..member("InstanceProfileName", 352)
             },
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -3116,10 +3120,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 407)
+                ..member("Tags", 416)
             },
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -3127,10 +3131,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 394)
+                ..member("RoleName", 402)
             },
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -3138,18 +3142,18 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 346)
+                ..member("InstanceProfiles", 351)
             },
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
         name: "ListInstanceProfilesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 370),
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("PathPrefix", 376),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -3157,10 +3161,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 346)
+                ..member("InstanceProfiles", 351)
             },
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -3168,10 +3172,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 395)
+                ..member("SerialNumber", 403)
             },
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -3179,18 +3183,18 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 407)
+                ..member("Tags", 416)
             },
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
         name: "ListMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 340),
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("UserName", 345),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -3198,10 +3202,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MFADevices", 363)
+                ..member("MFADevices", 369)
             },
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -3209,10 +3213,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OpenIDConnectProviderArn", 318)
+                ..member("OpenIDConnectProviderArn", 322)
             },
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -3220,10 +3224,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 407)
+                ..member("Tags", 416)
             },
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -3232,25 +3236,57 @@ pub static SHAPES: [m::Shape; 418] = [
     },
     m::Shape {
         name: "ListOpenIDConnectProvidersResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("OpenIDConnectProviderList", 212)])),
+        kind: m::ShapeKind::Structure(structure(&[member("OpenIDConnectProviderList", 215)])),
+    },
+    m::Shape {
+        name: "ListPoliciesGrantingServiceAccessEntry",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("ServiceNamespace", 407),
+            member("Policies", 383),
+        ])),
+    },
+    m::Shape {
+        name: "ListPoliciesGrantingServiceAccessRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Marker", 366),
+            m::Member {
+                required: true,
+                ..member("Arn", 322)
+            },
+            m::Member {
+                required: true,
+                ..member("ServiceNamespaces", 406)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ListPoliciesGrantingServiceAccessResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("PoliciesGrantingServiceAccess", 363)
+            },
+            member("IsTruncated", 328),
+            member("Marker", 397),
+        ])),
     },
     m::Shape {
         name: "ListPoliciesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Scope", 383),
-            member("OnlyAttached", 324),
-            member("PathPrefix", 382),
-            member("PolicyUsageFilter", 233),
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("Scope", 390),
+            member("OnlyAttached", 328),
+            member("PathPrefix", 389),
+            member("PolicyUsageFilter", 237),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
         name: "ListPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Policies", 377),
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("Policies", 384),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -3258,10 +3294,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 318)
+                ..member("PolicyArn", 322)
             },
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -3269,10 +3305,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 407)
+                ..member("Tags", 416)
             },
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -3280,18 +3316,18 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 318)
+                ..member("PolicyArn", 322)
             },
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
         name: "ListPolicyVersionsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Versions", 375),
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("Versions", 381),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -3299,10 +3335,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 394)
+                ..member("RoleName", 402)
             },
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -3310,10 +3346,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 378)
+                ..member("PolicyNames", 385)
             },
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -3321,10 +3357,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 394)
+                ..member("RoleName", 402)
             },
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -3332,18 +3368,18 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 407)
+                ..member("Tags", 416)
             },
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
         name: "ListRolesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 370),
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("PathPrefix", 376),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -3351,26 +3387,26 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Roles", 392)
+                ..member("Roles", 400)
             },
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
         name: "ListSSHPublicKeysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 415),
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("UserName", 424),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
         name: "ListSSHPublicKeysResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SSHPublicKeys", 265),
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("SSHPublicKeys", 269),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -3378,10 +3414,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 340)
+                ..member("UserName", 345)
             },
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -3389,10 +3425,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 378)
+                ..member("PolicyNames", 385)
             },
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -3400,10 +3436,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 340)
+                ..member("UserName", 345)
             },
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -3411,18 +3447,18 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 407)
+                ..member("Tags", 416)
             },
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
         name: "ListUsersRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 370),
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("PathPrefix", 376),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -3430,18 +3466,18 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Users", 414)
+                ..member("Users", 423)
             },
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
         name: "ListVirtualMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssignmentStatus", 319),
-            member("Marker", 360),
-            member("MaxItems", 361),
+            member("AssignmentStatus", 323),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -3449,10 +3485,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VirtualMFADevices", 416)
+                ..member("VirtualMFADevices", 425)
             },
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -3460,13 +3496,13 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 415)
+                ..member("UserName", 424)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 331)
+                ..member("CreateDate", 335)
             },
-            member("PasswordResetRequired", 324),
+            member("PasswordResetRequired", 328),
         ])),
     },
     m::Shape {
@@ -3474,15 +3510,15 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 415)
+                ..member("UserName", 424)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 395)
+                ..member("SerialNumber", 403)
             },
             m::Member {
                 required: true,
-                ..member("EnableDate", 331)
+                ..member("EnableDate", 335)
             },
         ])),
     },
@@ -3495,7 +3531,7 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 358)])
+            ..structure(&[member("message", 364)])
         }),
     },
     m::Shape {
@@ -3507,30 +3543,30 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 359)])
+            ..structure(&[member("message", 365)])
         }),
     },
     m::Shape {
         name: "ManagedPolicyDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 379),
-            member("PolicyId", 345),
-            member("Arn", 318),
-            member("Path", 382),
-            member("DefaultVersionId", 384),
-            member("AttachmentCount", 321),
-            member("PermissionsBoundaryUsageCount", 321),
-            member("IsAttachable", 324),
-            member("Description", 372),
-            member("CreateDate", 331),
-            member("UpdateDate", 331),
-            member("PolicyVersionList", 375),
+            member("PolicyName", 386),
+            member("PolicyId", 350),
+            member("Arn", 322),
+            member("Path", 389),
+            member("DefaultVersionId", 392),
+            member("AttachmentCount", 325),
+            member("PermissionsBoundaryUsageCount", 325),
+            member("IsAttachable", 328),
+            member("Description", 378),
+            member("CreateDate", 335),
+            member("UpdateDate", 335),
+            member("PolicyVersionList", 381),
         ])),
     },
     m::Shape {
         name: "ManagedPolicyDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(208),
+            member: m::ShapeId(211),
             member_location_name: None,
             flattened: false,
         }),
@@ -3544,17 +3580,17 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 365)])
+            ..structure(&[member("message", 371)])
         }),
     },
     m::Shape {
         name: "OpenIDConnectProviderListEntry",
-        kind: m::ShapeKind::Structure(structure(&[member("Arn", 318)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Arn", 322)])),
     },
     m::Shape {
         name: "OpenIDConnectProviderListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(211),
+            member: m::ShapeId(214),
             member_location_name: None,
             flattened: false,
         }),
@@ -3572,7 +3608,7 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 366)])
+            ..structure(&[member("message", 372)])
         }),
     },
     m::Shape {
@@ -3601,21 +3637,21 @@ pub static SHAPES: [m::Shape; 418] = [
     },
     m::Shape {
         name: "OrganizationsDecisionDetail",
-        kind: m::ShapeKind::Structure(structure(&[member("AllowedByOrganizations", 324)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByOrganizations", 328)])),
     },
     m::Shape {
         name: "PasswordPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 364),
-            member("RequireSymbols", 324),
-            member("RequireNumbers", 324),
-            member("RequireUppercaseCharacters", 324),
-            member("RequireLowercaseCharacters", 324),
-            member("AllowUsersToChangePassword", 324),
-            member("ExpirePasswords", 324),
-            member("MaxPasswordAge", 362),
-            member("PasswordReusePrevention", 368),
-            member("HardExpiry", 323),
+            member("MinimumPasswordLength", 370),
+            member("RequireSymbols", 328),
+            member("RequireNumbers", 328),
+            member("RequireUppercaseCharacters", 328),
+            member("RequireLowercaseCharacters", 328),
+            member("AllowUsersToChangePassword", 328),
+            member("ExpirePasswords", 328),
+            member("MaxPasswordAge", 368),
+            member("PasswordReusePrevention", 374),
+            member("HardExpiry", 327),
         ])),
     },
     m::Shape {
@@ -3627,7 +3663,7 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 367)])
+            ..structure(&[member("message", 373)])
         }),
     },
     m::Shape {
@@ -3638,30 +3674,30 @@ pub static SHAPES: [m::Shape; 418] = [
     },
     m::Shape {
         name: "PermissionsBoundaryDecisionDetail",
-        kind: m::ShapeKind::Structure(structure(&[member("AllowedByPermissionsBoundary", 324)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByPermissionsBoundary", 328)])),
     },
     m::Shape {
         name: "Policy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 379),
-            member("PolicyId", 345),
-            member("Arn", 318),
-            member("Path", 382),
-            member("DefaultVersionId", 384),
-            member("AttachmentCount", 321),
-            member("PermissionsBoundaryUsageCount", 321),
-            member("IsAttachable", 324),
-            member("Description", 372),
-            member("CreateDate", 331),
-            member("UpdateDate", 331),
-            member("Tags", 407),
+            member("PolicyName", 386),
+            member("PolicyId", 350),
+            member("Arn", 322),
+            member("Path", 389),
+            member("DefaultVersionId", 392),
+            member("AttachmentCount", 325),
+            member("PermissionsBoundaryUsageCount", 325),
+            member("IsAttachable", 328),
+            member("Description", 378),
+            member("CreateDate", 335),
+            member("UpdateDate", 335),
+            member("Tags", 416),
         ])),
     },
     m::Shape {
         name: "PolicyDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 379),
-            member("PolicyDocument", 374),
+            member("PolicyName", 386),
+            member("PolicyDocument", 380),
         ])),
     },
     m::Shape {
@@ -3679,20 +3715,36 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 376)])
+            ..structure(&[member("message", 382)])
         }),
+    },
+    m::Shape {
+        name: "PolicyGrantingServiceAccess",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("PolicyName", 386)
+            },
+            m::Member {
+                required: true,
+                ..member("PolicyType", 391)
+            },
+            member("PolicyArn", 322),
+            member("EntityType", 388),
+            member("EntityName", 343),
+        ])),
     },
     m::Shape {
         name: "PolicyGroup",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupName", 344),
-            member("GroupId", 345),
+            member("GroupName", 349),
+            member("GroupId", 350),
         ])),
     },
     m::Shape {
         name: "PolicyGroupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(226),
+            member: m::ShapeId(230),
             member_location_name: None,
             flattened: false,
         }),
@@ -3710,17 +3762,17 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 380)])
+            ..structure(&[member("message", 387)])
         }),
     },
     m::Shape {
         name: "PolicyRole",
-        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 394), member("RoleId", 345)])),
+        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 402), member("RoleId", 350)])),
     },
     m::Shape {
         name: "PolicyRoleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(230),
+            member: m::ShapeId(234),
             member_location_name: None,
             flattened: false,
         }),
@@ -3747,12 +3799,12 @@ pub static SHAPES: [m::Shape; 418] = [
     },
     m::Shape {
         name: "PolicyUser",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 415), member("UserId", 345)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 424), member("UserId", 350)])),
     },
     m::Shape {
         name: "PolicyUserListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(234),
+            member: m::ShapeId(238),
             member_location_name: None,
             flattened: false,
         }),
@@ -3760,10 +3812,10 @@ pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "PolicyVersion",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Document", 374),
-            member("VersionId", 384),
-            member("IsDefaultVersion", 324),
-            member("CreateDate", 331),
+            member("Document", 380),
+            member("VersionId", 392),
+            member("IsDefaultVersion", 328),
+            member("CreateDate", 335),
         ])),
     },
     m::Shape {
@@ -3775,15 +3827,15 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 344)
+                ..member("GroupName", 349)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 379)
+                ..member("PolicyName", 386)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 374)
+                ..member("PolicyDocument", 380)
             },
         ])),
     },
@@ -3792,11 +3844,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 394)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 318)
+                ..member("PermissionsBoundary", 322)
             },
         ])),
     },
@@ -3805,15 +3857,15 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 394)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 379)
+                ..member("PolicyName", 386)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 374)
+                ..member("PolicyDocument", 380)
             },
         ])),
     },
@@ -3822,11 +3874,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 415)
+                ..member("UserName", 424)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 318)
+                ..member("PermissionsBoundary", 322)
             },
         ])),
     },
@@ -3835,15 +3887,15 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 340)
+                ..member("UserName", 345)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 379)
+                ..member("PolicyName", 386)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 374)
+                ..member("PolicyDocument", 380)
             },
         ])),
     },
@@ -3860,11 +3912,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OpenIDConnectProviderArn", 318)
+                ..member("OpenIDConnectProviderArn", 322)
             },
             m::Member {
                 required: true,
-                ..member("ClientID", 326)
+                ..member("ClientID", 330)
             },
         ])),
     },
@@ -3873,11 +3925,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 347)
+                ..member("InstanceProfileName", 352)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 394)
+                ..member("RoleName", 402)
             },
         ])),
     },
@@ -3886,11 +3938,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 344)
+                ..member("GroupName", 349)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 340)
+                ..member("UserName", 345)
             },
         ])),
     },
@@ -3913,7 +3965,7 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 388)])
+            ..structure(&[member("message", 396)])
         }),
     },
     m::Shape {
@@ -3933,7 +3985,7 @@ pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "ResourceNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(255),
+            member: m::ShapeId(259),
             member_location_name: None,
             flattened: false,
         }),
@@ -3947,22 +3999,22 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("EvalResourceName", 255)
+                ..member("EvalResourceName", 259)
             },
             m::Member {
                 required: true,
-                ..member("EvalResourceDecision", 224)
+                ..member("EvalResourceDecision", 227)
             },
-            member("MatchedStatements", 278),
+            member("MatchedStatements", 282),
             member("MissingContextValues", 25),
             member("EvalDecisionDetails", 91),
-            member("PermissionsBoundaryDecisionDetail", 221),
+            member("PermissionsBoundaryDecisionDetail", 224),
         ])),
     },
     m::Shape {
         name: "ResourceSpecificResultListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(256),
+            member: m::ShapeId(260),
             member_location_name: None,
             flattened: false,
         }),
@@ -3972,19 +4024,19 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 340)
+                ..member("UserName", 345)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 395)
+                ..member("SerialNumber", 403)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 322)
+                ..member("AuthenticationCode1", 326)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 322)
+                ..member("AuthenticationCode2", 326)
             },
         ])),
     },
@@ -3993,98 +4045,98 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 371)
+                ..member("Path", 377)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 394)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("RoleId", 345)
+                ..member("RoleId", 350)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 318)
+                ..member("Arn", 322)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 331)
+                ..member("CreateDate", 335)
             },
-            member("AssumeRolePolicyDocument", 374),
-            member("Description", 390),
-            member("MaxSessionDuration", 393),
+            member("AssumeRolePolicyDocument", 380),
+            member("Description", 398),
+            member("MaxSessionDuration", 401),
             member("PermissionsBoundary", 14),
-            member("Tags", 407),
-            member("RoleLastUsed", 261),
+            member("Tags", 416),
+            member("RoleLastUsed", 265),
         ])),
     },
     m::Shape {
         name: "RoleDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 371),
-            member("RoleName", 394),
-            member("RoleId", 345),
-            member("Arn", 318),
-            member("CreateDate", 331),
-            member("AssumeRolePolicyDocument", 374),
-            member("InstanceProfileList", 346),
-            member("RolePolicyList", 373),
-            member("AttachedManagedPolicies", 320),
+            member("Path", 377),
+            member("RoleName", 402),
+            member("RoleId", 350),
+            member("Arn", 322),
+            member("CreateDate", 335),
+            member("AssumeRolePolicyDocument", 380),
+            member("InstanceProfileList", 351),
+            member("RolePolicyList", 379),
+            member("AttachedManagedPolicies", 324),
             member("PermissionsBoundary", 14),
-            member("Tags", 407),
-            member("RoleLastUsed", 261),
+            member("Tags", 416),
+            member("RoleLastUsed", 265),
         ])),
     },
     m::Shape {
         name: "RoleLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 331),
-            member("Region", 401),
+            member("LastUsedDate", 335),
+            member("Region", 410),
         ])),
     },
     m::Shape {
         name: "RoleUsageListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(263),
+            member: m::ShapeId(267),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "RoleUsageType",
-        kind: m::ShapeKind::Structure(structure(&[member("Region", 244), member("Resources", 10)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Region", 248), member("Resources", 10)])),
     },
     m::Shape {
         name: "SSHPublicKey",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 415)
+                ..member("UserName", 424)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 386)
+                ..member("SSHPublicKeyId", 394)
             },
             m::Member {
                 required: true,
-                ..member("Fingerprint", 385)
+                ..member("Fingerprint", 393)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyBody", 387)
+                ..member("SSHPublicKeyBody", 395)
             },
             m::Member {
                 required: true,
-                ..member("Status", 400)
+                ..member("Status", 409)
             },
-            member("UploadDate", 331),
+            member("UploadDate", 335),
         ])),
     },
     m::Shape {
         name: "SSHPublicKeyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(266),
+            member: m::ShapeId(270),
             member_location_name: None,
             flattened: false,
         }),
@@ -4094,19 +4146,19 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 415)
+                ..member("UserName", 424)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 386)
+                ..member("SSHPublicKeyId", 394)
             },
             m::Member {
                 required: true,
-                ..member("Status", 400)
+                ..member("Status", 409)
             },
             m::Member {
                 required: true,
-                ..member("UploadDate", 331)
+                ..member("UploadDate", 335)
             },
         ])),
     },
@@ -4131,7 +4183,7 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 396)])
+            ..structure(&[member("message", 404)])
         }),
     },
     m::Shape {
@@ -4139,17 +4191,17 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ServiceName", 397)
+                ..member("ServiceName", 405)
             },
-            member("LastAuthenticated", 331),
+            member("LastAuthenticated", 335),
             m::Member {
                 required: true,
-                ..member("ServiceNamespace", 398)
+                ..member("ServiceNamespace", 407)
             },
-            member("LastAuthenticatedEntity", 318),
-            member("LastAuthenticatedRegion", 401),
-            member("TotalAuthenticatedEntities", 348),
-            member("TrackedActionsLastAccessed", 287),
+            member("LastAuthenticatedEntity", 322),
+            member("LastAuthenticatedRegion", 410),
+            member("TotalAuthenticatedEntities", 353),
+            member("TrackedActionsLastAccessed", 291),
         ])),
     },
     m::Shape {
@@ -4161,13 +4213,13 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 399)])
+            ..structure(&[member("message", 408)])
         }),
     },
     m::Shape {
         name: "ServicesLastAccessed",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(269),
+            member: m::ShapeId(273),
             member_location_name: None,
             flattened: false,
         }),
@@ -4177,11 +4229,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 318)
+                ..member("PolicyArn", 322)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 384)
+                ..member("VersionId", 392)
             },
         ])),
     },
@@ -4190,29 +4242,29 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyInputList", 276)
+                ..member("PolicyInputList", 280)
             },
-            member("PermissionsBoundaryPolicyInputList", 276),
+            member("PermissionsBoundaryPolicyInputList", 280),
             m::Member {
                 required: true,
                 ..member("ActionNames", 5)
             },
-            member("ResourceArns", 254),
-            member("ResourcePolicy", 374),
-            member("ResourceOwner", 255),
-            member("CallerArn", 255),
+            member("ResourceArns", 258),
+            member("ResourcePolicy", 380),
+            member("ResourceOwner", 259),
+            member("CallerArn", 259),
             member("ContextEntries", 23),
-            member("ResourceHandlingOption", 253),
-            member("MaxItems", 361),
-            member("Marker", 360),
+            member("ResourceHandlingOption", 257),
+            member("MaxItems", 367),
+            member("Marker", 366),
         ])),
     },
     m::Shape {
         name: "SimulatePolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
             member("EvaluationResults", 94),
-            member("IsTruncated", 324),
-            member("Marker", 389),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -4220,28 +4272,28 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicySourceArn", 318)
+                ..member("PolicySourceArn", 322)
             },
-            member("PolicyInputList", 276),
-            member("PermissionsBoundaryPolicyInputList", 276),
+            member("PolicyInputList", 280),
+            member("PermissionsBoundaryPolicyInputList", 280),
             m::Member {
                 required: true,
                 ..member("ActionNames", 5)
             },
-            member("ResourceArns", 254),
-            member("ResourcePolicy", 374),
-            member("ResourceOwner", 255),
-            member("CallerArn", 255),
+            member("ResourceArns", 258),
+            member("ResourcePolicy", 380),
+            member("ResourceOwner", 259),
+            member("CallerArn", 259),
             member("ContextEntries", 23),
-            member("ResourceHandlingOption", 253),
-            member("MaxItems", 361),
-            member("Marker", 360),
+            member("ResourceHandlingOption", 257),
+            member("MaxItems", 367),
+            member("Marker", 366),
         ])),
     },
     m::Shape {
         name: "SimulationPolicyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(374),
+            member: m::ShapeId(380),
             member_location_name: None,
             flattened: false,
         }),
@@ -4249,16 +4301,16 @@ pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "Statement",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SourcePolicyId", 228),
-            member("SourcePolicyType", 232),
-            member("StartPosition", 237),
-            member("EndPosition", 237),
+            member("SourcePolicyId", 232),
+            member("SourcePolicyType", 236),
+            member("StartPosition", 241),
+            member("EndPosition", 241),
         ])),
     },
     m::Shape {
         name: "StatementListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(277),
+            member: m::ShapeId(281),
             member_location_name: None,
             flattened: false,
         }),
@@ -4268,11 +4320,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 406)
+                ..member("Key", 415)
             },
             m::Member {
                 required: true,
-                ..member("Value", 408)
+                ..member("Value", 417)
             },
         ])),
     },
@@ -4281,11 +4333,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 347)
+                ..member("InstanceProfileName", 352)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 407)
+                ..member("Tags", 416)
             },
         ])),
     },
@@ -4294,11 +4346,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 395)
+                ..member("SerialNumber", 403)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 407)
+                ..member("Tags", 416)
             },
         ])),
     },
@@ -4307,11 +4359,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OpenIDConnectProviderArn", 318)
+                ..member("OpenIDConnectProviderArn", 322)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 407)
+                ..member("Tags", 416)
             },
         ])),
     },
@@ -4320,11 +4372,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 318)
+                ..member("PolicyArn", 322)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 407)
+                ..member("Tags", 416)
             },
         ])),
     },
@@ -4333,11 +4385,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 394)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 407)
+                ..member("Tags", 416)
             },
         ])),
     },
@@ -4346,27 +4398,27 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 340)
+                ..member("UserName", 345)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 407)
+                ..member("Tags", 416)
             },
         ])),
     },
     m::Shape {
         name: "TrackedActionLastAccessed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ActionName", 401),
-            member("LastAccessedEntity", 318),
-            member("LastAccessedTime", 331),
-            member("LastAccessedRegion", 401),
+            member("ActionName", 410),
+            member("LastAccessedEntity", 322),
+            member("LastAccessedTime", 335),
+            member("LastAccessedRegion", 410),
         ])),
     },
     m::Shape {
         name: "TrackedActionsLastAccessed",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(286),
+            member: m::ShapeId(290),
             member_location_name: None,
             flattened: false,
         }),
@@ -4380,7 +4432,7 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 411)])
+            ..structure(&[member("message", 420)])
         }),
     },
     m::Shape {
@@ -4392,7 +4444,7 @@ pub static SHAPES: [m::Shape; 418] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 412)])
+            ..structure(&[member("message", 421)])
         }),
     },
     m::Shape {
@@ -4400,11 +4452,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 347)
+                ..member("InstanceProfileName", 352)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 405)
+                ..member("TagKeys", 414)
             },
         ])),
     },
@@ -4413,11 +4465,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 395)
+                ..member("SerialNumber", 403)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 405)
+                ..member("TagKeys", 414)
             },
         ])),
     },
@@ -4426,11 +4478,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OpenIDConnectProviderArn", 318)
+                ..member("OpenIDConnectProviderArn", 322)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 405)
+                ..member("TagKeys", 414)
             },
         ])),
     },
@@ -4439,11 +4491,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 318)
+                ..member("PolicyArn", 322)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 405)
+                ..member("TagKeys", 414)
             },
         ])),
     },
@@ -4452,11 +4504,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 394)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 405)
+                ..member("TagKeys", 414)
             },
         ])),
     },
@@ -4465,40 +4517,40 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 340)
+                ..member("UserName", 345)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 405)
+                ..member("TagKeys", 414)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 340),
+            member("UserName", 345),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 313)
+                ..member("AccessKeyId", 317)
             },
             m::Member {
                 required: true,
-                ..member("Status", 400)
+                ..member("Status", 409)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccountPasswordPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 364),
-            member("RequireSymbols", 324),
-            member("RequireNumbers", 324),
-            member("RequireUppercaseCharacters", 324),
-            member("RequireLowercaseCharacters", 324),
-            member("AllowUsersToChangePassword", 324),
-            member("MaxPasswordAge", 362),
-            member("PasswordReusePrevention", 368),
-            member("HardExpiry", 323),
+            member("MinimumPasswordLength", 370),
+            member("RequireSymbols", 328),
+            member("RequireNumbers", 328),
+            member("RequireUppercaseCharacters", 328),
+            member("RequireLowercaseCharacters", 328),
+            member("AllowUsersToChangePassword", 328),
+            member("MaxPasswordAge", 368),
+            member("PasswordReusePrevention", 374),
+            member("HardExpiry", 327),
         ])),
     },
     m::Shape {
@@ -4506,11 +4558,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 394)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 374)
+                ..member("PolicyDocument", 380)
             },
         ])),
     },
@@ -4519,10 +4571,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 344)
+                ..member("GroupName", 349)
             },
-            member("NewPath", 371),
-            member("NewGroupName", 344),
+            member("NewPath", 377),
+            member("NewGroupName", 349),
         ])),
     },
     m::Shape {
@@ -4530,10 +4582,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 415)
+                ..member("UserName", 424)
             },
-            member("Password", 369),
-            member("PasswordResetRequired", 323),
+            member("Password", 375),
+            member("PasswordResetRequired", 327),
         ])),
     },
     m::Shape {
@@ -4541,11 +4593,11 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OpenIDConnectProviderArn", 318)
+                ..member("OpenIDConnectProviderArn", 322)
             },
             m::Member {
                 required: true,
-                ..member("ThumbprintList", 409)
+                ..member("ThumbprintList", 418)
             },
         ])),
     },
@@ -4554,27 +4606,27 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 394)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("Description", 390)
+                ..member("Description", 398)
             },
         ])),
     },
     m::Shape {
         name: "UpdateRoleDescriptionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Role", 259)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Role", 263)])),
     },
     m::Shape {
         name: "UpdateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 394)
+                ..member("RoleName", 402)
             },
-            member("Description", 390),
-            member("MaxSessionDuration", 393),
+            member("Description", 398),
+            member("MaxSessionDuration", 401),
         ])),
     },
     m::Shape {
@@ -4586,15 +4638,15 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 415)
+                ..member("UserName", 424)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 386)
+                ..member("SSHPublicKeyId", 394)
             },
             m::Member {
                 required: true,
-                ..member("Status", 400)
+                ..member("Status", 409)
             },
         ])),
     },
@@ -4603,10 +4655,10 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 340)
+                ..member("UserName", 345)
             },
-            member("NewPath", 371),
-            member("NewUserName", 415),
+            member("NewPath", 377),
+            member("NewUserName", 424),
         ])),
     },
     m::Shape {
@@ -4614,59 +4666,59 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 415)
+                ..member("UserName", 424)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyBody", 387)
+                ..member("SSHPublicKeyBody", 395)
             },
         ])),
     },
     m::Shape {
         name: "UploadSSHPublicKeyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 264)])),
+        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 268)])),
     },
     m::Shape {
         name: "User",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 371)
+                ..member("Path", 377)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 415)
+                ..member("UserName", 424)
             },
             m::Member {
                 required: true,
-                ..member("UserId", 345)
+                ..member("UserId", 350)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 318)
+                ..member("Arn", 322)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 331)
+                ..member("CreateDate", 335)
             },
-            member("PasswordLastUsed", 331),
+            member("PasswordLastUsed", 335),
             member("PermissionsBoundary", 14),
-            member("Tags", 407),
+            member("Tags", 416),
         ])),
     },
     m::Shape {
         name: "UserDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 371),
-            member("UserName", 415),
-            member("UserId", 345),
-            member("Arn", 318),
-            member("CreateDate", 331),
-            member("UserPolicyList", 373),
-            member("GroupList", 343),
-            member("AttachedManagedPolicies", 320),
+            member("Path", 377),
+            member("UserName", 424),
+            member("UserId", 350),
+            member("Arn", 322),
+            member("CreateDate", 335),
+            member("UserPolicyList", 379),
+            member("GroupList", 348),
+            member("AttachedManagedPolicies", 324),
             member("PermissionsBoundary", 14),
-            member("Tags", 407),
+            member("Tags", 416),
         ])),
     },
     m::Shape {
@@ -4674,13 +4726,13 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 395)
+                ..member("SerialNumber", 403)
             },
             member("Base32StringSeed", 16),
             member("QRCodePNG", 16),
-            member("User", 310),
-            member("EnableDate", 331),
-            member("Tags", 407),
+            member("User", 314),
+            member("EnableDate", 335),
+            member("Tags", 416),
         ])),
     },
     m::Shape {
@@ -4702,7 +4754,7 @@ pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "accountAliasListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(317),
+            member: m::ShapeId(321),
             member_location_name: None,
             flattened: false,
         }),
@@ -4748,7 +4800,7 @@ pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "clientIDListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(326),
+            member: m::ShapeId(330),
             member_location_name: None,
             flattened: false,
         }),
@@ -4816,6 +4868,10 @@ pub static SHAPES: [m::Shape; 418] = [
         }),
     },
     m::Shape {
+        name: "entityNameType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "entityTemporarilyUnmodifiableMessage",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
@@ -4842,7 +4898,7 @@ pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "groupNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(344),
+            member: m::ShapeId(349),
             member_location_name: None,
             flattened: false,
         }),
@@ -4910,6 +4966,14 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "listPolicyGrantingServiceAccessResponseListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(182),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "malformedCertificateMessage",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
@@ -4932,7 +4996,7 @@ pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "mfaDeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(205),
+            member: m::ShapeId(208),
             member_location_name: None,
             flattened: false,
         }),
@@ -4976,7 +5040,7 @@ pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "policyDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(223),
+            member: m::ShapeId(226),
             member_location_name: None,
             flattened: false,
         }),
@@ -4988,7 +5052,7 @@ pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "policyDocumentVersionListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(236),
+            member: m::ShapeId(240),
             member_location_name: None,
             flattened: false,
         }),
@@ -4998,9 +5062,17 @@ pub static SHAPES: [m::Shape; 418] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "policyGrantingServiceAccessListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(229),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "policyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(222),
+            member: m::ShapeId(225),
             member_location_name: None,
             flattened: false,
         }),
@@ -5008,7 +5080,7 @@ pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "policyNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(379),
+            member: m::ShapeId(386),
             member_location_name: None,
             flattened: false,
         }),
@@ -5035,6 +5107,12 @@ pub static SHAPES: [m::Shape; 418] = [
         name: "policyScopeType",
         kind: m::ShapeKind::String {
             enum_values: &["All", "AWS", "Local"],
+        },
+    },
+    m::Shape {
+        name: "policyType",
+        kind: m::ShapeKind::String {
+            enum_values: &["INLINE", "MANAGED"],
         },
     },
     m::Shape {
@@ -5068,7 +5146,7 @@ pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "roleDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(260),
+            member: m::ShapeId(264),
             member_location_name: None,
             flattened: false,
         }),
@@ -5076,7 +5154,7 @@ pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "roleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(259),
+            member: m::ShapeId(263),
             member_location_name: None,
             flattened: false,
         }),
@@ -5100,6 +5178,14 @@ pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "serviceNameType",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "serviceNamespaceListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(407),
+            member_location_name: None,
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "serviceNamespaceType",
@@ -5163,8 +5249,8 @@ pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "summaryMapType",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(402),
-            value: m::ShapeId(404),
+            key: m::ShapeId(411),
+            value: m::ShapeId(413),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -5177,7 +5263,7 @@ pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "tagKeyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(406),
+            member: m::ShapeId(415),
             member_location_name: None,
             flattened: false,
         }),
@@ -5189,7 +5275,7 @@ pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "tagListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(279),
+            member: m::ShapeId(283),
             member_location_name: None,
             flattened: false,
         }),
@@ -5201,7 +5287,7 @@ pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "thumbprintListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(410),
+            member: m::ShapeId(419),
             member_location_name: None,
             flattened: false,
         }),
@@ -5221,7 +5307,7 @@ pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "userDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(311),
+            member: m::ShapeId(315),
             member_location_name: None,
             flattened: false,
         }),
@@ -5229,7 +5315,7 @@ pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "userListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(310),
+            member: m::ShapeId(314),
             member_location_name: None,
             flattened: false,
         }),
@@ -5241,7 +5327,7 @@ pub static SHAPES: [m::Shape; 418] = [
     m::Shape {
         name: "virtualMFADeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(312),
+            member: m::ShapeId(316),
             member_location_name: None,
             flattened: false,
         }),
@@ -5338,6 +5424,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "ListOpenIDConnectProviderTags",
     "ListOpenIDConnectProviders",
     "ListPolicies",
+    "ListPoliciesGrantingServiceAccess",
     "ListPolicyTags",
     "ListPolicyVersions",
     "ListRolePolicies",
@@ -9405,6 +9492,87 @@ impl IntoValue for ListOpenIDConnectProvidersResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListPoliciesGrantingServiceAccessEntry {
+    pub service_namespace: Option<String>,
+    pub policies: Option<Vec<PolicyGrantingServiceAccess>>,
+}
+
+impl FromValue for ListPoliciesGrantingServiceAccessEntry {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            service_namespace: opt(&mut s, 0, "ServiceNamespace")?,
+            policies: opt(&mut s, 1, "Policies")?,
+        })
+    }
+}
+
+impl IntoValue for ListPoliciesGrantingServiceAccessEntry {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.service_namespace.map(IntoValue::into_value),
+            self.policies.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListPoliciesGrantingServiceAccessRequest {
+    pub marker: Option<String>,
+    pub arn: String,
+    pub service_namespaces: Vec<String>,
+}
+
+impl FromValue for ListPoliciesGrantingServiceAccessRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            marker: opt(&mut s, 0, "Marker")?,
+            arn: req(&mut s, 1, "Arn")?,
+            service_namespaces: req(&mut s, 2, "ServiceNamespaces")?,
+        })
+    }
+}
+
+impl IntoValue for ListPoliciesGrantingServiceAccessRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.marker.map(IntoValue::into_value),
+            Some(self.arn.into_value()),
+            Some(self.service_namespaces.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListPoliciesGrantingServiceAccessResponse {
+    pub policies_granting_service_access: Vec<ListPoliciesGrantingServiceAccessEntry>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for ListPoliciesGrantingServiceAccessResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            policies_granting_service_access: req(&mut s, 0, "PoliciesGrantingServiceAccess")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for ListPoliciesGrantingServiceAccessResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.policies_granting_service_access.into_value()),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListPoliciesRequest {
     pub scope: Option<String>,
     pub only_attached: Option<bool>,
@@ -10485,6 +10653,40 @@ impl FromValue for PolicyEvaluationException {
 impl IntoValue for PolicyEvaluationException {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.message.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PolicyGrantingServiceAccess {
+    pub policy_name: String,
+    pub policy_type: String,
+    pub policy_arn: Option<String>,
+    pub entity_type: Option<String>,
+    pub entity_name: Option<String>,
+}
+
+impl FromValue for PolicyGrantingServiceAccess {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            policy_name: req(&mut s, 0, "PolicyName")?,
+            policy_type: req(&mut s, 1, "PolicyType")?,
+            policy_arn: opt(&mut s, 2, "PolicyArn")?,
+            entity_type: opt(&mut s, 3, "EntityType")?,
+            entity_name: opt(&mut s, 4, "EntityName")?,
+        })
+    }
+}
+
+impl IntoValue for PolicyGrantingServiceAccess {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.policy_name.into_value()),
+            Some(self.policy_type.into_value()),
+            self.policy_arn.map(IntoValue::into_value),
+            self.entity_type.map(IntoValue::into_value),
+            self.entity_name.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -13117,6 +13319,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: ListPoliciesRequest,
     ) -> impl Future<Output = Result<ListPoliciesResponse, AwsError>> + Send;
 
+    /// `ListPoliciesGrantingServiceAccess`.
+    fn list_policies_granting_service_access(
+        &self,
+        ctx: &RequestContext,
+        input: ListPoliciesGrantingServiceAccessRequest,
+    ) -> impl Future<Output = Result<ListPoliciesGrantingServiceAccessResponse, AwsError>> + Send;
+
     /// `ListPolicyTags`.
     fn list_policy_tags(
         &self,
@@ -15417,6 +15626,23 @@ pub mod access {
         }]
     }
 
+    /// `ListPoliciesGrantingServiceAccess`: `iam:ListPoliciesGrantingServiceAccess`.
+    pub fn list_policies_granting_service_access(
+        _ctx: &RequestContext,
+        _input: &ListPoliciesGrantingServiceAccessRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:ListPoliciesGrantingServiceAccess",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `ListPolicyTags`: `iam:ListPolicyTags`.
     pub fn list_policy_tags(_ctx: &RequestContext, input: &ListPolicyTagsRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -17546,6 +17772,24 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::list_policies(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_policies(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "ListPoliciesGrantingServiceAccess" => {
+                    let input = ListPoliciesGrantingServiceAccessRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ListPoliciesGrantingServiceAccessRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(
+                            ctx,
+                            &access::list_policies_granting_service_access(ctx, &input),
+                        )
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self
+                        .0
+                        .list_policies_granting_service_access(ctx, input)
+                        .await?;
                     Ok(Some(out.into_value()))
                 }
                 "ListPolicyTags" => {

@@ -24,6 +24,9 @@
 //! - entity lists are sorted most recent first ("sorted by date, with the most recent
 //!   access listed first"), never-attempted ones last, by ARN.
 //!
+//! `ListPoliciesGrantingServiceAccess` names, per namespace asked about, the permissions
+//! policies of a user (its own and its groups'), group or role that allow something there.
+//!
 //! Nimbus computes a report when it is asked for, so a job is `COMPLETED` at once (its
 //! completion date is its creation date); reports are kept (the latest
 //! [`MAX_JOBS_PER_ACCOUNT`] per account) so paging reads one consistent answer.
@@ -347,6 +350,87 @@ pub(super) async fn generate_service_last_accessed_details(
     })
     .await?;
     Ok(GenerateServiceLastAccessedDetailsResponse { job_id: Some(id) })
+}
+
+/// How IAM names a policy in `ListPoliciesGrantingServiceAccess`: a managed policy by name
+/// and ARN, an inline one by name and its owner.
+fn granting(p: &NamedPolicy) -> PolicyGrantingServiceAccess {
+    match p.source.split_once("#inline/") {
+        Some((owner, name)) => {
+            let resource = owner.splitn(6, ':').nth(5).unwrap_or_default();
+            let kind = match resource.split('/').next() {
+                Some("user") => Some("USER"),
+                Some("group") => Some("GROUP"),
+                Some("role") => Some("ROLE"),
+                _ => None,
+            };
+            PolicyGrantingServiceAccess {
+                policy_name: name.to_string(),
+                policy_type: "INLINE".into(),
+                policy_arn: None,
+                entity_type: kind.map(str::to_string),
+                entity_name: Some(resource.rsplit('/').next().unwrap_or_default().to_string()),
+            }
+        }
+        None => PolicyGrantingServiceAccess {
+            policy_name: p.source.rsplit('/').next().unwrap_or_default().to_string(),
+            policy_type: "MANAGED".into(),
+            policy_arn: Some(p.source.clone()),
+            entity_type: None,
+            entity_name: None,
+        },
+    }
+}
+
+/// `ListPoliciesGrantingServiceAccess`: which of a user's (own and its groups'), group's or
+/// role's permissions policies allow something in each namespace asked about.
+pub(super) async fn list_policies_granting_service_access(
+    iam: &Iam,
+    ctx: &RequestContext,
+    input: ListPoliciesGrantingServiceAccessRequest,
+) -> Result<ListPoliciesGrantingServiceAccessResponse, AwsError> {
+    let n = input.service_namespaces.len();
+    if !(1..=200).contains(&n) {
+        return Err(errors::validation(&[format!(
+            "Value at 'serviceNamespaces' failed to satisfy constraint: Member must have \
+             length between 1 and 200 ({n} given)"
+        )]));
+    }
+    if input.arn.contains(":policy/") {
+        return Err(errors::invalid_input(format!(
+            "ARN {} is not a user, group or role.",
+            input.arn
+        )));
+    }
+    let account = ctx.account_id().to_string();
+    let (policies, _) = target(iam, &account, &input.arn)?;
+    let allowed: Vec<BTreeSet<&'static str>> = policies
+        .iter()
+        .map(|p| allowed_namespaces(std::slice::from_ref(p)))
+        .collect();
+    let entries = input
+        .service_namespaces
+        .iter()
+        .map(|ns| {
+            let ns_l = ns.to_ascii_lowercase();
+            ListPoliciesGrantingServiceAccessEntry {
+                service_namespace: Some(ns.clone()),
+                policies: Some(
+                    policies
+                        .iter()
+                        .zip(&allowed)
+                        .filter(|(_, a)| a.contains(ns_l.as_str()))
+                        .map(|(p, _)| granting(p))
+                        .collect(),
+                ),
+            }
+        })
+        .collect();
+    Ok(ListPoliciesGrantingServiceAccessResponse {
+        policies_granting_service_access: entries,
+        is_truncated: Some(false),
+        marker: None,
+    })
 }
 
 fn job<'a>(acct: &'a crate::state::Account, id: &str) -> Result<&'a AccessJobRec, AwsError> {

@@ -158,6 +158,14 @@ impl Handlers for Iam {
         access_advisor::generate_service_last_accessed_details(self, ctx, input).await
     }
 
+    async fn list_policies_granting_service_access(
+        &self,
+        ctx: &RequestContext,
+        input: ListPoliciesGrantingServiceAccessRequest,
+    ) -> Result<ListPoliciesGrantingServiceAccessResponse, AwsError> {
+        access_advisor::list_policies_granting_service_access(self, ctx, input).await
+    }
+
     async fn get_service_last_accessed_details(
         &self,
         ctx: &RequestContext,
