@@ -107,8 +107,14 @@ impl Hooks {
         }
     }
 
-    /// Queues the clock's current checkpoint for the store; resolves once it is durable.
+    /// Queues IAM's unsaved credential use (last use, Access Advisor's attempts) and the
+    /// clock's current checkpoint for the store; resolves once the checkpoint is durable
+    /// (the store applies batches in order, so the use has landed too).
     pub fn save(&self) -> impl Future<Output = Result<(), StoreError>> + Send + 'static {
+        if let Some((iam, _, _)) = self.audit.get() {
+            // Submitted now; a failure loses only "last used" facts, as a crash would.
+            drop(iam.flush_usage());
+        }
         // Submitted now, not when first polled, so the order of calls is the order of writes.
         let durable = self.clock.as_ref().map(|clock| {
             let _order = self.saving.lock().unwrap_or_else(|e| e.into_inner());

@@ -4,8 +4,9 @@
 //! authorizer through [`crate::Directory::note_key_used`] / [`crate::Directory::note_role_used`]
 //! into memory only — one uncontended lock, no store write — and written to the store in
 //! batches: at most every [`FLUSH_EVERY`] of real time, by the next request that finds
-//! unsaved uses, as one fire-and-forget batch of the entries that changed. A crash can
-//! lose at most that window of "last used" facts, never any other state. Table
+//! unsaved uses, as one fire-and-forget batch of the entries that changed, and on a clean
+//! stop (the binary's admin hooks flush them). A crash can lose at most that window of
+//! "last used" facts, never any other state. Table
 //! `iam.usage` (schema 1): `key/{key id}` and `role/{role id}` (role ids are never reused,
 //! so a role re-created under the same name starts unused, as on AWS), and for Access
 //! Advisor `act/{entity id}/{action}`: the last attempt of each IAM action by each IAM user
