@@ -51,6 +51,10 @@ pub struct Denial {
     pub message: String,
     /// How AWS words this refusal.
     pub kind: DenialKind,
+    /// The sealed details of the refusal, for the services whose refusal carries them
+    /// (EC2's "Encoded authorization failure message", which `sts:DecodeAuthorizationMessage`
+    /// decodes).
+    pub encoded: Option<String>,
 }
 
 /// The two ways AWS refuses an authenticated call.
@@ -69,7 +73,14 @@ impl Denial {
         Denial {
             message: message.into(),
             kind: DenialKind::AccessDenied,
+            encoded: None,
         }
+    }
+
+    /// The same refusal, carrying its sealed details.
+    pub fn with_encoded(mut self, encoded: String) -> Self {
+        self.encoded = Some(encoded);
+        self
     }
 
     /// A refusal AWS words as `InvalidClientTokenId` (see [`DenialKind::TokenNotValidHere`]).
@@ -77,6 +88,7 @@ impl Denial {
         Denial {
             message: "The security token included in the request is invalid".into(),
             kind: DenialKind::TokenNotValidHere,
+            encoded: None,
         }
     }
 }

@@ -11,6 +11,8 @@ pub enum PrincipalKind {
     Root,
     User,
     AssumedRole,
+    /// A `GetFederationToken` session (`arn:aws:sts::A:federated-user/NAME`).
+    FederatedUser,
 }
 
 /// The authenticated caller.

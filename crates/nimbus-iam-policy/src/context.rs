@@ -78,6 +78,11 @@ impl Context {
         found.map(Vec::as_slice)
     }
 
+    /// Every key (lower case) and its values, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.keys.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+    }
+
     /// Adds every key of `other`, replacing keys both have.
     pub fn extend(&mut self, other: &Context) {
         for (k, v) in &other.keys {

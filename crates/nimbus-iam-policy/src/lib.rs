@@ -68,6 +68,6 @@ pub use evaluate::{
     evaluate, evaluate_all, Decision, Evaluation, Policies, PolicyRef, PolicyType, Request,
     ResourcePolicy, ResourcePolicyKind, StatementRef,
 };
-pub use message::access_denied_message;
+pub use message::{access_denied_message, authorization_failure_json, FailedRequest};
 pub use parse::parse_policy;
 pub use principal::{MatchLevel, Principal, PrincipalKind, PrincipalSet, PrincipalType};

@@ -15,7 +15,8 @@ use std::borrow::Cow;
 /// The protocol's refusal for `denial`:
 /// - SNS: `AuthorizationError`, 403;
 /// - EC2: `UnauthorizedOperation`, 403, "You are not authorized to perform this operation. "
-///   followed by the reason
+///   followed by the reason and, when the denial carries one, ". Encoded authorization
+///   failure message: " and the sealed details
 ///   (<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html>);
 /// - query services, query-compatible JSON services (CloudWatch) and S3: `AccessDenied`,
 ///   403 (<https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html>). For
@@ -38,14 +39,18 @@ pub fn access_denied(model: &ServiceModel, denial: Denial) -> AwsError {
         return AwsError::new("AuthorizationError", 403, denial.message);
     }
     if model.protocols.contains(&Protocol::Ec2) {
-        return AwsError::new(
-            "UnauthorizedOperation",
-            403,
-            format!(
+        let message = match &denial.encoded {
+            Some(encoded) => format!(
+                "You are not authorized to perform this operation. {}. Encoded authorization \
+                 failure message: {encoded}",
+                denial.message.trim_end_matches('.')
+            ),
+            None => format!(
                 "You are not authorized to perform this operation. {}",
                 denial.message
             ),
-        );
+        };
+        return AwsError::new("UnauthorizedOperation", 403, message);
     }
     if model.query_compatible || matches!(preferred, Some(Protocol::Query | Protocol::RestXml)) {
         return AwsError::new("AccessDenied", 403, denial.message);
@@ -371,6 +376,17 @@ mod tests {
         assert_eq!(
             e.message,
             format!("You are not authorized to perform this operation. {why}")
+        );
+        let e = access_denied(
+            &model(&[Protocol::Ec2], false),
+            d().with_encoded("sealed-123".into()),
+        );
+        assert_eq!(
+            e.message,
+            format!(
+                "You are not authorized to perform this operation. {why}. Encoded \
+                 authorization failure message: sealed-123"
+            )
         );
         for m in [
             model(&[Protocol::Query], false),

@@ -63,6 +63,7 @@ impl CredentialStore for Keys {
             SessionKind::AssumedRole { .. } => PrincipalKind::AssumedRole,
             SessionKind::UserSession { .. } => PrincipalKind::User,
             SessionKind::RootSession => PrincipalKind::Root,
+            SessionKind::FederatedUser { .. } => PrincipalKind::FederatedUser,
         };
         Some(Arc::new(Credential {
             secret_access_key: s.secret.clone(),
@@ -84,6 +85,8 @@ pub struct Enforcer {
     pub iam: Directory,
     pub sessions: Sessions,
     pub buckets: svc_s3::BucketPolicies,
+    /// Seals EC2's encoded authorization failure messages (STS decodes them).
+    pub messages: svc_sts::AuthorizationMessages,
     /// `false` in permissive mode without `--enforce-iam`: every call is allowed (its use
     /// of credentials is still recorded), as the test suites of other local clouds expect.
     pub enforce: bool,
@@ -149,35 +152,37 @@ impl Enforcer {
                 };
                 let principal = policy::Principal::role_session(account, &role_arn, &p.arn)
                     .with_unique_id(&role_id);
-                let mut session = Vec::new();
-                if let Some(s) = s {
-                    if let Some(doc) = &s.policy {
-                        // Validated when the session was issued; one a stricter parser
-                        // refuses now limits the session to nothing rather than vanishing.
-                        let parsed = policy::Policy::parse(doc, policy::PolicyKind::Session)
-                            .unwrap_or_else(|_| {
-                                policy::Policy::deny_all(policy::PolicyKind::Session)
-                            });
-                        session.push(NamedPolicy {
-                            source: format!("{}#session", p.arn),
-                            policy: Arc::new(parsed),
-                        });
-                    }
-                    for arn in &s.policy_arns {
-                        // A session policy that no longer exists allows nothing: keep the
-                        // session limited rather than widen it.
-                        session.push(self.iam.managed_policy(account, arn).unwrap_or_else(|| {
-                            NamedPolicy {
-                                source: arn.clone(),
-                                policy: Arc::new(policy::Policy::deny_all(
-                                    policy::PolicyKind::Session,
-                                )),
-                            }
-                        }));
-                    }
-                }
+                let session = s.map(|s| self.session_policies(s)).unwrap_or_default();
                 // A deleted role's sessions can do nothing any more.
                 (principal, None, self.iam.role_by_arn(&role_arn), session)
+            }
+            PrincipalKind::FederatedUser => {
+                // The caller of GetFederationToken's identity policies, narrowed by the
+                // session policies; with none passed, the session may do nothing.
+                let federator = match s.map(|s| &s.kind) {
+                    Some(SessionKind::FederatedUser { federator_arn, .. }) => federator_arn.clone(),
+                    _ => String::new(),
+                };
+                let principal = policy::Principal::federated_user(account, &p.arn, &federator);
+                let user = match federator.split_once(":user/") {
+                    Some((_, path_name)) => {
+                        let name = path_name.rsplit('/').next().unwrap_or_default();
+                        self.iam.user_policies(account, name)
+                    }
+                    None => {
+                        // An account root's federated users: everything the root may do.
+                        extra.push(allow_everything());
+                        None
+                    }
+                };
+                let mut session = s.map(|s| self.session_policies(s)).unwrap_or_default();
+                if session.is_empty() {
+                    session.push(NamedPolicy {
+                        source: format!("{}#no-session-policy", p.arn),
+                        policy: Arc::new(policy::Policy::deny_all(policy::PolicyKind::Session)),
+                    });
+                }
+                (principal, user, None, session)
             }
         };
         let mut context = policy::Context::for_principal(&principal);
@@ -216,7 +221,8 @@ impl Enforcer {
 impl Enforcer {
     /// Records the credential's use, whatever the decision: an IAM access key's (service
     /// and region, for `GetAccessKeyLastUsed` and the credential report) or, for a role
-    /// session, the role's (`RoleLastUsed`). Memory only; IAM writes it out in batches.
+    /// session, the role's (`RoleLastUsed`); and for IAM users and roles, each action
+    /// attempted (Access Advisor). Memory only; IAM writes it out in batches.
     fn note_use(&self, ctx: &RequestContext, access: &[Access], session: Option<&SessionView>) {
         let key = ctx.principal.access_key_id.as_str();
         // The common case, the command line's root keys: nothing of IAM's is touched.
@@ -226,9 +232,20 @@ impl Enforcer {
         {
             return;
         }
+        let actions = || access.iter().map(|a| a.action);
         if let Some(s) = session {
-            if let SessionKind::AssumedRole { role_id, .. } = &s.kind {
-                self.iam.note_role_used(role_id, &ctx.region, ctx.now);
+            match &s.kind {
+                SessionKind::AssumedRole { role_id, .. } => {
+                    self.iam
+                        .record_actions(role_id, actions(), &ctx.region, ctx.now);
+                    self.iam.note_role_used(role_id, &ctx.region, ctx.now);
+                }
+                // A user's own session (`GetSessionToken`) acts as the user.
+                SessionKind::UserSession { user_id, .. } => {
+                    self.iam
+                        .note_actions(user_id, actions(), &ctx.region, ctx.now);
+                }
+                SessionKind::RootSession | SessionKind::FederatedUser { .. } => {}
             }
             return;
         }
@@ -238,7 +255,53 @@ impl Enforcer {
             .first()
             .and_then(|a| a.action.split_once(':'))
             .map_or("sts", |(service, _)| service);
+        if ctx.principal.kind == PrincipalKind::User {
+            self.iam
+                .record_actions(&ctx.principal.user_id, actions(), &ctx.region, ctx.now);
+        }
         self.iam.note_key_used(key, service, &ctx.region, ctx.now);
+    }
+}
+
+impl Enforcer {
+    /// A session's own policies: its inline policy and its managed `PolicyArns`.
+    fn session_policies(&self, s: &SessionView) -> Vec<NamedPolicy> {
+        let mut session = Vec::new();
+        if let Some(doc) = &s.policy {
+            // Validated when the session was issued; one a stricter parser refuses now
+            // limits the session to nothing rather than vanishing.
+            let parsed = policy::Policy::parse(doc, policy::PolicyKind::Session)
+                .unwrap_or_else(|_| policy::Policy::deny_all(policy::PolicyKind::Session));
+            session.push(NamedPolicy {
+                source: format!("{}#session", s.arn),
+                policy: Arc::new(parsed),
+            });
+        }
+        for arn in &s.policy_arns {
+            // A session policy that no longer exists allows nothing: keep the session
+            // limited rather than widen it.
+            session.push(
+                self.iam
+                    .managed_policy(&s.account, arn)
+                    .unwrap_or_else(|| NamedPolicy {
+                        source: arn.clone(),
+                        policy: Arc::new(policy::Policy::deny_all(policy::PolicyKind::Session)),
+                    }),
+            );
+        }
+        session
+    }
+}
+
+/// What an account root's federated users start from before their session policies.
+fn allow_everything() -> NamedPolicy {
+    let document =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    let policy = policy::Policy::parse(document, policy::PolicyKind::Inline)
+        .unwrap_or_else(|_| policy::Policy::deny_all(policy::PolicyKind::Inline));
+    NamedPolicy {
+        source: "account root (GetFederationToken)".to_string(),
+        policy: Arc::new(policy),
     }
 }
 
@@ -253,7 +316,7 @@ const BUCKET_POLICY_ACTIONS: [&str; 3] = [
 /// (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetUser.html>,
 /// `API_CreateAccessKey.html` and the other access-key and login-profile pages,
 /// `API_ChangePassword.html`): AWS authorizes them on the caller's own ARN.
-const SELF_ACTING: [&str; 9] = [
+const SELF_ACTING: [&str; 10] = [
     "iam:GetUser",
     "iam:CreateAccessKey",
     "iam:ListAccessKeys",
@@ -263,6 +326,7 @@ const SELF_ACTING: [&str; 9] = [
     "iam:CreateLoginProfile",
     "iam:GetLoginProfile",
     "iam:DeleteLoginProfile",
+    "iam:ListSSHPublicKeys",
 ];
 
 impl Enforcer {
@@ -282,8 +346,18 @@ impl Enforcer {
         if ctx.principal.kind == PrincipalKind::AssumedRole {
             return Ok(());
         }
+        let federated = ctx.principal.kind == PrincipalKind::FederatedUser;
         for a in access {
             let (service, name) = a.action.split_once(':').unwrap_or(("", a.action));
+            // GetFederationToken credentials: "You cannot use these credentials to call any
+            // IAM API operations", nor "any STS API operations except GetCallerIdentity".
+            if federated
+                && (service.eq_ignore_ascii_case("iam") || service.eq_ignore_ascii_case("sts"))
+            {
+                return Err(Denial::new(format!(
+                    "Cannot call {name} with federated user credentials"
+                )));
+            }
             if service.eq_ignore_ascii_case("iam") && !session.mfa_authenticated {
                 return Err(Denial::token_not_valid_here());
             }
@@ -434,7 +508,7 @@ impl Authorizer for Enforcer {
         let identity: Vec<_> = subject.identity().map(policy_ref).collect();
         let session: Vec<_> = subject.session.iter().map(policy_ref).collect();
         let boundary = subject.boundary().map(policy_ref);
-        let mut first_implicit: Option<(policy::Evaluation, &str, String)> = None;
+        let mut first_implicit: Option<(policy::Evaluation, &str, String, policy::Context)> = None;
         for a in access {
             let mut context = subject.context.clone();
             for (key, values) in &a.conditions {
@@ -487,18 +561,20 @@ impl Authorizer for Enforcer {
                 match e.decision {
                     policy::Decision::Allow => {}
                     policy::Decision::ExplicitDeny => {
-                        return Err(denial(ctx, &e, a.action, resource));
+                        return Err(self.denial(ctx, &e, a.action, resource, &context));
                     }
                     policy::Decision::ImplicitDeny => {
                         if first_implicit.is_none() {
-                            first_implicit = Some((e, a.action, resource.clone()));
+                            first_implicit = Some((e, a.action, resource.clone(), context.clone()));
                         }
                     }
                 }
             }
         }
         match first_implicit {
-            Some((e, action, resource)) => Err(denial(ctx, &e, action, &resource)),
+            Some((e, action, resource, context)) => {
+                Err(self.denial(ctx, &e, action, &resource, &context))
+            }
             None => Ok(()),
         }
     }
@@ -511,17 +587,48 @@ fn policy_ref(n: &NamedPolicy) -> policy::PolicyRef<'_> {
     }
 }
 
-fn denial(ctx: &RequestContext, e: &policy::Evaluation, action: &str, resource: &str) -> Denial {
-    let resource = (resource != "*").then_some(resource);
-    let message = e
-        .denial_message(&ctx.principal.arn, action, resource)
-        .unwrap_or_else(|| {
-            format!(
-                "User: {} is not authorized to perform: {action}",
-                ctx.principal.arn
-            )
-        });
-    Denial::new(message)
+impl Enforcer {
+    /// The refusal of `action` on `resource`, in AWS's words; for mutating EC2 actions also
+    /// the sealed details ("Encoded authorization failure message", which
+    /// `sts:DecodeAuthorizationMessage` opens in the caller's account).
+    fn denial(
+        &self,
+        ctx: &RequestContext,
+        e: &policy::Evaluation,
+        action: &str,
+        resource: &str,
+        context: &policy::Context,
+    ) -> Denial {
+        let shown = (resource != "*").then_some(resource);
+        let message = e
+            .denial_message(&ctx.principal.arn, action, shown)
+            .unwrap_or_else(|| {
+                format!(
+                    "User: {} is not authorized to perform: {action}",
+                    ctx.principal.arn
+                )
+            });
+        let denial = Denial::new(message);
+        // EC2 encodes the details of refused mutating calls; its read calls (`Describe*`,
+        // `Get*`) answer with the message alone.
+        let Some(name) = action.strip_prefix("ec2:") else {
+            return denial;
+        };
+        if name.starts_with("Describe") || name.starts_with("Get") {
+            return denial;
+        }
+        let details = policy::authorization_failure_json(
+            &policy::FailedRequest {
+                principal_id: &ctx.principal.user_id,
+                principal_arn: &ctx.principal.arn,
+                action,
+                resource,
+                context,
+            },
+            e,
+        );
+        denial.with_encoded(self.messages.seal(&ctx.principal.account_id, &details))
+    }
 }
 
 #[cfg(test)]

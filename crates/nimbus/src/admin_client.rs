@@ -224,6 +224,60 @@ pub fn clock(action: &ClockAction, args: &TargetArgs) -> anyhow::Result<()> {
     finish(reply)
 }
 
+/// `nimbus audit`: prints the account audit (`GET /_nimbus/audit`) as a list of checks
+/// and findings, or as JSON; an audit with findings is an error (exit status 1), so CI can
+/// gate on it.
+pub fn audit(account: Option<&str>, json: bool, args: &TargetArgs) -> anyhow::Result<()> {
+    let path = match account {
+        Some(a) => format!("/_nimbus/audit?account={a}"),
+        None => "/_nimbus/audit".to_string(),
+    };
+    let reply = call(&Target::resolve(args), "GET", &path, None)?;
+    if !(200..300).contains(&reply.status) {
+        bail!("Nimbus answered {}: {}", reply.status, reply.body.trim());
+    }
+    let report: serde_json::Value =
+        serde_json::from_str(&reply.body).context("reading the audit report")?;
+    if json {
+        println!("{}", reply.body.trim());
+    } else {
+        print!("{}", audit_text(&report));
+    }
+    let failed = report["findings"].as_array().map_or(0, Vec::len);
+    if failed > 0 {
+        bail!("the audit found {failed} problem(s)");
+    }
+    Ok(())
+}
+
+/// The audit report as text: one line per check, then each finding with its fix.
+fn audit_text(report: &serde_json::Value) -> String {
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let mut out = format!(
+        "Account {} audited at {}\n",
+        s(&report["account"]),
+        s(&report["generated"])
+    );
+    for c in report["checks"].as_array().into_iter().flatten() {
+        out.push_str(&format!(
+            "  {:4}  {:27} {}\n",
+            s(&c["status"]),
+            s(&c["check"]),
+            s(&c["practice"])
+        ));
+    }
+    for f in report["findings"].as_array().into_iter().flatten() {
+        out.push_str(&format!(
+            "\n[{}] {}\n  {}\n  fix: {}\n",
+            s(&f["check"]),
+            s(&f["entity"]),
+            s(&f["detail"]),
+            s(&f["fix"])
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

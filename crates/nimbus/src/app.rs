@@ -92,6 +92,8 @@ pub struct App {
     pub lb_plane: Arc<nimbus_lb::Plane>,
     /// The instance runtime, when this host runs instances: shut it down when serving ends.
     pub instances: Option<Arc<crate::instances_wiring::Instances>>,
+    /// Instance-role credentials for instances' metadata service (STS role sessions).
+    pub instance_roles: svc_sts::InstanceRoles,
 }
 
 /// Builds Nimbus as `config` says: loads every service's stored state, so a corrupt store
@@ -124,6 +126,7 @@ pub fn build(config: Config) -> anyhow::Result<App> {
         config.lb_network,
         (config.data_dir.as_deref(), config.guest_binary),
     )?;
+    hooks.set_audit(wired.iam.clone(), config.account.clone(), clock.clone());
     let mut registry = nimbus_gateway::route::Registry::new();
     for s in wired.services {
         registry.register(s);
@@ -140,6 +143,7 @@ pub fn build(config: Config) -> anyhow::Result<App> {
             iam: wired.iam,
             sessions: wired.sessions,
             buckets: wired.buckets,
+            messages: wired.messages,
             enforce: config.enforce_iam,
         }),
         clock: clock.clone(),
@@ -156,6 +160,7 @@ pub fn build(config: Config) -> anyhow::Result<App> {
         resumed_from,
         lb_plane: wired.lb_plane,
         instances: wired.instances,
+        instance_roles: wired.instance_roles,
     })
 }
 
@@ -182,6 +187,8 @@ struct Wired {
     buckets: svc_s3::BucketPolicies,
     lb_plane: Arc<nimbus_lb::Plane>,
     instances: Option<Arc<crate::instances_wiring::Instances>>,
+    instance_roles: svc_sts::InstanceRoles,
+    messages: svc_sts::AuthorizationMessages,
 }
 
 fn services(
@@ -205,8 +212,11 @@ fn services(
         roots: roots.clone(),
         root_may_assume,
     });
-    let (sts, sessions) = svc_sts::build(store.clone(), clock.clone(), ids.clone(), roles)
-        .context("loading STS state")?;
+    let (sts, sessions, messages) =
+        svc_sts::build_with_messages(store.clone(), clock.clone(), ids.clone(), roles.clone())
+            .context("loading STS state")?;
+    let instance_roles =
+        svc_sts::InstanceRoles::new(sessions.clone(), roles, ids.clone(), clock.clone());
     let (s3, buckets) = svc_s3::build(store.clone(), clock.clone(), ids.clone(), s3_blobs)
         .context("loading S3 state")?;
     let (ssm, parameters) =
@@ -227,13 +237,17 @@ fn services(
     ec2_net.set_instance_profiles(Arc::new(crate::instances_wiring::IamProfiles(
         directory.clone(),
     )));
-    // Instance role credentials in IMDS: none until STS issues instance sessions.
-    let instances = crate::instances_wiring::start(
-        &ec2_net,
-        data_dir,
-        guest_binary,
-        Arc::new(crate::instances_wiring::NoRoleCredentials),
-    );
+    // Instance role credentials in IMDS: STS role sessions for the instance profile's role
+    // (driven on the server's tokio runtime; none where there is no runtime, as in tests).
+    let credentials: Arc<dyn crate::instances_wiring::InstanceRoleCredentials> =
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => Arc::new(crate::instances_wiring::StsRoleCredentials {
+                roles: instance_roles.clone(),
+                handle,
+            }),
+            Err(_) => Arc::new(crate::instances_wiring::NoRoleCredentials),
+        };
+    let instances = crate::instances_wiring::start(&ec2_net, data_dir, guest_binary, credentials);
     workers.add(Arc::new(crate::instances_wiring::InstanceSync {
         ec2: ec2_net.clone(),
         clock: clock.clone(),
@@ -325,6 +339,8 @@ fn services(
         buckets,
         lb_plane,
         instances,
+        instance_roles,
+        messages,
     })
 }
 
@@ -463,6 +479,20 @@ impl svc_sts::RoleDirectory for IamRoles {
                     .lookup(access_key_id)
                     .map(|c| c.principal.account_id.clone())
             })
+    }
+
+    fn instance_profile(&self, account: &str, name_or_arn: &str) -> Option<svc_sts::ProfileView> {
+        self.iam
+            .instance_profile_role(account, name_or_arn)
+            .map(|p| svc_sts::ProfileView {
+                arn: p.profile_arn,
+                id: p.profile_id,
+                role_arn: p.role_arn,
+            })
+    }
+
+    fn service_may_assume(&self, role_arn: &str, service: &str) -> bool {
+        self.iam.role_trusts_service(role_arn, service)
     }
 
     fn verify_mfa(

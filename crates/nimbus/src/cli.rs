@@ -30,6 +30,9 @@ enum Sub {
     Profile(ProfileArgs),
     /// Empty every service of a running Nimbus (signed with an account root's keys).
     Reset(TargetArgs),
+    /// Audit an account of a running Nimbus against IAM's best practices; exits non-zero
+    /// when something fails.
+    Audit(AuditArgs),
     /// Show, advance or reset the Nimbus clock of a running Nimbus.
     Clock {
         #[command(subcommand)]
@@ -40,6 +43,18 @@ enum Sub {
     /// Print the root CA certificate (PEM) of a running Nimbus, which issues ACM's
     /// certificates: `curl --cacert <(nimbus ca) https://…`.
     Ca(TargetArgs),
+}
+
+#[derive(Args, Debug)]
+struct AuditArgs {
+    /// The account to audit [default: the account of Nimbus's root keys].
+    #[arg(long, value_parser = account_id)]
+    account: Option<String>,
+    /// Print the report as JSON (as `GET /_nimbus/audit` returns it).
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    target: TargetArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -181,6 +196,8 @@ pub enum Command {
     Reset(TargetArgs),
     Clock(ClockAction, TargetArgs),
     Ca(TargetArgs),
+    /// `nimbus audit`: account (default: Nimbus's), JSON output, target.
+    Audit(Option<String>, bool, TargetArgs),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -285,6 +302,7 @@ where
         }),
         Sub::Reset(t) => Command::Reset(t),
         Sub::Ca(t) => Command::Ca(t),
+        Sub::Audit(a) => Command::Audit(a.account, a.json, a.target),
         Sub::Clock { action, target } => Command::Clock(
             match action {
                 None | Some(ClockSub::Show) => ClockAction::Show,

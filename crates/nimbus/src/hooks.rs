@@ -61,6 +61,9 @@ pub struct Hooks {
     sns: std::sync::OnceLock<svc_sns::Handle>,
     /// ACM's root CA (`GET /_nimbus/acm/ca.pem`), once ACM is built.
     acm: std::sync::OnceLock<svc_acm::Certificates>,
+    /// The account audit (`GET /_nimbus/audit[?account=ID]`): IAM, the default account and
+    /// the clock, once IAM is built.
+    audit: std::sync::OnceLock<(svc_iam::Directory, String, Arc<dyn nimbus_core::Clock>)>,
 }
 
 /// Where Nimbus serves its root CA's certificate (what `nimbus ca` prints).
@@ -76,7 +79,19 @@ impl Hooks {
             workers: Arc::new(Workers::new()),
             sns: std::sync::OnceLock::new(),
             acm: std::sync::OnceLock::new(),
+            audit: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Serves the account audit (`GET /_nimbus/audit[?account=ID]`, default `account`)
+    /// over IAM's `directory` at `clock`'s time.
+    pub fn set_audit(
+        &self,
+        directory: svc_iam::Directory,
+        account: String,
+        clock: Arc<dyn nimbus_core::Clock>,
+    ) {
+        let _ = self.audit.set((directory, account, clock));
     }
 
     /// Serves SNS's admin endpoints (`GET /_nimbus/sns/outbox[?to=ADDRESS]`,
@@ -100,11 +115,18 @@ impl Hooks {
             workers: Arc::new(Workers::new()),
             sns: std::sync::OnceLock::new(),
             acm: std::sync::OnceLock::new(),
+            audit: std::sync::OnceLock::new(),
         }
     }
 
-    /// Queues the clock's current checkpoint for the store; resolves once it is durable.
+    /// Queues IAM's unsaved credential use (last use, Access Advisor's attempts) and the
+    /// clock's current checkpoint for the store; resolves once the checkpoint is durable
+    /// (the store applies batches in order, so the use has landed too).
     pub fn save(&self) -> impl Future<Output = Result<(), StoreError>> + Send + 'static {
+        if let Some((iam, _, _)) = self.audit.get() {
+            // Submitted now; a failure loses only "last used" facts, as a crash would.
+            drop(iam.flush_usage());
+        }
         // Submitted now, not when first polled, so the order of calls is the order of writes.
         let durable = self.clock.as_ref().map(|clock| {
             let _order = self.saving.lock().unwrap_or_else(|e| e.into_inner());
@@ -165,6 +187,17 @@ impl AdminHooks for Hooks {
         if (method, path) == ("GET", CA_PATH) {
             let pem = self.acm.get()?.ca_pem();
             return Some(Box::pin(async move { (200, pem) }));
+        }
+        if (method, path) == ("GET", "/_nimbus/audit") {
+            let (iam, default, clock) = self.audit.get()?;
+            let account = query
+                .split('&')
+                .find_map(|p| p.strip_prefix("account="))
+                .map(percent_decode)
+                .unwrap_or_else(|| default.clone());
+            let report = iam.audit(&account, clock.now());
+            let body = serde_json::to_string(&report).unwrap_or_default();
+            return Some(Box::pin(async move { (200, body) }));
         }
         let sns = self.sns.get()?;
         match (method, path) {

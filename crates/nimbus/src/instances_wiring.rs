@@ -53,6 +53,48 @@ impl InstanceRoleCredentials for NoRoleCredentials {
     }
 }
 
+/// STS's instance-role sessions as IMDS serves them. The metadata service answers on plain
+/// threads, so the (async, durable) issue is driven on the server's tokio runtime.
+pub struct StsRoleCredentials {
+    pub roles: svc_sts::InstanceRoles,
+    pub handle: tokio::runtime::Handle,
+}
+
+impl InstanceRoleCredentials for StsRoleCredentials {
+    fn credentials(
+        &self,
+        account: &str,
+        _region: &str,
+        instance_profile_arn: &str,
+        instance_id: &str,
+    ) -> Option<RoleCredentials> {
+        // Never block a tokio worker: IMDS calls from its own threads.
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return None;
+        }
+        let issued = self.handle.block_on(self.roles.instance_credentials(
+            account,
+            instance_profile_arn,
+            instance_id,
+        ));
+        match issued {
+            Ok(c) => Some(RoleCredentials {
+                role_name: c.role_name,
+                access_key_id: c.access_key_id,
+                secret_access_key: c.secret_access_key,
+                token: c.token,
+                expiration: c.expiration.to_iso8601_secs(),
+                last_updated: c.last_updated.to_iso8601_secs(),
+                instance_profile_id: c.instance_profile_id,
+            }),
+            Err(e) => {
+                tracing::warn!(target: "nimbus", instance_id, "no role credentials: {e}");
+                None
+            }
+        }
+    }
+}
+
 /// IAM's instance profiles for `RunInstances`' check.
 pub struct IamProfiles(pub svc_iam::Directory);
 

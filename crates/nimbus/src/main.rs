@@ -39,6 +39,9 @@ fn main() {
         cli::Command::Reset(target) => admin_client::reset(&target),
         cli::Command::Ca(target) => admin_client::ca(&target),
         cli::Command::Clock(action, target) => admin_client::clock(&action, &target),
+        cli::Command::Audit(account, json, target) => {
+            admin_client::audit(account.as_deref(), json, &target)
+        }
     };
     if let Err(e) = result {
         eprintln!("nimbus: {e:#}");
@@ -103,6 +106,8 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
             resumed_from,
             lb_plane,
             instances,
+            // Already wired into the instances' metadata service by `app::build`.
+            instance_roles: _,
         } = app::build(app::Config {
             gateway: GatewayConfig {
                 auth: opts.auth.clone(),

@@ -134,6 +134,7 @@ fn world() -> World {
         net.clone(),
         plane.clone(),
         svc_elbv2::NODE_NETWORK,
+        Arc::new(svc_elbv2::NoCertificates),
     )
     .expect("load");
     elb.set_instances(Arc::new(Shared(ec2.clone())));

@@ -291,6 +291,38 @@ impl Directory {
         self.submit(batch);
     }
 
+    /// Records that IAM entity `entity_id` (a user's `AIDA...` or a role's `AROA...`)
+    /// attempted `actions` in `region` at `at`, allowed or not, for Access Advisor. Memory
+    /// only, like [`Directory::note_key_used`].
+    pub fn note_actions<'a>(
+        &self,
+        entity_id: &str,
+        actions: impl IntoIterator<Item = &'a str>,
+        region: &str,
+        at: Timestamp,
+    ) {
+        self.record_actions(entity_id, actions, region, at);
+        let batch = self.shared.usage(|u| u.take_batch(false));
+        self.submit(batch);
+    }
+
+    /// [`Directory::note_actions`] without writing: for a caller that records the key's
+    /// or role's use right after, which writes both (one write window for the two).
+    pub fn record_actions<'a>(
+        &self,
+        entity_id: &str,
+        actions: impl IntoIterator<Item = &'a str>,
+        region: &str,
+        at: Timestamp,
+    ) {
+        let at = at.secs() * 1000;
+        self.shared.usage(|u| {
+            for a in actions {
+                u.note_action(entity_id, a, at, region);
+            }
+        });
+    }
+
     /// Writes recorded uses now (tests; a clean shutdown).
     pub fn flush_usage(
         &self,
@@ -498,6 +530,66 @@ impl Directory {
                 .map(|r| r.arn());
             Some((p.arn(), role))
         })
+    }
+}
+
+/// An instance profile and the role it holds, as the instance metadata service needs
+/// them (`iam/info` names the profile; the credentials are the role's).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstanceProfileRole {
+    /// `arn:aws:iam::{account}:instance-profile/{path}{name}`
+    pub profile_arn: String,
+    /// `AIPA...`
+    pub profile_id: String,
+    /// The ARN (with path) of the role the profile holds; `None` while it holds none, or
+    /// when the role it names no longer exists.
+    pub role_arn: Option<String>,
+}
+
+impl Directory {
+    /// Like [`Directory::instance_profile`], with the profile's id (`AIPA...`).
+    pub fn instance_profile_role(
+        &self,
+        account: &str,
+        name_or_arn: &str,
+    ) -> Option<InstanceProfileRole> {
+        let (arn, role_arn) = self.instance_profile(account, name_or_arn)?;
+        let name = arn.rsplit('/').next()?.to_string();
+        self.read(|st| {
+            let p = st.account(account)?.profile(&name).ok()?;
+            Some(InstanceProfileRole {
+                profile_arn: arn,
+                profile_id: p.id.clone(),
+                role_arn,
+            })
+        })
+    }
+
+    /// Whether role `role_arn`'s trust policy lets AWS service principal `service`
+    /// (`ec2.amazonaws.com`) perform `sts:AssumeRole` on it, decided by the same evaluator
+    /// that enforces. `false` when there is no such role.
+    pub fn role_trusts_service(&self, role_arn: &str, service: &str) -> bool {
+        let Some(role) = self.role_by_arn(role_arn) else {
+            return false;
+        };
+        let who = nimbus_iam_policy::Principal::service(service);
+        let context = nimbus_iam_policy::Context::for_principal(&who);
+        let request = nimbus_iam_policy::Request {
+            principal: &who,
+            action: "sts:AssumeRole",
+            resource: role_arn,
+            resource_account: Some(&role.account),
+            context: &context,
+        };
+        let policies = nimbus_iam_policy::Policies {
+            resource: Some(nimbus_iam_policy::ResourcePolicy {
+                id: &role.trust.source,
+                policy: &role.trust.policy,
+                kind: nimbus_iam_policy::ResourcePolicyKind::RoleTrust,
+            }),
+            ..Default::default()
+        };
+        nimbus_iam_policy::evaluate(&request, &policies).is_allowed()
     }
 }
 

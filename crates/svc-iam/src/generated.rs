@@ -31,91 +31,102 @@ pub static MODEL: m::ServiceModel = m::ServiceModel {
 /// Every operation of the model, sorted by name (byte order) for binary search.
 pub static OPERATIONS: [m::Operation; 176] = [
     op("AcceptDelegationRequest", "POST", "/"),
-    op("AddClientIDToOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(6)),
+        input: Some(m::ShapeId(7)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(79),
-            m::ShapeId(129),
-            m::ShapeId(251),
-            m::ShapeId(236),
+            m::ShapeId(20),
+            m::ShapeId(144),
+            m::ShapeId(213),
+            m::ShapeId(148),
+            m::ShapeId(272),
+        ],
+        implemented: true,
+        ..op("AddClientIDToOpenIDConnectProvider", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(8)),
+        errors: &[
+            m::ShapeId(213),
+            m::ShapeId(85),
+            m::ShapeId(148),
+            m::ShapeId(292),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("AddRoleToInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(7)),
-        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
+        input: Some(m::ShapeId(9)),
+        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
         implemented: true,
         ..op("AddUserToGroup", "POST", "/")
     },
     op("AssociateDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(9)),
+        input: Some(m::ShapeId(11)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(201),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(233),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("AttachGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(10)),
+        input: Some(m::ShapeId(12)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(251),
-            m::ShapeId(201),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(292),
+            m::ShapeId(233),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("AttachRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(11)),
+        input: Some(m::ShapeId(13)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(201),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(233),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("AttachUserPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(16)),
+        input: Some(m::ShapeId(18)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(127),
-            m::ShapeId(129),
-            m::ShapeId(80),
-            m::ShapeId(191),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(146),
+            m::ShapeId(148),
+            m::ShapeId(88),
+            m::ShapeId(222),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("ChangePassword", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateAccessKeyResult"),
-        input: Some(m::ShapeId(27)),
-        output: Some(m::ShapeId(28)),
-        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
+        input: Some(m::ShapeId(29)),
+        output: Some(m::ShapeId(30)),
+        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
         implemented: true,
         ..op("CreateAccessKey", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(29)),
+        input: Some(m::ShapeId(31)),
         errors: &[
-            m::ShapeId(18),
-            m::ShapeId(79),
-            m::ShapeId(129),
-            m::ShapeId(236),
+            m::ShapeId(20),
+            m::ShapeId(85),
+            m::ShapeId(148),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("CreateAccountAlias", "POST", "/")
@@ -126,89 +137,100 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("CreateGroupResult"),
-        input: Some(m::ShapeId(30)),
-        output: Some(m::ShapeId(31)),
+        input: Some(m::ShapeId(32)),
+        output: Some(m::ShapeId(33)),
         errors: &[
-            m::ShapeId(129),
-            m::ShapeId(79),
-            m::ShapeId(185),
-            m::ShapeId(236),
+            m::ShapeId(148),
+            m::ShapeId(85),
+            m::ShapeId(213),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("CreateGroup", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateInstanceProfileResult"),
-        input: Some(m::ShapeId(32)),
-        output: Some(m::ShapeId(33)),
+        input: Some(m::ShapeId(34)),
+        output: Some(m::ShapeId(35)),
         errors: &[
-            m::ShapeId(79),
-            m::ShapeId(125),
-            m::ShapeId(129),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(85),
+            m::ShapeId(144),
+            m::ShapeId(148),
+            m::ShapeId(20),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("CreateInstanceProfile", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateLoginProfileResult"),
-        input: Some(m::ShapeId(34)),
-        output: Some(m::ShapeId(35)),
+        input: Some(m::ShapeId(36)),
+        output: Some(m::ShapeId(37)),
         errors: &[
-            m::ShapeId(79),
-            m::ShapeId(185),
-            m::ShapeId(191),
-            m::ShapeId(129),
-            m::ShapeId(236),
+            m::ShapeId(85),
+            m::ShapeId(213),
+            m::ShapeId(222),
+            m::ShapeId(148),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("CreateLoginProfile", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateOpenIDConnectProviderResult"),
+        input: Some(m::ShapeId(38)),
+        output: Some(m::ShapeId(39)),
+        errors: &[
+            m::ShapeId(144),
+            m::ShapeId(85),
+            m::ShapeId(148),
+            m::ShapeId(20),
+            m::ShapeId(272),
+            m::ShapeId(217),
+        ],
+        implemented: true,
         ..op("CreateOpenIDConnectProvider", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreatePolicyResult"),
-        input: Some(m::ShapeId(36)),
-        output: Some(m::ShapeId(37)),
+        input: Some(m::ShapeId(40)),
+        output: Some(m::ShapeId(41)),
         errors: &[
-            m::ShapeId(125),
-            m::ShapeId(129),
-            m::ShapeId(79),
-            m::ShapeId(182),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(144),
+            m::ShapeId(148),
+            m::ShapeId(85),
+            m::ShapeId(210),
+            m::ShapeId(20),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("CreatePolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreatePolicyVersionResult"),
-        input: Some(m::ShapeId(38)),
-        output: Some(m::ShapeId(39)),
+        input: Some(m::ShapeId(42)),
+        output: Some(m::ShapeId(43)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(182),
-            m::ShapeId(125),
-            m::ShapeId(129),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(210),
+            m::ShapeId(144),
+            m::ShapeId(148),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("CreatePolicyVersion", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateRoleResult"),
-        input: Some(m::ShapeId(40)),
-        output: Some(m::ShapeId(41)),
+        input: Some(m::ShapeId(44)),
+        output: Some(m::ShapeId(45)),
         errors: &[
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(79),
-            m::ShapeId(182),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(85),
+            m::ShapeId(210),
+            m::ShapeId(20),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("CreateRole", "POST", "/")
@@ -219,13 +241,13 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("CreateServiceLinkedRoleResult"),
-        input: Some(m::ShapeId(42)),
-        output: Some(m::ShapeId(43)),
+        input: Some(m::ShapeId(46)),
+        output: Some(m::ShapeId(47)),
         errors: &[
-            m::ShapeId(125),
-            m::ShapeId(129),
-            m::ShapeId(185),
-            m::ShapeId(236),
+            m::ShapeId(144),
+            m::ShapeId(148),
+            m::ShapeId(213),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("CreateServiceLinkedRole", "POST", "/")
@@ -236,240 +258,250 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("CreateUserResult"),
-        input: Some(m::ShapeId(44)),
-        output: Some(m::ShapeId(45)),
+        input: Some(m::ShapeId(48)),
+        output: Some(m::ShapeId(49)),
         errors: &[
-            m::ShapeId(129),
-            m::ShapeId(79),
-            m::ShapeId(185),
-            m::ShapeId(125),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(148),
+            m::ShapeId(85),
+            m::ShapeId(213),
+            m::ShapeId(144),
+            m::ShapeId(20),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("CreateUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateVirtualMFADeviceResult"),
-        input: Some(m::ShapeId(46)),
-        output: Some(m::ShapeId(47)),
+        input: Some(m::ShapeId(50)),
+        output: Some(m::ShapeId(51)),
         errors: &[
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(79),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(85),
+            m::ShapeId(20),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("CreateVirtualMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(51)),
+        input: Some(m::ShapeId(55)),
         errors: &[
-            m::ShapeId(80),
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(236),
-            m::ShapeId(18),
+            m::ShapeId(88),
+            m::ShapeId(213),
+            m::ShapeId(148),
+            m::ShapeId(272),
+            m::ShapeId(20),
         ],
         implemented: true,
         ..op("DeactivateMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(52)),
-        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
+        input: Some(m::ShapeId(56)),
+        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
         implemented: true,
         ..op("DeleteAccessKey", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(53)),
+        input: Some(m::ShapeId(57)),
         errors: &[
-            m::ShapeId(18),
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(236),
+            m::ShapeId(20),
+            m::ShapeId(213),
+            m::ShapeId(148),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DeleteAccountAlias", "POST", "/")
     },
     m::Operation {
-        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
+        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
         implemented: true,
         ..op("DeleteAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(56)),
+        input: Some(m::ShapeId(60)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(54),
-            m::ShapeId(129),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(58),
+            m::ShapeId(148),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DeleteGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(55)),
-        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
+        input: Some(m::ShapeId(59)),
+        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
         implemented: true,
         ..op("DeleteGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(57)),
+        input: Some(m::ShapeId(61)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(54),
-            m::ShapeId(129),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(58),
+            m::ShapeId(148),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DeleteInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(58)),
+        input: Some(m::ShapeId(62)),
         errors: &[
-            m::ShapeId(80),
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(236),
+            m::ShapeId(88),
+            m::ShapeId(213),
+            m::ShapeId(148),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DeleteLoginProfile", "POST", "/")
     },
-    op("DeleteOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(59)),
+        input: Some(m::ShapeId(63)),
+        errors: &[m::ShapeId(144), m::ShapeId(213), m::ShapeId(272)],
+        implemented: true,
+        ..op("DeleteOpenIDConnectProvider", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(64)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(54),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(58),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DeletePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(60)),
+        input: Some(m::ShapeId(65)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(54),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(58),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DeletePolicyVersion", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(63)),
+        input: Some(m::ShapeId(68)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(54),
-            m::ShapeId(129),
-            m::ShapeId(251),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(58),
+            m::ShapeId(148),
+            m::ShapeId(292),
+            m::ShapeId(20),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DeleteRole", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(61)),
-        errors: &[m::ShapeId(185), m::ShapeId(251), m::ShapeId(236)],
+        input: Some(m::ShapeId(66)),
+        errors: &[m::ShapeId(213), m::ShapeId(292), m::ShapeId(272)],
         implemented: true,
         ..op("DeleteRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(62)),
+        input: Some(m::ShapeId(67)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(251),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(148),
+            m::ShapeId(292),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DeleteRolePolicy", "POST", "/")
     },
     op("DeleteSAMLProvider", "POST", "/"),
-    op("DeleteSSHPublicKey", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(69)),
+        errors: &[m::ShapeId(213)],
+        implemented: true,
+        ..op("DeleteSSHPublicKey", "POST", "/")
+    },
     op("DeleteServerCertificate", "POST", "/"),
     m::Operation {
         result_wrapper: Some("DeleteServiceLinkedRoleResult"),
-        input: Some(m::ShapeId(64)),
-        output: Some(m::ShapeId(65)),
-        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
+        input: Some(m::ShapeId(70)),
+        output: Some(m::ShapeId(71)),
+        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
         implemented: true,
         ..op("DeleteServiceLinkedRole", "POST", "/")
     },
     op("DeleteServiceSpecificCredential", "POST", "/"),
     op("DeleteSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(68)),
+        input: Some(m::ShapeId(74)),
         errors: &[
-            m::ShapeId(129),
-            m::ShapeId(185),
-            m::ShapeId(54),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(148),
+            m::ShapeId(213),
+            m::ShapeId(58),
+            m::ShapeId(20),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DeleteUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(66)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(72)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("DeleteUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(67)),
-        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
+        input: Some(m::ShapeId(73)),
+        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
         implemented: true,
         ..op("DeleteUserPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(69)),
+        input: Some(m::ShapeId(75)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(54),
-            m::ShapeId(129),
-            m::ShapeId(236),
-            m::ShapeId(18),
+            m::ShapeId(213),
+            m::ShapeId(58),
+            m::ShapeId(148),
+            m::ShapeId(272),
+            m::ShapeId(20),
         ],
         implemented: true,
         ..op("DeleteVirtualMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(73)),
+        input: Some(m::ShapeId(79)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DetachGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(74)),
+        input: Some(m::ShapeId(80)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(251),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(292),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DetachRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(75)),
+        input: Some(m::ShapeId(81)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("DetachUserPolicy", "POST", "/")
@@ -484,15 +516,15 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     op("DisableOutboundWebIdentityFederation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(78)),
+        input: Some(m::ShapeId(84)),
         errors: &[
-            m::ShapeId(79),
-            m::ShapeId(80),
-            m::ShapeId(123),
-            m::ShapeId(129),
-            m::ShapeId(185),
-            m::ShapeId(236),
-            m::ShapeId(18),
+            m::ShapeId(85),
+            m::ShapeId(88),
+            m::ShapeId(142),
+            m::ShapeId(148),
+            m::ShapeId(213),
+            m::ShapeId(272),
+            m::ShapeId(20),
         ],
         implemented: true,
         ..op("EnableMFADevice", "POST", "/")
@@ -511,8 +543,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GenerateCredentialReportResult"),
-        output: Some(m::ShapeId(90)),
-        errors: &[m::ShapeId(129), m::ShapeId(236)],
+        output: Some(m::ShapeId(99)),
+        errors: &[m::ShapeId(148), m::ShapeId(272)],
         implemented: true,
         ..op("GenerateCredentialReport", "POST", "/")
     },
@@ -522,34 +554,38 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GenerateServiceLastAccessedDetailsResult"),
+        input: Some(m::ShapeId(100)),
+        output: Some(m::ShapeId(101)),
+        errors: &[m::ShapeId(213), m::ShapeId(144)],
+        implemented: true,
         ..op("GenerateServiceLastAccessedDetails", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccessKeyLastUsedResult"),
-        input: Some(m::ShapeId(91)),
-        output: Some(m::ShapeId(92)),
+        input: Some(m::ShapeId(102)),
+        output: Some(m::ShapeId(103)),
         implemented: true,
         ..op("GetAccessKeyLastUsed", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountAuthorizationDetailsResult"),
-        input: Some(m::ShapeId(93)),
-        output: Some(m::ShapeId(94)),
-        errors: &[m::ShapeId(236)],
+        input: Some(m::ShapeId(104)),
+        output: Some(m::ShapeId(105)),
+        errors: &[m::ShapeId(272)],
         implemented: true,
         ..op("GetAccountAuthorizationDetails", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountPasswordPolicyResult"),
-        output: Some(m::ShapeId(95)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        output: Some(m::ShapeId(106)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("GetAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountSummaryResult"),
-        output: Some(m::ShapeId(96)),
-        errors: &[m::ShapeId(236)],
+        output: Some(m::ShapeId(107)),
+        errors: &[m::ShapeId(272)],
         implemented: true,
         ..op("GetAccountSummary", "POST", "/")
     },
@@ -563,12 +599,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetCredentialReportResult"),
-        output: Some(m::ShapeId(97)),
+        output: Some(m::ShapeId(108)),
         errors: &[
-            m::ShapeId(49),
-            m::ShapeId(48),
-            m::ShapeId(50),
-            m::ShapeId(236),
+            m::ShapeId(53),
+            m::ShapeId(52),
+            m::ShapeId(54),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("GetCredentialReport", "POST", "/")
@@ -579,17 +615,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetGroupResult"),
-        input: Some(m::ShapeId(100)),
-        output: Some(m::ShapeId(101)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(111)),
+        output: Some(m::ShapeId(112)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("GetGroup", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetGroupPolicyResult"),
-        input: Some(m::ShapeId(98)),
-        output: Some(m::ShapeId(99)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(109)),
+        output: Some(m::ShapeId(110)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("GetGroupPolicy", "POST", "/")
     },
@@ -599,17 +635,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetInstanceProfileResult"),
-        input: Some(m::ShapeId(102)),
-        output: Some(m::ShapeId(103)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(113)),
+        output: Some(m::ShapeId(114)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("GetInstanceProfile", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetLoginProfileResult"),
-        input: Some(m::ShapeId(104)),
-        output: Some(m::ShapeId(105)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(115)),
+        output: Some(m::ShapeId(116)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("GetLoginProfile", "POST", "/")
     },
@@ -619,6 +655,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetOpenIDConnectProviderResult"),
+        input: Some(m::ShapeId(117)),
+        output: Some(m::ShapeId(118)),
+        errors: &[m::ShapeId(144), m::ShapeId(213), m::ShapeId(272)],
+        implemented: true,
         ..op("GetOpenIDConnectProvider", "POST", "/")
     },
     m::Operation {
@@ -631,33 +671,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetPolicyResult"),
-        input: Some(m::ShapeId(106)),
-        output: Some(m::ShapeId(107)),
-        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
+        input: Some(m::ShapeId(119)),
+        output: Some(m::ShapeId(120)),
+        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
         implemented: true,
         ..op("GetPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetPolicyVersionResult"),
-        input: Some(m::ShapeId(108)),
-        output: Some(m::ShapeId(109)),
-        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
+        input: Some(m::ShapeId(121)),
+        output: Some(m::ShapeId(122)),
+        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
         implemented: true,
         ..op("GetPolicyVersion", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRoleResult"),
-        input: Some(m::ShapeId(112)),
-        output: Some(m::ShapeId(113)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(125)),
+        output: Some(m::ShapeId(126)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("GetRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRolePolicyResult"),
-        input: Some(m::ShapeId(110)),
-        output: Some(m::ShapeId(111)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(123)),
+        output: Some(m::ShapeId(124)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("GetRolePolicy", "POST", "/")
     },
@@ -667,6 +707,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetSSHPublicKeyResult"),
+        input: Some(m::ShapeId(127)),
+        output: Some(m::ShapeId(128)),
+        errors: &[m::ShapeId(213), m::ShapeId(293)],
+        implemented: true,
         ..op("GetSSHPublicKey", "POST", "/")
     },
     m::Operation {
@@ -675,73 +719,81 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetServiceLastAccessedDetailsResult"),
+        input: Some(m::ShapeId(129)),
+        output: Some(m::ShapeId(130)),
+        errors: &[m::ShapeId(213), m::ShapeId(144)],
+        implemented: true,
         ..op("GetServiceLastAccessedDetails", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetServiceLastAccessedDetailsWithEntitiesResult"),
+        input: Some(m::ShapeId(131)),
+        output: Some(m::ShapeId(132)),
+        errors: &[m::ShapeId(213), m::ShapeId(144)],
+        implemented: true,
         ..op("GetServiceLastAccessedDetailsWithEntities", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetServiceLinkedRoleDeletionStatusResult"),
-        input: Some(m::ShapeId(114)),
-        output: Some(m::ShapeId(115)),
-        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
+        input: Some(m::ShapeId(133)),
+        output: Some(m::ShapeId(134)),
+        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
         implemented: true,
         ..op("GetServiceLinkedRoleDeletionStatus", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetUserResult"),
-        input: Some(m::ShapeId(118)),
-        output: Some(m::ShapeId(119)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(137)),
+        output: Some(m::ShapeId(138)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("GetUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetUserPolicyResult"),
-        input: Some(m::ShapeId(116)),
-        output: Some(m::ShapeId(117)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(135)),
+        output: Some(m::ShapeId(136)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("GetUserPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAccessKeysResult"),
-        input: Some(m::ShapeId(131)),
-        output: Some(m::ShapeId(132)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(150)),
+        output: Some(m::ShapeId(151)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("ListAccessKeys", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAccountAliasesResult"),
-        input: Some(m::ShapeId(133)),
-        output: Some(m::ShapeId(134)),
-        errors: &[m::ShapeId(236)],
+        input: Some(m::ShapeId(152)),
+        output: Some(m::ShapeId(153)),
+        errors: &[m::ShapeId(272)],
         implemented: true,
         ..op("ListAccountAliases", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedGroupPoliciesResult"),
-        input: Some(m::ShapeId(135)),
-        output: Some(m::ShapeId(136)),
-        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
+        input: Some(m::ShapeId(154)),
+        output: Some(m::ShapeId(155)),
+        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
         implemented: true,
         ..op("ListAttachedGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedRolePoliciesResult"),
-        input: Some(m::ShapeId(137)),
-        output: Some(m::ShapeId(138)),
-        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
+        input: Some(m::ShapeId(156)),
+        output: Some(m::ShapeId(157)),
+        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
         implemented: true,
         ..op("ListAttachedRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedUserPoliciesResult"),
-        input: Some(m::ShapeId(139)),
-        output: Some(m::ShapeId(140)),
-        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
+        input: Some(m::ShapeId(158)),
+        output: Some(m::ShapeId(159)),
+        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
         implemented: true,
         ..op("ListAttachedUserPolicies", "POST", "/")
     },
@@ -751,82 +803,90 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListEntitiesForPolicyResult"),
-        input: Some(m::ShapeId(141)),
-        output: Some(m::ShapeId(142)),
-        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
+        input: Some(m::ShapeId(160)),
+        output: Some(m::ShapeId(161)),
+        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
         implemented: true,
         ..op("ListEntitiesForPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupPoliciesResult"),
-        input: Some(m::ShapeId(143)),
-        output: Some(m::ShapeId(144)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(162)),
+        output: Some(m::ShapeId(163)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("ListGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsResult"),
-        input: Some(m::ShapeId(147)),
-        output: Some(m::ShapeId(148)),
-        errors: &[m::ShapeId(236)],
+        input: Some(m::ShapeId(166)),
+        output: Some(m::ShapeId(167)),
+        errors: &[m::ShapeId(272)],
         implemented: true,
         ..op("ListGroups", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsForUserResult"),
-        input: Some(m::ShapeId(145)),
-        output: Some(m::ShapeId(146)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(164)),
+        output: Some(m::ShapeId(165)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("ListGroupsForUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfileTagsResult"),
-        input: Some(m::ShapeId(149)),
-        output: Some(m::ShapeId(150)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(168)),
+        output: Some(m::ShapeId(169)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("ListInstanceProfileTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesResult"),
-        input: Some(m::ShapeId(153)),
-        output: Some(m::ShapeId(154)),
-        errors: &[m::ShapeId(236)],
+        input: Some(m::ShapeId(172)),
+        output: Some(m::ShapeId(173)),
+        errors: &[m::ShapeId(272)],
         implemented: true,
         ..op("ListInstanceProfiles", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesForRoleResult"),
-        input: Some(m::ShapeId(151)),
-        output: Some(m::ShapeId(152)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(170)),
+        output: Some(m::ShapeId(171)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("ListInstanceProfilesForRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListMFADeviceTagsResult"),
-        input: Some(m::ShapeId(155)),
-        output: Some(m::ShapeId(156)),
-        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
+        input: Some(m::ShapeId(174)),
+        output: Some(m::ShapeId(175)),
+        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
         implemented: true,
         ..op("ListMFADeviceTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListMFADevicesResult"),
-        input: Some(m::ShapeId(157)),
-        output: Some(m::ShapeId(158)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(176)),
+        output: Some(m::ShapeId(177)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("ListMFADevices", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListOpenIDConnectProviderTagsResult"),
+        input: Some(m::ShapeId(178)),
+        output: Some(m::ShapeId(179)),
+        errors: &[m::ShapeId(213), m::ShapeId(272), m::ShapeId(144)],
+        implemented: true,
         ..op("ListOpenIDConnectProviderTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListOpenIDConnectProvidersResult"),
+        input: Some(m::ShapeId(180)),
+        output: Some(m::ShapeId(181)),
+        errors: &[m::ShapeId(272)],
+        implemented: true,
         ..op("ListOpenIDConnectProviders", "POST", "/")
     },
     m::Operation {
@@ -835,53 +895,57 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPoliciesResult"),
-        input: Some(m::ShapeId(159)),
-        output: Some(m::ShapeId(160)),
-        errors: &[m::ShapeId(236)],
+        input: Some(m::ShapeId(185)),
+        output: Some(m::ShapeId(186)),
+        errors: &[m::ShapeId(272)],
         implemented: true,
         ..op("ListPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListPoliciesGrantingServiceAccessResult"),
+        input: Some(m::ShapeId(183)),
+        output: Some(m::ShapeId(184)),
+        errors: &[m::ShapeId(213), m::ShapeId(144)],
+        implemented: true,
         ..op("ListPoliciesGrantingServiceAccess", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListPolicyTagsResult"),
-        input: Some(m::ShapeId(161)),
-        output: Some(m::ShapeId(162)),
-        errors: &[m::ShapeId(185), m::ShapeId(236), m::ShapeId(125)],
+        input: Some(m::ShapeId(187)),
+        output: Some(m::ShapeId(188)),
+        errors: &[m::ShapeId(213), m::ShapeId(272), m::ShapeId(144)],
         implemented: true,
         ..op("ListPolicyTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListPolicyVersionsResult"),
-        input: Some(m::ShapeId(163)),
-        output: Some(m::ShapeId(164)),
-        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
+        input: Some(m::ShapeId(189)),
+        output: Some(m::ShapeId(190)),
+        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
         implemented: true,
         ..op("ListPolicyVersions", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolePoliciesResult"),
-        input: Some(m::ShapeId(165)),
-        output: Some(m::ShapeId(166)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(191)),
+        output: Some(m::ShapeId(192)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("ListRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRoleTagsResult"),
-        input: Some(m::ShapeId(167)),
-        output: Some(m::ShapeId(168)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(193)),
+        output: Some(m::ShapeId(194)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("ListRoleTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolesResult"),
-        input: Some(m::ShapeId(169)),
-        output: Some(m::ShapeId(170)),
-        errors: &[m::ShapeId(236)],
+        input: Some(m::ShapeId(195)),
+        output: Some(m::ShapeId(196)),
+        errors: &[m::ShapeId(272)],
         implemented: true,
         ..op("ListRoles", "POST", "/")
     },
@@ -895,6 +959,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListSSHPublicKeysResult"),
+        input: Some(m::ShapeId(197)),
+        output: Some(m::ShapeId(198)),
+        errors: &[m::ShapeId(213)],
+        implemented: true,
         ..op("ListSSHPublicKeys", "POST", "/")
     },
     m::Operation {
@@ -915,108 +983,118 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListUserPoliciesResult"),
-        input: Some(m::ShapeId(171)),
-        output: Some(m::ShapeId(172)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(199)),
+        output: Some(m::ShapeId(200)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("ListUserPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUserTagsResult"),
-        input: Some(m::ShapeId(173)),
-        output: Some(m::ShapeId(174)),
-        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(201)),
+        output: Some(m::ShapeId(202)),
+        errors: &[m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("ListUserTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUsersResult"),
-        input: Some(m::ShapeId(175)),
-        output: Some(m::ShapeId(176)),
-        errors: &[m::ShapeId(236)],
+        input: Some(m::ShapeId(203)),
+        output: Some(m::ShapeId(204)),
+        errors: &[m::ShapeId(272)],
         implemented: true,
         ..op("ListUsers", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListVirtualMFADevicesResult"),
-        input: Some(m::ShapeId(177)),
-        output: Some(m::ShapeId(178)),
+        input: Some(m::ShapeId(205)),
+        output: Some(m::ShapeId(206)),
         implemented: true,
         ..op("ListVirtualMFADevices", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(210)),
+        input: Some(m::ShapeId(242)),
         errors: &[
-            m::ShapeId(129),
-            m::ShapeId(182),
-            m::ShapeId(185),
-            m::ShapeId(236),
+            m::ShapeId(148),
+            m::ShapeId(210),
+            m::ShapeId(213),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("PutGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(211)),
+        input: Some(m::ShapeId(243)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(125),
-            m::ShapeId(251),
-            m::ShapeId(201),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(144),
+            m::ShapeId(292),
+            m::ShapeId(233),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("PutRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(212)),
+        input: Some(m::ShapeId(244)),
         errors: &[
-            m::ShapeId(129),
-            m::ShapeId(182),
-            m::ShapeId(185),
-            m::ShapeId(251),
-            m::ShapeId(236),
+            m::ShapeId(148),
+            m::ShapeId(210),
+            m::ShapeId(213),
+            m::ShapeId(292),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("PutRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(213)),
+        input: Some(m::ShapeId(245)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(125),
-            m::ShapeId(201),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(144),
+            m::ShapeId(233),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("PutUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(214)),
+        input: Some(m::ShapeId(246)),
         errors: &[
-            m::ShapeId(129),
-            m::ShapeId(182),
-            m::ShapeId(185),
-            m::ShapeId(236),
+            m::ShapeId(148),
+            m::ShapeId(210),
+            m::ShapeId(213),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("PutUserPolicy", "POST", "/")
     },
     op("RejectDelegationRequest", "POST", "/"),
-    op("RemoveClientIDFromOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(217)),
+        input: Some(m::ShapeId(249)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(251),
-            m::ShapeId(236),
+            m::ShapeId(20),
+            m::ShapeId(144),
+            m::ShapeId(213),
+            m::ShapeId(272),
+        ],
+        implemented: true,
+        ..op("RemoveClientIDFromOpenIDConnectProvider", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(250)),
+        errors: &[
+            m::ShapeId(213),
+            m::ShapeId(148),
+            m::ShapeId(292),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("RemoveRoleFromInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(218)),
-        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
+        input: Some(m::ShapeId(251)),
+        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
         implemented: true,
         ..op("RemoveUserFromGroup", "POST", "/")
     },
@@ -1025,25 +1103,25 @@ pub static OPERATIONS: [m::Operation; 176] = [
         ..op("ResetServiceSpecificCredential", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(229)),
+        input: Some(m::ShapeId(262)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(236),
-            m::ShapeId(18),
+            m::ShapeId(142),
+            m::ShapeId(213),
+            m::ShapeId(148),
+            m::ShapeId(272),
+            m::ShapeId(20),
         ],
         implemented: true,
         ..op("ResyncMFADevice", "POST", "/")
     },
     op("SendDelegationToken", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(238)),
+        input: Some(m::ShapeId(276)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(125),
-            m::ShapeId(129),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(144),
+            m::ShapeId(148),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("SetDefaultPolicyVersion", "POST", "/")
@@ -1051,65 +1129,76 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("SetSecurityTokenServicePreferences", "POST", "/"),
     m::Operation {
         result_wrapper: Some("SimulateCustomPolicyResult"),
-        input: Some(m::ShapeId(239)),
-        output: Some(m::ShapeId(240)),
-        errors: &[m::ShapeId(125), m::ShapeId(197)],
+        input: Some(m::ShapeId(277)),
+        output: Some(m::ShapeId(278)),
+        errors: &[m::ShapeId(144), m::ShapeId(228)],
         implemented: true,
         ..op("SimulateCustomPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("SimulatePrincipalPolicyResult"),
-        input: Some(m::ShapeId(241)),
-        output: Some(m::ShapeId(240)),
-        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(197)],
+        input: Some(m::ShapeId(279)),
+        output: Some(m::ShapeId(278)),
+        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(228)],
         implemented: true,
         ..op("SimulatePrincipalPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(246)),
+        input: Some(m::ShapeId(284)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(125),
-            m::ShapeId(129),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(144),
+            m::ShapeId(148),
+            m::ShapeId(20),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("TagInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(247)),
+        input: Some(m::ShapeId(285)),
         errors: &[
-            m::ShapeId(125),
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(144),
+            m::ShapeId(213),
+            m::ShapeId(148),
+            m::ShapeId(20),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("TagMFADevice", "POST", "/")
     },
-    op("TagOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(248)),
+        input: Some(m::ShapeId(286)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(20),
+            m::ShapeId(272),
+        ],
+        implemented: true,
+        ..op("TagOpenIDConnectProvider", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(287)),
+        errors: &[
+            m::ShapeId(213),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(20),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("TagPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(249)),
+        input: Some(m::ShapeId(288)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(20),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("TagRole", "POST", "/")
@@ -1117,137 +1206,157 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("TagSAMLProvider", "POST", "/"),
     op("TagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(250)),
+        input: Some(m::ShapeId(289)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(125),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(148),
+            m::ShapeId(144),
+            m::ShapeId(20),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("TagUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(253)),
+        input: Some(m::ShapeId(294)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(125),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(144),
+            m::ShapeId(20),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("UntagInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(254)),
+        input: Some(m::ShapeId(295)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(125),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(144),
+            m::ShapeId(20),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("UntagMFADevice", "POST", "/")
     },
-    op("UntagOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(255)),
+        input: Some(m::ShapeId(296)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(125),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(144),
+            m::ShapeId(20),
+            m::ShapeId(272),
+        ],
+        implemented: true,
+        ..op("UntagOpenIDConnectProvider", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(297)),
+        errors: &[
+            m::ShapeId(213),
+            m::ShapeId(144),
+            m::ShapeId(20),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("UntagPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(256)),
-        errors: &[m::ShapeId(185), m::ShapeId(18), m::ShapeId(236)],
+        input: Some(m::ShapeId(298)),
+        errors: &[m::ShapeId(213), m::ShapeId(20), m::ShapeId(272)],
         implemented: true,
         ..op("UntagRole", "POST", "/")
     },
     op("UntagSAMLProvider", "POST", "/"),
     op("UntagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(257)),
-        errors: &[m::ShapeId(185), m::ShapeId(18), m::ShapeId(236)],
+        input: Some(m::ShapeId(299)),
+        errors: &[m::ShapeId(213), m::ShapeId(20), m::ShapeId(272)],
         implemented: true,
         ..op("UntagUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(258)),
+        input: Some(m::ShapeId(300)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(236),
-            m::ShapeId(125),
+            m::ShapeId(213),
+            m::ShapeId(148),
+            m::ShapeId(272),
+            m::ShapeId(144),
         ],
         implemented: true,
         ..op("UpdateAccessKey", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(259)),
+        input: Some(m::ShapeId(301)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(182),
-            m::ShapeId(129),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(210),
+            m::ShapeId(148),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("UpdateAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(260)),
+        input: Some(m::ShapeId(302)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(182),
-            m::ShapeId(129),
-            m::ShapeId(251),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(210),
+            m::ShapeId(148),
+            m::ShapeId(292),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("UpdateAssumeRolePolicy", "POST", "/")
     },
     op("UpdateDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(261)),
+        input: Some(m::ShapeId(303)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(79),
-            m::ShapeId(129),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(85),
+            m::ShapeId(148),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("UpdateGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(262)),
+        input: Some(m::ShapeId(304)),
         errors: &[
-            m::ShapeId(80),
-            m::ShapeId(185),
-            m::ShapeId(191),
-            m::ShapeId(129),
-            m::ShapeId(236),
+            m::ShapeId(88),
+            m::ShapeId(213),
+            m::ShapeId(222),
+            m::ShapeId(148),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("UpdateLoginProfile", "POST", "/")
     },
-    op("UpdateOpenIDConnectProviderThumbprint", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(305)),
+        errors: &[
+            m::ShapeId(20),
+            m::ShapeId(144),
+            m::ShapeId(213),
+            m::ShapeId(272),
+        ],
+        implemented: true,
+        ..op("UpdateOpenIDConnectProviderThumbprint", "POST", "/")
+    },
     m::Operation {
         result_wrapper: Some("UpdateRoleResult"),
-        input: Some(m::ShapeId(265)),
-        output: Some(m::ShapeId(266)),
-        errors: &[m::ShapeId(251), m::ShapeId(185), m::ShapeId(236)],
+        input: Some(m::ShapeId(308)),
+        output: Some(m::ShapeId(309)),
+        errors: &[m::ShapeId(292), m::ShapeId(213), m::ShapeId(272)],
         implemented: true,
         ..op("UpdateRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UpdateRoleDescriptionResult"),
-        input: Some(m::ShapeId(263)),
-        output: Some(m::ShapeId(264)),
-        errors: &[m::ShapeId(185), m::ShapeId(251), m::ShapeId(236)],
+        input: Some(m::ShapeId(306)),
+        output: Some(m::ShapeId(307)),
+        errors: &[m::ShapeId(213), m::ShapeId(292), m::ShapeId(272)],
         implemented: true,
         ..op("UpdateRoleDescription", "POST", "/")
     },
@@ -1255,25 +1364,40 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("UpdateSAMLProviderResult"),
         ..op("UpdateSAMLProvider", "POST", "/")
     },
-    op("UpdateSSHPublicKey", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(310)),
+        errors: &[m::ShapeId(213), m::ShapeId(144)],
+        implemented: true,
+        ..op("UpdateSSHPublicKey", "POST", "/")
+    },
     op("UpdateServerCertificate", "POST", "/"),
     op("UpdateServiceSpecificCredential", "POST", "/"),
     op("UpdateSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(267)),
+        input: Some(m::ShapeId(311)),
         errors: &[
-            m::ShapeId(185),
-            m::ShapeId(129),
-            m::ShapeId(79),
-            m::ShapeId(80),
-            m::ShapeId(18),
-            m::ShapeId(236),
+            m::ShapeId(213),
+            m::ShapeId(148),
+            m::ShapeId(85),
+            m::ShapeId(88),
+            m::ShapeId(20),
+            m::ShapeId(272),
         ],
         implemented: true,
         ..op("UpdateUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UploadSSHPublicKeyResult"),
+        input: Some(m::ShapeId(312)),
+        output: Some(m::ShapeId(313)),
+        errors: &[
+            m::ShapeId(148),
+            m::ShapeId(213),
+            m::ShapeId(145),
+            m::ShapeId(83),
+            m::ShapeId(293),
+        ],
+        implemented: true,
         ..op("UploadSSHPublicKey", "POST", "/")
     },
     m::Operation {
@@ -1287,50 +1411,56 @@ pub static OPERATIONS: [m::Operation; 176] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 361] = [
+pub static SHAPES: [m::Shape; 427] = [
+    m::Shape {
+        name: "AccessAdvisorUsageGranularityType",
+        kind: m::ShapeKind::String {
+            enum_values: &["SERVICE_LEVEL", "ACTION_LEVEL"],
+        },
+    },
     m::Shape {
         name: "AccessKey",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 358)
+                ..member("UserName", 424)
             },
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 271)
+                ..member("AccessKeyId", 317)
             },
             m::Member {
                 required: true,
-                ..member("Status", 345)
+                ..member("Status", 409)
             },
             m::Member {
                 required: true,
-                ..member("SecretAccessKey", 273)
+                ..member("SecretAccessKey", 319)
             },
-            member("CreateDate", 287),
+            member("CreateDate", 335),
         ])),
     },
     m::Shape {
         name: "AccessKeyLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 287),
+            member("LastUsedDate", 335),
             m::Member {
                 required: true,
-                ..member("ServiceName", 346)
+                ..member("ServiceName", 410)
             },
             m::Member {
                 required: true,
-                ..member("Region", 346)
+                ..member("Region", 410)
             },
         ])),
     },
     m::Shape {
         name: "AccessKeyMetadata",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 358),
-            member("AccessKeyId", 271),
-            member("Status", 345),
-            member("CreateDate", 287),
+            member("UserName", 424),
+            member("AccessKeyId", 317),
+            member("Status", 409),
+            member("CreateDate", 335),
         ])),
     },
     m::Shape {
@@ -1348,7 +1478,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "ActionNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(5),
+            member: m::ShapeId(6),
             member_location_name: None,
             flattened: false,
         }),
@@ -1358,15 +1488,28 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "AddClientIDToOpenIDConnectProviderRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("OpenIDConnectProviderArn", 322)
+            },
+            m::Member {
+                required: true,
+                ..member("ClientID", 330)
+            },
+        ])),
+    },
+    m::Shape {
         name: "AddRoleToInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 301)
+                ..member("InstanceProfileName", 352)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 402)
             },
         ])),
     },
@@ -1375,18 +1518,18 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 349)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 345)
             },
         ])),
     },
     m::Shape {
         name: "ArnListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(276),
+            member: m::ShapeId(322),
             member_location_name: None,
             flattened: false,
         }),
@@ -1396,11 +1539,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 349)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 322)
             },
         ])),
     },
@@ -1409,11 +1552,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 322)
             },
         ])),
     },
@@ -1422,26 +1565,26 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 358)
+                ..member("UserName", 424)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 322)
             },
         ])),
     },
     m::Shape {
         name: "AttachedPermissionsBoundary",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PermissionsBoundaryType", 192),
-            member("PermissionsBoundaryArn", 276),
+            member("PermissionsBoundaryType", 223),
+            member("PermissionsBoundaryArn", 322),
         ])),
     },
     m::Shape {
         name: "AttachedPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 330),
-            member("PolicyArn", 276),
+            member("PolicyName", 386),
+            member("PolicyArn", 322),
         ])),
     },
     m::Shape {
@@ -1465,11 +1608,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OldPassword", 320)
+                ..member("OldPassword", 375)
             },
             m::Member {
                 required: true,
-                ..member("NewPassword", 320)
+                ..member("NewPassword", 375)
             },
         ])),
     },
@@ -1486,7 +1629,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 19)])
+            ..structure(&[member("message", 21)])
         }),
     },
     m::Shape {
@@ -1496,15 +1639,15 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "ContextEntry",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ContextKeyName", 22),
-            member("ContextKeyValues", 25),
-            member("ContextKeyType", 24),
+            member("ContextKeyName", 24),
+            member("ContextKeyValues", 27),
+            member("ContextKeyType", 26),
         ])),
     },
     m::Shape {
         name: "ContextEntryListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(20),
+            member: m::ShapeId(22),
             member_location_name: None,
             flattened: false,
         }),
@@ -1516,7 +1659,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "ContextKeyNamesResultListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(22),
+            member: m::ShapeId(24),
             member_location_name: None,
             flattened: false,
         }),
@@ -1543,7 +1686,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "ContextKeyValueListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(26),
+            member: m::ShapeId(28),
             member_location_name: None,
             flattened: false,
         }),
@@ -1554,29 +1697,29 @@ pub static SHAPES: [m::Shape; 361] = [
     },
     m::Shape {
         name: "CreateAccessKeyRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 294)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 345)])),
     },
     m::Shape {
         name: "CreateAccessKeyResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccessKey", 0)
+            ..member("AccessKey", 1)
         }])),
     },
     m::Shape {
         name: "CreateAccountAliasRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccountAlias", 275)
+            ..member("AccountAlias", 321)
         }])),
     },
     m::Shape {
         name: "CreateGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 322),
+            member("Path", 377),
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 349)
             },
         ])),
     },
@@ -1584,7 +1727,7 @@ pub static SHAPES: [m::Shape; 361] = [
         name: "CreateGroupResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Group", 120)
+            ..member("Group", 139)
         }])),
     },
     m::Shape {
@@ -1592,95 +1735,114 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 301)
+                ..member("InstanceProfileName", 352)
             },
-            member("Path", 322),
-            member("Tags", 352),
+            member("Path", 377),
+            member("Tags", 416),
         ])),
     },
     m::Shape {
         name: "CreateInstanceProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfile", 122)
+            ..member("InstanceProfile", 141)
         }])),
     },
     m::Shape {
         name: "CreateLoginProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 358),
-            member("Password", 320),
-            member("PasswordResetRequired", 282),
+            member("UserName", 424),
+            member("Password", 375),
+            member("PasswordResetRequired", 328),
         ])),
     },
     m::Shape {
         name: "CreateLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 179)
+            ..member("LoginProfile", 207)
         }])),
+    },
+    m::Shape {
+        name: "CreateOpenIDConnectProviderRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Url", 216)
+            },
+            member("ClientIDList", 329),
+            member("ThumbprintList", 418),
+            member("Tags", 416),
+        ])),
+    },
+    m::Shape {
+        name: "CreateOpenIDConnectProviderResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("OpenIDConnectProviderArn", 322),
+            member("Tags", 416),
+        ])),
     },
     m::Shape {
         name: "CreatePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 386)
             },
-            member("Path", 332),
+            member("Path", 389),
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 325)
+                ..member("PolicyDocument", 380)
             },
-            member("Description", 323),
-            member("Tags", 352),
+            member("Description", 378),
+            member("Tags", 416),
         ])),
     },
     m::Shape {
         name: "CreatePolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 194)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 225)])),
     },
     m::Shape {
         name: "CreatePolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 322)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 325)
+                ..member("PolicyDocument", 380)
             },
-            member("SetAsDefault", 282),
+            member("SetAsDefault", 328),
         ])),
     },
     m::Shape {
         name: "CreatePolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 208)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 240)])),
     },
     m::Shape {
         name: "CreateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 322),
+            member("Path", 377),
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("AssumeRolePolicyDocument", 325)
+                ..member("AssumeRolePolicyDocument", 380)
             },
-            member("Description", 337),
-            member("MaxSessionDuration", 340),
-            member("PermissionsBoundary", 276),
-            member("Tags", 352),
+            member("Description", 398),
+            member("MaxSessionDuration", 401),
+            member("PermissionsBoundary", 322),
+            member("Tags", 416),
         ])),
     },
     m::Shape {
         name: "CreateRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 230)
+            ..member("Role", 263)
         }])),
     },
     m::Shape {
@@ -1688,48 +1850,48 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AWSServiceName", 298)
+                ..member("AWSServiceName", 349)
             },
-            member("Description", 337),
-            member("CustomSuffix", 286),
+            member("Description", 398),
+            member("CustomSuffix", 334),
         ])),
     },
     m::Shape {
         name: "CreateServiceLinkedRoleResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Role", 230)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Role", 263)])),
     },
     m::Shape {
         name: "CreateUserRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 322),
+            member("Path", 377),
             m::Member {
                 required: true,
-                ..member("UserName", 358)
+                ..member("UserName", 424)
             },
-            member("PermissionsBoundary", 276),
-            member("Tags", 352),
+            member("PermissionsBoundary", 322),
+            member("Tags", 416),
         ])),
     },
     m::Shape {
         name: "CreateUserResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("User", 268)])),
+        kind: m::ShapeKind::Structure(structure(&[member("User", 314)])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 322),
+            member("Path", 377),
             m::Member {
                 required: true,
-                ..member("VirtualMFADeviceName", 360)
+                ..member("VirtualMFADeviceName", 426)
             },
-            member("Tags", 352),
+            member("Tags", 416),
         ])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("VirtualMFADevice", 270)
+            ..member("VirtualMFADevice", 316)
         }])),
     },
     m::Shape {
@@ -1741,7 +1903,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 283)])
+            ..structure(&[member("message", 331)])
         }),
     },
     m::Shape {
@@ -1753,7 +1915,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 284)])
+            ..structure(&[member("message", 332)])
         }),
     },
     m::Shape {
@@ -1765,26 +1927,26 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 285)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
         name: "DeactivateMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 294),
+            member("UserName", 345),
             m::Member {
                 required: true,
-                ..member("SerialNumber", 342)
+                ..member("SerialNumber", 403)
             },
         ])),
     },
     m::Shape {
         name: "DeleteAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 294),
+            member("UserName", 345),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 271)
+                ..member("AccessKeyId", 317)
             },
         ])),
     },
@@ -1792,7 +1954,7 @@ pub static SHAPES: [m::Shape; 361] = [
         name: "DeleteAccountAliasRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccountAlias", 275)
+            ..member("AccountAlias", 321)
         }])),
     },
     m::Shape {
@@ -1804,7 +1966,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 288)])
+            ..structure(&[member("message", 336)])
         }),
     },
     m::Shape {
@@ -1812,11 +1974,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 349)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 386)
             },
         ])),
     },
@@ -1824,25 +1986,32 @@ pub static SHAPES: [m::Shape; 361] = [
         name: "DeleteGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("GroupName", 298)
+            ..member("GroupName", 349)
         }])),
     },
     m::Shape {
         name: "DeleteInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 301)
+            ..member("InstanceProfileName", 352)
         }])),
     },
     m::Shape {
         name: "DeleteLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 358)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 424)])),
+    },
+    m::Shape {
+        name: "DeleteOpenIDConnectProviderRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("OpenIDConnectProviderArn", 322)
+        }])),
     },
     m::Shape {
         name: "DeletePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 276)
+            ..member("PolicyArn", 322)
         }])),
     },
     m::Shape {
@@ -1850,11 +2019,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 322)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 334)
+                ..member("VersionId", 392)
             },
         ])),
     },
@@ -1862,7 +2031,7 @@ pub static SHAPES: [m::Shape; 361] = [
         name: "DeleteRolePermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 341)
+            ..member("RoleName", 402)
         }])),
     },
     m::Shape {
@@ -1870,11 +2039,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 386)
             },
         ])),
     },
@@ -1882,28 +2051,41 @@ pub static SHAPES: [m::Shape; 361] = [
         name: "DeleteRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 341)
+            ..member("RoleName", 402)
         }])),
+    },
+    m::Shape {
+        name: "DeleteSSHPublicKeyRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("UserName", 424)
+            },
+            m::Member {
+                required: true,
+                ..member("SSHPublicKeyId", 394)
+            },
+        ])),
     },
     m::Shape {
         name: "DeleteServiceLinkedRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 341)
+            ..member("RoleName", 402)
         }])),
     },
     m::Shape {
         name: "DeleteServiceLinkedRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("DeletionTaskId", 71)
+            ..member("DeletionTaskId", 77)
         }])),
     },
     m::Shape {
         name: "DeleteUserPermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 358)
+            ..member("UserName", 424)
         }])),
     },
     m::Shape {
@@ -1911,11 +2093,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 345)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 386)
             },
         ])),
     },
@@ -1923,21 +2105,21 @@ pub static SHAPES: [m::Shape; 361] = [
         name: "DeleteUserRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 294)
+            ..member("UserName", 345)
         }])),
     },
     m::Shape {
         name: "DeleteVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("SerialNumber", 342)
+            ..member("SerialNumber", 403)
         }])),
     },
     m::Shape {
         name: "DeletionTaskFailureReasonType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Reason", 215),
-            member("RoleUsageList", 233),
+            member("Reason", 247),
+            member("RoleUsageList", 266),
         ])),
     },
     m::Shape {
@@ -1955,11 +2137,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 349)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 322)
             },
         ])),
     },
@@ -1968,11 +2150,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 322)
             },
         ])),
     },
@@ -1981,11 +2163,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 358)
+                ..member("UserName", 424)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 322)
             },
         ])),
     },
@@ -1998,7 +2180,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 289)])
+            ..structure(&[member("message", 337)])
         }),
     },
     m::Shape {
@@ -2010,7 +2192,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 290)])
+            ..structure(&[member("message", 338)])
         }),
     },
     m::Shape {
@@ -2018,19 +2200,19 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 345)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 342)
+                ..member("SerialNumber", 403)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 280)
+                ..member("AuthenticationCode1", 326)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 280)
+                ..member("AuthenticationCode2", 326)
             },
         ])),
     },
@@ -2043,8 +2225,40 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 291)])
+            ..structure(&[member("message", 340)])
         }),
+    },
+    m::Shape {
+        name: "EntityDetails",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("EntityInfo", 87)
+            },
+            member("LastAuthenticated", 335),
+        ])),
+    },
+    m::Shape {
+        name: "EntityInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Arn", 322)
+            },
+            m::Member {
+                required: true,
+                ..member("Name", 424)
+            },
+            m::Member {
+                required: true,
+                ..member("Type", 388)
+            },
+            m::Member {
+                required: true,
+                ..member("Id", 350)
+            },
+            member("Path", 377),
+        ])),
     },
     m::Shape {
         name: "EntityTemporarilyUnmodifiableException",
@@ -2055,7 +2269,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 293)])
+            ..structure(&[member("message", 344)])
         }),
     },
     m::Shape {
@@ -2071,10 +2285,23 @@ pub static SHAPES: [m::Shape; 361] = [
         },
     },
     m::Shape {
+        name: "ErrorDetails",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Message", 410)
+            },
+            m::Member {
+                required: true,
+                ..member("Code", 410)
+            },
+        ])),
+    },
+    m::Shape {
         name: "EvalDecisionDetailsType",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(83),
-            value: m::ShapeId(196),
+            key: m::ShapeId(92),
+            value: m::ShapeId(227),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -2089,25 +2316,25 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("EvalActionName", 5)
+                ..member("EvalActionName", 6)
             },
-            member("EvalResourceName", 226),
+            member("EvalResourceName", 259),
             m::Member {
                 required: true,
-                ..member("EvalDecision", 196)
+                ..member("EvalDecision", 227)
             },
-            member("MatchedStatements", 244),
-            member("MissingContextValues", 23),
-            member("OrganizationsDecisionDetail", 189),
-            member("PermissionsBoundaryDecisionDetail", 193),
-            member("EvalDecisionDetails", 82),
-            member("ResourceSpecificResults", 228),
+            member("MatchedStatements", 282),
+            member("MissingContextValues", 25),
+            member("OrganizationsDecisionDetail", 220),
+            member("PermissionsBoundaryDecisionDetail", 224),
+            member("EvalDecisionDetails", 91),
+            member("ResourceSpecificResults", 261),
         ])),
     },
     m::Shape {
         name: "EvaluationResultsListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(84),
+            member: m::ShapeId(93),
             member_location_name: None,
             flattened: false,
         }),
@@ -2121,7 +2348,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 87)])
+            ..structure(&[member("message", 96)])
         }),
     },
     m::Shape {
@@ -2137,7 +2364,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 89)])
+            ..structure(&[member("message", 98)])
         }),
     },
     m::Shape {
@@ -2147,60 +2374,74 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "GenerateCredentialReportResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("State", 223),
-            member("Description", 222),
+            member("State", 256),
+            member("Description", 255),
         ])),
+    },
+    m::Shape {
+        name: "GenerateServiceLastAccessedDetailsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Arn", 322)
+            },
+            member("Granularity", 0),
+        ])),
+    },
+    m::Shape {
+        name: "GenerateServiceLastAccessedDetailsResponse",
+        kind: m::ShapeKind::Structure(structure(&[member("JobId", 359)])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccessKeyId", 271)
+            ..member("AccessKeyId", 317)
         }])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 294),
-            member("AccessKeyLastUsed", 1),
+            member("UserName", 345),
+            member("AccessKeyLastUsed", 2),
         ])),
     },
     m::Shape {
         name: "GetAccountAuthorizationDetailsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Filter", 292),
-            member("MaxItems", 312),
-            member("Marker", 311),
+            member("Filter", 342),
+            member("MaxItems", 367),
+            member("Marker", 366),
         ])),
     },
     m::Shape {
         name: "GetAccountAuthorizationDetailsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserDetailList", 356),
-            member("GroupDetailList", 295),
-            member("RoleDetailList", 338),
-            member("Policies", 184),
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("UserDetailList", 422),
+            member("GroupDetailList", 346),
+            member("RoleDetailList", 399),
+            member("Policies", 212),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
         name: "GetAccountPasswordPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PasswordPolicy", 190)
+            ..member("PasswordPolicy", 221)
         }])),
     },
     m::Shape {
         name: "GetAccountSummaryResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("SummaryMap", 348)])),
+        kind: m::ShapeKind::Structure(structure(&[member("SummaryMap", 412)])),
     },
     m::Shape {
         name: "GetCredentialReportResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Content", 219),
-            member("ReportFormat", 220),
-            member("GeneratedTime", 287),
+            member("Content", 252),
+            member("ReportFormat", 253),
+            member("GeneratedTime", 335),
         ])),
     },
     m::Shape {
@@ -2208,11 +2449,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 349)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 386)
             },
         ])),
     },
@@ -2221,15 +2462,15 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 349)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 386)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 325)
+                ..member("PolicyDocument", 380)
             },
         ])),
     },
@@ -2238,10 +2479,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 349)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -2249,79 +2490,96 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Group", 120)
+                ..member("Group", 139)
             },
             m::Member {
                 required: true,
-                ..member("Users", 357)
+                ..member("Users", 423)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
         name: "GetInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 301)
+            ..member("InstanceProfileName", 352)
         }])),
     },
     m::Shape {
         name: "GetInstanceProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfile", 122)
+            ..member("InstanceProfile", 141)
         }])),
     },
     m::Shape {
         name: "GetLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 358)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 424)])),
     },
     m::Shape {
         name: "GetLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 179)
+            ..member("LoginProfile", 207)
         }])),
+    },
+    m::Shape {
+        name: "GetOpenIDConnectProviderRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("OpenIDConnectProviderArn", 322)
+        }])),
+    },
+    m::Shape {
+        name: "GetOpenIDConnectProviderResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Url", 216),
+            member("ClientIDList", 329),
+            member("ThumbprintList", 418),
+            member("CreateDate", 335),
+            member("Tags", 416),
+        ])),
     },
     m::Shape {
         name: "GetPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 276)
+            ..member("PolicyArn", 322)
         }])),
     },
     m::Shape {
         name: "GetPolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 194)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 225)])),
     },
     m::Shape {
         name: "GetPolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 322)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 334)
+                ..member("VersionId", 392)
             },
         ])),
     },
     m::Shape {
         name: "GetPolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 208)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 240)])),
     },
     m::Shape {
         name: "GetRolePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 386)
             },
         ])),
     },
@@ -2330,15 +2588,15 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 386)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 325)
+                ..member("PolicyDocument", 380)
             },
         ])),
     },
@@ -2346,21 +2604,117 @@ pub static SHAPES: [m::Shape; 361] = [
         name: "GetRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 341)
+            ..member("RoleName", 402)
         }])),
     },
     m::Shape {
         name: "GetRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 230)
+            ..member("Role", 263)
         }])),
+    },
+    m::Shape {
+        name: "GetSSHPublicKeyRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("UserName", 424)
+            },
+            m::Member {
+                required: true,
+                ..member("SSHPublicKeyId", 394)
+            },
+            m::Member {
+                required: true,
+                ..member("Encoding", 339)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "GetSSHPublicKeyResponse",
+        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 268)])),
+    },
+    m::Shape {
+        name: "GetServiceLastAccessedDetailsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("JobId", 359)
+            },
+            member("MaxItems", 367),
+            member("Marker", 366),
+        ])),
+    },
+    m::Shape {
+        name: "GetServiceLastAccessedDetailsResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("JobStatus", 360)
+            },
+            member("JobType", 0),
+            m::Member {
+                required: true,
+                ..member("JobCreationDate", 335)
+            },
+            m::Member {
+                required: true,
+                ..member("ServicesLastAccessed", 275)
+            },
+            m::Member {
+                required: true,
+                ..member("JobCompletionDate", 335)
+            },
+            member("IsTruncated", 328),
+            member("Marker", 397),
+            member("Error", 90),
+        ])),
+    },
+    m::Shape {
+        name: "GetServiceLastAccessedDetailsWithEntitiesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("JobId", 359)
+            },
+            m::Member {
+                required: true,
+                ..member("ServiceNamespace", 407)
+            },
+            member("MaxItems", 367),
+            member("Marker", 366),
+        ])),
+    },
+    m::Shape {
+        name: "GetServiceLastAccessedDetailsWithEntitiesResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("JobStatus", 360)
+            },
+            m::Member {
+                required: true,
+                ..member("JobCreationDate", 335)
+            },
+            m::Member {
+                required: true,
+                ..member("JobCompletionDate", 335)
+            },
+            m::Member {
+                required: true,
+                ..member("EntityDetailsList", 341)
+            },
+            member("IsTruncated", 328),
+            member("Marker", 397),
+            member("Error", 90),
+        ])),
     },
     m::Shape {
         name: "GetServiceLinkedRoleDeletionStatusRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("DeletionTaskId", 71)
+            ..member("DeletionTaskId", 77)
         }])),
     },
     m::Shape {
@@ -2368,9 +2722,9 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Status", 72)
+                ..member("Status", 78)
             },
-            member("Reason", 70),
+            member("Reason", 76),
         ])),
     },
     m::Shape {
@@ -2378,11 +2732,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 345)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 386)
             },
         ])),
     },
@@ -2391,27 +2745,27 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 345)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 386)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 325)
+                ..member("PolicyDocument", 380)
             },
         ])),
     },
     m::Shape {
         name: "GetUserRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 294)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 345)])),
     },
     m::Shape {
         name: "GetUserResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("User", 268)
+            ..member("User", 314)
         }])),
     },
     m::Shape {
@@ -2419,36 +2773,36 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 322)
+                ..member("Path", 377)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 349)
             },
             m::Member {
                 required: true,
-                ..member("GroupId", 299)
+                ..member("GroupId", 350)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 276)
+                ..member("Arn", 322)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 287)
+                ..member("CreateDate", 335)
             },
         ])),
     },
     m::Shape {
         name: "GroupDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 322),
-            member("GroupName", 298),
-            member("GroupId", 299),
-            member("Arn", 276),
-            member("CreateDate", 287),
-            member("GroupPolicyList", 324),
-            member("AttachedManagedPolicies", 278),
+            member("Path", 377),
+            member("GroupName", 349),
+            member("GroupId", 350),
+            member("Arn", 322),
+            member("CreateDate", 335),
+            member("GroupPolicyList", 379),
+            member("AttachedManagedPolicies", 324),
         ])),
     },
     m::Shape {
@@ -2456,29 +2810,29 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 322)
+                ..member("Path", 377)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 301)
+                ..member("InstanceProfileName", 352)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileId", 299)
+                ..member("InstanceProfileId", 350)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 276)
+                ..member("Arn", 322)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 287)
+                ..member("CreateDate", 335)
             },
             m::Member {
                 required: true,
-                ..member("Roles", 339)
+                ..member("Roles", 400)
             },
-            member("Tags", 352),
+            member("Tags", 416),
         ])),
     },
     m::Shape {
@@ -2490,7 +2844,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 302)])
+            ..structure(&[member("message", 354)])
         }),
     },
     m::Shape {
@@ -2502,7 +2856,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 303)])
+            ..structure(&[member("message", 355)])
         }),
     },
     m::Shape {
@@ -2514,7 +2868,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 304)])
+            ..structure(&[member("message", 356)])
         }),
     },
     m::Shape {
@@ -2526,7 +2880,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 305)])
+            ..structure(&[member("message", 357)])
         }),
     },
     m::Shape {
@@ -2538,7 +2892,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 306)])
+            ..structure(&[member("message", 358)])
         }),
     },
     m::Shape {
@@ -2550,7 +2904,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 307)])
+            ..structure(&[member("message", 361)])
         }),
     },
     m::Shape {
@@ -2562,7 +2916,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 308)])
+            ..structure(&[member("message", 362)])
         }),
     },
     m::Shape {
@@ -2572,9 +2926,9 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "ListAccessKeysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 294),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("UserName", 345),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -2582,25 +2936,25 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccessKeyMetadata", 272)
+                ..member("AccessKeyMetadata", 318)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
         name: "ListAccountAliasesRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Marker", 311), member("MaxItems", 312)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Marker", 366), member("MaxItems", 367)])),
     },
     m::Shape {
         name: "ListAccountAliasesResponse",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccountAliases", 274)
+                ..member("AccountAliases", 320)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -2608,19 +2962,19 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 349)
             },
-            member("PathPrefix", 332),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("PathPrefix", 389),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
         name: "ListAttachedGroupPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 278),
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("AttachedPolicies", 324),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -2628,19 +2982,19 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 402)
             },
-            member("PathPrefix", 332),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("PathPrefix", 389),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
         name: "ListAttachedRolePoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 278),
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("AttachedPolicies", 324),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -2648,19 +3002,19 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 358)
+                ..member("UserName", 424)
             },
-            member("PathPrefix", 332),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("PathPrefix", 389),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
         name: "ListAttachedUserPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 278),
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("AttachedPolicies", 324),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -2668,23 +3022,23 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 322)
             },
-            member("EntityFilter", 81),
-            member("PathPrefix", 322),
-            member("PolicyUsageFilter", 205),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("EntityFilter", 89),
+            member("PathPrefix", 377),
+            member("PolicyUsageFilter", 237),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
         name: "ListEntitiesForPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyGroups", 199),
-            member("PolicyUsers", 207),
-            member("PolicyRoles", 203),
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("PolicyGroups", 231),
+            member("PolicyUsers", 239),
+            member("PolicyRoles", 235),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -2692,10 +3046,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 349)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -2703,10 +3057,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 329)
+                ..member("PolicyNames", 385)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -2714,10 +3068,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 345)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -2725,18 +3079,18 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 296)
+                ..member("Groups", 347)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
         name: "ListGroupsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 321),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("PathPrefix", 376),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -2744,10 +3098,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 296)
+                ..member("Groups", 347)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -2755,10 +3109,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 301)
+                ..member("InstanceProfileName", 352)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -2766,10 +3120,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 352)
+                ..member("Tags", 416)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -2777,10 +3131,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 402)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -2788,18 +3142,18 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 300)
+                ..member("InstanceProfiles", 351)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
         name: "ListInstanceProfilesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 321),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("PathPrefix", 376),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -2807,10 +3161,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 300)
+                ..member("InstanceProfiles", 351)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -2818,10 +3172,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 342)
+                ..member("SerialNumber", 403)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -2829,18 +3183,18 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 352)
+                ..member("Tags", 416)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
         name: "ListMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 294),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("UserName", 345),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -2848,29 +3202,91 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MFADevices", 314)
+                ..member("MFADevices", 369)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 328),
+            member("Marker", 397),
+        ])),
+    },
+    m::Shape {
+        name: "ListOpenIDConnectProviderTagsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("OpenIDConnectProviderArn", 322)
+            },
+            member("Marker", 366),
+            member("MaxItems", 367),
+        ])),
+    },
+    m::Shape {
+        name: "ListOpenIDConnectProviderTagsResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Tags", 416)
+            },
+            member("IsTruncated", 328),
+            member("Marker", 397),
+        ])),
+    },
+    m::Shape {
+        name: "ListOpenIDConnectProvidersRequest",
+        kind: m::ShapeKind::Structure(structure(&[])),
+    },
+    m::Shape {
+        name: "ListOpenIDConnectProvidersResponse",
+        kind: m::ShapeKind::Structure(structure(&[member("OpenIDConnectProviderList", 215)])),
+    },
+    m::Shape {
+        name: "ListPoliciesGrantingServiceAccessEntry",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("ServiceNamespace", 407),
+            member("Policies", 383),
+        ])),
+    },
+    m::Shape {
+        name: "ListPoliciesGrantingServiceAccessRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Marker", 366),
+            m::Member {
+                required: true,
+                ..member("Arn", 322)
+            },
+            m::Member {
+                required: true,
+                ..member("ServiceNamespaces", 406)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ListPoliciesGrantingServiceAccessResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("PoliciesGrantingServiceAccess", 363)
+            },
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
         name: "ListPoliciesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Scope", 333),
-            member("OnlyAttached", 282),
-            member("PathPrefix", 332),
-            member("PolicyUsageFilter", 205),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Scope", 390),
+            member("OnlyAttached", 328),
+            member("PathPrefix", 389),
+            member("PolicyUsageFilter", 237),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
         name: "ListPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Policies", 328),
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("Policies", 384),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -2878,10 +3294,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 322)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -2889,10 +3305,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 352)
+                ..member("Tags", 416)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -2900,18 +3316,18 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 322)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
         name: "ListPolicyVersionsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Versions", 326),
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("Versions", 381),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -2919,10 +3335,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 402)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -2930,10 +3346,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 329)
+                ..member("PolicyNames", 385)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -2941,10 +3357,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 402)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -2952,18 +3368,18 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 352)
+                ..member("Tags", 416)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
         name: "ListRolesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 321),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("PathPrefix", 376),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -2971,10 +3387,26 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Roles", 339)
+                ..member("Roles", 400)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 328),
+            member("Marker", 397),
+        ])),
+    },
+    m::Shape {
+        name: "ListSSHPublicKeysRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("UserName", 424),
+            member("Marker", 366),
+            member("MaxItems", 367),
+        ])),
+    },
+    m::Shape {
+        name: "ListSSHPublicKeysResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("SSHPublicKeys", 269),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -2982,10 +3414,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 345)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -2993,10 +3425,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 329)
+                ..member("PolicyNames", 385)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -3004,10 +3436,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 345)
             },
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -3015,18 +3447,18 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 352)
+                ..member("Tags", 416)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
         name: "ListUsersRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 321),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("PathPrefix", 376),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -3034,18 +3466,18 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Users", 357)
+                ..member("Users", 423)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
         name: "ListVirtualMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssignmentStatus", 277),
-            member("Marker", 311),
-            member("MaxItems", 312),
+            member("AssignmentStatus", 323),
+            member("Marker", 366),
+            member("MaxItems", 367),
         ])),
     },
     m::Shape {
@@ -3053,10 +3485,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VirtualMFADevices", 359)
+                ..member("VirtualMFADevices", 425)
             },
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -3064,13 +3496,13 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 358)
+                ..member("UserName", 424)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 287)
+                ..member("CreateDate", 335)
             },
-            member("PasswordResetRequired", 282),
+            member("PasswordResetRequired", 328),
         ])),
     },
     m::Shape {
@@ -3078,15 +3510,15 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 358)
+                ..member("UserName", 424)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 342)
+                ..member("SerialNumber", 403)
             },
             m::Member {
                 required: true,
-                ..member("EnableDate", 287)
+                ..member("EnableDate", 335)
             },
         ])),
     },
@@ -3099,7 +3531,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 309)])
+            ..structure(&[member("message", 364)])
         }),
     },
     m::Shape {
@@ -3111,30 +3543,30 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 310)])
+            ..structure(&[member("message", 365)])
         }),
     },
     m::Shape {
         name: "ManagedPolicyDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 330),
-            member("PolicyId", 299),
-            member("Arn", 276),
-            member("Path", 332),
-            member("DefaultVersionId", 334),
-            member("AttachmentCount", 279),
-            member("PermissionsBoundaryUsageCount", 279),
-            member("IsAttachable", 282),
-            member("Description", 323),
-            member("CreateDate", 287),
-            member("UpdateDate", 287),
-            member("PolicyVersionList", 326),
+            member("PolicyName", 386),
+            member("PolicyId", 350),
+            member("Arn", 322),
+            member("Path", 389),
+            member("DefaultVersionId", 392),
+            member("AttachmentCount", 325),
+            member("PermissionsBoundaryUsageCount", 325),
+            member("IsAttachable", 328),
+            member("Description", 378),
+            member("CreateDate", 335),
+            member("UpdateDate", 335),
+            member("PolicyVersionList", 381),
         ])),
     },
     m::Shape {
         name: "ManagedPolicyDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(183),
+            member: m::ShapeId(211),
             member_location_name: None,
             flattened: false,
         }),
@@ -3148,8 +3580,24 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 316)])
+            ..structure(&[member("message", 371)])
         }),
+    },
+    m::Shape {
+        name: "OpenIDConnectProviderListEntry",
+        kind: m::ShapeKind::Structure(structure(&[member("Arn", 322)])),
+    },
+    m::Shape {
+        name: "OpenIDConnectProviderListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(214),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "OpenIDConnectProviderUrlType",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "OpenIdIdpCommunicationErrorException",
@@ -3160,7 +3608,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 317)])
+            ..structure(&[member("message", 372)])
         }),
     },
     m::Shape {
@@ -3189,21 +3637,21 @@ pub static SHAPES: [m::Shape; 361] = [
     },
     m::Shape {
         name: "OrganizationsDecisionDetail",
-        kind: m::ShapeKind::Structure(structure(&[member("AllowedByOrganizations", 282)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByOrganizations", 328)])),
     },
     m::Shape {
         name: "PasswordPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 315),
-            member("RequireSymbols", 282),
-            member("RequireNumbers", 282),
-            member("RequireUppercaseCharacters", 282),
-            member("RequireLowercaseCharacters", 282),
-            member("AllowUsersToChangePassword", 282),
-            member("ExpirePasswords", 282),
-            member("MaxPasswordAge", 313),
-            member("PasswordReusePrevention", 319),
-            member("HardExpiry", 281),
+            member("MinimumPasswordLength", 370),
+            member("RequireSymbols", 328),
+            member("RequireNumbers", 328),
+            member("RequireUppercaseCharacters", 328),
+            member("RequireLowercaseCharacters", 328),
+            member("AllowUsersToChangePassword", 328),
+            member("ExpirePasswords", 328),
+            member("MaxPasswordAge", 368),
+            member("PasswordReusePrevention", 374),
+            member("HardExpiry", 327),
         ])),
     },
     m::Shape {
@@ -3215,7 +3663,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 318)])
+            ..structure(&[member("message", 373)])
         }),
     },
     m::Shape {
@@ -3226,30 +3674,30 @@ pub static SHAPES: [m::Shape; 361] = [
     },
     m::Shape {
         name: "PermissionsBoundaryDecisionDetail",
-        kind: m::ShapeKind::Structure(structure(&[member("AllowedByPermissionsBoundary", 282)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByPermissionsBoundary", 328)])),
     },
     m::Shape {
         name: "Policy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 330),
-            member("PolicyId", 299),
-            member("Arn", 276),
-            member("Path", 332),
-            member("DefaultVersionId", 334),
-            member("AttachmentCount", 279),
-            member("PermissionsBoundaryUsageCount", 279),
-            member("IsAttachable", 282),
-            member("Description", 323),
-            member("CreateDate", 287),
-            member("UpdateDate", 287),
-            member("Tags", 352),
+            member("PolicyName", 386),
+            member("PolicyId", 350),
+            member("Arn", 322),
+            member("Path", 389),
+            member("DefaultVersionId", 392),
+            member("AttachmentCount", 325),
+            member("PermissionsBoundaryUsageCount", 325),
+            member("IsAttachable", 328),
+            member("Description", 378),
+            member("CreateDate", 335),
+            member("UpdateDate", 335),
+            member("Tags", 416),
         ])),
     },
     m::Shape {
         name: "PolicyDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 330),
-            member("PolicyDocument", 325),
+            member("PolicyName", 386),
+            member("PolicyDocument", 380),
         ])),
     },
     m::Shape {
@@ -3267,20 +3715,36 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 327)])
+            ..structure(&[member("message", 382)])
         }),
+    },
+    m::Shape {
+        name: "PolicyGrantingServiceAccess",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("PolicyName", 386)
+            },
+            m::Member {
+                required: true,
+                ..member("PolicyType", 391)
+            },
+            member("PolicyArn", 322),
+            member("EntityType", 388),
+            member("EntityName", 343),
+        ])),
     },
     m::Shape {
         name: "PolicyGroup",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupName", 298),
-            member("GroupId", 299),
+            member("GroupName", 349),
+            member("GroupId", 350),
         ])),
     },
     m::Shape {
         name: "PolicyGroupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(198),
+            member: m::ShapeId(230),
             member_location_name: None,
             flattened: false,
         }),
@@ -3298,17 +3762,17 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 331)])
+            ..structure(&[member("message", 387)])
         }),
     },
     m::Shape {
         name: "PolicyRole",
-        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 341), member("RoleId", 299)])),
+        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 402), member("RoleId", 350)])),
     },
     m::Shape {
         name: "PolicyRoleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(202),
+            member: m::ShapeId(234),
             member_location_name: None,
             flattened: false,
         }),
@@ -3335,12 +3799,12 @@ pub static SHAPES: [m::Shape; 361] = [
     },
     m::Shape {
         name: "PolicyUser",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 358), member("UserId", 299)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 424), member("UserId", 350)])),
     },
     m::Shape {
         name: "PolicyUserListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(206),
+            member: m::ShapeId(238),
             member_location_name: None,
             flattened: false,
         }),
@@ -3348,30 +3812,30 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "PolicyVersion",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Document", 325),
-            member("VersionId", 334),
-            member("IsDefaultVersion", 282),
-            member("CreateDate", 287),
+            member("Document", 380),
+            member("VersionId", 392),
+            member("IsDefaultVersion", 328),
+            member("CreateDate", 335),
         ])),
     },
     m::Shape {
         name: "Position",
-        kind: m::ShapeKind::Structure(structure(&[member("Line", 130), member("Column", 17)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Line", 149), member("Column", 19)])),
     },
     m::Shape {
         name: "PutGroupPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 349)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 386)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 325)
+                ..member("PolicyDocument", 380)
             },
         ])),
     },
@@ -3380,11 +3844,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 276)
+                ..member("PermissionsBoundary", 322)
             },
         ])),
     },
@@ -3393,15 +3857,15 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 386)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 325)
+                ..member("PolicyDocument", 380)
             },
         ])),
     },
@@ -3410,11 +3874,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 358)
+                ..member("UserName", 424)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 276)
+                ..member("PermissionsBoundary", 322)
             },
         ])),
     },
@@ -3423,15 +3887,15 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 345)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 330)
+                ..member("PolicyName", 386)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 325)
+                ..member("PolicyDocument", 380)
             },
         ])),
     },
@@ -3444,15 +3908,28 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "RemoveClientIDFromOpenIDConnectProviderRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("OpenIDConnectProviderArn", 322)
+            },
+            m::Member {
+                required: true,
+                ..member("ClientID", 330)
+            },
+        ])),
+    },
+    m::Shape {
         name: "RemoveRoleFromInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 301)
+                ..member("InstanceProfileName", 352)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 402)
             },
         ])),
     },
@@ -3461,11 +3938,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 349)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 345)
             },
         ])),
     },
@@ -3488,7 +3965,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 335)])
+            ..structure(&[member("message", 396)])
         }),
     },
     m::Shape {
@@ -3508,7 +3985,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "ResourceNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(226),
+            member: m::ShapeId(259),
             member_location_name: None,
             flattened: false,
         }),
@@ -3522,22 +3999,22 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("EvalResourceName", 226)
+                ..member("EvalResourceName", 259)
             },
             m::Member {
                 required: true,
-                ..member("EvalResourceDecision", 196)
+                ..member("EvalResourceDecision", 227)
             },
-            member("MatchedStatements", 244),
-            member("MissingContextValues", 23),
-            member("EvalDecisionDetails", 82),
-            member("PermissionsBoundaryDecisionDetail", 193),
+            member("MatchedStatements", 282),
+            member("MissingContextValues", 25),
+            member("EvalDecisionDetails", 91),
+            member("PermissionsBoundaryDecisionDetail", 224),
         ])),
     },
     m::Shape {
         name: "ResourceSpecificResultListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(227),
+            member: m::ShapeId(260),
             member_location_name: None,
             flattened: false,
         }),
@@ -3547,19 +4024,19 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 345)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 342)
+                ..member("SerialNumber", 403)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 280)
+                ..member("AuthenticationCode1", 326)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 280)
+                ..member("AuthenticationCode2", 326)
             },
         ])),
     },
@@ -3568,67 +4045,122 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 322)
+                ..member("Path", 377)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("RoleId", 299)
+                ..member("RoleId", 350)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 276)
+                ..member("Arn", 322)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 287)
+                ..member("CreateDate", 335)
             },
-            member("AssumeRolePolicyDocument", 325),
-            member("Description", 337),
-            member("MaxSessionDuration", 340),
-            member("PermissionsBoundary", 12),
-            member("Tags", 352),
-            member("RoleLastUsed", 232),
+            member("AssumeRolePolicyDocument", 380),
+            member("Description", 398),
+            member("MaxSessionDuration", 401),
+            member("PermissionsBoundary", 14),
+            member("Tags", 416),
+            member("RoleLastUsed", 265),
         ])),
     },
     m::Shape {
         name: "RoleDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 322),
-            member("RoleName", 341),
-            member("RoleId", 299),
-            member("Arn", 276),
-            member("CreateDate", 287),
-            member("AssumeRolePolicyDocument", 325),
-            member("InstanceProfileList", 300),
-            member("RolePolicyList", 324),
-            member("AttachedManagedPolicies", 278),
-            member("PermissionsBoundary", 12),
-            member("Tags", 352),
-            member("RoleLastUsed", 232),
+            member("Path", 377),
+            member("RoleName", 402),
+            member("RoleId", 350),
+            member("Arn", 322),
+            member("CreateDate", 335),
+            member("AssumeRolePolicyDocument", 380),
+            member("InstanceProfileList", 351),
+            member("RolePolicyList", 379),
+            member("AttachedManagedPolicies", 324),
+            member("PermissionsBoundary", 14),
+            member("Tags", 416),
+            member("RoleLastUsed", 265),
         ])),
     },
     m::Shape {
         name: "RoleLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 287),
-            member("Region", 346),
+            member("LastUsedDate", 335),
+            member("Region", 410),
         ])),
     },
     m::Shape {
         name: "RoleUsageListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(234),
+            member: m::ShapeId(267),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "RoleUsageType",
-        kind: m::ShapeKind::Structure(structure(&[member("Region", 216), member("Resources", 8)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Region", 248), member("Resources", 10)])),
+    },
+    m::Shape {
+        name: "SSHPublicKey",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("UserName", 424)
+            },
+            m::Member {
+                required: true,
+                ..member("SSHPublicKeyId", 394)
+            },
+            m::Member {
+                required: true,
+                ..member("Fingerprint", 393)
+            },
+            m::Member {
+                required: true,
+                ..member("SSHPublicKeyBody", 395)
+            },
+            m::Member {
+                required: true,
+                ..member("Status", 409)
+            },
+            member("UploadDate", 335),
+        ])),
+    },
+    m::Shape {
+        name: "SSHPublicKeyListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(270),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "SSHPublicKeyMetadata",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("UserName", 424)
+            },
+            m::Member {
+                required: true,
+                ..member("SSHPublicKeyId", 394)
+            },
+            m::Member {
+                required: true,
+                ..member("Status", 409)
+            },
+            m::Member {
+                required: true,
+                ..member("UploadDate", 335)
+            },
+        ])),
     },
     m::Shape {
         name: "ServiceAccessNotEnabledException",
@@ -3651,8 +4183,26 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 343)])
+            ..structure(&[member("message", 404)])
         }),
+    },
+    m::Shape {
+        name: "ServiceLastAccessed",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("ServiceName", 405)
+            },
+            member("LastAuthenticated", 335),
+            m::Member {
+                required: true,
+                ..member("ServiceNamespace", 407)
+            },
+            member("LastAuthenticatedEntity", 322),
+            member("LastAuthenticatedRegion", 410),
+            member("TotalAuthenticatedEntities", 353),
+            member("TrackedActionsLastAccessed", 291),
+        ])),
     },
     m::Shape {
         name: "ServiceNotSupportedException",
@@ -3663,7 +4213,15 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 344)])
+            ..structure(&[member("message", 408)])
+        }),
+    },
+    m::Shape {
+        name: "ServicesLastAccessed",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(273),
+            member_location_name: None,
+            flattened: false,
         }),
     },
     m::Shape {
@@ -3671,11 +4229,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 322)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 334)
+                ..member("VersionId", 392)
             },
         ])),
     },
@@ -3684,29 +4242,29 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyInputList", 242)
+                ..member("PolicyInputList", 280)
             },
-            member("PermissionsBoundaryPolicyInputList", 242),
+            member("PermissionsBoundaryPolicyInputList", 280),
             m::Member {
                 required: true,
-                ..member("ActionNames", 4)
+                ..member("ActionNames", 5)
             },
-            member("ResourceArns", 225),
-            member("ResourcePolicy", 325),
-            member("ResourceOwner", 226),
-            member("CallerArn", 226),
-            member("ContextEntries", 21),
-            member("ResourceHandlingOption", 224),
-            member("MaxItems", 312),
-            member("Marker", 311),
+            member("ResourceArns", 258),
+            member("ResourcePolicy", 380),
+            member("ResourceOwner", 259),
+            member("CallerArn", 259),
+            member("ContextEntries", 23),
+            member("ResourceHandlingOption", 257),
+            member("MaxItems", 367),
+            member("Marker", 366),
         ])),
     },
     m::Shape {
         name: "SimulatePolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("EvaluationResults", 85),
-            member("IsTruncated", 282),
-            member("Marker", 336),
+            member("EvaluationResults", 94),
+            member("IsTruncated", 328),
+            member("Marker", 397),
         ])),
     },
     m::Shape {
@@ -3714,28 +4272,28 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicySourceArn", 276)
+                ..member("PolicySourceArn", 322)
             },
-            member("PolicyInputList", 242),
-            member("PermissionsBoundaryPolicyInputList", 242),
+            member("PolicyInputList", 280),
+            member("PermissionsBoundaryPolicyInputList", 280),
             m::Member {
                 required: true,
-                ..member("ActionNames", 4)
+                ..member("ActionNames", 5)
             },
-            member("ResourceArns", 225),
-            member("ResourcePolicy", 325),
-            member("ResourceOwner", 226),
-            member("CallerArn", 226),
-            member("ContextEntries", 21),
-            member("ResourceHandlingOption", 224),
-            member("MaxItems", 312),
-            member("Marker", 311),
+            member("ResourceArns", 258),
+            member("ResourcePolicy", 380),
+            member("ResourceOwner", 259),
+            member("CallerArn", 259),
+            member("ContextEntries", 23),
+            member("ResourceHandlingOption", 257),
+            member("MaxItems", 367),
+            member("Marker", 366),
         ])),
     },
     m::Shape {
         name: "SimulationPolicyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(325),
+            member: m::ShapeId(380),
             member_location_name: None,
             flattened: false,
         }),
@@ -3743,16 +4301,16 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "Statement",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SourcePolicyId", 200),
-            member("SourcePolicyType", 204),
-            member("StartPosition", 209),
-            member("EndPosition", 209),
+            member("SourcePolicyId", 232),
+            member("SourcePolicyType", 236),
+            member("StartPosition", 241),
+            member("EndPosition", 241),
         ])),
     },
     m::Shape {
         name: "StatementListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(243),
+            member: m::ShapeId(281),
             member_location_name: None,
             flattened: false,
         }),
@@ -3762,11 +4320,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 351)
+                ..member("Key", 415)
             },
             m::Member {
                 required: true,
-                ..member("Value", 353)
+                ..member("Value", 417)
             },
         ])),
     },
@@ -3775,11 +4333,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 301)
+                ..member("InstanceProfileName", 352)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 352)
+                ..member("Tags", 416)
             },
         ])),
     },
@@ -3788,11 +4346,24 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 342)
+                ..member("SerialNumber", 403)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 352)
+                ..member("Tags", 416)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "TagOpenIDConnectProviderRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("OpenIDConnectProviderArn", 322)
+            },
+            m::Member {
+                required: true,
+                ..member("Tags", 416)
             },
         ])),
     },
@@ -3801,11 +4372,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 322)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 352)
+                ..member("Tags", 416)
             },
         ])),
     },
@@ -3814,11 +4385,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 352)
+                ..member("Tags", 416)
             },
         ])),
     },
@@ -3827,13 +4398,30 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 345)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 352)
+                ..member("Tags", 416)
             },
         ])),
+    },
+    m::Shape {
+        name: "TrackedActionLastAccessed",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("ActionName", 410),
+            member("LastAccessedEntity", 322),
+            member("LastAccessedTime", 335),
+            member("LastAccessedRegion", 410),
+        ])),
+    },
+    m::Shape {
+        name: "TrackedActionsLastAccessed",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(290),
+            member_location_name: None,
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "UnmodifiableEntityException",
@@ -3844,7 +4432,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 354)])
+            ..structure(&[member("message", 420)])
         }),
     },
     m::Shape {
@@ -3856,7 +4444,7 @@ pub static SHAPES: [m::Shape; 361] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 355)])
+            ..structure(&[member("message", 421)])
         }),
     },
     m::Shape {
@@ -3864,11 +4452,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 301)
+                ..member("InstanceProfileName", 352)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 350)
+                ..member("TagKeys", 414)
             },
         ])),
     },
@@ -3877,11 +4465,24 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 342)
+                ..member("SerialNumber", 403)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 350)
+                ..member("TagKeys", 414)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "UntagOpenIDConnectProviderRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("OpenIDConnectProviderArn", 322)
+            },
+            m::Member {
+                required: true,
+                ..member("TagKeys", 414)
             },
         ])),
     },
@@ -3890,11 +4491,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 276)
+                ..member("PolicyArn", 322)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 350)
+                ..member("TagKeys", 414)
             },
         ])),
     },
@@ -3903,11 +4504,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 350)
+                ..member("TagKeys", 414)
             },
         ])),
     },
@@ -3916,40 +4517,40 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 345)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 350)
+                ..member("TagKeys", 414)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 294),
+            member("UserName", 345),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 271)
+                ..member("AccessKeyId", 317)
             },
             m::Member {
                 required: true,
-                ..member("Status", 345)
+                ..member("Status", 409)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccountPasswordPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 315),
-            member("RequireSymbols", 282),
-            member("RequireNumbers", 282),
-            member("RequireUppercaseCharacters", 282),
-            member("RequireLowercaseCharacters", 282),
-            member("AllowUsersToChangePassword", 282),
-            member("MaxPasswordAge", 313),
-            member("PasswordReusePrevention", 319),
-            member("HardExpiry", 281),
+            member("MinimumPasswordLength", 370),
+            member("RequireSymbols", 328),
+            member("RequireNumbers", 328),
+            member("RequireUppercaseCharacters", 328),
+            member("RequireLowercaseCharacters", 328),
+            member("AllowUsersToChangePassword", 328),
+            member("MaxPasswordAge", 368),
+            member("PasswordReusePrevention", 374),
+            member("HardExpiry", 327),
         ])),
     },
     m::Shape {
@@ -3957,11 +4558,11 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 325)
+                ..member("PolicyDocument", 380)
             },
         ])),
     },
@@ -3970,10 +4571,10 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 298)
+                ..member("GroupName", 349)
             },
-            member("NewPath", 322),
-            member("NewGroupName", 298),
+            member("NewPath", 377),
+            member("NewGroupName", 349),
         ])),
     },
     m::Shape {
@@ -3981,10 +4582,23 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 358)
+                ..member("UserName", 424)
             },
-            member("Password", 320),
-            member("PasswordResetRequired", 281),
+            member("Password", 375),
+            member("PasswordResetRequired", 327),
+        ])),
+    },
+    m::Shape {
+        name: "UpdateOpenIDConnectProviderThumbprintRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("OpenIDConnectProviderArn", 322)
+            },
+            m::Member {
+                required: true,
+                ..member("ThumbprintList", 418)
+            },
         ])),
     },
     m::Shape {
@@ -3992,27 +4606,27 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 402)
             },
             m::Member {
                 required: true,
-                ..member("Description", 337)
+                ..member("Description", 398)
             },
         ])),
     },
     m::Shape {
         name: "UpdateRoleDescriptionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Role", 230)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Role", 263)])),
     },
     m::Shape {
         name: "UpdateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 341)
+                ..member("RoleName", 402)
             },
-            member("Description", 337),
-            member("MaxSessionDuration", 340),
+            member("Description", 398),
+            member("MaxSessionDuration", 401),
         ])),
     },
     m::Shape {
@@ -4020,57 +4634,91 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[])),
     },
     m::Shape {
+        name: "UpdateSSHPublicKeyRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("UserName", 424)
+            },
+            m::Member {
+                required: true,
+                ..member("SSHPublicKeyId", 394)
+            },
+            m::Member {
+                required: true,
+                ..member("Status", 409)
+            },
+        ])),
+    },
+    m::Shape {
         name: "UpdateUserRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 294)
+                ..member("UserName", 345)
             },
-            member("NewPath", 322),
-            member("NewUserName", 358),
+            member("NewPath", 377),
+            member("NewUserName", 424),
         ])),
+    },
+    m::Shape {
+        name: "UploadSSHPublicKeyRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("UserName", 424)
+            },
+            m::Member {
+                required: true,
+                ..member("SSHPublicKeyBody", 395)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "UploadSSHPublicKeyResponse",
+        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 268)])),
     },
     m::Shape {
         name: "User",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 322)
+                ..member("Path", 377)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 358)
+                ..member("UserName", 424)
             },
             m::Member {
                 required: true,
-                ..member("UserId", 299)
+                ..member("UserId", 350)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 276)
+                ..member("Arn", 322)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 287)
+                ..member("CreateDate", 335)
             },
-            member("PasswordLastUsed", 287),
-            member("PermissionsBoundary", 12),
-            member("Tags", 352),
+            member("PasswordLastUsed", 335),
+            member("PermissionsBoundary", 14),
+            member("Tags", 416),
         ])),
     },
     m::Shape {
         name: "UserDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 322),
-            member("UserName", 358),
-            member("UserId", 299),
-            member("Arn", 276),
-            member("CreateDate", 287),
-            member("UserPolicyList", 324),
-            member("GroupList", 297),
-            member("AttachedManagedPolicies", 278),
-            member("PermissionsBoundary", 12),
-            member("Tags", 352),
+            member("Path", 377),
+            member("UserName", 424),
+            member("UserId", 350),
+            member("Arn", 322),
+            member("CreateDate", 335),
+            member("UserPolicyList", 379),
+            member("GroupList", 348),
+            member("AttachedManagedPolicies", 324),
+            member("PermissionsBoundary", 14),
+            member("Tags", 416),
         ])),
     },
     m::Shape {
@@ -4078,13 +4726,13 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 342)
+                ..member("SerialNumber", 403)
             },
-            member("Base32StringSeed", 14),
-            member("QRCodePNG", 14),
-            member("User", 268),
-            member("EnableDate", 287),
-            member("Tags", 352),
+            member("Base32StringSeed", 16),
+            member("QRCodePNG", 16),
+            member("User", 314),
+            member("EnableDate", 335),
+            member("Tags", 416),
         ])),
     },
     m::Shape {
@@ -4094,7 +4742,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "accessKeyMetadataListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(2),
+            member: m::ShapeId(3),
             member_location_name: None,
             flattened: false,
         }),
@@ -4106,7 +4754,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "accountAliasListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(275),
+            member: m::ShapeId(321),
             member_location_name: None,
             flattened: false,
         }),
@@ -4128,7 +4776,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "attachedPoliciesListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(13),
+            member: m::ShapeId(15),
             member_location_name: None,
             flattened: false,
         }),
@@ -4148,6 +4796,18 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "booleanType",
         kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "clientIDListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(330),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "clientIDType",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "credentialReportExpiredExceptionMessage",
@@ -4182,16 +4842,34 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "encodingType",
+        kind: m::ShapeKind::String {
+            enum_values: &["SSH", "PEM"],
+        },
+    },
+    m::Shape {
         name: "entityAlreadyExistsMessage",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
-        name: "entityListType",
+        name: "entityDetailsListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(81),
+            member: m::ShapeId(86),
             member_location_name: None,
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "entityListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(89),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "entityNameType",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "entityTemporarilyUnmodifiableMessage",
@@ -4204,7 +4882,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "groupDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(121),
+            member: m::ShapeId(140),
             member_location_name: None,
             flattened: false,
         }),
@@ -4212,7 +4890,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "groupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(120),
+            member: m::ShapeId(139),
             member_location_name: None,
             flattened: false,
         }),
@@ -4220,7 +4898,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "groupNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(298),
+            member: m::ShapeId(349),
             member_location_name: None,
             flattened: false,
         }),
@@ -4236,7 +4914,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "instanceProfileListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(122),
+            member: m::ShapeId(141),
             member_location_name: None,
             flattened: false,
         }),
@@ -4244,6 +4922,10 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "instanceProfileNameType",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "integerType",
+        kind: m::ShapeKind::Integer,
     },
     m::Shape {
         name: "invalidAuthenticationCodeMessage",
@@ -4266,12 +4948,30 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "jobIDType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "jobStatusType",
+        kind: m::ShapeKind::String {
+            enum_values: &["IN_PROGRESS", "COMPLETED", "FAILED"],
+        },
+    },
+    m::Shape {
         name: "keyPairMismatchMessage",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "limitExceededMessage",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "listPolicyGrantingServiceAccessResponseListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(182),
+            member_location_name: None,
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "malformedCertificateMessage",
@@ -4296,7 +4996,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "mfaDeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(180),
+            member: m::ShapeId(208),
             member_location_name: None,
             flattened: false,
         }),
@@ -4340,7 +5040,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "policyDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(195),
+            member: m::ShapeId(226),
             member_location_name: None,
             flattened: false,
         }),
@@ -4352,7 +5052,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "policyDocumentVersionListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(208),
+            member: m::ShapeId(240),
             member_location_name: None,
             flattened: false,
         }),
@@ -4362,9 +5062,17 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "policyGrantingServiceAccessListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(229),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "policyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(194),
+            member: m::ShapeId(225),
             member_location_name: None,
             flattened: false,
         }),
@@ -4372,7 +5080,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "policyNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(330),
+            member: m::ShapeId(386),
             member_location_name: None,
             flattened: false,
         }),
@@ -4386,6 +5094,12 @@ pub static SHAPES: [m::Shape; 361] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "policyOwnerEntityType",
+        kind: m::ShapeKind::String {
+            enum_values: &["USER", "ROLE", "GROUP"],
+        },
+    },
+    m::Shape {
         name: "policyPathType",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
@@ -4396,7 +5110,25 @@ pub static SHAPES: [m::Shape; 361] = [
         },
     },
     m::Shape {
+        name: "policyType",
+        kind: m::ShapeKind::String {
+            enum_values: &["INLINE", "MANAGED"],
+        },
+    },
+    m::Shape {
         name: "policyVersionIdType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "publicKeyFingerprintType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "publicKeyIdType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "publicKeyMaterialType",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
@@ -4414,7 +5146,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "roleDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(231),
+            member: m::ShapeId(264),
             member_location_name: None,
             flattened: false,
         }),
@@ -4422,7 +5154,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "roleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(230),
+            member: m::ShapeId(263),
             member_location_name: None,
             flattened: false,
         }),
@@ -4441,6 +5173,22 @@ pub static SHAPES: [m::Shape; 361] = [
     },
     m::Shape {
         name: "serviceFailureExceptionMessage",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "serviceNameType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "serviceNamespaceListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(407),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "serviceNamespaceType",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
@@ -4501,8 +5249,8 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "summaryMapType",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(347),
-            value: m::ShapeId(349),
+            key: m::ShapeId(411),
+            value: m::ShapeId(413),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -4515,7 +5263,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "tagKeyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(351),
+            member: m::ShapeId(415),
             member_location_name: None,
             flattened: false,
         }),
@@ -4527,13 +5275,25 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "tagListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(245),
+            member: m::ShapeId(283),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "tagValueType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "thumbprintListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(419),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "thumbprintType",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
@@ -4547,7 +5307,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "userDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(269),
+            member: m::ShapeId(315),
             member_location_name: None,
             flattened: false,
         }),
@@ -4555,7 +5315,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "userListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(268),
+            member: m::ShapeId(314),
             member_location_name: None,
             flattened: false,
         }),
@@ -4567,7 +5327,7 @@ pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "virtualMFADeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(270),
+            member: m::ShapeId(316),
             member_location_name: None,
             flattened: false,
         }),
@@ -4582,6 +5342,7 @@ use m::build::{member, op, structure};
 
 /// Operations Nimbus implements, sorted.
 pub const IMPLEMENTED: &[&str] = &[
+    "AddClientIDToOpenIDConnectProvider",
     "AddRoleToInstanceProfile",
     "AddUserToGroup",
     "AttachGroupPolicy",
@@ -4593,6 +5354,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "CreateGroup",
     "CreateInstanceProfile",
     "CreateLoginProfile",
+    "CreateOpenIDConnectProvider",
     "CreatePolicy",
     "CreatePolicyVersion",
     "CreateRole",
@@ -4607,11 +5369,13 @@ pub const IMPLEMENTED: &[&str] = &[
     "DeleteGroupPolicy",
     "DeleteInstanceProfile",
     "DeleteLoginProfile",
+    "DeleteOpenIDConnectProvider",
     "DeletePolicy",
     "DeletePolicyVersion",
     "DeleteRole",
     "DeleteRolePermissionsBoundary",
     "DeleteRolePolicy",
+    "DeleteSSHPublicKey",
     "DeleteServiceLinkedRole",
     "DeleteUser",
     "DeleteUserPermissionsBoundary",
@@ -4622,6 +5386,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "DetachUserPolicy",
     "EnableMFADevice",
     "GenerateCredentialReport",
+    "GenerateServiceLastAccessedDetails",
     "GetAccessKeyLastUsed",
     "GetAccountAuthorizationDetails",
     "GetAccountPasswordPolicy",
@@ -4631,10 +5396,14 @@ pub const IMPLEMENTED: &[&str] = &[
     "GetGroupPolicy",
     "GetInstanceProfile",
     "GetLoginProfile",
+    "GetOpenIDConnectProvider",
     "GetPolicy",
     "GetPolicyVersion",
     "GetRole",
     "GetRolePolicy",
+    "GetSSHPublicKey",
+    "GetServiceLastAccessedDetails",
+    "GetServiceLastAccessedDetailsWithEntities",
     "GetServiceLinkedRoleDeletionStatus",
     "GetUser",
     "GetUserPolicy",
@@ -4652,12 +5421,16 @@ pub const IMPLEMENTED: &[&str] = &[
     "ListInstanceProfilesForRole",
     "ListMFADeviceTags",
     "ListMFADevices",
+    "ListOpenIDConnectProviderTags",
+    "ListOpenIDConnectProviders",
     "ListPolicies",
+    "ListPoliciesGrantingServiceAccess",
     "ListPolicyTags",
     "ListPolicyVersions",
     "ListRolePolicies",
     "ListRoleTags",
     "ListRoles",
+    "ListSSHPublicKeys",
     "ListUserPolicies",
     "ListUserTags",
     "ListUsers",
@@ -4667,6 +5440,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "PutRolePolicy",
     "PutUserPermissionsBoundary",
     "PutUserPolicy",
+    "RemoveClientIDFromOpenIDConnectProvider",
     "RemoveRoleFromInstanceProfile",
     "RemoveUserFromGroup",
     "ResyncMFADevice",
@@ -4675,11 +5449,13 @@ pub const IMPLEMENTED: &[&str] = &[
     "SimulatePrincipalPolicy",
     "TagInstanceProfile",
     "TagMFADevice",
+    "TagOpenIDConnectProvider",
     "TagPolicy",
     "TagRole",
     "TagUser",
     "UntagInstanceProfile",
     "UntagMFADevice",
+    "UntagOpenIDConnectProvider",
     "UntagPolicy",
     "UntagRole",
     "UntagUser",
@@ -4688,9 +5464,12 @@ pub const IMPLEMENTED: &[&str] = &[
     "UpdateAssumeRolePolicy",
     "UpdateGroup",
     "UpdateLoginProfile",
+    "UpdateOpenIDConnectProviderThumbprint",
     "UpdateRole",
     "UpdateRoleDescription",
+    "UpdateSSHPublicKey",
     "UpdateUser",
+    "UploadSSHPublicKey",
 ];
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -4799,6 +5578,31 @@ impl FromValue for AccountNotManagementOrDelegatedAdministratorException {
 impl IntoValue for AccountNotManagementOrDelegatedAdministratorException {
     fn into_value(self) -> Value {
         Value::Struct(Vec::new())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddClientIDToOpenIDConnectProviderRequest {
+    pub open_id_connect_provider_arn: String,
+    pub client_id: String,
+}
+
+impl FromValue for AddClientIDToOpenIDConnectProviderRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            open_id_connect_provider_arn: req(&mut s, 0, "OpenIDConnectProviderArn")?,
+            client_id: req(&mut s, 1, "ClientID")?,
+        })
+    }
+}
+
+impl IntoValue for AddClientIDToOpenIDConnectProviderRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.open_id_connect_provider_arn.into_value()),
+            Some(self.client_id.into_value()),
+        ])
     }
 }
 
@@ -5264,6 +6068,62 @@ impl FromValue for CreateLoginProfileResponse {
 impl IntoValue for CreateLoginProfileResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![Some(self.login_profile.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateOpenIDConnectProviderRequest {
+    pub url: String,
+    pub client_id_list: Option<Vec<String>>,
+    pub thumbprint_list: Option<Vec<String>>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for CreateOpenIDConnectProviderRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            url: req(&mut s, 0, "Url")?,
+            client_id_list: opt(&mut s, 1, "ClientIDList")?,
+            thumbprint_list: opt(&mut s, 2, "ThumbprintList")?,
+            tags: opt(&mut s, 3, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for CreateOpenIDConnectProviderRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.url.into_value()),
+            self.client_id_list.map(IntoValue::into_value),
+            self.thumbprint_list.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateOpenIDConnectProviderResponse {
+    pub open_id_connect_provider_arn: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for CreateOpenIDConnectProviderResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            open_id_connect_provider_arn: opt(&mut s, 0, "OpenIDConnectProviderArn")?,
+            tags: opt(&mut s, 1, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for CreateOpenIDConnectProviderResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.open_id_connect_provider_arn.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -5812,6 +6672,26 @@ impl IntoValue for DeleteLoginProfileRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteOpenIDConnectProviderRequest {
+    pub open_id_connect_provider_arn: String,
+}
+
+impl FromValue for DeleteOpenIDConnectProviderRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            open_id_connect_provider_arn: req(&mut s, 0, "OpenIDConnectProviderArn")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteOpenIDConnectProviderRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.open_id_connect_provider_arn.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeletePolicyRequest {
     pub policy_arn: String,
 }
@@ -5918,6 +6798,31 @@ impl FromValue for DeleteRoleRequest {
 impl IntoValue for DeleteRoleRequest {
     fn into_value(self) -> Value {
         Value::Struct(vec![Some(self.role_name.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteSSHPublicKeyRequest {
+    pub user_name: String,
+    pub ssh_public_key_id: String,
+}
+
+impl FromValue for DeleteSSHPublicKeyRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            user_name: req(&mut s, 0, "UserName")?,
+            ssh_public_key_id: req(&mut s, 1, "SSHPublicKeyId")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteSSHPublicKeyRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.user_name.into_value()),
+            Some(self.ssh_public_key_id.into_value()),
+        ])
     }
 }
 
@@ -6238,6 +7143,65 @@ impl IntoValue for EntityAlreadyExistsException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct EntityDetails {
+    pub entity_info: EntityInfo,
+    pub last_authenticated: Option<Timestamp>,
+}
+
+impl FromValue for EntityDetails {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            entity_info: req(&mut s, 0, "EntityInfo")?,
+            last_authenticated: opt(&mut s, 1, "LastAuthenticated")?,
+        })
+    }
+}
+
+impl IntoValue for EntityDetails {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.entity_info.into_value()),
+            self.last_authenticated.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EntityInfo {
+    pub arn: String,
+    pub name: String,
+    pub r#type: String,
+    pub id: String,
+    pub path: Option<String>,
+}
+
+impl FromValue for EntityInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            arn: req(&mut s, 0, "Arn")?,
+            name: req(&mut s, 1, "Name")?,
+            r#type: req(&mut s, 2, "Type")?,
+            id: req(&mut s, 3, "Id")?,
+            path: opt(&mut s, 4, "Path")?,
+        })
+    }
+}
+
+impl IntoValue for EntityInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.arn.into_value()),
+            Some(self.name.into_value()),
+            Some(self.r#type.into_value()),
+            Some(self.id.into_value()),
+            self.path.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EntityTemporarilyUnmodifiableException {
     pub message: Option<String>,
 }
@@ -6254,6 +7218,31 @@ impl FromValue for EntityTemporarilyUnmodifiableException {
 impl IntoValue for EntityTemporarilyUnmodifiableException {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.message.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ErrorDetails {
+    pub message: String,
+    pub code: String,
+}
+
+impl FromValue for ErrorDetails {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            message: req(&mut s, 0, "Message")?,
+            code: req(&mut s, 1, "Code")?,
+        })
+    }
+}
+
+impl IntoValue for ErrorDetails {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.message.into_value()),
+            Some(self.code.into_value()),
+        ])
     }
 }
 
@@ -6371,6 +7360,51 @@ impl IntoValue for GenerateCredentialReportResponse {
             self.state.map(IntoValue::into_value),
             self.description.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GenerateServiceLastAccessedDetailsRequest {
+    pub arn: String,
+    pub granularity: Option<String>,
+}
+
+impl FromValue for GenerateServiceLastAccessedDetailsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            arn: req(&mut s, 0, "Arn")?,
+            granularity: opt(&mut s, 1, "Granularity")?,
+        })
+    }
+}
+
+impl IntoValue for GenerateServiceLastAccessedDetailsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.arn.into_value()),
+            self.granularity.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GenerateServiceLastAccessedDetailsResponse {
+    pub job_id: Option<String>,
+}
+
+impl FromValue for GenerateServiceLastAccessedDetailsResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            job_id: opt(&mut s, 0, "JobId")?,
+        })
+    }
+}
+
+impl IntoValue for GenerateServiceLastAccessedDetailsResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.job_id.map(IntoValue::into_value)])
     }
 }
 
@@ -6745,6 +7779,60 @@ impl IntoValue for GetLoginProfileResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetOpenIDConnectProviderRequest {
+    pub open_id_connect_provider_arn: String,
+}
+
+impl FromValue for GetOpenIDConnectProviderRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            open_id_connect_provider_arn: req(&mut s, 0, "OpenIDConnectProviderArn")?,
+        })
+    }
+}
+
+impl IntoValue for GetOpenIDConnectProviderRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.open_id_connect_provider_arn.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetOpenIDConnectProviderResponse {
+    pub url: Option<String>,
+    pub client_id_list: Option<Vec<String>>,
+    pub thumbprint_list: Option<Vec<String>>,
+    pub create_date: Option<Timestamp>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for GetOpenIDConnectProviderResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            url: opt(&mut s, 0, "Url")?,
+            client_id_list: opt(&mut s, 1, "ClientIDList")?,
+            thumbprint_list: opt(&mut s, 2, "ThumbprintList")?,
+            create_date: opt(&mut s, 3, "CreateDate")?,
+            tags: opt(&mut s, 4, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for GetOpenIDConnectProviderResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.url.map(IntoValue::into_value),
+            self.client_id_list.map(IntoValue::into_value),
+            self.thumbprint_list.map(IntoValue::into_value),
+            self.create_date.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetPolicyRequest {
     pub policy_arn: String,
 }
@@ -6919,6 +8007,196 @@ impl FromValue for GetRoleResponse {
 impl IntoValue for GetRoleResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![Some(self.role.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetSSHPublicKeyRequest {
+    pub user_name: String,
+    pub ssh_public_key_id: String,
+    pub encoding: String,
+}
+
+impl FromValue for GetSSHPublicKeyRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            user_name: req(&mut s, 0, "UserName")?,
+            ssh_public_key_id: req(&mut s, 1, "SSHPublicKeyId")?,
+            encoding: req(&mut s, 2, "Encoding")?,
+        })
+    }
+}
+
+impl IntoValue for GetSSHPublicKeyRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.user_name.into_value()),
+            Some(self.ssh_public_key_id.into_value()),
+            Some(self.encoding.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetSSHPublicKeyResponse {
+    pub ssh_public_key: Option<SSHPublicKey>,
+}
+
+impl FromValue for GetSSHPublicKeyResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ssh_public_key: opt(&mut s, 0, "SSHPublicKey")?,
+        })
+    }
+}
+
+impl IntoValue for GetSSHPublicKeyResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ssh_public_key.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetServiceLastAccessedDetailsRequest {
+    pub job_id: String,
+    pub max_items: Option<i32>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for GetServiceLastAccessedDetailsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            job_id: req(&mut s, 0, "JobId")?,
+            max_items: opt(&mut s, 1, "MaxItems")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for GetServiceLastAccessedDetailsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.job_id.into_value()),
+            self.max_items.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetServiceLastAccessedDetailsResponse {
+    pub job_status: String,
+    pub job_type: Option<String>,
+    pub job_creation_date: Timestamp,
+    pub services_last_accessed: Vec<ServiceLastAccessed>,
+    pub job_completion_date: Timestamp,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+    pub error: Option<ErrorDetails>,
+}
+
+impl FromValue for GetServiceLastAccessedDetailsResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            job_status: req(&mut s, 0, "JobStatus")?,
+            job_type: opt(&mut s, 1, "JobType")?,
+            job_creation_date: req(&mut s, 2, "JobCreationDate")?,
+            services_last_accessed: req(&mut s, 3, "ServicesLastAccessed")?,
+            job_completion_date: req(&mut s, 4, "JobCompletionDate")?,
+            is_truncated: opt(&mut s, 5, "IsTruncated")?,
+            marker: opt(&mut s, 6, "Marker")?,
+            error: opt(&mut s, 7, "Error")?,
+        })
+    }
+}
+
+impl IntoValue for GetServiceLastAccessedDetailsResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.job_status.into_value()),
+            self.job_type.map(IntoValue::into_value),
+            Some(self.job_creation_date.into_value()),
+            Some(self.services_last_accessed.into_value()),
+            Some(self.job_completion_date.into_value()),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+            self.error.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetServiceLastAccessedDetailsWithEntitiesRequest {
+    pub job_id: String,
+    pub service_namespace: String,
+    pub max_items: Option<i32>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for GetServiceLastAccessedDetailsWithEntitiesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            job_id: req(&mut s, 0, "JobId")?,
+            service_namespace: req(&mut s, 1, "ServiceNamespace")?,
+            max_items: opt(&mut s, 2, "MaxItems")?,
+            marker: opt(&mut s, 3, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for GetServiceLastAccessedDetailsWithEntitiesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.job_id.into_value()),
+            Some(self.service_namespace.into_value()),
+            self.max_items.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetServiceLastAccessedDetailsWithEntitiesResponse {
+    pub job_status: String,
+    pub job_creation_date: Timestamp,
+    pub job_completion_date: Timestamp,
+    pub entity_details_list: Vec<EntityDetails>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+    pub error: Option<ErrorDetails>,
+}
+
+impl FromValue for GetServiceLastAccessedDetailsWithEntitiesResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            job_status: req(&mut s, 0, "JobStatus")?,
+            job_creation_date: req(&mut s, 1, "JobCreationDate")?,
+            job_completion_date: req(&mut s, 2, "JobCompletionDate")?,
+            entity_details_list: req(&mut s, 3, "EntityDetailsList")?,
+            is_truncated: opt(&mut s, 4, "IsTruncated")?,
+            marker: opt(&mut s, 5, "Marker")?,
+            error: opt(&mut s, 6, "Error")?,
+        })
+    }
+}
+
+impl IntoValue for GetServiceLastAccessedDetailsWithEntitiesResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.job_status.into_value()),
+            Some(self.job_creation_date.into_value()),
+            Some(self.job_completion_date.into_value()),
+            Some(self.entity_details_list.into_value()),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+            self.error.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -8120,6 +9398,181 @@ impl IntoValue for ListMFADevicesResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListOpenIDConnectProviderTagsRequest {
+    pub open_id_connect_provider_arn: String,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl FromValue for ListOpenIDConnectProviderTagsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            open_id_connect_provider_arn: req(&mut s, 0, "OpenIDConnectProviderArn")?,
+            marker: opt(&mut s, 1, "Marker")?,
+            max_items: opt(&mut s, 2, "MaxItems")?,
+        })
+    }
+}
+
+impl IntoValue for ListOpenIDConnectProviderTagsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.open_id_connect_provider_arn.into_value()),
+            self.marker.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListOpenIDConnectProviderTagsResponse {
+    pub tags: Vec<Tag>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for ListOpenIDConnectProviderTagsResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            tags: req(&mut s, 0, "Tags")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for ListOpenIDConnectProviderTagsResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.tags.into_value()),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListOpenIDConnectProvidersRequest {}
+
+impl FromValue for ListOpenIDConnectProvidersRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        slots(v, 0, path)?;
+        Ok(Self {})
+    }
+}
+
+impl IntoValue for ListOpenIDConnectProvidersRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(Vec::new())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListOpenIDConnectProvidersResponse {
+    pub open_id_connect_provider_list: Option<Vec<OpenIDConnectProviderListEntry>>,
+}
+
+impl FromValue for ListOpenIDConnectProvidersResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            open_id_connect_provider_list: opt(&mut s, 0, "OpenIDConnectProviderList")?,
+        })
+    }
+}
+
+impl IntoValue for ListOpenIDConnectProvidersResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self
+            .open_id_connect_provider_list
+            .map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListPoliciesGrantingServiceAccessEntry {
+    pub service_namespace: Option<String>,
+    pub policies: Option<Vec<PolicyGrantingServiceAccess>>,
+}
+
+impl FromValue for ListPoliciesGrantingServiceAccessEntry {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            service_namespace: opt(&mut s, 0, "ServiceNamespace")?,
+            policies: opt(&mut s, 1, "Policies")?,
+        })
+    }
+}
+
+impl IntoValue for ListPoliciesGrantingServiceAccessEntry {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.service_namespace.map(IntoValue::into_value),
+            self.policies.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListPoliciesGrantingServiceAccessRequest {
+    pub marker: Option<String>,
+    pub arn: String,
+    pub service_namespaces: Vec<String>,
+}
+
+impl FromValue for ListPoliciesGrantingServiceAccessRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            marker: opt(&mut s, 0, "Marker")?,
+            arn: req(&mut s, 1, "Arn")?,
+            service_namespaces: req(&mut s, 2, "ServiceNamespaces")?,
+        })
+    }
+}
+
+impl IntoValue for ListPoliciesGrantingServiceAccessRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.marker.map(IntoValue::into_value),
+            Some(self.arn.into_value()),
+            Some(self.service_namespaces.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListPoliciesGrantingServiceAccessResponse {
+    pub policies_granting_service_access: Vec<ListPoliciesGrantingServiceAccessEntry>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for ListPoliciesGrantingServiceAccessResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            policies_granting_service_access: req(&mut s, 0, "PoliciesGrantingServiceAccess")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for ListPoliciesGrantingServiceAccessResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.policies_granting_service_access.into_value()),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListPoliciesRequest {
     pub scope: Option<String>,
     pub only_attached: Option<bool>,
@@ -8458,6 +9911,62 @@ impl IntoValue for ListRolesResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![
             Some(self.roles.into_value()),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListSSHPublicKeysRequest {
+    pub user_name: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl FromValue for ListSSHPublicKeysRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            user_name: opt(&mut s, 0, "UserName")?,
+            marker: opt(&mut s, 1, "Marker")?,
+            max_items: opt(&mut s, 2, "MaxItems")?,
+        })
+    }
+}
+
+impl IntoValue for ListSSHPublicKeysRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.user_name.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListSSHPublicKeysResponse {
+    pub ssh_public_keys: Option<Vec<SSHPublicKeyMetadata>>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for ListSSHPublicKeysResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            ssh_public_keys: opt(&mut s, 0, "SSHPublicKeys")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for ListSSHPublicKeysResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ssh_public_keys.map(IntoValue::into_value),
             self.is_truncated.map(IntoValue::into_value),
             self.marker.map(IntoValue::into_value),
         ])
@@ -8861,6 +10370,26 @@ impl IntoValue for NoSuchEntityException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct OpenIDConnectProviderListEntry {
+    pub arn: Option<String>,
+}
+
+impl FromValue for OpenIDConnectProviderListEntry {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            arn: opt(&mut s, 0, "Arn")?,
+        })
+    }
+}
+
+impl IntoValue for OpenIDConnectProviderListEntry {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.arn.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OpenIdIdpCommunicationErrorException {
     pub message: Option<String>,
 }
@@ -9124,6 +10653,40 @@ impl FromValue for PolicyEvaluationException {
 impl IntoValue for PolicyEvaluationException {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.message.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PolicyGrantingServiceAccess {
+    pub policy_name: String,
+    pub policy_type: String,
+    pub policy_arn: Option<String>,
+    pub entity_type: Option<String>,
+    pub entity_name: Option<String>,
+}
+
+impl FromValue for PolicyGrantingServiceAccess {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            policy_name: req(&mut s, 0, "PolicyName")?,
+            policy_type: req(&mut s, 1, "PolicyType")?,
+            policy_arn: opt(&mut s, 2, "PolicyArn")?,
+            entity_type: opt(&mut s, 3, "EntityType")?,
+            entity_name: opt(&mut s, 4, "EntityName")?,
+        })
+    }
+}
+
+impl IntoValue for PolicyGrantingServiceAccess {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.policy_name.into_value()),
+            Some(self.policy_type.into_value()),
+            self.policy_arn.map(IntoValue::into_value),
+            self.entity_type.map(IntoValue::into_value),
+            self.entity_name.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -9408,6 +10971,31 @@ impl IntoValue for PutUserPolicyRequest {
             Some(self.user_name.into_value()),
             Some(self.policy_name.into_value()),
             Some(self.policy_document.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RemoveClientIDFromOpenIDConnectProviderRequest {
+    pub open_id_connect_provider_arn: String,
+    pub client_id: String,
+}
+
+impl FromValue for RemoveClientIDFromOpenIDConnectProviderRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            open_id_connect_provider_arn: req(&mut s, 0, "OpenIDConnectProviderArn")?,
+            client_id: req(&mut s, 1, "ClientID")?,
+        })
+    }
+}
+
+impl IntoValue for RemoveClientIDFromOpenIDConnectProviderRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.open_id_connect_provider_arn.into_value()),
+            Some(self.client_id.into_value()),
         ])
     }
 }
@@ -9713,6 +11301,74 @@ impl IntoValue for RoleUsageType {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct SSHPublicKey {
+    pub user_name: String,
+    pub ssh_public_key_id: String,
+    pub fingerprint: String,
+    pub ssh_public_key_body: String,
+    pub status: String,
+    pub upload_date: Option<Timestamp>,
+}
+
+impl FromValue for SSHPublicKey {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            user_name: req(&mut s, 0, "UserName")?,
+            ssh_public_key_id: req(&mut s, 1, "SSHPublicKeyId")?,
+            fingerprint: req(&mut s, 2, "Fingerprint")?,
+            ssh_public_key_body: req(&mut s, 3, "SSHPublicKeyBody")?,
+            status: req(&mut s, 4, "Status")?,
+            upload_date: opt(&mut s, 5, "UploadDate")?,
+        })
+    }
+}
+
+impl IntoValue for SSHPublicKey {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.user_name.into_value()),
+            Some(self.ssh_public_key_id.into_value()),
+            Some(self.fingerprint.into_value()),
+            Some(self.ssh_public_key_body.into_value()),
+            Some(self.status.into_value()),
+            self.upload_date.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SSHPublicKeyMetadata {
+    pub user_name: String,
+    pub ssh_public_key_id: String,
+    pub status: String,
+    pub upload_date: Timestamp,
+}
+
+impl FromValue for SSHPublicKeyMetadata {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            user_name: req(&mut s, 0, "UserName")?,
+            ssh_public_key_id: req(&mut s, 1, "SSHPublicKeyId")?,
+            status: req(&mut s, 2, "Status")?,
+            upload_date: req(&mut s, 3, "UploadDate")?,
+        })
+    }
+}
+
+impl IntoValue for SSHPublicKeyMetadata {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.user_name.into_value()),
+            Some(self.ssh_public_key_id.into_value()),
+            Some(self.status.into_value()),
+            Some(self.upload_date.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceAccessNotEnabledException {}
 
 impl FromValue for ServiceAccessNotEnabledException {
@@ -9745,6 +11401,47 @@ impl FromValue for ServiceFailureException {
 impl IntoValue for ServiceFailureException {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.message.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServiceLastAccessed {
+    pub service_name: String,
+    pub last_authenticated: Option<Timestamp>,
+    pub service_namespace: String,
+    pub last_authenticated_entity: Option<String>,
+    pub last_authenticated_region: Option<String>,
+    pub total_authenticated_entities: Option<i32>,
+    pub tracked_actions_last_accessed: Option<Vec<TrackedActionLastAccessed>>,
+}
+
+impl FromValue for ServiceLastAccessed {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            service_name: req(&mut s, 0, "ServiceName")?,
+            last_authenticated: opt(&mut s, 1, "LastAuthenticated")?,
+            service_namespace: req(&mut s, 2, "ServiceNamespace")?,
+            last_authenticated_entity: opt(&mut s, 3, "LastAuthenticatedEntity")?,
+            last_authenticated_region: opt(&mut s, 4, "LastAuthenticatedRegion")?,
+            total_authenticated_entities: opt(&mut s, 5, "TotalAuthenticatedEntities")?,
+            tracked_actions_last_accessed: opt(&mut s, 6, "TrackedActionsLastAccessed")?,
+        })
+    }
+}
+
+impl IntoValue for ServiceLastAccessed {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.service_name.into_value()),
+            self.last_authenticated.map(IntoValue::into_value),
+            Some(self.service_namespace.into_value()),
+            self.last_authenticated_entity.map(IntoValue::into_value),
+            self.last_authenticated_region.map(IntoValue::into_value),
+            self.total_authenticated_entities.map(IntoValue::into_value),
+            self.tracked_actions_last_accessed
+                .map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -10045,6 +11742,31 @@ impl IntoValue for TagMFADeviceRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct TagOpenIDConnectProviderRequest {
+    pub open_id_connect_provider_arn: String,
+    pub tags: Vec<Tag>,
+}
+
+impl FromValue for TagOpenIDConnectProviderRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            open_id_connect_provider_arn: req(&mut s, 0, "OpenIDConnectProviderArn")?,
+            tags: req(&mut s, 1, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for TagOpenIDConnectProviderRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.open_id_connect_provider_arn.into_value()),
+            Some(self.tags.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TagPolicyRequest {
     pub policy_arn: String,
     pub tags: Vec<Tag>,
@@ -10115,6 +11837,37 @@ impl IntoValue for TagUserRequest {
         Value::Struct(vec![
             Some(self.user_name.into_value()),
             Some(self.tags.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrackedActionLastAccessed {
+    pub action_name: Option<String>,
+    pub last_accessed_entity: Option<String>,
+    pub last_accessed_time: Option<Timestamp>,
+    pub last_accessed_region: Option<String>,
+}
+
+impl FromValue for TrackedActionLastAccessed {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            action_name: opt(&mut s, 0, "ActionName")?,
+            last_accessed_entity: opt(&mut s, 1, "LastAccessedEntity")?,
+            last_accessed_time: opt(&mut s, 2, "LastAccessedTime")?,
+            last_accessed_region: opt(&mut s, 3, "LastAccessedRegion")?,
+        })
+    }
+}
+
+impl IntoValue for TrackedActionLastAccessed {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.action_name.map(IntoValue::into_value),
+            self.last_accessed_entity.map(IntoValue::into_value),
+            self.last_accessed_time.map(IntoValue::into_value),
+            self.last_accessed_region.map(IntoValue::into_value),
         ])
     }
 }
@@ -10204,6 +11957,31 @@ impl IntoValue for UntagMFADeviceRequest {
     fn into_value(self) -> Value {
         Value::Struct(vec![
             Some(self.serial_number.into_value()),
+            Some(self.tag_keys.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UntagOpenIDConnectProviderRequest {
+    pub open_id_connect_provider_arn: String,
+    pub tag_keys: Vec<String>,
+}
+
+impl FromValue for UntagOpenIDConnectProviderRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            open_id_connect_provider_arn: req(&mut s, 0, "OpenIDConnectProviderArn")?,
+            tag_keys: req(&mut s, 1, "TagKeys")?,
+        })
+    }
+}
+
+impl IntoValue for UntagOpenIDConnectProviderRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.open_id_connect_provider_arn.into_value()),
             Some(self.tag_keys.into_value()),
         ])
     }
@@ -10441,6 +12219,31 @@ impl IntoValue for UpdateLoginProfileRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct UpdateOpenIDConnectProviderThumbprintRequest {
+    pub open_id_connect_provider_arn: String,
+    pub thumbprint_list: Vec<String>,
+}
+
+impl FromValue for UpdateOpenIDConnectProviderThumbprintRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            open_id_connect_provider_arn: req(&mut s, 0, "OpenIDConnectProviderArn")?,
+            thumbprint_list: req(&mut s, 1, "ThumbprintList")?,
+        })
+    }
+}
+
+impl IntoValue for UpdateOpenIDConnectProviderThumbprintRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.open_id_connect_provider_arn.into_value()),
+            Some(self.thumbprint_list.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateRoleDescriptionRequest {
     pub role_name: String,
     pub description: String,
@@ -10530,6 +12333,34 @@ impl IntoValue for UpdateRoleResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct UpdateSSHPublicKeyRequest {
+    pub user_name: String,
+    pub ssh_public_key_id: String,
+    pub status: String,
+}
+
+impl FromValue for UpdateSSHPublicKeyRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            user_name: req(&mut s, 0, "UserName")?,
+            ssh_public_key_id: req(&mut s, 1, "SSHPublicKeyId")?,
+            status: req(&mut s, 2, "Status")?,
+        })
+    }
+}
+
+impl IntoValue for UpdateSSHPublicKeyRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.user_name.into_value()),
+            Some(self.ssh_public_key_id.into_value()),
+            Some(self.status.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateUserRequest {
     pub user_name: String,
     pub new_path: Option<String>,
@@ -10554,6 +12385,51 @@ impl IntoValue for UpdateUserRequest {
             self.new_path.map(IntoValue::into_value),
             self.new_user_name.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UploadSSHPublicKeyRequest {
+    pub user_name: String,
+    pub ssh_public_key_body: String,
+}
+
+impl FromValue for UploadSSHPublicKeyRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            user_name: req(&mut s, 0, "UserName")?,
+            ssh_public_key_body: req(&mut s, 1, "SSHPublicKeyBody")?,
+        })
+    }
+}
+
+impl IntoValue for UploadSSHPublicKeyRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.user_name.into_value()),
+            Some(self.ssh_public_key_body.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UploadSSHPublicKeyResponse {
+    pub ssh_public_key: Option<SSHPublicKey>,
+}
+
+impl FromValue for UploadSSHPublicKeyResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ssh_public_key: opt(&mut s, 0, "SSHPublicKey")?,
+        })
+    }
+}
+
+impl IntoValue for UploadSSHPublicKeyResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ssh_public_key.map(IntoValue::into_value)])
     }
 }
 
@@ -10874,6 +12750,13 @@ pub mod errors {
 
 /// What a IAM implementation provides: one method per implemented operation, taking the typed input and returning the typed output.
 pub trait Handlers: Send + Sync + 'static {
+    /// `AddClientIDToOpenIDConnectProvider`.
+    fn add_client_id_to_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: AddClientIDToOpenIDConnectProviderRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `AddRoleToInstanceProfile`.
     fn add_role_to_instance_profile(
         &self,
@@ -10950,6 +12833,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: CreateLoginProfileRequest,
     ) -> impl Future<Output = Result<CreateLoginProfileResponse, AwsError>> + Send;
+
+    /// `CreateOpenIDConnectProvider`.
+    fn create_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: CreateOpenIDConnectProviderRequest,
+    ) -> impl Future<Output = Result<CreateOpenIDConnectProviderResponse, AwsError>> + Send;
 
     /// `CreatePolicy`.
     fn create_policy(
@@ -11048,6 +12938,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: DeleteLoginProfileRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `DeleteOpenIDConnectProvider`.
+    fn delete_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteOpenIDConnectProviderRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `DeletePolicy`.
     fn delete_policy(
         &self,
@@ -11081,6 +12978,13 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DeleteRolePolicyRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DeleteSSHPublicKey`.
+    fn delete_ssh_public_key(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteSSHPublicKeyRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `DeleteServiceLinkedRole`.
@@ -11152,6 +13056,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
     ) -> impl Future<Output = Result<GenerateCredentialReportResponse, AwsError>> + Send;
 
+    /// `GenerateServiceLastAccessedDetails`.
+    fn generate_service_last_accessed_details(
+        &self,
+        ctx: &RequestContext,
+        input: GenerateServiceLastAccessedDetailsRequest,
+    ) -> impl Future<Output = Result<GenerateServiceLastAccessedDetailsResponse, AwsError>> + Send;
+
     /// `GetAccessKeyLastUsed`.
     fn get_access_key_last_used(
         &self,
@@ -11212,6 +13123,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: GetLoginProfileRequest,
     ) -> impl Future<Output = Result<GetLoginProfileResponse, AwsError>> + Send;
 
+    /// `GetOpenIDConnectProvider`.
+    fn get_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: GetOpenIDConnectProviderRequest,
+    ) -> impl Future<Output = Result<GetOpenIDConnectProviderResponse, AwsError>> + Send;
+
     /// `GetPolicy`.
     fn get_policy(
         &self,
@@ -11239,6 +13157,27 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: GetRolePolicyRequest,
     ) -> impl Future<Output = Result<GetRolePolicyResponse, AwsError>> + Send;
+
+    /// `GetSSHPublicKey`.
+    fn get_ssh_public_key(
+        &self,
+        ctx: &RequestContext,
+        input: GetSSHPublicKeyRequest,
+    ) -> impl Future<Output = Result<GetSSHPublicKeyResponse, AwsError>> + Send;
+
+    /// `GetServiceLastAccessedDetails`.
+    fn get_service_last_accessed_details(
+        &self,
+        ctx: &RequestContext,
+        input: GetServiceLastAccessedDetailsRequest,
+    ) -> impl Future<Output = Result<GetServiceLastAccessedDetailsResponse, AwsError>> + Send;
+
+    /// `GetServiceLastAccessedDetailsWithEntities`.
+    fn get_service_last_accessed_details_with_entities(
+        &self,
+        ctx: &RequestContext,
+        input: GetServiceLastAccessedDetailsWithEntitiesRequest,
+    ) -> impl Future<Output = Result<GetServiceLastAccessedDetailsWithEntitiesResponse, AwsError>> + Send;
 
     /// `GetServiceLinkedRoleDeletionStatus`.
     fn get_service_linked_role_deletion_status(
@@ -11359,12 +13298,33 @@ pub trait Handlers: Send + Sync + 'static {
         input: ListMFADevicesRequest,
     ) -> impl Future<Output = Result<ListMFADevicesResponse, AwsError>> + Send;
 
+    /// `ListOpenIDConnectProviderTags`.
+    fn list_open_id_connect_provider_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListOpenIDConnectProviderTagsRequest,
+    ) -> impl Future<Output = Result<ListOpenIDConnectProviderTagsResponse, AwsError>> + Send;
+
+    /// `ListOpenIDConnectProviders`.
+    fn list_open_id_connect_providers(
+        &self,
+        ctx: &RequestContext,
+        input: ListOpenIDConnectProvidersRequest,
+    ) -> impl Future<Output = Result<ListOpenIDConnectProvidersResponse, AwsError>> + Send;
+
     /// `ListPolicies`.
     fn list_policies(
         &self,
         ctx: &RequestContext,
         input: ListPoliciesRequest,
     ) -> impl Future<Output = Result<ListPoliciesResponse, AwsError>> + Send;
+
+    /// `ListPoliciesGrantingServiceAccess`.
+    fn list_policies_granting_service_access(
+        &self,
+        ctx: &RequestContext,
+        input: ListPoliciesGrantingServiceAccessRequest,
+    ) -> impl Future<Output = Result<ListPoliciesGrantingServiceAccessResponse, AwsError>> + Send;
 
     /// `ListPolicyTags`.
     fn list_policy_tags(
@@ -11400,6 +13360,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: ListRolesRequest,
     ) -> impl Future<Output = Result<ListRolesResponse, AwsError>> + Send;
+
+    /// `ListSSHPublicKeys`.
+    fn list_ssh_public_keys(
+        &self,
+        ctx: &RequestContext,
+        input: ListSSHPublicKeysRequest,
+    ) -> impl Future<Output = Result<ListSSHPublicKeysResponse, AwsError>> + Send;
 
     /// `ListUserPolicies`.
     fn list_user_policies(
@@ -11464,6 +13431,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: PutUserPolicyRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `RemoveClientIDFromOpenIDConnectProvider`.
+    fn remove_client_id_from_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: RemoveClientIDFromOpenIDConnectProviderRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `RemoveRoleFromInstanceProfile`.
     fn remove_role_from_instance_profile(
         &self,
@@ -11520,6 +13494,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: TagMFADeviceRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `TagOpenIDConnectProvider`.
+    fn tag_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: TagOpenIDConnectProviderRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `TagPolicy`.
     fn tag_policy(
         &self,
@@ -11553,6 +13534,13 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: UntagMFADeviceRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `UntagOpenIDConnectProvider`.
+    fn untag_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: UntagOpenIDConnectProviderRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `UntagPolicy`.
@@ -11611,6 +13599,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: UpdateLoginProfileRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `UpdateOpenIDConnectProviderThumbprint`.
+    fn update_open_id_connect_provider_thumbprint(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateOpenIDConnectProviderThumbprintRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `UpdateRole`.
     fn update_role(
         &self,
@@ -11625,12 +13620,26 @@ pub trait Handlers: Send + Sync + 'static {
         input: UpdateRoleDescriptionRequest,
     ) -> impl Future<Output = Result<UpdateRoleDescriptionResponse, AwsError>> + Send;
 
+    /// `UpdateSSHPublicKey`.
+    fn update_ssh_public_key(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateSSHPublicKeyRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `UpdateUser`.
     fn update_user(
         &self,
         ctx: &RequestContext,
         input: UpdateUserRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `UploadSSHPublicKey`.
+    fn upload_ssh_public_key(
+        &self,
+        ctx: &RequestContext,
+        input: UploadSSHPublicKeyRequest,
+    ) -> impl Future<Output = Result<UploadSSHPublicKeyResponse, AwsError>> + Send;
 
     /// Wipes all state (`POST /_nimbus/reset`) together with `then`; see [`nimbus_wire::Service::reset`] for what a service with state must do. The default (no state) just runs `then`.
     fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
@@ -11647,6 +13656,25 @@ pub mod access {
         condition, expand, keyed_condition, resources_or_star, AuthzValues,
         Part::{Each, Lit},
     };
+
+    /// `AddClientIDToOpenIDConnectProvider`: `iam:AddClientIDToOpenIDConnectProvider`.
+    pub fn add_client_id_to_open_id_connect_provider(
+        _ctx: &RequestContext,
+        input: &AddClientIDToOpenIDConnectProviderRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.open_id_connect_provider_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:AddClientIDToOpenIDConnectProvider",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
 
     /// `AddRoleToInstanceProfile`: `iam:AddRoleToInstanceProfile`, `iam:PassRole`.
     pub fn add_role_to_instance_profile(
@@ -11954,6 +13982,46 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:CreateLoginProfile",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateOpenIDConnectProvider`: `iam:CreateOpenIDConnectProvider`.
+    pub fn create_open_id_connect_provider(
+        ctx: &RequestContext,
+        input: &CreateOpenIDConnectProviderRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        if let Some(l) = &input.tags {
+            for x0 in l {
+                x0.key.push_values(&mut v0);
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":oidc-provider/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            if let Some(l) = &input.tags {
+                for x0 in l {
+                    let mut e0: Vec<String> = Vec::new();
+                    x0.key.push_values(&mut e0);
+                    let mut e1: Vec<String> = Vec::new();
+                    x0.value.push_values(&mut e1);
+                    keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            Access {
+                action: "iam:CreateOpenIDConnectProvider",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -12348,6 +14416,25 @@ pub mod access {
         }]
     }
 
+    /// `DeleteOpenIDConnectProvider`: `iam:DeleteOpenIDConnectProvider`.
+    pub fn delete_open_id_connect_provider(
+        _ctx: &RequestContext,
+        input: &DeleteOpenIDConnectProviderRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.open_id_connect_provider_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteOpenIDConnectProvider",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DeletePolicy`: `iam:DeletePolicy`.
     pub fn delete_policy(_ctx: &RequestContext, input: &DeletePolicyRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -12455,6 +14542,33 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:DeleteRolePolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteSSHPublicKey`: `iam:DeleteSSHPublicKey`.
+    pub fn delete_ssh_public_key(
+        ctx: &RequestContext,
+        input: &DeleteSSHPublicKeyRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteSSHPublicKey",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -12713,6 +14827,25 @@ pub mod access {
         }]
     }
 
+    /// `GenerateServiceLastAccessedDetails`: `iam:GenerateServiceLastAccessedDetails`.
+    pub fn generate_service_last_accessed_details(
+        _ctx: &RequestContext,
+        input: &GenerateServiceLastAccessedDetailsRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:GenerateServiceLastAccessedDetails",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `GetAccessKeyLastUsed`: `iam:GetAccessKeyLastUsed`.
     pub fn get_access_key_last_used(
         _ctx: &RequestContext,
@@ -12888,6 +15021,25 @@ pub mod access {
         }]
     }
 
+    /// `GetOpenIDConnectProvider`: `iam:GetOpenIDConnectProvider`.
+    pub fn get_open_id_connect_provider(
+        _ctx: &RequestContext,
+        input: &GetOpenIDConnectProviderRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.open_id_connect_provider_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:GetOpenIDConnectProvider",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `GetPolicy`: `iam:GetPolicy`.
     pub fn get_policy(_ctx: &RequestContext, input: &GetPolicyRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -12965,6 +15117,64 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:GetRolePolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetSSHPublicKey`: `iam:GetSSHPublicKey`.
+    pub fn get_ssh_public_key(ctx: &RequestContext, input: &GetSSHPublicKeyRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:GetSSHPublicKey",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetServiceLastAccessedDetails`: `iam:GetServiceLastAccessedDetails`.
+    pub fn get_service_last_accessed_details(
+        _ctx: &RequestContext,
+        _input: &GetServiceLastAccessedDetailsRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:GetServiceLastAccessedDetails",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetServiceLastAccessedDetailsWithEntities`: `iam:GetServiceLastAccessedDetailsWithEntities`.
+    pub fn get_service_last_accessed_details_with_entities(
+        _ctx: &RequestContext,
+        _input: &GetServiceLastAccessedDetailsWithEntitiesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:GetServiceLastAccessedDetailsWithEntities",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -13366,6 +15576,42 @@ pub mod access {
         }]
     }
 
+    /// `ListOpenIDConnectProviderTags`: `iam:ListOpenIDConnectProviderTags`.
+    pub fn list_open_id_connect_provider_tags(
+        _ctx: &RequestContext,
+        input: &ListOpenIDConnectProviderTagsRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.open_id_connect_provider_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:ListOpenIDConnectProviderTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListOpenIDConnectProviders`: `iam:ListOpenIDConnectProviders`.
+    pub fn list_open_id_connect_providers(
+        _ctx: &RequestContext,
+        _input: &ListOpenIDConnectProvidersRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:ListOpenIDConnectProviders",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `ListPolicies`: `iam:ListPolicies`.
     pub fn list_policies(_ctx: &RequestContext, _input: &ListPoliciesRequest) -> Vec<Access> {
         vec![{
@@ -13374,6 +15620,23 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:ListPolicies",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListPoliciesGrantingServiceAccess`: `iam:ListPoliciesGrantingServiceAccess`.
+    pub fn list_policies_granting_service_access(
+        _ctx: &RequestContext,
+        _input: &ListPoliciesGrantingServiceAccessRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:ListPoliciesGrantingServiceAccess",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -13474,6 +15737,33 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:ListRoles",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListSSHPublicKeys`: `iam:ListSSHPublicKeys`.
+    pub fn list_ssh_public_keys(
+        ctx: &RequestContext,
+        input: &ListSSHPublicKeysRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:ListSSHPublicKeys",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -13694,6 +15984,25 @@ pub mod access {
         }]
     }
 
+    /// `RemoveClientIDFromOpenIDConnectProvider`: `iam:RemoveClientIDFromOpenIDConnectProvider`.
+    pub fn remove_client_id_from_open_id_connect_provider(
+        _ctx: &RequestContext,
+        input: &RemoveClientIDFromOpenIDConnectProviderRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.open_id_connect_provider_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:RemoveClientIDFromOpenIDConnectProvider",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `RemoveRoleFromInstanceProfile`: `iam:RemoveRoleFromInstanceProfile`.
     pub fn remove_role_from_instance_profile(
         ctx: &RequestContext,
@@ -13894,6 +16203,37 @@ pub mod access {
         }]
     }
 
+    /// `TagOpenIDConnectProvider`: `iam:TagOpenIDConnectProvider`.
+    pub fn tag_open_id_connect_provider(
+        _ctx: &RequestContext,
+        input: &TagOpenIDConnectProviderRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.open_id_connect_provider_arn.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        for x0 in &input.tags {
+            x0.key.push_values(&mut v1);
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let mut c = Vec::new();
+            for x0 in &input.tags {
+                let mut e0: Vec<String> = Vec::new();
+                x0.key.push_values(&mut e0);
+                let mut e1: Vec<String> = Vec::new();
+                x0.value.push_values(&mut e1);
+                keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "iam:TagOpenIDConnectProvider",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `TagPolicy`: `iam:TagPolicy`.
     pub fn tag_policy(_ctx: &RequestContext, input: &TagPolicyRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -14037,6 +16377,28 @@ pub mod access {
             condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
             Access {
                 action: "iam:UntagMFADevice",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UntagOpenIDConnectProvider`: `iam:UntagOpenIDConnectProvider`.
+    pub fn untag_open_id_connect_provider(
+        _ctx: &RequestContext,
+        input: &UntagOpenIDConnectProviderRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.open_id_connect_provider_arn.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.tag_keys.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let mut c = Vec::new();
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "iam:UntagOpenIDConnectProvider",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -14246,6 +16608,25 @@ pub mod access {
         }]
     }
 
+    /// `UpdateOpenIDConnectProviderThumbprint`: `iam:UpdateOpenIDConnectProviderThumbprint`.
+    pub fn update_open_id_connect_provider_thumbprint(
+        _ctx: &RequestContext,
+        input: &UpdateOpenIDConnectProviderThumbprintRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.open_id_connect_provider_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:UpdateOpenIDConnectProviderThumbprint",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `UpdateRole`: `iam:UpdateRole`.
     pub fn update_role(ctx: &RequestContext, input: &UpdateRoleRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -14297,6 +16678,33 @@ pub mod access {
         }]
     }
 
+    /// `UpdateSSHPublicKey`: `iam:UpdateSSHPublicKey`.
+    pub fn update_ssh_public_key(
+        ctx: &RequestContext,
+        input: &UpdateSSHPublicKeyRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:UpdateSSHPublicKey",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `UpdateUser`: `iam:UpdateUser`.
     pub fn update_user(ctx: &RequestContext, input: &UpdateUserRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -14331,6 +16739,33 @@ pub mod access {
             }
         }]
     }
+
+    /// `UploadSSHPublicKey`: `iam:UploadSSHPublicKey`.
+    pub fn upload_ssh_public_key(
+        ctx: &RequestContext,
+        input: &UploadSSHPublicKeyRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:UploadSSHPublicKey",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
 }
 
 /// Wraps [`Handlers`] as a dyn-able [`nimbus_wire::Service`]: converts the decoded input into the typed request, asks the authorizer for the operation's accesses ([`access`]), calls the handler and converts the result back.
@@ -14351,6 +16786,23 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
     ) -> BoxFut<'a, Result<Option<Value>, AwsError>> {
         Box::pin(async move {
             match op.name {
+                "AddClientIDToOpenIDConnectProvider" => {
+                    let input = AddClientIDToOpenIDConnectProviderRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "AddClientIDToOpenIDConnectProviderRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(
+                            ctx,
+                            &access::add_client_id_to_open_id_connect_provider(ctx, &input),
+                        )
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0
+                        .add_client_id_to_open_id_connect_provider(ctx, input)
+                        .await?;
+                    Ok(None)
+                }
                 "AddRoleToInstanceProfile" => {
                     let input = AddRoleToInstanceProfileRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(2)),
@@ -14481,6 +16933,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::create_login_profile(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.create_login_profile(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "CreateOpenIDConnectProvider" => {
+                    let input = CreateOpenIDConnectProviderRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "CreateOpenIDConnectProviderRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_open_id_connect_provider(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_open_id_connect_provider(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "CreatePolicy" => {
@@ -14646,6 +17110,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.delete_login_profile(ctx, input).await?;
                     Ok(None)
                 }
+                "DeleteOpenIDConnectProvider" => {
+                    let input = DeleteOpenIDConnectProviderRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "DeleteOpenIDConnectProviderRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_open_id_connect_provider(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_open_id_connect_provider(ctx, input).await?;
+                    Ok(None)
+                }
                 "DeletePolicy" => {
                     let input = DeletePolicyRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(1)),
@@ -14704,6 +17180,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::delete_role_policy(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_role_policy(ctx, input).await?;
+                    Ok(None)
+                }
+                "DeleteSSHPublicKey" => {
+                    let input = DeleteSSHPublicKeyRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DeleteSSHPublicKeyRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_ssh_public_key(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_ssh_public_key(ctx, input).await?;
                     Ok(None)
                 }
                 "DeleteServiceLinkedRole" => {
@@ -14821,6 +17309,24 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.generate_credential_report(ctx).await?;
                     Ok(Some(out.into_value()))
                 }
+                "GenerateServiceLastAccessedDetails" => {
+                    let input = GenerateServiceLastAccessedDetailsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "GenerateServiceLastAccessedDetailsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(
+                            ctx,
+                            &access::generate_service_last_accessed_details(ctx, &input),
+                        )
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self
+                        .0
+                        .generate_service_last_accessed_details(ctx, input)
+                        .await?;
+                    Ok(Some(out.into_value()))
+                }
                 "GetAccessKeyLastUsed" => {
                     let input = GetAccessKeyLastUsedRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(1)),
@@ -14914,6 +17420,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.get_login_profile(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "GetOpenIDConnectProvider" => {
+                    let input = GetOpenIDConnectProviderRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "GetOpenIDConnectProviderRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_open_id_connect_provider(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_open_id_connect_provider(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "GetPolicy" => {
                     let input = GetPolicyRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(1)),
@@ -14960,6 +17478,48 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::get_role_policy(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_role_policy(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetSSHPublicKey" => {
+                    let input = GetSSHPublicKeyRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "GetSSHPublicKeyRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_ssh_public_key(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_ssh_public_key(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetServiceLastAccessedDetails" => {
+                    let input = GetServiceLastAccessedDetailsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "GetServiceLastAccessedDetailsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_service_last_accessed_details(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_service_last_accessed_details(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetServiceLastAccessedDetailsWithEntities" => {
+                    let input = GetServiceLastAccessedDetailsWithEntitiesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "GetServiceLastAccessedDetailsWithEntitiesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(
+                            ctx,
+                            &access::get_service_last_accessed_details_with_entities(ctx, &input),
+                        )
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self
+                        .0
+                        .get_service_last_accessed_details_with_entities(ctx, input)
+                        .await?;
                     Ok(Some(out.into_value()))
                 }
                 "GetServiceLinkedRoleDeletionStatus" => {
@@ -15172,6 +17732,36 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.list_mfa_devices(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "ListOpenIDConnectProviderTags" => {
+                    let input = ListOpenIDConnectProviderTagsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ListOpenIDConnectProviderTagsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(
+                            ctx,
+                            &access::list_open_id_connect_provider_tags(ctx, &input),
+                        )
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self
+                        .0
+                        .list_open_id_connect_provider_tags(ctx, input)
+                        .await?;
+                    Ok(Some(out.into_value()))
+                }
+                "ListOpenIDConnectProviders" => {
+                    let input = ListOpenIDConnectProvidersRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(0)),
+                        "ListOpenIDConnectProvidersRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_open_id_connect_providers(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_open_id_connect_providers(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "ListPolicies" => {
                     let input = ListPoliciesRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(6)),
@@ -15182,6 +17772,24 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::list_policies(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_policies(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "ListPoliciesGrantingServiceAccess" => {
+                    let input = ListPoliciesGrantingServiceAccessRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ListPoliciesGrantingServiceAccessRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(
+                            ctx,
+                            &access::list_policies_granting_service_access(ctx, &input),
+                        )
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self
+                        .0
+                        .list_policies_granting_service_access(ctx, input)
+                        .await?;
                     Ok(Some(out.into_value()))
                 }
                 "ListPolicyTags" => {
@@ -15242,6 +17850,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::list_roles(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_roles(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "ListSSHPublicKeys" => {
+                    let input = ListSSHPublicKeysRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ListSSHPublicKeysRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_ssh_public_keys(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_ssh_public_keys(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "ListUserPolicies" => {
@@ -15352,6 +17972,23 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.put_user_policy(ctx, input).await?;
                     Ok(None)
                 }
+                "RemoveClientIDFromOpenIDConnectProvider" => {
+                    let input = RemoveClientIDFromOpenIDConnectProviderRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "RemoveClientIDFromOpenIDConnectProviderRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(
+                            ctx,
+                            &access::remove_client_id_from_open_id_connect_provider(ctx, &input),
+                        )
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0
+                        .remove_client_id_from_open_id_connect_provider(ctx, input)
+                        .await?;
+                    Ok(None)
+                }
                 "RemoveRoleFromInstanceProfile" => {
                     let input = RemoveRoleFromInstanceProfileRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(2)),
@@ -15448,6 +18085,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.tag_mfa_device(ctx, input).await?;
                     Ok(None)
                 }
+                "TagOpenIDConnectProvider" => {
+                    let input = TagOpenIDConnectProviderRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "TagOpenIDConnectProviderRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::tag_open_id_connect_provider(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.tag_open_id_connect_provider(ctx, input).await?;
+                    Ok(None)
+                }
                 "TagPolicy" => {
                     let input = TagPolicyRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(2)),
@@ -15506,6 +18155,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::untag_mfa_device(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.untag_mfa_device(ctx, input).await?;
+                    Ok(None)
+                }
+                "UntagOpenIDConnectProvider" => {
+                    let input = UntagOpenIDConnectProviderRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "UntagOpenIDConnectProviderRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::untag_open_id_connect_provider(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.untag_open_id_connect_provider(ctx, input).await?;
                     Ok(None)
                 }
                 "UntagPolicy" => {
@@ -15604,6 +18265,23 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.update_login_profile(ctx, input).await?;
                     Ok(None)
                 }
+                "UpdateOpenIDConnectProviderThumbprint" => {
+                    let input = UpdateOpenIDConnectProviderThumbprintRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "UpdateOpenIDConnectProviderThumbprintRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(
+                            ctx,
+                            &access::update_open_id_connect_provider_thumbprint(ctx, &input),
+                        )
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0
+                        .update_open_id_connect_provider_thumbprint(ctx, input)
+                        .await?;
+                    Ok(None)
+                }
                 "UpdateRole" => {
                     let input = UpdateRoleRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -15628,6 +18306,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.update_role_description(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "UpdateSSHPublicKey" => {
+                    let input = UpdateSSHPublicKeyRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "UpdateSSHPublicKeyRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::update_ssh_public_key(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.update_ssh_public_key(ctx, input).await?;
+                    Ok(None)
+                }
                 "UpdateUser" => {
                     let input = UpdateUserRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -15639,6 +18329,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.update_user(ctx, input).await?;
                     Ok(None)
+                }
+                "UploadSSHPublicKey" => {
+                    let input = UploadSSHPublicKeyRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "UploadSSHPublicKeyRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::upload_ssh_public_key(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.upload_ssh_public_key(ctx, input).await?;
+                    Ok(Some(out.into_value()))
                 }
                 other => Err(AwsError::not_implemented(MODEL.service_id, other)),
             }

@@ -9,9 +9,12 @@
 //! authenticate access keys and gather the policies that apply to a caller, and STS uses
 //! to check MFA codes, and EC2 to find an instance profile's role; IAM itself enforces
 //! nothing. Console passwords (login profiles, the account password policy,
-//! `ChangePassword`) are hashed and checked by `password`. Not here yet: credential
-//! reports, access advisor, policy simulation.
+//! `ChangePassword`) are hashed and checked by `password`. Credential use (last use of
+//! keys and roles, each action attempted for Access Advisor) is recorded by `usage`;
+//! [`audit`] checks an account against IAM's best practices. Not here yet: SAML
+//! providers, server and signing certificates (see decision 0007).
 
+pub mod audit;
 mod directory;
 mod errors;
 pub mod generated;
@@ -27,7 +30,8 @@ mod usage;
 mod validate;
 
 pub use directory::{
-    Directory, KeyIdentity, NamedPolicy, PrincipalPolicies, RoleInfo, TotpVerdict,
+    Directory, InstanceProfileRole, KeyIdentity, NamedPolicy, PrincipalPolicies, RoleInfo,
+    TotpVerdict,
 };
 pub use state::Iam;
 

@@ -47,6 +47,23 @@ pub struct UserRec {
     /// The console password (`CreateLoginProfile`), if the user has one.
     #[serde(default)]
     pub login: Option<LoginRec>,
+    /// SSH public keys (`UploadSSHPublicKey`), in upload order.
+    #[serde(default)]
+    pub ssh_keys: Vec<SshKeyRec>,
+}
+
+/// An SSH public key of a user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SshKeyRec {
+    /// `APKA...`
+    pub id: String,
+    /// The key as uploaded (`ssh-rsa AAAA... comment`), trimmed.
+    pub body: String,
+    /// MD5 of the key blob, colon-separated hex.
+    pub fingerprint: String,
+    pub active: bool,
+    /// Milliseconds, whole seconds.
+    pub uploaded: i64,
 }
 
 /// A salted password hash: `sha256` over the salt and the password, iterated
@@ -322,6 +339,73 @@ pub struct ReportRec {
 pub struct AliasRec {
     pub account: String,
     pub alias: String,
+}
+
+/// An Access Advisor report (`GenerateServiceLastAccessedDetails`), computed when it was
+/// asked for and kept so that `GetServiceLastAccessedDetails[WithEntities]` page through
+/// the same answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessJobRec {
+    pub account: String,
+    /// A UUID.
+    pub id: String,
+    /// The user, group, role or policy reported on.
+    pub arn: String,
+    /// `SERVICE_LEVEL` or `ACTION_LEVEL`.
+    pub granularity: String,
+    /// Milliseconds, whole seconds; the job completes when it is created.
+    pub created: i64,
+    /// The services the entity's policies allow, by namespace.
+    pub services: Vec<ServiceAccessRec>,
+    /// The users and roles that could use those policies.
+    pub entities: Vec<EntityAccessRec>,
+}
+
+/// One service of an Access Advisor report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceAccessRec {
+    pub namespace: String,
+    pub name: String,
+    /// The latest attempt: when, by which entity (ARN), from which region.
+    pub last: Option<(i64, String, String)>,
+    /// How many of the report's entities attempted the service.
+    pub total: i32,
+    /// `ACTION_LEVEL` on a tracked service: each attempted action's latest attempt
+    /// (action name, entity ARN, when, region).
+    pub actions: Option<Vec<(String, String, i64, String)>>,
+}
+
+/// A user or role an Access Advisor report covers, and its last attempt per service.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntityAccessRec {
+    pub arn: String,
+    pub name: String,
+    /// `USER` or `ROLE`.
+    pub kind: String,
+    pub id: String,
+    pub path: String,
+    /// Service namespace → its last attempt (milliseconds).
+    pub last: std::collections::BTreeMap<String, i64>,
+}
+
+/// An OpenID Connect identity provider (`CreateOpenIDConnectProvider`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OidcRec {
+    pub account: String,
+    /// The issuer URL without its `https://` (what the ARN names), as given otherwise.
+    pub url: String,
+    pub client_ids: Vec<String>,
+    /// SHA-1 thumbprints of the provider's certificate, 40 hex characters each.
+    pub thumbprints: Vec<String>,
+    pub created: i64,
+    #[serde(default)]
+    pub tags: Vec<TagRec>,
+}
+
+impl OidcRec {
+    pub fn arn(&self) -> String {
+        format!("arn:aws:iam::{}:oidc-provider/{}", self.account, self.url)
+    }
 }
 
 /// A service-linked role deletion task (`DeleteServiceLinkedRole`), kept so that

@@ -5,15 +5,16 @@
 //! `iam.instance_profiles` keyed `{account}/{lower-cased name}` and
 //! `iam.password_policies`, `iam.credential_reports` and `iam.account_aliases` keyed by
 //! account (login profiles live in their user's record), `iam.slr_deletions` keyed
-//! `{account}/{deletion task id}` —
+//! `{account}/{deletion task id}`, `iam.access_advisor_jobs` keyed `{account}/{job id}`,
+//! `iam.oidc_providers` keyed `{account}/{url without https://}` —
 //! a loader that reads them all at startup, and the [`Change`] a
 //! mutation produces, turned into one [`Batch`] so that a mutation is durable as a whole
 //! or not at all. A rename is a delete of the old key and a put of the new one in the
 //! same batch. This module decides nothing about IAM's rules.
 
 use crate::model::{
-    AliasRec, DeletionRec, GroupRec, InstanceProfileRec, KeyRec, MfaRec, PasswordPolicyRec,
-    PolicyRec, ReportRec, RoleRec, UserRec,
+    AccessJobRec, AliasRec, DeletionRec, GroupRec, InstanceProfileRec, KeyRec, MfaRec, OidcRec,
+    PasswordPolicyRec, PolicyRec, ReportRec, RoleRec, UserRec,
 };
 use nimbus_store::{Batch, Store, StoreError, Table};
 
@@ -28,6 +29,8 @@ pub const PASSWORD_POLICIES: Table<PasswordPolicyRec> = Table::new("iam.password
 pub const REPORTS: Table<ReportRec> = Table::new("iam.credential_reports", 1);
 pub const ALIASES: Table<AliasRec> = Table::new("iam.account_aliases", 1);
 pub const DELETIONS: Table<DeletionRec> = Table::new("iam.slr_deletions", 1);
+pub const ACCESS_JOBS: Table<AccessJobRec> = Table::new("iam.access_advisor_jobs", 1);
+pub const OIDC: Table<OidcRec> = Table::new("iam.oidc_providers", 1);
 
 /// The store key of a named entity: `{account}/{lower-cased name}`.
 pub fn name_key(account: &str, name: &str) -> String {
@@ -69,6 +72,12 @@ pub enum Op {
     /// account
     DeleteAlias(String),
     PutDeletion(DeletionRec),
+    PutAccessJob(Box<AccessJobRec>),
+    /// (account, job id)
+    DeleteAccessJob(String, String),
+    PutOidc(OidcRec),
+    /// (account, url)
+    DeleteOidc(String, String),
 }
 
 /// Everything one mutation writes, in order.
@@ -111,6 +120,12 @@ impl Change {
                 Op::PutAlias(a) => ALIASES.put(&mut b, a.account.clone(), a),
                 Op::DeleteAlias(a) => ALIASES.delete(&mut b, a.clone()),
                 Op::PutDeletion(d) => DELETIONS.put(&mut b, format!("{}/{}", d.account, d.id), d),
+                Op::PutAccessJob(j) => {
+                    ACCESS_JOBS.put(&mut b, format!("{}/{}", j.account, j.id), j.as_ref())
+                }
+                Op::DeleteAccessJob(a, id) => ACCESS_JOBS.delete(&mut b, format!("{a}/{id}")),
+                Op::PutOidc(o) => OIDC.put(&mut b, format!("{}/{}", o.account, o.url), o),
+                Op::DeleteOidc(a, url) => OIDC.delete(&mut b, format!("{a}/{url}")),
             }
         }
         b
@@ -152,6 +167,12 @@ pub fn load(store: &Store) -> Result<Change, StoreError> {
     }
     for (_, d) in DELETIONS.scan(store, b"")? {
         c.push(Op::PutDeletion(d));
+    }
+    for (_, j) in ACCESS_JOBS.scan(store, b"")? {
+        c.push(Op::PutAccessJob(Box::new(j)));
+    }
+    for (_, o) in OIDC.scan(store, b"")? {
+        c.push(Op::PutOidc(o));
     }
     Ok(c)
 }

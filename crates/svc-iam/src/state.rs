@@ -43,6 +43,10 @@ pub struct Account {
     pub alias: Option<String>,
     /// Service-linked role deletion tasks, by id.
     pub deletions: BTreeMap<String, crate::model::DeletionRec>,
+    /// Access Advisor reports, by job id.
+    pub access_jobs: BTreeMap<String, crate::model::AccessJobRec>,
+    /// OpenID Connect providers, by URL (without `https://`).
+    pub oidc: BTreeMap<String, crate::model::OidcRec>,
 }
 
 impl Account {
@@ -241,6 +245,20 @@ impl State {
                 Op::PutDeletion(d) => {
                     let a = d.account.clone();
                     self.acct(&a).deletions.insert(d.id.clone(), d);
+                }
+                Op::PutAccessJob(j) => {
+                    let a = j.account.clone();
+                    self.acct(&a).access_jobs.insert(j.id.clone(), *j);
+                }
+                Op::DeleteAccessJob(a, id) => {
+                    self.acct(&a).access_jobs.remove(&id);
+                }
+                Op::PutOidc(o) => {
+                    let a = o.account.clone();
+                    self.acct(&a).oidc.insert(o.url.clone(), o);
+                }
+                Op::DeleteOidc(a, url) => {
+                    self.acct(&a).oidc.remove(&url);
                 }
             }
         }

@@ -4,10 +4,17 @@
 //! authorizer through [`crate::Directory::note_key_used`] / [`crate::Directory::note_role_used`]
 //! into memory only — one uncontended lock, no store write — and written to the store in
 //! batches: at most every [`FLUSH_EVERY`] of real time, by the next request that finds
-//! unsaved uses, as one fire-and-forget batch of the entries that changed. A crash can
-//! lose at most that window of "last used" facts, never any other state. Table
+//! unsaved uses, as one fire-and-forget batch of the entries that changed, and on a clean
+//! stop (the binary's admin hooks flush them). A crash can lose at most that window of
+//! "last used" facts, never any other state. Table
 //! `iam.usage` (schema 1): `key/{key id}` and `role/{role id}` (role ids are never reused,
-//! so a role re-created under the same name starts unused, as on AWS).
+//! so a role re-created under the same name starts unused, as on AWS), and for Access
+//! Advisor `act/{entity id}/{action}`: the last attempt of each IAM action by each IAM user
+//! (`AIDA...`, also through its `GetSessionToken` sessions) or role (`AROA...`, through any
+//! of its sessions), allowed or not ("all attempts to access an AWS API, not just the
+//! successful ones"). Services are the actions' namespaces, so service-level answers are
+//! aggregated from these. On the request path an existing record is updated in place (no
+//! allocation) and flagged dirty; a flush writes the flagged ones.
 
 use nimbus_store::{Batch, Store, StoreError, Table};
 use serde::{Deserialize, Serialize};
@@ -31,11 +38,37 @@ pub struct UseRec {
 
 pub const USAGE: Table<UseRec> = Table::new("iam.usage", 1);
 
+/// One action's last attempt by one entity, in memory (stored as a [`UseRec`] keyed
+/// `act/{entity id}/{action}`, its `service` left empty).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionUse {
+    /// Milliseconds since the epoch, Nimbus time, whole seconds.
+    pub at: i64,
+    pub region: String,
+    dirty: bool,
+}
+
+#[cfg(test)]
+impl ActionUse {
+    /// An attempt at `at` from `region`, already written.
+    pub fn new(at: i64, region: &str) -> Self {
+        ActionUse {
+            at,
+            region: region.to_string(),
+            dirty: false,
+        }
+    }
+}
+
 /// The recorded uses, in memory.
 #[derive(Debug)]
 pub struct Usage {
     keys: HashMap<String, UseRec>,
     roles: HashMap<String, UseRec>,
+    /// entity id (`AIDA...`/`AROA...`) → action (`s3:GetObject`) → last attempt.
+    actions: HashMap<String, HashMap<String, ActionUse>>,
+    /// Whether some [`ActionUse`] is flagged dirty.
+    actions_dirty: bool,
     /// Store keys whose record changed since the last flush.
     dirty: HashSet<String>,
     /// Keys that authenticated but are not IAM's (the command line's root keys).
@@ -48,6 +81,8 @@ impl Default for Usage {
         Usage {
             keys: HashMap::new(),
             roles: HashMap::new(),
+            actions: HashMap::new(),
+            actions_dirty: false,
             dirty: HashSet::new(),
             foreign: HashSet::new(),
             last_flush: Instant::now(),
@@ -65,6 +100,17 @@ impl Usage {
                 u.keys.insert(id.to_string(), rec);
             } else if let Some(id) = k.strip_prefix("role/") {
                 u.roles.insert(id.to_string(), rec);
+            } else if let Some((id, action)) =
+                k.strip_prefix("act/").and_then(|r| r.split_once('/'))
+            {
+                u.actions.entry(id.to_string()).or_default().insert(
+                    action.to_string(),
+                    ActionUse {
+                        at: rec.at,
+                        region: rec.region,
+                        dirty: false,
+                    },
+                );
             }
         }
         Ok(u)
@@ -138,10 +184,53 @@ impl Usage {
         self.dirty.insert(format!("role/{role_id}"));
     }
 
+    /// Records an attempt of `action` by entity `entity_id` (an IAM user's or a role's
+    /// unique id). No allocation when the entity already used the action from `region`.
+    pub fn note_action(&mut self, entity_id: &str, action: &str, at: i64, region: &str) {
+        if !self.actions.contains_key(entity_id) {
+            self.actions.insert(entity_id.to_string(), HashMap::new());
+        }
+        let Some(acts) = self.actions.get_mut(entity_id) else {
+            return;
+        };
+        match acts.get_mut(action) {
+            Some(r) if r.at >= at && r.region == region => return,
+            Some(r) => {
+                r.at = r.at.max(at);
+                if r.region != region {
+                    r.region.clear();
+                    r.region.push_str(region);
+                }
+                r.dirty = true;
+            }
+            None => {
+                acts.insert(
+                    action.to_string(),
+                    ActionUse {
+                        at,
+                        region: region.to_string(),
+                        dirty: true,
+                    },
+                );
+            }
+        }
+        self.actions_dirty = true;
+    }
+
+    /// Every action entity `entity_id` attempted, and when (Access Advisor).
+    pub fn actions_of(&self, entity_id: &str) -> Vec<(String, ActionUse)> {
+        self.actions
+            .get(entity_id)
+            .map(|a| a.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
+    }
+
     /// The batch of changed records, if it is time to write one (or `now_anyway`); the
     /// caller submits it.
     pub fn take_batch(&mut self, now_anyway: bool) -> Option<Batch> {
-        if self.dirty.is_empty() || (!now_anyway && self.last_flush.elapsed() < FLUSH_EVERY) {
+        if (self.dirty.is_empty() && !self.actions_dirty)
+            || (!now_anyway && self.last_flush.elapsed() < FLUSH_EVERY)
+        {
             return None;
         }
         self.last_flush = Instant::now();
@@ -154,6 +243,19 @@ impl Usage {
             };
             if let Some(rec) = rec {
                 USAGE.put(&mut b, k.clone(), rec);
+            }
+        }
+        if std::mem::take(&mut self.actions_dirty) {
+            for (id, acts) in &mut self.actions {
+                for (action, r) in acts.iter_mut().filter(|(_, r)| r.dirty) {
+                    r.dirty = false;
+                    let rec = UseRec {
+                        at: r.at,
+                        region: r.region.clone(),
+                        service: String::new(),
+                    };
+                    USAGE.put(&mut b, format!("act/{id}/{action}"), &rec);
+                }
             }
         }
         Some(b)
@@ -193,6 +295,36 @@ mod tests {
         );
         assert_eq!(again.role("AROA1").map(|r| r.at), Some(3000));
         assert!(again.key("AKIA2").is_none());
+    }
+
+    #[test]
+    fn action_attempts_are_kept_per_entity_and_written_when_changed() {
+        let store = Store::in_memory();
+        let mut u = Usage::default();
+        u.note_action("AIDA1", "s3:GetObject", 1000, "us-east-1");
+        u.note_action("AIDA1", "s3:GetObject", 3000, "eu-west-1");
+        u.note_action("AIDA1", "ec2:RunInstances", 2000, "us-east-1");
+        u.note_action("AROA1", "iam:ListRoles", 4000, "us-east-1");
+        futures_lite_block(store.submit(u.take_batch(true).expect("a batch")));
+        // Nothing new: nothing to write; an older attempt changes nothing either.
+        u.note_action("AIDA1", "s3:GetObject", 2500, "eu-west-1");
+        assert!(u.take_batch(true).is_none());
+        let again = Usage::load(&store).expect("load");
+        let mut acts = again.actions_of("AIDA1");
+        acts.sort_by(|a, b| a.0.cmp(&b.0));
+        let got: Vec<_> = acts
+            .iter()
+            .map(|(a, r)| (a.as_str(), r.at, r.region.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("ec2:RunInstances", 2000, "us-east-1"),
+                ("s3:GetObject", 3000, "eu-west-1")
+            ]
+        );
+        assert_eq!(again.actions_of("AROA1").len(), 1);
+        assert!(again.actions_of("AIDA2").is_empty());
     }
 
     fn futures_lite_block(f: impl std::future::Future<Output = Result<(), StoreError>>) {

@@ -1,10 +1,11 @@
 //! [`RoleDirectory`]: what STS needs to know about IAM, as a trait STS owns (services never
-//! import each other; the binary adapts `svc_iam::Directory` to it). STS asks three
-//! things: the role a caller wants to assume (to name the session and bound its
-//! duration), which account an access key belongs to (`GetAccessKeyInfo`), and whether an
-//! MFA code is good for the caller's device (`SerialNumber`/`TokenCode`). Whether the caller may
-//! assume the role is not asked here: the binary's authorizer evaluates `sts:AssumeRole`
-//! against the role's trust policy before the handler runs (decision 0007).
+//! import each other; the binary adapts `svc_iam::Directory` to it). STS asks: the role a
+//! caller wants to assume (to name the session and bound its duration), which account an
+//! access key belongs to (`GetAccessKeyInfo`), whether an MFA code is good for the caller's
+//! device (`SerialNumber`/`TokenCode`), and, for instance-role credentials (`instance`),
+//! an instance profile's role and whether that role trusts the EC2 service. Whether a
+//! caller may assume a role is not asked here: the binary's authorizer evaluates
+//! `sts:AssumeRole` against the role's trust policy before the handler runs (decision 0007).
 
 use nimbus_core::Timestamp;
 
@@ -19,6 +20,17 @@ pub struct RoleView {
     pub role_id: String,
     /// The role's `MaxSessionDuration`, in seconds (3600 to 43200; IAM's default 3600).
     pub max_session_duration: i32,
+}
+
+/// An instance profile, as instance-role credentials need it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProfileView {
+    /// `arn:aws:iam::A:instance-profile/path/Name`
+    pub arn: String,
+    /// `AIPA...`
+    pub id: String,
+    /// The ARN of the role it holds (`None` while it holds none).
+    pub role_arn: Option<String>,
 }
 
 /// What IAM says of an MFA code.
@@ -53,6 +65,18 @@ pub trait RoleDirectory: Send + Sync + 'static {
         _now: Timestamp,
     ) -> MfaCheck {
         MfaCheck::NotAssigned
+    }
+
+    /// An instance profile of `account`, named by name or ARN, and the role it holds
+    /// (for instance-role credentials). A directory that knows no profiles says `None`.
+    fn instance_profile(&self, _account: &str, _name_or_arn: &str) -> Option<ProfileView> {
+        None
+    }
+
+    /// Whether role `role_arn`'s trust policy lets AWS service principal `service`
+    /// (`ec2.amazonaws.com`) assume it.
+    fn service_may_assume(&self, _role_arn: &str, _service: &str) -> bool {
+        false
     }
 
     /// Whether an account root may assume roles. AWS forbids it ("Roles may not be assumed

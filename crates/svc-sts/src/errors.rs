@@ -31,6 +31,10 @@ pub enum StsError {
     /// A parameter value that passes the model but not STS's rules (session tags).
     #[error("{0}")]
     InvalidParameterValue(String),
+    /// `DecodeAuthorizationMessage` was given something Nimbus did not seal for the
+    /// caller's account (edited, cut, another account's or another Nimbus's).
+    #[error("{0}")]
+    InvalidAuthorizationMessage(String),
     /// The durable store refused the session; nothing was issued.
     #[error("STS state could not be stored: {0}")]
     Store(String),
@@ -51,6 +55,7 @@ impl StsError {
             StsError::MalformedPolicy(_) => "MalformedPolicyDocument",
             StsError::PackedPolicyTooLarge(_) => "PackedPolicyTooLarge",
             StsError::InvalidParameterValue(_) => "InvalidParameterValue",
+            StsError::InvalidAuthorizationMessage(_) => "InvalidAuthorizationMessageException",
             StsError::Store(_) => "InternalFailure",
         }
     }

@@ -34,10 +34,10 @@ pub static OPERATIONS: [m::Operation; 11] = [
         input: Some(m::ShapeId(0)),
         output: Some(m::ShapeId(1)),
         errors: &[
-            m::ShapeId(17),
-            m::ShapeId(19),
-            m::ShapeId(23),
-            m::ShapeId(4),
+            m::ShapeId(22),
+            m::ShapeId(24),
+            m::ShapeId(28),
+            m::ShapeId(6),
         ],
         implemented: true,
         ..op("AssumeRole", "POST", "/")
@@ -56,19 +56,23 @@ pub static OPERATIONS: [m::Operation; 11] = [
     },
     m::Operation {
         result_wrapper: Some("DecodeAuthorizationMessageResult"),
+        input: Some(m::ShapeId(4)),
+        output: Some(m::ShapeId(5)),
+        errors: &[m::ShapeId(19)],
+        implemented: true,
         ..op("DecodeAuthorizationMessage", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccessKeyInfoResult"),
-        input: Some(m::ShapeId(6)),
-        output: Some(m::ShapeId(7)),
+        input: Some(m::ShapeId(9)),
+        output: Some(m::ShapeId(10)),
         implemented: true,
         ..op("GetAccessKeyInfo", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetCallerIdentityResult"),
-        input: Some(m::ShapeId(8)),
-        output: Some(m::ShapeId(9)),
+        input: Some(m::ShapeId(11)),
+        output: Some(m::ShapeId(12)),
         implemented: true,
         ..op("GetCallerIdentity", "POST", "/")
     },
@@ -78,13 +82,17 @@ pub static OPERATIONS: [m::Operation; 11] = [
     },
     m::Operation {
         result_wrapper: Some("GetFederationTokenResult"),
+        input: Some(m::ShapeId(13)),
+        output: Some(m::ShapeId(14)),
+        errors: &[m::ShapeId(22), m::ShapeId(24), m::ShapeId(28)],
+        implemented: true,
         ..op("GetFederationToken", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetSessionTokenResult"),
-        input: Some(m::ShapeId(10)),
-        output: Some(m::ShapeId(11)),
-        errors: &[m::ShapeId(23)],
+        input: Some(m::ShapeId(15)),
+        output: Some(m::ShapeId(16)),
+        errors: &[m::ShapeId(28)],
         implemented: true,
         ..op("GetSessionToken", "POST", "/")
     },
@@ -95,28 +103,28 @@ pub static OPERATIONS: [m::Operation; 11] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 61] = [
+pub static SHAPES: [m::Shape; 71] = [
     m::Shape {
         name: "AssumeRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleArn", 29)
+                ..member("RoleArn", 34)
             },
             m::Member {
                 required: true,
-                ..member("RoleSessionName", 49)
+                ..member("RoleSessionName", 57)
             },
-            member("PolicyArns", 46),
-            member("Policy", 59),
-            member("DurationSeconds", 48),
-            member("Tags", 55),
-            member("TransitiveTagKeys", 53),
-            member("ExternalId", 36),
-            member("SerialNumber", 50),
-            member("TokenCode", 57),
-            member("SourceIdentity", 52),
-            member("ProvidedContexts", 22),
+            member("PolicyArns", 54),
+            member("Policy", 68),
+            member("DurationSeconds", 56),
+            member("Tags", 64),
+            member("TransitiveTagKeys", 62),
+            member("ExternalId", 43),
+            member("SerialNumber", 58),
+            member("TokenCode", 66),
+            member("SourceIdentity", 61),
+            member("ProvidedContexts", 27),
         ])),
     },
     m::Shape {
@@ -124,8 +132,8 @@ pub static SHAPES: [m::Shape; 61] = [
         kind: m::ShapeKind::Structure(structure(&[
             member("Credentials", 3),
             member("AssumedRoleUser", 2),
-            member("PackedPolicySize", 43),
-            member("SourceIdentity", 52),
+            member("PackedPolicySize", 51),
+            member("SourceIdentity", 61),
         ])),
     },
     m::Shape {
@@ -133,11 +141,11 @@ pub static SHAPES: [m::Shape; 61] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AssumedRoleId", 30)
+                ..member("AssumedRoleId", 35)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 29)
+                ..member("Arn", 34)
             },
         ])),
     },
@@ -146,21 +154,32 @@ pub static SHAPES: [m::Shape; 61] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 26)
+                ..member("AccessKeyId", 31)
             },
             m::Member {
                 required: true,
-                ..member("SecretAccessKey", 27)
+                ..member("SecretAccessKey", 32)
             },
             m::Member {
                 required: true,
-                ..member("SessionToken", 58)
+                ..member("SessionToken", 67)
             },
             m::Member {
                 required: true,
-                ..member("Expiration", 32)
+                ..member("Expiration", 37)
             },
         ])),
+    },
+    m::Shape {
+        name: "DecodeAuthorizationMessageRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("EncodedMessage", 40)
+        }])),
+    },
+    m::Shape {
+        name: "DecodeAuthorizationMessageResponse",
+        kind: m::ShapeKind::Structure(structure(&[member("DecodedMessage", 38)])),
     },
     m::Shape {
         name: "ExpiredTokenException",
@@ -171,7 +190,7 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 34)])
+            ..structure(&[member("message", 41)])
         }),
     },
     m::Shape {
@@ -183,19 +202,32 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 35)])
+            ..structure(&[member("message", 42)])
         }),
+    },
+    m::Shape {
+        name: "FederatedUser",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("FederatedUserId", 44)
+            },
+            m::Member {
+                required: true,
+                ..member("Arn", 34)
+            },
+        ])),
     },
     m::Shape {
         name: "GetAccessKeyInfoRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccessKeyId", 26)
+            ..member("AccessKeyId", 31)
         }])),
     },
     m::Shape {
         name: "GetAccessKeyInfoResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Account", 28)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Account", 33)])),
     },
     m::Shape {
         name: "GetCallerIdentityRequest",
@@ -204,17 +236,38 @@ pub static SHAPES: [m::Shape; 61] = [
     m::Shape {
         name: "GetCallerIdentityResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserId", 60),
-            member("Account", 28),
-            member("Arn", 29),
+            member("UserId", 69),
+            member("Account", 33),
+            member("Arn", 34),
+        ])),
+    },
+    m::Shape {
+        name: "GetFederationTokenRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Name", 70)
+            },
+            member("Policy", 60),
+            member("PolicyArns", 54),
+            member("DurationSeconds", 39),
+            member("Tags", 64),
+        ])),
+    },
+    m::Shape {
+        name: "GetFederationTokenResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Credentials", 3),
+            member("FederatedUser", 8),
+            member("PackedPolicySize", 51),
         ])),
     },
     m::Shape {
         name: "GetSessionTokenRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DurationSeconds", 33),
-            member("SerialNumber", 50),
-            member("TokenCode", 57),
+            member("DurationSeconds", 39),
+            member("SerialNumber", 58),
+            member("TokenCode", 66),
         ])),
     },
     m::Shape {
@@ -230,7 +283,7 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 37)])
+            ..structure(&[member("message", 45)])
         }),
     },
     m::Shape {
@@ -242,7 +295,7 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 38)])
+            ..structure(&[member("message", 46)])
         }),
     },
     m::Shape {
@@ -254,7 +307,7 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 39)])
+            ..structure(&[member("message", 47)])
         }),
     },
     m::Shape {
@@ -266,7 +319,7 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 40)])
+            ..structure(&[member("message", 48)])
         }),
     },
     m::Shape {
@@ -278,7 +331,7 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 41)])
+            ..structure(&[member("message", 49)])
         }),
     },
     m::Shape {
@@ -290,7 +343,7 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 42)])
+            ..structure(&[member("message", 50)])
         }),
     },
     m::Shape {
@@ -302,7 +355,7 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 44)])
+            ..structure(&[member("message", 52)])
         }),
     },
     m::Shape {
@@ -314,24 +367,24 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 45)])
+            ..structure(&[member("message", 53)])
         }),
     },
     m::Shape {
         name: "PolicyDescriptorType",
-        kind: m::ShapeKind::Structure(structure(&[member("arn", 29)])),
+        kind: m::ShapeKind::Structure(structure(&[member("arn", 34)])),
     },
     m::Shape {
         name: "ProvidedContext",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ProviderArn", 29),
-            member("ContextAssertion", 31),
+            member("ProviderArn", 34),
+            member("ContextAssertion", 36),
         ])),
     },
     m::Shape {
         name: "ProvidedContextsListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(21),
+            member: m::ShapeId(26),
             member_location_name: None,
             flattened: false,
         }),
@@ -345,7 +398,7 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 47)])
+            ..structure(&[member("message", 55)])
         }),
     },
     m::Shape {
@@ -357,7 +410,7 @@ pub static SHAPES: [m::Shape; 61] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 51)])
+            ..structure(&[member("message", 59)])
         }),
     },
     m::Shape {
@@ -365,11 +418,11 @@ pub static SHAPES: [m::Shape; 61] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 54)
+                ..member("Key", 63)
             },
             m::Member {
                 required: true,
-                ..member("Value", 56)
+                ..member("Value", 65)
             },
         ])),
     },
@@ -402,8 +455,16 @@ pub static SHAPES: [m::Shape; 61] = [
         kind: m::ShapeKind::Timestamp { format: None },
     },
     m::Shape {
+        name: "decodedMessageType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "durationSecondsType",
         kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "encodedMessageType",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "expiredIdentityTokenMessage",
@@ -415,6 +476,10 @@ pub static SHAPES: [m::Shape; 61] = [
     },
     m::Shape {
         name: "externalIdType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "federatedIdType",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
@@ -456,7 +521,7 @@ pub static SHAPES: [m::Shape; 61] = [
     m::Shape {
         name: "policyDescriptorListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(20),
+            member: m::ShapeId(25),
             member_location_name: None,
             flattened: false,
         }),
@@ -482,13 +547,17 @@ pub static SHAPES: [m::Shape; 61] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "sessionPolicyDocumentType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "sourceIdentityType",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "tagKeyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(54),
+            member: m::ShapeId(63),
             member_location_name: None,
             flattened: false,
         }),
@@ -500,7 +569,7 @@ pub static SHAPES: [m::Shape; 61] = [
     m::Shape {
         name: "tagListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(25),
+            member: m::ShapeId(30),
             member_location_name: None,
             flattened: false,
         }),
@@ -525,6 +594,10 @@ pub static SHAPES: [m::Shape; 61] = [
         name: "userIdType",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
+    m::Shape {
+        name: "userNameType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
 ];
 
 use m::build::{member, op, structure};
@@ -532,8 +605,10 @@ use m::build::{member, op, structure};
 /// Operations Nimbus implements, sorted.
 pub const IMPLEMENTED: &[&str] = &[
     "AssumeRole",
+    "DecodeAuthorizationMessage",
     "GetAccessKeyInfo",
     "GetCallerIdentity",
+    "GetFederationToken",
     "GetSessionToken",
 ];
 
@@ -680,6 +755,46 @@ impl IntoValue for Credentials {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DecodeAuthorizationMessageRequest {
+    pub encoded_message: String,
+}
+
+impl FromValue for DecodeAuthorizationMessageRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            encoded_message: req(&mut s, 0, "EncodedMessage")?,
+        })
+    }
+}
+
+impl IntoValue for DecodeAuthorizationMessageRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.encoded_message.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DecodeAuthorizationMessageResponse {
+    pub decoded_message: Option<String>,
+}
+
+impl FromValue for DecodeAuthorizationMessageResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            decoded_message: opt(&mut s, 0, "DecodedMessage")?,
+        })
+    }
+}
+
+impl IntoValue for DecodeAuthorizationMessageResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.decoded_message.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExpiredTokenException {
     pub message: Option<String>,
 }
@@ -716,6 +831,31 @@ impl FromValue for ExpiredTradeInTokenException {
 impl IntoValue for ExpiredTradeInTokenException {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.message.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FederatedUser {
+    pub federated_user_id: String,
+    pub arn: String,
+}
+
+impl FromValue for FederatedUser {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            federated_user_id: req(&mut s, 0, "FederatedUserId")?,
+            arn: req(&mut s, 1, "Arn")?,
+        })
+    }
+}
+
+impl IntoValue for FederatedUser {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.federated_user_id.into_value()),
+            Some(self.arn.into_value()),
+        ])
     }
 }
 
@@ -799,6 +939,68 @@ impl IntoValue for GetCallerIdentityResponse {
             self.user_id.map(IntoValue::into_value),
             self.account.map(IntoValue::into_value),
             self.arn.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetFederationTokenRequest {
+    pub name: String,
+    pub policy: Option<String>,
+    pub policy_arns: Option<Vec<PolicyDescriptorType>>,
+    pub duration_seconds: Option<i32>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for GetFederationTokenRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            name: req(&mut s, 0, "Name")?,
+            policy: opt(&mut s, 1, "Policy")?,
+            policy_arns: opt(&mut s, 2, "PolicyArns")?,
+            duration_seconds: opt(&mut s, 3, "DurationSeconds")?,
+            tags: opt(&mut s, 4, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for GetFederationTokenRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.name.into_value()),
+            self.policy.map(IntoValue::into_value),
+            self.policy_arns.map(IntoValue::into_value),
+            self.duration_seconds.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetFederationTokenResponse {
+    pub credentials: Option<Credentials>,
+    pub federated_user: Option<FederatedUser>,
+    pub packed_policy_size: Option<i32>,
+}
+
+impl FromValue for GetFederationTokenResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            credentials: opt(&mut s, 0, "Credentials")?,
+            federated_user: opt(&mut s, 1, "FederatedUser")?,
+            packed_policy_size: opt(&mut s, 2, "PackedPolicySize")?,
+        })
+    }
+}
+
+impl IntoValue for GetFederationTokenResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.credentials.map(IntoValue::into_value),
+            self.federated_user.map(IntoValue::into_value),
+            self.packed_policy_size.map(IntoValue::into_value),
         ])
     }
 }
@@ -1201,6 +1403,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: AssumeRoleRequest,
     ) -> impl Future<Output = Result<AssumeRoleResponse, AwsError>> + Send;
 
+    /// `DecodeAuthorizationMessage`.
+    fn decode_authorization_message(
+        &self,
+        ctx: &RequestContext,
+        input: DecodeAuthorizationMessageRequest,
+    ) -> impl Future<Output = Result<DecodeAuthorizationMessageResponse, AwsError>> + Send;
+
     /// `GetAccessKeyInfo`.
     fn get_access_key_info(
         &self,
@@ -1214,6 +1423,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: GetCallerIdentityRequest,
     ) -> impl Future<Output = Result<GetCallerIdentityResponse, AwsError>> + Send;
+
+    /// `GetFederationToken`.
+    fn get_federation_token(
+        &self,
+        ctx: &RequestContext,
+        input: GetFederationTokenRequest,
+    ) -> impl Future<Output = Result<GetFederationTokenResponse, AwsError>> + Send;
 
     /// `GetSessionToken`.
     fn get_session_token(
@@ -1308,6 +1524,23 @@ pub mod access {
         a
     }
 
+    /// `DecodeAuthorizationMessage`: `sts:DecodeAuthorizationMessage`.
+    pub fn decode_authorization_message(
+        _ctx: &RequestContext,
+        _input: &DecodeAuthorizationMessageRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "sts:DecodeAuthorizationMessage",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `GetAccessKeyInfo`: `sts:GetAccessKeyInfo`.
     pub fn get_access_key_info(
         _ctx: &RequestContext,
@@ -1331,6 +1564,80 @@ pub mod access {
         _input: &GetCallerIdentityRequest,
     ) -> Vec<Access> {
         Vec::new()
+    }
+
+    /// `GetFederationToken`: `sts:GetFederationToken`, `sts:TagSession` (when `Tags` is set).
+    pub fn get_federation_token(
+        ctx: &RequestContext,
+        input: &GetFederationTokenRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        if let Some(l) = &input.tags {
+            for x0 in l {
+                x0.key.push_values(&mut v1);
+            }
+        }
+        let p0 = input.tags.as_ref().is_some_and(|v| !v.is_empty());
+        let mut a = Vec::new();
+        {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:sts::"),
+                    Lit(ctx.account_id()),
+                    Lit(":federated-user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            if let Some(l) = &input.tags {
+                for x0 in l {
+                    let mut e0: Vec<String> = Vec::new();
+                    x0.key.push_values(&mut e0);
+                    let mut e1: Vec<String> = Vec::new();
+                    x0.value.push_values(&mut e1);
+                    keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            a.push(Access {
+                action: "sts:GetFederationToken",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:sts::"),
+                    Lit(ctx.account_id()),
+                    Lit(":federated-user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            if let Some(l) = &input.tags {
+                for x0 in l {
+                    let mut e0: Vec<String> = Vec::new();
+                    x0.key.push_values(&mut e0);
+                    let mut e1: Vec<String> = Vec::new();
+                    x0.value.push_values(&mut e1);
+                    keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            a.push(Access {
+                action: "sts:TagSession",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
     }
 
     /// `GetSessionToken`: needs no permission.
@@ -1372,6 +1679,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.assume_role(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "DecodeAuthorizationMessage" => {
+                    let input = DecodeAuthorizationMessageRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "DecodeAuthorizationMessageRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::decode_authorization_message(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.decode_authorization_message(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "GetAccessKeyInfo" => {
                     let input = GetAccessKeyInfoRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(1)),
@@ -1394,6 +1713,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::get_caller_identity(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_caller_identity(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetFederationToken" => {
+                    let input = GetFederationTokenRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "GetFederationTokenRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_federation_token(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_federation_token(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "GetSessionToken" => {

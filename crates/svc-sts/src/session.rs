@@ -26,6 +26,15 @@ pub enum SessionKind {
     UserSession { user_arn: String, user_id: String },
     /// The account root's session from `GetSessionToken`.
     RootSession,
+    /// A federated user's session from `GetFederationToken`.
+    FederatedUser {
+        /// The IAM user (or account root) that called `GetFederationToken`.
+        federator_arn: String,
+        /// Its `AIDA...` id (the account id for a root).
+        federator_id: String,
+        /// The `Name` given.
+        name: String,
+    },
 }
 
 /// One session tag (`AssumeRole`'s `Tags`, or inherited as transitive).

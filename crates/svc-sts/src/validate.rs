@@ -127,6 +127,12 @@ impl Checker {
         self.string(field, value, (2, 64), ok, SESSION_NAME_PATTERN)
     }
 
+    /// `GetFederationToken`'s `Name`: 2 to 32 characters of `[\w+=,.@-]`.
+    pub fn federated_name(&mut self, value: &str) -> &mut Self {
+        let ok = |c: char| word(c) || "+=,.@-".contains(c);
+        self.string("name", value, (2, 32), ok, SESSION_NAME_PATTERN)
+    }
+
     pub fn opt_source_identity(&mut self, value: Option<&str>) -> &mut Self {
         if let Some(v) = value {
             self.session_name("sourceIdentity", v);

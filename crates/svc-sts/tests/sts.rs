@@ -142,6 +142,7 @@ impl World {
             SessionKind::AssumedRole { .. } => PrincipalKind::AssumedRole,
             SessionKind::UserSession { .. } => PrincipalKind::User,
             SessionKind::RootSession => PrincipalKind::Root,
+            SessionKind::FederatedUser { .. } => PrincipalKind::FederatedUser,
         };
         self.ctx(Principal {
             kind,

@@ -87,7 +87,7 @@ fn summary(st: &State, acct: &Account, account: &str) -> Vec<(String, i32)> {
         ),
         ("InstanceProfiles", acct.profiles.len()),
         ("InstanceProfilesQuota", instance_profiles::MAX_PROFILES),
-        ("Providers", 0),
+        ("Providers", acct.oidc.len()),
         (
             "RolePolicySizeQuota",
             limits::ROLE_INLINE_POLICIES_MAX_CHARS,

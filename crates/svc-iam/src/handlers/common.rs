@@ -29,9 +29,11 @@ pub fn target_user(
     match ctx.principal.kind {
         PrincipalKind::Root => Ok(None),
         PrincipalKind::User => Ok(ctx.principal.arn.rsplit('/').next().map(str::to_string)),
-        PrincipalKind::AssumedRole => Err(errors::validation_message(
-            "Must specify userName when calling with non-User credentials",
-        )),
+        PrincipalKind::AssumedRole | PrincipalKind::FederatedUser => {
+            Err(errors::validation_message(
+                "Must specify userName when calling with non-User credentials",
+            ))
+        }
     }
 }
 

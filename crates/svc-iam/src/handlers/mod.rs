@@ -1,8 +1,9 @@
 //! The generated `Handlers` trait implemented for [`Iam`]: one thin method per operation,
 //! delegating to the module that owns the resource (users, groups, roles, managed
 //! policies, attachments, inline policies, access keys, MFA devices, passwords and login
-//! profiles, instance profiles, the credential report); `common` holds what they share. Nothing here validates or stores anything itself.
+//! profiles, instance profiles, the credential report, Access Advisor, SSH public keys, OIDC providers); `common` holds what they share. Nothing here validates or stores anything itself.
 
+mod access_advisor;
 mod access_keys;
 mod account;
 mod attachments;
@@ -12,12 +13,14 @@ mod groups;
 mod inline;
 mod instance_profiles;
 mod mfa;
+mod oidc;
 mod passwords;
 mod policies;
 mod reports;
 mod roles;
 mod service_linked;
 mod simulate;
+mod ssh_keys;
 mod tags;
 mod users;
 
@@ -27,6 +30,158 @@ use common::Kind;
 use nimbus_core::{AwsError, RequestContext};
 
 impl Handlers for Iam {
+    async fn tag_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: TagOpenIDConnectProviderRequest,
+    ) -> Result<(), AwsError> {
+        oidc::tag_provider(self, ctx, input).await
+    }
+
+    async fn untag_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: UntagOpenIDConnectProviderRequest,
+    ) -> Result<(), AwsError> {
+        oidc::untag_provider(self, ctx, input).await
+    }
+
+    async fn list_open_id_connect_provider_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListOpenIDConnectProviderTagsRequest,
+    ) -> Result<ListOpenIDConnectProviderTagsResponse, AwsError> {
+        oidc::list_provider_tags(self, ctx, input).await
+    }
+
+    async fn create_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: CreateOpenIDConnectProviderRequest,
+    ) -> Result<CreateOpenIDConnectProviderResponse, AwsError> {
+        oidc::create_open_id_connect_provider(self, ctx, input).await
+    }
+
+    async fn get_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: GetOpenIDConnectProviderRequest,
+    ) -> Result<GetOpenIDConnectProviderResponse, AwsError> {
+        oidc::get_open_id_connect_provider(self, ctx, input).await
+    }
+
+    async fn list_open_id_connect_providers(
+        &self,
+        ctx: &RequestContext,
+        _input: ListOpenIDConnectProvidersRequest,
+    ) -> Result<ListOpenIDConnectProvidersResponse, AwsError> {
+        oidc::list_open_id_connect_providers(self, ctx).await
+    }
+
+    async fn delete_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteOpenIDConnectProviderRequest,
+    ) -> Result<(), AwsError> {
+        oidc::delete_open_id_connect_provider(self, ctx, input).await
+    }
+
+    async fn add_client_id_to_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: AddClientIDToOpenIDConnectProviderRequest,
+    ) -> Result<(), AwsError> {
+        oidc::add_client_id(self, ctx, input).await
+    }
+
+    async fn remove_client_id_from_open_id_connect_provider(
+        &self,
+        ctx: &RequestContext,
+        input: RemoveClientIDFromOpenIDConnectProviderRequest,
+    ) -> Result<(), AwsError> {
+        oidc::remove_client_id(self, ctx, input).await
+    }
+
+    async fn update_open_id_connect_provider_thumbprint(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateOpenIDConnectProviderThumbprintRequest,
+    ) -> Result<(), AwsError> {
+        oidc::update_thumbprint(self, ctx, input).await
+    }
+
+    async fn upload_ssh_public_key(
+        &self,
+        ctx: &RequestContext,
+        input: UploadSSHPublicKeyRequest,
+    ) -> Result<UploadSSHPublicKeyResponse, AwsError> {
+        ssh_keys::upload_ssh_public_key(self, ctx, input).await
+    }
+
+    async fn get_ssh_public_key(
+        &self,
+        ctx: &RequestContext,
+        input: GetSSHPublicKeyRequest,
+    ) -> Result<GetSSHPublicKeyResponse, AwsError> {
+        ssh_keys::get_ssh_public_key(self, ctx, input).await
+    }
+
+    async fn list_ssh_public_keys(
+        &self,
+        ctx: &RequestContext,
+        input: ListSSHPublicKeysRequest,
+    ) -> Result<ListSSHPublicKeysResponse, AwsError> {
+        ssh_keys::list_ssh_public_keys(self, ctx, input).await
+    }
+
+    async fn update_ssh_public_key(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateSSHPublicKeyRequest,
+    ) -> Result<(), AwsError> {
+        ssh_keys::update_ssh_public_key(self, ctx, input).await
+    }
+
+    async fn delete_ssh_public_key(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteSSHPublicKeyRequest,
+    ) -> Result<(), AwsError> {
+        ssh_keys::delete_ssh_public_key(self, ctx, input).await
+    }
+
+    async fn generate_service_last_accessed_details(
+        &self,
+        ctx: &RequestContext,
+        input: GenerateServiceLastAccessedDetailsRequest,
+    ) -> Result<GenerateServiceLastAccessedDetailsResponse, AwsError> {
+        access_advisor::generate_service_last_accessed_details(self, ctx, input).await
+    }
+
+    async fn list_policies_granting_service_access(
+        &self,
+        ctx: &RequestContext,
+        input: ListPoliciesGrantingServiceAccessRequest,
+    ) -> Result<ListPoliciesGrantingServiceAccessResponse, AwsError> {
+        access_advisor::list_policies_granting_service_access(self, ctx, input).await
+    }
+
+    async fn get_service_last_accessed_details(
+        &self,
+        ctx: &RequestContext,
+        input: GetServiceLastAccessedDetailsRequest,
+    ) -> Result<GetServiceLastAccessedDetailsResponse, AwsError> {
+        access_advisor::get_service_last_accessed_details(self, ctx, input).await
+    }
+
+    async fn get_service_last_accessed_details_with_entities(
+        &self,
+        ctx: &RequestContext,
+        input: GetServiceLastAccessedDetailsWithEntitiesRequest,
+    ) -> Result<GetServiceLastAccessedDetailsWithEntitiesResponse, AwsError> {
+        access_advisor::get_service_last_accessed_details_with_entities(self, ctx, input).await
+    }
+
     async fn tag_policy(
         &self,
         ctx: &RequestContext,

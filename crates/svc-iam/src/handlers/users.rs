@@ -55,6 +55,7 @@ pub(super) async fn create_user(
             inline: Vec::new(),
             groups: Vec::new(),
             login: None,
+            ssh_keys: Vec::new(),
         };
         let out = CreateUserResponse {
             user: Some(render::user(&u, true)),
@@ -179,6 +180,11 @@ pub(super) async fn delete_user(
         if u.login.is_some() {
             return Err(errors::delete_conflict(
                 "Cannot delete entity, must delete login profile first.",
+            ));
+        }
+        if !u.ssh_keys.is_empty() {
+            return Err(errors::delete_conflict(
+                "Cannot delete entity, must delete SSH public keys first.",
             ));
         }
         if acct.mfa_of(&u.name).next().is_some() {
