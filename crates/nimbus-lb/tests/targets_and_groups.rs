@@ -142,6 +142,7 @@ fn snapshot(node: Ipv4Addr, port: u16, ingress: Option<Vec<Allow>>) -> Snapshot 
                 }],
                 server_header: true,
                 response_headers: Vec::new(),
+                tls: None,
             }],
             idle_timeout: Duration::from_secs(5),
             cross_zone: true,
