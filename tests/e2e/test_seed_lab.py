@@ -11,9 +11,10 @@ checks and the target tracking alarms' minutes pass in seconds):
    `#!bin/bash` included;
 3. an ASG from the template across two zones, attached to the target group, ELB health
    checks with a 300 s grace period, 1/1/1, then a target tracking policy on average CPU 40;
-4. the ALB answers `Hello World from ip-…`;
+4. the ALB answers `Hello World from ip-…`; resized to two, both instances serve; back to one;
 5. max 3, `stress` over SSH on the one instance, the alarm fires, the group scales out, the
    new instances pass health checks and take traffic; the load stops and it scales back in;
+   httpd stopped on the remaining instance: ELB health fails and the group replaces it;
 6. a launch template whose AMI does not exist: the activity history says why.
 
 Needs root (the sandbox); CI runs as root."""
@@ -168,10 +169,25 @@ def test_the_seed_lab(lab, tmp_path):
     assert body.strip() == f"<h1>Hello World from {inst['PrivateDnsName']}</h1>"
     assert inst["PrivateDnsName"].startswith("ip-")
 
+    # Resize: every instance launches, registers, passes its checks and serves.
+    n.aws("autoscaling", "update-auto-scaling-group", "--auto-scaling-group-name", "lab-asg",
+          "--max-size", "2", "--desired-capacity", "2")
+    wait_for(lambda: len(healthy_targets(n, tg)) == 2, 60, "two healthy instances")
+    pages = set()
+    wait_for(lambda: (pages.add(get(f"http://{node_ip}/")[1]), len(pages) >= 2)[1], 30,
+             "both instances serving")
+    assert all(p.startswith("<h1>Hello World from ip-") for p in pages), pages
+    n.aws("autoscaling", "update-auto-scaling-group", "--auto-scaling-group-name", "lab-asg",
+          "--desired-capacity", "1")
+    wait_for(lambda: len(instances_of(n, "lab-asg")) == 1, 60, "back to one instance")
+    wait_for(lambda: len(healthy_targets(n, tg)) == 1, 60, "one healthy target")
+
     # --- 5. load, scale out, scale in -----------------------------------------------------
     n.aws("autoscaling", "update-auto-scaling-group", "--auto-scaling-group-name", "lab-asg",
           "--max-size", "3")
-    public_ip = inst["PublicIpAddress"]
+    one = instances_of(n, "lab-asg")[0]["InstanceId"]
+    public_ip = n.aws("ec2", "describe-instances", "--instance-ids", one)[
+        "Reservations"][0]["Instances"][0]["PublicIpAddress"]
     r = ssh(pem, public_ip, "sudo amazon-linux-extras install epel -y && sudo yum install stress -y")
     assert r.returncode == 0, r.stderr
     stress = subprocess.Popen(
@@ -203,6 +219,23 @@ def test_the_seed_lab(lab, tmp_path):
     descs = [a["Description"] for a in acts["Activities"]]
     assert any(d.startswith("Launching a new EC2 instance") for d in descs), descs
     assert any(d.startswith("Terminating EC2 instance") for d in descs), descs
+
+    # Stop httpd on the one instance: the ELB health check fails and the group replaces it.
+    last = wait_for(lambda: [i for i in instances_of(n, "lab-asg") if i["LifecycleState"] == "InService"],
+                    60, "one instance in service")[0]["InstanceId"]
+    ip = n.aws("ec2", "describe-instances", "--instance-ids", last)[
+        "Reservations"][0]["Instances"][0]["PublicIpAddress"]
+    r = ssh(pem, ip, "sudo systemctl stop httpd")
+    assert r.returncode == 0, r.stderr
+    replaced = wait_for(lambda: [i for i in instances_of(n, "lab-asg")
+                                 if i["InstanceId"] != last and i["LifecycleState"] == "InService"],
+                        120, "a replacement instance")[0]["InstanceId"]
+    wait_for(lambda: healthy_targets(n, tg) == [replaced], 60, "the replacement healthy")
+    wait_for(lambda: (lambda r: r if r[0] == 200 else None)(get(f"http://{node_ip}/")), 30,
+             "the ALB serving from the replacement")
+    acts = n.aws("autoscaling", "describe-scaling-activities", "--auto-scaling-group-name", "lab-asg")
+    assert any(last in a["Description"] and "health check" in (a.get("Cause") or "")
+               for a in acts["Activities"]), [(a["Description"], a.get("Cause")) for a in acts["Activities"]]
 
     # --- 6. an instance that will not start ------------------------------------------------
     bad = dict(data, ImageId="ami-0000000000000dead")
