@@ -97,9 +97,9 @@ def test_permissive_mode_accepts_any_key(make_nimbus):
 
 
 def test_unimplemented_operation_names_itself(nimbus):
-    p = nimbus.aws_raw("sts", "get-federation-token", "--name", "bob")
+    p = nimbus.aws_raw("ec2", "create-volume", "--availability-zone", "us-east-1a", "--size", "1")
     assert p.returncode != 0
-    assert "NotImplemented" in p.stderr and "GetFederationToken" in p.stderr
+    assert "NotImplemented" in p.stderr and "CreateVolume" in p.stderr
 
 
 def test_unknown_action_is_invalid_action(nimbus):
