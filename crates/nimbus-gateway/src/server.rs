@@ -136,8 +136,7 @@ impl Gateway {
             .get(http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        let exchange = nimbus_wire::stream::Exchange::new();
-        let reply = if crate::dispatch::streams_request_body(&self, &parts) {
+        let (reply, exchange) = if crate::dispatch::streams_request_body(&self, &parts) {
             let limit = crate::dispatch::STREAMED_BODY_LIMIT;
             if declared.is_some_and(|n| n > limit) {
                 let too_large = usize::try_from(limit).unwrap_or(usize::MAX);
@@ -148,7 +147,8 @@ impl Gateway {
                 limit,
             };
             let handled = crate::dispatch::handle_body(&self, parts, body, source_ip);
-            nimbus_wire::stream::scope(exchange.clone(), handled).await
+            let ex = nimbus_wire::stream::Exchange::new();
+            (nimbus_wire::stream::scope(ex.clone(), handled).await, ex)
         } else {
             let limit = self.body_limit(&parts);
             if declared.is_some_and(|n| n > limit as u64) {
@@ -163,8 +163,16 @@ impl Gateway {
                     return full(crate::dispatch::unreadable_body(&self, &parts, &e))
                 }
             };
-            let handled = crate::dispatch::handle(&self, parts, body, source_ip);
-            nimbus_wire::stream::scope(exchange.clone(), handled).await
+            // Only an S3 GET of an object (a GET with a key in its path) answers with a
+            // stream; every other request (the API calls, all POSTs to `/`) skips the
+            // exchange's task-local scope. A GET outside it is answered with a whole body.
+            if parts.method == http::Method::GET && parts.uri.path() != "/" {
+                let handled = crate::dispatch::handle(&self, parts, body, source_ip);
+                let ex = nimbus_wire::stream::Exchange::new();
+                (nimbus_wire::stream::scope(ex.clone(), handled).await, ex)
+            } else {
+                return full(crate::dispatch::handle(&self, parts, body, source_ip).await);
+            }
         };
         // A service that answered with a stream left the reply's body empty.
         match exchange.take_response_body() {
