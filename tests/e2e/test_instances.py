@@ -100,7 +100,14 @@ def http_get(ip, port=80, timeout=10, path=""):
     while time.time() < deadline:
         try:
             with urllib.request.urlopen(f"http://{ip}:{port}/{path}", timeout=2) as r:
-                return r.read().decode()
+                page = r.read().decode()
+            # httpd starts before user data's last line writes index.html: an empty page
+            # is the file the shell's redirect has just created.
+            if page:
+                return page
+            last = "an empty page"
+            time.sleep(0.05)
+            continue
         except Exception as e:  # noqa: BLE001 - connection refused/reset while booting
             last = e
             time.sleep(0.05)

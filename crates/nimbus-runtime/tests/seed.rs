@@ -16,7 +16,9 @@ fn seed_user_data_serves_hello_world() {
     .expect("launch");
     let got = wait_for(Duration::from_secs(8), || {
         match http_get(&e.rt, "i-0seed000000000001", "/") {
-            Ok((status, body)) if status.contains("200") => Some(body),
+            // httpd starts before the script's last line writes index.html: until then
+            // it serves the empty file the shell's redirect has just created.
+            Ok((status, body)) if status.contains("200") && !body.is_empty() => Some(body),
             _ => None,
         }
     });

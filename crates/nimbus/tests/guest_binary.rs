@@ -48,7 +48,9 @@ fn nimbus_binary_boots_the_seed_user_data() {
                 .ok()?;
             let mut out = String::new();
             s.read_to_string(&mut out).ok()?;
-            out.contains(" 200 ").then_some(out)
+            // httpd starts before the script's last line writes index.html (as on AWS): an
+            // answer before that is the empty file the shell's redirect just created.
+            (out.contains(" 200 ") && out.contains("</h1>")).then_some(out)
         });
         if let Some(b) = got {
             break b;
