@@ -210,3 +210,52 @@ impl Accounting for ProcessTree {
         self.kill_all(Duration::from_secs(5))
     }
 }
+
+/// Without cgroups, a crashed run's sandboxes are found by their first stage's command line
+/// (`<guest> __nimbus_sandbox_stage1 <instances>/<id>/boot.json`): for each whose instance
+/// `live` does not claim, its child (the sandbox's init, taking its PID namespace along) and
+/// then stage 1 are killed. Returns how many sandboxes were.
+pub(crate) fn kill_orphan_sandboxes(
+    instances: &std::path::Path,
+    live: impl Fn(&str) -> bool,
+) -> usize {
+    let mut killed = 0;
+    for e in fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|p| p.parse::<i32>().ok()) else {
+            continue;
+        };
+        let Ok(cmd) = fs::read(format!("/proc/{pid}/cmdline")) else {
+            continue;
+        };
+        let args: Vec<String> = cmd
+            .split(|b| *b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        if args.get(1).map(String::as_str) != Some(crate::boot::STAGE1_ARG) {
+            continue;
+        }
+        let Some(id) = args.get(2).and_then(|p| {
+            std::path::Path::new(p)
+                .strip_prefix(instances)
+                .ok()?
+                .components()
+                .next()?
+                .as_os_str()
+                .to_str()
+                .map(str::to_string)
+        }) else {
+            continue;
+        };
+        if live(&id) {
+            continue;
+        }
+        let children =
+            fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+        for c in children.split_whitespace().filter_map(|c| c.parse().ok()) {
+            let _ = crate::sys::kill(c, crate::sys::SIGKILL);
+        }
+        let _ = crate::sys::kill(pid, crate::sys::SIGKILL);
+        killed += 1;
+    }
+    killed
+}

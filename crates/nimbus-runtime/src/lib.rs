@@ -31,7 +31,7 @@ pub use forward::Exposure;
 pub use imds::{InstanceMetadata, MetadataSource};
 pub use netns::Ipv4Net;
 pub use personality::Personality;
-pub use tier::{Support, Tier};
+pub use tier::{check_support, Support, Tier};
 
 use accounting::Accounting;
 use cgroup::Cgroup;
@@ -221,37 +221,6 @@ impl std::fmt::Debug for Runtime {
     }
 }
 
-/// Checks that this process can build sandboxes: root (or root in a user namespace of its
-/// own, the weaker tier: [`tier::detect`]), namespaces, cgroups, overlayfs, `ip`.
-pub fn check_support() -> std::result::Result<(), String> {
-    let support = tier::detect();
-    match support.tier {
-        Tier::Unavailable => return Err(support.weaker.join("; ")),
-        Tier::Full => {
-            cgroup::version().map_err(|e| e.to_string())?;
-        }
-        Tier::UserNamespace => {}
-    }
-    let fss = fs::read_to_string("/proc/filesystems").unwrap_or_default();
-    if !fss.contains("overlay") {
-        return Err("the kernel has no overlayfs".into());
-    }
-    if !Path::new("/proc/self/ns/net").exists() || !Path::new("/proc/self/ns/pid").exists() {
-        return Err("the kernel has no network or PID namespaces".into());
-    }
-    let ip = Command::new("ip")
-        .arg("-V")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    match ip {
-        Ok(s) if s.success() => {}
-        Ok(s) => return Err(format!("iproute2's `ip -V` failed ({s})")),
-        Err(e) => return Err(format!("iproute2's `ip` cannot be run: {e}")),
-    }
-    Ok(())
-}
-
 fn fnv(s: &str) -> u64 {
     let mut h: u64 = 0xcbf29ce484222325;
     for b in s.bytes() {
@@ -306,7 +275,7 @@ impl Runtime {
                 root,
                 guest_binary,
                 tag,
-                support: tier::detect(),
+                support: tier::current().clone(),
                 state: Mutex::new(State::default()),
                 metadata: RwLock::new(None),
             }),
@@ -831,6 +800,14 @@ impl Runtime {
                 format!("removing cgroup {name}")
             })?;
             removed += 1;
+        }
+        if !self.inner.support.cgroups {
+            removed +=
+                accounting::kill_orphan_sandboxes(&self.inner.root.join("instances"), |id| {
+                    st.instances
+                        .get(id)
+                        .is_some_and(|i| i.running.is_some() || i.booting)
+                });
         }
         let live: Vec<PathBuf> = st
             .vpcs

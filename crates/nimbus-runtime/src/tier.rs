@@ -13,6 +13,7 @@ use crate::cgroup;
 use std::fs;
 use std::io;
 use std::path::Path;
+use std::process::{Command, Stdio};
 
 /// The sandbox this process can build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +49,12 @@ pub struct Support {
 impl Support {
     /// One line for the startup banner and logs.
     pub fn describe(&self) -> String {
-        if self.weaker.is_empty() {
+        if self.tier == Tier::Unavailable {
+            format!(
+                "instance sandbox: unavailable, instances cannot run: {}",
+                self.weaker.join("; ")
+            )
+        } else if self.weaker.is_empty() {
             format!(
                 "instance sandbox: {} (namespaces, overlays, cgroup limits)",
                 self.tier.name()
@@ -161,6 +167,24 @@ fn can_create_cgroups() -> bool {
     })
 }
 
+/// What this process can give, detected once (after [`prepare`]) and kept: what the startup
+/// banner, the health document and every runtime of the process report.
+pub fn current() -> &'static Support {
+    static CURRENT: std::sync::OnceLock<Support> = std::sync::OnceLock::new();
+    CURRENT.get_or_init(detect)
+}
+
+impl Support {
+    /// The health document's view: `{"tier": ..., "cgroups": ..., "weaker": [...]}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "tier": self.tier.name(),
+            "cgroups": self.cgroups,
+            "weaker": self.weaker,
+        })
+    }
+}
+
 /// What this process can give now.
 pub fn detect() -> Support {
     let root = crate::sys::geteuid() == 0;
@@ -227,6 +251,16 @@ pub fn detect() -> Support {
          writable to two levels (a skeleton layer), host-owned files cannot be changed in place"
             .into(),
     );
+    let unprivileged_ports = fs::read_to_string("/proc/sys/net/ipv4/ip_unprivileged_port_start")
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+        .unwrap_or(1024);
+    if unprivileged_ports > 0 {
+        weaker.push(format!(
+            "public IPs forward only ports from {unprivileged_ports} up \
+             (net.ipv4.ip_unprivileged_port_start): the host's network is not the user's"
+        ));
+    }
     let cgroups = can_create_cgroups();
     if !cgroups {
         weaker.push(
@@ -248,4 +282,35 @@ pub fn detect() -> Support {
 pub fn user_namespace_before_exec(cmd: &mut std::process::Command) {
     let (uid, gid) = crate::sys::getuid_gid();
     crate::sys::userns_before_exec(cmd, uid, gid);
+}
+
+/// Checks that this process can build sandboxes: root (or root in a user namespace of its
+/// own, the weaker tier: [`tier::detect`]), namespaces, cgroups, overlayfs, `ip`.
+pub fn check_support() -> std::result::Result<(), String> {
+    let support = current();
+    match support.tier {
+        Tier::Unavailable => return Err(support.weaker.join("; ")),
+        Tier::Full => {
+            cgroup::version().map_err(|e| e.to_string())?;
+        }
+        Tier::UserNamespace => {}
+    }
+    let fss = fs::read_to_string("/proc/filesystems").unwrap_or_default();
+    if !fss.contains("overlay") {
+        return Err("the kernel has no overlayfs".into());
+    }
+    if !Path::new("/proc/self/ns/net").exists() || !Path::new("/proc/self/ns/pid").exists() {
+        return Err("the kernel has no network or PID namespaces".into());
+    }
+    let ip = Command::new("ip")
+        .arg("-V")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    match ip {
+        Ok(s) if s.success() => {}
+        Ok(s) => return Err(format!("iproute2's `ip -V` failed ({s})")),
+        Err(e) => return Err(format!("iproute2's `ip` cannot be run: {e}")),
+    }
+    Ok(())
 }
