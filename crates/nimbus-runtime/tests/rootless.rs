@@ -157,7 +157,7 @@ fn userns_stage() {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         rt.launch(spec(id, [10, 0, 3, 7], Some(SEED_USER_DATA)))
             .expect("launch");
-        let page = wait_for(Duration::from_secs(60), || {
+        let page = wait_for(Duration::from_secs(120), || {
             http_get(&rt, id, "/")
                 .ok()
                 .filter(|(s, b)| s.contains("200") && b.contains("</h1>"))
