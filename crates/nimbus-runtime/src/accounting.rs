@@ -77,11 +77,24 @@ impl ProcessTree {
         ProcessTree::default()
     }
 
-    /// The sandbox's init (host pid): stage 1's child.
+    /// The sandbox's init (host pid): stage 1's child (from `/proc/<pid>/task/<pid>/children`,
+    /// or, on a kernel without it, the process whose parent is stage 1).
     fn init(&self) -> Option<i32> {
         let s1 = *self.stage1.get()?;
-        let children = fs::read_to_string(format!("/proc/{s1}/task/{s1}/children")).ok()?;
-        children.split_whitespace().next()?.parse().ok()
+        if let Ok(children) = fs::read_to_string(format!("/proc/{s1}/task/{s1}/children")) {
+            return children.split_whitespace().next()?.parse().ok();
+        }
+        fs::read_dir("/proc")
+            .ok()?
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+            .find(|p| {
+                fs::read_to_string(format!("/proc/{p}/status"))
+                    .unwrap_or_default()
+                    .lines()
+                    .find_map(|l| l.strip_prefix("PPid:"))
+                    .is_some_and(|pp| pp.trim() == s1.to_string())
+            })
     }
 
     /// Processes in init's PID namespace (init included), by host pid.

@@ -155,7 +155,12 @@ fn userns_stage() {
     assert_eq!(rt.support().tier, Tier::UserNamespace);
     let id = "i-0rootless0000001";
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        rt.launch(spec(id, [10, 0, 3, 7], Some(SEED_USER_DATA)))
+        // The seed's user data, then a process that burns some CPU and stays (what init's
+        // namespace accounts without a cgroup: live processes' and reaped children's time).
+        let user_data = format!(
+            "{SEED_USER_DATA}nohup sh -c 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; exec sleep 600' >/dev/null 2>&1 &\n"
+        );
+        rt.launch(spec(id, [10, 0, 3, 7], Some(&user_data)))
             .expect("launch");
         let page = wait_for(Duration::from_secs(120), || {
             http_get(&rt, id, "/")
@@ -185,6 +190,11 @@ fn userns_stage() {
         assert!(!text.contains("rootless"), "{text}");
         let stats = rt.stats(id).expect("stats");
         assert!(stats.memory_bytes > 0, "{stats:?}");
+        let cpu = wait_for(Duration::from_secs(120), || {
+            let s = rt.stats(id).ok()?;
+            (s.cpu_ns >= 100_000_000).then_some(s.cpu_ns)
+        });
+        assert!(cpu.is_some(), "no CPU accounted: {:?}", rt.stats(id));
         rt.terminate(id).expect("terminate");
     }));
     let _ = rt.shutdown();
