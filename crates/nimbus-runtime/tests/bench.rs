@@ -243,3 +243,94 @@ fn wait_until(mut f: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_micros(200));
     }
 }
+
+/// The same launch figures in the user-namespace tier (an ordinary user, uid 65534, without
+/// a cgroup): the test re-runs itself as that user and once more in a user namespace of its
+/// own (tests/common), where the floor is the same `unshare` run there.
+#[test]
+#[ignore]
+fn rootless_launch_latency() {
+    const NAME: &str = "rootless_launch_latency";
+    match std::env::var(ROOTLESS_STAGE).as_deref() {
+        Ok("unprivileged") => {
+            assert!(rerun_in_user_namespace(NAME).success());
+            return;
+        }
+        Ok("userns") => return rootless_measure(),
+        _ => {}
+    }
+    if let Some(why) = ordinary_user_refusal() {
+        println!("SKIPPED: {why}");
+        return;
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("nimbus-rootless-bench")
+        .tempdir_in("/tmp")
+        .unwrap();
+    std::os::unix::fs::chown(dir.path(), Some(NOBODY), Some(NOBODY)).unwrap();
+    let out = run_as_ordinary_user(NAME, dir.path());
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn rootless_measure() {
+    let floor: Vec<f64> = (0..20)
+        .map(|_| {
+            let t = Instant::now();
+            let st = std::process::Command::new("unshare")
+                .args([
+                    "--pid", "--fork", "--mount", "--uts", "--ipc", "--net", "true",
+                ])
+                .status()
+                .unwrap();
+            assert!(st.success());
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    println!("[user-namespace tier] load average: {}", loadavg());
+    report("[userns] empty unshare'd process", floor);
+    let data = std::path::PathBuf::from(std::env::var(ROOTLESS_DIR).unwrap()).join("data");
+    let rt = nimbus_runtime::Runtime::new(nimbus_runtime::RuntimeConfig {
+        data_dir: data,
+        guest_binary: env!("CARGO_BIN_EXE_nimbus-guest").into(),
+    })
+    .unwrap();
+    rt.launch(spec("i-0benchkeeper00000", [10, 0, 3, 5], None))
+        .unwrap();
+    let mut running = Vec::new();
+    for i in 0..20 {
+        let id = format!("i-0bench{i:011}");
+        let marker = rt.root_volume(&id).join("var/lib/ud-running");
+        let t = Instant::now();
+        rt.launch(spec(
+            &id,
+            [10, 0, 3, 10 + i as u8],
+            Some("#!/bin/sh\ntouch /var/lib/ud-running\n"),
+        ))
+        .unwrap();
+        wait_until(|| marker.exists());
+        running.push(t.elapsed().as_secs_f64() * 1e3);
+        rt.terminate(&id).unwrap();
+    }
+    report("[userns] launch → user data running", running);
+    let mut httpd = Vec::new();
+    for i in 0..10 {
+        let id = format!("i-0benchh{i:010}");
+        let t = Instant::now();
+        rt.launch(spec(&id, [10, 0, 4, 10 + i as u8], Some(SEED_USER_DATA)))
+            .unwrap();
+        wait_until(|| {
+            http_get(&rt, &id, "/")
+                .is_ok_and(|(s, b)| s.contains("200") && b.contains("Hello World"))
+        });
+        httpd.push(t.elapsed().as_secs_f64() * 1e3);
+        rt.terminate(&id).unwrap();
+    }
+    report("[userns] launch → httpd answering", httpd);
+    let _ = rt.shutdown();
+    let _ = rt.cleanup_orphans();
+}

@@ -14,35 +14,17 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-const STAGE: &str = "NIMBUS_ROOTLESS_STAGE";
-const DIR: &str = "NIMBUS_ROOTLESS_DIR";
 const TEST: &str = "ordinary_user_runs_an_instance_in_a_user_namespace";
-const NOBODY: u32 = 65534;
-
-fn rerun(stage: &str) -> Command {
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--exact", TEST, "--nocapture", "--test-threads=1"])
-        .env(STAGE, stage);
-    cmd
-}
 
 #[test]
 fn ordinary_user_runs_an_instance_in_a_user_namespace() {
-    match std::env::var(STAGE).as_deref() {
+    match std::env::var(ROOTLESS_STAGE).as_deref() {
         Ok("unprivileged") => return unprivileged_stage(),
         Ok("userns") => return userns_stage(),
         _ => {}
     }
-    if nimbus_runtime::check_support().is_err() || tier::detect().tier != Tier::Full {
-        eprintln!("SKIPPED: the test becomes an ordinary user with setpriv, which needs root");
-        return;
-    }
-    if let Some(why) = tier::userns_refusal() {
+    if let Some(why) = ordinary_user_refusal() {
         eprintln!("SKIPPED: {why}");
-        return;
-    }
-    if Command::new("setpriv").arg("--version").output().is_err() {
-        eprintln!("SKIPPED: util-linux's setpriv is not installed");
         return;
     }
     let dir = tempfile::Builder::new()
@@ -58,34 +40,7 @@ fn ordinary_user_runs_an_instance_in_a_user_namespace() {
         String::from_utf8_lossy(&out.stdout).lines().count()
     };
     let veths_before = veths();
-    // A host that keeps /dev/null 0600 (this CI machine does) gives an ordinary user none;
-    // the ordinary user's view of a normal host is made in a private mount namespace of the
-    // child only: a 0666 null node of its own bound over /dev/null (the host's stays as is).
-    let devnull = std::fs::metadata("/dev/null").unwrap().mode() & 0o666 != 0o666;
-    let mut cmd = Command::new("unshare");
-    cmd.args(["--mount", "--propagation", "private", "--", "sh", "-ec"]);
-    cmd.arg(
-        r#"if [ "$FIX_DEVNULL" = 1 ]; then
-             mkdir "$NIMBUS_ROOTLESS_DIR/dev"
-             mount -t tmpfs -o size=4k,mode=755 tmpfs "$NIMBUS_ROOTLESS_DIR/dev"
-             mknod -m 666 "$NIMBUS_ROOTLESS_DIR/dev/null" c 1 3
-             mount --bind "$NIMBUS_ROOTLESS_DIR/dev/null" /dev/null
-           fi
-           exec setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@""#,
-    )
-    .arg("sh")
-    .env("FIX_DEVNULL", if devnull { "1" } else { "0" })
-    .arg(std::env::current_exe().unwrap())
-    .args(["--exact", TEST, "--nocapture", "--test-threads=1"])
-    .env(STAGE, "unprivileged")
-    .env(DIR, dir.path())
-    // root's PATH starts in /root, which the ordinary user may not search (EACCES ends the
-    // lookup): the PATH an ordinary user has.
-    .env(
-        "PATH",
-        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-    );
-    let out = cmd.output().unwrap();
+    let out = run_as_ordinary_user(TEST, dir.path());
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -127,9 +82,7 @@ fn unprivileged_stage() {
     assert_eq!(s.tier, Tier::Unavailable, "{s:?}");
     let err = nimbus_runtime::check_support().unwrap_err();
     assert!(err.contains("not root"), "{err}");
-    let mut cmd = rerun("userns");
-    tier::user_namespace_before_exec(&mut cmd);
-    let st = cmd.status().unwrap();
+    let st = rerun_in_user_namespace(TEST);
     assert!(st.success(), "the user-namespace stage failed");
 }
 
@@ -146,7 +99,7 @@ fn userns_stage() {
             .describe()
             .contains("CPU and memory limits are not enforced"));
     }
-    let data = PathBuf::from(std::env::var(DIR).unwrap()).join("data");
+    let data = PathBuf::from(std::env::var(ROOTLESS_DIR).unwrap()).join("data");
     let rt = Runtime::new(RuntimeConfig {
         data_dir: data,
         guest_binary: env!("CARGO_BIN_EXE_nimbus-guest").into(),
