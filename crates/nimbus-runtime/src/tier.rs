@@ -203,10 +203,31 @@ pub fn detect() -> Support {
         };
     }
     if !userns {
+        let mut weaker = Vec::new();
+        if let Ok(h) = cgroup::Hierarchy::detect() {
+            if h.version == cgroup::Version::V2 {
+                // Controllers Nimbus's own cgroup does not have, it cannot hand its instances.
+                let own = h.parents().first().map(|(_, p)| p.join("cgroup.controllers"));
+                let have = own
+                    .and_then(|p| fs::read_to_string(p).ok())
+                    .unwrap_or_default();
+                let missing: Vec<&str> = ["cpu", "memory"]
+                    .into_iter()
+                    .filter(|c| !have.split_whitespace().any(|h| h == *c))
+                    .collect();
+                if !missing.is_empty() {
+                    weaker.push(format!(
+                        "the cgroup v2 controller(s) {} are not available to Nimbus's cgroup: \
+                         instances' CPU and memory limits are not enforced",
+                        missing.join(", ")
+                    ));
+                }
+            }
+        }
         return Support {
             tier: Tier::Full,
             cgroups: cgroup::version().is_ok(),
-            weaker: Vec::new(),
+            weaker,
         };
     }
     let mut weaker = Vec::new();
