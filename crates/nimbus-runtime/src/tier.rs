@@ -207,7 +207,10 @@ pub fn detect() -> Support {
         if let Ok(h) = cgroup::Hierarchy::detect() {
             if h.version == cgroup::Version::V2 {
                 // Controllers Nimbus's own cgroup does not have, it cannot hand its instances.
-                let own = h.parents().first().map(|(_, p)| p.join("cgroup.controllers"));
+                let own = h
+                    .parents()
+                    .first()
+                    .map(|(_, p)| p.join("cgroup.controllers"));
                 let have = own
                     .and_then(|p| fs::read_to_string(p).ok())
                     .unwrap_or_default();
