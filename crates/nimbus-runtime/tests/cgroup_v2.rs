@@ -120,12 +120,14 @@ fn a_real_cgroup2_hierarchy_groups_accounts_and_kills() {
             "100000 100000"
         );
     }
-    // A process that burns some CPU, then waits.
+    // A process that waits until it is in the cgroup, burns some CPU there, then sleeps.
     let mut child = std::process::Command::new("sh")
         .args([
             "-c",
-            "read _ < /proc/self/stat; i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; exec sleep 120",
+            "until grep -q \"^0::.*/$NAME\\$\" /proc/self/cgroup; do sleep 0.01; done; \
+             i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done; exec sleep 120",
         ])
+        .env("NAME", &name)
         .spawn()
         .unwrap();
     let pid = child.id() as i32;
