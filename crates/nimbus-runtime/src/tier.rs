@@ -7,7 +7,8 @@
 //! or memory limits), host-owned directories writable only where a skeleton layer covers
 //! them. Where user namespaces are disabled no sandbox can be built and instances do not
 //! run (the plain-process tier is not built: see decision 0009). [`Support::describe`] is
-//! what the binary prints at startup and reports in its health document.
+//! what the binary prints at startup and reports in its health document; [`check_support`]
+//! is what the runtime and the EC2 wiring ask before they boot anything.
 
 use crate::cgroup;
 use std::fs;
