@@ -57,7 +57,7 @@ class RootlessNimbus(Nimbus):
                 "sh", str(BIN), "serve", "--listen", "127.0.0.1:0", "--data-dir",
                 str(self.data_dir)]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, env=env)
+                                     text=True, env=env, cwd="/")
         self.banner = []
         deadline = time.time() + 120
         while time.time() < deadline:
@@ -94,6 +94,10 @@ def rootless():
                     pytest.skip(f"unprivileged user namespaces are disabled ({knob} = {bad})")
         except OSError:
             pass
+    path = BIN.resolve()
+    if not os.stat(path).st_mode & 0o005 == 0o005 or any(
+            not os.stat(d).st_mode & 0o001 for d in path.parents):
+        pytest.skip(f"{path} is not reachable by other users (a directory above it is not o+x)")
     top = tempfile.mkdtemp(prefix="nimbus-rootless-e2e", dir="/tmp")
     os.chmod(top, 0o755)
     data = os.path.join(top, "data")

@@ -292,7 +292,27 @@ pub fn ordinary_user_refusal() -> Option<String> {
     {
         return Some("util-linux's setpriv is not installed".into());
     }
+    let exe = std::env::current_exe().unwrap();
+    for bin in [
+        exe.as_path(),
+        std::path::Path::new(env!("CARGO_BIN_EXE_nimbus-guest")),
+    ] {
+        if !others_may_run(bin) {
+            return Some(format!(
+                "{} is not reachable by other users (a directory above it is not o+x)",
+                bin.display()
+            ));
+        }
+    }
     None
+}
+
+/// Whether a user other than the owner may run `bin`: every directory above it searchable
+/// and the file readable and executable by others.
+fn others_may_run(bin: &std::path::Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.permissions().mode());
+    mode(bin) & 0o005 == 0o005 && bin.ancestors().skip(1).all(|d| mode(d) & 0o001 != 0)
 }
 
 /// Re-runs test `name` of this test binary as uid 65534 (util-linux's `setpriv`; the host's
@@ -327,6 +347,7 @@ pub fn run_as_ordinary_user(name: &str, dir: &std::path::Path) -> std::process::
     ])
     .env(ROOTLESS_STAGE, "unprivileged")
     .env(ROOTLESS_DIR, dir)
+    .current_dir("/")
     .env(
         "PATH",
         "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
