@@ -79,6 +79,12 @@ pub trait AdminHooks: Send + Sync + 'static {
         serde_json::Value::Array(Vec::new())
     }
 
+    /// Which instance sandbox this Nimbus gives and what is weaker than the full one, for
+    /// `GET /_nimbus/health` (`null` by default).
+    fn instance_sandbox(&self) -> serde_json::Value {
+        serde_json::Value::Null
+    }
+
     /// Admin endpoints a service adds (`GET /_nimbus/sns/outbox`, …): the reply, or `None`
     /// when `path` is not one of them.
     fn extra<'a>(
@@ -156,6 +162,7 @@ pub async fn handle(gw: &Arc<Gateway>, parts: &Parts, body: &[u8]) -> Option<Rep
                     "version": gw.config.version,
                     "services": services,
                     "workers": gw.admin.workers(),
+                    "instance_sandbox": gw.admin.instance_sandbox(),
                 })
             })
         }

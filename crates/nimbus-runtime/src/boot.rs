@@ -36,6 +36,10 @@ pub struct BootConfig {
     pub netns: PathBuf,
     /// `cgroup.procs` files to join before anything forks.
     pub cgroup_procs: Vec<PathBuf>,
+    /// The user-namespace tier: overlays are mounted with `userxattr` over the skeleton
+    /// layer (decision 0009, "Without root").
+    #[serde(default)]
+    pub skeleton_layer: Option<PathBuf>,
 }
 
 /// The directories of the host that form the instance's read-only system tree. Everything

@@ -3,8 +3,12 @@
 //! process's own cgroup with a name that carries the runtime's tag (so a later run finds and
 //! removes the leftovers of a crashed one, and two runtimes on one host never touch each
 //! other's), limits CPU with a CFS quota of the type's vCPUs and memory with a hard limit,
-//! reads CPU time and memory use, and kills every process in it. It does not start processes:
-//! the sandbox's first stage writes itself into `procs_files()` before it forks anything.
+//! reads CPU time, memory and block I/O, and kills every process in it. It does not start
+//! processes: the sandbox's first stage writes itself into `procs_files()` before it forks
+//! anything. [`Cgroup`] is one implementation of [`crate::accounting::Accounting`]; where no
+//! cgroup can be made (an ordinary user without delegation) the runtime uses the weaker
+//! process-tree one instead. A [`Hierarchy`] names the layout and its mount point, so the v2
+//! code runs against a real cgroup2 mount or a fake tree in tests on a v1 host.
 
 use std::fs;
 use std::io;
@@ -25,14 +29,57 @@ pub enum Version {
 
 /// Detects the layout: v2 when /sys/fs/cgroup itself is the unified hierarchy.
 pub fn version() -> io::Result<Version> {
-    if Path::new(ROOT).join("cgroup.controllers").exists() {
-        Ok(Version::V2)
-    } else if Path::new(ROOT).join("cpu").join("cgroup.procs").exists() {
-        Ok(Version::V1)
-    } else {
-        Err(io::Error::other(
-            "no usable cgroup hierarchy under /sys/fs/cgroup",
-        ))
+    Hierarchy::detect().map(|h| h.version)
+}
+
+/// A cgroup layout and where it is mounted (`/sys/fs/cgroup` on a real host; for v1 the
+/// controllers are directories under it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hierarchy {
+    pub version: Version,
+    pub root: PathBuf,
+}
+
+impl Hierarchy {
+    /// This host's layout under /sys/fs/cgroup.
+    pub fn detect() -> io::Result<Hierarchy> {
+        let root = PathBuf::from(ROOT);
+        if root.join("cgroup.controllers").exists() {
+            Ok(Hierarchy {
+                version: Version::V2,
+                root,
+            })
+        } else if root.join("cpu").join("cgroup.procs").exists() {
+            Ok(Hierarchy {
+                version: Version::V1,
+                root,
+            })
+        } else {
+            Err(io::Error::other(
+                "no usable cgroup hierarchy under /sys/fs/cgroup",
+            ))
+        }
+    }
+
+    /// A hierarchy mounted at `root` (a cgroup2 mount, or a fake tree in a test).
+    pub fn at(version: Version, root: impl Into<PathBuf>) -> Hierarchy {
+        Hierarchy {
+            version,
+            root: root.into(),
+        }
+    }
+
+    /// The directories under which this runtime's cgroups live (one per v1 controller, or
+    /// one), below the Nimbus process's own cgroup.
+    pub fn parents(&self) -> Vec<(&'static str, PathBuf)> {
+        match self.version {
+            Version::V2 => vec![("", join_rel(&self.root, &own_path("")))],
+            Version::V1 => V1_CONTROLLERS
+                .iter()
+                .filter(|c| self.root.join(c).join("cgroup.procs").exists())
+                .map(|c| (*c, join_rel(&self.root.join(c), &own_path(c))))
+                .collect(),
+        }
     }
 }
 
@@ -60,16 +107,9 @@ fn own_path(controller: &str) -> String {
     "/".into()
 }
 
-/// The directories under which this runtime's cgroups live (one per v1 controller, or one).
+/// The directories under which this runtime's cgroups live on this host.
 pub fn parents(v: Version) -> Vec<(&'static str, PathBuf)> {
-    match v {
-        Version::V2 => vec![("", join_rel(Path::new(ROOT), &own_path("")))],
-        Version::V1 => V1_CONTROLLERS
-            .iter()
-            .filter(|c| Path::new(ROOT).join(c).join("cgroup.procs").exists())
-            .map(|c| (*c, join_rel(&Path::new(ROOT).join(c), &own_path(c))))
-            .collect(),
-    }
+    Hierarchy::at(v, ROOT).parents()
 }
 
 fn join_rel(base: &Path, rel: &str) -> PathBuf {
@@ -87,13 +127,32 @@ pub struct Cgroup {
     version: Version,
     /// (v1 controller or "" for v2, directory).
     dirs: Vec<(&'static str, PathBuf)>,
+    /// Whether the CPU and memory limits are in force (on v2 a controller that is not
+    /// enabled for our subtree has no `cpu.max` / `memory.max`).
+    enforced: bool,
 }
 
 impl Cgroup {
-    /// Creates (or reuses) the cgroup `name` and sets its limits.
+    /// Creates (or reuses) the cgroup `name` on this host and sets its limits.
     pub fn create(name: &str, vcpus: u32, memory_bytes: u64) -> io::Result<Cgroup> {
-        let version = version()?;
-        let parents = parents(version);
+        Cgroup::create_in(&Hierarchy::detect()?, name, vcpus, memory_bytes)
+    }
+
+    /// Creates (or reuses) the cgroup `name` in hierarchy `h` and sets its limits.
+    pub fn create_in(
+        h: &Hierarchy,
+        name: &str,
+        vcpus: u32,
+        memory_bytes: u64,
+    ) -> io::Result<Cgroup> {
+        let version = h.version;
+        let parents = h.parents();
+        if parents.is_empty() {
+            return Err(io::Error::other(format!(
+                "no cgroup controllers under {}",
+                h.root.display()
+            )));
+        }
         if version == Version::V2 {
             // The controllers must be enabled for children of our own cgroup; a cgroup with
             // processes cannot delegate them ("no internal processes"), which is why v2 hosts
@@ -115,9 +174,21 @@ impl Cgroup {
                 }
             }
         }
-        let cg = Cgroup { version, dirs };
-        cg.set_limits(vcpus, memory_bytes)?;
+        let mut cg = Cgroup {
+            version,
+            dirs,
+            enforced: false,
+        };
+        if let Err(e) = cg.set_limits(vcpus, memory_bytes) {
+            let _ = cg.destroy();
+            return Err(e);
+        }
         Ok(cg)
+    }
+
+    /// Whether the CPU quota and memory limit are in force.
+    pub fn enforces_limits(&self) -> bool {
+        self.enforced
     }
 
     fn file(&self, controller: &str, name: &str) -> Option<PathBuf> {
@@ -131,7 +202,7 @@ impl Cgroup {
         }
     }
 
-    fn set_limits(&self, vcpus: u32, memory_bytes: u64) -> io::Result<()> {
+    fn set_limits(&mut self, vcpus: u32, memory_bytes: u64) -> io::Result<()> {
         let quota = PERIOD_US * u64::from(vcpus.max(1));
         let write = |p: Option<PathBuf>, v: String| -> io::Result<()> {
             match p {
@@ -148,13 +219,36 @@ impl Cgroup {
                     self.file("memory", "memory.limit_in_bytes"),
                     memory_bytes.to_string(),
                 )?;
+                self.enforced = self.file("cpu", "cpu.cfs_quota_us").is_some()
+                    && self.file("memory", "memory.limit_in_bytes").is_some();
             }
             Version::V2 => {
-                write(self.file("cpu", "cpu.max"), format!("{quota} {PERIOD_US}"))?;
-                write(self.file("memory", "memory.max"), memory_bytes.to_string())?;
+                // A controller not enabled for our subtree has no interface files: the
+                // cgroup still groups, accounts CPU (cpu.stat is core) and kills, but does
+                // not limit. A real cgroupfs refuses to create files, so check first.
+                let cpu_max = self.dirs[0].1.join("cpu.max");
+                let mem_max = self.dirs[0].1.join("memory.max");
+                let (cpu, mem) = (cpu_max.exists(), mem_max.exists());
+                if cpu {
+                    write(Some(cpu_max), format!("{quota} {PERIOD_US}"))?;
+                }
+                if mem {
+                    write(Some(mem_max), memory_bytes.to_string())?;
+                }
+                self.enforced = cpu && mem;
             }
         }
         Ok(())
+    }
+
+    /// Bytes read from and written to block devices by the instance's processes (v2
+    /// `io.stat`, summed over devices; v1 keeps no blkio cgroup per instance: `None`).
+    pub fn io_bytes(&self) -> Option<(u64, u64)> {
+        if self.version != Version::V2 {
+            return None;
+        }
+        let text = fs::read_to_string(self.dirs[0].1.join("io.stat")).ok()?;
+        Some(parse_io_stat(&text))
     }
 
     /// The `cgroup.procs` files a process writes its pid into to join every hierarchy.
@@ -262,15 +356,40 @@ impl Cgroup {
 
     /// Reopens an existing cgroup by name (orphan cleanup).
     pub fn open(name: &str) -> io::Result<Cgroup> {
-        let version = version()?;
-        Ok(Cgroup {
-            version,
-            dirs: parents(version)
+        Ok(Cgroup::open_in(&Hierarchy::detect()?, name))
+    }
+
+    /// Reopens cgroup `name` of hierarchy `h`.
+    pub fn open_in(h: &Hierarchy, name: &str) -> Cgroup {
+        Cgroup {
+            version: h.version,
+            dirs: h
+                .parents()
                 .into_iter()
                 .map(|(c, p)| (c, p.join(name)))
                 .collect(),
-        })
+            enforced: false,
+        }
     }
+
+    /// The cgroup's directories (one per v1 controller, or the one v2 directory).
+    pub fn dirs(&self) -> Vec<PathBuf> {
+        self.dirs.iter().map(|(_, d)| d.clone()).collect()
+    }
+}
+
+/// Sums `rbytes=` and `wbytes=` over the devices of a v2 `io.stat`
+/// (`MAJ:MIN rbytes=N wbytes=N rios=N wios=N dbytes=N dios=N` per line).
+pub fn parse_io_stat(text: &str) -> (u64, u64) {
+    let (mut r, mut w) = (0u64, 0u64);
+    for field in text.split_whitespace() {
+        if let Some(v) = field.strip_prefix("rbytes=") {
+            r += v.parse::<u64>().unwrap_or(0);
+        } else if let Some(v) = field.strip_prefix("wbytes=") {
+            w += v.parse::<u64>().unwrap_or(0);
+        }
+    }
+    (r, w)
 }
 
 fn remove_dir_retry(d: &Path) -> io::Result<()> {
@@ -296,9 +415,16 @@ fn remove_dir_retry(d: &Path) -> io::Result<()> {
 
 /// The names of this runtime's cgroups (those starting with `prefix`), over all hierarchies.
 pub fn list(prefix: &str) -> Vec<String> {
-    let Ok(v) = version() else { return Vec::new() };
+    let Ok(h) = Hierarchy::detect() else {
+        return Vec::new();
+    };
+    list_in(&h, prefix)
+}
+
+/// The names of cgroups starting with `prefix` in hierarchy `h`.
+pub fn list_in(h: &Hierarchy, prefix: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for (_, p) in parents(v) {
+    for (_, p) in h.parents() {
         if let Ok(rd) = fs::read_dir(&p) {
             for e in rd.flatten() {
                 let n = e.file_name().to_string_lossy().into_owned();

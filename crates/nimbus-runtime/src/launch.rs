@@ -3,11 +3,12 @@
 //! sandbox and the ready handshake; and the orderly teardown (processes, veth, namespaces,
 //! cgroup, the VPC with its last running instance). Called with the runtime's state locked.
 
+use crate::accounting::{Accounting, ProcessTree};
 use crate::boot::{self, BootConfig, SystemDir};
 use crate::cgroup::Cgroup;
 use crate::{
-    ctx, imds, netns, personality, sys, Inner, InstanceSpec, NetworkSpec, Result, Running, Runtime,
-    RuntimeError, State, Vpc,
+    ctx, imds, netns, personality, skeleton, sys, Inner, InstanceSpec, NetworkSpec, Result,
+    Running, Runtime, RuntimeError, State, Tier, Vpc,
 };
 use std::fs;
 use std::io::{self, Read};
@@ -31,6 +32,10 @@ fn trace(id: &str, t0: Instant, what: &str) {
 }
 
 impl Runtime {
+    fn skeleton_dir(&self) -> PathBuf {
+        self.inner.root.join("layers").join("skeleton")
+    }
+
     pub(crate) fn prepare_volume(&self, spec: &InstanceSpec) -> Result<()> {
         let dir = self.inst_dir(&spec.id);
         let vol = dir.join("volume");
@@ -85,8 +90,11 @@ impl Runtime {
             let user = spec.personality.default_user();
             let home = rootfs.join("home").join(user);
             fs::create_dir_all(home.join(".ssh"))?;
-            std::os::unix::fs::chown(&home, Some(1000), Some(1000))?;
-            std::os::unix::fs::chown(home.join(".ssh"), Some(1000), Some(1000))?;
+            if self.inner.support.tier == Tier::Full {
+                // In a user namespace only root is mapped: the home stays root's.
+                std::os::unix::fs::chown(&home, Some(1000), Some(1000))?;
+                std::os::unix::fs::chown(home.join(".ssh"), Some(1000), Some(1000))?;
+            }
             fs::set_permissions(&home, fs::Permissions::from_mode(0o700))?;
             if let Some(ud) = &spec.user_data {
                 fs::write(rootfs.join("var/lib/cloud/instance/user-data.txt"), ud)?;
@@ -200,6 +208,12 @@ impl Runtime {
         ctx(personality::build_layer(&layer, spec.personality), || {
             format!("building the {} layer", spec.personality.name())
         })?;
+        if self.inner.support.tier == Tier::UserNamespace {
+            let sk = self.skeleton_dir();
+            ctx(skeleton::build(&sk, boot::SYSTEM_DIRS), || {
+                "building the skeleton layer".into()
+            })?;
+        }
         let vpc_ns = self.ensure_vpc(&mut st, &spec.network)?;
         trace(id, t0, "vpc ready");
         st.instances.get_mut(id).expect("present").booting = true;
@@ -235,7 +249,7 @@ impl Runtime {
         let dir = self.inst_dir(id);
         let inst_ns = dir.join("netns");
         let veth = netns::host_veth_name(id);
-        let undo = |cg: Option<&Cgroup>| {
+        let undo = |cg: Option<&dyn Accounting>| {
             if let Some(cg) = cg {
                 let _ = cg.destroy();
             }
@@ -276,12 +290,14 @@ impl Runtime {
         }
         drop(held);
         trace(id, t0, "instance network ready");
-        let cg = match Cgroup::create(
+        let cg: Arc<dyn Accounting> = match Cgroup::create(
             &self.cgroup_name(id),
             spec.vcpus,
             spec.memory_mib * 1024 * 1024,
         ) {
-            Ok(c) => c,
+            Ok(c) => Arc::new(c),
+            // The user-namespace tier without a delegated cgroup: the weaker process tree.
+            Err(_) if !self.inner.support.cgroups => Arc::new(ProcessTree::new()),
             Err(e) => {
                 undo(None);
                 return Err(RuntimeError::Io {
@@ -291,7 +307,7 @@ impl Runtime {
             }
         };
         trace(id, t0, "cgroup ready");
-        match self.spawn_sandbox(spec, &dir, layer, &inst_ns, &cg) {
+        match self.spawn_sandbox(spec, &dir, layer, &inst_ns, cg.as_ref()) {
             Ok(child) => {
                 trace(id, t0, "sandbox ready");
                 Ok(Running {
@@ -300,7 +316,7 @@ impl Runtime {
                 })
             }
             Err(e) => {
-                undo(Some(&cg));
+                undo(Some(cg.as_ref()));
                 Err(e)
             }
         }
@@ -311,7 +327,7 @@ impl Runtime {
         dir: &Path,
         layer: &Path,
         inst_ns: &Path,
-        cg: &Cgroup,
+        cg: &dyn Accounting,
     ) -> Result<Child> {
         let system_dirs = boot::SYSTEM_DIRS
             .iter()
@@ -345,6 +361,8 @@ impl Runtime {
             guest_binary: self.inner.guest_binary.clone(),
             netns: inst_ns.to_path_buf(),
             cgroup_procs: cg.procs_files(),
+            skeleton_layer: (self.inner.support.tier == Tier::UserNamespace)
+                .then(|| self.skeleton_dir()),
         };
         let cfg_path = dir.join("boot.json");
         ctx(
@@ -379,6 +397,7 @@ impl Runtime {
         let mut child = ctx(cmd.spawn(), || {
             format!("starting {}", self.inner.guest_binary.display())
         })?;
+        cg.adopt(child.id());
         drop(cmd); // closes our copy of the pipe's write end (held by the pre_exec closure)
                    // PID 1 answers "ready" (or why not) once the sandbox is built, then closes the pipe.
         let mut answer = String::new();

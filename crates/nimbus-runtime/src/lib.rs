@@ -12,6 +12,7 @@
 //! `nimbus-<tag>-<id>` where the tag is derived from the data directory, so
 //! [`Runtime::cleanup_orphans`] finds a crashed run's leftovers and nothing else.
 
+pub mod accounting;
 pub mod boot;
 pub mod cgroup;
 pub mod firewall;
@@ -21,14 +22,18 @@ pub mod imds;
 mod launch;
 pub mod netns;
 pub mod personality;
+mod skeleton;
 pub(crate) mod sys;
+pub mod tier;
 
 pub use firewall::{SecurityRules, SgRule, Traffic};
 pub use forward::Exposure;
 pub use imds::{InstanceMetadata, MetadataSource};
 pub use netns::Ipv4Net;
 pub use personality::Personality;
+pub use tier::{check_support, Support, Tier};
 
+use accounting::Accounting;
 use cgroup::Cgroup;
 use std::collections::HashMap;
 use std::fs;
@@ -172,6 +177,7 @@ struct Inner {
     root: PathBuf,
     guest_binary: PathBuf,
     tag: String,
+    support: Support,
     state: Mutex<State>,
     metadata: RwLock<Option<Arc<dyn MetadataSource>>>,
 }
@@ -197,7 +203,8 @@ struct Inst {
 
 struct Running {
     stage1: Child,
-    cgroup: Cgroup,
+    /// The instance's cgroup, or its process tree where no cgroup can be made.
+    cgroup: Arc<dyn Accounting>,
 }
 
 struct Vpc {
@@ -212,30 +219,6 @@ impl std::fmt::Debug for Runtime {
             .field("tag", &self.inner.tag)
             .finish()
     }
-}
-
-/// Checks that this process can build sandboxes: root, namespaces, cgroups, overlayfs, `ip`.
-pub fn check_support() -> std::result::Result<(), String> {
-    if sys::geteuid() != 0 {
-        return Err("not running as root (namespaces, mounts and cgroups need it)".into());
-    }
-    cgroup::version().map_err(|e| e.to_string())?;
-    let fss = fs::read_to_string("/proc/filesystems").unwrap_or_default();
-    if !fss.contains("overlay") {
-        return Err("the kernel has no overlayfs".into());
-    }
-    if !Path::new("/proc/self/ns/net").exists() || !Path::new("/proc/self/ns/pid").exists() {
-        return Err("the kernel has no network or PID namespaces".into());
-    }
-    let ip = Command::new("ip")
-        .arg("-V")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    if !ip.map(|s| s.success()).unwrap_or(false) {
-        return Err("iproute2's `ip` is not installed".into());
-    }
-    Ok(())
 }
 
 fn fnv(s: &str) -> u64 {
@@ -292,10 +275,16 @@ impl Runtime {
                 root,
                 guest_binary,
                 tag,
+                support: tier::current().clone(),
                 state: Mutex::new(State::default()),
                 metadata: RwLock::new(None),
             }),
         })
+    }
+
+    /// The sandbox tier this runtime gives and what is weaker than the full one.
+    pub fn support(&self) -> &Support {
+        &self.inner.support
     }
 
     fn cgroup_name(&self, id: &str) -> String {
@@ -811,6 +800,14 @@ impl Runtime {
                 format!("removing cgroup {name}")
             })?;
             removed += 1;
+        }
+        if !self.inner.support.cgroups {
+            removed +=
+                accounting::kill_orphan_sandboxes(&self.inner.root.join("instances"), |id| {
+                    st.instances
+                        .get(id)
+                        .is_some_and(|i| i.running.is_some() || i.booting)
+                });
         }
         let live: Vec<PathBuf> = st
             .vpcs

@@ -24,8 +24,8 @@ fn check(rc: libc::c_int) -> io::Result<()> {
 }
 
 pub use libc::{
-    CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, MNT_DETACH, MS_BIND,
-    MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT,
+    CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS, MNT_DETACH,
+    MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT,
 };
 
 /// unshare(2) of the calling thread.
@@ -229,6 +229,49 @@ pub fn setns_before_exec(cmd: &mut std::process::Command, ns: std::fs::File, nst
     }
 }
 
+/// Makes `cmd`'s child enter a new user namespace (and mount namespace owned by it) between
+/// fork and exec, mapping `uid`/`gid` of the parent namespace to root inside: what an
+/// ordinary user runs the runtime in (and tests start a rootless child with). The map texts
+/// are built before the fork; the closure only makes system calls.
+pub fn userns_before_exec(cmd: &mut std::process::Command, uid: u32, gid: u32) {
+    use std::os::unix::process::CommandExt;
+    let uid_map = format!("0 {uid} 1\n").into_bytes();
+    let gid_map = format!("0 {gid} 1\n").into_bytes();
+    // SAFETY: the closure runs between fork and exec in the single-threaded child; it
+    // allocates nothing, and every pointer passed (static C strings and the map buffers moved
+    // into the closure) is alive for the calls.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNS) == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            for (path, text) in [
+                (c"/proc/self/setgroups", &b"deny"[..]),
+                (c"/proc/self/uid_map", &uid_map[..]),
+                (c"/proc/self/gid_map", &gid_map[..]),
+            ] {
+                let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+                if fd == -1 {
+                    return Err(io::Error::last_os_error());
+                }
+                let n = libc::write(fd, text.as_ptr().cast(), text.len());
+                let err = io::Error::last_os_error();
+                libc::close(fd);
+                if n != text.len() as isize {
+                    return Err(err);
+                }
+            }
+            Ok(())
+        });
+    }
+}
+
+/// The real uid and gid of this process.
+pub fn getuid_gid() -> (u32, u32) {
+    // SAFETY: getuid/getgid cannot fail and touch no memory.
+    unsafe { (libc::getuid(), libc::getgid()) }
+}
+
 /// Makes `fd` appear as descriptor `target` in `cmd`'s child (dup2 between fork and exec;
 /// the duplicate does not carry close-on-exec, the original stays close-on-exec here).
 pub fn pass_fd_before_exec(
@@ -283,7 +326,13 @@ pub fn set_name(name: &str) {
 /// Marks a directory of an overlay layer opaque: the layers below it do not show through.
 pub fn set_overlay_opaque(dir: &Path) -> io::Result<()> {
     let p = cstr(dir)?;
-    let name = c"trusted.overlay.opaque";
+    // In a user namespace `trusted.*` is refused; overlays mounted there with `userxattr`
+    // read the `user.overlay.*` names instead.
+    let name = if crate::tier::in_user_namespace() {
+        c"user.overlay.opaque"
+    } else {
+        c"trusted.overlay.opaque"
+    };
     // SAFETY: NUL-terminated path and name, a 1-byte value, all alive for the call.
     check(unsafe { libc::setxattr(p.as_ptr(), name.as_ptr(), b"y".as_ptr().cast(), 1, 0) })
 }

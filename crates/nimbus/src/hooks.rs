@@ -172,6 +172,10 @@ impl AdminHooks for Hooks {
         serde_json::to_value(self.workers.status()).unwrap_or_default()
     }
 
+    fn instance_sandbox(&self) -> serde_json::Value {
+        nimbus_runtime::tier::current().to_json()
+    }
+
     fn save_clock(&self) -> BoxFut<'_, Result<(), String>> {
         let durable = self.save();
         Box::pin(async move { durable.await.map_err(|e| e.to_string()) })

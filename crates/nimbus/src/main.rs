@@ -75,6 +75,9 @@ fn init_logging(
 }
 
 fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
+    // An ordinary user's instances run in a user namespace, which only a single-threaded
+    // process can enter: before the logger's and the async runtime's threads exist.
+    let userns = nimbus_runtime::tier::prepare();
     let _log = init_logging(&opts)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -138,6 +141,10 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
             if !opts.enforce_iam {
                 println!("  iam: not enforced (pass --enforce-iam to enforce policies)");
             }
+        }
+        println!("  {}", nimbus_runtime::tier::current().describe());
+        if let Err(why) = &userns {
+            println!("  (no user namespace: {why})");
         }
         let ahead_ms = clock.now().0 - clock.real_now().0;
         if resumed_from.is_some() && ahead_ms >= 1000 {

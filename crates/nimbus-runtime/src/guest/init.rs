@@ -142,17 +142,31 @@ fn build_root(cfg: &BootConfig) -> io::Result<()> {
                 mkdir(&target)?;
                 let host = Path::new("/").join(name);
                 let pers = cfg.personality_layer.join(name);
-                let lower = if pers.is_dir() {
-                    format!("{}:{}", pers.display(), host.display())
-                } else {
-                    host.display().to_string()
-                };
+                let mut lowers: Vec<PathBuf> = Vec::new();
+                if pers.is_dir() {
+                    lowers.push(pers);
+                }
+                if let Some(sk) = &cfg.skeleton_layer {
+                    if sk.join(name).is_dir() {
+                        lowers.push(sk.join(name));
+                    }
+                }
+                lowers.push(host);
+                let lower = lowers
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(":");
                 let l = cfg.layers.join(name);
-                let opts = format!(
+                let mut opts = format!(
                     "lowerdir={lower},upperdir={},workdir={}",
                     l.join("upper").display(),
                     l.join("work").display()
                 );
+                if cfg.skeleton_layer.is_some() {
+                    // In a user namespace overlayfs keeps its metadata in user.* xattrs.
+                    opts.push_str(",userxattr");
+                }
                 mnt(
                     Some(Path::new("overlay")),
                     &target,

@@ -269,3 +269,104 @@ pub fn diag(e: &Env, id: &str) -> String {
     }
     out
 }
+
+/// The environment variable naming the stage of a test re-run as an ordinary user.
+pub const ROOTLESS_STAGE: &str = "NIMBUS_ROOTLESS_STAGE";
+/// The directory (owned by uid 65534) such a re-run works in.
+pub const ROOTLESS_DIR: &str = "NIMBUS_ROOTLESS_DIR";
+pub const NOBODY: u32 = 65534;
+
+/// Why the test cannot re-run itself as an ordinary user here, if it cannot.
+pub fn ordinary_user_refusal() -> Option<String> {
+    use nimbus_runtime::{tier, Tier};
+    if nimbus_runtime::check_support().is_err() || tier::detect().tier != Tier::Full {
+        return Some("the test becomes an ordinary user with setpriv, which needs root".into());
+    }
+    if let Some(why) = tier::userns_refusal() {
+        return Some(why);
+    }
+    if std::process::Command::new("setpriv")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        return Some("util-linux's setpriv is not installed".into());
+    }
+    let exe = std::env::current_exe().unwrap();
+    for bin in [
+        exe.as_path(),
+        std::path::Path::new(env!("CARGO_BIN_EXE_nimbus-guest")),
+    ] {
+        if !others_may_run(bin) {
+            return Some(format!(
+                "{} is not reachable by other users (a directory above it is not o+x)",
+                bin.display()
+            ));
+        }
+    }
+    None
+}
+
+/// Whether a user other than the owner may run `bin`: every directory above it searchable
+/// and the file readable and executable by others.
+fn others_may_run(bin: &std::path::Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.permissions().mode());
+    mode(bin) & 0o005 == 0o005 && bin.ancestors().skip(1).all(|d| mode(d) & 0o001 != 0)
+}
+
+/// Re-runs test `name` of this test binary as uid 65534 (util-linux's `setpriv`; the host's
+/// user database is untouched) with `ROOTLESS_STAGE=unprivileged` and `ROOTLESS_DIR=dir`
+/// (which must be owned by 65534), and the PATH an ordinary user has (root's starts in
+/// /root, which 65534 may not search). A host that keeps /dev/null 0600 (this CI machine
+/// does) gives an ordinary user none: the child gets a 0666 null node of its own, bound over
+/// /dev/null in a private mount namespace (the host's stays as it is).
+pub fn run_as_ordinary_user(name: &str, dir: &std::path::Path) -> std::process::Output {
+    use std::os::unix::fs::MetadataExt;
+    let devnull = std::fs::metadata("/dev/null").unwrap().mode() & 0o666 != 0o666;
+    let mut cmd = std::process::Command::new("unshare");
+    cmd.args(["--mount", "--propagation", "private", "--", "sh", "-ec"]);
+    cmd.arg(
+        r#"if [ "$FIX_DEVNULL" = 1 ]; then
+             mkdir "$NIMBUS_ROOTLESS_DIR/dev"
+             mount -t tmpfs -o size=4k,mode=755 tmpfs "$NIMBUS_ROOTLESS_DIR/dev"
+             mknod -m 666 "$NIMBUS_ROOTLESS_DIR/dev/null" c 1 3
+             mount --bind "$NIMBUS_ROOTLESS_DIR/dev/null" /dev/null
+           fi
+           exec setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@""#,
+    )
+    .arg("sh")
+    .env("FIX_DEVNULL", if devnull { "1" } else { "0" })
+    .arg(std::env::current_exe().unwrap())
+    .args([
+        "--exact",
+        name,
+        "--nocapture",
+        "--test-threads=1",
+        "--include-ignored",
+    ])
+    .env(ROOTLESS_STAGE, "unprivileged")
+    .env(ROOTLESS_DIR, dir)
+    .current_dir("/")
+    .env(
+        "PATH",
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    );
+    cmd.output().unwrap()
+}
+
+/// From the unprivileged stage: re-runs test `name` once more in a user namespace of its own
+/// (`ROOTLESS_STAGE=userns`), the mapping `nimbus serve` makes at startup.
+pub fn rerun_in_user_namespace(name: &str) -> std::process::ExitStatus {
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "--exact",
+        name,
+        "--nocapture",
+        "--test-threads=1",
+        "--include-ignored",
+    ])
+    .env(ROOTLESS_STAGE, "userns");
+    nimbus_runtime::tier::user_namespace_before_exec(&mut cmd);
+    cmd.status().unwrap()
+}
