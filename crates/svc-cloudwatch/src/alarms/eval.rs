@@ -197,7 +197,11 @@ pub fn evaluate_from(
     }
     let is_breach = |p: &Point| breaches(&alarm.comparison, p.value, alarm.threshold);
     let decided_points = &tally.points;
-    let breaching: Vec<&Point> = decided_points.iter().copied().filter(|p| is_breach(p)).collect();
+    let breaching: Vec<&Point> = decided_points
+        .iter()
+        .copied()
+        .filter(|p| is_breach(p))
+        .collect();
     let not_breaching: Vec<&Point> = decided_points
         .iter()
         .copied()

@@ -198,8 +198,12 @@ fn sparse_five_minute_data_decides_one_minute_alarms() {
     let busy_then_quiet = "- X - - - - 0 - - - - 0 - - - - -";
     assert_eq!(state(&low, busy_then_quiet), "OK");
     // The reason names the datapoints there were.
-    let o = evaluate(&high, &range("- - - - X - - - - -"), Timestamp(T0 + 10 * 60_000))
-        .expect("decided");
+    let o = evaluate(
+        &high,
+        &range("- - - - X - - - - -"),
+        Timestamp(T0 + 10 * 60_000),
+    )
+    .expect("decided");
     assert_eq!(
         o.reason,
         "Threshold Crossed: 1 out of the last 1 datapoints [95.0 (07/12/26 10:04:00)] was greater than the threshold (40.0) (minimum 3 datapoints for OK -> ALARM transition)."

@@ -718,6 +718,38 @@ fn math_alarm(
     Ok(alarm)
 }
 
+/// The instance an alarm watches: the `InstanceId` dimension of its metric (of one of its
+/// metric queries for a metric-math alarm).
+pub fn watched_instance(a: &Alarm) -> Option<&str> {
+    fn of(dims: &[(String, String)]) -> Option<&str> {
+        dims.iter()
+            .find(|(k, _)| k == "InstanceId")
+            .map(|(_, v)| v.as_str())
+    }
+    of(&a.dimensions).or_else(|| {
+        a.metrics
+            .iter()
+            .filter_map(|q| q.metric.as_ref())
+            .find_map(|m| of(&m.2))
+    })
+}
+
+/// EC2 actions (`arn:aws:automate:REGION:ec2:…`) are for alarms that watch an instance.
+pub fn check_ec2_actions(a: &Alarm) -> Result<(), CwError> {
+    let ec2 = a
+        .ok_actions
+        .iter()
+        .chain(&a.alarm_actions)
+        .chain(&a.insufficient_data_actions)
+        .any(|x| x.split(':').nth(2) == Some("automate"));
+    if ec2 && watched_instance(a).is_none() {
+        return Err(CwError::Validation(
+            "Invalid use of EC2 action. An EC2 action can only be used if the alarm is monitoring an EC2 instance.".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks tags (AWS's limits: key 1–128, value 0–256 characters, no `aws:` keys, 50 tags).
 pub fn check_tags(tags: Vec<g::Tag>) -> Result<Vec<(String, String)>, CwError> {
     let mut out: Vec<(String, String)> = Vec::new();
