@@ -127,6 +127,14 @@ def test_ec2_actions_need_an_alarm_on_an_instance(make_nimbus):
                   "--alarm-actions", "arn:aws:automate:eu-west-1:ec2:stop")
     assert "(InvalidParameterValue)" in p.stderr, p.stderr
     assert n.aws("cloudwatch", "describe-alarms")["MetricAlarms"] == []
+    # AWS's other form of an EC2 action, on an alarm that watches an instance.
+    swf = "arn:aws:swf:us-east-1:000000000000:action/actions/AWS_EC2.InstanceId.Reboot/1.0"
+    n.aws("cloudwatch", "put-metric-alarm", "--alarm-name", "swf-reboot", "--namespace", "AWS/EC2",
+          "--metric-name", "StatusCheckFailed_Instance", "--dimensions", "Name=InstanceId,Value=i-0123456789abcdef0",
+          "--statistic", "Maximum", "--period", "60", "--evaluation-periods", "2",
+          "--threshold", "0", "--comparison-operator", "GreaterThanThreshold", "--alarm-actions", swf)
+    [a] = n.aws("cloudwatch", "describe-alarms", "--alarm-names", "swf-reboot")["MetricAlarms"]
+    assert a["AlarmActions"] == [swf]
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="instances need root (namespaces, cgroups)")

@@ -1,7 +1,8 @@
 //! Where CloudWatch alarm actions go ([`svc_cloudwatch::alarms::AlarmActions`], wired in
 //! [`crate::app`]): SNS topic ARNs publish AWS's alarm notification through SNS; Auto Scaling
 //! policy ARNs (`arn:aws:autoscaling:…:scalingPolicy:…`) go to [`ScalingPolicies`]; EC2
-//! actions (`arn:aws:automate:REGION:ec2:stop|terminate|reboot|recover`) stop, terminate or
+//! actions (`arn:aws:automate:REGION:ec2:stop|terminate|reboot|recover`, or the
+//! `arn:aws:swf:REGION:ACCOUNT:action/actions/AWS_EC2.InstanceId.Stop/1.0` form) stop, terminate or
 //! reboot the instance the alarm watches (its `InstanceId` dimension) through EC2's own
 //! `StopInstances` / `TerminateInstances` / `RebootInstances`, as the alarm's account;
 //! `recover` restarts the instance on this host (the one "hardware" there is), keeping its
@@ -39,7 +40,7 @@ pub async fn ec2_action(ec2: &svc_ec2::Ec2, arn: &str, t: &AlarmTransition) -> A
         Handlers, RebootInstancesRequest, StopInstancesRequest, TerminateInstancesRequest,
     };
     let a = &t.alarm;
-    let what = arn.rsplit(':').next().unwrap_or_default();
+    let what = svc_cloudwatch::alarms::model::ec2_action(arn).unwrap_or_default();
     let verb = match what {
         "stop" => "Stop",
         "terminate" => "Terminate",
@@ -122,7 +123,7 @@ impl AlarmActions for Wired {
                     Some(policies) => policies.execute(arn, t).await,
                     None => Err("action failed: Auto Scaling not wired".to_string()),
                 },
-                Some("automate") => match &self.ec2 {
+                Some("automate" | "swf") => match &self.ec2 {
                     Some(ec2) => ec2_action(ec2, arn, t).await,
                     None => Err("action failed: EC2 is not wired".to_string()),
                 },

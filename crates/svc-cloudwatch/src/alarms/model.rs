@@ -500,11 +500,8 @@ fn check_actions(
         }
         match parts[2] {
             "sns" | "autoscaling" | "lambda" | "ssm" | "ssm-incidents" => {}
-            "automate" => {
-                let ok = parts[3] == region
-                    && parts[4] == "ec2"
-                    && ["stop", "terminate", "reboot", "recover"].contains(&parts[5]);
-                if !ok {
+            "automate" | "swf" => {
+                if parts[3] != region || ec2_action(a).is_none() {
                     return Err(invalid(format!("Invalid arn syntax: {a}")));
                 }
             }
@@ -718,6 +715,31 @@ fn math_alarm(
     Ok(alarm)
 }
 
+/// The EC2 action an action ARN names (`stop`, `terminate`, `reboot`, `recover`), in either
+/// of AWS's forms: `arn:aws:automate:REGION:ec2:stop` or
+/// `arn:aws:swf:REGION:ACCOUNT:action/actions/AWS_EC2.InstanceId.Stop/1.0`.
+pub fn ec2_action(arn: &str) -> Option<&'static str> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    if parts.len() < 6 || parts[0] != "arn" {
+        return None;
+    }
+    let named = |w: &str| match w {
+        "stop" | "Stop" => Some("stop"),
+        "terminate" | "Terminate" => Some("terminate"),
+        "reboot" | "Reboot" => Some("reboot"),
+        "recover" | "Recover" => Some("recover"),
+        _ => None,
+    };
+    match parts[2] {
+        "automate" if parts[4] == "ec2" => named(parts[5]),
+        "swf" => parts[5]
+            .strip_prefix("action/actions/AWS_EC2.InstanceId.")
+            .and_then(|r| r.strip_suffix("/1.0"))
+            .and_then(named),
+        _ => None,
+    }
+}
+
 /// The instance an alarm watches: the `InstanceId` dimension of its metric (of one of its
 /// metric queries for a metric-math alarm).
 pub fn watched_instance(a: &Alarm) -> Option<&str> {
@@ -741,7 +763,7 @@ pub fn check_ec2_actions(a: &Alarm) -> Result<(), CwError> {
         .iter()
         .chain(&a.alarm_actions)
         .chain(&a.insufficient_data_actions)
-        .any(|x| x.split(':').nth(2) == Some("automate"));
+        .any(|x| ec2_action(x).is_some());
     if ec2 && watched_instance(a).is_none() {
         return Err(CwError::Validation(
             "Invalid use of EC2 action. An EC2 action can only be used if the alarm is monitoring an EC2 instance.".into(),
