@@ -295,6 +295,8 @@ fn services(
             .context("loading SNS state")?;
     workers.add(sns_delivery);
     hooks.set_sns(sns_handle.clone());
+    // EC2 alarm actions stop, terminate and reboot instances through EC2's own API.
+    let ec2_alarm_actions = ec2_net.clone();
     let (autoscaling, autoscaling_handle) = svc_autoscaling::build(
         store.clone(),
         clock.clone(),
@@ -313,6 +315,7 @@ fn services(
         autoscaling: Some(Arc::new(crate::autoscaling_wiring::Policies(
             autoscaling_handle.clone(),
         ))),
+        ec2: Some(ec2_alarm_actions),
     }));
     workers.add(Arc::new(svc_cloudwatch::alarms::worker::AlarmEvaluator {
         alarms,

@@ -110,6 +110,11 @@ pub(crate) fn apply(
             if !out && (t.disable_scale_in || !name.contains("-AlarmLow-")) {
                 return Ok(None);
             }
+            if !out && warming_up(g, p, now) {
+                // "Dynamic scaling becomes more conservative when demand decreases: it
+                // blocks scale-in activities until new instances finish warming up."
+                return Ok(None);
+            }
             scaling::tracking_capacity(current, *value, t.target, out).clamp(g.min, g.max)
         }
         _ => return Ok(None),
@@ -119,6 +124,23 @@ pub(crate) fn apply(
     }
     capacity::set_desired(g, new, &reason(p, trigger), now);
     Ok(Some((current, new)))
+}
+
+/// Whether an instance of `g` is still warming up for `p`: InService for less than the
+/// policy's `EstimatedInstanceWarmup`, else the group's `DefaultInstanceWarmup`, else its
+/// default cooldown (AWS's fallback for target tracking and step scaling), or still on its
+/// way in (`Pending`).
+pub(crate) fn warming_up(g: &GroupRec, p: &PolicyRec, now: i64) -> bool {
+    let warmup = p
+        .warmup
+        .or(g.default_instance_warmup.filter(|w| *w >= 0))
+        .unwrap_or(g.default_cooldown);
+    let warmup_ms = i64::from(warmup.max(0)) * 1000;
+    g.instances.iter().any(|i| {
+        i.lifecycle.starts_with("Pending")
+            || (i.lifecycle == "InService"
+                && i.in_service_since.is_some_and(|t| now < t + warmup_ms))
+    })
 }
 
 fn reason(p: &PolicyRec, trigger: &Trigger) -> String {

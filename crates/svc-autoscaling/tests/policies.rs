@@ -377,7 +377,29 @@ async fn target_tracking_owns_its_alarms_and_scales_proportionally() {
         )))
         .collect();
     assert_eq!((acts.len(), by_alarm.len()), (3, 2));
-    // Back in on AlarmLow.
+    // AlarmLow does nothing while the new instances warm up (the default cooldown, 300 s,
+    // without a warmup of the policy's or the group's) ...
+    w.fleet.boot_all();
+    w.pass().await;
+    assert_eq!(
+        w.svc
+            .on_alarm(&arn, &low, "ALARM", Some(5.0), Some(36.0))
+            .await
+            .expect("low while warming up"),
+        None
+    );
+    w.advance(299);
+    w.pass().await;
+    assert_eq!(
+        w.svc
+            .on_alarm(&arn, &low, "ALARM", Some(5.0), Some(36.0))
+            .await
+            .expect("low while warming up"),
+        None
+    );
+    // ... and scales back in once they have.
+    w.advance(1);
+    w.pass().await;
     assert_eq!(
         w.svc
             .on_alarm(&arn, &low, "ALARM", Some(5.0), Some(36.0))

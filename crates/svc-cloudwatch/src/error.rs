@@ -43,6 +43,9 @@ pub enum CwError {
     DashboardInvalid(String),
     /// `ResourceNotFound` (404; a dashboard) with this message.
     DashboardNotFound(String),
+    /// `ValidationError` (400) with this message (EC2 actions on an alarm that does not
+    /// watch an instance).
+    Validation(String),
 }
 
 impl CwError {
@@ -65,6 +68,7 @@ impl CwError {
             CwError::InvalidFormat(_) => "InvalidFormat",
             CwError::DashboardInvalid(_) => "InvalidParameterInput",
             CwError::DashboardNotFound(_) => "ResourceNotFound",
+            CwError::Validation(_) => "ValidationError",
         }
     }
 }
@@ -80,7 +84,8 @@ impl fmt::Display for CwError {
             | CwError::TagResourceNotFound(m)
             | CwError::InvalidFormat(m)
             | CwError::DashboardInvalid(m)
-            | CwError::DashboardNotFound(m) => f.write_str(m),
+            | CwError::DashboardNotFound(m)
+            | CwError::Validation(m) => f.write_str(m),
             CwError::InvalidNextToken => f.write_str("The service returned an invalid NextToken."),
             // As AWS words it (seen in its answers, e.g.
             // https://github.com/aws-robotics/cloudwatchmetrics-ros1/issues/46).
@@ -144,6 +149,7 @@ impl From<CwError> for AwsError {
             CwError::InvalidFormat(_) => errors::invalid_format_fault(message),
             CwError::DashboardInvalid(_) => errors::dashboard_invalid_input_error(message),
             CwError::DashboardNotFound(_) => errors::dashboard_not_found_error(message),
+            CwError::Validation(_) => AwsError::client("ValidationError", message),
         }
     }
 }
@@ -157,6 +163,7 @@ mod tests {
     fn codes_survive_the_conversion() {
         let all = [
             CwError::InvalidValue("v".into()),
+            CwError::Validation("e".into()),
             CwError::InvalidCombination("c".into()),
             CwError::Missing("m".into()),
             CwError::TimestampsTooOld(vec![1, 3]),

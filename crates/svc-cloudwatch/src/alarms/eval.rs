@@ -3,16 +3,24 @@
 //! as AWS does (`StateReason`, `StateReasonData`). Pure: the caller gathers one value (or
 //! none) per period over the evaluation range and gets back the state to be in.
 //!
-//! The rules:
-//! * The evaluation range is the last `N + 2` complete periods (`N` = `EvaluationPeriods`;
-//!   AWS retrieves more periods than `N` so that a few missing points do not decide alone;
-//!   its documented example evaluates 5 periods for `N` = 3).
-//! * `breaching` / `notBreaching`: the last `N` periods, missing ones counted as breaching /
-//!   not breaching; ALARM when at least `M` (`DatapointsToAlarm`) breach, else OK.
-//! * `missing` / `ignore`: no datapoint in the whole range → INSUFFICIENT_DATA (`missing`)
-//!   or the current state (`ignore`). With at least `N` datapoints in the range, the most
-//!   recent `N` of them decide; with fewer, all of them do (missing ones counting as not
-//!   breaching). ALARM when at least `M` breach, else OK.
+//! The rules (AWS's "how alarm state is evaluated when data is missing"):
+//! * The evaluation range is wider than `N` (`EvaluationPeriods`): the last `N + 2` complete
+//!   periods (AWS's documented example reads 5 periods for `N` = 3), and for periods under
+//!   5 minutes at least the last 10 minutes, so that standard 5-minute data (EC2 basic
+//!   monitoring, published after its interval ends) always has a datapoint in the range of
+//!   a 1-minute alarm. AWS does not publish its exact range ("depends on the length of the
+//!   alarm period and whether it is based on a metric with standard resolution").
+//! * At least `N` datapoints in the range: the most recent `N` of them decide, whatever
+//!   `TreatMissingData` says. ALARM when at least `M` (`DatapointsToAlarm`) breach, else OK.
+//! * None at all: `missing` → INSUFFICIENT_DATA, `ignore` → stay, `breaching` → ALARM,
+//!   `notBreaching` → OK.
+//! * Some, fewer than `N`: every datapoint in the range counts, and the `N - r` missing ones
+//!   are filled as the treatment says: `breaching` / `notBreaching` count them as breaching /
+//!   not; `missing` leaves them out and asks `M` of the datapoints there are, or all of
+//!   them when there are fewer than `M` (the documented `- - X - -` → ALARM for 3 of 3: a
+//!   lone breaching datapoint alarms), else OK; `ignore` decides only what the datapoints alone decide
+//!   (ALARM with `M` breaching, OK with more than `N - M` not breaching) and otherwise
+//!   keeps the current state (`- - X - -` → "retain current state").
 
 use super::model::{aws_json_time, java_double, reason_time, Alarm};
 use nimbus_core::Timestamp;
@@ -60,9 +68,15 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-/// How many periods the evaluator reads for an alarm of `n` evaluation periods.
-pub fn range_len(n: i64) -> i64 {
-    n + 2
+/// How many periods the evaluator reads for an alarm of `n` evaluation periods of
+/// `period` seconds.
+pub fn range_len(n: i64, period: i64) -> i64 {
+    let base = n.max(1) + 2;
+    if period > 0 && period < 300 {
+        base.max((600 + period - 1) / period)
+    } else {
+        base
+    }
 }
 
 /// Evaluates `alarm` over `range` (oldest first, `range_len(N)` periods, `None` = no data),
@@ -75,49 +89,78 @@ pub fn evaluate(
     evaluate_from(alarm, range, now, None)
 }
 
-/// The state the rules decide, without wording anything or allocating (the same rules as
-/// [`evaluate_from`]); `None` to stay as is.
-pub fn decide(alarm: &Alarm, range: &[(Timestamp, Option<Point>)]) -> Option<&'static str> {
+/// The tally the rules decide on: the datapoints that count (most recent first), how many
+/// of them breach, and how many missing datapoints are filled in as breaching / as not.
+struct Tally<'a> {
+    points: Vec<&'a Point>,
+    breaching: usize,
+    missing_breach: usize,
+    missing_ok: usize,
+}
+
+/// What the rules say: `Ok(state)`, or `Err(())` to stay as is (`ignore` undecided).
+fn rule<'a>(
+    alarm: &Alarm,
+    range: &'a [(Timestamp, Option<Point>)],
+) -> (Result<&'static str, ()>, Tally<'a>) {
     let n = alarm.evaluation_periods.max(1) as usize;
-    let m = alarm.m().max(1) as usize;
+    let m = (alarm.m().max(1) as usize).min(n);
     let breach = |p: &Point| breaches(&alarm.comparison, p.value, alarm.threshold);
-    let b = match alarm.treatment() {
-        t @ ("breaching" | "notBreaching") => {
-            let last = range.iter().rev().take(n);
-            let shown = range.len().min(n);
-            let mut b = 0;
-            for (_, p) in last {
-                match p {
-                    Some(p) if breach(p) => b += 1,
-                    None if t == "breaching" => b += 1,
-                    _ => {}
-                }
+    let points: Vec<&Point> = range
+        .iter()
+        .rev()
+        .filter_map(|(_, p)| p.as_ref())
+        .take(n)
+        .collect();
+    let r = points.len();
+    let b = points.iter().filter(|p| breach(p)).count();
+    let o = r - b;
+    let mut tally = Tally {
+        points,
+        breaching: b,
+        missing_breach: 0,
+        missing_ok: 0,
+    };
+    let gap = n - r;
+    let state = if r >= n {
+        Ok(if b >= m { "ALARM" } else { "OK" })
+    } else {
+        match alarm.treatment() {
+            "breaching" => {
+                tally.missing_breach = gap;
+                Ok(if b + gap >= m { "ALARM" } else { "OK" })
             }
-            if t == "breaching" {
-                b += n - shown;
+            "notBreaching" => {
+                tally.missing_ok = gap;
+                Ok(if b >= m { "ALARM" } else { "OK" })
             }
-            b
-        }
-        t => {
-            let mut seen = 0;
-            let mut b = 0;
-            for p in range.iter().rev().filter_map(|(_, p)| p.as_ref()).take(n) {
-                seen += 1;
-                if breach(p) {
-                    b += 1;
-                }
-            }
-            if seen == 0 {
-                return if t == "ignore" {
-                    None
+            "ignore" => {
+                if b >= m {
+                    Ok("ALARM")
+                } else if o > n - m {
+                    Ok("OK")
                 } else {
-                    Some("INSUFFICIENT_DATA")
-                };
+                    Err(())
+                }
             }
-            b
+            _ => {
+                if r == 0 {
+                    Ok("INSUFFICIENT_DATA")
+                } else if b >= m.min(r) {
+                    Ok("ALARM")
+                } else {
+                    Ok("OK")
+                }
+            }
         }
     };
-    Some(if b >= m { "ALARM" } else { "OK" })
+    (state, tally)
+}
+
+/// The state the rules decide, without wording anything (the same rules as
+/// [`evaluate_from`]); `None` to stay as is.
+pub fn decide(alarm: &Alarm, range: &[(Timestamp, Option<Point>)]) -> Option<&'static str> {
+    rule(alarm, range).0.ok()
 }
 
 /// [`evaluate`], but when the state decided is `current` the reason is not worded (the
@@ -128,75 +171,44 @@ pub fn evaluate_from(
     now: Timestamp,
     current: Option<&str>,
 ) -> Option<Outcome> {
-    if let Some(cur) = current {
-        match decide(alarm, range) {
-            None => return None,
-            Some(s) if s == cur => {
-                return Some(Outcome {
-                    state: s.into(),
-                    reason: String::new(),
-                    reason_data: None,
-                })
-            }
-            Some(_) => {}
-        }
+    let (decided, tally) = rule(alarm, range);
+    let state = decided.ok()?;
+    let same = |state: &str| Outcome {
+        state: state.into(),
+        reason: String::new(),
+        reason_data: None,
+    };
+    if current == Some(state) {
+        return Some(same(state));
     }
     let n = alarm.evaluation_periods.max(1) as usize;
-    let m = alarm.m().max(1) as usize;
-    let treatment = alarm.treatment();
-    let is_breach = |p: &Point| breaches(&alarm.comparison, p.value, alarm.threshold);
-    let existing: Vec<&Point> = range.iter().filter_map(|(_, p)| p.as_ref()).collect();
-    // (decided points, most recent first; missing points counted as breaching; as not)
-    let (decided, missing_breach, missing_ok): (Vec<&Point>, usize, usize) = match treatment {
-        "breaching" | "notBreaching" => {
-            let last: Vec<_> = range.iter().rev().take(n).collect();
-            let pts: Vec<&Point> = last.iter().filter_map(|(_, p)| p.as_ref()).collect();
-            let missing = last.len().saturating_sub(pts.len()) + n.saturating_sub(last.len());
-            if treatment == "breaching" {
-                (pts, missing, 0)
-            } else {
-                (pts, 0, missing)
-            }
-        }
-        _ => {
-            if existing.is_empty() {
-                if treatment == "ignore" {
-                    return None;
-                }
-                if current == Some("INSUFFICIENT_DATA") {
-                    return Some(Outcome {
-                        state: "INSUFFICIENT_DATA".into(),
-                        reason: String::new(),
-                        reason_data: None,
-                    });
-                }
-                let unknown = n.min(range.len().max(1));
-                return Some(Outcome {
-                    state: "INSUFFICIENT_DATA".into(),
-                    reason: format!(
-                        "Insufficient Data: {} {} unknown.",
-                        plural(unknown, "datapoint"),
-                        if unknown == 1 { "was" } else { "were" }
-                    ),
-                    reason_data: Some(reason_data(alarm, range, &[], now)),
-                });
-            }
-            let pts: Vec<&Point> = existing.iter().rev().take(n).copied().collect();
-            let missing = n.saturating_sub(pts.len());
-            (pts, 0, missing)
-        }
-    };
-    let breaching: Vec<&Point> = decided.iter().copied().filter(|p| is_breach(p)).collect();
-    let not_breaching: Vec<&Point> = decided.iter().copied().filter(|p| !is_breach(p)).collect();
-    let b = breaching.len() + missing_breach;
-    let decided_state = if b >= m { "ALARM" } else { "OK" };
-    if current == Some(decided_state) {
+    let m = (alarm.m().max(1) as usize).min(n);
+    if state == "INSUFFICIENT_DATA" {
+        let unknown = n.min(range.len().max(1));
         return Some(Outcome {
-            state: decided_state.into(),
-            reason: String::new(),
-            reason_data: None,
+            state: state.into(),
+            reason: format!(
+                "Insufficient Data: {} {} unknown.",
+                plural(unknown, "datapoint"),
+                if unknown == 1 { "was" } else { "were" }
+            ),
+            reason_data: Some(reason_data(alarm, range, &[], now)),
         });
     }
+    let is_breach = |p: &Point| breaches(&alarm.comparison, p.value, alarm.threshold);
+    let decided_points = &tally.points;
+    let breaching: Vec<&Point> = decided_points
+        .iter()
+        .copied()
+        .filter(|p| is_breach(p))
+        .collect();
+    let not_breaching: Vec<&Point> = decided_points
+        .iter()
+        .copied()
+        .filter(|p| !is_breach(p))
+        .collect();
+    let (missing_breach, missing_ok) = (tally.missing_breach, tally.missing_ok);
+    let b = tally.breaching + missing_breach;
     let words = comparison_words(&alarm.comparison);
     let threshold = java_double(alarm.threshold);
     let list = |ps: &[&Point]| {
@@ -210,10 +222,10 @@ pub fn evaluate_from(
         1 => format!(" 1 missing datapoint was treated as [{as_what}]."),
         c => format!(" {c} missing datapoints were treated as [{as_what}]."),
     };
-    let (state, reason) = if b >= m {
+    let reason = if state == "ALARM" {
         let shown = list(&breaching);
         let verb = if b == 1 { "was" } else { "were" };
-        let reason = if n == 1 && missing_breach == 0 {
+        if n == 1 && missing_breach == 0 {
             format!(
                 "Threshold Crossed: 1 datapoint [{shown}] was {words} the threshold ({threshold})."
             )
@@ -223,19 +235,30 @@ pub fn evaluate_from(
                 plural(missing_breach, "period"),
                 plural(missing_breach, "missing datapoint")
             )
+        } else if decided_points.len() < n && missing_breach == 0 {
+            // `missing` with fewer than N datapoints: the ones there are decide.
+            format!(
+                "Threshold Crossed: {b} out of the last {} datapoints [{shown}] {verb} {words} the threshold ({threshold}) (minimum {} for OK -> ALARM transition).",
+                decided_points.len(),
+                plural(m, "datapoint"),
+            )
         } else {
             format!(
                 "Threshold Crossed: {b} out of the last {n} datapoints [{shown}] {verb} {words} the threshold ({threshold}) (minimum {} for OK -> ALARM transition).{}",
                 plural(m, "datapoint"),
                 missing_note(missing_breach, "Breaching")
             )
-        };
-        ("ALARM", reason)
+        }
     } else {
         let ok = not_breaching.len() + missing_ok;
         let shown = list(&not_breaching);
         let verb = if ok == 1 { "was" } else { "were" };
-        let reason = if n == 1 && missing_ok == 0 {
+        let shown_of = if missing_ok == 0 && decided_points.len() < n {
+            decided_points.len()
+        } else {
+            n
+        };
+        if n == 1 && missing_ok == 0 {
             format!("Threshold Crossed: 1 datapoint [{shown}] was not {words} the threshold ({threshold}).")
         } else if not_breaching.is_empty() {
             format!(
@@ -245,16 +268,15 @@ pub fn evaluate_from(
             )
         } else {
             format!(
-                "Threshold Crossed: {ok} out of the last {n} datapoints [{shown}] {verb} not {words} the threshold ({threshold}) (minimum 1 datapoint for ALARM -> OK transition).{}",
+                "Threshold Crossed: {ok} out of the last {shown_of} datapoints [{shown}] {verb} not {words} the threshold ({threshold}) (minimum 1 datapoint for ALARM -> OK transition).{}",
                 missing_note(missing_ok, "NonBreaching")
             )
-        };
-        ("OK", reason)
+        }
     };
     Some(Outcome {
         state: state.into(),
         reason,
-        reason_data: Some(reason_data(alarm, range, &decided, now)),
+        reason_data: Some(reason_data(alarm, range, decided_points, now)),
     })
 }
 

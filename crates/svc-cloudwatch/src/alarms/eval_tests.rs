@@ -82,11 +82,14 @@ fn state(a: &Alarm, pattern: &str) -> String {
 fn the_documented_missing_data_table() {
     let rows = [
         // pattern, missing, ignore, breaching, notBreaching
-        ("0 - X - X", "OK", "OK", "ALARM", "OK"),
+        // Three datapoints in the range: they decide, the treatment is not needed.
+        ("0 - X - X", "OK", "OK", "OK", "OK"),
         ("- - - - 0", "OK", "OK", "OK", "OK"),
         ("- - - - -", "INSUFFICIENT_DATA", "(current)", "ALARM", "OK"),
-        ("0 X X - X", "ALARM", "ALARM", "ALARM", "OK"),
-        ("- - X - -", "OK", "OK", "ALARM", "OK"),
+        ("0 X X - X", "ALARM", "ALARM", "ALARM", "ALARM"),
+        // One breaching datapoint and no other: `missing` alarms, `ignore` keeps its state.
+        ("- - X - -", "ALARM", "(current)", "ALARM", "OK"),
+        ("- - - - X", "ALARM", "(current)", "ALARM", "OK"),
     ];
     for (pattern, missing, ignore, breaching, not_breaching) in rows {
         for (t, want) in [
@@ -173,4 +176,36 @@ fn reasons_are_worded_as_aws_words_them() {
     assert_eq!(o.reason, "Insufficient Data: 3 datapoints were unknown.");
     let o = evaluate(&alarm(1, None, "missing"), &range("- - -"), now).expect("decided");
     assert_eq!(o.reason, "Insufficient Data: 1 datapoint was unknown.");
+}
+
+/// Target tracking's alarms (1-minute period; AlarmHigh 3 of 3, AlarmLow 15 of 15) over EC2
+/// basic monitoring's 5-minute datapoints: the range of a 1-minute alarm spans 10 minutes,
+/// so one datapoint every 5 minutes is enough to decide, as on AWS.
+#[test]
+fn sparse_five_minute_data_decides_one_minute_alarms() {
+    assert_eq!(range_len(3, 60), 10);
+    assert_eq!(range_len(15, 60), 17);
+    assert_eq!(range_len(1, 300), 3);
+    assert_eq!(range_len(3, 10), 60);
+    let high = alarm(3, None, "missing");
+    assert_eq!(state(&high, "- - - - X - - - - -"), "ALARM");
+    assert_eq!(state(&high, "0 - - - - X - - - -"), "OK");
+    assert_eq!(state(&high, "X - - - - X - - - -"), "ALARM");
+    let mut low = alarm(15, None, "missing");
+    low.comparison = "LessThanThreshold".into();
+    let quiet = "- 0 - - - - 0 - - - - 0 - - - - -";
+    assert_eq!(state(&low, quiet), "ALARM");
+    let busy_then_quiet = "- X - - - - 0 - - - - 0 - - - - -";
+    assert_eq!(state(&low, busy_then_quiet), "OK");
+    // The reason names the datapoints there were.
+    let o = evaluate(
+        &high,
+        &range("- - - - X - - - - -"),
+        Timestamp(T0 + 10 * 60_000),
+    )
+    .expect("decided");
+    assert_eq!(
+        o.reason,
+        "Threshold Crossed: 1 out of the last 1 datapoints [95.0 (07/12/26 10:04:00)] was greater than the threshold (40.0) (minimum 3 datapoints for OK -> ALARM transition)."
+    );
 }

@@ -441,7 +441,7 @@ impl Alarms {
     fn range_of(&self, mem: &Memory, a: &Alarm, now: Timestamp) -> Vec<(Timestamp, Option<Point>)> {
         let period_ms = a.period * 1000;
         let end = now.0.div_euclid(period_ms) * period_ms;
-        let len = eval::range_len(a.evaluation_periods);
+        let len = eval::range_len(a.evaluation_periods, a.period);
         let start = end - len * period_ms;
         let key = KeyRef {
             account: &a.account,

@@ -500,11 +500,8 @@ fn check_actions(
         }
         match parts[2] {
             "sns" | "autoscaling" | "lambda" | "ssm" | "ssm-incidents" => {}
-            "automate" => {
-                let ok = parts[3] == region
-                    && parts[4] == "ec2"
-                    && ["stop", "terminate", "reboot", "recover"].contains(&parts[5]);
-                if !ok {
+            "automate" | "swf" => {
+                if parts[3] != region || ec2_action(a).is_none() {
                     return Err(invalid(format!("Invalid arn syntax: {a}")));
                 }
             }
@@ -716,6 +713,63 @@ fn math_alarm(
     alarm.statistic = String::new();
     alarm.metrics = metrics;
     Ok(alarm)
+}
+
+/// The EC2 action an action ARN names (`stop`, `terminate`, `reboot`, `recover`), in either
+/// of AWS's forms: `arn:aws:automate:REGION:ec2:stop` or
+/// `arn:aws:swf:REGION:ACCOUNT:action/actions/AWS_EC2.InstanceId.Stop/1.0`.
+pub fn ec2_action(arn: &str) -> Option<&'static str> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    if parts.len() < 6 || parts[0] != "arn" {
+        return None;
+    }
+    let named = |w: &str| match w {
+        "stop" | "Stop" => Some("stop"),
+        "terminate" | "Terminate" => Some("terminate"),
+        "reboot" | "Reboot" => Some("reboot"),
+        "recover" | "Recover" => Some("recover"),
+        _ => None,
+    };
+    match parts[2] {
+        "automate" if parts[4] == "ec2" => named(parts[5]),
+        "swf" => parts[5]
+            .strip_prefix("action/actions/AWS_EC2.InstanceId.")
+            .and_then(|r| r.strip_suffix("/1.0"))
+            .and_then(named),
+        _ => None,
+    }
+}
+
+/// The instance an alarm watches: the `InstanceId` dimension of its metric (of one of its
+/// metric queries for a metric-math alarm).
+pub fn watched_instance(a: &Alarm) -> Option<&str> {
+    fn of(dims: &[(String, String)]) -> Option<&str> {
+        dims.iter()
+            .find(|(k, _)| k == "InstanceId")
+            .map(|(_, v)| v.as_str())
+    }
+    of(&a.dimensions).or_else(|| {
+        a.metrics
+            .iter()
+            .filter_map(|q| q.metric.as_ref())
+            .find_map(|m| of(&m.2))
+    })
+}
+
+/// EC2 actions (`arn:aws:automate:REGION:ec2:…`) are for alarms that watch an instance.
+pub fn check_ec2_actions(a: &Alarm) -> Result<(), CwError> {
+    let ec2 = a
+        .ok_actions
+        .iter()
+        .chain(&a.alarm_actions)
+        .chain(&a.insufficient_data_actions)
+        .any(|x| ec2_action(x).is_some());
+    if ec2 && watched_instance(a).is_none() {
+        return Err(CwError::Validation(
+            "Invalid use of EC2 action. An EC2 action can only be used if the alarm is monitoring an EC2 instance.".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Checks tags (AWS's limits: key 1–128, value 0–256 characters, no `aws:` keys, 50 tags).

@@ -53,6 +53,7 @@ impl Alarms {
     ) -> Result<(), CwError> {
         let now = self.clock.now();
         let mut alarm = model::from_input(account, region, input, now)?;
+        model::check_ec2_actions(&alarm)?;
         let k = key(account, region, &alarm.name);
         self.change(|book| {
             let mut change = Change::default();

@@ -655,3 +655,28 @@ async fn old_history_is_dropped() {
     let again = CloudWatch::load(env.store.clone(), env.clock.clone()).expect("reload");
     assert!(again.alarms.book().history.is_empty());
 }
+
+#[test]
+fn ec2_action_arns_in_both_of_aws_forms() {
+    use crate::alarms::model::ec2_action;
+    assert_eq!(
+        ec2_action("arn:aws:automate:us-east-1:ec2:stop"),
+        Some("stop")
+    );
+    assert_eq!(
+        ec2_action("arn:aws:automate:us-east-1:ec2:recover"),
+        Some("recover")
+    );
+    assert_eq!(
+        ec2_action(
+            "arn:aws:swf:us-east-1:000000000000:action/actions/AWS_EC2.InstanceId.Terminate/1.0"
+        ),
+        Some("terminate")
+    );
+    assert_eq!(ec2_action("arn:aws:automate:us-east-1:ec2:explode"), None);
+    assert_eq!(
+        ec2_action("arn:aws:swf:us-east-1:000000000000:action/actions/AWS_EC2.InstanceId.Stop/2.0"),
+        None
+    );
+    assert_eq!(ec2_action("arn:aws:sns:us-east-1:000000000000:t"), None);
+}
