@@ -172,25 +172,33 @@ impl crate::Runtime {
     /// Security groups between instances: the union of the instance's groups' rules,
     /// enforced on its interface for ingress and egress (`None`: no filter, everything
     /// passes). Kept across stop/start and reboot; applied at once to a running instance.
+    /// For an id this runtime does not know yet, the rules wait for its `launch`, which
+    /// loads them before the sandbox starts (so a first boot is never unfiltered).
     /// Needs `nft` (package nftables): `Unsupported` without it.
     pub fn set_security_rules(&self, id: &str, rules: Option<SecurityRules>) -> crate::Result<()> {
+        if rules.is_some() && !available() {
+            return Err(crate::RuntimeError::Unsupported(
+                "security groups between instances need nft (package nftables)".into(),
+            ));
+        }
         let (cell, spec, live) = {
-            let st = self.inner.state.lock().expect("runtime lock");
-            let inst = st
-                .instances
-                .get(id)
-                .ok_or_else(|| crate::RuntimeError::NotFound(id.into()))?;
+            let mut st = self.inner.state.lock().expect("runtime lock");
+            let Some(inst) = st.instances.get(id) else {
+                if !crate::valid_id(id) {
+                    return Err(crate::RuntimeError::NotFound(id.into()));
+                }
+                match rules {
+                    Some(r) => st.firewall_presets.insert(id.to_string(), r),
+                    None => st.firewall_presets.remove(id),
+                };
+                return Ok(());
+            };
             (
                 inst.firewall.clone(),
                 inst.spec.clone(),
                 inst.running.is_some() || inst.booting,
             )
         };
-        if rules.is_some() && !available() {
-            return Err(crate::RuntimeError::Unsupported(
-                "security groups between instances need nft (package nftables)".into(),
-            ));
-        }
         let mut held = cell.lock().expect("firewall lock");
         *held = rules;
         let ns = self.inst_dir(id).join("netns");
@@ -217,14 +225,18 @@ impl crate::Runtime {
     }
 }
 
-/// Whether `nft` can be run here.
+/// Whether `nft` can be run here (asked once per process: a run costs a few ms, and every
+/// rule change would pay it).
 pub fn available() -> bool {
-    Command::new("nft")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *AVAILABLE.get_or_init(|| {
+        Command::new("nft")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
 }
 
 /// Runs `nft -f -` with `script` inside the namespace `ns`.
