@@ -209,6 +209,19 @@ impl crate::Runtime {
         Ok(())
     }
 
+    /// Starts loading `rules` into the namespace `ns` of the instance `spec` (a boot).
+    pub(crate) fn start_firewall(
+        &self,
+        spec: &crate::InstanceSpec,
+        ns: &Path,
+        rules: &SecurityRules,
+    ) -> crate::Result<NftRun> {
+        let script = ruleset(rules, spec.network.private_ip, spec.network.vpc_cidr);
+        crate::ctx(nft_start(ns, script), || {
+            format!("applying the security groups of {}", spec.id)
+        })
+    }
+
     pub(crate) fn apply_firewall(
         &self,
         spec: &crate::InstanceSpec,
@@ -241,6 +254,19 @@ pub fn available() -> bool {
 
 /// Runs `nft -f -` with `script` inside the namespace `ns`.
 pub fn nft_in(ns: &Path, script: &str) -> io::Result<()> {
+    nft_start(ns, script.to_string())?.wait()
+}
+
+/// An `nft -f -` run under way ([`nft_start`]); [`NftRun::wait`] says how it ended. A boot
+/// starts one and builds the rest of the instance while `nft` works.
+pub struct NftRun {
+    child: std::process::Child,
+    script: String,
+}
+
+/// Starts `nft -f -` with `script` inside the namespace `ns` (its standard input written
+/// and closed before this returns).
+pub fn nft_start(ns: &Path, script: String) -> io::Result<NftRun> {
     let nsfile = File::open(ns)?;
     let mut cmd = Command::new("nft");
     cmd.args(["-f", "-"])
@@ -254,20 +280,29 @@ pub fn nft_in(ns: &Path, script: &str) -> io::Result<()> {
             format!("running nft (package nftables, needed for security groups): {e}"),
         )
     })?;
-    child
+    // A write error means nft ended early: its status and stderr (in `wait`) say why.
+    let _ = child
         .stdin
         .take()
         .expect("piped")
-        .write_all(script.as_bytes())?;
-    let out = child.wait_with_output()?;
-    if !out.status.success() {
-        return Err(io::Error::other(format!(
-            "nft failed ({}): {}\nscript:\n{script}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
+        .write_all(script.as_bytes());
+    Ok(NftRun { child, script })
+}
+
+impl NftRun {
+    /// Waits for `nft`; its error output when it failed.
+    pub fn wait(self) -> io::Result<()> {
+        let out = self.child.wait_with_output()?;
+        if !out.status.success() {
+            return Err(io::Error::other(format!(
+                "nft failed ({}): {}\nscript:\n{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim(),
+                self.script
+            )));
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 #[cfg(test)]

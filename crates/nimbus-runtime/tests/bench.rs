@@ -73,11 +73,8 @@ fn launch_latency() {
             let with_rules = i % 2 == 1;
             let t = Instant::now();
             if with_rules {
-                e.rt.set_security_rules(
-                    &id,
-                    Some(nimbus_runtime::SecurityRules::default_group()),
-                )
-                .unwrap();
+                e.rt.set_security_rules(&id, Some(nimbus_runtime::SecurityRules::default_group()))
+                    .unwrap();
             }
             e.rt.launch(spec(
                 &id,

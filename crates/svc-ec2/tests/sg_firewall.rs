@@ -244,7 +244,10 @@ async fn filters_follow_groups_members_and_rules() {
     )
     .await
     .unwrap();
-    assert!(changes.has_changed().unwrap(), "a group change wakes followers");
+    assert!(
+        changes.has_changed().unwrap(),
+        "a group change wakes followers"
+    );
     let web_port = PacketTraffic::Tcp { from: 80, to: 80 };
     // A admits port 80 from B, the default group's only member now; A left the default
     // group, so B no longer admits it.
