@@ -172,25 +172,33 @@ impl crate::Runtime {
     /// Security groups between instances: the union of the instance's groups' rules,
     /// enforced on its interface for ingress and egress (`None`: no filter, everything
     /// passes). Kept across stop/start and reboot; applied at once to a running instance.
+    /// For an id this runtime does not know yet, the rules wait for its `launch`, which
+    /// loads them before the sandbox starts (so a first boot is never unfiltered).
     /// Needs `nft` (package nftables): `Unsupported` without it.
     pub fn set_security_rules(&self, id: &str, rules: Option<SecurityRules>) -> crate::Result<()> {
+        if rules.is_some() && !available() {
+            return Err(crate::RuntimeError::Unsupported(
+                "security groups between instances need nft (package nftables)".into(),
+            ));
+        }
         let (cell, spec, live) = {
-            let st = self.inner.state.lock().expect("runtime lock");
-            let inst = st
-                .instances
-                .get(id)
-                .ok_or_else(|| crate::RuntimeError::NotFound(id.into()))?;
+            let mut st = self.inner.state.lock().expect("runtime lock");
+            let Some(inst) = st.instances.get(id) else {
+                if !crate::valid_id(id) {
+                    return Err(crate::RuntimeError::NotFound(id.into()));
+                }
+                match rules {
+                    Some(r) => st.firewall_presets.insert(id.to_string(), r),
+                    None => st.firewall_presets.remove(id),
+                };
+                return Ok(());
+            };
             (
                 inst.firewall.clone(),
                 inst.spec.clone(),
                 inst.running.is_some() || inst.booting,
             )
         };
-        if rules.is_some() && !available() {
-            return Err(crate::RuntimeError::Unsupported(
-                "security groups between instances need nft (package nftables)".into(),
-            ));
-        }
         let mut held = cell.lock().expect("firewall lock");
         *held = rules;
         let ns = self.inst_dir(id).join("netns");
@@ -199,6 +207,19 @@ impl crate::Runtime {
             self.apply_firewall(&spec, &ns, held.as_ref())?;
         }
         Ok(())
+    }
+
+    /// Starts loading `rules` into the namespace `ns` of the instance `spec` (a boot).
+    pub(crate) fn start_firewall(
+        &self,
+        spec: &crate::InstanceSpec,
+        ns: &Path,
+        rules: &SecurityRules,
+    ) -> crate::Result<NftRun> {
+        let script = ruleset(rules, spec.network.private_ip, spec.network.vpc_cidr);
+        crate::ctx(nft_start(ns, script), || {
+            format!("applying the security groups of {}", spec.id)
+        })
     }
 
     pub(crate) fn apply_firewall(
@@ -217,18 +238,35 @@ impl crate::Runtime {
     }
 }
 
-/// Whether `nft` can be run here.
+/// Whether `nft` can be run here (asked once per process: a run costs a few ms, and every
+/// rule change would pay it).
 pub fn available() -> bool {
-    Command::new("nft")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *AVAILABLE.get_or_init(|| {
+        Command::new("nft")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
 }
 
 /// Runs `nft -f -` with `script` inside the namespace `ns`.
 pub fn nft_in(ns: &Path, script: &str) -> io::Result<()> {
+    nft_start(ns, script.to_string())?.wait()
+}
+
+/// An `nft -f -` run under way ([`nft_start`]); [`NftRun::wait`] says how it ended. A boot
+/// starts one and builds the rest of the instance while `nft` works.
+pub struct NftRun {
+    child: std::process::Child,
+    script: String,
+}
+
+/// Starts `nft -f -` with `script` inside the namespace `ns` (its standard input written
+/// and closed before this returns).
+pub fn nft_start(ns: &Path, script: String) -> io::Result<NftRun> {
     let nsfile = File::open(ns)?;
     let mut cmd = Command::new("nft");
     cmd.args(["-f", "-"])
@@ -242,20 +280,29 @@ pub fn nft_in(ns: &Path, script: &str) -> io::Result<()> {
             format!("running nft (package nftables, needed for security groups): {e}"),
         )
     })?;
-    child
+    // A write error means nft ended early: its status and stderr (in `wait`) say why.
+    let _ = child
         .stdin
         .take()
         .expect("piped")
-        .write_all(script.as_bytes())?;
-    let out = child.wait_with_output()?;
-    if !out.status.success() {
-        return Err(io::Error::other(format!(
-            "nft failed ({}): {}\nscript:\n{script}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
+        .write_all(script.as_bytes());
+    Ok(NftRun { child, script })
+}
+
+impl NftRun {
+    /// Waits for `nft`; its error output when it failed.
+    pub fn wait(self) -> io::Result<()> {
+        let out = self.child.wait_with_output()?;
+        if !out.status.success() {
+            return Err(io::Error::other(format!(
+                "nft failed ({}): {}\nscript:\n{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim(),
+                self.script
+            )));
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 #[cfg(test)]

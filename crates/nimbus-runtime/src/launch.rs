@@ -257,56 +257,76 @@ impl Runtime {
             let _ = netns::destroy(&inst_ns);
         };
         undo(None); // leftovers of a crashed run
-        if let Err(e) = netns::create(&inst_ns).and_then(|()| {
-            let n = &spec.network;
-            netns::attach_instance(
-                vpc_ns,
-                &inst_ns,
-                &veth,
-                n.private_ip,
-                n.subnet_prefix,
-                n.vpc_cidr,
-                &n.mac,
-            )
-        }) {
+        let net_error = |e| RuntimeError::Io {
+            context: format!("building the network of {id}"),
+            source: e,
+        };
+        if let Err(e) = netns::create(&inst_ns) {
             undo(None);
-            return Err(RuntimeError::Io {
-                context: format!("building the network of {id}"),
-                source: e,
-            });
+            return Err(net_error(e));
         }
-        // The security groups, before anything in the instance can send a packet.
+        // The security groups, loaded before anything in the instance can send a packet:
+        // `nft` works in the new namespace (its rules name no interface but `lo`) while the
+        // link and the cgroup are built, and the sandbox starts only once it has finished.
+        // The filter's lock is held until then, so a concurrent change waits for this load.
         let cell = {
             let st = self.inner.state.lock().expect("runtime lock");
             st.instances[id].firewall.clone()
         };
         let held = cell.lock().expect("firewall lock");
-        if let Some(rules) = held.as_ref() {
-            if let Err(e) = self.apply_firewall(spec, &inst_ns, Some(rules)) {
-                drop(held);
-                undo(None);
-                return Err(e);
-            }
-        }
-        drop(held);
-        trace(id, t0, "instance network ready");
-        let cg: Arc<dyn Accounting> = match Cgroup::create(
-            &self.cgroup_name(id),
-            spec.vcpus,
-            spec.memory_mib * 1024 * 1024,
-        ) {
-            Ok(c) => Arc::new(c),
-            // The user-namespace tier without a delegated cgroup: the weaker process tree.
-            Err(_) if !self.inner.support.cgroups => Arc::new(ProcessTree::new()),
-            Err(e) => {
-                undo(None);
-                return Err(RuntimeError::Io {
+        let nft = match held.as_ref() {
+            Some(rules) => match self.start_firewall(spec, &inst_ns, rules) {
+                Ok(run) => Some(run),
+                Err(e) => {
+                    drop(held);
+                    undo(None);
+                    return Err(e);
+                }
+            },
+            None => None,
+        };
+        let n = &spec.network;
+        let attached = netns::attach_instance(
+            vpc_ns,
+            &inst_ns,
+            &veth,
+            n.private_ip,
+            n.subnet_prefix,
+            n.vpc_cidr,
+            &n.mac,
+        );
+        let cg = attached.map_err(net_error).and_then(|()| {
+            trace(id, t0, "instance network ready");
+            match Cgroup::create(
+                &self.cgroup_name(id),
+                spec.vcpus,
+                spec.memory_mib * 1024 * 1024,
+            ) {
+                Ok(c) => Ok(Arc::new(c) as Arc<dyn Accounting>),
+                // The user-namespace tier without a delegated cgroup: the weaker process tree.
+                Err(_) if !self.inner.support.cgroups => {
+                    Ok(Arc::new(ProcessTree::new()) as Arc<dyn Accounting>)
+                }
+                Err(e) => Err(RuntimeError::Io {
                     context: format!("creating the cgroup of {id}"),
                     source: e,
-                });
+                }),
+            }
+        });
+        let loaded = nft.map_or(Ok(()), |run| {
+            crate::ctx(run.wait(), || {
+                format!("applying the security groups of {id}")
+            })
+        });
+        drop(held);
+        let cg = match (cg, loaded) {
+            (Ok(cg), Ok(())) => cg,
+            (cg, loaded) => {
+                undo(cg.as_ref().ok().map(|c| c.as_ref()));
+                return Err(loaded.err().or(cg.err()).expect("one failed"));
             }
         };
-        trace(id, t0, "cgroup ready");
+        trace(id, t0, "cgroup and security groups ready");
         match self.spawn_sandbox(spec, &dir, layer, &inst_ns, cg.as_ref()) {
             Ok(child) => {
                 trace(id, t0, "sandbox ready");

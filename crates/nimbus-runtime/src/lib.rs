@@ -186,6 +186,9 @@ struct Inner {
 struct State {
     instances: HashMap<String, Inst>,
     vpcs: HashMap<String, Vpc>,
+    /// Security rules set for instances not launched yet: the next `launch` of the id
+    /// takes them, so its first boot is filtered (`firewall`).
+    firewall_presets: HashMap<String, SecurityRules>,
 }
 
 struct Inst {
@@ -393,11 +396,11 @@ impl Runtime {
             .get(&spec.id)
             .map(|i| i.ingress.clone())
             .unwrap_or_default();
-        let firewall = st
-            .instances
-            .get(&spec.id)
-            .map(|i| i.firewall.clone())
-            .unwrap_or_default();
+        let preset = st.firewall_presets.remove(&spec.id);
+        let firewall = match st.instances.get(&spec.id) {
+            Some(i) => i.firewall.clone(),
+            None => Arc::new(Mutex::new(preset)),
+        };
         st.instances.insert(
             spec.id.clone(),
             Inst {
@@ -456,6 +459,7 @@ impl Runtime {
             return Err(RuntimeError::NotFound(id.into()));
         }
         let mut st = self.inner.state.lock().expect("runtime lock");
+        st.firewall_presets.remove(id);
         if st.instances.contains_key(id) {
             self.halt_locked(&mut st, id)?;
             st.instances.remove(id);

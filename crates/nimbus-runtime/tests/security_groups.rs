@@ -1,8 +1,8 @@
 //! Security groups between instances of one VPC (`Runtime::set_security_rules`): ingress on
 //! the server's interface lets one port through and not another, egress on the client's
 //! interface narrows what it may reach, the metadata service and Nimbus itself stay
-//! reachable, the rules survive a reboot, a guest cannot remove them, and clearing them
-//! opens everything again. A refused peer times out (packets are dropped, as on AWS).
+//! reachable, the rules survive a reboot, a guest cannot remove them, clearing them
+//! opens everything again, and rules set before a first launch filter its user data. A refused peer times out (packets are dropped, as on AWS).
 
 mod common;
 use common::*;
@@ -134,6 +134,31 @@ fn groups_filter_ingress_and_egress_between_instances() {
     assert_eq!(curl_from_a(&e, b8081), (28, "000".into()));
     e.rt.set_security_rules(A, None).unwrap();
     assert_eq!(curl_from_a(&e, b8081), (0, "200".into()));
+
+    // Rules set before an instance's first launch filter that boot from its first packet:
+    // C's user data, first thing, tries B's port 80 (which B admits from the VPC) while C's
+    // egress admits only 8081.
+    const C: &str = "i-0sgpreset0000001";
+    e.rt.set_security_rules(
+        C,
+        Some(SecurityRules {
+            ingress: vec![],
+            egress: vec![tcp(8081, "10.0.0.0/16")],
+        }),
+    )
+    .unwrap();
+    let probe = "#!/bin/sh\ncurl -s -o /dev/null -w '%{http_code}' --connect-timeout 1 -m 2 \
+                 http://10.0.1.81/ > /var/lib/probe.tmp\nmv /var/lib/probe.tmp /var/lib/probe\n";
+    e.rt.launch(spec(C, [10, 0, 1, 82], Some(probe)))
+        .expect("launch C");
+    let result = e.rt.root_volume(C).join("var/lib/probe");
+    assert!(
+        wait_for(Duration::from_secs(30), || result.exists().then_some(())).is_some(),
+        "{}",
+        diag(&e, C)
+    );
+    assert_eq!(std::fs::read_to_string(&result).unwrap(), "000");
+    e.rt.terminate(C).unwrap();
     e.rt.terminate(A).unwrap();
     e.rt.terminate(B).unwrap();
 }

@@ -252,6 +252,10 @@ fn services(
         ec2: ec2_net.clone(),
         clock: clock.clone(),
     }));
+    workers.add(Arc::new(crate::instances_wiring::ForgetRoleSessions {
+        ec2: ec2_net.clone(),
+        roles: instance_roles.clone(),
+    }));
     let lb_plane = nimbus_lb::Plane::new();
     let (elbv2, elb_handle) = svc_elbv2::build(
         store.clone(),
@@ -277,6 +281,7 @@ fn services(
     }
     workers.add(Arc::new(crate::elb_wiring::Refresh {
         elb: elb_handle.clone(),
+        changes: ec2_net.subscribe_changes(),
     }));
     let (cloudwatch, alarms, publisher) =
         svc_cloudwatch::build_with_publisher(store.clone(), clock.clone())

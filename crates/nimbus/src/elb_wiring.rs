@@ -6,12 +6,14 @@
 //!   [`RuntimeConnector`] over `nimbus_runtime::Runtime::connect` (a connection opened from
 //!   inside the VPC's network namespace), set where the binary opens its runtime; without
 //!   a runtime (a host that cannot run sandboxes) no instance runs, so none is registered;
-//! - the named worker `elb-refresh` ([`Refresh`]): every second it asks ELBv2 to compare the
-//!   EC2 facts its snapshot was built from (security group rules, instance states) with
-//!   EC2's current ones and republish when they changed — so authorizing a rule on a
-//!   balancer's group lets clients in within a second — and to deregister targets whose
-//!   instance was terminated. (EC2 has no change notification for other services; the
-//!   comparison is a few map lookups per balancer and instance target.)
+//! - the named worker `elb-refresh` ([`Refresh`]): at once after every EC2 change (EC2's
+//!   change notification, `svc_ec2::Ec2::subscribe_changes`) and every second besides it
+//!   asks ELBv2 to compare the EC2 facts its snapshot was built from (security group rules,
+//!   instance states) with EC2's current ones and republish when they changed — so
+//!   authorizing a rule on a balancer's group lets clients in at once — and to deregister
+//!   targets whose instance was terminated. The one-second pass stays for what is not an
+//!   EC2 change: deregistration delays ending on the clock. (The comparison is a few map
+//!   lookups per balancer and instance target.)
 
 use nimbus_workers::{RunFuture, Stop, Worker};
 use std::net::SocketAddr;
@@ -79,15 +81,22 @@ impl nimbus_lb::Connector for RuntimeConnector {
 /// The named worker `elb-refresh` (see the module doc).
 pub struct Refresh {
     pub elb: svc_elbv2::Elb,
+    /// EC2's change notification.
+    pub changes: tokio::sync::watch::Receiver<u64>,
 }
 
 impl Refresh {
     async fn run_loop(self: Arc<Self>, mut stop: Stop) -> anyhow::Result<()> {
+        let mut changes = self.changes.clone();
+        // EC2 gone (shutting down): the clock alone drives the passes.
+        let mut closed = false;
         loop {
+            changes.borrow_and_update();
             self.elb.refresh().await;
-            // Real time: a rule change reaches the listeners within a second whatever the
-            // time scale.
+            // Real time: whatever the time scale, a change is followed at once and the
+            // clock's work within a second.
             tokio::select! {
+                r = changes.changed(), if !closed => closed = r.is_err(),
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
                 _ = stop.stopped() => return Ok(()),
             }

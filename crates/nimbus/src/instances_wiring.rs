@@ -12,7 +12,7 @@
 
 use nimbus_runtime::{
     Exposure, IngressRule, InstanceMetadata, Ipv4Net, MetadataSource, NetworkSpec, Personality,
-    Runtime, RuntimeConfig, RuntimeError,
+    Runtime, RuntimeConfig, RuntimeError, SecurityRules, SgRule, Traffic,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::net::Ipv4Addr;
@@ -183,6 +183,9 @@ pub fn start(
             return None;
         }
     };
+    if !nimbus_runtime::firewall::available() {
+        tracing::warn!(target: "nimbus", "security groups are not enforced between instances: nft (package nftables) is not installed");
+    }
     if let Err(e) = runtime.cleanup_orphans() {
         tracing::warn!(target: "nimbus", "cleaning what an earlier run left of instances: {e}");
     }
@@ -333,6 +336,12 @@ impl InstanceHost for RuntimeHost {
         self.runtime.console_output(id).ok()
     }
 
+    fn set_firewall(&self, id: &str, rules: Option<&svc_ec2::PacketRules>) -> Result<(), String> {
+        self.runtime
+            .set_security_rules(id, rules.map(security_rules))
+            .map_err(words)
+    }
+
     fn set_access(
         &self,
         id: &str,
@@ -376,6 +385,34 @@ impl InstanceHost for RuntimeHost {
             .unwrap_or_else(|e| e.into_inner())
             .insert(id.to_string(), opened);
         Ok(())
+    }
+}
+
+/// EC2's packet filter as the runtime's (decision 0013).
+fn security_rules(r: &svc_ec2::PacketRules) -> SecurityRules {
+    use svc_ec2::PacketTraffic as P;
+    let rule = |p: &svc_ec2::PacketRule| SgRule {
+        traffic: match p.traffic {
+            P::All => Traffic::All,
+            P::Tcp { from, to } => Traffic::Tcp {
+                from_port: from,
+                to_port: to,
+            },
+            P::Udp { from, to } => Traffic::Udp {
+                from_port: from,
+                to_port: to,
+            },
+            P::Icmp { icmp_type, code } => Traffic::Icmp { icmp_type, code },
+            P::Protocol(n) => Traffic::Protocol(n),
+        },
+        peer: Ipv4Net {
+            addr: p.addr,
+            prefix: p.prefix,
+        },
+    };
+    SecurityRules {
+        ingress: r.ingress.iter().map(rule).collect(),
+        egress: r.egress.iter().map(rule).collect(),
     }
 }
 
@@ -565,7 +602,10 @@ impl MetadataSource for Ec2Metadata {
 }
 
 /// The named worker that keeps EC2's records and the sandboxes in step (see
-/// `svc_ec2::instances`): a pass every half second of Nimbus time.
+/// `svc_ec2::instances`): a pass at once after every EC2 change (`subscribe_changes`: a
+/// launch, a rule authorized or revoked, groups modified, an instance stopped or gone — so
+/// packet filters and forwarded ports follow at once), and every half second of Nimbus time
+/// besides, for what only the host sees (a guest's own shutdown or reboot, an init that died).
 pub struct InstanceSync {
     pub ec2: svc_ec2::Ec2,
     pub clock: Arc<dyn nimbus_core::Clock>,
@@ -578,14 +618,67 @@ impl nimbus_workers::Worker for InstanceSync {
 
     fn run(self: Arc<Self>, mut stop: nimbus_workers::Stop) -> nimbus_workers::RunFuture {
         Box::pin(async move {
+            let mut changes = self.ec2.subscribe_changes();
+            let mut closed = false;
             loop {
-                self.ec2.sync_instances().await;
-                if !stop
-                    .sleep(self.clock.as_ref(), std::time::Duration::from_millis(500))
-                    .await
-                {
+                if stop.is_stopped() {
                     return Ok(());
                 }
+                changes.borrow_and_update();
+                self.ec2.sync_instances().await;
+                tokio::select! {
+                    // The sender lives as long as EC2 (this worker holds it).
+                    r = changes.changed(), if !closed => closed = r.is_err(),
+                    awake = stop.sleep(self.clock.as_ref(), std::time::Duration::from_millis(500)) => {
+                        if !awake {
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+        })
+    }
+}
+
+/// The named worker `ec2-instance-roles` that drops STS's cached role session of every
+/// instance that terminated or disappeared (a reset, the hour after termination), on each
+/// EC2 change: a new instance with a recycled id never gets an old session, and the cache
+/// does not grow with every instance ever launched.
+pub struct ForgetRoleSessions {
+    pub ec2: svc_ec2::Ec2,
+    pub roles: svc_sts::InstanceRoles,
+}
+
+impl ForgetRoleSessions {
+    /// (account, instance id) of every instance not terminated.
+    fn live(&self) -> std::collections::HashSet<(String, String)> {
+        self.ec2.live_instance_keys()
+    }
+}
+
+impl nimbus_workers::Worker for ForgetRoleSessions {
+    fn name(&self) -> String {
+        "ec2-instance-roles".into()
+    }
+
+    fn run(self: Arc<Self>, mut stop: nimbus_workers::Stop) -> nimbus_workers::RunFuture {
+        Box::pin(async move {
+            let mut changes = self.ec2.subscribe_changes();
+            let mut known = self.live();
+            loop {
+                tokio::select! {
+                    r = changes.changed() => {
+                        if r.is_err() {
+                            return Ok(());
+                        }
+                    }
+                    _ = stop.stopped() => return Ok(()),
+                }
+                let now = self.live();
+                for (account, id) in known.difference(&now) {
+                    self.roles.forget(account, id).await;
+                }
+                known = now;
             }
         })
     }

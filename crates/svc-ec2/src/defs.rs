@@ -208,6 +208,9 @@ pub struct Defs {
     parameters: std::sync::OnceLock<Arc<dyn crate::launch_templates::ParameterLookup>>,
     state: RwLock<DefsState>,
     pub(crate) writer: tokio::sync::Mutex<()>,
+    /// EC2's change generation (this holder's writes and the networking state's; see
+    /// [`crate::Ec2::subscribe_changes`]).
+    pub(crate) changes: tokio::sync::watch::Sender<u64>,
 }
 
 impl Defs {
@@ -217,12 +220,19 @@ impl Defs {
             state: RwLock::new(load(&store)?),
             store,
             writer: tokio::sync::Mutex::new(()),
+            changes: tokio::sync::watch::Sender::new(0),
         })
+    }
+
+    /// Bumps the change generation (wakes every follower).
+    pub(crate) fn notify_changed(&self) {
+        self.changes.send_modify(|g| *g = g.wrapping_add(1));
     }
 
     /// Empties memory; the caller holds `writer` and has wiped the store.
     pub(crate) fn clear(&self) {
         *self.state.write().unwrap_or_else(|e| e.into_inner()) = DefsState::default();
+        self.notify_changed();
     }
 
     pub fn read<R>(&self, f: impl FnOnce(&DefsState) -> R) -> R {
@@ -244,6 +254,7 @@ impl Defs {
                 .write()
                 .unwrap_or_else(|e| e.into_inner())
                 .apply(change);
+            self.notify_changed();
             (durable, answer)
         };
         if let Err(e) = durable.await {

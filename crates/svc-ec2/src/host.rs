@@ -86,4 +86,16 @@ pub trait InstanceHost: Send + Sync + 'static {
         public_ip: Option<Ipv4Addr>,
         rules: Vec<TcpIngress>,
     ) -> Result<(), String>;
+    /// The packet filter of the instance's interface between instances (security groups,
+    /// ingress and egress; `None`: none). For an instance not booted yet the host keeps it
+    /// and loads it before the instance's first packet; while running it applies at once.
+    /// A host that cannot filter says so (the default).
+    fn set_firewall(
+        &self,
+        instance_id: &str,
+        rules: Option<&crate::sg_firewall::PacketRules>,
+    ) -> Result<(), String> {
+        let _ = (instance_id, rules);
+        Err("this host does not filter traffic between instances".into())
+    }
 }

@@ -8,8 +8,9 @@
 //! named worker the binary registers) drives every instance periodically: it notices the
 //! guest's own shutdown (`PoweredOff` → InstanceInitiatedShutdownBehavior) and reboot
 //! requests, an init that died (status checks impaired), instances to boot again after a
-//! Nimbus restart, security group changes (the forwarder's open ports) and terminated
-//! instances whose hour of visibility is over.
+//! Nimbus restart, security group changes (the forwarder's open ports and the packet filter
+//! between instances, `sg_firewall`) and terminated instances whose hour of visibility is
+//! over.
 
 use crate::defs::DefChange;
 use crate::host::{HostSpec, HostState, InstanceHost, TcpIngress};
@@ -40,6 +41,8 @@ pub struct Instances {
     /// The access last given to the host per instance, so a sync pass changes only what
     /// changed.
     access: Mutex<HashMap<String, Access>>,
+    /// The packet filters given to the host (`sg_firewall`).
+    pub(crate) firewalls: crate::sg_firewall::Firewalls,
 }
 
 impl Instances {
@@ -207,6 +210,7 @@ impl Ec2 {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .remove(&id);
+            self.forget_firewall(&id);
             let out = Self::on_host(&host, move |h| {
                 let _ = h.set_access(&id, None, Vec::new());
                 h.terminate(&id)
@@ -352,6 +356,8 @@ impl Ec2 {
             let now = self.now();
             match rec.state.as_str() {
                 PENDING => {
+                    // Its security groups first: the host loads them before the first packet.
+                    self.refresh_firewall(&host, &rec, true).await;
                     let spec = self.host_spec(&rec);
                     let out = Self::on_host(&host, move |h| h.launch(&spec)).await;
                     match out {
@@ -370,6 +376,8 @@ impl Ec2 {
                                 })
                                 .await;
                             self.refresh_access(&host, account, region, id, true).await;
+                            // What changed while it booted (a peer launched, a rule revoked).
+                            self.refresh_firewall(&host, &rec, false).await;
                         }
                         failed => {
                             let why = match failed {
@@ -401,6 +409,7 @@ impl Ec2 {
                     match seen {
                         None | Some(HostState::Stopped) => {
                             // Not running here (Nimbus restarted): boot it again.
+                            self.refresh_firewall(&host, &rec, true).await;
                             let spec = self.host_spec(&rec);
                             let out = Self::on_host(&host, move |h| h.launch(&spec)).await;
                             if !matches!(out, Some(Ok(()))) {
@@ -443,11 +452,13 @@ impl Ec2 {
                         }
                         Some(HostState::Running) | Some(HostState::Pending) => {
                             self.refresh_access(&host, account, region, id, false).await;
+                            self.refresh_firewall(&host, &rec, false).await;
                         }
                     }
                 }
                 STOPPING => {
                     self.clear_access(&host, id).await;
+                    self.forget_firewall(id);
                     let i = id.clone();
                     let out = Self::on_host(&host, move |h| h.stop(&i)).await;
                     if let Some(Err(e)) = &out {
@@ -467,6 +478,7 @@ impl Ec2 {
                 }
                 SHUTTING_DOWN => {
                     self.clear_access(&host, id).await;
+                    self.forget_firewall(id);
                     let i = id.clone();
                     let out = Self::on_host(&host, move |h| h.terminate(&i)).await;
                     if let Some(Err(e)) = &out {

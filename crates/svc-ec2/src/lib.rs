@@ -18,6 +18,7 @@
 //! others. Read APIs for the rest of Nimbus: [`Ec2::key_pair_public_key`],
 //! [`Ec2::image_base`], [`instance_types::lookup`], [`Ec2::launch_template_data`].
 
+mod changes;
 mod cidr;
 mod def_errors;
 pub mod def_records;
@@ -43,6 +44,7 @@ mod regions;
 mod render;
 mod render_net;
 mod setup;
+pub mod sg_firewall;
 mod state;
 mod tagging;
 mod tags;
@@ -51,6 +53,7 @@ pub use handlers::instances::{LaunchOptions, LaunchedInstance};
 pub use host::{HostSpec, HostState, InstanceHost, InstanceProfiles, TcpIngress};
 pub use model::TagRec;
 pub use public::{InterfaceInfo, NewInterface, SubnetInfo, AUTO_PUBLIC_IP_RANGE};
+pub use sg_firewall::{PacketRule, PacketRules, PacketTraffic};
 pub use state::Ec2;
 
 use nimbus_core::{Clock, Ids};

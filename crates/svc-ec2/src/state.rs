@@ -334,6 +334,7 @@ impl Ec2 {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .apply(change);
+        self.notify_changed();
     }
 
     /// Queues `change` for the store and applies it to memory; the caller holds the
