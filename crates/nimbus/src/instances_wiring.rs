@@ -317,6 +317,21 @@ impl InstanceHost for RuntimeHost {
         self.runtime.capture_image(id, &dir).map_err(words)
     }
 
+    fn remove_image(&self, image_id: &str) -> Result<(), String> {
+        if image_id.is_empty()
+            || !image_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return Err(format!("image id {image_id:?}"));
+        }
+        match std::fs::remove_dir_all(self.image_dir(image_id)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     fn state(&self, id: &str) -> Option<HostState> {
         use nimbus_runtime::InstanceState as S;
         Some(match self.runtime.state(id)? {
@@ -496,6 +511,13 @@ impl MetadataSource for Ec2Metadata {
                     format!("{pk} {k}"),
                 );
             }
+        }
+        // EC2 Instance Connect's keys, while they last (the guest's sshd asks at each login).
+        for (user, keys) in self.ec2.managed_ssh_keys(&i.instance_id) {
+            put(
+                &format!("{m}managed-ssh-keys/active-keys/{user}"),
+                keys.join("\n"),
+            );
         }
         if i.metadata.tags == "enabled" {
             for t in &i.tags {

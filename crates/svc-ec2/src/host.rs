@@ -74,6 +74,12 @@ pub trait InstanceHost: Send + Sync + 'static {
     fn terminate(&self, instance_id: &str) -> Result<(), String>;
     /// Captures the instance's root volume as the image `image_id` (what `CreateImage` makes).
     fn capture_image(&self, instance_id: &str, image_id: &str) -> Result<(), String>;
+    /// Removes what [`InstanceHost::capture_image`] kept for image `image_id` (its image is
+    /// deregistered and nothing launches from it any more). A host that captures nothing
+    /// has nothing to remove.
+    fn remove_image(&self, _image_id: &str) -> Result<(), String> {
+        Ok(())
+    }
     /// What the host sees now (`None`: it does not know the instance).
     fn state(&self, instance_id: &str) -> Option<HostState>;
     /// Everything the instance wrote to its console, across boots.

@@ -148,6 +148,12 @@ pub struct InstanceRec {
     /// The captured image (`CreateImage`) its root volume started from.
     #[serde(default)]
     pub captured_image: Option<String>,
+    /// Whether AWS assigns the instance a public address of its own (it was launched with
+    /// one): it gets a new one when it starts again, or when an Elastic IP leaves it.
+    /// `None` in records written before Elastic IPs could be associated with instances
+    /// (then: whether it holds a public address when its first Elastic IP comes).
+    #[serde(default)]
+    pub auto_public_ip: Option<bool>,
 }
 
 impl InstanceRec {

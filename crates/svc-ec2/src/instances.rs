@@ -40,6 +40,10 @@ pub struct Instances {
     /// The access last given to the host per instance, so a sync pass changes only what
     /// changed.
     access: Mutex<HashMap<String, Access>>,
+    /// EC2 Instance Connect keys per instance (`managed_keys`).
+    pub(crate) managed_keys: crate::managed_keys::ManagedKeys,
+    /// The account's running On-Demand Standard vCPU quota per region (`None`: no limit).
+    vcpu_limit: OnceLock<u32>,
 }
 
 impl Instances {
@@ -59,6 +63,41 @@ impl Ec2 {
     /// Wires the machinery that runs instances (once; the binary does it at startup).
     pub fn set_instance_host(&self, host: Arc<dyn InstanceHost>) {
         let _ = self.instances.host.set(host);
+    }
+
+    /// Sets the running On-Demand Standard instances vCPU quota of every account and region
+    /// (once; `nimbus serve --vcpu-limit`). Unset, launches are not limited by vCPUs.
+    pub fn set_vcpu_limit(&self, vcpus: u32) {
+        let _ = self.instances.vcpu_limit.set(vcpus);
+    }
+
+    /// How many instances of `vcpus` vCPUs each (account, region) may still start under its
+    /// vCPU quota, with the quota: `None` when there is no quota.
+    pub(crate) fn vcpu_headroom(
+        &self,
+        account: &str,
+        region: &str,
+        vcpus: i32,
+    ) -> Option<(i32, u32)> {
+        let limit = *self.instances.vcpu_limit.get()?;
+        let used: i64 = self.defs.read(|st| {
+            st.instances
+                .values()
+                .flat_map(|m| m.values())
+                .filter(|i| i.account == account && i.region == region)
+                .filter(|i| i.state == PENDING || i.state == RUNNING)
+                .filter(|i| crate::instance_types::standard_bucket(&i.instance_type))
+                .map(|i| {
+                    crate::instance_types::lookup(&i.instance_type)
+                        .map_or(1, |t| i64::from(t.vcpus))
+                })
+                .sum()
+        });
+        let left = (i64::from(limit) - used).max(0);
+        Some((
+            (left / i64::from(vcpus.max(1))).min(i64::from(i32::MAX)) as i32,
+            limit,
+        ))
     }
 
     /// Says why there is no host (shown in `RunInstances`' `Unsupported` error).
@@ -329,6 +368,32 @@ impl Ec2 {
     }
 
     /// One blocking host call on the blocking pool.
+    /// Removes the captured root volume of image `image_id` from the host once no image
+    /// record of that id remains (it was deregistered) and no instance that is not
+    /// terminated was launched from it.
+    pub(crate) async fn remove_captured_image_if_unused(&self, image_id: &str) {
+        let in_use =
+            self.defs.read(|st| {
+                st.images
+                    .values()
+                    .flat_map(|m| m.values())
+                    .any(|i| i.image_id == image_id)
+                    || st.instances.values().flat_map(|m| m.values()).any(|i| {
+                        !i.is_terminated() && i.captured_image.as_deref() == Some(image_id)
+                    })
+            });
+        if in_use {
+            return;
+        }
+        let Ok(host) = self.host() else {
+            return;
+        };
+        let img = image_id.to_string();
+        if let Some(Err(e)) = Self::on_host(&host, move |h| h.remove_image(&img)).await {
+            tracing::warn!(target: "nimbus::ec2", image = %image_id, "removing the captured volume failed: {e}");
+        }
+    }
+
     async fn on_host<T: Send + 'static>(
         host: &Arc<dyn InstanceHost>,
         f: impl FnOnce(&dyn InstanceHost) -> T + Send + 'static,
@@ -486,6 +551,10 @@ impl Ec2 {
                             true
                         })
                         .await;
+                    // The last user of a deregistered captured image takes its tree along.
+                    if let Some(image) = &rec.captured_image {
+                        self.remove_captured_image_if_unused(image).await;
+                    }
                 }
                 TERMINATED => {
                     let expired = rec
