@@ -283,3 +283,52 @@ def test_deregistering_a_captured_image_removes_its_tree_once_unused(inst):
     while captured_trees(n, ami):
         assert time.time() < deadline, "the captured tree stayed"
         time.sleep(0.1)
+
+
+def find_files(n, pattern):
+    import glob
+    return glob.glob(f"{n.data}/**/{pattern}", recursive=True)
+
+
+def test_volumes_kept_on_termination_are_available_until_deleted(inst):
+    n = inst
+    skip_unless_supported(n)
+    token = unique("kept")
+    user_data = f"#!/bin/bash\necho {token} > /root/kept-marker.txt\n"
+    bdm = [{"DeviceName": "/dev/xvda", "Ebs": {"DeleteOnTermination": False}},
+           {"DeviceName": "/dev/sdf", "Ebs": {"VolumeSize": 1, "DeleteOnTermination": False}}]
+    [i] = n.aws("ec2", "run-instances", "--image-id", amzn2(n), "--instance-type", "t2.micro",
+                "--user-data", user_data, "--block-device-mappings", json.dumps(bdm))["Instances"]
+    iid = i["InstanceId"]
+    wait_state(n, iid, "running", timeout=60)
+    deadline = time.time() + 60
+    while not find_files(n, f"instances/{iid}/volume/**/kept-marker.txt"):
+        assert time.time() < deadline, "the user data never wrote its marker"
+        time.sleep(0.1)
+    vols = n.aws("ec2", "describe-volumes", "--filters",
+                 f"Name=attachment.instance-id,Values={iid}")["Volumes"]
+    by_dev = {v["Attachments"][0]["Device"]: v for v in vols}
+    root, data = by_dev["/dev/xvda"]["VolumeId"], by_dev["/dev/sdf"]["VolumeId"]
+    assert by_dev["/dev/xvda"]["State"] == "in-use"
+    assert by_dev["/dev/xvda"]["Attachments"][0]["DeleteOnTermination"] is False
+    err = error(n, "ec2", "delete-volume", "--volume-id", root)
+    assert "(VolumeInUse)" in err and f"Volume {root} is currently attached to {iid}" in err, err
+    n.aws("ec2", "terminate-instances", "--instance-ids", iid)
+    wait_state(n, iid, "terminated", timeout=60)
+    vols = n.aws("ec2", "describe-volumes", "--volume-ids", root, data)["Volumes"]
+    assert {v["VolumeId"]: (v["State"], v["Attachments"]) for v in vols} == \
+        {root: ("available", []), data: ("available", [])}
+    assert [v["VolumeId"] for v in n.aws("ec2", "describe-volumes", "--filters",
+                                         "Name=status,Values=available")["Volumes"]] == sorted([root, data])
+    # The root volume's files were kept, the instance's directory is gone.
+    [marker] = find_files(n, f"volumes/{root}/**/kept-marker.txt")
+    assert open(marker).read().strip() == token
+    assert not find_files(n, f"instances/{iid}")
+    n.aws("ec2", "delete-volume", "--volume-id", root)
+    assert not find_files(n, f"volumes/{root}")
+    err = error(n, "ec2", "describe-volumes", "--volume-ids", root)
+    assert "(InvalidVolume.NotFound)" in err, err
+    n.aws("ec2", "delete-volume", "--volume-id", data)
+    err = error(n, "ec2", "delete-volume", "--volume-id", data)
+    assert "(InvalidVolume.NotFound)" in err, err
+    assert n.aws("ec2", "describe-volumes")["Volumes"] == []

@@ -80,6 +80,15 @@ pub trait InstanceHost: Send + Sync + 'static {
     fn remove_image(&self, _image_id: &str) -> Result<(), String> {
         Ok(())
     }
+    /// Keeps the root volume of the (stopped or running) instance as volume `volume_id`
+    /// before the instance is terminated (`DeleteOnTermination=false`).
+    fn keep_volume(&self, _instance_id: &str, _volume_id: &str) -> Result<(), String> {
+        Err("this host cannot keep volumes".into())
+    }
+    /// Removes a kept volume's files (`DeleteVolume`); nothing when there are none.
+    fn delete_volume(&self, _volume_id: &str) -> Result<(), String> {
+        Ok(())
+    }
     /// What the host sees now (`None`: it does not know the instance).
     fn state(&self, instance_id: &str) -> Option<HostState>;
     /// Everything the instance wrote to its console, across boots.

@@ -54,6 +54,14 @@ pub fn cannot_from_state(id: &str, verb: &str) -> AwsError {
     )
 }
 
+/// `DeleteVolume` of a volume still attached to an instance.
+pub fn volume_in_use(volume_id: &str, instance_id: &str) -> AwsError {
+    AwsError::client(
+        "VolumeInUse",
+        format!("Volume {volume_id} is currently attached to {instance_id}"),
+    )
+}
+
 /// The running On-Demand Standard vCPU quota (`limit`) does not leave room for the launch.
 pub fn vcpu_limit_exceeded(limit: u32) -> AwsError {
     AwsError::client(

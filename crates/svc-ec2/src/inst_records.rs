@@ -78,6 +78,18 @@ pub struct VolumeRec {
     pub tags: Vec<TagRec>,
 }
 
+/// A volume that outlived its instance (`DeleteOnTermination=false`): `available` until
+/// `DeleteVolume`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DetachedVolumeRec {
+    pub account: String,
+    pub region: String,
+    pub az: String,
+    pub volume: VolumeRec,
+    /// The host keeps its files (it was an instance's root volume); removed with it.
+    pub on_host: bool,
+}
+
 /// The IAM instance profile an instance runs with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProfileRec {

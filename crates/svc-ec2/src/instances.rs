@@ -235,6 +235,18 @@ impl Ec2 {
         })
     }
 
+    /// The volumes whose files the host keeps.
+    pub(crate) fn kept_volume_ids(&self) -> Vec<String> {
+        self.defs.read(|st| {
+            st.volumes
+                .values()
+                .flat_map(|m| m.values())
+                .filter(|v| v.on_host)
+                .map(|v| v.volume.volume_id.clone())
+                .collect()
+        })
+    }
+
     /// Removes `ids` from the host (after a reset wiped their records).
     pub(crate) async fn terminate_on_host(&self, ids: Vec<String>) {
         let Some(host) = self.instances.host.get().cloned() else {
@@ -368,6 +380,55 @@ impl Ec2 {
     }
 
     /// One blocking host call on the blocking pool.
+    /// Records the volumes of terminated `rec` that outlive it (`DeleteOnTermination=false`)
+    /// as `available`: its other volumes, and its root volume when the host kept it.
+    async fn keep_detached_volumes(&self, rec: &InstanceRec, root_kept: bool) {
+        let kept: Vec<DetachedVolumeRec> = rec
+            .volumes
+            .iter()
+            .enumerate()
+            .filter(|(n, v)| !v.delete_on_termination && (*n > 0 || root_kept))
+            .map(|(n, v)| DetachedVolumeRec {
+                account: rec.account.clone(),
+                region: rec.region.clone(),
+                az: rec.az.clone(),
+                volume: v.clone(),
+                on_host: n == 0,
+            })
+            .collect();
+        if kept.is_empty() {
+            return;
+        }
+        let out = self
+            .defs
+            .mutate(|_| {
+                Ok((
+                    DefChange {
+                        put_volumes: kept,
+                        ..Default::default()
+                    },
+                    (),
+                ))
+            })
+            .await;
+        if let Err(e) = out {
+            tracing::warn!(target: "nimbus::ec2", instance = %rec.instance_id, "recording its kept volumes failed: {}", e.message);
+        }
+    }
+
+    /// Removes the files of kept volumes `ids` from the host (a reset or `DeleteVolume`).
+    pub(crate) async fn delete_volumes_on_host(&self, ids: Vec<String>) {
+        let Some(host) = self.instances.host.get().cloned() else {
+            return;
+        };
+        for id in ids {
+            let v = id.clone();
+            if let Some(Err(e)) = Self::on_host(&host, move |h| h.delete_volume(&v)).await {
+                tracing::warn!(target: "nimbus::ec2", volume = %id, "removing the volume's files failed: {e}");
+            }
+        }
+    }
+
     /// Removes the captured root volume of image `image_id` from the host once no image
     /// record of that id remains (it was deregistered) and no instance that is not
     /// terminated was launched from it.
@@ -532,6 +593,18 @@ impl Ec2 {
                 }
                 SHUTTING_DOWN => {
                     self.clear_access(&host, id).await;
+                    // A root volume with DeleteOnTermination=false outlives the instance.
+                    let mut root_kept = false;
+                    if let Some(v) = rec.volumes.first().filter(|v| !v.delete_on_termination) {
+                        let (i, vol) = (id.clone(), v.volume_id.clone());
+                        match Self::on_host(&host, move |h| h.keep_volume(&i, &vol)).await {
+                            Some(Ok(())) => root_kept = true,
+                            Some(Err(e)) => {
+                                tracing::warn!(target: "nimbus::ec2", instance = %id, "keeping the root volume failed: {e}")
+                            }
+                            None => {}
+                        }
+                    }
                     let i = id.clone();
                     let out = Self::on_host(&host, move |h| h.terminate(&i)).await;
                     if let Some(Err(e)) = &out {
@@ -551,6 +624,7 @@ impl Ec2 {
                             true
                         })
                         .await;
+                    self.keep_detached_volumes(&rec, root_kept).await;
                     // The last user of a deregistered captured image takes its tree along.
                     if let Some(image) = &rec.captured_image {
                         self.remove_captured_image_if_unused(image).await;

@@ -66,6 +66,20 @@ impl InstanceHost for FakeHost {
             .push(format!("capture {id} {image}"));
         Ok(())
     }
+    fn keep_volume(&self, id: &str, volume: &str) -> Result<(), String> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("keep {id} {volume}"));
+        Ok(())
+    }
+    fn delete_volume(&self, volume: &str) -> Result<(), String> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("delete-volume {volume}"));
+        Ok(())
+    }
     fn state(&self, id: &str) -> Option<HostState> {
         self.states.lock().unwrap().get(id).copied()
     }
@@ -601,4 +615,69 @@ async fn the_vcpu_limit_refuses_launches_beyond_it() {
         err_code(ec2.run_instances(&ctx(), run_req(1)).await),
         "VcpuLimitExceeded"
     );
+}
+
+#[tokio::test]
+async fn volumes_kept_on_termination_stay_available_until_deleted() {
+    let (ec2, host) = with_host(false);
+    let kept = |dev: &str, size: Option<i32>| BlockDeviceMapping {
+        device_name: Some(dev.into()),
+        ebs: Some(EbsBlockDevice {
+            delete_on_termination: Some(false),
+            volume_size: size,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let mut req = run_req(1);
+    req.block_device_mappings = Some(vec![kept("/dev/xvda", None), kept("/dev/sdf", Some(1))]);
+    let id = launch(&ec2, req).await[0].instance_id.clone().unwrap();
+    wait_state(&ec2, &id, "running").await;
+    ec2.terminate_instances(
+        &ctx(),
+        TerminateInstancesRequest {
+            instance_ids: vec![id.clone()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    wait_state(&ec2, &id, "terminated").await;
+    let all = DescribeVolumesRequest {
+        max_results: Some(1000),
+        ..Default::default()
+    };
+    let vols = ec2
+        .describe_volumes(&ctx(), all.clone())
+        .await
+        .unwrap()
+        .volumes
+        .unwrap();
+    assert_eq!(vols.len(), 2);
+    assert!(vols
+        .iter()
+        .all(|v| v.state.as_deref() == Some("available") && v.attachments == Some(vec![])));
+    let root = vols
+        .iter()
+        .find(|v| v.size != Some(1))
+        .and_then(|v| v.volume_id.clone())
+        .unwrap();
+    assert!(host.calls().contains(&format!("keep {id} {root}")));
+    let del = |v: &str| DeleteVolumeRequest {
+        volume_id: v.into(),
+        dry_run: None,
+    };
+    ec2.delete_volume(&ctx(), del(&root)).await.unwrap();
+    assert!(host.calls().contains(&format!("delete-volume {root}")));
+    assert_eq!(
+        err_code(ec2.delete_volume(&ctx(), del(&root)).await),
+        "InvalidVolume.NotFound"
+    );
+    let left = ec2
+        .describe_volumes(&ctx(), all)
+        .await
+        .unwrap()
+        .volumes
+        .unwrap();
+    assert_eq!(left.len(), 1);
 }
