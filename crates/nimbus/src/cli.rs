@@ -360,7 +360,11 @@ mod tests {
             other => panic!("{other:?}"),
         }
         match parse(args("serve")) {
-            Ok(Command::Serve(o)) => assert!(o.enforce_iam),
+            Ok(Command::Serve(o)) => assert!(o.enforce_iam && o.vcpu_limit == 5),
+            other => panic!("{other:?}"),
+        }
+        match parse(args("serve --vcpu-limit 64")) {
+            Ok(Command::Serve(o)) => assert_eq!(o.vcpu_limit, 64),
             other => panic!("{other:?}"),
         }
         for bad in [
@@ -369,6 +373,7 @@ mod tests {
             "serve --lb-network 10.0.0.0/16",
             "serve --account 12",
             "serve --auth maybe",
+            "serve --vcpu-limit many",
         ] {
             assert!(parse(args(bad)).is_err(), "{bad}");
         }
