@@ -289,7 +289,7 @@ def test_elastic_ips(nimbus):
     out = nimbus.aws("ec2", "allocate-address", "--domain", "vpc", region=region)
     alloc, ip = out["AllocationId"], out["PublicIp"]
     assert alloc.startswith("eipalloc-") and len(alloc) == 26
-    assert ip.startswith("198.19.") and out["Domain"] == "vpc" and out["NetworkBorderGroup"] == region
+    assert ip.startswith("127.89.") and out["Domain"] == "vpc" and out["NetworkBorderGroup"] == region
     got = nimbus.aws("ec2", "describe-addresses", "--allocation-ids", alloc, region=region)["Addresses"]
     assert got[0]["PublicIp"] == ip and "AssociationId" not in got[0]
     # The read-back the Terraform AWS provider makes for aws_eip.

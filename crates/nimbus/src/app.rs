@@ -52,6 +52,9 @@ pub struct Config {
     /// The binary holding the guest side of instances (the `nimbus` binary itself); `None`:
     /// EC2 instances cannot run (`RunInstances` answers `Unsupported`).
     pub guest_binary: Option<PathBuf>,
+    /// Running On-Demand Standard vCPUs per account and region (`--vcpu-limit`); `None`: no
+    /// limit.
+    pub vcpu_limit: Option<u32>,
 }
 
 impl Default for Config {
@@ -71,6 +74,7 @@ impl Default for Config {
             sns_egress: false,
             lb_network: svc_elbv2::NODE_NETWORK,
             guest_binary: None,
+            vcpu_limit: None,
         }
     }
 }
@@ -126,6 +130,9 @@ pub fn build(config: Config) -> anyhow::Result<App> {
         config.lb_network,
         (config.data_dir.as_deref(), config.guest_binary),
     )?;
+    if let Some(vcpus) = config.vcpu_limit {
+        wired.ec2.set_vcpu_limit(vcpus);
+    }
     hooks.set_audit(wired.iam.clone(), config.account.clone(), clock.clone());
     let mut registry = nimbus_gateway::route::Registry::new();
     for s in wired.services {
@@ -189,6 +196,8 @@ struct Wired {
     instances: Option<Arc<crate::instances_wiring::Instances>>,
     instance_roles: svc_sts::InstanceRoles,
     messages: svc_sts::AuthorizationMessages,
+    /// EC2's handle (its quotas are set from the configuration).
+    ec2: svc_ec2::Ec2,
 }
 
 fn services(
@@ -340,6 +349,9 @@ fn services(
             sns,
             elbv2,
             autoscaling,
+            svc_ec2_instance_connect::service(Arc::new(crate::eic_wiring::Ec2Connect(
+                ec2_net.clone(),
+            ))),
             // scripts/new-service: new services go above this line
         ],
         iam: directory,
@@ -349,6 +361,7 @@ fn services(
         instances,
         instance_roles,
         messages,
+        ec2: ec2_net,
     })
 }
 

@@ -93,6 +93,11 @@ struct ServeArgs {
     /// (browsers resolve `*.localhost` to loopback by themselves).
     #[arg(long, env = "NIMBUS_LB_LOCALHOST")]
     lb_localhost: Option<String>,
+    /// Each account's "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances"
+    /// quota per region, in vCPUs (AWS's default: 5); RunInstances beyond it answers
+    /// `VcpuLimitExceeded`.
+    #[arg(long, env = "NIMBUS_VCPU_LIMIT", default_value_t = 5)]
+    vcpu_limit: u32,
     /// `strict` (SigV4 against known keys) or `permissive` (any key is an account root).
     #[arg(long, env = "NIMBUS_AUTH", default_value = "strict", value_parser = ["strict", "permissive"])]
     auth: String,
@@ -215,6 +220,8 @@ pub struct ServeOptions {
     pub dns_listen: Option<String>,
     pub lb_network: (std::net::Ipv4Addr, u8),
     pub lb_localhost: Option<String>,
+    /// Running On-Demand Standard vCPUs per account and region (`--vcpu-limit`).
+    pub vcpu_limit: u32,
     pub auth: AuthMode,
     /// IAM policies are enforced (always in strict mode; with `--enforce-iam` in permissive).
     pub enforce_iam: bool,
@@ -276,6 +283,7 @@ where
                 dns_listen: a.dns_listen.filter(|d| !d.is_empty()),
                 lb_network: a.lb_network,
                 lb_localhost: a.lb_localhost.filter(|d| !d.is_empty()),
+                vcpu_limit: a.vcpu_limit,
                 enforce_iam: a.enforce_iam || auth == AuthMode::Strict,
                 sns_egress: a.sns_egress == "on",
                 auth,
@@ -352,7 +360,11 @@ mod tests {
             other => panic!("{other:?}"),
         }
         match parse(args("serve")) {
-            Ok(Command::Serve(o)) => assert!(o.enforce_iam),
+            Ok(Command::Serve(o)) => assert!(o.enforce_iam && o.vcpu_limit == 5),
+            other => panic!("{other:?}"),
+        }
+        match parse(args("serve --vcpu-limit 64")) {
+            Ok(Command::Serve(o)) => assert_eq!(o.vcpu_limit, 64),
             other => panic!("{other:?}"),
         }
         for bad in [
@@ -361,6 +373,7 @@ mod tests {
             "serve --lb-network 10.0.0.0/16",
             "serve --account 12",
             "serve --auth maybe",
+            "serve --vcpu-limit many",
         ] {
             assert!(parse(args(bad)).is_err(), "{bad}");
         }

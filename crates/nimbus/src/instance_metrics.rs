@@ -20,8 +20,12 @@
 //! then combine the instances' samples). Time stamps are Nimbus time: the start of the
 //! period, on the minute (or 5-minute) grid, the measurement belongs to. The first look at an instance only takes its baseline; a counter that
 //! went backwards (the instance was stopped and started, or rebooted) starts a new one.
-//! `DiskReadBytes`/`DiskWriteBytes` are not published: the instances' root volumes are
-//! directories, with no block device whose I/O a cgroup accounts separately from the host's.
+//! `DiskReadBytes`/`DiskWriteBytes`/`DiskReadOps`/`DiskWriteOps` are not published, as on
+//! AWS for these instances: AWS counts only instance store volumes in them ("if there are
+//! no instance store volumes, either the value is 0 or the metric is not reported"), and
+//! every type Nimbus runs is EBS-only — EBS I/O is `AWS/EBS`'s. (Nor is there a block
+//! device here whose I/O a cgroup would account apart from the host's: root volumes are
+//! directories.)
 //!
 //! Wiring (app.rs): take the publisher from `svc_cloudwatch::build_with_publisher` and add
 //! `InstanceMetrics::new(instances, Arc::new(runtime.clone()), Arc::new(publisher), clock)`

@@ -320,6 +320,36 @@ impl InstanceHost for RuntimeHost {
         self.runtime.capture_image(id, &dir).map_err(words)
     }
 
+    fn remove_image(&self, image_id: &str) -> Result<(), String> {
+        plain_id(image_id)?;
+        remove_tree(&self.image_dir(image_id))
+    }
+
+    fn keep_volume(&self, id: &str, volume_id: &str) -> Result<(), String> {
+        plain_id(id)?;
+        plain_id(volume_id)?;
+        // Nothing may run over the volume while it moves.
+        match self.runtime.stop(id) {
+            Ok(()) | Err(RuntimeError::NotFound(_)) => {}
+            Err(e) => return Err(words(e)),
+        }
+        let root = self.runtime.root_volume(id);
+        let volume = root
+            .parent()
+            .ok_or("the instance has no volume directory")?;
+        let dest = self.volume_dir(volume_id);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+        std::fs::rename(volume, &dest)
+            .map_err(|e| format!("moving {} to {}: {e}", volume.display(), dest.display()))
+    }
+
+    fn delete_volume(&self, volume_id: &str) -> Result<(), String> {
+        plain_id(volume_id)?;
+        remove_tree(&self.volume_dir(volume_id))
+    }
+
     fn state(&self, id: &str) -> Option<HostState> {
         use nimbus_runtime::InstanceState as S;
         Some(match self.runtime.state(id)? {
@@ -416,7 +446,29 @@ fn security_rules(r: &svc_ec2::PacketRules) -> SecurityRules {
     }
 }
 
+/// Refuses an id that could name anything but one directory (`ami-…`, `vol-…`, `i-…`).
+fn plain_id(id: &str) -> Result<(), String> {
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(format!("id {id:?}"));
+    }
+    Ok(())
+}
+
+/// Removes `dir` and everything below it; nothing when it is not there.
+fn remove_tree(dir: &std::path::Path) -> Result<(), String> {
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(format!("removing {}: {e}", dir.display())),
+    }
+}
+
 impl RuntimeHost {
+    /// Where a kept volume (`DeleteOnTermination=false`) lies.
+    fn volume_dir(&self, volume_id: &str) -> PathBuf {
+        self.runtime.root().join("volumes").join(volume_id)
+    }
+
     /// Where a captured image's volume lies.
     fn image_dir(&self, image_id: &str) -> PathBuf {
         self.runtime.root().join("images").join(image_id)
@@ -533,6 +585,13 @@ impl MetadataSource for Ec2Metadata {
                     format!("{pk} {k}"),
                 );
             }
+        }
+        // EC2 Instance Connect's keys, while they last (the guest's sshd asks at each login).
+        for (user, keys) in self.ec2.managed_ssh_keys(&i.instance_id) {
+            put(
+                &format!("{m}managed-ssh-keys/active-keys/{user}"),
+                keys.join("\n"),
+            );
         }
         if i.metadata.tags == "enabled" {
             for t in &i.tags {

@@ -129,6 +129,7 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
             lb_network: opts.lb_network,
             // This binary is also the instances' guest side (see `main`).
             guest_binary: std::env::current_exe().ok(),
+            vcpu_limit: Some(opts.vcpu_limit),
         })?;
 
         let endpoint = format!("http://{addr}");

@@ -2,7 +2,7 @@
 //! account's own images and launch templates — and for the instances themselves
 //! (`inst_records`), beside (not inside) the networking state of
 //! `state`, with its own lock, writer and store tables (`ec2.key_pairs`, `ec2.images`,
-//! `ec2.launch_templates`, `ec2.instances`, schema version 1, keyed `{account}/{region}/{id}`). Writes follow
+//! `ec2.launch_templates`, `ec2.instances`, `ec2.volumes`, schema version 1, keyed `{account}/{region}/{id}`). Writes follow
 //! the same discipline as [`crate::Ec2::mutate`]: one writer plans a [`DefChange`] against
 //! the current state, submits its batch to the store's ordered queue and applies it to
 //! memory under the writer lock, then waits for durability with the lock released; a failed
@@ -10,7 +10,7 @@
 //! both writer locks. Records are shared (`Arc`) so reads hand them out without copying.
 
 use crate::def_records::{ImageRec, KeyPairRec, TemplateRec};
-use crate::inst_records::InstanceRec;
+use crate::inst_records::{DetachedVolumeRec, InstanceRec};
 use crate::state::ScopeKey;
 use nimbus_core::AwsError;
 use nimbus_store::{Batch, Store, StoreError, Table};
@@ -21,6 +21,8 @@ pub const KEY_PAIRS: Table<KeyPairRec> = Table::new("ec2.key_pairs", 1);
 pub const IMAGES: Table<ImageRec> = Table::new("ec2.images", 1);
 pub const TEMPLATES: Table<TemplateRec> = Table::new("ec2.launch_templates", 1);
 pub const INSTANCES: Table<InstanceRec> = Table::new("ec2.instances", 1);
+/// Volumes that outlived their instances.
+pub const VOLUMES: Table<DetachedVolumeRec> = Table::new("ec2.volumes", 1);
 
 fn key(account: &str, region: &str, id: &str) -> Vec<u8> {
     format!("{account}/{region}/{id}").into_bytes()
@@ -35,6 +37,8 @@ pub struct DefsState {
     pub images: HashMap<String, BTreeMap<String, Arc<ImageRec>>>,
     pub templates: HashMap<ScopeKey, BTreeMap<String, Arc<TemplateRec>>>,
     pub instances: HashMap<ScopeKey, BTreeMap<String, Arc<InstanceRec>>>,
+    /// Volumes that outlived their instances, by volume id.
+    pub volumes: HashMap<ScopeKey, BTreeMap<String, Arc<DetachedVolumeRec>>>,
 }
 
 impl DefsState {
@@ -122,6 +126,18 @@ impl DefsState {
                 m.remove(&id);
             }
         }
+        for v in change.put_volumes {
+            let scope = (v.account.clone(), v.region.clone());
+            self.volumes
+                .entry(scope)
+                .or_default()
+                .insert(v.volume.volume_id.clone(), Arc::new(v));
+        }
+        for (account, region, id) in change.delete_volumes {
+            if let Some(m) = self.volumes.get_mut(&(account, region)) {
+                m.remove(&id);
+            }
+        }
     }
 }
 
@@ -137,6 +153,8 @@ pub struct DefChange {
     pub delete_templates: Vec<(String, String, String)>,
     pub put_instances: Vec<InstanceRec>,
     pub delete_instances: Vec<(String, String, String)>,
+    pub put_volumes: Vec<DetachedVolumeRec>,
+    pub delete_volumes: Vec<(String, String, String)>,
 }
 
 impl DefChange {
@@ -166,6 +184,12 @@ impl DefChange {
         for (a, r, id) in &self.delete_instances {
             INSTANCES.delete(&mut b, key(a, r, id));
         }
+        for v in &self.put_volumes {
+            VOLUMES.put(&mut b, key(&v.account, &v.region, &v.volume.volume_id), v);
+        }
+        for (a, r, id) in &self.delete_volumes {
+            VOLUMES.delete(&mut b, key(a, r, id));
+        }
         b
     }
 }
@@ -188,6 +212,11 @@ fn load(store: &Store) -> Result<DefsState, StoreError> {
             .map(|(_, v)| v)
             .collect(),
         put_instances: INSTANCES
+            .scan(store, b"")?
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect(),
+        put_volumes: VOLUMES
             .scan(store, b"")?
             .into_iter()
             .map(|(_, v)| v)

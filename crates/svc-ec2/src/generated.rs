@@ -203,7 +203,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateIpamScope", "POST", "/"),
     m::Operation {
         input: Some(m::ShapeId(130)),
-        output: Some(m::ShapeId(518)),
+        output: Some(m::ShapeId(519)),
         implemented: true,
         ..op("CreateKeyPair", "POST", "/")
     },
@@ -489,9 +489,13 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteVerifiedAccessGroup", "POST", "/"),
     op("DeleteVerifiedAccessInstance", "POST", "/"),
     op("DeleteVerifiedAccessTrustProvider", "POST", "/"),
-    op("DeleteVolume", "POST", "/"),
     m::Operation {
         input: Some(m::ShapeId(193)),
+        implemented: true,
+        ..op("DeleteVolume", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(194)),
         implemented: true,
         ..op("DeleteVpc", "POST", "/")
     },
@@ -510,8 +514,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeprovisionIpamPoolCidr", "POST", "/"),
     op("DeprovisionPublicIpv4PoolCidr", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(194)),
-        output: Some(m::ShapeId(195)),
+        input: Some(m::ShapeId(195)),
+        output: Some(m::ShapeId(196)),
         implemented: true,
         ..op("DeregisterImage", "POST", "/")
     },
@@ -519,28 +523,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeregisterTransitGatewayMulticastGroupMembers", "POST", "/"),
     op("DeregisterTransitGatewayMulticastGroupSources", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(196)),
-        output: Some(m::ShapeId(197)),
+        input: Some(m::ShapeId(197)),
+        output: Some(m::ShapeId(198)),
         implemented: true,
         ..op("DescribeAccountAttributes", "POST", "/")
     },
     op("DescribeAddressTransfers", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(200)),
-        output: Some(m::ShapeId(201)),
+        input: Some(m::ShapeId(201)),
+        output: Some(m::ShapeId(202)),
         implemented: true,
         ..op("DescribeAddresses", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(198)),
-        output: Some(m::ShapeId(199)),
+        input: Some(m::ShapeId(199)),
+        output: Some(m::ShapeId(200)),
         implemented: true,
         ..op("DescribeAddressesAttribute", "POST", "/")
     },
     op("DescribeAggregateIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(202)),
-        output: Some(m::ShapeId(203)),
+        input: Some(m::ShapeId(203)),
+        output: Some(m::ShapeId(204)),
         implemented: true,
         ..op("DescribeAvailabilityZones", "POST", "/")
     },
@@ -573,8 +577,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeCustomerGateways", "POST", "/"),
     op("DescribeDeclarativePoliciesReports", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(205)),
-        output: Some(m::ShapeId(206)),
+        input: Some(m::ShapeId(206)),
+        output: Some(m::ShapeId(207)),
         implemented: true,
         ..op("DescribeDhcpOptions", "POST", "/")
     },
@@ -594,16 +598,16 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeHostReservations", "POST", "/"),
     op("DescribeHosts", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(208)),
-        output: Some(m::ShapeId(209)),
+        input: Some(m::ShapeId(209)),
+        output: Some(m::ShapeId(210)),
         implemented: true,
         ..op("DescribeIamInstanceProfileAssociations", "POST", "/")
     },
     op("DescribeIdFormat", "POST", "/"),
     op("DescribeIdentityIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(210)),
-        output: Some(m::ShapeId(378)),
+        input: Some(m::ShapeId(211)),
+        output: Some(m::ShapeId(379)),
         implemented: true,
         ..op("DescribeImageAttribute", "POST", "/")
     },
@@ -611,23 +615,23 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeImageUsageReportEntries", "POST", "/"),
     op("DescribeImageUsageReports", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(211)),
-        output: Some(m::ShapeId(212)),
+        input: Some(m::ShapeId(212)),
+        output: Some(m::ShapeId(213)),
         implemented: true,
         ..op("DescribeImages", "POST", "/")
     },
     op("DescribeImportImageTasks", "POST", "/"),
     op("DescribeImportSnapshotTasks", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(213)),
-        output: Some(m::ShapeId(403)),
+        input: Some(m::ShapeId(214)),
+        output: Some(m::ShapeId(404)),
         implemented: true,
         ..op("DescribeInstanceAttribute", "POST", "/")
     },
     op("DescribeInstanceConnectEndpoints", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(215)),
-        output: Some(m::ShapeId(216)),
+        input: Some(m::ShapeId(216)),
+        output: Some(m::ShapeId(217)),
         implemented: true,
         ..op("DescribeInstanceCreditSpecifications", "POST", "/")
     },
@@ -637,33 +641,33 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeInstanceSqlHaHistoryStates", "POST", "/"),
     op("DescribeInstanceSqlHaStates", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(217)),
-        output: Some(m::ShapeId(218)),
+        input: Some(m::ShapeId(218)),
+        output: Some(m::ShapeId(219)),
         implemented: true,
         ..op("DescribeInstanceStatus", "POST", "/")
     },
     op("DescribeInstanceTopology", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(219)),
-        output: Some(m::ShapeId(220)),
+        input: Some(m::ShapeId(220)),
+        output: Some(m::ShapeId(221)),
         implemented: true,
         ..op("DescribeInstanceTypeOfferings", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(221)),
-        output: Some(m::ShapeId(222)),
+        input: Some(m::ShapeId(222)),
+        output: Some(m::ShapeId(223)),
         implemented: true,
         ..op("DescribeInstanceTypes", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(223)),
-        output: Some(m::ShapeId(224)),
+        input: Some(m::ShapeId(224)),
+        output: Some(m::ShapeId(225)),
         implemented: true,
         ..op("DescribeInstances", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(226)),
-        output: Some(m::ShapeId(227)),
+        input: Some(m::ShapeId(227)),
+        output: Some(m::ShapeId(228)),
         implemented: true,
         ..op("DescribeInternetGateways", "POST", "/")
     },
@@ -684,20 +688,20 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeIpams", "POST", "/"),
     op("DescribeIpv6Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(228)),
-        output: Some(m::ShapeId(229)),
+        input: Some(m::ShapeId(229)),
+        output: Some(m::ShapeId(230)),
         implemented: true,
         ..op("DescribeKeyPairs", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(230)),
-        output: Some(m::ShapeId(231)),
+        input: Some(m::ShapeId(231)),
+        output: Some(m::ShapeId(232)),
         implemented: true,
         ..op("DescribeLaunchTemplateVersions", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(233)),
-        output: Some(m::ShapeId(234)),
+        input: Some(m::ShapeId(234)),
+        output: Some(m::ShapeId(235)),
         implemented: true,
         ..op("DescribeLaunchTemplates", "POST", "/")
     },
@@ -715,16 +719,16 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeMacHosts", "POST", "/"),
     op("DescribeMacModificationTasks", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(235)),
-        output: Some(m::ShapeId(236)),
+        input: Some(m::ShapeId(236)),
+        output: Some(m::ShapeId(237)),
         implemented: true,
         ..op("DescribeManagedPrefixLists", "POST", "/")
     },
     op("DescribeMovingAddresses", "POST", "/"),
     op("DescribeNatGateways", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(238)),
-        output: Some(m::ShapeId(239)),
+        input: Some(m::ShapeId(239)),
+        output: Some(m::ShapeId(240)),
         implemented: true,
         ..op("DescribeNetworkAcls", "POST", "/")
     },
@@ -735,8 +739,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeNetworkInterfaceAttribute", "POST", "/"),
     op("DescribeNetworkInterfacePermissions", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(241)),
-        output: Some(m::ShapeId(242)),
+        input: Some(m::ShapeId(242)),
+        output: Some(m::ShapeId(243)),
         implemented: true,
         ..op("DescribeNetworkInterfaces", "POST", "/")
     },
@@ -746,8 +750,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribePrincipalIdFormat", "POST", "/"),
     op("DescribePublicIpv4Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(243)),
-        output: Some(m::ShapeId(244)),
+        input: Some(m::ShapeId(244)),
+        output: Some(m::ShapeId(245)),
         implemented: true,
         ..op("DescribeRegions", "POST", "/")
     },
@@ -760,8 +764,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeRouteServerPeers", "POST", "/"),
     op("DescribeRouteServers", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(246)),
-        output: Some(m::ShapeId(247)),
+        input: Some(m::ShapeId(247)),
+        output: Some(m::ShapeId(248)),
         implemented: true,
         ..op("DescribeRouteTables", "POST", "/")
     },
@@ -772,15 +776,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeSecondarySubnets", "POST", "/"),
     op("DescribeSecurityGroupReferences", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(249)),
-        output: Some(m::ShapeId(250)),
+        input: Some(m::ShapeId(250)),
+        output: Some(m::ShapeId(251)),
         implemented: true,
         ..op("DescribeSecurityGroupRules", "POST", "/")
     },
     op("DescribeSecurityGroupVpcAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(252)),
-        output: Some(m::ShapeId(253)),
+        input: Some(m::ShapeId(253)),
+        output: Some(m::ShapeId(254)),
         implemented: true,
         ..op("DescribeSecurityGroups", "POST", "/")
     },
@@ -797,14 +801,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeStaleSecurityGroups", "POST", "/"),
     op("DescribeStoreImageTasks", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(255)),
-        output: Some(m::ShapeId(256)),
+        input: Some(m::ShapeId(256)),
+        output: Some(m::ShapeId(257)),
         implemented: true,
         ..op("DescribeSubnets", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(257)),
-        output: Some(m::ShapeId(258)),
+        input: Some(m::ShapeId(258)),
+        output: Some(m::ShapeId(259)),
         implemented: true,
         ..op("DescribeTags", "POST", "/")
     },
@@ -836,15 +840,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVolumeAttribute", "POST", "/"),
     op("DescribeVolumeStatus", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(259)),
-        output: Some(m::ShapeId(260)),
+        input: Some(m::ShapeId(260)),
+        output: Some(m::ShapeId(261)),
         implemented: true,
         ..op("DescribeVolumes", "POST", "/")
     },
     op("DescribeVolumesModifications", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(261)),
-        output: Some(m::ShapeId(262)),
+        input: Some(m::ShapeId(262)),
+        output: Some(m::ShapeId(263)),
         implemented: true,
         ..op("DescribeVpcAttribute", "POST", "/")
     },
@@ -862,8 +866,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpcEndpoints", "POST", "/"),
     op("DescribeVpcPeeringConnections", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(264)),
-        output: Some(m::ShapeId(265)),
+        input: Some(m::ShapeId(265)),
+        output: Some(m::ShapeId(266)),
         implemented: true,
         ..op("DescribeVpcs", "POST", "/")
     },
@@ -872,7 +876,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpnGateways", "POST", "/"),
     op("DetachClassicLinkVpc", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(266)),
+        input: Some(m::ShapeId(267)),
         implemented: true,
         ..op("DetachInternetGateway", "POST", "/")
     },
@@ -906,7 +910,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisableVpcClassicLink", "POST", "/"),
     op("DisableVpcClassicLinkDnsSupport", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(275)),
+        input: Some(m::ShapeId(276)),
         implemented: true,
         ..op("DisassociateAddress", "POST", "/")
     },
@@ -914,8 +918,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateClientVpnTargetNetwork", "POST", "/"),
     op("DisassociateEnclaveCertificateIamRole", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(276)),
-        output: Some(m::ShapeId(277)),
+        input: Some(m::ShapeId(277)),
+        output: Some(m::ShapeId(278)),
         implemented: true,
         ..op("DisassociateIamInstanceProfile", "POST", "/")
     },
@@ -925,7 +929,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateNatGatewayAddress", "POST", "/"),
     op("DisassociateRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(278)),
+        input: Some(m::ShapeId(279)),
         implemented: true,
         ..op("DisassociateRouteTable", "POST", "/")
     },
@@ -936,8 +940,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateTransitGatewayRouteTable", "POST", "/"),
     op("DisassociateTrunkInterface", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(279)),
-        output: Some(m::ShapeId(280)),
+        input: Some(m::ShapeId(280)),
+        output: Some(m::ShapeId(281)),
         implemented: true,
         ..op("DisassociateVpcCidrBlock", "POST", "/")
     },
@@ -989,8 +993,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("GetCapacityReservationUsage", "POST", "/"),
     op("GetCoipPoolUsage", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(345)),
-        output: Some(m::ShapeId(346)),
+        input: Some(m::ShapeId(346)),
+        output: Some(m::ShapeId(347)),
         implemented: true,
         ..op("GetConsoleOutput", "POST", "/")
     },
@@ -1022,15 +1026,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("GetIpamPrefixListResolverVersions", "POST", "/"),
     op("GetIpamResourceCidrs", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(347)),
-        output: Some(m::ShapeId(348)),
+        input: Some(m::ShapeId(348)),
+        output: Some(m::ShapeId(349)),
         implemented: true,
         ..op("GetLaunchTemplateData", "POST", "/")
     },
     op("GetManagedPrefixListAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(349)),
-        output: Some(m::ShapeId(350)),
+        input: Some(m::ShapeId(350)),
+        output: Some(m::ShapeId(351)),
         implemented: true,
         ..op("GetManagedPrefixListEntries", "POST", "/")
     },
@@ -1070,8 +1074,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ImportImage", "POST", "/"),
     op("ImportInstance", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(389)),
-        output: Some(m::ShapeId(390)),
+        input: Some(m::ShapeId(390)),
+        output: Some(m::ShapeId(391)),
         implemented: true,
         ..op("ImportKeyPair", "POST", "/")
     },
@@ -1094,12 +1098,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyIdFormat", "POST", "/"),
     op("ModifyIdentityIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(644)),
+        input: Some(m::ShapeId(645)),
         implemented: true,
         ..op("ModifyImageAttribute", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(645)),
+        input: Some(m::ShapeId(646)),
         implemented: true,
         ..op("ModifyInstanceAttribute", "POST", "/")
     },
@@ -1112,8 +1116,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyInstanceMaintenanceOptions", "POST", "/"),
     op("ModifyInstanceMetadataDefaults", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(647)),
-        output: Some(m::ShapeId(648)),
+        input: Some(m::ShapeId(648)),
+        output: Some(m::ShapeId(649)),
         implemented: true,
         ..op("ModifyInstanceMetadataOptions", "POST", "/")
     },
@@ -1129,15 +1133,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyIpamResourceDiscovery", "POST", "/"),
     op("ModifyIpamScope", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(649)),
-        output: Some(m::ShapeId(650)),
+        input: Some(m::ShapeId(650)),
+        output: Some(m::ShapeId(651)),
         implemented: true,
         ..op("ModifyLaunchTemplate", "POST", "/")
     },
     op("ModifyLocalGatewayRoute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(651)),
-        output: Some(m::ShapeId(652)),
+        input: Some(m::ShapeId(652)),
+        output: Some(m::ShapeId(653)),
         implemented: true,
         ..op("ModifyManagedPrefixList", "POST", "/")
     },
@@ -1148,8 +1152,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyReservedInstances", "POST", "/"),
     op("ModifyRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(653)),
-        output: Some(m::ShapeId(654)),
+        input: Some(m::ShapeId(654)),
+        output: Some(m::ShapeId(655)),
         implemented: true,
         ..op("ModifySecurityGroupRules", "POST", "/")
     },
@@ -1157,7 +1161,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifySnapshotTier", "POST", "/"),
     op("ModifySpotFleetRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(655)),
+        input: Some(m::ShapeId(656)),
         implemented: true,
         ..op("ModifySubnetAttribute", "POST", "/")
     },
@@ -1182,7 +1186,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyVolume", "POST", "/"),
     op("ModifyVolumeAttribute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(656)),
+        input: Some(m::ShapeId(657)),
         implemented: true,
         ..op("ModifyVpcAttribute", "POST", "/")
     },
@@ -1201,8 +1205,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyVpnTunnelCertificate", "POST", "/"),
     op("ModifyVpnTunnelOptions", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(657)),
-        output: Some(m::ShapeId(658)),
+        input: Some(m::ShapeId(658)),
+        output: Some(m::ShapeId(659)),
         implemented: true,
         ..op("MonitorInstances", "POST", "/")
     },
@@ -1219,13 +1223,13 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("PurchaseReservedInstancesOffering", "POST", "/"),
     op("PurchaseScheduledInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(760)),
+        input: Some(m::ShapeId(761)),
         implemented: true,
         ..op("RebootInstances", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(768)),
-        output: Some(m::ShapeId(769)),
+        input: Some(m::ShapeId(769)),
+        output: Some(m::ShapeId(770)),
         implemented: true,
         ..op("RegisterImage", "POST", "/")
     },
@@ -1244,38 +1248,38 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RejectVpcEndpointConnections", "POST", "/"),
     op("RejectVpcPeeringConnection", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(770)),
+        input: Some(m::ShapeId(771)),
         implemented: true,
         ..op("ReleaseAddress", "POST", "/")
     },
     op("ReleaseHosts", "POST", "/"),
     op("ReleaseIpamPoolAllocation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(773)),
-        output: Some(m::ShapeId(774)),
+        input: Some(m::ShapeId(774)),
+        output: Some(m::ShapeId(775)),
         implemented: true,
         ..op("ReplaceIamInstanceProfileAssociation", "POST", "/")
     },
     op("ReplaceImageCriteriaInAllowedImagesSettings", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(775)),
-        output: Some(m::ShapeId(776)),
+        input: Some(m::ShapeId(776)),
+        output: Some(m::ShapeId(777)),
         implemented: true,
         ..op("ReplaceNetworkAclAssociation", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(777)),
+        input: Some(m::ShapeId(778)),
         implemented: true,
         ..op("ReplaceNetworkAclEntry", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(778)),
+        input: Some(m::ShapeId(779)),
         implemented: true,
         ..op("ReplaceRoute", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(779)),
-        output: Some(m::ShapeId(780)),
+        input: Some(m::ShapeId(780)),
+        output: Some(m::ShapeId(781)),
         implemented: true,
         ..op("ReplaceRouteTableAssociation", "POST", "/")
     },
@@ -1288,7 +1292,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ResetEbsDefaultKmsKeyId", "POST", "/"),
     op("ResetFpgaImageAttribute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(786)),
+        input: Some(m::ShapeId(787)),
         implemented: true,
         ..op("ResetImageAttribute", "POST", "/")
     },
@@ -1303,20 +1307,20 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RestoreVolumeFromRecycleBin", "POST", "/"),
     op("RevokeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(792)),
-        output: Some(m::ShapeId(793)),
+        input: Some(m::ShapeId(793)),
+        output: Some(m::ShapeId(794)),
         implemented: true,
         ..op("RevokeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(794)),
-        output: Some(m::ShapeId(795)),
+        input: Some(m::ShapeId(795)),
+        output: Some(m::ShapeId(796)),
         implemented: true,
         ..op("RevokeSecurityGroupIngress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(816)),
-        output: Some(m::ShapeId(783)),
+        input: Some(m::ShapeId(817)),
+        output: Some(m::ShapeId(784)),
         implemented: true,
         ..op("RunInstances", "POST", "/")
     },
@@ -1327,8 +1331,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("SendDiagnosticInterrupt", "POST", "/"),
     op("StartDeclarativePoliciesReport", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(850)),
-        output: Some(m::ShapeId(851)),
+        input: Some(m::ShapeId(851)),
+        output: Some(m::ShapeId(852)),
         implemented: true,
         ..op("StartInstances", "POST", "/")
     },
@@ -1336,15 +1340,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("StartNetworkInsightsAnalysis", "POST", "/"),
     op("StartVpcEndpointServicePrivateDnsVerification", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(855)),
-        output: Some(m::ShapeId(856)),
+        input: Some(m::ShapeId(856)),
+        output: Some(m::ShapeId(857)),
         implemented: true,
         ..op("StopInstances", "POST", "/")
     },
     op("TerminateClientVpnConnections", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(880)),
-        output: Some(m::ShapeId(881)),
+        input: Some(m::ShapeId(881)),
+        output: Some(m::ShapeId(882)),
         implemented: true,
         ..op("TerminateInstances", "POST", "/")
     },
@@ -1353,8 +1357,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("UnassignPrivateNatGatewayAddress", "POST", "/"),
     op("UnlockSnapshot", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(890)),
-        output: Some(m::ShapeId(891)),
+        input: Some(m::ShapeId(891)),
+        output: Some(m::ShapeId(892)),
         implemented: true,
         ..op("UnmonitorInstances", "POST", "/")
     },
@@ -1371,23 +1375,23 @@ pub static OPERATIONS: [m::Operation; 765] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 949] = [
+pub static SHAPES: [m::Shape; 950] = [
     m::Shape {
         name: "AcceleratorCount",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 483)
+                ..member("Min", 484)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 483)
+                ..member("Max", 484)
             },
         ])),
     },
     m::Shape {
         name: "AcceleratorCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 483), member("Max", 483)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 484), member("Max", 484)])),
     },
     m::Shape {
         name: "AcceleratorManufacturer",
@@ -1442,17 +1446,17 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 483)
+                ..member("Min", 484)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 483)
+                ..member("Max", 484)
             },
         ])),
     },
     m::Shape {
         name: "AcceleratorTotalMemoryMiBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 483), member("Max", 483)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 484), member("Max", 484)])),
     },
     m::Shape {
         name: "AcceleratorType",
@@ -1473,7 +1477,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attributeName"),
-                ..member("AttributeName", 857)
+                ..member("AttributeName", 858)
             },
             m::Member {
                 location_name: Some("attributeValueSet"),
@@ -1507,7 +1511,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "AccountAttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("attributeValue"),
-            ..member("AttributeValue", 857)
+            ..member("AttributeValue", 858)
         }])),
     },
     m::Shape {
@@ -1531,9 +1535,9 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Cidr", 857)
+                ..member("Cidr", 858)
             },
-            member("Description", 857),
+            member("Description", 858),
         ])),
     },
     m::Shape {
@@ -1545,67 +1549,67 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 857)
+                ..member("AllocationId", 858)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 857)
+                ..member("AssociationId", 858)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 286)
+                ..member("Domain", 287)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 857)
+                ..member("NetworkInterfaceId", 858)
             },
             m::Member {
                 location_name: Some("networkInterfaceOwnerId"),
-                ..member("NetworkInterfaceOwnerId", 857)
+                ..member("NetworkInterfaceOwnerId", 858)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 857)
+                ..member("PrivateIpAddress", 858)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 875)
+                ..member("Tags", 876)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 857)
+                ..member("PublicIpv4Pool", 858)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 857)
+                ..member("NetworkBorderGroup", 858)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 857)
+                ..member("CustomerOwnedIp", 858)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 857)
+                ..member("CustomerOwnedIpv4Pool", 858)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 857)
+                ..member("CarrierIp", 858)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 857)
+                ..member("SubnetId", 858)
             },
             m::Member {
                 location_name: Some("serviceManaged"),
-                ..member("ServiceManaged", 843)
+                ..member("ServiceManaged", 844)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 857)
+                ..member("InstanceId", 858)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 857)
+                ..member("PublicIp", 858)
             },
         ])),
     },
@@ -1614,7 +1618,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 756)
+                ..member("PublicIp", 757)
             },
             m::Member {
                 location_name: Some("allocationId"),
@@ -1622,11 +1626,11 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("ptrRecord"),
-                ..member("PtrRecord", 857)
+                ..member("PtrRecord", 858)
             },
             m::Member {
                 location_name: Some("ptrRecordUpdate"),
-                ..member("PtrRecordUpdate", 755)
+                ..member("PtrRecordUpdate", 756)
             },
         ])),
     },
@@ -1659,16 +1663,16 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "AllocateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Domain", 286),
-            member("Address", 756),
-            member("PublicIpv4Pool", 497),
-            member("NetworkBorderGroup", 857),
-            member("CustomerOwnedIpv4Pool", 857),
+            member("Domain", 287),
+            member("Address", 757),
+            member("PublicIpv4Pool", 498),
+            member("NetworkBorderGroup", 858),
+            member("CustomerOwnedIpv4Pool", 858),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 877)
+                ..member("TagSpecifications", 878)
             },
-            member("IpamPoolId", 495),
+            member("IpamPoolId", 496),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 90)
@@ -1680,35 +1684,35 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 857)
+                ..member("AllocationId", 858)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 857)
+                ..member("PublicIpv4Pool", 858)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 857)
+                ..member("NetworkBorderGroup", 858)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 286)
+                ..member("Domain", 287)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 857)
+                ..member("CustomerOwnedIp", 858)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 857)
+                ..member("CustomerOwnedIpv4Pool", 858)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 857)
+                ..member("CarrierIp", 858)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 857)
+                ..member("PublicIp", 858)
             },
         ])),
     },
@@ -1774,19 +1778,19 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "AssociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("AllocationId", 27),
-            member("InstanceId", 417),
-            member("PublicIp", 305),
+            member("InstanceId", 418),
+            member("PublicIp", 306),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 685)
+                ..member("NetworkInterfaceId", 686)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 857)
+                ..member("PrivateIpAddress", 858)
             },
             m::Member {
                 location_name: Some("allowReassociation"),
@@ -1798,7 +1802,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "AssociateAddressResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
-            ..member("AssociationId", 857)
+            ..member("AssociationId", 858)
         }])),
     },
     m::Shape {
@@ -1810,7 +1814,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 required: true,
-                ..member("VpcId", 935)
+                ..member("VpcId", 936)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1823,11 +1827,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("IamInstanceProfile", 375)
+                ..member("IamInstanceProfile", 376)
             },
             m::Member {
                 required: true,
-                ..member("InstanceId", 417)
+                ..member("InstanceId", 418)
             },
         ])),
     },
@@ -1835,26 +1839,26 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "AssociateIamInstanceProfileResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("iamInstanceProfileAssociation"),
-            ..member("IamInstanceProfileAssociation", 371)
+            ..member("IamInstanceProfileAssociation", 372)
         }])),
     },
     m::Shape {
         name: "AssociateRouteTableRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GatewayId", 801),
-            member("PublicIpv4Pool", 497),
+            member("GatewayId", 802),
+            member("PublicIpv4Pool", 498),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 862)
+                ..member("SubnetId", 863)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 811)
+                ..member("RouteTableId", 812)
             },
         ])),
     },
@@ -1863,29 +1867,29 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 857)
+                ..member("AssociationId", 858)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 809)
+                ..member("AssociationState", 810)
             },
         ])),
     },
     m::Shape {
         name: "AssociateVpcCidrBlockRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 857),
-            member("Ipv6CidrBlockNetworkBorderGroup", 857),
-            member("Ipv6Pool", 506),
-            member("Ipv6CidrBlock", 857),
-            member("Ipv4IpamPoolId", 495),
-            member("Ipv4NetmaskLength", 663),
-            member("Ipv6IpamPoolId", 495),
-            member("Ipv6NetmaskLength", 663),
+            member("CidrBlock", 858),
+            member("Ipv6CidrBlockNetworkBorderGroup", 858),
+            member("Ipv6Pool", 507),
+            member("Ipv6CidrBlock", 858),
+            member("Ipv4IpamPoolId", 496),
+            member("Ipv4NetmaskLength", 664),
+            member("Ipv6IpamPoolId", 496),
+            member("Ipv6NetmaskLength", 664),
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 935)
+                ..member("VpcId", 936)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
@@ -1898,22 +1902,22 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 937)
+                ..member("Ipv6CidrBlockAssociation", 938)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 921)
+                ..member("CidrBlockAssociation", 922)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 857)
+                ..member("VpcId", 858)
             },
         ])),
     },
     m::Shape {
         name: "AssociatedSubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(862),
+            member: m::ShapeId(863),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1921,7 +1925,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "AssociationIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(372),
+            member: m::ShapeId(373),
             member_location_name: Some("AssociationId"),
             flattened: false,
         }),
@@ -1936,12 +1940,12 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 487)
+                ..member("InternetGatewayId", 488)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 935)
+                ..member("VpcId", 936)
             },
         ])),
     },
@@ -1988,7 +1992,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "AttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("value"),
-            ..member("Value", 857)
+            ..member("Value", 858)
         }])),
     },
     m::Shape {
@@ -1996,7 +2000,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 877)
+                ..member("TagSpecifications", 878)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2005,35 +2009,35 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 830)
+                ..member("GroupId", 831)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 857)
+                ..member("SourceSecurityGroupName", 858)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 857)
+                ..member("SourceSecurityGroupOwnerId", 858)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 857)
+                ..member("IpProtocol", 858)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 483)
+                ..member("FromPort", 484)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 483)
+                ..member("ToPort", 484)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 857)
+                ..member("CidrIp", 858)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 491)
+                ..member("IpPermissions", 492)
             },
         ])),
     },
@@ -2046,25 +2050,25 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 837)
+                ..member("SecurityGroupRules", 838)
             },
         ])),
     },
     m::Shape {
         name: "AuthorizeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 857),
-            member("FromPort", 483),
-            member("GroupId", 830),
-            member("GroupName", 833),
-            member("IpPermissions", 491),
-            member("IpProtocol", 857),
-            member("SourceSecurityGroupName", 857),
-            member("SourceSecurityGroupOwnerId", 857),
-            member("ToPort", 483),
+            member("CidrIp", 858),
+            member("FromPort", 484),
+            member("GroupId", 831),
+            member("GroupName", 834),
+            member("IpPermissions", 492),
+            member("IpProtocol", 858),
+            member("SourceSecurityGroupName", 858),
+            member("SourceSecurityGroupOwnerId", 858),
+            member("ToPort", 484),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 877)
+                ..member("TagSpecifications", 878)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2081,7 +2085,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 837)
+                ..member("SecurityGroupRules", 838)
             },
         ])),
     },
@@ -2102,39 +2106,39 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 857)
+                ..member("RegionName", 858)
             },
             m::Member {
                 location_name: Some("zoneName"),
-                ..member("ZoneName", 857)
+                ..member("ZoneName", 858)
             },
             m::Member {
                 location_name: Some("zoneId"),
-                ..member("ZoneId", 857)
+                ..member("ZoneId", 858)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 857)
+                ..member("GroupName", 858)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 857)
+                ..member("NetworkBorderGroup", 858)
             },
             m::Member {
                 location_name: Some("zoneType"),
-                ..member("ZoneType", 857)
+                ..member("ZoneType", 858)
             },
             m::Member {
                 location_name: Some("parentZoneName"),
-                ..member("ParentZoneName", 857)
+                ..member("ParentZoneName", 858)
             },
             m::Member {
                 location_name: Some("parentZoneId"),
-                ..member("ParentZoneId", 857)
+                ..member("ParentZoneId", 858)
             },
             m::Member {
                 location_name: Some("groupLongName"),
-                ..member("GroupLongName", 857)
+                ..member("GroupLongName", 858)
             },
             m::Member {
                 location_name: Some("geographySet"),
@@ -2154,7 +2158,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "AvailabilityZoneGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 857)
+            ..member("Name", 858)
         }])),
     },
     m::Shape {
@@ -2181,7 +2185,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "AvailabilityZoneMessage",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("message"),
-            ..member("Message", 857)
+            ..member("Message", 858)
         }])),
     },
     m::Shape {
@@ -2214,7 +2218,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "AvailabilityZoneSubGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 857)
+            ..member("Name", 858)
         }])),
     },
     m::Shape {
@@ -2262,17 +2266,17 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 483)
+                ..member("Min", 484)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 483)
+                ..member("Max", 484)
             },
         ])),
     },
     m::Shape {
         name: "BaselineEbsBandwidthMbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 483), member("Max", 483)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 484), member("Max", 484)])),
     },
     m::Shape {
         name: "BaselineIops",
@@ -2296,7 +2300,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "BillingProductList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(857),
+            member: m::ShapeId(858),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2317,19 +2321,19 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ebs"),
-                ..member("Ebs", 288)
+                ..member("Ebs", 289)
             },
             m::Member {
                 location_name: Some("noDevice"),
-                ..member("NoDevice", 857)
+                ..member("NoDevice", 858)
             },
             m::Member {
                 location_name: Some("deviceName"),
-                ..member("DeviceName", 857)
+                ..member("DeviceName", 858)
             },
             m::Member {
                 location_name: Some("virtualName"),
-                ..member("VirtualName", 857)
+                ..member("VirtualName", 858)
             },
         ])),
     },
@@ -2434,7 +2438,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "CapacityReservationTarget",
         kind: m::ShapeKind::Structure(structure(&[
             member("CapacityReservationId", 97),
-            member("CapacityReservationResourceGroupArn", 857),
+            member("CapacityReservationResourceGroupArn", 858),
         ])),
     },
     m::Shape {
@@ -2442,11 +2446,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("capacityReservationId"),
-                ..member("CapacityReservationId", 857)
+                ..member("CapacityReservationId", 858)
             },
             m::Member {
                 location_name: Some("capacityReservationResourceGroupArn"),
-                ..member("CapacityReservationResourceGroupArn", 857)
+                ..member("CapacityReservationResourceGroupArn", 858)
             },
         ])),
     },
@@ -2463,15 +2467,15 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("tcpEstablishedTimeout"),
-                ..member("TcpEstablishedTimeout", 483)
+                ..member("TcpEstablishedTimeout", 484)
             },
             m::Member {
                 location_name: Some("udpStreamTimeout"),
-                ..member("UdpStreamTimeout", 483)
+                ..member("UdpStreamTimeout", 484)
             },
             m::Member {
                 location_name: Some("udpTimeout"),
-                ..member("UdpTimeout", 483)
+                ..member("UdpTimeout", 484)
             },
         ])),
     },
@@ -2480,24 +2484,24 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("tcpEstablishedTimeout"),
-                ..member("TcpEstablishedTimeout", 483)
+                ..member("TcpEstablishedTimeout", 484)
             },
             m::Member {
                 location_name: Some("udpTimeout"),
-                ..member("UdpTimeout", 483)
+                ..member("UdpTimeout", 484)
             },
             m::Member {
                 location_name: Some("udpStreamTimeout"),
-                ..member("UdpStreamTimeout", 483)
+                ..member("UdpStreamTimeout", 484)
             },
         ])),
     },
     m::Shape {
         name: "ConnectionTrackingSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("TcpEstablishedTimeout", 483),
-            member("UdpStreamTimeout", 483),
-            member("UdpTimeout", 483),
+            member("TcpEstablishedTimeout", 484),
+            member("UdpStreamTimeout", 484),
+            member("UdpTimeout", 484),
         ])),
     },
     m::Shape {
@@ -2505,15 +2509,15 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("tcpEstablishedTimeout"),
-                ..member("TcpEstablishedTimeout", 483)
+                ..member("TcpEstablishedTimeout", 484)
             },
             m::Member {
                 location_name: Some("udpStreamTimeout"),
-                ..member("UdpStreamTimeout", 483)
+                ..member("UdpStreamTimeout", 484)
             },
             m::Member {
                 location_name: Some("udpTimeout"),
-                ..member("UdpTimeout", 483)
+                ..member("UdpTimeout", 484)
             },
         ])),
     },
@@ -2528,36 +2532,36 @@ pub static SHAPES: [m::Shape; 949] = [
                 idempotency_token: true,
                 ..member("ClientToken", 109)
             },
-            member("Description", 380),
+            member("Description", 381),
             m::Member {
                 location_name: Some("encrypted"),
                 ..member("Encrypted", 90)
             },
             m::Member {
                 location_name: Some("kmsKeyId"),
-                ..member("KmsKeyId", 526)
+                ..member("KmsKeyId", 527)
             },
             m::Member {
                 required: true,
-                ..member("Name", 384)
+                ..member("Name", 385)
             },
             m::Member {
                 required: true,
-                ..member("SourceImageId", 857)
+                ..member("SourceImageId", 858)
             },
             m::Member {
                 required: true,
-                ..member("SourceRegion", 857)
+                ..member("SourceRegion", 858)
             },
-            member("DestinationOutpostArn", 857),
+            member("DestinationOutpostArn", 858),
             member("CopyImageTags", 90),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 877)
+                ..member("TagSpecifications", 878)
             },
-            member("SnapshotCopyCompletionDurationMinutes", 612),
-            member("DestinationAvailabilityZone", 857),
-            member("DestinationAvailabilityZoneId", 857),
+            member("SnapshotCopyCompletionDurationMinutes", 613),
+            member("DestinationAvailabilityZone", 858),
+            member("DestinationAvailabilityZoneId", 858),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 90)
@@ -2568,7 +2572,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "CopyImageResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("imageId"),
-            ..member("ImageId", 857)
+            ..member("ImageId", 858)
         }])),
     },
     m::Shape {
@@ -2610,11 +2614,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("coreCount"),
-                ..member("CoreCount", 483)
+                ..member("CoreCount", 484)
             },
             m::Member {
                 location_name: Some("threadsPerCore"),
-                ..member("ThreadsPerCore", 483)
+                ..member("ThreadsPerCore", 484)
             },
             m::Member {
                 location_name: Some("amdSevSnp"),
@@ -2622,31 +2626,31 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("nestedVirtualization"),
-                ..member("NestedVirtualization", 662)
+                ..member("NestedVirtualization", 663)
             },
         ])),
     },
     m::Shape {
         name: "CpuOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CoreCount", 483),
-            member("ThreadsPerCore", 483),
+            member("CoreCount", 484),
+            member("ThreadsPerCore", 484),
             member("AmdSevSnp", 32),
-            member("NestedVirtualization", 662),
+            member("NestedVirtualization", 663),
         ])),
     },
     m::Shape {
         name: "CpuPerformanceFactor",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("referenceSet"),
-            ..member("References", 723)
+            ..member("References", 724)
         }])),
     },
     m::Shape {
         name: "CpuPerformanceFactorRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("Reference"),
-            ..member("References", 724)
+            ..member("References", 725)
         }])),
     },
     m::Shape {
@@ -2657,7 +2661,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "CreateDefaultVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 918)
+            ..member("Vpc", 919)
         }])),
     },
     m::Shape {
@@ -2666,11 +2670,11 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("dhcpConfiguration"),
                 required: true,
-                ..member("DhcpConfigurations", 706)
+                ..member("DhcpConfigurations", 707)
             },
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 877)
+                ..member("TagSpecifications", 878)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2682,7 +2686,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "CreateDhcpOptionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("dhcpOptions"),
-            ..member("DhcpOptions", 271)
+            ..member("DhcpOptions", 272)
         }])),
     },
     m::Shape {
@@ -2690,9 +2694,9 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 877)
+                ..member("TagSpecifications", 878)
             },
-            member("SnapshotLocation", 846),
+            member("SnapshotLocation", 847),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 90)
@@ -2700,16 +2704,16 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("instanceId"),
                 required: true,
-                ..member("InstanceId", 417)
+                ..member("InstanceId", 418)
             },
             m::Member {
                 location_name: Some("name"),
                 required: true,
-                ..member("Name", 384)
+                ..member("Name", 385)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 380)
+                ..member("Description", 381)
             },
             m::Member {
                 location_name: Some("noReboot"),
@@ -2725,7 +2729,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "CreateImageResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("imageId"),
-            ..member("ImageId", 857)
+            ..member("ImageId", 858)
         }])),
     },
     m::Shape {
@@ -2733,7 +2737,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 877)
+                ..member("TagSpecifications", 878)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2745,7 +2749,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "CreateInternetGatewayResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGateway"),
-            ..member("InternetGateway", 484)
+            ..member("InternetGateway", 485)
         }])),
     },
     m::Shape {
@@ -2753,14 +2757,14 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("KeyName", 857)
+                ..member("KeyName", 858)
             },
-            member("KeyType", 525),
+            member("KeyType", 526),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 877)
+                ..member("TagSpecifications", 878)
             },
-            member("KeyFormat", 516),
+            member("KeyFormat", 517),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 90)
@@ -2773,21 +2777,21 @@ pub static SHAPES: [m::Shape; 949] = [
             member("DryRun", 90),
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 857)
+                ..member("ClientToken", 858)
             },
             m::Member {
                 required: true,
-                ..member("LaunchTemplateName", 581)
+                ..member("LaunchTemplateName", 582)
             },
-            member("VersionDescription", 905),
+            member("VersionDescription", 906),
             m::Member {
                 required: true,
-                ..member("LaunchTemplateData", 782)
+                ..member("LaunchTemplateData", 783)
             },
-            member("Operator", 715),
+            member("Operator", 716),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 877)
+                ..member("TagSpecifications", 878)
             },
         ])),
     },
@@ -2796,11 +2800,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplate"),
-                ..member("LaunchTemplate", 530)
+                ..member("LaunchTemplate", 531)
             },
             m::Member {
                 location_name: Some("warning"),
-                ..member("Warning", 903)
+                ..member("Warning", 904)
             },
         ])),
     },
@@ -2810,15 +2814,15 @@ pub static SHAPES: [m::Shape; 949] = [
             member("DryRun", 90),
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 857)
+                ..member("ClientToken", 858)
             },
-            member("LaunchTemplateId", 557),
-            member("LaunchTemplateName", 581),
-            member("SourceVersion", 857),
-            member("VersionDescription", 905),
+            member("LaunchTemplateId", 558),
+            member("LaunchTemplateName", 582),
+            member("SourceVersion", 858),
+            member("VersionDescription", 906),
             m::Member {
                 required: true,
-                ..member("LaunchTemplateData", 782)
+                ..member("LaunchTemplateData", 783)
             },
             member("ResolveAlias", 90),
         ])),
@@ -2828,11 +2832,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateVersion"),
-                ..member("LaunchTemplateVersion", 597)
+                ..member("LaunchTemplateVersion", 598)
             },
             m::Member {
                 location_name: Some("warning"),
-                ..member("Warning", 903)
+                ..member("Warning", 904)
             },
         ])),
     },
@@ -2842,7 +2846,7 @@ pub static SHAPES: [m::Shape; 949] = [
             member("DryRun", 90),
             m::Member {
                 required: true,
-                ..member("PrefixListName", 857)
+                ..member("PrefixListName", 858)
             },
             m::Member {
                 location_name: Some("Entry"),
@@ -2850,19 +2854,19 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 required: true,
-                ..member("MaxEntries", 483)
+                ..member("MaxEntries", 484)
             },
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 877)
+                ..member("TagSpecifications", 878)
             },
             m::Member {
                 required: true,
-                ..member("AddressFamily", 857)
+                ..member("AddressFamily", 858)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 857)
+                ..member("ClientToken", 858)
             },
         ])),
     },
@@ -2870,7 +2874,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "CreateManagedPrefixListResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("prefixList"),
-            ..member("PrefixList", 613)
+            ..member("PrefixList", 614)
         }])),
     },
     m::Shape {
@@ -2883,22 +2887,22 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 670)
+                ..member("NetworkAclId", 671)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
                 required: true,
-                ..member("RuleNumber", 483)
+                ..member("RuleNumber", 484)
             },
             m::Member {
                 location_name: Some("protocol"),
                 required: true,
-                ..member("Protocol", 857)
+                ..member("Protocol", 858)
             },
             m::Member {
                 location_name: Some("ruleAction"),
                 required: true,
-                ..member("RuleAction", 814)
+                ..member("RuleAction", 815)
             },
             m::Member {
                 location_name: Some("egress"),
@@ -2907,19 +2911,19 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 857)
+                ..member("CidrBlock", 858)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 857)
+                ..member("Ipv6CidrBlock", 858)
             },
             m::Member {
                 location_name: Some("Icmp"),
-                ..member("IcmpTypeCode", 376)
+                ..member("IcmpTypeCode", 377)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 734)
+                ..member("PortRange", 735)
             },
         ])),
     },
@@ -2928,11 +2932,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 877)
+                ..member("TagSpecifications", 878)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 857)
+                ..member("ClientToken", 858)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2941,7 +2945,7 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 935)
+                ..member("VpcId", 936)
             },
         ])),
     },
@@ -2950,11 +2954,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAcl"),
-                ..member("NetworkAcl", 664)
+                ..member("NetworkAcl", 665)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 857)
+                ..member("ClientToken", 858)
             },
         ])),
     },
@@ -2963,58 +2967,58 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Ipv4Prefix"),
-                ..member("Ipv4Prefixes", 498)
+                ..member("Ipv4Prefixes", 499)
             },
-            member("Ipv4PrefixCount", 483),
+            member("Ipv4PrefixCount", 484),
             m::Member {
                 location_name: Some("Ipv6Prefix"),
-                ..member("Ipv6Prefixes", 507)
+                ..member("Ipv6Prefixes", 508)
             },
-            member("Ipv6PrefixCount", 483),
-            member("InterfaceType", 684),
+            member("Ipv6PrefixCount", 484),
+            member("InterfaceType", 685),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 877)
+                ..member("TagSpecifications", 878)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 857)
+                ..member("ClientToken", 858)
             },
             member("EnablePrimaryIpv6", 90),
             member("ConnectionTrackingSpecification", 107),
-            member("Operator", 715),
+            member("Operator", 716),
             m::Member {
                 location_name: Some("subnetId"),
                 required: true,
-                ..member("SubnetId", 862)
+                ..member("SubnetId", 863)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 857)
+                ..member("Description", 858)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 857)
+                ..member("PrivateIpAddress", 858)
             },
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("Groups", 831)
+                ..member("Groups", 832)
             },
             m::Member {
                 location_name: Some("privateIpAddresses"),
-                ..member("PrivateIpAddresses", 746)
+                ..member("PrivateIpAddresses", 747)
             },
             m::Member {
                 location_name: Some("secondaryPrivateIpAddressCount"),
-                ..member("SecondaryPrivateIpAddressCount", 483)
+                ..member("SecondaryPrivateIpAddressCount", 484)
             },
             m::Member {
                 location_name: Some("ipv6Addresses"),
-                ..member("Ipv6Addresses", 423)
+                ..member("Ipv6Addresses", 424)
             },
             m::Member {
                 location_name: Some("ipv6AddressCount"),
-                ..member("Ipv6AddressCount", 483)
+                ..member("Ipv6AddressCount", 484)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -3027,24 +3031,24 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkInterface"),
-                ..member("NetworkInterface", 679)
+                ..member("NetworkInterface", 680)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 857)
+                ..member("ClientToken", 858)
             },
         ])),
     },
     m::Shape {
         name: "CreateRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 740),
-            member("VpcEndpointId", 934),
-            member("TransitGatewayId", 889),
-            member("LocalGatewayId", 605),
+            member("DestinationPrefixListId", 741),
+            member("VpcEndpointId", 935),
+            member("TransitGatewayId", 890),
+            member("LocalGatewayId", 606),
             member("CarrierGatewayId", 103),
             member("CoreNetworkArn", 114),
-            member("OdbNetworkArn", 713),
+            member("OdbNetworkArn", 714),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 90)
@@ -3052,39 +3056,39 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 811)
+                ..member("RouteTableId", 812)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 857)
+                ..member("DestinationCidrBlock", 858)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 801)
+                ..member("GatewayId", 802)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 857)
+                ..member("DestinationIpv6CidrBlock", 858)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 304)
+                ..member("EgressOnlyInternetGatewayId", 305)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 417)
+                ..member("InstanceId", 418)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 685)
+                ..member("NetworkInterfaceId", 686)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 940)
+                ..member("VpcPeeringConnectionId", 941)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 661)
+                ..member("NatGatewayId", 662)
             },
         ])),
     },
@@ -3100,11 +3104,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 877)
+                ..member("TagSpecifications", 878)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 857)
+                ..member("ClientToken", 858)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -3113,7 +3117,7 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 935)
+                ..member("VpcId", 936)
             },
         ])),
     },
@@ -3122,11 +3126,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTable"),
-                ..member("RouteTable", 805)
+                ..member("RouteTable", 806)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 857)
+                ..member("ClientToken", 858)
             },
         ])),
     },
@@ -3136,16 +3140,16 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("GroupDescription"),
                 required: true,
-                ..member("Description", 857)
+                ..member("Description", 858)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 857)
+                ..member("GroupName", 858)
             },
-            member("VpcId", 935),
+            member("VpcId", 936),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 877)
+                ..member("TagSpecifications", 878)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -3158,15 +3162,15 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 857)
+                ..member("GroupId", 858)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 875)
+                ..member("Tags", 876)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 857)
+                ..member("SecurityGroupArn", 858)
             },
         ])),
     },
@@ -3175,22 +3179,22 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 877)
+                ..member("TagSpecifications", 878)
             },
-            member("AvailabilityZone", 857),
-            member("AvailabilityZoneId", 857),
-            member("CidrBlock", 857),
-            member("Ipv6CidrBlock", 857),
-            member("OutpostArn", 857),
+            member("AvailabilityZone", 858),
+            member("AvailabilityZoneId", 858),
+            member("CidrBlock", 858),
+            member("Ipv6CidrBlock", 858),
+            member("OutpostArn", 858),
             m::Member {
                 required: true,
-                ..member("VpcId", 935)
+                ..member("VpcId", 936)
             },
             member("Ipv6Native", 90),
-            member("Ipv4IpamPoolId", 495),
-            member("Ipv4NetmaskLength", 663),
-            member("Ipv6IpamPoolId", 495),
-            member("Ipv6NetmaskLength", 663),
+            member("Ipv4IpamPoolId", 496),
+            member("Ipv4NetmaskLength", 664),
+            member("Ipv6IpamPoolId", 496),
+            member("Ipv6NetmaskLength", 664),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 90)
@@ -3201,7 +3205,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "CreateSubnetResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("subnet"),
-            ..member("Subnet", 858)
+            ..member("Subnet", 859)
         }])),
     },
     m::Shape {
@@ -3214,30 +3218,30 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("ResourceId"),
                 required: true,
-                ..member("Resources", 788)
+                ..member("Resources", 789)
             },
             m::Member {
                 location_name: Some("Tag"),
                 required: true,
-                ..member("Tags", 875)
+                ..member("Tags", 876)
             },
         ])),
     },
     m::Shape {
         name: "CreateVpcRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 857),
-            member("Ipv6Pool", 506),
-            member("Ipv6CidrBlock", 857),
-            member("Ipv4IpamPoolId", 495),
-            member("Ipv4NetmaskLength", 663),
-            member("Ipv6IpamPoolId", 495),
-            member("Ipv6NetmaskLength", 663),
-            member("Ipv6CidrBlockNetworkBorderGroup", 857),
-            member("VpcEncryptionControl", 926),
+            member("CidrBlock", 858),
+            member("Ipv6Pool", 507),
+            member("Ipv6CidrBlock", 858),
+            member("Ipv4IpamPoolId", 496),
+            member("Ipv4NetmaskLength", 664),
+            member("Ipv6IpamPoolId", 496),
+            member("Ipv6NetmaskLength", 664),
+            member("Ipv6CidrBlockNetworkBorderGroup", 858),
+            member("VpcEncryptionControl", 927),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 877)
+                ..member("TagSpecifications", 878)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -3245,7 +3249,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 879)
+                ..member("InstanceTenancy", 880)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
@@ -3257,21 +3261,21 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "CreateVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 918)
+            ..member("Vpc", 919)
         }])),
     },
     m::Shape {
         name: "CreditSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("cpuCredits"),
-            ..member("CpuCredits", 857)
+            ..member("CpuCredits", 858)
         }])),
     },
     m::Shape {
         name: "CreditSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("CpuCredits", 857)
+            ..member("CpuCredits", 858)
         }])),
     },
     m::Shape {
@@ -3344,7 +3348,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("DhcpOptionsId", 272)
+                ..member("DhcpOptionsId", 273)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -3362,15 +3366,15 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 487)
+                ..member("InternetGatewayId", 488)
             },
         ])),
     },
     m::Shape {
         name: "DeleteKeyPairRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("KeyName", 524),
-            member("KeyPairId", 519),
+            member("KeyName", 525),
+            member("KeyPairId", 520),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 90)
@@ -3386,7 +3390,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 857)
+                ..member("KeyPairId", 858)
             },
         ])),
     },
@@ -3394,27 +3398,27 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "DeleteLaunchTemplateRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("DryRun", 90),
-            member("LaunchTemplateId", 557),
-            member("LaunchTemplateName", 581),
+            member("LaunchTemplateId", 558),
+            member("LaunchTemplateName", 582),
         ])),
     },
     m::Shape {
         name: "DeleteLaunchTemplateResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("launchTemplate"),
-            ..member("LaunchTemplate", 530)
+            ..member("LaunchTemplate", 531)
         }])),
     },
     m::Shape {
         name: "DeleteLaunchTemplateVersionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("DryRun", 90),
-            member("LaunchTemplateId", 557),
-            member("LaunchTemplateName", 581),
+            member("LaunchTemplateId", 558),
+            member("LaunchTemplateName", 582),
             m::Member {
                 location_name: Some("LaunchTemplateVersion"),
                 required: true,
-                ..member("Versions", 906)
+                ..member("Versions", 907)
             },
         ])),
     },
@@ -3423,19 +3427,19 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateId"),
-                ..member("LaunchTemplateId", 857)
+                ..member("LaunchTemplateId", 858)
             },
             m::Member {
                 location_name: Some("launchTemplateName"),
-                ..member("LaunchTemplateName", 857)
+                ..member("LaunchTemplateName", 858)
             },
             m::Member {
                 location_name: Some("versionNumber"),
-                ..member("VersionNumber", 612)
+                ..member("VersionNumber", 613)
             },
             m::Member {
                 location_name: Some("responseError"),
-                ..member("ResponseError", 790)
+                ..member("ResponseError", 791)
             },
         ])),
     },
@@ -3452,15 +3456,15 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateId"),
-                ..member("LaunchTemplateId", 857)
+                ..member("LaunchTemplateId", 858)
             },
             m::Member {
                 location_name: Some("launchTemplateName"),
-                ..member("LaunchTemplateName", 857)
+                ..member("LaunchTemplateName", 858)
             },
             m::Member {
                 location_name: Some("versionNumber"),
-                ..member("VersionNumber", 612)
+                ..member("VersionNumber", 613)
             },
         ])),
     },
@@ -3491,7 +3495,7 @@ pub static SHAPES: [m::Shape; 949] = [
             member("DryRun", 90),
             m::Member {
                 required: true,
-                ..member("PrefixListId", 740)
+                ..member("PrefixListId", 741)
             },
         ])),
     },
@@ -3499,7 +3503,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "DeleteManagedPrefixListResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("prefixList"),
-            ..member("PrefixList", 613)
+            ..member("PrefixList", 614)
         }])),
     },
     m::Shape {
@@ -3512,12 +3516,12 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 670)
+                ..member("NetworkAclId", 671)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
                 required: true,
-                ..member("RuleNumber", 483)
+                ..member("RuleNumber", 484)
             },
             m::Member {
                 location_name: Some("egress"),
@@ -3536,7 +3540,7 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 670)
+                ..member("NetworkAclId", 671)
             },
         ])),
     },
@@ -3550,14 +3554,14 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("networkInterfaceId"),
                 required: true,
-                ..member("NetworkInterfaceId", 685)
+                ..member("NetworkInterfaceId", 686)
             },
         ])),
     },
     m::Shape {
         name: "DeleteRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 740),
+            member("DestinationPrefixListId", 741),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 90)
@@ -3565,15 +3569,15 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 811)
+                ..member("RouteTableId", 812)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 857)
+                ..member("DestinationCidrBlock", 858)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 857)
+                ..member("DestinationIpv6CidrBlock", 858)
             },
         ])),
     },
@@ -3587,15 +3591,15 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 811)
+                ..member("RouteTableId", 812)
             },
         ])),
     },
     m::Shape {
         name: "DeleteSecurityGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupId", 830),
-            member("GroupName", 833),
+            member("GroupId", 831),
+            member("GroupName", 834),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 90)
@@ -3611,7 +3615,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 830)
+                ..member("GroupId", 831)
             },
         ])),
     },
@@ -3628,11 +3632,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("snapshotId"),
-                ..member("SnapshotId", 845)
+                ..member("SnapshotId", 846)
             },
             m::Member {
                 location_name: Some("returnCode"),
-                ..member("ReturnCode", 847)
+                ..member("ReturnCode", 848)
             },
         ])),
     },
@@ -3641,7 +3645,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SubnetId", 862)
+                ..member("SubnetId", 863)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -3659,11 +3663,24 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("resourceId"),
                 required: true,
-                ..member("Resources", 788)
+                ..member("Resources", 789)
             },
             m::Member {
                 location_name: Some("tag"),
-                ..member("Tags", 875)
+                ..member("Tags", 876)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteVolumeRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("VolumeId", 914)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 90)
             },
         ])),
     },
@@ -3672,7 +3689,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VpcId", 935)
+                ..member("VpcId", 936)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -3685,7 +3702,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ImageId", 381)
+                ..member("ImageId", 382)
             },
             member("DeleteAssociatedSnapshots", 90),
             m::Member {
@@ -3735,7 +3752,7 @@ pub static SHAPES: [m::Shape; 949] = [
                 ..member("AllocationIds", 29)
             },
             member("Attribute", 21),
-            member("NextToken", 707),
+            member("NextToken", 708),
             member("MaxResults", 23),
             member("DryRun", 90),
         ])),
@@ -3749,7 +3766,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 707)
+                ..member("NextToken", 708)
             },
         ])),
     },
@@ -3758,7 +3775,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("PublicIp"),
-                ..member("PublicIps", 758)
+                ..member("PublicIps", 759)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -3766,7 +3783,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
             m::Member {
                 location_name: Some("AllocationId"),
@@ -3786,11 +3803,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ZoneName"),
-                ..member("ZoneNames", 945)
+                ..member("ZoneNames", 946)
             },
             m::Member {
                 location_name: Some("ZoneId"),
-                ..member("ZoneIds", 944)
+                ..member("ZoneIds", 945)
             },
             member("AllAvailabilityZones", 90),
             m::Member {
@@ -3799,7 +3816,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
         ])),
     },
@@ -3819,17 +3836,17 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("DhcpOptionsId"),
-                ..member("DhcpOptionsIds", 273)
+                ..member("DhcpOptionsIds", 274)
             },
-            member("NextToken", 857),
-            member("MaxResults", 204),
+            member("NextToken", 858),
+            member("MaxResults", 205),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
         ])),
     },
@@ -3838,11 +3855,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 857)
+                ..member("NextToken", 858)
             },
             m::Member {
                 location_name: Some("dhcpOptionsSet"),
-                ..member("DhcpOptions", 274)
+                ..member("DhcpOptions", 275)
             },
         ])),
     },
@@ -3859,10 +3876,10 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
-            member("MaxResults", 207),
-            member("NextToken", 707),
+            member("MaxResults", 208),
+            member("NextToken", 708),
         ])),
     },
     m::Shape {
@@ -3870,11 +3887,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("iamInstanceProfileAssociationSet"),
-                ..member("IamInstanceProfileAssociations", 373)
+                ..member("IamInstanceProfileAssociations", 374)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 707)
+                ..member("NextToken", 708)
             },
         ])),
     },
@@ -3883,11 +3900,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 379)
+                ..member("Attribute", 380)
             },
             m::Member {
                 required: true,
-                ..member("ImageId", 381)
+                ..member("ImageId", 382)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -3900,27 +3917,27 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ExecutableBy"),
-                ..member("ExecutableUsers", 332)
+                ..member("ExecutableUsers", 333)
             },
             m::Member {
                 location_name: Some("ImageId"),
-                ..member("ImageIds", 382)
+                ..member("ImageIds", 383)
             },
             m::Member {
                 location_name: Some("Owner"),
-                ..member("Owners", 719)
+                ..member("Owners", 720)
             },
             member("IncludeDeprecated", 90),
             member("IncludeDisabled", 90),
-            member("MaxResults", 483),
-            member("NextToken", 857),
+            member("MaxResults", 484),
+            member("NextToken", 858),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
         ])),
     },
@@ -3929,11 +3946,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 857)
+                ..member("NextToken", 858)
             },
             m::Member {
                 location_name: Some("imagesSet"),
-                ..member("Images", 383)
+                ..member("Images", 384)
             },
         ])),
     },
@@ -3947,12 +3964,12 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("instanceId"),
                 required: true,
-                ..member("InstanceId", 417)
+                ..member("InstanceId", 418)
             },
             m::Member {
                 location_name: Some("attribute"),
                 required: true,
-                ..member("Attribute", 404)
+                ..member("Attribute", 405)
             },
         ])),
     },
@@ -3966,14 +3983,14 @@ pub static SHAPES: [m::Shape; 949] = [
             member("DryRun", 90),
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
             m::Member {
                 location_name: Some("InstanceId"),
-                ..member("InstanceIds", 418)
+                ..member("InstanceIds", 419)
             },
-            member("MaxResults", 214),
-            member("NextToken", 857),
+            member("MaxResults", 215),
+            member("NextToken", 858),
         ])),
     },
     m::Shape {
@@ -3981,11 +3998,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceCreditSpecificationSet"),
-                ..member("InstanceCreditSpecifications", 413)
+                ..member("InstanceCreditSpecifications", 414)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 857)
+                ..member("NextToken", 858)
             },
         ])),
     },
@@ -3994,10 +4011,10 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("InstanceId"),
-                ..member("InstanceIds", 418)
+                ..member("InstanceIds", 419)
             },
-            member("MaxResults", 483),
-            member("NextToken", 857),
+            member("MaxResults", 484),
+            member("NextToken", 858),
             member("IncludeManagedResources", 90),
             m::Member {
                 location_name: Some("dryRun"),
@@ -4005,7 +4022,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
             m::Member {
                 location_name: Some("includeAllInstances"),
@@ -4018,11 +4035,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceStatusSet"),
-                ..member("InstanceStatuses", 472)
+                ..member("InstanceStatuses", 473)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 857)
+                ..member("NextToken", 858)
             },
         ])),
     },
@@ -4030,13 +4047,13 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "DescribeInstanceTypeOfferingsRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("DryRun", 90),
-            member("LocationType", 610),
+            member("LocationType", 611),
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
             member("MaxResults", 157),
-            member("NextToken", 707),
+            member("NextToken", 708),
         ])),
     },
     m::Shape {
@@ -4044,11 +4061,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceTypeOfferingSet"),
-                ..member("InstanceTypeOfferings", 482)
+                ..member("InstanceTypeOfferings", 483)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 707)
+                ..member("NextToken", 708)
             },
         ])),
     },
@@ -4058,15 +4075,15 @@ pub static SHAPES: [m::Shape; 949] = [
             member("DryRun", 90),
             m::Member {
                 location_name: Some("InstanceType"),
-                ..member("InstanceTypes", 781)
+                ..member("InstanceTypes", 782)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
             member("MaxResults", 156),
-            member("NextToken", 707),
-            member("IncludeUnsupportedInRegion", 391),
+            member("NextToken", 708),
+            member("IncludeUnsupportedInRegion", 392),
         ])),
     },
     m::Shape {
@@ -4074,11 +4091,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceTypeSet"),
-                ..member("InstanceTypes", 480)
+                ..member("InstanceTypes", 481)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 707)
+                ..member("NextToken", 708)
             },
         ])),
     },
@@ -4087,7 +4104,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("InstanceId"),
-                ..member("InstanceIds", 418)
+                ..member("InstanceIds", 419)
             },
             member("IncludeManagedResources", 90),
             m::Member {
@@ -4096,15 +4113,15 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 857)
+                ..member("NextToken", 858)
             },
             m::Member {
                 location_name: Some("maxResults"),
-                ..member("MaxResults", 483)
+                ..member("MaxResults", 484)
             },
         ])),
     },
@@ -4113,11 +4130,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 857)
+                ..member("NextToken", 858)
             },
             m::Member {
                 location_name: Some("reservationSet"),
-                ..member("Reservations", 784)
+                ..member("Reservations", 785)
             },
         ])),
     },
@@ -4128,19 +4145,19 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "DescribeInternetGatewaysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 857),
-            member("MaxResults", 225),
+            member("NextToken", 858),
+            member("MaxResults", 226),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayIds", 488)
+                ..member("InternetGatewayIds", 489)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
         ])),
     },
@@ -4149,11 +4166,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGatewaySet"),
-                ..member("InternetGateways", 489)
+                ..member("InternetGateways", 490)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 857)
+                ..member("NextToken", 858)
             },
         ])),
     },
@@ -4162,11 +4179,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("KeyName"),
-                ..member("KeyNames", 517)
+                ..member("KeyNames", 518)
             },
             m::Member {
                 location_name: Some("KeyPairId"),
-                ..member("KeyPairIds", 520)
+                ..member("KeyPairIds", 521)
             },
             member("IncludePublicKey", 90),
             m::Member {
@@ -4175,7 +4192,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
         ])),
     },
@@ -4183,26 +4200,26 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "DescribeKeyPairsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("keySet"),
-            ..member("KeyPairs", 522)
+            ..member("KeyPairs", 523)
         }])),
     },
     m::Shape {
         name: "DescribeLaunchTemplateVersionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("DryRun", 90),
-            member("LaunchTemplateId", 557),
-            member("LaunchTemplateName", 581),
+            member("LaunchTemplateId", 558),
+            member("LaunchTemplateName", 582),
             m::Member {
                 location_name: Some("LaunchTemplateVersion"),
-                ..member("Versions", 906)
+                ..member("Versions", 907)
             },
-            member("MinVersion", 857),
-            member("MaxVersion", 857),
-            member("NextToken", 857),
-            member("MaxResults", 483),
+            member("MinVersion", 858),
+            member("MaxVersion", 858),
+            member("NextToken", 858),
+            member("MaxResults", 484),
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
             member("ResolveAlias", 90),
             member("IncludeManagedResources", 90),
@@ -4213,11 +4230,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateVersionSet"),
-                ..member("LaunchTemplateVersions", 598)
+                ..member("LaunchTemplateVersions", 599)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 857)
+                ..member("NextToken", 858)
             },
         ])),
     },
@@ -4231,18 +4248,18 @@ pub static SHAPES: [m::Shape; 949] = [
             member("DryRun", 90),
             m::Member {
                 location_name: Some("LaunchTemplateId"),
-                ..member("LaunchTemplateIds", 558)
+                ..member("LaunchTemplateIds", 559)
             },
             m::Member {
                 location_name: Some("LaunchTemplateName"),
-                ..member("LaunchTemplateNames", 582)
+                ..member("LaunchTemplateNames", 583)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
-            member("NextToken", 857),
-            member("MaxResults", 232),
+            member("NextToken", 858),
+            member("MaxResults", 233),
             member("IncludeManagedResources", 90),
         ])),
     },
@@ -4251,11 +4268,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplates"),
-                ..member("LaunchTemplates", 589)
+                ..member("LaunchTemplates", 590)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 857)
+                ..member("NextToken", 858)
             },
         ])),
     },
@@ -4265,13 +4282,13 @@ pub static SHAPES: [m::Shape; 949] = [
             member("DryRun", 90),
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
-            member("MaxResults", 739),
-            member("NextToken", 707),
+            member("MaxResults", 740),
+            member("NextToken", 708),
             m::Member {
                 location_name: Some("PrefixListId"),
-                ..member("PrefixListIds", 904)
+                ..member("PrefixListIds", 905)
             },
         ])),
     },
@@ -4280,11 +4297,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 707)
+                ..member("NextToken", 708)
             },
             m::Member {
                 location_name: Some("prefixListSet"),
-                ..member("PrefixLists", 614)
+                ..member("PrefixLists", 615)
             },
         ])),
     },
@@ -4295,19 +4312,19 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "DescribeNetworkAclsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 857),
-            member("MaxResults", 237),
+            member("NextToken", 858),
+            member("MaxResults", 238),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("NetworkAclId"),
-                ..member("NetworkAclIds", 671)
+                ..member("NetworkAclIds", 672)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
         ])),
     },
@@ -4316,11 +4333,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclSet"),
-                ..member("NetworkAcls", 672)
+                ..member("NetworkAcls", 673)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 857)
+                ..member("NextToken", 858)
             },
         ])),
     },
@@ -4331,8 +4348,8 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "DescribeNetworkInterfacesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 857),
-            member("MaxResults", 240),
+            member("NextToken", 858),
+            member("MaxResults", 241),
             member("IncludeManagedResources", 90),
             m::Member {
                 location_name: Some("dryRun"),
@@ -4340,11 +4357,11 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("NetworkInterfaceId"),
-                ..member("NetworkInterfaceIds", 686)
+                ..member("NetworkInterfaceIds", 687)
             },
             m::Member {
                 location_name: Some("filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
         ])),
     },
@@ -4353,11 +4370,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkInterfaceSet"),
-                ..member("NetworkInterfaces", 689)
+                ..member("NetworkInterfaces", 690)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 857)
+                ..member("NextToken", 858)
             },
         ])),
     },
@@ -4366,7 +4383,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("RegionName"),
-                ..member("RegionNames", 767)
+                ..member("RegionNames", 768)
             },
             member("AllRegions", 90),
             m::Member {
@@ -4375,7 +4392,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
         ])),
     },
@@ -4383,7 +4400,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "DescribeRegionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("regionInfo"),
-            ..member("Regions", 766)
+            ..member("Regions", 767)
         }])),
     },
     m::Shape {
@@ -4393,19 +4410,19 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "DescribeRouteTablesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 857),
-            member("MaxResults", 245),
+            member("NextToken", 858),
+            member("MaxResults", 246),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("RouteTableId"),
-                ..member("RouteTableIds", 812)
+                ..member("RouteTableIds", 813)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
         ])),
     },
@@ -4414,11 +4431,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTableSet"),
-                ..member("RouteTables", 813)
+                ..member("RouteTables", 814)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 857)
+                ..member("NextToken", 858)
             },
         ])),
     },
@@ -4431,15 +4448,15 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 836)
+                ..member("SecurityGroupRuleIds", 837)
             },
             member("DryRun", 90),
-            member("NextToken", 857),
-            member("MaxResults", 248),
+            member("NextToken", 858),
+            member("MaxResults", 249),
         ])),
     },
     m::Shape {
@@ -4447,11 +4464,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 837)
+                ..member("SecurityGroupRules", 838)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 857)
+                ..member("NextToken", 858)
             },
         ])),
     },
@@ -4464,21 +4481,21 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("GroupId"),
-                ..member("GroupIds", 360)
+                ..member("GroupIds", 361)
             },
             m::Member {
                 location_name: Some("GroupName"),
-                ..member("GroupNames", 363)
+                ..member("GroupNames", 364)
             },
-            member("NextToken", 857),
-            member("MaxResults", 251),
+            member("NextToken", 858),
+            member("MaxResults", 252),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 90)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
         ])),
     },
@@ -4487,11 +4504,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 857)
+                ..member("NextToken", 858)
             },
             m::Member {
                 location_name: Some("securityGroupInfo"),
-                ..member("SecurityGroups", 832)
+                ..member("SecurityGroups", 833)
             },
         ])),
     },
@@ -4504,14 +4521,14 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
             m::Member {
                 location_name: Some("SubnetId"),
-                ..member("SubnetIds", 863)
+                ..member("SubnetIds", 864)
             },
-            member("NextToken", 857),
-            member("MaxResults", 254),
+            member("NextToken", 858),
+            member("MaxResults", 255),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 90)
@@ -4523,11 +4540,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 857)
+                ..member("NextToken", 858)
             },
             m::Member {
                 location_name: Some("subnetSet"),
-                ..member("Subnets", 866)
+                ..member("Subnets", 867)
             },
         ])),
     },
@@ -4540,15 +4557,15 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
             m::Member {
                 location_name: Some("maxResults"),
-                ..member("MaxResults", 483)
+                ..member("MaxResults", 484)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 857)
+                ..member("NextToken", 858)
             },
         ])),
     },
@@ -4557,11 +4574,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 857)
+                ..member("NextToken", 858)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 874)
+                ..member("Tags", 875)
             },
         ])),
     },
@@ -4570,7 +4587,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("VolumeId"),
-                ..member("VolumeIds", 914)
+                ..member("VolumeIds", 915)
             },
             member("IncludeManagedResources", 90),
             m::Member {
@@ -4579,15 +4596,15 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 857)
+                ..member("NextToken", 858)
             },
             m::Member {
                 location_name: Some("maxResults"),
-                ..member("MaxResults", 483)
+                ..member("MaxResults", 484)
             },
         ])),
     },
@@ -4596,11 +4613,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 857)
+                ..member("NextToken", 858)
             },
             m::Member {
                 location_name: Some("volumeSet"),
-                ..member("Volumes", 915)
+                ..member("Volumes", 916)
             },
         ])),
     },
@@ -4609,11 +4626,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 919)
+                ..member("Attribute", 920)
             },
             m::Member {
                 required: true,
-                ..member("VpcId", 935)
+                ..member("VpcId", 936)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -4638,7 +4655,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 857)
+                ..member("VpcId", 858)
             },
         ])),
     },
@@ -4651,14 +4668,14 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 334)
+                ..member("Filters", 335)
             },
             m::Member {
                 location_name: Some("VpcId"),
-                ..member("VpcIds", 936)
+                ..member("VpcIds", 937)
             },
-            member("NextToken", 857),
-            member("MaxResults", 263),
+            member("NextToken", 858),
+            member("MaxResults", 264),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 90)
@@ -4670,11 +4687,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 857)
+                ..member("NextToken", 858)
             },
             m::Member {
                 location_name: Some("vpcSet"),
-                ..member("Vpcs", 939)
+                ..member("Vpcs", 940)
             },
         ])),
     },
@@ -4688,12 +4705,12 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 487)
+                ..member("InternetGatewayId", 488)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 935)
+                ..member("VpcId", 936)
             },
         ])),
     },
@@ -4708,18 +4725,18 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 857)
+                ..member("Key", 858)
             },
             m::Member {
                 location_name: Some("valueSet"),
-                ..member("Values", 270)
+                ..member("Values", 271)
             },
         ])),
     },
     m::Shape {
         name: "DhcpConfigurationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(268),
+            member: m::ShapeId(269),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4737,19 +4754,19 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 857)
+                ..member("OwnerId", 858)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 875)
+                ..member("Tags", 876)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 857)
+                ..member("DhcpOptionsId", 858)
             },
             m::Member {
                 location_name: Some("dhcpConfigurationSet"),
-                ..member("DhcpConfigurations", 269)
+                ..member("DhcpConfigurations", 270)
             },
         ])),
     },
@@ -4760,7 +4777,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "DhcpOptionsIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(272),
+            member: m::ShapeId(273),
             member_location_name: Some("DhcpOptionsId"),
             flattened: false,
         }),
@@ -4768,7 +4785,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "DhcpOptionsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(271),
+            member: m::ShapeId(272),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4776,8 +4793,8 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "DisassociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssociationId", 319),
-            member("PublicIp", 305),
+            member("AssociationId", 320),
+            member("PublicIp", 306),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 90)
@@ -4788,14 +4805,14 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "DisassociateIamInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AssociationId", 372)
+            ..member("AssociationId", 373)
         }])),
     },
     m::Shape {
         name: "DisassociateIamInstanceProfileResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("iamInstanceProfileAssociation"),
-            ..member("IamInstanceProfileAssociation", 371)
+            ..member("IamInstanceProfileAssociation", 372)
         }])),
     },
     m::Shape {
@@ -4808,7 +4825,7 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 807)
+                ..member("AssociationId", 808)
             },
         ])),
     },
@@ -4817,7 +4834,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
             required: true,
-            ..member("AssociationId", 920)
+            ..member("AssociationId", 921)
         }])),
     },
     m::Shape {
@@ -4825,15 +4842,15 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 937)
+                ..member("Ipv6CidrBlockAssociation", 938)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 921)
+                ..member("CidrBlockAssociation", 922)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 857)
+                ..member("VpcId", 858)
             },
         ])),
     },
@@ -4846,22 +4863,22 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("sizeInGB"),
-                ..member("SizeInGB", 284)
+                ..member("SizeInGB", 285)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 281)
+                ..member("Count", 282)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 285)
+                ..member("Type", 286)
             },
         ])),
     },
     m::Shape {
         name: "DiskInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(282),
+            member: m::ShapeId(283),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4895,43 +4912,43 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("iops"),
-                ..member("Iops", 483)
+                ..member("Iops", 484)
             },
             m::Member {
                 location_name: Some("snapshotId"),
-                ..member("SnapshotId", 845)
+                ..member("SnapshotId", 846)
             },
             m::Member {
                 location_name: Some("volumeSize"),
-                ..member("VolumeSize", 483)
+                ..member("VolumeSize", 484)
             },
             m::Member {
                 location_name: Some("volumeType"),
-                ..member("VolumeType", 917)
+                ..member("VolumeType", 918)
             },
             m::Member {
                 location_name: Some("kmsKeyId"),
-                ..member("KmsKeyId", 857)
+                ..member("KmsKeyId", 858)
             },
             m::Member {
                 location_name: Some("throughput"),
-                ..member("Throughput", 483)
+                ..member("Throughput", 484)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 857)
+                ..member("OutpostArn", 858)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 857)
+                ..member("AvailabilityZone", 858)
             },
             m::Member {
                 location_name: Some("encrypted"),
                 ..member("Encrypted", 90)
             },
-            member("VolumeInitializationRate", 483),
-            member("AvailabilityZoneId", 857),
-            member("EbsCardIndex", 483),
+            member("VolumeInitializationRate", 484),
+            member("AvailabilityZoneId", 858),
+            member("EbsCardIndex", 484),
         ])),
     },
     m::Shape {
@@ -4943,7 +4960,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ebsCardIndex"),
-                ..member("EbsCardIndex", 289)
+                ..member("EbsCardIndex", 290)
             },
             m::Member {
                 location_name: Some("baselineBandwidthInMbps"),
@@ -4959,22 +4976,22 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("maximumBandwidthInMbps"),
-                ..member("MaximumBandwidthInMbps", 619)
+                ..member("MaximumBandwidthInMbps", 620)
             },
             m::Member {
                 location_name: Some("maximumThroughputInMBps"),
-                ..member("MaximumThroughputInMBps", 628)
+                ..member("MaximumThroughputInMBps", 629)
             },
             m::Member {
                 location_name: Some("maximumIops"),
-                ..member("MaximumIops", 625)
+                ..member("MaximumIops", 626)
             },
         ])),
     },
     m::Shape {
         name: "EbsCardInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(290),
+            member: m::ShapeId(291),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4990,23 +5007,23 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ebsOptimizedSupport"),
-                ..member("EbsOptimizedSupport", 298)
+                ..member("EbsOptimizedSupport", 299)
             },
             m::Member {
                 location_name: Some("encryptionSupport"),
-                ..member("EncryptionSupport", 292)
+                ..member("EncryptionSupport", 293)
             },
             m::Member {
                 location_name: Some("ebsOptimizedInfo"),
-                ..member("EbsOptimizedInfo", 297)
+                ..member("EbsOptimizedInfo", 298)
             },
             m::Member {
                 location_name: Some("nvmeSupport"),
-                ..member("NvmeSupport", 296)
+                ..member("NvmeSupport", 297)
             },
             m::Member {
                 location_name: Some("maximumEbsAttachments"),
-                ..member("MaximumEbsAttachments", 620)
+                ..member("MaximumEbsAttachments", 621)
             },
             m::Member {
                 location_name: Some("attachmentLimitType"),
@@ -5014,11 +5031,11 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("maximumEbsCards"),
-                ..member("MaximumEbsCards", 621)
+                ..member("MaximumEbsCards", 622)
             },
             m::Member {
                 location_name: Some("ebsCardSet"),
-                ..member("EbsCards", 291)
+                ..member("EbsCards", 292)
             },
         ])),
     },
@@ -5039,23 +5056,23 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("volumeId"),
-                ..member("VolumeId", 857)
+                ..member("VolumeId", 858)
             },
             m::Member {
                 location_name: Some("associatedResource"),
-                ..member("AssociatedResource", 857)
+                ..member("AssociatedResource", 858)
             },
             m::Member {
                 location_name: Some("volumeOwnerId"),
-                ..member("VolumeOwnerId", 857)
+                ..member("VolumeOwnerId", 858)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 716)
+                ..member("Operator", 717)
             },
             m::Member {
                 location_name: Some("ebsCardIndex"),
-                ..member("EbsCardIndex", 483)
+                ..member("EbsCardIndex", 484)
             },
         ])),
     },
@@ -5064,7 +5081,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("volumeId"),
-                ..member("VolumeId", 913)
+                ..member("VolumeId", 914)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
@@ -5095,15 +5112,15 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("maximumBandwidthInMbps"),
-                ..member("MaximumBandwidthInMbps", 619)
+                ..member("MaximumBandwidthInMbps", 620)
             },
             m::Member {
                 location_name: Some("maximumThroughputInMBps"),
-                ..member("MaximumThroughputInMBps", 628)
+                ..member("MaximumThroughputInMBps", 629)
             },
             m::Member {
                 location_name: Some("maximumIops"),
-                ..member("MaximumIops", 625)
+                ..member("MaximumIops", 626)
             },
         ])),
     },
@@ -5118,22 +5135,22 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("impairedSince"),
-                ..member("ImpairedSince", 643)
+                ..member("ImpairedSince", 644)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 853)
+                ..member("Name", 854)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 854)
+                ..member("Status", 855)
             },
         ])),
     },
     m::Shape {
         name: "EbsStatusDetailsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(299),
+            member: m::ShapeId(300),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5143,11 +5160,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("details"),
-                ..member("Details", 300)
+                ..member("Details", 301)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 868)
+                ..member("Status", 869)
             },
         ])),
     },
@@ -5155,7 +5172,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "EfaInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("maximumEfaInterfaces"),
-            ..member("MaximumEfaInterfaces", 622)
+            ..member("MaximumEfaInterfaces", 623)
         }])),
     },
     m::Shape {
@@ -5175,26 +5192,26 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("elasticGpuId"),
-                ..member("ElasticGpuId", 308)
+                ..member("ElasticGpuId", 309)
             },
             m::Member {
                 location_name: Some("elasticGpuAssociationId"),
-                ..member("ElasticGpuAssociationId", 857)
+                ..member("ElasticGpuAssociationId", 858)
             },
             m::Member {
                 location_name: Some("elasticGpuAssociationState"),
-                ..member("ElasticGpuAssociationState", 857)
+                ..member("ElasticGpuAssociationState", 858)
             },
             m::Member {
                 location_name: Some("elasticGpuAssociationTime"),
-                ..member("ElasticGpuAssociationTime", 857)
+                ..member("ElasticGpuAssociationTime", 858)
             },
         ])),
     },
     m::Shape {
         name: "ElasticGpuAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(306),
+            member: m::ShapeId(307),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5207,13 +5224,13 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "ElasticGpuSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Type", 857)
+            ..member("Type", 858)
         }])),
     },
     m::Shape {
         name: "ElasticGpuSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(309),
+            member: m::ShapeId(310),
             member_location_name: Some("ElasticGpuSpecification"),
             flattened: false,
         }),
@@ -5222,13 +5239,13 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "ElasticGpuSpecificationResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("type"),
-            ..member("Type", 857)
+            ..member("Type", 858)
         }])),
     },
     m::Shape {
         name: "ElasticGpuSpecificationResponseList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(311),
+            member: m::ShapeId(312),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5236,7 +5253,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "ElasticGpuSpecifications",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(309),
+            member: m::ShapeId(310),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5246,9 +5263,9 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Type", 857)
+                ..member("Type", 858)
             },
-            member("Count", 317),
+            member("Count", 318),
         ])),
     },
     m::Shape {
@@ -5256,15 +5273,15 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("elasticInferenceAcceleratorArn"),
-                ..member("ElasticInferenceAcceleratorArn", 857)
+                ..member("ElasticInferenceAcceleratorArn", 858)
             },
             m::Member {
                 location_name: Some("elasticInferenceAcceleratorAssociationId"),
-                ..member("ElasticInferenceAcceleratorAssociationId", 857)
+                ..member("ElasticInferenceAcceleratorAssociationId", 858)
             },
             m::Member {
                 location_name: Some("elasticInferenceAcceleratorAssociationState"),
-                ..member("ElasticInferenceAcceleratorAssociationState", 857)
+                ..member("ElasticInferenceAcceleratorAssociationState", 858)
             },
             m::Member {
                 location_name: Some("elasticInferenceAcceleratorAssociationTime"),
@@ -5275,7 +5292,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "ElasticInferenceAcceleratorAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(315),
+            member: m::ShapeId(316),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5287,7 +5304,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "ElasticInferenceAccelerators",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(314),
+            member: m::ShapeId(315),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5300,7 +5317,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "EnaSrdSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("EnaSrdEnabled", 90),
-            member("EnaSrdUdpSpecification", 322),
+            member("EnaSrdUdpSpecification", 323),
         ])),
     },
     m::Shape {
@@ -5341,7 +5358,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "ErrorSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(902),
+            member: m::ShapeId(903),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5365,7 +5382,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "ExcludedInstanceTypeSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(330),
+            member: m::ShapeId(331),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5373,7 +5390,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "ExecutableByStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(857),
+            member: m::ShapeId(858),
             member_location_name: Some("ExecutableBy"),
             flattened: false,
         }),
@@ -5381,17 +5398,17 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "Filter",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Name", 857),
+            member("Name", 858),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 904)
+                ..member("Values", 905)
             },
         ])),
     },
     m::Shape {
         name: "FilterList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(333),
+            member: m::ShapeId(334),
             member_location_name: Some("Filter"),
             flattened: false,
         }),
@@ -5411,26 +5428,26 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 342)
+                ..member("Name", 343)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 339)
+                ..member("Manufacturer", 340)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 336)
+                ..member("Count", 337)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 340)
+                ..member("MemoryInfo", 341)
             },
         ])),
     },
     m::Shape {
         name: "FpgaDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(337),
+            member: m::ShapeId(338),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5443,7 +5460,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "FpgaDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 341)
+            ..member("SizeInMiB", 342)
         }])),
     },
     m::Shape {
@@ -5459,11 +5476,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("fpgas"),
-                ..member("Fpgas", 338)
+                ..member("Fpgas", 339)
             },
             m::Member {
                 location_name: Some("totalFpgaMemoryInMiB"),
-                ..member("TotalFpgaMemoryInMiB", 946)
+                ..member("TotalFpgaMemoryInMiB", 947)
             },
         ])),
     },
@@ -5476,7 +5493,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 417)
+                ..member("InstanceId", 418)
             },
             member("Latest", 90),
             m::Member {
@@ -5490,7 +5507,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 857)
+                ..member("InstanceId", 858)
             },
             m::Member {
                 location_name: Some("timestamp"),
@@ -5498,7 +5515,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("output"),
-                ..member("Output", 857)
+                ..member("Output", 858)
             },
         ])),
     },
@@ -5508,7 +5525,7 @@ pub static SHAPES: [m::Shape; 949] = [
             member("DryRun", 90),
             m::Member {
                 required: true,
-                ..member("InstanceId", 417)
+                ..member("InstanceId", 418)
             },
         ])),
     },
@@ -5516,7 +5533,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "GetLaunchTemplateDataResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("launchTemplateData"),
-            ..member("LaunchTemplateData", 791)
+            ..member("LaunchTemplateData", 792)
         }])),
     },
     m::Shape {
@@ -5525,11 +5542,11 @@ pub static SHAPES: [m::Shape; 949] = [
             member("DryRun", 90),
             m::Member {
                 required: true,
-                ..member("PrefixListId", 740)
+                ..member("PrefixListId", 741)
             },
-            member("TargetVersion", 612),
-            member("MaxResults", 739),
-            member("NextToken", 707),
+            member("TargetVersion", 613),
+            member("MaxResults", 740),
+            member("NextToken", 708),
         ])),
     },
     m::Shape {
@@ -5537,11 +5554,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("entrySet"),
-                ..member("Entries", 736)
+                ..member("Entries", 737)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 707)
+                ..member("NextToken", 708)
             },
         ])),
     },
@@ -5554,38 +5571,38 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 357)
+                ..member("Name", 358)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 354)
+                ..member("Manufacturer", 355)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 351)
+                ..member("Count", 352)
             },
             m::Member {
                 location_name: Some("logicalGpuCount"),
-                ..member("LogicalGpuCount", 611)
+                ..member("LogicalGpuCount", 612)
             },
             m::Member {
                 location_name: Some("gpuPartitionSize"),
-                ..member("GpuPartitionSize", 359)
+                ..member("GpuPartitionSize", 360)
             },
             m::Member {
                 location_name: Some("workloadSet"),
-                ..member("Workloads", 943)
+                ..member("Workloads", 944)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 355)
+                ..member("MemoryInfo", 356)
             },
         ])),
     },
     m::Shape {
         name: "GpuDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(352),
+            member: m::ShapeId(353),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5598,7 +5615,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "GpuDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 356)
+            ..member("SizeInMiB", 357)
         }])),
     },
     m::Shape {
@@ -5614,11 +5631,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("gpus"),
-                ..member("Gpus", 353)
+                ..member("Gpus", 354)
             },
             m::Member {
                 location_name: Some("totalGpuMemoryInMiB"),
-                ..member("TotalGpuMemoryInMiB", 947)
+                ..member("TotalGpuMemoryInMiB", 948)
             },
         ])),
     },
@@ -5629,7 +5646,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "GroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(830),
+            member: m::ShapeId(831),
             member_location_name: Some("groupId"),
             flattened: false,
         }),
@@ -5639,18 +5656,18 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 857)
+                ..member("GroupId", 858)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 857)
+                ..member("GroupName", 858)
             },
         ])),
     },
     m::Shape {
         name: "GroupIdentifierList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(361),
+            member: m::ShapeId(362),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5658,7 +5675,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "GroupNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(833),
+            member: m::ShapeId(834),
             member_location_name: Some("GroupName"),
             flattened: false,
         }),
@@ -5701,11 +5718,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("arn"),
-                ..member("Arn", 857)
+                ..member("Arn", 858)
             },
             m::Member {
                 location_name: Some("id"),
-                ..member("Id", 857)
+                ..member("Id", 858)
             },
         ])),
     },
@@ -5714,19 +5731,19 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 857)
+                ..member("AssociationId", 858)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 857)
+                ..member("InstanceId", 858)
             },
             m::Member {
                 location_name: Some("iamInstanceProfile"),
-                ..member("IamInstanceProfile", 370)
+                ..member("IamInstanceProfile", 371)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 374)
+                ..member("State", 375)
             },
             m::Member {
                 location_name: Some("timestamp"),
@@ -5741,7 +5758,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "IamInstanceProfileAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(371),
+            member: m::ShapeId(372),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5762,11 +5779,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("arn"),
-                ..member("Arn", 857)
+                ..member("Arn", 858)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 857)
+                ..member("Name", 858)
             },
         ])),
     },
@@ -5775,11 +5792,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 483)
+                ..member("Code", 484)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 483)
+                ..member("Type", 484)
             },
         ])),
     },
@@ -5788,11 +5805,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("platformDetails"),
-                ..member("PlatformDetails", 857)
+                ..member("PlatformDetails", 858)
             },
             m::Member {
                 location_name: Some("usageOperation"),
-                ..member("UsageOperation", 857)
+                ..member("UsageOperation", 858)
             },
             m::Member {
                 location_name: Some("blockDeviceMapping"),
@@ -5800,7 +5817,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 857)
+                ..member("Description", 858)
             },
             m::Member {
                 location_name: Some("enaSupport"),
@@ -5808,39 +5825,39 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("hypervisor"),
-                ..member("Hypervisor", 369)
+                ..member("Hypervisor", 370)
             },
             m::Member {
                 location_name: Some("imageOwnerAlias"),
-                ..member("ImageOwnerAlias", 857)
+                ..member("ImageOwnerAlias", 858)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 857)
+                ..member("Name", 858)
             },
             m::Member {
                 location_name: Some("rootDeviceName"),
-                ..member("RootDeviceName", 857)
+                ..member("RootDeviceName", 858)
             },
             m::Member {
                 location_name: Some("rootDeviceType"),
-                ..member("RootDeviceType", 267)
+                ..member("RootDeviceType", 268)
             },
             m::Member {
                 location_name: Some("sriovNetSupport"),
-                ..member("SriovNetSupport", 857)
+                ..member("SriovNetSupport", 858)
             },
             m::Member {
                 location_name: Some("stateReason"),
-                ..member("StateReason", 852)
+                ..member("StateReason", 853)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 875)
+                ..member("Tags", 876)
             },
             m::Member {
                 location_name: Some("virtualizationType"),
-                ..member("VirtualizationType", 907)
+                ..member("VirtualizationType", 908)
             },
             m::Member {
                 location_name: Some("bootMode"),
@@ -5848,27 +5865,27 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("tpmSupport"),
-                ..member("TpmSupport", 888)
+                ..member("TpmSupport", 889)
             },
             m::Member {
                 location_name: Some("deprecationTime"),
-                ..member("DeprecationTime", 857)
+                ..member("DeprecationTime", 858)
             },
             m::Member {
                 location_name: Some("imdsSupport"),
-                ..member("ImdsSupport", 388)
+                ..member("ImdsSupport", 389)
             },
             m::Member {
                 location_name: Some("sourceInstanceId"),
-                ..member("SourceInstanceId", 857)
+                ..member("SourceInstanceId", 858)
             },
             m::Member {
                 location_name: Some("deregistrationProtection"),
-                ..member("DeregistrationProtection", 857)
+                ..member("DeregistrationProtection", 858)
             },
             m::Member {
                 location_name: Some("lastLaunchedTime"),
-                ..member("LastLaunchedTime", 857)
+                ..member("LastLaunchedTime", 858)
             },
             m::Member {
                 location_name: Some("imageAllowed"),
@@ -5876,11 +5893,11 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("sourceImageId"),
-                ..member("SourceImageId", 857)
+                ..member("SourceImageId", 858)
             },
             m::Member {
                 location_name: Some("sourceImageRegion"),
-                ..member("SourceImageRegion", 857)
+                ..member("SourceImageRegion", 858)
             },
             m::Member {
                 location_name: Some("freeTierEligible"),
@@ -5888,23 +5905,23 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("imageId"),
-                ..member("ImageId", 857)
+                ..member("ImageId", 858)
             },
             m::Member {
                 location_name: Some("imageLocation"),
-                ..member("ImageLocation", 857)
+                ..member("ImageLocation", 858)
             },
             m::Member {
                 location_name: Some("imageState"),
-                ..member("State", 385)
+                ..member("State", 386)
             },
             m::Member {
                 location_name: Some("imageOwnerId"),
-                ..member("OwnerId", 857)
+                ..member("OwnerId", 858)
             },
             m::Member {
                 location_name: Some("creationDate"),
-                ..member("CreationDate", 857)
+                ..member("CreationDate", 858)
             },
             m::Member {
                 location_name: Some("isPublic"),
@@ -5912,7 +5929,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("productCodes"),
-                ..member("ProductCodes", 750)
+                ..member("ProductCodes", 751)
             },
             m::Member {
                 location_name: Some("architecture"),
@@ -5920,19 +5937,19 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("imageType"),
-                ..member("ImageType", 386)
+                ..member("ImageType", 387)
             },
             m::Member {
                 location_name: Some("kernelId"),
-                ..member("KernelId", 857)
+                ..member("KernelId", 858)
             },
             m::Member {
                 location_name: Some("ramdiskId"),
-                ..member("RamdiskId", 857)
+                ..member("RamdiskId", 858)
             },
             m::Member {
                 location_name: Some("platform"),
-                ..member("Platform", 733)
+                ..member("Platform", 734)
             },
         ])),
     },
@@ -5981,15 +5998,15 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("imageId"),
-                ..member("ImageId", 857)
+                ..member("ImageId", 858)
             },
             m::Member {
                 location_name: Some("launchPermission"),
-                ..member("LaunchPermissions", 528)
+                ..member("LaunchPermissions", 529)
             },
             m::Member {
                 location_name: Some("productCodes"),
-                ..member("ProductCodes", 750)
+                ..member("ProductCodes", 751)
             },
             m::Member {
                 location_name: Some("blockDeviceMapping"),
@@ -6028,7 +6045,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "ImageIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(381),
+            member: m::ShapeId(382),
             member_location_name: Some("ImageId"),
             flattened: false,
         }),
@@ -6036,7 +6053,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "ImageList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(377),
+            member: m::ShapeId(378),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6081,7 +6098,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 877)
+                ..member("TagSpecifications", 878)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -6090,7 +6107,7 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("keyName"),
                 required: true,
-                ..member("KeyName", 857)
+                ..member("KeyName", 858)
             },
             m::Member {
                 location_name: Some("publicKeyMaterial"),
@@ -6104,19 +6121,19 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 857)
+                ..member("KeyFingerprint", 858)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 857)
+                ..member("KeyName", 858)
             },
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 857)
+                ..member("KeyPairId", 858)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 875)
+                ..member("Tags", 876)
             },
         ])),
     },
@@ -6129,11 +6146,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("accelerators"),
-                ..member("Accelerators", 395)
+                ..member("Accelerators", 396)
             },
             m::Member {
                 location_name: Some("totalInferenceMemoryInMiB"),
-                ..member("TotalInferenceMemoryInMiB", 948)
+                ..member("TotalInferenceMemoryInMiB", 949)
             },
         ])),
     },
@@ -6146,26 +6163,26 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 393)
+                ..member("Count", 394)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 399)
+                ..member("Name", 400)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 396)
+                ..member("Manufacturer", 397)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 397)
+                ..member("MemoryInfo", 398)
             },
         ])),
     },
     m::Shape {
         name: "InferenceDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(394),
+            member: m::ShapeId(395),
             member_location_name: None,
             flattened: false,
         }),
@@ -6178,7 +6195,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "InferenceDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 398)
+            ..member("SizeInMiB", 399)
         }])),
     },
     m::Shape {
@@ -6198,11 +6215,11 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("blockDeviceMapping"),
-                ..member("BlockDeviceMappings", 408)
+                ..member("BlockDeviceMappings", 409)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 857)
+                ..member("ClientToken", 858)
             },
             m::Member {
                 location_name: Some("ebsOptimized"),
@@ -6214,43 +6231,43 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("hypervisor"),
-                ..member("Hypervisor", 369)
+                ..member("Hypervisor", 370)
             },
             m::Member {
                 location_name: Some("iamInstanceProfile"),
-                ..member("IamInstanceProfile", 370)
+                ..member("IamInstanceProfile", 371)
             },
             m::Member {
                 location_name: Some("instanceLifecycle"),
-                ..member("InstanceLifecycle", 428)
+                ..member("InstanceLifecycle", 429)
             },
             m::Member {
                 location_name: Some("elasticGpuAssociationSet"),
-                ..member("ElasticGpuAssociations", 307)
+                ..member("ElasticGpuAssociations", 308)
             },
             m::Member {
                 location_name: Some("elasticInferenceAcceleratorAssociationSet"),
-                ..member("ElasticInferenceAcceleratorAssociations", 316)
+                ..member("ElasticInferenceAcceleratorAssociations", 317)
             },
             m::Member {
                 location_name: Some("networkInterfaceSet"),
-                ..member("NetworkInterfaces", 444)
+                ..member("NetworkInterfaces", 445)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 857)
+                ..member("OutpostArn", 858)
             },
             m::Member {
                 location_name: Some("rootDeviceName"),
-                ..member("RootDeviceName", 857)
+                ..member("RootDeviceName", 858)
             },
             m::Member {
                 location_name: Some("rootDeviceType"),
-                ..member("RootDeviceType", 267)
+                ..member("RootDeviceType", 268)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("SecurityGroups", 362)
+                ..member("SecurityGroups", 363)
             },
             m::Member {
                 location_name: Some("sourceDestCheck"),
@@ -6258,23 +6275,23 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("spotInstanceRequestId"),
-                ..member("SpotInstanceRequestId", 857)
+                ..member("SpotInstanceRequestId", 858)
             },
             m::Member {
                 location_name: Some("sriovNetSupport"),
-                ..member("SriovNetSupport", 857)
+                ..member("SriovNetSupport", 858)
             },
             m::Member {
                 location_name: Some("stateReason"),
-                ..member("StateReason", 852)
+                ..member("StateReason", 853)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 875)
+                ..member("Tags", 876)
             },
             m::Member {
                 location_name: Some("virtualizationType"),
-                ..member("VirtualizationType", 907)
+                ..member("VirtualizationType", 908)
             },
             m::Member {
                 location_name: Some("cpuOptions"),
@@ -6282,11 +6299,11 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("capacityBlockId"),
-                ..member("CapacityBlockId", 857)
+                ..member("CapacityBlockId", 858)
             },
             m::Member {
                 location_name: Some("capacityReservationId"),
-                ..member("CapacityReservationId", 857)
+                ..member("CapacityReservationId", 858)
             },
             m::Member {
                 location_name: Some("capacityReservationSpecification"),
@@ -6294,19 +6311,19 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("hibernationOptions"),
-                ..member("HibernationOptions", 365)
+                ..member("HibernationOptions", 366)
             },
             m::Member {
                 location_name: Some("licenseSet"),
-                ..member("Licenses", 603)
+                ..member("Licenses", 604)
             },
             m::Member {
                 location_name: Some("metadataOptions"),
-                ..member("MetadataOptions", 435)
+                ..member("MetadataOptions", 436)
             },
             m::Member {
                 location_name: Some("enclaveOptions"),
-                ..member("EnclaveOptions", 324)
+                ..member("EnclaveOptions", 325)
             },
             m::Member {
                 location_name: Some("bootMode"),
@@ -6314,87 +6331,87 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("platformDetails"),
-                ..member("PlatformDetails", 857)
+                ..member("PlatformDetails", 858)
             },
             m::Member {
                 location_name: Some("usageOperation"),
-                ..member("UsageOperation", 857)
+                ..member("UsageOperation", 858)
             },
             m::Member {
                 location_name: Some("usageOperationUpdateTime"),
-                ..member("UsageOperationUpdateTime", 643)
+                ..member("UsageOperationUpdateTime", 644)
             },
             m::Member {
                 location_name: Some("privateDnsNameOptions"),
-                ..member("PrivateDnsNameOptions", 744)
+                ..member("PrivateDnsNameOptions", 745)
             },
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 857)
+                ..member("Ipv6Address", 858)
             },
             m::Member {
                 location_name: Some("tpmSupport"),
-                ..member("TpmSupport", 857)
+                ..member("TpmSupport", 858)
             },
             m::Member {
                 location_name: Some("maintenanceOptions"),
-                ..member("MaintenanceOptions", 430)
+                ..member("MaintenanceOptions", 431)
             },
             m::Member {
                 location_name: Some("currentInstanceBootMode"),
-                ..member("CurrentInstanceBootMode", 411)
+                ..member("CurrentInstanceBootMode", 412)
             },
             m::Member {
                 location_name: Some("networkPerformanceOptions"),
-                ..member("NetworkPerformanceOptions", 447)
+                ..member("NetworkPerformanceOptions", 448)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 716)
+                ..member("Operator", 717)
             },
             m::Member {
                 location_name: Some("secondaryInterfaceSet"),
-                ..member("SecondaryInterfaces", 456)
+                ..member("SecondaryInterfaces", 457)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 857)
+                ..member("InstanceId", 858)
             },
             m::Member {
                 location_name: Some("imageId"),
-                ..member("ImageId", 857)
+                ..member("ImageId", 858)
             },
             m::Member {
                 location_name: Some("instanceState"),
-                ..member("State", 463)
+                ..member("State", 464)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 857)
+                ..member("PrivateDnsName", 858)
             },
             m::Member {
                 location_name: Some("dnsName"),
-                ..member("PublicDnsName", 857)
+                ..member("PublicDnsName", 858)
             },
             m::Member {
                 location_name: Some("reason"),
-                ..member("StateTransitionReason", 857)
+                ..member("StateTransitionReason", 858)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 857)
+                ..member("KeyName", 858)
             },
             m::Member {
                 location_name: Some("amiLaunchIndex"),
-                ..member("AmiLaunchIndex", 483)
+                ..member("AmiLaunchIndex", 484)
             },
             m::Member {
                 location_name: Some("productCodes"),
-                ..member("ProductCodes", 750)
+                ..member("ProductCodes", 751)
             },
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 477)
+                ..member("InstanceType", 478)
             },
             m::Member {
                 location_name: Some("launchTime"),
@@ -6402,39 +6419,39 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("placement"),
-                ..member("Placement", 727)
+                ..member("Placement", 728)
             },
             m::Member {
                 location_name: Some("kernelId"),
-                ..member("KernelId", 857)
+                ..member("KernelId", 858)
             },
             m::Member {
                 location_name: Some("ramdiskId"),
-                ..member("RamdiskId", 857)
+                ..member("RamdiskId", 858)
             },
             m::Member {
                 location_name: Some("platform"),
-                ..member("Platform", 733)
+                ..member("Platform", 734)
             },
             m::Member {
                 location_name: Some("monitoring"),
-                ..member("Monitoring", 659)
+                ..member("Monitoring", 660)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 857)
+                ..member("SubnetId", 858)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 857)
+                ..member("VpcId", 858)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 857)
+                ..member("PrivateIpAddress", 858)
             },
             m::Member {
                 location_name: Some("ipAddress"),
-                ..member("PublicIpAddress", 857)
+                ..member("PublicIpAddress", 858)
             },
         ])),
     },
@@ -6447,7 +6464,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("enaSrdUdpSpecification"),
-                ..member("EnaSrdUdpSpecification", 402)
+                ..member("EnaSrdUdpSpecification", 403)
             },
         ])),
     },
@@ -6463,7 +6480,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("blockDeviceMapping"),
-                ..member("BlockDeviceMappings", 408)
+                ..member("BlockDeviceMappings", 409)
             },
             m::Member {
                 location_name: Some("disableApiTermination"),
@@ -6475,7 +6492,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("enclaveOptions"),
-                ..member("EnclaveOptions", 324)
+                ..member("EnclaveOptions", 325)
             },
             m::Member {
                 location_name: Some("ebsOptimized"),
@@ -6483,7 +6500,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 857)
+                ..member("InstanceId", 858)
             },
             m::Member {
                 location_name: Some("instanceInitiatedShutdownBehavior"),
@@ -6499,7 +6516,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("productCodes"),
-                ..member("ProductCodes", 750)
+                ..member("ProductCodes", 751)
             },
             m::Member {
                 location_name: Some("ramdisk"),
@@ -6527,7 +6544,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 362)
+                ..member("Groups", 363)
             },
         ])),
     },
@@ -6571,18 +6588,18 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("deviceName"),
-                ..member("DeviceName", 857)
+                ..member("DeviceName", 858)
             },
             m::Member {
                 location_name: Some("ebs"),
-                ..member("Ebs", 294)
+                ..member("Ebs", 295)
             },
         ])),
     },
     m::Shape {
         name: "InstanceBlockDeviceMappingList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(407),
+            member: m::ShapeId(408),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6592,26 +6609,26 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("deviceName"),
-                ..member("DeviceName", 857)
+                ..member("DeviceName", 858)
             },
             m::Member {
                 location_name: Some("ebs"),
-                ..member("Ebs", 295)
+                ..member("Ebs", 296)
             },
             m::Member {
                 location_name: Some("virtualName"),
-                ..member("VirtualName", 857)
+                ..member("VirtualName", 858)
             },
             m::Member {
                 location_name: Some("noDevice"),
-                ..member("NoDevice", 857)
+                ..member("NoDevice", 858)
             },
         ])),
     },
     m::Shape {
         name: "InstanceBlockDeviceMappingSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(409),
+            member: m::ShapeId(410),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6627,18 +6644,18 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 857)
+                ..member("InstanceId", 858)
             },
             m::Member {
                 location_name: Some("cpuCredits"),
-                ..member("CpuCredits", 857)
+                ..member("CpuCredits", 858)
             },
         ])),
     },
     m::Shape {
         name: "InstanceCreditSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(412),
+            member: m::ShapeId(413),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6656,7 +6673,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "InstanceGenerationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(415),
+            member: m::ShapeId(416),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6668,7 +6685,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "InstanceIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(417),
+            member: m::ShapeId(418),
             member_location_name: Some("InstanceId"),
             flattened: false,
         }),
@@ -6683,13 +6700,13 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "InstanceIpv4Prefix",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv4Prefix"),
-            ..member("Ipv4Prefix", 857)
+            ..member("Ipv4Prefix", 858)
         }])),
     },
     m::Shape {
         name: "InstanceIpv4PrefixList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(420),
+            member: m::ShapeId(421),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6699,7 +6716,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 857)
+                ..member("Ipv6Address", 858)
             },
             m::Member {
                 location_name: Some("isPrimaryIpv6"),
@@ -6710,7 +6727,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "InstanceIpv6AddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(422),
+            member: m::ShapeId(423),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6718,26 +6735,26 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "InstanceIpv6AddressListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(425),
+            member: m::ShapeId(426),
             member_location_name: Some("InstanceIpv6Address"),
             flattened: false,
         }),
     },
     m::Shape {
         name: "InstanceIpv6AddressRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Address", 857)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Address", 858)])),
     },
     m::Shape {
         name: "InstanceIpv6Prefix",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv6Prefix"),
-            ..member("Ipv6Prefix", 857)
+            ..member("Ipv6Prefix", 858)
         }])),
     },
     m::Shape {
         name: "InstanceIpv6PrefixList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(426),
+            member: m::ShapeId(427),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6756,7 +6773,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "InstanceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(400),
+            member: m::ShapeId(401),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6766,23 +6783,23 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("autoRecovery"),
-                ..member("AutoRecovery", 405)
+                ..member("AutoRecovery", 406)
             },
             m::Member {
                 location_name: Some("rebootMigration"),
-                ..member("RebootMigration", 451)
+                ..member("RebootMigration", 452)
             },
         ])),
     },
     m::Shape {
         name: "InstanceMaintenanceOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("AutoRecovery", 405)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AutoRecovery", 406)])),
     },
     m::Shape {
         name: "InstanceMarketOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MarketType", 615),
-            member("SpotOptions", 849),
+            member("MarketType", 616),
+            member("SpotOptions", 850),
         ])),
     },
     m::Shape {
@@ -6794,11 +6811,11 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "InstanceMetadataOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HttpTokens", 368),
-            member("HttpPutResponseHopLimit", 483),
-            member("HttpEndpoint", 433),
-            member("HttpProtocolIpv6", 437),
-            member("InstanceMetadataTags", 438),
+            member("HttpTokens", 369),
+            member("HttpPutResponseHopLimit", 484),
+            member("HttpEndpoint", 434),
+            member("HttpProtocolIpv6", 438),
+            member("InstanceMetadataTags", 439),
         ])),
     },
     m::Shape {
@@ -6806,27 +6823,27 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 436)
+                ..member("State", 437)
             },
             m::Member {
                 location_name: Some("httpTokens"),
-                ..member("HttpTokens", 368)
+                ..member("HttpTokens", 369)
             },
             m::Member {
                 location_name: Some("httpPutResponseHopLimit"),
-                ..member("HttpPutResponseHopLimit", 483)
+                ..member("HttpPutResponseHopLimit", 484)
             },
             m::Member {
                 location_name: Some("httpEndpoint"),
-                ..member("HttpEndpoint", 433)
+                ..member("HttpEndpoint", 434)
             },
             m::Member {
                 location_name: Some("httpProtocolIpv6"),
-                ..member("HttpProtocolIpv6", 437)
+                ..member("HttpProtocolIpv6", 438)
             },
             m::Member {
                 location_name: Some("instanceMetadataTags"),
-                ..member("InstanceMetadataTags", 438)
+                ..member("InstanceMetadataTags", 439)
             },
         ])),
     },
@@ -6853,18 +6870,18 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 857)
+                ..member("InstanceId", 858)
             },
             m::Member {
                 location_name: Some("monitoring"),
-                ..member("Monitoring", 659)
+                ..member("Monitoring", 660)
             },
         ])),
     },
     m::Shape {
         name: "InstanceMonitoringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(439),
+            member: m::ShapeId(440),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6874,47 +6891,47 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 442)
+                ..member("Association", 443)
             },
             m::Member {
                 location_name: Some("attachment"),
-                ..member("Attachment", 443)
+                ..member("Attachment", 444)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 857)
+                ..member("Description", 858)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 362)
+                ..member("Groups", 363)
             },
             m::Member {
                 location_name: Some("ipv6AddressesSet"),
-                ..member("Ipv6Addresses", 423)
+                ..member("Ipv6Addresses", 424)
             },
             m::Member {
                 location_name: Some("macAddress"),
-                ..member("MacAddress", 857)
+                ..member("MacAddress", 858)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 857)
+                ..member("NetworkInterfaceId", 858)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 857)
+                ..member("OwnerId", 858)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 857)
+                ..member("PrivateDnsName", 858)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 857)
+                ..member("PrivateIpAddress", 858)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 450)
+                ..member("PrivateIpAddresses", 451)
             },
             m::Member {
                 location_name: Some("sourceDestCheck"),
@@ -6922,27 +6939,27 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 692)
+                ..member("Status", 693)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 857)
+                ..member("SubnetId", 858)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 857)
+                ..member("VpcId", 858)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 857)
+                ..member("InterfaceType", 858)
             },
             m::Member {
                 location_name: Some("ipv4PrefixSet"),
-                ..member("Ipv4Prefixes", 421)
+                ..member("Ipv4Prefixes", 422)
             },
             m::Member {
                 location_name: Some("ipv6PrefixSet"),
-                ..member("Ipv6Prefixes", 427)
+                ..member("Ipv6Prefixes", 428)
             },
             m::Member {
                 location_name: Some("connectionTrackingConfiguration"),
@@ -6950,7 +6967,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 716)
+                ..member("Operator", 717)
             },
         ])),
     },
@@ -6959,23 +6976,23 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 857)
+                ..member("CarrierIp", 858)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 857)
+                ..member("CustomerOwnedIp", 858)
             },
             m::Member {
                 location_name: Some("ipOwnerId"),
-                ..member("IpOwnerId", 857)
+                ..member("IpOwnerId", 858)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 857)
+                ..member("PublicDnsName", 858)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 857)
+                ..member("PublicIp", 858)
             },
         ])),
     },
@@ -6988,7 +7005,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("attachmentId"),
-                ..member("AttachmentId", 857)
+                ..member("AttachmentId", 858)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
@@ -6996,7 +7013,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 483)
+                ..member("DeviceIndex", 484)
             },
             m::Member {
                 location_name: Some("status"),
@@ -7004,22 +7021,22 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 483)
+                ..member("NetworkCardIndex", 484)
             },
             m::Member {
                 location_name: Some("enaSrdSpecification"),
-                ..member("EnaSrdSpecification", 401)
+                ..member("EnaSrdSpecification", 402)
             },
             m::Member {
                 location_name: Some("enaQueueCount"),
-                ..member("EnaQueueCount", 483)
+                ..member("EnaQueueCount", 484)
             },
         ])),
     },
     m::Shape {
         name: "InstanceNetworkInterfaceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(441),
+            member: m::ShapeId(442),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7037,69 +7054,69 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 857)
+                ..member("Description", 858)
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 483)
+                ..member("DeviceIndex", 484)
             },
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("Groups", 831)
+                ..member("Groups", 832)
             },
             m::Member {
                 location_name: Some("ipv6AddressCount"),
-                ..member("Ipv6AddressCount", 483)
+                ..member("Ipv6AddressCount", 484)
             },
             m::Member {
                 location_name: Some("ipv6AddressesSet"),
                 query_name: Some("Ipv6Addresses"),
-                ..member("Ipv6Addresses", 423)
+                ..member("Ipv6Addresses", 424)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 685)
+                ..member("NetworkInterfaceId", 686)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 857)
+                ..member("PrivateIpAddress", 858)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
                 query_name: Some("PrivateIpAddresses"),
-                ..member("PrivateIpAddresses", 746)
+                ..member("PrivateIpAddresses", 747)
             },
             m::Member {
                 location_name: Some("secondaryPrivateIpAddressCount"),
-                ..member("SecondaryPrivateIpAddressCount", 483)
+                ..member("SecondaryPrivateIpAddressCount", 484)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 857)
+                ..member("SubnetId", 858)
             },
             member("AssociateCarrierIpAddress", 90),
-            member("InterfaceType", 857),
-            member("NetworkCardIndex", 483),
+            member("InterfaceType", 858),
+            member("NetworkCardIndex", 484),
             m::Member {
                 location_name: Some("Ipv4Prefix"),
-                ..member("Ipv4Prefixes", 498)
+                ..member("Ipv4Prefixes", 499)
             },
-            member("Ipv4PrefixCount", 483),
+            member("Ipv4PrefixCount", 484),
             m::Member {
                 location_name: Some("Ipv6Prefix"),
-                ..member("Ipv6Prefixes", 507)
+                ..member("Ipv6Prefixes", 508)
             },
-            member("Ipv6PrefixCount", 483),
+            member("Ipv6PrefixCount", 484),
             member("PrimaryIpv6", 90),
-            member("EnaSrdSpecification", 320),
+            member("EnaSrdSpecification", 321),
             member("ConnectionTrackingSpecification", 107),
-            member("EnaQueueCount", 483),
+            member("EnaQueueCount", 484),
         ])),
     },
     m::Shape {
         name: "InstanceNetworkInterfaceSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(445),
+            member: m::ShapeId(446),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7108,19 +7125,19 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "InstanceNetworkPerformanceOptions",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("bandwidthWeighting"),
-            ..member("BandwidthWeighting", 406)
+            ..member("BandwidthWeighting", 407)
         }])),
     },
     m::Shape {
         name: "InstanceNetworkPerformanceOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("BandwidthWeighting", 406)])),
+        kind: m::ShapeKind::Structure(structure(&[member("BandwidthWeighting", 407)])),
     },
     m::Shape {
         name: "InstancePrivateIpAddress",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 442)
+                ..member("Association", 443)
             },
             m::Member {
                 location_name: Some("primary"),
@@ -7128,18 +7145,18 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 857)
+                ..member("PrivateDnsName", 858)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 857)
+                ..member("PrivateIpAddress", 858)
             },
         ])),
     },
     m::Shape {
         name: "InstancePrivateIpAddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(449),
+            member: m::ShapeId(450),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7155,11 +7172,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vCpuCount"),
-                ..member("VCpuCount", 899)
+                ..member("VCpuCount", 900)
             },
             m::Member {
                 location_name: Some("memoryMiB"),
-                ..member("MemoryMiB", 640)
+                ..member("MemoryMiB", 641)
             },
             m::Member {
                 location_name: Some("cpuManufacturerSet"),
@@ -7167,23 +7184,23 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("memoryGiBPerVCpu"),
-                ..member("MemoryGiBPerVCpu", 637)
+                ..member("MemoryGiBPerVCpu", 638)
             },
             m::Member {
                 location_name: Some("excludedInstanceTypeSet"),
-                ..member("ExcludedInstanceTypes", 331)
+                ..member("ExcludedInstanceTypes", 332)
             },
             m::Member {
                 location_name: Some("instanceGenerationSet"),
-                ..member("InstanceGenerations", 416)
+                ..member("InstanceGenerations", 417)
             },
             m::Member {
                 location_name: Some("spotMaxPricePercentageOverLowestPrice"),
-                ..member("SpotMaxPricePercentageOverLowestPrice", 483)
+                ..member("SpotMaxPricePercentageOverLowestPrice", 484)
             },
             m::Member {
                 location_name: Some("onDemandMaxPricePercentageOverLowestPrice"),
-                ..member("OnDemandMaxPricePercentageOverLowestPrice", 483)
+                ..member("OnDemandMaxPricePercentageOverLowestPrice", 484)
             },
             m::Member {
                 location_name: Some("bareMetal"),
@@ -7199,19 +7216,19 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("networkInterfaceCount"),
-                ..member("NetworkInterfaceCount", 682)
+                ..member("NetworkInterfaceCount", 683)
             },
             m::Member {
                 location_name: Some("localStorage"),
-                ..member("LocalStorage", 606)
+                ..member("LocalStorage", 607)
             },
             m::Member {
                 location_name: Some("localStorageTypeSet"),
-                ..member("LocalStorageTypes", 608)
+                ..member("LocalStorageTypes", 609)
             },
             m::Member {
                 location_name: Some("totalLocalStorageGB"),
-                ..member("TotalLocalStorageGB", 884)
+                ..member("TotalLocalStorageGB", 885)
             },
             m::Member {
                 location_name: Some("baselineEbsBandwidthMbps"),
@@ -7239,7 +7256,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("networkBandwidthGbps"),
-                ..member("NetworkBandwidthGbps", 673)
+                ..member("NetworkBandwidthGbps", 674)
             },
             m::Member {
                 location_name: Some("allowedInstanceTypeSet"),
@@ -7247,7 +7264,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("maxSpotPriceAsPercentageOfOptimalOnDemandPrice"),
-                ..member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 483)
+                ..member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 484)
             },
             m::Member {
                 location_name: Some("baselinePerformanceFactors"),
@@ -7264,37 +7281,37 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VCpuCount", 900)
+                ..member("VCpuCount", 901)
             },
             m::Member {
                 required: true,
-                ..member("MemoryMiB", 641)
+                ..member("MemoryMiB", 642)
             },
             m::Member {
                 location_name: Some("CpuManufacturer"),
                 ..member("CpuManufacturers", 117)
             },
-            member("MemoryGiBPerVCpu", 638),
+            member("MemoryGiBPerVCpu", 639),
             m::Member {
                 location_name: Some("ExcludedInstanceType"),
-                ..member("ExcludedInstanceTypes", 331)
+                ..member("ExcludedInstanceTypes", 332)
             },
             m::Member {
                 location_name: Some("InstanceGeneration"),
-                ..member("InstanceGenerations", 416)
+                ..member("InstanceGenerations", 417)
             },
-            member("SpotMaxPricePercentageOverLowestPrice", 483),
-            member("OnDemandMaxPricePercentageOverLowestPrice", 483),
+            member("SpotMaxPricePercentageOverLowestPrice", 484),
+            member("OnDemandMaxPricePercentageOverLowestPrice", 484),
             member("BareMetal", 72),
             member("BurstablePerformance", 95),
             member("RequireHibernateSupport", 90),
-            member("NetworkInterfaceCount", 683),
-            member("LocalStorage", 606),
+            member("NetworkInterfaceCount", 684),
+            member("LocalStorage", 607),
             m::Member {
                 location_name: Some("LocalStorageType"),
-                ..member("LocalStorageTypes", 608)
+                ..member("LocalStorageTypes", 609)
             },
-            member("TotalLocalStorageGB", 885),
+            member("TotalLocalStorageGB", 886),
             member("BaselineEbsBandwidthMbps", 77),
             m::Member {
                 location_name: Some("AcceleratorType"),
@@ -7310,12 +7327,12 @@ pub static SHAPES: [m::Shape; 949] = [
                 ..member("AcceleratorNames", 5)
             },
             member("AcceleratorTotalMemoryMiB", 7),
-            member("NetworkBandwidthGbps", 674),
+            member("NetworkBandwidthGbps", 675),
             m::Member {
                 location_name: Some("AllowedInstanceType"),
                 ..member("AllowedInstanceTypes", 31)
             },
-            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 483),
+            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 484),
             member("BaselinePerformanceFactors", 80),
             member("RequireEncryptionInTransit", 90),
         ])),
@@ -7325,23 +7342,23 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachment"),
-                ..member("Attachment", 455)
+                ..member("Attachment", 456)
             },
             m::Member {
                 location_name: Some("macAddress"),
-                ..member("MacAddress", 857)
+                ..member("MacAddress", 858)
             },
             m::Member {
                 location_name: Some("secondaryInterfaceId"),
-                ..member("SecondaryInterfaceId", 819)
+                ..member("SecondaryInterfaceId", 820)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 857)
+                ..member("OwnerId", 858)
             },
             m::Member {
                 location_name: Some("privateIpAddressSet"),
-                ..member("PrivateIpAddresses", 458)
+                ..member("PrivateIpAddresses", 459)
             },
             m::Member {
                 location_name: Some("sourceDestCheck"),
@@ -7349,19 +7366,19 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 824)
+                ..member("Status", 825)
             },
             m::Member {
                 location_name: Some("secondarySubnetId"),
-                ..member("SecondarySubnetId", 828)
+                ..member("SecondarySubnetId", 829)
             },
             m::Member {
                 location_name: Some("secondaryNetworkId"),
-                ..member("SecondaryNetworkId", 826)
+                ..member("SecondaryNetworkId", 827)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 825)
+                ..member("InterfaceType", 826)
             },
         ])),
     },
@@ -7370,11 +7387,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachTime"),
-                ..member("AttachTime", 643)
+                ..member("AttachTime", 644)
             },
             m::Member {
                 location_name: Some("attachmentId"),
-                ..member("AttachmentId", 857)
+                ..member("AttachmentId", 858)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
@@ -7382,7 +7399,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 483)
+                ..member("DeviceIndex", 484)
             },
             m::Member {
                 location_name: Some("status"),
@@ -7390,14 +7407,14 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 483)
+                ..member("NetworkCardIndex", 484)
             },
         ])),
     },
     m::Shape {
         name: "InstanceSecondaryInterfaceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(454),
+            member: m::ShapeId(455),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7406,13 +7423,13 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "InstanceSecondaryInterfacePrivateIpAddress",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("privateIpAddress"),
-            ..member("PrivateIpAddress", 857)
+            ..member("PrivateIpAddress", 858)
         }])),
     },
     m::Shape {
         name: "InstanceSecondaryInterfacePrivateIpAddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(457),
+            member: m::ShapeId(458),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7420,7 +7437,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "InstanceSecondaryInterfacePrivateIpAddressListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(460),
+            member: m::ShapeId(461),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7429,13 +7446,13 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "InstanceSecondaryInterfacePrivateIpAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PrivateIpAddress", 857)
+            ..member("PrivateIpAddress", 858)
         }])),
     },
     m::Shape {
         name: "InstanceSecondaryInterfaceSpecificationListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(462),
+            member: m::ShapeId(463),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7444,15 +7461,15 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "InstanceSecondaryInterfaceSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("DeleteOnTermination", 90),
-            member("DeviceIndex", 483),
+            member("DeviceIndex", 484),
             m::Member {
                 location_name: Some("PrivateIpAddress"),
-                ..member("PrivateIpAddresses", 459)
+                ..member("PrivateIpAddresses", 460)
             },
-            member("PrivateIpAddressCount", 483),
-            member("SecondarySubnetId", 828),
-            member("InterfaceType", 825),
-            member("NetworkCardIndex", 483),
+            member("PrivateIpAddressCount", 484),
+            member("SecondarySubnetId", 829),
+            member("InterfaceType", 826),
+            member("NetworkCardIndex", 484),
         ])),
     },
     m::Shape {
@@ -7460,11 +7477,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 483)
+                ..member("Code", 484)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 466)
+                ..member("Name", 467)
             },
         ])),
     },
@@ -7473,22 +7490,22 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 857)
+                ..member("InstanceId", 858)
             },
             m::Member {
                 location_name: Some("currentState"),
-                ..member("CurrentState", 463)
+                ..member("CurrentState", 464)
             },
             m::Member {
                 location_name: Some("previousState"),
-                ..member("PreviousState", 463)
+                ..member("PreviousState", 464)
             },
         ])),
     },
     m::Shape {
         name: "InstanceStateChangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(464),
+            member: m::ShapeId(465),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7511,7 +7528,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 857)
+                ..member("AvailabilityZone", 858)
             },
             m::Member {
                 location_name: Some("availabilityZoneId"),
@@ -7519,35 +7536,35 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 857)
+                ..member("OutpostArn", 858)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 716)
+                ..member("Operator", 717)
             },
             m::Member {
                 location_name: Some("eventsSet"),
-                ..member("Events", 471)
+                ..member("Events", 472)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 857)
+                ..member("InstanceId", 858)
             },
             m::Member {
                 location_name: Some("instanceState"),
-                ..member("InstanceState", 463)
+                ..member("InstanceState", 464)
             },
             m::Member {
                 location_name: Some("instanceStatus"),
-                ..member("InstanceStatus", 473)
+                ..member("InstanceStatus", 474)
             },
             m::Member {
                 location_name: Some("systemStatus"),
-                ..member("SystemStatus", 473)
+                ..member("SystemStatus", 474)
             },
             m::Member {
                 location_name: Some("attachedEbsStatus"),
-                ..member("AttachedEbsStatus", 301)
+                ..member("AttachedEbsStatus", 302)
             },
         ])),
     },
@@ -7560,18 +7577,18 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 853)
+                ..member("Name", 854)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 854)
+                ..member("Status", 855)
             },
         ])),
     },
     m::Shape {
         name: "InstanceStatusDetailsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(468),
+            member: m::ShapeId(469),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7581,15 +7598,15 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceEventId"),
-                ..member("InstanceEventId", 414)
+                ..member("InstanceEventId", 415)
             },
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 329)
+                ..member("Code", 330)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 857)
+                ..member("Description", 858)
             },
             m::Member {
                 location_name: Some("notAfter"),
@@ -7608,7 +7625,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "InstanceStatusEventList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(470),
+            member: m::ShapeId(471),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7616,7 +7633,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "InstanceStatusList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(467),
+            member: m::ShapeId(468),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -7626,11 +7643,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("details"),
-                ..member("Details", 469)
+                ..member("Details", 470)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 868)
+                ..member("Status", 869)
             },
         ])),
     },
@@ -7649,19 +7666,19 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("totalSizeInGB"),
-                ..member("TotalSizeInGB", 284)
+                ..member("TotalSizeInGB", 285)
             },
             m::Member {
                 location_name: Some("disks"),
-                ..member("Disks", 283)
+                ..member("Disks", 284)
             },
             m::Member {
                 location_name: Some("nvmeSupport"),
-                ..member("NvmeSupport", 327)
+                ..member("NvmeSupport", 328)
             },
             m::Member {
                 location_name: Some("encryptionSupport"),
-                ..member("EncryptionSupport", 474)
+                ..member("EncryptionSupport", 475)
             },
         ])),
     },
@@ -8895,7 +8912,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 477)
+                ..member("InstanceType", 478)
             },
             m::Member {
                 location_name: Some("currentGeneration"),
@@ -8903,19 +8920,19 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("freeTierEligible"),
-                ..member("FreeTierEligible", 344)
+                ..member("FreeTierEligible", 345)
             },
             m::Member {
                 location_name: Some("supportedUsageClasses"),
-                ..member("SupportedUsageClasses", 893)
+                ..member("SupportedUsageClasses", 894)
             },
             m::Member {
                 location_name: Some("supportedRootDeviceTypes"),
-                ..member("SupportedRootDeviceTypes", 799)
+                ..member("SupportedRootDeviceTypes", 800)
             },
             m::Member {
                 location_name: Some("supportedVirtualizationTypes"),
-                ..member("SupportedVirtualizationTypes", 908)
+                ..member("SupportedVirtualizationTypes", 909)
             },
             m::Member {
                 location_name: Some("bareMetal"),
@@ -8923,55 +8940,55 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("hypervisor"),
-                ..member("Hypervisor", 478)
+                ..member("Hypervisor", 479)
             },
             m::Member {
                 location_name: Some("processorInfo"),
-                ..member("ProcessorInfo", 747)
+                ..member("ProcessorInfo", 748)
             },
             m::Member {
                 location_name: Some("vCpuInfo"),
-                ..member("VCpuInfo", 901)
+                ..member("VCpuInfo", 902)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 639)
+                ..member("MemoryInfo", 640)
             },
             m::Member {
                 location_name: Some("instanceStorageSupported"),
-                ..member("InstanceStorageSupported", 475)
+                ..member("InstanceStorageSupported", 476)
             },
             m::Member {
                 location_name: Some("instanceStorageInfo"),
-                ..member("InstanceStorageInfo", 476)
+                ..member("InstanceStorageInfo", 477)
             },
             m::Member {
                 location_name: Some("ebsInfo"),
-                ..member("EbsInfo", 293)
+                ..member("EbsInfo", 294)
             },
             m::Member {
                 location_name: Some("networkInfo"),
-                ..member("NetworkInfo", 678)
+                ..member("NetworkInfo", 679)
             },
             m::Member {
                 location_name: Some("gpuInfo"),
-                ..member("GpuInfo", 358)
+                ..member("GpuInfo", 359)
             },
             m::Member {
                 location_name: Some("fpgaInfo"),
-                ..member("FpgaInfo", 343)
+                ..member("FpgaInfo", 344)
             },
             m::Member {
                 location_name: Some("placementGroupInfo"),
-                ..member("PlacementGroupInfo", 729)
+                ..member("PlacementGroupInfo", 730)
             },
             m::Member {
                 location_name: Some("inferenceAcceleratorInfo"),
-                ..member("InferenceAcceleratorInfo", 392)
+                ..member("InferenceAcceleratorInfo", 393)
             },
             m::Member {
                 location_name: Some("hibernationSupported"),
-                ..member("HibernationSupported", 364)
+                ..member("HibernationSupported", 365)
             },
             m::Member {
                 location_name: Some("burstablePerformanceSupported"),
@@ -8991,42 +9008,42 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("nitroEnclavesSupport"),
-                ..member("NitroEnclavesSupport", 708)
+                ..member("NitroEnclavesSupport", 709)
             },
             m::Member {
                 location_name: Some("nitroTpmSupport"),
-                ..member("NitroTpmSupport", 710)
+                ..member("NitroTpmSupport", 711)
             },
             m::Member {
                 location_name: Some("nitroTpmInfo"),
-                ..member("NitroTpmInfo", 709)
+                ..member("NitroTpmInfo", 710)
             },
             m::Member {
                 location_name: Some("mediaAcceleratorInfo"),
-                ..member("MediaAcceleratorInfo", 629)
+                ..member("MediaAcceleratorInfo", 630)
             },
             m::Member {
                 location_name: Some("neuronInfo"),
-                ..member("NeuronInfo", 704)
+                ..member("NeuronInfo", 705)
             },
             m::Member {
                 location_name: Some("phcSupport"),
-                ..member("PhcSupport", 726)
+                ..member("PhcSupport", 727)
             },
             m::Member {
                 location_name: Some("rebootMigrationSupport"),
-                ..member("RebootMigrationSupport", 761)
+                ..member("RebootMigrationSupport", 762)
             },
             m::Member {
                 location_name: Some("supportedInRegion"),
-                ..member("SupportedInRegion", 871)
+                ..member("SupportedInRegion", 872)
             },
         ])),
     },
     m::Shape {
         name: "InstanceTypeInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(479),
+            member: m::ShapeId(480),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9036,22 +9053,22 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 477)
+                ..member("InstanceType", 478)
             },
             m::Member {
                 location_name: Some("locationType"),
-                ..member("LocationType", 610)
+                ..member("LocationType", 611)
             },
             m::Member {
                 location_name: Some("location"),
-                ..member("Location", 609)
+                ..member("Location", 610)
             },
         ])),
     },
     m::Shape {
         name: "InstanceTypeOfferingsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(481),
+            member: m::ShapeId(482),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9065,19 +9082,19 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachmentSet"),
-                ..member("Attachments", 486)
+                ..member("Attachments", 487)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayId", 857)
+                ..member("InternetGatewayId", 858)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 857)
+                ..member("OwnerId", 858)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 875)
+                ..member("Tags", 876)
             },
         ])),
     },
@@ -9090,14 +9107,14 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 857)
+                ..member("VpcId", 858)
             },
         ])),
     },
     m::Shape {
         name: "InternetGatewayAttachmentList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(485),
+            member: m::ShapeId(486),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9109,7 +9126,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "InternetGatewayIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(487),
+            member: m::ShapeId(488),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9117,7 +9134,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "InternetGatewayList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(484),
+            member: m::ShapeId(485),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9127,38 +9144,38 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 857)
+                ..member("IpProtocol", 858)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 483)
+                ..member("FromPort", 484)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 483)
+                ..member("ToPort", 484)
             },
             m::Member {
                 location_name: Some("groups"),
-                ..member("UserIdGroupPairs", 896)
+                ..member("UserIdGroupPairs", 897)
             },
             m::Member {
                 location_name: Some("ipRanges"),
-                ..member("IpRanges", 493)
+                ..member("IpRanges", 494)
             },
             m::Member {
                 location_name: Some("ipv6Ranges"),
-                ..member("Ipv6Ranges", 514)
+                ..member("Ipv6Ranges", 515)
             },
             m::Member {
                 location_name: Some("prefixListIds"),
-                ..member("PrefixListIds", 738)
+                ..member("PrefixListIds", 739)
             },
         ])),
     },
     m::Shape {
         name: "IpPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(490),
+            member: m::ShapeId(491),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9168,18 +9185,18 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 857)
+                ..member("Description", 858)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 857)
+                ..member("CidrIp", 858)
             },
         ])),
     },
     m::Shape {
         name: "IpRangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(492),
+            member: m::ShapeId(493),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9205,7 +9222,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "Ipv4PrefixList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(501),
+            member: m::ShapeId(502),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9213,7 +9230,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "Ipv4PrefixListResponse",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(502),
+            member: m::ShapeId(503),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9222,24 +9239,24 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "Ipv4PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv4Prefix"),
-            ..member("Ipv4Prefix", 857)
+            ..member("Ipv4Prefix", 858)
         }])),
     },
     m::Shape {
         name: "Ipv4PrefixSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Ipv4Prefix", 857)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv4Prefix", 858)])),
     },
     m::Shape {
         name: "Ipv4PrefixSpecificationResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv4Prefix"),
-            ..member("Ipv4Prefix", 857)
+            ..member("Ipv4Prefix", 858)
         }])),
     },
     m::Shape {
         name: "Ipv4PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(500),
+            member: m::ShapeId(501),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9261,7 +9278,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "Ipv6PrefixList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(510),
+            member: m::ShapeId(511),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9269,7 +9286,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "Ipv6PrefixListResponse",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(511),
+            member: m::ShapeId(512),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9278,24 +9295,24 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "Ipv6PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv6Prefix"),
-            ..member("Ipv6Prefix", 857)
+            ..member("Ipv6Prefix", 858)
         }])),
     },
     m::Shape {
         name: "Ipv6PrefixSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Prefix", 857)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Prefix", 858)])),
     },
     m::Shape {
         name: "Ipv6PrefixSpecificationResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv6Prefix"),
-            ..member("Ipv6Prefix", 857)
+            ..member("Ipv6Prefix", 858)
         }])),
     },
     m::Shape {
         name: "Ipv6PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(509),
+            member: m::ShapeId(510),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9305,18 +9322,18 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 857)
+                ..member("Description", 858)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 857)
+                ..member("CidrIpv6", 858)
             },
         ])),
     },
     m::Shape {
         name: "Ipv6RangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(513),
+            member: m::ShapeId(514),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9334,7 +9351,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "KeyNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(523),
+            member: m::ShapeId(524),
             member_location_name: Some("KeyName"),
             flattened: false,
         }),
@@ -9344,23 +9361,23 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 857)
+                ..member("KeyPairId", 858)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 875)
+                ..member("Tags", 876)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 857)
+                ..member("KeyName", 858)
             },
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 857)
+                ..member("KeyFingerprint", 858)
             },
             m::Member {
                 location_name: Some("keyMaterial"),
-                ..member("KeyMaterial", 842)
+                ..member("KeyMaterial", 843)
             },
         ])),
     },
@@ -9371,7 +9388,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "KeyPairIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(519),
+            member: m::ShapeId(520),
             member_location_name: Some("KeyPairId"),
             flattened: false,
         }),
@@ -9381,38 +9398,38 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 857)
+                ..member("KeyPairId", 858)
             },
             m::Member {
                 location_name: Some("keyType"),
-                ..member("KeyType", 525)
+                ..member("KeyType", 526)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 875)
+                ..member("Tags", 876)
             },
             m::Member {
                 location_name: Some("publicKey"),
-                ..member("PublicKey", 857)
+                ..member("PublicKey", 858)
             },
             m::Member {
                 location_name: Some("createTime"),
-                ..member("CreateTime", 643)
+                ..member("CreateTime", 644)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 857)
+                ..member("KeyName", 858)
             },
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 857)
+                ..member("KeyFingerprint", 858)
             },
         ])),
     },
     m::Shape {
         name: "KeyPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(521),
+            member: m::ShapeId(522),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9440,44 +9457,44 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("organizationArn"),
-                ..member("OrganizationArn", 857)
+                ..member("OrganizationArn", 858)
             },
             m::Member {
                 location_name: Some("organizationalUnitArn"),
-                ..member("OrganizationalUnitArn", 857)
+                ..member("OrganizationalUnitArn", 858)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 857)
+                ..member("UserId", 858)
             },
             m::Member {
                 location_name: Some("group"),
-                ..member("Group", 725)
+                ..member("Group", 726)
             },
         ])),
     },
     m::Shape {
         name: "LaunchPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(527),
+            member: m::ShapeId(528),
             member_location_name: Some("item"),
             flattened: false,
         }),
     },
     m::Shape {
         name: "LaunchPermissionModifications",
-        kind: m::ShapeKind::Structure(structure(&[member("Add", 528), member("Remove", 528)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Add", 529), member("Remove", 529)])),
     },
     m::Shape {
         name: "LaunchTemplate",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateId"),
-                ..member("LaunchTemplateId", 857)
+                ..member("LaunchTemplateId", 858)
             },
             m::Member {
                 location_name: Some("launchTemplateName"),
-                ..member("LaunchTemplateName", 581)
+                ..member("LaunchTemplateName", 582)
             },
             m::Member {
                 location_name: Some("createTime"),
@@ -9485,23 +9502,23 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("createdBy"),
-                ..member("CreatedBy", 857)
+                ..member("CreatedBy", 858)
             },
             m::Member {
                 location_name: Some("defaultVersionNumber"),
-                ..member("DefaultVersionNumber", 612)
+                ..member("DefaultVersionNumber", 613)
             },
             m::Member {
                 location_name: Some("latestVersionNumber"),
-                ..member("LatestVersionNumber", 612)
+                ..member("LatestVersionNumber", 613)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 875)
+                ..member("Tags", 876)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 716)
+                ..member("Operator", 717)
             },
         ])),
     },
@@ -9516,26 +9533,26 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("deviceName"),
-                ..member("DeviceName", 857)
+                ..member("DeviceName", 858)
             },
             m::Member {
                 location_name: Some("virtualName"),
-                ..member("VirtualName", 857)
+                ..member("VirtualName", 858)
             },
             m::Member {
                 location_name: Some("ebs"),
-                ..member("Ebs", 540)
+                ..member("Ebs", 541)
             },
             m::Member {
                 location_name: Some("noDevice"),
-                ..member("NoDevice", 857)
+                ..member("NoDevice", 858)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateBlockDeviceMappingList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(532),
+            member: m::ShapeId(533),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9543,16 +9560,16 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "LaunchTemplateBlockDeviceMappingRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DeviceName", 857),
-            member("VirtualName", 857),
-            member("Ebs", 541),
-            member("NoDevice", 857),
+            member("DeviceName", 858),
+            member("VirtualName", 858),
+            member("Ebs", 542),
+            member("NoDevice", 858),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateBlockDeviceMappingRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(534),
+            member: m::ShapeId(535),
             member_location_name: Some("BlockDeviceMapping"),
             flattened: false,
         }),
@@ -9582,11 +9599,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("coreCount"),
-                ..member("CoreCount", 483)
+                ..member("CoreCount", 484)
             },
             m::Member {
                 location_name: Some("threadsPerCore"),
-                ..member("ThreadsPerCore", 483)
+                ..member("ThreadsPerCore", 484)
             },
             m::Member {
                 location_name: Some("amdSevSnp"),
@@ -9594,17 +9611,17 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("nestedVirtualization"),
-                ..member("NestedVirtualization", 662)
+                ..member("NestedVirtualization", 663)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateCpuOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CoreCount", 483),
-            member("ThreadsPerCore", 483),
+            member("CoreCount", 484),
+            member("ThreadsPerCore", 484),
             member("AmdSevSnp", 32),
-            member("NestedVirtualization", 662),
+            member("NestedVirtualization", 663),
         ])),
     },
     m::Shape {
@@ -9620,35 +9637,35 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("iops"),
-                ..member("Iops", 483)
+                ..member("Iops", 484)
             },
             m::Member {
                 location_name: Some("kmsKeyId"),
-                ..member("KmsKeyId", 526)
+                ..member("KmsKeyId", 527)
             },
             m::Member {
                 location_name: Some("snapshotId"),
-                ..member("SnapshotId", 845)
+                ..member("SnapshotId", 846)
             },
             m::Member {
                 location_name: Some("volumeSize"),
-                ..member("VolumeSize", 483)
+                ..member("VolumeSize", 484)
             },
             m::Member {
                 location_name: Some("volumeType"),
-                ..member("VolumeType", 917)
+                ..member("VolumeType", 918)
             },
             m::Member {
                 location_name: Some("throughput"),
-                ..member("Throughput", 483)
+                ..member("Throughput", 484)
             },
             m::Member {
                 location_name: Some("volumeInitializationRate"),
-                ..member("VolumeInitializationRate", 483)
+                ..member("VolumeInitializationRate", 484)
             },
             m::Member {
                 location_name: Some("ebsCardIndex"),
-                ..member("EbsCardIndex", 483)
+                ..member("EbsCardIndex", 484)
             },
         ])),
     },
@@ -9657,14 +9674,14 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             member("Encrypted", 90),
             member("DeleteOnTermination", 90),
-            member("Iops", 483),
-            member("KmsKeyId", 526),
-            member("SnapshotId", 845),
-            member("VolumeSize", 483),
-            member("VolumeType", 917),
-            member("Throughput", 483),
-            member("VolumeInitializationRate", 483),
-            member("EbsCardIndex", 483),
+            member("Iops", 484),
+            member("KmsKeyId", 527),
+            member("SnapshotId", 846),
+            member("VolumeSize", 484),
+            member("VolumeType", 918),
+            member("Throughput", 484),
+            member("VolumeInitializationRate", 484),
+            member("EbsCardIndex", 484),
         ])),
     },
     m::Shape {
@@ -9672,9 +9689,9 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Type", 857)
+                ..member("Type", 858)
             },
-            member("Count", 543),
+            member("Count", 544),
         ])),
     },
     m::Shape {
@@ -9684,7 +9701,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "LaunchTemplateElasticInferenceAcceleratorList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(542),
+            member: m::ShapeId(543),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9694,18 +9711,18 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 857)
+                ..member("Type", 858)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 483)
+                ..member("Count", 484)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateElasticInferenceAcceleratorResponseList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(545),
+            member: m::ShapeId(546),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9719,7 +9736,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("enaSrdUdpSpecification"),
-                ..member("EnaSrdUdpSpecification", 548)
+                ..member("EnaSrdUdpSpecification", 549)
             },
         ])),
     },
@@ -9776,17 +9793,17 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("arn"),
-                ..member("Arn", 857)
+                ..member("Arn", 858)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 857)
+                ..member("Name", 858)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateIamInstanceProfileSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Arn", 857), member("Name", 857)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Arn", 858), member("Name", 858)])),
     },
     m::Shape {
         name: "LaunchTemplateId",
@@ -9795,7 +9812,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "LaunchTemplateIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(557),
+            member: m::ShapeId(558),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -9804,31 +9821,31 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "LaunchTemplateInstanceMaintenanceOptions",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("autoRecovery"),
-            ..member("AutoRecovery", 531)
+            ..member("AutoRecovery", 532)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceMaintenanceOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("AutoRecovery", 531)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AutoRecovery", 532)])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceMarketOptions",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("marketType"),
-                ..member("MarketType", 615)
+                ..member("MarketType", 616)
             },
             m::Member {
                 location_name: Some("spotOptions"),
-                ..member("SpotOptions", 591)
+                ..member("SpotOptions", 592)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceMarketOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MarketType", 615),
-            member("SpotOptions", 592),
+            member("MarketType", 616),
+            member("SpotOptions", 593),
         ])),
     },
     m::Shape {
@@ -9842,38 +9859,38 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 566)
+                ..member("State", 567)
             },
             m::Member {
                 location_name: Some("httpTokens"),
-                ..member("HttpTokens", 554)
+                ..member("HttpTokens", 555)
             },
             m::Member {
                 location_name: Some("httpPutResponseHopLimit"),
-                ..member("HttpPutResponseHopLimit", 483)
+                ..member("HttpPutResponseHopLimit", 484)
             },
             m::Member {
                 location_name: Some("httpEndpoint"),
-                ..member("HttpEndpoint", 563)
+                ..member("HttpEndpoint", 564)
             },
             m::Member {
                 location_name: Some("httpProtocolIpv6"),
-                ..member("HttpProtocolIpv6", 567)
+                ..member("HttpProtocolIpv6", 568)
             },
             m::Member {
                 location_name: Some("instanceMetadataTags"),
-                ..member("InstanceMetadataTags", 568)
+                ..member("InstanceMetadataTags", 569)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceMetadataOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HttpTokens", 554),
-            member("HttpPutResponseHopLimit", 483),
-            member("HttpEndpoint", 563),
-            member("HttpProtocolIpv6", 567),
-            member("InstanceMetadataTags", 568),
+            member("HttpTokens", 555),
+            member("HttpPutResponseHopLimit", 484),
+            member("HttpEndpoint", 564),
+            member("HttpProtocolIpv6", 568),
+            member("InstanceMetadataTags", 569),
         ])),
     },
     m::Shape {
@@ -9911,67 +9928,67 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 857)
+                ..member("Description", 858)
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 483)
+                ..member("DeviceIndex", 484)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 360)
+                ..member("Groups", 361)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 857)
+                ..member("InterfaceType", 858)
             },
             m::Member {
                 location_name: Some("ipv6AddressCount"),
-                ..member("Ipv6AddressCount", 483)
+                ..member("Ipv6AddressCount", 484)
             },
             m::Member {
                 location_name: Some("ipv6AddressesSet"),
-                ..member("Ipv6Addresses", 423)
+                ..member("Ipv6Addresses", 424)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 685)
+                ..member("NetworkInterfaceId", 686)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 857)
+                ..member("PrivateIpAddress", 858)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 746)
+                ..member("PrivateIpAddresses", 747)
             },
             m::Member {
                 location_name: Some("secondaryPrivateIpAddressCount"),
-                ..member("SecondaryPrivateIpAddressCount", 483)
+                ..member("SecondaryPrivateIpAddressCount", 484)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 862)
+                ..member("SubnetId", 863)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 483)
+                ..member("NetworkCardIndex", 484)
             },
             m::Member {
                 location_name: Some("ipv4PrefixSet"),
-                ..member("Ipv4Prefixes", 499)
+                ..member("Ipv4Prefixes", 500)
             },
             m::Member {
                 location_name: Some("ipv4PrefixCount"),
-                ..member("Ipv4PrefixCount", 483)
+                ..member("Ipv4PrefixCount", 484)
             },
             m::Member {
                 location_name: Some("ipv6PrefixSet"),
-                ..member("Ipv6Prefixes", 508)
+                ..member("Ipv6Prefixes", 509)
             },
             m::Member {
                 location_name: Some("ipv6PrefixCount"),
-                ..member("Ipv6PrefixCount", 483)
+                ..member("Ipv6PrefixCount", 484)
             },
             m::Member {
                 location_name: Some("primaryIpv6"),
@@ -9979,7 +9996,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("enaSrdSpecification"),
-                ..member("EnaSrdSpecification", 547)
+                ..member("EnaSrdSpecification", 548)
             },
             m::Member {
                 location_name: Some("connectionTrackingSpecification"),
@@ -9987,14 +10004,14 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("enaQueueCount"),
-                ..member("EnaQueueCount", 483)
+                ..member("EnaQueueCount", 484)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceNetworkInterfaceSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(569),
+            member: m::ShapeId(570),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10005,41 +10022,41 @@ pub static SHAPES: [m::Shape; 949] = [
             member("AssociateCarrierIpAddress", 90),
             member("AssociatePublicIpAddress", 90),
             member("DeleteOnTermination", 90),
-            member("Description", 857),
-            member("DeviceIndex", 483),
+            member("Description", 858),
+            member("DeviceIndex", 484),
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("Groups", 831)
+                ..member("Groups", 832)
             },
-            member("InterfaceType", 857),
-            member("Ipv6AddressCount", 483),
-            member("Ipv6Addresses", 424),
-            member("NetworkInterfaceId", 685),
-            member("PrivateIpAddress", 857),
-            member("PrivateIpAddresses", 746),
-            member("SecondaryPrivateIpAddressCount", 483),
-            member("SubnetId", 862),
-            member("NetworkCardIndex", 483),
+            member("InterfaceType", 858),
+            member("Ipv6AddressCount", 484),
+            member("Ipv6Addresses", 425),
+            member("NetworkInterfaceId", 686),
+            member("PrivateIpAddress", 858),
+            member("PrivateIpAddresses", 747),
+            member("SecondaryPrivateIpAddressCount", 484),
+            member("SubnetId", 863),
+            member("NetworkCardIndex", 484),
             m::Member {
                 location_name: Some("Ipv4Prefix"),
-                ..member("Ipv4Prefixes", 498)
+                ..member("Ipv4Prefixes", 499)
             },
-            member("Ipv4PrefixCount", 483),
+            member("Ipv4PrefixCount", 484),
             m::Member {
                 location_name: Some("Ipv6Prefix"),
-                ..member("Ipv6Prefixes", 507)
+                ..member("Ipv6Prefixes", 508)
             },
-            member("Ipv6PrefixCount", 483),
+            member("Ipv6PrefixCount", 484),
             member("PrimaryIpv6", 90),
-            member("EnaSrdSpecification", 320),
+            member("EnaSrdSpecification", 321),
             member("ConnectionTrackingSpecification", 107),
-            member("EnaQueueCount", 483),
+            member("EnaQueueCount", 484),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceNetworkInterfaceSpecificationRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(571),
+            member: m::ShapeId(572),
             member_location_name: Some("InstanceNetworkInterfaceSpecification"),
             flattened: false,
         }),
@@ -10053,34 +10070,34 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 483)
+                ..member("DeviceIndex", 484)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 821)
+                ..member("PrivateIpAddresses", 822)
             },
             m::Member {
                 location_name: Some("privateIpAddressCount"),
-                ..member("PrivateIpAddressCount", 483)
+                ..member("PrivateIpAddressCount", 484)
             },
             m::Member {
                 location_name: Some("secondarySubnetId"),
-                ..member("SecondarySubnetId", 828)
+                ..member("SecondarySubnetId", 829)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 825)
+                ..member("InterfaceType", 826)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 483)
+                ..member("NetworkCardIndex", 484)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceSecondaryInterfaceSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(573),
+            member: m::ShapeId(574),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10089,21 +10106,21 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("DeleteOnTermination", 90),
-            member("DeviceIndex", 483),
+            member("DeviceIndex", 484),
             m::Member {
                 location_name: Some("PrivateIpAddress"),
-                ..member("PrivateIpAddresses", 822)
+                ..member("PrivateIpAddresses", 823)
             },
-            member("PrivateIpAddressCount", 483),
-            member("SecondarySubnetId", 828),
-            member("InterfaceType", 825),
-            member("NetworkCardIndex", 483),
+            member("PrivateIpAddressCount", 484),
+            member("SecondarySubnetId", 829),
+            member("InterfaceType", 826),
+            member("NetworkCardIndex", 484),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateInstanceSecondaryInterfaceSpecificationRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(575),
+            member: m::ShapeId(576),
             member_location_name: Some("InstanceSecondaryInterfaceSpecification"),
             flattened: false,
         }),
@@ -10112,17 +10129,17 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "LaunchTemplateLicenseConfiguration",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("licenseConfigurationArn"),
-            ..member("LicenseConfigurationArn", 857)
+            ..member("LicenseConfigurationArn", 858)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateLicenseConfigurationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("LicenseConfigurationArn", 857)])),
+        kind: m::ShapeKind::Structure(structure(&[member("LicenseConfigurationArn", 858)])),
     },
     m::Shape {
         name: "LaunchTemplateLicenseList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(577),
+            member: m::ShapeId(578),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10130,7 +10147,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "LaunchTemplateLicenseSpecificationListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(578),
+            member: m::ShapeId(579),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10142,7 +10159,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "LaunchTemplateNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(581),
+            member: m::ShapeId(582),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10151,19 +10168,19 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "LaunchTemplateNetworkPerformanceOptions",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("bandwidthWeighting"),
-            ..member("BandwidthWeighting", 406)
+            ..member("BandwidthWeighting", 407)
         }])),
     },
     m::Shape {
         name: "LaunchTemplateNetworkPerformanceOptionsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("BandwidthWeighting", 406)])),
+        kind: m::ShapeKind::Structure(structure(&[member("BandwidthWeighting", 407)])),
     },
     m::Shape {
         name: "LaunchTemplatePlacement",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 857)
+                ..member("AvailabilityZone", 858)
             },
             m::Member {
                 location_name: Some("availabilityZoneId"),
@@ -10171,51 +10188,51 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("affinity"),
-                ..member("Affinity", 857)
+                ..member("Affinity", 858)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 857)
+                ..member("GroupName", 858)
             },
             m::Member {
                 location_name: Some("hostId"),
-                ..member("HostId", 857)
+                ..member("HostId", 858)
             },
             m::Member {
                 location_name: Some("tenancy"),
-                ..member("Tenancy", 879)
+                ..member("Tenancy", 880)
             },
             m::Member {
                 location_name: Some("spreadDomain"),
-                ..member("SpreadDomain", 857)
+                ..member("SpreadDomain", 858)
             },
             m::Member {
                 location_name: Some("hostResourceGroupArn"),
-                ..member("HostResourceGroupArn", 857)
+                ..member("HostResourceGroupArn", 858)
             },
             m::Member {
                 location_name: Some("partitionNumber"),
-                ..member("PartitionNumber", 483)
+                ..member("PartitionNumber", 484)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 728)
+                ..member("GroupId", 729)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplatePlacementRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AvailabilityZone", 857),
+            member("AvailabilityZone", 858),
             member("AvailabilityZoneId", 62),
-            member("Affinity", 857),
-            member("GroupName", 730),
+            member("Affinity", 858),
+            member("GroupName", 731),
             member("HostId", 160),
-            member("Tenancy", 879),
-            member("SpreadDomain", 857),
-            member("HostResourceGroupArn", 857),
-            member("PartitionNumber", 483),
-            member("GroupId", 728),
+            member("Tenancy", 880),
+            member("SpreadDomain", 858),
+            member("HostResourceGroupArn", 858),
+            member("PartitionNumber", 484),
+            member("GroupId", 729),
         ])),
     },
     m::Shape {
@@ -10223,7 +10240,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("hostnameType"),
-                ..member("HostnameType", 367)
+                ..member("HostnameType", 368)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsARecord"),
@@ -10238,7 +10255,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "LaunchTemplatePrivateDnsNameOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HostnameType", 367),
+            member("HostnameType", 368),
             member("EnableResourceNameDnsARecord", 90),
             member("EnableResourceNameDnsAAAARecord", 90),
         ])),
@@ -10246,7 +10263,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "LaunchTemplateSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(530),
+            member: m::ShapeId(531),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10254,9 +10271,9 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "LaunchTemplateSpecification",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplateId", 557),
-            member("LaunchTemplateName", 857),
-            member("Version", 857),
+            member("LaunchTemplateId", 558),
+            member("LaunchTemplateName", 858),
+            member("Version", 858),
         ])),
     },
     m::Shape {
@@ -10264,15 +10281,15 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("maxPrice"),
-                ..member("MaxPrice", 857)
+                ..member("MaxPrice", 858)
             },
             m::Member {
                 location_name: Some("spotInstanceType"),
-                ..member("SpotInstanceType", 848)
+                ..member("SpotInstanceType", 849)
             },
             m::Member {
                 location_name: Some("blockDurationMinutes"),
-                ..member("BlockDurationMinutes", 483)
+                ..member("BlockDurationMinutes", 484)
             },
             m::Member {
                 location_name: Some("validUntil"),
@@ -10280,18 +10297,18 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("instanceInterruptionBehavior"),
-                ..member("InstanceInterruptionBehavior", 419)
+                ..member("InstanceInterruptionBehavior", 420)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateSpotMarketOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MaxPrice", 857),
-            member("SpotInstanceType", 848),
-            member("BlockDurationMinutes", 483),
+            member("MaxPrice", 858),
+            member("SpotInstanceType", 849),
+            member("BlockDurationMinutes", 484),
             member("ValidUntil", 158),
-            member("InstanceInterruptionBehavior", 419),
+            member("InstanceInterruptionBehavior", 420),
         ])),
     },
     m::Shape {
@@ -10299,18 +10316,18 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 789)
+                ..member("ResourceType", 790)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 875)
+                ..member("Tags", 876)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateTagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(593),
+            member: m::ShapeId(594),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10318,17 +10335,17 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "LaunchTemplateTagSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ResourceType", 789),
+            member("ResourceType", 790),
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 875)
+                ..member("Tags", 876)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateTagSpecificationRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(595),
+            member: m::ShapeId(596),
             member_location_name: Some("LaunchTemplateTagSpecificationRequest"),
             flattened: false,
         }),
@@ -10338,19 +10355,19 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("launchTemplateId"),
-                ..member("LaunchTemplateId", 857)
+                ..member("LaunchTemplateId", 858)
             },
             m::Member {
                 location_name: Some("launchTemplateName"),
-                ..member("LaunchTemplateName", 581)
+                ..member("LaunchTemplateName", 582)
             },
             m::Member {
                 location_name: Some("versionNumber"),
-                ..member("VersionNumber", 612)
+                ..member("VersionNumber", 613)
             },
             m::Member {
                 location_name: Some("versionDescription"),
-                ..member("VersionDescription", 905)
+                ..member("VersionDescription", 906)
             },
             m::Member {
                 location_name: Some("createTime"),
@@ -10358,7 +10375,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("createdBy"),
-                ..member("CreatedBy", 857)
+                ..member("CreatedBy", 858)
             },
             m::Member {
                 location_name: Some("defaultVersion"),
@@ -10366,18 +10383,18 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("launchTemplateData"),
-                ..member("LaunchTemplateData", 791)
+                ..member("LaunchTemplateData", 792)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 716)
+                ..member("Operator", 717)
             },
         ])),
     },
     m::Shape {
         name: "LaunchTemplateVersionSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(597),
+            member: m::ShapeId(598),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10397,17 +10414,17 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "LicenseConfiguration",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("licenseConfigurationArn"),
-            ..member("LicenseConfigurationArn", 857)
+            ..member("LicenseConfigurationArn", 858)
         }])),
     },
     m::Shape {
         name: "LicenseConfigurationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("LicenseConfigurationArn", 857)])),
+        kind: m::ShapeKind::Structure(structure(&[member("LicenseConfigurationArn", 858)])),
     },
     m::Shape {
         name: "LicenseList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(601),
+            member: m::ShapeId(602),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10415,7 +10432,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "LicenseSpecificationListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(602),
+            member: m::ShapeId(603),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10439,7 +10456,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "LocalStorageTypeSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(607),
+            member: m::ShapeId(608),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10472,47 +10489,47 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 740)
+                ..member("PrefixListId", 741)
             },
             m::Member {
                 location_name: Some("addressFamily"),
-                ..member("AddressFamily", 857)
+                ..member("AddressFamily", 858)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 741)
+                ..member("State", 742)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 857)
+                ..member("StateMessage", 858)
             },
             m::Member {
                 location_name: Some("prefixListArn"),
-                ..member("PrefixListArn", 787)
+                ..member("PrefixListArn", 788)
             },
             m::Member {
                 location_name: Some("prefixListName"),
-                ..member("PrefixListName", 857)
+                ..member("PrefixListName", 858)
             },
             m::Member {
                 location_name: Some("maxEntries"),
-                ..member("MaxEntries", 483)
+                ..member("MaxEntries", 484)
             },
             m::Member {
                 location_name: Some("version"),
-                ..member("Version", 612)
+                ..member("Version", 613)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 875)
+                ..member("Tags", 876)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 857)
+                ..member("OwnerId", 858)
             },
             m::Member {
                 location_name: Some("ipamPrefixListResolverTargetId"),
-                ..member("IpamPrefixListResolverTargetId", 857)
+                ..member("IpamPrefixListResolverTargetId", 858)
             },
             m::Member {
                 location_name: Some("ipamPrefixListResolverSyncEnabled"),
@@ -10523,7 +10540,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "ManagedPrefixListSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(613),
+            member: m::ShapeId(614),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10595,11 +10612,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("accelerators"),
-                ..member("Accelerators", 632)
+                ..member("Accelerators", 633)
             },
             m::Member {
                 location_name: Some("totalMediaMemoryInMiB"),
-                ..member("TotalMediaMemoryInMiB", 886)
+                ..member("TotalMediaMemoryInMiB", 887)
             },
         ])),
     },
@@ -10612,26 +10629,26 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 630)
+                ..member("Count", 631)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 636)
+                ..member("Name", 637)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 633)
+                ..member("Manufacturer", 634)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 634)
+                ..member("MemoryInfo", 635)
             },
         ])),
     },
     m::Shape {
         name: "MediaDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(631),
+            member: m::ShapeId(632),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -10644,7 +10661,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "MediaDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 635)
+            ..member("SizeInMiB", 636)
         }])),
     },
     m::Shape {
@@ -10660,23 +10677,23 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 287)
+                ..member("Min", 288)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 287)
+                ..member("Max", 288)
             },
         ])),
     },
     m::Shape {
         name: "MemoryGiBPerVCpuRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 287), member("Max", 287)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 288), member("Max", 288)])),
     },
     m::Shape {
         name: "MemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 642)
+            ..member("SizeInMiB", 643)
         }])),
     },
     m::Shape {
@@ -10684,11 +10701,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 483)
+                ..member("Min", 484)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 483)
+                ..member("Max", 484)
             },
         ])),
     },
@@ -10697,9 +10714,9 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 483)
+                ..member("Min", 484)
             },
-            member("Max", 483),
+            member("Max", 484),
         ])),
     },
     m::Shape {
@@ -10713,34 +10730,34 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "ModifyImageAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Attribute", 857),
+            member("Attribute", 858),
             member("Description", 53),
             m::Member {
                 required: true,
-                ..member("ImageId", 381)
+                ..member("ImageId", 382)
             },
-            member("LaunchPermission", 529),
-            member("OperationType", 714),
+            member("LaunchPermission", 530),
+            member("OperationType", 715),
             m::Member {
                 location_name: Some("ProductCode"),
-                ..member("ProductCodes", 751)
+                ..member("ProductCodes", 752)
             },
             m::Member {
                 location_name: Some("UserGroup"),
-                ..member("UserGroups", 894)
+                ..member("UserGroups", 895)
             },
             m::Member {
                 location_name: Some("UserId"),
-                ..member("UserIds", 897)
+                ..member("UserIds", 898)
             },
-            member("Value", 857),
+            member("Value", 858),
             m::Member {
                 location_name: Some("OrganizationArn"),
-                ..member("OrganizationArns", 717)
+                ..member("OrganizationArns", 718)
             },
             m::Member {
                 location_name: Some("OrganizationalUnitArn"),
-                ..member("OrganizationalUnitArns", 718)
+                ..member("OrganizationalUnitArns", 719)
             },
             member("ImdsSupport", 53),
             m::Member {
@@ -10761,19 +10778,19 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("instanceId"),
                 required: true,
-                ..member("InstanceId", 417)
+                ..member("InstanceId", 418)
             },
             m::Member {
                 location_name: Some("attribute"),
-                ..member("Attribute", 404)
+                ..member("Attribute", 405)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 646)
+                ..member("Value", 647)
             },
             m::Member {
                 location_name: Some("blockDeviceMapping"),
-                ..member("BlockDeviceMappings", 410)
+                ..member("BlockDeviceMappings", 411)
             },
             m::Member {
                 location_name: Some("disableApiTermination"),
@@ -10801,7 +10818,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("GroupId"),
-                ..member("Groups", 360)
+                ..member("Groups", 361)
             },
             m::Member {
                 location_name: Some("ebsOptimized"),
@@ -10826,14 +10843,14 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 417)
+                ..member("InstanceId", 418)
             },
-            member("HttpTokens", 368),
-            member("HttpPutResponseHopLimit", 483),
-            member("HttpEndpoint", 433),
+            member("HttpTokens", 369),
+            member("HttpPutResponseHopLimit", 484),
+            member("HttpEndpoint", 434),
             member("DryRun", 90),
-            member("HttpProtocolIpv6", 437),
-            member("InstanceMetadataTags", 438),
+            member("HttpProtocolIpv6", 438),
+            member("InstanceMetadataTags", 439),
         ])),
     },
     m::Shape {
@@ -10841,11 +10858,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 857)
+                ..member("InstanceId", 858)
             },
             m::Member {
                 location_name: Some("instanceMetadataOptions"),
-                ..member("InstanceMetadataOptions", 435)
+                ..member("InstanceMetadataOptions", 436)
             },
         ])),
     },
@@ -10855,13 +10872,13 @@ pub static SHAPES: [m::Shape; 949] = [
             member("DryRun", 90),
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 857)
+                ..member("ClientToken", 858)
             },
-            member("LaunchTemplateId", 557),
-            member("LaunchTemplateName", 581),
+            member("LaunchTemplateId", 558),
+            member("LaunchTemplateName", 582),
             m::Member {
                 location_name: Some("SetDefaultVersion"),
-                ..member("DefaultVersion", 857)
+                ..member("DefaultVersion", 858)
             },
         ])),
     },
@@ -10869,7 +10886,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "ModifyLaunchTemplateResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("launchTemplate"),
-            ..member("LaunchTemplate", 530)
+            ..member("LaunchTemplate", 531)
         }])),
     },
     m::Shape {
@@ -10878,19 +10895,19 @@ pub static SHAPES: [m::Shape; 949] = [
             member("DryRun", 90),
             m::Member {
                 required: true,
-                ..member("PrefixListId", 740)
+                ..member("PrefixListId", 741)
             },
-            member("CurrentVersion", 612),
-            member("PrefixListName", 857),
+            member("CurrentVersion", 613),
+            member("PrefixListName", 858),
             m::Member {
                 location_name: Some("AddEntry"),
                 ..member("AddEntries", 16)
             },
             m::Member {
                 location_name: Some("RemoveEntry"),
-                ..member("RemoveEntries", 771)
+                ..member("RemoveEntries", 772)
             },
-            member("MaxEntries", 483),
+            member("MaxEntries", 484),
             member("IpamPrefixListResolverSyncEnabled", 94),
         ])),
     },
@@ -10898,7 +10915,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "ModifyManagedPrefixListResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("prefixList"),
-            ..member("PrefixList", 613)
+            ..member("PrefixList", 614)
         }])),
     },
     m::Shape {
@@ -10906,12 +10923,12 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupId", 830)
+                ..member("GroupId", 831)
             },
             m::Member {
                 location_name: Some("SecurityGroupRule"),
                 required: true,
-                ..member("SecurityGroupRules", 840)
+                ..member("SecurityGroupRules", 841)
             },
             member("DryRun", 90),
         ])),
@@ -10931,15 +10948,15 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("subnetId"),
                 required: true,
-                ..member("SubnetId", 862)
+                ..member("SubnetId", 863)
             },
             member("MapCustomerOwnedIpOnLaunch", 52),
             member("CustomerOwnedIpv4Pool", 104),
             member("EnableDns64", 52),
-            member("PrivateDnsHostnameTypeOnLaunch", 367),
+            member("PrivateDnsHostnameTypeOnLaunch", 368),
             member("EnableResourceNameDnsARecordOnLaunch", 52),
             member("EnableResourceNameDnsAAAARecordOnLaunch", 52),
-            member("EnableLniAtDeviceIndex", 483),
+            member("EnableLniAtDeviceIndex", 484),
             member("DisableLniAtDeviceIndex", 52),
         ])),
     },
@@ -10951,7 +10968,7 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 935)
+                ..member("VpcId", 936)
             },
             member("EnableNetworkAddressUsageMetrics", 52),
         ])),
@@ -10962,7 +10979,7 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("InstanceId"),
                 required: true,
-                ..member("InstanceIds", 418)
+                ..member("InstanceIds", 419)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -10974,14 +10991,14 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "MonitorInstancesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("instancesSet"),
-            ..member("InstanceMonitorings", 440)
+            ..member("InstanceMonitorings", 441)
         }])),
     },
     m::Shape {
         name: "Monitoring",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("state"),
-            ..member("State", 660)
+            ..member("State", 661)
         }])),
     },
     m::Shape {
@@ -11009,11 +11026,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 667)
+                ..member("Associations", 668)
             },
             m::Member {
                 location_name: Some("entrySet"),
-                ..member("Entries", 669)
+                ..member("Entries", 670)
             },
             m::Member {
                 location_name: Some("default"),
@@ -11021,19 +11038,19 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 857)
+                ..member("NetworkAclId", 858)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 875)
+                ..member("Tags", 876)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 857)
+                ..member("VpcId", 858)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 857)
+                ..member("OwnerId", 858)
             },
         ])),
     },
@@ -11042,15 +11059,15 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclAssociationId"),
-                ..member("NetworkAclAssociationId", 857)
+                ..member("NetworkAclAssociationId", 858)
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 857)
+                ..member("NetworkAclId", 858)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 857)
+                ..member("SubnetId", 858)
             },
         ])),
     },
@@ -11061,7 +11078,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "NetworkAclAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(665),
+            member: m::ShapeId(666),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11071,7 +11088,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 857)
+                ..member("CidrBlock", 858)
             },
             m::Member {
                 location_name: Some("egress"),
@@ -11079,34 +11096,34 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("icmpTypeCode"),
-                ..member("IcmpTypeCode", 376)
+                ..member("IcmpTypeCode", 377)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 857)
+                ..member("Ipv6CidrBlock", 858)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 734)
+                ..member("PortRange", 735)
             },
             m::Member {
                 location_name: Some("protocol"),
-                ..member("Protocol", 857)
+                ..member("Protocol", 858)
             },
             m::Member {
                 location_name: Some("ruleAction"),
-                ..member("RuleAction", 814)
+                ..member("RuleAction", 815)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
-                ..member("RuleNumber", 483)
+                ..member("RuleNumber", 484)
             },
         ])),
     },
     m::Shape {
         name: "NetworkAclEntryList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(668),
+            member: m::ShapeId(669),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11118,7 +11135,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "NetworkAclIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(670),
+            member: m::ShapeId(671),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11126,7 +11143,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "NetworkAclList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(664),
+            member: m::ShapeId(665),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11136,17 +11153,17 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 287)
+                ..member("Min", 288)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 287)
+                ..member("Max", 288)
             },
         ])),
     },
     m::Shape {
         name: "NetworkBandwidthGbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 287), member("Max", 287)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 288), member("Max", 288)])),
     },
     m::Shape {
         name: "NetworkCardIndex",
@@ -11157,15 +11174,15 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 675)
+                ..member("NetworkCardIndex", 676)
             },
             m::Member {
                 location_name: Some("networkPerformance"),
-                ..member("NetworkPerformance", 694)
+                ..member("NetworkPerformance", 695)
             },
             m::Member {
                 location_name: Some("maximumNetworkInterfaces"),
-                ..member("MaximumNetworkInterfaces", 618)
+                ..member("MaximumNetworkInterfaces", 619)
             },
             m::Member {
                 location_name: Some("additionalFlexibleNetworkInterfaces"),
@@ -11177,7 +11194,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("peakBandwidthInGbps"),
-                ..member("PeakBandwidthInGbps", 720)
+                ..member("PeakBandwidthInGbps", 721)
             },
             m::Member {
                 location_name: Some("defaultEnaQueueCountPerInterface"),
@@ -11185,18 +11202,18 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("maximumEnaQueueCount"),
-                ..member("MaximumEnaQueueCount", 623)
+                ..member("MaximumEnaQueueCount", 624)
             },
             m::Member {
                 location_name: Some("maximumEnaQueueCountPerInterface"),
-                ..member("MaximumEnaQueueCountPerInterface", 624)
+                ..member("MaximumEnaQueueCountPerInterface", 625)
             },
         ])),
     },
     m::Shape {
         name: "NetworkCardInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(676),
+            member: m::ShapeId(677),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11206,15 +11223,15 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkPerformance"),
-                ..member("NetworkPerformance", 694)
+                ..member("NetworkPerformance", 695)
             },
             m::Member {
                 location_name: Some("maximumNetworkInterfaces"),
-                ..member("MaximumNetworkInterfaces", 618)
+                ..member("MaximumNetworkInterfaces", 619)
             },
             m::Member {
                 location_name: Some("maximumNetworkCards"),
-                ..member("MaximumNetworkCards", 626)
+                ..member("MaximumNetworkCards", 627)
             },
             m::Member {
                 location_name: Some("defaultNetworkCardIndex"),
@@ -11222,39 +11239,39 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("networkCards"),
-                ..member("NetworkCards", 677)
+                ..member("NetworkCards", 678)
             },
             m::Member {
                 location_name: Some("ipv4AddressesPerInterface"),
-                ..member("Ipv4AddressesPerInterface", 616)
+                ..member("Ipv4AddressesPerInterface", 617)
             },
             m::Member {
                 location_name: Some("ipv6AddressesPerInterface"),
-                ..member("Ipv6AddressesPerInterface", 617)
+                ..member("Ipv6AddressesPerInterface", 618)
             },
             m::Member {
                 location_name: Some("ipv6Supported"),
-                ..member("Ipv6Supported", 505)
+                ..member("Ipv6Supported", 506)
             },
             m::Member {
                 location_name: Some("enaSupport"),
-                ..member("EnaSupport", 323)
+                ..member("EnaSupport", 324)
             },
             m::Member {
                 location_name: Some("efaSupported"),
-                ..member("EfaSupported", 303)
+                ..member("EfaSupported", 304)
             },
             m::Member {
                 location_name: Some("efaInfo"),
-                ..member("EfaInfo", 302)
+                ..member("EfaInfo", 303)
             },
             m::Member {
                 location_name: Some("encryptionInTransitSupported"),
-                ..member("EncryptionInTransitSupported", 326)
+                ..member("EncryptionInTransitSupported", 327)
             },
             m::Member {
                 location_name: Some("enaSrdSupported"),
-                ..member("EnaSrdSupported", 321)
+                ..member("EnaSrdSupported", 322)
             },
             m::Member {
                 location_name: Some("bandwidthWeightings"),
@@ -11262,7 +11279,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("flexibleEnaQueuesSupport"),
-                ..member("FlexibleEnaQueuesSupport", 335)
+                ..member("FlexibleEnaQueuesSupport", 336)
             },
             m::Member {
                 location_name: Some("connectionTrackingConfiguration"),
@@ -11270,15 +11287,15 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("secondaryNetworkSupported"),
-                ..member("SecondaryNetworkSupported", 827)
+                ..member("SecondaryNetworkSupported", 828)
             },
             m::Member {
                 location_name: Some("maximumSecondaryNetworkInterfaces"),
-                ..member("MaximumSecondaryNetworkInterfaces", 627)
+                ..member("MaximumSecondaryNetworkInterfaces", 628)
             },
             m::Member {
                 location_name: Some("ipv4AddressesPerSecondaryInterface"),
-                ..member("Ipv4AddressesPerSecondaryInterface", 496)
+                ..member("Ipv4AddressesPerSecondaryInterface", 497)
             },
         ])),
     },
@@ -11287,15 +11304,15 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 680)
+                ..member("Association", 681)
             },
             m::Member {
                 location_name: Some("attachment"),
-                ..member("Attachment", 681)
+                ..member("Attachment", 682)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 857)
+                ..member("AvailabilityZone", 858)
             },
             m::Member {
                 location_name: Some("connectionTrackingConfiguration"),
@@ -11303,67 +11320,67 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 857)
+                ..member("Description", 858)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 362)
+                ..member("Groups", 363)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 693)
+                ..member("InterfaceType", 694)
             },
             m::Member {
                 location_name: Some("ipv6AddressesSet"),
-                ..member("Ipv6Addresses", 688)
+                ..member("Ipv6Addresses", 689)
             },
             m::Member {
                 location_name: Some("macAddress"),
-                ..member("MacAddress", 857)
+                ..member("MacAddress", 858)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 857)
+                ..member("NetworkInterfaceId", 858)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 857)
+                ..member("OutpostArn", 858)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 857)
+                ..member("OwnerId", 858)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 857)
+                ..member("PrivateDnsName", 858)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 857)
+                ..member("PublicDnsName", 858)
             },
             m::Member {
                 location_name: Some("publicIpDnsNameOptions"),
-                ..member("PublicIpDnsNameOptions", 757)
+                ..member("PublicIpDnsNameOptions", 758)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 857)
+                ..member("PrivateIpAddress", 858)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 691)
+                ..member("PrivateIpAddresses", 692)
             },
             m::Member {
                 location_name: Some("ipv4PrefixSet"),
-                ..member("Ipv4Prefixes", 503)
+                ..member("Ipv4Prefixes", 504)
             },
             m::Member {
                 location_name: Some("ipv6PrefixSet"),
-                ..member("Ipv6Prefixes", 512)
+                ..member("Ipv6Prefixes", 513)
             },
             m::Member {
                 location_name: Some("requesterId"),
-                ..member("RequesterId", 857)
+                ..member("RequesterId", 858)
             },
             m::Member {
                 location_name: Some("requesterManaged"),
@@ -11375,19 +11392,19 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 692)
+                ..member("Status", 693)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 857)
+                ..member("SubnetId", 858)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("TagSet", 875)
+                ..member("TagSet", 876)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 857)
+                ..member("VpcId", 858)
             },
             m::Member {
                 location_name: Some("denyAllIgwTraffic"),
@@ -11399,11 +11416,11 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 857)
+                ..member("Ipv6Address", 858)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 716)
+                ..member("Operator", 717)
             },
             m::Member {
                 location_name: Some("associatedSubnetSet"),
@@ -11411,7 +11428,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 857)
+                ..member("AvailabilityZoneId", 858)
             },
         ])),
     },
@@ -11420,31 +11437,31 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 857)
+                ..member("AllocationId", 858)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 857)
+                ..member("AssociationId", 858)
             },
             m::Member {
                 location_name: Some("ipOwnerId"),
-                ..member("IpOwnerId", 857)
+                ..member("IpOwnerId", 858)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 857)
+                ..member("PublicDnsName", 858)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 857)
+                ..member("PublicIp", 858)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 857)
+                ..member("CustomerOwnedIp", 858)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 857)
+                ..member("CarrierIp", 858)
             },
         ])),
     },
@@ -11457,7 +11474,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("attachmentId"),
-                ..member("AttachmentId", 857)
+                ..member("AttachmentId", 858)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
@@ -11465,19 +11482,19 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 483)
+                ..member("DeviceIndex", 484)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 483)
+                ..member("NetworkCardIndex", 484)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 857)
+                ..member("InstanceId", 858)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 857)
+                ..member("InstanceOwnerId", 858)
             },
             m::Member {
                 location_name: Some("status"),
@@ -11489,7 +11506,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("enaQueueCount"),
-                ..member("EnaQueueCount", 483)
+                ..member("EnaQueueCount", 484)
             },
         ])),
     },
@@ -11498,17 +11515,17 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 483)
+                ..member("Min", 484)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 483)
+                ..member("Max", 484)
             },
         ])),
     },
     m::Shape {
         name: "NetworkInterfaceCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 483), member("Max", 483)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 484), member("Max", 484)])),
     },
     m::Shape {
         name: "NetworkInterfaceCreationType",
@@ -11523,7 +11540,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "NetworkInterfaceIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(685),
+            member: m::ShapeId(686),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11533,11 +11550,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 857)
+                ..member("Ipv6Address", 858)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 857)
+                ..member("PublicIpv6DnsName", 858)
             },
             m::Member {
                 location_name: Some("isPrimaryIpv6"),
@@ -11548,7 +11565,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "NetworkInterfaceIpv6AddressesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(687),
+            member: m::ShapeId(688),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11556,7 +11573,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "NetworkInterfaceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(679),
+            member: m::ShapeId(680),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11566,7 +11583,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 680)
+                ..member("Association", 681)
             },
             m::Member {
                 location_name: Some("primary"),
@@ -11574,18 +11591,18 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 857)
+                ..member("PrivateDnsName", 858)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 857)
+                ..member("PrivateIpAddress", 858)
             },
         ])),
     },
     m::Shape {
         name: "NetworkInterfacePrivateIpAddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(690),
+            member: m::ShapeId(691),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11640,11 +11657,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 695)
+                ..member("Count", 696)
             },
             m::Member {
                 location_name: Some("version"),
-                ..member("Version", 697)
+                ..member("Version", 698)
             },
         ])),
     },
@@ -11661,26 +11678,26 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 698)
+                ..member("Count", 699)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 703)
+                ..member("Name", 704)
             },
             m::Member {
                 location_name: Some("coreInfo"),
-                ..member("CoreInfo", 696)
+                ..member("CoreInfo", 697)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 701)
+                ..member("MemoryInfo", 702)
             },
         ])),
     },
     m::Shape {
         name: "NeuronDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(699),
+            member: m::ShapeId(700),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11689,7 +11706,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "NeuronDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 702)
+            ..member("SizeInMiB", 703)
         }])),
     },
     m::Shape {
@@ -11705,28 +11722,28 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("neuronDevices"),
-                ..member("NeuronDevices", 700)
+                ..member("NeuronDevices", 701)
             },
             m::Member {
                 location_name: Some("totalNeuronDeviceMemoryInMiB"),
-                ..member("TotalNeuronDeviceMemoryInMiB", 887)
+                ..member("TotalNeuronDeviceMemoryInMiB", 888)
             },
         ])),
     },
     m::Shape {
         name: "NewDhcpConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Key", 857),
+            member("Key", 858),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 904)
+                ..member("Values", 905)
             },
         ])),
     },
     m::Shape {
         name: "NewDhcpConfigurationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(705),
+            member: m::ShapeId(706),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11745,7 +11762,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "NitroTpmInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("supportedVersions"),
-            ..member("SupportedVersions", 712)
+            ..member("SupportedVersions", 713)
         }])),
     },
     m::Shape {
@@ -11761,7 +11778,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "NitroTpmSupportedVersionsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(711),
+            member: m::ShapeId(712),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11778,7 +11795,7 @@ pub static SHAPES: [m::Shape; 949] = [
     },
     m::Shape {
         name: "OperatorRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Principal", 857)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Principal", 858)])),
     },
     m::Shape {
         name: "OperatorResponse",
@@ -11789,7 +11806,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("principal"),
-                ..member("Principal", 857)
+                ..member("Principal", 858)
             },
             m::Member {
                 location_name: Some("hiddenByDefault"),
@@ -11800,7 +11817,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "OrganizationArnStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(857),
+            member: m::ShapeId(858),
             member_location_name: Some("OrganizationArn"),
             flattened: false,
         }),
@@ -11808,7 +11825,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "OrganizationalUnitArnStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(857),
+            member: m::ShapeId(858),
             member_location_name: Some("OrganizationalUnitArn"),
             flattened: false,
         }),
@@ -11816,7 +11833,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "OwnerStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(857),
+            member: m::ShapeId(858),
             member_location_name: Some("Owner"),
             flattened: false,
         }),
@@ -11829,17 +11846,17 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "PerformanceFactorReference",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("instanceFamily"),
-            ..member("InstanceFamily", 857)
+            ..member("InstanceFamily", 858)
         }])),
     },
     m::Shape {
         name: "PerformanceFactorReferenceRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 857)])),
+        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 858)])),
     },
     m::Shape {
         name: "PerformanceFactorReferenceSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(721),
+            member: m::ShapeId(722),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11847,7 +11864,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "PerformanceFactorReferenceSetRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(722),
+            member: m::ShapeId(723),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11873,39 +11890,39 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("affinity"),
-                ..member("Affinity", 857)
+                ..member("Affinity", 858)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 730)
+                ..member("GroupName", 731)
             },
             m::Member {
                 location_name: Some("partitionNumber"),
-                ..member("PartitionNumber", 483)
+                ..member("PartitionNumber", 484)
             },
             m::Member {
                 location_name: Some("hostId"),
-                ..member("HostId", 857)
+                ..member("HostId", 858)
             },
             m::Member {
                 location_name: Some("tenancy"),
-                ..member("Tenancy", 879)
+                ..member("Tenancy", 880)
             },
             m::Member {
                 location_name: Some("spreadDomain"),
-                ..member("SpreadDomain", 857)
+                ..member("SpreadDomain", 858)
             },
             m::Member {
                 location_name: Some("hostResourceGroupArn"),
-                ..member("HostResourceGroupArn", 857)
+                ..member("HostResourceGroupArn", 858)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 728)
+                ..member("GroupId", 729)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 857)
+                ..member("AvailabilityZone", 858)
             },
         ])),
     },
@@ -11917,7 +11934,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "PlacementGroupInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("supportedStrategies"),
-            ..member("SupportedStrategies", 732)
+            ..member("SupportedStrategies", 733)
         }])),
     },
     m::Shape {
@@ -11933,7 +11950,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "PlacementGroupStrategyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(731),
+            member: m::ShapeId(732),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11949,11 +11966,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("from"),
-                ..member("From", 483)
+                ..member("From", 484)
             },
             m::Member {
                 location_name: Some("to"),
-                ..member("To", 483)
+                ..member("To", 484)
             },
         ])),
     },
@@ -11962,18 +11979,18 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("cidr"),
-                ..member("Cidr", 857)
+                ..member("Cidr", 858)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 857)
+                ..member("Description", 858)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListEntrySet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(735),
+            member: m::ShapeId(736),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -11983,18 +12000,18 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 857)
+                ..member("Description", 858)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 857)
+                ..member("PrefixListId", 858)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(737),
+            member: m::ShapeId(738),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12031,7 +12048,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("hostnameType"),
-                ..member("HostnameType", 367)
+                ..member("HostnameType", 368)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsARecord"),
@@ -12046,7 +12063,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "PrivateDnsNameOptionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HostnameType", 367),
+            member("HostnameType", 368),
             member("EnableResourceNameDnsARecord", 90),
             member("EnableResourceNameDnsAAAARecord", 90),
         ])),
@@ -12056,7 +12073,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("hostnameType"),
-                ..member("HostnameType", 367)
+                ..member("HostnameType", 368)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsARecord"),
@@ -12077,14 +12094,14 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 857)
+                ..member("PrivateIpAddress", 858)
             },
         ])),
     },
     m::Shape {
         name: "PrivateIpAddressSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(745),
+            member: m::ShapeId(746),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12098,11 +12115,11 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("sustainedClockSpeedInGhz"),
-                ..member("SustainedClockSpeedInGhz", 748)
+                ..member("SustainedClockSpeedInGhz", 749)
             },
             m::Member {
                 location_name: Some("supportedFeatures"),
-                ..member("SupportedFeatures", 870)
+                ..member("SupportedFeatures", 871)
             },
             m::Member {
                 location_name: Some("manufacturer"),
@@ -12119,18 +12136,18 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("productCode"),
-                ..member("ProductCodeId", 857)
+                ..member("ProductCodeId", 858)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("ProductCodeType", 752)
+                ..member("ProductCodeType", 753)
             },
         ])),
     },
     m::Shape {
         name: "ProductCodeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(749),
+            member: m::ShapeId(750),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12138,7 +12155,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "ProductCodeStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(857),
+            member: m::ShapeId(858),
             member_location_name: Some("ProductCode"),
             flattened: false,
         }),
@@ -12153,13 +12170,13 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "PropagatingVgw",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("gatewayId"),
-            ..member("GatewayId", 857)
+            ..member("GatewayId", 858)
         }])),
     },
     m::Shape {
         name: "PropagatingVgwList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(753),
+            member: m::ShapeId(754),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12169,15 +12186,15 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 857)
+                ..member("Value", 858)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 857)
+                ..member("Status", 858)
             },
             m::Member {
                 location_name: Some("reason"),
-                ..member("Reason", 857)
+                ..member("Reason", 858)
             },
         ])),
     },
@@ -12190,26 +12207,26 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dnsHostnameType"),
-                ..member("DnsHostnameType", 857)
+                ..member("DnsHostnameType", 858)
             },
             m::Member {
                 location_name: Some("publicIpv4DnsName"),
-                ..member("PublicIpv4DnsName", 857)
+                ..member("PublicIpv4DnsName", 858)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 857)
+                ..member("PublicIpv6DnsName", 858)
             },
             m::Member {
                 location_name: Some("publicDualStackDnsName"),
-                ..member("PublicDualStackDnsName", 857)
+                ..member("PublicDualStackDnsName", 858)
             },
         ])),
     },
     m::Shape {
         name: "PublicIpStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(857),
+            member: m::ShapeId(858),
             member_location_name: Some("PublicIp"),
             flattened: false,
         }),
@@ -12224,7 +12241,7 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("InstanceId"),
                 required: true,
-                ..member("InstanceIds", 418)
+                ..member("InstanceIds", 419)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -12243,23 +12260,23 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 857)
+                ..member("GroupId", 858)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 857)
+                ..member("PeeringStatus", 858)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 857)
+                ..member("UserId", 858)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 857)
+                ..member("VpcId", 858)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 857)
+                ..member("VpcPeeringConnectionId", 858)
             },
         ])),
     },
@@ -12268,19 +12285,19 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 857)
+                ..member("OptInStatus", 858)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 765)
+                ..member("Geography", 766)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 857)
+                ..member("RegionName", 858)
             },
             m::Member {
                 location_name: Some("regionEndpoint"),
-                ..member("Endpoint", 857)
+                ..member("Endpoint", 858)
             },
         ])),
     },
@@ -12288,13 +12305,13 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "RegionGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 857)
+            ..member("Name", 858)
         }])),
     },
     m::Shape {
         name: "RegionGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(764),
+            member: m::ShapeId(765),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12302,7 +12319,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "RegionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(763),
+            member: m::ShapeId(764),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12310,7 +12327,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "RegionNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(857),
+            member: m::ShapeId(858),
             member_location_name: Some("RegionName"),
             flattened: false,
         }),
@@ -12318,18 +12335,18 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "RegisterImageRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ImageLocation", 857),
+            member("ImageLocation", 858),
             m::Member {
                 location_name: Some("BillingProduct"),
                 ..member("BillingProducts", 82)
             },
             member("BootMode", 93),
-            member("TpmSupport", 888),
-            member("UefiData", 387),
-            member("ImdsSupport", 388),
+            member("TpmSupport", 889),
+            member("UefiData", 388),
+            member("ImdsSupport", 389),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 877)
+                ..member("TagSpecifications", 878)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -12338,11 +12355,11 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("name"),
                 required: true,
-                ..member("Name", 384)
+                ..member("Name", 385)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 380)
+                ..member("Description", 381)
             },
             m::Member {
                 location_name: Some("architecture"),
@@ -12350,15 +12367,15 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("kernelId"),
-                ..member("KernelId", 515)
+                ..member("KernelId", 516)
             },
             m::Member {
                 location_name: Some("ramdiskId"),
-                ..member("RamdiskId", 759)
+                ..member("RamdiskId", 760)
             },
             m::Member {
                 location_name: Some("rootDeviceName"),
-                ..member("RootDeviceName", 857)
+                ..member("RootDeviceName", 858)
             },
             m::Member {
                 location_name: Some("BlockDeviceMapping"),
@@ -12366,11 +12383,11 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("virtualizationType"),
-                ..member("VirtualizationType", 857)
+                ..member("VirtualizationType", 858)
             },
             m::Member {
                 location_name: Some("sriovNetSupport"),
-                ..member("SriovNetSupport", 857)
+                ..member("SriovNetSupport", 858)
             },
             m::Member {
                 location_name: Some("enaSupport"),
@@ -12382,15 +12399,15 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "RegisterImageResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("imageId"),
-            ..member("ImageId", 857)
+            ..member("ImageId", 858)
         }])),
     },
     m::Shape {
         name: "ReleaseAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("AllocationId", 27),
-            member("PublicIp", 857),
-            member("NetworkBorderGroup", 857),
+            member("PublicIp", 858),
+            member("NetworkBorderGroup", 858),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 90)
@@ -12400,7 +12417,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "RemovePrefixListEntries",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(772),
+            member: m::ShapeId(773),
             member_location_name: None,
             flattened: false,
         }),
@@ -12409,7 +12426,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "RemovePrefixListEntry",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Cidr", 857)
+            ..member("Cidr", 858)
         }])),
     },
     m::Shape {
@@ -12417,11 +12434,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("IamInstanceProfile", 375)
+                ..member("IamInstanceProfile", 376)
             },
             m::Member {
                 required: true,
-                ..member("AssociationId", 372)
+                ..member("AssociationId", 373)
             },
         ])),
     },
@@ -12429,7 +12446,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "ReplaceIamInstanceProfileAssociationResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("iamInstanceProfileAssociation"),
-            ..member("IamInstanceProfileAssociation", 371)
+            ..member("IamInstanceProfileAssociation", 372)
         }])),
     },
     m::Shape {
@@ -12442,12 +12459,12 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 666)
+                ..member("AssociationId", 667)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 670)
+                ..member("NetworkAclId", 671)
             },
         ])),
     },
@@ -12455,7 +12472,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "ReplaceNetworkAclAssociationResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("newAssociationId"),
-            ..member("NewAssociationId", 857)
+            ..member("NewAssociationId", 858)
         }])),
     },
     m::Shape {
@@ -12468,22 +12485,22 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 670)
+                ..member("NetworkAclId", 671)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
                 required: true,
-                ..member("RuleNumber", 483)
+                ..member("RuleNumber", 484)
             },
             m::Member {
                 location_name: Some("protocol"),
                 required: true,
-                ..member("Protocol", 857)
+                ..member("Protocol", 858)
             },
             m::Member {
                 location_name: Some("ruleAction"),
                 required: true,
-                ..member("RuleAction", 814)
+                ..member("RuleAction", 815)
             },
             m::Member {
                 location_name: Some("egress"),
@@ -12492,33 +12509,33 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 857)
+                ..member("CidrBlock", 858)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 857)
+                ..member("Ipv6CidrBlock", 858)
             },
             m::Member {
                 location_name: Some("Icmp"),
-                ..member("IcmpTypeCode", 376)
+                ..member("IcmpTypeCode", 377)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 734)
+                ..member("PortRange", 735)
             },
         ])),
     },
     m::Shape {
         name: "ReplaceRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 740),
-            member("VpcEndpointId", 934),
+            member("DestinationPrefixListId", 741),
+            member("VpcEndpointId", 935),
             member("LocalTarget", 90),
-            member("TransitGatewayId", 889),
-            member("LocalGatewayId", 605),
+            member("TransitGatewayId", 890),
+            member("LocalGatewayId", 606),
             member("CarrierGatewayId", 103),
             member("CoreNetworkArn", 114),
-            member("OdbNetworkArn", 713),
+            member("OdbNetworkArn", 714),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 90)
@@ -12526,39 +12543,39 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 811)
+                ..member("RouteTableId", 812)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 857)
+                ..member("DestinationCidrBlock", 858)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 801)
+                ..member("GatewayId", 802)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 857)
+                ..member("DestinationIpv6CidrBlock", 858)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 304)
+                ..member("EgressOnlyInternetGatewayId", 305)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 417)
+                ..member("InstanceId", 418)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 685)
+                ..member("NetworkInterfaceId", 686)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 940)
+                ..member("VpcPeeringConnectionId", 941)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 661)
+                ..member("NatGatewayId", 662)
             },
         ])),
     },
@@ -12572,12 +12589,12 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 807)
+                ..member("AssociationId", 808)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 811)
+                ..member("RouteTableId", 812)
             },
         ])),
     },
@@ -12586,18 +12603,18 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("newAssociationId"),
-                ..member("NewAssociationId", 857)
+                ..member("NewAssociationId", 858)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 809)
+                ..member("AssociationState", 810)
             },
         ])),
     },
     m::Shape {
         name: "RequestInstanceTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(477),
+            member: m::ShapeId(478),
             member_location_name: None,
             flattened: false,
         }),
@@ -12605,66 +12622,66 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "RequestLaunchTemplateData",
         kind: m::ShapeKind::Structure(structure(&[
-            member("KernelId", 515),
+            member("KernelId", 516),
             member("EbsOptimized", 90),
-            member("IamInstanceProfile", 556),
+            member("IamInstanceProfile", 557),
             m::Member {
                 location_name: Some("BlockDeviceMapping"),
-                ..member("BlockDeviceMappings", 535)
+                ..member("BlockDeviceMappings", 536)
             },
             m::Member {
                 location_name: Some("NetworkInterface"),
-                ..member("NetworkInterfaces", 572)
+                ..member("NetworkInterfaces", 573)
             },
-            member("ImageId", 381),
-            member("InstanceType", 477),
-            member("KeyName", 523),
-            member("Monitoring", 600),
-            member("Placement", 586),
-            member("RamDiskId", 759),
+            member("ImageId", 382),
+            member("InstanceType", 478),
+            member("KeyName", 524),
+            member("Monitoring", 601),
+            member("Placement", 587),
+            member("RamDiskId", 760),
             member("DisableApiTermination", 90),
-            member("InstanceInitiatedShutdownBehavior", 844),
-            member("UserData", 842),
+            member("InstanceInitiatedShutdownBehavior", 845),
+            member("UserData", 843),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 596)
+                ..member("TagSpecifications", 597)
             },
             m::Member {
                 location_name: Some("ElasticGpuSpecification"),
-                ..member("ElasticGpuSpecifications", 310)
+                ..member("ElasticGpuSpecifications", 311)
             },
             m::Member {
                 location_name: Some("ElasticInferenceAccelerator"),
-                ..member("ElasticInferenceAccelerators", 544)
+                ..member("ElasticInferenceAccelerators", 545)
             },
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("SecurityGroupIds", 831)
+                ..member("SecurityGroupIds", 832)
             },
             m::Member {
                 location_name: Some("SecurityGroup"),
-                ..member("SecurityGroups", 841)
+                ..member("SecurityGroups", 842)
             },
-            member("InstanceMarketOptions", 562),
+            member("InstanceMarketOptions", 563),
             member("CreditSpecification", 154),
-            member("CpuOptions", 539),
-            member("CapacityReservationSpecification", 536),
+            member("CpuOptions", 540),
+            member("CapacityReservationSpecification", 537),
             m::Member {
                 location_name: Some("LicenseSpecification"),
-                ..member("LicenseSpecifications", 580)
+                ..member("LicenseSpecifications", 581)
             },
-            member("HibernationOptions", 553),
-            member("MetadataOptions", 565),
-            member("EnclaveOptions", 550),
-            member("InstanceRequirements", 453),
-            member("PrivateDnsNameOptions", 588),
-            member("MaintenanceOptions", 560),
+            member("HibernationOptions", 554),
+            member("MetadataOptions", 566),
+            member("EnclaveOptions", 551),
+            member("InstanceRequirements", 454),
+            member("PrivateDnsNameOptions", 589),
+            member("MaintenanceOptions", 561),
             member("DisableApiStop", 90),
-            member("Operator", 715),
-            member("NetworkPerformanceOptions", 584),
+            member("Operator", 716),
+            member("NetworkPerformanceOptions", 585),
             m::Member {
                 location_name: Some("SecondaryInterface"),
-                ..member("SecondaryInterfaces", 576)
+                ..member("SecondaryInterfaces", 577)
             },
         ])),
     },
@@ -12673,30 +12690,30 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("reservationId"),
-                ..member("ReservationId", 857)
+                ..member("ReservationId", 858)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 857)
+                ..member("OwnerId", 858)
             },
             m::Member {
                 location_name: Some("requesterId"),
-                ..member("RequesterId", 857)
+                ..member("RequesterId", 858)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 362)
+                ..member("Groups", 363)
             },
             m::Member {
                 location_name: Some("instancesSet"),
-                ..member("Instances", 429)
+                ..member("Instances", 430)
             },
         ])),
     },
     m::Shape {
         name: "ReservationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(783),
+            member: m::ShapeId(784),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -12712,11 +12729,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 785)
+                ..member("Attribute", 786)
             },
             m::Member {
                 required: true,
-                ..member("ImageId", 381)
+                ..member("ImageId", 382)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -12731,7 +12748,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "ResourceIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(878),
+            member: m::ShapeId(879),
             member_location_name: None,
             flattened: false,
         }),
@@ -12856,11 +12873,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 551)
+                ..member("Code", 552)
             },
             m::Member {
                 location_name: Some("message"),
-                ..member("Message", 857)
+                ..member("Message", 858)
             },
         ])),
     },
@@ -12869,7 +12886,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("kernelId"),
-                ..member("KernelId", 857)
+                ..member("KernelId", 858)
             },
             m::Member {
                 location_name: Some("ebsOptimized"),
@@ -12877,39 +12894,39 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("iamInstanceProfile"),
-                ..member("IamInstanceProfile", 555)
+                ..member("IamInstanceProfile", 556)
             },
             m::Member {
                 location_name: Some("blockDeviceMappingSet"),
-                ..member("BlockDeviceMappings", 533)
+                ..member("BlockDeviceMappings", 534)
             },
             m::Member {
                 location_name: Some("networkInterfaceSet"),
-                ..member("NetworkInterfaces", 570)
+                ..member("NetworkInterfaces", 571)
             },
             m::Member {
                 location_name: Some("imageId"),
-                ..member("ImageId", 857)
+                ..member("ImageId", 858)
             },
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 477)
+                ..member("InstanceType", 478)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 857)
+                ..member("KeyName", 858)
             },
             m::Member {
                 location_name: Some("monitoring"),
-                ..member("Monitoring", 599)
+                ..member("Monitoring", 600)
             },
             m::Member {
                 location_name: Some("placement"),
-                ..member("Placement", 585)
+                ..member("Placement", 586)
             },
             m::Member {
                 location_name: Some("ramDiskId"),
-                ..member("RamDiskId", 857)
+                ..member("RamDiskId", 858)
             },
             m::Member {
                 location_name: Some("disableApiTermination"),
@@ -12917,35 +12934,35 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("instanceInitiatedShutdownBehavior"),
-                ..member("InstanceInitiatedShutdownBehavior", 844)
+                ..member("InstanceInitiatedShutdownBehavior", 845)
             },
             m::Member {
                 location_name: Some("userData"),
-                ..member("UserData", 842)
+                ..member("UserData", 843)
             },
             m::Member {
                 location_name: Some("tagSpecificationSet"),
-                ..member("TagSpecifications", 594)
+                ..member("TagSpecifications", 595)
             },
             m::Member {
                 location_name: Some("elasticGpuSpecificationSet"),
-                ..member("ElasticGpuSpecifications", 312)
+                ..member("ElasticGpuSpecifications", 313)
             },
             m::Member {
                 location_name: Some("elasticInferenceAcceleratorSet"),
-                ..member("ElasticInferenceAccelerators", 546)
+                ..member("ElasticInferenceAccelerators", 547)
             },
             m::Member {
                 location_name: Some("securityGroupIdSet"),
-                ..member("SecurityGroupIds", 904)
+                ..member("SecurityGroupIds", 905)
             },
             m::Member {
                 location_name: Some("securityGroupSet"),
-                ..member("SecurityGroups", 904)
+                ..member("SecurityGroups", 905)
             },
             m::Member {
                 location_name: Some("instanceMarketOptions"),
-                ..member("InstanceMarketOptions", 561)
+                ..member("InstanceMarketOptions", 562)
             },
             m::Member {
                 location_name: Some("creditSpecification"),
@@ -12953,39 +12970,39 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("cpuOptions"),
-                ..member("CpuOptions", 538)
+                ..member("CpuOptions", 539)
             },
             m::Member {
                 location_name: Some("capacityReservationSpecification"),
-                ..member("CapacityReservationSpecification", 537)
+                ..member("CapacityReservationSpecification", 538)
             },
             m::Member {
                 location_name: Some("licenseSet"),
-                ..member("LicenseSpecifications", 579)
+                ..member("LicenseSpecifications", 580)
             },
             m::Member {
                 location_name: Some("hibernationOptions"),
-                ..member("HibernationOptions", 552)
+                ..member("HibernationOptions", 553)
             },
             m::Member {
                 location_name: Some("metadataOptions"),
-                ..member("MetadataOptions", 564)
+                ..member("MetadataOptions", 565)
             },
             m::Member {
                 location_name: Some("enclaveOptions"),
-                ..member("EnclaveOptions", 549)
+                ..member("EnclaveOptions", 550)
             },
             m::Member {
                 location_name: Some("instanceRequirements"),
-                ..member("InstanceRequirements", 452)
+                ..member("InstanceRequirements", 453)
             },
             m::Member {
                 location_name: Some("privateDnsNameOptions"),
-                ..member("PrivateDnsNameOptions", 587)
+                ..member("PrivateDnsNameOptions", 588)
             },
             m::Member {
                 location_name: Some("maintenanceOptions"),
-                ..member("MaintenanceOptions", 559)
+                ..member("MaintenanceOptions", 560)
             },
             m::Member {
                 location_name: Some("disableApiStop"),
@@ -12993,15 +13010,15 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 716)
+                ..member("Operator", 717)
             },
             m::Member {
                 location_name: Some("networkPerformanceOptions"),
-                ..member("NetworkPerformanceOptions", 583)
+                ..member("NetworkPerformanceOptions", 584)
             },
             m::Member {
                 location_name: Some("secondaryInterfaceSet"),
-                ..member("SecondaryInterfaces", 574)
+                ..member("SecondaryInterfaces", 575)
             },
         ])),
     },
@@ -13010,7 +13027,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 836)
+                ..member("SecurityGroupRuleIds", 837)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -13019,35 +13036,35 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 830)
+                ..member("GroupId", 831)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 857)
+                ..member("SourceSecurityGroupName", 858)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 857)
+                ..member("SourceSecurityGroupOwnerId", 858)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 857)
+                ..member("IpProtocol", 858)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 483)
+                ..member("FromPort", 484)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 483)
+                ..member("ToPort", 484)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 857)
+                ..member("CidrIp", 858)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 491)
+                ..member("IpPermissions", 492)
             },
         ])),
     },
@@ -13060,29 +13077,29 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 491)
+                ..member("UnknownIpPermissions", 492)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 797)
+                ..member("RevokedSecurityGroupRules", 798)
             },
         ])),
     },
     m::Shape {
         name: "RevokeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 857),
-            member("FromPort", 483),
-            member("GroupId", 830),
-            member("GroupName", 833),
-            member("IpPermissions", 491),
-            member("IpProtocol", 857),
-            member("SourceSecurityGroupName", 857),
-            member("SourceSecurityGroupOwnerId", 857),
-            member("ToPort", 483),
+            member("CidrIp", 858),
+            member("FromPort", 484),
+            member("GroupId", 831),
+            member("GroupName", 834),
+            member("IpPermissions", 492),
+            member("IpProtocol", 858),
+            member("SourceSecurityGroupName", 858),
+            member("SourceSecurityGroupOwnerId", 858),
+            member("ToPort", 484),
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 836)
+                ..member("SecurityGroupRuleIds", 837)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -13099,11 +13116,11 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 491)
+                ..member("UnknownIpPermissions", 492)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 797)
+                ..member("RevokedSecurityGroupRules", 798)
             },
         ])),
     },
@@ -13112,11 +13129,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 835)
+                ..member("SecurityGroupRuleId", 836)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 830)
+                ..member("GroupId", 831)
             },
             m::Member {
                 location_name: Some("isEgress"),
@@ -13124,42 +13141,42 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 857)
+                ..member("IpProtocol", 858)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 483)
+                ..member("FromPort", 484)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 483)
+                ..member("ToPort", 484)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 857)
+                ..member("CidrIpv4", 858)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 857)
+                ..member("CidrIpv6", 858)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 740)
+                ..member("PrefixListId", 741)
             },
             m::Member {
                 location_name: Some("referencedGroupId"),
-                ..member("ReferencedGroupId", 830)
+                ..member("ReferencedGroupId", 831)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 857)
+                ..member("Description", 858)
             },
         ])),
     },
     m::Shape {
         name: "RevokedSecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(796),
+            member: m::ShapeId(797),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13173,7 +13190,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "RootDeviceTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(798),
+            member: m::ShapeId(799),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13183,43 +13200,43 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 857)
+                ..member("DestinationCidrBlock", 858)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 857)
+                ..member("DestinationIpv6CidrBlock", 858)
             },
             m::Member {
                 location_name: Some("destinationPrefixListId"),
-                ..member("DestinationPrefixListId", 857)
+                ..member("DestinationPrefixListId", 858)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 857)
+                ..member("EgressOnlyInternetGatewayId", 858)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 857)
+                ..member("GatewayId", 858)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 857)
+                ..member("InstanceId", 858)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 857)
+                ..member("InstanceOwnerId", 858)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 857)
+                ..member("NatGatewayId", 858)
             },
             m::Member {
                 location_name: Some("transitGatewayId"),
-                ..member("TransitGatewayId", 857)
+                ..member("TransitGatewayId", 858)
             },
             m::Member {
                 location_name: Some("localGatewayId"),
-                ..member("LocalGatewayId", 857)
+                ..member("LocalGatewayId", 858)
             },
             m::Member {
                 location_name: Some("carrierGatewayId"),
@@ -13227,19 +13244,19 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 857)
+                ..member("NetworkInterfaceId", 858)
             },
             m::Member {
                 location_name: Some("origin"),
-                ..member("Origin", 803)
+                ..member("Origin", 804)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 804)
+                ..member("State", 805)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 857)
+                ..member("VpcPeeringConnectionId", 858)
             },
             m::Member {
                 location_name: Some("coreNetworkArn"),
@@ -13247,11 +13264,11 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("odbNetworkArn"),
-                ..member("OdbNetworkArn", 713)
+                ..member("OdbNetworkArn", 714)
             },
             m::Member {
                 location_name: Some("ipAddress"),
-                ..member("IpAddress", 857)
+                ..member("IpAddress", 858)
             },
         ])),
     },
@@ -13262,7 +13279,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "RouteList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(800),
+            member: m::ShapeId(801),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13289,31 +13306,31 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 808)
+                ..member("Associations", 809)
             },
             m::Member {
                 location_name: Some("propagatingVgwSet"),
-                ..member("PropagatingVgws", 754)
+                ..member("PropagatingVgws", 755)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 857)
+                ..member("RouteTableId", 858)
             },
             m::Member {
                 location_name: Some("routeSet"),
-                ..member("Routes", 802)
+                ..member("Routes", 803)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 875)
+                ..member("Tags", 876)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 857)
+                ..member("VpcId", 858)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 857)
+                ..member("OwnerId", 858)
             },
         ])),
     },
@@ -13326,27 +13343,27 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("routeTableAssociationId"),
-                ..member("RouteTableAssociationId", 857)
+                ..member("RouteTableAssociationId", 858)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 857)
+                ..member("RouteTableId", 858)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 857)
+                ..member("SubnetId", 858)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 857)
+                ..member("GatewayId", 858)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 857)
+                ..member("PublicIpv4Pool", 858)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 809)
+                ..member("AssociationState", 810)
             },
         ])),
     },
@@ -13357,7 +13374,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "RouteTableAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(806),
+            member: m::ShapeId(807),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13367,11 +13384,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 810)
+                ..member("State", 811)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 857)
+                ..member("StatusMessage", 858)
             },
         ])),
     },
@@ -13394,7 +13411,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "RouteTableIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(811),
+            member: m::ShapeId(812),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13402,7 +13419,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "RouteTableList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(805),
+            member: m::ShapeId(806),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13428,66 +13445,66 @@ pub static SHAPES: [m::Shape; 949] = [
                 location_name: Some("BlockDeviceMapping"),
                 ..member("BlockDeviceMappings", 87)
             },
-            member("ImageId", 381),
-            member("InstanceType", 477),
-            member("Ipv6AddressCount", 483),
+            member("ImageId", 382),
+            member("InstanceType", 478),
+            member("Ipv6AddressCount", 484),
             m::Member {
                 location_name: Some("Ipv6Address"),
-                ..member("Ipv6Addresses", 423)
+                ..member("Ipv6Addresses", 424)
             },
-            member("KernelId", 515),
-            member("KeyName", 523),
+            member("KernelId", 516),
+            member("KeyName", 524),
             m::Member {
                 required: true,
-                ..member("MaxCount", 483)
+                ..member("MaxCount", 484)
             },
             m::Member {
                 required: true,
-                ..member("MinCount", 483)
+                ..member("MinCount", 484)
             },
-            member("Monitoring", 815),
-            member("Placement", 727),
-            member("RamdiskId", 759),
+            member("Monitoring", 816),
+            member("Placement", 728),
+            member("RamdiskId", 760),
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("SecurityGroupIds", 831)
+                ..member("SecurityGroupIds", 832)
             },
             m::Member {
                 location_name: Some("SecurityGroup"),
-                ..member("SecurityGroups", 841)
+                ..member("SecurityGroups", 842)
             },
-            member("SubnetId", 862),
-            member("UserData", 817),
-            member("ElasticGpuSpecification", 313),
+            member("SubnetId", 863),
+            member("UserData", 818),
+            member("ElasticGpuSpecification", 314),
             m::Member {
                 location_name: Some("ElasticInferenceAccelerator"),
-                ..member("ElasticInferenceAccelerators", 318)
+                ..member("ElasticInferenceAccelerators", 319)
             },
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 877)
+                ..member("TagSpecifications", 878)
             },
-            member("LaunchTemplate", 590),
-            member("InstanceMarketOptions", 432),
+            member("LaunchTemplate", 591),
+            member("InstanceMarketOptions", 433),
             member("CreditSpecification", 154),
             member("CpuOptions", 119),
             member("CapacityReservationSpecification", 99),
-            member("HibernationOptions", 366),
+            member("HibernationOptions", 367),
             m::Member {
                 location_name: Some("LicenseSpecification"),
-                ..member("LicenseSpecifications", 604)
+                ..member("LicenseSpecifications", 605)
             },
-            member("MetadataOptions", 434),
-            member("EnclaveOptions", 325),
-            member("PrivateDnsNameOptions", 743),
-            member("MaintenanceOptions", 431),
+            member("MetadataOptions", 435),
+            member("EnclaveOptions", 326),
+            member("PrivateDnsNameOptions", 744),
+            member("MaintenanceOptions", 432),
             member("DisableApiStop", 90),
             member("EnablePrimaryIpv6", 90),
-            member("NetworkPerformanceOptions", 448),
-            member("Operator", 715),
+            member("NetworkPerformanceOptions", 449),
+            member("Operator", 716),
             m::Member {
                 location_name: Some("SecondaryInterface"),
-                ..member("SecondaryInterfaces", 461)
+                ..member("SecondaryInterfaces", 462)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -13499,28 +13516,28 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("instanceInitiatedShutdownBehavior"),
-                ..member("InstanceInitiatedShutdownBehavior", 844)
+                ..member("InstanceInitiatedShutdownBehavior", 845)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 857)
+                ..member("PrivateIpAddress", 858)
             },
             m::Member {
                 location_name: Some("clientToken"),
                 idempotency_token: true,
-                ..member("ClientToken", 857)
+                ..member("ClientToken", 858)
             },
             m::Member {
                 location_name: Some("additionalInfo"),
-                ..member("AdditionalInfo", 857)
+                ..member("AdditionalInfo", 858)
             },
             m::Member {
                 location_name: Some("networkInterface"),
-                ..member("NetworkInterfaces", 446)
+                ..member("NetworkInterfaces", 447)
             },
             m::Member {
                 location_name: Some("iamInstanceProfile"),
-                ..member("IamInstanceProfile", 375)
+                ..member("IamInstanceProfile", 376)
             },
             m::Member {
                 location_name: Some("ebsOptimized"),
@@ -13546,13 +13563,13 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "SecondaryInterfacePrivateIpAddressSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("privateIpAddress"),
-            ..member("PrivateIpAddress", 857)
+            ..member("PrivateIpAddress", 858)
         }])),
     },
     m::Shape {
         name: "SecondaryInterfacePrivateIpAddressSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(820),
+            member: m::ShapeId(821),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13560,14 +13577,14 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "SecondaryInterfacePrivateIpAddressSpecificationListRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(823),
+            member: m::ShapeId(824),
             member_location_name: Some("SecondaryInterfacePrivateIpAddressSpecification"),
             flattened: false,
         }),
     },
     m::Shape {
         name: "SecondaryInterfacePrivateIpAddressSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("PrivateIpAddress", 857)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PrivateIpAddress", 858)])),
     },
     m::Shape {
         name: "SecondaryInterfaceStatus",
@@ -13598,39 +13615,39 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 857)
+                ..member("GroupId", 858)
             },
             m::Member {
                 location_name: Some("ipPermissionsEgress"),
-                ..member("IpPermissionsEgress", 491)
+                ..member("IpPermissionsEgress", 492)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 875)
+                ..member("Tags", 876)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 857)
+                ..member("VpcId", 858)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 857)
+                ..member("SecurityGroupArn", 858)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 857)
+                ..member("OwnerId", 858)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 857)
+                ..member("GroupName", 858)
             },
             m::Member {
                 location_name: Some("groupDescription"),
-                ..member("Description", 857)
+                ..member("Description", 858)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 491)
+                ..member("IpPermissions", 492)
             },
         ])),
     },
@@ -13641,7 +13658,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "SecurityGroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(830),
+            member: m::ShapeId(831),
             member_location_name: Some("SecurityGroupId"),
             flattened: false,
         }),
@@ -13649,7 +13666,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "SecurityGroupList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(829),
+            member: m::ShapeId(830),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13663,15 +13680,15 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 835)
+                ..member("SecurityGroupRuleId", 836)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 830)
+                ..member("GroupId", 831)
             },
             m::Member {
                 location_name: Some("groupOwnerId"),
-                ..member("GroupOwnerId", 857)
+                ..member("GroupOwnerId", 858)
             },
             m::Member {
                 location_name: Some("isEgress"),
@@ -13679,43 +13696,43 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 857)
+                ..member("IpProtocol", 858)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 483)
+                ..member("FromPort", 484)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 483)
+                ..member("ToPort", 484)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 857)
+                ..member("CidrIpv4", 858)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 857)
+                ..member("CidrIpv6", 858)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 740)
+                ..member("PrefixListId", 741)
             },
             m::Member {
                 location_name: Some("referencedGroupInfo"),
-                ..member("ReferencedGroupInfo", 762)
+                ..member("ReferencedGroupInfo", 763)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 857)
+                ..member("Description", 858)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 875)
+                ..member("Tags", 876)
             },
             m::Member {
                 location_name: Some("securityGroupRuleArn"),
-                ..member("SecurityGroupRuleArn", 857)
+                ..member("SecurityGroupRuleArn", 858)
             },
         ])),
     },
@@ -13726,7 +13743,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "SecurityGroupRuleIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(857),
+            member: m::ShapeId(858),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13734,7 +13751,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "SecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(834),
+            member: m::ShapeId(835),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13742,14 +13759,14 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "SecurityGroupRuleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("IpProtocol", 857),
-            member("FromPort", 483),
-            member("ToPort", 483),
-            member("CidrIpv4", 857),
-            member("CidrIpv6", 857),
-            member("PrefixListId", 740),
-            member("ReferencedGroupId", 830),
-            member("Description", 857),
+            member("IpProtocol", 858),
+            member("FromPort", 484),
+            member("ToPort", 484),
+            member("CidrIpv4", 858),
+            member("CidrIpv6", 858),
+            member("PrefixListId", 741),
+            member("ReferencedGroupId", 831),
+            member("Description", 858),
         ])),
     },
     m::Shape {
@@ -13757,15 +13774,15 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SecurityGroupRuleId", 835)
+                ..member("SecurityGroupRuleId", 836)
             },
-            member("SecurityGroupRule", 838),
+            member("SecurityGroupRule", 839),
         ])),
     },
     m::Shape {
         name: "SecurityGroupRuleUpdateList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(839),
+            member: m::ShapeId(840),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -13773,7 +13790,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "SecurityGroupStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(833),
+            member: m::ShapeId(834),
             member_location_name: Some("SecurityGroup"),
             flattened: false,
         }),
@@ -13825,11 +13842,11 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "SpotMarketOptions",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MaxPrice", 857),
-            member("SpotInstanceType", 848),
-            member("BlockDurationMinutes", 483),
+            member("MaxPrice", 858),
+            member("SpotInstanceType", 849),
+            member("BlockDurationMinutes", 484),
             member("ValidUntil", 158),
-            member("InstanceInterruptionBehavior", 419),
+            member("InstanceInterruptionBehavior", 420),
         ])),
     },
     m::Shape {
@@ -13838,11 +13855,11 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("InstanceId"),
                 required: true,
-                ..member("InstanceIds", 418)
+                ..member("InstanceIds", 419)
             },
             m::Member {
                 location_name: Some("additionalInfo"),
-                ..member("AdditionalInfo", 857)
+                ..member("AdditionalInfo", 858)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -13854,7 +13871,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "StartInstancesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("instancesSet"),
-            ..member("StartingInstances", 465)
+            ..member("StartingInstances", 466)
         }])),
     },
     m::Shape {
@@ -13862,11 +13879,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 857)
+                ..member("Code", 858)
             },
             m::Member {
                 location_name: Some("message"),
-                ..member("Message", 857)
+                ..member("Message", 858)
             },
         ])),
     },
@@ -13888,7 +13905,7 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("InstanceId"),
                 required: true,
-                ..member("InstanceIds", 418)
+                ..member("InstanceIds", 419)
             },
             member("Hibernate", 90),
             member("SkipOsShutdown", 90),
@@ -13906,7 +13923,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "StopInstancesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("instancesSet"),
-            ..member("StoppingInstances", 465)
+            ..member("StoppingInstances", 466)
         }])),
     },
     m::Shape {
@@ -13918,11 +13935,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 857)
+                ..member("AvailabilityZoneId", 858)
             },
             m::Member {
                 location_name: Some("enableLniAtDeviceIndex"),
-                ..member("EnableLniAtDeviceIndex", 483)
+                ..member("EnableLniAtDeviceIndex", 484)
             },
             m::Member {
                 location_name: Some("mapCustomerOwnedIpOnLaunch"),
@@ -13934,7 +13951,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 857)
+                ..member("OwnerId", 858)
             },
             m::Member {
                 location_name: Some("assignIpv6AddressOnCreation"),
@@ -13942,19 +13959,19 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 865)
+                ..member("Ipv6CidrBlockAssociationSet", 866)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 875)
+                ..member("Tags", 876)
             },
             m::Member {
                 location_name: Some("subnetArn"),
-                ..member("SubnetArn", 857)
+                ..member("SubnetArn", 858)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 857)
+                ..member("OutpostArn", 858)
             },
             m::Member {
                 location_name: Some("enableDns64"),
@@ -13966,7 +13983,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("privateDnsNameOptionsOnLaunch"),
-                ..member("PrivateDnsNameOptionsOnLaunch", 742)
+                ..member("PrivateDnsNameOptionsOnLaunch", 743)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
@@ -13974,31 +13991,31 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 857)
+                ..member("Type", 858)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 857)
+                ..member("SubnetId", 858)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 867)
+                ..member("State", 868)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 857)
+                ..member("VpcId", 858)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 857)
+                ..member("CidrBlock", 858)
             },
             m::Member {
                 location_name: Some("availableIpAddressCount"),
-                ..member("AvailableIpAddressCount", 483)
+                ..member("AvailableIpAddressCount", 484)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 857)
+                ..member("AvailabilityZone", 858)
             },
             m::Member {
                 location_name: Some("defaultForAz"),
@@ -14019,11 +14036,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 861)
+                ..member("State", 862)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 857)
+                ..member("StatusMessage", 858)
             },
         ])),
     },
@@ -14047,7 +14064,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "SubnetIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(862),
+            member: m::ShapeId(863),
             member_location_name: Some("SubnetId"),
             flattened: false,
         }),
@@ -14057,30 +14074,30 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 859)
+                ..member("AssociationId", 860)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 857)
+                ..member("Ipv6CidrBlock", 858)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 860)
+                ..member("Ipv6CidrBlockState", 861)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 504)
+                ..member("Ipv6AddressAttribute", 505)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 494)
+                ..member("IpSource", 495)
             },
         ])),
     },
     m::Shape {
         name: "SubnetIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(864),
+            member: m::ShapeId(865),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14088,7 +14105,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "SubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(858),
+            member: m::ShapeId(859),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14126,7 +14143,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "SupportedAdditionalProcessorFeatureList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(869),
+            member: m::ShapeId(870),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14140,11 +14157,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 857)
+                ..member("Key", 858)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 857)
+                ..member("Value", 858)
             },
         ])),
     },
@@ -14153,26 +14170,26 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 857)
+                ..member("Key", 858)
             },
             m::Member {
                 location_name: Some("resourceId"),
-                ..member("ResourceId", 857)
+                ..member("ResourceId", 858)
             },
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 789)
+                ..member("ResourceType", 790)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 857)
+                ..member("Value", 858)
             },
         ])),
     },
     m::Shape {
         name: "TagDescriptionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(873),
+            member: m::ShapeId(874),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14180,7 +14197,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(872),
+            member: m::ShapeId(873),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14190,18 +14207,18 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 789)
+                ..member("ResourceType", 790)
             },
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 875)
+                ..member("Tags", 876)
             },
         ])),
     },
     m::Shape {
         name: "TagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(876),
+            member: m::ShapeId(877),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14222,7 +14239,7 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("InstanceId"),
                 required: true,
-                ..member("InstanceIds", 418)
+                ..member("InstanceIds", 419)
             },
             member("Force", 90),
             member("SkipOsShutdown", 90),
@@ -14236,7 +14253,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "TerminateInstancesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("instancesSet"),
-            ..member("TerminatingInstances", 465)
+            ..member("TerminatingInstances", 466)
         }])),
     },
     m::Shape {
@@ -14246,7 +14263,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "ThreadsPerCoreList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(882),
+            member: m::ShapeId(883),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14256,17 +14273,17 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 287)
+                ..member("Min", 288)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 287)
+                ..member("Max", 288)
             },
         ])),
     },
     m::Shape {
         name: "TotalLocalStorageGBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 287), member("Max", 287)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 288), member("Max", 288)])),
     },
     m::Shape {
         name: "TotalMediaMemory",
@@ -14292,7 +14309,7 @@ pub static SHAPES: [m::Shape; 949] = [
             m::Member {
                 location_name: Some("InstanceId"),
                 required: true,
-                ..member("InstanceIds", 418)
+                ..member("InstanceIds", 419)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -14304,7 +14321,7 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "UnmonitorInstancesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("instancesSet"),
-            ..member("InstanceMonitorings", 440)
+            ..member("InstanceMonitorings", 441)
         }])),
     },
     m::Shape {
@@ -14316,7 +14333,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "UsageClassTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(892),
+            member: m::ShapeId(893),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14324,7 +14341,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "UserGroupStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(857),
+            member: m::ShapeId(858),
             member_location_name: Some("UserGroup"),
             flattened: false,
         }),
@@ -14334,38 +14351,38 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 857)
+                ..member("Description", 858)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 857)
+                ..member("UserId", 858)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 857)
+                ..member("GroupName", 858)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 857)
+                ..member("GroupId", 858)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 857)
+                ..member("VpcId", 858)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 857)
+                ..member("VpcPeeringConnectionId", 858)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 857)
+                ..member("PeeringStatus", 858)
             },
         ])),
     },
     m::Shape {
         name: "UserIdGroupPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(895),
+            member: m::ShapeId(896),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14373,7 +14390,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "UserIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(857),
+            member: m::ShapeId(858),
             member_location_name: Some("UserId"),
             flattened: false,
         }),
@@ -14387,11 +14404,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("min"),
-                ..member("Min", 483)
+                ..member("Min", 484)
             },
             m::Member {
                 location_name: Some("max"),
-                ..member("Max", 483)
+                ..member("Max", 484)
             },
         ])),
     },
@@ -14400,9 +14417,9 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 483)
+                ..member("Min", 484)
             },
-            member("Max", 483),
+            member("Max", 484),
         ])),
     },
     m::Shape {
@@ -14410,7 +14427,7 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("defaultVCpus"),
-                ..member("DefaultVCpus", 898)
+                ..member("DefaultVCpus", 899)
             },
             m::Member {
                 location_name: Some("defaultCores"),
@@ -14418,7 +14435,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("defaultThreadsPerCore"),
-                ..member("DefaultThreadsPerCore", 882)
+                ..member("DefaultThreadsPerCore", 883)
             },
             m::Member {
                 location_name: Some("validCores"),
@@ -14426,7 +14443,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("validThreadsPerCore"),
-                ..member("ValidThreadsPerCore", 883)
+                ..member("ValidThreadsPerCore", 884)
             },
         ])),
     },
@@ -14435,11 +14452,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 857)
+                ..member("Code", 858)
             },
             m::Member {
                 location_name: Some("message"),
-                ..member("Message", 857)
+                ..member("Message", 858)
             },
         ])),
     },
@@ -14447,13 +14464,13 @@ pub static SHAPES: [m::Shape; 949] = [
         name: "ValidationWarning",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("errorSet"),
-            ..member("Errors", 328)
+            ..member("Errors", 329)
         }])),
     },
     m::Shape {
         name: "ValueStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(857),
+            member: m::ShapeId(858),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14465,7 +14482,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "VersionStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(857),
+            member: m::ShapeId(858),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14479,7 +14496,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "VirtualizationTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(907),
+            member: m::ShapeId(908),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14489,27 +14506,27 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 857)
+                ..member("AvailabilityZoneId", 858)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 857)
+                ..member("OutpostArn", 858)
             },
             m::Member {
                 location_name: Some("sourceVolumeId"),
-                ..member("SourceVolumeId", 857)
+                ..member("SourceVolumeId", 858)
             },
             m::Member {
                 location_name: Some("iops"),
-                ..member("Iops", 483)
+                ..member("Iops", 484)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 875)
+                ..member("Tags", 876)
             },
             m::Member {
                 location_name: Some("volumeType"),
-                ..member("VolumeType", 917)
+                ..member("VolumeType", 918)
             },
             m::Member {
                 location_name: Some("fastRestored"),
@@ -14521,39 +14538,39 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("throughput"),
-                ..member("Throughput", 483)
+                ..member("Throughput", 484)
             },
             m::Member {
                 location_name: Some("sseType"),
-                ..member("SseType", 818)
+                ..member("SseType", 819)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 716)
+                ..member("Operator", 717)
             },
             m::Member {
                 location_name: Some("volumeInitializationRate"),
-                ..member("VolumeInitializationRate", 483)
+                ..member("VolumeInitializationRate", 484)
             },
             m::Member {
                 location_name: Some("volumeId"),
-                ..member("VolumeId", 857)
+                ..member("VolumeId", 858)
             },
             m::Member {
                 location_name: Some("size"),
-                ..member("Size", 483)
+                ..member("Size", 484)
             },
             m::Member {
                 location_name: Some("snapshotId"),
-                ..member("SnapshotId", 857)
+                ..member("SnapshotId", 858)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 857)
+                ..member("AvailabilityZone", 858)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("State", 916)
+                ..member("State", 917)
             },
             m::Member {
                 location_name: Some("createTime"),
@@ -14561,7 +14578,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("attachmentSet"),
-                ..member("Attachments", 911)
+                ..member("Attachments", 912)
             },
             m::Member {
                 location_name: Some("encrypted"),
@@ -14569,7 +14586,7 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("kmsKeyId"),
-                ..member("KmsKeyId", 857)
+                ..member("KmsKeyId", 858)
             },
         ])),
     },
@@ -14582,31 +14599,31 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("associatedResource"),
-                ..member("AssociatedResource", 857)
+                ..member("AssociatedResource", 858)
             },
             m::Member {
                 location_name: Some("instanceOwningService"),
-                ..member("InstanceOwningService", 857)
+                ..member("InstanceOwningService", 858)
             },
             m::Member {
                 location_name: Some("ebsCardIndex"),
-                ..member("EbsCardIndex", 483)
+                ..member("EbsCardIndex", 484)
             },
             m::Member {
                 location_name: Some("volumeId"),
-                ..member("VolumeId", 857)
+                ..member("VolumeId", 858)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 857)
+                ..member("InstanceId", 858)
             },
             m::Member {
                 location_name: Some("device"),
-                ..member("Device", 857)
+                ..member("Device", 858)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("State", 912)
+                ..member("State", 913)
             },
             m::Member {
                 location_name: Some("attachTime"),
@@ -14617,7 +14634,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "VolumeAttachmentList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(910),
+            member: m::ShapeId(911),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14635,7 +14652,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "VolumeIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(913),
+            member: m::ShapeId(914),
             member_location_name: Some("VolumeId"),
             flattened: false,
         }),
@@ -14643,7 +14660,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "VolumeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(909),
+            member: m::ShapeId(910),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14672,19 +14689,19 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 857)
+                ..member("OwnerId", 858)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 879)
+                ..member("InstanceTenancy", 880)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 938)
+                ..member("Ipv6CidrBlockAssociationSet", 939)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociationSet"),
-                ..member("CidrBlockAssociationSet", 922)
+                ..member("CidrBlockAssociationSet", 923)
             },
             m::Member {
                 location_name: Some("isDefault"),
@@ -14692,11 +14709,11 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("encryptionControl"),
-                ..member("EncryptionControl", 925)
+                ..member("EncryptionControl", 926)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 875)
+                ..member("Tags", 876)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
@@ -14704,19 +14721,19 @@ pub static SHAPES: [m::Shape; 949] = [
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 857)
+                ..member("VpcId", 858)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 941)
+                ..member("State", 942)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 857)
+                ..member("CidrBlock", 858)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 857)
+                ..member("DhcpOptionsId", 858)
             },
         ])),
     },
@@ -14739,22 +14756,22 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 857)
+                ..member("AssociationId", 858)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 857)
+                ..member("CidrBlock", 858)
             },
             m::Member {
                 location_name: Some("cidrBlockState"),
-                ..member("CidrBlockState", 923)
+                ..member("CidrBlockState", 924)
             },
         ])),
     },
     m::Shape {
         name: "VpcCidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(921),
+            member: m::ShapeId(922),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14764,11 +14781,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 924)
+                ..member("State", 925)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 857)
+                ..member("StatusMessage", 858)
             },
         ])),
     },
@@ -14790,31 +14807,31 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 935)
+                ..member("VpcId", 936)
             },
             m::Member {
                 location_name: Some("vpcEncryptionControlId"),
-                ..member("VpcEncryptionControlId", 931)
+                ..member("VpcEncryptionControlId", 932)
             },
             m::Member {
                 location_name: Some("mode"),
-                ..member("Mode", 932)
+                ..member("Mode", 933)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 933)
+                ..member("State", 934)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 857)
+                ..member("StateMessage", 858)
             },
             m::Member {
                 location_name: Some("resourceExclusions"),
-                ..member("ResourceExclusions", 930)
+                ..member("ResourceExclusions", 931)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 875)
+                ..member("Tags", 876)
             },
         ])),
     },
@@ -14823,16 +14840,16 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Mode", 932)
+                ..member("Mode", 933)
             },
-            member("InternetGatewayExclusion", 929),
-            member("EgressOnlyInternetGatewayExclusion", 929),
-            member("NatGatewayExclusion", 929),
-            member("VirtualPrivateGatewayExclusion", 929),
-            member("VpcPeeringExclusion", 929),
-            member("LambdaExclusion", 929),
-            member("VpcLatticeExclusion", 929),
-            member("ElasticFileSystemExclusion", 929),
+            member("InternetGatewayExclusion", 930),
+            member("EgressOnlyInternetGatewayExclusion", 930),
+            member("NatGatewayExclusion", 930),
+            member("VirtualPrivateGatewayExclusion", 930),
+            member("VpcPeeringExclusion", 930),
+            member("LambdaExclusion", 930),
+            member("VpcLatticeExclusion", 930),
+            member("ElasticFileSystemExclusion", 930),
         ])),
     },
     m::Shape {
@@ -14840,11 +14857,11 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 928)
+                ..member("State", 929)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 857)
+                ..member("StateMessage", 858)
             },
         ])),
     },
@@ -14865,35 +14882,35 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGateway"),
-                ..member("InternetGateway", 927)
+                ..member("InternetGateway", 928)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGateway"),
-                ..member("EgressOnlyInternetGateway", 927)
+                ..member("EgressOnlyInternetGateway", 928)
             },
             m::Member {
                 location_name: Some("natGateway"),
-                ..member("NatGateway", 927)
+                ..member("NatGateway", 928)
             },
             m::Member {
                 location_name: Some("virtualPrivateGateway"),
-                ..member("VirtualPrivateGateway", 927)
+                ..member("VirtualPrivateGateway", 928)
             },
             m::Member {
                 location_name: Some("vpcPeering"),
-                ..member("VpcPeering", 927)
+                ..member("VpcPeering", 928)
             },
             m::Member {
                 location_name: Some("lambda"),
-                ..member("Lambda", 927)
+                ..member("Lambda", 928)
             },
             m::Member {
                 location_name: Some("vpcLattice"),
-                ..member("VpcLattice", 927)
+                ..member("VpcLattice", 928)
             },
             m::Member {
                 location_name: Some("elasticFileSystem"),
-                ..member("ElasticFileSystem", 927)
+                ..member("ElasticFileSystem", 928)
             },
         ])),
     },
@@ -14934,7 +14951,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "VpcIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(935),
+            member: m::ShapeId(936),
             member_location_name: Some("VpcId"),
             flattened: false,
         }),
@@ -14944,38 +14961,38 @@ pub static SHAPES: [m::Shape; 949] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 857)
+                ..member("AssociationId", 858)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 857)
+                ..member("Ipv6CidrBlock", 858)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 923)
+                ..member("Ipv6CidrBlockState", 924)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 857)
+                ..member("NetworkBorderGroup", 858)
             },
             m::Member {
                 location_name: Some("ipv6Pool"),
-                ..member("Ipv6Pool", 857)
+                ..member("Ipv6Pool", 858)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 504)
+                ..member("Ipv6AddressAttribute", 505)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 494)
+                ..member("IpSource", 495)
             },
         ])),
     },
     m::Shape {
         name: "VpcIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(937),
+            member: m::ShapeId(938),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -14983,7 +15000,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "VpcList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(918),
+            member: m::ShapeId(919),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -15005,7 +15022,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "WorkloadsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(942),
+            member: m::ShapeId(943),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -15013,7 +15030,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "ZoneIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(857),
+            member: m::ShapeId(858),
             member_location_name: Some("ZoneId"),
             flattened: false,
         }),
@@ -15021,7 +15038,7 @@ pub static SHAPES: [m::Shape; 949] = [
     m::Shape {
         name: "ZoneNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(857),
+            member: m::ShapeId(858),
             member_location_name: Some("ZoneName"),
             flattened: false,
         }),
@@ -15085,6 +15102,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "DeleteSecurityGroup",
     "DeleteSubnet",
     "DeleteTags",
+    "DeleteVolume",
     "DeleteVpc",
     "DeregisterImage",
     "DescribeAccountAttributes",
@@ -18437,6 +18455,31 @@ impl IntoValue for DeleteTagsRequest {
             self.dry_run.map(IntoValue::into_value),
             Some(self.resources.into_value()),
             self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteVolumeRequest {
+    pub volume_id: String,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for DeleteVolumeRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            volume_id: req(&mut s, 0, "VolumeId")?,
+            dry_run: opt(&mut s, 1, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteVolumeRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.volume_id.into_value()),
+            self.dry_run.map(IntoValue::into_value),
         ])
     }
 }
@@ -30693,6 +30736,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: DeleteTagsRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `DeleteVolume`.
+    fn delete_volume(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteVolumeRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `DeleteVpc`.
     fn delete_vpc(
         &self,
@@ -33491,6 +33541,33 @@ pub mod access {
         }]
     }
 
+    /// `DeleteVolume`: `ec2:DeleteVolume`.
+    pub fn delete_volume(ctx: &RequestContext, input: &DeleteVolumeRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.volume_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":volume/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DeleteVolume",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DeleteVpc`: `ec2:DeleteVpc`.
     pub fn delete_vpc(ctx: &RequestContext, input: &DeleteVpcRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -35889,6 +35966,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::delete_tags(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_tags(ctx, input).await?;
+                    Ok(None)
+                }
+                "DeleteVolume" => {
+                    let input = DeleteVolumeRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DeleteVolumeRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_volume(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_volume(ctx, input).await?;
                     Ok(None)
                 }
                 "DeleteVpc" => {

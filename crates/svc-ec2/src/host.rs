@@ -74,6 +74,21 @@ pub trait InstanceHost: Send + Sync + 'static {
     fn terminate(&self, instance_id: &str) -> Result<(), String>;
     /// Captures the instance's root volume as the image `image_id` (what `CreateImage` makes).
     fn capture_image(&self, instance_id: &str, image_id: &str) -> Result<(), String>;
+    /// Removes what [`InstanceHost::capture_image`] kept for image `image_id` (its image is
+    /// deregistered and nothing launches from it any more). A host that captures nothing
+    /// has nothing to remove.
+    fn remove_image(&self, _image_id: &str) -> Result<(), String> {
+        Ok(())
+    }
+    /// Keeps the root volume of the (stopped or running) instance as volume `volume_id`
+    /// before the instance is terminated (`DeleteOnTermination=false`).
+    fn keep_volume(&self, _instance_id: &str, _volume_id: &str) -> Result<(), String> {
+        Err("this host cannot keep volumes".into())
+    }
+    /// Removes a kept volume's files (`DeleteVolume`); nothing when there are none.
+    fn delete_volume(&self, _volume_id: &str) -> Result<(), String> {
+        Ok(())
+    }
     /// What the host sees now (`None`: it does not know the instance).
     fn state(&self, instance_id: &str) -> Option<HostState>;
     /// Everything the instance wrote to its console, across boots.

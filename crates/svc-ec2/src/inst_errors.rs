@@ -54,6 +54,30 @@ pub fn cannot_from_state(id: &str, verb: &str) -> AwsError {
     )
 }
 
+/// `DeleteVolume` of a volume still attached to an instance.
+pub fn volume_in_use(volume_id: &str, instance_id: &str) -> AwsError {
+    AwsError::client(
+        "VolumeInUse",
+        format!("Volume {volume_id} is currently attached to {instance_id}"),
+    )
+}
+
+/// The running On-Demand Standard vCPU quota (`limit`) does not leave room for the launch.
+pub fn vcpu_limit_exceeded(limit: u32) -> AwsError {
+    AwsError::client(
+        "VcpuLimitExceeded",
+        format!("You have requested more vCPU capacity than your current vCPU limit of {limit} allows for the instance bucket that the specified instance type belongs to. Please visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit."),
+    )
+}
+
+/// `IncorrectInstanceState` for an instance on its way out (`AssociateAddress`).
+pub fn not_valid_for_operation(id: &str) -> AwsError {
+    AwsError::client(
+        "IncorrectInstanceState",
+        format!("The instance '{id}' is not in a valid state for this operation."),
+    )
+}
+
 /// `IncorrectInstanceState` for a change allowed only in `state` (`stopped`).
 pub fn not_in_state(id: &str, state: &str) -> AwsError {
     AwsError::client(

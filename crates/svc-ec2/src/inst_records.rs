@@ -78,6 +78,18 @@ pub struct VolumeRec {
     pub tags: Vec<TagRec>,
 }
 
+/// A volume that outlived its instance (`DeleteOnTermination=false`): `available` until
+/// `DeleteVolume`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DetachedVolumeRec {
+    pub account: String,
+    pub region: String,
+    pub az: String,
+    pub volume: VolumeRec,
+    /// The host keeps its files (it was an instance's root volume); removed with it.
+    pub on_host: bool,
+}
+
 /// The IAM instance profile an instance runs with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProfileRec {
@@ -148,6 +160,12 @@ pub struct InstanceRec {
     /// The captured image (`CreateImage`) its root volume started from.
     #[serde(default)]
     pub captured_image: Option<String>,
+    /// Whether AWS assigns the instance a public address of its own (it was launched with
+    /// one): it gets a new one when it starts again, or when an Elastic IP leaves it.
+    /// `None` in records written before Elastic IPs could be associated with instances
+    /// (then: whether it holds a public address when its first Elastic IP comes).
+    #[serde(default)]
+    pub auto_public_ip: Option<bool>,
 }
 
 impl InstanceRec {

@@ -55,6 +55,12 @@ pub fn lookup(name: &str) -> Option<&'static TypeSpec> {
     all().iter().find(|t| t.name == name)
 }
 
+/// Whether `name` counts against the "Running On-Demand Standard (A, C, D, H, I, M, R, T,
+/// Z) instances" vCPU quota (every family Nimbus runs does).
+pub fn standard_bucket(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| "acdhimrtz".contains(c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

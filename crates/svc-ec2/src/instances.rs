@@ -43,6 +43,10 @@ pub struct Instances {
     access: Mutex<HashMap<String, Access>>,
     /// The packet filters given to the host (`sg_firewall`).
     pub(crate) firewalls: crate::sg_firewall::Firewalls,
+    /// EC2 Instance Connect keys per instance (`managed_keys`).
+    pub(crate) managed_keys: crate::managed_keys::ManagedKeys,
+    /// The account's running On-Demand Standard vCPU quota per region (`None`: no limit).
+    vcpu_limit: OnceLock<u32>,
 }
 
 impl Instances {
@@ -62,6 +66,41 @@ impl Ec2 {
     /// Wires the machinery that runs instances (once; the binary does it at startup).
     pub fn set_instance_host(&self, host: Arc<dyn InstanceHost>) {
         let _ = self.instances.host.set(host);
+    }
+
+    /// Sets the running On-Demand Standard instances vCPU quota of every account and region
+    /// (once; `nimbus serve --vcpu-limit`). Unset, launches are not limited by vCPUs.
+    pub fn set_vcpu_limit(&self, vcpus: u32) {
+        let _ = self.instances.vcpu_limit.set(vcpus);
+    }
+
+    /// How many instances of `vcpus` vCPUs each (account, region) may still start under its
+    /// vCPU quota, with the quota: `None` when there is no quota.
+    pub(crate) fn vcpu_headroom(
+        &self,
+        account: &str,
+        region: &str,
+        vcpus: i32,
+    ) -> Option<(i32, u32)> {
+        let limit = *self.instances.vcpu_limit.get()?;
+        let used: i64 = self.defs.read(|st| {
+            st.instances
+                .values()
+                .flat_map(|m| m.values())
+                .filter(|i| i.account == account && i.region == region)
+                .filter(|i| i.state == PENDING || i.state == RUNNING)
+                .filter(|i| crate::instance_types::standard_bucket(&i.instance_type))
+                .map(|i| {
+                    crate::instance_types::lookup(&i.instance_type)
+                        .map_or(1, |t| i64::from(t.vcpus))
+                })
+                .sum()
+        });
+        let left = (i64::from(limit) - used).max(0);
+        Some((
+            (left / i64::from(vcpus.max(1))).min(i64::from(i32::MAX)) as i32,
+            limit,
+        ))
     }
 
     /// Says why there is no host (shown in `RunInstances`' `Unsupported` error).
@@ -195,6 +234,18 @@ impl Ec2 {
             st.instances
                 .values()
                 .flat_map(|m| m.keys().cloned())
+                .collect()
+        })
+    }
+
+    /// The volumes whose files the host keeps.
+    pub(crate) fn kept_volume_ids(&self) -> Vec<String> {
+        self.defs.read(|st| {
+            st.volumes
+                .values()
+                .flat_map(|m| m.values())
+                .filter(|v| v.on_host)
+                .map(|v| v.volume.volume_id.clone())
                 .collect()
         })
     }
@@ -333,6 +384,81 @@ impl Ec2 {
     }
 
     /// One blocking host call on the blocking pool.
+    /// Records the volumes of terminated `rec` that outlive it (`DeleteOnTermination=false`)
+    /// as `available`: its other volumes, and its root volume when the host kept it.
+    async fn keep_detached_volumes(&self, rec: &InstanceRec, root_kept: bool) {
+        let kept: Vec<DetachedVolumeRec> = rec
+            .volumes
+            .iter()
+            .enumerate()
+            .filter(|(n, v)| !v.delete_on_termination && (*n > 0 || root_kept))
+            .map(|(n, v)| DetachedVolumeRec {
+                account: rec.account.clone(),
+                region: rec.region.clone(),
+                az: rec.az.clone(),
+                volume: v.clone(),
+                on_host: n == 0,
+            })
+            .collect();
+        if kept.is_empty() {
+            return;
+        }
+        let out = self
+            .defs
+            .mutate(|_| {
+                Ok((
+                    DefChange {
+                        put_volumes: kept,
+                        ..Default::default()
+                    },
+                    (),
+                ))
+            })
+            .await;
+        if let Err(e) = out {
+            tracing::warn!(target: "nimbus::ec2", instance = %rec.instance_id, "recording its kept volumes failed: {}", e.message);
+        }
+    }
+
+    /// Removes the files of kept volumes `ids` from the host (a reset or `DeleteVolume`).
+    pub(crate) async fn delete_volumes_on_host(&self, ids: Vec<String>) {
+        let Some(host) = self.instances.host.get().cloned() else {
+            return;
+        };
+        for id in ids {
+            let v = id.clone();
+            if let Some(Err(e)) = Self::on_host(&host, move |h| h.delete_volume(&v)).await {
+                tracing::warn!(target: "nimbus::ec2", volume = %id, "removing the volume's files failed: {e}");
+            }
+        }
+    }
+
+    /// Removes the captured root volume of image `image_id` from the host once no image
+    /// record of that id remains (it was deregistered) and no instance that is not
+    /// terminated was launched from it.
+    pub(crate) async fn remove_captured_image_if_unused(&self, image_id: &str) {
+        let in_use =
+            self.defs.read(|st| {
+                st.images
+                    .values()
+                    .flat_map(|m| m.values())
+                    .any(|i| i.image_id == image_id)
+                    || st.instances.values().flat_map(|m| m.values()).any(|i| {
+                        !i.is_terminated() && i.captured_image.as_deref() == Some(image_id)
+                    })
+            });
+        if in_use {
+            return;
+        }
+        let Ok(host) = self.host() else {
+            return;
+        };
+        let img = image_id.to_string();
+        if let Some(Err(e)) = Self::on_host(&host, move |h| h.remove_image(&img)).await {
+            tracing::warn!(target: "nimbus::ec2", image = %image_id, "removing the captured volume failed: {e}");
+        }
+    }
+
     async fn on_host<T: Send + 'static>(
         host: &Arc<dyn InstanceHost>,
         f: impl FnOnce(&dyn InstanceHost) -> T + Send + 'static,
@@ -479,6 +605,18 @@ impl Ec2 {
                 SHUTTING_DOWN => {
                     self.clear_access(&host, id).await;
                     self.forget_firewall(id);
+                    // A root volume with DeleteOnTermination=false outlives the instance.
+                    let mut root_kept = false;
+                    if let Some(v) = rec.volumes.first().filter(|v| !v.delete_on_termination) {
+                        let (i, vol) = (id.clone(), v.volume_id.clone());
+                        match Self::on_host(&host, move |h| h.keep_volume(&i, &vol)).await {
+                            Some(Ok(())) => root_kept = true,
+                            Some(Err(e)) => {
+                                tracing::warn!(target: "nimbus::ec2", instance = %id, "keeping the root volume failed: {e}")
+                            }
+                            None => {}
+                        }
+                    }
                     let i = id.clone();
                     let out = Self::on_host(&host, move |h| h.terminate(&i)).await;
                     if let Some(Err(e)) = &out {
@@ -498,6 +636,11 @@ impl Ec2 {
                             true
                         })
                         .await;
+                    self.keep_detached_volumes(&rec, root_kept).await;
+                    // The last user of a deregistered captured image takes its tree along.
+                    if let Some(image) = &rec.captured_image {
+                        self.remove_captured_image_if_unused(image).await;
+                    }
                 }
                 TERMINATED => {
                     let expired = rec

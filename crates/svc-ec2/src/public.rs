@@ -268,9 +268,9 @@ fn full_subnet(subnet_id: &str) -> AwsError {
     )
 }
 
-/// Where the public addresses interfaces get on launch come from (see
-/// [`NewInterface::assign_public_ip`]): 198.18.0.0/16, the other half of RFC 2544's
-/// never-routed benchmarking block (Elastic IPs use 198.19.0.0/16).
+/// Where the public addresses interfaces get on creation come from (see
+/// [`NewInterface::assign_public_ip`]): 198.18.0.0/16, RFC 2544's never-routed benchmarking
+/// block. (Instances' public addresses and Elastic IPs are loopback addresses: decision 0008.)
 pub const AUTO_PUBLIC_IP_RANGE: &str = "198.18.0.0/16";
 
 /// A network interface to create (for an instance or a load balancer node).

@@ -254,9 +254,11 @@ impl Ec2 {
             then.await?;
             *self.state.write().unwrap_or_else(|e| e.into_inner()) = State::default();
             let ids = self.instance_ids();
+            let volumes = self.kept_volume_ids();
             self.defs.clear();
             // What ran for the wiped records goes too.
             self.terminate_on_host(ids).await;
+            self.delete_volumes_on_host(volumes).await;
             Ok(())
         })
     }

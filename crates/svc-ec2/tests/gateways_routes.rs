@@ -404,7 +404,7 @@ async fn elastic_ips_and_interfaces() {
     let alloc = a.allocation_id.clone().unwrap();
     assert!(alloc.starts_with("eipalloc-") && alloc.len() == 26);
     assert_eq!(a.domain.as_deref(), Some("vpc"));
-    assert!(a.public_ip.as_deref().unwrap().starts_with("198.19."));
+    assert!(a.public_ip.as_deref().unwrap().starts_with("127.89."));
     assert_ne!(
         a.public_ip, b.public_ip,
         "public addresses are unique across accounts"

@@ -327,6 +327,7 @@ impl Handlers for OnlyCreate {
         modify_instance_attribute(ModifyInstanceAttributeRequest) -> ();
         get_console_output(GetConsoleOutputRequest) -> GetConsoleOutputResult;
         describe_volumes(DescribeVolumesRequest) -> DescribeVolumesResult;
+        delete_volume(DeleteVolumeRequest) -> ();
         modify_instance_metadata_options(ModifyInstanceMetadataOptionsRequest) -> ModifyInstanceMetadataOptionsResult;
         describe_instance_credit_specifications(DescribeInstanceCreditSpecificationsRequest) -> DescribeInstanceCreditSpecificationsResult;
         monitor_instances(MonitorInstancesRequest) -> MonitorInstancesResult;

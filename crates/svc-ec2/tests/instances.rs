@@ -66,6 +66,20 @@ impl InstanceHost for FakeHost {
             .push(format!("capture {id} {image}"));
         Ok(())
     }
+    fn keep_volume(&self, id: &str, volume: &str) -> Result<(), String> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("keep {id} {volume}"));
+        Ok(())
+    }
+    fn delete_volume(&self, volume: &str) -> Result<(), String> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("delete-volume {volume}"));
+        Ok(())
+    }
     fn state(&self, id: &str) -> Option<HostState> {
         self.states.lock().unwrap().get(id).copied()
     }
@@ -465,4 +479,205 @@ async fn describe_filters_and_pages() {
         )
         .await;
     assert_eq!(err_code(err), "InvalidInstanceID.Malformed");
+}
+
+async fn public_ip(ec2: &Ec2, id: &str) -> Option<String> {
+    let out = ec2
+        .describe_instances(
+            &ctx(),
+            DescribeInstancesRequest {
+                instance_ids: Some(vec![id.into()]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    out.reservations.unwrap()[0].instances.as_ref().unwrap()[0]
+        .public_ip_address
+        .clone()
+}
+
+async fn stop_start(ec2: &Ec2, id: &str) {
+    ec2.stop_instances(
+        &ctx(),
+        StopInstancesRequest {
+            instance_ids: vec![id.into()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    wait_state(ec2, id, "stopped").await;
+    ec2.start_instances(
+        &ctx(),
+        StartInstancesRequest {
+            instance_ids: vec![id.into()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    wait_state(ec2, id, "running").await;
+}
+
+#[tokio::test]
+async fn an_elastic_ip_is_the_instances_public_address_while_associated() {
+    let (ec2, _host) = with_host(false);
+    let [i] = launch(&ec2, run_req(1)).await.try_into().unwrap();
+    let id = i.instance_id.clone().unwrap();
+    assert!(i
+        .public_ip_address
+        .as_deref()
+        .unwrap()
+        .starts_with("127.88."));
+    wait_state(&ec2, &id, "running").await;
+    let a = ec2
+        .allocate_address(&ctx(), AllocateAddressRequest::default())
+        .await
+        .unwrap();
+    let eip = a.public_ip.clone().unwrap();
+    assert!(eip.starts_with("127.89."), "{eip}");
+    let assoc = ec2
+        .associate_address(
+            &ctx(),
+            AssociateAddressRequest {
+                instance_id: Some(id.clone()),
+                allocation_id: a.allocation_id.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .association_id
+        .unwrap();
+    assert_eq!(public_ip(&ec2, &id).await.as_deref(), Some(eip.as_str()));
+    let release = ReleaseAddressRequest {
+        allocation_id: a.allocation_id.clone(),
+        ..Default::default()
+    };
+    assert_eq!(
+        err_code(ec2.release_address(&ctx(), release.clone()).await),
+        "InvalidIPAddress.InUse"
+    );
+    // Kept across a stop and start.
+    stop_start(&ec2, &id).await;
+    assert_eq!(public_ip(&ec2, &id).await.as_deref(), Some(eip.as_str()));
+    // Disassociated: a new address of its own; another stop/start: another new one.
+    ec2.disassociate_address(
+        &ctx(),
+        DisassociateAddressRequest {
+            association_id: Some(assoc),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let fresh = public_ip(&ec2, &id).await.unwrap();
+    assert!(fresh.starts_with("127.88.") && fresh != eip, "{fresh}");
+    stop_start(&ec2, &id).await;
+    let again = public_ip(&ec2, &id).await.unwrap();
+    assert!(again.starts_with("127.88.") && again != fresh, "{again}");
+    ec2.release_address(&ctx(), release).await.unwrap();
+    // Unknown instances are refused as AWS refuses them.
+    let a = ec2
+        .allocate_address(&ctx(), AllocateAddressRequest::default())
+        .await
+        .unwrap();
+    let bad = AssociateAddressRequest {
+        instance_id: Some("i-0123456789abcdef0".into()),
+        allocation_id: a.allocation_id,
+        ..Default::default()
+    };
+    assert_eq!(
+        err_code(ec2.associate_address(&ctx(), bad).await),
+        "InvalidInstanceID.NotFound"
+    );
+}
+
+#[tokio::test]
+async fn the_vcpu_limit_refuses_launches_beyond_it() {
+    let (ec2, _host) = with_host(false);
+    ec2.set_vcpu_limit(3);
+    assert_eq!(launch(&ec2, run_req(2)).await.len(), 2);
+    let mut t3 = run_req(1);
+    t3.instance_type = Some("t3.micro".into());
+    let e = ec2.run_instances(&ctx(), t3).await.unwrap_err();
+    assert_eq!(e.code, "VcpuLimitExceeded");
+    assert!(
+        e.message.contains("current vCPU limit of 3 allows"),
+        "{}",
+        e.message
+    );
+    let mut some = run_req(1);
+    some.max_count = 4;
+    assert_eq!(launch(&ec2, some).await.len(), 1);
+    assert_eq!(
+        err_code(ec2.run_instances(&ctx(), run_req(1)).await),
+        "VcpuLimitExceeded"
+    );
+}
+
+#[tokio::test]
+async fn volumes_kept_on_termination_stay_available_until_deleted() {
+    let (ec2, host) = with_host(false);
+    let kept = |dev: &str, size: Option<i32>| BlockDeviceMapping {
+        device_name: Some(dev.into()),
+        ebs: Some(EbsBlockDevice {
+            delete_on_termination: Some(false),
+            volume_size: size,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let mut req = run_req(1);
+    req.block_device_mappings = Some(vec![kept("/dev/xvda", None), kept("/dev/sdf", Some(1))]);
+    let id = launch(&ec2, req).await[0].instance_id.clone().unwrap();
+    wait_state(&ec2, &id, "running").await;
+    ec2.terminate_instances(
+        &ctx(),
+        TerminateInstancesRequest {
+            instance_ids: vec![id.clone()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    wait_state(&ec2, &id, "terminated").await;
+    let all = DescribeVolumesRequest {
+        max_results: Some(1000),
+        ..Default::default()
+    };
+    let vols = ec2
+        .describe_volumes(&ctx(), all.clone())
+        .await
+        .unwrap()
+        .volumes
+        .unwrap();
+    assert_eq!(vols.len(), 2);
+    assert!(vols
+        .iter()
+        .all(|v| v.state.as_deref() == Some("available") && v.attachments == Some(vec![])));
+    let root = vols
+        .iter()
+        .find(|v| v.size != Some(1))
+        .and_then(|v| v.volume_id.clone())
+        .unwrap();
+    assert!(host.calls().contains(&format!("keep {id} {root}")));
+    let del = |v: &str| DeleteVolumeRequest {
+        volume_id: v.into(),
+        dry_run: None,
+    };
+    ec2.delete_volume(&ctx(), del(&root)).await.unwrap();
+    assert!(host.calls().contains(&format!("delete-volume {root}")));
+    assert_eq!(
+        err_code(ec2.delete_volume(&ctx(), del(&root)).await),
+        "InvalidVolume.NotFound"
+    );
+    let left = ec2
+        .describe_volumes(&ctx(), all)
+        .await
+        .unwrap()
+        .volumes
+        .unwrap();
+    assert_eq!(left.len(), 1);
 }

@@ -2,8 +2,10 @@
 //! IP range [`ELASTIC_IP_RANGE`], unique across every account and region; AWS's default
 //! quota of five per region), `DescribeAddresses`, `ReleaseAddress` (refused while
 //! associated), `DescribeAddressesAttribute` (`domain-name`: no reverse DNS records in
-//! Nimbus), and `Associate/DisassociateAddress` with network interfaces. Instances do not
-//! exist yet, so naming one answers AWS's `InvalidInstanceID.NotFound`. See
+//! Nimbus), and `Associate/DisassociateAddress` with instances and network interfaces: the
+//! address becomes the instance's public address, reachable on this host as its
+//! auto-assigned one is (`inst_addresses`). Elastic IPs are loopback addresses
+//! ([`ELASTIC_IP_RANGE`], decision 0008). See
 //! <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AllocateAddress.html>.
 
 use super::{check_dry_run, check_ids};
@@ -16,6 +18,8 @@ use crate::generated::{
     DescribeAddressesRequest, DescribeAddressesResult, DisassociateAddressRequest,
     ReleaseAddressRequest,
 };
+use crate::inst_errors;
+use crate::inst_records::SHUTTING_DOWN;
 use crate::network::{AddressRec, NetRec};
 use crate::persist::Change;
 use crate::render_net;
@@ -24,11 +28,12 @@ use crate::tags;
 use nimbus_core::{AwsError, RequestContext};
 use std::collections::HashSet;
 
-/// Where Nimbus's Elastic IPs come from: 198.19.0.0/16, half of RFC 2544's benchmarking
-/// block 198.18.0.0/15, which is never routed on the Internet, so a Nimbus "public" address
-/// can never be mistaken for someone's real one. (198.18.0.0/16 is left for the public
-/// addresses instances get on launch.)
-pub const ELASTIC_IP_RANGE: &str = "198.19.0.0/16";
+/// Where Nimbus's Elastic IPs come from: 127.89.0.0/16, loopback addresses (on `lo`
+/// already, never leaving the host), so an Elastic IP associated with an instance is
+/// reachable here exactly as the instances' auto-assigned public addresses (127.88.0.0/16)
+/// are. Picked at random among the free ones, so two Nimbus processes on one host rarely
+/// hand out the same address (decision 0008).
+pub const ELASTIC_IP_RANGE: &str = "127.89.0.0/16";
 
 /// AWS's default quota of Elastic IPs per region.
 const MAX_ADDRESSES_PER_REGION: usize = 5;
@@ -44,16 +49,21 @@ fn address_not_found(ip: &str) -> AwsError {
     )
 }
 
-/// The lowest address of the range no account holds.
-fn free_public_ip(state: &State) -> Result<String, AwsError> {
+/// A random address of the range no account holds (neither the network address nor .1, and
+/// no `.0`/`.255` host byte).
+fn free_public_ip(state: &State, ids: &nimbus_core::Ids) -> Result<String, AwsError> {
     let range = Cidr::parse(ELASTIC_IP_RANGE).ok_or_else(|| AwsError::internal("bad range"))?;
     let used: HashSet<&str> = state
         .scopes
         .values()
         .flat_map(|s| s.net.addresses.values().map(|a| a.public_ip.as_str()))
         .collect();
-    // Skip the network address and .1 of the range.
-    (range.first() + 2..range.last())
+    let span = range.last() - range.first();
+    let ok = |n: u32| n > range.first() + 1 && n < range.last() && !matches!(n & 0xff, 0 | 255);
+    (0..4096)
+        .map(|_| range.first() + (ids.next_u64() % u64::from(span)) as u32)
+        .chain(range.first() + 2..range.last())
+        .filter(|n| ok(*n))
         .map(ip_text)
         .find(|ip| !used.contains(ip.as_str()))
         .ok_or_else(|| {
@@ -111,7 +121,7 @@ pub(super) async fn allocate(
         }
         let a = AddressRec {
             allocation_id: ec2.ids.resource_id("eipalloc"),
-            public_ip: free_public_ip(st)?,
+            public_ip: free_public_ip(st, &ec2.ids)?,
             association: None,
             tags,
         };
@@ -197,82 +207,109 @@ pub(super) async fn associate(
 ) -> Result<AssociateAddressResult, AwsError> {
     check_dry_run(input.dry_run)?;
     let key = scope_key(ctx);
-    ec2.mutate(ctx, |_, scope| {
-        let a = find(scope, input.allocation_id.as_deref(), input.public_ip.as_deref())?;
-        let eni_id = match (
-            input.instance_id.as_deref().filter(|s| !s.is_empty()),
-            input.network_interface_id.as_deref().filter(|s| !s.is_empty()),
-        ) {
-            (Some(i), _) => {
-                return Err(errors::id_not_found("InvalidInstanceID", "instance", i));
+    // An instance named: its (primary) network interface.
+    let instance_eni = match input.instance_id.as_deref().filter(|s| !s.is_empty()) {
+        Some(i) => {
+            check_ids(
+                std::slice::from_ref(&i.to_string()),
+                "i-",
+                "InvalidInstanceID",
+            )?;
+            let rec = ec2
+                .instance_record(&key.0, &key.1, i)
+                .filter(|r| !r.is_terminated())
+                .ok_or_else(|| inst_errors::instance_not_found(&[i]))?;
+            if rec.state == SHUTTING_DOWN {
+                return Err(inst_errors::not_valid_for_operation(i));
             }
-            (None, Some(e)) => e,
-            (None, None) => {
-                return Err(errors::missing_parameter(
-                    "Either instance ID or network interface ID must be specified",
-                ))
-            }
-        };
-        let eni = scope.net.enis.get(eni_id).ok_or_else(|| {
-            errors::id_not_found("InvalidNetworkInterfaceID", "networkInterface", eni_id)
-        })?;
-        if let Some(ip) = input.private_ip_address.as_deref() {
-            if ip != eni.private_ip {
-                return Err(errors::invalid_parameter_value(format!(
-                    "The private IP address {ip} is not associated with the network interface {eni_id}"
-                )));
-            }
+            Some(rec.eni_id.clone())
         }
-        if scope.net.igw_of_vpc(&eni.vpc_id).is_none() {
-            return Err(AwsError::client(
-                "Gateway.NotAttached",
-                format!("Network {} is not attached to any internet gateway", eni.vpc_id),
-            ));
-        }
-        if let Some((_, assoc)) = &a.association {
-            if input.allow_reassociation != Some(true) {
+        None => None,
+    };
+    let (out, eni_id, ip, moved_from) = ec2
+        .mutate(ctx, |_, scope| {
+            let a = find(scope, input.allocation_id.as_deref(), input.public_ip.as_deref())?;
+            let eni_id = match (
+                instance_eni.as_deref(),
+                input.network_interface_id.as_deref().filter(|s| !s.is_empty()),
+            ) {
+                (Some(e), _) | (None, Some(e)) => e,
+                (None, None) => {
+                    return Err(errors::missing_parameter(
+                        "Either instance ID or network interface ID must be specified",
+                    ))
+                }
+            };
+            let eni = scope.net.enis.get(eni_id).ok_or_else(|| {
+                errors::id_not_found("InvalidNetworkInterfaceID", "networkInterface", eni_id)
+            })?;
+            if let Some(ip) = input.private_ip_address.as_deref() {
+                if ip != eni.private_ip {
+                    return Err(errors::invalid_parameter_value(format!(
+                        "The private IP address {ip} is not associated with the network interface {eni_id}"
+                    )));
+                }
+            }
+            if scope.net.igw_of_vpc(&eni.vpc_id).is_none() {
                 return Err(AwsError::client(
-                    "Resource.AlreadyAssociated",
-                    format!(
-                        "resource {} is already associated with associate-id {assoc}",
-                        a.allocation_id
-                    ),
+                    "Gateway.NotAttached",
+                    format!("Network {} is not attached to any internet gateway", eni.vpc_id),
                 ));
             }
-        }
-        let mut change = Change::default();
-        // The interface's previous Elastic IP (if any) and this address's previous
-        // interface (if any) lose their association.
-        for other in scope.net.addresses.values() {
-            let was_here = other.association.as_ref().is_some_and(|x| x.0 == eni_id);
-            if was_here && other.allocation_id != a.allocation_id {
-                let mut other = other.clone();
-                other.association = None;
-                change.put_net.push((key.clone(), NetRec::Address(other)));
+            if let Some((_, assoc)) = &a.association {
+                if input.allow_reassociation != Some(true) {
+                    return Err(AwsError::client(
+                        "Resource.AlreadyAssociated",
+                        format!(
+                            "resource {} is already associated with associate-id {assoc}",
+                            a.allocation_id
+                        ),
+                    ));
+                }
             }
-        }
-        if let Some((old_eni, _)) = &a.association {
-            if let Some(old) = scope.net.enis.get(old_eni).filter(|e| e.eni_id != eni_id) {
-                let mut old = old.clone();
-                old.public_ip = None;
-                change.put_net.push((key.clone(), NetRec::NetworkInterface(old)));
+            let mut change = Change::default();
+            // The interface's previous Elastic IP (if any) and this address's previous
+            // interface (if any) lose their association.
+            for other in scope.net.addresses.values() {
+                let was_here = other.association.as_ref().is_some_and(|x| x.0 == eni_id);
+                if was_here && other.allocation_id != a.allocation_id {
+                    let mut other = other.clone();
+                    other.association = None;
+                    change.put_net.push((key.clone(), NetRec::Address(other)));
+                }
             }
-        }
-        let assoc_id = ec2.ids.resource_id("eipassoc");
-        let mut a = a.clone();
-        a.association = Some((eni_id.to_string(), assoc_id.clone()));
-        let mut eni = eni.clone();
-        eni.public_ip = Some(a.public_ip.clone());
-        change.put_net.push((key.clone(), NetRec::Address(a)));
-        change.put_net.push((key.clone(), NetRec::NetworkInterface(eni)));
-        Ok((
-            change,
-            AssociateAddressResult {
+            let mut moved_from = None;
+            if let Some((old_eni, _)) = &a.association {
+                if let Some(old) = scope.net.enis.get(old_eni).filter(|e| e.eni_id != eni_id) {
+                    let mut old = old.clone();
+                    old.public_ip = None;
+                    moved_from = Some(old.eni_id.clone());
+                    change.put_net.push((key.clone(), NetRec::NetworkInterface(old)));
+                }
+            }
+            let assoc_id = ec2.ids.resource_id("eipassoc");
+            let mut a = a.clone();
+            a.association = Some((eni_id.to_string(), assoc_id.clone()));
+            let mut eni = eni.clone();
+            eni.public_ip = Some(a.public_ip.clone());
+            let ip = a.public_ip.clone();
+            change.put_net.push((key.clone(), NetRec::Address(a)));
+            change.put_net.push((key.clone(), NetRec::NetworkInterface(eni)));
+            let out = AssociateAddressResult {
                 association_id: Some(assoc_id),
-            },
-        ))
-    })
-    .await
+            };
+            Ok((change, (out, eni_id.to_string(), ip, moved_from)))
+        })
+        .await?;
+    // The instances behind the interfaces: the Elastic IP is now the public address of
+    // the one it went to; the one it left gets its own back (or none).
+    if let Some(i) = ec2.instance_of_eni(&key.0, &key.1, &eni_id) {
+        ec2.elastic_ip_arrived(&key.0, &key.1, &i, &ip).await?;
+    }
+    if let Some(i) = moved_from.and_then(|e| ec2.instance_of_eni(&key.0, &key.1, &e)) {
+        ec2.elastic_ip_left(&key.0, &key.1, &i).await?;
+    }
+    Ok(out)
 }
 
 pub(super) async fn disassociate(
@@ -282,45 +319,52 @@ pub(super) async fn disassociate(
 ) -> Result<(), AwsError> {
     check_dry_run(input.dry_run)?;
     let key = scope_key(ctx);
-    ec2.mutate(ctx, |_, scope| {
-        let a = match (
-            input.association_id.as_deref().filter(|s| !s.is_empty()),
-            input.public_ip.as_deref().filter(|s| !s.is_empty()),
-        ) {
-            (Some(id), _) => scope
-                .net
-                .addresses
-                .values()
-                .find(|a| a.association.as_ref().is_some_and(|x| x.1 == id))
-                .ok_or_else(|| {
-                    AwsError::client(
-                        "InvalidAssociationID.NotFound",
-                        format!("The association ID '{id}' does not exist"),
-                    )
-                })?,
-            (None, Some(ip)) => find(scope, None, Some(ip))?,
-            (None, None) => {
-                return Err(errors::missing_parameter(
-                    "Either public IP or association id must be specified",
-                ))
+    let left = ec2
+        .mutate(ctx, |_, scope| {
+            let a = match (
+                input.association_id.as_deref().filter(|s| !s.is_empty()),
+                input.public_ip.as_deref().filter(|s| !s.is_empty()),
+            ) {
+                (Some(id), _) => scope
+                    .net
+                    .addresses
+                    .values()
+                    .find(|a| a.association.as_ref().is_some_and(|x| x.1 == id))
+                    .ok_or_else(|| {
+                        AwsError::client(
+                            "InvalidAssociationID.NotFound",
+                            format!("The association ID '{id}' does not exist"),
+                        )
+                    })?,
+                (None, Some(ip)) => find(scope, None, Some(ip))?,
+                (None, None) => {
+                    return Err(errors::missing_parameter(
+                        "Either public IP or association id must be specified",
+                    ))
+                }
+            };
+            let mut change = Change::default();
+            let mut left = None;
+            if let Some((eni_id, _)) = &a.association {
+                if let Some(eni) = scope.net.enis.get(eni_id) {
+                    let mut eni = eni.clone();
+                    eni.public_ip = None;
+                    left = Some(eni.eni_id.clone());
+                    change
+                        .put_net
+                        .push((key.clone(), NetRec::NetworkInterface(eni)));
+                }
             }
-        };
-        let mut change = Change::default();
-        if let Some((eni_id, _)) = &a.association {
-            if let Some(eni) = scope.net.enis.get(eni_id) {
-                let mut eni = eni.clone();
-                eni.public_ip = None;
-                change
-                    .put_net
-                    .push((key.clone(), NetRec::NetworkInterface(eni)));
-            }
-        }
-        let mut a = a.clone();
-        a.association = None;
-        change.put_net.push((key.clone(), NetRec::Address(a)));
-        Ok((change, ()))
-    })
-    .await
+            let mut a = a.clone();
+            a.association = None;
+            change.put_net.push((key.clone(), NetRec::Address(a)));
+            Ok((change, left))
+        })
+        .await?;
+    if let Some(i) = left.and_then(|e| ec2.instance_of_eni(&key.0, &key.1, &e)) {
+        ec2.elastic_ip_left(&key.0, &key.1, &i).await?;
+    }
+    Ok(())
 }
 
 const FILTERS: &[&str] = &[

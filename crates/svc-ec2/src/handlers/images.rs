@@ -361,22 +361,33 @@ pub(super) async fn deregister(
 ) -> Result<DeregisterImageResult, AwsError> {
     check_ids(std::slice::from_ref(&input.image_id))?;
     check_dry_run(input.dry_run)?;
-    ec2.defs
+    let (out, captured) = ec2
+        .defs
         .mutate(|st| {
             let rec = own_image(st, ctx, &input.image_id)?;
+            let captured = rec.captured;
             let change = DefChange {
                 delete_images: vec![(rec.owner, rec.region, rec.image_id)],
                 ..Default::default()
             };
             Ok((
                 change,
-                DeregisterImageResult {
-                    r#return: Some(true),
-                    delete_snapshot_results: None,
-                },
+                (
+                    DeregisterImageResult {
+                        r#return: Some(true),
+                        delete_snapshot_results: None,
+                    },
+                    captured,
+                ),
             ))
         })
-        .await
+        .await?;
+    // A captured image's root volume tree goes with it, unless an instance launched from
+    // it still runs (then it goes with the last of them).
+    if captured {
+        ec2.remove_captured_image_if_unused(&input.image_id).await;
+    }
+    Ok(out)
 }
 
 /// Applies launch permission changes: `group=all` makes the image public.

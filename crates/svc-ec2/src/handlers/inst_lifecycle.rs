@@ -333,6 +333,12 @@ async fn transition(
     for r in recs {
         let id = r.instance_id.clone();
         let before = r.state.clone();
+        // Started again: a new public address unless an Elastic IP holds it (as on AWS).
+        let fresh_ip = if matches!(op, Op::Start) && r.state == STOPPED {
+            Some(ec2.public_ip_on_start(&r)?)
+        } else {
+            None
+        };
         let updated = ec2
             .update_instance(account, region, &id, |x| {
                 let next = match (op, x.state.as_str()) {
@@ -342,6 +348,9 @@ async fn transition(
                     _ => return false,
                 };
                 x.state = next.into();
+                if let (PENDING, Some(ip)) = (next, &fresh_ip) {
+                    x.public_ip = ip.clone();
+                }
                 x.state_reason = match next {
                     PENDING => Some(("pending".into(), "pending".into())),
                     _ => Some((
@@ -358,6 +367,12 @@ async fn transition(
             })
             .await?;
         let current = updated.as_ref().map_or(before.clone(), |u| u.state.clone());
+        if let (Some(u), Some(ip)) = (&updated, fresh_ip) {
+            if u.state == PENDING {
+                ec2.sync_eni_public_ip(account, region, &u.eni_id, ip)
+                    .await?;
+            }
+        }
         if updated.is_some() {
             ec2.spawn_drive(account, region, &id);
         }

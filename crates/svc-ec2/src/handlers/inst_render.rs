@@ -58,11 +58,19 @@ pub fn instance(ec2: &Ec2, rec: &InstanceRec) -> Instance {
     let terminated = rec.is_terminated();
     let public_ip = rec.shown_public_ip().map(str::to_string);
     let public_dns = rec.public_dns();
+    // An Elastic IP is the account's; an auto-assigned address is Amazon's.
+    let ip_owner = if public_ip.is_some()
+        && ec2.elastic_ip_of(&rec.account, &rec.region, &rec.eni_id) == public_ip
+    {
+        rec.account.clone()
+    } else {
+        "amazon".to_string()
+    };
     let eni = (!terminated).then(|| InstanceNetworkInterface {
         association: public_ip
             .as_ref()
             .map(|ip| InstanceNetworkInterfaceAssociation {
-                ip_owner_id: Some("amazon".into()),
+                ip_owner_id: Some(ip_owner.clone()),
                 public_dns_name: public_dns.clone(),
                 public_ip: Some(ip.clone()),
                 ..Default::default()
@@ -88,7 +96,7 @@ pub fn instance(ec2: &Ec2, rec: &InstanceRec) -> Instance {
             association: public_ip
                 .as_ref()
                 .map(|ip| InstanceNetworkInterfaceAssociation {
-                    ip_owner_id: Some("amazon".into()),
+                    ip_owner_id: Some(ip_owner.clone()),
                     public_dns_name: public_dns.clone(),
                     public_ip: Some(ip.clone()),
                     ..Default::default()

@@ -256,67 +256,57 @@ pub(super) async fn describe_volumes(
     if let Some(bad) = ids.iter().find(|v| !is_resource_id(v, "vol-")) {
         return Err(inst_errors::volume_malformed(bad));
     }
-    filters::check_max_results(input.max_results, 5, 500)?;
+    // "between 5 and 500; if you specify a value larger than 500, only 500 items are
+    // returned" (the aws CLI asks for 1000 when nothing narrows the listing).
+    filters::check_max_results(input.max_results, 5, i32::MAX)?;
+    let max_results = input.max_results.map(|n| n.min(500));
     let fs = filters::parse(input.filters, VOLUME_FILTERS, true)?;
     let mut rows: Vec<(String, Volume)> = Vec::new();
+    let mut consider = |v: &VolumeRec, az: &str, instance: Option<&str>| {
+        let keep = fs.iter().all(|f| {
+            if let Some(m) = f.match_tags(&v.tags) {
+                return m;
+            }
+            match f.name.as_str() {
+                "volume-id" => f.matches(&v.volume_id),
+                "attachment.instance-id" => instance.is_some_and(|i| f.matches(i)),
+                "attachment.device" => instance.is_some() && f.matches(&v.device_name),
+                "attachment.status" => instance.is_some() && f.matches("attached"),
+                "attachment.delete-on-termination" => {
+                    instance.is_some() && f.matches(&v.delete_on_termination.to_string())
+                }
+                "availability-zone" => f.matches(az),
+                "size" => f.matches(&v.size_gib.to_string()),
+                "status" => f.matches(if instance.is_some() {
+                    "in-use"
+                } else {
+                    "available"
+                }),
+                "volume-type" => f.matches(&v.volume_type),
+                "encrypted" => f.matches(&v.encrypted.to_string()),
+                "snapshot-id" => v.snapshot_id.as_deref().is_some_and(|s| f.matches(s)),
+                _ => false,
+            }
+        });
+        if keep && (ids.is_empty() || ids.contains(&v.volume_id)) {
+            rows.push((v.volume_id.clone(), volume_view(v, az, instance)));
+        }
+    };
     for i in visible(ec2, ctx).iter().filter(|i| !i.is_terminated()) {
         for v in &i.volumes {
-            let keep = fs.iter().all(|f| {
-                if let Some(m) = f.match_tags(&v.tags) {
-                    return m;
-                }
-                match f.name.as_str() {
-                    "volume-id" => f.matches(&v.volume_id),
-                    "attachment.instance-id" => f.matches(&i.instance_id),
-                    "attachment.device" => f.matches(&v.device_name),
-                    "attachment.status" => f.matches("attached"),
-                    "attachment.delete-on-termination" => {
-                        f.matches(&v.delete_on_termination.to_string())
-                    }
-                    "availability-zone" => f.matches(&i.az),
-                    "size" => f.matches(&v.size_gib.to_string()),
-                    "status" => f.matches("in-use"),
-                    "volume-type" => f.matches(&v.volume_type),
-                    "encrypted" => f.matches(&v.encrypted.to_string()),
-                    "snapshot-id" => v.snapshot_id.as_deref().is_some_and(|s| f.matches(s)),
-                    _ => false,
-                }
-            });
-            if !keep || (!ids.is_empty() && !ids.contains(&v.volume_id)) {
-                continue;
-            }
-            rows.push((
-                v.volume_id.clone(),
-                Volume {
-                    attachments: Some(vec![VolumeAttachment {
-                        attach_time: Some(v.create_time),
-                        device: Some(v.device_name.clone()),
-                        instance_id: Some(i.instance_id.clone()),
-                        state: Some("attached".into()),
-                        volume_id: Some(v.volume_id.clone()),
-                        delete_on_termination: Some(v.delete_on_termination),
-                        ..Default::default()
-                    }]),
-                    availability_zone: Some(i.az.clone()),
-                    create_time: Some(v.create_time),
-                    encrypted: Some(v.encrypted),
-                    size: Some(v.size_gib),
-                    snapshot_id: Some(v.snapshot_id.clone().unwrap_or_default()),
-                    state: Some("in-use".into()),
-                    volume_id: Some(v.volume_id.clone()),
-                    iops: v.iops.or(Some(if v.volume_type == "gp3" {
-                        3000
-                    } else {
-                        (v.size_gib * 3).clamp(100, 16000)
-                    })),
-                    throughput: v.throughput.or((v.volume_type == "gp3").then_some(125)),
-                    tags: crate::tags::render(&v.tags),
-                    volume_type: Some(v.volume_type.clone()),
-                    multi_attach_enabled: Some(false),
-                    ..Default::default()
-                },
-            ));
+            consider(v, &i.az, Some(&i.instance_id));
         }
+    }
+    // Volumes that outlived their instances (DeleteOnTermination=false).
+    let (account, region) = scope_key(ctx);
+    let detached: Vec<Arc<DetachedVolumeRec>> = ec2.defs.read(|st| {
+        st.volumes
+            .get(&(account, region))
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default()
+    });
+    for d in &detached {
+        consider(&d.volume, &d.az, None);
     }
     if let Some(missing) = ids.iter().find(|id| !rows.iter().any(|r| &r.0 == *id)) {
         return Err(inst_errors::volume_not_found(&[missing]));
@@ -325,13 +315,58 @@ pub(super) async fn describe_volumes(
     let (page, next) = filters::paginate(
         rows,
         |r| r.0.as_str(),
-        input.max_results,
+        max_results,
         input.next_token.as_deref(),
     )?;
     Ok(DescribeVolumesResult {
         volumes: Some(page.into_iter().map(|r| r.1).collect()),
         next_token: next,
     })
+}
+
+/// A volume as `DescribeVolumes` shows it: `in-use` and attached to `instance`, or
+/// `available`.
+fn volume_view(v: &VolumeRec, az: &str, instance: Option<&str>) -> Volume {
+    Volume {
+        attachments: Some(
+            instance
+                .map(|i| VolumeAttachment {
+                    attach_time: Some(v.create_time),
+                    device: Some(v.device_name.clone()),
+                    instance_id: Some(i.to_string()),
+                    state: Some("attached".into()),
+                    volume_id: Some(v.volume_id.clone()),
+                    delete_on_termination: Some(v.delete_on_termination),
+                    ..Default::default()
+                })
+                .into_iter()
+                .collect(),
+        ),
+        availability_zone: Some(az.to_string()),
+        create_time: Some(v.create_time),
+        encrypted: Some(v.encrypted),
+        size: Some(v.size_gib),
+        snapshot_id: Some(v.snapshot_id.clone().unwrap_or_default()),
+        state: Some(
+            if instance.is_some() {
+                "in-use"
+            } else {
+                "available"
+            }
+            .into(),
+        ),
+        volume_id: Some(v.volume_id.clone()),
+        iops: v.iops.or(Some(if v.volume_type == "gp3" {
+            3000
+        } else {
+            (v.size_gib * 3).clamp(100, 16000)
+        })),
+        throughput: v.throughput.or((v.volume_type == "gp3").then_some(125)),
+        tags: crate::tags::render(&v.tags),
+        volume_type: Some(v.volume_type.clone()),
+        multi_attach_enabled: Some(false),
+        ..Default::default()
+    }
 }
 
 pub(super) async fn modify_metadata_options(

@@ -576,7 +576,7 @@ impl Ec2 {
         self.host()?;
         check_dry_run(req.dry_run)?;
 
-        let count = req.max_count.min(20);
+        let mut count = req.max_count.min(20);
         if count < req.min_count {
             return Err(AwsError::client(
                 "InstanceLimitExceeded",
@@ -585,6 +585,15 @@ impl Ec2 {
                     req.min_count
                 ),
             ));
+        }
+        // The vCPU quota: as many as fit, at least MinCount.
+        if crate::instance_types::standard_bucket(&instance_type) {
+            if let Some((fit, limit)) = self.vcpu_headroom(account, region, itype.vcpus) {
+                if fit < req.min_count {
+                    return Err(crate::inst_errors::vcpu_limit_exceeded(limit));
+                }
+                count = count.min(fit);
+            }
         }
         let now = self.now();
         let reservation_id = self.ids.resource_id("r");
@@ -697,6 +706,7 @@ impl Ec2 {
                 impaired_since: None,
                 terminated_at: None,
                 captured_image: captured.clone(),
+                auto_public_ip: Some(eni.public_ip.is_some()),
             });
         }
         let stored = self

@@ -26,6 +26,7 @@ mod rules;
 mod security_groups;
 mod subnets;
 mod tags_ops;
+mod volumes;
 mod vpcs;
 mod zones;
 
@@ -748,6 +749,7 @@ impl Handlers for Ec2 {
         modify_instance_attribute(ModifyInstanceAttributeRequest) -> () => instance_attrs::modify_attribute;
         get_console_output(GetConsoleOutputRequest) -> GetConsoleOutputResult => instance_attrs::console_output;
         describe_volumes(DescribeVolumesRequest) -> DescribeVolumesResult => instance_attrs::describe_volumes;
+        delete_volume(DeleteVolumeRequest) -> () => volumes::delete;
         modify_instance_metadata_options(ModifyInstanceMetadataOptionsRequest) -> ModifyInstanceMetadataOptionsResult => instance_attrs::modify_metadata_options;
         describe_instance_credit_specifications(DescribeInstanceCreditSpecificationsRequest) -> DescribeInstanceCreditSpecificationsResult => instance_attrs::credit_specifications;
         describe_iam_instance_profile_associations(DescribeIamInstanceProfileAssociationsRequest) -> DescribeIamInstanceProfileAssociationsResult => instance_attrs::profile_associations;
