@@ -503,36 +503,46 @@ impl Alb {
 
     /// Adds the stickiness cookies of `g` naming `addr` to a target's response.
     fn set_sticky(&self, resp: &mut Response<Body>, g: &TargetGroup, addr: std::net::SocketAddr) {
+        let sets_app_cookie = |resp: &Response<Body>, cookie: &str| {
+            resp.headers()
+                .get_all(header::SET_COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .any(|c| c.split('=').next().is_some_and(|n| n.trim() == cookie))
+        };
         let (name, duration) = match &g.stickiness {
             Stickiness::None => return,
-            Stickiness::LbCookie { duration } => ("AWSALB", *duration),
+            Stickiness::LbCookie { duration } => ("AWSALB", Some(*duration)),
             Stickiness::AppCookie { cookie, duration } => {
                 // Application-based stickiness follows the application's own cookie.
-                let sets_app_cookie = resp
-                    .headers()
-                    .get_all(header::SET_COOKIE)
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .any(|c| c.split('=').next().is_some_and(|n| n.trim() == cookie));
-                if !sets_app_cookie {
+                if !sets_app_cookie(resp, cookie) {
                     return;
                 }
-                ("AWSALBAPP-0", *duration)
+                ("AWSALBAPP-0", Some(*duration))
+            }
+            Stickiness::ElbCookie { duration } => ("AWSELB", *duration),
+            Stickiness::ElbAppCookie { cookie } => {
+                if !sets_app_cookie(resp, cookie) {
+                    return;
+                }
+                ("AWSELB", None)
             }
         };
         let value = select::encode_target(&g.arn, addr);
-        let expires =
-            Timestamp(self.clock.real_now().0 + duration.as_millis() as i64).to_http_date();
+        let expires = duration.map(|d| {
+            Timestamp(self.clock.real_now().0 + d.as_millis() as i64).to_http_date()
+        });
         let h = resp.headers_mut();
         let mut add = |c: String| {
             if let Ok(v) = HeaderValue::from_str(&c) {
                 h.append(header::SET_COOKIE, v);
             }
         };
-        add(format!("{name}={value}; Expires={expires}; Path=/"));
+        let expires = expires.map_or_else(String::new, |e| format!("; Expires={e}"));
+        add(format!("{name}={value}{expires}; Path=/"));
         if name == "AWSALB" {
             add(format!(
-                "AWSALBCORS={value}; Expires={expires}; Path=/; SameSite=None; Secure"
+                "AWSALBCORS={value}{expires}; Path=/; SameSite=None; Secure"
             ));
         }
     }

@@ -6,7 +6,8 @@
 //!   [`RuntimeConnector`] over `nimbus_runtime::Runtime::connect` (a connection opened from
 //!   inside the VPC's network namespace), set where the binary opens its runtime; without
 //!   a runtime (a host that cannot run sandboxes) no instance runs, so none is registered;
-//! - the named worker `elb-refresh` ([`Refresh`]): every second it asks ELBv2 to compare the
+//! - the named worker `elb-refresh` ([`Refresh`]): every second it asks ELBv2 (and the
+//!   Classic Load Balancers, `svc_elb::Classic::refresh`) to compare the
 //!   EC2 facts its snapshot was built from (security group rules, instance states) with
 //!   EC2's current ones and republish when they changed — so authorizing a rule on a
 //!   balancer's group lets clients in within a second — and to deregister targets whose
@@ -79,12 +80,15 @@ impl nimbus_lb::Connector for RuntimeConnector {
 /// The named worker `elb-refresh` (see the module doc).
 pub struct Refresh {
     pub elb: svc_elbv2::Elb,
+    /// Classic Load Balancers, refreshed the same way.
+    pub classic: svc_elb::Classic,
 }
 
 impl Refresh {
     async fn run_loop(self: Arc<Self>, mut stop: Stop) -> anyhow::Result<()> {
         loop {
             self.elb.refresh().await;
+            self.classic.refresh().await;
             // Real time: a rule change reaches the listeners within a second whatever the
             // time scale.
             tokio::select! {

@@ -1,0 +1,327 @@
+"""Classic Load Balancers (`aws elb`) end to end with the real aws CLI and curl: the control
+plane's shapes and errors (describe's full description, DNS name format, idempotent create,
+LoadBalancerNotFound / DuplicateLoadBalancerName / ListenerNotFound / PolicyNotFound /
+InvalidInstance, attributes with cross-zone off by default, policies, tags), and — on hosts
+that run instance sandboxes — real traffic: an HTTP listener in front of two instances
+running the seed's httpd in two zones, health checks turning them InService, each node
+keeping to its own zone until cross-zone is switched on, round robin, `AWSELB` stickiness,
+a failing health check taking them OutOfService with AWS's reason, and connection
+draining. Each test runs its own Nimbus on its own /24 of the node network (as
+test_elb_targets.py), so a balancer's nodes are .1 and .2 of it."""
+
+import base64
+import json
+import random
+import subprocess
+import time
+
+import pytest
+from conftest import AwsCliError, unique
+
+SEED_USER_DATA = """#!/bin/bash
+yum update -y
+yum install -y httpd
+systemctl start httpd
+systemctl enable httpd
+echo "<h1>Hello World from $(hostname -f)</h1>" > /var/www/html/index.html
+"""
+
+
+@pytest.fixture
+def lab(make_nimbus, tmp_path):
+    third = random.randint(1, 254)
+    n = make_nimbus("--time-scale", "10", "--lb-network", f"127.80.{third}.0/24",
+                    data_dir=tmp_path / "data")
+    return n, f"127.80.{third}"
+
+
+def cli_error(n, *args):
+    with pytest.raises(AwsCliError) as e:
+        n.aws(*args)
+    return e.value.stderr
+
+
+def network(n):
+    vpc = n.aws("ec2", "describe-vpcs", "--filters", "Name=is-default,Values=true")["Vpcs"][0]["VpcId"]
+    subnets = n.aws("ec2", "describe-subnets", "--filters", f"Name=vpc-id,Values={vpc}")["Subnets"]
+    subnets.sort(key=lambda s: s["AvailabilityZone"])
+    return vpc, subnets
+
+
+def wait_for(pred, timeout=60, what="condition", every=0.2):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = pred()
+        if last:
+            return last
+        time.sleep(every)
+    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
+
+
+def curl(url, *extra):
+    p = subprocess.run(["curl", "-s", "-i", "--noproxy", "*", "--max-time", "10", *extra, url],
+                       capture_output=True, text=True, timeout=30)
+    return p.returncode, p.stdout
+
+
+def page(url, *extra):
+    """The body of a complete 200 answer naming its host, or None."""
+    code, out = curl(url, *extra)
+    if code != 0 or not out.startswith("HTTP/1.1 200") or "</h1>" not in out:
+        return None
+    return out.split("\r\n\r\n", 1)[1]
+
+
+def test_the_control_plane_speaks_aws(lab):
+    n, _ = lab
+    vpc, subnets = network(n)
+    name = "classic-cp"
+    listeners = ["Protocol=HTTP,LoadBalancerPort=80,InstanceProtocol=HTTP,InstancePort=8080"]
+    dns = n.aws("elb", "create-load-balancer", "--load-balancer-name", name, "--listeners", *listeners,
+                "--subnets", subnets[0]["SubnetId"], subnets[1]["SubnetId"],
+                "--tags", "Key=team,Value=web")["DNSName"]
+    assert dns.startswith(f"{name}-") and dns.endswith(".us-east-1.elb.amazonaws.com"), dns
+    digits = dns[len(name) + 1:].split(".")[0]
+    assert len(digits) == 10 and digits.isdigit()
+    # The same settings again: the same balancer; other settings: a duplicate.
+    again = n.aws("elb", "create-load-balancer", "--load-balancer-name", name, "--listeners", *listeners,
+                  "--subnets", subnets[0]["SubnetId"], subnets[1]["SubnetId"])
+    assert again["DNSName"] == dns
+    err = cli_error(n, "elb", "create-load-balancer", "--load-balancer-name", name, "--listeners",
+                    "Protocol=TCP,LoadBalancerPort=25,InstancePort=25", "--subnets", subnets[0]["SubnetId"])
+    assert "DuplicateLoadBalancerName" in err
+
+    [d] = n.aws("elb", "describe-load-balancers", "--load-balancer-names", name)["LoadBalancerDescriptions"]
+    assert d["DNSName"] == dns and d["CanonicalHostedZoneName"] == dns
+    assert d["CanonicalHostedZoneNameID"] == "Z35SXDOTRQ7X7K"
+    assert d["Scheme"] == "internet-facing" and d["VPCId"] == vpc
+    assert d["ListenerDescriptions"] == [{"Listener": {"Protocol": "HTTP", "LoadBalancerPort": 80,
+                                                       "InstanceProtocol": "HTTP", "InstancePort": 8080},
+                                          "PolicyNames": []}]
+    assert d["HealthCheck"] == {"Target": "TCP:8080", "Interval": 30, "Timeout": 5,
+                                "UnhealthyThreshold": 2, "HealthyThreshold": 10}
+    assert sorted(d["Subnets"]) == sorted([subnets[0]["SubnetId"], subnets[1]["SubnetId"]])
+    assert d["AvailabilityZones"] == [subnets[0]["AvailabilityZone"], subnets[1]["AvailabilityZone"]]
+    assert d["Instances"] == [] and len(d["SecurityGroups"]) == 1
+    assert d["Policies"] == {"AppCookieStickinessPolicies": [], "LBCookieStickinessPolicies": [],
+                             "OtherPolicies": []}
+    # Each node holds an interface in its subnet, as on AWS.
+    enis = n.aws("ec2", "describe-network-interfaces", "--filters",
+                 f"Name=description,Values=ELB {name}")["NetworkInterfaces"]
+    assert len(enis) == 2 and all(e["RequesterId"] == "amazon-elb" for e in enis)
+
+    err = cli_error(n, "elb", "describe-load-balancers", "--load-balancer-names", "nope")
+    assert "LoadBalancerNotFound" in err and "There is no ACTIVE Load Balancer named 'nope'" in err
+
+    # Attributes: cross-zone off, draining off (300 s), idle 60 s by default.
+    a = n.aws("elb", "describe-load-balancer-attributes", "--load-balancer-name", name)["LoadBalancerAttributes"]
+    assert a["CrossZoneLoadBalancing"] == {"Enabled": False}
+    assert a["ConnectionDraining"] == {"Enabled": False, "Timeout": 300}
+    assert a["ConnectionSettings"] == {"IdleTimeout": 60}
+    assert a["AccessLog"]["Enabled"] is False
+    m = n.aws("elb", "modify-load-balancer-attributes", "--load-balancer-name", name,
+              "--load-balancer-attributes",
+              json.dumps({"CrossZoneLoadBalancing": {"Enabled": True},
+                          "ConnectionDraining": {"Enabled": True, "Timeout": 30},
+                          "ConnectionSettings": {"IdleTimeout": 120}}))
+    assert m["LoadBalancerAttributes"]["ConnectionDraining"] == {"Enabled": True, "Timeout": 30}
+    err = cli_error(n, "elb", "modify-load-balancer-attributes", "--load-balancer-name", name,
+                    "--load-balancer-attributes", json.dumps({"ConnectionDraining": {"Enabled": True, "Timeout": 0}}))
+    assert "ValidationError" in err
+
+    # Health check target syntax.
+    h = n.aws("elb", "configure-health-check", "--load-balancer-name", name, "--health-check",
+              "Target=HTTP:8080/index.html,Interval=10,Timeout=5,UnhealthyThreshold=2,HealthyThreshold=3")
+    assert h["HealthCheck"]["Target"] == "HTTP:8080/index.html"
+    err = cli_error(n, "elb", "configure-health-check", "--load-balancer-name", name, "--health-check",
+                    "Target=HTTP:8080,Interval=10,Timeout=5,UnhealthyThreshold=2,HealthyThreshold=3")
+    assert "ValidationError" in err
+
+    # Stickiness policies on the listener.
+    n.aws("elb", "create-lb-cookie-stickiness-policy", "--load-balancer-name", name, "--policy-name",
+          "sticky", "--cookie-expiration-period", "60")
+    n.aws("elb", "create-app-cookie-stickiness-policy", "--load-balancer-name", name, "--policy-name",
+          "app", "--cookie-name", "SESSION")
+    err = cli_error(n, "elb", "create-lb-cookie-stickiness-policy", "--load-balancer-name", name,
+                    "--policy-name", "sticky")
+    assert "DuplicatePolicyName" in err
+    n.aws("elb", "set-load-balancer-policies-of-listener", "--load-balancer-name", name,
+          "--load-balancer-port", "80", "--policy-names", "sticky")
+    assert "ListenerNotFound" in cli_error(n, "elb", "set-load-balancer-policies-of-listener",
+                                           "--load-balancer-name", name, "--load-balancer-port", "81",
+                                           "--policy-names", "sticky")
+    assert "PolicyNotFound" in cli_error(n, "elb", "set-load-balancer-policies-of-listener",
+                                         "--load-balancer-name", name, "--load-balancer-port", "80",
+                                         "--policy-names", "missing")
+    [d] = n.aws("elb", "describe-load-balancers", "--load-balancer-names", name)["LoadBalancerDescriptions"]
+    assert d["ListenerDescriptions"][0]["PolicyNames"] == ["sticky"]
+    assert d["Policies"]["LBCookieStickinessPolicies"] == [{"PolicyName": "sticky", "CookieExpirationPeriod": 60}]
+    assert d["Policies"]["AppCookieStickinessPolicies"] == [{"PolicyName": "app", "CookieName": "SESSION"}]
+    pol = n.aws("elb", "describe-load-balancer-policies", "--load-balancer-name", name,
+                "--policy-names", "app")["PolicyDescriptions"]
+    assert pol == [{"PolicyName": "app", "PolicyTypeName": "AppCookieStickinessPolicyType",
+                    "PolicyAttributeDescriptions": [{"AttributeName": "CookieName", "AttributeValue": "SESSION"}]}]
+    assert "InvalidConfigurationRequest" in cli_error(n, "elb", "delete-load-balancer-policy",
+                                                      "--load-balancer-name", name, "--policy-name", "sticky")
+
+    # Listeners.
+    n.aws("elb", "create-load-balancer-listeners", "--load-balancer-name", name, "--listeners",
+          "Protocol=TCP,LoadBalancerPort=2525,InstancePort=25")
+    assert "DuplicateListener" in cli_error(n, "elb", "create-load-balancer-listeners", "--load-balancer-name",
+                                            name, "--listeners", "Protocol=TCP,LoadBalancerPort=2525,InstancePort=26")
+    assert "CertificateNotFound" in cli_error(
+        n, "elb", "create-load-balancer-listeners", "--load-balancer-name", name, "--listeners",
+        "Protocol=HTTPS,LoadBalancerPort=443,InstancePort=80,SSLCertificateId="
+        "arn:aws:acm:us-east-1:000000000000:certificate/00000000-0000-0000-0000-000000000000")
+    n.aws("elb", "delete-load-balancer-listeners", "--load-balancer-name", name, "--load-balancer-ports", "2525")
+    [d] = n.aws("elb", "describe-load-balancers", "--load-balancer-names", name)["LoadBalancerDescriptions"]
+    assert [x["Listener"]["LoadBalancerPort"] for x in d["ListenerDescriptions"]] == [80]
+
+    # Instances: unknown and malformed ids are InvalidInstance.
+    err = cli_error(n, "elb", "register-instances-with-load-balancer", "--load-balancer-name", name,
+                    "--instances", "i-0123456789abcdef0")
+    assert "InvalidInstance" in err and "i-0123456789abcdef0" in err
+    assert "InvalidInstance" in cli_error(n, "elb", "register-instances-with-load-balancer",
+                                          "--load-balancer-name", name, "--instances", "bogus")
+
+    # Tags.
+    n.aws("elb", "add-tags", "--load-balancer-names", name, "--tags", "Key=env,Value=test")
+    n.aws("elb", "remove-tags", "--load-balancer-names", name, "--tags", "team")
+    [t] = n.aws("elb", "describe-tags", "--load-balancer-names", name)["TagDescriptions"]
+    assert t == {"LoadBalancerName": name, "Tags": [{"Key": "env", "Value": "test"}]}
+
+    # Availability zones instead of subnets mean their default subnets.
+    az = n.aws("elb", "create-load-balancer", "--load-balancer-name", "classic-az", "--listeners",
+               "Protocol=TCP,LoadBalancerPort=80,InstancePort=80", "--availability-zones",
+               subnets[0]["AvailabilityZone"], "--scheme", "internal")
+    assert az["DNSName"].startswith("internal-classic-az-")
+    [d] = n.aws("elb", "describe-load-balancers", "--load-balancer-names", "classic-az")["LoadBalancerDescriptions"]
+    assert d["Subnets"] == [subnets[0]["SubnetId"]] and d["Scheme"] == "internal"
+
+    # Deleting is idempotent and takes the node interfaces.
+    n.aws("elb", "delete-load-balancer", "--load-balancer-name", name)
+    n.aws("elb", "delete-load-balancer", "--load-balancer-name", name)
+    assert [x["LoadBalancerName"] for x in
+            n.aws("elb", "describe-load-balancers")["LoadBalancerDescriptions"]] == ["classic-az"]
+    assert n.aws("ec2", "describe-network-interfaces", "--filters",
+                 f"Name=description,Values=ELB {name}")["NetworkInterfaces"] == []
+
+
+def amzn2(n):
+    return n.aws("ssm", "get-parameter", "--name",
+                 "/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2")["Parameter"]["Value"]
+
+
+def skip_unless_supported(n):
+    p = n.aws_raw("ec2", "run-instances", "--image-id", amzn2(n), "--instance-type", "t2.micro",
+                  "--count", "1", "--dry-run")
+    if "(Unsupported)" in p.stderr:
+        pytest.skip("this host cannot run instance sandboxes: " + p.stderr.strip())
+
+
+def health(n, name):
+    return {s["InstanceId"]: s for s in
+            n.aws("elb", "describe-instance-health", "--load-balancer-name", name)["InstanceStates"]}
+
+
+def test_a_classic_balancer_carries_traffic_to_instances(lab):
+    n, net = lab
+    skip_unless_supported(n)
+    vpc, subnets = network(n)
+    sg = n.aws("ec2", "create-security-group", "--group-name", unique("web"), "--description", "web",
+               "--vpc-id", vpc)["GroupId"]
+    n.aws("ec2", "authorize-security-group-ingress", "--group-id", sg, "--protocol", "tcp",
+          "--port", "80", "--cidr", "0.0.0.0/0")
+    user_data = base64.b64encode(SEED_USER_DATA.encode()).decode()
+    ids = []
+    for s in subnets[:2]:
+        r = n.aws("ec2", "run-instances", "--image-id", amzn2(n), "--instance-type", "t2.micro",
+                  "--subnet-id", s["SubnetId"], "--security-group-ids", sg, "--user-data", user_data)
+        ids.append(r["Instances"][0]["InstanceId"])
+    name = "classic-web"
+    n.aws("elb", "create-load-balancer", "--load-balancer-name", name, "--listeners",
+          "Protocol=HTTP,LoadBalancerPort=80,InstanceProtocol=HTTP,InstancePort=80",
+          "--subnets", subnets[0]["SubnetId"], subnets[1]["SubnetId"], "--security-groups", sg)
+    n.aws("elb", "configure-health-check", "--load-balancer-name", name, "--health-check",
+          "Target=HTTP:80/index.html,Interval=5,Timeout=2,UnhealthyThreshold=2,HealthyThreshold=2")
+
+    def running():
+        r = n.aws("ec2", "describe-instances", "--instance-ids", *ids)["Reservations"]
+        return all(i["State"]["Name"] == "running" for x in r for i in x["Instances"])
+    wait_for(running, what="both instances to run")
+    out = n.aws("elb", "register-instances-with-load-balancer", "--load-balancer-name", name,
+                "--instances", *ids)
+    assert sorted(i["InstanceId"] for i in out["Instances"]) == sorted(ids)
+
+    wait_for(lambda: all(s["State"] == "InService" for s in health(n, name).values()),
+             timeout=120, what="both instances InService")
+    assert all(s["ReasonCode"] == "N/A" and s["Description"] == "N/A" for s in health(n, name).values())
+
+    # Cross-zone off (the default): each node routes to the instance in its own zone only.
+    node_a, node_b = f"http://{net}.1/", f"http://{net}.2/"
+    first_a = wait_for(lambda: page(node_a), what="node a to serve")
+    first_b = wait_for(lambda: page(node_b), what="node b to serve")
+    assert first_a != first_b, "the two zones' instances name different hosts"
+    for _ in range(6):
+        assert page(node_a) == first_a and page(node_b) == first_b
+
+    # Cross-zone on: one node round-robins over both instances.
+    n.aws("elb", "modify-load-balancer-attributes", "--load-balancer-name", name,
+          "--load-balancer-attributes", json.dumps({"CrossZoneLoadBalancing": {"Enabled": True}}))
+    seen = wait_for(lambda: {page(node_a) for _ in range(4)} >= {first_a, first_b} or None,
+                    what="node a to reach both zones")
+    assert seen
+
+    # AWSELB stickiness: the cookie keeps a client on one instance.
+    n.aws("elb", "create-lb-cookie-stickiness-policy", "--load-balancer-name", name,
+          "--policy-name", "sticky")
+    n.aws("elb", "set-load-balancer-policies-of-listener", "--load-balancer-name", name,
+          "--load-balancer-port", "80", "--policy-names", "sticky")
+
+    def cookie():
+        code, out = curl(node_a)
+        for line in out.split("\r\n"):
+            if line.lower().startswith("set-cookie: awselb="):
+                return line.split(":", 1)[1].strip().split(";")[0]
+        return None
+    awselb = wait_for(cookie, what="the AWSELB cookie")
+    stuck = page(node_a, "-H", f"Cookie: {awselb}")
+    assert stuck
+    for _ in range(6):
+        assert page(node_a, "-H", f"Cookie: {awselb}") == stuck
+
+    # A health check that fails (no such page: 404) takes both out of service.
+    n.aws("elb", "configure-health-check", "--load-balancer-name", name, "--health-check",
+          "Target=HTTP:80/missing.html,Interval=5,Timeout=2,UnhealthyThreshold=2,HealthyThreshold=2")
+    wait_for(lambda: all(s["State"] == "OutOfService" for s in health(n, name).values()),
+             timeout=120, what="both instances OutOfService")
+    for s in health(n, name).values():
+        assert s["ReasonCode"] == "Instance"
+        assert s["Description"] == ("Instance has failed at least the UnhealthyThreshold number "
+                                    "of health checks consecutively.")
+    n.aws("elb", "configure-health-check", "--load-balancer-name", name, "--health-check",
+          "Target=HTTP:80/index.html,Interval=5,Timeout=2,UnhealthyThreshold=2,HealthyThreshold=2")
+    wait_for(lambda: all(s["State"] == "InService" for s in health(n, name).values()),
+             timeout=120, what="both instances back InService")
+
+    # Connection draining: a deregistered instance drains (reported in service, in
+    # deregistration) and gets no new requests; the other takes them all.
+    n.aws("elb", "set-load-balancer-policies-of-listener", "--load-balancer-name", name,
+          "--load-balancer-port", "80", "--policy-names")
+    n.aws("elb", "modify-load-balancer-attributes", "--load-balancer-name", name,
+          "--load-balancer-attributes", json.dumps({"ConnectionDraining": {"Enabled": True, "Timeout": 300}}))
+    gone, kept = ids
+    left = n.aws("elb", "deregister-instances-from-load-balancer", "--load-balancer-name", name,
+                 "--instances", gone)["Instances"]
+    assert left == [{"InstanceId": kept}]
+    h = health(n, name)
+    assert h[gone]["Description"] == "Instance deregistration currently in progress."
+    kept_page = wait_for(lambda: page(node_b), what="node b to serve")
+    for _ in range(6):
+        assert page(node_a) == kept_page and page(node_b) == kept_page
+    [d] = n.aws("elb", "describe-load-balancers", "--load-balancer-names", name)["LoadBalancerDescriptions"]
+    assert d["Instances"] == [{"InstanceId": kept}]
+
+    n.aws("elb", "delete-load-balancer", "--load-balancer-name", name)
+    n.aws("ec2", "terminate-instances", "--instance-ids", *ids)
