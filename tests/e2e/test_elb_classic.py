@@ -9,7 +9,6 @@ a failing health check taking them OutOfService with AWS's reason, and connectio
 draining. Each test runs its own Nimbus on its own /24 of the node network (as
 test_elb_targets.py), so a balancer's nodes are .1 and .2 of it."""
 
-import base64
 import json
 import random
 import subprocess
@@ -30,7 +29,7 @@ echo "<h1>Hello World from $(hostname -f)</h1>" > /var/www/html/index.html
 @pytest.fixture
 def lab(make_nimbus, tmp_path):
     third = random.randint(1, 254)
-    n = make_nimbus("--time-scale", "10", "--lb-network", f"127.80.{third}.0/24",
+    n = make_nimbus("--time-scale", "2", "--lb-network", f"127.80.{third}.0/24",
                     data_dir=tmp_path / "data")
     return n, f"127.80.{third}"
 
@@ -70,7 +69,8 @@ def page(url, *extra):
     code, out = curl(url, *extra)
     if code != 0 or not out.startswith("HTTP/1.1 200") or "</h1>" not in out:
         return None
-    return out.split("\r\n\r\n", 1)[1]
+    head, sep, body = out.replace("\r\n", "\n").partition("\n\n")
+    return body if sep else None
 
 
 def test_the_control_plane_speaks_aws(lab):
@@ -225,6 +225,18 @@ def health(n, name):
             n.aws("elb", "describe-instance-health", "--load-balancer-name", name)["InstanceStates"]}
 
 
+def wait_health(n, name, want, timeout=120):
+    """Polls describe-instance-health until every instance reads `want`."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = health(n, name)
+        if last and all(s["State"] == want for s in last.values()):
+            return last
+        time.sleep(0.5)
+    raise AssertionError(f"instances never all {want}: {last}")
+
+
 def test_a_classic_balancer_carries_traffic_to_instances(lab):
     n, net = lab
     skip_unless_supported(n)
@@ -233,7 +245,8 @@ def test_a_classic_balancer_carries_traffic_to_instances(lab):
                "--vpc-id", vpc)["GroupId"]
     n.aws("ec2", "authorize-security-group-ingress", "--group-id", sg, "--protocol", "tcp",
           "--port", "80", "--cidr", "0.0.0.0/0")
-    user_data = base64.b64encode(SEED_USER_DATA.encode()).decode()
+    # The CLI base64-encodes --user-data itself.
+    user_data = SEED_USER_DATA
     ids = []
     for s in subnets[:2]:
         r = n.aws("ec2", "run-instances", "--image-id", amzn2(n), "--instance-type", "t2.micro",
@@ -244,7 +257,7 @@ def test_a_classic_balancer_carries_traffic_to_instances(lab):
           "Protocol=HTTP,LoadBalancerPort=80,InstanceProtocol=HTTP,InstancePort=80",
           "--subnets", subnets[0]["SubnetId"], subnets[1]["SubnetId"], "--security-groups", sg)
     n.aws("elb", "configure-health-check", "--load-balancer-name", name, "--health-check",
-          "Target=HTTP:80/index.html,Interval=5,Timeout=2,UnhealthyThreshold=2,HealthyThreshold=2")
+          "Target=HTTP:80/index.html,Interval=10,Timeout=9,UnhealthyThreshold=2,HealthyThreshold=2")
 
     def running():
         r = n.aws("ec2", "describe-instances", "--instance-ids", *ids)["Reservations"]
@@ -254,8 +267,7 @@ def test_a_classic_balancer_carries_traffic_to_instances(lab):
                 "--instances", *ids)
     assert sorted(i["InstanceId"] for i in out["Instances"]) == sorted(ids)
 
-    wait_for(lambda: all(s["State"] == "InService" for s in health(n, name).values()),
-             timeout=120, what="both instances InService")
+    wait_health(n, name, "InService")
     assert all(s["ReasonCode"] == "N/A" and s["Description"] == "N/A" for s in health(n, name).values())
 
     # Cross-zone off (the default): each node routes to the instance in its own zone only.
@@ -281,7 +293,7 @@ def test_a_classic_balancer_carries_traffic_to_instances(lab):
 
     def cookie():
         code, out = curl(node_a)
-        for line in out.split("\r\n"):
+        for line in out.splitlines():
             if line.lower().startswith("set-cookie: awselb="):
                 return line.split(":", 1)[1].strip().split(";")[0]
         return None
@@ -293,17 +305,15 @@ def test_a_classic_balancer_carries_traffic_to_instances(lab):
 
     # A health check that fails (no such page: 404) takes both out of service.
     n.aws("elb", "configure-health-check", "--load-balancer-name", name, "--health-check",
-          "Target=HTTP:80/missing.html,Interval=5,Timeout=2,UnhealthyThreshold=2,HealthyThreshold=2")
-    wait_for(lambda: all(s["State"] == "OutOfService" for s in health(n, name).values()),
-             timeout=120, what="both instances OutOfService")
+          "Target=HTTP:80/missing.html,Interval=10,Timeout=9,UnhealthyThreshold=2,HealthyThreshold=2")
+    wait_health(n, name, "OutOfService")
     for s in health(n, name).values():
         assert s["ReasonCode"] == "Instance"
         assert s["Description"] == ("Instance has failed at least the UnhealthyThreshold number "
                                     "of health checks consecutively.")
     n.aws("elb", "configure-health-check", "--load-balancer-name", name, "--health-check",
-          "Target=HTTP:80/index.html,Interval=5,Timeout=2,UnhealthyThreshold=2,HealthyThreshold=2")
-    wait_for(lambda: all(s["State"] == "InService" for s in health(n, name).values()),
-             timeout=120, what="both instances back InService")
+          "Target=HTTP:80/index.html,Interval=10,Timeout=9,UnhealthyThreshold=2,HealthyThreshold=2")
+    wait_health(n, name, "InService")
 
     # Connection draining: a deregistered instance drains (reported in service, in
     # deregistration) and gets no new requests; the other takes them all.
