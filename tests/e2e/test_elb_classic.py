@@ -335,3 +335,66 @@ def test_a_classic_balancer_carries_traffic_to_instances(lab):
 
     n.aws("elb", "delete-load-balancer", "--load-balancer-name", name)
     n.aws("ec2", "terminate-instances", "--instance-ids", *ids)
+
+
+def test_an_auto_scaling_group_registers_with_its_classic_balancer(lab):
+    n, net = lab
+    vpc, subnets = network(n)
+    name = "classic-asg"
+    # The VPC's default group lets in only its own members: the balancer gets a web group.
+    sg = n.aws("ec2", "create-security-group", "--group-name", unique("web"), "--description", "web",
+               "--vpc-id", vpc)["GroupId"]
+    n.aws("ec2", "authorize-security-group-ingress", "--group-id", sg, "--protocol", "tcp",
+          "--port", "80", "--cidr", "0.0.0.0/0")
+    n.aws("elb", "create-load-balancer", "--load-balancer-name", name, "--listeners",
+          "Protocol=HTTP,LoadBalancerPort=80,InstanceProtocol=HTTP,InstancePort=80",
+          "--subnets", subnets[0]["SubnetId"], "--security-groups", sg)
+    lc = unique("lc")
+    n.aws("autoscaling", "create-launch-configuration", "--launch-configuration-name", lc,
+          "--image-id", amzn2(n), "--instance-type", "t2.micro")
+    err = cli_error(n, "autoscaling", "create-auto-scaling-group", "--auto-scaling-group-name", "bad",
+                    "--launch-configuration-name", lc, "--min-size", "0", "--max-size", "1",
+                    "--vpc-zone-identifier", subnets[0]["SubnetId"], "--load-balancer-names", "nope")
+    assert "ValidationError" in err and "Provided Load Balancers may not be valid" in err
+
+    # Attach/Detach/DescribeLoadBalancers on a group without instances.
+    g0 = unique("asg0")
+    n.aws("autoscaling", "create-auto-scaling-group", "--auto-scaling-group-name", g0,
+          "--launch-configuration-name", lc, "--min-size", "0", "--max-size", "1",
+          "--vpc-zone-identifier", subnets[0]["SubnetId"])
+    n.aws("autoscaling", "attach-load-balancers", "--auto-scaling-group-name", g0,
+          "--load-balancer-names", name)
+    lbs = n.aws("autoscaling", "describe-load-balancers", "--auto-scaling-group-name", g0)["LoadBalancers"]
+    assert lbs == [{"LoadBalancerName": name, "State": "Added"}]
+    [grp] = n.aws("autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names",
+                  g0)["AutoScalingGroups"]
+    assert grp["LoadBalancerNames"] == [name]
+    n.aws("autoscaling", "detach-load-balancers", "--auto-scaling-group-name", g0,
+          "--load-balancer-names", name)
+    assert n.aws("autoscaling", "describe-load-balancers", "--auto-scaling-group-name", g0)["LoadBalancers"] == []
+    n.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", g0, "--force-delete")
+
+    # A group launching a real instance registers it with the balancer once InService, and
+    # the balancer's health checks take it into service.
+    skip_unless_supported(n)
+    data = {"ImageId": amzn2(n), "InstanceType": "t2.micro", "SecurityGroupIds": [sg],
+            "UserData": __import__("base64").b64encode(SEED_USER_DATA.encode()).decode()}
+    lt = n.aws("ec2", "create-launch-template", "--launch-template-name", unique("lt"),
+               "--launch-template-data", json.dumps(data))["LaunchTemplate"]["LaunchTemplateId"]
+    n.aws("elb", "configure-health-check", "--load-balancer-name", name, "--health-check",
+          "Target=HTTP:80/index.html,Interval=10,Timeout=9,UnhealthyThreshold=2,HealthyThreshold=2")
+    g = unique("asg")
+    n.aws("autoscaling", "create-auto-scaling-group", "--auto-scaling-group-name", g,
+          "--launch-template", f"LaunchTemplateId={lt},Version=$Latest", "--min-size", "1",
+          "--max-size", "1", "--desired-capacity", "1", "--vpc-zone-identifier", subnets[0]["SubnetId"],
+          "--load-balancer-names", name, "--health-check-type", "ELB", "--health-check-grace-period", "300")
+    states = wait_health(n, name, "InService", timeout=180)
+    [iid] = states
+    [grp] = n.aws("autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", g)["AutoScalingGroups"]
+    assert [i["InstanceId"] for i in grp["Instances"]] == [iid]
+    wait_for(lambda: n.aws("autoscaling", "describe-load-balancers", "--auto-scaling-group-name", g)
+             ["LoadBalancers"] == [{"LoadBalancerName": name, "State": "InService"}],
+             what="the balancer InService for the group")
+    body = wait_for(lambda: page(f"http://{net}.1/"), what="the balancer to serve the group's instance")
+    assert "Hello World from ip-" in body
+    n.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", g, "--force-delete")

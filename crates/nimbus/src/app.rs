@@ -317,6 +317,7 @@ fn services(
             alarms.clone(),
             sns_handle.clone(),
             elb_handle,
+            classic_handle,
         ),
     )
     .context("loading Auto Scaling state")?;

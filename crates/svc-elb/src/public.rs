@@ -8,8 +8,10 @@ use crate::classic::Classic;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InstanceHealth {
     InService,
+    /// Out of service because it failed the balancer's health checks.
     OutOfService,
-    /// The balancer or the registration does not exist.
+    /// Anything else: registration in progress, not yet passed the healthy threshold, no
+    /// such balancer or registration.
     Unknown,
 }
 
@@ -34,6 +36,16 @@ impl Classic {
             .await
             .map(|_| ())
             .map_err(|e| e.message)
+    }
+
+    /// The connection draining timeout of balancer `name` in seconds (0 when off).
+    pub fn draining_timeout(&self, account: &str, region: &str, name: &str) -> u32 {
+        self.state
+            .read()
+            .lbs
+            .get(&crate::state::key(account, region, name))
+            .filter(|lb| lb.attrs.draining)
+            .map_or(0, |lb| lb.attrs.draining_timeout.max(0) as u32)
     }
 
     /// Deregisters `instance_id` from balancer `name`; answers the draining timeout in
@@ -71,9 +83,10 @@ impl Classic {
         if !lb.instances.iter().any(|i| i.id == instance_id) {
             return InstanceHealth::Unknown;
         }
-        match crate::handlers::health_of(self, &lb, instance_id, self.clock.now()).0 {
-            "InService" => InstanceHealth::InService,
-            _ => InstanceHealth::OutOfService,
+        match crate::handlers::health_of(self, &lb, instance_id, self.clock.now()) {
+            ("InService", _, _) => InstanceHealth::InService,
+            (_, _, d) if d.starts_with("Instance has failed") => InstanceHealth::OutOfService,
+            _ => InstanceHealth::Unknown,
         }
     }
 }
