@@ -333,6 +333,11 @@ def test_a_classic_balancer_carries_traffic_to_instances(lab):
     [d] = n.aws("elb", "describe-load-balancers", "--load-balancer-names", name)["LoadBalancerDescriptions"]
     assert d["Instances"] == [{"InstanceId": kept}]
 
+    # The balancer's requests reach CloudWatch as AWS/ELB metrics each minute.
+    wait_for(lambda: stats(n, "AWS/ELB", "RequestCount", [("LoadBalancerName", name)]) > 0,
+             timeout=120, what="AWS/ELB RequestCount")
+    assert stats(n, "AWS/ELB", "HTTPCode_Backend_2XX", [("LoadBalancerName", name)]) > 0
+
     n.aws("elb", "delete-load-balancer", "--load-balancer-name", name)
     n.aws("ec2", "terminate-instances", "--instance-ids", *ids)
 
@@ -398,3 +403,96 @@ def test_an_auto_scaling_group_registers_with_its_classic_balancer(lab):
     body = wait_for(lambda: page(f"http://{net}.1/"), what="the balancer to serve the group's instance")
     assert "Hello World from ip-" in body
     n.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", g, "--force-delete")
+
+
+class Backend:
+    """A local HTTP server answering 200 `hello`."""
+
+    def __init__(self):
+        import http.server
+        import socketserver
+        import threading
+
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Length", "5")
+                self.end_headers()
+                self.wfile.write(b"hello")
+
+            def log_message(self, *a):
+                pass
+
+        class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self.server = Server(("127.0.0.1", 0), H)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def stats(n, namespace, metric, dims, statistic="Sum"):
+    now = time.time()
+    out = n.aws("cloudwatch", "get-metric-statistics", "--namespace", namespace, "--metric-name", metric,
+                "--dimensions", *[f"Name={k},Value={v}" for k, v in dims],
+                "--start-time", str(int(now - 7200)), "--end-time", str(int(now + 7200)),
+                "--period", "3600", "--statistics", statistic)["Datapoints"]
+    return sum(d[statistic] for d in out)
+
+
+def test_load_balancer_metrics_reach_cloudwatch(make_nimbus):
+    third = random.randint(1, 254)
+    n = make_nimbus("--time-scale", "60", "--lb-network", f"127.80.{third}.0/24")
+    backend = Backend()
+    try:
+        vpc, subnets = network(n)
+        sg = n.aws("ec2", "create-security-group", "--group-name", "m", "--description", "m",
+                   "--vpc-id", vpc)["GroupId"]
+        n.aws("ec2", "authorize-security-group-ingress", "--group-id", sg, "--protocol", "tcp",
+              "--port", "80", "--cidr", "0.0.0.0/0")
+        lb = n.aws("elbv2", "create-load-balancer", "--name", "metrics-alb", "--security-groups", sg,
+                   "--subnets", subnets[0]["SubnetId"], subnets[1]["SubnetId"])["LoadBalancers"][0]
+        tg = n.aws("elbv2", "create-target-group", "--name", "metrics-tg", "--protocol", "HTTP",
+                   "--port", "80", "--vpc-id", vpc, "--target-type", "ip")["TargetGroups"][0]
+        n.aws("elbv2", "create-listener", "--load-balancer-arn", lb["LoadBalancerArn"], "--protocol", "HTTP",
+              "--port", "80", "--default-actions", f"Type=forward,TargetGroupArn={tg['TargetGroupArn']}")
+        n.aws("elbv2", "register-targets", "--target-group-arn", tg["TargetGroupArn"], "--targets",
+              f"Id=127.0.0.1,Port={backend.port}")
+        url = f"http://127.80.{third}.1/"
+        answered = 0
+        ok = 0
+        deadline = time.time() + 60
+        while ok < 5 and time.time() < deadline:
+            code, out = curl(url)
+            if out.startswith("HTTP/"):
+                answered += 1
+            if out.startswith("HTTP/1.1 200"):
+                ok += 1
+            else:
+                time.sleep(0.2)
+        assert ok == 5
+        lb_dim = ("LoadBalancer", lb["LoadBalancerArn"].split(":loadbalancer/")[1])
+        tg_dim = ("TargetGroup", tg["TargetGroupArn"].split(":")[-1])
+        assert lb_dim[1].startswith("app/metrics-alb/") and tg_dim[1].startswith("targetgroup/metrics-tg/")
+        # A minute of Nimbus time is a second here: the counts arrive within a few.
+        wait_for(lambda: stats(n, "AWS/ApplicationELB", "RequestCount", [lb_dim]) == answered,
+                 what="RequestCount by load balancer")
+        assert stats(n, "AWS/ApplicationELB", "HTTPCode_Target_2XX_Count", [lb_dim]) == 5
+        assert stats(n, "AWS/ApplicationELB", "RequestCount", [tg_dim, lb_dim]) == 5
+        assert stats(n, "AWS/ApplicationELB", "RequestCountPerTarget", [tg_dim]) == 5
+        assert stats(n, "AWS/ApplicationELB", "TargetResponseTime", [lb_dim], "Average") > 0
+        wait_for(lambda: stats(n, "AWS/ApplicationELB", "HealthyHostCount", [tg_dim, lb_dim], "Maximum") == 1,
+                 what="HealthyHostCount")
+        names = {m["MetricName"] for m in n.aws("cloudwatch", "list-metrics", "--namespace",
+                                                 "AWS/ApplicationELB")["Metrics"]}
+        assert {"RequestCount", "HTTPCode_Target_2XX_Count", "TargetResponseTime", "RequestCountPerTarget",
+                "HealthyHostCount", "UnHealthyHostCount"} <= names
+    finally:
+        backend.stop()

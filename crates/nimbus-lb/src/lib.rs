@@ -18,6 +18,7 @@ pub mod dns;
 pub mod front;
 pub mod health;
 pub mod listeners;
+pub mod metrics;
 pub mod proxy;
 pub mod select;
 pub mod tcp;
@@ -45,6 +46,8 @@ pub struct Plane {
     counters: ArcSwap<HashMap<String, Arc<AtomicUsize>>>,
     /// How instance targets are reached (set by the binary over the instance runtime).
     connector: ArcSwapOption<Box<dyn Connector>>,
+    /// Request counters for CloudWatch (`metrics`).
+    pub meters: metrics::Meters,
 }
 
 /// What [`Connector::connect`] returns.
@@ -73,6 +76,7 @@ impl Default for Plane {
             health: health::Board::default(),
             counters: ArcSwap::from_pointee(HashMap::new()),
             connector: ArcSwapOption::empty(),
+            meters: metrics::Meters::default(),
         }
     }
 }
@@ -134,6 +138,8 @@ impl Plane {
                 m
             });
         }
+        self.meters
+            .retain(|lb| snapshot.balancers.iter().any(|b| b.arn == lb));
         self.config.store(Arc::new(snapshot));
         self.version.send_modify(|v| *v += 1);
     }

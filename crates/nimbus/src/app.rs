@@ -294,6 +294,12 @@ fn services(
     let (cloudwatch, alarms, publisher) =
         svc_cloudwatch::build_with_publisher(store.clone(), clock.clone())
             .context("loading CloudWatch state")?;
+    // AWS/ApplicationELB, AWS/NetworkELB and AWS/ELB from the data plane's counters.
+    workers.add(Arc::new(crate::elb_metrics::ElbMetrics {
+        plane: lb_plane.clone(),
+        publisher: publisher.clone(),
+        clock: clock.clone(),
+    }));
     // AWS/EC2 metrics measured from each running instance's own accounting.
     if let Some(i) = &instances {
         workers.add(Arc::new(crate::instance_metrics::InstanceMetrics::new(
