@@ -129,6 +129,10 @@ def test_the_control_plane_speaks_aws(lab):
     err = cli_error(n, "elb", "modify-load-balancer-attributes", "--load-balancer-name", name,
                     "--load-balancer-attributes", json.dumps({"ConnectionDraining": {"Enabled": True, "Timeout": 0}}))
     assert "ValidationError" in err
+    err = cli_error(n, "elb", "modify-load-balancer-attributes", "--load-balancer-name", name,
+                    "--load-balancer-attributes",
+                    json.dumps({"AccessLog": {"Enabled": True, "S3BucketName": "logs", "EmitInterval": 5}}))
+    assert "InvalidConfigurationRequest" in err and "not supported by Nimbus" in err
 
     # Health check target syntax.
     h = n.aws("elb", "configure-health-check", "--load-balancer-name", name, "--health-check",

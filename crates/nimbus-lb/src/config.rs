@@ -361,8 +361,12 @@ pub enum Stickiness {
         duration: Duration,
     },
     /// Classic's duration-based policy (`AWSELB`): `None` lasts the browser session.
-    ElbCookie { duration: Option<Duration> },
+    ElbCookie {
+        duration: Option<Duration>,
+    },
     /// Classic's application-controlled policy: `AWSELB` is (re)issued whenever the
     /// application sets `cookie`, for the browser session.
-    ElbAppCookie { cookie: String },
+    ElbAppCookie {
+        cookie: String,
+    },
 }

@@ -547,9 +547,8 @@ impl Alb {
             }
         };
         let value = select::encode_target(&g.arn, addr);
-        let expires = duration.map(|d| {
-            Timestamp(self.clock.real_now().0 + d.as_millis() as i64).to_http_date()
-        });
+        let expires = duration
+            .map(|d| Timestamp(self.clock.real_now().0 + d.as_millis() as i64).to_http_date());
         let h = resp.headers_mut();
         let mut add = |c: String| {
             if let Ok(v) = HeaderValue::from_str(&c) {

@@ -439,7 +439,8 @@ impl svc_elbv2::Network for Ec2Network {
     ) -> Option<svc_elbv2::SubnetInfo> {
         self.0.read_state(|st| {
             st.scope_of(account, region)?
-                .net.subnets
+                .net
+                .subnets
                 .values()
                 .find(|s| s.default_for_az && s.az == zone)
                 .map(|s| svc_elbv2::SubnetInfo {

@@ -39,14 +39,22 @@ pub type Batches = BTreeMap<(String, String, String), Vec<Datum>>;
 /// `arn:aws:elasticloadbalancing:REGION:ACCOUNT:…` → (account, region, resource).
 fn scope(arn: &str) -> Option<(String, String, String)> {
     let mut p = arn.splitn(6, ':');
-    let (_, _, _, region, account, resource) =
-        (p.next()?, p.next()?, p.next()?, p.next()?, p.next()?, p.next()?);
+    let (_, _, _, region, account, resource) = (
+        p.next()?,
+        p.next()?,
+        p.next()?,
+        p.next()?,
+        p.next()?,
+        p.next()?,
+    );
     Some((account.into(), region.into(), resource.into()))
 }
 
 /// A target group key's `TargetGroup` dimension (`targetgroup/NAME/ID`).
 fn tg_dimension(arn: &str) -> Option<String> {
-    scope(arn).map(|(_, _, r)| r).filter(|r| r.starts_with("targetgroup/"))
+    scope(arn)
+        .map(|(_, _, r)| r)
+        .filter(|r| r.starts_with("targetgroup/"))
 }
 
 struct Out<'a> {
@@ -57,13 +65,19 @@ struct Out<'a> {
 
 impl Out<'_> {
     fn put(&mut self, metric: &str, dims: &[(&str, &str)], value: f64, unit: &str) {
-        self.batches.entry(self.key.clone()).or_default().push(Datum {
-            metric: metric.into(),
-            dimensions: dims.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            value,
-            unit: unit.into(),
-            timestamp: self.at,
-        });
+        self.batches
+            .entry(self.key.clone())
+            .or_default()
+            .push(Datum {
+                metric: metric.into(),
+                dimensions: dims
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                value,
+                unit: unit.into(),
+                timestamp: self.at,
+            });
     }
 
     fn counts(&mut self, classic: bool, c: &Counts, dims: &[(&str, &str)], elb: bool) {
@@ -84,15 +98,29 @@ impl Out<'_> {
         if elb {
             let suffix = if classic { "" } else { "_Count" };
             if c.elb_4xx > 0 {
-                self.put(&format!("HTTPCode_ELB_4XX{suffix}"), dims, c.elb_4xx as f64, "Count");
+                self.put(
+                    &format!("HTTPCode_ELB_4XX{suffix}"),
+                    dims,
+                    c.elb_4xx as f64,
+                    "Count",
+                );
             }
             if c.elb_5xx > 0 {
-                self.put(&format!("HTTPCode_ELB_5XX{suffix}"), dims, c.elb_5xx as f64, "Count");
+                self.put(
+                    &format!("HTTPCode_ELB_5XX{suffix}"),
+                    dims,
+                    c.elb_5xx as f64,
+                    "Count",
+                );
             }
         }
         if c.timed > 0 {
             let mean = c.time_us as f64 / c.timed as f64 / 1e6;
-            let name = if classic { "Latency" } else { "TargetResponseTime" };
+            let name = if classic {
+                "Latency"
+            } else {
+                "TargetResponseTime"
+            };
             self.put(name, dims, mean, "Seconds");
         }
     }
@@ -126,7 +154,10 @@ pub fn data(snap: &Snapshot, view: &View, drained: &[(Key, Counts)], at: Timesta
         let (lb_dim, lb_value) = if classic {
             ("LoadBalancerName", b.name.clone())
         } else {
-            ("LoadBalancer", resource.trim_start_matches("loadbalancer/").to_string())
+            (
+                "LoadBalancer",
+                resource.trim_start_matches("loadbalancer/").to_string(),
+            )
         };
         let mut out = Out {
             batches: &mut batches,
@@ -149,7 +180,12 @@ pub fn data(snap: &Snapshot, view: &View, drained: &[(Key, Counts)], at: Timesta
             out.counts(classic, &total, &[(lb_dim, &lb_value)], true);
             for (z, c) in &zones {
                 if !z.is_empty() {
-                    out.counts(classic, c, &[(lb_dim, &lb_value), ("AvailabilityZone", z)], true);
+                    out.counts(
+                        classic,
+                        c,
+                        &[(lb_dim, &lb_value), ("AvailabilityZone", z)],
+                        true,
+                    );
                 }
             }
         }
@@ -244,7 +280,9 @@ impl ElbMetrics {
             let drained = self.plane.meters.take();
             let snap = self.plane.snapshot();
             let view = self.plane.health.view();
-            for ((account, region, ns), values) in data(&snap, &view, &drained, Timestamp(next - MINUTE)) {
+            for ((account, region, ns), values) in
+                data(&snap, &view, &drained, Timestamp(next - MINUTE))
+            {
                 for chunk in values.chunks(1000) {
                     if let Err(e) = self
                         .publisher
@@ -278,7 +316,11 @@ mod tests {
         let lb = "arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/web/0123";
         assert_eq!(
             scope(lb),
-            Some(("000000000000".into(), "us-east-1".into(), "loadbalancer/app/web/0123".into()))
+            Some((
+                "000000000000".into(),
+                "us-east-1".into(),
+                "loadbalancer/app/web/0123".into()
+            ))
         );
         let tg = "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/tg/4567";
         assert_eq!(tg_dimension(tg).as_deref(), Some("targetgroup/tg/4567"));

@@ -126,7 +126,8 @@ impl Classic {
                 .flatten()
                 .filter_map(|r| svc_elbv2::allow(&r))
                 .collect();
-            f.ingress.insert(key, (!groups.is_empty()).then_some(ingress));
+            f.ingress
+                .insert(key, (!groups.is_empty()).then_some(ingress));
             for id in ids {
                 if f.instances.contains_key(&id) {
                     continue;
@@ -186,9 +187,9 @@ impl Classic {
             let any = {
                 let st = self.state.read();
                 st.lbs.values().any(|lb| {
-                    lb.instances.iter().any(|i| {
-                        gone(&i.id) || i.draining_until.is_some_and(|d| d <= now)
-                    })
+                    lb.instances
+                        .iter()
+                        .any(|i| gone(&i.id) || i.draining_until.is_some_and(|d| d <= now))
                 })
             };
             if any {
@@ -197,8 +198,9 @@ impl Classic {
                         let mut c = Change::default();
                         for lb in st.lbs.values() {
                             let mut rec = lb.clone();
-                            rec.instances
-                                .retain(|i| !gone(&i.id) && i.draining_until.is_none_or(|d| d > now));
+                            rec.instances.retain(|i| {
+                                !gone(&i.id) && i.draining_until.is_none_or(|d| d > now)
+                            });
                             if rec.instances != lb.instances {
                                 c.put.push(rec);
                             }

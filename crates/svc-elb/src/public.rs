@@ -58,9 +58,14 @@ impl Classic {
         instance_id: &str,
     ) -> u32 {
         let now = self.clock.now();
-        crate::handlers::deregister(self, (account, region, now), name, vec![instance_id.to_string()])
-            .await
-            .map_or(0, |(_, d)| d.max(0) as u32)
+        crate::handlers::deregister(
+            self,
+            (account, region, now),
+            name,
+            vec![instance_id.to_string()],
+        )
+        .await
+        .map_or(0, |(_, d)| d.max(0) as u32)
     }
 
     /// The balancer's view of `instance_id`.

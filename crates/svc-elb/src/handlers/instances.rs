@@ -49,14 +49,14 @@ pub(crate) async fn register(
     name: &str,
     ids: Vec<String>,
 ) -> Result<Vec<Instance>, AwsError> {
-    let vpc = find_in(&c.state.read(), account, region, name)?.vpc_id.clone();
+    let vpc = find_in(&c.state.read(), account, region, name)?
+        .vpc_id
+        .clone();
     let bad: Vec<String> = ids
         .iter()
         .filter(|id| {
             c.instance(account, region, id)
-                .is_none_or(|i| {
-                    i.vpc_id != vpc || i.state == svc_elbv2::InstanceState::Terminated
-                })
+                .is_none_or(|i| i.vpc_id != vpc || i.state == svc_elbv2::InstanceState::Terminated)
         })
         .cloned()
         .collect();
@@ -91,7 +91,11 @@ pub(crate) async fn deregister(
     update_in(c, account, region, name, |lb| {
         let missing: Vec<String> = ids
             .iter()
-            .filter(|id| !lb.instances.iter().any(|i| &i.id == *id && i.draining_until.is_none()))
+            .filter(|id| {
+                !lb.instances
+                    .iter()
+                    .any(|i| &i.id == *id && i.draining_until.is_none())
+            })
             .cloned()
             .collect();
         if !missing.is_empty() {
@@ -120,7 +124,13 @@ pub(super) async fn register_instances(
     input: RegisterEndPointsInput,
 ) -> Result<RegisterEndPointsOutput, AwsError> {
     let ids = ids_of(input.instances)?;
-    let out = register(c, (ctx.account_id(), &ctx.region), &input.load_balancer_name, ids).await?;
+    let out = register(
+        c,
+        (ctx.account_id(), &ctx.region),
+        &input.load_balancer_name,
+        ids,
+    )
+    .await?;
     Ok(RegisterEndPointsOutput {
         instances: Some(out),
     })
@@ -132,7 +142,13 @@ pub(super) async fn deregister_instances(
     input: DeregisterEndPointsInput,
 ) -> Result<DeregisterEndPointsOutput, AwsError> {
     let ids = ids_of(input.instances)?;
-    let (out, _) = deregister(c, (ctx.account_id(), &ctx.region, ctx.now), &input.load_balancer_name, ids).await?;
+    let (out, _) = deregister(
+        c,
+        (ctx.account_id(), &ctx.region, ctx.now),
+        &input.load_balancer_name,
+        ids,
+    )
+    .await?;
     Ok(DeregisterEndPointsOutput {
         instances: Some(out),
     })
@@ -174,7 +190,10 @@ pub(super) async fn configure_health_check(
         ));
     }
     let rec = HealthRec {
-        target: format!("{proto}:{}", &h.target[h.target.find(':').unwrap_or(0) + 1..]),
+        target: format!(
+            "{proto}:{}",
+            &h.target[h.target.find(':').unwrap_or(0) + 1..]
+        ),
         interval: h.interval,
         timeout: h.timeout,
         unhealthy: h.unhealthy_threshold,
@@ -202,13 +221,25 @@ pub(crate) fn health_of(
     const NOT_PASSED: &str =
         "Instance has not passed the configured HealthyThreshold number of health checks consecutively.";
     let Some(rec) = lb.instances.iter().find(|i| i.id == id) else {
-        return ("OutOfService", "ELB", "Instance is not currently registered with the LoadBalancer.");
+        return (
+            "OutOfService",
+            "ELB",
+            "Instance is not currently registered with the LoadBalancer.",
+        );
     };
     if rec.draining_until.is_some_and(|d| d > now.0) {
-        return ("InService", "Instance", "Instance deregistration currently in progress.");
+        return (
+            "InService",
+            "Instance",
+            "Instance deregistration currently in progress.",
+        );
     }
     let Some(i) = c.instance(&lb.account, &lb.region, id) else {
-        return ("OutOfService", "Instance", "Instance is in terminated state.");
+        return (
+            "OutOfService",
+            "Instance",
+            "Instance is in terminated state.",
+        );
     };
     use svc_elbv2::InstanceState as S;
     match i.state {
@@ -218,7 +249,11 @@ pub(crate) fn health_of(
             return ("OutOfService", "Instance", "Instance is in stopped state.")
         }
         S::ShuttingDown | S::Terminated => {
-            return ("OutOfService", "Instance", "Instance is in terminated state.")
+            return (
+                "OutOfService",
+                "Instance",
+                "Instance is in terminated state.",
+            )
         }
     }
     if !lb.zones.iter().any(|z| z.zone == i.zone) {
@@ -229,7 +264,11 @@ pub(crate) fn health_of(
         );
     }
     let Some(l) = lb.listeners.first() else {
-        return ("OutOfService", "ELB", "Instance registration is still in progress.");
+        return (
+            "OutOfService",
+            "ELB",
+            "Instance registration is still in progress.",
+        );
     };
     let addr = std::net::SocketAddr::new(i.private_ip.into(), l.instance_port as u16);
     match c.plane.health.tracker(&group_key(lb, l.lb_port), addr) {

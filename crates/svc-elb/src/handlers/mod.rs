@@ -15,64 +15,144 @@ use nimbus_core::{AwsError, RequestContext};
 use nimbus_wire::ResetStep;
 
 impl Handlers for Classic {
-    async fn add_tags(&self, ctx: &RequestContext, input: AddTagsInput) -> Result<AddTagsOutput, AwsError> {
+    async fn add_tags(
+        &self,
+        ctx: &RequestContext,
+        input: AddTagsInput,
+    ) -> Result<AddTagsOutput, AwsError> {
         lbs::add_tags(self, ctx, input).await
     }
-    async fn remove_tags(&self, ctx: &RequestContext, input: RemoveTagsInput) -> Result<RemoveTagsOutput, AwsError> {
+    async fn remove_tags(
+        &self,
+        ctx: &RequestContext,
+        input: RemoveTagsInput,
+    ) -> Result<RemoveTagsOutput, AwsError> {
         lbs::remove_tags(self, ctx, input).await
     }
-    async fn describe_tags(&self, ctx: &RequestContext, input: DescribeTagsInput) -> Result<DescribeTagsOutput, AwsError> {
+    async fn describe_tags(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeTagsInput,
+    ) -> Result<DescribeTagsOutput, AwsError> {
         lbs::describe_tags(self, ctx, input)
     }
-    async fn create_load_balancer(&self, ctx: &RequestContext, input: CreateAccessPointInput) -> Result<CreateAccessPointOutput, AwsError> {
+    async fn create_load_balancer(
+        &self,
+        ctx: &RequestContext,
+        input: CreateAccessPointInput,
+    ) -> Result<CreateAccessPointOutput, AwsError> {
         lbs::create(self, ctx, input).await
     }
-    async fn describe_load_balancers(&self, ctx: &RequestContext, input: DescribeAccessPointsInput) -> Result<DescribeAccessPointsOutput, AwsError> {
+    async fn describe_load_balancers(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeAccessPointsInput,
+    ) -> Result<DescribeAccessPointsOutput, AwsError> {
         lbs::describe(self, ctx, input)
     }
-    async fn delete_load_balancer(&self, ctx: &RequestContext, input: DeleteAccessPointInput) -> Result<DeleteAccessPointOutput, AwsError> {
+    async fn delete_load_balancer(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteAccessPointInput,
+    ) -> Result<DeleteAccessPointOutput, AwsError> {
         lbs::delete(self, ctx, input).await
     }
-    async fn create_load_balancer_listeners(&self, ctx: &RequestContext, input: CreateLoadBalancerListenerInput) -> Result<CreateLoadBalancerListenerOutput, AwsError> {
+    async fn create_load_balancer_listeners(
+        &self,
+        ctx: &RequestContext,
+        input: CreateLoadBalancerListenerInput,
+    ) -> Result<CreateLoadBalancerListenerOutput, AwsError> {
         lbs::create_listeners(self, ctx, input).await
     }
-    async fn delete_load_balancer_listeners(&self, ctx: &RequestContext, input: DeleteLoadBalancerListenerInput) -> Result<DeleteLoadBalancerListenerOutput, AwsError> {
+    async fn delete_load_balancer_listeners(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteLoadBalancerListenerInput,
+    ) -> Result<DeleteLoadBalancerListenerOutput, AwsError> {
         lbs::delete_listeners(self, ctx, input).await
     }
-    async fn describe_load_balancer_attributes(&self, ctx: &RequestContext, input: DescribeLoadBalancerAttributesInput) -> Result<DescribeLoadBalancerAttributesOutput, AwsError> {
+    async fn describe_load_balancer_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeLoadBalancerAttributesInput,
+    ) -> Result<DescribeLoadBalancerAttributesOutput, AwsError> {
         lbs::describe_attributes(self, ctx, input)
     }
-    async fn modify_load_balancer_attributes(&self, ctx: &RequestContext, input: ModifyLoadBalancerAttributesInput) -> Result<ModifyLoadBalancerAttributesOutput, AwsError> {
+    async fn modify_load_balancer_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyLoadBalancerAttributesInput,
+    ) -> Result<ModifyLoadBalancerAttributesOutput, AwsError> {
         lbs::modify_attributes(self, ctx, input).await
     }
-    async fn register_instances_with_load_balancer(&self, ctx: &RequestContext, input: RegisterEndPointsInput) -> Result<RegisterEndPointsOutput, AwsError> {
+    async fn register_instances_with_load_balancer(
+        &self,
+        ctx: &RequestContext,
+        input: RegisterEndPointsInput,
+    ) -> Result<RegisterEndPointsOutput, AwsError> {
         instances::register_instances(self, ctx, input).await
     }
-    async fn deregister_instances_from_load_balancer(&self, ctx: &RequestContext, input: DeregisterEndPointsInput) -> Result<DeregisterEndPointsOutput, AwsError> {
+    async fn deregister_instances_from_load_balancer(
+        &self,
+        ctx: &RequestContext,
+        input: DeregisterEndPointsInput,
+    ) -> Result<DeregisterEndPointsOutput, AwsError> {
         instances::deregister_instances(self, ctx, input).await
     }
-    async fn describe_instance_health(&self, ctx: &RequestContext, input: DescribeEndPointStateInput) -> Result<DescribeEndPointStateOutput, AwsError> {
+    async fn describe_instance_health(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeEndPointStateInput,
+    ) -> Result<DescribeEndPointStateOutput, AwsError> {
         instances::describe_health(self, ctx, input)
     }
-    async fn configure_health_check(&self, ctx: &RequestContext, input: ConfigureHealthCheckInput) -> Result<ConfigureHealthCheckOutput, AwsError> {
+    async fn configure_health_check(
+        &self,
+        ctx: &RequestContext,
+        input: ConfigureHealthCheckInput,
+    ) -> Result<ConfigureHealthCheckOutput, AwsError> {
         instances::configure_health_check(self, ctx, input).await
     }
-    async fn create_lb_cookie_stickiness_policy(&self, ctx: &RequestContext, input: CreateLBCookieStickinessPolicyInput) -> Result<CreateLBCookieStickinessPolicyOutput, AwsError> {
+    async fn create_lb_cookie_stickiness_policy(
+        &self,
+        ctx: &RequestContext,
+        input: CreateLBCookieStickinessPolicyInput,
+    ) -> Result<CreateLBCookieStickinessPolicyOutput, AwsError> {
         policies::create_lb_cookie(self, ctx, input).await
     }
-    async fn create_app_cookie_stickiness_policy(&self, ctx: &RequestContext, input: CreateAppCookieStickinessPolicyInput) -> Result<CreateAppCookieStickinessPolicyOutput, AwsError> {
+    async fn create_app_cookie_stickiness_policy(
+        &self,
+        ctx: &RequestContext,
+        input: CreateAppCookieStickinessPolicyInput,
+    ) -> Result<CreateAppCookieStickinessPolicyOutput, AwsError> {
         policies::create_app_cookie(self, ctx, input).await
     }
-    async fn set_load_balancer_policies_of_listener(&self, ctx: &RequestContext, input: SetLoadBalancerPoliciesOfListenerInput) -> Result<SetLoadBalancerPoliciesOfListenerOutput, AwsError> {
+    async fn set_load_balancer_policies_of_listener(
+        &self,
+        ctx: &RequestContext,
+        input: SetLoadBalancerPoliciesOfListenerInput,
+    ) -> Result<SetLoadBalancerPoliciesOfListenerOutput, AwsError> {
         policies::set_of_listener(self, ctx, input).await
     }
-    async fn delete_load_balancer_policy(&self, ctx: &RequestContext, input: DeleteLoadBalancerPolicyInput) -> Result<DeleteLoadBalancerPolicyOutput, AwsError> {
+    async fn delete_load_balancer_policy(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteLoadBalancerPolicyInput,
+    ) -> Result<DeleteLoadBalancerPolicyOutput, AwsError> {
         policies::delete(self, ctx, input).await
     }
-    async fn describe_load_balancer_policies(&self, ctx: &RequestContext, input: DescribeLoadBalancerPoliciesInput) -> Result<DescribeLoadBalancerPoliciesOutput, AwsError> {
+    async fn describe_load_balancer_policies(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeLoadBalancerPoliciesInput,
+    ) -> Result<DescribeLoadBalancerPoliciesOutput, AwsError> {
         policies::describe(self, ctx, input)
     }
-    async fn set_load_balancer_listener_ssl_certificate(&self, ctx: &RequestContext, input: SetLoadBalancerListenerSSLCertificateInput) -> Result<SetLoadBalancerListenerSSLCertificateOutput, AwsError> {
+    async fn set_load_balancer_listener_ssl_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: SetLoadBalancerListenerSSLCertificateInput,
+    ) -> Result<SetLoadBalancerListenerSSLCertificateOutput, AwsError> {
         policies::set_certificate(self, ctx, input).await
     }
     fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {

@@ -13,11 +13,7 @@ use crate::state::{LbRec, PolicyRec};
 use nimbus_core::{AwsError, RequestContext};
 
 fn check_policy_name(name: &str) -> Result<(), AwsError> {
-    if name.is_empty()
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    {
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(errors::validation(format!(
             "PolicyName '{name}' may contain only alphanumeric characters and hyphens"
         )));
@@ -135,7 +131,11 @@ pub(super) async fn delete(
 
 fn describe_policy(p: &PolicyRec) -> PolicyDescription {
     let (ty, attr, value) = match &p.app_cookie {
-        Some(cookie) => ("AppCookieStickinessPolicyType", "CookieName", cookie.clone()),
+        Some(cookie) => (
+            "AppCookieStickinessPolicyType",
+            "CookieName",
+            cookie.clone(),
+        ),
         None => (
             "LBCookieStickinessPolicyType",
             "CookieExpirationPeriod",
