@@ -266,3 +266,133 @@ mod tests {
         assert_eq!(parse_target("HTTP:0/"), None);
     }
 }
+
+#[cfg(test)]
+mod build_tests {
+    use super::*;
+    use crate::state::{AttrsRec, HealthRec, InstanceRec, PolicyRec, ZoneRec};
+
+    fn lb() -> LbRec {
+        LbRec {
+            account: "000000000000".into(),
+            region: "us-east-1".into(),
+            name: "web".into(),
+            dns_name: "web-1234567890.us-east-1.elb.amazonaws.com".into(),
+            scheme: "internet-facing".into(),
+            vpc_id: "vpc-1".into(),
+            zones: vec![ZoneRec {
+                zone: "us-east-1a".into(),
+                subnet_id: "subnet-1".into(),
+                addr: "127.80.0.1".into(),
+                eni_id: None,
+                private_ip: Some("10.0.0.9".into()),
+            }],
+            security_groups: vec!["sg-lb".into()],
+            listeners: vec![ListenerRec {
+                protocol: "HTTP".into(),
+                lb_port: 80,
+                instance_protocol: "HTTP".into(),
+                instance_port: 8080,
+                certificate: None,
+                policies: vec!["sticky".into()],
+            }],
+            health: HealthRec {
+                target: "HTTP:8080/index.html".into(),
+                ..HealthRec::default()
+            },
+            policies: vec![PolicyRec {
+                name: "sticky".into(),
+                lb_cookie_expiration: Some(60),
+                app_cookie: None,
+            }],
+            instances: vec![
+                InstanceRec {
+                    id: "i-1".into(),
+                    draining_until: None,
+                },
+                InstanceRec {
+                    id: "i-2".into(),
+                    draining_until: Some(5_000),
+                },
+                InstanceRec {
+                    id: "i-3".into(),
+                    draining_until: None,
+                },
+            ],
+            attrs: AttrsRec::default(),
+            tags: Vec::new(),
+            created: 0,
+        }
+    }
+
+    fn instance(
+        id: &str,
+        ip: [u8; 4],
+        state: svc_elbv2::InstanceState,
+    ) -> svc_elbv2::InstanceTarget {
+        svc_elbv2::InstanceTarget {
+            instance_id: id.into(),
+            vpc_id: "vpc-1".into(),
+            subnet_id: "subnet-1".into(),
+            zone: "us-east-1a".into(),
+            private_ip: ip.into(),
+            state,
+            security_groups: vec!["sg-web".into()],
+        }
+    }
+
+    #[test]
+    fn a_classic_balancer_becomes_a_listener_forwarding_to_its_instances() {
+        let mut st = State::default();
+        let rec = lb();
+        st.lbs.insert(rec.key(), rec.clone());
+        let mut facts = Facts::default();
+        use svc_elbv2::InstanceState as S;
+        facts.instances.insert(
+            "i-1".into(),
+            Some(instance("i-1", [10, 0, 0, 5], S::Running)),
+        );
+        facts.instances.insert(
+            "i-2".into(),
+            Some(instance("i-2", [10, 0, 0, 6], S::Running)),
+        );
+        facts.instances.insert(
+            "i-3".into(),
+            Some(instance("i-3", [10, 0, 0, 7], S::Stopped)),
+        );
+        facts.groups.insert(
+            "sg-web".into(),
+            vec![svc_elbv2::IngressRule {
+                protocol: "tcp".into(),
+                from_port: Some(8080),
+                to_port: Some(8080),
+                source: svc_elbv2::RuleSource::Group("sg-lb".into()),
+            }],
+        );
+        let snap = build(&st, Timestamp(1_000), &facts, &svc_elbv2::NoCertificates);
+        let b = &snap.balancers[0];
+        assert_eq!(b.kind, Kind::Classic);
+        assert!(!b.cross_zone, "cross-zone is off by default");
+        assert_eq!(b.listeners[0].port, 80);
+        let key = group_key(&rec, 80);
+        let g = &snap.groups[&key];
+        assert_eq!(
+            g.stickiness,
+            Stickiness::ElbCookie {
+                duration: Some(Duration::from_secs(60))
+            }
+        );
+        assert_eq!(g.health.port, Some(8080));
+        assert_eq!(g.health.path, "/index.html");
+        assert_eq!(g.health.matcher, vec![(200, 200)]);
+        // The stopped instance is left out; the draining one is carried with its deadline.
+        let ips: Vec<String> = g.targets.iter().map(|t| t.addr().to_string()).collect();
+        assert_eq!(ips, ["10.0.0.5:8080", "10.0.0.6:8080"]);
+        assert_eq!(g.targets[1].draining_until, Some(Timestamp(5_000)));
+        let route = g.targets[0].instance.as_ref().unwrap();
+        assert!(route.admits(8080) && !route.admits(80));
+        // Once the drain ended, the instance is gone from the group.
+        let later = build(&st, Timestamp(6_000), &facts, &svc_elbv2::NoCertificates);
+        assert_eq!(later.groups[&key].targets.len(), 1);
+    }
+}
