@@ -53,6 +53,9 @@ impl Snapshot {
 pub enum Kind {
     Application,
     Network,
+    /// A Classic Load Balancer (`elb`): HTTP/HTTPS listeners take the application path,
+    /// TCP/SSL listeners the network one.
+    Classic,
 }
 
 /// One load balancer.
@@ -356,5 +359,14 @@ pub enum Stickiness {
     AppCookie {
         cookie: String,
         duration: Duration,
+    },
+    /// Classic's duration-based policy (`AWSELB`): `None` lasts the browser session.
+    ElbCookie {
+        duration: Option<Duration>,
+    },
+    /// Classic's application-controlled policy: `AWSELB` is (re)issued whenever the
+    /// application sets `cookie`, for the browser session.
+    ElbAppCookie {
+        cookie: String,
     },
 }

@@ -1,6 +1,7 @@
 //! Nimbus's load-balancer data plane: what really carries traffic for Elastic Load
-//! Balancing. The control plane (svc-elbv2) builds an immutable [`config::Snapshot`] after
-//! every change and hands it to [`Plane::publish`]; listeners (`listeners`, `proxy`, `tcp`)
+//! Balancing. The control planes (svc-elbv2, and svc-elb for Classic Load Balancers) each
+//! build an immutable [`config::Snapshot`] of their own balancers after every change and
+//! hand it to [`Plane::publish_part`]; the plane serves the union of the parts. Listeners (`listeners`, `proxy`, `tcp`)
 //! and health checks (`checker`) read the latest snapshot lock-free on every request, so a
 //! configuration change never drops established connections. Health results live in
 //! [`health::Board`], which the control plane reads for `DescribeTargetHealth`.
@@ -17,6 +18,7 @@ pub mod dns;
 pub mod front;
 pub mod health;
 pub mod listeners;
+pub mod metrics;
 pub mod proxy;
 pub mod select;
 pub mod tcp;
@@ -36,12 +38,16 @@ use tokio::sync::watch;
 /// The data plane's shared state: the published configuration and the health board.
 pub struct Plane {
     config: ArcSwap<Snapshot>,
+    /// Each control plane's own part of the configuration; `config` is their union.
+    parts: std::sync::Mutex<std::collections::BTreeMap<&'static str, Snapshot>>,
     version: watch::Sender<u64>,
     pub health: health::Board,
     /// Round-robin counters by rule or target group ARN.
     counters: ArcSwap<HashMap<String, Arc<AtomicUsize>>>,
     /// How instance targets are reached (set by the binary over the instance runtime).
     connector: ArcSwapOption<Box<dyn Connector>>,
+    /// Request counters for CloudWatch (`metrics`).
+    pub meters: metrics::Meters,
 }
 
 /// What [`Connector::connect`] returns.
@@ -65,10 +71,12 @@ impl Default for Plane {
     fn default() -> Self {
         Plane {
             config: ArcSwap::from_pointee(Snapshot::default()),
+            parts: Default::default(),
             version: watch::channel(0).0,
             health: health::Board::default(),
             counters: ArcSwap::from_pointee(HashMap::new()),
             connector: ArcSwapOption::empty(),
+            meters: metrics::Meters::default(),
         }
     }
 }
@@ -78,8 +86,39 @@ impl Plane {
         Arc::new(Plane::default())
     }
 
-    /// Replaces the configuration; listeners and checkers pick it up at once.
+    /// Replaces ELBv2's part of the configuration (see [`Plane::publish_part`]).
     pub fn publish(&self, snapshot: Snapshot) {
+        self.publish_part("elbv2", snapshot);
+    }
+
+    /// Replaces control plane `part`'s configuration (its balancers and groups; the other
+    /// parts stay); listeners and checkers pick the union up at once. Parts must not share
+    /// target group keys or node addresses ([`Plane::node_addresses`]).
+    pub fn publish_part(&self, part: &'static str, snapshot: Snapshot) {
+        let mut parts = self.parts.lock().unwrap_or_else(|e| e.into_inner());
+        parts.insert(part, snapshot);
+        let mut merged = Snapshot::default();
+        for p in parts.values() {
+            merged.balancers.extend(p.balancers.iter().cloned());
+            merged
+                .groups
+                .extend(p.groups.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        self.store(merged);
+    }
+
+    /// Every node address some published balancer holds (of every part), so one control
+    /// plane never allocates an address another one uses.
+    pub fn node_addresses(&self) -> std::collections::BTreeSet<std::net::Ipv4Addr> {
+        let parts = self.parts.lock().unwrap_or_else(|e| e.into_inner());
+        parts
+            .values()
+            .flat_map(|p| p.balancers.iter())
+            .flat_map(|b| b.nodes.iter().map(|n| n.addr))
+            .collect()
+    }
+
+    fn store(&self, snapshot: Snapshot) {
         // Counters of rules and groups that are gone are dropped with them.
         let live = |key: &str| {
             let key = key
@@ -99,6 +138,8 @@ impl Plane {
                 m
             });
         }
+        self.meters
+            .retain(|lb| snapshot.balancers.iter().any(|b| b.arn == lb));
         self.config.store(Arc::new(snapshot));
         self.version.send_modify(|v| *v += 1);
     }

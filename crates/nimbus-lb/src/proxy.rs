@@ -194,12 +194,24 @@ impl Alb {
     ) -> Result<Response<Body>, std::convert::Infallible> {
         let snap = self.plane.snapshot();
         let mut resp = self.clone().answer(req, local, peer).await?;
-        let listener = match local.ip() {
-            IpAddr::V4(ip) => snap
-                .balancer_at(ip)
-                .and_then(|lb| lb.listeners.iter().find(|l| l.port == local.port())),
+        let lb = match local.ip() {
+            IpAddr::V4(ip) => snap.balancer_at(ip).map(|lb| (lb, node_zone(lb, ip))),
             IpAddr::V6(_) => None,
         };
+        // CloudWatch's counters: a target's answer (marked by `forward`) or the balancer's own.
+        if let Some((lb, zone)) = lb {
+            let zone = zone.unwrap_or("");
+            let status = resp.status().as_u16();
+            match resp.extensions_mut().remove::<Served>() {
+                Some(s) => self
+                    .plane
+                    .meters
+                    .get(&lb.arn, &s.group, zone)
+                    .target(status, s.took),
+                None => self.plane.meters.get(&lb.arn, "", zone).elb(status),
+            }
+        }
+        let listener = lb.and_then(|(lb, _)| lb.listeners.iter().find(|l| l.port == local.port()));
         if let Some(l) = listener {
             let h = resp.headers_mut();
             if !l.server_header && h.get(header::SERVER).is_some_and(|v| v == "awselb/2.0") {
@@ -428,7 +440,9 @@ impl Alb {
             h.insert("x-amzn-trace-id", v);
         }
         let upstream = Request::from_parts(parts, body);
+        let started = std::time::Instant::now();
         let sent = tokio::time::timeout(lb.idle_timeout, self.client.request(upstream)).await;
+        let took = started.elapsed();
         let mut target_resp = match sent {
             Err(_) => return error_page(StatusCode::GATEWAY_TIMEOUT),
             // A connection that could not be made within the connect timeout (10 s, as
@@ -451,6 +465,10 @@ impl Alb {
             return target_resp.map(|b| b.boxed());
         }
         let mut resp = target_resp.map(|b| b.boxed());
+        resp.extensions_mut().insert(Served {
+            group: g.arn.clone(),
+            took,
+        });
         strip_hop(resp.headers_mut());
         // Framing is the client connection's own (HTTP/2 forbids the header outright).
         resp.headers_mut().remove(header::TRANSFER_ENCODING);
@@ -503,36 +521,45 @@ impl Alb {
 
     /// Adds the stickiness cookies of `g` naming `addr` to a target's response.
     fn set_sticky(&self, resp: &mut Response<Body>, g: &TargetGroup, addr: std::net::SocketAddr) {
+        let sets_app_cookie = |resp: &Response<Body>, cookie: &str| {
+            resp.headers()
+                .get_all(header::SET_COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .any(|c| c.split('=').next().is_some_and(|n| n.trim() == cookie))
+        };
         let (name, duration) = match &g.stickiness {
             Stickiness::None => return,
-            Stickiness::LbCookie { duration } => ("AWSALB", *duration),
+            Stickiness::LbCookie { duration } => ("AWSALB", Some(*duration)),
             Stickiness::AppCookie { cookie, duration } => {
                 // Application-based stickiness follows the application's own cookie.
-                let sets_app_cookie = resp
-                    .headers()
-                    .get_all(header::SET_COOKIE)
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .any(|c| c.split('=').next().is_some_and(|n| n.trim() == cookie));
-                if !sets_app_cookie {
+                if !sets_app_cookie(resp, cookie) {
                     return;
                 }
-                ("AWSALBAPP-0", *duration)
+                ("AWSALBAPP-0", Some(*duration))
+            }
+            Stickiness::ElbCookie { duration } => ("AWSELB", *duration),
+            Stickiness::ElbAppCookie { cookie } => {
+                if !sets_app_cookie(resp, cookie) {
+                    return;
+                }
+                ("AWSELB", None)
             }
         };
         let value = select::encode_target(&g.arn, addr);
-        let expires =
-            Timestamp(self.clock.real_now().0 + duration.as_millis() as i64).to_http_date();
+        let expires = duration
+            .map(|d| Timestamp(self.clock.real_now().0 + d.as_millis() as i64).to_http_date());
         let h = resp.headers_mut();
         let mut add = |c: String| {
             if let Ok(v) = HeaderValue::from_str(&c) {
                 h.append(header::SET_COOKIE, v);
             }
         };
-        add(format!("{name}={value}; Expires={expires}; Path=/"));
+        let expires = expires.map_or_else(String::new, |e| format!("; Expires={e}"));
+        add(format!("{name}={value}{expires}; Path=/"));
         if name == "AWSALB" {
             add(format!(
-                "AWSALBCORS={value}; Expires={expires}; Path=/; SameSite=None; Secure"
+                "AWSALBCORS={value}{expires}; Path=/; SameSite=None; Secure"
             ));
         }
     }
@@ -563,6 +590,14 @@ fn is_upgrade(h: &HeaderMap) -> bool {
                 v.split(',')
                     .any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
             })
+}
+
+/// Marks a response a target gave (for the metrics `handle` counts): its target group and
+/// how long the target took to answer.
+#[derive(Clone, Debug)]
+struct Served {
+    group: String,
+    took: std::time::Duration,
 }
 
 /// Lowers an in-flight count when the request is answered (or fails).

@@ -202,6 +202,7 @@ pub fn sticky_cookie(s: &Stickiness) -> Option<&'static str> {
         Stickiness::None => None,
         Stickiness::LbCookie { .. } => Some("AWSALB"),
         Stickiness::AppCookie { .. } => Some("AWSALBAPP-0"),
+        Stickiness::ElbCookie { .. } | Stickiness::ElbAppCookie { .. } => Some("AWSELB"),
     }
 }
 

@@ -288,13 +288,32 @@ fn services(
             i.runtime().clone(),
         ))));
     }
+    // Classic Load Balancers: the same EC2 and ACM adapters, the same data plane.
+    let (elb_classic, classic_handle) = svc_elb::build(
+        store.clone(),
+        clock.clone(),
+        ids.clone(),
+        Arc::new(Ec2Network(ec2_net.clone())),
+        lb_plane.clone(),
+        lb_network,
+        Arc::new(crate::acm_wiring::ElbCertificates(certificates.downgrade())),
+    )
+    .context("loading Classic ELB state")?;
+    classic_handle.set_instances(Arc::new(crate::elb_wiring::Ec2Instances(ec2_net.clone())));
     workers.add(Arc::new(crate::elb_wiring::Refresh {
         elb: elb_handle.clone(),
         changes: ec2_net.subscribe_changes(),
+        classic: classic_handle.clone(),
     }));
     let (cloudwatch, alarms, publisher) =
         svc_cloudwatch::build_with_publisher(store.clone(), clock.clone())
             .context("loading CloudWatch state")?;
+    // AWS/ApplicationELB, AWS/NetworkELB and AWS/ELB from the data plane's counters.
+    workers.add(Arc::new(crate::elb_metrics::ElbMetrics {
+        plane: lb_plane.clone(),
+        publisher: publisher.clone(),
+        clock: clock.clone(),
+    }));
     // AWS/EC2 metrics measured from each running instance's own accounting.
     if let Some(i) = &instances {
         workers.add(Arc::new(crate::instance_metrics::InstanceMetrics::new(
@@ -320,6 +339,7 @@ fn services(
             alarms.clone(),
             sns_handle.clone(),
             elb_handle,
+            classic_handle,
         ),
     )
     .context("loading Auto Scaling state")?;
@@ -352,6 +372,7 @@ fn services(
             svc_ec2_instance_connect::service(Arc::new(crate::eic_wiring::Ec2Connect(
                 ec2_net.clone(),
             ))),
+            elb_classic,
             // scripts/new-service: new services go above this line
         ],
         iam: directory,
@@ -428,6 +449,26 @@ impl svc_elbv2::Network for Ec2Network {
         self.0.read_state(|st| {
             st.scope_of(account, region)
                 .is_some_and(|s| s.vpcs.contains_key(vpc_id))
+        })
+    }
+
+    fn default_subnet(
+        &self,
+        account: &str,
+        region: &str,
+        zone: &str,
+    ) -> Option<svc_elbv2::SubnetInfo> {
+        self.0.read_state(|st| {
+            st.scope_of(account, region)?
+                .net
+                .subnets
+                .values()
+                .find(|s| s.default_for_az && s.az == zone)
+                .map(|s| svc_elbv2::SubnetInfo {
+                    subnet_id: s.subnet_id.clone(),
+                    vpc_id: s.vpc_id.clone(),
+                    zone: s.az.clone(),
+                })
         })
     }
 

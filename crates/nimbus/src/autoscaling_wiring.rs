@@ -8,7 +8,9 @@
 //! - target groups are Elastic Load Balancing's ([`ElbTargetGroups`] over the ELBv2
 //!   handle): an InService instance is registered on the group's port, validated as
 //!   `RegisterTargets` validates it, and its ELB health is what `DescribeTargetHealth`
-//!   reports from the real health checker;
+//!   reports from the real health checker; Classic Load Balancers (`LoadBalancerNames`,
+//!   the keys that are names rather than ARNs) likewise over `svc_elb::Classic`, their
+//!   health being `DescribeInstanceHealth`'s;
 //! - target tracking policies create and delete their alarms in CloudWatch
 //!   ([`CloudWatchAlarms`]), and CloudWatch's alarm actions on Auto Scaling policy ARNs run
 //!   the policy ([`Policies`], the `ScalingPolicies` hook of `alarm_actions`);
@@ -28,11 +30,12 @@ pub fn deps(
     alarms: Arc<svc_cloudwatch::alarms::Alarms>,
     sns: svc_sns::Handle,
     elb: svc_elbv2::Elb,
+    classic: svc_elb::Classic,
 ) -> Deps {
     Deps {
         catalog: Arc::new(Ec2Catalog { ec2: ec2.clone() }),
         fleet: Arc::new(Ec2Fleet { ec2: ec2.clone() }),
-        target_groups: Arc::new(ElbTargetGroups { elb }),
+        target_groups: Arc::new(ElbTargetGroups { elb, classic }),
         // Weak: CloudWatch's alarm actions hold Auto Scaling, which would otherwise hold
         // CloudWatch's alarms back (a cycle that keeps the store open after shutdown).
         alarms: Arc::new(CloudWatchAlarms {
@@ -189,6 +192,14 @@ impl Fleet for Ec2Fleet {
 /// deregistration delay.
 struct ElbTargetGroups {
     elb: svc_elbv2::Elb,
+    /// Classic Load Balancers (`LoadBalancerNames`): the keys that are names, not ARNs.
+    classic: svc_elb::Classic,
+}
+
+/// Whether a group's load balancer key names a Classic Load Balancer (target groups are
+/// ARNs; Classic balancers are named).
+fn is_classic(key: &str) -> bool {
+    !key.starts_with("arn:")
 }
 
 impl ElbTargetGroups {
@@ -205,10 +216,35 @@ impl ElbTargetGroups {
 
 impl TargetGroups for ElbTargetGroups {
     fn exists(&self, account: &str, region: &str, arn: &str) -> bool {
+        if is_classic(arn) {
+            return self.classic.exists(account, region, arn);
+        }
         self.elb.target_group_exists(account, region, arn)
     }
 
     fn register(&self, account: &str, region: &str, arn: &str, id: &str) -> Result<(), String> {
+        if is_classic(arn) {
+            if !self.classic.exists(account, region, arn) {
+                return Err(format!("There is no ACTIVE Load Balancer named '{arn}'"));
+            }
+            let (c, a, r, n, i) = (
+                self.classic.clone(),
+                account.to_string(),
+                region.to_string(),
+                arn.to_string(),
+                id.to_string(),
+            );
+            // Validated against EC2 there; a failure leaves the instance out and the
+            // reconciler's next pass registers again.
+            let spawned = self.spawn(async move {
+                let _ = c.register_instance(&a, &r, &n, &i).await;
+            });
+            return if spawned {
+                Ok(())
+            } else {
+                Err("Elastic Load Balancing is not running".into())
+            };
+        }
         self.elb
             .check_instance_target(account, region, arn, id)
             .map_err(|e| e.message.to_string())?;
@@ -231,6 +267,20 @@ impl TargetGroups for ElbTargetGroups {
     }
 
     fn deregister(&self, account: &str, region: &str, arn: &str, id: &str) -> u32 {
+        if is_classic(arn) {
+            let delay = self.classic.draining_timeout(account, region, arn);
+            let (c, a, r, n, i) = (
+                self.classic.clone(),
+                account.to_string(),
+                region.to_string(),
+                arn.to_string(),
+                id.to_string(),
+            );
+            self.spawn(async move {
+                let _ = c.deregister_instance(&a, &r, &n, &i).await;
+            });
+            return delay;
+        }
         let delay = self.elb.deregistration_delay(account, region, arn);
         let (elb, a, r, g, i) = (
             self.elb.clone(),
@@ -247,6 +297,13 @@ impl TargetGroups for ElbTargetGroups {
     }
 
     fn health(&self, account: &str, region: &str, arn: &str, id: &str) -> TargetHealth {
+        if is_classic(arn) {
+            return match self.classic.instance_health(account, region, arn, id) {
+                svc_elb::InstanceHealth::InService => TargetHealth::Healthy,
+                svc_elb::InstanceHealth::OutOfService => TargetHealth::Unhealthy,
+                svc_elb::InstanceHealth::Unknown => TargetHealth::Unknown,
+            };
+        }
         match self.elb.instance_health(account, region, arn, id) {
             Some((state, _)) if state == "healthy" => TargetHealth::Healthy,
             Some((state, _)) if state == "unhealthy" => TargetHealth::Unhealthy,

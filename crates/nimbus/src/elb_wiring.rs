@@ -8,7 +8,8 @@
 //!   a runtime (a host that cannot run sandboxes) no instance runs, so none is registered;
 //! - the named worker `elb-refresh` ([`Refresh`]): at once after every EC2 change (EC2's
 //!   change notification, `svc_ec2::Ec2::subscribe_changes`) and every second besides it
-//!   asks ELBv2 to compare the EC2 facts its snapshot was built from (security group rules,
+//!   asks ELBv2 (and the Classic Load Balancers,
+//!   `svc_elb::Classic::refresh`) to compare the EC2 facts its snapshot was built from (security group rules,
 //!   instance states) with EC2's current ones and republish when they changed — so
 //!   authorizing a rule on a balancer's group lets clients in at once — and to deregister
 //!   targets whose instance was terminated. The one-second pass stays for what is not an
@@ -83,6 +84,8 @@ pub struct Refresh {
     pub elb: svc_elbv2::Elb,
     /// EC2's change notification.
     pub changes: tokio::sync::watch::Receiver<u64>,
+    /// Classic Load Balancers, refreshed the same way.
+    pub classic: svc_elb::Classic,
 }
 
 impl Refresh {
@@ -93,6 +96,7 @@ impl Refresh {
         loop {
             changes.borrow_and_update();
             self.elb.refresh().await;
+            self.classic.refresh().await;
             // Real time: whatever the time scale, a change is followed at once and the
             // clock's work within a second.
             tokio::select! {

@@ -12,6 +12,7 @@ pub mod alarm_actions;
 pub mod app;
 pub mod autoscaling_wiring;
 pub mod eic_wiring;
+pub mod elb_metrics;
 pub mod elb_wiring;
 pub mod hooks;
 pub mod instance_metrics;

@@ -34,19 +34,23 @@ pub static OPERATIONS: [m::Operation; 66] = [
         result_wrapper: Some("AttachLoadBalancerTargetGroupsResult"),
         input: Some(m::ShapeId(25)),
         output: Some(m::ShapeId(24)),
-        errors: &[m::ShapeId(266), m::ShapeId(284), m::ShapeId(148)],
+        errors: &[m::ShapeId(274), m::ShapeId(292), m::ShapeId(154)],
         implemented: true,
         ..op("AttachLoadBalancerTargetGroups", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("AttachLoadBalancersResult"),
+        input: Some(m::ShapeId(27)),
+        output: Some(m::ShapeId(26)),
+        errors: &[m::ShapeId(274), m::ShapeId(292), m::ShapeId(154)],
+        implemented: true,
         ..op("AttachLoadBalancers", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("AttachTrafficSourcesResult"),
-        input: Some(m::ShapeId(27)),
-        output: Some(m::ShapeId(26)),
-        errors: &[m::ShapeId(266), m::ShapeId(284), m::ShapeId(148)],
+        input: Some(m::ShapeId(29)),
+        output: Some(m::ShapeId(28)),
+        errors: &[m::ShapeId(274), m::ShapeId(292), m::ShapeId(154)],
         implemented: true,
         ..op("AttachTrafficSources", "POST", "/")
     },
@@ -64,81 +68,81 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("CompleteLifecycleActionResult"),
-        input: Some(m::ShapeId(67)),
-        output: Some(m::ShapeId(66)),
-        errors: &[m::ShapeId(266)],
+        input: Some(m::ShapeId(69)),
+        output: Some(m::ShapeId(68)),
+        errors: &[m::ShapeId(274)],
         implemented: true,
         ..op("CompleteLifecycleAction", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(73)),
+        input: Some(m::ShapeId(75)),
         errors: &[
             m::ShapeId(20),
-            m::ShapeId(176),
-            m::ShapeId(266),
-            m::ShapeId(284),
+            m::ShapeId(182),
+            m::ShapeId(274),
+            m::ShapeId(292),
         ],
         implemented: true,
         ..op("CreateAutoScalingGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(74)),
-        errors: &[m::ShapeId(20), m::ShapeId(176), m::ShapeId(266)],
+        input: Some(m::ShapeId(76)),
+        errors: &[m::ShapeId(20), m::ShapeId(182), m::ShapeId(274)],
         implemented: true,
         ..op("CreateLaunchConfiguration", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(75)),
+        input: Some(m::ShapeId(77)),
         errors: &[
-            m::ShapeId(176),
+            m::ShapeId(182),
             m::ShapeId(20),
-            m::ShapeId(266),
-            m::ShapeId(267),
+            m::ShapeId(274),
+            m::ShapeId(275),
         ],
         implemented: true,
         ..op("CreateOrUpdateTags", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(78)),
-        errors: &[m::ShapeId(273), m::ShapeId(267), m::ShapeId(266)],
+        input: Some(m::ShapeId(80)),
+        errors: &[m::ShapeId(281), m::ShapeId(275), m::ShapeId(274)],
         implemented: true,
         ..op("DeleteAutoScalingGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(158)),
-        errors: &[m::ShapeId(267), m::ShapeId(266)],
+        input: Some(m::ShapeId(164)),
+        errors: &[m::ShapeId(275), m::ShapeId(274)],
         implemented: true,
         ..op("DeleteLaunchConfiguration", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DeleteLifecycleHookResult"),
-        input: Some(m::ShapeId(80)),
-        output: Some(m::ShapeId(79)),
-        errors: &[m::ShapeId(266)],
+        input: Some(m::ShapeId(82)),
+        output: Some(m::ShapeId(81)),
+        errors: &[m::ShapeId(274)],
         implemented: true,
         ..op("DeleteLifecycleHook", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(81)),
-        errors: &[m::ShapeId(266)],
+        input: Some(m::ShapeId(83)),
+        errors: &[m::ShapeId(274)],
         implemented: true,
         ..op("DeleteNotificationConfiguration", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(82)),
-        errors: &[m::ShapeId(266), m::ShapeId(284)],
+        input: Some(m::ShapeId(84)),
+        errors: &[m::ShapeId(274), m::ShapeId(292)],
         implemented: true,
         ..op("DeletePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(83)),
-        errors: &[m::ShapeId(266)],
+        input: Some(m::ShapeId(85)),
+        errors: &[m::ShapeId(274)],
         implemented: true,
         ..op("DeleteScheduledAction", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(84)),
-        errors: &[m::ShapeId(266), m::ShapeId(267)],
+        input: Some(m::ShapeId(86)),
+        errors: &[m::ShapeId(274), m::ShapeId(275)],
         implemented: true,
         ..op("DeleteTags", "POST", "/")
     },
@@ -148,38 +152,38 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DescribeAccountLimitsResult"),
-        output: Some(m::ShapeId(86)),
-        errors: &[m::ShapeId(266)],
+        output: Some(m::ShapeId(88)),
+        errors: &[m::ShapeId(274)],
         implemented: true,
         ..op("DescribeAccountLimits", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAdjustmentTypesResult"),
-        output: Some(m::ShapeId(87)),
-        errors: &[m::ShapeId(266)],
+        output: Some(m::ShapeId(89)),
+        errors: &[m::ShapeId(274)],
         implemented: true,
         ..op("DescribeAdjustmentTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAutoScalingGroupsResult"),
-        input: Some(m::ShapeId(33)),
-        output: Some(m::ShapeId(37)),
-        errors: &[m::ShapeId(155), m::ShapeId(266)],
+        input: Some(m::ShapeId(35)),
+        output: Some(m::ShapeId(39)),
+        errors: &[m::ShapeId(161), m::ShapeId(274)],
         implemented: true,
         ..op("DescribeAutoScalingGroups", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAutoScalingInstancesResult"),
-        input: Some(m::ShapeId(88)),
-        output: Some(m::ShapeId(40)),
-        errors: &[m::ShapeId(155), m::ShapeId(266)],
+        input: Some(m::ShapeId(90)),
+        output: Some(m::ShapeId(42)),
+        errors: &[m::ShapeId(161), m::ShapeId(274)],
         implemented: true,
         ..op("DescribeAutoScalingInstances", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAutoScalingNotificationTypesResult"),
-        output: Some(m::ShapeId(89)),
-        errors: &[m::ShapeId(266)],
+        output: Some(m::ShapeId(91)),
+        errors: &[m::ShapeId(274)],
         implemented: true,
         ..op("DescribeAutoScalingNotificationTypes", "POST", "/")
     },
@@ -189,105 +193,109 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DescribeLaunchConfigurationsResult"),
-        input: Some(m::ShapeId(160)),
-        output: Some(m::ShapeId(162)),
-        errors: &[m::ShapeId(155), m::ShapeId(266)],
+        input: Some(m::ShapeId(166)),
+        output: Some(m::ShapeId(168)),
+        errors: &[m::ShapeId(161), m::ShapeId(274)],
         implemented: true,
         ..op("DescribeLaunchConfigurations", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeLifecycleHookTypesResult"),
-        output: Some(m::ShapeId(90)),
-        errors: &[m::ShapeId(266)],
+        output: Some(m::ShapeId(92)),
+        errors: &[m::ShapeId(274)],
         implemented: true,
         ..op("DescribeLifecycleHookTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeLifecycleHooksResult"),
-        input: Some(m::ShapeId(92)),
-        output: Some(m::ShapeId(91)),
-        errors: &[m::ShapeId(266)],
+        input: Some(m::ShapeId(94)),
+        output: Some(m::ShapeId(93)),
+        errors: &[m::ShapeId(274)],
         implemented: true,
         ..op("DescribeLifecycleHooks", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeLoadBalancerTargetGroupsResult"),
-        input: Some(m::ShapeId(93)),
-        output: Some(m::ShapeId(94)),
-        errors: &[m::ShapeId(266), m::ShapeId(155)],
+        input: Some(m::ShapeId(95)),
+        output: Some(m::ShapeId(96)),
+        errors: &[m::ShapeId(274), m::ShapeId(161)],
         implemented: true,
         ..op("DescribeLoadBalancerTargetGroups", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeLoadBalancersResult"),
+        input: Some(m::ShapeId(97)),
+        output: Some(m::ShapeId(98)),
+        errors: &[m::ShapeId(274), m::ShapeId(161)],
+        implemented: true,
         ..op("DescribeLoadBalancers", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeMetricCollectionTypesResult"),
-        output: Some(m::ShapeId(95)),
-        errors: &[m::ShapeId(266)],
+        output: Some(m::ShapeId(99)),
+        errors: &[m::ShapeId(274)],
         implemented: true,
         ..op("DescribeMetricCollectionTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeNotificationConfigurationsResult"),
-        input: Some(m::ShapeId(97)),
-        output: Some(m::ShapeId(96)),
-        errors: &[m::ShapeId(155), m::ShapeId(266)],
+        input: Some(m::ShapeId(101)),
+        output: Some(m::ShapeId(100)),
+        errors: &[m::ShapeId(161), m::ShapeId(274)],
         implemented: true,
         ..op("DescribeNotificationConfigurations", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribePoliciesResult"),
-        input: Some(m::ShapeId(98)),
-        output: Some(m::ShapeId(230)),
-        errors: &[m::ShapeId(155), m::ShapeId(266), m::ShapeId(284)],
+        input: Some(m::ShapeId(102)),
+        output: Some(m::ShapeId(238)),
+        errors: &[m::ShapeId(161), m::ShapeId(274), m::ShapeId(292)],
         implemented: true,
         ..op("DescribePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeScalingActivitiesResult"),
-        input: Some(m::ShapeId(99)),
+        input: Some(m::ShapeId(103)),
         output: Some(m::ShapeId(10)),
-        errors: &[m::ShapeId(155), m::ShapeId(266)],
+        errors: &[m::ShapeId(161), m::ShapeId(274)],
         implemented: true,
         ..op("DescribeScalingActivities", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeScalingProcessTypesResult"),
-        output: Some(m::ShapeId(255)),
-        errors: &[m::ShapeId(266)],
+        output: Some(m::ShapeId(263)),
+        errors: &[m::ShapeId(274)],
         implemented: true,
         ..op("DescribeScalingProcessTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeScheduledActionsResult"),
-        input: Some(m::ShapeId(100)),
-        output: Some(m::ShapeId(280)),
-        errors: &[m::ShapeId(155), m::ShapeId(266)],
+        input: Some(m::ShapeId(104)),
+        output: Some(m::ShapeId(288)),
+        errors: &[m::ShapeId(161), m::ShapeId(274)],
         implemented: true,
         ..op("DescribeScheduledActions", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeTagsResult"),
-        input: Some(m::ShapeId(101)),
-        output: Some(m::ShapeId(305)),
-        errors: &[m::ShapeId(155), m::ShapeId(266)],
+        input: Some(m::ShapeId(105)),
+        output: Some(m::ShapeId(313)),
+        errors: &[m::ShapeId(161), m::ShapeId(274)],
         implemented: true,
         ..op("DescribeTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeTerminationPolicyTypesResult"),
-        output: Some(m::ShapeId(102)),
-        errors: &[m::ShapeId(266)],
+        output: Some(m::ShapeId(106)),
+        errors: &[m::ShapeId(274)],
         implemented: true,
         ..op("DescribeTerminationPolicyTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeTrafficSourcesResult"),
-        input: Some(m::ShapeId(103)),
-        output: Some(m::ShapeId(104)),
-        errors: &[m::ShapeId(266), m::ShapeId(155)],
+        input: Some(m::ShapeId(107)),
+        output: Some(m::ShapeId(108)),
+        errors: &[m::ShapeId(274), m::ShapeId(161)],
         implemented: true,
         ..op("DescribeTrafficSources", "POST", "/")
     },
@@ -297,29 +305,33 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DetachInstancesResult"),
-        input: Some(m::ShapeId(106)),
-        output: Some(m::ShapeId(105)),
-        errors: &[m::ShapeId(266)],
+        input: Some(m::ShapeId(110)),
+        output: Some(m::ShapeId(109)),
+        errors: &[m::ShapeId(274)],
         implemented: true,
         ..op("DetachInstances", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DetachLoadBalancerTargetGroupsResult"),
-        input: Some(m::ShapeId(108)),
-        output: Some(m::ShapeId(107)),
-        errors: &[m::ShapeId(266)],
+        input: Some(m::ShapeId(112)),
+        output: Some(m::ShapeId(111)),
+        errors: &[m::ShapeId(274)],
         implemented: true,
         ..op("DetachLoadBalancerTargetGroups", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DetachLoadBalancersResult"),
+        input: Some(m::ShapeId(114)),
+        output: Some(m::ShapeId(113)),
+        errors: &[m::ShapeId(274)],
+        implemented: true,
         ..op("DetachLoadBalancers", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DetachTrafficSourcesResult"),
-        input: Some(m::ShapeId(110)),
-        output: Some(m::ShapeId(109)),
-        errors: &[m::ShapeId(266)],
+        input: Some(m::ShapeId(116)),
+        output: Some(m::ShapeId(115)),
+        errors: &[m::ShapeId(274)],
         implemented: true,
         ..op("DetachTrafficSources", "POST", "/")
     },
@@ -327,23 +339,23 @@ pub static OPERATIONS: [m::Operation; 66] = [
     op("EnableMetricsCollection", "POST", "/"),
     m::Operation {
         result_wrapper: Some("EnterStandbyResult"),
-        input: Some(m::ShapeId(117)),
-        output: Some(m::ShapeId(116)),
-        errors: &[m::ShapeId(266)],
+        input: Some(m::ShapeId(123)),
+        output: Some(m::ShapeId(122)),
+        errors: &[m::ShapeId(274)],
         implemented: true,
         ..op("EnterStandby", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(121)),
-        errors: &[m::ShapeId(273), m::ShapeId(266)],
+        input: Some(m::ShapeId(127)),
+        errors: &[m::ShapeId(281), m::ShapeId(274)],
         implemented: true,
         ..op("ExecutePolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ExitStandbyResult"),
-        input: Some(m::ShapeId(123)),
-        output: Some(m::ShapeId(122)),
-        errors: &[m::ShapeId(266)],
+        input: Some(m::ShapeId(129)),
+        output: Some(m::ShapeId(128)),
+        errors: &[m::ShapeId(274)],
         implemented: true,
         ..op("ExitStandby", "POST", "/")
     },
@@ -357,29 +369,29 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("PutLifecycleHookResult"),
-        input: Some(m::ShapeId(260)),
-        output: Some(m::ShapeId(259)),
-        errors: &[m::ShapeId(176), m::ShapeId(266)],
+        input: Some(m::ShapeId(268)),
+        output: Some(m::ShapeId(267)),
+        errors: &[m::ShapeId(182), m::ShapeId(274)],
         implemented: true,
         ..op("PutLifecycleHook", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(261)),
-        errors: &[m::ShapeId(176), m::ShapeId(266), m::ShapeId(284)],
+        input: Some(m::ShapeId(269)),
+        errors: &[m::ShapeId(182), m::ShapeId(274), m::ShapeId(292)],
         implemented: true,
         ..op("PutNotificationConfiguration", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("PutScalingPolicyResult"),
-        input: Some(m::ShapeId(262)),
-        output: Some(m::ShapeId(231)),
-        errors: &[m::ShapeId(176), m::ShapeId(266), m::ShapeId(284)],
+        input: Some(m::ShapeId(270)),
+        output: Some(m::ShapeId(239)),
+        errors: &[m::ShapeId(182), m::ShapeId(274), m::ShapeId(292)],
         implemented: true,
         ..op("PutScalingPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(263)),
-        errors: &[m::ShapeId(20), m::ShapeId(176), m::ShapeId(266)],
+        input: Some(m::ShapeId(271)),
+        errors: &[m::ShapeId(20), m::ShapeId(182), m::ShapeId(274)],
         implemented: true,
         ..op("PutScheduledUpdateGroupAction", "POST", "/")
     },
@@ -389,15 +401,15 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("RecordLifecycleActionHeartbeatResult"),
-        input: Some(m::ShapeId(265)),
-        output: Some(m::ShapeId(264)),
-        errors: &[m::ShapeId(266)],
+        input: Some(m::ShapeId(273)),
+        output: Some(m::ShapeId(272)),
+        errors: &[m::ShapeId(274)],
         implemented: true,
         ..op("RecordLifecycleActionHeartbeat", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(278)),
-        errors: &[m::ShapeId(267), m::ShapeId(266)],
+        input: Some(m::ShapeId(286)),
+        errors: &[m::ShapeId(275), m::ShapeId(274)],
         implemented: true,
         ..op("ResumeProcesses", "POST", "/")
     },
@@ -406,22 +418,22 @@ pub static OPERATIONS: [m::Operation; 66] = [
         ..op("RollbackInstanceRefresh", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(285)),
-        errors: &[m::ShapeId(273), m::ShapeId(266)],
+        input: Some(m::ShapeId(293)),
+        errors: &[m::ShapeId(281), m::ShapeId(274)],
         implemented: true,
         ..op("SetDesiredCapacity", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(286)),
-        errors: &[m::ShapeId(266)],
+        input: Some(m::ShapeId(294)),
+        errors: &[m::ShapeId(274)],
         implemented: true,
         ..op("SetInstanceHealth", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("SetInstanceProtectionResult"),
-        input: Some(m::ShapeId(288)),
-        output: Some(m::ShapeId(287)),
-        errors: &[m::ShapeId(176), m::ShapeId(266)],
+        input: Some(m::ShapeId(296)),
+        output: Some(m::ShapeId(295)),
+        errors: &[m::ShapeId(182), m::ShapeId(274)],
         implemented: true,
         ..op("SetInstanceProtection", "POST", "/")
     },
@@ -430,32 +442,32 @@ pub static OPERATIONS: [m::Operation; 66] = [
         ..op("StartInstanceRefresh", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(278)),
-        errors: &[m::ShapeId(267), m::ShapeId(266)],
+        input: Some(m::ShapeId(286)),
+        errors: &[m::ShapeId(275), m::ShapeId(274)],
         implemented: true,
         ..op("SuspendProcesses", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("TerminateInstanceInAutoScalingGroupResult"),
-        input: Some(m::ShapeId(311)),
+        input: Some(m::ShapeId(319)),
         output: Some(m::ShapeId(13)),
-        errors: &[m::ShapeId(273), m::ShapeId(266)],
+        errors: &[m::ShapeId(281), m::ShapeId(274)],
         implemented: true,
         ..op("TerminateInstanceInAutoScalingGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(319)),
-        errors: &[m::ShapeId(273), m::ShapeId(266), m::ShapeId(284)],
+        input: Some(m::ShapeId(327)),
+        errors: &[m::ShapeId(281), m::ShapeId(274), m::ShapeId(292)],
         implemented: true,
         ..op("UpdateAutoScalingGroup", "POST", "/")
     },
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 342] = [
+pub static SHAPES: [m::Shape; 350] = [
     m::Shape {
         name: "AcceleratorCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 222), member("Max", 222)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 230), member("Max", 230)])),
     },
     m::Shape {
         name: "AcceleratorManufacturer",
@@ -495,7 +507,7 @@ pub static SHAPES: [m::Shape; 342] = [
     },
     m::Shape {
         name: "AcceleratorTotalMemoryMiBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 222), member("Max", 222)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 230), member("Max", 230)])),
     },
     m::Shape {
         name: "AcceleratorType",
@@ -520,7 +532,7 @@ pub static SHAPES: [m::Shape; 342] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 333)])
+            ..structure(&[member("message", 341)])
         }),
     },
     m::Shape {
@@ -538,7 +550,7 @@ pub static SHAPES: [m::Shape; 342] = [
                 required: true,
                 ..member("Activities", 9)
             },
-            member("NextToken", 328),
+            member("NextToken", 336),
         ])),
     },
     m::Shape {
@@ -546,37 +558,37 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ActivityId", 328)
+                ..member("ActivityId", 336)
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
-            member("Description", 328),
+            member("Description", 336),
             m::Member {
                 required: true,
-                ..member("Cause", 329)
+                ..member("Cause", 337)
             },
             m::Member {
                 required: true,
-                ..member("StartTime", 313)
+                ..member("StartTime", 321)
             },
-            member("EndTime", 313),
+            member("EndTime", 321),
             m::Member {
                 required: true,
-                ..member("StatusCode", 274)
+                ..member("StatusCode", 282)
             },
-            member("StatusMessage", 333),
-            member("Progress", 256),
-            member("Details", 328),
-            member("AutoScalingGroupState", 35),
-            member("AutoScalingGroupARN", 268),
+            member("StatusMessage", 341),
+            member("Progress", 264),
+            member("Details", 336),
+            member("AutoScalingGroupState", 37),
+            member("AutoScalingGroupARN", 276),
         ])),
     },
     m::Shape {
         name: "ActivityIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(328),
+            member: m::ShapeId(336),
             member_location_name: None,
             flattened: false,
         }),
@@ -587,7 +599,7 @@ pub static SHAPES: [m::Shape; 342] = [
     },
     m::Shape {
         name: "AdjustmentType",
-        kind: m::ShapeKind::Structure(structure(&[member("AdjustmentType", 333)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AdjustmentType", 341)])),
     },
     m::Shape {
         name: "AdjustmentTypes",
@@ -600,8 +612,8 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "Alarm",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AlarmName", 333),
-            member("AlarmARN", 268),
+            member("AlarmName", 341),
+            member("AlarmARN", 276),
         ])),
     },
     m::Shape {
@@ -633,7 +645,7 @@ pub static SHAPES: [m::Shape; 342] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 333)])
+            ..structure(&[member("message", 341)])
         }),
     },
     m::Shape {
@@ -657,11 +669,28 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
             m::Member {
                 required: true,
-                ..member("TargetGroupARNs", 306)
+                ..member("TargetGroupARNs", 314)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AttachLoadBalancersResultType",
+        kind: m::ShapeKind::Structure(structure(&[])),
+    },
+    m::Shape {
+        name: "AttachLoadBalancersType",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("AutoScalingGroupName", 341)
+            },
+            m::Member {
+                required: true,
+                ..member("LoadBalancerNames", 183)
             },
         ])),
     },
@@ -674,13 +703,13 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
             m::Member {
                 required: true,
-                ..member("TrafficSources", 318)
+                ..member("TrafficSources", 326)
             },
-            member("SkipZonalShiftValidation", 291),
+            member("SkipZonalShiftValidation", 299),
         ])),
     },
     m::Shape {
@@ -688,69 +717,69 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
-            member("AutoScalingGroupARN", 268),
-            member("LaunchConfigurationName", 333),
-            member("LaunchTemplate", 166),
-            member("MixedInstancesPolicy", 212),
+            member("AutoScalingGroupARN", 276),
+            member("LaunchConfigurationName", 341),
+            member("LaunchTemplate", 172),
+            member("MixedInstancesPolicy", 220),
             m::Member {
                 required: true,
-                ..member("MinSize", 31)
-            },
-            m::Member {
-                required: true,
-                ..member("MaxSize", 30)
+                ..member("MinSize", 33)
             },
             m::Member {
                 required: true,
-                ..member("DesiredCapacity", 29)
-            },
-            member("PredictedCapacity", 34),
-            m::Member {
-                required: true,
-                ..member("DefaultCooldown", 69)
+                ..member("MaxSize", 32)
             },
             m::Member {
                 required: true,
-                ..member("AvailabilityZones", 45)
+                ..member("DesiredCapacity", 31)
             },
-            member("AvailabilityZoneIds", 43),
-            member("LoadBalancerNames", 177),
-            member("TargetGroupARNs", 306),
+            member("PredictedCapacity", 36),
             m::Member {
                 required: true,
-                ..member("HealthCheckType", 334)
+                ..member("DefaultCooldown", 71)
             },
-            member("HealthCheckGracePeriod", 128),
-            member("Instances", 151),
             m::Member {
                 required: true,
-                ..member("CreatedTime", 313)
+                ..member("AvailabilityZones", 47)
             },
-            member("SuspendedProcesses", 298),
-            member("PlacementGroup", 333),
-            member("VPCZoneIdentifier", 335),
-            member("EnabledMetrics", 115),
-            member("Status", 333),
-            member("Tags", 301),
-            member("TerminationPolicies", 312),
-            member("NewInstancesProtectedFromScaleIn", 147),
-            member("ServiceLinkedRoleARN", 268),
-            member("MaxInstanceLifetime", 184),
-            member("CapacityRebalance", 59),
-            member("WarmPoolConfiguration", 323),
-            member("WarmPoolSize", 325),
-            member("Context", 68),
-            member("DesiredCapacityType", 333),
-            member("DefaultInstanceWarmup", 77),
-            member("TrafficSources", 318),
-            member("InstanceMaintenancePolicy", 141),
-            member("DeletionProtection", 85),
-            member("AvailabilityZoneDistribution", 42),
-            member("AvailabilityZoneImpairmentPolicy", 44),
-            member("CapacityReservationSpecification", 63),
-            member("InstanceLifecyclePolicy", 140),
+            member("AvailabilityZoneIds", 45),
+            member("LoadBalancerNames", 183),
+            member("TargetGroupARNs", 314),
+            m::Member {
+                required: true,
+                ..member("HealthCheckType", 342)
+            },
+            member("HealthCheckGracePeriod", 134),
+            member("Instances", 157),
+            m::Member {
+                required: true,
+                ..member("CreatedTime", 321)
+            },
+            member("SuspendedProcesses", 306),
+            member("PlacementGroup", 341),
+            member("VPCZoneIdentifier", 343),
+            member("EnabledMetrics", 121),
+            member("Status", 341),
+            member("Tags", 309),
+            member("TerminationPolicies", 320),
+            member("NewInstancesProtectedFromScaleIn", 153),
+            member("ServiceLinkedRoleARN", 276),
+            member("MaxInstanceLifetime", 192),
+            member("CapacityRebalance", 61),
+            member("WarmPoolConfiguration", 331),
+            member("WarmPoolSize", 333),
+            member("Context", 70),
+            member("DesiredCapacityType", 341),
+            member("DefaultInstanceWarmup", 79),
+            member("TrafficSources", 326),
+            member("InstanceMaintenancePolicy", 147),
+            member("DeletionProtection", 87),
+            member("AvailabilityZoneDistribution", 44),
+            member("AvailabilityZoneImpairmentPolicy", 46),
+            member("CapacityReservationSpecification", 65),
+            member("InstanceLifecyclePolicy", 146),
         ])),
     },
     m::Shape {
@@ -768,7 +797,7 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "AutoScalingGroupNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(333),
+            member: m::ShapeId(341),
             member_location_name: None,
             flattened: false,
         }),
@@ -776,11 +805,11 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "AutoScalingGroupNamesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupNames", 32),
-            member("IncludeInstances", 135),
-            member("NextToken", 328),
-            member("MaxRecords", 187),
-            member("Filters", 125),
+            member("AutoScalingGroupNames", 34),
+            member("IncludeInstances", 141),
+            member("NextToken", 336),
+            member("MaxRecords", 195),
+            member("Filters", 131),
         ])),
     },
     m::Shape {
@@ -794,7 +823,7 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "AutoScalingGroups",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(28),
+            member: m::ShapeId(30),
             member_location_name: None,
             flattened: false,
         }),
@@ -804,9 +833,9 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroups", 36)
+                ..member("AutoScalingGroups", 38)
             },
-            member("NextToken", 328),
+            member("NextToken", 336),
         ])),
     },
     m::Shape {
@@ -814,40 +843,40 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 331)
+                ..member("InstanceId", 339)
             },
-            member("InstanceType", 333),
+            member("InstanceType", 341),
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
-            },
-            m::Member {
-                required: true,
-                ..member("AvailabilityZone", 333)
-            },
-            member("AvailabilityZoneId", 333),
-            m::Member {
-                required: true,
-                ..member("LifecycleState", 334)
+                ..member("AutoScalingGroupName", 341)
             },
             m::Member {
                 required: true,
-                ..member("HealthStatus", 334)
+                ..member("AvailabilityZone", 341)
             },
-            member("LaunchConfigurationName", 333),
-            member("LaunchTemplate", 166),
-            member("ImageId", 333),
+            member("AvailabilityZoneId", 341),
             m::Member {
                 required: true,
-                ..member("ProtectedFromScaleIn", 147)
+                ..member("LifecycleState", 342)
             },
-            member("WeightedCapacity", 334),
+            m::Member {
+                required: true,
+                ..member("HealthStatus", 342)
+            },
+            member("LaunchConfigurationName", 341),
+            member("LaunchTemplate", 172),
+            member("ImageId", 341),
+            m::Member {
+                required: true,
+                ..member("ProtectedFromScaleIn", 153)
+            },
+            member("WeightedCapacity", 342),
         ])),
     },
     m::Shape {
         name: "AutoScalingInstances",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(38),
+            member: m::ShapeId(40),
             member_location_name: None,
             flattened: false,
         }),
@@ -855,26 +884,26 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "AutoScalingInstancesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingInstances", 39),
-            member("NextToken", 328),
+            member("AutoScalingInstances", 41),
+            member("NextToken", 336),
         ])),
     },
     m::Shape {
         name: "AutoScalingNotificationTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(333),
+            member: m::ShapeId(341),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "AvailabilityZoneDistribution",
-        kind: m::ShapeKind::Structure(structure(&[member("CapacityDistributionStrategy", 58)])),
+        kind: m::ShapeKind::Structure(structure(&[member("CapacityDistributionStrategy", 60)])),
     },
     m::Shape {
         name: "AvailabilityZoneIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(333),
+            member: m::ShapeId(341),
             member_location_name: None,
             flattened: false,
         }),
@@ -882,14 +911,14 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "AvailabilityZoneImpairmentPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ZonalShiftEnabled", 341),
-            member("ImpairedZoneHealthCheckBehavior", 133),
+            member("ZonalShiftEnabled", 349),
+            member("ImpairedZoneHealthCheckBehavior", 139),
         ])),
     },
     m::Shape {
         name: "AvailabilityZones",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(333),
+            member: m::ShapeId(341),
             member_location_name: None,
             flattened: false,
         }),
@@ -902,11 +931,11 @@ pub static SHAPES: [m::Shape; 342] = [
     },
     m::Shape {
         name: "BaselineEbsBandwidthMbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 222), member("Max", 222)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 230), member("Max", 230)])),
     },
     m::Shape {
         name: "BaselinePerformanceFactorsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Cpu", 72)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Cpu", 74)])),
     },
     m::Shape {
         name: "BlockDeviceEbsDeleteOnTermination",
@@ -935,19 +964,19 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "BlockDeviceMapping",
         kind: m::ShapeKind::Structure(structure(&[
-            member("VirtualName", 333),
+            member("VirtualName", 341),
             m::Member {
                 required: true,
-                ..member("DeviceName", 333)
+                ..member("DeviceName", 341)
             },
-            member("Ebs", 112),
-            member("NoDevice", 216),
+            member("Ebs", 118),
+            member("NoDevice", 224),
         ])),
     },
     m::Shape {
         name: "BlockDeviceMappings",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(55),
+            member: m::ShapeId(57),
             member_location_name: None,
             flattened: false,
         }),
@@ -990,7 +1019,7 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "CapacityReservationResourceGroupArns",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(268),
+            member: m::ShapeId(276),
             member_location_name: None,
             flattened: false,
         }),
@@ -998,21 +1027,21 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "CapacityReservationSpecification",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CapacityReservationPreference", 61),
-            member("CapacityReservationTarget", 64),
+            member("CapacityReservationPreference", 63),
+            member("CapacityReservationTarget", 66),
         ])),
     },
     m::Shape {
         name: "CapacityReservationTarget",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CapacityReservationIds", 60),
-            member("CapacityReservationResourceGroupArns", 62),
+            member("CapacityReservationIds", 62),
+            member("CapacityReservationResourceGroupArns", 64),
         ])),
     },
     m::Shape {
         name: "ClassicLinkVPCSecurityGroups",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(333),
+            member: m::ShapeId(341),
             member_location_name: None,
             flattened: false,
         }),
@@ -1030,14 +1059,14 @@ pub static SHAPES: [m::Shape; 342] = [
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 268)
+                ..member("AutoScalingGroupName", 276)
             },
-            member("LifecycleActionToken", 168),
+            member("LifecycleActionToken", 174),
             m::Member {
                 required: true,
-                ..member("LifecycleActionResult", 167)
+                ..member("LifecycleActionResult", 173)
             },
-            member("InstanceId", 331),
+            member("InstanceId", 339),
         ])),
     },
     m::Shape {
@@ -1057,7 +1086,7 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "CpuManufacturers",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(70),
+            member: m::ShapeId(72),
             member_location_name: None,
             flattened: false,
         }),
@@ -1066,7 +1095,7 @@ pub static SHAPES: [m::Shape; 342] = [
         name: "CpuPerformanceFactorRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("Reference"),
-            ..member("References", 229)
+            ..member("References", 237)
         }])),
     },
     m::Shape {
@@ -1074,48 +1103,48 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
-            member("LaunchConfigurationName", 333),
-            member("LaunchTemplate", 166),
-            member("MixedInstancesPolicy", 212),
-            member("InstanceId", 331),
+            member("LaunchConfigurationName", 341),
+            member("LaunchTemplate", 172),
+            member("MixedInstancesPolicy", 220),
+            member("InstanceId", 339),
             m::Member {
                 required: true,
-                ..member("MinSize", 31)
+                ..member("MinSize", 33)
             },
             m::Member {
                 required: true,
-                ..member("MaxSize", 30)
+                ..member("MaxSize", 32)
             },
-            member("DesiredCapacity", 29),
-            member("DefaultCooldown", 69),
-            member("AvailabilityZones", 45),
-            member("AvailabilityZoneIds", 43),
-            member("LoadBalancerNames", 177),
-            member("TargetGroupARNs", 306),
-            member("HealthCheckType", 334),
-            member("HealthCheckGracePeriod", 128),
-            member("PlacementGroup", 333),
-            member("VPCZoneIdentifier", 335),
-            member("TerminationPolicies", 312),
-            member("NewInstancesProtectedFromScaleIn", 147),
-            member("CapacityRebalance", 59),
-            member("LifecycleHookSpecificationList", 172),
-            member("DeletionProtection", 85),
-            member("Tags", 304),
-            member("ServiceLinkedRoleARN", 268),
-            member("MaxInstanceLifetime", 184),
-            member("Context", 68),
-            member("DesiredCapacityType", 333),
-            member("DefaultInstanceWarmup", 77),
-            member("TrafficSources", 318),
-            member("InstanceMaintenancePolicy", 141),
-            member("AvailabilityZoneDistribution", 42),
-            member("AvailabilityZoneImpairmentPolicy", 44),
-            member("SkipZonalShiftValidation", 291),
-            member("CapacityReservationSpecification", 63),
-            member("InstanceLifecyclePolicy", 140),
+            member("DesiredCapacity", 31),
+            member("DefaultCooldown", 71),
+            member("AvailabilityZones", 47),
+            member("AvailabilityZoneIds", 45),
+            member("LoadBalancerNames", 183),
+            member("TargetGroupARNs", 314),
+            member("HealthCheckType", 342),
+            member("HealthCheckGracePeriod", 134),
+            member("PlacementGroup", 341),
+            member("VPCZoneIdentifier", 343),
+            member("TerminationPolicies", 320),
+            member("NewInstancesProtectedFromScaleIn", 153),
+            member("CapacityRebalance", 61),
+            member("LifecycleHookSpecificationList", 178),
+            member("DeletionProtection", 87),
+            member("Tags", 312),
+            member("ServiceLinkedRoleARN", 276),
+            member("MaxInstanceLifetime", 192),
+            member("Context", 70),
+            member("DesiredCapacityType", 341),
+            member("DefaultInstanceWarmup", 79),
+            member("TrafficSources", 326),
+            member("InstanceMaintenancePolicy", 147),
+            member("AvailabilityZoneDistribution", 44),
+            member("AvailabilityZoneImpairmentPolicy", 46),
+            member("SkipZonalShiftValidation", 299),
+            member("CapacityReservationSpecification", 65),
+            member("InstanceLifecyclePolicy", 146),
         ])),
     },
     m::Shape {
@@ -1123,45 +1152,45 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LaunchConfigurationName", 333)
+                ..member("LaunchConfigurationName", 341)
             },
-            member("ImageId", 333),
-            member("KeyName", 333),
-            member("SecurityGroups", 283),
-            member("ClassicLinkVPCId", 333),
-            member("ClassicLinkVPCSecurityGroups", 65),
-            member("UserData", 340),
-            member("InstanceId", 331),
-            member("InstanceType", 333),
-            member("KernelId", 333),
-            member("RamdiskId", 333),
-            member("BlockDeviceMappings", 56),
-            member("InstanceMonitoring", 146),
-            member("SpotPrice", 293),
-            member("IamInstanceProfile", 330),
-            member("EbsOptimized", 113),
+            member("ImageId", 341),
+            member("KeyName", 341),
+            member("SecurityGroups", 291),
+            member("ClassicLinkVPCId", 341),
+            member("ClassicLinkVPCSecurityGroups", 67),
+            member("UserData", 348),
+            member("InstanceId", 339),
+            member("InstanceType", 341),
+            member("KernelId", 341),
+            member("RamdiskId", 341),
+            member("BlockDeviceMappings", 58),
+            member("InstanceMonitoring", 152),
+            member("SpotPrice", 301),
+            member("IamInstanceProfile", 338),
+            member("EbsOptimized", 119),
             member("AssociatePublicIpAddress", 23),
-            member("PlacementTenancy", 337),
-            member("MetadataOptions", 145),
+            member("PlacementTenancy", 345),
+            member("MetadataOptions", 151),
         ])),
     },
     m::Shape {
         name: "CreateOrUpdateTagsType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Tags", 304)
+            ..member("Tags", 312)
         }])),
     },
     m::Shape {
         name: "CustomizedMetricSpecification",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MetricName", 202),
-            member("Namespace", 203),
-            member("Dimensions", 198),
-            member("Statistic", 206),
-            member("Unit", 208),
-            member("Period", 199),
-            member("Metrics", 308),
+            member("MetricName", 210),
+            member("Namespace", 211),
+            member("Dimensions", 206),
+            member("Statistic", 214),
+            member("Unit", 216),
+            member("Period", 207),
+            member("Metrics", 316),
         ])),
     },
     m::Shape {
@@ -1173,9 +1202,9 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
-            member("ForceDelete", 126),
+            member("ForceDelete", 132),
         ])),
     },
     m::Shape {
@@ -1191,7 +1220,7 @@ pub static SHAPES: [m::Shape; 342] = [
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
         ])),
     },
@@ -1200,21 +1229,21 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
             m::Member {
                 required: true,
-                ..member("TopicARN", 333)
+                ..member("TopicARN", 341)
             },
         ])),
     },
     m::Shape {
         name: "DeletePolicyType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 333),
+            member("AutoScalingGroupName", 341),
             m::Member {
                 required: true,
-                ..member("PolicyName", 268)
+                ..member("PolicyName", 276)
             },
         ])),
     },
@@ -1223,11 +1252,11 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
             m::Member {
                 required: true,
-                ..member("ScheduledActionName", 333)
+                ..member("ScheduledActionName", 341)
             },
         ])),
     },
@@ -1235,7 +1264,7 @@ pub static SHAPES: [m::Shape; 342] = [
         name: "DeleteTagsType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Tags", 304)
+            ..member("Tags", 312)
         }])),
     },
     m::Shape {
@@ -1247,10 +1276,10 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "DescribeAccountLimitsAnswer",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MaxNumberOfAutoScalingGroups", 185),
-            member("MaxNumberOfLaunchConfigurations", 186),
-            member("NumberOfAutoScalingGroups", 223),
-            member("NumberOfLaunchConfigurations", 224),
+            member("MaxNumberOfAutoScalingGroups", 193),
+            member("MaxNumberOfLaunchConfigurations", 194),
+            member("NumberOfAutoScalingGroups", 231),
+            member("NumberOfLaunchConfigurations", 232),
         ])),
     },
     m::Shape {
@@ -1260,31 +1289,31 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "DescribeAutoScalingInstancesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceIds", 139),
-            member("MaxRecords", 187),
-            member("NextToken", 328),
+            member("InstanceIds", 145),
+            member("MaxRecords", 195),
+            member("NextToken", 336),
         ])),
     },
     m::Shape {
         name: "DescribeAutoScalingNotificationTypesAnswer",
-        kind: m::ShapeKind::Structure(structure(&[member("AutoScalingNotificationTypes", 41)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AutoScalingNotificationTypes", 43)])),
     },
     m::Shape {
         name: "DescribeLifecycleHookTypesAnswer",
-        kind: m::ShapeKind::Structure(structure(&[member("LifecycleHookTypes", 41)])),
+        kind: m::ShapeKind::Structure(structure(&[member("LifecycleHookTypes", 43)])),
     },
     m::Shape {
         name: "DescribeLifecycleHooksAnswer",
-        kind: m::ShapeKind::Structure(structure(&[member("LifecycleHooks", 173)])),
+        kind: m::ShapeKind::Structure(structure(&[member("LifecycleHooks", 179)])),
     },
     m::Shape {
         name: "DescribeLifecycleHooksType",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
-            member("LifecycleHookNames", 170),
+            member("LifecycleHookNames", 176),
         ])),
     },
     m::Shape {
@@ -1292,24 +1321,42 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
-            member("NextToken", 328),
-            member("MaxRecords", 187),
+            member("NextToken", 336),
+            member("MaxRecords", 195),
         ])),
     },
     m::Shape {
         name: "DescribeLoadBalancerTargetGroupsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LoadBalancerTargetGroups", 179),
-            member("NextToken", 328),
+            member("LoadBalancerTargetGroups", 187),
+            member("NextToken", 336),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeLoadBalancersRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("AutoScalingGroupName", 341)
+            },
+            member("NextToken", 336),
+            member("MaxRecords", 195),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeLoadBalancersResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("LoadBalancers", 185),
+            member("NextToken", 336),
         ])),
     },
     m::Shape {
         name: "DescribeMetricCollectionTypesAnswer",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Metrics", 192),
-            member("Granularities", 201),
+            member("Metrics", 200),
+            member("Granularities", 209),
         ])),
     },
     m::Shape {
@@ -1317,80 +1364,80 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("NotificationConfigurations", 218)
+                ..member("NotificationConfigurations", 226)
             },
-            member("NextToken", 328),
+            member("NextToken", 336),
         ])),
     },
     m::Shape {
         name: "DescribeNotificationConfigurationsType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupNames", 32),
-            member("NextToken", 328),
-            member("MaxRecords", 187),
+            member("AutoScalingGroupNames", 34),
+            member("NextToken", 336),
+            member("MaxRecords", 195),
         ])),
     },
     m::Shape {
         name: "DescribePoliciesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 333),
-            member("PolicyNames", 233),
-            member("PolicyTypes", 234),
-            member("NextToken", 328),
-            member("MaxRecords", 187),
+            member("AutoScalingGroupName", 341),
+            member("PolicyNames", 241),
+            member("PolicyTypes", 242),
+            member("NextToken", 336),
+            member("MaxRecords", 195),
         ])),
     },
     m::Shape {
         name: "DescribeScalingActivitiesType",
         kind: m::ShapeKind::Structure(structure(&[
             member("ActivityIds", 12),
-            member("AutoScalingGroupName", 333),
-            member("IncludeDeletedGroups", 134),
-            member("MaxRecords", 187),
-            member("NextToken", 328),
-            member("Filters", 125),
+            member("AutoScalingGroupName", 341),
+            member("IncludeDeletedGroups", 140),
+            member("MaxRecords", 195),
+            member("NextToken", 336),
+            member("Filters", 131),
         ])),
     },
     m::Shape {
         name: "DescribeScheduledActionsType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 333),
-            member("ScheduledActionNames", 279),
-            member("StartTime", 313),
-            member("EndTime", 313),
-            member("NextToken", 328),
-            member("MaxRecords", 187),
+            member("AutoScalingGroupName", 341),
+            member("ScheduledActionNames", 287),
+            member("StartTime", 321),
+            member("EndTime", 321),
+            member("NextToken", 336),
+            member("MaxRecords", 195),
         ])),
     },
     m::Shape {
         name: "DescribeTagsType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Filters", 125),
-            member("NextToken", 328),
-            member("MaxRecords", 187),
+            member("Filters", 131),
+            member("NextToken", 336),
+            member("MaxRecords", 195),
         ])),
     },
     m::Shape {
         name: "DescribeTerminationPolicyTypesAnswer",
-        kind: m::ShapeKind::Structure(structure(&[member("TerminationPolicyTypes", 312)])),
+        kind: m::ShapeKind::Structure(structure(&[member("TerminationPolicyTypes", 320)])),
     },
     m::Shape {
         name: "DescribeTrafficSourcesRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
-            member("TrafficSourceType", 333),
-            member("NextToken", 328),
-            member("MaxRecords", 187),
+            member("TrafficSourceType", 341),
+            member("NextToken", 336),
+            member("MaxRecords", 195),
         ])),
     },
     m::Shape {
         name: "DescribeTrafficSourcesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("TrafficSources", 317),
-            member("NextToken", 328),
+            member("TrafficSources", 325),
+            member("NextToken", 336),
         ])),
     },
     m::Shape {
@@ -1400,14 +1447,14 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "DetachInstancesQuery",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceIds", 139),
+            member("InstanceIds", 145),
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
             m::Member {
                 required: true,
-                ..member("ShouldDecrementDesiredCapacity", 289)
+                ..member("ShouldDecrementDesiredCapacity", 297)
             },
         ])),
     },
@@ -1420,11 +1467,28 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
             m::Member {
                 required: true,
-                ..member("TargetGroupARNs", 306)
+                ..member("TargetGroupARNs", 314)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DetachLoadBalancersResultType",
+        kind: m::ShapeKind::Structure(structure(&[])),
+    },
+    m::Shape {
+        name: "DetachLoadBalancersType",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("AutoScalingGroupName", 341)
+            },
+            m::Member {
+                required: true,
+                ..member("LoadBalancerNames", 183)
             },
         ])),
     },
@@ -1437,11 +1501,11 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
             m::Member {
                 required: true,
-                ..member("TrafficSources", 318)
+                ..member("TrafficSources", 326)
             },
         ])),
     },
@@ -1452,13 +1516,13 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "Ebs",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SnapshotId", 333),
-            member("VolumeSize", 53),
-            member("VolumeType", 54),
-            member("DeleteOnTermination", 49),
-            member("Iops", 51),
-            member("Encrypted", 50),
-            member("Throughput", 52),
+            member("SnapshotId", 341),
+            member("VolumeSize", 55),
+            member("VolumeType", 56),
+            member("DeleteOnTermination", 51),
+            member("Iops", 53),
+            member("Encrypted", 52),
+            member("Throughput", 54),
         ])),
     },
     m::Shape {
@@ -1468,14 +1532,14 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "EnabledMetric",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Metric", 333),
-            member("Granularity", 333),
+            member("Metric", 341),
+            member("Granularity", 341),
         ])),
     },
     m::Shape {
         name: "EnabledMetrics",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(114),
+            member: m::ShapeId(120),
             member_location_name: None,
             flattened: false,
         }),
@@ -1487,14 +1551,14 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "EnterStandbyQuery",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceIds", 139),
+            member("InstanceIds", 145),
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
             m::Member {
                 required: true,
-                ..member("ShouldDecrementDesiredCapacity", 289)
+                ..member("ShouldDecrementDesiredCapacity", 297)
             },
         ])),
     },
@@ -1509,7 +1573,7 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "ExcludedInstanceTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(119),
+            member: m::ShapeId(125),
             member_location_name: None,
             flattened: false,
         }),
@@ -1517,14 +1581,14 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "ExecutePolicyType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 333),
+            member("AutoScalingGroupName", 341),
             m::Member {
                 required: true,
-                ..member("PolicyName", 268)
+                ..member("PolicyName", 276)
             },
-            member("HonorCooldown", 130),
-            member("MetricValue", 204),
-            member("BreachThreshold", 204),
+            member("HonorCooldown", 136),
+            member("MetricValue", 212),
+            member("BreachThreshold", 212),
         ])),
     },
     m::Shape {
@@ -1534,21 +1598,21 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "ExitStandbyQuery",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceIds", 139),
+            member("InstanceIds", 145),
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
         ])),
     },
     m::Shape {
         name: "Filter",
-        kind: m::ShapeKind::Structure(structure(&[member("Name", 328), member("Values", 322)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Name", 336), member("Values", 330)])),
     },
     m::Shape {
         name: "Filters",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(124),
+            member: m::ShapeId(130),
             member_location_name: None,
             flattened: false,
         }),
@@ -1582,7 +1646,7 @@ pub static SHAPES: [m::Shape; 342] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("Message", 333)])
+            ..structure(&[member("Message", 341)])
         }),
     },
     m::Shape {
@@ -1608,30 +1672,30 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 331)
+                ..member("InstanceId", 339)
             },
-            member("InstanceType", 333),
+            member("InstanceType", 341),
             m::Member {
                 required: true,
-                ..member("AvailabilityZone", 333)
+                ..member("AvailabilityZone", 341)
             },
-            member("AvailabilityZoneId", 333),
+            member("AvailabilityZoneId", 341),
             m::Member {
                 required: true,
-                ..member("LifecycleState", 174)
+                ..member("LifecycleState", 180)
             },
             m::Member {
                 required: true,
-                ..member("HealthStatus", 334)
+                ..member("HealthStatus", 342)
             },
-            member("LaunchConfigurationName", 333),
-            member("LaunchTemplate", 166),
-            member("ImageId", 333),
+            member("LaunchConfigurationName", 341),
+            member("LaunchTemplate", 172),
+            member("ImageId", 341),
             m::Member {
                 required: true,
-                ..member("ProtectedFromScaleIn", 147)
+                ..member("ProtectedFromScaleIn", 153)
             },
-            member("WeightedCapacity", 334),
+            member("WeightedCapacity", 342),
         ])),
     },
     m::Shape {
@@ -1643,7 +1707,7 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "InstanceGenerations",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(137),
+            member: m::ShapeId(143),
             member_location_name: None,
             flattened: false,
         }),
@@ -1651,20 +1715,20 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "InstanceIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(331),
+            member: m::ShapeId(339),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "InstanceLifecyclePolicy",
-        kind: m::ShapeKind::Structure(structure(&[member("RetentionTriggers", 270)])),
+        kind: m::ShapeKind::Structure(structure(&[member("RetentionTriggers", 278)])),
     },
     m::Shape {
         name: "InstanceMaintenancePolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinHealthyPercentage", 154),
-            member("MaxHealthyPercentage", 153),
+            member("MinHealthyPercentage", 160),
+            member("MaxHealthyPercentage", 159),
         ])),
     },
     m::Shape {
@@ -1686,14 +1750,14 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "InstanceMetadataOptions",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HttpTokens", 144),
-            member("HttpPutResponseHopLimit", 143),
-            member("HttpEndpoint", 142),
+            member("HttpTokens", 150),
+            member("HttpPutResponseHopLimit", 149),
+            member("HttpEndpoint", 148),
         ])),
     },
     m::Shape {
         name: "InstanceMonitoring",
-        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 213)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 221)])),
     },
     m::Shape {
         name: "InstanceProtected",
@@ -1708,7 +1772,7 @@ pub static SHAPES: [m::Shape; 342] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 333)])
+            ..structure(&[member("message", 341)])
         }),
     },
     m::Shape {
@@ -1716,45 +1780,45 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VCpuCount", 321)
+                ..member("VCpuCount", 329)
             },
             m::Member {
                 required: true,
-                ..member("MemoryMiB", 189)
+                ..member("MemoryMiB", 197)
             },
-            member("CpuManufacturers", 71),
-            member("MemoryGiBPerVCpu", 188),
-            member("ExcludedInstanceTypes", 120),
-            member("InstanceGenerations", 138),
-            member("SpotMaxPricePercentageOverLowestPrice", 222),
-            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 222),
-            member("OnDemandMaxPricePercentageOverLowestPrice", 222),
-            member("BareMetal", 46),
-            member("BurstablePerformance", 57),
-            member("RequireHibernateSupport", 220),
-            member("NetworkInterfaceCount", 215),
-            member("LocalStorage", 180),
-            member("LocalStorageTypes", 182),
-            member("TotalLocalStorageGB", 314),
-            member("BaselineEbsBandwidthMbps", 47),
+            member("CpuManufacturers", 73),
+            member("MemoryGiBPerVCpu", 196),
+            member("ExcludedInstanceTypes", 126),
+            member("InstanceGenerations", 144),
+            member("SpotMaxPricePercentageOverLowestPrice", 230),
+            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 230),
+            member("OnDemandMaxPricePercentageOverLowestPrice", 230),
+            member("BareMetal", 48),
+            member("BurstablePerformance", 59),
+            member("RequireHibernateSupport", 228),
+            member("NetworkInterfaceCount", 223),
+            member("LocalStorage", 188),
+            member("LocalStorageTypes", 190),
+            member("TotalLocalStorageGB", 322),
+            member("BaselineEbsBandwidthMbps", 49),
             member("AcceleratorTypes", 7),
             member("AcceleratorCount", 0),
             member("AcceleratorManufacturers", 2),
             member("AcceleratorNames", 4),
             member("AcceleratorTotalMemoryMiB", 5),
-            member("NetworkBandwidthGbps", 214),
+            member("NetworkBandwidthGbps", 222),
             member("AllowedInstanceTypes", 19),
-            member("BaselinePerformanceFactors", 48),
+            member("BaselinePerformanceFactors", 50),
         ])),
     },
     m::Shape {
         name: "InstanceReusePolicy",
-        kind: m::ShapeKind::Structure(structure(&[member("ReuseOnScaleIn", 272)])),
+        kind: m::ShapeKind::Structure(structure(&[member("ReuseOnScaleIn", 280)])),
     },
     m::Shape {
         name: "Instances",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(136),
+            member: m::ShapeId(142),
             member_location_name: None,
             flattened: false,
         }),
@@ -1762,12 +1826,12 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "InstancesDistribution",
         kind: m::ShapeKind::Structure(structure(&[
-            member("OnDemandAllocationStrategy", 328),
-            member("OnDemandBaseCapacity", 225),
-            member("OnDemandPercentageAboveBaseCapacity", 226),
-            member("SpotAllocationStrategy", 328),
-            member("SpotInstancePools", 292),
-            member("SpotMaxPrice", 211),
+            member("OnDemandAllocationStrategy", 336),
+            member("OnDemandBaseCapacity", 233),
+            member("OnDemandPercentageAboveBaseCapacity", 234),
+            member("SpotAllocationStrategy", 336),
+            member("SpotInstancePools", 300),
+            member("SpotMaxPrice", 219),
         ])),
     },
     m::Shape {
@@ -1787,7 +1851,7 @@ pub static SHAPES: [m::Shape; 342] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 333)])
+            ..structure(&[member("message", 341)])
         }),
     },
     m::Shape {
@@ -1799,7 +1863,7 @@ pub static SHAPES: [m::Shape; 342] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 333)])
+            ..structure(&[member("message", 341)])
         }),
     },
     m::Shape {
@@ -1807,49 +1871,49 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LaunchConfigurationName", 333)
+                ..member("LaunchConfigurationName", 341)
             },
-            member("LaunchConfigurationARN", 268),
+            member("LaunchConfigurationARN", 276),
             m::Member {
                 required: true,
-                ..member("ImageId", 333)
+                ..member("ImageId", 341)
             },
-            member("KeyName", 333),
-            member("SecurityGroups", 283),
-            member("ClassicLinkVPCId", 333),
-            member("ClassicLinkVPCSecurityGroups", 65),
-            member("UserData", 340),
+            member("KeyName", 341),
+            member("SecurityGroups", 291),
+            member("ClassicLinkVPCId", 341),
+            member("ClassicLinkVPCSecurityGroups", 67),
+            member("UserData", 348),
             m::Member {
                 required: true,
-                ..member("InstanceType", 333)
+                ..member("InstanceType", 341)
             },
-            member("KernelId", 333),
-            member("RamdiskId", 333),
-            member("BlockDeviceMappings", 56),
-            member("InstanceMonitoring", 146),
-            member("SpotPrice", 293),
-            member("IamInstanceProfile", 330),
+            member("KernelId", 341),
+            member("RamdiskId", 341),
+            member("BlockDeviceMappings", 58),
+            member("InstanceMonitoring", 152),
+            member("SpotPrice", 301),
+            member("IamInstanceProfile", 338),
             m::Member {
                 required: true,
-                ..member("CreatedTime", 313)
+                ..member("CreatedTime", 321)
             },
-            member("EbsOptimized", 113),
+            member("EbsOptimized", 119),
             member("AssociatePublicIpAddress", 23),
-            member("PlacementTenancy", 337),
-            member("MetadataOptions", 145),
+            member("PlacementTenancy", 345),
+            member("MetadataOptions", 151),
         ])),
     },
     m::Shape {
         name: "LaunchConfigurationNameType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LaunchConfigurationName", 333)
+            ..member("LaunchConfigurationName", 341)
         }])),
     },
     m::Shape {
         name: "LaunchConfigurationNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(333),
+            member: m::ShapeId(341),
             member_location_name: None,
             flattened: false,
         }),
@@ -1857,15 +1921,15 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "LaunchConfigurationNamesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchConfigurationNames", 159),
-            member("NextToken", 328),
-            member("MaxRecords", 187),
+            member("LaunchConfigurationNames", 165),
+            member("NextToken", 336),
+            member("MaxRecords", 195),
         ])),
     },
     m::Shape {
         name: "LaunchConfigurations",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(157),
+            member: m::ShapeId(163),
             member_location_name: None,
             flattened: false,
         }),
@@ -1875,16 +1939,16 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LaunchConfigurations", 161)
+                ..member("LaunchConfigurations", 167)
             },
-            member("NextToken", 328),
+            member("NextToken", 336),
         ])),
     },
     m::Shape {
         name: "LaunchTemplate",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplateSpecification", 166),
-            member("Overrides", 227),
+            member("LaunchTemplateSpecification", 172),
+            member("Overrides", 235),
         ])),
     },
     m::Shape {
@@ -1894,19 +1958,19 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "LaunchTemplateOverrides",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceType", 333),
-            member("WeightedCapacity", 334),
-            member("LaunchTemplateSpecification", 166),
-            member("InstanceRequirements", 149),
-            member("ImageId", 132),
+            member("InstanceType", 341),
+            member("WeightedCapacity", 342),
+            member("LaunchTemplateSpecification", 172),
+            member("InstanceRequirements", 155),
+            member("ImageId", 138),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateSpecification",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplateId", 333),
-            member("LaunchTemplateName", 164),
-            member("Version", 333),
+            member("LaunchTemplateId", 341),
+            member("LaunchTemplateName", 170),
+            member("Version", 341),
         ])),
     },
     m::Shape {
@@ -1921,14 +1985,14 @@ pub static SHAPES: [m::Shape; 342] = [
         name: "LifecycleHook",
         kind: m::ShapeKind::Structure(structure(&[
             member("LifecycleHookName", 22),
-            member("AutoScalingGroupName", 333),
-            member("LifecycleTransition", 175),
-            member("NotificationTargetARN", 219),
-            member("RoleARN", 333),
+            member("AutoScalingGroupName", 341),
+            member("LifecycleTransition", 181),
+            member("NotificationTargetARN", 227),
+            member("RoleARN", 341),
             member("NotificationMetadata", 21),
-            member("HeartbeatTimeout", 129),
-            member("GlobalTimeout", 127),
-            member("DefaultResult", 167),
+            member("HeartbeatTimeout", 135),
+            member("GlobalTimeout", 133),
+            member("DefaultResult", 173),
         ])),
     },
     m::Shape {
@@ -1948,19 +2012,19 @@ pub static SHAPES: [m::Shape; 342] = [
             },
             m::Member {
                 required: true,
-                ..member("LifecycleTransition", 175)
+                ..member("LifecycleTransition", 181)
             },
             member("NotificationMetadata", 21),
-            member("HeartbeatTimeout", 129),
-            member("DefaultResult", 167),
-            member("NotificationTargetARN", 219),
-            member("RoleARN", 333),
+            member("HeartbeatTimeout", 135),
+            member("DefaultResult", 173),
+            member("NotificationTargetARN", 227),
+            member("RoleARN", 341),
         ])),
     },
     m::Shape {
         name: "LifecycleHookSpecifications",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(171),
+            member: m::ShapeId(177),
             member_location_name: None,
             flattened: false,
         }),
@@ -1968,7 +2032,7 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "LifecycleHooks",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(169),
+            member: m::ShapeId(175),
             member_location_name: None,
             flattened: false,
         }),
@@ -2023,13 +2087,28 @@ pub static SHAPES: [m::Shape; 342] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 333)])
+            ..structure(&[member("message", 341)])
         }),
     },
     m::Shape {
         name: "LoadBalancerNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(333),
+            member: m::ShapeId(341),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LoadBalancerState",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("LoadBalancerName", 341),
+            member("State", 341),
+        ])),
+    },
+    m::Shape {
+        name: "LoadBalancerStates",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(184),
             member_location_name: None,
             flattened: false,
         }),
@@ -2037,14 +2116,14 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "LoadBalancerTargetGroupState",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LoadBalancerTargetGroupARN", 336),
-            member("State", 333),
+            member("LoadBalancerTargetGroupARN", 344),
+            member("State", 341),
         ])),
     },
     m::Shape {
         name: "LoadBalancerTargetGroupStates",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(178),
+            member: m::ShapeId(186),
             member_location_name: None,
             flattened: false,
         }),
@@ -2064,7 +2143,7 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "LocalStorageTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(181),
+            member: m::ShapeId(189),
             member_location_name: None,
             flattened: false,
         }),
@@ -2091,16 +2170,16 @@ pub static SHAPES: [m::Shape; 342] = [
     },
     m::Shape {
         name: "MemoryGiBPerVCpuRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 221), member("Max", 221)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 229), member("Max", 229)])),
     },
     m::Shape {
         name: "MemoryMiBRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 222)
+                ..member("Min", 230)
             },
-            member("Max", 222),
+            member("Max", 230),
         ])),
     },
     m::Shape {
@@ -2108,23 +2187,23 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Namespace", 203)
+                ..member("Namespace", 211)
             },
             m::Member {
                 required: true,
-                ..member("MetricName", 202)
+                ..member("MetricName", 210)
             },
-            member("Dimensions", 198),
+            member("Dimensions", 206),
         ])),
     },
     m::Shape {
         name: "MetricCollectionType",
-        kind: m::ShapeKind::Structure(structure(&[member("Metric", 333)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Metric", 341)])),
     },
     m::Shape {
         name: "MetricCollectionTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(191),
+            member: m::ShapeId(199),
             member_location_name: None,
             flattened: false,
         }),
@@ -2132,7 +2211,7 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "MetricDataQueries",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(194),
+            member: m::ShapeId(202),
             member_location_name: None,
             flattened: false,
         }),
@@ -2142,12 +2221,12 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Id", 333)
+                ..member("Id", 341)
             },
-            member("Expression", 329),
-            member("MetricStat", 205),
-            member("Label", 338),
-            member("ReturnData", 271),
+            member("Expression", 337),
+            member("MetricStat", 213),
+            member("Label", 346),
+            member("ReturnData", 279),
         ])),
     },
     m::Shape {
@@ -2155,11 +2234,11 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Name", 196)
+                ..member("Name", 204)
             },
             m::Member {
                 required: true,
-                ..member("Value", 197)
+                ..member("Value", 205)
             },
         ])),
     },
@@ -2174,7 +2253,7 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "MetricDimensions",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(195),
+            member: m::ShapeId(203),
             member_location_name: None,
             flattened: false,
         }),
@@ -2185,12 +2264,12 @@ pub static SHAPES: [m::Shape; 342] = [
     },
     m::Shape {
         name: "MetricGranularityType",
-        kind: m::ShapeKind::Structure(structure(&[member("Granularity", 333)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Granularity", 341)])),
     },
     m::Shape {
         name: "MetricGranularityTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(200),
+            member: m::ShapeId(208),
             member_location_name: None,
             flattened: false,
         }),
@@ -2212,13 +2291,13 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Metric", 190)
+                ..member("Metric", 198)
             },
             m::Member {
                 required: true,
-                ..member("Stat", 339)
+                ..member("Stat", 347)
             },
-            member("Unit", 208),
+            member("Unit", 216),
         ])),
     },
     m::Shape {
@@ -2257,8 +2336,8 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "MixedInstancesPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplate", 163),
-            member("InstancesDistribution", 152),
+            member("LaunchTemplate", 169),
+            member("InstancesDistribution", 158),
         ])),
     },
     m::Shape {
@@ -2267,11 +2346,11 @@ pub static SHAPES: [m::Shape; 342] = [
     },
     m::Shape {
         name: "NetworkBandwidthGbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 221), member("Max", 221)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 229), member("Max", 229)])),
     },
     m::Shape {
         name: "NetworkInterfaceCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 222), member("Max", 222)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 230), member("Max", 230)])),
     },
     m::Shape {
         name: "NoDevice",
@@ -2280,15 +2359,15 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "NotificationConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 333),
-            member("TopicARN", 333),
-            member("NotificationType", 333),
+            member("AutoScalingGroupName", 341),
+            member("TopicARN", 341),
+            member("NotificationType", 341),
         ])),
     },
     m::Shape {
         name: "NotificationConfigurations",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(217),
+            member: m::ShapeId(225),
             member_location_name: None,
             flattened: false,
         }),
@@ -2328,19 +2407,19 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "Overrides",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(165),
+            member: m::ShapeId(171),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "PerformanceFactorReferenceRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 296)])),
+        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 304)])),
     },
     m::Shape {
         name: "PerformanceFactorReferenceSetRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(228),
+            member: m::ShapeId(236),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2348,13 +2427,13 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "PoliciesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ScalingPolicies", 275),
-            member("NextToken", 328),
+            member("ScalingPolicies", 283),
+            member("NextToken", 336),
         ])),
     },
     m::Shape {
         name: "PolicyARNType",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyARN", 268), member("Alarms", 17)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyARN", 276), member("Alarms", 17)])),
     },
     m::Shape {
         name: "PolicyIncrement",
@@ -2363,7 +2442,7 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "PolicyNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(268),
+            member: m::ShapeId(276),
             member_location_name: None,
             flattened: false,
         }),
@@ -2371,7 +2450,7 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "PolicyTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(337),
+            member: m::ShapeId(345),
             member_location_name: None,
             flattened: false,
         }),
@@ -2403,9 +2482,9 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 207)
+                ..member("PredefinedMetricType", 215)
             },
-            member("ResourceLabel", 329),
+            member("ResourceLabel", 337),
         ])),
     },
     m::Shape {
@@ -2424,33 +2503,33 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MetricSpecifications", 246)
+                ..member("MetricSpecifications", 254)
             },
-            member("Mode", 247),
-            member("SchedulingBufferTime", 251),
-            member("MaxCapacityBreachBehavior", 243),
-            member("MaxCapacityBuffer", 244),
+            member("Mode", 255),
+            member("SchedulingBufferTime", 259),
+            member("MaxCapacityBreachBehavior", 251),
+            member("MaxCapacityBuffer", 252),
         ])),
     },
     m::Shape {
         name: "PredictiveScalingCustomizedCapacityMetric",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("MetricDataQueries", 193)
+            ..member("MetricDataQueries", 201)
         }])),
     },
     m::Shape {
         name: "PredictiveScalingCustomizedLoadMetric",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("MetricDataQueries", 193)
+            ..member("MetricDataQueries", 201)
         }])),
     },
     m::Shape {
         name: "PredictiveScalingCustomizedScalingMetric",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("MetricDataQueries", 193)
+            ..member("MetricDataQueries", 201)
         }])),
     },
     m::Shape {
@@ -2468,20 +2547,20 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("TargetValue", 204)
+                ..member("TargetValue", 212)
             },
-            member("PredefinedMetricPairSpecification", 249),
-            member("PredefinedScalingMetricSpecification", 250),
-            member("PredefinedLoadMetricSpecification", 248),
-            member("CustomizedScalingMetricSpecification", 242),
-            member("CustomizedLoadMetricSpecification", 241),
-            member("CustomizedCapacityMetricSpecification", 240),
+            member("PredefinedMetricPairSpecification", 257),
+            member("PredefinedScalingMetricSpecification", 258),
+            member("PredefinedLoadMetricSpecification", 256),
+            member("CustomizedScalingMetricSpecification", 250),
+            member("CustomizedLoadMetricSpecification", 249),
+            member("CustomizedCapacityMetricSpecification", 248),
         ])),
     },
     m::Shape {
         name: "PredictiveScalingMetricSpecifications",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(245),
+            member: m::ShapeId(253),
             member_location_name: None,
             flattened: false,
         }),
@@ -2497,9 +2576,9 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 235)
+                ..member("PredefinedMetricType", 243)
             },
-            member("ResourceLabel", 329),
+            member("ResourceLabel", 337),
         ])),
     },
     m::Shape {
@@ -2507,9 +2586,9 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 236)
+                ..member("PredefinedMetricType", 244)
             },
-            member("ResourceLabel", 329),
+            member("ResourceLabel", 337),
         ])),
     },
     m::Shape {
@@ -2517,9 +2596,9 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 238)
+                ..member("PredefinedMetricType", 246)
             },
-            member("ResourceLabel", 329),
+            member("ResourceLabel", 337),
         ])),
     },
     m::Shape {
@@ -2529,7 +2608,7 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "ProcessNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(333),
+            member: m::ShapeId(341),
             member_location_name: None,
             flattened: false,
         }),
@@ -2538,20 +2617,20 @@ pub static SHAPES: [m::Shape; 342] = [
         name: "ProcessType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("ProcessName", 333)
+            ..member("ProcessName", 341)
         }])),
     },
     m::Shape {
         name: "Processes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(253),
+            member: m::ShapeId(261),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "ProcessesType",
-        kind: m::ShapeKind::Structure(structure(&[member("Processes", 254)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Processes", 262)])),
     },
     m::Shape {
         name: "Progress",
@@ -2578,14 +2657,14 @@ pub static SHAPES: [m::Shape; 342] = [
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
-            member("LifecycleTransition", 175),
-            member("RoleARN", 333),
-            member("NotificationTargetARN", 219),
+            member("LifecycleTransition", 181),
+            member("RoleARN", 341),
+            member("NotificationTargetARN", 227),
             member("NotificationMetadata", 21),
-            member("HeartbeatTimeout", 129),
-            member("DefaultResult", 167),
+            member("HeartbeatTimeout", 135),
+            member("DefaultResult", 173),
         ])),
     },
     m::Shape {
@@ -2593,15 +2672,15 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
             m::Member {
                 required: true,
-                ..member("TopicARN", 333)
+                ..member("TopicARN", 341)
             },
             m::Member {
                 required: true,
-                ..member("NotificationTypes", 41)
+                ..member("NotificationTypes", 43)
             },
         ])),
     },
@@ -2610,24 +2689,24 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 333)
+                ..member("PolicyName", 341)
             },
-            member("PolicyType", 337),
-            member("AdjustmentType", 333),
-            member("MinAdjustmentStep", 210),
-            member("MinAdjustmentMagnitude", 209),
-            member("ScalingAdjustment", 232),
-            member("Cooldown", 69),
-            member("MetricAggregationType", 334),
-            member("StepAdjustments", 295),
-            member("EstimatedInstanceWarmup", 118),
-            member("TargetTrackingConfiguration", 307),
-            member("Enabled", 277),
-            member("PredictiveScalingConfiguration", 239),
+            member("PolicyType", 345),
+            member("AdjustmentType", 341),
+            member("MinAdjustmentStep", 218),
+            member("MinAdjustmentMagnitude", 217),
+            member("ScalingAdjustment", 240),
+            member("Cooldown", 71),
+            member("MetricAggregationType", 342),
+            member("StepAdjustments", 303),
+            member("EstimatedInstanceWarmup", 124),
+            member("TargetTrackingConfiguration", 315),
+            member("Enabled", 285),
+            member("PredictiveScalingConfiguration", 247),
         ])),
     },
     m::Shape {
@@ -2635,20 +2714,20 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
             m::Member {
                 required: true,
-                ..member("ScheduledActionName", 333)
+                ..member("ScheduledActionName", 341)
             },
-            member("Time", 313),
-            member("StartTime", 313),
-            member("EndTime", 313),
-            member("Recurrence", 333),
-            member("MinSize", 31),
-            member("MaxSize", 30),
-            member("DesiredCapacity", 29),
-            member("TimeZone", 333),
+            member("Time", 321),
+            member("StartTime", 321),
+            member("EndTime", 321),
+            member("Recurrence", 341),
+            member("MinSize", 33),
+            member("MaxSize", 32),
+            member("DesiredCapacity", 31),
+            member("TimeZone", 341),
         ])),
     },
     m::Shape {
@@ -2664,10 +2743,10 @@ pub static SHAPES: [m::Shape; 342] = [
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 268)
+                ..member("AutoScalingGroupName", 276)
             },
-            member("LifecycleActionToken", 168),
-            member("InstanceId", 331),
+            member("LifecycleActionToken", 174),
+            member("InstanceId", 339),
         ])),
     },
     m::Shape {
@@ -2679,7 +2758,7 @@ pub static SHAPES: [m::Shape; 342] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 333)])
+            ..structure(&[member("message", 341)])
         }),
     },
     m::Shape {
@@ -2691,7 +2770,7 @@ pub static SHAPES: [m::Shape; 342] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 333)])
+            ..structure(&[member("message", 341)])
         }),
     },
     m::Shape {
@@ -2706,7 +2785,7 @@ pub static SHAPES: [m::Shape; 342] = [
     },
     m::Shape {
         name: "RetentionTriggers",
-        kind: m::ShapeKind::Structure(structure(&[member("TerminateHookAbandon", 269)])),
+        kind: m::ShapeKind::Structure(structure(&[member("TerminateHookAbandon", 277)])),
     },
     m::Shape {
         name: "ReturnData",
@@ -2725,7 +2804,7 @@ pub static SHAPES: [m::Shape; 342] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 333)])
+            ..structure(&[member("message", 341)])
         }),
     },
     m::Shape {
@@ -2754,7 +2833,7 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "ScalingPolicies",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(276),
+            member: m::ShapeId(284),
             member_location_name: None,
             flattened: false,
         }),
@@ -2762,22 +2841,22 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "ScalingPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 333),
-            member("PolicyName", 333),
-            member("PolicyARN", 268),
-            member("PolicyType", 337),
-            member("AdjustmentType", 333),
-            member("MinAdjustmentStep", 210),
-            member("MinAdjustmentMagnitude", 209),
-            member("ScalingAdjustment", 232),
-            member("Cooldown", 69),
-            member("StepAdjustments", 295),
-            member("MetricAggregationType", 334),
-            member("EstimatedInstanceWarmup", 118),
+            member("AutoScalingGroupName", 341),
+            member("PolicyName", 341),
+            member("PolicyARN", 276),
+            member("PolicyType", 345),
+            member("AdjustmentType", 341),
+            member("MinAdjustmentStep", 218),
+            member("MinAdjustmentMagnitude", 217),
+            member("ScalingAdjustment", 240),
+            member("Cooldown", 71),
+            member("StepAdjustments", 303),
+            member("MetricAggregationType", 342),
+            member("EstimatedInstanceWarmup", 124),
             member("Alarms", 17),
-            member("TargetTrackingConfiguration", 307),
-            member("Enabled", 277),
-            member("PredictiveScalingConfiguration", 239),
+            member("TargetTrackingConfiguration", 315),
+            member("Enabled", 285),
+            member("PredictiveScalingConfiguration", 247),
         ])),
     },
     m::Shape {
@@ -2789,15 +2868,15 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
-            member("ScalingProcesses", 252),
+            member("ScalingProcesses", 260),
         ])),
     },
     m::Shape {
         name: "ScheduledActionNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(333),
+            member: m::ShapeId(341),
             member_location_name: None,
             flattened: false,
         }),
@@ -2805,30 +2884,30 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "ScheduledActionsType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ScheduledUpdateGroupActions", 282),
-            member("NextToken", 328),
+            member("ScheduledUpdateGroupActions", 290),
+            member("NextToken", 336),
         ])),
     },
     m::Shape {
         name: "ScheduledUpdateGroupAction",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 333),
-            member("ScheduledActionName", 333),
-            member("ScheduledActionARN", 268),
-            member("Time", 313),
-            member("StartTime", 313),
-            member("EndTime", 313),
-            member("Recurrence", 333),
-            member("MinSize", 31),
-            member("MaxSize", 30),
-            member("DesiredCapacity", 29),
-            member("TimeZone", 333),
+            member("AutoScalingGroupName", 341),
+            member("ScheduledActionName", 341),
+            member("ScheduledActionARN", 276),
+            member("Time", 321),
+            member("StartTime", 321),
+            member("EndTime", 321),
+            member("Recurrence", 341),
+            member("MinSize", 33),
+            member("MaxSize", 32),
+            member("DesiredCapacity", 31),
+            member("TimeZone", 341),
         ])),
     },
     m::Shape {
         name: "ScheduledUpdateGroupActions",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(281),
+            member: m::ShapeId(289),
             member_location_name: None,
             flattened: false,
         }),
@@ -2836,7 +2915,7 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "SecurityGroups",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(328),
+            member: m::ShapeId(336),
             member_location_name: None,
             flattened: false,
         }),
@@ -2850,7 +2929,7 @@ pub static SHAPES: [m::Shape; 342] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 333)])
+            ..structure(&[member("message", 341)])
         }),
     },
     m::Shape {
@@ -2858,13 +2937,13 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
             m::Member {
                 required: true,
-                ..member("DesiredCapacity", 29)
+                ..member("DesiredCapacity", 31)
             },
-            member("HonorCooldown", 130),
+            member("HonorCooldown", 136),
         ])),
     },
     m::Shape {
@@ -2872,13 +2951,13 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 331)
+                ..member("InstanceId", 339)
             },
             m::Member {
                 required: true,
-                ..member("HealthStatus", 334)
+                ..member("HealthStatus", 342)
             },
-            member("ShouldRespectGracePeriod", 290),
+            member("ShouldRespectGracePeriod", 298),
         ])),
     },
     m::Shape {
@@ -2890,15 +2969,15 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceIds", 139)
+                ..member("InstanceIds", 145)
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
             m::Member {
                 required: true,
-                ..member("ProtectedFromScaleIn", 258)
+                ..member("ProtectedFromScaleIn", 266)
             },
         ])),
     },
@@ -2925,18 +3004,18 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "StepAdjustment",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MetricIntervalLowerBound", 204),
-            member("MetricIntervalUpperBound", 204),
+            member("MetricIntervalLowerBound", 212),
+            member("MetricIntervalUpperBound", 212),
             m::Member {
                 required: true,
-                ..member("ScalingAdjustment", 232)
+                ..member("ScalingAdjustment", 240)
             },
         ])),
     },
     m::Shape {
         name: "StepAdjustments",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(294),
+            member: m::ShapeId(302),
             member_location_name: None,
             flattened: false,
         }),
@@ -2948,14 +3027,14 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "SuspendedProcess",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ProcessName", 333),
-            member("SuspensionReason", 333),
+            member("ProcessName", 341),
+            member("SuspensionReason", 341),
         ])),
     },
     m::Shape {
         name: "SuspendedProcesses",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(297),
+            member: m::ShapeId(305),
             member_location_name: None,
             flattened: false,
         }),
@@ -2963,30 +3042,30 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "Tag",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ResourceId", 328),
-            member("ResourceType", 328),
+            member("ResourceId", 336),
+            member("ResourceType", 336),
             m::Member {
                 required: true,
-                ..member("Key", 302)
+                ..member("Key", 310)
             },
-            member("Value", 303),
-            member("PropagateAtLaunch", 257),
+            member("Value", 311),
+            member("PropagateAtLaunch", 265),
         ])),
     },
     m::Shape {
         name: "TagDescription",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ResourceId", 328),
-            member("ResourceType", 328),
-            member("Key", 302),
-            member("Value", 303),
-            member("PropagateAtLaunch", 257),
+            member("ResourceId", 336),
+            member("ResourceType", 336),
+            member("Key", 310),
+            member("Value", 311),
+            member("PropagateAtLaunch", 265),
         ])),
     },
     m::Shape {
         name: "TagDescriptionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(300),
+            member: m::ShapeId(308),
             member_location_name: None,
             flattened: false,
         }),
@@ -3002,19 +3081,19 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "Tags",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(299),
+            member: m::ShapeId(307),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "TagsType",
-        kind: m::ShapeKind::Structure(structure(&[member("Tags", 301), member("NextToken", 328)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Tags", 309), member("NextToken", 336)])),
     },
     m::Shape {
         name: "TargetGroupARNs",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(336),
+            member: m::ShapeId(344),
             member_location_name: None,
             flattened: false,
         }),
@@ -3022,19 +3101,19 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "TargetTrackingConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PredefinedMetricSpecification", 237),
-            member("CustomizedMetricSpecification", 76),
+            member("PredefinedMetricSpecification", 245),
+            member("CustomizedMetricSpecification", 78),
             m::Member {
                 required: true,
-                ..member("TargetValue", 204)
+                ..member("TargetValue", 212)
             },
-            member("DisableScaleIn", 111),
+            member("DisableScaleIn", 117),
         ])),
     },
     m::Shape {
         name: "TargetTrackingMetricDataQueries",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(309),
+            member: m::ShapeId(317),
             member_location_name: None,
             flattened: false,
         }),
@@ -3044,13 +3123,13 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Id", 337)
+                ..member("Id", 345)
             },
-            member("Expression", 332),
-            member("MetricStat", 310),
-            member("Label", 338),
-            member("Period", 199),
-            member("ReturnData", 271),
+            member("Expression", 340),
+            member("MetricStat", 318),
+            member("Label", 346),
+            member("Period", 207),
+            member("ReturnData", 279),
         ])),
     },
     m::Shape {
@@ -3058,14 +3137,14 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Metric", 190)
+                ..member("Metric", 198)
             },
             m::Member {
                 required: true,
-                ..member("Stat", 339)
+                ..member("Stat", 347)
             },
-            member("Unit", 208),
-            member("Period", 199),
+            member("Unit", 216),
+            member("Period", 207),
         ])),
     },
     m::Shape {
@@ -3073,18 +3152,18 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 331)
+                ..member("InstanceId", 339)
             },
             m::Member {
                 required: true,
-                ..member("ShouldDecrementDesiredCapacity", 289)
+                ..member("ShouldDecrementDesiredCapacity", 297)
             },
         ])),
     },
     m::Shape {
         name: "TerminationPolicies",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(330),
+            member: m::ShapeId(338),
             member_location_name: None,
             flattened: false,
         }),
@@ -3095,31 +3174,31 @@ pub static SHAPES: [m::Shape; 342] = [
     },
     m::Shape {
         name: "TotalLocalStorageGBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 221), member("Max", 221)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 229), member("Max", 229)])),
     },
     m::Shape {
         name: "TrafficSourceIdentifier",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Identifier", 336)
+                ..member("Identifier", 344)
             },
-            member("Type", 336),
+            member("Type", 344),
         ])),
     },
     m::Shape {
         name: "TrafficSourceState",
         kind: m::ShapeKind::Structure(structure(&[
-            member("TrafficSource", 336),
-            member("State", 333),
-            member("Identifier", 336),
-            member("Type", 336),
+            member("TrafficSource", 344),
+            member("State", 341),
+            member("Identifier", 344),
+            member("Type", 344),
         ])),
     },
     m::Shape {
         name: "TrafficSourceStates",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(316),
+            member: m::ShapeId(324),
             member_location_name: None,
             flattened: false,
         }),
@@ -3127,7 +3206,7 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "TrafficSources",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(315),
+            member: m::ShapeId(323),
             member_location_name: None,
             flattened: false,
         }),
@@ -3137,36 +3216,36 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 333)
+                ..member("AutoScalingGroupName", 341)
             },
-            member("LaunchConfigurationName", 333),
-            member("LaunchTemplate", 166),
-            member("MixedInstancesPolicy", 212),
-            member("MinSize", 31),
-            member("MaxSize", 30),
-            member("DesiredCapacity", 29),
-            member("DefaultCooldown", 69),
-            member("AvailabilityZones", 45),
-            member("AvailabilityZoneIds", 43),
-            member("HealthCheckType", 334),
-            member("HealthCheckGracePeriod", 128),
-            member("PlacementGroup", 320),
-            member("VPCZoneIdentifier", 335),
-            member("TerminationPolicies", 312),
-            member("NewInstancesProtectedFromScaleIn", 147),
-            member("ServiceLinkedRoleARN", 268),
-            member("MaxInstanceLifetime", 184),
-            member("CapacityRebalance", 59),
-            member("Context", 68),
-            member("DesiredCapacityType", 333),
-            member("DefaultInstanceWarmup", 77),
-            member("InstanceMaintenancePolicy", 141),
-            member("AvailabilityZoneDistribution", 42),
-            member("AvailabilityZoneImpairmentPolicy", 44),
-            member("SkipZonalShiftValidation", 291),
-            member("CapacityReservationSpecification", 63),
-            member("InstanceLifecyclePolicy", 140),
-            member("DeletionProtection", 85),
+            member("LaunchConfigurationName", 341),
+            member("LaunchTemplate", 172),
+            member("MixedInstancesPolicy", 220),
+            member("MinSize", 33),
+            member("MaxSize", 32),
+            member("DesiredCapacity", 31),
+            member("DefaultCooldown", 71),
+            member("AvailabilityZones", 47),
+            member("AvailabilityZoneIds", 45),
+            member("HealthCheckType", 342),
+            member("HealthCheckGracePeriod", 134),
+            member("PlacementGroup", 328),
+            member("VPCZoneIdentifier", 343),
+            member("TerminationPolicies", 320),
+            member("NewInstancesProtectedFromScaleIn", 153),
+            member("ServiceLinkedRoleARN", 276),
+            member("MaxInstanceLifetime", 192),
+            member("CapacityRebalance", 61),
+            member("Context", 70),
+            member("DesiredCapacityType", 341),
+            member("DefaultInstanceWarmup", 79),
+            member("InstanceMaintenancePolicy", 147),
+            member("AvailabilityZoneDistribution", 44),
+            member("AvailabilityZoneImpairmentPolicy", 46),
+            member("SkipZonalShiftValidation", 299),
+            member("CapacityReservationSpecification", 65),
+            member("InstanceLifecyclePolicy", 146),
+            member("DeletionProtection", 87),
         ])),
     },
     m::Shape {
@@ -3178,15 +3257,15 @@ pub static SHAPES: [m::Shape; 342] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 222)
+                ..member("Min", 230)
             },
-            member("Max", 222),
+            member("Max", 230),
         ])),
     },
     m::Shape {
         name: "Values",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(328),
+            member: m::ShapeId(336),
             member_location_name: None,
             flattened: false,
         }),
@@ -3194,11 +3273,11 @@ pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "WarmPoolConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MaxGroupPreparedCapacity", 183),
-            member("MinSize", 324),
-            member("PoolState", 326),
-            member("Status", 327),
-            member("InstanceReusePolicy", 150),
+            member("MaxGroupPreparedCapacity", 191),
+            member("MinSize", 332),
+            member("PoolState", 334),
+            member("Status", 335),
+            member("InstanceReusePolicy", 156),
         ])),
     },
     m::Shape {
@@ -3284,6 +3363,7 @@ use m::build::{member, op, structure};
 /// Operations Nimbus implements, sorted.
 pub const IMPLEMENTED: &[&str] = &[
     "AttachLoadBalancerTargetGroups",
+    "AttachLoadBalancers",
     "AttachTrafficSources",
     "CompleteLifecycleAction",
     "CreateAutoScalingGroup",
@@ -3305,6 +3385,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "DescribeLifecycleHookTypes",
     "DescribeLifecycleHooks",
     "DescribeLoadBalancerTargetGroups",
+    "DescribeLoadBalancers",
     "DescribeMetricCollectionTypes",
     "DescribeNotificationConfigurations",
     "DescribePolicies",
@@ -3316,6 +3397,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "DescribeTrafficSources",
     "DetachInstances",
     "DetachLoadBalancerTargetGroups",
+    "DetachLoadBalancers",
     "DetachTrafficSources",
     "EnterStandby",
     "ExecutePolicy",
@@ -3606,6 +3688,47 @@ impl IntoValue for AttachLoadBalancerTargetGroupsType {
         Value::Struct(vec![
             Some(self.auto_scaling_group_name.into_value()),
             Some(self.target_group_ar_ns.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AttachLoadBalancersResultType {}
+
+impl FromValue for AttachLoadBalancersResultType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        slots(v, 0, path)?;
+        Ok(Self {})
+    }
+}
+
+impl IntoValue for AttachLoadBalancersResultType {
+    fn into_value(self) -> Value {
+        Value::Struct(Vec::new())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AttachLoadBalancersType {
+    pub auto_scaling_group_name: String,
+    pub load_balancer_names: Vec<String>,
+}
+
+impl FromValue for AttachLoadBalancersType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            auto_scaling_group_name: req(&mut s, 0, "AutoScalingGroupName")?,
+            load_balancer_names: req(&mut s, 1, "LoadBalancerNames")?,
+        })
+    }
+}
+
+impl IntoValue for AttachLoadBalancersType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.auto_scaling_group_name.into_value()),
+            Some(self.load_balancer_names.into_value()),
         ])
     }
 }
@@ -4864,6 +4987,59 @@ impl IntoValue for DescribeLoadBalancerTargetGroupsResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeLoadBalancersRequest {
+    pub auto_scaling_group_name: String,
+    pub next_token: Option<String>,
+    pub max_records: Option<i32>,
+}
+
+impl FromValue for DescribeLoadBalancersRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            auto_scaling_group_name: req(&mut s, 0, "AutoScalingGroupName")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+            max_records: opt(&mut s, 2, "MaxRecords")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeLoadBalancersRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.auto_scaling_group_name.into_value()),
+            self.next_token.map(IntoValue::into_value),
+            self.max_records.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeLoadBalancersResponse {
+    pub load_balancers: Option<Vec<LoadBalancerState>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeLoadBalancersResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            load_balancers: opt(&mut s, 0, "LoadBalancers")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeLoadBalancersResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.load_balancers.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DescribeMetricCollectionTypesAnswer {
     pub metrics: Option<Vec<MetricCollectionType>>,
     pub granularities: Option<Vec<MetricGranularityType>>,
@@ -5240,6 +5416,47 @@ impl IntoValue for DetachLoadBalancerTargetGroupsType {
         Value::Struct(vec![
             Some(self.auto_scaling_group_name.into_value()),
             Some(self.target_group_ar_ns.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DetachLoadBalancersResultType {}
+
+impl FromValue for DetachLoadBalancersResultType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        slots(v, 0, path)?;
+        Ok(Self {})
+    }
+}
+
+impl IntoValue for DetachLoadBalancersResultType {
+    fn into_value(self) -> Value {
+        Value::Struct(Vec::new())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DetachLoadBalancersType {
+    pub auto_scaling_group_name: String,
+    pub load_balancer_names: Vec<String>,
+}
+
+impl FromValue for DetachLoadBalancersType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            auto_scaling_group_name: req(&mut s, 0, "AutoScalingGroupName")?,
+            load_balancer_names: req(&mut s, 1, "LoadBalancerNames")?,
+        })
+    }
+}
+
+impl IntoValue for DetachLoadBalancersType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.auto_scaling_group_name.into_value()),
+            Some(self.load_balancer_names.into_value()),
         ])
     }
 }
@@ -6245,6 +6462,31 @@ impl FromValue for LimitExceededFault {
 impl IntoValue for LimitExceededFault {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.message.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LoadBalancerState {
+    pub load_balancer_name: Option<String>,
+    pub state: Option<String>,
+}
+
+impl FromValue for LoadBalancerState {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            load_balancer_name: opt(&mut s, 0, "LoadBalancerName")?,
+            state: opt(&mut s, 1, "State")?,
+        })
+    }
+}
+
+impl IntoValue for LoadBalancerState {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.load_balancer_name.map(IntoValue::into_value),
+            self.state.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -8183,6 +8425,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: AttachLoadBalancerTargetGroupsType,
     ) -> impl Future<Output = Result<AttachLoadBalancerTargetGroupsResultType, AwsError>> + Send;
 
+    /// `AttachLoadBalancers`.
+    fn attach_load_balancers(
+        &self,
+        ctx: &RequestContext,
+        input: AttachLoadBalancersType,
+    ) -> impl Future<Output = Result<AttachLoadBalancersResultType, AwsError>> + Send;
+
     /// `AttachTrafficSources`.
     fn attach_traffic_sources(
         &self,
@@ -8326,6 +8575,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: DescribeLoadBalancerTargetGroupsRequest,
     ) -> impl Future<Output = Result<DescribeLoadBalancerTargetGroupsResponse, AwsError>> + Send;
 
+    /// `DescribeLoadBalancers`.
+    fn describe_load_balancers(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeLoadBalancersRequest,
+    ) -> impl Future<Output = Result<DescribeLoadBalancersResponse, AwsError>> + Send;
+
     /// `DescribeMetricCollectionTypes`.
     fn describe_metric_collection_types(
         &self,
@@ -8399,6 +8655,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: DetachLoadBalancerTargetGroupsType,
     ) -> impl Future<Output = Result<DetachLoadBalancerTargetGroupsResultType, AwsError>> + Send;
+
+    /// `DetachLoadBalancers`.
+    fn detach_load_balancers(
+        &self,
+        ctx: &RequestContext,
+        input: DetachLoadBalancersType,
+    ) -> impl Future<Output = Result<DetachLoadBalancersResultType, AwsError>> + Send;
 
     /// `DetachTrafficSources`.
     fn detach_traffic_sources(
@@ -8554,6 +8817,38 @@ pub mod access {
             condition(&mut c, "autoscaling:TargetGroupARNs", &[Each(&v1)]);
             Access {
                 action: "autoscaling:AttachLoadBalancerTargetGroups",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `AttachLoadBalancers`: `autoscaling:AttachLoadBalancers`.
+    pub fn attach_load_balancers(
+        ctx: &RequestContext,
+        input: &AttachLoadBalancersType,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.auto_scaling_group_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.load_balancer_names.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:autoscaling:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":autoScalingGroup:*:autoScalingGroupName/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "autoscaling:LoadBalancerNames", &[Each(&v1)]);
+            Access {
+                action: "autoscaling:AttachLoadBalancers",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -9092,6 +9387,23 @@ pub mod access {
         }]
     }
 
+    /// `DescribeLoadBalancers`: `autoscaling:DescribeLoadBalancers`.
+    pub fn describe_load_balancers(
+        _ctx: &RequestContext,
+        _input: &DescribeLoadBalancersRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "autoscaling:DescribeLoadBalancers",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeMetricCollectionTypes`: `autoscaling:DescribeMetricCollectionTypes`.
     pub fn describe_metric_collection_types(_ctx: &RequestContext) -> Vec<Access> {
         vec![{
@@ -9282,6 +9594,38 @@ pub mod access {
             condition(&mut c, "autoscaling:TargetGroupARNs", &[Each(&v1)]);
             Access {
                 action: "autoscaling:DetachLoadBalancerTargetGroups",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DetachLoadBalancers`: `autoscaling:DetachLoadBalancers`.
+    pub fn detach_load_balancers(
+        ctx: &RequestContext,
+        input: &DetachLoadBalancersType,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.auto_scaling_group_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.load_balancer_names.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:autoscaling:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":autoScalingGroup:*:autoScalingGroupName/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "autoscaling:LoadBalancerNames", &[Each(&v1)]);
+            Access {
+                action: "autoscaling:DetachLoadBalancers",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -9777,6 +10121,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .await?;
                     Ok(Some(out.into_value()))
                 }
+                "AttachLoadBalancers" => {
+                    let input = AttachLoadBalancersType::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "AttachLoadBalancersType",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::attach_load_balancers(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.attach_load_balancers(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "AttachTrafficSources" => {
                     let input = AttachTrafficSourcesType::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -10015,6 +10371,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .await?;
                     Ok(Some(out.into_value()))
                 }
+                "DescribeLoadBalancers" => {
+                    let input = DescribeLoadBalancersRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "DescribeLoadBalancersRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_load_balancers(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_load_balancers(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DescribeMetricCollectionTypes" => {
                     authz
                         .authorize(ctx, &access::describe_metric_collection_types(ctx))
@@ -10142,6 +10510,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .0
                         .detach_load_balancer_target_groups(ctx, input)
                         .await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DetachLoadBalancers" => {
+                    let input = DetachLoadBalancersType::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DetachLoadBalancersType",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::detach_load_balancers(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.detach_load_balancers(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "DetachTrafficSources" => {

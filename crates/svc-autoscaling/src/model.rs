@@ -177,6 +177,17 @@ pub struct GroupRec {
 }
 
 impl GroupRec {
+    /// Every load balancer the group's instances register with: its target group ARNs,
+    /// then its Classic Load Balancer names (the [`crate::deps::TargetGroups`] dependency
+    /// tells them apart: only target groups are ARNs).
+    pub fn balancers(&self) -> Vec<String> {
+        self.target_groups
+            .iter()
+            .chain(&self.load_balancers)
+            .cloned()
+            .collect()
+    }
+
     pub fn arn(&self) -> String {
         format!(
             "arn:aws:autoscaling:{}:{}:autoScalingGroup:{}:autoScalingGroupName/{}",

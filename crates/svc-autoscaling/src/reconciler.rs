@@ -274,7 +274,7 @@ impl AutoScaling {
         let add_to_lb = !p.g.is_suspended("AddToLoadBalancer");
         let grace_ms = i64::from(p.g.grace) * 1000;
         let elb = p.g.health_check_type == "ELB";
-        let tgs = p.g.target_groups.clone();
+        let tgs = p.g.balancers();
         let now = p.now;
         let launch_hook = p.g.hook_for(crate::handlers::LAUNCHING).cloned();
         let mut gone = Vec::new();
@@ -381,7 +381,7 @@ impl AutoScaling {
     fn advance_hooks(&self, p: &mut Pass) {
         let (account, region) = (p.g.account.clone(), p.g.region.clone());
         let add_to_lb = !p.g.is_suspended("AddToLoadBalancer");
-        let tgs = p.g.target_groups.clone();
+        let tgs = p.g.balancers();
         let now = p.now;
         let defaults: Vec<(String, String)> =
             p.g.hooks
@@ -581,7 +581,7 @@ impl AutoScaling {
     fn terminate(&self, p: &mut Pass) {
         let (account, region) = (p.g.account.clone(), p.g.region.clone());
         let now = p.now;
-        let tgs = p.g.target_groups.clone();
+        let tgs = p.g.balancers();
         let mut done = Vec::new();
         for i in
             p.g.instances

@@ -32,8 +32,10 @@ mod state;
 
 pub use certs::{CertMaterial, Certificates, Handle, NoCertificates};
 pub use handlers::health_words;
+pub use handlers::{hosted_zone, ssl_policy, DEFAULT_SSL_POLICY};
 pub use instances::{InstanceState, InstanceTarget, Instances};
 pub use network::{IngressRule, NetFuture, Network, NodeInterface, RuleSource, SubnetInfo};
+pub use snapshot::allow;
 pub use state::{Elb, ElbInner};
 
 use nimbus_core::{Clock, Ids};

@@ -69,6 +69,11 @@ pub trait Network: Send + Sync + 'static {
     fn default_security_group(&self, account: &str, region: &str, vpc_id: &str) -> Option<String>;
     /// Whether VPC `vpc_id` exists.
     fn vpc_exists(&self, account: &str, region: &str, vpc_id: &str) -> bool;
+    /// The default subnet of zone `zone` (in the default VPC), if there is one (Classic
+    /// Load Balancers created with availability zones instead of subnets use it).
+    fn default_subnet(&self, _account: &str, _region: &str, _zone: &str) -> Option<SubnetInfo> {
+        None
+    }
     /// Creates a node's interface; answers its id and private address.
     fn add_node_interface<'a>(
         &'a self,

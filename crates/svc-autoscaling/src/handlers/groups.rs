@@ -268,15 +268,7 @@ pub(super) async fn create(
     }
     // Traffic sources of type elbv2 are target groups; other types are not built.
     let sources = elbv2_sources(input.traffic_sources.as_deref().unwrap_or_default())?;
-    if input
-        .load_balancer_names
-        .as_ref()
-        .is_some_and(|l| !l.is_empty())
-    {
-        return Err(not_implemented(
-            "Classic Load Balancers (LoadBalancerNames)",
-        ));
-    }
+    let load_balancers = input.load_balancer_names.clone().unwrap_or_default();
     let desired = input.desired_capacity.unwrap_or(input.min_size);
     check_capacity(input.min_size, input.max_size, desired)?;
     let health = input
@@ -319,6 +311,7 @@ pub(super) async fn create(
         }
     }
     check_target_groups(svc, &account, &region, &target_groups)?;
+    super::classic::check_load_balancers(svc, &account, &region, &load_balancers)?;
     let mut tags: Vec<TagRec> = Vec::new();
     for t in input.tags.clone().unwrap_or_default() {
         if let Some(rt) = t
@@ -396,7 +389,7 @@ pub(super) async fn create(
             default_cooldown: input.default_cooldown.unwrap_or(300),
             zones,
             subnets,
-            load_balancers: Vec::new(),
+            load_balancers,
             target_groups,
             health_check_type: health,
             grace: input.health_check_grace_period.unwrap_or(

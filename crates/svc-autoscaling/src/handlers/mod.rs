@@ -5,6 +5,7 @@
 //! Nothing here validates or stores anything itself.
 
 mod capacity_ops;
+mod classic;
 mod common;
 mod describe;
 pub(crate) mod groups;
@@ -29,6 +30,30 @@ fn strings(v: &[&str]) -> Option<Vec<String>> {
 }
 
 impl Handlers for AutoScaling {
+    async fn attach_load_balancers(
+        &self,
+        ctx: &RequestContext,
+        input: AttachLoadBalancersType,
+    ) -> Result<AttachLoadBalancersResultType, AwsError> {
+        classic::attach(self, ctx, input).await
+    }
+
+    async fn detach_load_balancers(
+        &self,
+        ctx: &RequestContext,
+        input: DetachLoadBalancersType,
+    ) -> Result<DetachLoadBalancersResultType, AwsError> {
+        classic::detach(self, ctx, input).await
+    }
+
+    async fn describe_load_balancers(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeLoadBalancersRequest,
+    ) -> Result<DescribeLoadBalancersResponse, AwsError> {
+        classic::describe(self, ctx, input)
+    }
+
     async fn attach_load_balancer_target_groups(
         &self,
         ctx: &RequestContext,

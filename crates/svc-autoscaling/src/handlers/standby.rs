@@ -152,7 +152,7 @@ async fn run(
                 out.push(render::activity(&act));
                 change.push(Op::PutActivity(act));
             }
-            let tgs = g.target_groups.clone();
+            let tgs = g.balancers();
             change.push(Op::PutGroup(g));
             Ok((change, (out, tgs)))
         })

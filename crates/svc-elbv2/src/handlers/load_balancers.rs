@@ -128,6 +128,8 @@ fn allocate(elb: &Elb, st: &State, taken_now: &[Ipv4Addr]) -> Result<Ipv4Addr, A
         .values()
         .flat_map(|l| l.zones.iter().filter_map(|z| z.addr.parse().ok()))
         .chain(taken_now.iter().copied())
+        // Classic Load Balancers' nodes share the network (they publish to the same plane).
+        .chain(elb.plane.node_addresses())
         .collect();
     let (base, prefix) = elb.node_net;
     let size = 1u64 << (32 - u32::from(prefix));

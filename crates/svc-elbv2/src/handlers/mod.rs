@@ -12,6 +12,7 @@ mod target_groups;
 mod targets;
 
 pub use listeners::{listener_set, DEFAULT_SSL_POLICY};
+pub use load_balancers::hosted_zone;
 pub use misc::ssl_policy;
 pub use targets::deregistration_delay;
 pub use targets::words as health_words;
