@@ -133,6 +133,8 @@ impl Enforcer {
         let mut extra = Vec::new();
         let (principal, user, role, session) = match p.kind {
             PrincipalKind::Root => (policy::Principal::root(account), None, None, Vec::new()),
+            // An unsigned call: no policy of any account grants it anything.
+            PrincipalKind::Anonymous => (policy::Principal::anonymous(), None, None, Vec::new()),
             PrincipalKind::User => {
                 let name = p.arn.rsplit('/').next().unwrap_or_default();
                 let principal = policy::Principal::user(account, &p.arn).with_unique_id(&p.user_id);
@@ -225,6 +227,9 @@ impl Enforcer {
     /// attempted (Access Advisor). Memory only; IAM writes it out in batches.
     fn note_use(&self, ctx: &RequestContext, access: &[Access], session: Option<&SessionView>) {
         let key = ctx.principal.access_key_id.as_str();
+        if ctx.principal.kind == PrincipalKind::Anonymous {
+            return; // no credential was used
+        }
         // The common case, the command line's root keys: nothing of IAM's is touched.
         if ctx.principal.kind == PrincipalKind::Root
             && session.is_none()
@@ -489,7 +494,19 @@ impl Authorizer for Enforcer {
             .flatten();
         let session = session.as_deref();
         self.note_use(ctx, access, session);
-        if access.is_empty() || !self.enforce {
+        if access.is_empty() {
+            return Ok(());
+        }
+        // Unsigned calls reach only operations that need no permission (the gateway lets
+        // through just the model's `authtype: none` operations); anything else is refused,
+        // in every mode.
+        if ctx.principal.kind == PrincipalKind::Anonymous {
+            return Err(Denial::new(format!(
+                "Anonymous callers are not authorized to perform: {}",
+                access[0].action
+            )));
+        }
+        if !self.enforce {
             return Ok(());
         }
         Self::session_limits(ctx, session, access)?;

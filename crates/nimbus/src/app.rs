@@ -495,6 +495,26 @@ impl svc_sts::RoleDirectory for IamRoles {
         self.iam.role_trusts_service(role_arn, service)
     }
 
+    fn oidc_provider(&self, account: &str, url: &str) -> Option<svc_sts::OidcProviderView> {
+        self.iam
+            .oidc_provider(account, url)
+            .map(|p| svc_sts::OidcProviderView {
+                arn: p.arn,
+                url: p.url,
+                client_ids: p.client_ids,
+            })
+    }
+
+    fn web_identity_may_assume(
+        &self,
+        role_arn: &str,
+        provider_arn: &str,
+        conditions: &[(String, Vec<String>)],
+    ) -> bool {
+        self.iam
+            .role_trusts_web_identity(role_arn, provider_arn, conditions)
+    }
+
     fn verify_mfa(
         &self,
         account: &str,

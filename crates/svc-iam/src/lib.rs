@@ -30,8 +30,8 @@ mod usage;
 mod validate;
 
 pub use directory::{
-    Directory, InstanceProfileRole, KeyIdentity, NamedPolicy, PrincipalPolicies, RoleInfo,
-    TotpVerdict,
+    Directory, InstanceProfileRole, KeyIdentity, NamedPolicy, OidcProviderInfo, PrincipalPolicies,
+    RoleInfo, TotpVerdict,
 };
 pub use state::Iam;
 
