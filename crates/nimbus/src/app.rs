@@ -237,6 +237,9 @@ fn services(
     ec2_net.set_instance_profiles(Arc::new(crate::instances_wiring::IamProfiles(
         directory.clone(),
     )));
+    directory.set_instance_lookup(Arc::new(crate::instances_wiring::AuditInstances(
+        ec2_net.clone(),
+    )));
     // Instance role credentials in IMDS: STS role sessions for the instance profile's role
     // (driven on the server's tokio runtime; none where there is no runtime, as in tests).
     let credentials: Arc<dyn crate::instances_wiring::InstanceRoleCredentials> =

@@ -29,6 +29,7 @@ pub mod totp;
 mod usage;
 mod validate;
 
+pub use audit::{AuditedInstance, InstanceLookup};
 pub use directory::{
     Directory, InstanceProfileRole, KeyIdentity, NamedPolicy, OidcProviderInfo, PrincipalPolicies,
     RoleInfo, TotpVerdict,
