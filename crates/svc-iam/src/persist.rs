@@ -6,7 +6,8 @@
 //! `iam.password_policies`, `iam.credential_reports` and `iam.account_aliases` keyed by
 //! account (login profiles live in their user's record), `iam.slr_deletions` keyed
 //! `{account}/{deletion task id}`, `iam.access_advisor_jobs` keyed `{account}/{job id}`,
-//! `iam.oidc_providers` keyed `{account}/{url without https://}` —
+//! `iam.oidc_providers` keyed `{account}/{url without https://}`,
+//! `iam.server_certificates` keyed `{account}/{lower-cased name}` —
 //! a loader that reads them all at startup, and the [`Change`] a
 //! mutation produces, turned into one [`Batch`] so that a mutation is durable as a whole
 //! or not at all. A rename is a delete of the old key and a put of the new one in the
@@ -14,7 +15,7 @@
 
 use crate::model::{
     AccessJobRec, AliasRec, DeletionRec, GroupRec, InstanceProfileRec, KeyRec, MfaRec, OidcRec,
-    PasswordPolicyRec, PolicyRec, ReportRec, RoleRec, UserRec,
+    PasswordPolicyRec, PolicyRec, ReportRec, RoleRec, ServerCertRec, UserRec,
 };
 use nimbus_store::{Batch, Store, StoreError, Table};
 
@@ -31,6 +32,7 @@ pub const ALIASES: Table<AliasRec> = Table::new("iam.account_aliases", 1);
 pub const DELETIONS: Table<DeletionRec> = Table::new("iam.slr_deletions", 1);
 pub const ACCESS_JOBS: Table<AccessJobRec> = Table::new("iam.access_advisor_jobs", 1);
 pub const OIDC: Table<OidcRec> = Table::new("iam.oidc_providers", 1);
+pub const SERVER_CERTS: Table<ServerCertRec> = Table::new("iam.server_certificates", 1);
 
 /// The store key of a named entity: `{account}/{lower-cased name}`.
 pub fn name_key(account: &str, name: &str) -> String {
@@ -78,6 +80,9 @@ pub enum Op {
     PutOidc(OidcRec),
     /// (account, url)
     DeleteOidc(String, String),
+    PutServerCert(ServerCertRec),
+    /// (account, name)
+    DeleteServerCert(String, String),
 }
 
 /// Everything one mutation writes, in order.
@@ -126,6 +131,8 @@ impl Change {
                 Op::DeleteAccessJob(a, id) => ACCESS_JOBS.delete(&mut b, format!("{a}/{id}")),
                 Op::PutOidc(o) => OIDC.put(&mut b, format!("{}/{}", o.account, o.url), o),
                 Op::DeleteOidc(a, url) => OIDC.delete(&mut b, format!("{a}/{url}")),
+                Op::PutServerCert(c) => SERVER_CERTS.put(&mut b, name_key(&c.account, &c.name), c),
+                Op::DeleteServerCert(a, n) => SERVER_CERTS.delete(&mut b, name_key(a, n)),
             }
         }
         b
@@ -173,6 +180,9 @@ pub fn load(store: &Store) -> Result<Change, StoreError> {
     }
     for (_, o) in OIDC.scan(store, b"")? {
         c.push(Op::PutOidc(o));
+    }
+    for (_, sc) in SERVER_CERTS.scan(store, b"")? {
+        c.push(Op::PutServerCert(sc));
     }
     Ok(c)
 }

@@ -47,6 +47,8 @@ pub struct Account {
     pub access_jobs: BTreeMap<String, crate::model::AccessJobRec>,
     /// OpenID Connect providers, by URL (without `https://`).
     pub oidc: BTreeMap<String, crate::model::OidcRec>,
+    /// Server certificates, keyed by lower-cased name.
+    pub server_certs: BTreeMap<String, crate::model::ServerCertRec>,
 }
 
 impl Account {
@@ -259,6 +261,15 @@ impl State {
                 }
                 Op::DeleteOidc(a, url) => {
                     self.acct(&a).oidc.remove(&url);
+                }
+                Op::PutServerCert(c) => {
+                    let a = c.account.clone();
+                    self.acct(&a)
+                        .server_certs
+                        .insert(c.name.to_ascii_lowercase(), c);
+                }
+                Op::DeleteServerCert(a, n) => {
+                    self.acct(&a).server_certs.remove(&n.to_ascii_lowercase());
                 }
             }
         }

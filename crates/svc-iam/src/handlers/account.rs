@@ -4,7 +4,7 @@
 //! `DeleteAccountAlias`, `ListAccountAliases`: at most one per account, unique across the
 //! accounts Nimbus holds, as aliases are unique across AWS).
 
-use super::{access_keys, common, groups, instance_profiles, policies, roles, users};
+use super::{access_keys, common, groups, instance_profiles, policies, roles, server_certs, users};
 use crate::errors;
 use crate::generated::*;
 use crate::model::AliasRec;
@@ -51,8 +51,8 @@ fn summary(st: &State, acct: &Account, account: &str) -> Vec<(String, i32)> {
         ("UsersQuota", users::MAX_USERS),
         ("Groups", acct.groups.len()),
         ("GroupsQuota", groups::MAX_GROUPS),
-        ("ServerCertificates", 0),
-        ("ServerCertificatesQuota", 20),
+        ("ServerCertificates", acct.server_certs.len()),
+        ("ServerCertificatesQuota", server_certs::MAX_SERVER_CERTS),
         (
             "UserPolicySizeQuota",
             limits::USER_INLINE_POLICIES_MAX_CHARS,
