@@ -117,3 +117,74 @@ def test_server_certificates_round_trip(fresh_nimbus, material):
     assert n.aws("iam", "list-server-certificates")["ServerCertificateMetadataList"] == []
     assert "NoSuchEntity" in code_of(lambda: n.aws("iam", "delete-server-certificate",
                                                    "--server-certificate-name", renamed))
+
+
+def report_rows(n):
+    import base64
+    import csv
+    import io
+    assert n.aws("iam", "generate-credential-report")["State"] in ("STARTED", "COMPLETE")
+    text = base64.b64decode(n.aws("iam", "get-credential-report")["Content"]).decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    return {r["user"]: r for r in rows}
+
+
+def test_signing_certificates_of_users_and_the_root(make_nimbus, material):
+    n, d = make_nimbus(), material["dir"]
+    user = unique("signer")
+    n.aws("iam", "create-user", "--user-name", user)
+
+    def up(cert, *who):
+        return n.aws("iam", "upload-signing-certificate", *who,
+                     "--certificate-body", f"file://{d / cert}")["Certificate"]
+
+    first = up("leaf.pem", "--user-name", user)
+    assert first["UserName"] == user and first["Status"] == "Active"
+    assert len(first["CertificateId"]) == 28
+    assert first["CertificateBody"] == (d / "leaf.pem").read_text().strip()
+    assert "DuplicateCertificate" in code_of(lambda: up("leaf.pem", "--user-name", user))
+    second = up("other.pem", "--user-name", user)
+    assert "LimitExceeded" in code_of(lambda: up("ca.pem", "--user-name", user))
+    assert "MalformedCertificate" in code_of(lambda: up("leaf.key", "--user-name", user))
+    listed = n.aws("iam", "list-signing-certificates", "--user-name", user)["Certificates"]
+    assert [c["CertificateId"] for c in listed] == [first["CertificateId"], second["CertificateId"]]
+
+    n.aws("iam", "update-signing-certificate", "--user-name", user, "--certificate-id",
+          first["CertificateId"], "--status", "Inactive")
+    listed = n.aws("iam", "list-signing-certificates", "--user-name", user)["Certificates"]
+    assert [c["Status"] for c in listed] == ["Inactive", "Active"]
+
+    # The account root's own certificate (no user name, root keys).
+    mine = up("ca.pem")
+    assert mine["UserName"] == ACCOUNT
+    assert [c["CertificateId"] for c in
+            n.aws("iam", "list-signing-certificates")["Certificates"]] == [mine["CertificateId"]]
+    assert n.aws("iam", "get-account-summary")["SummaryMap"][
+        "AccountSigningCertificatesPresent"] == 1
+
+    rows = report_rows(n)
+    row = rows[user]
+    assert row["cert_1_active"] == "false" and row["cert_2_active"] == "true"
+    assert row["cert_1_last_rotated"].startswith(first["UploadDate"][:10])
+    assert row["cert_2_last_rotated"] != "N/A"
+    root = rows["<root_account>"]
+    assert root["cert_1_active"] == "true" and root["cert_2_active"] == "false"
+    assert root["cert_2_last_rotated"] == "N/A"
+
+    # A user holding certificates cannot be deleted; a renamed user keeps them.
+    assert "DeleteConflict" in code_of(lambda: n.aws("iam", "delete-user", "--user-name", user))
+    renamed = unique("renamed")
+    n.aws("iam", "update-user", "--user-name", user, "--new-user-name", renamed)
+    listed = n.aws("iam", "list-signing-certificates", "--user-name", renamed)["Certificates"]
+    assert len(listed) == 2 and all(c["UserName"] == renamed for c in listed)
+    for c in listed:
+        n.aws("iam", "delete-signing-certificate", "--user-name", renamed, "--certificate-id",
+              c["CertificateId"])
+    assert "NoSuchEntity" in code_of(lambda: n.aws(
+        "iam", "delete-signing-certificate", "--user-name", renamed, "--certificate-id",
+        first["CertificateId"]))
+    n.aws("iam", "delete-user", "--user-name", renamed)
+
+    # Expired on the Nimbus clock: other.pem is valid for 10 days.
+    n.admin("POST", "/_nimbus/clock/advance", {"seconds": 11 * 86400})
+    assert "InvalidCertificate" in code_of(lambda: up("other.pem"))

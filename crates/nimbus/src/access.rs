@@ -320,8 +320,9 @@ const BUCKET_POLICY_ACTIONS: [&str; 3] = [
 /// IAM operations that act on the calling user when the request names none
 /// (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetUser.html>,
 /// `API_CreateAccessKey.html` and the other access-key and login-profile pages,
-/// `API_ChangePassword.html`): AWS authorizes them on the caller's own ARN.
-const SELF_ACTING: [&str; 10] = [
+/// `API_ChangePassword.html`, the signing-certificate pages): AWS authorizes them on the
+/// caller's own ARN.
+const SELF_ACTING: [&str; 14] = [
     "iam:GetUser",
     "iam:CreateAccessKey",
     "iam:ListAccessKeys",
@@ -332,6 +333,10 @@ const SELF_ACTING: [&str; 10] = [
     "iam:GetLoginProfile",
     "iam:DeleteLoginProfile",
     "iam:ListSSHPublicKeys",
+    "iam:UploadSigningCertificate",
+    "iam:ListSigningCertificates",
+    "iam:UpdateSigningCertificate",
+    "iam:DeleteSigningCertificate",
 ];
 
 impl Enforcer {

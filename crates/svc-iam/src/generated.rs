@@ -35,10 +35,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(7)),
         errors: &[
             m::ShapeId(20),
-            m::ShapeId(147),
-            m::ShapeId(220),
-            m::ShapeId(151),
-            m::ShapeId(281),
+            m::ShapeId(148),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("AddClientIDToOpenIDConnectProvider", "POST", "/")
@@ -46,18 +46,18 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(8)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(86),
-            m::ShapeId(151),
-            m::ShapeId(302),
-            m::ShapeId(281),
+            m::ShapeId(223),
+            m::ShapeId(87),
+            m::ShapeId(152),
+            m::ShapeId(306),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("AddRoleToInstanceProfile", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(9)),
-        errors: &[m::ShapeId(220), m::ShapeId(151), m::ShapeId(281)],
+        errors: &[m::ShapeId(223), m::ShapeId(152), m::ShapeId(284)],
         implemented: true,
         ..op("AddUserToGroup", "POST", "/")
     },
@@ -65,11 +65,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(11)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(151),
-            m::ShapeId(147),
-            m::ShapeId(240),
-            m::ShapeId(281),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(148),
+            m::ShapeId(243),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("AttachGroupPolicy", "POST", "/")
@@ -77,12 +77,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(12)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(151),
-            m::ShapeId(147),
-            m::ShapeId(302),
-            m::ShapeId(240),
-            m::ShapeId(281),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(148),
+            m::ShapeId(306),
+            m::ShapeId(243),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("AttachRolePolicy", "POST", "/")
@@ -90,11 +90,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(13)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(151),
-            m::ShapeId(147),
-            m::ShapeId(240),
-            m::ShapeId(281),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(148),
+            m::ShapeId(243),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("AttachUserPolicy", "POST", "/")
@@ -102,12 +102,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(18)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(149),
-            m::ShapeId(151),
-            m::ShapeId(89),
-            m::ShapeId(229),
-            m::ShapeId(281),
+            m::ShapeId(223),
+            m::ShapeId(150),
+            m::ShapeId(152),
+            m::ShapeId(90),
+            m::ShapeId(232),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("ChangePassword", "POST", "/")
@@ -116,7 +116,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("CreateAccessKeyResult"),
         input: Some(m::ShapeId(29)),
         output: Some(m::ShapeId(30)),
-        errors: &[m::ShapeId(220), m::ShapeId(151), m::ShapeId(281)],
+        errors: &[m::ShapeId(223), m::ShapeId(152), m::ShapeId(284)],
         implemented: true,
         ..op("CreateAccessKey", "POST", "/")
     },
@@ -124,9 +124,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(31)),
         errors: &[
             m::ShapeId(20),
-            m::ShapeId(86),
-            m::ShapeId(151),
-            m::ShapeId(281),
+            m::ShapeId(87),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("CreateAccountAlias", "POST", "/")
@@ -140,10 +140,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(32)),
         output: Some(m::ShapeId(33)),
         errors: &[
-            m::ShapeId(151),
-            m::ShapeId(86),
-            m::ShapeId(220),
-            m::ShapeId(281),
+            m::ShapeId(152),
+            m::ShapeId(87),
+            m::ShapeId(223),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("CreateGroup", "POST", "/")
@@ -153,11 +153,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(34)),
         output: Some(m::ShapeId(35)),
         errors: &[
-            m::ShapeId(86),
-            m::ShapeId(147),
-            m::ShapeId(151),
+            m::ShapeId(87),
+            m::ShapeId(148),
+            m::ShapeId(152),
             m::ShapeId(20),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("CreateInstanceProfile", "POST", "/")
@@ -167,11 +167,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(36)),
         output: Some(m::ShapeId(37)),
         errors: &[
-            m::ShapeId(86),
-            m::ShapeId(220),
-            m::ShapeId(229),
-            m::ShapeId(151),
-            m::ShapeId(281),
+            m::ShapeId(87),
+            m::ShapeId(223),
+            m::ShapeId(232),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("CreateLoginProfile", "POST", "/")
@@ -181,12 +181,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(38)),
         output: Some(m::ShapeId(39)),
         errors: &[
-            m::ShapeId(147),
-            m::ShapeId(86),
-            m::ShapeId(151),
+            m::ShapeId(148),
+            m::ShapeId(87),
+            m::ShapeId(152),
             m::ShapeId(20),
-            m::ShapeId(281),
-            m::ShapeId(224),
+            m::ShapeId(284),
+            m::ShapeId(227),
         ],
         implemented: true,
         ..op("CreateOpenIDConnectProvider", "POST", "/")
@@ -196,12 +196,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(40)),
         output: Some(m::ShapeId(41)),
         errors: &[
-            m::ShapeId(147),
-            m::ShapeId(151),
-            m::ShapeId(86),
-            m::ShapeId(217),
+            m::ShapeId(148),
+            m::ShapeId(152),
+            m::ShapeId(87),
+            m::ShapeId(220),
             m::ShapeId(20),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("CreatePolicy", "POST", "/")
@@ -211,11 +211,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(42)),
         output: Some(m::ShapeId(43)),
         errors: &[
+            m::ShapeId(223),
             m::ShapeId(220),
-            m::ShapeId(217),
-            m::ShapeId(147),
-            m::ShapeId(151),
-            m::ShapeId(281),
+            m::ShapeId(148),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("CreatePolicyVersion", "POST", "/")
@@ -225,12 +225,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(44)),
         output: Some(m::ShapeId(45)),
         errors: &[
-            m::ShapeId(151),
-            m::ShapeId(147),
-            m::ShapeId(86),
-            m::ShapeId(217),
+            m::ShapeId(152),
+            m::ShapeId(148),
+            m::ShapeId(87),
+            m::ShapeId(220),
             m::ShapeId(20),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("CreateRole", "POST", "/")
@@ -244,10 +244,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(46)),
         output: Some(m::ShapeId(47)),
         errors: &[
-            m::ShapeId(147),
-            m::ShapeId(151),
-            m::ShapeId(220),
-            m::ShapeId(281),
+            m::ShapeId(148),
+            m::ShapeId(152),
+            m::ShapeId(223),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("CreateServiceLinkedRole", "POST", "/")
@@ -261,12 +261,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(48)),
         output: Some(m::ShapeId(49)),
         errors: &[
-            m::ShapeId(151),
-            m::ShapeId(86),
-            m::ShapeId(220),
-            m::ShapeId(147),
+            m::ShapeId(152),
+            m::ShapeId(87),
+            m::ShapeId(223),
+            m::ShapeId(148),
             m::ShapeId(20),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("CreateUser", "POST", "/")
@@ -276,11 +276,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(50)),
         output: Some(m::ShapeId(51)),
         errors: &[
-            m::ShapeId(151),
-            m::ShapeId(147),
-            m::ShapeId(86),
+            m::ShapeId(152),
+            m::ShapeId(148),
+            m::ShapeId(87),
             m::ShapeId(20),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("CreateVirtualMFADevice", "POST", "/")
@@ -288,10 +288,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(55)),
         errors: &[
-            m::ShapeId(89),
-            m::ShapeId(220),
-            m::ShapeId(151),
-            m::ShapeId(281),
+            m::ShapeId(90),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(284),
             m::ShapeId(20),
         ],
         implemented: true,
@@ -299,7 +299,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         input: Some(m::ShapeId(56)),
-        errors: &[m::ShapeId(220), m::ShapeId(151), m::ShapeId(281)],
+        errors: &[m::ShapeId(223), m::ShapeId(152), m::ShapeId(284)],
         implemented: true,
         ..op("DeleteAccessKey", "POST", "/")
     },
@@ -307,42 +307,42 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(57)),
         errors: &[
             m::ShapeId(20),
-            m::ShapeId(220),
-            m::ShapeId(151),
-            m::ShapeId(281),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DeleteAccountAlias", "POST", "/")
     },
     m::Operation {
-        errors: &[m::ShapeId(220), m::ShapeId(151), m::ShapeId(281)],
+        errors: &[m::ShapeId(223), m::ShapeId(152), m::ShapeId(284)],
         implemented: true,
         ..op("DeleteAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(60)),
         errors: &[
-            m::ShapeId(220),
+            m::ShapeId(223),
             m::ShapeId(58),
-            m::ShapeId(151),
-            m::ShapeId(281),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DeleteGroup", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(59)),
-        errors: &[m::ShapeId(220), m::ShapeId(151), m::ShapeId(281)],
+        errors: &[m::ShapeId(223), m::ShapeId(152), m::ShapeId(284)],
         implemented: true,
         ..op("DeleteGroupPolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(61)),
         errors: &[
-            m::ShapeId(220),
+            m::ShapeId(223),
             m::ShapeId(58),
-            m::ShapeId(151),
-            m::ShapeId(281),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DeleteInstanceProfile", "POST", "/")
@@ -350,28 +350,28 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(62)),
         errors: &[
-            m::ShapeId(89),
-            m::ShapeId(220),
-            m::ShapeId(151),
-            m::ShapeId(281),
+            m::ShapeId(90),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DeleteLoginProfile", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(63)),
-        errors: &[m::ShapeId(147), m::ShapeId(220), m::ShapeId(281)],
+        errors: &[m::ShapeId(148), m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("DeleteOpenIDConnectProvider", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(64)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(151),
-            m::ShapeId(147),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(148),
             m::ShapeId(58),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DeletePolicy", "POST", "/")
@@ -379,11 +379,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(65)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(151),
-            m::ShapeId(147),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(148),
             m::ShapeId(58),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DeletePolicyVersion", "POST", "/")
@@ -391,29 +391,29 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(68)),
         errors: &[
-            m::ShapeId(220),
+            m::ShapeId(223),
             m::ShapeId(58),
-            m::ShapeId(151),
-            m::ShapeId(302),
+            m::ShapeId(152),
+            m::ShapeId(306),
             m::ShapeId(20),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DeleteRole", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(66)),
-        errors: &[m::ShapeId(220), m::ShapeId(302), m::ShapeId(281)],
+        errors: &[m::ShapeId(223), m::ShapeId(306), m::ShapeId(284)],
         implemented: true,
         ..op("DeleteRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(67)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(151),
-            m::ShapeId(302),
-            m::ShapeId(281),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(306),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DeleteRolePolicy", "POST", "/")
@@ -421,17 +421,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("DeleteSAMLProvider", "POST", "/"),
     m::Operation {
         input: Some(m::ShapeId(69)),
-        errors: &[m::ShapeId(220)],
+        errors: &[m::ShapeId(223)],
         implemented: true,
         ..op("DeleteSSHPublicKey", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(70)),
         errors: &[
-            m::ShapeId(220),
+            m::ShapeId(223),
             m::ShapeId(58),
-            m::ShapeId(151),
-            m::ShapeId(281),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DeleteServerCertificate", "POST", "/")
@@ -440,78 +440,88 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("DeleteServiceLinkedRoleResult"),
         input: Some(m::ShapeId(71)),
         output: Some(m::ShapeId(72)),
-        errors: &[m::ShapeId(220), m::ShapeId(151), m::ShapeId(281)],
+        errors: &[m::ShapeId(223), m::ShapeId(152), m::ShapeId(284)],
         implemented: true,
         ..op("DeleteServiceLinkedRole", "POST", "/")
     },
     op("DeleteServiceSpecificCredential", "POST", "/"),
-    op("DeleteSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(75)),
+        input: Some(m::ShapeId(73)),
         errors: &[
-            m::ShapeId(151),
-            m::ShapeId(220),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(20),
+            m::ShapeId(284),
+        ],
+        implemented: true,
+        ..op("DeleteSigningCertificate", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(76)),
+        errors: &[
+            m::ShapeId(152),
+            m::ShapeId(223),
             m::ShapeId(58),
             m::ShapeId(20),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DeleteUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(73)),
-        errors: &[m::ShapeId(220), m::ShapeId(281)],
+        input: Some(m::ShapeId(74)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("DeleteUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(74)),
-        errors: &[m::ShapeId(220), m::ShapeId(151), m::ShapeId(281)],
+        input: Some(m::ShapeId(75)),
+        errors: &[m::ShapeId(223), m::ShapeId(152), m::ShapeId(284)],
         implemented: true,
         ..op("DeleteUserPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(76)),
+        input: Some(m::ShapeId(77)),
         errors: &[
-            m::ShapeId(220),
+            m::ShapeId(223),
             m::ShapeId(58),
-            m::ShapeId(151),
-            m::ShapeId(281),
+            m::ShapeId(152),
+            m::ShapeId(284),
             m::ShapeId(20),
         ],
         implemented: true,
         ..op("DeleteVirtualMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(80)),
+        input: Some(m::ShapeId(81)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(151),
-            m::ShapeId(147),
-            m::ShapeId(281),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(148),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DetachGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(81)),
+        input: Some(m::ShapeId(82)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(151),
-            m::ShapeId(147),
-            m::ShapeId(302),
-            m::ShapeId(281),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(148),
+            m::ShapeId(306),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DetachRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(82)),
+        input: Some(m::ShapeId(83)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(151),
-            m::ShapeId(147),
-            m::ShapeId(281),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(148),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DetachUserPolicy", "POST", "/")
@@ -526,14 +536,14 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     op("DisableOutboundWebIdentityFederation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(85)),
+        input: Some(m::ShapeId(86)),
         errors: &[
-            m::ShapeId(86),
-            m::ShapeId(89),
-            m::ShapeId(145),
-            m::ShapeId(151),
-            m::ShapeId(220),
-            m::ShapeId(281),
+            m::ShapeId(87),
+            m::ShapeId(90),
+            m::ShapeId(146),
+            m::ShapeId(152),
+            m::ShapeId(223),
+            m::ShapeId(284),
             m::ShapeId(20),
         ],
         implemented: true,
@@ -553,8 +563,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GenerateCredentialReportResult"),
-        output: Some(m::ShapeId(100)),
-        errors: &[m::ShapeId(151), m::ShapeId(281)],
+        output: Some(m::ShapeId(101)),
+        errors: &[m::ShapeId(152), m::ShapeId(284)],
         implemented: true,
         ..op("GenerateCredentialReport", "POST", "/")
     },
@@ -564,38 +574,38 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GenerateServiceLastAccessedDetailsResult"),
-        input: Some(m::ShapeId(101)),
-        output: Some(m::ShapeId(102)),
-        errors: &[m::ShapeId(220), m::ShapeId(147)],
+        input: Some(m::ShapeId(102)),
+        output: Some(m::ShapeId(103)),
+        errors: &[m::ShapeId(223), m::ShapeId(148)],
         implemented: true,
         ..op("GenerateServiceLastAccessedDetails", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccessKeyLastUsedResult"),
-        input: Some(m::ShapeId(103)),
-        output: Some(m::ShapeId(104)),
+        input: Some(m::ShapeId(104)),
+        output: Some(m::ShapeId(105)),
         implemented: true,
         ..op("GetAccessKeyLastUsed", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountAuthorizationDetailsResult"),
-        input: Some(m::ShapeId(105)),
-        output: Some(m::ShapeId(106)),
-        errors: &[m::ShapeId(281)],
+        input: Some(m::ShapeId(106)),
+        output: Some(m::ShapeId(107)),
+        errors: &[m::ShapeId(284)],
         implemented: true,
         ..op("GetAccountAuthorizationDetails", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountPasswordPolicyResult"),
-        output: Some(m::ShapeId(107)),
-        errors: &[m::ShapeId(220), m::ShapeId(281)],
+        output: Some(m::ShapeId(108)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("GetAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountSummaryResult"),
-        output: Some(m::ShapeId(108)),
-        errors: &[m::ShapeId(281)],
+        output: Some(m::ShapeId(109)),
+        errors: &[m::ShapeId(284)],
         implemented: true,
         ..op("GetAccountSummary", "POST", "/")
     },
@@ -609,12 +619,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetCredentialReportResult"),
-        output: Some(m::ShapeId(109)),
+        output: Some(m::ShapeId(110)),
         errors: &[
             m::ShapeId(53),
             m::ShapeId(52),
             m::ShapeId(54),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("GetCredentialReport", "POST", "/")
@@ -625,17 +635,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetGroupResult"),
-        input: Some(m::ShapeId(112)),
-        output: Some(m::ShapeId(113)),
-        errors: &[m::ShapeId(220), m::ShapeId(281)],
+        input: Some(m::ShapeId(113)),
+        output: Some(m::ShapeId(114)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("GetGroup", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetGroupPolicyResult"),
-        input: Some(m::ShapeId(110)),
-        output: Some(m::ShapeId(111)),
-        errors: &[m::ShapeId(220), m::ShapeId(281)],
+        input: Some(m::ShapeId(111)),
+        output: Some(m::ShapeId(112)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("GetGroupPolicy", "POST", "/")
     },
@@ -645,17 +655,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetInstanceProfileResult"),
-        input: Some(m::ShapeId(114)),
-        output: Some(m::ShapeId(115)),
-        errors: &[m::ShapeId(220), m::ShapeId(281)],
+        input: Some(m::ShapeId(115)),
+        output: Some(m::ShapeId(116)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("GetInstanceProfile", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetLoginProfileResult"),
-        input: Some(m::ShapeId(116)),
-        output: Some(m::ShapeId(117)),
-        errors: &[m::ShapeId(220), m::ShapeId(281)],
+        input: Some(m::ShapeId(117)),
+        output: Some(m::ShapeId(118)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("GetLoginProfile", "POST", "/")
     },
@@ -665,9 +675,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetOpenIDConnectProviderResult"),
-        input: Some(m::ShapeId(118)),
-        output: Some(m::ShapeId(119)),
-        errors: &[m::ShapeId(147), m::ShapeId(220), m::ShapeId(281)],
+        input: Some(m::ShapeId(119)),
+        output: Some(m::ShapeId(120)),
+        errors: &[m::ShapeId(148), m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("GetOpenIDConnectProvider", "POST", "/")
     },
@@ -681,33 +691,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetPolicyResult"),
-        input: Some(m::ShapeId(120)),
-        output: Some(m::ShapeId(121)),
-        errors: &[m::ShapeId(220), m::ShapeId(147), m::ShapeId(281)],
+        input: Some(m::ShapeId(121)),
+        output: Some(m::ShapeId(122)),
+        errors: &[m::ShapeId(223), m::ShapeId(148), m::ShapeId(284)],
         implemented: true,
         ..op("GetPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetPolicyVersionResult"),
-        input: Some(m::ShapeId(122)),
-        output: Some(m::ShapeId(123)),
-        errors: &[m::ShapeId(220), m::ShapeId(147), m::ShapeId(281)],
+        input: Some(m::ShapeId(123)),
+        output: Some(m::ShapeId(124)),
+        errors: &[m::ShapeId(223), m::ShapeId(148), m::ShapeId(284)],
         implemented: true,
         ..op("GetPolicyVersion", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRoleResult"),
-        input: Some(m::ShapeId(126)),
-        output: Some(m::ShapeId(127)),
-        errors: &[m::ShapeId(220), m::ShapeId(281)],
+        input: Some(m::ShapeId(127)),
+        output: Some(m::ShapeId(128)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("GetRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRolePolicyResult"),
-        input: Some(m::ShapeId(124)),
-        output: Some(m::ShapeId(125)),
-        errors: &[m::ShapeId(220), m::ShapeId(281)],
+        input: Some(m::ShapeId(125)),
+        output: Some(m::ShapeId(126)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("GetRolePolicy", "POST", "/")
     },
@@ -717,97 +727,97 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetSSHPublicKeyResult"),
-        input: Some(m::ShapeId(128)),
-        output: Some(m::ShapeId(129)),
-        errors: &[m::ShapeId(220), m::ShapeId(303)],
+        input: Some(m::ShapeId(129)),
+        output: Some(m::ShapeId(130)),
+        errors: &[m::ShapeId(223), m::ShapeId(307)],
         implemented: true,
         ..op("GetSSHPublicKey", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetServerCertificateResult"),
-        input: Some(m::ShapeId(130)),
-        output: Some(m::ShapeId(131)),
-        errors: &[m::ShapeId(220), m::ShapeId(281)],
+        input: Some(m::ShapeId(131)),
+        output: Some(m::ShapeId(132)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("GetServerCertificate", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetServiceLastAccessedDetailsResult"),
-        input: Some(m::ShapeId(132)),
-        output: Some(m::ShapeId(133)),
-        errors: &[m::ShapeId(220), m::ShapeId(147)],
+        input: Some(m::ShapeId(133)),
+        output: Some(m::ShapeId(134)),
+        errors: &[m::ShapeId(223), m::ShapeId(148)],
         implemented: true,
         ..op("GetServiceLastAccessedDetails", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetServiceLastAccessedDetailsWithEntitiesResult"),
-        input: Some(m::ShapeId(134)),
-        output: Some(m::ShapeId(135)),
-        errors: &[m::ShapeId(220), m::ShapeId(147)],
+        input: Some(m::ShapeId(135)),
+        output: Some(m::ShapeId(136)),
+        errors: &[m::ShapeId(223), m::ShapeId(148)],
         implemented: true,
         ..op("GetServiceLastAccessedDetailsWithEntities", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetServiceLinkedRoleDeletionStatusResult"),
-        input: Some(m::ShapeId(136)),
-        output: Some(m::ShapeId(137)),
-        errors: &[m::ShapeId(220), m::ShapeId(147), m::ShapeId(281)],
+        input: Some(m::ShapeId(137)),
+        output: Some(m::ShapeId(138)),
+        errors: &[m::ShapeId(223), m::ShapeId(148), m::ShapeId(284)],
         implemented: true,
         ..op("GetServiceLinkedRoleDeletionStatus", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetUserResult"),
-        input: Some(m::ShapeId(140)),
-        output: Some(m::ShapeId(141)),
-        errors: &[m::ShapeId(220), m::ShapeId(281)],
+        input: Some(m::ShapeId(141)),
+        output: Some(m::ShapeId(142)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("GetUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetUserPolicyResult"),
-        input: Some(m::ShapeId(138)),
-        output: Some(m::ShapeId(139)),
-        errors: &[m::ShapeId(220), m::ShapeId(281)],
+        input: Some(m::ShapeId(139)),
+        output: Some(m::ShapeId(140)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("GetUserPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAccessKeysResult"),
-        input: Some(m::ShapeId(153)),
-        output: Some(m::ShapeId(154)),
-        errors: &[m::ShapeId(220), m::ShapeId(281)],
+        input: Some(m::ShapeId(154)),
+        output: Some(m::ShapeId(155)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("ListAccessKeys", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAccountAliasesResult"),
-        input: Some(m::ShapeId(155)),
-        output: Some(m::ShapeId(156)),
-        errors: &[m::ShapeId(281)],
+        input: Some(m::ShapeId(156)),
+        output: Some(m::ShapeId(157)),
+        errors: &[m::ShapeId(284)],
         implemented: true,
         ..op("ListAccountAliases", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedGroupPoliciesResult"),
-        input: Some(m::ShapeId(157)),
-        output: Some(m::ShapeId(158)),
-        errors: &[m::ShapeId(220), m::ShapeId(147), m::ShapeId(281)],
+        input: Some(m::ShapeId(158)),
+        output: Some(m::ShapeId(159)),
+        errors: &[m::ShapeId(223), m::ShapeId(148), m::ShapeId(284)],
         implemented: true,
         ..op("ListAttachedGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedRolePoliciesResult"),
-        input: Some(m::ShapeId(159)),
-        output: Some(m::ShapeId(160)),
-        errors: &[m::ShapeId(220), m::ShapeId(147), m::ShapeId(281)],
+        input: Some(m::ShapeId(160)),
+        output: Some(m::ShapeId(161)),
+        errors: &[m::ShapeId(223), m::ShapeId(148), m::ShapeId(284)],
         implemented: true,
         ..op("ListAttachedRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedUserPoliciesResult"),
-        input: Some(m::ShapeId(161)),
-        output: Some(m::ShapeId(162)),
-        errors: &[m::ShapeId(220), m::ShapeId(147), m::ShapeId(281)],
+        input: Some(m::ShapeId(162)),
+        output: Some(m::ShapeId(163)),
+        errors: &[m::ShapeId(223), m::ShapeId(148), m::ShapeId(284)],
         implemented: true,
         ..op("ListAttachedUserPolicies", "POST", "/")
     },
@@ -817,89 +827,89 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListEntitiesForPolicyResult"),
-        input: Some(m::ShapeId(163)),
-        output: Some(m::ShapeId(164)),
-        errors: &[m::ShapeId(220), m::ShapeId(147), m::ShapeId(281)],
+        input: Some(m::ShapeId(164)),
+        output: Some(m::ShapeId(165)),
+        errors: &[m::ShapeId(223), m::ShapeId(148), m::ShapeId(284)],
         implemented: true,
         ..op("ListEntitiesForPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupPoliciesResult"),
-        input: Some(m::ShapeId(165)),
-        output: Some(m::ShapeId(166)),
-        errors: &[m::ShapeId(220), m::ShapeId(281)],
+        input: Some(m::ShapeId(166)),
+        output: Some(m::ShapeId(167)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("ListGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsResult"),
-        input: Some(m::ShapeId(169)),
-        output: Some(m::ShapeId(170)),
-        errors: &[m::ShapeId(281)],
+        input: Some(m::ShapeId(170)),
+        output: Some(m::ShapeId(171)),
+        errors: &[m::ShapeId(284)],
         implemented: true,
         ..op("ListGroups", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsForUserResult"),
-        input: Some(m::ShapeId(167)),
-        output: Some(m::ShapeId(168)),
-        errors: &[m::ShapeId(220), m::ShapeId(281)],
+        input: Some(m::ShapeId(168)),
+        output: Some(m::ShapeId(169)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("ListGroupsForUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfileTagsResult"),
-        input: Some(m::ShapeId(171)),
-        output: Some(m::ShapeId(172)),
-        errors: &[m::ShapeId(220), m::ShapeId(281)],
+        input: Some(m::ShapeId(172)),
+        output: Some(m::ShapeId(173)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("ListInstanceProfileTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesResult"),
-        input: Some(m::ShapeId(175)),
-        output: Some(m::ShapeId(176)),
-        errors: &[m::ShapeId(281)],
+        input: Some(m::ShapeId(176)),
+        output: Some(m::ShapeId(177)),
+        errors: &[m::ShapeId(284)],
         implemented: true,
         ..op("ListInstanceProfiles", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesForRoleResult"),
-        input: Some(m::ShapeId(173)),
-        output: Some(m::ShapeId(174)),
-        errors: &[m::ShapeId(220), m::ShapeId(281)],
+        input: Some(m::ShapeId(174)),
+        output: Some(m::ShapeId(175)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("ListInstanceProfilesForRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListMFADeviceTagsResult"),
-        input: Some(m::ShapeId(177)),
-        output: Some(m::ShapeId(178)),
-        errors: &[m::ShapeId(220), m::ShapeId(147), m::ShapeId(281)],
+        input: Some(m::ShapeId(178)),
+        output: Some(m::ShapeId(179)),
+        errors: &[m::ShapeId(223), m::ShapeId(148), m::ShapeId(284)],
         implemented: true,
         ..op("ListMFADeviceTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListMFADevicesResult"),
-        input: Some(m::ShapeId(179)),
-        output: Some(m::ShapeId(180)),
-        errors: &[m::ShapeId(220), m::ShapeId(281)],
+        input: Some(m::ShapeId(180)),
+        output: Some(m::ShapeId(181)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("ListMFADevices", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListOpenIDConnectProviderTagsResult"),
-        input: Some(m::ShapeId(181)),
-        output: Some(m::ShapeId(182)),
-        errors: &[m::ShapeId(220), m::ShapeId(281), m::ShapeId(147)],
+        input: Some(m::ShapeId(182)),
+        output: Some(m::ShapeId(183)),
+        errors: &[m::ShapeId(223), m::ShapeId(284), m::ShapeId(148)],
         implemented: true,
         ..op("ListOpenIDConnectProviderTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListOpenIDConnectProvidersResult"),
-        input: Some(m::ShapeId(183)),
-        output: Some(m::ShapeId(184)),
-        errors: &[m::ShapeId(281)],
+        input: Some(m::ShapeId(184)),
+        output: Some(m::ShapeId(185)),
+        errors: &[m::ShapeId(284)],
         implemented: true,
         ..op("ListOpenIDConnectProviders", "POST", "/")
     },
@@ -909,57 +919,57 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPoliciesResult"),
-        input: Some(m::ShapeId(188)),
-        output: Some(m::ShapeId(189)),
-        errors: &[m::ShapeId(281)],
+        input: Some(m::ShapeId(189)),
+        output: Some(m::ShapeId(190)),
+        errors: &[m::ShapeId(284)],
         implemented: true,
         ..op("ListPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListPoliciesGrantingServiceAccessResult"),
-        input: Some(m::ShapeId(186)),
-        output: Some(m::ShapeId(187)),
-        errors: &[m::ShapeId(220), m::ShapeId(147)],
+        input: Some(m::ShapeId(187)),
+        output: Some(m::ShapeId(188)),
+        errors: &[m::ShapeId(223), m::ShapeId(148)],
         implemented: true,
         ..op("ListPoliciesGrantingServiceAccess", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListPolicyTagsResult"),
-        input: Some(m::ShapeId(190)),
-        output: Some(m::ShapeId(191)),
-        errors: &[m::ShapeId(220), m::ShapeId(281), m::ShapeId(147)],
+        input: Some(m::ShapeId(191)),
+        output: Some(m::ShapeId(192)),
+        errors: &[m::ShapeId(223), m::ShapeId(284), m::ShapeId(148)],
         implemented: true,
         ..op("ListPolicyTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListPolicyVersionsResult"),
-        input: Some(m::ShapeId(192)),
-        output: Some(m::ShapeId(193)),
-        errors: &[m::ShapeId(220), m::ShapeId(147), m::ShapeId(281)],
+        input: Some(m::ShapeId(193)),
+        output: Some(m::ShapeId(194)),
+        errors: &[m::ShapeId(223), m::ShapeId(148), m::ShapeId(284)],
         implemented: true,
         ..op("ListPolicyVersions", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolePoliciesResult"),
-        input: Some(m::ShapeId(194)),
-        output: Some(m::ShapeId(195)),
-        errors: &[m::ShapeId(220), m::ShapeId(281)],
+        input: Some(m::ShapeId(195)),
+        output: Some(m::ShapeId(196)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("ListRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRoleTagsResult"),
-        input: Some(m::ShapeId(196)),
-        output: Some(m::ShapeId(197)),
-        errors: &[m::ShapeId(220), m::ShapeId(281)],
+        input: Some(m::ShapeId(197)),
+        output: Some(m::ShapeId(198)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("ListRoleTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolesResult"),
-        input: Some(m::ShapeId(198)),
-        output: Some(m::ShapeId(199)),
-        errors: &[m::ShapeId(281)],
+        input: Some(m::ShapeId(199)),
+        output: Some(m::ShapeId(200)),
+        errors: &[m::ShapeId(284)],
         implemented: true,
         ..op("ListRoles", "POST", "/")
     },
@@ -973,25 +983,25 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListSSHPublicKeysResult"),
-        input: Some(m::ShapeId(200)),
-        output: Some(m::ShapeId(201)),
-        errors: &[m::ShapeId(220)],
+        input: Some(m::ShapeId(201)),
+        output: Some(m::ShapeId(202)),
+        errors: &[m::ShapeId(223)],
         implemented: true,
         ..op("ListSSHPublicKeys", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListServerCertificateTagsResult"),
-        input: Some(m::ShapeId(202)),
-        output: Some(m::ShapeId(203)),
-        errors: &[m::ShapeId(220), m::ShapeId(281)],
+        input: Some(m::ShapeId(203)),
+        output: Some(m::ShapeId(204)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("ListServerCertificateTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListServerCertificatesResult"),
-        input: Some(m::ShapeId(204)),
-        output: Some(m::ShapeId(205)),
-        errors: &[m::ShapeId(281)],
+        input: Some(m::ShapeId(205)),
+        output: Some(m::ShapeId(206)),
+        errors: &[m::ShapeId(284)],
         implemented: true,
         ..op("ListServerCertificates", "POST", "/")
     },
@@ -1001,122 +1011,126 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListSigningCertificatesResult"),
+        input: Some(m::ShapeId(207)),
+        output: Some(m::ShapeId(208)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
+        implemented: true,
         ..op("ListSigningCertificates", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUserPoliciesResult"),
-        input: Some(m::ShapeId(206)),
-        output: Some(m::ShapeId(207)),
-        errors: &[m::ShapeId(220), m::ShapeId(281)],
+        input: Some(m::ShapeId(209)),
+        output: Some(m::ShapeId(210)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("ListUserPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUserTagsResult"),
-        input: Some(m::ShapeId(208)),
-        output: Some(m::ShapeId(209)),
-        errors: &[m::ShapeId(220), m::ShapeId(281)],
+        input: Some(m::ShapeId(211)),
+        output: Some(m::ShapeId(212)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("ListUserTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUsersResult"),
-        input: Some(m::ShapeId(210)),
-        output: Some(m::ShapeId(211)),
-        errors: &[m::ShapeId(281)],
+        input: Some(m::ShapeId(213)),
+        output: Some(m::ShapeId(214)),
+        errors: &[m::ShapeId(284)],
         implemented: true,
         ..op("ListUsers", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListVirtualMFADevicesResult"),
-        input: Some(m::ShapeId(212)),
-        output: Some(m::ShapeId(213)),
+        input: Some(m::ShapeId(215)),
+        output: Some(m::ShapeId(216)),
         implemented: true,
         ..op("ListVirtualMFADevices", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(249)),
+        input: Some(m::ShapeId(252)),
         errors: &[
-            m::ShapeId(151),
-            m::ShapeId(217),
+            m::ShapeId(152),
             m::ShapeId(220),
-            m::ShapeId(281),
+            m::ShapeId(223),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("PutGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(250)),
+        input: Some(m::ShapeId(253)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(147),
-            m::ShapeId(302),
-            m::ShapeId(240),
-            m::ShapeId(281),
+            m::ShapeId(223),
+            m::ShapeId(148),
+            m::ShapeId(306),
+            m::ShapeId(243),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("PutRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(251)),
+        input: Some(m::ShapeId(254)),
         errors: &[
-            m::ShapeId(151),
-            m::ShapeId(217),
+            m::ShapeId(152),
             m::ShapeId(220),
-            m::ShapeId(302),
-            m::ShapeId(281),
+            m::ShapeId(223),
+            m::ShapeId(306),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("PutRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(252)),
+        input: Some(m::ShapeId(255)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(147),
-            m::ShapeId(240),
-            m::ShapeId(281),
+            m::ShapeId(223),
+            m::ShapeId(148),
+            m::ShapeId(243),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("PutUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(253)),
+        input: Some(m::ShapeId(256)),
         errors: &[
-            m::ShapeId(151),
-            m::ShapeId(217),
+            m::ShapeId(152),
             m::ShapeId(220),
-            m::ShapeId(281),
+            m::ShapeId(223),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("PutUserPolicy", "POST", "/")
     },
     op("RejectDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(256)),
+        input: Some(m::ShapeId(259)),
         errors: &[
             m::ShapeId(20),
-            m::ShapeId(147),
-            m::ShapeId(220),
-            m::ShapeId(281),
+            m::ShapeId(148),
+            m::ShapeId(223),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("RemoveClientIDFromOpenIDConnectProvider", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(257)),
+        input: Some(m::ShapeId(260)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(151),
-            m::ShapeId(302),
-            m::ShapeId(281),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(306),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("RemoveRoleFromInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(258)),
-        errors: &[m::ShapeId(220), m::ShapeId(151), m::ShapeId(281)],
+        input: Some(m::ShapeId(261)),
+        errors: &[m::ShapeId(223), m::ShapeId(152), m::ShapeId(284)],
         implemented: true,
         ..op("RemoveUserFromGroup", "POST", "/")
     },
@@ -1125,12 +1139,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         ..op("ResetServiceSpecificCredential", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(269)),
+        input: Some(m::ShapeId(272)),
         errors: &[
-            m::ShapeId(145),
-            m::ShapeId(220),
-            m::ShapeId(151),
-            m::ShapeId(281),
+            m::ShapeId(146),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(284),
             m::ShapeId(20),
         ],
         implemented: true,
@@ -1138,12 +1152,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     op("SendDelegationToken", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(285)),
+        input: Some(m::ShapeId(288)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(147),
-            m::ShapeId(151),
-            m::ShapeId(281),
+            m::ShapeId(223),
+            m::ShapeId(148),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("SetDefaultPolicyVersion", "POST", "/")
@@ -1151,255 +1165,255 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("SetSecurityTokenServicePreferences", "POST", "/"),
     m::Operation {
         result_wrapper: Some("SimulateCustomPolicyResult"),
-        input: Some(m::ShapeId(286)),
-        output: Some(m::ShapeId(287)),
-        errors: &[m::ShapeId(147), m::ShapeId(235)],
+        input: Some(m::ShapeId(290)),
+        output: Some(m::ShapeId(291)),
+        errors: &[m::ShapeId(148), m::ShapeId(238)],
         implemented: true,
         ..op("SimulateCustomPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("SimulatePrincipalPolicyResult"),
-        input: Some(m::ShapeId(288)),
-        output: Some(m::ShapeId(287)),
-        errors: &[m::ShapeId(220), m::ShapeId(147), m::ShapeId(235)],
+        input: Some(m::ShapeId(292)),
+        output: Some(m::ShapeId(291)),
+        errors: &[m::ShapeId(223), m::ShapeId(148), m::ShapeId(238)],
         implemented: true,
         ..op("SimulatePrincipalPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(293)),
+        input: Some(m::ShapeId(297)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(147),
-            m::ShapeId(151),
+            m::ShapeId(223),
+            m::ShapeId(148),
+            m::ShapeId(152),
             m::ShapeId(20),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("TagInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(294)),
+        input: Some(m::ShapeId(298)),
         errors: &[
-            m::ShapeId(147),
-            m::ShapeId(220),
-            m::ShapeId(151),
+            m::ShapeId(148),
+            m::ShapeId(223),
+            m::ShapeId(152),
             m::ShapeId(20),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("TagMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(295)),
+        input: Some(m::ShapeId(299)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(151),
-            m::ShapeId(147),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(148),
             m::ShapeId(20),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("TagOpenIDConnectProvider", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(296)),
+        input: Some(m::ShapeId(300)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(151),
-            m::ShapeId(147),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(148),
             m::ShapeId(20),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("TagPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(297)),
+        input: Some(m::ShapeId(301)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(151),
-            m::ShapeId(147),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(148),
             m::ShapeId(20),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("TagRole", "POST", "/")
     },
     op("TagSAMLProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(298)),
+        input: Some(m::ShapeId(302)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(147),
-            m::ShapeId(151),
+            m::ShapeId(223),
+            m::ShapeId(148),
+            m::ShapeId(152),
             m::ShapeId(20),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("TagServerCertificate", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(299)),
+        input: Some(m::ShapeId(303)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(151),
-            m::ShapeId(147),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(148),
             m::ShapeId(20),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("TagUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(304)),
+        input: Some(m::ShapeId(308)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(147),
+            m::ShapeId(223),
+            m::ShapeId(148),
             m::ShapeId(20),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("UntagInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(305)),
+        input: Some(m::ShapeId(309)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(147),
+            m::ShapeId(223),
+            m::ShapeId(148),
             m::ShapeId(20),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("UntagMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(306)),
+        input: Some(m::ShapeId(310)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(147),
+            m::ShapeId(223),
+            m::ShapeId(148),
             m::ShapeId(20),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("UntagOpenIDConnectProvider", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(307)),
+        input: Some(m::ShapeId(311)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(147),
+            m::ShapeId(223),
+            m::ShapeId(148),
             m::ShapeId(20),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("UntagPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(308)),
-        errors: &[m::ShapeId(220), m::ShapeId(20), m::ShapeId(281)],
+        input: Some(m::ShapeId(312)),
+        errors: &[m::ShapeId(223), m::ShapeId(20), m::ShapeId(284)],
         implemented: true,
         ..op("UntagRole", "POST", "/")
     },
     op("UntagSAMLProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(309)),
+        input: Some(m::ShapeId(313)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(147),
+            m::ShapeId(223),
+            m::ShapeId(148),
             m::ShapeId(20),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("UntagServerCertificate", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(310)),
-        errors: &[m::ShapeId(220), m::ShapeId(20), m::ShapeId(281)],
+        input: Some(m::ShapeId(314)),
+        errors: &[m::ShapeId(223), m::ShapeId(20), m::ShapeId(284)],
         implemented: true,
         ..op("UntagUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(311)),
+        input: Some(m::ShapeId(315)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(151),
-            m::ShapeId(281),
-            m::ShapeId(147),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(284),
+            m::ShapeId(148),
         ],
         implemented: true,
         ..op("UpdateAccessKey", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(312)),
+        input: Some(m::ShapeId(316)),
         errors: &[
+            m::ShapeId(223),
             m::ShapeId(220),
-            m::ShapeId(217),
-            m::ShapeId(151),
-            m::ShapeId(281),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("UpdateAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(313)),
+        input: Some(m::ShapeId(317)),
         errors: &[
+            m::ShapeId(223),
             m::ShapeId(220),
-            m::ShapeId(217),
-            m::ShapeId(151),
-            m::ShapeId(302),
-            m::ShapeId(281),
+            m::ShapeId(152),
+            m::ShapeId(306),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("UpdateAssumeRolePolicy", "POST", "/")
     },
     op("UpdateDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(314)),
+        input: Some(m::ShapeId(318)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(86),
-            m::ShapeId(151),
-            m::ShapeId(281),
+            m::ShapeId(223),
+            m::ShapeId(87),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("UpdateGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(315)),
+        input: Some(m::ShapeId(319)),
         errors: &[
-            m::ShapeId(89),
-            m::ShapeId(220),
-            m::ShapeId(229),
-            m::ShapeId(151),
-            m::ShapeId(281),
+            m::ShapeId(90),
+            m::ShapeId(223),
+            m::ShapeId(232),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("UpdateLoginProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(316)),
+        input: Some(m::ShapeId(320)),
         errors: &[
             m::ShapeId(20),
-            m::ShapeId(147),
-            m::ShapeId(220),
-            m::ShapeId(281),
+            m::ShapeId(148),
+            m::ShapeId(223),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("UpdateOpenIDConnectProviderThumbprint", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UpdateRoleResult"),
-        input: Some(m::ShapeId(319)),
-        output: Some(m::ShapeId(320)),
-        errors: &[m::ShapeId(302), m::ShapeId(220), m::ShapeId(281)],
+        input: Some(m::ShapeId(323)),
+        output: Some(m::ShapeId(324)),
+        errors: &[m::ShapeId(306), m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("UpdateRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UpdateRoleDescriptionResult"),
-        input: Some(m::ShapeId(317)),
-        output: Some(m::ShapeId(318)),
-        errors: &[m::ShapeId(220), m::ShapeId(302), m::ShapeId(281)],
+        input: Some(m::ShapeId(321)),
+        output: Some(m::ShapeId(322)),
+        errors: &[m::ShapeId(223), m::ShapeId(306), m::ShapeId(284)],
         implemented: true,
         ..op("UpdateRoleDescription", "POST", "/")
     },
@@ -1408,75 +1422,98 @@ pub static OPERATIONS: [m::Operation; 176] = [
         ..op("UpdateSAMLProvider", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(321)),
-        errors: &[m::ShapeId(220), m::ShapeId(147)],
+        input: Some(m::ShapeId(325)),
+        errors: &[m::ShapeId(223), m::ShapeId(148)],
         implemented: true,
         ..op("UpdateSSHPublicKey", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(322)),
+        input: Some(m::ShapeId(326)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(86),
-            m::ShapeId(151),
-            m::ShapeId(281),
+            m::ShapeId(223),
+            m::ShapeId(87),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("UpdateServerCertificate", "POST", "/")
     },
     op("UpdateServiceSpecificCredential", "POST", "/"),
-    op("UpdateSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(323)),
+        input: Some(m::ShapeId(327)),
         errors: &[
-            m::ShapeId(220),
-            m::ShapeId(151),
-            m::ShapeId(86),
-            m::ShapeId(89),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(284),
+            m::ShapeId(148),
+        ],
+        implemented: true,
+        ..op("UpdateSigningCertificate", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(328)),
+        errors: &[
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(87),
+            m::ShapeId(90),
             m::ShapeId(20),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("UpdateUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UploadSSHPublicKeyResult"),
-        input: Some(m::ShapeId(324)),
-        output: Some(m::ShapeId(325)),
+        input: Some(m::ShapeId(329)),
+        output: Some(m::ShapeId(330)),
         errors: &[
-            m::ShapeId(151),
-            m::ShapeId(220),
-            m::ShapeId(148),
-            m::ShapeId(84),
-            m::ShapeId(303),
+            m::ShapeId(152),
+            m::ShapeId(223),
+            m::ShapeId(149),
+            m::ShapeId(85),
+            m::ShapeId(307),
         ],
         implemented: true,
         ..op("UploadSSHPublicKey", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UploadServerCertificateResult"),
-        input: Some(m::ShapeId(326)),
-        output: Some(m::ShapeId(327)),
+        input: Some(m::ShapeId(331)),
+        output: Some(m::ShapeId(332)),
         errors: &[
+            m::ShapeId(152),
+            m::ShapeId(148),
+            m::ShapeId(87),
+            m::ShapeId(219),
             m::ShapeId(151),
-            m::ShapeId(147),
-            m::ShapeId(86),
-            m::ShapeId(216),
-            m::ShapeId(150),
             m::ShapeId(20),
-            m::ShapeId(281),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("UploadServerCertificate", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UploadSigningCertificateResult"),
+        input: Some(m::ShapeId(333)),
+        output: Some(m::ShapeId(334)),
+        errors: &[
+            m::ShapeId(152),
+            m::ShapeId(87),
+            m::ShapeId(219),
+            m::ShapeId(147),
+            m::ShapeId(84),
+            m::ShapeId(223),
+            m::ShapeId(20),
+            m::ShapeId(284),
+        ],
+        implemented: true,
         ..op("UploadSigningCertificate", "POST", "/")
     },
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 446] = [
+pub static SHAPES: [m::Shape; 455] = [
     m::Shape {
         name: "AccessAdvisorUsageGranularityType",
         kind: m::ShapeKind::String {
@@ -1488,44 +1525,44 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 443)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 331)
+                ..member("AccessKeyId", 338)
             },
             m::Member {
                 required: true,
-                ..member("Status", 428)
+                ..member("Status", 437)
             },
             m::Member {
                 required: true,
-                ..member("SecretAccessKey", 333)
+                ..member("SecretAccessKey", 340)
             },
-            member("CreateDate", 351),
+            member("CreateDate", 360),
         ])),
     },
     m::Shape {
         name: "AccessKeyLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 351),
+            member("LastUsedDate", 360),
             m::Member {
                 required: true,
-                ..member("ServiceName", 429)
+                ..member("ServiceName", 438)
             },
             m::Member {
                 required: true,
-                ..member("Region", 429)
+                ..member("Region", 438)
             },
         ])),
     },
     m::Shape {
         name: "AccessKeyMetadata",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 443),
-            member("AccessKeyId", 331),
-            member("Status", 428),
-            member("CreateDate", 351),
+            member("UserName", 452),
+            member("AccessKeyId", 338),
+            member("Status", 437),
+            member("CreateDate", 360),
         ])),
     },
     m::Shape {
@@ -1557,11 +1594,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OpenIDConnectProviderArn", 336)
+                ..member("OpenIDConnectProviderArn", 343)
             },
             m::Member {
                 required: true,
-                ..member("ClientID", 346)
+                ..member("ClientID", 355)
             },
         ])),
     },
@@ -1570,11 +1607,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 368)
+                ..member("InstanceProfileName", 377)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 419)
+                ..member("RoleName", 428)
             },
         ])),
     },
@@ -1583,18 +1620,18 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 365)
+                ..member("GroupName", 374)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 361)
+                ..member("UserName", 370)
             },
         ])),
     },
     m::Shape {
         name: "ArnListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(336),
+            member: m::ShapeId(343),
             member_location_name: None,
             flattened: false,
         }),
@@ -1604,11 +1641,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 365)
+                ..member("GroupName", 374)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 336)
+                ..member("PolicyArn", 343)
             },
         ])),
     },
@@ -1617,11 +1654,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 419)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 336)
+                ..member("PolicyArn", 343)
             },
         ])),
     },
@@ -1630,26 +1667,26 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 443)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 336)
+                ..member("PolicyArn", 343)
             },
         ])),
     },
     m::Shape {
         name: "AttachedPermissionsBoundary",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PermissionsBoundaryType", 230),
-            member("PermissionsBoundaryArn", 336),
+            member("PermissionsBoundaryType", 233),
+            member("PermissionsBoundaryArn", 343),
         ])),
     },
     m::Shape {
         name: "AttachedPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 402),
-            member("PolicyArn", 336),
+            member("PolicyName", 411),
+            member("PolicyArn", 343),
         ])),
     },
     m::Shape {
@@ -1673,11 +1710,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OldPassword", 391)
+                ..member("OldPassword", 400)
             },
             m::Member {
                 required: true,
-                ..member("NewPassword", 391)
+                ..member("NewPassword", 400)
             },
         ])),
     },
@@ -1762,7 +1799,7 @@ pub static SHAPES: [m::Shape; 446] = [
     },
     m::Shape {
         name: "CreateAccessKeyRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 361)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 370)])),
     },
     m::Shape {
         name: "CreateAccessKeyResponse",
@@ -1775,16 +1812,16 @@ pub static SHAPES: [m::Shape; 446] = [
         name: "CreateAccountAliasRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccountAlias", 335)
+            ..member("AccountAlias", 342)
         }])),
     },
     m::Shape {
         name: "CreateGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 393),
+            member("Path", 402),
             m::Member {
                 required: true,
-                ..member("GroupName", 365)
+                ..member("GroupName", 374)
             },
         ])),
     },
@@ -1792,7 +1829,7 @@ pub static SHAPES: [m::Shape; 446] = [
         name: "CreateGroupResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Group", 142)
+            ..member("Group", 143)
         }])),
     },
     m::Shape {
@@ -1800,32 +1837,32 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 368)
+                ..member("InstanceProfileName", 377)
             },
-            member("Path", 393),
-            member("Tags", 435),
+            member("Path", 402),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
         name: "CreateInstanceProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfile", 144)
+            ..member("InstanceProfile", 145)
         }])),
     },
     m::Shape {
         name: "CreateLoginProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 443),
-            member("Password", 391),
-            member("PasswordResetRequired", 342),
+            member("UserName", 452),
+            member("Password", 400),
+            member("PasswordResetRequired", 349),
         ])),
     },
     m::Shape {
         name: "CreateLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 214)
+            ..member("LoginProfile", 217)
         }])),
     },
     m::Shape {
@@ -1833,18 +1870,18 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Url", 223)
+                ..member("Url", 226)
             },
-            member("ClientIDList", 345),
-            member("ThumbprintList", 437),
-            member("Tags", 435),
+            member("ClientIDList", 354),
+            member("ThumbprintList", 446),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
         name: "CreateOpenIDConnectProviderResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("OpenIDConnectProviderArn", 336),
-            member("Tags", 435),
+            member("OpenIDConnectProviderArn", 343),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
@@ -1852,62 +1889,62 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyName", 402)
+                ..member("PolicyName", 411)
             },
-            member("Path", 405),
+            member("Path", 414),
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 396)
+                ..member("PolicyDocument", 405)
             },
-            member("Description", 394),
-            member("Tags", 435),
+            member("Description", 403),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
         name: "CreatePolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 232)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 235)])),
     },
     m::Shape {
         name: "CreatePolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 336)
+                ..member("PolicyArn", 343)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 396)
+                ..member("PolicyDocument", 405)
             },
-            member("SetAsDefault", 342),
+            member("SetAsDefault", 349),
         ])),
     },
     m::Shape {
         name: "CreatePolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 247)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 250)])),
     },
     m::Shape {
         name: "CreateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 393),
+            member("Path", 402),
             m::Member {
                 required: true,
-                ..member("RoleName", 419)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("AssumeRolePolicyDocument", 396)
+                ..member("AssumeRolePolicyDocument", 405)
             },
-            member("Description", 415),
-            member("MaxSessionDuration", 418),
-            member("PermissionsBoundary", 336),
-            member("Tags", 435),
+            member("Description", 424),
+            member("MaxSessionDuration", 427),
+            member("PermissionsBoundary", 343),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
         name: "CreateRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 270)
+            ..member("Role", 273)
         }])),
     },
     m::Shape {
@@ -1915,48 +1952,48 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AWSServiceName", 365)
+                ..member("AWSServiceName", 374)
             },
-            member("Description", 415),
-            member("CustomSuffix", 350),
+            member("Description", 424),
+            member("CustomSuffix", 359),
         ])),
     },
     m::Shape {
         name: "CreateServiceLinkedRoleResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Role", 270)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Role", 273)])),
     },
     m::Shape {
         name: "CreateUserRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 393),
+            member("Path", 402),
             m::Member {
                 required: true,
-                ..member("UserName", 443)
+                ..member("UserName", 452)
             },
-            member("PermissionsBoundary", 336),
-            member("Tags", 435),
+            member("PermissionsBoundary", 343),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
         name: "CreateUserResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("User", 328)])),
+        kind: m::ShapeKind::Structure(structure(&[member("User", 335)])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 393),
+            member("Path", 402),
             m::Member {
                 required: true,
-                ..member("VirtualMFADeviceName", 445)
+                ..member("VirtualMFADeviceName", 454)
             },
-            member("Tags", 435),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("VirtualMFADevice", 330)
+            ..member("VirtualMFADevice", 337)
         }])),
     },
     m::Shape {
@@ -1968,7 +2005,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 347)])
+            ..structure(&[member("message", 356)])
         }),
     },
     m::Shape {
@@ -1980,7 +2017,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 348)])
+            ..structure(&[member("message", 357)])
         }),
     },
     m::Shape {
@@ -1992,26 +2029,26 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 349)])
+            ..structure(&[member("message", 358)])
         }),
     },
     m::Shape {
         name: "DeactivateMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 361),
+            member("UserName", 370),
             m::Member {
                 required: true,
-                ..member("SerialNumber", 420)
+                ..member("SerialNumber", 429)
             },
         ])),
     },
     m::Shape {
         name: "DeleteAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 361),
+            member("UserName", 370),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 331)
+                ..member("AccessKeyId", 338)
             },
         ])),
     },
@@ -2019,7 +2056,7 @@ pub static SHAPES: [m::Shape; 446] = [
         name: "DeleteAccountAliasRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccountAlias", 335)
+            ..member("AccountAlias", 342)
         }])),
     },
     m::Shape {
@@ -2031,7 +2068,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 352)])
+            ..structure(&[member("message", 361)])
         }),
     },
     m::Shape {
@@ -2039,11 +2076,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 365)
+                ..member("GroupName", 374)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 402)
+                ..member("PolicyName", 411)
             },
         ])),
     },
@@ -2051,32 +2088,32 @@ pub static SHAPES: [m::Shape; 446] = [
         name: "DeleteGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("GroupName", 365)
+            ..member("GroupName", 374)
         }])),
     },
     m::Shape {
         name: "DeleteInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 368)
+            ..member("InstanceProfileName", 377)
         }])),
     },
     m::Shape {
         name: "DeleteLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 443)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 452)])),
     },
     m::Shape {
         name: "DeleteOpenIDConnectProviderRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("OpenIDConnectProviderArn", 336)
+            ..member("OpenIDConnectProviderArn", 343)
         }])),
     },
     m::Shape {
         name: "DeletePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 336)
+            ..member("PolicyArn", 343)
         }])),
     },
     m::Shape {
@@ -2084,11 +2121,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 336)
+                ..member("PolicyArn", 343)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 408)
+                ..member("VersionId", 417)
             },
         ])),
     },
@@ -2096,7 +2133,7 @@ pub static SHAPES: [m::Shape; 446] = [
         name: "DeleteRolePermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 419)
+            ..member("RoleName", 428)
         }])),
     },
     m::Shape {
@@ -2104,11 +2141,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 419)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 402)
+                ..member("PolicyName", 411)
             },
         ])),
     },
@@ -2116,7 +2153,7 @@ pub static SHAPES: [m::Shape; 446] = [
         name: "DeleteRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 419)
+            ..member("RoleName", 428)
         }])),
     },
     m::Shape {
@@ -2124,11 +2161,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 443)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 411)
+                ..member("SSHPublicKeyId", 420)
             },
         ])),
     },
@@ -2136,28 +2173,38 @@ pub static SHAPES: [m::Shape; 446] = [
         name: "DeleteServerCertificateRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("ServerCertificateName", 422)
+            ..member("ServerCertificateName", 431)
         }])),
     },
     m::Shape {
         name: "DeleteServiceLinkedRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 419)
+            ..member("RoleName", 428)
         }])),
     },
     m::Shape {
         name: "DeleteServiceLinkedRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("DeletionTaskId", 78)
+            ..member("DeletionTaskId", 79)
         }])),
+    },
+    m::Shape {
+        name: "DeleteSigningCertificateRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("UserName", 370),
+            m::Member {
+                required: true,
+                ..member("CertificateId", 352)
+            },
+        ])),
     },
     m::Shape {
         name: "DeleteUserPermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 443)
+            ..member("UserName", 452)
         }])),
     },
     m::Shape {
@@ -2165,11 +2212,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 361)
+                ..member("UserName", 370)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 402)
+                ..member("PolicyName", 411)
             },
         ])),
     },
@@ -2177,21 +2224,21 @@ pub static SHAPES: [m::Shape; 446] = [
         name: "DeleteUserRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 361)
+            ..member("UserName", 370)
         }])),
     },
     m::Shape {
         name: "DeleteVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("SerialNumber", 420)
+            ..member("SerialNumber", 429)
         }])),
     },
     m::Shape {
         name: "DeletionTaskFailureReasonType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Reason", 254),
-            member("RoleUsageList", 273),
+            member("Reason", 257),
+            member("RoleUsageList", 276),
         ])),
     },
     m::Shape {
@@ -2209,11 +2256,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 365)
+                ..member("GroupName", 374)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 336)
+                ..member("PolicyArn", 343)
             },
         ])),
     },
@@ -2222,11 +2269,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 419)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 336)
+                ..member("PolicyArn", 343)
             },
         ])),
     },
@@ -2235,11 +2282,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 443)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 336)
+                ..member("PolicyArn", 343)
             },
         ])),
     },
@@ -2252,7 +2299,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 353)])
+            ..structure(&[member("message", 362)])
         }),
     },
     m::Shape {
@@ -2264,7 +2311,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 354)])
+            ..structure(&[member("message", 363)])
         }),
     },
     m::Shape {
@@ -2272,19 +2319,19 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 361)
+                ..member("UserName", 370)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 420)
+                ..member("SerialNumber", 429)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 340)
+                ..member("AuthenticationCode1", 347)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 340)
+                ..member("AuthenticationCode2", 347)
             },
         ])),
     },
@@ -2297,7 +2344,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 356)])
+            ..structure(&[member("message", 365)])
         }),
     },
     m::Shape {
@@ -2305,9 +2352,9 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("EntityInfo", 88)
+                ..member("EntityInfo", 89)
             },
-            member("LastAuthenticated", 351),
+            member("LastAuthenticated", 360),
         ])),
     },
     m::Shape {
@@ -2315,21 +2362,21 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Arn", 336)
+                ..member("Arn", 343)
             },
             m::Member {
                 required: true,
-                ..member("Name", 443)
+                ..member("Name", 452)
             },
             m::Member {
                 required: true,
-                ..member("Type", 404)
+                ..member("Type", 413)
             },
             m::Member {
                 required: true,
-                ..member("Id", 366)
+                ..member("Id", 375)
             },
-            member("Path", 393),
+            member("Path", 402),
         ])),
     },
     m::Shape {
@@ -2341,7 +2388,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 360)])
+            ..structure(&[member("message", 369)])
         }),
     },
     m::Shape {
@@ -2361,19 +2408,19 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Message", 429)
+                ..member("Message", 438)
             },
             m::Member {
                 required: true,
-                ..member("Code", 429)
+                ..member("Code", 438)
             },
         ])),
     },
     m::Shape {
         name: "EvalDecisionDetailsType",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(93),
-            value: m::ShapeId(234),
+            key: m::ShapeId(94),
+            value: m::ShapeId(237),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -2390,23 +2437,23 @@ pub static SHAPES: [m::Shape; 446] = [
                 required: true,
                 ..member("EvalActionName", 6)
             },
-            member("EvalResourceName", 266),
+            member("EvalResourceName", 269),
             m::Member {
                 required: true,
-                ..member("EvalDecision", 234)
+                ..member("EvalDecision", 237)
             },
-            member("MatchedStatements", 291),
+            member("MatchedStatements", 295),
             member("MissingContextValues", 25),
-            member("OrganizationsDecisionDetail", 227),
-            member("PermissionsBoundaryDecisionDetail", 231),
-            member("EvalDecisionDetails", 92),
-            member("ResourceSpecificResults", 268),
+            member("OrganizationsDecisionDetail", 230),
+            member("PermissionsBoundaryDecisionDetail", 234),
+            member("EvalDecisionDetails", 93),
+            member("ResourceSpecificResults", 271),
         ])),
     },
     m::Shape {
         name: "EvaluationResultsListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(94),
+            member: m::ShapeId(95),
             member_location_name: None,
             flattened: false,
         }),
@@ -2420,7 +2467,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 97)])
+            ..structure(&[member("message", 98)])
         }),
     },
     m::Shape {
@@ -2436,7 +2483,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 99)])
+            ..structure(&[member("message", 100)])
         }),
     },
     m::Shape {
@@ -2446,8 +2493,8 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "GenerateCredentialReportResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("State", 263),
-            member("Description", 262),
+            member("State", 266),
+            member("Description", 265),
         ])),
     },
     m::Shape {
@@ -2455,65 +2502,65 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Arn", 336)
+                ..member("Arn", 343)
             },
             member("Granularity", 0),
         ])),
     },
     m::Shape {
         name: "GenerateServiceLastAccessedDetailsResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("JobId", 375)])),
+        kind: m::ShapeKind::Structure(structure(&[member("JobId", 384)])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccessKeyId", 331)
+            ..member("AccessKeyId", 338)
         }])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 361),
+            member("UserName", 370),
             member("AccessKeyLastUsed", 2),
         ])),
     },
     m::Shape {
         name: "GetAccountAuthorizationDetailsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Filter", 358),
-            member("MaxItems", 383),
-            member("Marker", 382),
+            member("Filter", 367),
+            member("MaxItems", 392),
+            member("Marker", 391),
         ])),
     },
     m::Shape {
         name: "GetAccountAuthorizationDetailsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserDetailList", 441),
-            member("GroupDetailList", 362),
-            member("RoleDetailList", 416),
-            member("Policies", 219),
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("UserDetailList", 450),
+            member("GroupDetailList", 371),
+            member("RoleDetailList", 425),
+            member("Policies", 222),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
         name: "GetAccountPasswordPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PasswordPolicy", 228)
+            ..member("PasswordPolicy", 231)
         }])),
     },
     m::Shape {
         name: "GetAccountSummaryResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("SummaryMap", 431)])),
+        kind: m::ShapeKind::Structure(structure(&[member("SummaryMap", 440)])),
     },
     m::Shape {
         name: "GetCredentialReportResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Content", 259),
-            member("ReportFormat", 260),
-            member("GeneratedTime", 351),
+            member("Content", 262),
+            member("ReportFormat", 263),
+            member("GeneratedTime", 360),
         ])),
     },
     m::Shape {
@@ -2521,11 +2568,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 365)
+                ..member("GroupName", 374)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 402)
+                ..member("PolicyName", 411)
             },
         ])),
     },
@@ -2534,15 +2581,15 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 365)
+                ..member("GroupName", 374)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 402)
+                ..member("PolicyName", 411)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 396)
+                ..member("PolicyDocument", 405)
             },
         ])),
     },
@@ -2551,10 +2598,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 365)
+                ..member("GroupName", 374)
             },
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -2562,96 +2609,96 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Group", 142)
+                ..member("Group", 143)
             },
             m::Member {
                 required: true,
-                ..member("Users", 442)
+                ..member("Users", 451)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
         name: "GetInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 368)
+            ..member("InstanceProfileName", 377)
         }])),
     },
     m::Shape {
         name: "GetInstanceProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfile", 144)
+            ..member("InstanceProfile", 145)
         }])),
     },
     m::Shape {
         name: "GetLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 443)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 452)])),
     },
     m::Shape {
         name: "GetLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 214)
+            ..member("LoginProfile", 217)
         }])),
     },
     m::Shape {
         name: "GetOpenIDConnectProviderRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("OpenIDConnectProviderArn", 336)
+            ..member("OpenIDConnectProviderArn", 343)
         }])),
     },
     m::Shape {
         name: "GetOpenIDConnectProviderResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Url", 223),
-            member("ClientIDList", 345),
-            member("ThumbprintList", 437),
-            member("CreateDate", 351),
-            member("Tags", 435),
+            member("Url", 226),
+            member("ClientIDList", 354),
+            member("ThumbprintList", 446),
+            member("CreateDate", 360),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
         name: "GetPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 336)
+            ..member("PolicyArn", 343)
         }])),
     },
     m::Shape {
         name: "GetPolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 232)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 235)])),
     },
     m::Shape {
         name: "GetPolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 336)
+                ..member("PolicyArn", 343)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 408)
+                ..member("VersionId", 417)
             },
         ])),
     },
     m::Shape {
         name: "GetPolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 247)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 250)])),
     },
     m::Shape {
         name: "GetRolePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 419)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 402)
+                ..member("PolicyName", 411)
             },
         ])),
     },
@@ -2660,15 +2707,15 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 419)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 402)
+                ..member("PolicyName", 411)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 396)
+                ..member("PolicyDocument", 405)
             },
         ])),
     },
@@ -2676,14 +2723,14 @@ pub static SHAPES: [m::Shape; 446] = [
         name: "GetRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 419)
+            ..member("RoleName", 428)
         }])),
     },
     m::Shape {
         name: "GetRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 270)
+            ..member("Role", 273)
         }])),
     },
     m::Shape {
@@ -2691,34 +2738,34 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 443)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 411)
+                ..member("SSHPublicKeyId", 420)
             },
             m::Member {
                 required: true,
-                ..member("Encoding", 355)
+                ..member("Encoding", 364)
             },
         ])),
     },
     m::Shape {
         name: "GetSSHPublicKeyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 275)])),
+        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 278)])),
     },
     m::Shape {
         name: "GetServerCertificateRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("ServerCertificateName", 422)
+            ..member("ServerCertificateName", 431)
         }])),
     },
     m::Shape {
         name: "GetServerCertificateResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("ServerCertificate", 278)
+            ..member("ServerCertificate", 281)
         }])),
     },
     m::Shape {
@@ -2726,10 +2773,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobId", 375)
+                ..member("JobId", 384)
             },
-            member("MaxItems", 383),
-            member("Marker", 382),
+            member("MaxItems", 392),
+            member("Marker", 391),
         ])),
     },
     m::Shape {
@@ -2737,24 +2784,24 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobStatus", 376)
+                ..member("JobStatus", 385)
             },
             member("JobType", 0),
             m::Member {
                 required: true,
-                ..member("JobCreationDate", 351)
+                ..member("JobCreationDate", 360)
             },
             m::Member {
                 required: true,
-                ..member("ServicesLastAccessed", 284)
+                ..member("ServicesLastAccessed", 287)
             },
             m::Member {
                 required: true,
-                ..member("JobCompletionDate", 351)
+                ..member("JobCompletionDate", 360)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
-            member("Error", 91),
+            member("IsTruncated", 349),
+            member("Marker", 423),
+            member("Error", 92),
         ])),
     },
     m::Shape {
@@ -2762,14 +2809,14 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobId", 375)
+                ..member("JobId", 384)
             },
             m::Member {
                 required: true,
-                ..member("ServiceNamespace", 426)
+                ..member("ServiceNamespace", 435)
             },
-            member("MaxItems", 383),
-            member("Marker", 382),
+            member("MaxItems", 392),
+            member("Marker", 391),
         ])),
     },
     m::Shape {
@@ -2777,30 +2824,30 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobStatus", 376)
+                ..member("JobStatus", 385)
             },
             m::Member {
                 required: true,
-                ..member("JobCreationDate", 351)
+                ..member("JobCreationDate", 360)
             },
             m::Member {
                 required: true,
-                ..member("JobCompletionDate", 351)
+                ..member("JobCompletionDate", 360)
             },
             m::Member {
                 required: true,
-                ..member("EntityDetailsList", 357)
+                ..member("EntityDetailsList", 366)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
-            member("Error", 91),
+            member("IsTruncated", 349),
+            member("Marker", 423),
+            member("Error", 92),
         ])),
     },
     m::Shape {
         name: "GetServiceLinkedRoleDeletionStatusRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("DeletionTaskId", 78)
+            ..member("DeletionTaskId", 79)
         }])),
     },
     m::Shape {
@@ -2808,9 +2855,9 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Status", 79)
+                ..member("Status", 80)
             },
-            member("Reason", 77),
+            member("Reason", 78),
         ])),
     },
     m::Shape {
@@ -2818,11 +2865,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 361)
+                ..member("UserName", 370)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 402)
+                ..member("PolicyName", 411)
             },
         ])),
     },
@@ -2831,27 +2878,27 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 361)
+                ..member("UserName", 370)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 402)
+                ..member("PolicyName", 411)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 396)
+                ..member("PolicyDocument", 405)
             },
         ])),
     },
     m::Shape {
         name: "GetUserRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 361)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 370)])),
     },
     m::Shape {
         name: "GetUserResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("User", 328)
+            ..member("User", 335)
         }])),
     },
     m::Shape {
@@ -2859,36 +2906,36 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 393)
+                ..member("Path", 402)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 365)
+                ..member("GroupName", 374)
             },
             m::Member {
                 required: true,
-                ..member("GroupId", 366)
+                ..member("GroupId", 375)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 336)
+                ..member("Arn", 343)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 351)
+                ..member("CreateDate", 360)
             },
         ])),
     },
     m::Shape {
         name: "GroupDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 393),
-            member("GroupName", 365),
-            member("GroupId", 366),
-            member("Arn", 336),
-            member("CreateDate", 351),
-            member("GroupPolicyList", 395),
-            member("AttachedManagedPolicies", 338),
+            member("Path", 402),
+            member("GroupName", 374),
+            member("GroupId", 375),
+            member("Arn", 343),
+            member("CreateDate", 360),
+            member("GroupPolicyList", 404),
+            member("AttachedManagedPolicies", 345),
         ])),
     },
     m::Shape {
@@ -2896,29 +2943,29 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 393)
+                ..member("Path", 402)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 368)
+                ..member("InstanceProfileName", 377)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileId", 366)
+                ..member("InstanceProfileId", 375)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 336)
+                ..member("Arn", 343)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 351)
+                ..member("CreateDate", 360)
             },
             m::Member {
                 required: true,
-                ..member("Roles", 417)
+                ..member("Roles", 426)
             },
-            member("Tags", 435),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
@@ -2930,7 +2977,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 370)])
+            ..structure(&[member("message", 379)])
         }),
     },
     m::Shape {
@@ -2942,7 +2989,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 371)])
+            ..structure(&[member("message", 380)])
         }),
     },
     m::Shape {
@@ -2954,7 +3001,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 372)])
+            ..structure(&[member("message", 381)])
         }),
     },
     m::Shape {
@@ -2966,7 +3013,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 373)])
+            ..structure(&[member("message", 382)])
         }),
     },
     m::Shape {
@@ -2978,7 +3025,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 374)])
+            ..structure(&[member("message", 383)])
         }),
     },
     m::Shape {
@@ -2990,7 +3037,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 377)])
+            ..structure(&[member("message", 386)])
         }),
     },
     m::Shape {
@@ -3002,7 +3049,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 378)])
+            ..structure(&[member("message", 387)])
         }),
     },
     m::Shape {
@@ -3012,9 +3059,9 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "ListAccessKeysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 361),
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("UserName", 370),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3022,25 +3069,25 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccessKeyMetadata", 332)
+                ..member("AccessKeyMetadata", 339)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
         name: "ListAccountAliasesRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Marker", 382), member("MaxItems", 383)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Marker", 391), member("MaxItems", 392)])),
     },
     m::Shape {
         name: "ListAccountAliasesResponse",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccountAliases", 334)
+                ..member("AccountAliases", 341)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3048,19 +3095,19 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 365)
+                ..member("GroupName", 374)
             },
-            member("PathPrefix", 405),
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("PathPrefix", 414),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
         name: "ListAttachedGroupPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 338),
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("AttachedPolicies", 345),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3068,19 +3115,19 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 419)
+                ..member("RoleName", 428)
             },
-            member("PathPrefix", 405),
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("PathPrefix", 414),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
         name: "ListAttachedRolePoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 338),
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("AttachedPolicies", 345),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3088,19 +3135,19 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 443)
+                ..member("UserName", 452)
             },
-            member("PathPrefix", 405),
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("PathPrefix", 414),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
         name: "ListAttachedUserPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 338),
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("AttachedPolicies", 345),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3108,23 +3155,23 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 336)
+                ..member("PolicyArn", 343)
             },
-            member("EntityFilter", 90),
-            member("PathPrefix", 393),
-            member("PolicyUsageFilter", 244),
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("EntityFilter", 91),
+            member("PathPrefix", 402),
+            member("PolicyUsageFilter", 247),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
         name: "ListEntitiesForPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyGroups", 238),
-            member("PolicyUsers", 246),
-            member("PolicyRoles", 242),
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("PolicyGroups", 241),
+            member("PolicyUsers", 249),
+            member("PolicyRoles", 245),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3132,10 +3179,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 365)
+                ..member("GroupName", 374)
             },
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3143,10 +3190,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 401)
+                ..member("PolicyNames", 410)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3154,10 +3201,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 361)
+                ..member("UserName", 370)
             },
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3165,18 +3212,18 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 363)
+                ..member("Groups", 372)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
         name: "ListGroupsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 392),
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("PathPrefix", 401),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3184,10 +3231,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 363)
+                ..member("Groups", 372)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3195,10 +3242,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 368)
+                ..member("InstanceProfileName", 377)
             },
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3206,10 +3253,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 435)
+                ..member("Tags", 444)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3217,10 +3264,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 419)
+                ..member("RoleName", 428)
             },
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3228,18 +3275,18 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 367)
+                ..member("InstanceProfiles", 376)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
         name: "ListInstanceProfilesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 392),
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("PathPrefix", 401),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3247,10 +3294,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 367)
+                ..member("InstanceProfiles", 376)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3258,10 +3305,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 420)
+                ..member("SerialNumber", 429)
             },
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3269,18 +3316,18 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 435)
+                ..member("Tags", 444)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
         name: "ListMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 361),
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("UserName", 370),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3288,10 +3335,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MFADevices", 385)
+                ..member("MFADevices", 394)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3299,10 +3346,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OpenIDConnectProviderArn", 336)
+                ..member("OpenIDConnectProviderArn", 343)
             },
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3310,10 +3357,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 435)
+                ..member("Tags", 444)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3322,26 +3369,26 @@ pub static SHAPES: [m::Shape; 446] = [
     },
     m::Shape {
         name: "ListOpenIDConnectProvidersResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("OpenIDConnectProviderList", 222)])),
+        kind: m::ShapeKind::Structure(structure(&[member("OpenIDConnectProviderList", 225)])),
     },
     m::Shape {
         name: "ListPoliciesGrantingServiceAccessEntry",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ServiceNamespace", 426),
-            member("Policies", 399),
+            member("ServiceNamespace", 435),
+            member("Policies", 408),
         ])),
     },
     m::Shape {
         name: "ListPoliciesGrantingServiceAccessRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Marker", 382),
+            member("Marker", 391),
             m::Member {
                 required: true,
-                ..member("Arn", 336)
+                ..member("Arn", 343)
             },
             m::Member {
                 required: true,
-                ..member("ServiceNamespaces", 425)
+                ..member("ServiceNamespaces", 434)
             },
         ])),
     },
@@ -3350,29 +3397,29 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PoliciesGrantingServiceAccess", 379)
+                ..member("PoliciesGrantingServiceAccess", 388)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
         name: "ListPoliciesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Scope", 406),
-            member("OnlyAttached", 342),
-            member("PathPrefix", 405),
-            member("PolicyUsageFilter", 244),
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("Scope", 415),
+            member("OnlyAttached", 349),
+            member("PathPrefix", 414),
+            member("PolicyUsageFilter", 247),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
         name: "ListPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Policies", 400),
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("Policies", 409),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3380,10 +3427,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 336)
+                ..member("PolicyArn", 343)
             },
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3391,10 +3438,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 435)
+                ..member("Tags", 444)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3402,18 +3449,18 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 336)
+                ..member("PolicyArn", 343)
             },
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
         name: "ListPolicyVersionsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Versions", 397),
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("Versions", 406),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3421,10 +3468,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 419)
+                ..member("RoleName", 428)
             },
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3432,10 +3479,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 401)
+                ..member("PolicyNames", 410)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3443,10 +3490,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 419)
+                ..member("RoleName", 428)
             },
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3454,18 +3501,18 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 435)
+                ..member("Tags", 444)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
         name: "ListRolesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 392),
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("PathPrefix", 401),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3473,26 +3520,26 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Roles", 417)
+                ..member("Roles", 426)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
         name: "ListSSHPublicKeysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 443),
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("UserName", 452),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
         name: "ListSSHPublicKeysResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SSHPublicKeys", 276),
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("SSHPublicKeys", 279),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3500,10 +3547,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ServerCertificateName", 422)
+                ..member("ServerCertificateName", 431)
             },
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3511,18 +3558,18 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 435)
+                ..member("Tags", 444)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
         name: "ListServerCertificatesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 392),
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("PathPrefix", 401),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3530,10 +3577,29 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ServerCertificateMetadataList", 421)
+                ..member("ServerCertificateMetadataList", 430)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("IsTruncated", 349),
+            member("Marker", 423),
+        ])),
+    },
+    m::Shape {
+        name: "ListSigningCertificatesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("UserName", 370),
+            member("Marker", 391),
+            member("MaxItems", 392),
+        ])),
+    },
+    m::Shape {
+        name: "ListSigningCertificatesResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Certificates", 353)
+            },
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3541,10 +3607,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 361)
+                ..member("UserName", 370)
             },
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3552,10 +3618,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 401)
+                ..member("PolicyNames", 410)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3563,10 +3629,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 361)
+                ..member("UserName", 370)
             },
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3574,18 +3640,18 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 435)
+                ..member("Tags", 444)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
         name: "ListUsersRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 392),
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("PathPrefix", 401),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3593,18 +3659,18 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Users", 442)
+                ..member("Users", 451)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
         name: "ListVirtualMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssignmentStatus", 337),
-            member("Marker", 382),
-            member("MaxItems", 383),
+            member("AssignmentStatus", 344),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3612,10 +3678,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VirtualMFADevices", 444)
+                ..member("VirtualMFADevices", 453)
             },
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3623,13 +3689,13 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 443)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 351)
+                ..member("CreateDate", 360)
             },
-            member("PasswordResetRequired", 342),
+            member("PasswordResetRequired", 349),
         ])),
     },
     m::Shape {
@@ -3637,15 +3703,15 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 443)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 420)
+                ..member("SerialNumber", 429)
             },
             m::Member {
                 required: true,
-                ..member("EnableDate", 351)
+                ..member("EnableDate", 360)
             },
         ])),
     },
@@ -3658,7 +3724,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 380)])
+            ..structure(&[member("message", 389)])
         }),
     },
     m::Shape {
@@ -3670,30 +3736,30 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 381)])
+            ..structure(&[member("message", 390)])
         }),
     },
     m::Shape {
         name: "ManagedPolicyDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 402),
-            member("PolicyId", 366),
-            member("Arn", 336),
-            member("Path", 405),
-            member("DefaultVersionId", 408),
-            member("AttachmentCount", 339),
-            member("PermissionsBoundaryUsageCount", 339),
-            member("IsAttachable", 342),
-            member("Description", 394),
-            member("CreateDate", 351),
-            member("UpdateDate", 351),
-            member("PolicyVersionList", 397),
+            member("PolicyName", 411),
+            member("PolicyId", 375),
+            member("Arn", 343),
+            member("Path", 414),
+            member("DefaultVersionId", 417),
+            member("AttachmentCount", 346),
+            member("PermissionsBoundaryUsageCount", 346),
+            member("IsAttachable", 349),
+            member("Description", 403),
+            member("CreateDate", 360),
+            member("UpdateDate", 360),
+            member("PolicyVersionList", 406),
         ])),
     },
     m::Shape {
         name: "ManagedPolicyDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(218),
+            member: m::ShapeId(221),
             member_location_name: None,
             flattened: false,
         }),
@@ -3707,17 +3773,17 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 387)])
+            ..structure(&[member("message", 396)])
         }),
     },
     m::Shape {
         name: "OpenIDConnectProviderListEntry",
-        kind: m::ShapeKind::Structure(structure(&[member("Arn", 336)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Arn", 343)])),
     },
     m::Shape {
         name: "OpenIDConnectProviderListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(221),
+            member: m::ShapeId(224),
             member_location_name: None,
             flattened: false,
         }),
@@ -3735,7 +3801,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 388)])
+            ..structure(&[member("message", 397)])
         }),
     },
     m::Shape {
@@ -3764,21 +3830,21 @@ pub static SHAPES: [m::Shape; 446] = [
     },
     m::Shape {
         name: "OrganizationsDecisionDetail",
-        kind: m::ShapeKind::Structure(structure(&[member("AllowedByOrganizations", 342)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByOrganizations", 349)])),
     },
     m::Shape {
         name: "PasswordPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 386),
-            member("RequireSymbols", 342),
-            member("RequireNumbers", 342),
-            member("RequireUppercaseCharacters", 342),
-            member("RequireLowercaseCharacters", 342),
-            member("AllowUsersToChangePassword", 342),
-            member("ExpirePasswords", 342),
-            member("MaxPasswordAge", 384),
-            member("PasswordReusePrevention", 390),
-            member("HardExpiry", 341),
+            member("MinimumPasswordLength", 395),
+            member("RequireSymbols", 349),
+            member("RequireNumbers", 349),
+            member("RequireUppercaseCharacters", 349),
+            member("RequireLowercaseCharacters", 349),
+            member("AllowUsersToChangePassword", 349),
+            member("ExpirePasswords", 349),
+            member("MaxPasswordAge", 393),
+            member("PasswordReusePrevention", 399),
+            member("HardExpiry", 348),
         ])),
     },
     m::Shape {
@@ -3790,7 +3856,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 389)])
+            ..structure(&[member("message", 398)])
         }),
     },
     m::Shape {
@@ -3801,30 +3867,30 @@ pub static SHAPES: [m::Shape; 446] = [
     },
     m::Shape {
         name: "PermissionsBoundaryDecisionDetail",
-        kind: m::ShapeKind::Structure(structure(&[member("AllowedByPermissionsBoundary", 342)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByPermissionsBoundary", 349)])),
     },
     m::Shape {
         name: "Policy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 402),
-            member("PolicyId", 366),
-            member("Arn", 336),
-            member("Path", 405),
-            member("DefaultVersionId", 408),
-            member("AttachmentCount", 339),
-            member("PermissionsBoundaryUsageCount", 339),
-            member("IsAttachable", 342),
-            member("Description", 394),
-            member("CreateDate", 351),
-            member("UpdateDate", 351),
-            member("Tags", 435),
+            member("PolicyName", 411),
+            member("PolicyId", 375),
+            member("Arn", 343),
+            member("Path", 414),
+            member("DefaultVersionId", 417),
+            member("AttachmentCount", 346),
+            member("PermissionsBoundaryUsageCount", 346),
+            member("IsAttachable", 349),
+            member("Description", 403),
+            member("CreateDate", 360),
+            member("UpdateDate", 360),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
         name: "PolicyDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 402),
-            member("PolicyDocument", 396),
+            member("PolicyName", 411),
+            member("PolicyDocument", 405),
         ])),
     },
     m::Shape {
@@ -3842,7 +3908,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 398)])
+            ..structure(&[member("message", 407)])
         }),
     },
     m::Shape {
@@ -3850,28 +3916,28 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyName", 402)
+                ..member("PolicyName", 411)
             },
             m::Member {
                 required: true,
-                ..member("PolicyType", 407)
+                ..member("PolicyType", 416)
             },
-            member("PolicyArn", 336),
-            member("EntityType", 404),
-            member("EntityName", 359),
+            member("PolicyArn", 343),
+            member("EntityType", 413),
+            member("EntityName", 368),
         ])),
     },
     m::Shape {
         name: "PolicyGroup",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupName", 365),
-            member("GroupId", 366),
+            member("GroupName", 374),
+            member("GroupId", 375),
         ])),
     },
     m::Shape {
         name: "PolicyGroupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(237),
+            member: m::ShapeId(240),
             member_location_name: None,
             flattened: false,
         }),
@@ -3889,17 +3955,17 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 403)])
+            ..structure(&[member("message", 412)])
         }),
     },
     m::Shape {
         name: "PolicyRole",
-        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 419), member("RoleId", 366)])),
+        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 428), member("RoleId", 375)])),
     },
     m::Shape {
         name: "PolicyRoleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(241),
+            member: m::ShapeId(244),
             member_location_name: None,
             flattened: false,
         }),
@@ -3926,12 +3992,12 @@ pub static SHAPES: [m::Shape; 446] = [
     },
     m::Shape {
         name: "PolicyUser",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 443), member("UserId", 366)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 452), member("UserId", 375)])),
     },
     m::Shape {
         name: "PolicyUserListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(245),
+            member: m::ShapeId(248),
             member_location_name: None,
             flattened: false,
         }),
@@ -3939,30 +4005,30 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "PolicyVersion",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Document", 396),
-            member("VersionId", 408),
-            member("IsDefaultVersion", 342),
-            member("CreateDate", 351),
+            member("Document", 405),
+            member("VersionId", 417),
+            member("IsDefaultVersion", 349),
+            member("CreateDate", 360),
         ])),
     },
     m::Shape {
         name: "Position",
-        kind: m::ShapeKind::Structure(structure(&[member("Line", 152), member("Column", 19)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Line", 153), member("Column", 19)])),
     },
     m::Shape {
         name: "PutGroupPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 365)
+                ..member("GroupName", 374)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 402)
+                ..member("PolicyName", 411)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 396)
+                ..member("PolicyDocument", 405)
             },
         ])),
     },
@@ -3971,11 +4037,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 419)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 336)
+                ..member("PermissionsBoundary", 343)
             },
         ])),
     },
@@ -3984,15 +4050,15 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 419)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 402)
+                ..member("PolicyName", 411)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 396)
+                ..member("PolicyDocument", 405)
             },
         ])),
     },
@@ -4001,11 +4067,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 443)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 336)
+                ..member("PermissionsBoundary", 343)
             },
         ])),
     },
@@ -4014,15 +4080,15 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 361)
+                ..member("UserName", 370)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 402)
+                ..member("PolicyName", 411)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 396)
+                ..member("PolicyDocument", 405)
             },
         ])),
     },
@@ -4039,11 +4105,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OpenIDConnectProviderArn", 336)
+                ..member("OpenIDConnectProviderArn", 343)
             },
             m::Member {
                 required: true,
-                ..member("ClientID", 346)
+                ..member("ClientID", 355)
             },
         ])),
     },
@@ -4052,11 +4118,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 368)
+                ..member("InstanceProfileName", 377)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 419)
+                ..member("RoleName", 428)
             },
         ])),
     },
@@ -4065,11 +4131,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 365)
+                ..member("GroupName", 374)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 361)
+                ..member("UserName", 370)
             },
         ])),
     },
@@ -4092,7 +4158,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 413)])
+            ..structure(&[member("message", 422)])
         }),
     },
     m::Shape {
@@ -4112,7 +4178,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "ResourceNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(266),
+            member: m::ShapeId(269),
             member_location_name: None,
             flattened: false,
         }),
@@ -4126,22 +4192,22 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("EvalResourceName", 266)
+                ..member("EvalResourceName", 269)
             },
             m::Member {
                 required: true,
-                ..member("EvalResourceDecision", 234)
+                ..member("EvalResourceDecision", 237)
             },
-            member("MatchedStatements", 291),
+            member("MatchedStatements", 295),
             member("MissingContextValues", 25),
-            member("EvalDecisionDetails", 92),
-            member("PermissionsBoundaryDecisionDetail", 231),
+            member("EvalDecisionDetails", 93),
+            member("PermissionsBoundaryDecisionDetail", 234),
         ])),
     },
     m::Shape {
         name: "ResourceSpecificResultListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(267),
+            member: m::ShapeId(270),
             member_location_name: None,
             flattened: false,
         }),
@@ -4151,19 +4217,19 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 361)
+                ..member("UserName", 370)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 420)
+                ..member("SerialNumber", 429)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 340)
+                ..member("AuthenticationCode1", 347)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 340)
+                ..member("AuthenticationCode2", 347)
             },
         ])),
     },
@@ -4172,98 +4238,98 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 393)
+                ..member("Path", 402)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 419)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("RoleId", 366)
+                ..member("RoleId", 375)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 336)
+                ..member("Arn", 343)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 351)
+                ..member("CreateDate", 360)
             },
-            member("AssumeRolePolicyDocument", 396),
-            member("Description", 415),
-            member("MaxSessionDuration", 418),
+            member("AssumeRolePolicyDocument", 405),
+            member("Description", 424),
+            member("MaxSessionDuration", 427),
             member("PermissionsBoundary", 14),
-            member("Tags", 435),
-            member("RoleLastUsed", 272),
+            member("Tags", 444),
+            member("RoleLastUsed", 275),
         ])),
     },
     m::Shape {
         name: "RoleDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 393),
-            member("RoleName", 419),
-            member("RoleId", 366),
-            member("Arn", 336),
-            member("CreateDate", 351),
-            member("AssumeRolePolicyDocument", 396),
-            member("InstanceProfileList", 367),
-            member("RolePolicyList", 395),
-            member("AttachedManagedPolicies", 338),
+            member("Path", 402),
+            member("RoleName", 428),
+            member("RoleId", 375),
+            member("Arn", 343),
+            member("CreateDate", 360),
+            member("AssumeRolePolicyDocument", 405),
+            member("InstanceProfileList", 376),
+            member("RolePolicyList", 404),
+            member("AttachedManagedPolicies", 345),
             member("PermissionsBoundary", 14),
-            member("Tags", 435),
-            member("RoleLastUsed", 272),
+            member("Tags", 444),
+            member("RoleLastUsed", 275),
         ])),
     },
     m::Shape {
         name: "RoleLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 351),
-            member("Region", 429),
+            member("LastUsedDate", 360),
+            member("Region", 438),
         ])),
     },
     m::Shape {
         name: "RoleUsageListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(274),
+            member: m::ShapeId(277),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "RoleUsageType",
-        kind: m::ShapeKind::Structure(structure(&[member("Region", 255), member("Resources", 10)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Region", 258), member("Resources", 10)])),
     },
     m::Shape {
         name: "SSHPublicKey",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 443)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 411)
+                ..member("SSHPublicKeyId", 420)
             },
             m::Member {
                 required: true,
-                ..member("Fingerprint", 410)
+                ..member("Fingerprint", 419)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyBody", 412)
+                ..member("SSHPublicKeyBody", 421)
             },
             m::Member {
                 required: true,
-                ..member("Status", 428)
+                ..member("Status", 437)
             },
-            member("UploadDate", 351),
+            member("UploadDate", 360),
         ])),
     },
     m::Shape {
         name: "SSHPublicKeyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(277),
+            member: m::ShapeId(280),
             member_location_name: None,
             flattened: false,
         }),
@@ -4273,19 +4339,19 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 443)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 411)
+                ..member("SSHPublicKeyId", 420)
             },
             m::Member {
                 required: true,
-                ..member("Status", 428)
+                ..member("Status", 437)
             },
             m::Member {
                 required: true,
-                ..member("UploadDate", 351)
+                ..member("UploadDate", 360)
             },
         ])),
     },
@@ -4294,14 +4360,14 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ServerCertificateMetadata", 279)
+                ..member("ServerCertificateMetadata", 282)
             },
             m::Member {
                 required: true,
-                ..member("CertificateBody", 343)
+                ..member("CertificateBody", 350)
             },
-            member("CertificateChain", 344),
-            member("Tags", 435),
+            member("CertificateChain", 351),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
@@ -4309,22 +4375,22 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 393)
+                ..member("Path", 402)
             },
             m::Member {
                 required: true,
-                ..member("ServerCertificateName", 422)
+                ..member("ServerCertificateName", 431)
             },
             m::Member {
                 required: true,
-                ..member("ServerCertificateId", 366)
+                ..member("ServerCertificateId", 375)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 336)
+                ..member("Arn", 343)
             },
-            member("UploadDate", 351),
-            member("Expiration", 351),
+            member("UploadDate", 360),
+            member("Expiration", 360),
         ])),
     },
     m::Shape {
@@ -4348,7 +4414,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 423)])
+            ..structure(&[member("message", 432)])
         }),
     },
     m::Shape {
@@ -4356,17 +4422,17 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ServiceName", 424)
+                ..member("ServiceName", 433)
             },
-            member("LastAuthenticated", 351),
+            member("LastAuthenticated", 360),
             m::Member {
                 required: true,
-                ..member("ServiceNamespace", 426)
+                ..member("ServiceNamespace", 435)
             },
-            member("LastAuthenticatedEntity", 336),
-            member("LastAuthenticatedRegion", 429),
-            member("TotalAuthenticatedEntities", 369),
-            member("TrackedActionsLastAccessed", 301),
+            member("LastAuthenticatedEntity", 343),
+            member("LastAuthenticatedRegion", 438),
+            member("TotalAuthenticatedEntities", 378),
+            member("TrackedActionsLastAccessed", 305),
         ])),
     },
     m::Shape {
@@ -4378,13 +4444,13 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 427)])
+            ..structure(&[member("message", 436)])
         }),
     },
     m::Shape {
         name: "ServicesLastAccessed",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(282),
+            member: m::ShapeId(285),
             member_location_name: None,
             flattened: false,
         }),
@@ -4394,12 +4460,34 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 336)
+                ..member("PolicyArn", 343)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 408)
+                ..member("VersionId", 417)
             },
+        ])),
+    },
+    m::Shape {
+        name: "SigningCertificate",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("UserName", 452)
+            },
+            m::Member {
+                required: true,
+                ..member("CertificateId", 352)
+            },
+            m::Member {
+                required: true,
+                ..member("CertificateBody", 350)
+            },
+            m::Member {
+                required: true,
+                ..member("Status", 437)
+            },
+            member("UploadDate", 360),
         ])),
     },
     m::Shape {
@@ -4407,29 +4495,29 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyInputList", 289)
+                ..member("PolicyInputList", 293)
             },
-            member("PermissionsBoundaryPolicyInputList", 289),
+            member("PermissionsBoundaryPolicyInputList", 293),
             m::Member {
                 required: true,
                 ..member("ActionNames", 5)
             },
-            member("ResourceArns", 265),
-            member("ResourcePolicy", 396),
-            member("ResourceOwner", 266),
-            member("CallerArn", 266),
+            member("ResourceArns", 268),
+            member("ResourcePolicy", 405),
+            member("ResourceOwner", 269),
+            member("CallerArn", 269),
             member("ContextEntries", 23),
-            member("ResourceHandlingOption", 264),
-            member("MaxItems", 383),
-            member("Marker", 382),
+            member("ResourceHandlingOption", 267),
+            member("MaxItems", 392),
+            member("Marker", 391),
         ])),
     },
     m::Shape {
         name: "SimulatePolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("EvaluationResults", 95),
-            member("IsTruncated", 342),
-            member("Marker", 414),
+            member("EvaluationResults", 96),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -4437,28 +4525,28 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicySourceArn", 336)
+                ..member("PolicySourceArn", 343)
             },
-            member("PolicyInputList", 289),
-            member("PermissionsBoundaryPolicyInputList", 289),
+            member("PolicyInputList", 293),
+            member("PermissionsBoundaryPolicyInputList", 293),
             m::Member {
                 required: true,
                 ..member("ActionNames", 5)
             },
-            member("ResourceArns", 265),
-            member("ResourcePolicy", 396),
-            member("ResourceOwner", 266),
-            member("CallerArn", 266),
+            member("ResourceArns", 268),
+            member("ResourcePolicy", 405),
+            member("ResourceOwner", 269),
+            member("CallerArn", 269),
             member("ContextEntries", 23),
-            member("ResourceHandlingOption", 264),
-            member("MaxItems", 383),
-            member("Marker", 382),
+            member("ResourceHandlingOption", 267),
+            member("MaxItems", 392),
+            member("Marker", 391),
         ])),
     },
     m::Shape {
         name: "SimulationPolicyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(396),
+            member: m::ShapeId(405),
             member_location_name: None,
             flattened: false,
         }),
@@ -4466,16 +4554,16 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "Statement",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SourcePolicyId", 239),
-            member("SourcePolicyType", 243),
-            member("StartPosition", 248),
-            member("EndPosition", 248),
+            member("SourcePolicyId", 242),
+            member("SourcePolicyType", 246),
+            member("StartPosition", 251),
+            member("EndPosition", 251),
         ])),
     },
     m::Shape {
         name: "StatementListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(290),
+            member: m::ShapeId(294),
             member_location_name: None,
             flattened: false,
         }),
@@ -4485,11 +4573,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 434)
+                ..member("Key", 443)
             },
             m::Member {
                 required: true,
-                ..member("Value", 436)
+                ..member("Value", 445)
             },
         ])),
     },
@@ -4498,11 +4586,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 368)
+                ..member("InstanceProfileName", 377)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 435)
+                ..member("Tags", 444)
             },
         ])),
     },
@@ -4511,11 +4599,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 420)
+                ..member("SerialNumber", 429)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 435)
+                ..member("Tags", 444)
             },
         ])),
     },
@@ -4524,11 +4612,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OpenIDConnectProviderArn", 336)
+                ..member("OpenIDConnectProviderArn", 343)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 435)
+                ..member("Tags", 444)
             },
         ])),
     },
@@ -4537,11 +4625,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 336)
+                ..member("PolicyArn", 343)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 435)
+                ..member("Tags", 444)
             },
         ])),
     },
@@ -4550,11 +4638,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 419)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 435)
+                ..member("Tags", 444)
             },
         ])),
     },
@@ -4563,11 +4651,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ServerCertificateName", 422)
+                ..member("ServerCertificateName", 431)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 435)
+                ..member("Tags", 444)
             },
         ])),
     },
@@ -4576,27 +4664,27 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 361)
+                ..member("UserName", 370)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 435)
+                ..member("Tags", 444)
             },
         ])),
     },
     m::Shape {
         name: "TrackedActionLastAccessed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ActionName", 429),
-            member("LastAccessedEntity", 336),
-            member("LastAccessedTime", 351),
-            member("LastAccessedRegion", 429),
+            member("ActionName", 438),
+            member("LastAccessedEntity", 343),
+            member("LastAccessedTime", 360),
+            member("LastAccessedRegion", 438),
         ])),
     },
     m::Shape {
         name: "TrackedActionsLastAccessed",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(300),
+            member: m::ShapeId(304),
             member_location_name: None,
             flattened: false,
         }),
@@ -4610,7 +4698,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 439)])
+            ..structure(&[member("message", 448)])
         }),
     },
     m::Shape {
@@ -4622,7 +4710,7 @@ pub static SHAPES: [m::Shape; 446] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 440)])
+            ..structure(&[member("message", 449)])
         }),
     },
     m::Shape {
@@ -4630,11 +4718,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 368)
+                ..member("InstanceProfileName", 377)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 433)
+                ..member("TagKeys", 442)
             },
         ])),
     },
@@ -4643,11 +4731,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 420)
+                ..member("SerialNumber", 429)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 433)
+                ..member("TagKeys", 442)
             },
         ])),
     },
@@ -4656,11 +4744,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OpenIDConnectProviderArn", 336)
+                ..member("OpenIDConnectProviderArn", 343)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 433)
+                ..member("TagKeys", 442)
             },
         ])),
     },
@@ -4669,11 +4757,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 336)
+                ..member("PolicyArn", 343)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 433)
+                ..member("TagKeys", 442)
             },
         ])),
     },
@@ -4682,11 +4770,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 419)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 433)
+                ..member("TagKeys", 442)
             },
         ])),
     },
@@ -4695,11 +4783,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ServerCertificateName", 422)
+                ..member("ServerCertificateName", 431)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 433)
+                ..member("TagKeys", 442)
             },
         ])),
     },
@@ -4708,40 +4796,40 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 361)
+                ..member("UserName", 370)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 433)
+                ..member("TagKeys", 442)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 361),
+            member("UserName", 370),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 331)
+                ..member("AccessKeyId", 338)
             },
             m::Member {
                 required: true,
-                ..member("Status", 428)
+                ..member("Status", 437)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccountPasswordPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 386),
-            member("RequireSymbols", 342),
-            member("RequireNumbers", 342),
-            member("RequireUppercaseCharacters", 342),
-            member("RequireLowercaseCharacters", 342),
-            member("AllowUsersToChangePassword", 342),
-            member("MaxPasswordAge", 384),
-            member("PasswordReusePrevention", 390),
-            member("HardExpiry", 341),
+            member("MinimumPasswordLength", 395),
+            member("RequireSymbols", 349),
+            member("RequireNumbers", 349),
+            member("RequireUppercaseCharacters", 349),
+            member("RequireLowercaseCharacters", 349),
+            member("AllowUsersToChangePassword", 349),
+            member("MaxPasswordAge", 393),
+            member("PasswordReusePrevention", 399),
+            member("HardExpiry", 348),
         ])),
     },
     m::Shape {
@@ -4749,11 +4837,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 419)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 396)
+                ..member("PolicyDocument", 405)
             },
         ])),
     },
@@ -4762,10 +4850,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 365)
+                ..member("GroupName", 374)
             },
-            member("NewPath", 393),
-            member("NewGroupName", 365),
+            member("NewPath", 402),
+            member("NewGroupName", 374),
         ])),
     },
     m::Shape {
@@ -4773,10 +4861,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 443)
+                ..member("UserName", 452)
             },
-            member("Password", 391),
-            member("PasswordResetRequired", 341),
+            member("Password", 400),
+            member("PasswordResetRequired", 348),
         ])),
     },
     m::Shape {
@@ -4784,11 +4872,11 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OpenIDConnectProviderArn", 336)
+                ..member("OpenIDConnectProviderArn", 343)
             },
             m::Member {
                 required: true,
-                ..member("ThumbprintList", 437)
+                ..member("ThumbprintList", 446)
             },
         ])),
     },
@@ -4797,27 +4885,27 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 419)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("Description", 415)
+                ..member("Description", 424)
             },
         ])),
     },
     m::Shape {
         name: "UpdateRoleDescriptionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Role", 270)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Role", 273)])),
     },
     m::Shape {
         name: "UpdateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 419)
+                ..member("RoleName", 428)
             },
-            member("Description", 415),
-            member("MaxSessionDuration", 418),
+            member("Description", 424),
+            member("MaxSessionDuration", 427),
         ])),
     },
     m::Shape {
@@ -4829,15 +4917,15 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 443)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 411)
+                ..member("SSHPublicKeyId", 420)
             },
             m::Member {
                 required: true,
-                ..member("Status", 428)
+                ..member("Status", 437)
             },
         ])),
     },
@@ -4846,10 +4934,24 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ServerCertificateName", 422)
+                ..member("ServerCertificateName", 431)
             },
-            member("NewPath", 393),
-            member("NewServerCertificateName", 422),
+            member("NewPath", 402),
+            member("NewServerCertificateName", 431),
+        ])),
+    },
+    m::Shape {
+        name: "UpdateSigningCertificateRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("UserName", 370),
+            m::Member {
+                required: true,
+                ..member("CertificateId", 352)
+            },
+            m::Member {
+                required: true,
+                ..member("Status", 437)
+            },
         ])),
     },
     m::Shape {
@@ -4857,10 +4959,10 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 361)
+                ..member("UserName", 370)
             },
-            member("NewPath", 393),
-            member("NewUserName", 443),
+            member("NewPath", 402),
+            member("NewUserName", 452),
         ])),
     },
     m::Shape {
@@ -4868,86 +4970,103 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 443)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyBody", 412)
+                ..member("SSHPublicKeyBody", 421)
             },
         ])),
     },
     m::Shape {
         name: "UploadSSHPublicKeyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 275)])),
+        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 278)])),
     },
     m::Shape {
         name: "UploadServerCertificateRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 393),
+            member("Path", 402),
             m::Member {
                 required: true,
-                ..member("ServerCertificateName", 422)
+                ..member("ServerCertificateName", 431)
             },
             m::Member {
                 required: true,
-                ..member("CertificateBody", 343)
+                ..member("CertificateBody", 350)
             },
             m::Member {
                 required: true,
-                ..member("PrivateKey", 409)
+                ..member("PrivateKey", 418)
             },
-            member("CertificateChain", 344),
-            member("Tags", 435),
+            member("CertificateChain", 351),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
         name: "UploadServerCertificateResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ServerCertificateMetadata", 279),
-            member("Tags", 435),
+            member("ServerCertificateMetadata", 282),
+            member("Tags", 444),
         ])),
+    },
+    m::Shape {
+        name: "UploadSigningCertificateRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("UserName", 370),
+            m::Member {
+                required: true,
+                ..member("CertificateBody", 350)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "UploadSigningCertificateResponse",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("Certificate", 289)
+        }])),
     },
     m::Shape {
         name: "User",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 393)
+                ..member("Path", 402)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 443)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("UserId", 366)
+                ..member("UserId", 375)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 336)
+                ..member("Arn", 343)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 351)
+                ..member("CreateDate", 360)
             },
-            member("PasswordLastUsed", 351),
+            member("PasswordLastUsed", 360),
             member("PermissionsBoundary", 14),
-            member("Tags", 435),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
         name: "UserDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 393),
-            member("UserName", 443),
-            member("UserId", 366),
-            member("Arn", 336),
-            member("CreateDate", 351),
-            member("UserPolicyList", 395),
-            member("GroupList", 364),
-            member("AttachedManagedPolicies", 338),
+            member("Path", 402),
+            member("UserName", 452),
+            member("UserId", 375),
+            member("Arn", 343),
+            member("CreateDate", 360),
+            member("UserPolicyList", 404),
+            member("GroupList", 373),
+            member("AttachedManagedPolicies", 345),
             member("PermissionsBoundary", 14),
-            member("Tags", 435),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
@@ -4955,13 +5074,13 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 420)
+                ..member("SerialNumber", 429)
             },
             member("Base32StringSeed", 16),
             member("QRCodePNG", 16),
-            member("User", 328),
-            member("EnableDate", 351),
-            member("Tags", 435),
+            member("User", 335),
+            member("EnableDate", 360),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
@@ -4983,7 +5102,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "accountAliasListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(335),
+            member: m::ShapeId(342),
             member_location_name: None,
             flattened: false,
         }),
@@ -5035,9 +5154,21 @@ pub static SHAPES: [m::Shape; 446] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "certificateIdType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "certificateListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(289),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "clientIDListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(346),
+            member: m::ShapeId(355),
             member_location_name: None,
             flattened: false,
         }),
@@ -5091,7 +5222,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "entityDetailsListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(87),
+            member: m::ShapeId(88),
             member_location_name: None,
             flattened: false,
         }),
@@ -5099,7 +5230,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "entityListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(90),
+            member: m::ShapeId(91),
             member_location_name: None,
             flattened: false,
         }),
@@ -5119,7 +5250,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "groupDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(143),
+            member: m::ShapeId(144),
             member_location_name: None,
             flattened: false,
         }),
@@ -5127,7 +5258,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "groupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(142),
+            member: m::ShapeId(143),
             member_location_name: None,
             flattened: false,
         }),
@@ -5135,7 +5266,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "groupNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(365),
+            member: m::ShapeId(374),
             member_location_name: None,
             flattened: false,
         }),
@@ -5151,7 +5282,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "instanceProfileListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(144),
+            member: m::ShapeId(145),
             member_location_name: None,
             flattened: false,
         }),
@@ -5205,7 +5336,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "listPolicyGrantingServiceAccessResponseListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(185),
+            member: m::ShapeId(186),
             member_location_name: None,
             flattened: false,
         }),
@@ -5233,7 +5364,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "mfaDeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(215),
+            member: m::ShapeId(218),
             member_location_name: None,
             flattened: false,
         }),
@@ -5277,7 +5408,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "policyDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(233),
+            member: m::ShapeId(236),
             member_location_name: None,
             flattened: false,
         }),
@@ -5289,7 +5420,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "policyDocumentVersionListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(247),
+            member: m::ShapeId(250),
             member_location_name: None,
             flattened: false,
         }),
@@ -5301,7 +5432,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "policyGrantingServiceAccessListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(236),
+            member: m::ShapeId(239),
             member_location_name: None,
             flattened: false,
         }),
@@ -5309,7 +5440,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "policyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(232),
+            member: m::ShapeId(235),
             member_location_name: None,
             flattened: false,
         }),
@@ -5317,7 +5448,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "policyNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(402),
+            member: m::ShapeId(411),
             member_location_name: None,
             flattened: false,
         }),
@@ -5387,7 +5518,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "roleDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(271),
+            member: m::ShapeId(274),
             member_location_name: None,
             flattened: false,
         }),
@@ -5395,7 +5526,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "roleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(270),
+            member: m::ShapeId(273),
             member_location_name: None,
             flattened: false,
         }),
@@ -5415,7 +5546,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "serverCertificateMetadataListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(279),
+            member: m::ShapeId(282),
             member_location_name: None,
             flattened: false,
         }),
@@ -5435,7 +5566,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "serviceNamespaceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(426),
+            member: m::ShapeId(435),
             member_location_name: None,
             flattened: false,
         }),
@@ -5502,8 +5633,8 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "summaryMapType",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(430),
-            value: m::ShapeId(432),
+            key: m::ShapeId(439),
+            value: m::ShapeId(441),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -5516,7 +5647,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "tagKeyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(434),
+            member: m::ShapeId(443),
             member_location_name: None,
             flattened: false,
         }),
@@ -5528,7 +5659,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "tagListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(292),
+            member: m::ShapeId(296),
             member_location_name: None,
             flattened: false,
         }),
@@ -5540,7 +5671,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "thumbprintListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(438),
+            member: m::ShapeId(447),
             member_location_name: None,
             flattened: false,
         }),
@@ -5560,7 +5691,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "userDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(329),
+            member: m::ShapeId(336),
             member_location_name: None,
             flattened: false,
         }),
@@ -5568,7 +5699,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "userListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(328),
+            member: m::ShapeId(335),
             member_location_name: None,
             flattened: false,
         }),
@@ -5580,7 +5711,7 @@ pub static SHAPES: [m::Shape; 446] = [
     m::Shape {
         name: "virtualMFADeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(330),
+            member: m::ShapeId(337),
             member_location_name: None,
             flattened: false,
         }),
@@ -5631,6 +5762,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "DeleteSSHPublicKey",
     "DeleteServerCertificate",
     "DeleteServiceLinkedRole",
+    "DeleteSigningCertificate",
     "DeleteUser",
     "DeleteUserPermissionsBoundary",
     "DeleteUserPolicy",
@@ -5688,6 +5820,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "ListSSHPublicKeys",
     "ListServerCertificateTags",
     "ListServerCertificates",
+    "ListSigningCertificates",
     "ListUserPolicies",
     "ListUserTags",
     "ListUsers",
@@ -5728,9 +5861,11 @@ pub const IMPLEMENTED: &[&str] = &[
     "UpdateRoleDescription",
     "UpdateSSHPublicKey",
     "UpdateServerCertificate",
+    "UpdateSigningCertificate",
     "UpdateUser",
     "UploadSSHPublicKey",
     "UploadServerCertificate",
+    "UploadSigningCertificate",
 ];
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -7144,6 +7279,31 @@ impl FromValue for DeleteServiceLinkedRoleResponse {
 impl IntoValue for DeleteServiceLinkedRoleResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![Some(self.deletion_task_id.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteSigningCertificateRequest {
+    pub user_name: Option<String>,
+    pub certificate_id: String,
+}
+
+impl FromValue for DeleteSigningCertificateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            user_name: opt(&mut s, 0, "UserName")?,
+            certificate_id: req(&mut s, 1, "CertificateId")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteSigningCertificateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.user_name.map(IntoValue::into_value),
+            Some(self.certificate_id.into_value()),
+        ])
     }
 }
 
@@ -10407,6 +10567,62 @@ impl IntoValue for ListServerCertificatesResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListSigningCertificatesRequest {
+    pub user_name: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl FromValue for ListSigningCertificatesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            user_name: opt(&mut s, 0, "UserName")?,
+            marker: opt(&mut s, 1, "Marker")?,
+            max_items: opt(&mut s, 2, "MaxItems")?,
+        })
+    }
+}
+
+impl IntoValue for ListSigningCertificatesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.user_name.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListSigningCertificatesResponse {
+    pub certificates: Vec<SigningCertificate>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for ListSigningCertificatesResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            certificates: req(&mut s, 0, "Certificates")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for ListSigningCertificatesResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.certificates.into_value()),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListUserPoliciesRequest {
     pub user_name: String,
     pub marker: Option<String>,
@@ -11992,6 +12208,40 @@ impl IntoValue for SetDefaultPolicyVersionRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct SigningCertificate {
+    pub user_name: String,
+    pub certificate_id: String,
+    pub certificate_body: String,
+    pub status: String,
+    pub upload_date: Option<Timestamp>,
+}
+
+impl FromValue for SigningCertificate {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            user_name: req(&mut s, 0, "UserName")?,
+            certificate_id: req(&mut s, 1, "CertificateId")?,
+            certificate_body: req(&mut s, 2, "CertificateBody")?,
+            status: req(&mut s, 3, "Status")?,
+            upload_date: opt(&mut s, 4, "UploadDate")?,
+        })
+    }
+}
+
+impl IntoValue for SigningCertificate {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.user_name.into_value()),
+            Some(self.certificate_id.into_value()),
+            Some(self.certificate_body.into_value()),
+            Some(self.status.into_value()),
+            self.upload_date.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SimulateCustomPolicyRequest {
     pub policy_input_list: Vec<String>,
     pub permissions_boundary_policy_input_list: Option<Vec<String>>,
@@ -12940,6 +13190,34 @@ impl IntoValue for UpdateServerCertificateRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct UpdateSigningCertificateRequest {
+    pub user_name: Option<String>,
+    pub certificate_id: String,
+    pub status: String,
+}
+
+impl FromValue for UpdateSigningCertificateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            user_name: opt(&mut s, 0, "UserName")?,
+            certificate_id: req(&mut s, 1, "CertificateId")?,
+            status: req(&mut s, 2, "Status")?,
+        })
+    }
+}
+
+impl IntoValue for UpdateSigningCertificateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.user_name.map(IntoValue::into_value),
+            Some(self.certificate_id.into_value()),
+            Some(self.status.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateUserRequest {
     pub user_name: String,
     pub new_path: Option<String>,
@@ -13071,6 +13349,51 @@ impl IntoValue for UploadServerCertificateResponse {
             self.server_certificate_metadata.map(IntoValue::into_value),
             self.tags.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UploadSigningCertificateRequest {
+    pub user_name: Option<String>,
+    pub certificate_body: String,
+}
+
+impl FromValue for UploadSigningCertificateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            user_name: opt(&mut s, 0, "UserName")?,
+            certificate_body: req(&mut s, 1, "CertificateBody")?,
+        })
+    }
+}
+
+impl IntoValue for UploadSigningCertificateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.user_name.map(IntoValue::into_value),
+            Some(self.certificate_body.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UploadSigningCertificateResponse {
+    pub certificate: SigningCertificate,
+}
+
+impl FromValue for UploadSigningCertificateResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            certificate: req(&mut s, 0, "Certificate")?,
+        })
+    }
+}
+
+impl IntoValue for UploadSigningCertificateResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.certificate.into_value())])
     }
 }
 
@@ -13642,6 +13965,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: DeleteServiceLinkedRoleRequest,
     ) -> impl Future<Output = Result<DeleteServiceLinkedRoleResponse, AwsError>> + Send;
 
+    /// `DeleteSigningCertificate`.
+    fn delete_signing_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteSigningCertificateRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `DeleteUser`.
     fn delete_user(
         &self,
@@ -14037,6 +14367,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: ListServerCertificatesRequest,
     ) -> impl Future<Output = Result<ListServerCertificatesResponse, AwsError>> + Send;
 
+    /// `ListSigningCertificates`.
+    fn list_signing_certificates(
+        &self,
+        ctx: &RequestContext,
+        input: ListSigningCertificatesRequest,
+    ) -> impl Future<Output = Result<ListSigningCertificatesResponse, AwsError>> + Send;
+
     /// `ListUserPolicies`.
     fn list_user_policies(
         &self,
@@ -14317,6 +14654,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: UpdateServerCertificateRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `UpdateSigningCertificate`.
+    fn update_signing_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateSigningCertificateRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `UpdateUser`.
     fn update_user(
         &self,
@@ -14337,6 +14681,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: UploadServerCertificateRequest,
     ) -> impl Future<Output = Result<UploadServerCertificateResponse, AwsError>> + Send;
+
+    /// `UploadSigningCertificate`.
+    fn upload_signing_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: UploadSigningCertificateRequest,
+    ) -> impl Future<Output = Result<UploadSigningCertificateResponse, AwsError>> + Send;
 
     /// Wipes all state (`POST /_nimbus/reset`) together with `then`; see [`nimbus_wire::Service::reset`] for what a service with state must do. The default (no state) just runs `then`.
     fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
@@ -15320,6 +15671,33 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:DeleteServiceLinkedRole",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteSigningCertificate`: `iam:DeleteSigningCertificate`.
+    pub fn delete_signing_certificate(
+        ctx: &RequestContext,
+        input: &DeleteSigningCertificateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteSigningCertificate",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -16572,6 +16950,33 @@ pub mod access {
         }]
     }
 
+    /// `ListSigningCertificates`: `iam:ListSigningCertificates`.
+    pub fn list_signing_certificates(
+        ctx: &RequestContext,
+        input: &ListSigningCertificatesRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:ListSigningCertificates",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `ListUserPolicies`: `iam:ListUserPolicies`.
     pub fn list_user_policies(
         ctx: &RequestContext,
@@ -17603,6 +18008,33 @@ pub mod access {
         }]
     }
 
+    /// `UpdateSigningCertificate`: `iam:UpdateSigningCertificate`.
+    pub fn update_signing_certificate(
+        ctx: &RequestContext,
+        input: &UpdateSigningCertificateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:UpdateSigningCertificate",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `UpdateUser`: `iam:UpdateUser`.
     pub fn update_user(ctx: &RequestContext, input: &UpdateUserRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -17702,6 +18134,33 @@ pub mod access {
             condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
             Access {
                 action: "iam:UploadServerCertificate",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UploadSigningCertificate`: `iam:UploadSigningCertificate`.
+    pub fn upload_signing_certificate(
+        ctx: &RequestContext,
+        input: &UploadSigningCertificateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:UploadSigningCertificate",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -18158,6 +18617,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.delete_service_linked_role(ctx, input).await?;
                     Ok(Some(out.into_value()))
+                }
+                "DeleteSigningCertificate" => {
+                    let input = DeleteSigningCertificateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DeleteSigningCertificateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_signing_certificate(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_signing_certificate(ctx, input).await?;
+                    Ok(None)
                 }
                 "DeleteUser" => {
                     let input = DeleteUserRequest::from_value(
@@ -18853,6 +19324,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.list_server_certificates(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "ListSigningCertificates" => {
+                    let input = ListSigningCertificatesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ListSigningCertificatesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_signing_certificates(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_signing_certificates(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "ListUserPolicies" => {
                     let input = ListUserPoliciesRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -19343,6 +19826,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.update_server_certificate(ctx, input).await?;
                     Ok(None)
                 }
+                "UpdateSigningCertificate" => {
+                    let input = UpdateSigningCertificateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "UpdateSigningCertificateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::update_signing_certificate(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.update_signing_certificate(ctx, input).await?;
+                    Ok(None)
+                }
                 "UpdateUser" => {
                     let input = UpdateUserRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -19377,6 +19872,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::upload_server_certificate(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.upload_server_certificate(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "UploadSigningCertificate" => {
+                    let input = UploadSigningCertificateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "UploadSigningCertificateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::upload_signing_certificate(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.upload_signing_certificate(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 other => Err(AwsError::not_implemented(MODEL.service_id, other)),

@@ -11,9 +11,9 @@
 //! nothing. Console passwords (login profiles, the account password policy,
 //! `ChangePassword`) are hashed and checked by `password`. Credential use (last use of
 //! keys and roles, each action attempted for Access Advisor) is recorded by `usage`;
-//! [`audit`] checks an account against IAM's best practices. Server certificates' PEM
-//! material is read by `certs`. Not here yet: SAML providers and signing certificates
-//! (see decision 0007).
+//! [`audit`] checks an account against IAM's best practices. Server and signing
+//! certificates' PEM material is read by `certs`. Not here yet: SAML providers (see
+//! decision 0007).
 
 pub mod audit;
 mod certs;

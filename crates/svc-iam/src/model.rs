@@ -438,6 +438,22 @@ impl ServerCertRec {
     }
 }
 
+/// An X.509 signing certificate of a user or of the account root
+/// (`UploadSigningCertificate`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningCertRec {
+    pub account: String,
+    /// The IAM user's name; `None` for the account root's.
+    pub user: Option<String>,
+    /// 28 upper-case letters and digits.
+    pub id: String,
+    /// The PEM certificate, as uploaded (trimmed).
+    pub body: String,
+    pub active: bool,
+    /// Milliseconds, whole seconds.
+    pub uploaded: i64,
+}
+
 /// A service-linked role deletion task (`DeleteServiceLinkedRole`), kept so that
 /// `GetServiceLinkedRoleDeletionStatus` can answer for it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,8 @@
 //! account (login profiles live in their user's record), `iam.slr_deletions` keyed
 //! `{account}/{deletion task id}`, `iam.access_advisor_jobs` keyed `{account}/{job id}`,
 //! `iam.oidc_providers` keyed `{account}/{url without https://}`,
-//! `iam.server_certificates` keyed `{account}/{lower-cased name}` —
+//! `iam.server_certificates` keyed `{account}/{lower-cased name}`,
+//! `iam.signing_certificates` keyed `{account}/{certificate id}` —
 //! a loader that reads them all at startup, and the [`Change`] a
 //! mutation produces, turned into one [`Batch`] so that a mutation is durable as a whole
 //! or not at all. A rename is a delete of the old key and a put of the new one in the
@@ -15,7 +16,7 @@
 
 use crate::model::{
     AccessJobRec, AliasRec, DeletionRec, GroupRec, InstanceProfileRec, KeyRec, MfaRec, OidcRec,
-    PasswordPolicyRec, PolicyRec, ReportRec, RoleRec, ServerCertRec, UserRec,
+    PasswordPolicyRec, PolicyRec, ReportRec, RoleRec, ServerCertRec, SigningCertRec, UserRec,
 };
 use nimbus_store::{Batch, Store, StoreError, Table};
 
@@ -33,6 +34,7 @@ pub const DELETIONS: Table<DeletionRec> = Table::new("iam.slr_deletions", 1);
 pub const ACCESS_JOBS: Table<AccessJobRec> = Table::new("iam.access_advisor_jobs", 1);
 pub const OIDC: Table<OidcRec> = Table::new("iam.oidc_providers", 1);
 pub const SERVER_CERTS: Table<ServerCertRec> = Table::new("iam.server_certificates", 1);
+pub const SIGNING_CERTS: Table<SigningCertRec> = Table::new("iam.signing_certificates", 1);
 
 /// The store key of a named entity: `{account}/{lower-cased name}`.
 pub fn name_key(account: &str, name: &str) -> String {
@@ -83,6 +85,9 @@ pub enum Op {
     PutServerCert(ServerCertRec),
     /// (account, name)
     DeleteServerCert(String, String),
+    PutSigningCert(SigningCertRec),
+    /// (account, certificate id)
+    DeleteSigningCert(String, String),
 }
 
 /// Everything one mutation writes, in order.
@@ -133,6 +138,10 @@ impl Change {
                 Op::DeleteOidc(a, url) => OIDC.delete(&mut b, format!("{a}/{url}")),
                 Op::PutServerCert(c) => SERVER_CERTS.put(&mut b, name_key(&c.account, &c.name), c),
                 Op::DeleteServerCert(a, n) => SERVER_CERTS.delete(&mut b, name_key(a, n)),
+                Op::PutSigningCert(c) => {
+                    SIGNING_CERTS.put(&mut b, format!("{}/{}", c.account, c.id), c)
+                }
+                Op::DeleteSigningCert(a, id) => SIGNING_CERTS.delete(&mut b, format!("{a}/{id}")),
             }
         }
         b
@@ -183,6 +192,9 @@ pub fn load(store: &Store) -> Result<Change, StoreError> {
     }
     for (_, sc) in SERVER_CERTS.scan(store, b"")? {
         c.push(Op::PutServerCert(sc));
+    }
+    for (_, sc) in SIGNING_CERTS.scan(store, b"")? {
+        c.push(Op::PutSigningCert(sc));
     }
     Ok(c)
 }
