@@ -28,7 +28,8 @@ def test_an_instance_without_a_profile_fails_the_audit_until_one_is_associated(m
     assert instance_check(n) == ("PASS", [])
     ami = n.aws("ssm", "get-parameter", "--name",
                 "/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2")["Parameter"]["Value"]
-    iid = n.aws("ec2", "run-instances", "--image-id", ami, "--instance-type", "t2.micro")[
+    iid = n.aws("ec2", "run-instances", "--image-id", ami, "--instance-type", "t2.micro",
+                "--tag-specifications", "ResourceType=instance,Tags=[{Key=team,Value=blue}]")[
         "Instances"][0]["InstanceId"]
     try:
         n.aws("ec2", "wait", "instance-running", "--instance-ids", iid)
@@ -41,6 +42,21 @@ def test_an_instance_without_a_profile_fails_the_audit_until_one_is_associated(m
                            capture_output=True, text=True, timeout=60, env=n.env())
         assert p.returncode != 0
         assert "FAIL  instances-without-profile" in p.stdout, p.stdout
+
+        # aws:ResourceTag/team reads the instance's tags.
+        for team, allowed in (("blue", True), ("red", False)):
+            who = unique(f"{team}-reader")
+            n.aws("iam", "create-user", "--user-name", who)
+            n.aws("iam", "put-user-policy", "--user-name", who, "--policy-name", "p",
+                  "--policy-document", json.dumps({"Version": "2012-10-17", "Statement": [{
+                      "Effect": "Allow", "Action": "ec2:GetConsoleOutput", "Resource": "*",
+                      "Condition": {"StringEquals": {"aws:ResourceTag/team": team}}}]}))
+            k = n.aws("iam", "create-access-key", "--user-name", who)["AccessKey"]
+            p = n.aws_raw("ec2", "get-console-output", "--instance-id", iid,
+                          access_key=k["AccessKeyId"], secret_key=k["SecretAccessKey"])
+            assert (p.returncode == 0) == allowed, p.stderr
+            if not allowed:
+                assert "UnauthorizedOperation" in p.stderr
 
         role, prof = unique("audit-role"), unique("audit-prof")
         n.aws("iam", "create-role", "--role-name", role, "--assume-role-policy-document",

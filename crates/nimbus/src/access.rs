@@ -90,6 +90,34 @@ pub struct Enforcer {
     /// `false` in permissive mode without `--enforce-iam`: every call is allowed (its use
     /// of credentials is still recorded), as the test suites of other local clouds expect.
     pub enforce: bool,
+    /// The tags of resources other services hold (EC2 instances), for
+    /// `aws:ResourceTag/...` conditions; IAM's own come from `iam`.
+    pub resource_tags: Option<Arc<dyn ResourceTags>>,
+}
+
+/// A service's answer to "which tags does the resource this ARN names carry?"
+pub trait ResourceTags: Send + Sync + 'static {
+    /// `None` when the ARN is not one of this service's resources (or is gone).
+    fn tags(&self, arn: &str) -> Option<Vec<(String, String)>>;
+}
+
+/// EC2 instances' tags (`arn:aws:ec2:REGION:ACCOUNT:instance/i-...`).
+pub struct Ec2InstanceTags(pub svc_ec2::Ec2);
+
+impl ResourceTags for Ec2InstanceTags {
+    fn tags(&self, arn: &str) -> Option<Vec<(String, String)>> {
+        let rest = arn.strip_prefix("arn:aws:ec2:")?;
+        let mut parts = rest.splitn(3, ':');
+        let (region, account, resource) = (parts.next()?, parts.next()?, parts.next()?);
+        let id = resource.strip_prefix("instance/")?;
+        let i = self.0.instance_record(account, region, id)?;
+        Some(
+            i.tags
+                .iter()
+                .map(|t| (t.key.clone(), t.value.clone()))
+                .collect(),
+        )
+    }
 }
 
 /// Everything that decides for one caller: built once per call, from the directory's
@@ -547,6 +575,10 @@ impl Authorizer for Enforcer {
                 // The bucket's owner, for a bucket without a policy (S3 ARNs name no account).
                 let owner = s3_bucket(resource).and_then(|b| self.buckets.bucket_owner(b));
                 let held = self.resource_policy(a.action, resource);
+                // The resource's own tags, as `aws:ResourceTag/<key>` (and IAM's own
+                // `iam:ResourceTag/<key>` for users and roles).
+                let tagged = self.tagged_context(&context, resource);
+                let context = tagged.as_ref().unwrap_or(&context);
                 // The bucket owner's root may always read, replace or delete the bucket's
                 // policy, even one that denies it everything (AWS's way out of a lockout:
                 // <https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html>).
@@ -577,13 +609,13 @@ impl Authorizer for Enforcer {
                         .or_else(|| arn_account(resource))
                         .or(owner.as_deref())
                         .filter(|acct| *acct != own),
-                    context: &context,
+                    context,
                 };
                 let e = policy::evaluate(&request, &policies);
                 match e.decision {
                     policy::Decision::Allow => {}
                     policy::Decision::ExplicitDeny => {
-                        return Err(self.denial(ctx, &e, a.action, resource, &context));
+                        return Err(self.denial(ctx, &e, a.action, resource, context));
                     }
                     policy::Decision::ImplicitDeny => {
                         if first_implicit.is_none() {
@@ -599,6 +631,33 @@ impl Authorizer for Enforcer {
             }
             None => Ok(()),
         }
+    }
+}
+
+impl Enforcer {
+    /// `context` with the tags of the resource `arn` names, when it is an IAM user or role
+    /// or a resource another service answers for; `None` when it has no tags to add.
+    fn tagged_context(&self, context: &policy::Context, arn: &str) -> Option<policy::Context> {
+        if arn == "*" {
+            return None;
+        }
+        let iam = arn.starts_with("arn:aws:iam::");
+        let tags = if iam {
+            self.iam.resource_tags(arn)
+        } else {
+            self.resource_tags.as_ref().and_then(|t| t.tags(arn))
+        }?;
+        if tags.is_empty() {
+            return None;
+        }
+        let mut c = context.clone();
+        for (k, v) in &tags {
+            c.set(&format!("aws:ResourceTag/{k}"), v.as_str());
+            if iam {
+                c.set(&format!("iam:ResourceTag/{k}"), v.as_str());
+            }
+        }
+        Some(c)
     }
 }
 

@@ -145,6 +145,7 @@ pub fn build(config: Config) -> anyhow::Result<App> {
             buckets: wired.buckets,
             messages: wired.messages,
             enforce: config.enforce_iam,
+            resource_tags: Some(Arc::new(crate::access::Ec2InstanceTags(wired.ec2))),
         }),
         clock: clock.clone(),
         ids: config.ids,
@@ -189,6 +190,8 @@ struct Wired {
     instances: Option<Arc<crate::instances_wiring::Instances>>,
     instance_roles: svc_sts::InstanceRoles,
     messages: svc_sts::AuthorizationMessages,
+    /// EC2's state, for the authorizer's resource-tag lookups.
+    ec2: svc_ec2::Ec2,
 }
 
 fn services(
@@ -344,6 +347,7 @@ fn services(
         instances,
         instance_roles,
         messages,
+        ec2: ec2_net,
     })
 }
 

@@ -593,6 +593,31 @@ impl Directory {
     }
 }
 
+impl Directory {
+    /// The tags of the IAM user or role an ARN names (`arn:aws:iam::A:user/path/name`,
+    /// `role/...`; the path is not compared, the name is unique in the account), for
+    /// `aws:ResourceTag/...` and `iam:ResourceTag/...` conditions. `None` for anything else.
+    pub fn resource_tags(&self, arn: &str) -> Option<Vec<(String, String)>> {
+        let rest = arn.strip_prefix("arn:aws:iam::")?;
+        let (account, resource) = rest.split_once(':')?;
+        let (kind, path_name) = resource.split_once('/')?;
+        let name = path_name.rsplit('/').next()?;
+        self.read(|st| {
+            let acct = st.account(account)?;
+            let tags = match kind {
+                "user" => &acct.user(name).ok()?.tags,
+                "role" => &acct.role(name).ok()?.tags,
+                _ => return None,
+            };
+            Some(
+                tags.iter()
+                    .map(|t| (t.key.clone(), t.value.clone()))
+                    .collect(),
+            )
+        })
+    }
+}
+
 /// An OpenID Connect provider, as STS's `AssumeRoleWithWebIdentity` needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OidcProviderInfo {
