@@ -127,6 +127,9 @@ pub fn build(config: Config) -> anyhow::Result<App> {
         (config.data_dir.as_deref(), config.guest_binary),
     )?;
     hooks.set_audit(wired.iam.clone(), config.account.clone(), clock.clone());
+    hooks.set_audit_instances(Arc::new(crate::instances_wiring::AuditInstances(
+        wired.ec2.clone(),
+    )));
     let mut registry = nimbus_gateway::route::Registry::new();
     for s in wired.services {
         registry.register(s);
@@ -239,9 +242,6 @@ fn services(
     // Instances run as sandboxes on this host where it can give them.
     ec2_net.set_instance_profiles(Arc::new(crate::instances_wiring::IamProfiles(
         directory.clone(),
-    )));
-    directory.set_instance_lookup(Arc::new(crate::instances_wiring::AuditInstances(
-        ec2_net.clone(),
     )));
     // Instance role credentials in IMDS: STS role sessions for the instance profile's role
     // (driven on the server's tokio runtime; none where there is no runtime, as in tests).

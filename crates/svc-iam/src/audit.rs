@@ -20,7 +20,7 @@
 //!   `*` (or `*:*`) on `*`, and entities holding `AdministratorAccess`;
 //! - `instances-without-profile`: running EC2 instances with no instance profile, whose code
 //!   would need long-lived access keys to call AWS (EC2's instances, through the
-//!   [`InstanceLookup`] the binary wires with [`Directory::set_instance_lookup`]).
+//!   [`InstanceLookup`] the binary passes to [`Directory::audit_with`]).
 //!
 //! Not checked here: root-account MFA (Nimbus has no root sign-in).
 
@@ -30,7 +30,6 @@ use crate::state::Account;
 use nimbus_core::Timestamp;
 use nimbus_iam_policy::{Effect, Policy, PolicyKind};
 use serde::Serialize;
-use std::sync::Arc;
 
 const NINETY_DAYS_MS: i64 = 90 * 86_400_000;
 const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
@@ -242,13 +241,18 @@ impl Audit<'_> {
 }
 
 impl Directory {
-    /// Lets the audit see EC2's running instances (once; the binary does it at startup).
-    pub fn set_instance_lookup(&self, lookup: Arc<dyn InstanceLookup>) {
-        let _ = self.shared.instances.set(lookup);
+    /// Audits `account` at `now` against IAM's best practices, without instances.
+    pub fn audit(&self, account: &str, now: Timestamp) -> AuditReport {
+        self.audit_with(account, now, None)
     }
 
-    /// Audits `account` at `now` against IAM's best practices.
-    pub fn audit(&self, account: &str, now: Timestamp) -> AuditReport {
+    /// [`Directory::audit`], with EC2's running instances seen through `instances`.
+    pub fn audit_with(
+        &self,
+        account: &str,
+        now: Timestamp,
+        instances: Option<&dyn InstanceLookup>,
+    ) -> AuditReport {
         let now_ms = now.secs() * 1000;
         let used = self.shared.usage(|u| u.key_uses());
         let mut a = Audit {
@@ -382,7 +386,7 @@ impl Directory {
                 }
             }
         });
-        if let Some(lookup) = self.shared.instances.get() {
+        if let Some(lookup) = instances {
             a.instances(&lookup.running_instances(account));
         }
         let checks = CHECKS
@@ -441,11 +445,12 @@ mod tests {
 
     #[test]
     fn instances_without_a_profile_fail_the_audit() {
+        use std::sync::Arc;
         let clock = Arc::new(nimbus_core::ManualClock::new(Timestamp(0)));
         let ids = Arc::new(nimbus_core::Ids::from_seed(1));
         let (_, d) = crate::build(nimbus_store::Store::in_memory(), clock, ids).expect("build");
-        let check = |d: &Directory| {
-            let r = d.audit("123456789012", Timestamp(0));
+        let check = |d: &Directory, fleet: Option<&dyn InstanceLookup>| {
+            let r = d.audit_with("123456789012", Timestamp(0), fleet);
             let c = r
                 .checks
                 .iter()
@@ -460,11 +465,11 @@ mod tests {
             (c.status, found)
         };
         assert_eq!(
-            check(&d),
+            check(&d, None),
             ("PASS", Vec::new()),
-            "no EC2 wired: nothing to find"
+            "no EC2: nothing to find"
         );
-        d.set_instance_lookup(Arc::new(Fleet(vec![
+        let fleet = Fleet(vec![
             AuditedInstance {
                 instance_id: "i-0aaaaaaaaaaaaaaaa".into(),
                 region: "eu-west-1".into(),
@@ -475,8 +480,8 @@ mod tests {
                 region: "us-east-1".into(),
                 profile_arn: Some("arn:aws:iam::123456789012:instance-profile/web".into()),
             },
-        ])));
-        let (status, found) = check(&d);
+        ]);
+        let (status, found) = check(&d, Some(&fleet));
         assert_eq!(status, "FAIL");
         assert_eq!(found.len(), 1);
         assert_eq!(

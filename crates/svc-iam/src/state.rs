@@ -310,8 +310,6 @@ pub(crate) struct Shared {
     pub cache: RwLock<crate::directory::Cache>,
     /// When each access key and role was last used (see `usage`).
     pub usage: std::sync::Mutex<crate::usage::Usage>,
-    /// EC2's running instances, for the audit (wired by the binary once EC2 exists).
-    pub instances: std::sync::OnceLock<Arc<dyn crate::audit::InstanceLookup>>,
     /// Whether any account root holds an IAM-issued access key: while none does, a root's
     /// call (the command line's keys) needs no usage bookkeeping at all, which keeps the
     /// root's request path free of IAM's locks.
@@ -373,7 +371,6 @@ impl Iam {
                 writer: tokio::sync::Mutex::new(()),
                 cache: RwLock::default(),
                 usage: std::sync::Mutex::new(usage),
-                instances: std::sync::OnceLock::new(),
                 root_keys: std::sync::atomic::AtomicBool::new(root_keys),
             }),
             ids,
