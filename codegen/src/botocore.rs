@@ -92,6 +92,9 @@ pub struct OperationDef {
     pub output: Option<String>,
     pub result_wrapper: Option<String>,
     pub errors: Vec<String>,
+    /// AWS serves it without a signature: `"authtype": "none"` or smithy's
+    /// `"auth": ["smithy.api#noAuth"]` (STS's `AssumeRoleWithWebIdentity`).
+    pub unsigned: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -255,6 +258,11 @@ impl Model {
                     .collect::<Result<_, _>>()?,
             };
             let output = op.get("output");
+            let unsigned = op.get("authtype").and_then(Json::as_str) == Some("none")
+                || op
+                    .get("auth")
+                    .and_then(Json::as_arr)
+                    .is_some_and(|a| a.iter().any(|x| x.as_str() == Some("smithy.api#noAuth")));
             let def = OperationDef {
                 name: name.clone(),
                 http_method: required_str(http, "method", &what)?,
@@ -272,6 +280,7 @@ impl Model {
                     .transpose()?
                     .flatten(),
                 errors,
+                unsigned,
             };
             operations.insert(name.clone(), def);
         }

@@ -782,6 +782,19 @@ impl<'a> Gen<'a> {
                 pub struct Router<H>(pub H);\n\n";
         out += "impl<H: Handlers> nimbus_wire::Service for Router<H> {\n";
         out += "fn model(&self) -> &'static m::ServiceModel {\n&MODEL\n}\n\n";
+        let unsigned: Vec<String> = self
+            .model
+            .operations
+            .values()
+            .filter(|o| o.unsigned)
+            .map(|o| lit(&o.name))
+            .collect();
+        if !unsigned.is_empty() {
+            out += &format!(
+                "fn unsigned_operations(&self) -> &'static [&'static str] {{\n&[{}]\n}}\n\n",
+                unsigned.join(", ")
+            );
+        }
         out += "fn call<'a>(&'a self, ctx: &'a RequestContext, authz: &'a dyn Authorizer, protocol: Protocol, op: &'static m::Operation, \
                 input: Option<Value>) -> BoxFut<'a, Result<Option<Value>, AwsError>> {\n";
         out += "Box::pin(async move {\n";

@@ -13,6 +13,10 @@ pub enum PrincipalKind {
     AssumedRole,
     /// A `GetFederationToken` session (`arn:aws:sts::A:federated-user/NAME`).
     FederatedUser,
+    /// An unsigned request to one of the few operations AWS serves without a signature
+    /// (`AssumeRoleWithWebIdentity`, `AssumeRoleWithSAML`: the token or assertion they
+    /// carry is the credential). Belongs to no account; may do nothing else.
+    Anonymous,
 }
 
 /// The authenticated caller.
@@ -35,6 +39,17 @@ impl Principal {
             arn: format!("arn:aws:iam::{account_id}:root"),
             user_id: account_id.to_string(),
             access_key_id: access_key_id.to_string(),
+        }
+    }
+
+    /// The caller of an unsigned request (see [`PrincipalKind::Anonymous`]).
+    pub fn anonymous() -> Self {
+        Principal {
+            kind: PrincipalKind::Anonymous,
+            account_id: String::new(),
+            arn: "anonymous".to_string(),
+            user_id: "anonymous".to_string(),
+            access_key_id: String::new(),
         }
     }
 }

@@ -349,21 +349,32 @@ async fn handle_traced(
     // still addressed to one: find it by `Action`, so that EC2 answers as EC2.
     let (family, scope_model) = dialect_by_action(gw, family, scope_model, query, &body);
 
-    let auth = match authenticate_body(
-        &view,
-        sigv4,
-        family,
-        &gw.config.auth,
-        &*gw.credentials,
-        &*gw.clock,
-        &gw.key_cache,
-        streamed.is_some(),
-    ) {
-        Ok(a) => a,
-        Err(e) => {
-            trace.service = scope_model.name;
-            trace.fail(&e);
-            return render_error(family, scope_model, &e, rid, method);
+    let unsigned = matches!(sigv4, Ok(None))
+        && streamed.is_none()
+        && unsigned_operation(gw, family, query, &body);
+    let auth = if unsigned {
+        Authenticated {
+            principal: Arc::new(nimbus_core::Principal::anonymous()),
+            verified: None,
+            parsed: None,
+        }
+    } else {
+        match authenticate_body(
+            &view,
+            sigv4,
+            family,
+            &gw.config.auth,
+            &*gw.credentials,
+            &*gw.clock,
+            &gw.key_cache,
+            streamed.is_some(),
+        ) {
+            Ok(a) => a,
+            Err(e) => {
+                trace.service = scope_model.name;
+                trace.fail(&e);
+                return render_error(family, scope_model, &e, rid, method);
+            }
         }
     };
     trace.principal = Some(auth.principal.clone());
@@ -409,6 +420,27 @@ async fn handle_traced(
             render_error(family, model, &e, rid, method)
         }
     }
+}
+
+/// Whether an unsigned form request asks for an operation AWS serves without a signature
+/// (`Service::unsigned_operations`, from the model's `authtype: none`): it then goes on as an
+/// anonymous caller, in strict mode too, and its service decides on the credential it
+/// carries (a web identity token, a SAML assertion). The pipeline finds the same service by
+/// the same `Action`, so no other operation can be reached this way.
+fn unsigned_operation(gw: &Gateway, family: Family, query: &str, body: &[u8]) -> bool {
+    if !matches!(family, Family::Query) {
+        return false;
+    }
+    let Ok(params) = nimbus_proto_query::parse_params(query, body) else {
+        return false;
+    };
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let Some(action) = get("Action") else {
+        return false;
+    };
+    gw.registry
+        .by_action(action, get("Version"))
+        .is_some_and(|svc| svc.unsigned_operations().contains(&action))
 }
 
 /// For a form-encoded request whose signature names no service (e.g. an unsigned call),

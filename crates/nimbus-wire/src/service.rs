@@ -29,6 +29,14 @@ pub type ResetStep<'a> = BoxFut<'a, Result<(), ResetError>>;
 pub trait Service: Send + Sync + 'static {
     fn model(&self) -> &'static ServiceModel;
 
+    /// The operations AWS serves without a signature: botocore's `"authtype": "none"`
+    /// (smithy's `noAuth`), such as STS's `AssumeRoleWithWebIdentity`, whose token is the
+    /// credential. The gateway lets an unsigned request for one of these through strict
+    /// authentication as an anonymous caller; generated routers list them from the model.
+    fn unsigned_operations(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Runs `op`. `input` is the decoded input structure (`None` when the operation has no
     /// input shape); the result is the output structure (`None` when it has none).
     /// `protocol` is only used to phrase input-conversion errors the protocol's way.

@@ -90,6 +90,34 @@ pub struct Enforcer {
     /// `false` in permissive mode without `--enforce-iam`: every call is allowed (its use
     /// of credentials is still recorded), as the test suites of other local clouds expect.
     pub enforce: bool,
+    /// The tags of resources other services hold (EC2 instances), for
+    /// `aws:ResourceTag/...` conditions; IAM's own come from `iam`.
+    pub resource_tags: Option<Arc<dyn ResourceTags>>,
+}
+
+/// A service's answer to "which tags does the resource this ARN names carry?"
+pub trait ResourceTags: Send + Sync + 'static {
+    /// `None` when the ARN is not one of this service's resources (or is gone).
+    fn tags(&self, arn: &str) -> Option<Vec<(String, String)>>;
+}
+
+/// EC2 instances' tags (`arn:aws:ec2:REGION:ACCOUNT:instance/i-...`).
+pub struct Ec2InstanceTags(pub svc_ec2::Ec2);
+
+impl ResourceTags for Ec2InstanceTags {
+    fn tags(&self, arn: &str) -> Option<Vec<(String, String)>> {
+        let rest = arn.strip_prefix("arn:aws:ec2:")?;
+        let mut parts = rest.splitn(3, ':');
+        let (region, account, resource) = (parts.next()?, parts.next()?, parts.next()?);
+        let id = resource.strip_prefix("instance/")?;
+        let i = self.0.instance_record(account, region, id)?;
+        Some(
+            i.tags
+                .iter()
+                .map(|t| (t.key.clone(), t.value.clone()))
+                .collect(),
+        )
+    }
 }
 
 /// Everything that decides for one caller: built once per call, from the directory's
@@ -133,6 +161,8 @@ impl Enforcer {
         let mut extra = Vec::new();
         let (principal, user, role, session) = match p.kind {
             PrincipalKind::Root => (policy::Principal::root(account), None, None, Vec::new()),
+            // An unsigned call: no policy of any account grants it anything.
+            PrincipalKind::Anonymous => (policy::Principal::anonymous(), None, None, Vec::new()),
             PrincipalKind::User => {
                 let name = p.arn.rsplit('/').next().unwrap_or_default();
                 let principal = policy::Principal::user(account, &p.arn).with_unique_id(&p.user_id);
@@ -225,6 +255,9 @@ impl Enforcer {
     /// attempted (Access Advisor). Memory only; IAM writes it out in batches.
     fn note_use(&self, ctx: &RequestContext, access: &[Access], session: Option<&SessionView>) {
         let key = ctx.principal.access_key_id.as_str();
+        if ctx.principal.kind == PrincipalKind::Anonymous {
+            return; // no credential was used
+        }
         // The common case, the command line's root keys: nothing of IAM's is touched.
         if ctx.principal.kind == PrincipalKind::Root
             && session.is_none()
@@ -315,8 +348,9 @@ const BUCKET_POLICY_ACTIONS: [&str; 3] = [
 /// IAM operations that act on the calling user when the request names none
 /// (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetUser.html>,
 /// `API_CreateAccessKey.html` and the other access-key and login-profile pages,
-/// `API_ChangePassword.html`): AWS authorizes them on the caller's own ARN.
-const SELF_ACTING: [&str; 10] = [
+/// `API_ChangePassword.html`, the signing-certificate pages): AWS authorizes them on the
+/// caller's own ARN.
+const SELF_ACTING: [&str; 14] = [
     "iam:GetUser",
     "iam:CreateAccessKey",
     "iam:ListAccessKeys",
@@ -327,6 +361,10 @@ const SELF_ACTING: [&str; 10] = [
     "iam:GetLoginProfile",
     "iam:DeleteLoginProfile",
     "iam:ListSSHPublicKeys",
+    "iam:UploadSigningCertificate",
+    "iam:ListSigningCertificates",
+    "iam:UpdateSigningCertificate",
+    "iam:DeleteSigningCertificate",
 ];
 
 impl Enforcer {
@@ -489,7 +527,19 @@ impl Authorizer for Enforcer {
             .flatten();
         let session = session.as_deref();
         self.note_use(ctx, access, session);
-        if access.is_empty() || !self.enforce {
+        if access.is_empty() {
+            return Ok(());
+        }
+        // Unsigned calls reach only operations that need no permission (the gateway lets
+        // through just the model's `authtype: none` operations); anything else is refused,
+        // in every mode.
+        if ctx.principal.kind == PrincipalKind::Anonymous {
+            return Err(Denial::new(format!(
+                "Anonymous callers are not authorized to perform: {}",
+                access[0].action
+            )));
+        }
+        if !self.enforce {
             return Ok(());
         }
         Self::session_limits(ctx, session, access)?;
@@ -525,6 +575,10 @@ impl Authorizer for Enforcer {
                 // The bucket's owner, for a bucket without a policy (S3 ARNs name no account).
                 let owner = s3_bucket(resource).and_then(|b| self.buckets.bucket_owner(b));
                 let held = self.resource_policy(a.action, resource);
+                // The resource's own tags, as `aws:ResourceTag/<key>` (and IAM's own
+                // `iam:ResourceTag/<key>` for users and roles).
+                let tagged = self.tagged_context(&context, resource);
+                let context = tagged.as_ref().unwrap_or(&context);
                 // The bucket owner's root may always read, replace or delete the bucket's
                 // policy, even one that denies it everything (AWS's way out of a lockout:
                 // <https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html>).
@@ -555,13 +609,13 @@ impl Authorizer for Enforcer {
                         .or_else(|| arn_account(resource))
                         .or(owner.as_deref())
                         .filter(|acct| *acct != own),
-                    context: &context,
+                    context,
                 };
                 let e = policy::evaluate(&request, &policies);
                 match e.decision {
                     policy::Decision::Allow => {}
                     policy::Decision::ExplicitDeny => {
-                        return Err(self.denial(ctx, &e, a.action, resource, &context));
+                        return Err(self.denial(ctx, &e, a.action, resource, context));
                     }
                     policy::Decision::ImplicitDeny => {
                         if first_implicit.is_none() {
@@ -577,6 +631,33 @@ impl Authorizer for Enforcer {
             }
             None => Ok(()),
         }
+    }
+}
+
+impl Enforcer {
+    /// `context` with the tags of the resource `arn` names, when it is an IAM user or role
+    /// or a resource another service answers for; `None` when it has no tags to add.
+    fn tagged_context(&self, context: &policy::Context, arn: &str) -> Option<policy::Context> {
+        if arn == "*" {
+            return None;
+        }
+        let iam = arn.starts_with("arn:aws:iam::");
+        let tags = if iam {
+            self.iam.resource_tags(arn)
+        } else {
+            self.resource_tags.as_ref().and_then(|t| t.tags(arn))
+        }?;
+        if tags.is_empty() {
+            return None;
+        }
+        let mut c = context.clone();
+        for (k, v) in &tags {
+            c.set(&format!("aws:ResourceTag/{k}"), v.as_str());
+            if iam {
+                c.set(&format!("iam:ResourceTag/{k}"), v.as_str());
+            }
+        }
+        Some(c)
     }
 }
 

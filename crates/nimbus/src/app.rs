@@ -134,6 +134,9 @@ pub fn build(config: Config) -> anyhow::Result<App> {
         wired.ec2.set_vcpu_limit(vcpus);
     }
     hooks.set_audit(wired.iam.clone(), config.account.clone(), clock.clone());
+    hooks.set_audit_instances(Arc::new(crate::instances_wiring::AuditInstances(
+        wired.ec2.clone(),
+    )));
     let mut registry = nimbus_gateway::route::Registry::new();
     for s in wired.services {
         registry.register(s);
@@ -152,6 +155,7 @@ pub fn build(config: Config) -> anyhow::Result<App> {
             buckets: wired.buckets,
             messages: wired.messages,
             enforce: config.enforce_iam,
+            resource_tags: Some(Arc::new(crate::access::Ec2InstanceTags(wired.ec2))),
         }),
         clock: clock.clone(),
         ids: config.ids,
@@ -196,7 +200,8 @@ struct Wired {
     instances: Option<Arc<crate::instances_wiring::Instances>>,
     instance_roles: svc_sts::InstanceRoles,
     messages: svc_sts::AuthorizationMessages,
-    /// EC2's handle (its quotas are set from the configuration).
+    /// EC2's handle: its quotas are set from the configuration, and the authorizer's
+    /// resource-tag lookups read its state.
     ec2: svc_ec2::Ec2,
 }
 
@@ -555,6 +560,26 @@ impl svc_sts::RoleDirectory for IamRoles {
 
     fn service_may_assume(&self, role_arn: &str, service: &str) -> bool {
         self.iam.role_trusts_service(role_arn, service)
+    }
+
+    fn oidc_provider(&self, account: &str, url: &str) -> Option<svc_sts::OidcProviderView> {
+        self.iam
+            .oidc_provider(account, url)
+            .map(|p| svc_sts::OidcProviderView {
+                arn: p.arn,
+                url: p.url,
+                client_ids: p.client_ids,
+            })
+    }
+
+    fn web_identity_may_assume(
+        &self,
+        role_arn: &str,
+        provider_arn: &str,
+        conditions: &[(String, Vec<String>)],
+    ) -> bool {
+        self.iam
+            .role_trusts_web_identity(role_arn, provider_arn, conditions)
     }
 
     fn verify_mfa(

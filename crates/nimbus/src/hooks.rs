@@ -64,6 +64,8 @@ pub struct Hooks {
     /// The account audit (`GET /_nimbus/audit[?account=ID]`): IAM, the default account and
     /// the clock, once IAM is built.
     audit: std::sync::OnceLock<(svc_iam::Directory, String, Arc<dyn nimbus_core::Clock>)>,
+    /// EC2's running instances, for the audit's `instances-without-profile` check.
+    audit_instances: std::sync::OnceLock<Arc<dyn svc_iam::InstanceLookup>>,
 }
 
 /// Where Nimbus serves its root CA's certificate (what `nimbus ca` prints).
@@ -80,6 +82,7 @@ impl Hooks {
             sns: std::sync::OnceLock::new(),
             acm: std::sync::OnceLock::new(),
             audit: std::sync::OnceLock::new(),
+            audit_instances: std::sync::OnceLock::new(),
         }
     }
 
@@ -92,6 +95,11 @@ impl Hooks {
         clock: Arc<dyn nimbus_core::Clock>,
     ) {
         let _ = self.audit.set((directory, account, clock));
+    }
+
+    /// Lets the audit see EC2's running instances.
+    pub fn set_audit_instances(&self, instances: Arc<dyn svc_iam::InstanceLookup>) {
+        let _ = self.audit_instances.set(instances);
     }
 
     /// Serves SNS's admin endpoints (`GET /_nimbus/sns/outbox[?to=ADDRESS]`,
@@ -116,6 +124,7 @@ impl Hooks {
             sns: std::sync::OnceLock::new(),
             acm: std::sync::OnceLock::new(),
             audit: std::sync::OnceLock::new(),
+            audit_instances: std::sync::OnceLock::new(),
         }
     }
 
@@ -199,7 +208,8 @@ impl AdminHooks for Hooks {
                 .find_map(|p| p.strip_prefix("account="))
                 .map(percent_decode)
                 .unwrap_or_else(|| default.clone());
-            let report = iam.audit(&account, clock.now());
+            let instances = self.audit_instances.get().map(|i| &**i);
+            let report = iam.audit_with(&account, clock.now(), instances);
             let body = serde_json::to_string(&report).unwrap_or_default();
             return Some(Box::pin(async move { (200, body) }));
         }

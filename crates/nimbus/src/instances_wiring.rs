@@ -106,6 +106,25 @@ impl svc_ec2::InstanceProfiles for IamProfiles {
     }
 }
 
+/// EC2's running instances as the account audit sees them (its
+/// `instances-without-profile` check).
+pub struct AuditInstances(pub svc_ec2::Ec2);
+
+impl svc_iam::InstanceLookup for AuditInstances {
+    fn running_instances(&self, account: &str) -> Vec<svc_iam::AuditedInstance> {
+        self.0
+            .running_instances()
+            .into_iter()
+            .filter(|i| i.account == account)
+            .map(|i| svc_iam::AuditedInstance {
+                instance_id: i.instance_id.clone(),
+                region: i.region.clone(),
+                profile_arn: i.profile.as_ref().map(|p| p.arn.clone()),
+            })
+            .collect()
+    }
+}
+
 /// EC2's running instances as the metrics worker meters them (type → vCPUs from EC2's
 /// instance type table; the group from the `aws:autoscaling:groupName` tag; detailed
 /// monitoring from `MonitorInstances`).

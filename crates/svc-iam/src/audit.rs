@@ -17,10 +17,12 @@
 //! - `unrotated-access-keys`: active access keys older than 90 days;
 //! - `two-active-keys`: users with both access keys active;
 //! - `full-admin-wildcards`: customer managed and inline policies with a statement allowing
-//!   `*` (or `*:*`) on `*`, and entities holding `AdministratorAccess`.
+//!   `*` (or `*:*`) on `*`, and entities holding `AdministratorAccess`;
+//! - `instances-without-profile`: running EC2 instances with no instance profile, whose code
+//!   would need long-lived access keys to call AWS (EC2's instances, through the
+//!   [`InstanceLookup`] the binary passes to [`Directory::audit_with`]).
 //!
-//! Not checked here: root-account MFA (Nimbus has no root sign-in), and instances without
-//! an instance profile (EC2's state, which the binary would add).
+//! Not checked here: root-account MFA (Nimbus has no root sign-in).
 
 use crate::directory::Directory;
 use crate::model::{InlineRec, UserRec};
@@ -67,7 +69,21 @@ pub struct AuditReport {
     pub findings: Vec<Finding>,
 }
 
-const CHECKS: [(&str, &str); 8] = [
+/// A running EC2 instance, as the audit sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditedInstance {
+    pub instance_id: String,
+    pub region: String,
+    /// The ARN of its instance profile, if it has one.
+    pub profile_arn: Option<String>,
+}
+
+/// EC2's running instances of an account (IAM does not import EC2; the binary adapts it).
+pub trait InstanceLookup: Send + Sync + 'static {
+    fn running_instances(&self, account: &str) -> Vec<AuditedInstance>;
+}
+
+const CHECKS: [(&str, &str); 9] = [
     ("root-access-keys", "Do not use the root user's access keys"),
     (
         "console-users-without-mfa",
@@ -88,6 +104,10 @@ const CHECKS: [(&str, &str); 8] = [
     ),
     ("two-active-keys", "Keep one active access key per user"),
     ("full-admin-wildcards", "Apply least-privilege permissions"),
+    (
+        "instances-without-profile",
+        "Require workloads to use temporary credentials with IAM roles to access AWS",
+    ),
 ];
 
 fn practice(check: &str) -> &'static str {
@@ -196,9 +216,43 @@ impl Audit<'_> {
     }
 }
 
+impl Audit<'_> {
+    fn instances(&mut self, instances: &[AuditedInstance]) {
+        for i in instances.iter().filter(|i| i.profile_arn.is_none()) {
+            self.find(
+                "instances-without-profile",
+                format!(
+                    "arn:aws:ec2:{}:{}:instance/{}",
+                    i.region, self.account, i.instance_id
+                ),
+                format!(
+                    "instance {} runs without an instance profile: code on it would need \
+                     long-lived access keys",
+                    i.instance_id
+                ),
+                format!(
+                    "aws ec2 associate-iam-instance-profile --region {} --instance-id {} \
+                     --iam-instance-profile Name=PROFILE",
+                    i.region, i.instance_id
+                ),
+            );
+        }
+    }
+}
+
 impl Directory {
-    /// Audits `account` at `now` against IAM's best practices.
+    /// Audits `account` at `now` against IAM's best practices, without instances.
     pub fn audit(&self, account: &str, now: Timestamp) -> AuditReport {
+        self.audit_with(account, now, None)
+    }
+
+    /// [`Directory::audit`], with EC2's running instances seen through `instances`.
+    pub fn audit_with(
+        &self,
+        account: &str,
+        now: Timestamp,
+        instances: Option<&dyn InstanceLookup>,
+    ) -> AuditReport {
         let now_ms = now.secs() * 1000;
         let used = self.shared.usage(|u| u.key_uses());
         let mut a = Audit {
@@ -332,6 +386,9 @@ impl Directory {
                 }
             }
         });
+        if let Some(lookup) = instances {
+            a.instances(&lookup.running_instances(account));
+        }
         let checks = CHECKS
             .iter()
             .map(|(check, practice)| {
@@ -371,10 +428,68 @@ mod tests {
         assert!(grants_everything(all, PolicyKind::Inline));
         assert!(!grants_everything(some, PolicyKind::Inline));
         assert!(!grants_everything(deny, PolicyKind::Inline));
-        assert_eq!(CHECKS.len(), 8);
+        assert_eq!(CHECKS.len(), 9);
         assert_eq!(
             practice("two-active-keys"),
             "Keep one active access key per user"
         );
+    }
+
+    struct Fleet(Vec<AuditedInstance>);
+
+    impl InstanceLookup for Fleet {
+        fn running_instances(&self, _account: &str) -> Vec<AuditedInstance> {
+            self.0.clone()
+        }
+    }
+
+    #[test]
+    fn instances_without_a_profile_fail_the_audit() {
+        use std::sync::Arc;
+        let clock = Arc::new(nimbus_core::ManualClock::new(Timestamp(0)));
+        let ids = Arc::new(nimbus_core::Ids::from_seed(1));
+        let (_, d) = crate::build(nimbus_store::Store::in_memory(), clock, ids).expect("build");
+        let check = |d: &Directory, fleet: Option<&dyn InstanceLookup>| {
+            let r = d.audit_with("123456789012", Timestamp(0), fleet);
+            let c = r
+                .checks
+                .iter()
+                .find(|c| c.check == "instances-without-profile")
+                .expect("the check")
+                .clone();
+            let found: Vec<Finding> = r
+                .findings
+                .into_iter()
+                .filter(|f| f.check == "instances-without-profile")
+                .collect();
+            (c.status, found)
+        };
+        assert_eq!(
+            check(&d, None),
+            ("PASS", Vec::new()),
+            "no EC2: nothing to find"
+        );
+        let fleet = Fleet(vec![
+            AuditedInstance {
+                instance_id: "i-0aaaaaaaaaaaaaaaa".into(),
+                region: "eu-west-1".into(),
+                profile_arn: None,
+            },
+            AuditedInstance {
+                instance_id: "i-0bbbbbbbbbbbbbbbb".into(),
+                region: "us-east-1".into(),
+                profile_arn: Some("arn:aws:iam::123456789012:instance-profile/web".into()),
+            },
+        ]);
+        let (status, found) = check(&d, Some(&fleet));
+        assert_eq!(status, "FAIL");
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].entity,
+            "arn:aws:ec2:eu-west-1:123456789012:instance/i-0aaaaaaaaaaaaaaaa"
+        );
+        assert!(found[0]
+            .fix
+            .starts_with("aws ec2 associate-iam-instance-profile --region eu-west-1"));
     }
 }

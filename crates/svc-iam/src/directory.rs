@@ -593,6 +593,92 @@ impl Directory {
     }
 }
 
+impl Directory {
+    /// The tags of the IAM user or role an ARN names (`arn:aws:iam::A:user/path/name`,
+    /// `role/...`; the path is not compared, the name is unique in the account), for
+    /// `aws:ResourceTag/...` and `iam:ResourceTag/...` conditions. `None` for anything else.
+    pub fn resource_tags(&self, arn: &str) -> Option<Vec<(String, String)>> {
+        let rest = arn.strip_prefix("arn:aws:iam::")?;
+        let (account, resource) = rest.split_once(':')?;
+        let (kind, path_name) = resource.split_once('/')?;
+        let name = path_name.rsplit('/').next()?;
+        self.read(|st| {
+            let acct = st.account(account)?;
+            let tags = match kind {
+                "user" => &acct.user(name).ok()?.tags,
+                "role" => &acct.role(name).ok()?.tags,
+                _ => return None,
+            };
+            Some(
+                tags.iter()
+                    .map(|t| (t.key.clone(), t.value.clone()))
+                    .collect(),
+            )
+        })
+    }
+}
+
+/// An OpenID Connect provider, as STS's `AssumeRoleWithWebIdentity` needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OidcProviderInfo {
+    /// `arn:aws:iam::{account}:oidc-provider/{url}`
+    pub arn: String,
+    /// The issuer URL without `https://`.
+    pub url: String,
+    pub client_ids: Vec<String>,
+}
+
+impl Directory {
+    /// The OpenID Connect provider of `account` registered for issuer `url` (without
+    /// `https://` or a trailing `/`).
+    pub fn oidc_provider(&self, account: &str, url: &str) -> Option<OidcProviderInfo> {
+        self.read(|st| {
+            let p = st.account(account)?.oidc.get(url)?;
+            Some(OidcProviderInfo {
+                arn: p.arn(),
+                url: p.url.clone(),
+                client_ids: p.client_ids.clone(),
+            })
+        })
+    }
+
+    /// Whether role `role_arn`'s trust policy lets the web identity federated through
+    /// `provider_arn` perform `sts:AssumeRoleWithWebIdentity`, with `conditions` as the
+    /// request's condition keys (the token's claims as `URL:aud`, `URL:sub`, ...), decided
+    /// by the same evaluator that enforces. `false` when there is no such role.
+    pub fn role_trusts_web_identity(
+        &self,
+        role_arn: &str,
+        provider_arn: &str,
+        conditions: &[(String, Vec<String>)],
+    ) -> bool {
+        let Some(role) = self.role_by_arn(role_arn) else {
+            return false;
+        };
+        let who = nimbus_iam_policy::Principal::web_identity(provider_arn);
+        let mut context = nimbus_iam_policy::Context::for_principal(&who);
+        for (key, values) in conditions {
+            context.set_multi(key, values.iter().map(String::as_str));
+        }
+        let request = nimbus_iam_policy::Request {
+            principal: &who,
+            action: "sts:AssumeRoleWithWebIdentity",
+            resource: role_arn,
+            resource_account: Some(&role.account),
+            context: &context,
+        };
+        let policies = nimbus_iam_policy::Policies {
+            resource: Some(nimbus_iam_policy::ResourcePolicy {
+                id: &role.trust.source,
+                policy: &role.trust.policy,
+                kind: nimbus_iam_policy::ResourcePolicyKind::RoleTrust,
+            }),
+            ..Default::default()
+        };
+        nimbus_iam_policy::evaluate(&request, &policies).is_allowed()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,10 +35,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(7)),
         errors: &[
             m::ShapeId(20),
-            m::ShapeId(144),
-            m::ShapeId(213),
             m::ShapeId(148),
-            m::ShapeId(272),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("AddClientIDToOpenIDConnectProvider", "POST", "/")
@@ -46,18 +46,18 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(8)),
         errors: &[
-            m::ShapeId(213),
-            m::ShapeId(85),
-            m::ShapeId(148),
-            m::ShapeId(292),
-            m::ShapeId(272),
+            m::ShapeId(223),
+            m::ShapeId(87),
+            m::ShapeId(152),
+            m::ShapeId(306),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("AddRoleToInstanceProfile", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(9)),
-        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
+        errors: &[m::ShapeId(223), m::ShapeId(152), m::ShapeId(284)],
         implemented: true,
         ..op("AddUserToGroup", "POST", "/")
     },
@@ -65,11 +65,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(11)),
         errors: &[
-            m::ShapeId(213),
+            m::ShapeId(223),
+            m::ShapeId(152),
             m::ShapeId(148),
-            m::ShapeId(144),
-            m::ShapeId(233),
-            m::ShapeId(272),
+            m::ShapeId(243),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("AttachGroupPolicy", "POST", "/")
@@ -77,12 +77,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(12)),
         errors: &[
-            m::ShapeId(213),
+            m::ShapeId(223),
+            m::ShapeId(152),
             m::ShapeId(148),
-            m::ShapeId(144),
-            m::ShapeId(292),
-            m::ShapeId(233),
-            m::ShapeId(272),
+            m::ShapeId(306),
+            m::ShapeId(243),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("AttachRolePolicy", "POST", "/")
@@ -90,11 +90,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(13)),
         errors: &[
-            m::ShapeId(213),
+            m::ShapeId(223),
+            m::ShapeId(152),
             m::ShapeId(148),
-            m::ShapeId(144),
-            m::ShapeId(233),
-            m::ShapeId(272),
+            m::ShapeId(243),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("AttachUserPolicy", "POST", "/")
@@ -102,12 +102,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(18)),
         errors: &[
-            m::ShapeId(213),
-            m::ShapeId(146),
-            m::ShapeId(148),
-            m::ShapeId(88),
-            m::ShapeId(222),
-            m::ShapeId(272),
+            m::ShapeId(223),
+            m::ShapeId(150),
+            m::ShapeId(152),
+            m::ShapeId(90),
+            m::ShapeId(232),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("ChangePassword", "POST", "/")
@@ -116,7 +116,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("CreateAccessKeyResult"),
         input: Some(m::ShapeId(29)),
         output: Some(m::ShapeId(30)),
-        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
+        errors: &[m::ShapeId(223), m::ShapeId(152), m::ShapeId(284)],
         implemented: true,
         ..op("CreateAccessKey", "POST", "/")
     },
@@ -124,9 +124,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(31)),
         errors: &[
             m::ShapeId(20),
-            m::ShapeId(85),
-            m::ShapeId(148),
-            m::ShapeId(272),
+            m::ShapeId(87),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("CreateAccountAlias", "POST", "/")
@@ -140,10 +140,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(32)),
         output: Some(m::ShapeId(33)),
         errors: &[
-            m::ShapeId(148),
-            m::ShapeId(85),
-            m::ShapeId(213),
-            m::ShapeId(272),
+            m::ShapeId(152),
+            m::ShapeId(87),
+            m::ShapeId(223),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("CreateGroup", "POST", "/")
@@ -153,11 +153,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(34)),
         output: Some(m::ShapeId(35)),
         errors: &[
-            m::ShapeId(85),
-            m::ShapeId(144),
+            m::ShapeId(87),
             m::ShapeId(148),
+            m::ShapeId(152),
             m::ShapeId(20),
-            m::ShapeId(272),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("CreateInstanceProfile", "POST", "/")
@@ -167,11 +167,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(36)),
         output: Some(m::ShapeId(37)),
         errors: &[
-            m::ShapeId(85),
-            m::ShapeId(213),
-            m::ShapeId(222),
-            m::ShapeId(148),
-            m::ShapeId(272),
+            m::ShapeId(87),
+            m::ShapeId(223),
+            m::ShapeId(232),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("CreateLoginProfile", "POST", "/")
@@ -181,12 +181,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(38)),
         output: Some(m::ShapeId(39)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(85),
             m::ShapeId(148),
+            m::ShapeId(87),
+            m::ShapeId(152),
             m::ShapeId(20),
-            m::ShapeId(272),
-            m::ShapeId(217),
+            m::ShapeId(284),
+            m::ShapeId(227),
         ],
         implemented: true,
         ..op("CreateOpenIDConnectProvider", "POST", "/")
@@ -196,12 +196,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(40)),
         output: Some(m::ShapeId(41)),
         errors: &[
-            m::ShapeId(144),
             m::ShapeId(148),
-            m::ShapeId(85),
-            m::ShapeId(210),
+            m::ShapeId(152),
+            m::ShapeId(87),
+            m::ShapeId(220),
             m::ShapeId(20),
-            m::ShapeId(272),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("CreatePolicy", "POST", "/")
@@ -211,11 +211,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(42)),
         output: Some(m::ShapeId(43)),
         errors: &[
-            m::ShapeId(213),
-            m::ShapeId(210),
-            m::ShapeId(144),
+            m::ShapeId(223),
+            m::ShapeId(220),
             m::ShapeId(148),
-            m::ShapeId(272),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("CreatePolicyVersion", "POST", "/")
@@ -225,12 +225,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(44)),
         output: Some(m::ShapeId(45)),
         errors: &[
+            m::ShapeId(152),
             m::ShapeId(148),
-            m::ShapeId(144),
-            m::ShapeId(85),
-            m::ShapeId(210),
+            m::ShapeId(87),
+            m::ShapeId(220),
             m::ShapeId(20),
-            m::ShapeId(272),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("CreateRole", "POST", "/")
@@ -244,10 +244,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(46)),
         output: Some(m::ShapeId(47)),
         errors: &[
-            m::ShapeId(144),
             m::ShapeId(148),
-            m::ShapeId(213),
-            m::ShapeId(272),
+            m::ShapeId(152),
+            m::ShapeId(223),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("CreateServiceLinkedRole", "POST", "/")
@@ -261,12 +261,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(48)),
         output: Some(m::ShapeId(49)),
         errors: &[
+            m::ShapeId(152),
+            m::ShapeId(87),
+            m::ShapeId(223),
             m::ShapeId(148),
-            m::ShapeId(85),
-            m::ShapeId(213),
-            m::ShapeId(144),
             m::ShapeId(20),
-            m::ShapeId(272),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("CreateUser", "POST", "/")
@@ -276,11 +276,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(50)),
         output: Some(m::ShapeId(51)),
         errors: &[
+            m::ShapeId(152),
             m::ShapeId(148),
-            m::ShapeId(144),
-            m::ShapeId(85),
+            m::ShapeId(87),
             m::ShapeId(20),
-            m::ShapeId(272),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("CreateVirtualMFADevice", "POST", "/")
@@ -288,10 +288,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(55)),
         errors: &[
-            m::ShapeId(88),
-            m::ShapeId(213),
-            m::ShapeId(148),
-            m::ShapeId(272),
+            m::ShapeId(90),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(284),
             m::ShapeId(20),
         ],
         implemented: true,
@@ -299,7 +299,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         input: Some(m::ShapeId(56)),
-        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
+        errors: &[m::ShapeId(223), m::ShapeId(152), m::ShapeId(284)],
         implemented: true,
         ..op("DeleteAccessKey", "POST", "/")
     },
@@ -307,42 +307,42 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(57)),
         errors: &[
             m::ShapeId(20),
-            m::ShapeId(213),
-            m::ShapeId(148),
-            m::ShapeId(272),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DeleteAccountAlias", "POST", "/")
     },
     m::Operation {
-        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
+        errors: &[m::ShapeId(223), m::ShapeId(152), m::ShapeId(284)],
         implemented: true,
         ..op("DeleteAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(60)),
         errors: &[
-            m::ShapeId(213),
+            m::ShapeId(223),
             m::ShapeId(58),
-            m::ShapeId(148),
-            m::ShapeId(272),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DeleteGroup", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(59)),
-        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
+        errors: &[m::ShapeId(223), m::ShapeId(152), m::ShapeId(284)],
         implemented: true,
         ..op("DeleteGroupPolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(61)),
         errors: &[
-            m::ShapeId(213),
+            m::ShapeId(223),
             m::ShapeId(58),
-            m::ShapeId(148),
-            m::ShapeId(272),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DeleteInstanceProfile", "POST", "/")
@@ -350,28 +350,28 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(62)),
         errors: &[
-            m::ShapeId(88),
-            m::ShapeId(213),
-            m::ShapeId(148),
-            m::ShapeId(272),
+            m::ShapeId(90),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DeleteLoginProfile", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(63)),
-        errors: &[m::ShapeId(144), m::ShapeId(213), m::ShapeId(272)],
+        errors: &[m::ShapeId(148), m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("DeleteOpenIDConnectProvider", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(64)),
         errors: &[
-            m::ShapeId(213),
+            m::ShapeId(223),
+            m::ShapeId(152),
             m::ShapeId(148),
-            m::ShapeId(144),
             m::ShapeId(58),
-            m::ShapeId(272),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DeletePolicy", "POST", "/")
@@ -379,11 +379,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(65)),
         errors: &[
-            m::ShapeId(213),
+            m::ShapeId(223),
+            m::ShapeId(152),
             m::ShapeId(148),
-            m::ShapeId(144),
             m::ShapeId(58),
-            m::ShapeId(272),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DeletePolicyVersion", "POST", "/")
@@ -391,29 +391,29 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(68)),
         errors: &[
-            m::ShapeId(213),
+            m::ShapeId(223),
             m::ShapeId(58),
-            m::ShapeId(148),
-            m::ShapeId(292),
+            m::ShapeId(152),
+            m::ShapeId(306),
             m::ShapeId(20),
-            m::ShapeId(272),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DeleteRole", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(66)),
-        errors: &[m::ShapeId(213), m::ShapeId(292), m::ShapeId(272)],
+        errors: &[m::ShapeId(223), m::ShapeId(306), m::ShapeId(284)],
         implemented: true,
         ..op("DeleteRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(67)),
         errors: &[
-            m::ShapeId(213),
-            m::ShapeId(148),
-            m::ShapeId(292),
-            m::ShapeId(272),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(306),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DeleteRolePolicy", "POST", "/")
@@ -421,87 +421,107 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("DeleteSAMLProvider", "POST", "/"),
     m::Operation {
         input: Some(m::ShapeId(69)),
-        errors: &[m::ShapeId(213)],
+        errors: &[m::ShapeId(223)],
         implemented: true,
         ..op("DeleteSSHPublicKey", "POST", "/")
     },
-    op("DeleteServerCertificate", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(70)),
+        errors: &[
+            m::ShapeId(223),
+            m::ShapeId(58),
+            m::ShapeId(152),
+            m::ShapeId(284),
+        ],
+        implemented: true,
+        ..op("DeleteServerCertificate", "POST", "/")
+    },
     m::Operation {
         result_wrapper: Some("DeleteServiceLinkedRoleResult"),
-        input: Some(m::ShapeId(70)),
-        output: Some(m::ShapeId(71)),
-        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
+        input: Some(m::ShapeId(71)),
+        output: Some(m::ShapeId(72)),
+        errors: &[m::ShapeId(223), m::ShapeId(152), m::ShapeId(284)],
         implemented: true,
         ..op("DeleteServiceLinkedRole", "POST", "/")
     },
     op("DeleteServiceSpecificCredential", "POST", "/"),
-    op("DeleteSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(74)),
+        input: Some(m::ShapeId(73)),
         errors: &[
-            m::ShapeId(148),
-            m::ShapeId(213),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(20),
+            m::ShapeId(284),
+        ],
+        implemented: true,
+        ..op("DeleteSigningCertificate", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(76)),
+        errors: &[
+            m::ShapeId(152),
+            m::ShapeId(223),
             m::ShapeId(58),
             m::ShapeId(20),
-            m::ShapeId(272),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DeleteUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(72)),
-        errors: &[m::ShapeId(213), m::ShapeId(272)],
+        input: Some(m::ShapeId(74)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("DeleteUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(73)),
-        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
+        input: Some(m::ShapeId(75)),
+        errors: &[m::ShapeId(223), m::ShapeId(152), m::ShapeId(284)],
         implemented: true,
         ..op("DeleteUserPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(75)),
+        input: Some(m::ShapeId(77)),
         errors: &[
-            m::ShapeId(213),
+            m::ShapeId(223),
             m::ShapeId(58),
-            m::ShapeId(148),
-            m::ShapeId(272),
+            m::ShapeId(152),
+            m::ShapeId(284),
             m::ShapeId(20),
         ],
         implemented: true,
         ..op("DeleteVirtualMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(79)),
+        input: Some(m::ShapeId(81)),
         errors: &[
-            m::ShapeId(213),
+            m::ShapeId(223),
+            m::ShapeId(152),
             m::ShapeId(148),
-            m::ShapeId(144),
-            m::ShapeId(272),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DetachGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(80)),
+        input: Some(m::ShapeId(82)),
         errors: &[
-            m::ShapeId(213),
+            m::ShapeId(223),
+            m::ShapeId(152),
             m::ShapeId(148),
-            m::ShapeId(144),
-            m::ShapeId(292),
-            m::ShapeId(272),
+            m::ShapeId(306),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DetachRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(81)),
+        input: Some(m::ShapeId(83)),
         errors: &[
-            m::ShapeId(213),
+            m::ShapeId(223),
+            m::ShapeId(152),
             m::ShapeId(148),
-            m::ShapeId(144),
-            m::ShapeId(272),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("DetachUserPolicy", "POST", "/")
@@ -516,14 +536,14 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     op("DisableOutboundWebIdentityFederation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(84)),
+        input: Some(m::ShapeId(86)),
         errors: &[
-            m::ShapeId(85),
-            m::ShapeId(88),
-            m::ShapeId(142),
-            m::ShapeId(148),
-            m::ShapeId(213),
-            m::ShapeId(272),
+            m::ShapeId(87),
+            m::ShapeId(90),
+            m::ShapeId(146),
+            m::ShapeId(152),
+            m::ShapeId(223),
+            m::ShapeId(284),
             m::ShapeId(20),
         ],
         implemented: true,
@@ -543,8 +563,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GenerateCredentialReportResult"),
-        output: Some(m::ShapeId(99)),
-        errors: &[m::ShapeId(148), m::ShapeId(272)],
+        output: Some(m::ShapeId(101)),
+        errors: &[m::ShapeId(152), m::ShapeId(284)],
         implemented: true,
         ..op("GenerateCredentialReport", "POST", "/")
     },
@@ -554,38 +574,38 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GenerateServiceLastAccessedDetailsResult"),
-        input: Some(m::ShapeId(100)),
-        output: Some(m::ShapeId(101)),
-        errors: &[m::ShapeId(213), m::ShapeId(144)],
+        input: Some(m::ShapeId(102)),
+        output: Some(m::ShapeId(103)),
+        errors: &[m::ShapeId(223), m::ShapeId(148)],
         implemented: true,
         ..op("GenerateServiceLastAccessedDetails", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccessKeyLastUsedResult"),
-        input: Some(m::ShapeId(102)),
-        output: Some(m::ShapeId(103)),
+        input: Some(m::ShapeId(104)),
+        output: Some(m::ShapeId(105)),
         implemented: true,
         ..op("GetAccessKeyLastUsed", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountAuthorizationDetailsResult"),
-        input: Some(m::ShapeId(104)),
-        output: Some(m::ShapeId(105)),
-        errors: &[m::ShapeId(272)],
+        input: Some(m::ShapeId(106)),
+        output: Some(m::ShapeId(107)),
+        errors: &[m::ShapeId(284)],
         implemented: true,
         ..op("GetAccountAuthorizationDetails", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountPasswordPolicyResult"),
-        output: Some(m::ShapeId(106)),
-        errors: &[m::ShapeId(213), m::ShapeId(272)],
+        output: Some(m::ShapeId(108)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("GetAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountSummaryResult"),
-        output: Some(m::ShapeId(107)),
-        errors: &[m::ShapeId(272)],
+        output: Some(m::ShapeId(109)),
+        errors: &[m::ShapeId(284)],
         implemented: true,
         ..op("GetAccountSummary", "POST", "/")
     },
@@ -599,12 +619,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetCredentialReportResult"),
-        output: Some(m::ShapeId(108)),
+        output: Some(m::ShapeId(110)),
         errors: &[
             m::ShapeId(53),
             m::ShapeId(52),
             m::ShapeId(54),
-            m::ShapeId(272),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("GetCredentialReport", "POST", "/")
@@ -615,17 +635,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetGroupResult"),
-        input: Some(m::ShapeId(111)),
-        output: Some(m::ShapeId(112)),
-        errors: &[m::ShapeId(213), m::ShapeId(272)],
+        input: Some(m::ShapeId(113)),
+        output: Some(m::ShapeId(114)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("GetGroup", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetGroupPolicyResult"),
-        input: Some(m::ShapeId(109)),
-        output: Some(m::ShapeId(110)),
-        errors: &[m::ShapeId(213), m::ShapeId(272)],
+        input: Some(m::ShapeId(111)),
+        output: Some(m::ShapeId(112)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("GetGroupPolicy", "POST", "/")
     },
@@ -635,17 +655,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetInstanceProfileResult"),
-        input: Some(m::ShapeId(113)),
-        output: Some(m::ShapeId(114)),
-        errors: &[m::ShapeId(213), m::ShapeId(272)],
+        input: Some(m::ShapeId(115)),
+        output: Some(m::ShapeId(116)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("GetInstanceProfile", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetLoginProfileResult"),
-        input: Some(m::ShapeId(115)),
-        output: Some(m::ShapeId(116)),
-        errors: &[m::ShapeId(213), m::ShapeId(272)],
+        input: Some(m::ShapeId(117)),
+        output: Some(m::ShapeId(118)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("GetLoginProfile", "POST", "/")
     },
@@ -655,9 +675,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetOpenIDConnectProviderResult"),
-        input: Some(m::ShapeId(117)),
-        output: Some(m::ShapeId(118)),
-        errors: &[m::ShapeId(144), m::ShapeId(213), m::ShapeId(272)],
+        input: Some(m::ShapeId(119)),
+        output: Some(m::ShapeId(120)),
+        errors: &[m::ShapeId(148), m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("GetOpenIDConnectProvider", "POST", "/")
     },
@@ -671,33 +691,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetPolicyResult"),
-        input: Some(m::ShapeId(119)),
-        output: Some(m::ShapeId(120)),
-        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
+        input: Some(m::ShapeId(121)),
+        output: Some(m::ShapeId(122)),
+        errors: &[m::ShapeId(223), m::ShapeId(148), m::ShapeId(284)],
         implemented: true,
         ..op("GetPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetPolicyVersionResult"),
-        input: Some(m::ShapeId(121)),
-        output: Some(m::ShapeId(122)),
-        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
+        input: Some(m::ShapeId(123)),
+        output: Some(m::ShapeId(124)),
+        errors: &[m::ShapeId(223), m::ShapeId(148), m::ShapeId(284)],
         implemented: true,
         ..op("GetPolicyVersion", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRoleResult"),
-        input: Some(m::ShapeId(125)),
-        output: Some(m::ShapeId(126)),
-        errors: &[m::ShapeId(213), m::ShapeId(272)],
+        input: Some(m::ShapeId(127)),
+        output: Some(m::ShapeId(128)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("GetRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRolePolicyResult"),
-        input: Some(m::ShapeId(123)),
-        output: Some(m::ShapeId(124)),
-        errors: &[m::ShapeId(213), m::ShapeId(272)],
+        input: Some(m::ShapeId(125)),
+        output: Some(m::ShapeId(126)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("GetRolePolicy", "POST", "/")
     },
@@ -707,93 +727,97 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetSSHPublicKeyResult"),
-        input: Some(m::ShapeId(127)),
-        output: Some(m::ShapeId(128)),
-        errors: &[m::ShapeId(213), m::ShapeId(293)],
+        input: Some(m::ShapeId(129)),
+        output: Some(m::ShapeId(130)),
+        errors: &[m::ShapeId(223), m::ShapeId(307)],
         implemented: true,
         ..op("GetSSHPublicKey", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetServerCertificateResult"),
+        input: Some(m::ShapeId(131)),
+        output: Some(m::ShapeId(132)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
+        implemented: true,
         ..op("GetServerCertificate", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetServiceLastAccessedDetailsResult"),
-        input: Some(m::ShapeId(129)),
-        output: Some(m::ShapeId(130)),
-        errors: &[m::ShapeId(213), m::ShapeId(144)],
+        input: Some(m::ShapeId(133)),
+        output: Some(m::ShapeId(134)),
+        errors: &[m::ShapeId(223), m::ShapeId(148)],
         implemented: true,
         ..op("GetServiceLastAccessedDetails", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetServiceLastAccessedDetailsWithEntitiesResult"),
-        input: Some(m::ShapeId(131)),
-        output: Some(m::ShapeId(132)),
-        errors: &[m::ShapeId(213), m::ShapeId(144)],
+        input: Some(m::ShapeId(135)),
+        output: Some(m::ShapeId(136)),
+        errors: &[m::ShapeId(223), m::ShapeId(148)],
         implemented: true,
         ..op("GetServiceLastAccessedDetailsWithEntities", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetServiceLinkedRoleDeletionStatusResult"),
-        input: Some(m::ShapeId(133)),
-        output: Some(m::ShapeId(134)),
-        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
+        input: Some(m::ShapeId(137)),
+        output: Some(m::ShapeId(138)),
+        errors: &[m::ShapeId(223), m::ShapeId(148), m::ShapeId(284)],
         implemented: true,
         ..op("GetServiceLinkedRoleDeletionStatus", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetUserResult"),
-        input: Some(m::ShapeId(137)),
-        output: Some(m::ShapeId(138)),
-        errors: &[m::ShapeId(213), m::ShapeId(272)],
+        input: Some(m::ShapeId(141)),
+        output: Some(m::ShapeId(142)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("GetUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetUserPolicyResult"),
-        input: Some(m::ShapeId(135)),
-        output: Some(m::ShapeId(136)),
-        errors: &[m::ShapeId(213), m::ShapeId(272)],
+        input: Some(m::ShapeId(139)),
+        output: Some(m::ShapeId(140)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("GetUserPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAccessKeysResult"),
-        input: Some(m::ShapeId(150)),
-        output: Some(m::ShapeId(151)),
-        errors: &[m::ShapeId(213), m::ShapeId(272)],
+        input: Some(m::ShapeId(154)),
+        output: Some(m::ShapeId(155)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("ListAccessKeys", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAccountAliasesResult"),
-        input: Some(m::ShapeId(152)),
-        output: Some(m::ShapeId(153)),
-        errors: &[m::ShapeId(272)],
+        input: Some(m::ShapeId(156)),
+        output: Some(m::ShapeId(157)),
+        errors: &[m::ShapeId(284)],
         implemented: true,
         ..op("ListAccountAliases", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedGroupPoliciesResult"),
-        input: Some(m::ShapeId(154)),
-        output: Some(m::ShapeId(155)),
-        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
+        input: Some(m::ShapeId(158)),
+        output: Some(m::ShapeId(159)),
+        errors: &[m::ShapeId(223), m::ShapeId(148), m::ShapeId(284)],
         implemented: true,
         ..op("ListAttachedGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedRolePoliciesResult"),
-        input: Some(m::ShapeId(156)),
-        output: Some(m::ShapeId(157)),
-        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
+        input: Some(m::ShapeId(160)),
+        output: Some(m::ShapeId(161)),
+        errors: &[m::ShapeId(223), m::ShapeId(148), m::ShapeId(284)],
         implemented: true,
         ..op("ListAttachedRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedUserPoliciesResult"),
-        input: Some(m::ShapeId(158)),
-        output: Some(m::ShapeId(159)),
-        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
+        input: Some(m::ShapeId(162)),
+        output: Some(m::ShapeId(163)),
+        errors: &[m::ShapeId(223), m::ShapeId(148), m::ShapeId(284)],
         implemented: true,
         ..op("ListAttachedUserPolicies", "POST", "/")
     },
@@ -803,89 +827,89 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListEntitiesForPolicyResult"),
-        input: Some(m::ShapeId(160)),
-        output: Some(m::ShapeId(161)),
-        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
+        input: Some(m::ShapeId(164)),
+        output: Some(m::ShapeId(165)),
+        errors: &[m::ShapeId(223), m::ShapeId(148), m::ShapeId(284)],
         implemented: true,
         ..op("ListEntitiesForPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupPoliciesResult"),
-        input: Some(m::ShapeId(162)),
-        output: Some(m::ShapeId(163)),
-        errors: &[m::ShapeId(213), m::ShapeId(272)],
+        input: Some(m::ShapeId(166)),
+        output: Some(m::ShapeId(167)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("ListGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsResult"),
-        input: Some(m::ShapeId(166)),
-        output: Some(m::ShapeId(167)),
-        errors: &[m::ShapeId(272)],
+        input: Some(m::ShapeId(170)),
+        output: Some(m::ShapeId(171)),
+        errors: &[m::ShapeId(284)],
         implemented: true,
         ..op("ListGroups", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsForUserResult"),
-        input: Some(m::ShapeId(164)),
-        output: Some(m::ShapeId(165)),
-        errors: &[m::ShapeId(213), m::ShapeId(272)],
+        input: Some(m::ShapeId(168)),
+        output: Some(m::ShapeId(169)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("ListGroupsForUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfileTagsResult"),
-        input: Some(m::ShapeId(168)),
-        output: Some(m::ShapeId(169)),
-        errors: &[m::ShapeId(213), m::ShapeId(272)],
+        input: Some(m::ShapeId(172)),
+        output: Some(m::ShapeId(173)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("ListInstanceProfileTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesResult"),
-        input: Some(m::ShapeId(172)),
-        output: Some(m::ShapeId(173)),
-        errors: &[m::ShapeId(272)],
+        input: Some(m::ShapeId(176)),
+        output: Some(m::ShapeId(177)),
+        errors: &[m::ShapeId(284)],
         implemented: true,
         ..op("ListInstanceProfiles", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesForRoleResult"),
-        input: Some(m::ShapeId(170)),
-        output: Some(m::ShapeId(171)),
-        errors: &[m::ShapeId(213), m::ShapeId(272)],
+        input: Some(m::ShapeId(174)),
+        output: Some(m::ShapeId(175)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("ListInstanceProfilesForRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListMFADeviceTagsResult"),
-        input: Some(m::ShapeId(174)),
-        output: Some(m::ShapeId(175)),
-        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
+        input: Some(m::ShapeId(178)),
+        output: Some(m::ShapeId(179)),
+        errors: &[m::ShapeId(223), m::ShapeId(148), m::ShapeId(284)],
         implemented: true,
         ..op("ListMFADeviceTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListMFADevicesResult"),
-        input: Some(m::ShapeId(176)),
-        output: Some(m::ShapeId(177)),
-        errors: &[m::ShapeId(213), m::ShapeId(272)],
+        input: Some(m::ShapeId(180)),
+        output: Some(m::ShapeId(181)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("ListMFADevices", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListOpenIDConnectProviderTagsResult"),
-        input: Some(m::ShapeId(178)),
-        output: Some(m::ShapeId(179)),
-        errors: &[m::ShapeId(213), m::ShapeId(272), m::ShapeId(144)],
+        input: Some(m::ShapeId(182)),
+        output: Some(m::ShapeId(183)),
+        errors: &[m::ShapeId(223), m::ShapeId(284), m::ShapeId(148)],
         implemented: true,
         ..op("ListOpenIDConnectProviderTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListOpenIDConnectProvidersResult"),
-        input: Some(m::ShapeId(180)),
-        output: Some(m::ShapeId(181)),
-        errors: &[m::ShapeId(272)],
+        input: Some(m::ShapeId(184)),
+        output: Some(m::ShapeId(185)),
+        errors: &[m::ShapeId(284)],
         implemented: true,
         ..op("ListOpenIDConnectProviders", "POST", "/")
     },
@@ -895,57 +919,57 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPoliciesResult"),
-        input: Some(m::ShapeId(185)),
-        output: Some(m::ShapeId(186)),
-        errors: &[m::ShapeId(272)],
+        input: Some(m::ShapeId(189)),
+        output: Some(m::ShapeId(190)),
+        errors: &[m::ShapeId(284)],
         implemented: true,
         ..op("ListPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListPoliciesGrantingServiceAccessResult"),
-        input: Some(m::ShapeId(183)),
-        output: Some(m::ShapeId(184)),
-        errors: &[m::ShapeId(213), m::ShapeId(144)],
+        input: Some(m::ShapeId(187)),
+        output: Some(m::ShapeId(188)),
+        errors: &[m::ShapeId(223), m::ShapeId(148)],
         implemented: true,
         ..op("ListPoliciesGrantingServiceAccess", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListPolicyTagsResult"),
-        input: Some(m::ShapeId(187)),
-        output: Some(m::ShapeId(188)),
-        errors: &[m::ShapeId(213), m::ShapeId(272), m::ShapeId(144)],
+        input: Some(m::ShapeId(191)),
+        output: Some(m::ShapeId(192)),
+        errors: &[m::ShapeId(223), m::ShapeId(284), m::ShapeId(148)],
         implemented: true,
         ..op("ListPolicyTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListPolicyVersionsResult"),
-        input: Some(m::ShapeId(189)),
-        output: Some(m::ShapeId(190)),
-        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(272)],
+        input: Some(m::ShapeId(193)),
+        output: Some(m::ShapeId(194)),
+        errors: &[m::ShapeId(223), m::ShapeId(148), m::ShapeId(284)],
         implemented: true,
         ..op("ListPolicyVersions", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolePoliciesResult"),
-        input: Some(m::ShapeId(191)),
-        output: Some(m::ShapeId(192)),
-        errors: &[m::ShapeId(213), m::ShapeId(272)],
+        input: Some(m::ShapeId(195)),
+        output: Some(m::ShapeId(196)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("ListRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRoleTagsResult"),
-        input: Some(m::ShapeId(193)),
-        output: Some(m::ShapeId(194)),
-        errors: &[m::ShapeId(213), m::ShapeId(272)],
+        input: Some(m::ShapeId(197)),
+        output: Some(m::ShapeId(198)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("ListRoleTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolesResult"),
-        input: Some(m::ShapeId(195)),
-        output: Some(m::ShapeId(196)),
-        errors: &[m::ShapeId(272)],
+        input: Some(m::ShapeId(199)),
+        output: Some(m::ShapeId(200)),
+        errors: &[m::ShapeId(284)],
         implemented: true,
         ..op("ListRoles", "POST", "/")
     },
@@ -959,18 +983,26 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListSSHPublicKeysResult"),
-        input: Some(m::ShapeId(197)),
-        output: Some(m::ShapeId(198)),
-        errors: &[m::ShapeId(213)],
+        input: Some(m::ShapeId(201)),
+        output: Some(m::ShapeId(202)),
+        errors: &[m::ShapeId(223)],
         implemented: true,
         ..op("ListSSHPublicKeys", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListServerCertificateTagsResult"),
+        input: Some(m::ShapeId(203)),
+        output: Some(m::ShapeId(204)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
+        implemented: true,
         ..op("ListServerCertificateTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListServerCertificatesResult"),
+        input: Some(m::ShapeId(205)),
+        output: Some(m::ShapeId(206)),
+        errors: &[m::ShapeId(284)],
+        implemented: true,
         ..op("ListServerCertificates", "POST", "/")
     },
     m::Operation {
@@ -979,122 +1011,126 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListSigningCertificatesResult"),
+        input: Some(m::ShapeId(207)),
+        output: Some(m::ShapeId(208)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
+        implemented: true,
         ..op("ListSigningCertificates", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUserPoliciesResult"),
-        input: Some(m::ShapeId(199)),
-        output: Some(m::ShapeId(200)),
-        errors: &[m::ShapeId(213), m::ShapeId(272)],
+        input: Some(m::ShapeId(209)),
+        output: Some(m::ShapeId(210)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("ListUserPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUserTagsResult"),
-        input: Some(m::ShapeId(201)),
-        output: Some(m::ShapeId(202)),
-        errors: &[m::ShapeId(213), m::ShapeId(272)],
+        input: Some(m::ShapeId(211)),
+        output: Some(m::ShapeId(212)),
+        errors: &[m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("ListUserTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUsersResult"),
-        input: Some(m::ShapeId(203)),
-        output: Some(m::ShapeId(204)),
-        errors: &[m::ShapeId(272)],
+        input: Some(m::ShapeId(213)),
+        output: Some(m::ShapeId(214)),
+        errors: &[m::ShapeId(284)],
         implemented: true,
         ..op("ListUsers", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListVirtualMFADevicesResult"),
-        input: Some(m::ShapeId(205)),
-        output: Some(m::ShapeId(206)),
+        input: Some(m::ShapeId(215)),
+        output: Some(m::ShapeId(216)),
         implemented: true,
         ..op("ListVirtualMFADevices", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(242)),
+        input: Some(m::ShapeId(252)),
         errors: &[
-            m::ShapeId(148),
-            m::ShapeId(210),
-            m::ShapeId(213),
-            m::ShapeId(272),
+            m::ShapeId(152),
+            m::ShapeId(220),
+            m::ShapeId(223),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("PutGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(243)),
+        input: Some(m::ShapeId(253)),
         errors: &[
-            m::ShapeId(213),
-            m::ShapeId(144),
-            m::ShapeId(292),
-            m::ShapeId(233),
-            m::ShapeId(272),
+            m::ShapeId(223),
+            m::ShapeId(148),
+            m::ShapeId(306),
+            m::ShapeId(243),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("PutRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(244)),
+        input: Some(m::ShapeId(254)),
         errors: &[
-            m::ShapeId(148),
-            m::ShapeId(210),
-            m::ShapeId(213),
-            m::ShapeId(292),
-            m::ShapeId(272),
+            m::ShapeId(152),
+            m::ShapeId(220),
+            m::ShapeId(223),
+            m::ShapeId(306),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("PutRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(245)),
+        input: Some(m::ShapeId(255)),
         errors: &[
-            m::ShapeId(213),
-            m::ShapeId(144),
-            m::ShapeId(233),
-            m::ShapeId(272),
+            m::ShapeId(223),
+            m::ShapeId(148),
+            m::ShapeId(243),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("PutUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(246)),
+        input: Some(m::ShapeId(256)),
         errors: &[
-            m::ShapeId(148),
-            m::ShapeId(210),
-            m::ShapeId(213),
-            m::ShapeId(272),
+            m::ShapeId(152),
+            m::ShapeId(220),
+            m::ShapeId(223),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("PutUserPolicy", "POST", "/")
     },
     op("RejectDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(249)),
+        input: Some(m::ShapeId(259)),
         errors: &[
             m::ShapeId(20),
-            m::ShapeId(144),
-            m::ShapeId(213),
-            m::ShapeId(272),
+            m::ShapeId(148),
+            m::ShapeId(223),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("RemoveClientIDFromOpenIDConnectProvider", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(250)),
+        input: Some(m::ShapeId(260)),
         errors: &[
-            m::ShapeId(213),
-            m::ShapeId(148),
-            m::ShapeId(292),
-            m::ShapeId(272),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(306),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("RemoveRoleFromInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(251)),
-        errors: &[m::ShapeId(213), m::ShapeId(148), m::ShapeId(272)],
+        input: Some(m::ShapeId(261)),
+        errors: &[m::ShapeId(223), m::ShapeId(152), m::ShapeId(284)],
         implemented: true,
         ..op("RemoveUserFromGroup", "POST", "/")
     },
@@ -1103,12 +1139,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         ..op("ResetServiceSpecificCredential", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(262)),
+        input: Some(m::ShapeId(272)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(213),
-            m::ShapeId(148),
-            m::ShapeId(272),
+            m::ShapeId(146),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(284),
             m::ShapeId(20),
         ],
         implemented: true,
@@ -1116,12 +1152,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     op("SendDelegationToken", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(276)),
+        input: Some(m::ShapeId(288)),
         errors: &[
-            m::ShapeId(213),
-            m::ShapeId(144),
+            m::ShapeId(223),
             m::ShapeId(148),
-            m::ShapeId(272),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("SetDefaultPolicyVersion", "POST", "/")
@@ -1129,234 +1165,255 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("SetSecurityTokenServicePreferences", "POST", "/"),
     m::Operation {
         result_wrapper: Some("SimulateCustomPolicyResult"),
-        input: Some(m::ShapeId(277)),
-        output: Some(m::ShapeId(278)),
-        errors: &[m::ShapeId(144), m::ShapeId(228)],
+        input: Some(m::ShapeId(290)),
+        output: Some(m::ShapeId(291)),
+        errors: &[m::ShapeId(148), m::ShapeId(238)],
         implemented: true,
         ..op("SimulateCustomPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("SimulatePrincipalPolicyResult"),
-        input: Some(m::ShapeId(279)),
-        output: Some(m::ShapeId(278)),
-        errors: &[m::ShapeId(213), m::ShapeId(144), m::ShapeId(228)],
+        input: Some(m::ShapeId(292)),
+        output: Some(m::ShapeId(291)),
+        errors: &[m::ShapeId(223), m::ShapeId(148), m::ShapeId(238)],
         implemented: true,
         ..op("SimulatePrincipalPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(284)),
+        input: Some(m::ShapeId(297)),
         errors: &[
-            m::ShapeId(213),
-            m::ShapeId(144),
+            m::ShapeId(223),
             m::ShapeId(148),
+            m::ShapeId(152),
             m::ShapeId(20),
-            m::ShapeId(272),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("TagInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(285)),
+        input: Some(m::ShapeId(298)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(213),
             m::ShapeId(148),
+            m::ShapeId(223),
+            m::ShapeId(152),
             m::ShapeId(20),
-            m::ShapeId(272),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("TagMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(286)),
+        input: Some(m::ShapeId(299)),
         errors: &[
-            m::ShapeId(213),
+            m::ShapeId(223),
+            m::ShapeId(152),
             m::ShapeId(148),
-            m::ShapeId(144),
             m::ShapeId(20),
-            m::ShapeId(272),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("TagOpenIDConnectProvider", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(287)),
+        input: Some(m::ShapeId(300)),
         errors: &[
-            m::ShapeId(213),
+            m::ShapeId(223),
+            m::ShapeId(152),
             m::ShapeId(148),
-            m::ShapeId(144),
             m::ShapeId(20),
-            m::ShapeId(272),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("TagPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(288)),
+        input: Some(m::ShapeId(301)),
         errors: &[
-            m::ShapeId(213),
+            m::ShapeId(223),
+            m::ShapeId(152),
             m::ShapeId(148),
-            m::ShapeId(144),
             m::ShapeId(20),
-            m::ShapeId(272),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("TagRole", "POST", "/")
     },
     op("TagSAMLProvider", "POST", "/"),
-    op("TagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(289)),
+        input: Some(m::ShapeId(302)),
         errors: &[
-            m::ShapeId(213),
+            m::ShapeId(223),
             m::ShapeId(148),
-            m::ShapeId(144),
+            m::ShapeId(152),
             m::ShapeId(20),
-            m::ShapeId(272),
+            m::ShapeId(284),
+        ],
+        implemented: true,
+        ..op("TagServerCertificate", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(303)),
+        errors: &[
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(148),
+            m::ShapeId(20),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("TagUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(294)),
+        input: Some(m::ShapeId(308)),
         errors: &[
-            m::ShapeId(213),
-            m::ShapeId(144),
+            m::ShapeId(223),
+            m::ShapeId(148),
             m::ShapeId(20),
-            m::ShapeId(272),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("UntagInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(295)),
+        input: Some(m::ShapeId(309)),
         errors: &[
-            m::ShapeId(213),
-            m::ShapeId(144),
+            m::ShapeId(223),
+            m::ShapeId(148),
             m::ShapeId(20),
-            m::ShapeId(272),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("UntagMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(296)),
+        input: Some(m::ShapeId(310)),
         errors: &[
-            m::ShapeId(213),
-            m::ShapeId(144),
+            m::ShapeId(223),
+            m::ShapeId(148),
             m::ShapeId(20),
-            m::ShapeId(272),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("UntagOpenIDConnectProvider", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(297)),
+        input: Some(m::ShapeId(311)),
         errors: &[
-            m::ShapeId(213),
-            m::ShapeId(144),
+            m::ShapeId(223),
+            m::ShapeId(148),
             m::ShapeId(20),
-            m::ShapeId(272),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("UntagPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(298)),
-        errors: &[m::ShapeId(213), m::ShapeId(20), m::ShapeId(272)],
+        input: Some(m::ShapeId(312)),
+        errors: &[m::ShapeId(223), m::ShapeId(20), m::ShapeId(284)],
         implemented: true,
         ..op("UntagRole", "POST", "/")
     },
     op("UntagSAMLProvider", "POST", "/"),
-    op("UntagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(299)),
-        errors: &[m::ShapeId(213), m::ShapeId(20), m::ShapeId(272)],
+        input: Some(m::ShapeId(313)),
+        errors: &[
+            m::ShapeId(223),
+            m::ShapeId(148),
+            m::ShapeId(20),
+            m::ShapeId(284),
+        ],
+        implemented: true,
+        ..op("UntagServerCertificate", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(314)),
+        errors: &[m::ShapeId(223), m::ShapeId(20), m::ShapeId(284)],
         implemented: true,
         ..op("UntagUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(300)),
+        input: Some(m::ShapeId(315)),
         errors: &[
-            m::ShapeId(213),
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(284),
             m::ShapeId(148),
-            m::ShapeId(272),
-            m::ShapeId(144),
         ],
         implemented: true,
         ..op("UpdateAccessKey", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(301)),
+        input: Some(m::ShapeId(316)),
         errors: &[
-            m::ShapeId(213),
-            m::ShapeId(210),
-            m::ShapeId(148),
-            m::ShapeId(272),
+            m::ShapeId(223),
+            m::ShapeId(220),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("UpdateAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(302)),
+        input: Some(m::ShapeId(317)),
         errors: &[
-            m::ShapeId(213),
-            m::ShapeId(210),
-            m::ShapeId(148),
-            m::ShapeId(292),
-            m::ShapeId(272),
+            m::ShapeId(223),
+            m::ShapeId(220),
+            m::ShapeId(152),
+            m::ShapeId(306),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("UpdateAssumeRolePolicy", "POST", "/")
     },
     op("UpdateDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(303)),
+        input: Some(m::ShapeId(318)),
         errors: &[
-            m::ShapeId(213),
-            m::ShapeId(85),
-            m::ShapeId(148),
-            m::ShapeId(272),
+            m::ShapeId(223),
+            m::ShapeId(87),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("UpdateGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(304)),
+        input: Some(m::ShapeId(319)),
         errors: &[
-            m::ShapeId(88),
-            m::ShapeId(213),
-            m::ShapeId(222),
-            m::ShapeId(148),
-            m::ShapeId(272),
+            m::ShapeId(90),
+            m::ShapeId(223),
+            m::ShapeId(232),
+            m::ShapeId(152),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("UpdateLoginProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(305)),
+        input: Some(m::ShapeId(320)),
         errors: &[
             m::ShapeId(20),
-            m::ShapeId(144),
-            m::ShapeId(213),
-            m::ShapeId(272),
+            m::ShapeId(148),
+            m::ShapeId(223),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("UpdateOpenIDConnectProviderThumbprint", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UpdateRoleResult"),
-        input: Some(m::ShapeId(308)),
-        output: Some(m::ShapeId(309)),
-        errors: &[m::ShapeId(292), m::ShapeId(213), m::ShapeId(272)],
+        input: Some(m::ShapeId(323)),
+        output: Some(m::ShapeId(324)),
+        errors: &[m::ShapeId(306), m::ShapeId(223), m::ShapeId(284)],
         implemented: true,
         ..op("UpdateRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UpdateRoleDescriptionResult"),
-        input: Some(m::ShapeId(306)),
-        output: Some(m::ShapeId(307)),
-        errors: &[m::ShapeId(213), m::ShapeId(292), m::ShapeId(272)],
+        input: Some(m::ShapeId(321)),
+        output: Some(m::ShapeId(322)),
+        errors: &[m::ShapeId(223), m::ShapeId(306), m::ShapeId(284)],
         implemented: true,
         ..op("UpdateRoleDescription", "POST", "/")
     },
@@ -1365,53 +1422,98 @@ pub static OPERATIONS: [m::Operation; 176] = [
         ..op("UpdateSAMLProvider", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(310)),
-        errors: &[m::ShapeId(213), m::ShapeId(144)],
+        input: Some(m::ShapeId(325)),
+        errors: &[m::ShapeId(223), m::ShapeId(148)],
         implemented: true,
         ..op("UpdateSSHPublicKey", "POST", "/")
     },
-    op("UpdateServerCertificate", "POST", "/"),
-    op("UpdateServiceSpecificCredential", "POST", "/"),
-    op("UpdateSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(311)),
+        input: Some(m::ShapeId(326)),
         errors: &[
-            m::ShapeId(213),
+            m::ShapeId(223),
+            m::ShapeId(87),
+            m::ShapeId(152),
+            m::ShapeId(284),
+        ],
+        implemented: true,
+        ..op("UpdateServerCertificate", "POST", "/")
+    },
+    op("UpdateServiceSpecificCredential", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(327)),
+        errors: &[
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(284),
             m::ShapeId(148),
-            m::ShapeId(85),
-            m::ShapeId(88),
+        ],
+        implemented: true,
+        ..op("UpdateSigningCertificate", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(328)),
+        errors: &[
+            m::ShapeId(223),
+            m::ShapeId(152),
+            m::ShapeId(87),
+            m::ShapeId(90),
             m::ShapeId(20),
-            m::ShapeId(272),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("UpdateUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UploadSSHPublicKeyResult"),
-        input: Some(m::ShapeId(312)),
-        output: Some(m::ShapeId(313)),
+        input: Some(m::ShapeId(329)),
+        output: Some(m::ShapeId(330)),
         errors: &[
-            m::ShapeId(148),
-            m::ShapeId(213),
-            m::ShapeId(145),
-            m::ShapeId(83),
-            m::ShapeId(293),
+            m::ShapeId(152),
+            m::ShapeId(223),
+            m::ShapeId(149),
+            m::ShapeId(85),
+            m::ShapeId(307),
         ],
         implemented: true,
         ..op("UploadSSHPublicKey", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UploadServerCertificateResult"),
+        input: Some(m::ShapeId(331)),
+        output: Some(m::ShapeId(332)),
+        errors: &[
+            m::ShapeId(152),
+            m::ShapeId(148),
+            m::ShapeId(87),
+            m::ShapeId(219),
+            m::ShapeId(151),
+            m::ShapeId(20),
+            m::ShapeId(284),
+        ],
+        implemented: true,
         ..op("UploadServerCertificate", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UploadSigningCertificateResult"),
+        input: Some(m::ShapeId(333)),
+        output: Some(m::ShapeId(334)),
+        errors: &[
+            m::ShapeId(152),
+            m::ShapeId(87),
+            m::ShapeId(219),
+            m::ShapeId(147),
+            m::ShapeId(84),
+            m::ShapeId(223),
+            m::ShapeId(20),
+            m::ShapeId(284),
+        ],
+        implemented: true,
         ..op("UploadSigningCertificate", "POST", "/")
     },
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 427] = [
+pub static SHAPES: [m::Shape; 455] = [
     m::Shape {
         name: "AccessAdvisorUsageGranularityType",
         kind: m::ShapeKind::String {
@@ -1423,44 +1525,44 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 424)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 317)
+                ..member("AccessKeyId", 338)
             },
             m::Member {
                 required: true,
-                ..member("Status", 409)
+                ..member("Status", 437)
             },
             m::Member {
                 required: true,
-                ..member("SecretAccessKey", 319)
+                ..member("SecretAccessKey", 340)
             },
-            member("CreateDate", 335),
+            member("CreateDate", 360),
         ])),
     },
     m::Shape {
         name: "AccessKeyLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 335),
+            member("LastUsedDate", 360),
             m::Member {
                 required: true,
-                ..member("ServiceName", 410)
+                ..member("ServiceName", 438)
             },
             m::Member {
                 required: true,
-                ..member("Region", 410)
+                ..member("Region", 438)
             },
         ])),
     },
     m::Shape {
         name: "AccessKeyMetadata",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 424),
-            member("AccessKeyId", 317),
-            member("Status", 409),
-            member("CreateDate", 335),
+            member("UserName", 452),
+            member("AccessKeyId", 338),
+            member("Status", 437),
+            member("CreateDate", 360),
         ])),
     },
     m::Shape {
@@ -1492,11 +1594,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OpenIDConnectProviderArn", 322)
+                ..member("OpenIDConnectProviderArn", 343)
             },
             m::Member {
                 required: true,
-                ..member("ClientID", 330)
+                ..member("ClientID", 355)
             },
         ])),
     },
@@ -1505,11 +1607,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 352)
+                ..member("InstanceProfileName", 377)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 402)
+                ..member("RoleName", 428)
             },
         ])),
     },
@@ -1518,18 +1620,18 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 349)
+                ..member("GroupName", 374)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 345)
+                ..member("UserName", 370)
             },
         ])),
     },
     m::Shape {
         name: "ArnListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(322),
+            member: m::ShapeId(343),
             member_location_name: None,
             flattened: false,
         }),
@@ -1539,11 +1641,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 349)
+                ..member("GroupName", 374)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 322)
+                ..member("PolicyArn", 343)
             },
         ])),
     },
@@ -1552,11 +1654,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 402)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 322)
+                ..member("PolicyArn", 343)
             },
         ])),
     },
@@ -1565,26 +1667,26 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 424)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 322)
+                ..member("PolicyArn", 343)
             },
         ])),
     },
     m::Shape {
         name: "AttachedPermissionsBoundary",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PermissionsBoundaryType", 223),
-            member("PermissionsBoundaryArn", 322),
+            member("PermissionsBoundaryType", 233),
+            member("PermissionsBoundaryArn", 343),
         ])),
     },
     m::Shape {
         name: "AttachedPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 386),
-            member("PolicyArn", 322),
+            member("PolicyName", 411),
+            member("PolicyArn", 343),
         ])),
     },
     m::Shape {
@@ -1608,11 +1710,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OldPassword", 375)
+                ..member("OldPassword", 400)
             },
             m::Member {
                 required: true,
-                ..member("NewPassword", 375)
+                ..member("NewPassword", 400)
             },
         ])),
     },
@@ -1697,7 +1799,7 @@ pub static SHAPES: [m::Shape; 427] = [
     },
     m::Shape {
         name: "CreateAccessKeyRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 345)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 370)])),
     },
     m::Shape {
         name: "CreateAccessKeyResponse",
@@ -1710,16 +1812,16 @@ pub static SHAPES: [m::Shape; 427] = [
         name: "CreateAccountAliasRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccountAlias", 321)
+            ..member("AccountAlias", 342)
         }])),
     },
     m::Shape {
         name: "CreateGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 377),
+            member("Path", 402),
             m::Member {
                 required: true,
-                ..member("GroupName", 349)
+                ..member("GroupName", 374)
             },
         ])),
     },
@@ -1727,7 +1829,7 @@ pub static SHAPES: [m::Shape; 427] = [
         name: "CreateGroupResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Group", 139)
+            ..member("Group", 143)
         }])),
     },
     m::Shape {
@@ -1735,32 +1837,32 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 352)
+                ..member("InstanceProfileName", 377)
             },
-            member("Path", 377),
-            member("Tags", 416),
+            member("Path", 402),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
         name: "CreateInstanceProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfile", 141)
+            ..member("InstanceProfile", 145)
         }])),
     },
     m::Shape {
         name: "CreateLoginProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 424),
-            member("Password", 375),
-            member("PasswordResetRequired", 328),
+            member("UserName", 452),
+            member("Password", 400),
+            member("PasswordResetRequired", 349),
         ])),
     },
     m::Shape {
         name: "CreateLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 207)
+            ..member("LoginProfile", 217)
         }])),
     },
     m::Shape {
@@ -1768,18 +1870,18 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Url", 216)
+                ..member("Url", 226)
             },
-            member("ClientIDList", 329),
-            member("ThumbprintList", 418),
-            member("Tags", 416),
+            member("ClientIDList", 354),
+            member("ThumbprintList", 446),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
         name: "CreateOpenIDConnectProviderResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("OpenIDConnectProviderArn", 322),
-            member("Tags", 416),
+            member("OpenIDConnectProviderArn", 343),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
@@ -1787,62 +1889,62 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyName", 386)
+                ..member("PolicyName", 411)
             },
-            member("Path", 389),
+            member("Path", 414),
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 380)
+                ..member("PolicyDocument", 405)
             },
-            member("Description", 378),
-            member("Tags", 416),
+            member("Description", 403),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
         name: "CreatePolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 225)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 235)])),
     },
     m::Shape {
         name: "CreatePolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 322)
+                ..member("PolicyArn", 343)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 380)
+                ..member("PolicyDocument", 405)
             },
-            member("SetAsDefault", 328),
+            member("SetAsDefault", 349),
         ])),
     },
     m::Shape {
         name: "CreatePolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 240)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 250)])),
     },
     m::Shape {
         name: "CreateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 377),
+            member("Path", 402),
             m::Member {
                 required: true,
-                ..member("RoleName", 402)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("AssumeRolePolicyDocument", 380)
+                ..member("AssumeRolePolicyDocument", 405)
             },
-            member("Description", 398),
-            member("MaxSessionDuration", 401),
-            member("PermissionsBoundary", 322),
-            member("Tags", 416),
+            member("Description", 424),
+            member("MaxSessionDuration", 427),
+            member("PermissionsBoundary", 343),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
         name: "CreateRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 263)
+            ..member("Role", 273)
         }])),
     },
     m::Shape {
@@ -1850,48 +1952,48 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AWSServiceName", 349)
+                ..member("AWSServiceName", 374)
             },
-            member("Description", 398),
-            member("CustomSuffix", 334),
+            member("Description", 424),
+            member("CustomSuffix", 359),
         ])),
     },
     m::Shape {
         name: "CreateServiceLinkedRoleResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Role", 263)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Role", 273)])),
     },
     m::Shape {
         name: "CreateUserRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 377),
+            member("Path", 402),
             m::Member {
                 required: true,
-                ..member("UserName", 424)
+                ..member("UserName", 452)
             },
-            member("PermissionsBoundary", 322),
-            member("Tags", 416),
+            member("PermissionsBoundary", 343),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
         name: "CreateUserResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("User", 314)])),
+        kind: m::ShapeKind::Structure(structure(&[member("User", 335)])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 377),
+            member("Path", 402),
             m::Member {
                 required: true,
-                ..member("VirtualMFADeviceName", 426)
+                ..member("VirtualMFADeviceName", 454)
             },
-            member("Tags", 416),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("VirtualMFADevice", 316)
+            ..member("VirtualMFADevice", 337)
         }])),
     },
     m::Shape {
@@ -1903,7 +2005,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 331)])
+            ..structure(&[member("message", 356)])
         }),
     },
     m::Shape {
@@ -1915,7 +2017,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 332)])
+            ..structure(&[member("message", 357)])
         }),
     },
     m::Shape {
@@ -1927,26 +2029,26 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 333)])
+            ..structure(&[member("message", 358)])
         }),
     },
     m::Shape {
         name: "DeactivateMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 345),
+            member("UserName", 370),
             m::Member {
                 required: true,
-                ..member("SerialNumber", 403)
+                ..member("SerialNumber", 429)
             },
         ])),
     },
     m::Shape {
         name: "DeleteAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 345),
+            member("UserName", 370),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 317)
+                ..member("AccessKeyId", 338)
             },
         ])),
     },
@@ -1954,7 +2056,7 @@ pub static SHAPES: [m::Shape; 427] = [
         name: "DeleteAccountAliasRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccountAlias", 321)
+            ..member("AccountAlias", 342)
         }])),
     },
     m::Shape {
@@ -1966,7 +2068,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 336)])
+            ..structure(&[member("message", 361)])
         }),
     },
     m::Shape {
@@ -1974,11 +2076,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 349)
+                ..member("GroupName", 374)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 386)
+                ..member("PolicyName", 411)
             },
         ])),
     },
@@ -1986,32 +2088,32 @@ pub static SHAPES: [m::Shape; 427] = [
         name: "DeleteGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("GroupName", 349)
+            ..member("GroupName", 374)
         }])),
     },
     m::Shape {
         name: "DeleteInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 352)
+            ..member("InstanceProfileName", 377)
         }])),
     },
     m::Shape {
         name: "DeleteLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 424)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 452)])),
     },
     m::Shape {
         name: "DeleteOpenIDConnectProviderRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("OpenIDConnectProviderArn", 322)
+            ..member("OpenIDConnectProviderArn", 343)
         }])),
     },
     m::Shape {
         name: "DeletePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 322)
+            ..member("PolicyArn", 343)
         }])),
     },
     m::Shape {
@@ -2019,11 +2121,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 322)
+                ..member("PolicyArn", 343)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 392)
+                ..member("VersionId", 417)
             },
         ])),
     },
@@ -2031,7 +2133,7 @@ pub static SHAPES: [m::Shape; 427] = [
         name: "DeleteRolePermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 402)
+            ..member("RoleName", 428)
         }])),
     },
     m::Shape {
@@ -2039,11 +2141,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 402)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 386)
+                ..member("PolicyName", 411)
             },
         ])),
     },
@@ -2051,7 +2153,7 @@ pub static SHAPES: [m::Shape; 427] = [
         name: "DeleteRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 402)
+            ..member("RoleName", 428)
         }])),
     },
     m::Shape {
@@ -2059,33 +2161,50 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 424)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 394)
+                ..member("SSHPublicKeyId", 420)
             },
         ])),
+    },
+    m::Shape {
+        name: "DeleteServerCertificateRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("ServerCertificateName", 431)
+        }])),
     },
     m::Shape {
         name: "DeleteServiceLinkedRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 402)
+            ..member("RoleName", 428)
         }])),
     },
     m::Shape {
         name: "DeleteServiceLinkedRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("DeletionTaskId", 77)
+            ..member("DeletionTaskId", 79)
         }])),
+    },
+    m::Shape {
+        name: "DeleteSigningCertificateRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("UserName", 370),
+            m::Member {
+                required: true,
+                ..member("CertificateId", 352)
+            },
+        ])),
     },
     m::Shape {
         name: "DeleteUserPermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 424)
+            ..member("UserName", 452)
         }])),
     },
     m::Shape {
@@ -2093,11 +2212,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 345)
+                ..member("UserName", 370)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 386)
+                ..member("PolicyName", 411)
             },
         ])),
     },
@@ -2105,21 +2224,21 @@ pub static SHAPES: [m::Shape; 427] = [
         name: "DeleteUserRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 345)
+            ..member("UserName", 370)
         }])),
     },
     m::Shape {
         name: "DeleteVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("SerialNumber", 403)
+            ..member("SerialNumber", 429)
         }])),
     },
     m::Shape {
         name: "DeletionTaskFailureReasonType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Reason", 247),
-            member("RoleUsageList", 266),
+            member("Reason", 257),
+            member("RoleUsageList", 276),
         ])),
     },
     m::Shape {
@@ -2137,11 +2256,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 349)
+                ..member("GroupName", 374)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 322)
+                ..member("PolicyArn", 343)
             },
         ])),
     },
@@ -2150,11 +2269,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 402)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 322)
+                ..member("PolicyArn", 343)
             },
         ])),
     },
@@ -2163,11 +2282,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 424)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 322)
+                ..member("PolicyArn", 343)
             },
         ])),
     },
@@ -2180,7 +2299,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 337)])
+            ..structure(&[member("message", 362)])
         }),
     },
     m::Shape {
@@ -2192,7 +2311,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 338)])
+            ..structure(&[member("message", 363)])
         }),
     },
     m::Shape {
@@ -2200,19 +2319,19 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 345)
+                ..member("UserName", 370)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 403)
+                ..member("SerialNumber", 429)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 326)
+                ..member("AuthenticationCode1", 347)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 326)
+                ..member("AuthenticationCode2", 347)
             },
         ])),
     },
@@ -2225,7 +2344,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 340)])
+            ..structure(&[member("message", 365)])
         }),
     },
     m::Shape {
@@ -2233,9 +2352,9 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("EntityInfo", 87)
+                ..member("EntityInfo", 89)
             },
-            member("LastAuthenticated", 335),
+            member("LastAuthenticated", 360),
         ])),
     },
     m::Shape {
@@ -2243,21 +2362,21 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Arn", 322)
+                ..member("Arn", 343)
             },
             m::Member {
                 required: true,
-                ..member("Name", 424)
+                ..member("Name", 452)
             },
             m::Member {
                 required: true,
-                ..member("Type", 388)
+                ..member("Type", 413)
             },
             m::Member {
                 required: true,
-                ..member("Id", 350)
+                ..member("Id", 375)
             },
-            member("Path", 377),
+            member("Path", 402),
         ])),
     },
     m::Shape {
@@ -2269,7 +2388,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 344)])
+            ..structure(&[member("message", 369)])
         }),
     },
     m::Shape {
@@ -2289,19 +2408,19 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Message", 410)
+                ..member("Message", 438)
             },
             m::Member {
                 required: true,
-                ..member("Code", 410)
+                ..member("Code", 438)
             },
         ])),
     },
     m::Shape {
         name: "EvalDecisionDetailsType",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(92),
-            value: m::ShapeId(227),
+            key: m::ShapeId(94),
+            value: m::ShapeId(237),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -2318,23 +2437,23 @@ pub static SHAPES: [m::Shape; 427] = [
                 required: true,
                 ..member("EvalActionName", 6)
             },
-            member("EvalResourceName", 259),
+            member("EvalResourceName", 269),
             m::Member {
                 required: true,
-                ..member("EvalDecision", 227)
+                ..member("EvalDecision", 237)
             },
-            member("MatchedStatements", 282),
+            member("MatchedStatements", 295),
             member("MissingContextValues", 25),
-            member("OrganizationsDecisionDetail", 220),
-            member("PermissionsBoundaryDecisionDetail", 224),
-            member("EvalDecisionDetails", 91),
-            member("ResourceSpecificResults", 261),
+            member("OrganizationsDecisionDetail", 230),
+            member("PermissionsBoundaryDecisionDetail", 234),
+            member("EvalDecisionDetails", 93),
+            member("ResourceSpecificResults", 271),
         ])),
     },
     m::Shape {
         name: "EvaluationResultsListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(93),
+            member: m::ShapeId(95),
             member_location_name: None,
             flattened: false,
         }),
@@ -2348,7 +2467,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 96)])
+            ..structure(&[member("message", 98)])
         }),
     },
     m::Shape {
@@ -2364,7 +2483,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 98)])
+            ..structure(&[member("message", 100)])
         }),
     },
     m::Shape {
@@ -2374,8 +2493,8 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "GenerateCredentialReportResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("State", 256),
-            member("Description", 255),
+            member("State", 266),
+            member("Description", 265),
         ])),
     },
     m::Shape {
@@ -2383,65 +2502,65 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Arn", 322)
+                ..member("Arn", 343)
             },
             member("Granularity", 0),
         ])),
     },
     m::Shape {
         name: "GenerateServiceLastAccessedDetailsResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("JobId", 359)])),
+        kind: m::ShapeKind::Structure(structure(&[member("JobId", 384)])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccessKeyId", 317)
+            ..member("AccessKeyId", 338)
         }])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 345),
+            member("UserName", 370),
             member("AccessKeyLastUsed", 2),
         ])),
     },
     m::Shape {
         name: "GetAccountAuthorizationDetailsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Filter", 342),
-            member("MaxItems", 367),
-            member("Marker", 366),
+            member("Filter", 367),
+            member("MaxItems", 392),
+            member("Marker", 391),
         ])),
     },
     m::Shape {
         name: "GetAccountAuthorizationDetailsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserDetailList", 422),
-            member("GroupDetailList", 346),
-            member("RoleDetailList", 399),
-            member("Policies", 212),
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("UserDetailList", 450),
+            member("GroupDetailList", 371),
+            member("RoleDetailList", 425),
+            member("Policies", 222),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
         name: "GetAccountPasswordPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PasswordPolicy", 221)
+            ..member("PasswordPolicy", 231)
         }])),
     },
     m::Shape {
         name: "GetAccountSummaryResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("SummaryMap", 412)])),
+        kind: m::ShapeKind::Structure(structure(&[member("SummaryMap", 440)])),
     },
     m::Shape {
         name: "GetCredentialReportResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Content", 252),
-            member("ReportFormat", 253),
-            member("GeneratedTime", 335),
+            member("Content", 262),
+            member("ReportFormat", 263),
+            member("GeneratedTime", 360),
         ])),
     },
     m::Shape {
@@ -2449,11 +2568,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 349)
+                ..member("GroupName", 374)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 386)
+                ..member("PolicyName", 411)
             },
         ])),
     },
@@ -2462,15 +2581,15 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 349)
+                ..member("GroupName", 374)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 386)
+                ..member("PolicyName", 411)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 380)
+                ..member("PolicyDocument", 405)
             },
         ])),
     },
@@ -2479,10 +2598,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 349)
+                ..member("GroupName", 374)
             },
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -2490,96 +2609,96 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Group", 139)
+                ..member("Group", 143)
             },
             m::Member {
                 required: true,
-                ..member("Users", 423)
+                ..member("Users", 451)
             },
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
         name: "GetInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 352)
+            ..member("InstanceProfileName", 377)
         }])),
     },
     m::Shape {
         name: "GetInstanceProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfile", 141)
+            ..member("InstanceProfile", 145)
         }])),
     },
     m::Shape {
         name: "GetLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 424)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 452)])),
     },
     m::Shape {
         name: "GetLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 207)
+            ..member("LoginProfile", 217)
         }])),
     },
     m::Shape {
         name: "GetOpenIDConnectProviderRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("OpenIDConnectProviderArn", 322)
+            ..member("OpenIDConnectProviderArn", 343)
         }])),
     },
     m::Shape {
         name: "GetOpenIDConnectProviderResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Url", 216),
-            member("ClientIDList", 329),
-            member("ThumbprintList", 418),
-            member("CreateDate", 335),
-            member("Tags", 416),
+            member("Url", 226),
+            member("ClientIDList", 354),
+            member("ThumbprintList", 446),
+            member("CreateDate", 360),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
         name: "GetPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 322)
+            ..member("PolicyArn", 343)
         }])),
     },
     m::Shape {
         name: "GetPolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 225)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 235)])),
     },
     m::Shape {
         name: "GetPolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 322)
+                ..member("PolicyArn", 343)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 392)
+                ..member("VersionId", 417)
             },
         ])),
     },
     m::Shape {
         name: "GetPolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 240)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 250)])),
     },
     m::Shape {
         name: "GetRolePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 402)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 386)
+                ..member("PolicyName", 411)
             },
         ])),
     },
@@ -2588,15 +2707,15 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 402)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 386)
+                ..member("PolicyName", 411)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 380)
+                ..member("PolicyDocument", 405)
             },
         ])),
     },
@@ -2604,14 +2723,14 @@ pub static SHAPES: [m::Shape; 427] = [
         name: "GetRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 402)
+            ..member("RoleName", 428)
         }])),
     },
     m::Shape {
         name: "GetRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 263)
+            ..member("Role", 273)
         }])),
     },
     m::Shape {
@@ -2619,31 +2738,45 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 424)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 394)
+                ..member("SSHPublicKeyId", 420)
             },
             m::Member {
                 required: true,
-                ..member("Encoding", 339)
+                ..member("Encoding", 364)
             },
         ])),
     },
     m::Shape {
         name: "GetSSHPublicKeyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 268)])),
+        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 278)])),
+    },
+    m::Shape {
+        name: "GetServerCertificateRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("ServerCertificateName", 431)
+        }])),
+    },
+    m::Shape {
+        name: "GetServerCertificateResponse",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("ServerCertificate", 281)
+        }])),
     },
     m::Shape {
         name: "GetServiceLastAccessedDetailsRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobId", 359)
+                ..member("JobId", 384)
             },
-            member("MaxItems", 367),
-            member("Marker", 366),
+            member("MaxItems", 392),
+            member("Marker", 391),
         ])),
     },
     m::Shape {
@@ -2651,24 +2784,24 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobStatus", 360)
+                ..member("JobStatus", 385)
             },
             member("JobType", 0),
             m::Member {
                 required: true,
-                ..member("JobCreationDate", 335)
+                ..member("JobCreationDate", 360)
             },
             m::Member {
                 required: true,
-                ..member("ServicesLastAccessed", 275)
+                ..member("ServicesLastAccessed", 287)
             },
             m::Member {
                 required: true,
-                ..member("JobCompletionDate", 335)
+                ..member("JobCompletionDate", 360)
             },
-            member("IsTruncated", 328),
-            member("Marker", 397),
-            member("Error", 90),
+            member("IsTruncated", 349),
+            member("Marker", 423),
+            member("Error", 92),
         ])),
     },
     m::Shape {
@@ -2676,14 +2809,14 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobId", 359)
+                ..member("JobId", 384)
             },
             m::Member {
                 required: true,
-                ..member("ServiceNamespace", 407)
+                ..member("ServiceNamespace", 435)
             },
-            member("MaxItems", 367),
-            member("Marker", 366),
+            member("MaxItems", 392),
+            member("Marker", 391),
         ])),
     },
     m::Shape {
@@ -2691,30 +2824,30 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JobStatus", 360)
+                ..member("JobStatus", 385)
             },
             m::Member {
                 required: true,
-                ..member("JobCreationDate", 335)
+                ..member("JobCreationDate", 360)
             },
             m::Member {
                 required: true,
-                ..member("JobCompletionDate", 335)
+                ..member("JobCompletionDate", 360)
             },
             m::Member {
                 required: true,
-                ..member("EntityDetailsList", 341)
+                ..member("EntityDetailsList", 366)
             },
-            member("IsTruncated", 328),
-            member("Marker", 397),
-            member("Error", 90),
+            member("IsTruncated", 349),
+            member("Marker", 423),
+            member("Error", 92),
         ])),
     },
     m::Shape {
         name: "GetServiceLinkedRoleDeletionStatusRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("DeletionTaskId", 77)
+            ..member("DeletionTaskId", 79)
         }])),
     },
     m::Shape {
@@ -2722,9 +2855,9 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Status", 78)
+                ..member("Status", 80)
             },
-            member("Reason", 76),
+            member("Reason", 78),
         ])),
     },
     m::Shape {
@@ -2732,11 +2865,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 345)
+                ..member("UserName", 370)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 386)
+                ..member("PolicyName", 411)
             },
         ])),
     },
@@ -2745,27 +2878,27 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 345)
+                ..member("UserName", 370)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 386)
+                ..member("PolicyName", 411)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 380)
+                ..member("PolicyDocument", 405)
             },
         ])),
     },
     m::Shape {
         name: "GetUserRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 345)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 370)])),
     },
     m::Shape {
         name: "GetUserResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("User", 314)
+            ..member("User", 335)
         }])),
     },
     m::Shape {
@@ -2773,36 +2906,36 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 377)
+                ..member("Path", 402)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 349)
+                ..member("GroupName", 374)
             },
             m::Member {
                 required: true,
-                ..member("GroupId", 350)
+                ..member("GroupId", 375)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 322)
+                ..member("Arn", 343)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 335)
+                ..member("CreateDate", 360)
             },
         ])),
     },
     m::Shape {
         name: "GroupDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 377),
-            member("GroupName", 349),
-            member("GroupId", 350),
-            member("Arn", 322),
-            member("CreateDate", 335),
-            member("GroupPolicyList", 379),
-            member("AttachedManagedPolicies", 324),
+            member("Path", 402),
+            member("GroupName", 374),
+            member("GroupId", 375),
+            member("Arn", 343),
+            member("CreateDate", 360),
+            member("GroupPolicyList", 404),
+            member("AttachedManagedPolicies", 345),
         ])),
     },
     m::Shape {
@@ -2810,29 +2943,29 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 377)
+                ..member("Path", 402)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 352)
+                ..member("InstanceProfileName", 377)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileId", 350)
+                ..member("InstanceProfileId", 375)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 322)
+                ..member("Arn", 343)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 335)
+                ..member("CreateDate", 360)
             },
             m::Member {
                 required: true,
-                ..member("Roles", 400)
+                ..member("Roles", 426)
             },
-            member("Tags", 416),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
@@ -2844,7 +2977,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 354)])
+            ..structure(&[member("message", 379)])
         }),
     },
     m::Shape {
@@ -2856,7 +2989,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 355)])
+            ..structure(&[member("message", 380)])
         }),
     },
     m::Shape {
@@ -2868,7 +3001,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 356)])
+            ..structure(&[member("message", 381)])
         }),
     },
     m::Shape {
@@ -2880,7 +3013,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 357)])
+            ..structure(&[member("message", 382)])
         }),
     },
     m::Shape {
@@ -2892,7 +3025,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 358)])
+            ..structure(&[member("message", 383)])
         }),
     },
     m::Shape {
@@ -2904,7 +3037,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 361)])
+            ..structure(&[member("message", 386)])
         }),
     },
     m::Shape {
@@ -2916,7 +3049,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 362)])
+            ..structure(&[member("message", 387)])
         }),
     },
     m::Shape {
@@ -2926,9 +3059,9 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "ListAccessKeysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 345),
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("UserName", 370),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -2936,25 +3069,25 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccessKeyMetadata", 318)
+                ..member("AccessKeyMetadata", 339)
             },
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
         name: "ListAccountAliasesRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Marker", 366), member("MaxItems", 367)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Marker", 391), member("MaxItems", 392)])),
     },
     m::Shape {
         name: "ListAccountAliasesResponse",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccountAliases", 320)
+                ..member("AccountAliases", 341)
             },
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -2962,19 +3095,19 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 349)
+                ..member("GroupName", 374)
             },
-            member("PathPrefix", 389),
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("PathPrefix", 414),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
         name: "ListAttachedGroupPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 324),
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("AttachedPolicies", 345),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -2982,19 +3115,19 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 402)
+                ..member("RoleName", 428)
             },
-            member("PathPrefix", 389),
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("PathPrefix", 414),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
         name: "ListAttachedRolePoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 324),
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("AttachedPolicies", 345),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3002,19 +3135,19 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 424)
+                ..member("UserName", 452)
             },
-            member("PathPrefix", 389),
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("PathPrefix", 414),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
         name: "ListAttachedUserPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 324),
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("AttachedPolicies", 345),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3022,23 +3155,23 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 322)
+                ..member("PolicyArn", 343)
             },
-            member("EntityFilter", 89),
-            member("PathPrefix", 377),
-            member("PolicyUsageFilter", 237),
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("EntityFilter", 91),
+            member("PathPrefix", 402),
+            member("PolicyUsageFilter", 247),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
         name: "ListEntitiesForPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyGroups", 231),
-            member("PolicyUsers", 239),
-            member("PolicyRoles", 235),
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("PolicyGroups", 241),
+            member("PolicyUsers", 249),
+            member("PolicyRoles", 245),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3046,10 +3179,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 349)
+                ..member("GroupName", 374)
             },
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3057,10 +3190,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 385)
+                ..member("PolicyNames", 410)
             },
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3068,10 +3201,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 345)
+                ..member("UserName", 370)
             },
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3079,18 +3212,18 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 347)
+                ..member("Groups", 372)
             },
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
         name: "ListGroupsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 376),
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("PathPrefix", 401),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3098,10 +3231,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 347)
+                ..member("Groups", 372)
             },
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3109,10 +3242,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 352)
+                ..member("InstanceProfileName", 377)
             },
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3120,10 +3253,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 416)
+                ..member("Tags", 444)
             },
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3131,10 +3264,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 402)
+                ..member("RoleName", 428)
             },
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3142,18 +3275,18 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 351)
+                ..member("InstanceProfiles", 376)
             },
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
         name: "ListInstanceProfilesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 376),
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("PathPrefix", 401),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3161,10 +3294,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 351)
+                ..member("InstanceProfiles", 376)
             },
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3172,10 +3305,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 403)
+                ..member("SerialNumber", 429)
             },
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3183,18 +3316,18 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 416)
+                ..member("Tags", 444)
             },
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
         name: "ListMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 345),
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("UserName", 370),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3202,10 +3335,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MFADevices", 369)
+                ..member("MFADevices", 394)
             },
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3213,10 +3346,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OpenIDConnectProviderArn", 322)
+                ..member("OpenIDConnectProviderArn", 343)
             },
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3224,10 +3357,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 416)
+                ..member("Tags", 444)
             },
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3236,26 +3369,26 @@ pub static SHAPES: [m::Shape; 427] = [
     },
     m::Shape {
         name: "ListOpenIDConnectProvidersResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("OpenIDConnectProviderList", 215)])),
+        kind: m::ShapeKind::Structure(structure(&[member("OpenIDConnectProviderList", 225)])),
     },
     m::Shape {
         name: "ListPoliciesGrantingServiceAccessEntry",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ServiceNamespace", 407),
-            member("Policies", 383),
+            member("ServiceNamespace", 435),
+            member("Policies", 408),
         ])),
     },
     m::Shape {
         name: "ListPoliciesGrantingServiceAccessRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Marker", 366),
+            member("Marker", 391),
             m::Member {
                 required: true,
-                ..member("Arn", 322)
+                ..member("Arn", 343)
             },
             m::Member {
                 required: true,
-                ..member("ServiceNamespaces", 406)
+                ..member("ServiceNamespaces", 434)
             },
         ])),
     },
@@ -3264,29 +3397,29 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PoliciesGrantingServiceAccess", 363)
+                ..member("PoliciesGrantingServiceAccess", 388)
             },
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
         name: "ListPoliciesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Scope", 390),
-            member("OnlyAttached", 328),
-            member("PathPrefix", 389),
-            member("PolicyUsageFilter", 237),
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("Scope", 415),
+            member("OnlyAttached", 349),
+            member("PathPrefix", 414),
+            member("PolicyUsageFilter", 247),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
         name: "ListPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Policies", 384),
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("Policies", 409),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3294,10 +3427,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 322)
+                ..member("PolicyArn", 343)
             },
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3305,10 +3438,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 416)
+                ..member("Tags", 444)
             },
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3316,18 +3449,18 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 322)
+                ..member("PolicyArn", 343)
             },
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
         name: "ListPolicyVersionsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Versions", 381),
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("Versions", 406),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3335,10 +3468,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 402)
+                ..member("RoleName", 428)
             },
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3346,10 +3479,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 385)
+                ..member("PolicyNames", 410)
             },
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3357,10 +3490,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 402)
+                ..member("RoleName", 428)
             },
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3368,18 +3501,18 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 416)
+                ..member("Tags", 444)
             },
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
         name: "ListRolesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 376),
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("PathPrefix", 401),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3387,26 +3520,86 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Roles", 400)
+                ..member("Roles", 426)
             },
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
         name: "ListSSHPublicKeysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 424),
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("UserName", 452),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
         name: "ListSSHPublicKeysResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SSHPublicKeys", 269),
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("SSHPublicKeys", 279),
+            member("IsTruncated", 349),
+            member("Marker", 423),
+        ])),
+    },
+    m::Shape {
+        name: "ListServerCertificateTagsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("ServerCertificateName", 431)
+            },
+            member("Marker", 391),
+            member("MaxItems", 392),
+        ])),
+    },
+    m::Shape {
+        name: "ListServerCertificateTagsResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Tags", 444)
+            },
+            member("IsTruncated", 349),
+            member("Marker", 423),
+        ])),
+    },
+    m::Shape {
+        name: "ListServerCertificatesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("PathPrefix", 401),
+            member("Marker", 391),
+            member("MaxItems", 392),
+        ])),
+    },
+    m::Shape {
+        name: "ListServerCertificatesResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("ServerCertificateMetadataList", 430)
+            },
+            member("IsTruncated", 349),
+            member("Marker", 423),
+        ])),
+    },
+    m::Shape {
+        name: "ListSigningCertificatesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("UserName", 370),
+            member("Marker", 391),
+            member("MaxItems", 392),
+        ])),
+    },
+    m::Shape {
+        name: "ListSigningCertificatesResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Certificates", 353)
+            },
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3414,10 +3607,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 345)
+                ..member("UserName", 370)
             },
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3425,10 +3618,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 385)
+                ..member("PolicyNames", 410)
             },
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3436,10 +3629,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 345)
+                ..member("UserName", 370)
             },
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3447,18 +3640,18 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 416)
+                ..member("Tags", 444)
             },
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
         name: "ListUsersRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 376),
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("PathPrefix", 401),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3466,18 +3659,18 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Users", 423)
+                ..member("Users", 451)
             },
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
         name: "ListVirtualMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssignmentStatus", 323),
-            member("Marker", 366),
-            member("MaxItems", 367),
+            member("AssignmentStatus", 344),
+            member("Marker", 391),
+            member("MaxItems", 392),
         ])),
     },
     m::Shape {
@@ -3485,10 +3678,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VirtualMFADevices", 425)
+                ..member("VirtualMFADevices", 453)
             },
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -3496,13 +3689,13 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 424)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 335)
+                ..member("CreateDate", 360)
             },
-            member("PasswordResetRequired", 328),
+            member("PasswordResetRequired", 349),
         ])),
     },
     m::Shape {
@@ -3510,15 +3703,15 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 424)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 403)
+                ..member("SerialNumber", 429)
             },
             m::Member {
                 required: true,
-                ..member("EnableDate", 335)
+                ..member("EnableDate", 360)
             },
         ])),
     },
@@ -3531,7 +3724,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 364)])
+            ..structure(&[member("message", 389)])
         }),
     },
     m::Shape {
@@ -3543,30 +3736,30 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 365)])
+            ..structure(&[member("message", 390)])
         }),
     },
     m::Shape {
         name: "ManagedPolicyDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 386),
-            member("PolicyId", 350),
-            member("Arn", 322),
-            member("Path", 389),
-            member("DefaultVersionId", 392),
-            member("AttachmentCount", 325),
-            member("PermissionsBoundaryUsageCount", 325),
-            member("IsAttachable", 328),
-            member("Description", 378),
-            member("CreateDate", 335),
-            member("UpdateDate", 335),
-            member("PolicyVersionList", 381),
+            member("PolicyName", 411),
+            member("PolicyId", 375),
+            member("Arn", 343),
+            member("Path", 414),
+            member("DefaultVersionId", 417),
+            member("AttachmentCount", 346),
+            member("PermissionsBoundaryUsageCount", 346),
+            member("IsAttachable", 349),
+            member("Description", 403),
+            member("CreateDate", 360),
+            member("UpdateDate", 360),
+            member("PolicyVersionList", 406),
         ])),
     },
     m::Shape {
         name: "ManagedPolicyDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(211),
+            member: m::ShapeId(221),
             member_location_name: None,
             flattened: false,
         }),
@@ -3580,17 +3773,17 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 371)])
+            ..structure(&[member("message", 396)])
         }),
     },
     m::Shape {
         name: "OpenIDConnectProviderListEntry",
-        kind: m::ShapeKind::Structure(structure(&[member("Arn", 322)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Arn", 343)])),
     },
     m::Shape {
         name: "OpenIDConnectProviderListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(214),
+            member: m::ShapeId(224),
             member_location_name: None,
             flattened: false,
         }),
@@ -3608,7 +3801,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 372)])
+            ..structure(&[member("message", 397)])
         }),
     },
     m::Shape {
@@ -3637,21 +3830,21 @@ pub static SHAPES: [m::Shape; 427] = [
     },
     m::Shape {
         name: "OrganizationsDecisionDetail",
-        kind: m::ShapeKind::Structure(structure(&[member("AllowedByOrganizations", 328)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByOrganizations", 349)])),
     },
     m::Shape {
         name: "PasswordPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 370),
-            member("RequireSymbols", 328),
-            member("RequireNumbers", 328),
-            member("RequireUppercaseCharacters", 328),
-            member("RequireLowercaseCharacters", 328),
-            member("AllowUsersToChangePassword", 328),
-            member("ExpirePasswords", 328),
-            member("MaxPasswordAge", 368),
-            member("PasswordReusePrevention", 374),
-            member("HardExpiry", 327),
+            member("MinimumPasswordLength", 395),
+            member("RequireSymbols", 349),
+            member("RequireNumbers", 349),
+            member("RequireUppercaseCharacters", 349),
+            member("RequireLowercaseCharacters", 349),
+            member("AllowUsersToChangePassword", 349),
+            member("ExpirePasswords", 349),
+            member("MaxPasswordAge", 393),
+            member("PasswordReusePrevention", 399),
+            member("HardExpiry", 348),
         ])),
     },
     m::Shape {
@@ -3663,7 +3856,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 373)])
+            ..structure(&[member("message", 398)])
         }),
     },
     m::Shape {
@@ -3674,30 +3867,30 @@ pub static SHAPES: [m::Shape; 427] = [
     },
     m::Shape {
         name: "PermissionsBoundaryDecisionDetail",
-        kind: m::ShapeKind::Structure(structure(&[member("AllowedByPermissionsBoundary", 328)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByPermissionsBoundary", 349)])),
     },
     m::Shape {
         name: "Policy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 386),
-            member("PolicyId", 350),
-            member("Arn", 322),
-            member("Path", 389),
-            member("DefaultVersionId", 392),
-            member("AttachmentCount", 325),
-            member("PermissionsBoundaryUsageCount", 325),
-            member("IsAttachable", 328),
-            member("Description", 378),
-            member("CreateDate", 335),
-            member("UpdateDate", 335),
-            member("Tags", 416),
+            member("PolicyName", 411),
+            member("PolicyId", 375),
+            member("Arn", 343),
+            member("Path", 414),
+            member("DefaultVersionId", 417),
+            member("AttachmentCount", 346),
+            member("PermissionsBoundaryUsageCount", 346),
+            member("IsAttachable", 349),
+            member("Description", 403),
+            member("CreateDate", 360),
+            member("UpdateDate", 360),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
         name: "PolicyDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 386),
-            member("PolicyDocument", 380),
+            member("PolicyName", 411),
+            member("PolicyDocument", 405),
         ])),
     },
     m::Shape {
@@ -3715,7 +3908,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 382)])
+            ..structure(&[member("message", 407)])
         }),
     },
     m::Shape {
@@ -3723,28 +3916,28 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyName", 386)
+                ..member("PolicyName", 411)
             },
             m::Member {
                 required: true,
-                ..member("PolicyType", 391)
+                ..member("PolicyType", 416)
             },
-            member("PolicyArn", 322),
-            member("EntityType", 388),
-            member("EntityName", 343),
+            member("PolicyArn", 343),
+            member("EntityType", 413),
+            member("EntityName", 368),
         ])),
     },
     m::Shape {
         name: "PolicyGroup",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupName", 349),
-            member("GroupId", 350),
+            member("GroupName", 374),
+            member("GroupId", 375),
         ])),
     },
     m::Shape {
         name: "PolicyGroupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(230),
+            member: m::ShapeId(240),
             member_location_name: None,
             flattened: false,
         }),
@@ -3762,17 +3955,17 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 387)])
+            ..structure(&[member("message", 412)])
         }),
     },
     m::Shape {
         name: "PolicyRole",
-        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 402), member("RoleId", 350)])),
+        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 428), member("RoleId", 375)])),
     },
     m::Shape {
         name: "PolicyRoleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(234),
+            member: m::ShapeId(244),
             member_location_name: None,
             flattened: false,
         }),
@@ -3799,12 +3992,12 @@ pub static SHAPES: [m::Shape; 427] = [
     },
     m::Shape {
         name: "PolicyUser",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 424), member("UserId", 350)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 452), member("UserId", 375)])),
     },
     m::Shape {
         name: "PolicyUserListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(238),
+            member: m::ShapeId(248),
             member_location_name: None,
             flattened: false,
         }),
@@ -3812,30 +4005,30 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "PolicyVersion",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Document", 380),
-            member("VersionId", 392),
-            member("IsDefaultVersion", 328),
-            member("CreateDate", 335),
+            member("Document", 405),
+            member("VersionId", 417),
+            member("IsDefaultVersion", 349),
+            member("CreateDate", 360),
         ])),
     },
     m::Shape {
         name: "Position",
-        kind: m::ShapeKind::Structure(structure(&[member("Line", 149), member("Column", 19)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Line", 153), member("Column", 19)])),
     },
     m::Shape {
         name: "PutGroupPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 349)
+                ..member("GroupName", 374)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 386)
+                ..member("PolicyName", 411)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 380)
+                ..member("PolicyDocument", 405)
             },
         ])),
     },
@@ -3844,11 +4037,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 402)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 322)
+                ..member("PermissionsBoundary", 343)
             },
         ])),
     },
@@ -3857,15 +4050,15 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 402)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 386)
+                ..member("PolicyName", 411)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 380)
+                ..member("PolicyDocument", 405)
             },
         ])),
     },
@@ -3874,11 +4067,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 424)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 322)
+                ..member("PermissionsBoundary", 343)
             },
         ])),
     },
@@ -3887,15 +4080,15 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 345)
+                ..member("UserName", 370)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 386)
+                ..member("PolicyName", 411)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 380)
+                ..member("PolicyDocument", 405)
             },
         ])),
     },
@@ -3912,11 +4105,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OpenIDConnectProviderArn", 322)
+                ..member("OpenIDConnectProviderArn", 343)
             },
             m::Member {
                 required: true,
-                ..member("ClientID", 330)
+                ..member("ClientID", 355)
             },
         ])),
     },
@@ -3925,11 +4118,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 352)
+                ..member("InstanceProfileName", 377)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 402)
+                ..member("RoleName", 428)
             },
         ])),
     },
@@ -3938,11 +4131,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 349)
+                ..member("GroupName", 374)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 345)
+                ..member("UserName", 370)
             },
         ])),
     },
@@ -3965,7 +4158,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 396)])
+            ..structure(&[member("message", 422)])
         }),
     },
     m::Shape {
@@ -3985,7 +4178,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "ResourceNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(259),
+            member: m::ShapeId(269),
             member_location_name: None,
             flattened: false,
         }),
@@ -3999,22 +4192,22 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("EvalResourceName", 259)
+                ..member("EvalResourceName", 269)
             },
             m::Member {
                 required: true,
-                ..member("EvalResourceDecision", 227)
+                ..member("EvalResourceDecision", 237)
             },
-            member("MatchedStatements", 282),
+            member("MatchedStatements", 295),
             member("MissingContextValues", 25),
-            member("EvalDecisionDetails", 91),
-            member("PermissionsBoundaryDecisionDetail", 224),
+            member("EvalDecisionDetails", 93),
+            member("PermissionsBoundaryDecisionDetail", 234),
         ])),
     },
     m::Shape {
         name: "ResourceSpecificResultListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(260),
+            member: m::ShapeId(270),
             member_location_name: None,
             flattened: false,
         }),
@@ -4024,19 +4217,19 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 345)
+                ..member("UserName", 370)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 403)
+                ..member("SerialNumber", 429)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 326)
+                ..member("AuthenticationCode1", 347)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 326)
+                ..member("AuthenticationCode2", 347)
             },
         ])),
     },
@@ -4045,98 +4238,98 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 377)
+                ..member("Path", 402)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 402)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("RoleId", 350)
+                ..member("RoleId", 375)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 322)
+                ..member("Arn", 343)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 335)
+                ..member("CreateDate", 360)
             },
-            member("AssumeRolePolicyDocument", 380),
-            member("Description", 398),
-            member("MaxSessionDuration", 401),
+            member("AssumeRolePolicyDocument", 405),
+            member("Description", 424),
+            member("MaxSessionDuration", 427),
             member("PermissionsBoundary", 14),
-            member("Tags", 416),
-            member("RoleLastUsed", 265),
+            member("Tags", 444),
+            member("RoleLastUsed", 275),
         ])),
     },
     m::Shape {
         name: "RoleDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 377),
-            member("RoleName", 402),
-            member("RoleId", 350),
-            member("Arn", 322),
-            member("CreateDate", 335),
-            member("AssumeRolePolicyDocument", 380),
-            member("InstanceProfileList", 351),
-            member("RolePolicyList", 379),
-            member("AttachedManagedPolicies", 324),
+            member("Path", 402),
+            member("RoleName", 428),
+            member("RoleId", 375),
+            member("Arn", 343),
+            member("CreateDate", 360),
+            member("AssumeRolePolicyDocument", 405),
+            member("InstanceProfileList", 376),
+            member("RolePolicyList", 404),
+            member("AttachedManagedPolicies", 345),
             member("PermissionsBoundary", 14),
-            member("Tags", 416),
-            member("RoleLastUsed", 265),
+            member("Tags", 444),
+            member("RoleLastUsed", 275),
         ])),
     },
     m::Shape {
         name: "RoleLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 335),
-            member("Region", 410),
+            member("LastUsedDate", 360),
+            member("Region", 438),
         ])),
     },
     m::Shape {
         name: "RoleUsageListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(267),
+            member: m::ShapeId(277),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "RoleUsageType",
-        kind: m::ShapeKind::Structure(structure(&[member("Region", 248), member("Resources", 10)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Region", 258), member("Resources", 10)])),
     },
     m::Shape {
         name: "SSHPublicKey",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 424)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 394)
+                ..member("SSHPublicKeyId", 420)
             },
             m::Member {
                 required: true,
-                ..member("Fingerprint", 393)
+                ..member("Fingerprint", 419)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyBody", 395)
+                ..member("SSHPublicKeyBody", 421)
             },
             m::Member {
                 required: true,
-                ..member("Status", 409)
+                ..member("Status", 437)
             },
-            member("UploadDate", 335),
+            member("UploadDate", 360),
         ])),
     },
     m::Shape {
         name: "SSHPublicKeyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(270),
+            member: m::ShapeId(280),
             member_location_name: None,
             flattened: false,
         }),
@@ -4146,20 +4339,58 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 424)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 394)
+                ..member("SSHPublicKeyId", 420)
             },
             m::Member {
                 required: true,
-                ..member("Status", 409)
+                ..member("Status", 437)
             },
             m::Member {
                 required: true,
-                ..member("UploadDate", 335)
+                ..member("UploadDate", 360)
             },
+        ])),
+    },
+    m::Shape {
+        name: "ServerCertificate",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("ServerCertificateMetadata", 282)
+            },
+            m::Member {
+                required: true,
+                ..member("CertificateBody", 350)
+            },
+            member("CertificateChain", 351),
+            member("Tags", 444),
+        ])),
+    },
+    m::Shape {
+        name: "ServerCertificateMetadata",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Path", 402)
+            },
+            m::Member {
+                required: true,
+                ..member("ServerCertificateName", 431)
+            },
+            m::Member {
+                required: true,
+                ..member("ServerCertificateId", 375)
+            },
+            m::Member {
+                required: true,
+                ..member("Arn", 343)
+            },
+            member("UploadDate", 360),
+            member("Expiration", 360),
         ])),
     },
     m::Shape {
@@ -4183,7 +4414,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 404)])
+            ..structure(&[member("message", 432)])
         }),
     },
     m::Shape {
@@ -4191,17 +4422,17 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ServiceName", 405)
+                ..member("ServiceName", 433)
             },
-            member("LastAuthenticated", 335),
+            member("LastAuthenticated", 360),
             m::Member {
                 required: true,
-                ..member("ServiceNamespace", 407)
+                ..member("ServiceNamespace", 435)
             },
-            member("LastAuthenticatedEntity", 322),
-            member("LastAuthenticatedRegion", 410),
-            member("TotalAuthenticatedEntities", 353),
-            member("TrackedActionsLastAccessed", 291),
+            member("LastAuthenticatedEntity", 343),
+            member("LastAuthenticatedRegion", 438),
+            member("TotalAuthenticatedEntities", 378),
+            member("TrackedActionsLastAccessed", 305),
         ])),
     },
     m::Shape {
@@ -4213,13 +4444,13 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 408)])
+            ..structure(&[member("message", 436)])
         }),
     },
     m::Shape {
         name: "ServicesLastAccessed",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(273),
+            member: m::ShapeId(285),
             member_location_name: None,
             flattened: false,
         }),
@@ -4229,12 +4460,34 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 322)
+                ..member("PolicyArn", 343)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 392)
+                ..member("VersionId", 417)
             },
+        ])),
+    },
+    m::Shape {
+        name: "SigningCertificate",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("UserName", 452)
+            },
+            m::Member {
+                required: true,
+                ..member("CertificateId", 352)
+            },
+            m::Member {
+                required: true,
+                ..member("CertificateBody", 350)
+            },
+            m::Member {
+                required: true,
+                ..member("Status", 437)
+            },
+            member("UploadDate", 360),
         ])),
     },
     m::Shape {
@@ -4242,29 +4495,29 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyInputList", 280)
+                ..member("PolicyInputList", 293)
             },
-            member("PermissionsBoundaryPolicyInputList", 280),
+            member("PermissionsBoundaryPolicyInputList", 293),
             m::Member {
                 required: true,
                 ..member("ActionNames", 5)
             },
-            member("ResourceArns", 258),
-            member("ResourcePolicy", 380),
-            member("ResourceOwner", 259),
-            member("CallerArn", 259),
+            member("ResourceArns", 268),
+            member("ResourcePolicy", 405),
+            member("ResourceOwner", 269),
+            member("CallerArn", 269),
             member("ContextEntries", 23),
-            member("ResourceHandlingOption", 257),
-            member("MaxItems", 367),
-            member("Marker", 366),
+            member("ResourceHandlingOption", 267),
+            member("MaxItems", 392),
+            member("Marker", 391),
         ])),
     },
     m::Shape {
         name: "SimulatePolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("EvaluationResults", 94),
-            member("IsTruncated", 328),
-            member("Marker", 397),
+            member("EvaluationResults", 96),
+            member("IsTruncated", 349),
+            member("Marker", 423),
         ])),
     },
     m::Shape {
@@ -4272,28 +4525,28 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicySourceArn", 322)
+                ..member("PolicySourceArn", 343)
             },
-            member("PolicyInputList", 280),
-            member("PermissionsBoundaryPolicyInputList", 280),
+            member("PolicyInputList", 293),
+            member("PermissionsBoundaryPolicyInputList", 293),
             m::Member {
                 required: true,
                 ..member("ActionNames", 5)
             },
-            member("ResourceArns", 258),
-            member("ResourcePolicy", 380),
-            member("ResourceOwner", 259),
-            member("CallerArn", 259),
+            member("ResourceArns", 268),
+            member("ResourcePolicy", 405),
+            member("ResourceOwner", 269),
+            member("CallerArn", 269),
             member("ContextEntries", 23),
-            member("ResourceHandlingOption", 257),
-            member("MaxItems", 367),
-            member("Marker", 366),
+            member("ResourceHandlingOption", 267),
+            member("MaxItems", 392),
+            member("Marker", 391),
         ])),
     },
     m::Shape {
         name: "SimulationPolicyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(380),
+            member: m::ShapeId(405),
             member_location_name: None,
             flattened: false,
         }),
@@ -4301,16 +4554,16 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "Statement",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SourcePolicyId", 232),
-            member("SourcePolicyType", 236),
-            member("StartPosition", 241),
-            member("EndPosition", 241),
+            member("SourcePolicyId", 242),
+            member("SourcePolicyType", 246),
+            member("StartPosition", 251),
+            member("EndPosition", 251),
         ])),
     },
     m::Shape {
         name: "StatementListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(281),
+            member: m::ShapeId(294),
             member_location_name: None,
             flattened: false,
         }),
@@ -4320,11 +4573,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 415)
+                ..member("Key", 443)
             },
             m::Member {
                 required: true,
-                ..member("Value", 417)
+                ..member("Value", 445)
             },
         ])),
     },
@@ -4333,11 +4586,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 352)
+                ..member("InstanceProfileName", 377)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 416)
+                ..member("Tags", 444)
             },
         ])),
     },
@@ -4346,11 +4599,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 403)
+                ..member("SerialNumber", 429)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 416)
+                ..member("Tags", 444)
             },
         ])),
     },
@@ -4359,11 +4612,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OpenIDConnectProviderArn", 322)
+                ..member("OpenIDConnectProviderArn", 343)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 416)
+                ..member("Tags", 444)
             },
         ])),
     },
@@ -4372,11 +4625,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 322)
+                ..member("PolicyArn", 343)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 416)
+                ..member("Tags", 444)
             },
         ])),
     },
@@ -4385,11 +4638,24 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 402)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 416)
+                ..member("Tags", 444)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "TagServerCertificateRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("ServerCertificateName", 431)
+            },
+            m::Member {
+                required: true,
+                ..member("Tags", 444)
             },
         ])),
     },
@@ -4398,27 +4664,27 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 345)
+                ..member("UserName", 370)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 416)
+                ..member("Tags", 444)
             },
         ])),
     },
     m::Shape {
         name: "TrackedActionLastAccessed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ActionName", 410),
-            member("LastAccessedEntity", 322),
-            member("LastAccessedTime", 335),
-            member("LastAccessedRegion", 410),
+            member("ActionName", 438),
+            member("LastAccessedEntity", 343),
+            member("LastAccessedTime", 360),
+            member("LastAccessedRegion", 438),
         ])),
     },
     m::Shape {
         name: "TrackedActionsLastAccessed",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(290),
+            member: m::ShapeId(304),
             member_location_name: None,
             flattened: false,
         }),
@@ -4432,7 +4698,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 420)])
+            ..structure(&[member("message", 448)])
         }),
     },
     m::Shape {
@@ -4444,7 +4710,7 @@ pub static SHAPES: [m::Shape; 427] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 421)])
+            ..structure(&[member("message", 449)])
         }),
     },
     m::Shape {
@@ -4452,11 +4718,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 352)
+                ..member("InstanceProfileName", 377)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 414)
+                ..member("TagKeys", 442)
             },
         ])),
     },
@@ -4465,11 +4731,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 403)
+                ..member("SerialNumber", 429)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 414)
+                ..member("TagKeys", 442)
             },
         ])),
     },
@@ -4478,11 +4744,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OpenIDConnectProviderArn", 322)
+                ..member("OpenIDConnectProviderArn", 343)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 414)
+                ..member("TagKeys", 442)
             },
         ])),
     },
@@ -4491,11 +4757,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 322)
+                ..member("PolicyArn", 343)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 414)
+                ..member("TagKeys", 442)
             },
         ])),
     },
@@ -4504,11 +4770,24 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 402)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 414)
+                ..member("TagKeys", 442)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "UntagServerCertificateRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("ServerCertificateName", 431)
+            },
+            m::Member {
+                required: true,
+                ..member("TagKeys", 442)
             },
         ])),
     },
@@ -4517,40 +4796,40 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 345)
+                ..member("UserName", 370)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 414)
+                ..member("TagKeys", 442)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 345),
+            member("UserName", 370),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 317)
+                ..member("AccessKeyId", 338)
             },
             m::Member {
                 required: true,
-                ..member("Status", 409)
+                ..member("Status", 437)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccountPasswordPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 370),
-            member("RequireSymbols", 328),
-            member("RequireNumbers", 328),
-            member("RequireUppercaseCharacters", 328),
-            member("RequireLowercaseCharacters", 328),
-            member("AllowUsersToChangePassword", 328),
-            member("MaxPasswordAge", 368),
-            member("PasswordReusePrevention", 374),
-            member("HardExpiry", 327),
+            member("MinimumPasswordLength", 395),
+            member("RequireSymbols", 349),
+            member("RequireNumbers", 349),
+            member("RequireUppercaseCharacters", 349),
+            member("RequireLowercaseCharacters", 349),
+            member("AllowUsersToChangePassword", 349),
+            member("MaxPasswordAge", 393),
+            member("PasswordReusePrevention", 399),
+            member("HardExpiry", 348),
         ])),
     },
     m::Shape {
@@ -4558,11 +4837,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 402)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 380)
+                ..member("PolicyDocument", 405)
             },
         ])),
     },
@@ -4571,10 +4850,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 349)
+                ..member("GroupName", 374)
             },
-            member("NewPath", 377),
-            member("NewGroupName", 349),
+            member("NewPath", 402),
+            member("NewGroupName", 374),
         ])),
     },
     m::Shape {
@@ -4582,10 +4861,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 424)
+                ..member("UserName", 452)
             },
-            member("Password", 375),
-            member("PasswordResetRequired", 327),
+            member("Password", 400),
+            member("PasswordResetRequired", 348),
         ])),
     },
     m::Shape {
@@ -4593,11 +4872,11 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OpenIDConnectProviderArn", 322)
+                ..member("OpenIDConnectProviderArn", 343)
             },
             m::Member {
                 required: true,
-                ..member("ThumbprintList", 418)
+                ..member("ThumbprintList", 446)
             },
         ])),
     },
@@ -4606,27 +4885,27 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 402)
+                ..member("RoleName", 428)
             },
             m::Member {
                 required: true,
-                ..member("Description", 398)
+                ..member("Description", 424)
             },
         ])),
     },
     m::Shape {
         name: "UpdateRoleDescriptionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Role", 263)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Role", 273)])),
     },
     m::Shape {
         name: "UpdateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 402)
+                ..member("RoleName", 428)
             },
-            member("Description", 398),
-            member("MaxSessionDuration", 401),
+            member("Description", 424),
+            member("MaxSessionDuration", 427),
         ])),
     },
     m::Shape {
@@ -4638,15 +4917,40 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 424)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyId", 394)
+                ..member("SSHPublicKeyId", 420)
             },
             m::Member {
                 required: true,
-                ..member("Status", 409)
+                ..member("Status", 437)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "UpdateServerCertificateRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("ServerCertificateName", 431)
+            },
+            member("NewPath", 402),
+            member("NewServerCertificateName", 431),
+        ])),
+    },
+    m::Shape {
+        name: "UpdateSigningCertificateRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("UserName", 370),
+            m::Member {
+                required: true,
+                ..member("CertificateId", 352)
+            },
+            m::Member {
+                required: true,
+                ..member("Status", 437)
             },
         ])),
     },
@@ -4655,10 +4959,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 345)
+                ..member("UserName", 370)
             },
-            member("NewPath", 377),
-            member("NewUserName", 424),
+            member("NewPath", 402),
+            member("NewUserName", 452),
         ])),
     },
     m::Shape {
@@ -4666,59 +4970,103 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 424)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("SSHPublicKeyBody", 395)
+                ..member("SSHPublicKeyBody", 421)
             },
         ])),
     },
     m::Shape {
         name: "UploadSSHPublicKeyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 268)])),
+        kind: m::ShapeKind::Structure(structure(&[member("SSHPublicKey", 278)])),
+    },
+    m::Shape {
+        name: "UploadServerCertificateRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Path", 402),
+            m::Member {
+                required: true,
+                ..member("ServerCertificateName", 431)
+            },
+            m::Member {
+                required: true,
+                ..member("CertificateBody", 350)
+            },
+            m::Member {
+                required: true,
+                ..member("PrivateKey", 418)
+            },
+            member("CertificateChain", 351),
+            member("Tags", 444),
+        ])),
+    },
+    m::Shape {
+        name: "UploadServerCertificateResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("ServerCertificateMetadata", 282),
+            member("Tags", 444),
+        ])),
+    },
+    m::Shape {
+        name: "UploadSigningCertificateRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("UserName", 370),
+            m::Member {
+                required: true,
+                ..member("CertificateBody", 350)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "UploadSigningCertificateResponse",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("Certificate", 289)
+        }])),
     },
     m::Shape {
         name: "User",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 377)
+                ..member("Path", 402)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 424)
+                ..member("UserName", 452)
             },
             m::Member {
                 required: true,
-                ..member("UserId", 350)
+                ..member("UserId", 375)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 322)
+                ..member("Arn", 343)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 335)
+                ..member("CreateDate", 360)
             },
-            member("PasswordLastUsed", 335),
+            member("PasswordLastUsed", 360),
             member("PermissionsBoundary", 14),
-            member("Tags", 416),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
         name: "UserDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 377),
-            member("UserName", 424),
-            member("UserId", 350),
-            member("Arn", 322),
-            member("CreateDate", 335),
-            member("UserPolicyList", 379),
-            member("GroupList", 348),
-            member("AttachedManagedPolicies", 324),
+            member("Path", 402),
+            member("UserName", 452),
+            member("UserId", 375),
+            member("Arn", 343),
+            member("CreateDate", 360),
+            member("UserPolicyList", 404),
+            member("GroupList", 373),
+            member("AttachedManagedPolicies", 345),
             member("PermissionsBoundary", 14),
-            member("Tags", 416),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
@@ -4726,13 +5074,13 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 403)
+                ..member("SerialNumber", 429)
             },
             member("Base32StringSeed", 16),
             member("QRCodePNG", 16),
-            member("User", 314),
-            member("EnableDate", 335),
-            member("Tags", 416),
+            member("User", 335),
+            member("EnableDate", 360),
+            member("Tags", 444),
         ])),
     },
     m::Shape {
@@ -4754,7 +5102,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "accountAliasListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(321),
+            member: m::ShapeId(342),
             member_location_name: None,
             flattened: false,
         }),
@@ -4798,9 +5146,29 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::Boolean,
     },
     m::Shape {
+        name: "certificateBodyType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "certificateChainType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "certificateIdType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "certificateListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(289),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "clientIDListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(330),
+            member: m::ShapeId(355),
             member_location_name: None,
             flattened: false,
         }),
@@ -4854,7 +5222,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "entityDetailsListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(86),
+            member: m::ShapeId(88),
             member_location_name: None,
             flattened: false,
         }),
@@ -4862,7 +5230,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "entityListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(89),
+            member: m::ShapeId(91),
             member_location_name: None,
             flattened: false,
         }),
@@ -4882,7 +5250,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "groupDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(140),
+            member: m::ShapeId(144),
             member_location_name: None,
             flattened: false,
         }),
@@ -4890,7 +5258,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "groupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(139),
+            member: m::ShapeId(143),
             member_location_name: None,
             flattened: false,
         }),
@@ -4898,7 +5266,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "groupNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(349),
+            member: m::ShapeId(374),
             member_location_name: None,
             flattened: false,
         }),
@@ -4914,7 +5282,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "instanceProfileListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(141),
+            member: m::ShapeId(145),
             member_location_name: None,
             flattened: false,
         }),
@@ -4968,7 +5336,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "listPolicyGrantingServiceAccessResponseListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(182),
+            member: m::ShapeId(186),
             member_location_name: None,
             flattened: false,
         }),
@@ -4996,7 +5364,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "mfaDeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(208),
+            member: m::ShapeId(218),
             member_location_name: None,
             flattened: false,
         }),
@@ -5040,7 +5408,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "policyDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(226),
+            member: m::ShapeId(236),
             member_location_name: None,
             flattened: false,
         }),
@@ -5052,7 +5420,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "policyDocumentVersionListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(240),
+            member: m::ShapeId(250),
             member_location_name: None,
             flattened: false,
         }),
@@ -5064,7 +5432,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "policyGrantingServiceAccessListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(229),
+            member: m::ShapeId(239),
             member_location_name: None,
             flattened: false,
         }),
@@ -5072,7 +5440,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "policyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(225),
+            member: m::ShapeId(235),
             member_location_name: None,
             flattened: false,
         }),
@@ -5080,7 +5448,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "policyNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(386),
+            member: m::ShapeId(411),
             member_location_name: None,
             flattened: false,
         }),
@@ -5120,6 +5488,10 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "privateKeyType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "publicKeyFingerprintType",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
@@ -5146,7 +5518,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "roleDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(264),
+            member: m::ShapeId(274),
             member_location_name: None,
             flattened: false,
         }),
@@ -5154,7 +5526,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "roleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(263),
+            member: m::ShapeId(273),
             member_location_name: None,
             flattened: false,
         }),
@@ -5172,6 +5544,18 @@ pub static SHAPES: [m::Shape; 427] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "serverCertificateMetadataListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(282),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "serverCertificateNameType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "serviceFailureExceptionMessage",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
@@ -5182,7 +5566,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "serviceNamespaceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(407),
+            member: m::ShapeId(435),
             member_location_name: None,
             flattened: false,
         }),
@@ -5249,8 +5633,8 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "summaryMapType",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(411),
-            value: m::ShapeId(413),
+            key: m::ShapeId(439),
+            value: m::ShapeId(441),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -5263,7 +5647,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "tagKeyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(415),
+            member: m::ShapeId(443),
             member_location_name: None,
             flattened: false,
         }),
@@ -5275,7 +5659,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "tagListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(283),
+            member: m::ShapeId(296),
             member_location_name: None,
             flattened: false,
         }),
@@ -5287,7 +5671,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "thumbprintListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(419),
+            member: m::ShapeId(447),
             member_location_name: None,
             flattened: false,
         }),
@@ -5307,7 +5691,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "userDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(315),
+            member: m::ShapeId(336),
             member_location_name: None,
             flattened: false,
         }),
@@ -5315,7 +5699,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "userListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(314),
+            member: m::ShapeId(335),
             member_location_name: None,
             flattened: false,
         }),
@@ -5327,7 +5711,7 @@ pub static SHAPES: [m::Shape; 427] = [
     m::Shape {
         name: "virtualMFADeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(316),
+            member: m::ShapeId(337),
             member_location_name: None,
             flattened: false,
         }),
@@ -5376,7 +5760,9 @@ pub const IMPLEMENTED: &[&str] = &[
     "DeleteRolePermissionsBoundary",
     "DeleteRolePolicy",
     "DeleteSSHPublicKey",
+    "DeleteServerCertificate",
     "DeleteServiceLinkedRole",
+    "DeleteSigningCertificate",
     "DeleteUser",
     "DeleteUserPermissionsBoundary",
     "DeleteUserPolicy",
@@ -5402,6 +5788,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "GetRole",
     "GetRolePolicy",
     "GetSSHPublicKey",
+    "GetServerCertificate",
     "GetServiceLastAccessedDetails",
     "GetServiceLastAccessedDetailsWithEntities",
     "GetServiceLinkedRoleDeletionStatus",
@@ -5431,6 +5818,9 @@ pub const IMPLEMENTED: &[&str] = &[
     "ListRoleTags",
     "ListRoles",
     "ListSSHPublicKeys",
+    "ListServerCertificateTags",
+    "ListServerCertificates",
+    "ListSigningCertificates",
     "ListUserPolicies",
     "ListUserTags",
     "ListUsers",
@@ -5452,12 +5842,14 @@ pub const IMPLEMENTED: &[&str] = &[
     "TagOpenIDConnectProvider",
     "TagPolicy",
     "TagRole",
+    "TagServerCertificate",
     "TagUser",
     "UntagInstanceProfile",
     "UntagMFADevice",
     "UntagOpenIDConnectProvider",
     "UntagPolicy",
     "UntagRole",
+    "UntagServerCertificate",
     "UntagUser",
     "UpdateAccessKey",
     "UpdateAccountPasswordPolicy",
@@ -5468,8 +5860,12 @@ pub const IMPLEMENTED: &[&str] = &[
     "UpdateRole",
     "UpdateRoleDescription",
     "UpdateSSHPublicKey",
+    "UpdateServerCertificate",
+    "UpdateSigningCertificate",
     "UpdateUser",
     "UploadSSHPublicKey",
+    "UploadServerCertificate",
+    "UploadSigningCertificate",
 ];
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -6827,6 +7223,26 @@ impl IntoValue for DeleteSSHPublicKeyRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteServerCertificateRequest {
+    pub server_certificate_name: String,
+}
+
+impl FromValue for DeleteServerCertificateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            server_certificate_name: req(&mut s, 0, "ServerCertificateName")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteServerCertificateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.server_certificate_name.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteServiceLinkedRoleRequest {
     pub role_name: String,
 }
@@ -6863,6 +7279,31 @@ impl FromValue for DeleteServiceLinkedRoleResponse {
 impl IntoValue for DeleteServiceLinkedRoleResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![Some(self.deletion_task_id.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteSigningCertificateRequest {
+    pub user_name: Option<String>,
+    pub certificate_id: String,
+}
+
+impl FromValue for DeleteSigningCertificateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            user_name: opt(&mut s, 0, "UserName")?,
+            certificate_id: req(&mut s, 1, "CertificateId")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteSigningCertificateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.user_name.map(IntoValue::into_value),
+            Some(self.certificate_id.into_value()),
+        ])
     }
 }
 
@@ -8055,6 +8496,46 @@ impl FromValue for GetSSHPublicKeyResponse {
 impl IntoValue for GetSSHPublicKeyResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.ssh_public_key.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetServerCertificateRequest {
+    pub server_certificate_name: String,
+}
+
+impl FromValue for GetServerCertificateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            server_certificate_name: req(&mut s, 0, "ServerCertificateName")?,
+        })
+    }
+}
+
+impl IntoValue for GetServerCertificateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.server_certificate_name.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetServerCertificateResponse {
+    pub server_certificate: ServerCertificate,
+}
+
+impl FromValue for GetServerCertificateResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            server_certificate: req(&mut s, 0, "ServerCertificate")?,
+        })
+    }
+}
+
+impl IntoValue for GetServerCertificateResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.server_certificate.into_value())])
     }
 }
 
@@ -9974,6 +10455,174 @@ impl IntoValue for ListSSHPublicKeysResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListServerCertificateTagsRequest {
+    pub server_certificate_name: String,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl FromValue for ListServerCertificateTagsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            server_certificate_name: req(&mut s, 0, "ServerCertificateName")?,
+            marker: opt(&mut s, 1, "Marker")?,
+            max_items: opt(&mut s, 2, "MaxItems")?,
+        })
+    }
+}
+
+impl IntoValue for ListServerCertificateTagsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.server_certificate_name.into_value()),
+            self.marker.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListServerCertificateTagsResponse {
+    pub tags: Vec<Tag>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for ListServerCertificateTagsResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            tags: req(&mut s, 0, "Tags")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for ListServerCertificateTagsResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.tags.into_value()),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListServerCertificatesRequest {
+    pub path_prefix: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl FromValue for ListServerCertificatesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            path_prefix: opt(&mut s, 0, "PathPrefix")?,
+            marker: opt(&mut s, 1, "Marker")?,
+            max_items: opt(&mut s, 2, "MaxItems")?,
+        })
+    }
+}
+
+impl IntoValue for ListServerCertificatesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.path_prefix.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListServerCertificatesResponse {
+    pub server_certificate_metadata_list: Vec<ServerCertificateMetadata>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for ListServerCertificatesResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            server_certificate_metadata_list: req(&mut s, 0, "ServerCertificateMetadataList")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for ListServerCertificatesResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.server_certificate_metadata_list.into_value()),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListSigningCertificatesRequest {
+    pub user_name: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl FromValue for ListSigningCertificatesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            user_name: opt(&mut s, 0, "UserName")?,
+            marker: opt(&mut s, 1, "Marker")?,
+            max_items: opt(&mut s, 2, "MaxItems")?,
+        })
+    }
+}
+
+impl IntoValue for ListSigningCertificatesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.user_name.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListSigningCertificatesResponse {
+    pub certificates: Vec<SigningCertificate>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for ListSigningCertificatesResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            certificates: req(&mut s, 0, "Certificates")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for ListSigningCertificatesResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.certificates.into_value()),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListUserPoliciesRequest {
     pub user_name: String,
     pub marker: Option<String>,
@@ -11369,6 +12018,74 @@ impl IntoValue for SSHPublicKeyMetadata {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServerCertificate {
+    pub server_certificate_metadata: ServerCertificateMetadata,
+    pub certificate_body: String,
+    pub certificate_chain: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for ServerCertificate {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            server_certificate_metadata: req(&mut s, 0, "ServerCertificateMetadata")?,
+            certificate_body: req(&mut s, 1, "CertificateBody")?,
+            certificate_chain: opt(&mut s, 2, "CertificateChain")?,
+            tags: opt(&mut s, 3, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for ServerCertificate {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.server_certificate_metadata.into_value()),
+            Some(self.certificate_body.into_value()),
+            self.certificate_chain.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServerCertificateMetadata {
+    pub path: String,
+    pub server_certificate_name: String,
+    pub server_certificate_id: String,
+    pub arn: String,
+    pub upload_date: Option<Timestamp>,
+    pub expiration: Option<Timestamp>,
+}
+
+impl FromValue for ServerCertificateMetadata {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            path: req(&mut s, 0, "Path")?,
+            server_certificate_name: req(&mut s, 1, "ServerCertificateName")?,
+            server_certificate_id: req(&mut s, 2, "ServerCertificateId")?,
+            arn: req(&mut s, 3, "Arn")?,
+            upload_date: opt(&mut s, 4, "UploadDate")?,
+            expiration: opt(&mut s, 5, "Expiration")?,
+        })
+    }
+}
+
+impl IntoValue for ServerCertificateMetadata {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.path.into_value()),
+            Some(self.server_certificate_name.into_value()),
+            Some(self.server_certificate_id.into_value()),
+            Some(self.arn.into_value()),
+            self.upload_date.map(IntoValue::into_value),
+            self.expiration.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceAccessNotEnabledException {}
 
 impl FromValue for ServiceAccessNotEnabledException {
@@ -11486,6 +12203,40 @@ impl IntoValue for SetDefaultPolicyVersionRequest {
         Value::Struct(vec![
             Some(self.policy_arn.into_value()),
             Some(self.version_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SigningCertificate {
+    pub user_name: String,
+    pub certificate_id: String,
+    pub certificate_body: String,
+    pub status: String,
+    pub upload_date: Option<Timestamp>,
+}
+
+impl FromValue for SigningCertificate {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            user_name: req(&mut s, 0, "UserName")?,
+            certificate_id: req(&mut s, 1, "CertificateId")?,
+            certificate_body: req(&mut s, 2, "CertificateBody")?,
+            status: req(&mut s, 3, "Status")?,
+            upload_date: opt(&mut s, 4, "UploadDate")?,
+        })
+    }
+}
+
+impl IntoValue for SigningCertificate {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.user_name.into_value()),
+            Some(self.certificate_id.into_value()),
+            Some(self.certificate_body.into_value()),
+            Some(self.status.into_value()),
+            self.upload_date.map(IntoValue::into_value),
         ])
     }
 }
@@ -11817,6 +12568,31 @@ impl IntoValue for TagRoleRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct TagServerCertificateRequest {
+    pub server_certificate_name: String,
+    pub tags: Vec<Tag>,
+}
+
+impl FromValue for TagServerCertificateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            server_certificate_name: req(&mut s, 0, "ServerCertificateName")?,
+            tags: req(&mut s, 1, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for TagServerCertificateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.server_certificate_name.into_value()),
+            Some(self.tags.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TagUserRequest {
     pub user_name: String,
     pub tags: Vec<Tag>,
@@ -12032,6 +12808,31 @@ impl IntoValue for UntagRoleRequest {
     fn into_value(self) -> Value {
         Value::Struct(vec![
             Some(self.role_name.into_value()),
+            Some(self.tag_keys.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UntagServerCertificateRequest {
+    pub server_certificate_name: String,
+    pub tag_keys: Vec<String>,
+}
+
+impl FromValue for UntagServerCertificateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            server_certificate_name: req(&mut s, 0, "ServerCertificateName")?,
+            tag_keys: req(&mut s, 1, "TagKeys")?,
+        })
+    }
+}
+
+impl IntoValue for UntagServerCertificateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.server_certificate_name.into_value()),
             Some(self.tag_keys.into_value()),
         ])
     }
@@ -12361,6 +13162,62 @@ impl IntoValue for UpdateSSHPublicKeyRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct UpdateServerCertificateRequest {
+    pub server_certificate_name: String,
+    pub new_path: Option<String>,
+    pub new_server_certificate_name: Option<String>,
+}
+
+impl FromValue for UpdateServerCertificateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            server_certificate_name: req(&mut s, 0, "ServerCertificateName")?,
+            new_path: opt(&mut s, 1, "NewPath")?,
+            new_server_certificate_name: opt(&mut s, 2, "NewServerCertificateName")?,
+        })
+    }
+}
+
+impl IntoValue for UpdateServerCertificateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.server_certificate_name.into_value()),
+            self.new_path.map(IntoValue::into_value),
+            self.new_server_certificate_name.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UpdateSigningCertificateRequest {
+    pub user_name: Option<String>,
+    pub certificate_id: String,
+    pub status: String,
+}
+
+impl FromValue for UpdateSigningCertificateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            user_name: opt(&mut s, 0, "UserName")?,
+            certificate_id: req(&mut s, 1, "CertificateId")?,
+            status: req(&mut s, 2, "Status")?,
+        })
+    }
+}
+
+impl IntoValue for UpdateSigningCertificateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.user_name.map(IntoValue::into_value),
+            Some(self.certificate_id.into_value()),
+            Some(self.status.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateUserRequest {
     pub user_name: String,
     pub new_path: Option<String>,
@@ -12430,6 +13287,113 @@ impl FromValue for UploadSSHPublicKeyResponse {
 impl IntoValue for UploadSSHPublicKeyResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.ssh_public_key.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UploadServerCertificateRequest {
+    pub path: Option<String>,
+    pub server_certificate_name: String,
+    pub certificate_body: String,
+    pub private_key: String,
+    pub certificate_chain: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for UploadServerCertificateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            path: opt(&mut s, 0, "Path")?,
+            server_certificate_name: req(&mut s, 1, "ServerCertificateName")?,
+            certificate_body: req(&mut s, 2, "CertificateBody")?,
+            private_key: req(&mut s, 3, "PrivateKey")?,
+            certificate_chain: opt(&mut s, 4, "CertificateChain")?,
+            tags: opt(&mut s, 5, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for UploadServerCertificateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.path.map(IntoValue::into_value),
+            Some(self.server_certificate_name.into_value()),
+            Some(self.certificate_body.into_value()),
+            Some(self.private_key.into_value()),
+            self.certificate_chain.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UploadServerCertificateResponse {
+    pub server_certificate_metadata: Option<ServerCertificateMetadata>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for UploadServerCertificateResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            server_certificate_metadata: opt(&mut s, 0, "ServerCertificateMetadata")?,
+            tags: opt(&mut s, 1, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for UploadServerCertificateResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.server_certificate_metadata.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UploadSigningCertificateRequest {
+    pub user_name: Option<String>,
+    pub certificate_body: String,
+}
+
+impl FromValue for UploadSigningCertificateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            user_name: opt(&mut s, 0, "UserName")?,
+            certificate_body: req(&mut s, 1, "CertificateBody")?,
+        })
+    }
+}
+
+impl IntoValue for UploadSigningCertificateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.user_name.map(IntoValue::into_value),
+            Some(self.certificate_body.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UploadSigningCertificateResponse {
+    pub certificate: SigningCertificate,
+}
+
+impl FromValue for UploadSigningCertificateResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            certificate: req(&mut s, 0, "Certificate")?,
+        })
+    }
+}
+
+impl IntoValue for UploadSigningCertificateResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.certificate.into_value())])
     }
 }
 
@@ -12987,12 +13951,26 @@ pub trait Handlers: Send + Sync + 'static {
         input: DeleteSSHPublicKeyRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `DeleteServerCertificate`.
+    fn delete_server_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteServerCertificateRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `DeleteServiceLinkedRole`.
     fn delete_service_linked_role(
         &self,
         ctx: &RequestContext,
         input: DeleteServiceLinkedRoleRequest,
     ) -> impl Future<Output = Result<DeleteServiceLinkedRoleResponse, AwsError>> + Send;
+
+    /// `DeleteSigningCertificate`.
+    fn delete_signing_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteSigningCertificateRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `DeleteUser`.
     fn delete_user(
@@ -13164,6 +14142,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: GetSSHPublicKeyRequest,
     ) -> impl Future<Output = Result<GetSSHPublicKeyResponse, AwsError>> + Send;
+
+    /// `GetServerCertificate`.
+    fn get_server_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: GetServerCertificateRequest,
+    ) -> impl Future<Output = Result<GetServerCertificateResponse, AwsError>> + Send;
 
     /// `GetServiceLastAccessedDetails`.
     fn get_service_last_accessed_details(
@@ -13368,6 +14353,27 @@ pub trait Handlers: Send + Sync + 'static {
         input: ListSSHPublicKeysRequest,
     ) -> impl Future<Output = Result<ListSSHPublicKeysResponse, AwsError>> + Send;
 
+    /// `ListServerCertificateTags`.
+    fn list_server_certificate_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListServerCertificateTagsRequest,
+    ) -> impl Future<Output = Result<ListServerCertificateTagsResponse, AwsError>> + Send;
+
+    /// `ListServerCertificates`.
+    fn list_server_certificates(
+        &self,
+        ctx: &RequestContext,
+        input: ListServerCertificatesRequest,
+    ) -> impl Future<Output = Result<ListServerCertificatesResponse, AwsError>> + Send;
+
+    /// `ListSigningCertificates`.
+    fn list_signing_certificates(
+        &self,
+        ctx: &RequestContext,
+        input: ListSigningCertificatesRequest,
+    ) -> impl Future<Output = Result<ListSigningCertificatesResponse, AwsError>> + Send;
+
     /// `ListUserPolicies`.
     fn list_user_policies(
         &self,
@@ -13515,6 +14521,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: TagRoleRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `TagServerCertificate`.
+    fn tag_server_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: TagServerCertificateRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `TagUser`.
     fn tag_user(
         &self,
@@ -13555,6 +14568,13 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: UntagRoleRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `UntagServerCertificate`.
+    fn untag_server_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: UntagServerCertificateRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `UntagUser`.
@@ -13627,6 +14647,20 @@ pub trait Handlers: Send + Sync + 'static {
         input: UpdateSSHPublicKeyRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `UpdateServerCertificate`.
+    fn update_server_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateServerCertificateRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `UpdateSigningCertificate`.
+    fn update_signing_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateSigningCertificateRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `UpdateUser`.
     fn update_user(
         &self,
@@ -13640,6 +14674,20 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: UploadSSHPublicKeyRequest,
     ) -> impl Future<Output = Result<UploadSSHPublicKeyResponse, AwsError>> + Send;
+
+    /// `UploadServerCertificate`.
+    fn upload_server_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: UploadServerCertificateRequest,
+    ) -> impl Future<Output = Result<UploadServerCertificateResponse, AwsError>> + Send;
+
+    /// `UploadSigningCertificate`.
+    fn upload_signing_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: UploadSigningCertificateRequest,
+    ) -> impl Future<Output = Result<UploadSigningCertificateResponse, AwsError>> + Send;
 
     /// Wipes all state (`POST /_nimbus/reset`) together with `then`; see [`nimbus_wire::Service::reset`] for what a service with state must do. The default (no state) just runs `then`.
     fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
@@ -14575,6 +15623,33 @@ pub mod access {
         }]
     }
 
+    /// `DeleteServerCertificate`: `iam:DeleteServerCertificate`.
+    pub fn delete_server_certificate(
+        ctx: &RequestContext,
+        input: &DeleteServerCertificateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.server_certificate_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":server-certificate/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteServerCertificate",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DeleteServiceLinkedRole`: `iam:DeleteServiceLinkedRole`.
     pub fn delete_service_linked_role(
         ctx: &RequestContext,
@@ -14596,6 +15671,33 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:DeleteServiceLinkedRole",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteSigningCertificate`: `iam:DeleteSigningCertificate`.
+    pub fn delete_signing_certificate(
+        ctx: &RequestContext,
+        input: &DeleteSigningCertificateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteSigningCertificate",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -15141,6 +16243,33 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:GetSSHPublicKey",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetServerCertificate`: `iam:GetServerCertificate`.
+    pub fn get_server_certificate(
+        ctx: &RequestContext,
+        input: &GetServerCertificateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.server_certificate_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":server-certificate/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:GetServerCertificate",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -15770,6 +16899,84 @@ pub mod access {
         }]
     }
 
+    /// `ListServerCertificateTags`: `iam:ListServerCertificateTags`.
+    pub fn list_server_certificate_tags(
+        ctx: &RequestContext,
+        input: &ListServerCertificateTagsRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.server_certificate_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":server-certificate/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:ListServerCertificateTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListServerCertificates`: `iam:ListServerCertificates`.
+    pub fn list_server_certificates(
+        ctx: &RequestContext,
+        _input: &ListServerCertificatesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":server-certificate/*"),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:ListServerCertificates",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListSigningCertificates`: `iam:ListSigningCertificates`.
+    pub fn list_signing_certificates(
+        ctx: &RequestContext,
+        input: &ListSigningCertificatesRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:ListSigningCertificates",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `ListUserPolicies`: `iam:ListUserPolicies`.
     pub fn list_user_policies(
         ctx: &RequestContext,
@@ -16298,6 +17505,45 @@ pub mod access {
         }]
     }
 
+    /// `TagServerCertificate`: `iam:TagServerCertificate`.
+    pub fn tag_server_certificate(
+        ctx: &RequestContext,
+        input: &TagServerCertificateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.server_certificate_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        for x0 in &input.tags {
+            x0.key.push_values(&mut v1);
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":server-certificate/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            for x0 in &input.tags {
+                let mut e0: Vec<String> = Vec::new();
+                x0.key.push_values(&mut e0);
+                let mut e1: Vec<String> = Vec::new();
+                x0.value.push_values(&mut e1);
+                keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "iam:TagServerCertificate",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `TagUser`: `iam:TagUser`.
     pub fn tag_user(ctx: &RequestContext, input: &TagUserRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -16445,6 +17691,36 @@ pub mod access {
             condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
             Access {
                 action: "iam:UntagRole",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UntagServerCertificate`: `iam:UntagServerCertificate`.
+    pub fn untag_server_certificate(
+        ctx: &RequestContext,
+        input: &UntagServerCertificateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.server_certificate_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.tag_keys.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":server-certificate/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "iam:UntagServerCertificate",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -16705,6 +17981,60 @@ pub mod access {
         }]
     }
 
+    /// `UpdateServerCertificate`: `iam:UpdateServerCertificate`.
+    pub fn update_server_certificate(
+        ctx: &RequestContext,
+        input: &UpdateServerCertificateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.server_certificate_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":server-certificate/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:UpdateServerCertificate",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UpdateSigningCertificate`: `iam:UpdateSigningCertificate`.
+    pub fn update_signing_certificate(
+        ctx: &RequestContext,
+        input: &UpdateSigningCertificateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:UpdateSigningCertificate",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `UpdateUser`: `iam:UpdateUser`.
     pub fn update_user(ctx: &RequestContext, input: &UpdateUserRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -16761,6 +18091,76 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:UploadSSHPublicKey",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UploadServerCertificate`: `iam:UploadServerCertificate`.
+    pub fn upload_server_certificate(
+        ctx: &RequestContext,
+        input: &UploadServerCertificateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.server_certificate_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        if let Some(l) = &input.tags {
+            for x0 in l {
+                x0.key.push_values(&mut v1);
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":server-certificate/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            if let Some(l) = &input.tags {
+                for x0 in l {
+                    let mut e0: Vec<String> = Vec::new();
+                    x0.key.push_values(&mut e0);
+                    let mut e1: Vec<String> = Vec::new();
+                    x0.value.push_values(&mut e1);
+                    keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "iam:UploadServerCertificate",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UploadSigningCertificate`: `iam:UploadSigningCertificate`.
+    pub fn upload_signing_certificate(
+        ctx: &RequestContext,
+        input: &UploadSigningCertificateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:UploadSigningCertificate",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -17194,6 +18594,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.delete_ssh_public_key(ctx, input).await?;
                     Ok(None)
                 }
+                "DeleteServerCertificate" => {
+                    let input = DeleteServerCertificateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "DeleteServerCertificateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_server_certificate(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_server_certificate(ctx, input).await?;
+                    Ok(None)
+                }
                 "DeleteServiceLinkedRole" => {
                     let input = DeleteServiceLinkedRoleRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(1)),
@@ -17205,6 +18617,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.delete_service_linked_role(ctx, input).await?;
                     Ok(Some(out.into_value()))
+                }
+                "DeleteSigningCertificate" => {
+                    let input = DeleteSigningCertificateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DeleteSigningCertificateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_signing_certificate(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_signing_certificate(ctx, input).await?;
+                    Ok(None)
                 }
                 "DeleteUser" => {
                     let input = DeleteUserRequest::from_value(
@@ -17490,6 +18914,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::get_ssh_public_key(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_ssh_public_key(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetServerCertificate" => {
+                    let input = GetServerCertificateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "GetServerCertificateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_server_certificate(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_server_certificate(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "GetServiceLastAccessedDetails" => {
@@ -17864,6 +19300,42 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.list_ssh_public_keys(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "ListServerCertificateTags" => {
+                    let input = ListServerCertificateTagsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ListServerCertificateTagsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_server_certificate_tags(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_server_certificate_tags(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "ListServerCertificates" => {
+                    let input = ListServerCertificatesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ListServerCertificatesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_server_certificates(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_server_certificates(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "ListSigningCertificates" => {
+                    let input = ListSigningCertificatesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ListSigningCertificatesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_signing_certificates(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_signing_certificates(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "ListUserPolicies" => {
                     let input = ListUserPoliciesRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -18121,6 +19593,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.tag_role(ctx, input).await?;
                     Ok(None)
                 }
+                "TagServerCertificate" => {
+                    let input = TagServerCertificateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "TagServerCertificateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::tag_server_certificate(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.tag_server_certificate(ctx, input).await?;
+                    Ok(None)
+                }
                 "TagUser" => {
                     let input = TagUserRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(2)),
@@ -18191,6 +19675,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::untag_role(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.untag_role(ctx, input).await?;
+                    Ok(None)
+                }
+                "UntagServerCertificate" => {
+                    let input = UntagServerCertificateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "UntagServerCertificateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::untag_server_certificate(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.untag_server_certificate(ctx, input).await?;
                     Ok(None)
                 }
                 "UntagUser" => {
@@ -18318,6 +19814,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.update_ssh_public_key(ctx, input).await?;
                     Ok(None)
                 }
+                "UpdateServerCertificate" => {
+                    let input = UpdateServerCertificateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "UpdateServerCertificateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::update_server_certificate(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.update_server_certificate(ctx, input).await?;
+                    Ok(None)
+                }
+                "UpdateSigningCertificate" => {
+                    let input = UpdateSigningCertificateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "UpdateSigningCertificateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::update_signing_certificate(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.update_signing_certificate(ctx, input).await?;
+                    Ok(None)
+                }
                 "UpdateUser" => {
                     let input = UpdateUserRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -18340,6 +19860,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::upload_ssh_public_key(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.upload_ssh_public_key(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "UploadServerCertificate" => {
+                    let input = UploadServerCertificateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(6)),
+                        "UploadServerCertificateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::upload_server_certificate(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.upload_server_certificate(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "UploadSigningCertificate" => {
+                    let input = UploadSigningCertificateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "UploadSigningCertificateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::upload_signing_certificate(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.upload_signing_certificate(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 other => Err(AwsError::not_implemented(MODEL.service_id, other)),

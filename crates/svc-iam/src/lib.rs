@@ -11,10 +11,12 @@
 //! nothing. Console passwords (login profiles, the account password policy,
 //! `ChangePassword`) are hashed and checked by `password`. Credential use (last use of
 //! keys and roles, each action attempted for Access Advisor) is recorded by `usage`;
-//! [`audit`] checks an account against IAM's best practices. Not here yet: SAML
-//! providers, server and signing certificates (see decision 0007).
+//! [`audit`] checks an account against IAM's best practices. Server and signing
+//! certificates' PEM material is read by `certs`. Not here yet: SAML providers (see
+//! decision 0007).
 
 pub mod audit;
+mod certs;
 mod directory;
 mod errors;
 pub mod generated;
@@ -29,9 +31,10 @@ pub mod totp;
 mod usage;
 mod validate;
 
+pub use audit::{AuditedInstance, InstanceLookup};
 pub use directory::{
-    Directory, InstanceProfileRole, KeyIdentity, NamedPolicy, PrincipalPolicies, RoleInfo,
-    TotpVerdict,
+    Directory, InstanceProfileRole, KeyIdentity, NamedPolicy, OidcProviderInfo, PrincipalPolicies,
+    RoleInfo, TotpVerdict,
 };
 pub use state::Iam;
 

@@ -408,6 +408,52 @@ impl OidcRec {
     }
 }
 
+/// A server certificate (`UploadServerCertificate`): the certificate, its chain and
+/// what IAM reports of it. The private key is checked against the certificate when
+/// uploaded and never kept (IAM never returns it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerCertRec {
+    pub account: String,
+    pub name: String,
+    pub path: String,
+    /// `ASCA...`
+    pub id: String,
+    /// The PEM certificate, as uploaded (trimmed).
+    pub body: String,
+    pub chain: Option<String>,
+    /// Milliseconds, whole seconds.
+    pub uploaded: i64,
+    /// The certificate's `notAfter`, milliseconds.
+    pub expiration: i64,
+    #[serde(default)]
+    pub tags: Vec<TagRec>,
+}
+
+impl ServerCertRec {
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:server-certificate{}{}",
+            self.account, self.path, self.name
+        )
+    }
+}
+
+/// An X.509 signing certificate of a user or of the account root
+/// (`UploadSigningCertificate`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningCertRec {
+    pub account: String,
+    /// The IAM user's name; `None` for the account root's.
+    pub user: Option<String>,
+    /// 28 upper-case letters and digits.
+    pub id: String,
+    /// The PEM certificate, as uploaded (trimmed).
+    pub body: String,
+    pub active: bool,
+    /// Milliseconds, whole seconds.
+    pub uploaded: i64,
+}
+
 /// A service-linked role deletion task (`DeleteServiceLinkedRole`), kept so that
 /// `GetServiceLinkedRoleDeletionStatus` can answer for it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,7 +6,9 @@
 //! `iam.password_policies`, `iam.credential_reports` and `iam.account_aliases` keyed by
 //! account (login profiles live in their user's record), `iam.slr_deletions` keyed
 //! `{account}/{deletion task id}`, `iam.access_advisor_jobs` keyed `{account}/{job id}`,
-//! `iam.oidc_providers` keyed `{account}/{url without https://}` —
+//! `iam.oidc_providers` keyed `{account}/{url without https://}`,
+//! `iam.server_certificates` keyed `{account}/{lower-cased name}`,
+//! `iam.signing_certificates` keyed `{account}/{certificate id}` —
 //! a loader that reads them all at startup, and the [`Change`] a
 //! mutation produces, turned into one [`Batch`] so that a mutation is durable as a whole
 //! or not at all. A rename is a delete of the old key and a put of the new one in the
@@ -14,7 +16,7 @@
 
 use crate::model::{
     AccessJobRec, AliasRec, DeletionRec, GroupRec, InstanceProfileRec, KeyRec, MfaRec, OidcRec,
-    PasswordPolicyRec, PolicyRec, ReportRec, RoleRec, UserRec,
+    PasswordPolicyRec, PolicyRec, ReportRec, RoleRec, ServerCertRec, SigningCertRec, UserRec,
 };
 use nimbus_store::{Batch, Store, StoreError, Table};
 
@@ -31,6 +33,8 @@ pub const ALIASES: Table<AliasRec> = Table::new("iam.account_aliases", 1);
 pub const DELETIONS: Table<DeletionRec> = Table::new("iam.slr_deletions", 1);
 pub const ACCESS_JOBS: Table<AccessJobRec> = Table::new("iam.access_advisor_jobs", 1);
 pub const OIDC: Table<OidcRec> = Table::new("iam.oidc_providers", 1);
+pub const SERVER_CERTS: Table<ServerCertRec> = Table::new("iam.server_certificates", 1);
+pub const SIGNING_CERTS: Table<SigningCertRec> = Table::new("iam.signing_certificates", 1);
 
 /// The store key of a named entity: `{account}/{lower-cased name}`.
 pub fn name_key(account: &str, name: &str) -> String {
@@ -78,6 +82,12 @@ pub enum Op {
     PutOidc(OidcRec),
     /// (account, url)
     DeleteOidc(String, String),
+    PutServerCert(ServerCertRec),
+    /// (account, name)
+    DeleteServerCert(String, String),
+    PutSigningCert(SigningCertRec),
+    /// (account, certificate id)
+    DeleteSigningCert(String, String),
 }
 
 /// Everything one mutation writes, in order.
@@ -126,6 +136,12 @@ impl Change {
                 Op::DeleteAccessJob(a, id) => ACCESS_JOBS.delete(&mut b, format!("{a}/{id}")),
                 Op::PutOidc(o) => OIDC.put(&mut b, format!("{}/{}", o.account, o.url), o),
                 Op::DeleteOidc(a, url) => OIDC.delete(&mut b, format!("{a}/{url}")),
+                Op::PutServerCert(c) => SERVER_CERTS.put(&mut b, name_key(&c.account, &c.name), c),
+                Op::DeleteServerCert(a, n) => SERVER_CERTS.delete(&mut b, name_key(a, n)),
+                Op::PutSigningCert(c) => {
+                    SIGNING_CERTS.put(&mut b, format!("{}/{}", c.account, c.id), c)
+                }
+                Op::DeleteSigningCert(a, id) => SIGNING_CERTS.delete(&mut b, format!("{a}/{id}")),
             }
         }
         b
@@ -173,6 +189,12 @@ pub fn load(store: &Store) -> Result<Change, StoreError> {
     }
     for (_, o) in OIDC.scan(store, b"")? {
         c.push(Op::PutOidc(o));
+    }
+    for (_, sc) in SERVER_CERTS.scan(store, b"")? {
+        c.push(Op::PutServerCert(sc));
+    }
+    for (_, sc) in SIGNING_CERTS.scan(store, b"")? {
+        c.push(Op::PutSigningCert(sc));
     }
     Ok(c)
 }

@@ -47,6 +47,10 @@ pub struct Account {
     pub access_jobs: BTreeMap<String, crate::model::AccessJobRec>,
     /// OpenID Connect providers, by URL (without `https://`).
     pub oidc: BTreeMap<String, crate::model::OidcRec>,
+    /// Server certificates, keyed by lower-cased name.
+    pub server_certs: BTreeMap<String, crate::model::ServerCertRec>,
+    /// Signing certificates of users and the root, by certificate id.
+    pub signing_certs: BTreeMap<String, crate::model::SigningCertRec>,
 }
 
 impl Account {
@@ -66,6 +70,21 @@ impl Account {
         self.roles
             .get(&name.to_ascii_lowercase())
             .ok_or_else(|| errors::no_such_role(name))
+    }
+
+    /// The signing certificates of user `user` (`None`: the root), oldest first.
+    pub fn signing_certs_of(&self, user: Option<&str>) -> Vec<&crate::model::SigningCertRec> {
+        let mut v: Vec<_> = self
+            .signing_certs
+            .values()
+            .filter(|c| match (&c.user, user) {
+                (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                (None, None) => true,
+                _ => false,
+            })
+            .collect();
+        v.sort_by(|a, b| (a.uploaded, &a.id).cmp(&(b.uploaded, &b.id)));
+        v
     }
 
     /// The customer managed policy with this ARN (the path must match too).
@@ -259,6 +278,22 @@ impl State {
                 }
                 Op::DeleteOidc(a, url) => {
                     self.acct(&a).oidc.remove(&url);
+                }
+                Op::PutServerCert(c) => {
+                    let a = c.account.clone();
+                    self.acct(&a)
+                        .server_certs
+                        .insert(c.name.to_ascii_lowercase(), c);
+                }
+                Op::DeleteServerCert(a, n) => {
+                    self.acct(&a).server_certs.remove(&n.to_ascii_lowercase());
+                }
+                Op::PutSigningCert(c) => {
+                    let a = c.account.clone();
+                    self.acct(&a).signing_certs.insert(c.id.clone(), c);
+                }
+                Op::DeleteSigningCert(a, id) => {
+                    self.acct(&a).signing_certs.remove(&id);
                 }
             }
         }

@@ -42,6 +42,12 @@ impl Checker {
         ));
     }
 
+    /// A whole `Value '...' at '...' failed to satisfy constraint: ...` phrase.
+    pub fn fail_raw(&mut self, detail: String) -> &mut Self {
+        self.details.push(detail);
+        self
+    }
+
     fn length(&mut self, value: &str, field: &str, min: usize, max: usize) -> bool {
         let n = value.chars().count();
         if n < min {

@@ -33,6 +33,18 @@ pub struct ProfileView {
     pub role_arn: Option<String>,
 }
 
+/// An OpenID Connect identity provider registered in IAM, as `AssumeRoleWithWebIdentity`
+/// needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OidcProviderView {
+    /// `arn:aws:iam::A:oidc-provider/HOST/PATH`
+    pub arn: String,
+    /// The issuer URL without `https://` (the prefix of its condition keys, `URL:aud`).
+    pub url: String,
+    /// The audiences (client ids) tokens may be issued for.
+    pub client_ids: Vec<String>,
+}
+
 /// What IAM says of an MFA code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MfaCheck {
@@ -76,6 +88,24 @@ pub trait RoleDirectory: Send + Sync + 'static {
     /// Whether role `role_arn`'s trust policy lets AWS service principal `service`
     /// (`ec2.amazonaws.com`) assume it.
     fn service_may_assume(&self, _role_arn: &str, _service: &str) -> bool {
+        false
+    }
+
+    /// The OpenID Connect provider of `account` for issuer `url` (the token's `iss` without
+    /// `https://` and without a trailing `/`). A directory that knows none says `None`.
+    fn oidc_provider(&self, _account: &str, _url: &str) -> Option<OidcProviderView> {
+        None
+    }
+
+    /// Whether role `role_arn`'s trust policy lets the web identity federated through
+    /// provider `provider_arn` perform `sts:AssumeRoleWithWebIdentity`, with `conditions`
+    /// (`URL:aud`, `URL:sub`, `URL:amr`, ...) as the request's condition keys.
+    fn web_identity_may_assume(
+        &self,
+        _role_arn: &str,
+        _provider_arn: &str,
+        _conditions: &[(String, Vec<String>)],
+    ) -> bool {
         false
     }
 

@@ -35,6 +35,16 @@ pub enum StsError {
     /// caller's account (edited, cut, another account's or another Nimbus's).
     #[error("{0}")]
     InvalidAuthorizationMessage(String),
+    /// `AssumeRoleWithWebIdentity`: the token is not one STS accepts (malformed, wrong
+    /// algorithm, bad signature, unknown issuer, wrong audience).
+    #[error("{0}")]
+    InvalidIdentityToken(String),
+    /// `AssumeRoleWithWebIdentity`: the token's `exp` has passed (Nimbus time).
+    #[error("{0}")]
+    ExpiredIdentityToken(String),
+    /// `AssumeRoleWithWebIdentity`: the provider's keys could not be fetched.
+    #[error("{0}")]
+    IdpCommunication(String),
     /// The durable store refused the session; nothing was issued.
     #[error("STS state could not be stored: {0}")]
     Store(String),
@@ -56,6 +66,9 @@ impl StsError {
             StsError::PackedPolicyTooLarge(_) => "PackedPolicyTooLarge",
             StsError::InvalidParameterValue(_) => "InvalidParameterValue",
             StsError::InvalidAuthorizationMessage(_) => "InvalidAuthorizationMessageException",
+            StsError::InvalidIdentityToken(_) => "InvalidIdentityToken",
+            StsError::ExpiredIdentityToken(_) => "ExpiredTokenException",
+            StsError::IdpCommunication(_) => "IDPCommunicationError",
             StsError::Store(_) => "InternalFailure",
         }
     }

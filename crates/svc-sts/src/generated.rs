@@ -34,10 +34,10 @@ pub static OPERATIONS: [m::Operation; 11] = [
         input: Some(m::ShapeId(0)),
         output: Some(m::ShapeId(1)),
         errors: &[
-            m::ShapeId(22),
-            m::ShapeId(24),
+            m::ShapeId(26),
             m::ShapeId(28),
-            m::ShapeId(6),
+            m::ShapeId(32),
+            m::ShapeId(9),
         ],
         implemented: true,
         ..op("AssumeRole", "POST", "/")
@@ -48,6 +48,18 @@ pub static OPERATIONS: [m::Operation; 11] = [
     },
     m::Operation {
         result_wrapper: Some("AssumeRoleWithWebIdentityResult"),
+        input: Some(m::ShapeId(2)),
+        output: Some(m::ShapeId(3)),
+        errors: &[
+            m::ShapeId(26),
+            m::ShapeId(28),
+            m::ShapeId(21),
+            m::ShapeId(20),
+            m::ShapeId(23),
+            m::ShapeId(9),
+            m::ShapeId(32),
+        ],
+        implemented: true,
         ..op("AssumeRoleWithWebIdentity", "POST", "/")
     },
     m::Operation {
@@ -56,23 +68,23 @@ pub static OPERATIONS: [m::Operation; 11] = [
     },
     m::Operation {
         result_wrapper: Some("DecodeAuthorizationMessageResult"),
-        input: Some(m::ShapeId(4)),
-        output: Some(m::ShapeId(5)),
-        errors: &[m::ShapeId(19)],
+        input: Some(m::ShapeId(7)),
+        output: Some(m::ShapeId(8)),
+        errors: &[m::ShapeId(22)],
         implemented: true,
         ..op("DecodeAuthorizationMessage", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccessKeyInfoResult"),
-        input: Some(m::ShapeId(9)),
-        output: Some(m::ShapeId(10)),
+        input: Some(m::ShapeId(12)),
+        output: Some(m::ShapeId(13)),
         implemented: true,
         ..op("GetAccessKeyInfo", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetCallerIdentityResult"),
-        input: Some(m::ShapeId(11)),
-        output: Some(m::ShapeId(12)),
+        input: Some(m::ShapeId(14)),
+        output: Some(m::ShapeId(15)),
         implemented: true,
         ..op("GetCallerIdentity", "POST", "/")
     },
@@ -82,17 +94,17 @@ pub static OPERATIONS: [m::Operation; 11] = [
     },
     m::Operation {
         result_wrapper: Some("GetFederationTokenResult"),
-        input: Some(m::ShapeId(13)),
-        output: Some(m::ShapeId(14)),
-        errors: &[m::ShapeId(22), m::ShapeId(24), m::ShapeId(28)],
+        input: Some(m::ShapeId(16)),
+        output: Some(m::ShapeId(17)),
+        errors: &[m::ShapeId(26), m::ShapeId(28), m::ShapeId(32)],
         implemented: true,
         ..op("GetFederationToken", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetSessionTokenResult"),
-        input: Some(m::ShapeId(15)),
-        output: Some(m::ShapeId(16)),
-        errors: &[m::ShapeId(28)],
+        input: Some(m::ShapeId(18)),
+        output: Some(m::ShapeId(19)),
+        errors: &[m::ShapeId(32)],
         implemented: true,
         ..op("GetSessionToken", "POST", "/")
     },
@@ -103,37 +115,70 @@ pub static OPERATIONS: [m::Operation; 11] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 71] = [
+pub static SHAPES: [m::Shape; 78] = [
     m::Shape {
         name: "AssumeRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleArn", 34)
+                ..member("RoleArn", 38)
             },
             m::Member {
                 required: true,
-                ..member("RoleSessionName", 57)
+                ..member("RoleSessionName", 62)
             },
-            member("PolicyArns", 54),
-            member("Policy", 68),
-            member("DurationSeconds", 56),
-            member("Tags", 64),
-            member("TransitiveTagKeys", 62),
-            member("ExternalId", 43),
-            member("SerialNumber", 58),
-            member("TokenCode", 66),
-            member("SourceIdentity", 61),
-            member("ProvidedContexts", 27),
+            member("PolicyArns", 59),
+            member("Policy", 73),
+            member("DurationSeconds", 61),
+            member("Tags", 69),
+            member("TransitiveTagKeys", 67),
+            member("ExternalId", 48),
+            member("SerialNumber", 63),
+            member("TokenCode", 71),
+            member("SourceIdentity", 66),
+            member("ProvidedContexts", 31),
         ])),
     },
     m::Shape {
         name: "AssumeRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Credentials", 3),
-            member("AssumedRoleUser", 2),
-            member("PackedPolicySize", 51),
-            member("SourceIdentity", 61),
+            member("Credentials", 6),
+            member("AssumedRoleUser", 4),
+            member("PackedPolicySize", 56),
+            member("SourceIdentity", 66),
+        ])),
+    },
+    m::Shape {
+        name: "AssumeRoleWithWebIdentityRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("RoleArn", 38)
+            },
+            m::Member {
+                required: true,
+                ..member("RoleSessionName", 62)
+            },
+            m::Member {
+                required: true,
+                ..member("WebIdentityToken", 40)
+            },
+            member("ProviderId", 74),
+            member("PolicyArns", 59),
+            member("Policy", 65),
+            member("DurationSeconds", 61),
+        ])),
+    },
+    m::Shape {
+        name: "AssumeRoleWithWebIdentityResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Credentials", 6),
+            member("SubjectFromWebIdentityToken", 77),
+            member("AssumedRoleUser", 4),
+            member("PackedPolicySize", 56),
+            member("Provider", 24),
+            member("Audience", 5),
+            member("SourceIdentity", 66),
         ])),
     },
     m::Shape {
@@ -141,32 +186,36 @@ pub static SHAPES: [m::Shape; 71] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AssumedRoleId", 35)
+                ..member("AssumedRoleId", 39)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 34)
+                ..member("Arn", 38)
             },
         ])),
+    },
+    m::Shape {
+        name: "Audience",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "Credentials",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 31)
+                ..member("AccessKeyId", 35)
             },
             m::Member {
                 required: true,
-                ..member("SecretAccessKey", 32)
+                ..member("SecretAccessKey", 36)
             },
             m::Member {
                 required: true,
-                ..member("SessionToken", 67)
+                ..member("SessionToken", 72)
             },
             m::Member {
                 required: true,
-                ..member("Expiration", 37)
+                ..member("Expiration", 42)
             },
         ])),
     },
@@ -174,12 +223,12 @@ pub static SHAPES: [m::Shape; 71] = [
         name: "DecodeAuthorizationMessageRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("EncodedMessage", 40)
+            ..member("EncodedMessage", 45)
         }])),
     },
     m::Shape {
         name: "DecodeAuthorizationMessageResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("DecodedMessage", 38)])),
+        kind: m::ShapeKind::Structure(structure(&[member("DecodedMessage", 43)])),
     },
     m::Shape {
         name: "ExpiredTokenException",
@@ -190,7 +239,7 @@ pub static SHAPES: [m::Shape; 71] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 41)])
+            ..structure(&[member("message", 46)])
         }),
     },
     m::Shape {
@@ -202,7 +251,7 @@ pub static SHAPES: [m::Shape; 71] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 42)])
+            ..structure(&[member("message", 47)])
         }),
     },
     m::Shape {
@@ -210,11 +259,11 @@ pub static SHAPES: [m::Shape; 71] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("FederatedUserId", 44)
+                ..member("FederatedUserId", 49)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 34)
+                ..member("Arn", 38)
             },
         ])),
     },
@@ -222,12 +271,12 @@ pub static SHAPES: [m::Shape; 71] = [
         name: "GetAccessKeyInfoRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccessKeyId", 31)
+            ..member("AccessKeyId", 35)
         }])),
     },
     m::Shape {
         name: "GetAccessKeyInfoResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Account", 33)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Account", 37)])),
     },
     m::Shape {
         name: "GetCallerIdentityRequest",
@@ -236,9 +285,9 @@ pub static SHAPES: [m::Shape; 71] = [
     m::Shape {
         name: "GetCallerIdentityResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserId", 69),
-            member("Account", 33),
-            member("Arn", 34),
+            member("UserId", 75),
+            member("Account", 37),
+            member("Arn", 38),
         ])),
     },
     m::Shape {
@@ -246,33 +295,33 @@ pub static SHAPES: [m::Shape; 71] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Name", 70)
+                ..member("Name", 76)
             },
-            member("Policy", 60),
-            member("PolicyArns", 54),
-            member("DurationSeconds", 39),
-            member("Tags", 64),
+            member("Policy", 65),
+            member("PolicyArns", 59),
+            member("DurationSeconds", 44),
+            member("Tags", 69),
         ])),
     },
     m::Shape {
         name: "GetFederationTokenResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Credentials", 3),
-            member("FederatedUser", 8),
-            member("PackedPolicySize", 51),
+            member("Credentials", 6),
+            member("FederatedUser", 11),
+            member("PackedPolicySize", 56),
         ])),
     },
     m::Shape {
         name: "GetSessionTokenRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DurationSeconds", 39),
-            member("SerialNumber", 58),
-            member("TokenCode", 66),
+            member("DurationSeconds", 44),
+            member("SerialNumber", 63),
+            member("TokenCode", 71),
         ])),
     },
     m::Shape {
         name: "GetSessionTokenResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Credentials", 3)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Credentials", 6)])),
     },
     m::Shape {
         name: "IDPCommunicationErrorException",
@@ -283,7 +332,7 @@ pub static SHAPES: [m::Shape; 71] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 45)])
+            ..structure(&[member("message", 50)])
         }),
     },
     m::Shape {
@@ -295,7 +344,7 @@ pub static SHAPES: [m::Shape; 71] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 46)])
+            ..structure(&[member("message", 51)])
         }),
     },
     m::Shape {
@@ -307,7 +356,7 @@ pub static SHAPES: [m::Shape; 71] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 47)])
+            ..structure(&[member("message", 52)])
         }),
     },
     m::Shape {
@@ -319,8 +368,12 @@ pub static SHAPES: [m::Shape; 71] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 48)])
+            ..structure(&[member("message", 53)])
         }),
+    },
+    m::Shape {
+        name: "Issuer",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "JWTPayloadSizeExceededException",
@@ -331,7 +384,7 @@ pub static SHAPES: [m::Shape; 71] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 49)])
+            ..structure(&[member("message", 54)])
         }),
     },
     m::Shape {
@@ -343,7 +396,7 @@ pub static SHAPES: [m::Shape; 71] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 50)])
+            ..structure(&[member("message", 55)])
         }),
     },
     m::Shape {
@@ -355,7 +408,7 @@ pub static SHAPES: [m::Shape; 71] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 52)])
+            ..structure(&[member("message", 57)])
         }),
     },
     m::Shape {
@@ -367,24 +420,24 @@ pub static SHAPES: [m::Shape; 71] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 53)])
+            ..structure(&[member("message", 58)])
         }),
     },
     m::Shape {
         name: "PolicyDescriptorType",
-        kind: m::ShapeKind::Structure(structure(&[member("arn", 34)])),
+        kind: m::ShapeKind::Structure(structure(&[member("arn", 38)])),
     },
     m::Shape {
         name: "ProvidedContext",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ProviderArn", 34),
-            member("ContextAssertion", 36),
+            member("ProviderArn", 38),
+            member("ContextAssertion", 41),
         ])),
     },
     m::Shape {
         name: "ProvidedContextsListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(26),
+            member: m::ShapeId(30),
             member_location_name: None,
             flattened: false,
         }),
@@ -398,7 +451,7 @@ pub static SHAPES: [m::Shape; 71] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 55)])
+            ..structure(&[member("message", 60)])
         }),
     },
     m::Shape {
@@ -410,7 +463,7 @@ pub static SHAPES: [m::Shape; 71] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 59)])
+            ..structure(&[member("message", 64)])
         }),
     },
     m::Shape {
@@ -418,11 +471,11 @@ pub static SHAPES: [m::Shape; 71] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 63)
+                ..member("Key", 68)
             },
             m::Member {
                 required: true,
-                ..member("Value", 65)
+                ..member("Value", 70)
             },
         ])),
     },
@@ -444,6 +497,10 @@ pub static SHAPES: [m::Shape; 71] = [
     },
     m::Shape {
         name: "assumedRoleIdType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "clientTokenType",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
@@ -521,7 +578,7 @@ pub static SHAPES: [m::Shape; 71] = [
     m::Shape {
         name: "policyDescriptorListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(25),
+            member: m::ShapeId(29),
             member_location_name: None,
             flattened: false,
         }),
@@ -557,7 +614,7 @@ pub static SHAPES: [m::Shape; 71] = [
     m::Shape {
         name: "tagKeyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(63),
+            member: m::ShapeId(68),
             member_location_name: None,
             flattened: false,
         }),
@@ -569,7 +626,7 @@ pub static SHAPES: [m::Shape; 71] = [
     m::Shape {
         name: "tagListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(30),
+            member: m::ShapeId(34),
             member_location_name: None,
             flattened: false,
         }),
@@ -591,11 +648,19 @@ pub static SHAPES: [m::Shape; 71] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "urlType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "userIdType",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "userNameType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "webIdentitySubjectType",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
 ];
@@ -605,6 +670,7 @@ use m::build::{member, op, structure};
 /// Operations Nimbus implements, sorted.
 pub const IMPLEMENTED: &[&str] = &[
     "AssumeRole",
+    "AssumeRoleWithWebIdentity",
     "DecodeAuthorizationMessage",
     "GetAccessKeyInfo",
     "GetCallerIdentity",
@@ -693,6 +759,87 @@ impl IntoValue for AssumeRoleResponse {
             self.credentials.map(IntoValue::into_value),
             self.assumed_role_user.map(IntoValue::into_value),
             self.packed_policy_size.map(IntoValue::into_value),
+            self.source_identity.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssumeRoleWithWebIdentityRequest {
+    pub role_arn: String,
+    pub role_session_name: String,
+    pub web_identity_token: String,
+    pub provider_id: Option<String>,
+    pub policy_arns: Option<Vec<PolicyDescriptorType>>,
+    pub policy: Option<String>,
+    pub duration_seconds: Option<i32>,
+}
+
+impl FromValue for AssumeRoleWithWebIdentityRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            role_arn: req(&mut s, 0, "RoleArn")?,
+            role_session_name: req(&mut s, 1, "RoleSessionName")?,
+            web_identity_token: req(&mut s, 2, "WebIdentityToken")?,
+            provider_id: opt(&mut s, 3, "ProviderId")?,
+            policy_arns: opt(&mut s, 4, "PolicyArns")?,
+            policy: opt(&mut s, 5, "Policy")?,
+            duration_seconds: opt(&mut s, 6, "DurationSeconds")?,
+        })
+    }
+}
+
+impl IntoValue for AssumeRoleWithWebIdentityRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.role_arn.into_value()),
+            Some(self.role_session_name.into_value()),
+            Some(self.web_identity_token.into_value()),
+            self.provider_id.map(IntoValue::into_value),
+            self.policy_arns.map(IntoValue::into_value),
+            self.policy.map(IntoValue::into_value),
+            self.duration_seconds.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssumeRoleWithWebIdentityResponse {
+    pub credentials: Option<Credentials>,
+    pub subject_from_web_identity_token: Option<String>,
+    pub assumed_role_user: Option<AssumedRoleUser>,
+    pub packed_policy_size: Option<i32>,
+    pub provider: Option<String>,
+    pub audience: Option<String>,
+    pub source_identity: Option<String>,
+}
+
+impl FromValue for AssumeRoleWithWebIdentityResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            credentials: opt(&mut s, 0, "Credentials")?,
+            subject_from_web_identity_token: opt(&mut s, 1, "SubjectFromWebIdentityToken")?,
+            assumed_role_user: opt(&mut s, 2, "AssumedRoleUser")?,
+            packed_policy_size: opt(&mut s, 3, "PackedPolicySize")?,
+            provider: opt(&mut s, 4, "Provider")?,
+            audience: opt(&mut s, 5, "Audience")?,
+            source_identity: opt(&mut s, 6, "SourceIdentity")?,
+        })
+    }
+}
+
+impl IntoValue for AssumeRoleWithWebIdentityResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.credentials.map(IntoValue::into_value),
+            self.subject_from_web_identity_token
+                .map(IntoValue::into_value),
+            self.assumed_role_user.map(IntoValue::into_value),
+            self.packed_policy_size.map(IntoValue::into_value),
+            self.provider.map(IntoValue::into_value),
+            self.audience.map(IntoValue::into_value),
             self.source_identity.map(IntoValue::into_value),
         ])
     }
@@ -1403,6 +1550,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: AssumeRoleRequest,
     ) -> impl Future<Output = Result<AssumeRoleResponse, AwsError>> + Send;
 
+    /// `AssumeRoleWithWebIdentity`.
+    fn assume_role_with_web_identity(
+        &self,
+        ctx: &RequestContext,
+        input: AssumeRoleWithWebIdentityRequest,
+    ) -> impl Future<Output = Result<AssumeRoleWithWebIdentityResponse, AwsError>> + Send;
+
     /// `DecodeAuthorizationMessage`.
     fn decode_authorization_message(
         &self,
@@ -1522,6 +1676,14 @@ pub mod access {
             });
         }
         a
+    }
+
+    /// `AssumeRoleWithWebIdentity`: needs no permission.
+    pub fn assume_role_with_web_identity(
+        _ctx: &RequestContext,
+        _input: &AssumeRoleWithWebIdentityRequest,
+    ) -> Vec<Access> {
+        Vec::new()
     }
 
     /// `DecodeAuthorizationMessage`: `sts:DecodeAuthorizationMessage`.
@@ -1657,6 +1819,10 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
         &MODEL
     }
 
+    fn unsigned_operations(&self) -> &'static [&'static str] {
+        &["AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"]
+    }
+
     fn call<'a>(
         &'a self,
         ctx: &'a RequestContext,
@@ -1677,6 +1843,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::assume_role(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.assume_role(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "AssumeRoleWithWebIdentity" => {
+                    let input = AssumeRoleWithWebIdentityRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(7)),
+                        "AssumeRoleWithWebIdentityRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::assume_role_with_web_identity(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.assume_role_with_web_identity(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "DecodeAuthorizationMessage" => {

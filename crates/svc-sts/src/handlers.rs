@@ -10,7 +10,7 @@ use crate::directory::RoleDirectory;
 use crate::errors::StsError;
 use crate::generated as g;
 use crate::sessions::Sessions;
-use crate::{access_key_info, assume_role, federation_token, session_token};
+use crate::{access_key_info, assume_role, federation_token, session_token, web_identity};
 use nimbus_core::{AwsError, Clock, Ids, RequestContext};
 use nimbus_store::{Store, StoreError};
 use nimbus_wire::ResetStep;
@@ -89,6 +89,15 @@ impl g::Handlers for Sts {
     ) -> Result<g::AssumeRoleResponse, AwsError> {
         let core = &self.core;
         Ok(assume_role::assume_role(core, ctx, input).await?)
+    }
+
+    async fn assume_role_with_web_identity(
+        &self,
+        ctx: &RequestContext,
+        input: g::AssumeRoleWithWebIdentityRequest,
+    ) -> Result<g::AssumeRoleWithWebIdentityResponse, AwsError> {
+        let core = &self.core;
+        Ok(web_identity::assume_role_with_web_identity(core, ctx, input).await?)
     }
 
     async fn get_session_token(

@@ -10,8 +10,10 @@
 //! (`mfa`), and a session records whether MFA authenticated it and when.
 //! [`InstanceRoles`] (`instance`) issues the role sessions instances get from their
 //! metadata service. `DecodeAuthorizationMessage` opens the authorization failure messages
-//! sealed by [`AuthorizationMessages`] (`authz_message`). Not here yet:
-//! `AssumeRoleWithSAML`/`WithWebIdentity`.
+//! sealed by [`AuthorizationMessages`] (`authz_message`). `AssumeRoleWithWebIdentity`
+//! (`web_identity`) verifies an OpenID Connect token (`jwt`) with the keys of its issuer
+//! (`oidc_keys`, loopback issuers only) and asks IAM, through [`RoleDirectory`], for the
+//! provider and the role's trust decision. Not here yet: `AssumeRoleWithSAML`.
 
 mod access_key_info;
 mod assume_role;
@@ -23,15 +25,20 @@ mod federation_token;
 pub mod generated;
 mod handlers;
 mod instance;
+mod jwt;
 mod mfa;
+mod oidc_keys;
 mod persist;
 mod session;
 mod session_token;
 mod sessions;
 mod validate;
+mod web_identity;
 
 pub use authz_message::AuthorizationMessages;
-pub use directory::{MfaCheck, NoDirectory, ProfileView, RoleDirectory, RoleView};
+pub use directory::{
+    MfaCheck, NoDirectory, OidcProviderView, ProfileView, RoleDirectory, RoleView,
+};
 pub use errors::StsError;
 pub use handlers::Sts;
 pub use instance::{

@@ -127,6 +127,21 @@ impl Checker {
         self.string(field, value, (2, 64), ok, SESSION_NAME_PATTERN)
     }
 
+    /// `AssumeRoleWithWebIdentity`'s `WebIdentityToken`: 4 to 20,000 characters.
+    pub fn web_identity_token(&mut self, value: &str) -> &mut Self {
+        self.length("webIdentityToken", value, 4, 20_000);
+        self
+    }
+
+    /// `AssumeRoleWithWebIdentity`'s deprecated `ProviderId` (OAuth 2.0 providers): 4 to
+    /// 2,048 characters.
+    pub fn opt_provider_id(&mut self, value: Option<&str>) -> &mut Self {
+        if let Some(v) = value {
+            self.length("providerId", v, 4, 2_048);
+        }
+        self
+    }
+
     /// `GetFederationToken`'s `Name`: 2 to 32 characters of `[\w+=,.@-]`.
     pub fn federated_name(&mut self, value: &str) -> &mut Self {
         let ok = |c: char| word(c) || "+=,.@-".contains(c);

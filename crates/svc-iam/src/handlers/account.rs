@@ -4,7 +4,10 @@
 //! `DeleteAccountAlias`, `ListAccountAliases`: at most one per account, unique across the
 //! accounts Nimbus holds, as aliases are unique across AWS).
 
-use super::{access_keys, common, groups, instance_profiles, policies, roles, users};
+use super::{
+    access_keys, common, groups, instance_profiles, policies, roles, server_certs, signing_certs,
+    users,
+};
 use crate::errors;
 use crate::generated::*;
 use crate::model::AliasRec;
@@ -51,8 +54,8 @@ fn summary(st: &State, acct: &Account, account: &str) -> Vec<(String, i32)> {
         ("UsersQuota", users::MAX_USERS),
         ("Groups", acct.groups.len()),
         ("GroupsQuota", groups::MAX_GROUPS),
-        ("ServerCertificates", 0),
-        ("ServerCertificatesQuota", 20),
+        ("ServerCertificates", acct.server_certs.len()),
+        ("ServerCertificatesQuota", server_certs::MAX_SERVER_CERTS),
         (
             "UserPolicySizeQuota",
             limits::USER_INLINE_POLICIES_MAX_CHARS,
@@ -62,15 +65,21 @@ fn summary(st: &State, acct: &Account, account: &str) -> Vec<(String, i32)> {
             limits::GROUP_INLINE_POLICIES_MAX_CHARS,
         ),
         ("GroupsPerUserQuota", groups::MAX_GROUPS_PER_USER),
-        ("SigningCertificatesPerUserQuota", 2),
+        (
+            "SigningCertificatesPerUserQuota",
+            signing_certs::MAX_SIGNING_CERTS,
+        ),
         ("AccessKeysPerUserQuota", access_keys::MAX_KEYS),
         ("MFADevices", acct.mfa.len()),
         ("MFADevicesInUse", assigned),
-        // Nimbus has no root MFA, root console password or root signing certificates.
+        // Nimbus has no root MFA or root console password.
         ("AccountMFAEnabled", 0),
         ("AccountAccessKeysPresent", usize::from(root_keys > 0)),
         ("AccountPasswordPresent", 0),
-        ("AccountSigningCertificatesPresent", 0),
+        (
+            "AccountSigningCertificatesPresent",
+            usize::from(!acct.signing_certs_of(None).is_empty()),
+        ),
         ("AttachedPoliciesPerGroupQuota", common::MAX_ATTACHED),
         ("AttachedPoliciesPerRoleQuota", common::MAX_ATTACHED),
         ("AttachedPoliciesPerUserQuota", common::MAX_ATTACHED),

@@ -29,7 +29,7 @@ pub fn target_user(
     match ctx.principal.kind {
         PrincipalKind::Root => Ok(None),
         PrincipalKind::User => Ok(ctx.principal.arn.rsplit('/').next().map(str::to_string)),
-        PrincipalKind::AssumedRole | PrincipalKind::FederatedUser => {
+        PrincipalKind::AssumedRole | PrincipalKind::FederatedUser | PrincipalKind::Anonymous => {
             Err(errors::validation_message(
                 "Must specify userName when calling with non-User credentials",
             ))

@@ -1,7 +1,7 @@
 //! The generated `Handlers` trait implemented for [`Iam`]: one thin method per operation,
 //! delegating to the module that owns the resource (users, groups, roles, managed
 //! policies, attachments, inline policies, access keys, MFA devices, passwords and login
-//! profiles, instance profiles, the credential report, Access Advisor, SSH public keys, OIDC providers); `common` holds what they share. Nothing here validates or stores anything itself.
+//! profiles, instance profiles, the credential report, Access Advisor, SSH public keys, OIDC providers, server and signing certificates); `common` holds what they share. Nothing here validates or stores anything itself.
 
 mod access_advisor;
 mod access_keys;
@@ -18,7 +18,9 @@ mod passwords;
 mod policies;
 mod reports;
 mod roles;
+mod server_certs;
 mod service_linked;
+mod signing_certs;
 mod simulate;
 mod ssh_keys;
 mod tags;
@@ -30,6 +32,102 @@ use common::Kind;
 use nimbus_core::{AwsError, RequestContext};
 
 impl Handlers for Iam {
+    async fn upload_signing_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: UploadSigningCertificateRequest,
+    ) -> Result<UploadSigningCertificateResponse, AwsError> {
+        signing_certs::upload(self, ctx, input).await
+    }
+
+    async fn list_signing_certificates(
+        &self,
+        ctx: &RequestContext,
+        input: ListSigningCertificatesRequest,
+    ) -> Result<ListSigningCertificatesResponse, AwsError> {
+        signing_certs::list(self, ctx, input).await
+    }
+
+    async fn update_signing_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateSigningCertificateRequest,
+    ) -> Result<(), AwsError> {
+        signing_certs::update(self, ctx, input).await
+    }
+
+    async fn delete_signing_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteSigningCertificateRequest,
+    ) -> Result<(), AwsError> {
+        signing_certs::delete(self, ctx, input).await
+    }
+
+    async fn upload_server_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: UploadServerCertificateRequest,
+    ) -> Result<UploadServerCertificateResponse, AwsError> {
+        server_certs::upload(self, ctx, input).await
+    }
+
+    async fn get_server_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: GetServerCertificateRequest,
+    ) -> Result<GetServerCertificateResponse, AwsError> {
+        server_certs::get(self, ctx, input).await
+    }
+
+    async fn list_server_certificates(
+        &self,
+        ctx: &RequestContext,
+        input: ListServerCertificatesRequest,
+    ) -> Result<ListServerCertificatesResponse, AwsError> {
+        server_certs::list(self, ctx, input).await
+    }
+
+    async fn update_server_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateServerCertificateRequest,
+    ) -> Result<(), AwsError> {
+        server_certs::update(self, ctx, input).await
+    }
+
+    async fn delete_server_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteServerCertificateRequest,
+    ) -> Result<(), AwsError> {
+        server_certs::delete(self, ctx, input).await
+    }
+
+    async fn tag_server_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: TagServerCertificateRequest,
+    ) -> Result<(), AwsError> {
+        server_certs::tag(self, ctx, input).await
+    }
+
+    async fn untag_server_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: UntagServerCertificateRequest,
+    ) -> Result<(), AwsError> {
+        server_certs::untag(self, ctx, input).await
+    }
+
+    async fn list_server_certificate_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListServerCertificateTagsRequest,
+    ) -> Result<ListServerCertificateTagsResponse, AwsError> {
+        server_certs::list_tags(self, ctx, input).await
+    }
+
     async fn tag_open_id_connect_provider(
         &self,
         ctx: &RequestContext,

@@ -12,7 +12,8 @@
 //! - tags (at creation, `TagOpenIDConnectProvider`, `UntagOpenIDConnectProvider`,
 //!   `ListOpenIDConnectProviderTags`) follow the rules of users' tags.
 //!
-//! Not here yet: `AssumeRoleWithWebIdentity` (verifying tokens against the provider's keys).
+//! STS's `AssumeRoleWithWebIdentity` reads providers through `Directory::oidc_provider` and
+//! asks `Directory::role_trusts_web_identity` for the role's trust decision.
 
 use crate::errors;
 use crate::generated::*;

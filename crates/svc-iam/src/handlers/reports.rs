@@ -12,7 +12,7 @@
 
 use crate::errors;
 use crate::generated::*;
-use crate::model::{KeyRec, ReportRec};
+use crate::model::{KeyRec, ReportRec, SigningCertRec};
 use crate::persist::{Change, Op};
 use crate::render;
 use crate::state::{Account, Iam, State};
@@ -92,8 +92,14 @@ fn key_columns(key: Option<&KeyRec>, used: &HashMap<String, UseRec>) -> [String;
     ]
 }
 
-fn no_certificates() -> [String; 4] {
-    [flag(false), NA.into(), flag(false), NA.into()]
+/// The `cert_1_*` and `cert_2_*` columns: the owner's signing certificates, oldest first.
+fn certificate_columns(certs: &[&SigningCertRec]) -> [String; 4] {
+    let col = |i: usize| match certs.get(i) {
+        Some(c) => (flag(c.active), date(c.uploaded)),
+        None => (flag(false), NA.into()),
+    };
+    let ((a1, r1), (a2, r2)) = (col(0), col(1));
+    [a1, r1, a2, r2]
 }
 
 fn row(cols: Vec<String>) -> String {
@@ -141,7 +147,7 @@ pub fn csv(
     ];
     root.extend(key_columns(root_keys.first().copied(), used));
     root.extend(key_columns(root_keys.get(1).copied(), used));
-    root.extend(no_certificates());
+    root.extend(certificate_columns(&acct.signing_certs_of(None)));
     lines.push(row(root));
     let max_age = acct.password_policy.as_ref().and_then(|p| p.max_age);
     for u in acct.users.values() {
@@ -162,7 +168,7 @@ pub fn csv(
         ];
         cols.extend(key_columns(keys.first().copied(), used));
         cols.extend(key_columns(keys.get(1).copied(), used));
-        cols.extend(no_certificates());
+        cols.extend(certificate_columns(&acct.signing_certs_of(Some(&u.name))));
         lines.push(row(cols));
     }
     let mut out = lines.join("\n");

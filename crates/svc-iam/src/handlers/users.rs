@@ -151,6 +151,12 @@ pub(super) async fn update_user(
                 d.user = Some(new.clone());
                 change.push(Op::PutMfa(d));
             }
+            // And its signing certificates.
+            for c in acct.signing_certs_of(Some(&old.name)) {
+                let mut c = c.clone();
+                c.user = Some(new.clone());
+                change.push(Op::PutSigningCert(c));
+            }
             u.name = new;
         }
         if let Some(p) = input.new_path {
@@ -185,6 +191,11 @@ pub(super) async fn delete_user(
         if !u.ssh_keys.is_empty() {
             return Err(errors::delete_conflict(
                 "Cannot delete entity, must delete SSH public keys first.",
+            ));
+        }
+        if !acct.signing_certs_of(Some(&u.name)).is_empty() {
+            return Err(errors::delete_conflict(
+                "Cannot delete entity, must delete signing certificates first.",
             ));
         }
         if acct.mfa_of(&u.name).next().is_some() {
