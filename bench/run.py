@@ -564,6 +564,7 @@ def environment() -> dict:
         "moto": moto_version,
         "python": platform.python_version(),
         "data_fs": fs,
+        "loadavg_start": list(os.getloadavg()),
     }
 
 
@@ -577,6 +578,9 @@ Every request is SigV4-signed, and Nimbus verifies every signature. The load gen
 `nimbus-bench` (compiled, {cfg.concurrency} keep-alive connections, {cfg.duration:g} s per operation) and it
 shares the {e['cores']} cores with the server, so the server figures are lower bounds. Nimbus
 stores its state on disk ({e['data_fs']}); a CreateSecurityGroup is answered only once durable.
+Load average (1 min) at the start and end of the run: {e['loadavg_start'][0]:.1f} and
+{e.get('loadavg_end', [float('nan')])[0]:.1f} (anything else running on the machine shares its cores: compare
+figures within one run, not across runs).
 
 {tbl}
 
@@ -587,6 +591,7 @@ Rerun it with `scripts/bench` (`scripts/bench --quick` for a short run).
 
 
 def main() -> int:
+    global NIMBUS_BIN, BENCH_BIN
     ap = argparse.ArgumentParser(description="Benchmark Nimbus against moto and print ratios.")
     ap.add_argument("--servers", default="nimbus,moto", help="comma-separated subset of nimbus,moto")
     ap.add_argument("--duration", type=float, default=10.0, help="seconds per throughput operation (default 10)")
@@ -594,12 +599,16 @@ def main() -> int:
     ap.add_argument("--client-threads", type=int, default=1, help="threads of the load generator (default 1)")
     ap.add_argument("--groups", type=int, default=10_000, help="security groups to create (default 10000)")
     ap.add_argument("--starts", type=int, default=5, help="starts to take the first-answer median of (default 5)")
+    ap.add_argument("--nimbus-bin", type=Path, default=None, help=f"the server to measure (default {NIMBUS_BIN.relative_to(ROOT)})")
+    ap.add_argument("--bench-bin", type=Path, default=None, help=f"the load generator (default {BENCH_BIN.relative_to(ROOT)})")
     ap.add_argument("--ratio-rounds", type=int, default=3, help="rounds of the interleaved ratio runs (default 3)")
     ap.add_argument("--ratio-slice", type=float, default=4.0, help="seconds per variant per round (default 4)")
     ap.add_argument("--quick", action="store_true", help="short run: 2 s per op, 3 starts, 1000 groups")
     ap.add_argument("--build", action="store_true", help="cargo build --release -p nimbus -p nimbus-bench first")
     ap.add_argument("--markdown", action="store_true", help="also print the block for README.md's Benchmarks section")
     cfg = ap.parse_args()
+    NIMBUS_BIN = (cfg.nimbus_bin or NIMBUS_BIN).resolve()
+    BENCH_BIN = (cfg.bench_bin or BENCH_BIN).resolve()
     if cfg.quick:
         cfg.duration, cfg.starts, cfg.groups, cfg.ratio_rounds, cfg.ratio_slice = 2.0, 3, 1_000, 2, 2.0
     servers = [s.strip() for s in cfg.servers.split(",") if s.strip()]
@@ -625,7 +634,7 @@ def main() -> int:
     signal.signal(signal.SIGHUP, on_signal)
 
     (OUT / "logs").mkdir(parents=True, exist_ok=True)
-    results: dict = {"env": environment(), "config": vars(cfg).copy()}
+    results: dict = {"env": environment(), "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(cfg).items()}}
     sign = bench("--op", "sign", "--duration", "1")
     results["signer"] = sign
     log(f"signer: {sign['rps']:,.0f} signed create-sg requests/s on one thread ({sign['us_per_request']} us each)")
@@ -644,6 +653,7 @@ def main() -> int:
     finally:
         stop_all()
 
+    results["env"]["loadavg_end"] = list(os.getloadavg())
     out_json = OUT / "latest.json"
     out_json.write_text(json.dumps(results, indent=2) + "\n")
     tbl = table(results, cfg)
