@@ -23,6 +23,9 @@ ops:
   describe-sg    EC2 DescribeSecurityGroups
   put-metric     CloudWatch PutMetricData (JSON 1.0, x-amzn-query-mode)
   create-sg      EC2 CreateSecurityGroup, a unique group per request (signed per request)
+  describe-subnets      EC2 DescribeSubnets
+  describe-images       EC2 DescribeImages --owners amazon, name filter amzn2-ami-hvm-2.0.*-x86_64-gp2
+  describe-lt-versions  EC2 DescribeLaunchTemplateVersions of launch template `nimbus-bench`
   first-answer   spawn --exec, report ms from spawn to the first 200 to GetCallerIdentity
   wait           wait until --endpoint answers GetCallerIdentity with 200
   sign           sign create-sg requests in a loop, no network (the signer's own speed)

@@ -27,7 +27,18 @@ pub enum Op {
     PutMetric,
     /// EC2 CreateSecurityGroup with a unique name per request (a durable write).
     CreateSg,
+    /// EC2 DescribeSubnets, no parameters (a new account's default subnets).
+    DescribeSubnets,
+    /// EC2 DescribeImages as the console flow finds Amazon Linux 2: `--owners amazon` and a
+    /// name filter with a wildcard.
+    DescribeImages,
+    /// EC2 DescribeLaunchTemplateVersions of the launch template named [`LAUNCH_TEMPLATE`]
+    /// (the harness creates it first).
+    DescribeLtVersions,
 }
+
+/// The launch template `describe-lt-versions` reads (created by `bench/run.py`).
+pub const LAUNCH_TEMPLATE: &str = "nimbus-bench";
 
 impl Op {
     pub fn parse(s: &str) -> Option<Op> {
@@ -36,6 +47,9 @@ impl Op {
             "describe-sg" => Op::DescribeSg,
             "put-metric" => Op::PutMetric,
             "create-sg" => Op::CreateSg,
+            "describe-subnets" => Op::DescribeSubnets,
+            "describe-images" => Op::DescribeImages,
+            "describe-lt-versions" => Op::DescribeLtVersions,
             _ => return None,
         })
     }
@@ -46,13 +60,20 @@ impl Op {
             Op::DescribeSg => "describe-sg",
             Op::PutMetric => "put-metric",
             Op::CreateSg => "create-sg",
+            Op::DescribeSubnets => "describe-subnets",
+            Op::DescribeImages => "describe-images",
+            Op::DescribeLtVersions => "describe-lt-versions",
         }
     }
 
     fn service(self) -> &'static str {
         match self {
             Op::Sts => "sts",
-            Op::DescribeSg | Op::CreateSg => "ec2",
+            Op::DescribeSg
+            | Op::CreateSg
+            | Op::DescribeSubnets
+            | Op::DescribeImages
+            | Op::DescribeLtVersions => "ec2",
             Op::PutMetric => "monitoring",
         }
     }
@@ -164,6 +185,19 @@ impl RequestMaker {
         match self.target.op {
             Op::Sts => ("Action=GetCallerIdentity&Version=2011-06-15".into(), FORM, None),
             Op::DescribeSg => ("Action=DescribeSecurityGroups&Version=2016-11-15".into(), FORM, None),
+            Op::DescribeSubnets => ("Action=DescribeSubnets&Version=2016-11-15".into(), FORM, None),
+            // Byte for byte what `aws ec2 describe-images --owners amazon --filters
+            // Name=name,Values=amzn2-ami-hvm-2.0.*-x86_64-gp2` sends (botocore escapes `*`).
+            Op::DescribeImages => (
+                "Action=DescribeImages&Version=2016-11-15&Owner.1=amazon&Filter.1.Name=name&Filter.1.Value.1=amzn2-ami-hvm-2.0.%2A-x86_64-gp2".into(),
+                FORM,
+                None,
+            ),
+            Op::DescribeLtVersions => (
+                format!("Action=DescribeLaunchTemplateVersions&Version=2016-11-15&LaunchTemplateName={LAUNCH_TEMPLATE}"),
+                FORM,
+                None,
+            ),
             Op::PutMetric => (
                 r#"{"Namespace":"Bench","MetricData":[{"MetricName":"Latency","Value":1.5,"Unit":"Milliseconds"}]}"#.into(),
                 JSON10,
@@ -283,6 +317,33 @@ mod tests {
         assert!(auth.contains(
             "/us-east-1/ec2/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature="
         ));
+    }
+
+    #[test]
+    fn describe_requests_are_the_clis() {
+        // Bodies and signed headers as `aws ec2 describe-…` sends them (captured with
+        // `aws --debug` from aws-cli 1.45 / botocore 1.43).
+        let cases = [
+            (Op::DescribeSubnets, "Action=DescribeSubnets&Version=2016-11-15"),
+            (
+                Op::DescribeImages,
+                "Action=DescribeImages&Version=2016-11-15&Owner.1=amazon&Filter.1.Name=name&Filter.1.Value.1=amzn2-ami-hvm-2.0.%2A-x86_64-gp2",
+            ),
+            (
+                Op::DescribeLtVersions,
+                "Action=DescribeLaunchTemplateVersions&Version=2016-11-15&LaunchTemplateName=nimbus-bench",
+            ),
+        ];
+        for (op, body) in cases {
+            assert_eq!(Op::parse(op.name()), Some(op));
+            let t = Target::new(op, "127.0.0.1:4566".into(), "test", "test", "us-east-1");
+            let s = RequestMaker::new(t).sign_new();
+            assert_eq!(s.body, body.as_bytes());
+            assert_eq!(s.headers["content-type"], FORM);
+            assert!(s.headers["authorization"].to_str().unwrap().contains(
+                "/us-east-1/ec2/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature="
+            ));
+        }
     }
 
     #[test]

@@ -136,12 +136,14 @@ pub fn authenticate(
     clock: &dyn Clock,
     cache: &SigningKeyCache,
 ) -> Result<Authenticated, AwsError> {
-    authenticate_body(view, sigv4, family, mode, creds, clock, cache, false)
+    authenticate_body(view, sigv4, family, mode, creds, clock, cache, false, None)
 }
 
 /// [`authenticate`]; with `streamed_body` the body has not been read (`view.body` is
 /// empty) and a declared `x-amz-content-sha256` digest is checked as it streams in
-/// (`body.rs`) instead of here.
+/// (`body.rs`) instead of here. `known` is the credential the server already looked up
+/// for the key the request claims (to size the body it read): used when it is that of the
+/// key the parsed signature names, so one request costs one credential lookup.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn authenticate_body(
     view: &RequestView<'_>,
@@ -152,6 +154,7 @@ pub(crate) fn authenticate_body(
     clock: &dyn Clock,
     cache: &SigningKeyCache,
     streamed_body: bool,
+    known: Option<Arc<Credential>>,
 ) -> Result<Authenticated, AwsError> {
     let claim = if family == Family::S3 {
         nimbus_sigv4::parse_s3(view)
@@ -188,9 +191,12 @@ pub(crate) fn authenticate_body(
         }
         AuthMode::Strict => {
             let claim = claim?.ok_or_else(|| missing_token(family))?;
-            let cred = creds
-                .lookup(claim.access_key())
-                .ok_or_else(|| unknown_key(family))?;
+            let cred = match known {
+                Some(c) if c.principal.access_key_id == claim.access_key() => c,
+                _ => creds
+                    .lookup(claim.access_key())
+                    .ok_or_else(|| unknown_key(family))?,
+            };
             if let Some(exp) = cred.expiration {
                 if clock.now() >= exp {
                     return Err(AwsError::new(

@@ -115,10 +115,10 @@ pub(crate) const STREAMED_BODY_LIMIT: u64 = (5 << 30) + (64 << 20);
 /// headers alone: an S3 PutObject or UploadPart (by the S3 model's routing) whose payload
 /// hash does not have to be computed from the body before the signature can be checked
 /// (SigV4 header auth then needs `x-amz-content-sha256`, which every S3 client sends).
+/// The caller has checked [`may_be_object_upload`].
 pub(crate) fn streams_request_body(gw: &Gateway, parts: &Parts) -> bool {
     let path = parts.uri.path();
     if parts.method != http::Method::PUT
-        || !may_be_object_upload(parts)
         || path.starts_with("/_nimbus/")
         || path.starts_with("/moto-api/")
     {
@@ -246,20 +246,22 @@ pub async fn handle(
     body: Bytes,
     source_ip: Option<std::net::IpAddr>,
 ) -> Reply {
-    handle_body(gw, parts, RequestBody::Collected(body), source_ip).await
+    handle_body(gw, parts, RequestBody::Collected(body), source_ip, None).await
 }
 
-/// [`handle`] for a body collected or still streaming.
+/// [`handle`] for a body collected or still streaming. `known` is the credential of the
+/// key the request claims when the server already looked it up (see `authenticate_body`).
 pub(crate) async fn handle_body(
     gw: &Arc<Gateway>,
     parts: Parts,
     body: RequestBody,
     source_ip: Option<std::net::IpAddr>,
+    known: Option<Arc<crate::auth::Credential>>,
 ) -> Reply {
     let started = std::time::Instant::now();
     let rid = gw.ids.request_id();
     let mut trace = Trace::default();
-    let reply = handle_traced(gw, parts, body, source_ip, &rid, &mut trace).await;
+    let reply = handle_traced(gw, parts, body, source_ip, &rid, &mut trace, known).await;
     trace.log(&rid, reply.status().as_u16(), started);
     reply
 }
@@ -305,6 +307,7 @@ async fn handle_traced(
     source_ip: Option<std::net::IpAddr>,
     rid: &str,
     trace: &mut Trace,
+    known: Option<Arc<crate::auth::Credential>>,
 ) -> Reply {
     let (body, streamed) = match body {
         RequestBody::Collected(b) => (b, None),
@@ -368,6 +371,7 @@ async fn handle_traced(
             &*gw.clock,
             &gw.key_cache,
             streamed.is_some(),
+            known,
         ) {
             Ok(a) => a,
             Err(e) => {

@@ -136,7 +136,11 @@ impl Gateway {
             .get(http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        let (reply, exchange) = if crate::dispatch::streams_request_body(&self, &parts) {
+        // One pass over the headers before anything is read: whether the body may be an S3
+        // object, whether it streams, and the claimed key's credential (which sizes the
+        // body and is then handed to authentication, so it is looked up once).
+        let upload = crate::dispatch::may_be_object_upload(&parts);
+        let (reply, exchange) = if upload && crate::dispatch::streams_request_body(&self, &parts) {
             let limit = crate::dispatch::STREAMED_BODY_LIMIT;
             if declared.is_some_and(|n| n > limit) {
                 let too_large = usize::try_from(limit).unwrap_or(usize::MAX);
@@ -146,11 +150,11 @@ impl Gateway {
                 incoming: body,
                 limit,
             };
-            let handled = crate::dispatch::handle_body(&self, parts, body, source_ip);
+            let handled = crate::dispatch::handle_body(&self, parts, body, source_ip, None);
             let ex = nimbus_wire::stream::Exchange::new();
             (nimbus_wire::stream::scope(ex.clone(), handled).await, ex)
         } else {
-            let limit = self.body_limit(&parts);
+            let (limit, known) = self.body_limit(&parts, upload);
             if declared.is_some_and(|n| n > limit as u64) {
                 return full(crate::dispatch::too_large(&self, &parts, limit));
             }
@@ -166,12 +170,15 @@ impl Gateway {
             // Only an S3 GET of an object (a GET with a key in its path) answers with a
             // stream; every other request (the API calls, all POSTs to `/`) skips the
             // exchange's task-local scope. A GET outside it is answered with a whole body.
+            let body = crate::dispatch::RequestBody::Collected(body);
             if parts.method == http::Method::GET && parts.uri.path() != "/" {
-                let handled = crate::dispatch::handle(&self, parts, body, source_ip);
+                let handled = crate::dispatch::handle_body(&self, parts, body, source_ip, known);
                 let ex = nimbus_wire::stream::Exchange::new();
                 (nimbus_wire::stream::scope(ex.clone(), handled).await, ex)
             } else {
-                return full(crate::dispatch::handle(&self, parts, body, source_ip).await);
+                return full(
+                    crate::dispatch::handle_body(&self, parts, body, source_ip, known).await,
+                );
             }
         };
         // A service that answered with a stream left the reply's body empty.
@@ -214,26 +221,31 @@ pub const UNAUTHENTICATED_BODY: usize = 64 << 10;
 impl Gateway {
     /// How much of this request's body may be read, decided from its headers alone, before
     /// anything is buffered: admin calls and (in strict mode) requests whose signature names
-    /// no known access key get a few KiB; S3 object uploads the object limit; the rest the
-    /// API body limit.
-    fn body_limit(&self, parts: &http::request::Parts) -> usize {
+    /// no known access key get a few KiB; S3 object uploads (`upload`: see
+    /// `may_be_object_upload`) the object limit; the rest the API body limit. In strict
+    /// mode also the claimed key's credential, for authentication to reuse.
+    fn body_limit(
+        &self,
+        parts: &http::request::Parts,
+        upload: bool,
+    ) -> (usize, Option<Arc<crate::auth::Credential>>) {
         let path = parts.uri.path();
         if path.starts_with("/_nimbus/") || path.starts_with("/moto-api/") {
-            return ADMIN_BODY;
+            return (ADMIN_BODY, None);
         }
-        let limit = if crate::dispatch::may_be_object_upload(parts) {
+        let limit = if upload {
             self.config.max_object
         } else {
             self.config.max_body
         };
         if self.config.auth == AuthMode::Strict {
-            let known =
-                claimed_access_key(parts).is_some_and(|k| self.credentials.lookup(&k).is_some());
-            if !known {
-                return limit.min(UNAUTHENTICATED_BODY);
+            let known = claimed_access_key(parts).and_then(|k| self.credentials.lookup(&k));
+            if known.is_none() {
+                return (limit.min(UNAUTHENTICATED_BODY), None);
             }
+            return (limit, known);
         }
-        limit
+        (limit, None)
     }
 }
 

@@ -288,11 +288,9 @@ impl Enforcer {
             .first()
             .and_then(|a| a.action.split_once(':'))
             .map_or("sts", |(service, _)| service);
-        if ctx.principal.kind == PrincipalKind::User {
-            self.iam
-                .record_actions(&ctx.principal.user_id, actions(), &ctx.region, ctx.now);
-        }
-        self.iam.note_key_used(key, service, &ctx.region, ctx.now);
+        let user = (ctx.principal.kind == PrincipalKind::User).then_some(&*ctx.principal.user_id);
+        self.iam
+            .note_key_call(key, user, actions(), service, &ctx.region, ctx.now);
     }
 }
 

@@ -253,9 +253,30 @@ impl Directory {
     /// store is written in batches (see `usage`). Keys IAM did not issue (the command
     /// line's root keys) are ignored, and remembered as such so they cost one lookup.
     pub fn note_key_used(&self, key_id: &str, service: &str, region: &str, at: Timestamp) {
+        self.note_key_call(key_id, None, [], service, region, at);
+    }
+
+    /// [`Directory::note_key_used`] and, for the key's IAM user `user_id`, the
+    /// [`Directory::record_actions`] of the same call, under one acquisition of the usage
+    /// lock (every call an IAM user signs comes here: one lock, not two).
+    pub fn note_key_call<'a>(
+        &self,
+        key_id: &str,
+        user_id: Option<&str>,
+        actions: impl IntoIterator<Item = &'a str>,
+        service: &str,
+        region: &str,
+        at: Timestamp,
+    ) {
         let at = at.secs() * 1000;
+        let mut actions = Some(actions);
         // Never hold the usage lock while taking the state's (handlers take them in turn).
         let known = self.shared.usage(|u| {
+            if let (Some(id), Some(acts)) = (user_id, actions.take()) {
+                for a in acts {
+                    u.note_action(id, a, at, region);
+                }
+            }
             if u.is_foreign(key_id) {
                 return Some(None);
             }
