@@ -242,7 +242,10 @@ pub(crate) struct RawResponse {
 /// Reads one answer: headers up to the blank line, then exactly `Content-Length` body
 /// bytes. Chunked answers are not needed here (both servers send a length); they are an
 /// error rather than a guess.
-pub(crate) async fn read_response(s: &mut TcpStream, buf: &mut Vec<u8>) -> Result<RawResponse, String> {
+pub(crate) async fn read_response(
+    s: &mut TcpStream,
+    buf: &mut Vec<u8>,
+) -> Result<RawResponse, String> {
     loop {
         if let Some(head) = parse_head(buf)? {
             let want = head.body_start + head.body_len;

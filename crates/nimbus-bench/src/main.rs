@@ -172,7 +172,9 @@ fn run(a: Args) -> Result<serde_json::Value, String> {
             }
             let endpoint = a.endpoint.as_deref().ok_or("--endpoint is required")?;
             let (host, addr) = first_answer::parse_endpoint(endpoint)?;
-            let run_id = Target::new(Op::Sts, String::new(), "", "", "").run_id.clone();
+            let run_id = Target::new(Op::Sts, String::new(), "", "", "")
+                .run_id
+                .clone();
             let cfg = std::sync::Arc::new(mixed::Mixed {
                 host,
                 access_key: a.creds.access_key.clone(),

@@ -215,7 +215,11 @@ fn http1(method: &str, path: &str, headers: &[(&str, &str)], auth: &str, body: &
         out.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
     }
     out.extend_from_slice(
-        format!("authorization: {auth}\r\ncontent-length: {}\r\n\r\n", body.len()).as_bytes(),
+        format!(
+            "authorization: {auth}\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
     );
     out.extend_from_slice(body);
     out
@@ -343,7 +347,8 @@ pub fn run(
         let mut setup = Maker::new(cfg.clone(), 0);
         let mut stream = None;
         let mut buf = Vec::new();
-        let (status, body) = send(&mut stream, addr, &setup.create_bucket().bytes, &mut buf).await?;
+        let (status, body) =
+            send(&mut stream, addr, &setup.create_bucket().bytes, &mut buf).await?;
         if status != 200 && status != 409 {
             return Err(format!(
                 "CreateBucket {}: HTTP {status}: {}",
@@ -380,7 +385,12 @@ pub fn run(
         out["behind"] = behind.into();
         out["per_service"] = per_service
             .iter()
-            .map(|(k, (ok, bad))| ((*k).to_string(), serde_json::json!({"ok": ok, "failed": bad})))
+            .map(|(k, (ok, bad))| {
+                (
+                    (*k).to_string(),
+                    serde_json::json!({"ok": ok, "failed": bad}),
+                )
+            })
             .collect::<serde_json::Map<_, _>>()
             .into();
         Ok(out)
@@ -417,12 +427,20 @@ mod tests {
             services.into_iter().collect::<Vec<_>>(),
             ["ec2", "iam", "monitoring", "s3", "sts"]
         );
-        assert!(steps[1].0.contains("Action=CreateUser&Version=2010-05-08&UserName=soak-r1-3-7"));
-        assert!(steps[3].0.contains("Action=DeleteUser&Version=2010-05-08&UserName=soak-r1-3-7"));
-        assert!(steps[6].0.contains("Action=DeleteSecurityGroup&Version=2016-11-15&GroupName=soak-r1-3-7"));
+        assert!(steps[1]
+            .0
+            .contains("Action=CreateUser&Version=2010-05-08&UserName=soak-r1-3-7"));
+        assert!(steps[3]
+            .0
+            .contains("Action=DeleteUser&Version=2010-05-08&UserName=soak-r1-3-7"));
+        assert!(steps[6]
+            .0
+            .contains("Action=DeleteSecurityGroup&Version=2016-11-15&GroupName=soak-r1-3-7"));
         assert!(steps[7].0.starts_with("PUT /soak/soak-r1-3-7 HTTP/1.1\r\n"));
         assert!(steps[7].0.contains("content-length: 4096\r\n"));
-        assert!(steps[9].0.starts_with("DELETE /soak/soak-r1-3-7 HTTP/1.1\r\n"));
+        assert!(steps[9]
+            .0
+            .starts_with("DELETE /soak/soak-r1-3-7 HTTP/1.1\r\n"));
         assert!(steps[7].0.contains(
             "/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature="
         ));
