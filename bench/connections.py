@@ -241,6 +241,15 @@ def main() -> int:
         bench(cfg.bench_bin, "--op", "wait", "--endpoint", endpoint, "--duration", "120")
         result["nimbus_fds_idle"] = fd_count(server.pid)
 
+        # The same calls before any connection is held, for comparison.
+        ka0 = bench(cfg.bench_bin, "--op", "sts", "--endpoint", endpoint, "--count", str(cfg.calls), "--concurrency", "1")
+        fresh0 = sorted(bench(cfg.bench_bin, "--op", "wait", "--endpoint", endpoint, "--duration", "30")["ms"]
+                        for _ in range(cfg.fresh))
+        result["baseline_calls_keepalive"] = {k: ka0[k] for k in ("requests", "errors", "p50_us", "p99_us", "max_us")}
+        result["baseline_calls_fresh_ms"] = {"n": len(fresh0), "median": fresh0[len(fresh0) // 2], "max": fresh0[-1]}
+        log(f"baseline (nothing held): keep-alive p50 {ka0['p50_us']} us, p99 {ka0['p99_us']} us; "
+            f"fresh connection median {fresh0[len(fresh0) // 2]} ms, max {fresh0[-1]} ms")
+
         r, socks = burst(port, cfg.burst, 0, answer=True)
         for s in socks:
             s.close()
