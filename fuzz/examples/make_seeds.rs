@@ -698,6 +698,7 @@ fn main() {
     typed_seeds();
     encode_seeds();
     gateway_seeds();
+    conn_seeds();
 }
 
 /// `typed_convert` seeds: one working call per protocol (each must decode and succeed
@@ -928,6 +929,15 @@ fn gateway_seeds() {
                 req("POST", "/_nimbus/reset", &[HOST], b""),
             ]),
         ),
+        (
+            "admin-moto.http",
+            session(&[
+                req("POST", "/moto-api/reset", &[HOST], b""),
+                req("POST", "/moto-api/reset-auth", &[HOST], b""),
+                req("GET", "/_nimbus/sns/outbox", &[HOST], b""),
+                req("GET", "/_nimbus/audit", &[HOST], b""),
+            ]),
+        ),
     ];
     for (file, bytes) in seeds {
         let mut failed = Vec::new();
@@ -945,5 +955,70 @@ fn gateway_seeds() {
         assert!(failed.is_empty(), "gateway_request/{file}: {failed:#?}");
         nimbus_fuzz::gateway_request(&bytes);
         write("gateway_request", file, &bytes);
+    }
+}
+
+/// `gateway_conn` seeds: raw client bytes, written in pieces at `SEPARATOR` lines. Each is
+/// run once (it must not panic) and the first answer's status printed.
+fn conn_seeds() {
+    let sep = std::str::from_utf8(nimbus_fuzz::conn::SEPARATOR).expect("ASCII");
+    let s3_auth = "Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261125/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=0000000000000000000000000000000000000000000000000000000000000000\r\nx-amz-date: 20261125T100000Z\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\n";
+    // An HTTP/2 GET / with prior knowledge: the preface, an empty SETTINGS frame, and one
+    // HEADERS frame (END_STREAM | END_HEADERS) of static-table HPACK fields
+    // (:method GET, :scheme http, :path /) and a literal :authority.
+    let mut h2 = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    h2.extend_from_slice(&[0, 0, 0, 4, 0, 0, 0, 0, 0]);
+    let block: Vec<u8> = [&[0x82u8, 0x86, 0x84, 0x41, 9][..], b"localhost"].concat();
+    h2.extend_from_slice(&[0, 0, block.len() as u8, 1, 5, 0, 0, 0, 1]);
+    h2.extend_from_slice(&block);
+    let seeds: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "admin-pipelined.raw",
+            concat!(
+                "GET /_nimbus/health HTTP/1.1\r\nHost: localhost:4566\r\n\r\n",
+                "POST /moto-api/reset HTTP/1.1\r\nHost: localhost:4566\r\nContent-Length: 0\r\n\r\n",
+                "POST /_nimbus/clock/advance HTTP/1.1\r\nHost: localhost:4566\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n{\"seconds\": 3600}",
+                "GET /_nimbus/clock HTTP/1.1\r\nHost: localhost:4566\r\n\r\n",
+                "POST /_nimbus/reset HTTP/1.1\r\nHost: localhost:4566\r\nOrigin: http://evil.example\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n",
+            )
+            .as_bytes()
+            .to_vec(),
+        ),
+        (
+            "s3-chunked-in-pieces.raw",
+            format!(
+                "PUT /bkt HTTP/1.1\r\nHost: localhost:4566\r\n{s3_auth}Content-Length: 0\r\n\r\n\
+                 PUT /bkt/k HTTP/1.1\r\nHost: localhost:4566\r\n{s3_auth}Transfer-Encoding: chunked\r\n\r\n5\r\nhel{sep}lo\r\n6\r\n world\r\n0\r\n\r\n\
+                 GET /bkt/k HTTP/1.1\r\nHost: localhost:4566\r\n{s3_auth}\r\n"
+            )
+            .into_bytes(),
+        ),
+        (
+            "form-split-head.raw",
+            format!(
+                "POST / HTTP/1.1\r\nHost: localhost:4566\r\nContent-Type: application/x-www-form-urlencoded\r\n{sep}Content-Length: 43\r\n\r\nAction=GetCallerIdentity&Version=2011-06-15"
+            )
+            .into_bytes(),
+        ),
+        ("h2c-get.raw", h2),
+        (
+            "bad-framing.raw",
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n".to_vec(),
+        ),
+    ];
+    for (file, bytes) in seeds {
+        let out = nimbus_fuzz::conn::run_conn(&bytes);
+        let text = String::from_utf8_lossy(&out);
+        let statuses: Vec<&str> = text
+            .match_indices("HTTP/1.1 ")
+            .filter_map(|(i, _)| text.get(i + 9..i + 12))
+            .collect();
+        println!(
+            "  {file}: first answer {:?}, status lines {statuses:?}, {} bytes back",
+            nimbus_fuzz::conn::first_status(&out),
+            out.len()
+        );
+        nimbus_fuzz::gateway_conn(&bytes);
+        write("gateway_conn", file, &bytes);
     }
 }

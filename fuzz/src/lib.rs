@@ -5,7 +5,7 @@
 //! crates' public APIs, and the oracles that judge what comes back; the code under test
 //! lives in its own crates.
 //!
-//! Three input layouts are used (documented in README.md):
+//! Four input layouts are used (documented in README.md):
 //! * **Operation-selected** (`query_decode`, `ec2_decode`, `json_decode`, `cbor_decode`):
 //!   `OperationName NUL payload` when the bytes before the first NUL name an implemented
 //!   operation of one of the target's models (stable across model changes, used by the
@@ -16,17 +16,21 @@
 //! * **HTTP-like** (`restxml_decode`, `sigv4_parse`): a request line `METHOD target`, header
 //!   lines `name: value`, an empty line, then the raw body (see [`HttpInput::parse`]).
 //!   `gateway_request` reads several of them separated by [`gateway::SEPARATOR`].
+//! * **Raw connection bytes** (`gateway_conn`): what a client sends on one connection,
+//!   written in pieces split at [`gateway::SEPARATOR`] lines (see [`conn`]).
 //!
-//! The stateful targets (`typed_convert`, `gateway_request`) run against one in-process
+//! The stateful targets (`typed_convert`, `gateway_request`, `gateway_conn`) run against one in-process
 //! Nimbus per process ([`world`]), reset before every input.
 
 pub mod check;
+pub mod conn;
 pub mod encode;
 pub mod gateway;
 pub mod gen;
 pub mod typed;
 pub mod world;
 
+pub use conn::gateway_conn;
 pub use encode::encode_output;
 pub use gateway::gateway_request;
 pub use typed::typed_convert;

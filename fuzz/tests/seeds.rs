@@ -6,7 +6,7 @@ use std::path::Path;
 
 type Target = fn(&[u8]);
 
-const TARGETS: [(&str, Target); 9] = [
+const TARGETS: [(&str, Target); 10] = [
     ("query_decode", nimbus_fuzz::query_decode),
     ("ec2_decode", nimbus_fuzz::ec2_decode),
     ("json_decode", nimbus_fuzz::json_decode),
@@ -15,6 +15,7 @@ const TARGETS: [(&str, Target); 9] = [
     ("sigv4_parse", nimbus_fuzz::sigv4_parse),
     ("typed_convert", nimbus_fuzz::typed_convert),
     ("gateway_request", nimbus_fuzz::gateway_request),
+    ("gateway_conn", nimbus_fuzz::gateway_conn),
     ("encode_output", nimbus_fuzz::encode_output),
 ];
 

@@ -220,7 +220,7 @@ async fn raw_worker(
     rec
 }
 
-async fn connect_raw(addr: SocketAddr) -> Result<TcpStream, String> {
+pub(crate) async fn connect_raw(addr: SocketAddr) -> Result<TcpStream, String> {
     let stream = TcpStream::connect(addr)
         .await
         .map_err(|e| format!("connect {addr}: {e}"))?;
@@ -232,17 +232,20 @@ async fn connect_raw(addr: SocketAddr) -> Result<TcpStream, String> {
 
 /// Where a complete answer sits in the read buffer.
 #[derive(Debug, PartialEq, Eq)]
-struct RawResponse {
-    status: u16,
-    body_start: usize,
-    body_len: usize,
-    close: bool,
+pub(crate) struct RawResponse {
+    pub status: u16,
+    pub body_start: usize,
+    pub body_len: usize,
+    pub close: bool,
 }
 
 /// Reads one answer: headers up to the blank line, then exactly `Content-Length` body
 /// bytes. Chunked answers are not needed here (both servers send a length); they are an
 /// error rather than a guess.
-async fn read_response(s: &mut TcpStream, buf: &mut Vec<u8>) -> Result<RawResponse, String> {
+pub(crate) async fn read_response(
+    s: &mut TcpStream,
+    buf: &mut Vec<u8>,
+) -> Result<RawResponse, String> {
     loop {
         if let Some(head) = parse_head(buf)? {
             let want = head.body_start + head.body_len;

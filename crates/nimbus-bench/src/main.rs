@@ -6,6 +6,7 @@
 
 mod first_answer;
 mod load;
+mod mixed;
 mod noop;
 mod ops;
 mod sigv4;
@@ -23,6 +24,8 @@ ops:
   describe-sg    EC2 DescribeSecurityGroups
   put-metric     CloudWatch PutMetricData (JSON 1.0, x-amzn-query-mode)
   create-sg      EC2 CreateSecurityGroup, a unique group per request (signed per request)
+  mixed          the soak cycle: STS, IAM, EC2, S3 and CloudWatch calls that create, read
+                 and delete their own resources (raw client; --duration only; see mixed.rs)
   describe-subnets      EC2 DescribeSubnets
   describe-images       EC2 DescribeImages --owners amazon, name filter amzn2-ami-hvm-2.0.*-x86_64-gp2
   describe-lt-versions  EC2 DescribeLaunchTemplateVersions of launch template `nimbus-bench`
@@ -44,6 +47,8 @@ options:
   --secret-key KEY     (default test)
   --region REGION      (default us-east-1)
   --listen ADDR        serve-noop: where to listen (default 127.0.0.1:0)
+  --rate RPS           mixed: total requests/s spread over the connections (default: closed loop)
+  --bucket NAME        mixed: the S3 bucket it creates and uses (default nimbus-soak)
 
 Output: one JSON line, {\"op\",\"concurrency\",\"requests\",\"errors\",\"seconds\",\"rps\",\"p50_us\",\"p99_us\",...};
 requests and rps count 2xx answers only, errors has the rest (see status, sample_error).";
@@ -59,6 +64,8 @@ struct Args {
     client: load::Client,
     listen: String,
     exec: Option<String>,
+    rate: Option<f64>,
+    bucket: String,
     creds: Creds,
 }
 
@@ -73,6 +80,8 @@ fn parse_args(argv: &[String]) -> Result<Args, String> {
         client: load::Client::Raw,
         listen: "127.0.0.1:0".into(),
         exec: None,
+        rate: None,
+        bucket: "nimbus-soak".into(),
         creds: Creds {
             access_key: "test".into(),
             secret_key: "test".into(),
@@ -116,6 +125,8 @@ fn parse_args(argv: &[String]) -> Result<Args, String> {
             "--threads" => a.threads = int(&value)? as usize,
             "--exec" => a.exec = Some(value),
             "--listen" => a.listen = value,
+            "--rate" => a.rate = Some(num(&value)?),
+            "--bucket" => a.bucket = value,
             "--client" => {
                 a.client = match value.as_str() {
                     "raw" => load::Client::Raw,
@@ -158,6 +169,28 @@ fn run(a: Args) -> Result<serde_json::Value, String> {
         ),
         "sign" => Ok(sign_speed(&a)),
         "serve-noop" => noop::serve(&a.listen).map(|()| serde_json::Value::Null),
+        "mixed" => {
+            if a.count.is_some() {
+                return Err("mixed runs for --duration, not --count".into());
+            }
+            let endpoint = a.endpoint.as_deref().ok_or("--endpoint is required")?;
+            let (host, addr) = first_answer::parse_endpoint(endpoint)?;
+            let run_id = Target::new(Op::Sts, String::new(), "", "", "")
+                .run_id
+                .clone();
+            let cfg = std::sync::Arc::new(mixed::Mixed {
+                host,
+                access_key: a.creds.access_key.clone(),
+                secret_key: a.creds.secret_key.clone(),
+                region: a.creds.region.clone(),
+                run_id,
+                bucket: a.bucket.clone(),
+            });
+            let duration = Duration::from_secs_f64(a.duration.unwrap_or(10.0));
+            let mut out = mixed::run(cfg, addr, a.concurrency, duration, a.rate, a.threads)?;
+            out["threads"] = a.threads.into();
+            Ok(out)
+        }
         name => {
             let op = Op::parse(name).ok_or_else(|| format!("unknown --op {name:?}"))?;
             let endpoint = a.endpoint.as_deref().ok_or("--endpoint is required")?;

@@ -320,14 +320,8 @@ async fn collect(mut body: Incoming, limit: usize) -> Result<Bytes, BodyError> {
     })
 }
 
-/// Serves `gateway` on `listener` until `shutdown` resolves.
-pub async fn serve(
-    listener: TcpListener,
-    gateway: Arc<Gateway>,
-    shutdown: impl Future<Output = ()>,
-) {
-    tokio::pin!(shutdown);
-    let limits = gateway.config.limits.clone();
+/// The connection builder [`serve`] uses for every connection (and [`serve_io`] for one).
+pub fn connection_builder(limits: &Limits) -> auto::Builder<TokioExecutor> {
     // One builder for every connection. HTTP/1.1 keeps hyper's defaults (keep-alive on) plus
     // a header-read timeout (it needs a timer to take effect); HTTP/2 keeps hyper's (200
     // concurrent streams, 16 KiB header list, 1 MiB windows). Detection costs one short read
@@ -343,6 +337,35 @@ pub async fn serve(
         // head AWS clients send and moves bodies in 64 KiB reads and writes.
         .max_buf_size(HTTP1_BUFFER);
     builder.http2().timer(hyper_util::rt::TokioTimer::new());
+    builder
+}
+
+/// Serves one already-open byte stream as [`serve`] serves an accepted socket (the same
+/// builder, the same [`Gateway::handle`]), without the connection cap, idle timeout or
+/// drain, which belong to the accept loop: how the fuzzer (`fuzz/`, target `gateway_conn`)
+/// feeds connection-level bytes through hyper and the gateway without a socket.
+pub async fn serve_io<I>(gateway: Arc<Gateway>, io: I, source_ip: Option<IpAddr>)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let builder = connection_builder(&gateway.config.limits);
+    let svc = service_fn(move |req| {
+        let gw = gateway.clone();
+        async move { Ok::<_, Infallible>(gw.handle(req, source_ip).await) }
+    });
+    // A malformed request ends the connection (hyper answers 400 first where it can).
+    let _ = builder.serve_connection(TokioIo::new(io), svc).await;
+}
+
+/// Serves `gateway` on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    gateway: Arc<Gateway>,
+    shutdown: impl Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    let limits = gateway.config.limits.clone();
+    let builder = connection_builder(&limits);
     let builder = Arc::new(builder);
     let open = Arc::new(AtomicUsize::new(0));
     let (drain, draining) = tokio::sync::watch::channel(false);
