@@ -40,6 +40,8 @@ fn nimbus_binary_boots_the_seed_user_data() {
         },
     })
     .unwrap();
+    // A failed assertion below still takes the sandbox down (its namespaces, mounts, cgroup).
+    let _cleanup = OnPanic(&rt, "i-0nimbusbin000001");
     let start = Instant::now();
     let body = loop {
         let got = rt.connect("i-0nimbusbin000001", 80).ok().and_then(|mut s| {
@@ -69,4 +71,17 @@ fn nimbus_binary_boots_the_seed_user_data() {
     rt.terminate("i-0nimbusbin000001").unwrap();
     rt.shutdown().unwrap();
     assert_eq!(rt.cleanup_orphans().unwrap(), 0);
+}
+
+/// Terminates the instance and shuts the runtime down when the test panics, so a failing
+/// run leaves nothing on the host.
+struct OnPanic<'a>(&'a Runtime, &'static str);
+
+impl Drop for OnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let _ = self.0.terminate(self.1);
+            let _ = self.0.shutdown();
+        }
+    }
 }
