@@ -44,36 +44,17 @@ pub(super) async fn attach(
         ));
     }
     check_load_balancers(svc, &account, &region, &input.load_balancer_names)?;
-    let (added, in_service) = svc
-        .mutate(&account, &region, |scope| {
-            let mut g = live_group(scope, &input.auto_scaling_group_name)?;
-            let mut added = Vec::new();
-            for n in &input.load_balancer_names {
-                if !g.load_balancers.contains(n) {
-                    g.load_balancers.push(n.clone());
-                    added.push(n.clone());
-                }
-            }
-            if g.load_balancers.len() > MAX_LOAD_BALANCERS {
-                return Err(errors::limit(format!(
-                    "You have reached the limit of {MAX_LOAD_BALANCERS} load balancers per Auto Scaling group."
-                )));
-            }
-            let in_service: Vec<String> = g
-                .instances
-                .iter()
-                .filter(|i| i.lifecycle == "InService")
-                .map(|i| i.id.clone())
-                .collect();
-            Ok((Change::one(Op::PutGroup(g)), (added, in_service)))
-        })
-        .await?;
-    for n in &added {
-        for id in &in_service {
-            // A failure leaves the instance out; the reconciler's next pass registers again.
-            let _ = svc.deps.target_groups.register(&account, &region, n, id);
-        }
-    }
+    super::misc::attach_to_group(
+        svc,
+        &account,
+        &region,
+        &input.auto_scaling_group_name,
+        &input.load_balancer_names,
+        |g| &mut g.load_balancers,
+        MAX_LOAD_BALANCERS,
+        "load balancers",
+    )
+    .await?;
     Ok(AttachLoadBalancersResultType {})
 }
 

@@ -51,37 +51,17 @@ pub(super) async fn attach_target_groups(
         ));
     }
     check_target_groups(svc, &account, &region, &input.target_group_ar_ns)?;
-    let (added, in_service) = svc
-        .mutate(&account, &region, |scope| {
-            let mut g = live_group(scope, &input.auto_scaling_group_name)?;
-            let mut added = Vec::new();
-            for arn in &input.target_group_ar_ns {
-                if !g.target_groups.contains(arn) {
-                    g.target_groups.push(arn.clone());
-                    added.push(arn.clone());
-                }
-            }
-            if g.target_groups.len() > MAX_TARGET_GROUPS {
-                return Err(errors::limit(format!(
-                    "You have reached the limit of {MAX_TARGET_GROUPS} target groups per Auto Scaling group."
-                )));
-            }
-            let in_service: Vec<String> = g
-                .instances
-                .iter()
-                .filter(|i| i.lifecycle == "InService")
-                .map(|i| i.id.clone())
-                .collect();
-            Ok((Change::one(Op::PutGroup(g)), (added, in_service)))
-        })
-        .await?;
-    for arn in &added {
-        for id in &in_service {
-            // A failure leaves the instance out of that target group; the reconciler's
-            // next pass registers again.
-            let _ = svc.deps.target_groups.register(&account, &region, arn, id);
-        }
-    }
+    attach_to_group(
+        svc,
+        &account,
+        &region,
+        &input.auto_scaling_group_name,
+        &input.target_group_ar_ns,
+        |g| &mut g.target_groups,
+        MAX_TARGET_GROUPS,
+        "target groups",
+    )
+    .await?;
     Ok(AttachLoadBalancerTargetGroupsResultType {})
 }
 
@@ -466,4 +446,51 @@ pub(super) fn metric_collection_types() -> DescribeMetricCollectionTypesAnswer {
             granularity: Some("1Minute".into()),
         }]),
     }
+}
+
+/// Adds `names` (target group ARNs, or Classic load balancer names) to the group's list that
+/// `list` picks, refusing more than `max` in all, and registers the group's InService
+/// instances with each one added. A failed registration leaves the instance out; the
+/// reconciler's next pass registers it again.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn attach_to_group(
+    svc: &AutoScaling,
+    account: &str,
+    region: &str,
+    group: &str,
+    names: &[String],
+    list: fn(&mut crate::model::GroupRec) -> &mut Vec<String>,
+    max: usize,
+    noun: &str,
+) -> Result<(), AwsError> {
+    let (added, in_service) = svc
+        .mutate(account, region, |scope| {
+            let mut g = live_group(scope, group)?;
+            let mut added = Vec::new();
+            for n in names {
+                if !list(&mut g).contains(n) {
+                    list(&mut g).push(n.clone());
+                    added.push(n.clone());
+                }
+            }
+            if list(&mut g).len() > max {
+                return Err(errors::limit(format!(
+                    "You have reached the limit of {max} {noun} per Auto Scaling group."
+                )));
+            }
+            let in_service: Vec<String> = g
+                .instances
+                .iter()
+                .filter(|i| i.lifecycle == "InService")
+                .map(|i| i.id.clone())
+                .collect();
+            Ok((Change::one(Op::PutGroup(g)), (added, in_service)))
+        })
+        .await?;
+    for n in &added {
+        for id in &in_service {
+            let _ = svc.deps.target_groups.register(account, region, n, id);
+        }
+    }
+    Ok(())
 }
